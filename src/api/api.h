@@ -1,0 +1,48 @@
+/*
+ * api: the JSON API of wasl. The route table (routes.c) and one file of
+ * handlers per area; each handler parses, makes one domain call, renders.
+ */
+#ifndef WASL_API_H
+#define WASL_API_H
+
+#include <jansson.h>
+
+#include "http/http.h"
+#include "store/store.h"
+
+/* What every handler can reach, given to the server as its app context. */
+struct app {
+    struct db *db;
+};
+
+extern const struct route api_routes[];
+extern const size_t api_routes_count;
+
+#define APP(r) ((struct app *)(r)->app)
+
+/* RFC 3339 UTC string, or JSON null for 0. */
+json_t *api_time(wtime_t t);
+json_t *api_user_json(const struct user *u);
+/* Path parameter {name} as a positive integer id. */
+int api_param_id(struct http_req *r, const char *name, int64_t *out);
+
+/* handlers */
+int api_healthz(struct http_req *r);
+int api_metrics(struct http_req *r);
+int api_login(struct http_req *r);
+int api_session_get(struct http_req *r);
+int api_logout(struct http_req *r);
+int api_me_update(struct http_req *r);
+int api_me_password(struct http_req *r);
+int api_users_list(struct http_req *r);
+int api_users_create(struct http_req *r);
+int api_users_get(struct http_req *r);
+int api_users_update(struct http_req *r);
+int api_users_reset_password(struct http_req *r);
+int api_users_unlock(struct http_req *r);
+int api_audit_list(struct http_req *r);
+int api_audit_verify(struct http_req *r);
+int api_countries(struct http_req *r);
+int api_consulates(struct http_req *r);
+
+#endif

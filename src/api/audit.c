@@ -1,0 +1,47 @@
+/*
+ * Reading and verifying the audit trail.
+ */
+#include <stdlib.h>
+
+#include "api.h"
+
+#define AUDIT_PAGE_MAX 500
+
+int api_audit_list(struct http_req *r)
+{
+    const char *limit_s = http_query(r, "limit"), *before_s = http_query(r, "before");
+    int limit = limit_s ? atoi(limit_s) : 100, n, err;
+    int64_t before = before_s ? atoll(before_s) : 0;
+    struct audit_entry *e;
+    json_t *list;
+
+    if (limit < 1 || limit > AUDIT_PAGE_MAX)
+        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "limit", "limit must be between 1 and %d", AUDIT_PAGE_MAX);
+    if (!(e = malloc(sizeof(*e) * (size_t)limit)))
+        return WASL_ENOMEM;
+    if ((err = audit_list(APP(r)->db, http_query(r, "actor"), http_query(r, "object"), before, e, limit, &n))) {
+        free(e);
+        return err;
+    }
+    list = json_array();
+    for (int i = 0; list && i < n; i++) {
+        json_t *d = json_loads(e[i].detail, 0, NULL);
+        json_array_append_new(list,
+                              json_pack("{s:I, s:o, s:s, s:s, s:s, s:o, s:s, s:s}", "seq", (json_int_t)e[i].seq, "at",
+                                        api_time(e[i].at), "actor", e[i].actor, "action", e[i].action, "object", e[i].object,
+                                        "detail", d ? d : json_string(e[i].detail), "request_id", e[i].request_id, "ip", e[i].ip));
+    }
+    free(e);
+    return http_reply_json(r, 200, json_pack("{s:o}", "entries", list));
+}
+
+int api_audit_verify(struct http_req *r)
+{
+    struct audit_report rep;
+    int err = audit_verify(APP(r)->db, &rep);
+    if (err)
+        return err;
+    return http_reply_json(r, 200,
+                           json_pack("{s:b, s:I, s:I, s:s}", "intact", rep.bad_seq == 0, "checked", (json_int_t)rep.checked,
+                                     "first_bad_entry", (json_int_t)rep.bad_seq, "problem", rep.problem));
+}

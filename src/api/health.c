@@ -1,0 +1,24 @@
+/*
+ * /healthz and /metrics.
+ */
+#include <string.h>
+
+#include "api.h"
+
+int api_healthz(struct http_req *r)
+{
+    int err = db_ping(APP(r)->db);
+    if (err)
+        return http_reply_json(
+            r, 503,
+            json_pack("{s:s, s:s, s:s}", "status", "unavailable", "store", db_backend_name(APP(r)->db), "error", err_message()));
+    return http_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "store", db_backend_name(APP(r)->db)));
+}
+
+int api_metrics(struct http_req *r)
+{
+    char *text = http_metrics_text();
+    if (!text)
+        return WASL_ENOMEM;
+    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+}

@@ -1,0 +1,157 @@
+/*
+ * auth: who may do what. Users and roles, Argon2id passwords, sessions kept in
+ * the store with idle and absolute time-outs, CSRF tokens, login throttling
+ * per account and per source address, and the append-only audit trail whose
+ * entries are chained by SHA-256. Knows nothing of HTTP.
+ */
+#ifndef WASL_AUTH_H
+#define WASL_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "store/store.h"
+#include "geo/geo.h"
+
+/* Roles are bits so a route or an action can allow several. */
+enum role {
+    ROLE_AGENT = 1 << 0,
+    ROLE_SUPERVISOR = 1 << 1,
+    ROLE_EDITOR = 1 << 2,
+    ROLE_BACKOFFICE = 1 << 3,
+    ROLE_ADMIN = 1 << 4,
+};
+#define ROLE_NONE 0 /* public: no session needed */
+#define ROLE_STAFF (ROLE_AGENT | ROLE_SUPERVISOR | ROLE_EDITOR | ROLE_BACKOFFICE | ROLE_ADMIN)
+
+const char *role_name(int role);
+int role_parse(const char *s, int *out);
+/* "agent,supervisor" for a mask; buf >= 64. */
+void role_mask_names(int mask, char *buf, size_t n);
+
+/* Who is acting: carried from the HTTP request or the command line into every
+ * domain call, for permission checks and the audit trail. */
+struct actor {
+    int64_t user_id;   /* 0 for the system or an anonymous caller */
+    const char *login; /* "system", "cli", or the user's login */
+    int role;
+    const char *consulate; /* backoffice scope, or NULL */
+    const char *request_id;
+    const char *ip;
+    const char *user_agent;
+};
+
+#define USER_LOGIN_MAX 64
+#define USER_NAME_MAX 128
+#define PASSWORD_MAX 256
+
+struct user {
+    int64_t id;
+    char login[USER_LOGIN_MAX + 1];
+    char display_name[USER_NAME_MAX + 1];
+    int role;
+    char consulate[32];
+    char language[8];
+    bool disabled;
+    bool must_change_password;
+    bool locked; /* failed logins locked the account for now */
+    int64_t created_at, updated_at, last_login_at;
+};
+
+extern const struct conf_def auth_conf[];
+extern const size_t auth_conf_count;
+
+/* Reads the auth settings; call once after the settings are loaded. */
+int auth_init(void);
+
+/* ---- passwords ---- */
+/* Argon2id hash in libsodium's string form; out >= 128 bytes. */
+int auth_hash_password(const char *password, char *out, size_t n);
+bool auth_verify_password(const char *hash, const char *password);
+/* WASL_EINVAL with a hint when the password is too weak for login. */
+int auth_password_policy(const char *login, const char *password);
+/* A random password that passes the policy, for `wasl init` and resets; out >= 24. */
+void auth_random_password(char *out, size_t n);
+
+/* ---- users ---- */
+struct user_fields {
+    const char *login;
+    const char *display_name;
+    const char *role;      /* name */
+    const char *consulate; /* NULL unless backoffice */
+    const char *language;  /* NULL: fr */
+    const char *password;
+    bool must_change_password;
+};
+/* Validated, hashed, stored and audited. WASL_ECONFLICT when the login is taken. */
+int user_create(struct db *db, const struct actor *who, const struct user_fields *f, int64_t *id);
+int user_get(struct db *db, int64_t id, struct user *out);
+int user_get_by_login(struct db *db, const char *login, struct user *out);
+/* Up to max users ordered by login; *n gets how many. */
+int user_list(struct db *db, struct user *out, int max, int *n);
+/* Changes the non-NULL fields (display_name, role, consulate, language, disabled). */
+struct user_change {
+    const char *display_name;
+    const char *role;
+    const char *consulate;
+    const char *language;
+    int disabled; /* -1 unchanged, 0, 1 */
+};
+int user_update(struct db *db, const struct actor *who, int64_t id, const struct user_change *ch);
+/* Sets a new password (policy-checked), ends the user's other sessions
+ * (all of them when keep_token_hash is NULL), audited. */
+int user_set_password(struct db *db, const struct actor *who, int64_t id, const char *password, bool must_change,
+                      const char *keep_token_hash);
+/* Clears the failed-login lock of an account. */
+int user_unlock(struct db *db, const struct actor *who, int64_t id);
+
+/* ---- sessions ---- */
+struct session {
+    char token[65]; /* only returned by auth_login(); never stored */
+    char token_hash[65];
+    char csrf[65];
+    struct user user;
+    int64_t created_at, seen_at;
+};
+/* Checks throttling, the password and the account, then opens a session.
+ * Errors: WASL_EAUTH (wrong login or password: one answer for both),
+ * WASL_ELIMIT (locked out; *retry_after gets seconds), WASL_EPERM (disabled). */
+int auth_login(struct db *db, const char *login, const char *password, const struct actor *ctx, struct session *out,
+               int64_t *retry_after);
+/* Finds the session of a cookie token; WASL_EAUTH when unknown, expired
+ * (idle or absolute) or the user is disabled. Refreshes the idle clock. */
+int auth_session(struct db *db, const char *token, struct session *out);
+/* Ends the session whose token hash is given. */
+int auth_logout(struct db *db, const struct actor *who, const char *token_hash);
+/* Checks a signed-in user's current password before a change; wrong
+ * answers count towards the account's lock-out. */
+int auth_check_password(struct db *db, int64_t user_id, const char *password);
+/* Sets the user's own UI language. */
+int auth_set_language(struct db *db, const struct actor *who, const char *lang);
+void auth_token_hash(const char *token, char out[65]);
+
+/* ---- audit trail ---- */
+/* Appends one entry on c, inside the caller's transaction when there is one
+ * (so the entry commits with the change it records), else in its own.
+ * detail is a JSON text (may be NULL: "{}"). */
+int audit_append(struct db_conn *c, const struct actor *who, const char *action, const char *object, const char *detail);
+int audit_append_db(struct db *db, const struct actor *who, const char *action, const char *object, const char *detail);
+
+struct audit_report {
+    int64_t checked; /* entries read */
+    int64_t bad_seq; /* first entry at fault, 0 when the chain is whole */
+    char problem[256];
+};
+/* Walks the whole chain; returns 0 when it could be read (look at bad_seq). */
+int audit_verify(struct db *db, struct audit_report *r);
+
+struct audit_entry {
+    int64_t seq, at;
+    char actor[80], action[64], object[128], request_id[40], ip[64];
+    char detail[1024];
+};
+/* Newest first, before seq `before` (0: from the newest); filters may be NULL. */
+int audit_list(struct db *db, const char *actor, const char *object, int64_t before, struct audit_entry *out, int max, int *n);
+
+#endif

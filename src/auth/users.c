@@ -1,0 +1,352 @@
+/*
+ * User accounts: create, read, change, disable, reset passwords and unlock,
+ * each change validated and audited in the same transaction.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "auth_int.h"
+
+void user_from_row(struct db_stmt *s, int col, struct user *u)
+{
+    const char *t;
+    memset(u, 0, sizeof(*u));
+    u->id = db_int(s, col);
+    snprintf(u->login, sizeof(u->login), "%s", db_text(s, col + 1));
+    snprintf(u->display_name, sizeof(u->display_name), "%s", db_text(s, col + 2));
+    role_parse(db_text(s, col + 3), &u->role);
+    t = db_text(s, col + 4);
+    snprintf(u->consulate, sizeof(u->consulate), "%s", t ? t : "");
+    snprintf(u->language, sizeof(u->language), "%s", db_text(s, col + 5));
+    u->disabled = db_int(s, col + 6) != 0;
+    u->must_change_password = db_int(s, col + 7) != 0;
+    u->created_at = db_int(s, col + 8);
+    u->updated_at = db_int(s, col + 9);
+    u->last_login_at = db_int(s, col + 10);
+}
+
+static int check_login(const char *login)
+{
+    size_t n = login ? strlen(login) : 0;
+    if (n < 2 || n > USER_LOGIN_MAX)
+        return err_set_field(WASL_EINVAL, "auth.invalid_login", "login", "the login must be 2 to %d characters long",
+                             USER_LOGIN_MAX);
+    for (const char *p = login; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
+            return err_set_field(WASL_EINVAL, "auth.invalid_login", "login",
+                                 "the login may hold only lower-case letters a-z, digits, '.', '_' and '-'");
+    return 0;
+}
+
+static int check_name(const char *name)
+{
+    size_t n = name ? strlen(name) : 0;
+    if (n == 0 || n > USER_NAME_MAX)
+        return err_set_field(WASL_EINVAL, "auth.invalid_name", "display_name", "the name must be 1 to %d bytes long",
+                             USER_NAME_MAX);
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            return err_set_field(WASL_EINVAL, "auth.invalid_name", "display_name", "the name must not hold control characters");
+    return 0;
+}
+
+/* A backoffice account belongs to one consulate; no other role has one. */
+static int check_scope(int role, const char *consulate)
+{
+    if (role == ROLE_BACKOFFICE) {
+        if (!consulate || !*consulate)
+            return err_set_field(WASL_EINVAL, "auth.consulate_required", "consulate",
+                                 "a backoffice account needs the consulate it works for");
+        if (!geo_consulate(consulate))
+            return err_set_field(WASL_EINVAL, "auth.unknown_consulate", "consulate", "unknown consulate '%.32s'", consulate);
+    } else if (consulate && *consulate) {
+        return err_set_field(WASL_EINVAL, "auth.consulate_not_allowed", "consulate",
+                             "only backoffice accounts belong to a consulate");
+    }
+    return 0;
+}
+
+int user_get_conn(struct db_conn *c, int64_t id, struct user *out)
+{
+    struct db_stmt *s;
+    bool found = false;
+    int err = db_query(c, &s, "SELECT " USER_COLUMNS " FROM users u WHERE id = ?", DBP(DB_I(id)));
+    if (err)
+        return err;
+    if (db_next(s)) {
+        user_from_row(s, 0, out);
+        found = true;
+    }
+    if ((err = db_end(s)))
+        return err;
+    return found ? 0 : err_set(WASL_ENOENT, "auth.user_not_found", "no such user");
+}
+
+int user_get(struct db *db, int64_t id, struct user *out)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = user_get_conn(c, id, out);
+    if (!err) {
+        char key[100];
+        int64_t until = 0;
+        snprintf(key, sizeof(key), "acct:%s", out->login);
+        if (db_query_int(c, &until, "SELECT locked_until FROM login_throttle WHERE key = ?", DBP(DB_S(key))) == 0)
+            out->locked = until > clock_now();
+        err_clear();
+    }
+    db_conn_put(c);
+    return err;
+}
+
+int user_get_by_login(struct db *db, const char *login, struct user *out)
+{
+    struct db_conn *c;
+    struct db_stmt *s;
+    bool found = false;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    if (!(err = db_query(c, &s, "SELECT " USER_COLUMNS " FROM users u WHERE login = ?", DBP(DB_S(login))))) {
+        if (db_next(s)) {
+            user_from_row(s, 0, out);
+            found = true;
+        }
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (!err && !found)
+        err = err_set(WASL_ENOENT, "auth.user_not_found", "no user '%.64s'", login);
+    return err;
+}
+
+int user_list(struct db *db, struct user *out, int max, int *n)
+{
+    struct db_conn *c;
+    struct db_stmt *s;
+    int err = db_conn_get(db, &c);
+
+    *n = 0;
+    if (err)
+        return err;
+    err = db_query(c, &s,
+                   "SELECT " USER_COLUMNS ", (SELECT locked_until FROM login_throttle t WHERE t.key = 'acct:' || u.login) "
+                   "FROM users u ORDER BY login LIMIT ?",
+                   DBP(DB_I(max)));
+    if (!err) {
+        int64_t now = clock_now();
+        while (*n < max && db_next(s)) {
+            user_from_row(s, 0, &out[*n]);
+            out[*n].locked = !db_is_null(s, 11) && db_int(s, 11) > now;
+            (*n)++;
+        }
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    return err;
+}
+
+struct create {
+    const struct actor *who;
+    const struct user_fields *f;
+    const char *hash;
+    int64_t id;
+};
+
+static int create_h(struct db_conn *c, void *arg)
+{
+    struct create *cr = arg;
+    const struct user_fields *f = cr->f;
+    int64_t now = clock_now();
+    char object[48], *detail;
+    int err;
+
+    if ((err = db_query_int(c, &cr->id,
+                            "INSERT INTO users (login, display_name, role, consulate, language, password_hash, "
+                            "must_change_password, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                            DBP(DB_S(f->login), DB_S(f->display_name), DB_S(f->role),
+                                DB_S(f->consulate && *f->consulate ? f->consulate : NULL), DB_S(f->language ? f->language : "fr"),
+                                DB_S(cr->hash), DB_I(f->must_change_password), DB_I(now), DB_I(now)))))
+        return err == WASL_ECONFLICT ? err_set_field(err, "auth.login_taken", "login", "the login '%s' is taken", f->login) : err;
+    snprintf(object, sizeof(object), "user:%lld", (long long)cr->id);
+    json_t *d = json_pack("{s:s, s:s, s:s?}", "login", f->login, "role", f->role, "consulate",
+                          f->consulate && *f->consulate ? f->consulate : NULL);
+    detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    err = audit_append(c, cr->who, "user.create", object, detail);
+    free(detail);
+    return err;
+}
+
+int user_create(struct db *db, const struct actor *who, const struct user_fields *f, int64_t *id)
+{
+    char hash[256];
+    int role, err;
+
+    if ((err = check_login(f->login)) || (err = check_name(f->display_name)) || (err = role_parse(f->role, &role)) ||
+        (err = check_scope(role, f->consulate)))
+        return err;
+    if (f->language && !language_valid(f->language))
+        return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
+    if ((err = auth_password_policy(f->login, f->password)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
+        return err;
+    struct create cr = {who, f, hash, 0};
+    if ((err = db_tx(db, create_h, &cr)))
+        return err;
+    if (id)
+        *id = cr.id;
+    return 0;
+}
+
+struct update {
+    const struct actor *who;
+    int64_t id;
+    const struct user_change *ch;
+};
+
+static int update_h(struct db_conn *c, void *arg)
+{
+    struct update *up = arg;
+    const struct user_change *ch = up->ch;
+    struct user u;
+    char object[48], *detail = NULL;
+    int role, err;
+    json_t *d = json_object();
+
+    if (!d)
+        return WASL_ENOMEM;
+    if ((err = user_get_conn(c, up->id, &u)))
+        goto out;
+    role = u.role;
+    if (ch->role && (err = role_parse(ch->role, &role)))
+        goto out;
+    const char *consulate = ch->consulate ? ch->consulate : (role == ROLE_BACKOFFICE ? u.consulate : "");
+    if ((err = check_scope(role, consulate)))
+        goto out;
+    if (ch->display_name && (err = check_name(ch->display_name)))
+        goto out;
+    if (ch->language && !language_valid(ch->language)) {
+        err = err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
+        goto out;
+    }
+    /* An admin cannot take away their own admin role or disable themselves:
+     * that is how an installation ends up with no administrator. */
+    if (up->who && up->who->user_id == up->id && ((ch->role && role != ROLE_ADMIN && u.role == ROLE_ADMIN) || ch->disabled == 1)) {
+        err = err_set(WASL_ECONFLICT, "auth.self_lockout", "you cannot remove your own administrator access");
+        goto out;
+    }
+    err = db_exec(c,
+                  "UPDATE users SET display_name = ?, role = ?, consulate = ?, language = ?, disabled = ?, updated_at = ? "
+                  "WHERE id = ?",
+                  DBP(DB_S(ch->display_name ? ch->display_name : u.display_name), DB_S(role_name(role)),
+                      DB_S(*consulate ? consulate : NULL), DB_S(ch->language ? ch->language : u.language),
+                      DB_I(ch->disabled >= 0 ? ch->disabled : u.disabled), DB_I(clock_now()), DB_I(up->id)));
+    if (err)
+        goto out;
+    if (ch->disabled == 1 && (err = db_exec(c, "DELETE FROM sessions WHERE user_id = ?", DBP(DB_I(up->id)))))
+        goto out;
+    if (ch->display_name)
+        json_object_set_new(d, "display_name", json_string(ch->display_name));
+    if (ch->role)
+        json_object_set_new(d, "role", json_string(role_name(role)));
+    if (ch->consulate)
+        json_object_set_new(d, "consulate", json_string(consulate));
+    if (ch->language)
+        json_object_set_new(d, "language", json_string(ch->language));
+    if (ch->disabled >= 0)
+        json_object_set_new(d, "disabled", json_boolean(ch->disabled));
+    detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    snprintf(object, sizeof(object), "user:%lld", (long long)up->id);
+    err = audit_append(c, up->who,
+                       ch->disabled == 1                 ? "user.disable"
+                       : ch->disabled == 0 && u.disabled ? "user.enable"
+                                                         : "user.update",
+                       object, detail);
+out:
+    json_decref(d);
+    free(detail);
+    return err;
+}
+
+int user_update(struct db *db, const struct actor *who, int64_t id, const struct user_change *ch)
+{
+    struct update up = {who, id, ch};
+    return db_tx(db, update_h, &up);
+}
+
+struct setpw {
+    const struct actor *who;
+    int64_t id;
+    const char *hash;
+    bool must_change;
+    const char *keep;
+};
+
+static int setpw_h(struct db_conn *c, void *arg)
+{
+    struct setpw *p = arg;
+    char object[48], key[100];
+    struct user u;
+    int err;
+
+    if ((err = user_get_conn(c, p->id, &u)))
+        return err;
+    if ((err = db_exec(c, "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?",
+                       DBP(DB_S(p->hash), DB_I(p->must_change), DB_I(clock_now()), DB_I(p->id)))))
+        return err;
+    /* Whoever held the old password loses their sessions. */
+    if ((err = db_exec(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+                       DBP(DB_I(p->id), DB_S(p->keep ? p->keep : "")))))
+        return err;
+    snprintf(key, sizeof(key), "acct:%s", u.login);
+    if ((err = throttle_clear(c, key)))
+        return err;
+    snprintf(object, sizeof(object), "user:%lld", (long long)p->id);
+    return audit_append(c, p->who, p->who && p->who->user_id == p->id ? "user.password_change" : "user.password_reset", object,
+                        p->must_change ? "{\"must_change\":true}" : "{}");
+}
+
+int user_set_password(struct db *db, const struct actor *who, int64_t id, const char *password, bool must_change,
+                      const char *keep_token_hash)
+{
+    struct user u;
+    char hash[256];
+    int err;
+
+    if ((err = user_get(db, id, &u)) || (err = auth_password_policy(u.login, password)) ||
+        (err = auth_hash_password(password, hash, sizeof(hash))))
+        return err;
+    struct setpw p = {who, id, hash, must_change, keep_token_hash};
+    return db_tx(db, setpw_h, &p);
+}
+
+struct unlock {
+    const struct actor *who;
+    int64_t id;
+};
+
+static int unlock_h(struct db_conn *c, void *arg)
+{
+    struct unlock *ul = arg;
+    char key[100], object[48];
+    struct user u;
+    int err;
+
+    if ((err = user_get_conn(c, ul->id, &u)))
+        return err;
+    snprintf(key, sizeof(key), "acct:%s", u.login);
+    if ((err = throttle_clear(c, key)))
+        return err;
+    snprintf(object, sizeof(object), "user:%lld", (long long)ul->id);
+    return audit_append(c, ul->who, "user.unlock", object, NULL);
+}
+
+int user_unlock(struct db *db, const struct actor *who, int64_t id)
+{
+    struct unlock ul = {who, id};
+    return db_tx(db, unlock_h, &ul);
+}

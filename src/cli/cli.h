@@ -1,0 +1,36 @@
+/*
+ * cli: the wasl command and its subcommands. main.c reads the options and
+ * settings and opens what a command needs; one file per group of commands.
+ */
+#ifndef WASL_CLI_H
+#define WASL_CLI_H
+
+#include "core/core.h"
+#include "store/store.h"
+
+struct cli {
+    int argc;
+    char **argv; /* the command's own arguments, after the global options */
+    const char *config_path;
+    struct db *db;
+};
+
+/* Opens the store named by store.url and applies pending migrations. */
+int cli_open_db(struct cli *c);
+/* Loads data/ (countries, consulates). */
+int cli_load_data(void);
+/* The data folder actually used. */
+const char *cli_data_dir(void);
+/* Prints the error hint of err on stderr as "wasl: message". Returns 1. */
+int cli_fail(int err, const char *what);
+
+int cmd_init(struct cli *c);
+int cmd_serve(struct cli *c);
+int cmd_migrate(struct cli *c);
+int cmd_backup(struct cli *c);
+int cmd_user(struct cli *c);
+int cmd_audit(struct cli *c);
+int cmd_config(struct cli *c);
+int cmd_routes(struct cli *c);
+
+#endif

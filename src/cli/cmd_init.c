@@ -1,0 +1,66 @@
+/*
+ * wasl init [--demo]: creates the schema and the first administrator with a
+ * random password printed once, or with --demo one documented account per
+ * role (see README.md).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "auth/auth.h"
+
+/* The demo accounts documented in README.md. Never use them in production. */
+static const struct user_fields demo_users[] = {
+    {"admin", "Demo Administrator", "admin", NULL, "fr", "admin-demo-2026", false},
+    {"supervisor", "Demo Supervisor", "supervisor", NULL, "fr", "supervisor-demo-2026", false},
+    {"agent", "Demo Agent", "agent", NULL, "fr", "agent-demo-2026", false},
+    {"editor", "Demo Guide Editor", "editor", NULL, "fr", "editor-demo-2026", false},
+    {"backoffice", "Demo Back-office (Paris)", "backoffice", "FR-PAR", "fr", "backoffice-demo-2026", false},
+};
+
+int cmd_init(struct cli *c)
+{
+    struct actor who = {.login = "cli:init", .request_id = "", .ip = ""};
+    bool demo = c->argc > 0 && strcmp(c->argv[0], "--demo") == 0;
+    int64_t users = 0;
+    struct db_conn *conn;
+    int err;
+
+    if (c->argc > (demo ? 1 : 0)) {
+        fprintf(stderr, "usage: wasl init [--demo]\n");
+        return 2;
+    }
+    if ((err = cli_load_data()))
+        return cli_fail(err, "data");
+    if ((err = cli_open_db(c)))
+        return cli_fail(err, "store");
+    if ((err = db_conn_get(c->db, &conn)))
+        return cli_fail(err, "store");
+    err = db_query_int(conn, &users, "SELECT COUNT(*) FROM users", NULL, 0);
+    db_conn_put(conn);
+    if (err)
+        return cli_fail(err, "store");
+    if (users > 0) {
+        fprintf(stderr, "wasl: the database %s already has accounts; nothing to do\n", conf_str("store.url"));
+        return 1;
+    }
+    if (demo) {
+        for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+            if ((err = user_create(c->db, &who, &demo_users[i], NULL)))
+                return cli_fail(err, demo_users[i].login);
+        printf("Demo database ready in %s. Demo logins (login / password):\n", conf_str("store.url"));
+        for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
+            printf("  %-11s %s\n", demo_users[i].login, demo_users[i].password);
+        return 0;
+    }
+    char pw[32];
+    auth_random_password(pw, sizeof(pw));
+    struct user_fields admin = {"admin", "Administrator", "admin", NULL, "fr", pw, true};
+    if ((err = user_create(c->db, &who, &admin, NULL)))
+        return cli_fail(err, "admin");
+    printf("Database ready in %s.\n"
+           "Administrator login: admin\n"
+           "Password (shown only now; you will be asked to change it): %s\n",
+           conf_str("store.url"), pw);
+    return 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * wasl serve: opens the store, loads the data files, starts the web server
+ * and runs until SIGINT or SIGTERM.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "api/api.h"
+
+/* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
+ * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
+static void check_tzdata(void)
+{
+    const struct tz *z;
+    struct tz_local l;
+    const int64_t mid_2027 = 1812110400; /* 2027-06-04T12:00:00Z */
+
+    if (tz_get("Africa/Casablanca", &z) || tz_to_local(z, mid_2027, &l)) {
+        log_warn("time: Africa/Casablanca is missing from %s; install tzdata (scripts/deps.sh)", conf_str("paths.zoneinfo"));
+        return;
+    }
+    if (l.utoff != 0)
+        log_warn("time: this machine's Africa/Casablanca data predates Morocco's return to UTC+00 on 2026-09-20 "
+                 "(tzdata 2026c): Moroccan times will be an hour off. Upgrade tzdata (scripts/deps.sh).");
+}
+
+int cmd_serve(struct cli *c)
+{
+    static struct app app;
+    struct http_config hc;
+    sigset_t set;
+    int err, sig = 0;
+
+    if ((err = cli_load_data()))
+        return cli_fail(err, "data");
+    if ((err = cli_open_db(c)))
+        return cli_fail(err, "store");
+    check_tzdata();
+    app.db = c->db;
+    hc = (struct http_config){.routes = api_routes, .nroutes = api_routes_count, .db = c->db, .app = &app};
+
+    /* Every thread started from here on inherits the blocked signals; only
+     * this thread takes them, in sigwait(). */
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ((err = http_start(&hc)))
+        return cli_fail(err, "http");
+    printf("wasl is running (store: %s)\n", db_backend_name(c->db));
+    printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
+           http_port());
+    printf("Press Ctrl-C to stop.\n");
+    fflush(stdout);
+    sigwait(&set, &sig);
+    log_info("serve: stopping on signal %d", sig);
+    http_stop();
+    return 0;
+}

@@ -1,0 +1,99 @@
+/*
+ * http: the web server. libmicrohttpd's thread pool, a route table given as
+ * data, and everything every route needs done the same way: request ids,
+ * body limits, 404/405/413/415, sessions, roles and CSRF, JSON replies and
+ * errors, security headers, static files with ETags, and /metrics counters.
+ * Handlers live in src/api/; they parse, make one domain call and render.
+ */
+#ifndef WASL_HTTP_H
+#define WASL_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "auth/auth.h"
+
+struct http_req;
+struct json_t;
+
+typedef int (*http_handler_h)(struct http_req *r);
+
+enum route_flags {
+    ROUTE_PUBLIC_POST = 1 << 0, /* state-changing without a session (login): Origin is checked instead of CSRF */
+    ROUTE_PW_CHANGE = 1 << 1,   /* allowed while the user must still change their password */
+    ROUTE_LOCAL_ONLY = 1 << 2,  /* only from addresses in http.metrics_from */
+};
+
+struct route {
+    const char *method;  /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern; /* "/api/v1/users/{id}" */
+    http_handler_h handler;
+    int roles;           /* ROLE_* mask; ROLE_NONE: no session needed */
+    size_t body_max;     /* bytes; 0: no body accepted */
+    const char *summary; /* one line, also in docs/api/openapi.json */
+    unsigned flags;
+};
+
+struct http_req {
+    /* request */
+    const char *method;
+    const char *path;
+    const char *body; /* NUL-terminated; NULL when empty */
+    size_t body_len;
+    const struct route *route;
+    char request_id[24];
+    char ip[64];
+    struct arena *arena; /* freed after the reply */
+    void *app;           /* the application context given to http_start() */
+    /* set by the router for routes with a role */
+    struct session session;
+    struct actor actor;
+    bool has_session;
+    /* private to http/ */
+    void *priv;
+};
+
+struct http_config {
+    const struct route *routes;
+    size_t nroutes;
+    struct db *db; /* sessions */
+    void *app;
+};
+
+extern const struct conf_def http_conf[];
+extern const size_t http_conf_count;
+
+/* Starts listening on the configured address and port. */
+int http_start(const struct http_config *cfg);
+/* The port actually bound (useful with http.port = 0). */
+int http_port(void);
+void http_stop(void);
+
+/* Path parameter {name} of the matched route, or NULL. */
+const char *http_param(struct http_req *r, const char *name);
+/* Query-string argument, or NULL. */
+const char *http_query(struct http_req *r, const char *name);
+/* Request header, or NULL. */
+const char *http_header(struct http_req *r, const char *name);
+/* Parses the body as a JSON object against spec (see core.h). The root is
+ * released with the request. */
+int http_body_json(struct http_req *r, const struct json_spec *spec, size_t nspec);
+struct json_t *http_body_root(struct http_req *r);
+
+/* Replies; each takes ownership of what it is given. */
+int http_reply_json(struct http_req *r, int status, struct json_t *j);
+int http_reply_text(struct http_req *r, int status, const char *content_type, char *body, size_t len);
+int http_reply_error(struct http_req *r, int err);
+int http_reply_empty(struct http_req *r, int status);
+/* Adds a response header (copied). */
+int http_add_header(struct http_req *r, const char *name, const char *value);
+/* Session cookie for a new login, and its removal on logout. */
+int http_set_session_cookie(struct http_req *r, const char *token);
+int http_clear_session_cookie(struct http_req *r);
+
+/* The Prometheus text of /metrics (caller frees). */
+char *http_metrics_text(void);
+
+#endif

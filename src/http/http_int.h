@@ -1,0 +1,61 @@
+/*
+ * http internals shared by the server, router, replies, static files and
+ * metrics. Not for use outside src/http/.
+ */
+#ifndef WASL_HTTP_INT_H
+#define WASL_HTTP_INT_H
+
+#include <microhttpd.h>
+#include <jansson.h>
+
+#include "http.h"
+
+#define HTTP_MAX_PARAMS 8
+
+struct hdr {
+    const char *name, *value;
+    struct hdr *next;
+};
+
+struct req_priv {
+    struct MHD_Connection *conn;
+    struct sbuf body;
+    bool too_big;
+    int64_t t0;
+    const char *pnames[HTTP_MAX_PARAMS], *pvalues[HTTP_MAX_PARAMS];
+    int nparams;
+    json_t *root;
+    /* reply */
+    bool replied;
+    int status;
+    char *resp; /* malloc'd */
+    size_t resp_len;
+    const char *ctype;
+    int fd; /* static file, -1 if none */
+    uint64_t fd_size;
+    struct hdr *headers;
+    /* metrics */
+    int metric; /* route index, or one of the METRIC_* slots */
+};
+
+/* router.c: the route for method and path, or NULL. When the path exists
+ * under other methods, allow gets them ("GET, HEAD") and *path_found is set. */
+const struct route *router_match(const struct route *routes, size_t n, const char *method, const char *path, char *allow,
+                                 size_t allow_n, bool *path_found);
+/* Fills p's path parameters from path for the matched route. */
+int router_capture(const struct route *rt, const char *path, struct req_priv *p, struct arena *a);
+
+/* static.c */
+int static_serve(struct http_req *r, const char *web_dir);
+
+/* metrics.c: one slot per route, then these. */
+enum { METRIC_STATIC = 0, METRIC_UNMATCHED = 1, METRIC_EXTRA = 2 };
+int metrics_init(const struct route *routes, size_t n);
+void metrics_record(int slot, int status, int64_t us);
+void metrics_free(void);
+
+/* reply.c */
+void reply_error_status(struct http_req *r, int status, const char *code, const char *message);
+const char *reply_status_text(int status);
+
+#endif

@@ -1,0 +1,517 @@
+/*
+ * The HTTP server: libmicrohttpd in thread-pool mode. For each request it
+ * gives a request id, matches the route, enforces the body limit, reads the
+ * body, checks the session, role and CSRF token, calls the handler and sends
+ * the reply with the security headers; then it logs and counts the request.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include "http_int.h"
+
+/* clang-format off */
+const struct conf_def http_conf[] = {
+    {"http.listen", CONF_STR, "127.0.0.1", 0, 0, "address the web server listens on (0.0.0.0 or :: for every interface)"},
+    {"http.port", CONF_INT, "8080", 0, 65535, "TCP port of the web UI and API (0: any free port)"},
+    {"http.threads", CONF_INT, "4", 1, 256, "worker threads answering requests"},
+    {"http.timeout", CONF_DURATION, "30s", 1, 3600, "a connection idle this long is closed (cuts off slow clients)"},
+    {"http.max_connections", CONF_INT, "1024", 1, 100000, "most connections open at once"},
+    {"http.max_per_address", CONF_INT, "256", 0, 100000, "most connections from one address (0: no limit)"},
+    {"http.web_root", CONF_PATH, "", 0, 0, "folder of the web UI (empty: web/ next to the program, else ./web)"},
+    {"http.secure_cookies", CONF_BOOL, "false", 0, 0, "mark the session cookie Secure (set when served over HTTPS)"},
+    {"http.metrics_from", CONF_STR, "127.0.0.1 ::1", 0, 0, "addresses allowed to read /metrics, space-separated"},
+    {"http.trusted_proxy", CONF_STR, "", 0, 0, "address of a reverse proxy whose X-Forwarded-For is believed"},
+};
+/* clang-format on */
+const size_t http_conf_count = sizeof(http_conf) / sizeof(http_conf[0]);
+
+static struct {
+    struct MHD_Daemon *d;
+    struct http_config cfg;
+    char web_dir[PATH_MAX];
+    int port;
+    bool secure_cookies;
+} srv;
+
+static const char *security_headers[][2] = {
+    {"Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+                                "form-action 'self'; frame-ancestors 'none'"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), geolocation=(), payment=()"},
+};
+
+static bool is_api(const char *path)
+{
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0 ||
+           strcmp(path, "/metrics") == 0;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+    snprintf(out, n, "unknown");
+    if (!sa)
+        return;
+    if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)n);
+        else
+            inet_ntop(AF_INET6, a, out, (socklen_t)n);
+    }
+    /* Behind the configured reverse proxy the client is the last address it added. */
+    const char *proxy = conf_str("http.trusted_proxy");
+    if (*proxy && strcmp(out, proxy) == 0) {
+        const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
+        if (xff) {
+            const char *last = strrchr(xff, ',');
+            last = last ? last + 1 : xff;
+            while (*last == ' ')
+                last++;
+            if (strlen(last) < n && strlen(last) > 0)
+                snprintf(out, n, "%s", last);
+        }
+    }
+}
+
+static bool address_listed(const char *ip, const char *list)
+{
+    char buf[512];
+    snprintf(buf, sizeof(buf), "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
+        if (strcmp(t, ip) == 0)
+            return true;
+    return false;
+}
+
+static struct http_req *req_new(struct MHD_Connection *conn, const char *url, const char *method)
+{
+    struct http_req *r = calloc(1, sizeof(*r));
+    struct req_priv *p = calloc(1, sizeof(*p));
+    const char *rid;
+
+    if (!r || !p || arena_alloc(&r->arena)) {
+        free(r);
+        free(p);
+        return NULL;
+    }
+    r->priv = p;
+    p->conn = conn;
+    p->fd = -1;
+    p->t0 = clock_mono_us();
+    p->metric = -1;
+    sbuf_init(&p->body, 0);
+    r->method = arena_strdup(r->arena, method);
+    r->path = arena_strdup(r->arena, url);
+    r->app = srv.cfg.app;
+    client_ip(conn, r->ip, sizeof(r->ip));
+    /* Keep a caller's request id when it is short and plain, so one id can
+     * follow a request through a proxy; otherwise make one. */
+    rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    bool ok = rid && strlen(rid) >= 8 && strlen(rid) < sizeof(r->request_id);
+    for (const char *c = rid; ok && *c; c++)
+        ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '-';
+    if (ok)
+        snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
+    else
+        rand_hex(r->request_id, 8);
+    r->actor.request_id = r->request_id;
+    r->actor.ip = r->ip;
+    r->actor.login = "anonymous";
+    return r;
+}
+
+static void req_free(struct http_req *r)
+{
+    struct req_priv *p;
+    if (!r)
+        return;
+    p = r->priv;
+    sbuf_release(&p->body);
+    json_decref(p->root);
+    free(p->resp);
+    if (p->fd >= 0)
+        close(p->fd);
+    free(p);
+    arena_free(r->arena);
+    free(r);
+}
+
+/* The session, role and CSRF checks shared by every route with a role. */
+static int authorize(struct http_req *r)
+{
+    const struct route *rt = r->route;
+    bool unsafe = strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
+    const char *token = MHD_lookup_connection_value(((struct req_priv *)r->priv)->conn, MHD_COOKIE_KIND, "wasl_session");
+    int err;
+
+    if (rt->roles == ROLE_NONE) {
+        /* Public routes that change state (login) must come from our own pages:
+         * a browser always sends Origin on a cross-site POST. */
+        if (unsafe) {
+            const char *origin = http_header(r, "Origin"), *host = http_header(r, "Host");
+            if (origin && strcmp(origin, "null") != 0) {
+                const char *o = strstr(origin, "://");
+                if (!host || !o || strcmp(o + 3, host) != 0)
+                    return err_set(WASL_EPERM, "auth.cross_origin", "cross-site requests are refused");
+            }
+        }
+        if (token && auth_session(srv.cfg.db, token, &r->session) == 0)
+            r->has_session = true;
+        err_clear();
+        goto fill;
+    }
+    if ((err = auth_session(srv.cfg.db, token, &r->session)))
+        return err;
+    r->has_session = true;
+    if (!(rt->roles & r->session.user.role))
+        return err_set(WASL_EPERM, "auth.forbidden", "your role (%s) may not do this", role_name(r->session.user.role));
+    if (unsafe) {
+        const char *csrf = http_header(r, "X-CSRF-Token");
+        if (!csrf || !str_ct_equal(csrf, r->session.csrf))
+            return err_set(WASL_EPERM, "auth.csrf", "missing or wrong CSRF token (send X-CSRF-Token)");
+    }
+    if (r->session.user.must_change_password && !(rt->flags & ROUTE_PW_CHANGE))
+        return err_set(WASL_EPERM, "auth.password_change_required", "change your password first");
+fill:
+    if (r->has_session) {
+        r->actor.user_id = r->session.user.id;
+        r->actor.login = r->session.user.login;
+        r->actor.role = r->session.user.role;
+        r->actor.consulate = r->session.user.consulate[0] ? r->session.user.consulate : NULL;
+    }
+    return 0;
+}
+
+static void dispatch(struct http_req *r)
+{
+    struct req_priv *p = r->priv;
+    int err;
+
+    if (p->too_big) {
+        reply_error_status(r, 413, "request.too_large", "the request body is too large for this route");
+        return;
+    }
+    if (p->body.len) {
+        const char *ct = http_header(r, "Content-Type");
+        if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
+            reply_error_status(r, 415, "request.unsupported_media_type", "send the body as application/json");
+            return;
+        }
+        r->body = p->body.p;
+        r->body_len = p->body.len;
+    }
+    if ((r->route->flags & ROUTE_LOCAL_ONLY) && !address_listed(r->ip, conf_str("http.metrics_from"))) {
+        reply_error_status(r, 403, "auth.forbidden", "not from this address");
+        return;
+    }
+    if ((err = authorize(r)) == 0) {
+        router_capture(r->route, r->path, p, r->arena);
+        err_clear();
+        err = r->route->handler(r);
+    }
+    if (err && !p->replied)
+        http_reply_error(r, err);
+    if (!p->replied) {
+        log_error("http: handler for %s %s returned without a reply", r->method, r->route->pattern);
+        reply_error_status(r, 500, "server.internal", "internal error");
+    }
+}
+
+static enum MHD_Result send_reply(struct http_req *r)
+{
+    struct req_priv *p = r->priv;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+
+    if (p->fd >= 0) {
+        resp = MHD_create_response_from_fd64(p->fd_size, p->fd);
+        p->fd = -1; /* MHD closes it */
+    } else {
+        resp = MHD_create_response_from_buffer(p->resp_len, p->resp ? p->resp : (void *)"",
+                                               p->resp ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+        p->resp = NULL;
+    }
+    if (!resp)
+        return MHD_NO;
+    for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
+        MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    if (p->ctype)
+        MHD_add_response_header(resp, "Content-Type", p->ctype);
+    for (struct hdr *h = p->headers; h; h = h->next)
+        MHD_add_response_header(resp, h->name, h->value);
+    ret = MHD_queue_response(p->conn, (unsigned)p->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Decides at the headers whether the request can go on: route, method,
+ * declared body size. Returns false with a reply set when it cannot. */
+static bool admit(struct http_req *r)
+{
+    struct req_priv *p = r->priv;
+    char allow[128];
+    bool path_found;
+    const char *cl;
+
+    r->route = router_match(srv.cfg.routes, srv.cfg.nroutes, r->method, r->path, allow, sizeof(allow), &path_found);
+    if (!r->route) {
+        if (!is_api(r->path) && (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))) {
+            p->metric = -2; /* static */
+            return true;
+        }
+        p->metric = -1;
+        if (path_found || !is_api(r->path)) {
+            http_add_header(r, "Allow", path_found ? allow : "GET, HEAD");
+            reply_error_status(r, 405, "request.method_not_allowed", "this method is not allowed here");
+        } else {
+            reply_error_status(r, 404, "not_found", "no such API route");
+        }
+        return false;
+    }
+    p->metric = (int)(r->route - srv.cfg.routes);
+    p->body.max = r->route->body_max;
+    cl = MHD_lookup_connection_value(p->conn, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > r->route->body_max) {
+        reply_error_status(r, 413, "request.too_large", "the request body is too large for this route");
+        return false;
+    }
+    return true;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    struct http_req *r = *con_cls;
+    struct req_priv *p;
+
+    (void)cls;
+    (void)version;
+    if (!r) {
+        if (!(r = req_new(conn, url, method)))
+            return MHD_NO;
+        *con_cls = r;
+        log_set_request_id(r->request_id);
+        if (!admit(r)) {
+            enum MHD_Result ret = send_reply(r);
+            log_set_request_id(NULL);
+            return ret;
+        }
+        log_set_request_id(NULL);
+        return MHD_YES;
+    }
+    p = r->priv;
+    if (p->replied)
+        return MHD_YES; /* an early reply is queued; MHD drops the rest */
+    log_set_request_id(r->request_id);
+    if (*upload_size) {
+        if (!p->too_big && sbuf_add(&p->body, upload_data, *upload_size))
+            p->too_big = true;
+        *upload_size = 0;
+        log_set_request_id(NULL);
+        return MHD_YES;
+    }
+    if (p->metric == -2)
+        static_serve(r, srv.web_dir);
+    else
+        dispatch(r);
+    enum MHD_Result ret = send_reply(r);
+    log_set_request_id(NULL);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    struct http_req *r = *con_cls;
+    struct req_priv *p;
+    int64_t us;
+
+    (void)cls;
+    (void)conn;
+    if (!r)
+        return;
+    p = r->priv;
+    us = clock_mono_us() - p->t0;
+    log_set_request_id(r->request_id);
+    metrics_record(p->metric == -2 ? (int)srv.cfg.nroutes + METRIC_STATIC
+                   : p->metric < 0 ? (int)srv.cfg.nroutes + METRIC_UNMATCHED
+                                   : p->metric,
+                   p->replied ? p->status : 0, us);
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        log_info("%s %s from %s: connection ended before the reply (%d)", r->method, r->path, r->ip, (int)toe);
+    else if (p->status >= 500)
+        log_warn("%s %s %d %.1f ms %s", r->method, r->path, p->status, us / 1000.0, r->actor.login);
+    else
+        log_debug("%s %s %d %.1f ms %s", r->method, r->path, p->status, us / 1000.0, r->actor.login);
+    log_set_request_id(NULL);
+    req_free(r);
+    *con_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    (void)cls;
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    buf[strcspn(buf, "\n")] = '\0';
+    log_debug("http: %s", buf);
+}
+
+static void find_web_root(void)
+{
+    const char *set = conf_str("http.web_root");
+    char exe[1024];
+    ssize_t n;
+
+    if (*set) {
+        snprintf(srv.web_dir, sizeof(srv.web_dir), "%s", set);
+        return;
+    }
+    /* The program lives in build/ of the source tree, or next to web/. */
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            const char *tries[] = {"%s/web", "%s/../web", "%s/../share/wasl/web"};
+            for (size_t i = 0; i < 3; i++) {
+                char path[1100];
+                snprintf(path, sizeof(path), tries[i], exe);
+                if (access(path, R_OK) == 0) {
+                    if (!realpath(path, srv.web_dir))
+                        snprintf(srv.web_dir, sizeof(srv.web_dir), "%s", path);
+                    return;
+                }
+            }
+        }
+    }
+    snprintf(srv.web_dir, sizeof(srv.web_dir), "web");
+}
+
+int http_start(const struct http_config *cfg)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    const char *listen = conf_str("http.listen");
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    int err;
+
+    memset(&ss, 0, sizeof(ss));
+    srv.cfg = *cfg;
+    srv.secure_cookies = conf_bool("http.secure_cookies");
+    find_web_root();
+    if ((err = metrics_init(cfg->routes, cfg->nroutes)))
+        return err;
+    if (strchr(listen, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)conf_int("http.port"));
+        if (inet_pton(AF_INET6, listen, &a->sin6_addr) != 1)
+            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
+        sl = sizeof(*a);
+        flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)conf_int("http.port"));
+        if (inet_pton(AF_INET, listen, &a->sin_addr) != 1)
+            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
+        sl = sizeof(*a);
+    }
+    (void)sl;
+    srv.d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf_int("http.threads"), MHD_OPTION_CONNECTION_TIMEOUT,
+                             (unsigned)conf_int("http.timeout"), MHD_OPTION_CONNECTION_LIMIT,
+                             (unsigned)conf_int("http.max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                             (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    if (!srv.d) {
+        metrics_free();
+        return err_set(WASL_EIO, "http.listen_failed", "cannot listen on %s port %lld (in use, or not allowed)", listen,
+                       conf_int("http.port"));
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
+    srv.port = di ? di->port : (int)conf_int("http.port");
+    log_info("http: listening on %s port %d, web UI from %s", listen, srv.port, srv.web_dir);
+    return 0;
+}
+
+int http_port(void)
+{
+    return srv.port;
+}
+
+void http_stop(void)
+{
+    if (srv.d)
+        MHD_stop_daemon(srv.d);
+    srv.d = NULL;
+    metrics_free();
+}
+
+const char *http_param(struct http_req *r, const char *name)
+{
+    struct req_priv *p = r->priv;
+    for (int i = 0; i < p->nparams; i++)
+        if (strcmp(p->pnames[i], name) == 0)
+            return p->pvalues[i];
+    return NULL;
+}
+
+const char *http_query(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(((struct req_priv *)r->priv)->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *http_header(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(((struct req_priv *)r->priv)->conn, MHD_HEADER_KIND, name);
+}
+
+int http_body_json(struct http_req *r, const struct json_spec *spec, size_t nspec)
+{
+    struct req_priv *p = r->priv;
+    int err;
+
+    if (!p->root) {
+        if (!r->body)
+            return err_set(WASL_EINVAL, "request.missing_body", "this request needs a JSON body");
+        if ((err = json_parse_object(r->body, r->body_len, (struct json_t **)&p->root)))
+            return err;
+    }
+    return json_spec_parse(p->root, spec, nspec, false);
+}
+
+struct json_t *http_body_root(struct http_req *r)
+{
+    return ((struct req_priv *)r->priv)->root;
+}
+
+int http_set_session_cookie(struct http_req *r, const char *token)
+{
+    char *v =
+        arena_printf(r->arena, "wasl_session=%s; Path=/; HttpOnly; SameSite=Strict%s", token, srv.secure_cookies ? "; Secure" : "");
+    return v ? http_add_header(r, "Set-Cookie", v) : WASL_ENOMEM;
+}
+
+int http_clear_session_cookie(struct http_req *r)
+{
+    return http_add_header(r, "Set-Cookie", "wasl_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+}

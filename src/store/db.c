@@ -1,0 +1,311 @@
+/*
+ * The generic half of the store: opening a database by URL, the connection
+ * pool, thin wrappers over the backend, and the transaction runner that
+ * retries on contention.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+/* clang-format off */
+const struct conf_def store_conf[] = {
+    {"store.url", CONF_STR, "wasl.db", 0, 0,
+     "database: a SQLite file path, or postgresql://user@host:port/dbname"},
+    {"store.pool_size", CONF_INT, "16", 1, 512, "most connections open at once"},
+    {"store.busy_timeout", CONF_DURATION, "5s", 0, 600, "how long a SQLite writer waits for the lock before it retries"},
+    {"store.tx_retries", CONF_INT, "10", 0, 100, "how many times a transaction is retried after contention"},
+};
+/* clang-format on */
+const size_t store_conf_count = sizeof(store_conf) / sizeof(store_conf[0]);
+
+uint64_t db_sql_hash(const char *sql)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *p = (const unsigned char *)sql; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+int db_open(struct db **out, const char *url)
+{
+    struct db *db;
+    struct db_conn *c;
+    int err;
+
+    if (!url || !*url)
+        return err_set(WASL_EINVAL, "store.url", "no database given (store.url)");
+    db = calloc(1, sizeof(*db));
+    if (!db)
+        return WASL_ENOMEM;
+    pthread_mutex_init(&db->lock, NULL);
+    pthread_cond_init(&db->cond, NULL);
+    db->max_conn = conf_int("store.pool_size") > 0 ? (int)conf_int("store.pool_size") : 16;
+    db->busy_timeout_ms = (int)conf_int("store.busy_timeout") * 1000;
+    db->tx_retries = (int)conf_int("store.tx_retries");
+    if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0) {
+        db->ops = &db_pg_ops;
+        db->backend = DB_PG;
+        db->url = strdup(url);
+    } else {
+        db->ops = &db_sqlite_ops;
+        db->backend = DB_SQLITE;
+        db->url = strdup(strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url);
+    }
+    if (!db->url) {
+        err = WASL_ENOMEM;
+        goto fail;
+    }
+    if ((err = db_conn_get(db, &c)))
+        goto fail;
+    db_conn_put(c);
+    *out = db;
+    return 0;
+fail:
+    db_close(db);
+    return err;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    pthread_mutex_lock(&db->lock);
+    while (db->idle) {
+        struct db_conn *c = db->idle;
+        db->idle = c->next_idle;
+        db->ops->disconnect(c);
+    }
+    pthread_mutex_unlock(&db->lock);
+    pthread_mutex_destroy(&db->lock);
+    pthread_cond_destroy(&db->cond);
+    free(db->url);
+    free(db);
+}
+
+enum db_backend db_backend(const struct db *db)
+{
+    return db->backend;
+}
+
+const char *db_backend_name(const struct db *db)
+{
+    return db->ops->name;
+}
+
+int db_conn_get(struct db *db, struct db_conn **out)
+{
+    struct db_conn *c = NULL;
+    int err;
+
+    pthread_mutex_lock(&db->lock);
+    for (;;) {
+        if (db->idle) {
+            c = db->idle;
+            db->idle = c->next_idle;
+            pthread_mutex_unlock(&db->lock);
+            c->next_idle = NULL;
+            *out = c;
+            return 0;
+        }
+        if (db->nconn < db->max_conn)
+            break;
+        pthread_cond_wait(&db->cond, &db->lock);
+    }
+    db->nconn++;
+    pthread_mutex_unlock(&db->lock);
+    if ((err = db->ops->connect(db, &c))) {
+        pthread_mutex_lock(&db->lock);
+        db->nconn--;
+        pthread_cond_signal(&db->cond);
+        pthread_mutex_unlock(&db->lock);
+        return err;
+    }
+    c->db = db;
+    *out = c;
+    return 0;
+}
+
+void db_conn_put(struct db_conn *c)
+{
+    struct db *db;
+
+    if (!c)
+        return;
+    db = c->db;
+    if (c->in_tx) {
+        /* A caller left a transaction open: never hand it to the next user. */
+        db->ops->script(c, "ROLLBACK");
+        c->in_tx = false;
+    }
+    pthread_mutex_lock(&db->lock);
+    c->next_idle = db->idle;
+    db->idle = c;
+    pthread_cond_signal(&db->cond);
+    pthread_mutex_unlock(&db->lock);
+}
+
+struct db *db_conn_db(struct db_conn *c)
+{
+    return c->db;
+}
+
+static int check_params(const struct db_param *p, int n)
+{
+    if (n < 0 || n > DB_MAX_PARAMS || (n > 0 && !p))
+        return err_set(WASL_EINTERNAL, "store.params", "bad parameter list");
+    return 0;
+}
+
+int db_query(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n)
+{
+    int err = check_params(p, n);
+    return err ? err : c->db->ops->query(c, out, sql, p, n);
+}
+
+int db_exec(struct db_conn *c, const char *sql, const struct db_param *p, int n)
+{
+    struct db_stmt *s;
+    int err = db_query(c, &s, sql, p, n);
+    if (err)
+        return err;
+    while (db_next(s))
+        ;
+    return db_end(s);
+}
+
+int64_t db_changes(struct db_conn *c)
+{
+    return c->db->ops->changes(c);
+}
+
+/* Every statement starts with a db_conn pointer in its backend struct. */
+struct stmt_head {
+    struct db_conn *c;
+};
+
+#define OPS(s) (((struct stmt_head *)(s))->c->db->ops)
+
+bool db_next(struct db_stmt *s)
+{
+    return OPS(s)->next(s);
+}
+
+int db_end(struct db_stmt *s)
+{
+    return s ? OPS(s)->end(s) : 0;
+}
+
+bool db_is_null(struct db_stmt *s, int col)
+{
+    return OPS(s)->is_null(s, col);
+}
+
+int64_t db_int(struct db_stmt *s, int col)
+{
+    return OPS(s)->integer(s, col);
+}
+
+double db_double(struct db_stmt *s, int col)
+{
+    const char *t = OPS(s)->text(s, col);
+    return t ? strtod(t, NULL) : 0.0;
+}
+
+const char *db_text(struct db_stmt *s, int col)
+{
+    return OPS(s)->text(s, col);
+}
+
+const void *db_blob(struct db_stmt *s, int col, size_t *len)
+{
+    return OPS(s)->blob(s, col, len);
+}
+
+int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct db_param *p, int n)
+{
+    struct db_stmt *s;
+    int err = db_query(c, &s, sql, p, n), found = 0;
+    if (err)
+        return err;
+    if (db_next(s)) {
+        *out = db_int(s, 0);
+        found = 1;
+    }
+    err = db_end(s);
+    if (!err && !found)
+        err = err_set(WASL_ENOENT, "not_found", NULL);
+    return err;
+}
+
+static void backoff(int attempt)
+{
+    unsigned r;
+    rand_bytes(&r, sizeof(r));
+    long us = (long)(1000u << (attempt < 7 ? attempt : 7)); /* 1 ms .. 128 ms */
+    us = us / 2 + (long)(r % (unsigned)us);
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&ts, NULL);
+}
+
+int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg)
+{
+    const struct db_ops *ops = c->db->ops;
+    int err = 0;
+
+    if (c->in_tx)
+        return fn(c, arg); /* nested: part of the caller's transaction */
+    for (int attempt = 0;; attempt++) {
+        if ((err = ops->script(c, ops->begin_sql)))
+            goto retry;
+        c->in_tx = true;
+        err = fn(c, arg);
+        if (!err)
+            err = ops->script(c, "COMMIT");
+        if (!err) {
+            c->in_tx = false;
+            return 0;
+        }
+        ops->script(c, "ROLLBACK");
+        c->in_tx = false;
+    retry:
+        if (err != WASL_EBUSY || attempt >= c->db->tx_retries)
+            return err;
+        log_debug("store: transaction retried after contention (attempt %d)", attempt + 1);
+        backoff(attempt);
+    }
+}
+
+int db_tx(struct db *db, db_tx_h fn, void *arg)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = db_tx_conn(c, fn, arg);
+    db_conn_put(c);
+    return err;
+}
+
+int db_ping(struct db *db)
+{
+    struct db_conn *c;
+    int64_t one = 0;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = db_query_int(c, &one, "SELECT 1", NULL, 0);
+    db_conn_put(c);
+    if (!err && one != 1)
+        err = err_set(WASL_EDB, "store.unavailable", "SELECT 1 did not answer 1");
+    return err;
+}
+
+int db_backup(struct db *db, const char *path)
+{
+    if (!db->ops->backup)
+        return err_set(WASL_EINVAL, "store.backup_unsupported",
+                       "wasl backup copies SQLite databases; for PostgreSQL use pg_dump or pg_basebackup");
+    return db->ops->backup(db, path);
+}

@@ -1,0 +1,335 @@
+/*
+ * The PostgreSQL backend: for more than one machine. `?` placeholders become
+ * $1..$n, statements are prepared once per connection, results come back in
+ * text format (bytea as hex), SQLSTATEs map to wasl errors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "store_int.h"
+
+#define STMT_CACHE 256
+
+struct pg_prep {
+    uint64_t hash;
+    char *sql;
+    char name[24];
+};
+
+struct pg_conn {
+    struct db_conn base;
+    PGconn *h;
+    struct pg_prep cache[STMT_CACHE];
+    int ncache, seq;
+    int64_t changes;
+};
+
+struct pg_stmt {
+    struct db_conn *c; /* first: see db.c */
+    PGresult *res;
+    int row, nrows;
+    int err;
+    unsigned char *blob; /* decoded bytea of the last db_blob() */
+};
+
+static int map_result(struct pg_conn *c, PGresult *res, const char *what)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+
+    if (!msg)
+        msg = PQerrorMessage(c->h);
+    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
+        return err_set(WASL_EBUSY, "store.busy", "the database is busy");
+    if (state && strcmp(state, "23505") == 0)
+        return err_set(WASL_ECONFLICT, "store.duplicate", "%s", msg);
+    if (state && strncmp(state, "23", 2) == 0)
+        return err_set(WASL_EINVAL, "store.constraint", "%s", msg);
+    if (state && strncmp(state, "22", 2) == 0)
+        return err_set(WASL_EINVAL, "store.data", "%s", msg);
+    log_error("store: postgresql %s: %s (%s)", what, msg, state ? state : "no SQLSTATE");
+    return err_set(WASL_EDB, "store.error", "database error: %s", msg);
+}
+
+static void forget_prepared(struct pg_conn *c)
+{
+    for (int i = 0; i < c->ncache; i++)
+        free(c->cache[i].sql);
+    c->ncache = 0;
+}
+
+static int pg_connect(struct db *db, struct db_conn **out)
+{
+    struct pg_conn *c = calloc(1, sizeof(*c));
+    PGresult *r;
+
+    if (!c)
+        return WASL_ENOMEM;
+    c->h = PQconnectdb(db->url);
+    if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
+        int err = err_set(WASL_EDB, "store.unavailable", "cannot connect to PostgreSQL: %s",
+                          c->h ? PQerrorMessage(c->h) : "out of memory");
+        PQfinish(c->h);
+        free(c);
+        return err;
+    }
+    /* Notices (e.g. "relation already exists, skipping") are not errors. */
+    r = PQexec(c->h, "SET client_min_messages = warning");
+    PQclear(r);
+    *out = &c->base;
+    return 0;
+}
+
+static void pg_disconnect(struct db_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    forget_prepared(c);
+    PQfinish(c->h);
+    free(c);
+}
+
+/* A dropped connection is re-opened before the next statement, unless a
+ * transaction was open on it (that one fails; the runner retries). */
+static int ensure_connected(struct pg_conn *c)
+{
+    if (PQstatus(c->h) == CONNECTION_OK)
+        return 0;
+    forget_prepared(c);
+    PQreset(c->h);
+    if (PQstatus(c->h) != CONNECTION_OK)
+        return err_set(WASL_EDB, "store.unavailable", "lost the PostgreSQL connection: %s", PQerrorMessage(c->h));
+    return 0;
+}
+
+static int pg_script(struct db_conn *base, const char *sql)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    PGresult *r;
+    int err = ensure_connected(c);
+
+    if (err)
+        return err;
+    r = PQexec(c->h, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        err = map_result(c, r, "script");
+    PQclear(r);
+    return err;
+}
+
+/* `?` -> `$n`, leaving quoted strings, quoted names and comments alone. */
+static char *convert(const char *sql, int *nparams)
+{
+    size_t len = strlen(sql);
+    char *out = malloc(len * 4 + 1), *o = out;
+    int n = 0;
+
+    if (!out)
+        return NULL;
+    for (const char *p = sql; *p;) {
+        if (*p == '\'' || *p == '"') {
+            char q = *p;
+            *o++ = *p++;
+            while (*p && *p != q)
+                *o++ = *p++;
+            if (*p)
+                *o++ = *p++;
+        } else if (p[0] == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                *o++ = *p++;
+        } else if (*p == '?') {
+            o += sprintf(o, "$%d", ++n);
+            p++;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    *nparams = n;
+    return out;
+}
+
+static int prepare(struct pg_conn *c, const char *sql, const char **name)
+{
+    uint64_t h = db_sql_hash(sql);
+    struct pg_prep *p;
+    PGresult *r;
+    char *conv;
+    int n, err = 0;
+
+    for (int i = 0; i < c->ncache; i++) {
+        if (c->cache[i].hash == h && strcmp(c->cache[i].sql, sql) == 0) {
+            *name = c->cache[i].name;
+            return 0;
+        }
+    }
+    if (c->ncache == STMT_CACHE) {
+        /* Full: start over rather than track use; the server side goes too. */
+        r = PQexec(c->h, "DEALLOCATE ALL");
+        PQclear(r);
+        forget_prepared(c);
+    }
+    if (!(conv = convert(sql, &n)))
+        return WASL_ENOMEM;
+    p = &c->cache[c->ncache];
+    snprintf(p->name, sizeof(p->name), "w%d", ++c->seq);
+    r = PQprepare(c->h, p->name, conv, 0, NULL);
+    free(conv);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        err = map_result(c, r, "prepare");
+    PQclear(r);
+    if (err)
+        return err;
+    if (!(p->sql = strdup(sql)))
+        return WASL_ENOMEM;
+    p->hash = h;
+    c->ncache++;
+    *name = p->name;
+    return 0;
+}
+
+static int pg_query(struct db_conn *base, struct db_stmt **out, const char *sql, const struct db_param *p, int n)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    const char *values[DB_MAX_PARAMS];
+    int lengths[DB_MAX_PARAMS], formats[DB_MAX_PARAMS];
+    char nums[DB_MAX_PARAMS][32];
+    const char *name;
+    struct pg_stmt *s;
+    PGresult *r;
+    ExecStatusType st;
+    int err;
+
+    if ((err = ensure_connected(c)) || (err = prepare(c, sql, &name)))
+        return err;
+    for (int i = 0; i < n; i++) {
+        formats[i] = 0;
+        lengths[i] = 0;
+        switch (p[i].type) {
+        case 'i':
+            snprintf(nums[i], sizeof(nums[i]), "%lld", (long long)p[i].i);
+            values[i] = nums[i];
+            break;
+        case 'd':
+            snprintf(nums[i], sizeof(nums[i]), "%.17g", p[i].d);
+            values[i] = nums[i];
+            break;
+        case 's':
+            values[i] = p[i].p;
+            break;
+        case 'b':
+            values[i] = p[i].p ? p[i].p : "";
+            lengths[i] = (int)p[i].len;
+            formats[i] = 1;
+            break;
+        default:
+            values[i] = NULL;
+        }
+    }
+    r = PQexecPrepared(c->h, name, n, values, lengths, formats, 0);
+    st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        err = map_result(c, r, "query");
+        PQclear(r);
+        return err;
+    }
+    c->changes = atoll(PQcmdTuples(r));
+    if (!(s = calloc(1, sizeof(*s)))) {
+        PQclear(r);
+        return WASL_ENOMEM;
+    }
+    s->c = base;
+    s->res = r;
+    s->row = -1;
+    s->nrows = PQntuples(r);
+    *out = (struct db_stmt *)s;
+    return 0;
+}
+
+static bool pg_next(struct db_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    PQfreemem(s->blob);
+    s->blob = NULL;
+    if (s->row + 1 >= s->nrows)
+        return false;
+    s->row++;
+    return true;
+}
+
+static int pg_end(struct db_stmt *st)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    int err = s->err;
+    PQclear(s->res);
+    PQfreemem(s->blob);
+    free(s);
+    return err;
+}
+
+static bool pg_is_null(struct db_stmt *st, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    return col >= PQnfields(s->res) || PQgetisnull(s->res, s->row, col);
+}
+
+static const char *pg_text(struct db_stmt *st, int col)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    return pg_is_null(st, col) ? NULL : PQgetvalue(s->res, s->row, col);
+}
+
+static const void *pg_blob(struct db_stmt *st, int col, size_t *len)
+{
+    struct pg_stmt *s = (struct pg_stmt *)st;
+    const char *t = pg_text(st, col);
+
+    *len = 0;
+    if (!t)
+        return NULL;
+    PQfreemem(s->blob);
+    s->blob = PQunescapeBytea((const unsigned char *)t, len);
+    return s->blob;
+}
+
+static int64_t pg_integer(struct db_stmt *st, int col)
+{
+    const char *t = pg_text(st, col);
+    if (!t)
+        return 0;
+    if (t[0] == 't' && !t[1])
+        return 1;
+    return strtoll(t, NULL, 10);
+}
+
+static int64_t pg_changes(struct db_conn *base)
+{
+    return ((struct pg_conn *)base)->changes;
+}
+
+static int pg_lock_schema(struct db_conn *c, bool lock)
+{
+    /* Any constant shared by all wasl nodes; "wasl" in ASCII. */
+    return pg_script(c, lock ? "SELECT pg_advisory_lock(2002875244)" : "SELECT pg_advisory_unlock(2002875244)");
+}
+
+const struct db_ops db_pg_ops = {
+    .name = "postgresql",
+    .connect = pg_connect,
+    .disconnect = pg_disconnect,
+    .script = pg_script,
+    .query = pg_query,
+    .next = pg_next,
+    .end = pg_end,
+    .is_null = pg_is_null,
+    .text = pg_text,
+    .blob = pg_blob,
+    .integer = pg_integer,
+    .changes = pg_changes,
+    .lock_schema = pg_lock_schema,
+    .backup = NULL,
+    .begin_sql = "BEGIN",
+    .ddl_id = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+    .ddl_blob = "BYTEA",
+};

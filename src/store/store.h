@@ -1,0 +1,97 @@
+/*
+ * store: the one database interface of wasl, with an embedded SQLite backend
+ * (the default) and a PostgreSQL backend. Callers write one SQL text with `?`
+ * placeholders for both; the store owns connections, prepared statements,
+ * numbered migrations and transactions that retry on contention.
+ */
+#ifndef WASL_STORE_H
+#define WASL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+struct db;      /* a database: a pool of connections */
+struct db_conn; /* one connection, used by one thread at a time */
+struct db_stmt; /* the rows of one query */
+
+enum db_backend { DB_SQLITE, DB_PG };
+
+/* A query parameter; build them with the DB_* macros and pass with DBP(). */
+struct db_param {
+    char type; /* 'i' integer, 's' text, 'b' blob, 'n' null, 'd' double */
+    int64_t i;
+    double d;
+    const void *p;
+    size_t len;
+};
+#define DB_I(x) ((struct db_param){.type = 'i', .i = (int64_t)(x)})
+#define DB_D(x) ((struct db_param){.type = 'd', .d = (double)(x)})
+static inline struct db_param db_param_text(const char *s)
+{
+    return (struct db_param){.type = s ? 's' : 'n', .p = s};
+}
+#define DB_S(x) db_param_text(x)
+#define DB_B(x, n) ((struct db_param){.type = 'b', .p = (x), .len = (n)})
+#define DB_NULL ((struct db_param){.type = 'n'})
+#define DBP(...)                                                                                                                   \
+    (const struct db_param[]){__VA_ARGS__}, (int)(sizeof((const struct db_param[]){__VA_ARGS__}) / sizeof(struct db_param))
+
+extern const struct conf_def store_conf[];
+extern const size_t store_conf_count;
+
+/* Opens url: "postgresql://..." (or "postgres://...") selects PostgreSQL; anything
+ * else is a SQLite file path, optionally prefixed "sqlite:". Connects once to
+ * check the database is reachable. *out is set only on success. */
+int db_open(struct db **out, const char *url);
+void db_close(struct db *db);
+enum db_backend db_backend(const struct db *db);
+const char *db_backend_name(const struct db *db);
+
+/* Applies every migration not yet applied, in order, each in its own
+ * transaction. *applied (may be NULL) gets how many ran. */
+int db_migrate(struct db *db, int *applied);
+/* Highest applied migration and highest known to this binary. */
+int db_schema_version(struct db *db, int *current, int *latest);
+
+/* Borrows a connection from the pool (waits when all are in use). */
+int db_conn_get(struct db *db, struct db_conn **out);
+void db_conn_put(struct db_conn *c);
+struct db *db_conn_db(struct db_conn *c);
+
+/* Runs sql with parameters; *changes (may be NULL) gets the rows changed.
+ * Unique-key violations are WASL_ECONFLICT, contention WASL_EBUSY. */
+int db_exec(struct db_conn *c, const char *sql, const struct db_param *p, int n);
+int64_t db_changes(struct db_conn *c);
+/* Runs a query; read rows with db_next() and the column getters, then
+ * db_end(), which frees the statement and reports any error while stepping. */
+int db_query(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n);
+bool db_next(struct db_stmt *s);
+int db_end(struct db_stmt *s);
+bool db_is_null(struct db_stmt *s, int col);
+int64_t db_int(struct db_stmt *s, int col);
+double db_double(struct db_stmt *s, int col);
+/* Valid until the next db_next()/db_end(); NULL for SQL NULL. */
+const char *db_text(struct db_stmt *s, int col);
+const void *db_blob(struct db_stmt *s, int col, size_t *len);
+
+/* One row, one integer: WASL_ENOENT when there is no row. */
+int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct db_param *p, int n);
+
+/* Runs fn(c, arg) inside a write transaction and commits. When fn or the
+ * commit fails with WASL_EBUSY (SQLite busy, PostgreSQL serialization failure
+ * or deadlock) the whole transaction is retried a few times with a random
+ * back-off. Any other error rolls back and is returned. */
+typedef int (*db_tx_h)(struct db_conn *c, void *arg);
+int db_tx(struct db *db, db_tx_h fn, void *arg);
+int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg);
+
+/* Checks the store answers (for /healthz). */
+int db_ping(struct db *db);
+/* SQLite only: a consistent online copy of the database into path (which
+ * must not exist), checked with PRAGMA integrity_check. */
+int db_backup(struct db *db, const char *path);
+
+#endif

@@ -1,0 +1,71 @@
+/*
+ * store internals shared by the generic layer (db.c, migrate.c) and the two
+ * backends (sqlite.c, pg.c). Not for use outside src/store/.
+ */
+#ifndef WASL_STORE_INT_H
+#define WASL_STORE_INT_H
+
+#include <pthread.h>
+
+#include "store.h"
+
+#define DB_MAX_PARAMS 64
+
+struct db_ops {
+    const char *name;
+    int (*connect)(struct db *db, struct db_conn **out);
+    void (*disconnect)(struct db_conn *c);
+    /* Several statements, no parameters, no rows (migrations, BEGIN...). */
+    int (*script)(struct db_conn *c, const char *sql);
+    int (*query)(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n);
+    bool (*next)(struct db_stmt *s);
+    int (*end)(struct db_stmt *s);
+    bool (*is_null)(struct db_stmt *s, int col);
+    const char *(*text)(struct db_stmt *s, int col);
+    const void *(*blob)(struct db_stmt *s, int col, size_t *len);
+    int64_t (*integer)(struct db_stmt *s, int col);
+    int64_t (*changes)(struct db_conn *c);
+    /* Serializes db_migrate() across processes sharing the database. */
+    int (*lock_schema)(struct db_conn *c, bool lock);
+    int (*backup)(struct db *db, const char *path);
+    const char *begin_sql; /* starts a write transaction */
+    /* DDL words that differ between backends, substituted in migrations. */
+    const char *ddl_id;
+    const char *ddl_blob;
+};
+
+struct db {
+    const struct db_ops *ops;
+    enum db_backend backend;
+    char *url; /* path for SQLite, conninfo for PostgreSQL */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    struct db_conn *idle; /* connections not in use */
+    int nconn, max_conn;
+    int busy_timeout_ms;
+    int tx_retries;
+};
+
+/* Every backend's connection starts with this. */
+struct db_conn {
+    struct db *db;
+    struct db_conn *next_idle;
+    bool in_tx;
+};
+
+/* Numbered migrations, generated from src/store/migrations/NNNN_name.sql. */
+struct migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+extern const struct migration db_migrations[];
+extern const size_t db_migrations_count;
+
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
+
+/* FNV-1a of a SQL text, for the prepared-statement caches. */
+uint64_t db_sql_hash(const char *sql);
+
+#endif
