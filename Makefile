@@ -36,7 +36,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all asan run test unit fuzz fuzz-build format check-format bench clean deps
+.PHONY: all asan run test unit unit-build unit-list fuzz fuzz-build format check-format bench clean deps
 all: build/wasl
 
 deps:
@@ -84,6 +84,9 @@ build/tz-fat/.done build/tz-slim/.done: $(wildcard tests/unit/core/tzsrc/*)
 	zic -b slim -d build/tz-slim $^
 	@touch build/tz-fat/.done build/tz-slim/.done
 
+unit-build: $(UNIT_BINS) build/tz-fat/.done
+unit-list:
+	@echo $(UNIT_BINS)
 unit: $(UNIT_BINS) build/tz-fat/.done
 	@for t in $(UNIT_BINS); do echo "== $$t"; WASL_TEST_TZDIR_FAT=build/tz-fat WASL_TEST_TZDIR_SLIM=build/tz-slim $$t || exit 1; done
 

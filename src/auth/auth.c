@@ -8,8 +8,8 @@
 
 /* clang-format off */
 const struct conf_def auth_conf[] = {
-    {"auth.session_idle", CONF_DURATION, "30m", 60, 86400, "a session ends after this long without a request"},
-    {"auth.session_absolute", CONF_DURATION, "12h", 60, 7 * 86400, "a session ends this long after login, busy or not"},
+    {"auth.session_idle", CONF_DURATION, "30m", 2, 86400, "a session ends after this long without a request"},
+    {"auth.session_absolute", CONF_DURATION, "12h", 2, 7 * 86400, "a session ends this long after login, busy or not"},
     {"auth.failure_window", CONF_DURATION, "15m", 1, 86400, "failed logins are counted over this window"},
     {"auth.lockout", CONF_DURATION, "15m", 1, 86400, "how long an account or address stays locked after too many failures"},
     {"auth.max_failures_account", CONF_INT, "5", 1, 1000, "failed logins on one account before it is locked"},

@@ -68,25 +68,12 @@ const char *cli_data_dir(void)
 static void find_data_dir(void)
 {
     const char *set = conf_str("paths.data");
-    char exe[1024], path[1100];
-    ssize_t n;
 
-    if (*set) {
+    if (*set)
         snprintf(data_dir, sizeof(data_dir), "%s", set);
-        return;
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof(path), "%s/../data", exe);
-            if (access(path, R_OK) == 0 && realpath(path, data_dir))
-                return;
-        }
-    }
-    snprintf(data_dir, sizeof(data_dir), "data");
+    else if (path_near_exe("data", data_dir, sizeof(data_dir)))
+        snprintf(data_dir, sizeof(data_dir), "data");
+    err_clear();
 }
 
 int cli_load_data(void)

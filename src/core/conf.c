@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "core.h"
+#include "core_int.h"
 
 #define CONF_MAX 256            /* settings across all modules */
 #define CONF_FILE_MAX (1 << 20) /* a settings file is small; refuse anything bigger */
@@ -285,29 +286,12 @@ static int on_value(void *user, const char *section, const char *key, const char
     return 1;
 }
 
-static int run(const char *path, bool apply)
+/* Checks (apply=false) or applies a settings text; name is used in messages. */
+static int run_buffer(const char *buf, size_t n, const char *name, bool apply)
 {
-    struct reader r = {.path = path, .apply = apply};
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    size_t n;
-    int rc, err = 0;
+    struct reader r = {.path = name, .apply = apply, .p = buf, .end = buf + n};
+    int rc;
 
-    if (!f)
-        return err_set(WASL_ENOENT, "config.not_found", "%s: cannot open: %s", path, strerror(errno));
-    buf = malloc(CONF_FILE_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        return WASL_ENOMEM;
-    }
-    n = fread(buf, 1, CONF_FILE_MAX + 1, f);
-    fclose(f);
-    if (n > CONF_FILE_MAX) {
-        err = err_set(WASL_ETOOBIG, "config.too_large", "%s: larger than %d bytes; not a settings file", path, CONF_FILE_MAX);
-        goto out;
-    }
-    r.p = buf;
-    r.end = buf + n;
     if (!utf8_valid(buf, n)) {
         /* Name the first line that is not valid UTF-8. */
         const char *p = buf, *end = buf + n;
@@ -320,24 +304,51 @@ static int run(const char *path, bool apply)
             p += len + 1;
         }
         report(&r, "the file is not valid UTF-8");
-        goto done;
+    } else {
+        ini_allow_multiline = false;
+        rc = ini_parse_stream(read_line, &r, on_value, &r);
+        if (rc > 0) {
+            /* Our handler never fails, so this is inih's own syntax error (no '=',
+             * no ']'), at line rc; inih reports only the first one. */
+            int keep = r.line;
+            r.line = rc;
+            report(&r, "syntax error: expected [section] or key = value");
+            r.line = keep;
+        } else if (rc < 0) {
+            return WASL_ENOMEM;
+        }
     }
-    ini_allow_multiline = false;
-    rc = ini_parse_stream(read_line, &r, on_value, &r);
-    if (rc > 0 && rc != r.line) {
-        /* inih's own syntax error (no '=', no ']'), at line rc. */
-        int keep = r.line;
-        r.line = rc;
-        report(&r, "syntax error: expected [section] or key = value");
-        r.line = keep;
-    } else if (rc < 0) {
-        err = WASL_ENOMEM;
-        goto out;
-    }
-done:
     if (r.nerr)
-        err = err_set(WASL_EINVAL, "config.invalid", "%s", r.first_msg);
-out:
+        return err_set(WASL_EINVAL, "config.invalid", "%s", r.first_msg);
+    return 0;
+}
+
+int conf_parse_buffer(const char *buf, size_t n, const char *name, bool apply)
+{
+    int err = run_buffer(buf, n, name, false);
+    return err || !apply ? err : run_buffer(buf, n, name, true);
+}
+
+static int run(const char *path, bool apply)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t n;
+    int err;
+
+    if (!f)
+        return err_set(WASL_ENOENT, "config.not_found", "%s: cannot open: %s", path, strerror(errno));
+    buf = malloc(CONF_FILE_MAX + 1);
+    if (!buf) {
+        fclose(f);
+        return WASL_ENOMEM;
+    }
+    n = fread(buf, 1, CONF_FILE_MAX + 1, f);
+    fclose(f);
+    if (n > CONF_FILE_MAX)
+        err = err_set(WASL_ETOOBIG, "config.too_large", "%s: larger than %d bytes; not a settings file", path, CONF_FILE_MAX);
+    else
+        err = run_buffer(buf, n, path, apply);
     free(buf);
     return err;
 }
@@ -391,7 +402,8 @@ void conf_write_help(void *fp, bool md)
         if (d->min || d->max)
             snprintf(range, sizeof(range), "%lld..%lld", d->min, d->max);
         if (md)
-            fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", dot + 1, type_name(d->type), d->def, range, d->help);
+            fprintf(f, d->def[0] ? "| `%s` | %s | `%s` | %s | %s |\n" : "| `%s` | %s | %s(empty) | %s | %s |\n", dot + 1,
+                    type_name(d->type), d->def, range, d->help);
         else
             fprintf(f, "  %-22s %-8s default %-24s %s%s%s\n", dot + 1, type_name(d->type), d->def[0] ? d->def : "\"\"", d->help,
                     range[0] ? "; range " : "", range);

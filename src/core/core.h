@@ -135,6 +135,11 @@ bool conf_bool(const char *name);
 void conf_write_help(void *fp, bool md);
 void conf_reset(void); /* forget tables and values (tests) */
 
+/* ---- paths ---------------------------------------------------------------- */
+/* Finds rel ("web", "data") in the program's folder or up to three folders
+ * above it (the source tree), or in <prefix>/share/wasl/. out >= PATH_MAX. */
+int path_near_exe(const char *rel, char *out, size_t n);
+
 /* ---- UTF-8 -------------------------------------------------------------- */
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *s, size_t n);

@@ -376,33 +376,12 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 static void find_web_root(void)
 {
     const char *set = conf_str("http.web_root");
-    char exe[1024];
-    ssize_t n;
 
-    if (*set) {
+    if (*set)
         snprintf(srv.web_dir, sizeof(srv.web_dir), "%s", set);
-        return;
-    }
-    /* The program lives in build/ of the source tree, or next to web/. */
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            const char *tries[] = {"%s/web", "%s/../web", "%s/../share/wasl/web"};
-            for (size_t i = 0; i < 3; i++) {
-                char path[1100];
-                snprintf(path, sizeof(path), tries[i], exe);
-                if (access(path, R_OK) == 0) {
-                    if (!realpath(path, srv.web_dir))
-                        snprintf(srv.web_dir, sizeof(srv.web_dir), "%s", path);
-                    return;
-                }
-            }
-        }
-    }
-    snprintf(srv.web_dir, sizeof(srv.web_dir), "web");
+    else if (path_near_exe("web", srv.web_dir, sizeof(srv.web_dir)))
+        snprintf(srv.web_dir, sizeof(srv.web_dir), "web");
+    err_clear();
 }
 
 int http_start(const struct http_config *cfg)

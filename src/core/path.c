@@ -1,0 +1,35 @@
+/*
+ * Finding the program's own files (web/, data/) whether it runs from the
+ * source tree (build/wasl, build/asan/wasl) or from an installed prefix.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core.h"
+
+int path_near_exe(const char *rel, char *out, size_t n)
+{
+    char exe[PATH_MAX], try[PATH_MAX + 64];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+    if (len <= 0)
+        return err_set(WASL_ENOENT, "path.not_found", "cannot find the program's own folder");
+    exe[len] = '\0';
+    /* The folder of the program, then up to three folders above it. */
+    for (int up = 0; up < 4; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            break;
+        *slash = '\0';
+        snprintf(try, sizeof(try), "%s/%s", exe, rel);
+        if (access(try, R_OK) == 0 && realpath(try, out) && strlen(out) < n)
+            return 0;
+        snprintf(try, sizeof(try), "%s/share/wasl/%s", exe, rel);
+        if (access(try, R_OK) == 0 && realpath(try, out) && strlen(out) < n)
+            return 0;
+    }
+    return err_set(WASL_ENOENT, "path.not_found", "no %s folder near the program", rel);
+}

@@ -1,0 +1,248 @@
+"""Test harness for the HTTP API: a real wasl process on a fresh database
+(SQLite file or PostgreSQL database), an HTTP client with a cookie jar and the
+CSRF header, and a tiny TAP test registry.
+
+A test is a function `def test_x(t):` in tests/api/test_*.py; `t` gives the
+server (`t.srv`), logged-in clients (`t.login("admin")`) and assertions
+(`t.eq`, `t.true`). Each file gets its own server and database.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import traceback
+
+DEMO = {
+    "admin": "admin-demo-2026",
+    "supervisor": "supervisor-demo-2026",
+    "agent": "agent-demo-2026",
+    "editor": "editor-demo-2026",
+    "backoffice": "backoffice-demo-2026",
+}
+
+
+class Server:
+    """One wasl process. settings: extra `--set name=value` pairs."""
+
+    def __init__(self, binary, backend="sqlite", db_url=None, settings=None, init=True):
+        self.binary = os.path.abspath(binary)
+        self.backend = backend
+        self.dir = tempfile.mkdtemp(prefix="wasl-api-")
+        self.db = db_url or os.path.join(self.dir, "wasl.db")
+        self.settings = dict(settings or {})
+        self.init = init
+        self.proc = None
+        self.port = None
+        self.log_path = os.path.join(self.dir, "serve.log")
+
+    def args(self, *more):
+        a = [self.binary, "--db", self.db]
+        for k, v in self.settings.items():
+            a += ["--set", f"{k}={v}"]
+        return a + list(more)
+
+    def cli(self, *args, input=None, check=False):
+        return subprocess.run(self.args(*args), cwd=self.dir, input=input, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, check=check, timeout=120)
+
+    def start(self):
+        if self.init:
+            r = self.cli("init", "--demo")
+            if r.returncode != 0:
+                raise RuntimeError("wasl init --demo failed: " + r.stderr)
+        self.settings.setdefault("http.port", "0")
+        self.settings.setdefault("log.level", "info")
+        self.logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen(self.args("serve"), cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf,
+                                     text=True)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            m = re.search(r"http://[^:]+:(\d+)/", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if not self.port:
+            self.stop()
+            raise RuntimeError("wasl serve did not start: " + open(self.log_path).read()[-2000:])
+        self.url = f"http://127.0.0.1:{self.port}"
+        return self
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc and self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    @property
+    def code(self):
+        return (self.json or {}).get("error", {}).get("code")
+
+    def __repr__(self):
+        return f"<{self.status} {self.body[:300]!r}>"
+
+
+class Client:
+    def __init__(self, srv):
+        self.srv = srv
+        self.cookie = None
+        self.csrf = None
+        self.user = None
+
+    def request(self, method, path, body=None, headers=None, raw=None, csrf=True):
+        h = {"Host": f"127.0.0.1:{self.srv.port}"}
+        if body is not None:
+            raw = json.dumps(body).encode()
+        if raw is not None:
+            h["Content-Type"] = "application/json"
+        if self.cookie:
+            h["Cookie"] = self.cookie
+        if csrf and self.csrf and method not in ("GET", "HEAD"):
+            h["X-CSRF-Token"] = self.csrf
+        h.update(headers or {})
+        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30)
+        try:
+            c.request(method, path, body=raw, headers=h)
+            r = c.getresponse()
+            data = r.read().decode("utf-8", errors="replace")
+            resp = Response(r.status, r.getheaders(), data)
+        finally:
+            c.close()
+        sc = resp.header("Set-Cookie")
+        if sc and sc.startswith("wasl_session="):
+            v = sc.split(";", 1)[0]
+            self.cookie = None if v == "wasl_session=" else v
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+    def login(self, login, password=None):
+        r = self.post("/api/v1/session", {"login": login, "password": password or DEMO[login]})
+        if r.status == 201:
+            self.csrf = r.json["csrf_token"]
+            self.user = r.json["user"]
+        return r
+
+
+class Failure(Exception):
+    pass
+
+
+class T:
+    """What a test gets: the server, clients, assertions."""
+
+    def __init__(self, srv):
+        self.srv = srv
+
+    def client(self):
+        return Client(self.srv)
+
+    def login(self, who, password=None):
+        c = Client(self.srv)
+        r = c.login(who, password)
+        self.eq(r.status, 201, f"login as {who}: {r}")
+        return c
+
+    def eq(self, got, want, what=""):
+        if got != want:
+            raise Failure(f"{what}: expected {want!r}, got {got!r}")
+
+    def true(self, cond, what=""):
+        if not cond:
+            raise Failure(what or "condition is false")
+
+    def status(self, resp, want, code=None, what=""):
+        if resp.status != want:
+            raise Failure(f"{what}: expected HTTP {want}, got {resp}")
+        if code is not None and resp.code != code:
+            raise Failure(f"{what}: expected error code {code}, got {resp}")
+        if want >= 400:
+            e = (resp.json or {}).get("error")
+            if not e or not e.get("code") or not e.get("message"):
+                raise Failure(f"{what}: error without the {{error:{{code,message}}}} shape: {resp}")
+
+
+def raw_http(port, data, read_timeout=5.0):
+    """Sends raw bytes and returns what comes back (for malformed requests)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=read_timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except socket.timeout:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    return out
+
+
+class Registry:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def run(self, name, fn, t):
+        self.n += 1
+        t0 = time.time()
+        try:
+            fn(t)
+            print(f"ok {self.n} - {name} ({(time.time() - t0) * 1000:.0f} ms)", flush=True)
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            self.failed += 1
+            print(f"not ok {self.n} - {name}", flush=True)
+            for line in (str(e) if isinstance(e, Failure) else traceback.format_exc()).splitlines():
+                print("# " + line)

@@ -1,0 +1,208 @@
+#!/usr/bin/env python3
+"""The whole test run behind `make test`.
+
+Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
+SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
+PostgreSQL started here, fuzz corpus replay, browser tests in Chromium. Every
+suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
+ends with one line: "N passed, N failed".
+
+    python3 tests/run.py [SUITE ...]      # default: all suites
+"""
+import os
+import re
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
+import pgserver  # noqa: E402
+
+TAP = re.compile(r"^\s*(not ok|ok)\b(.*)$")
+totals = {"passed": 0, "failed": 0}
+failures = []
+log_dir = os.path.join(TOP, "build", "test-logs")
+
+
+def record(suite, ok, what):
+    totals["passed" if ok else "failed"] += 1
+    if not ok:
+        failures.append(f"{suite}: {what.strip()}")
+
+
+def run_tap(suite, cmd, env=None, cwd=TOP, timeout=1200):
+    """Runs cmd, echoes its output to a log, counts its TAP lines. A command
+    that fails without reporting a failed test counts as one failure."""
+    t0 = time.time()
+    os.makedirs(log_dir, exist_ok=True)
+    logf = os.path.join(log_dir, suite.replace("/", "_") + ".log")
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    seen_fail = False
+    n_ok = n_fail = 0
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout, text=True, errors="replace")
+        out, rc = p.stdout, p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or "")
+        out += f"\n# timed out after {timeout}s\n"
+        rc = -1
+    with open(logf, "w") as f:
+        f.write(out)
+    for line in out.splitlines():
+        m = TAP.match(line)
+        if not m:
+            continue
+        ok = m.group(1) == "ok"
+        record(suite, ok, m.group(2))
+        if ok:
+            n_ok += 1
+        else:
+            n_fail += 1
+            seen_fail = True
+    if rc != 0 and not seen_fail:
+        record(suite, False, f"exited with status {rc} (see {os.path.relpath(logf, TOP)})")
+        n_fail += 1
+    status = "ok" if n_fail == 0 else "FAILED"
+    print(f"{suite:<28} {n_ok:4d} passed {n_fail:3d} failed  {time.time() - t0:6.1f}s  {status}", flush=True)
+    if n_fail:
+        tail = [l for l in out.splitlines() if l.startswith("not ok") or "ERROR" in l or "Sanitizer" in l][:15]
+        for l in tail:
+            print("    " + l[:200])
+    return n_fail == 0
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, cwd=TOP, shell=isinstance(cmd, str), **kw)
+
+
+def suite_format():
+    files = subprocess.run("git ls-files '*.c' '*.h'; find src tests bench -name '*.[ch]'", cwd=TOP, shell=True,
+                           stdout=subprocess.PIPE, text=True).stdout.split()
+    files = sorted(set(f for f in files if os.path.exists(os.path.join(TOP, f))))
+    bad = []
+    for f in files:
+        if sh(["clang-format", "--dry-run", "--Werror", f], stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL).returncode != 0:
+            bad.append(f)
+    record("format", not bad, "clang-format disagrees with: " + " ".join(bad[:10]))
+    print(f"{'format':<28} {len(files) - len(bad):4d} files clean, {len(bad)} not  {'ok' if not bad else 'FAILED'}")
+    for f in bad[:10]:
+        print("    needs clang-format: " + f)
+
+
+def suite_build():
+    t0 = time.time()
+    p = sh(["make", "-j2", "-s", "build/wasl", "build/asan/wasl", "unit-build"], stdout=subprocess.PIPE,
+           stderr=subprocess.STDOUT, text=True)
+    ok = p.returncode == 0
+    record("build", ok, "make failed:\n" + p.stdout[-3000:])
+    print(f"{'build':<28} {'ok' if ok else 'FAILED'}  {time.time() - t0:6.1f}s")
+    if not ok:
+        print(p.stdout[-3000:])
+    return ok
+
+
+def suite_unit(pg_url):
+    bins = subprocess.run("make -s unit-list", cwd=TOP, shell=True, stdout=subprocess.PIPE,
+                          text=True).stdout.split()
+    env = {"CMOCKA_MESSAGE_OUTPUT": "TAP", "WASL_TEST_TZDIR_FAT": "build/tz-fat",
+           "WASL_TEST_TZDIR_SLIM": "build/tz-slim", "WASL_TEST_DATA": "data",
+           "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
+    for b in bins:
+        name = "unit/" + os.path.relpath(b, "build/asan/tests")
+        run_tap(name, [b], env=env)
+        if pg_url and "store" in b or pg_url and "auth" in b:
+            run_tap(name + "@postgresql", [b], env=dict(env, WASL_TEST_DB=pg_url))
+
+
+def suite_api(backend, db_url=None):
+    cmd = [sys.executable, "tests/api/run.py", "--binary", "build/asan/wasl", "--backend", backend]
+    if db_url:
+        cmd += ["--db", db_url]
+    run_tap(f"api@{backend}", cmd, env={"ASAN_OPTIONS": "detect_leaks=0"})
+
+
+def suite_fuzz():
+    p = sh(["make", "-j2", "-s", "fuzz-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        record("fuzz", False, "building the fuzz targets failed")
+        print(p.stdout[-2000:])
+        return
+    for f in sorted(os.listdir(os.path.join(TOP, "tests", "fuzz"))):
+        if not (f.startswith("fuzz_") and f.endswith(".c")):
+            continue
+        name = f[:-2]
+        corpus = os.path.join("tests", "fuzz", "corpus", name)
+        t0 = time.time()
+        if not os.path.isdir(os.path.join(TOP, corpus)) or not os.listdir(os.path.join(TOP, corpus)):
+            record("fuzz", False, f"{name} has no saved corpus in {corpus}")
+            print(f"{'fuzz/' + name:<28} no corpus  FAILED")
+            continue
+        p = sh([os.path.join("build", "fuzz", name), "-runs=0", corpus], stdout=subprocess.PIPE,
+               stderr=subprocess.STDOUT, text=True)
+        ok = p.returncode == 0
+        n = len(os.listdir(os.path.join(TOP, corpus)))
+        record("fuzz", ok, f"{name} crashed on its corpus:\n{p.stdout[-1500:]}")
+        print(f"{'fuzz/' + name:<28} {n:4d} inputs replayed  {time.time() - t0:6.1f}s  {'ok' if ok else 'FAILED'}")
+
+
+def suite_browser():
+    if not os.path.isdir(os.path.join(TOP, "tests", "browser", "node_modules", "playwright-core")):
+        record("browser", False, "playwright-core is not installed (scripts/deps.sh)")
+        return
+    run_tap("browser/i18n", ["node", "tests/browser/i18n_check.mjs"])
+    sys.path.insert(0, os.path.join(TOP, "tests", "api"))
+    import harness  # noqa: E402
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser", ["node", "tests/browser/run.mjs"],
+                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
+
+
+def main():
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "fuzz", "browser"]
+    t0 = time.time()
+    print("wasl test run: " + " ".join(wanted), flush=True)
+    if "format" in wanted:
+        suite_format()
+    built = True
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "browser")):
+        built = suite_build()
+    pg = None
+    if built and any(s in wanted for s in ("unit", "api")):
+        try:
+            pg = pgserver.PgServer()
+            pg.start()
+        except Exception as e:  # a missing PostgreSQL is a failure, not a skip
+            record("postgresql", False, f"could not start PostgreSQL: {e}")
+            print(f"{'postgresql':<28} could not start: {e}  FAILED")
+            pg = None
+    try:
+        if built and "unit" in wanted:
+            suite_unit(pg.url("wasl_unit") if pg else None)
+        if built and "api" in wanted:
+            suite_api("sqlite")
+            if pg:
+                suite_api("postgresql", pg.url("wasl_api"))
+    finally:
+        if pg:
+            pg.stop()
+    if "fuzz" in wanted:
+        suite_fuzz()
+    if built and "browser" in wanted:
+        suite_browser()
+    print(f"\n(logs in build/test-logs/, {time.time() - t0:.0f}s)")
+    for f in failures[:40]:
+        print("FAILED " + f[:300])
+    print(f"{totals['passed']} passed, {totals['failed']} failed")
+    sys.exit(1 if totals["failed"] else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,203 @@
+/*
+ * auth at the C level, with the clock injected: passwords, accounts,
+ * sessions and their time-outs, throttling, and the audit chain under
+ * tampering. Runs on SQLite, and on PostgreSQL when WASL_TEST_DB is set.
+ */
+#include "test.h"
+#include "auth/auth.h"
+#include "geo/geo.h"
+
+static struct db *db;
+static char *path;
+static wtime_t t0;
+static const struct actor sys = {.login = "unit", .request_id = "r1", .ip = "10.0.0.1"};
+
+static int exec(const char *sql)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (!err) {
+        err = db_exec(c, sql, NULL, 0);
+        db_conn_put(c);
+    }
+    return err;
+}
+
+static int setup(void **state)
+{
+    const char *url = getenv("WASL_TEST_DB");
+    const char *data = getenv("WASL_TEST_DATA");
+    (void)state;
+    conf_reset();
+    conf_register(store_conf, store_conf_count);
+    conf_register(auth_conf, auth_conf_count);
+    conf_set("auth.password_hash", "interactive", "test");
+    conf_set("auth.max_failures_account", "3", "test");
+    conf_set("auth.max_failures_address", "10", "test");
+    conf_set("auth.lockout", "5m", "test");
+    if (rand_init() || auth_init() || geo_load(data ? data : "data"))
+        return -1;
+    if (!url || !*url) {
+        path = test_tmp_path("auth.db");
+        url = path;
+    }
+    if (db_open(&db, url))
+        return -1;
+    /* A clean slate on a shared PostgreSQL database. */
+    if (db_backend(db) == DB_PG)
+        exec("DROP TABLE IF EXISTS sessions, login_throttle, audit_log, audit_head, users, schema_migrations CASCADE");
+    if (db_migrate(db, NULL))
+        return -1;
+    clock_parse_utc("2026-11-28T10:00:00Z", &t0);
+    clock_freeze(t0);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    db_close(db);
+    free(path);
+    clock_reset();
+    return 0;
+}
+
+static void password_policy(void **state)
+{
+    static const struct {
+        const char *pw;
+        bool ok;
+    } cases[] = {
+        {"short1", false},      {"abcdefghij", false},                                   /* one kind, under 16 */
+        {"abcdefghi1", true},   {"correct horse battery", true}, {"alice-login", false}, /* equals the login */
+        {"ÅÄÖåäöÅÄÖå", false},                                                           /* one kind of character, under 16 */
+        {"كلمةسرية2026", true},                                                          /* Arabic letters and digits */
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        if ((auth_password_policy("alice-login", cases[i].pw) == 0) != cases[i].ok)
+            fail_msg("policy case %zu (%s): %s", i, cases[i].pw, err_message());
+    char pw[32];
+    auth_random_password(pw, sizeof(pw));
+    assert_int_equal(strlen(pw), 23);
+    assert_int_equal(auth_password_policy("x", pw), 0);
+    char hash[256];
+    assert_int_equal(auth_hash_password("Secret-123", hash, sizeof(hash)), 0);
+    assert_non_null(strstr(hash, "$argon2id$"));
+    assert_true(auth_verify_password(hash, "Secret-123"));
+    assert_false(auth_verify_password(hash, "Secret-124"));
+}
+
+static void login_session_timeouts(void **state)
+{
+    struct user_fields f = {"alice", "Alice", "agent", NULL, "ar", "Alice-pass-1", false};
+    struct session s, s2;
+    int64_t id, retry;
+    (void)state;
+    assert_int_equal(user_create(db, &sys, &f, &id), 0);
+    assert_int_equal(user_create(db, &sys, &f, NULL), WASL_ECONFLICT);
+    assert_int_equal(auth_login(db, "ALICE", "Alice-pass-1", &sys, &s, &retry), 0);
+    assert_string_equal(s.user.language, "ar");
+    assert_int_equal(auth_session(db, s.token, &s2), 0);
+    assert_string_equal(s2.csrf, s.csrf);
+
+    /* Idle: 29 minutes is fine and refreshes the idle clock... */
+    clock_freeze(t0 + 29 * 60 * WTIME_SEC);
+    assert_int_equal(auth_session(db, s.token, &s2), 0);
+    clock_freeze(t0 + 58 * 60 * WTIME_SEC);
+    assert_int_equal(auth_session(db, s.token, &s2), 0);
+    /* ...31 minutes without a request is not. */
+    clock_freeze(t0 + 89 * 60 * WTIME_SEC + 1);
+    assert_int_equal(auth_session(db, s.token, &s2), WASL_EAUTH);
+    assert_string_equal(err_code(), "auth.session_expired");
+    /* Gone for good. */
+    assert_int_equal(auth_session(db, s.token, &s2), WASL_EAUTH);
+    assert_string_equal(err_code(), "auth.required");
+
+    /* Absolute: 12 hours even when busy. */
+    clock_freeze(t0);
+    assert_int_equal(auth_login(db, "alice", "Alice-pass-1", &sys, &s, &retry), 0);
+    for (int m = 20; m <= 12 * 60; m += 20) {
+        clock_freeze(t0 + (int64_t)m * 60 * WTIME_SEC);
+        assert_int_equal(auth_session(db, s.token, &s2), 0);
+    }
+    clock_freeze(t0 + (12 * 60 + 1) * 60 * WTIME_SEC);
+    assert_int_equal(auth_session(db, s.token, &s2), WASL_EAUTH);
+    clock_freeze(t0);
+}
+
+static void throttling(void **state)
+{
+    struct user_fields f = {"bob", "Bob", "supervisor", NULL, NULL, "Bob-pass-123", false};
+    struct actor from = sys;
+    struct session s;
+    int64_t retry;
+    (void)state;
+    clock_freeze(t0 + 24 * 3600 * WTIME_SEC);
+    assert_int_equal(user_create(db, &sys, &f, NULL), 0);
+    from.ip = "10.9.9.9";
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(auth_login(db, "bob", "wrong-pass-1", &from, &s, &retry), WASL_EAUTH);
+    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
+    assert_true(retry > 0 && retry <= 300);
+    /* Another address is locked out of bob too: the lock is on the account. */
+    from.ip = "10.9.9.8";
+    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
+    clock_freeze(t0 + 24 * 3600 * WTIME_SEC + 301 * WTIME_SEC);
+    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), 0);
+    /* Backoffice accounts need a known consulate. */
+    struct user_fields bo = {"carla", "Carla", "backoffice", "NOPE", NULL, "Carla-pass-1", false};
+    assert_int_equal(user_create(db, &sys, &bo, NULL), WASL_EINVAL);
+    bo.consulate = "IT-MIL";
+    assert_int_equal(user_create(db, &sys, &bo, NULL), 0);
+    clock_freeze(t0);
+}
+
+static void audit_chain(void **state)
+{
+    struct audit_report r;
+    struct db_conn *c;
+    int64_t last = 0;
+    (void)state;
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(audit_append_db(db, &sys, "test.event", "thing:1", "{\"i\":1}"), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.bad_seq, 0);
+    assert_true(r.checked >= 20);
+    assert_int_equal(db_conn_get(db, &c), 0);
+    assert_int_equal(db_query_int(c, &last, "SELECT MAX(seq) FROM audit_log", NULL, 0), 0);
+    db_conn_put(c);
+
+    /* Entry last-2 is one of the test.event entries written above. */
+    char sql[160];
+    snprintf(sql, sizeof(sql), "UPDATE audit_log SET detail = '{\"i\":2}' WHERE seq = %lld", (long long)last - 2);
+    assert_int_equal(exec(sql), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.bad_seq, last - 2);
+    assert_non_null(strstr(r.problem, "altered"));
+    snprintf(sql, sizeof(sql), "UPDATE audit_log SET detail = '{\"i\":1}' WHERE seq = %lld", (long long)last - 2);
+    assert_int_equal(exec(sql), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.bad_seq, 0);
+
+    assert_int_equal(exec("UPDATE audit_head SET seq = seq + 1"), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.bad_seq, last + 1);
+    assert_int_equal(exec("UPDATE audit_head SET seq = seq - 1"), 0);
+
+    assert_int_equal(exec("DELETE FROM audit_log WHERE seq = 3"), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.bad_seq, 3);
+    assert_non_null(strstr(r.problem, "missing"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(password_policy),
+        cmocka_unit_test(login_session_timeouts),
+        cmocka_unit_test(throttling),
+        cmocka_unit_test(audit_chain),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

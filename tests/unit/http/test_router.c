@@ -1,0 +1,85 @@
+/*
+ * Route matching against the real route table: captures, 405 methods, HEAD.
+ */
+#include "test.h"
+#include "http/http_int.h"
+#include "api/api.h"
+
+static void matching(void **state)
+{
+    static const struct {
+        const char *method, *path, *want; /* want: pattern, or NULL */
+        bool path_found;
+        const char *allow;
+    } cases[] = {
+        {"GET", "/healthz", "/healthz", true, ""},
+        {"HEAD", "/healthz", "/healthz", true, ""},
+        {"POST", "/healthz", NULL, true, "GET, HEAD"},
+        {"GET", "/api/v1/users/42", "/api/v1/users/{id}", true, ""},
+        {"PATCH", "/api/v1/users/42", "/api/v1/users/{id}", true, ""},
+        {"DELETE", "/api/v1/users/42", NULL, true, "GET, HEAD, PATCH"},
+        {"POST", "/api/v1/users/42/password", "/api/v1/users/{id}/password", true, ""},
+        {"GET", "/api/v1/users/", NULL, false, ""},
+        {"GET", "/api/v1/users//password", NULL, false, ""},
+        {"GET", "/api/v1/users/42/", NULL, false, ""},
+        {"GET", "/api/v1", NULL, false, ""},
+        {"GET", "", NULL, false, ""},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char allow[128];
+        bool found;
+        const struct route *r =
+            router_match(api_routes, api_routes_count, cases[i].method, cases[i].path, allow, sizeof(allow), &found);
+        if ((r == NULL) != (cases[i].want == NULL) || (r && strcmp(r->pattern, cases[i].want)) || found != cases[i].path_found ||
+            (!r && strcmp(allow, cases[i].allow)))
+            fail_msg("case %zu: %s %s -> %s found=%d allow='%s'", i, cases[i].method, cases[i].path, r ? r->pattern : "-", found,
+                     allow);
+    }
+}
+
+static void captures(void **state)
+{
+    struct req_priv p;
+    struct arena *a;
+    char allow[128];
+    bool found;
+    (void)state;
+    const struct route *r =
+        router_match(api_routes, api_routes_count, "POST", "/api/v1/users/77/unlock", allow, sizeof(allow), &found);
+    assert_non_null(r);
+    assert_int_equal(arena_alloc(&a), 0);
+    memset(&p, 0, sizeof(p));
+    assert_int_equal(router_capture(r, "/api/v1/users/77/unlock", &p, a), 0);
+    assert_int_equal(p.nparams, 1);
+    assert_string_equal(p.pnames[0], "id");
+    assert_string_equal(p.pvalues[0], "77");
+    arena_free(a);
+}
+
+static void table_is_sane(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < api_routes_count; i++) {
+        const struct route *r = &api_routes[i];
+        assert_true(r->pattern[0] == '/');
+        assert_non_null(r->handler);
+        assert_true(r->summary && *r->summary);
+        /* Every body-taking route has a cap, and reads only have none. */
+        if (!strcmp(r->method, "GET"))
+            assert_int_equal(r->body_max, 0);
+        for (size_t j = i + 1; j < api_routes_count; j++)
+            if (!strcmp(r->method, api_routes[j].method) && !strcmp(r->pattern, api_routes[j].pattern))
+                fail_msg("duplicate route %s %s", r->method, r->pattern);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(matching),
+        cmocka_unit_test(captures),
+        cmocka_unit_test(table_is_sane),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
