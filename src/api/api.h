@@ -25,6 +25,12 @@ json_t *api_time(wtime_t t);
 json_t *api_user_json(const struct user *u);
 /* Path parameter {name} as a positive integer id. */
 int api_param_id(struct http_req *r, const char *name, int64_t *out);
+/* Optional query parameter as an integer in [lo, hi]; *out keeps its value
+ * when the parameter is absent; 400 naming it when it is not a number. */
+int api_query_int(struct http_req *r, const char *name, long long lo, long long hi, void *out);
+/* Re-names the field of the current error hint (a domain function's "password"
+ * is the request's "new_password"). Returns err. */
+int api_rename_field(int err, const char *from, const char *to);
 
 /* handlers */
 int api_healthz(struct http_req *r);

@@ -1,6 +1,7 @@
 /*
  * Reading and verifying the audit trail.
  */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "api.h"
@@ -9,17 +10,17 @@
 
 int api_audit_list(struct http_req *r)
 {
-    const char *limit_s = http_query(r, "limit"), *before_s = http_query(r, "before");
-    int limit = limit_s ? atoi(limit_s) : 100, n, err;
-    int64_t before = before_s ? atoll(before_s) : 0;
+    struct audit_filter f = {http_query(r, "actor"), http_query(r, "action"), http_query(r, "object"), 0};
+    long long limit = 100;
     struct audit_entry *e;
     json_t *list;
+    int n, err;
 
-    if (limit < 1 || limit > AUDIT_PAGE_MAX)
-        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "limit", "limit must be between 1 and %d", AUDIT_PAGE_MAX);
+    if ((err = api_query_int(r, "limit", 1, AUDIT_PAGE_MAX, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &f.before)))
+        return err;
     if (!(e = malloc(sizeof(*e) * (size_t)limit)))
         return WASL_ENOMEM;
-    if ((err = audit_list(APP(r)->db, http_query(r, "actor"), http_query(r, "object"), before, e, limit, &n))) {
+    if ((err = audit_list(APP(r)->db, &f, e, (int)limit, &n))) {
         free(e);
         return err;
     }

@@ -1,6 +1,8 @@
 /*
  * Helpers shared by the handlers: times, user objects, id parameters.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,4 +39,33 @@ int api_param_id(struct http_req *r, const char *name, int64_t *out)
         return err_set_field(WASL_ENOENT, "not_found", name, "'%s' must be a positive number", name);
     *out = n;
     return 0;
+}
+
+int api_query_int(struct http_req *r, const char *name, long long lo, long long hi, void *out)
+{
+    const char *v = http_query(r, name);
+    char *end;
+    long long n;
+
+    if (!v)
+        return 0;
+    errno = 0;
+    n = strtoll(v, &end, 10);
+    if (!*v || *end || errno || n < lo || n > hi)
+        return err_set_field(WASL_EINVAL, "request.invalid_parameter", name, "'%s' must be a number from %lld to %lld", name, lo,
+                             hi);
+    /* Callers pass long long or int64_t, both 64-bit here. */
+    _Static_assert(sizeof(long long) == sizeof(int64_t), "64-bit long long");
+    memcpy(out, &n, sizeof(n));
+    return 0;
+}
+
+int api_rename_field(int err, const char *from, const char *to)
+{
+    if (err && err_last() == err && strcmp(err_field(), from) == 0) {
+        char msg[512];
+        snprintf(msg, sizeof(msg), "%s", err_message());
+        err_set_field(err, err_code(), to, "%s", msg);
+    }
+    return err;
 }

@@ -2,13 +2,15 @@
  * Logging in and out, the current session, and one's own preferences.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "api.h"
 
 static json_t *session_json(const struct session *s)
 {
-    return json_pack("{s:o, s:s, s:o, s:o}", "user", api_user_json(&s->user), "csrf_token", s->csrf, "created_at",
-                     api_time(s->created_at), "seen_at", api_time(s->seen_at));
+    return json_pack("{s:o, s:s, s:o, s:o, s:{s:i}}", "user", api_user_json(&s->user), "csrf_token", s->csrf, "created_at",
+                     api_time(s->created_at), "seen_at", api_time(s->seen_at), "password_policy", "min_length",
+                     auth_password_min_length());
 }
 
 int api_login(struct http_req *r)
@@ -25,14 +27,8 @@ int api_login(struct http_req *r)
     if ((err = http_body_json(r, spec, 2)))
         return err;
     r->actor.user_agent = http_header(r, "User-Agent");
-    if ((err = auth_login(APP(r)->db, login, password, &r->actor, &s, &retry))) {
-        if (err == WASL_ELIMIT) {
-            char v[24];
-            snprintf(v, sizeof(v), "%lld", (long long)retry);
-            http_add_header(r, "Retry-After", v);
-        }
+    if ((err = auth_login(APP(r)->db, login, password, &r->actor, &s, &retry)))
         return err;
-    }
     http_set_session_cookie(r, s.token);
     return http_reply_json(r, 201, session_json(&s));
 }
@@ -76,7 +72,8 @@ int api_me_password(struct http_req *r)
         return err;
     if ((err = auth_check_password(APP(r)->db, r->session.user.id, current)))
         return err;
-    if ((err = user_set_password(APP(r)->db, &r->actor, r->session.user.id, next, false, r->session.token_hash)))
-        return err;
+    err = user_set_password(APP(r)->db, &r->actor, r->session.user.id, next, false, r->session.token_hash);
+    if (err)
+        return api_rename_field(err, "password", "new_password");
     return http_reply_empty(r, 204);
 }

@@ -77,11 +77,11 @@ int api_users_update(struct http_req *r)
 {
     struct user_change ch = {.disabled = -1};
     int disabled = 0;
-    bool has_disabled = false;
+    bool has_disabled = false, has_consulate = false;
     struct json_spec spec[] = {
         {"display_name", JS_STR, false, USER_NAME_MAX, 0, 0, &ch.display_name, NULL},
         {"role", JS_STR, false, 16, 0, 0, &ch.role, NULL},
-        {"consulate", JS_STR_OPT_NULL, false, 16, 0, 0, &ch.consulate, NULL},
+        {"consulate", JS_STR_OPT_NULL, false, 16, 0, 0, &ch.consulate, &has_consulate},
         {"language", JS_STR, false, 8, 0, 0, &ch.language, NULL},
         {"disabled", JS_BOOL, false, 0, 0, 0, &disabled, &has_disabled},
     };
@@ -93,6 +93,8 @@ int api_users_update(struct http_req *r)
         return err;
     if (has_disabled)
         ch.disabled = disabled;
+    if (has_consulate && !ch.consulate)
+        ch.consulate = ""; /* null clears it */
     if ((err = user_update(APP(r)->db, &r->actor, id, &ch)) || (err = user_get(APP(r)->db, id, &u)))
         return err;
     return http_reply_json(r, 200, api_user_json(&u));

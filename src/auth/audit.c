@@ -178,22 +178,22 @@ out:
     return err;
 }
 
-int audit_list(struct db *db, const char *actor, const char *object, int64_t before, struct audit_entry *out, int max, int *n)
+int audit_list(struct db *db, const struct audit_filter *f, struct audit_entry *out, int max, int *n)
 {
+    const char *actor = f->actor ? f->actor : "", *action = f->action ? f->action : "", *object = f->object ? f->object : "";
+    int64_t before = f->before > 0 ? f->before : INT64_MAX;
     struct db_conn *c;
     struct db_stmt *s;
     int err;
 
     *n = 0;
-    if (before <= 0)
-        before = INT64_MAX;
     if ((err = db_conn_get(db, &c)))
         return err;
     err = db_query(c, &s,
                    "SELECT seq, at, actor, action, object, detail, request_id, ip FROM audit_log "
-                   "WHERE seq < ? AND (? = '' OR actor = ?) AND (? = '' OR object = ?) ORDER BY seq DESC LIMIT ?",
-                   DBP(DB_I(before), DB_S(actor ? actor : ""), DB_S(actor ? actor : ""), DB_S(object ? object : ""),
-                       DB_S(object ? object : ""), DB_I(max)));
+                   "WHERE seq < ? AND (? = '' OR actor = ?) AND (? = '' OR action = ?) AND (? = '' OR object = ?) "
+                   "ORDER BY seq DESC LIMIT ?",
+                   DBP(DB_I(before), DB_S(actor), DB_S(actor), DB_S(action), DB_S(action), DB_S(object), DB_S(object), DB_I(max)));
     if (err)
         goto out;
     while (*n < max && db_next(s)) {

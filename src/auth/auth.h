@@ -71,6 +71,8 @@ int auth_hash_password(const char *password, char *out, size_t n);
 bool auth_verify_password(const char *hash, const char *password);
 /* WASL_EINVAL with a hint when the password is too weak for login. */
 int auth_password_policy(const char *login, const char *password);
+/* The shortest password the policy accepts (a setting). */
+int auth_password_min_length(void);
 /* A random password that passes the policy, for `wasl init` and resets; out >= 24. */
 void auth_random_password(char *out, size_t n);
 
@@ -90,7 +92,9 @@ int user_get(struct db *db, int64_t id, struct user *out);
 int user_get_by_login(struct db *db, const char *login, struct user *out);
 /* Up to max users ordered by login; *n gets how many. */
 int user_list(struct db *db, struct user *out, int max, int *n);
-/* Changes the non-NULL fields (display_name, role, consulate, language, disabled). */
+/* Changes the non-NULL fields (display_name, role, consulate, language,
+ * disabled); consulate "" clears it. Nothing is written (nor audited) when
+ * nothing changes. */
 struct user_change {
     const char *display_name;
     const char *role;
@@ -151,7 +155,12 @@ struct audit_entry {
     char actor[80], action[64], object[128], request_id[40], ip[64];
     char detail[1024];
 };
-/* Newest first, before seq `before` (0: from the newest); filters may be NULL. */
-int audit_list(struct db *db, const char *actor, const char *object, int64_t before, struct audit_entry *out, int max, int *n);
+/* Newest first, before seq `before` (0: from the newest); filters (exact
+ * matches) may be NULL. */
+struct audit_filter {
+    const char *actor, *action, *object;
+    int64_t before;
+};
+int audit_list(struct db *db, const struct audit_filter *f, struct audit_entry *out, int max, int *n);
 
 #endif

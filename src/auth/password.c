@@ -56,6 +56,11 @@ int auth_password_policy(const char *login, const char *password)
     return 0;
 }
 
+int auth_password_min_length(void)
+{
+    return auth_cfg.min_password;
+}
+
 void auth_random_password(char *out, size_t n)
 {
     /* No look-alikes (0/O, 1/l/I) so it can be read out and typed. */

@@ -49,7 +49,9 @@ static const char *dummy_hash(void)
 struct fail {
     const struct actor *ctx;
     const char *login, *reason;
+    int64_t user_id; /* 0: no such account */
     int64_t now;
+    bool locked; /* out: this failure locked the account or the address */
 };
 
 static int fail_h(struct db_conn *c, void *arg)
@@ -65,12 +67,18 @@ static int fail_h(struct db_conn *c, void *arg)
     snprintf(key, sizeof(key), "addr:%s", f->ctx->ip ? f->ctx->ip : "");
     if ((err = throttle_fail(c, key, auth_cfg.max_failures_address, f->now, &addr_locked)))
         return err;
-    snprintf(object, sizeof(object), "login:%s", f->login);
+    /* An existing account is named by id like every other entry about it;
+     * a login that matches no account is kept as typed. */
+    if (f->user_id)
+        snprintf(object, sizeof(object), "user:%lld", (long long)f->user_id);
+    else
+        snprintf(object, sizeof(object), "login:%s", f->login);
     snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", f->reason);
     struct actor anon = *f->ctx;
     anon.login = "anonymous";
     if ((err = audit_append(c, &anon, "login.failure", object, detail)))
         return err;
+    f->locked = acct_locked || addr_locked;
     if (acct_locked && (err = audit_append(c, &anon, "login.account_locked", object, NULL)))
         return err;
     if (addr_locked) {
@@ -156,9 +164,17 @@ int auth_login(struct db *db, const char *login_in, const char *password, const 
     /* The slow hash runs with no connection held and no lock taken. */
     bool ok = auth_verify_password(found ? hash : dummy_hash(), password);
     if (!found || !ok) {
-        struct fail f = {ctx, login, found ? "wrong_password" : "unknown_login", now};
+        struct fail f = {ctx, login, found ? "wrong_password" : "unknown_login", found ? out->user.id : 0, now, false};
         if ((err = db_tx(db, fail_h, &f)))
             return err;
+        if (f.locked) {
+            /* Say so at once rather than on the next attempt. */
+            *retry_after = auth_cfg.lockout / WTIME_SEC;
+            err_set(WASL_ELIMIT, "auth.locked", "wrong login or password; too many failed logins: try again in %lld minute(s)",
+                    (long long)((*retry_after + 59) / 60));
+            err_set_retry_after(*retry_after);
+            return WASL_ELIMIT;
+        }
         return err_set(WASL_EAUTH, "auth.bad_credentials", "wrong login or password");
     }
     if (out->user.disabled) {

@@ -18,8 +18,10 @@ int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *ret
         return err;
     if (until > now) {
         *retry_after = (until - now + WTIME_SEC - 1) / WTIME_SEC;
-        return err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)",
-                       (long long)((*retry_after + 59) / 60));
+        err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)",
+                (long long)((*retry_after + 59) / 60));
+        err_set_retry_after(*retry_after);
+        return WASL_ELIMIT;
     }
     return 0;
 }

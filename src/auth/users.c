@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -224,47 +225,51 @@ static int update_h(struct db_conn *c, void *arg)
     role = u.role;
     if (ch->role && (err = role_parse(ch->role, &role)))
         goto out;
+    /* Leaving the backoffice role drops the consulate; any other role keeps none. */
     const char *consulate = ch->consulate ? ch->consulate : (role == ROLE_BACKOFFICE ? u.consulate : "");
-    if ((err = check_scope(role, consulate)))
+    const char *name = ch->display_name ? ch->display_name : u.display_name;
+    const char *lang = ch->language ? ch->language : u.language;
+    int disabled = ch->disabled >= 0 ? ch->disabled : u.disabled;
+    if ((err = check_scope(role, consulate)) || (err = check_name(name)))
         goto out;
-    if (ch->display_name && (err = check_name(ch->display_name)))
-        goto out;
-    if (ch->language && !language_valid(ch->language)) {
+    if (!language_valid(lang)) {
         err = err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
         goto out;
     }
     /* An admin cannot take away their own admin role or disable themselves:
      * that is how an installation ends up with no administrator. */
-    if (up->who && up->who->user_id == up->id && ((ch->role && role != ROLE_ADMIN && u.role == ROLE_ADMIN) || ch->disabled == 1)) {
+    if (up->who && up->who->user_id == up->id && ((role != ROLE_ADMIN && u.role == ROLE_ADMIN) || disabled)) {
         err = err_set(WASL_ECONFLICT, "auth.self_lockout", "you cannot remove your own administrator access");
         goto out;
     }
+    /* The audit entry lists exactly what changed; a change to nothing is not one. */
+    if (strcmp(name, u.display_name))
+        json_object_set_new(d, "display_name", json_string(name));
+    if (role != u.role)
+        json_object_set_new(d, "role", json_string(role_name(role)));
+    if (strcmp(consulate, u.consulate))
+        json_object_set_new(d, "consulate", *consulate ? json_string(consulate) : json_null());
+    if (strcmp(lang, u.language))
+        json_object_set_new(d, "language", json_string(lang));
+    if (disabled != u.disabled)
+        json_object_set_new(d, "disabled", json_boolean(disabled));
+    if (json_object_size(d) == 0)
+        goto out;
     err = db_exec(c,
                   "UPDATE users SET display_name = ?, role = ?, consulate = ?, language = ?, disabled = ?, updated_at = ? "
                   "WHERE id = ?",
-                  DBP(DB_S(ch->display_name ? ch->display_name : u.display_name), DB_S(role_name(role)),
-                      DB_S(*consulate ? consulate : NULL), DB_S(ch->language ? ch->language : u.language),
-                      DB_I(ch->disabled >= 0 ? ch->disabled : u.disabled), DB_I(clock_now()), DB_I(up->id)));
+                  DBP(DB_S(name), DB_S(role_name(role)), DB_S(*consulate ? consulate : NULL), DB_S(lang), DB_I(disabled),
+                      DB_I(clock_now()), DB_I(up->id)));
     if (err)
         goto out;
-    if (ch->disabled == 1 && (err = db_exec(c, "DELETE FROM sessions WHERE user_id = ?", DBP(DB_I(up->id)))))
+    if (disabled && !u.disabled && (err = db_exec(c, "DELETE FROM sessions WHERE user_id = ?", DBP(DB_I(up->id)))))
         goto out;
-    if (ch->display_name)
-        json_object_set_new(d, "display_name", json_string(ch->display_name));
-    if (ch->role)
-        json_object_set_new(d, "role", json_string(role_name(role)));
-    if (ch->consulate)
-        json_object_set_new(d, "consulate", json_string(consulate));
-    if (ch->language)
-        json_object_set_new(d, "language", json_string(ch->language));
-    if (ch->disabled >= 0)
-        json_object_set_new(d, "disabled", json_boolean(ch->disabled));
     detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     snprintf(object, sizeof(object), "user:%lld", (long long)up->id);
     err = audit_append(c, up->who,
-                       ch->disabled == 1                 ? "user.disable"
-                       : ch->disabled == 0 && u.disabled ? "user.enable"
-                                                         : "user.update",
+                       disabled && !u.disabled   ? "user.disable"
+                       : !disabled && u.disabled ? "user.enable"
+                                                 : "user.update",
                        object, detail);
 out:
     json_decref(d);

@@ -2,6 +2,7 @@
  * Small commands: migrate, backup, audit, config check, routes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <jansson.h>
 
@@ -62,7 +63,8 @@ int cmd_audit(struct cli *c)
     struct audit_entry *e = calloc((size_t)max, sizeof(*e));
     if (!e)
         return cli_fail(WASL_ENOMEM, NULL);
-    if ((err = audit_list(c->db, NULL, NULL, 0, e, max, &n))) {
+    struct audit_filter f = {0};
+    if ((err = audit_list(c->db, &f, e, max, &n))) {
         free(e);
         return cli_fail(err, "audit list");
     }

@@ -40,6 +40,10 @@ enum {
 int err_set(int err, const char *code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Same, naming the input field at fault (copied). */
 int err_set_field(int err, const char *code, const char *field, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Seconds after which a WASL_ELIMIT error may be retried (0: unknown); the
+ * HTTP layer sends it as Retry-After. Cleared by err_set() and err_clear(). */
+void err_set_retry_after(int64_t seconds);
+int64_t err_retry_after(void);
 void err_clear(void);
 int err_last(void);
 const char *err_code(void);    /* "" when unset */

@@ -13,6 +13,7 @@ static _Thread_local struct {
     const char *code;
     char msg[512];
     char field[64];
+    int64_t retry_after;
 } last;
 
 /* clang-format off */
@@ -49,6 +50,7 @@ static int set(int err, const char *code, const char *field, const char *fmt, va
     last.code = code;
     last.msg[0] = '\0';
     last.field[0] = '\0';
+    last.retry_after = 0;
     if (field)
         snprintf(last.field, sizeof(last.field), "%s", field);
     if (fmt)
@@ -74,8 +76,19 @@ int err_set_field(int err, const char *code, const char *field, const char *fmt,
     return err;
 }
 
+void err_set_retry_after(int64_t seconds)
+{
+    last.retry_after = seconds;
+}
+
+int64_t err_retry_after(void)
+{
+    return last.retry_after;
+}
+
 void err_clear(void)
 {
+    last.retry_after = 0;
     last.err = 0;
     last.code = NULL;
     last.msg[0] = '\0';

@@ -55,8 +55,9 @@
 #define TZ_NAME_MAX 255
 #define TZ_DIR_MAX 4096
 
-/* tzdata has about 600 names counting links; the rest leaves room for a second
- * directory (tests) while bounding the memory the cache can ever hold. */
+/* tzdata has about 600 names counting links (posix/ and right/ are refused); the
+ * rest leaves room for a second directory (tests) while bounding the memory the
+ * cache can ever hold, a few KiB a zone. */
 #define TZ_CACHE_MAX 1024
 #define TZ_CACHE_SLOTS 2048 /* power of two, at most half full */
 
@@ -769,8 +770,8 @@ int tz_to_local(const struct tz *z, int64_t t, struct tz_local *out)
  */
 int tz_from_local(const struct tz *z, int year, int month, int day, int hour, int min, int sec, int64_t *out)
 {
-    int64_t L, lo, hi, cur, gap = 0;
-    bool have_gap = false;
+    int64_t L, lo, hi, cur, t = 0;
+    bool found = false, have_gap = false;
     const struct tz_type *ty;
     int rc = 0;
 
@@ -793,25 +794,32 @@ int tz_from_local(const struct tz *z, int year, int month, int day, int hour, in
         int64_t next = next_change(z, cur), cand = L - ty->utoff;
         const struct tz_type *nty;
         if (cand >= cur && cand < next) {
-            *out = cand;
-            goto out;
+            t = cand;
+            found = true;
+            break;
         }
         if (next > hi)
             break;
         nty = type_at(z, next);
         if (!have_gap && next + ty->utoff <= L && L < next + nty->utoff) {
             have_gap = true;
-            gap = cand;
+            t = cand;
         }
         cur = next;
         ty = nty;
     }
-    if (have_gap) {
-        *out = gap;
+    if (!found && !have_gap) {
+        rc = err_set(WASL_EINTERNAL, "tz.internal", "local time %d-%02d-%02d %02d:%02d:%02d not placed in %s", year, month, day,
+                     hour, min, sec, z->name);
         goto out;
     }
-    rc = err_set(WASL_EINTERNAL, "tz.internal", "local time %d-%02d-%02d %02d:%02d:%02d not placed in %s", year, month, day, hour,
-                 min, sec, z->name);
+    /* So that every instant returned here is one tz_to_local() takes. */
+    if (t < -TZ_T_LIMIT || t > TZ_T_LIMIT) {
+        rc = err_set(WASL_EINVAL, "tz.out_of_range", "local time %d-%02d-%02d %02d:%02d:%02d is out of range", year, month, day,
+                     hour, min, sec);
+        goto out;
+    }
+    *out = t;
 out:
     return rc;
 }
@@ -841,7 +849,11 @@ void tz_set_dir(const char *dir)
     pthread_mutex_unlock(&cache_lock);
 }
 
-/* Only [A-Za-z0-9_+-/], no empty, "." or ".." component, not absolute. */
+/*
+ * Only [A-Za-z0-9_+-/], no empty, "." or ".." component, not absolute. The
+ * posix/ and right/ copies of the whole database are refused too: nobody needs
+ * them here, and they would let a client fill the cache with valid names.
+ */
 static bool name_ok(const char *name)
 {
     size_t n = strnlen(name, TZ_NAME_MAX + 1);
@@ -849,6 +861,8 @@ static bool name_ok(const char *name)
     if (n == 0 || n > TZ_NAME_MAX || name[0] == '/' || name[n - 1] == '/')
         return false;
     if (strstr(name, "..") || strstr(name, "//"))
+        return false;
+    if (strncmp(name, "posix/", 6) == 0 || strncmp(name, "right/", 6) == 0)
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = name[i];

@@ -3,6 +3,7 @@
  * ({"error": {"code", "message", "field"}}) with the status from the error
  * table in core, plain text, and extra headers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,11 @@ int http_reply_error(struct http_req *r, int err)
         log_error("%s %s failed: %s (%s)", r->method, r->path, err_message(), err_name(err));
         if (err != WASL_EDB && err != WASL_EBUSY)
             msg = err_default_message(err);
+    }
+    if (err == WASL_ELIMIT && err_last() == err && err_retry_after() > 0) {
+        char v[24];
+        snprintf(v, sizeof(v), "%lld", (long long)err_retry_after());
+        http_add_header(r, "Retry-After", v);
     }
     error_body(r, status, code, msg, err_last() == err ? err_field() : NULL);
     return 0;

@@ -38,6 +38,8 @@ static struct {
     char web_dir[PATH_MAX];
     int port;
     bool secure_cookies;
+    char trusted_proxy[64];
+    char metrics_from[256];
 } srv;
 
 static const char *security_headers[][2] = {
@@ -75,8 +77,7 @@ static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
             inet_ntop(AF_INET6, a, out, (socklen_t)n);
     }
     /* Behind the configured reverse proxy the client is the last address it added. */
-    const char *proxy = conf_str("http.trusted_proxy");
-    if (*proxy && strcmp(out, proxy) == 0) {
+    if (srv.trusted_proxy[0] && strcmp(out, srv.trusted_proxy) == 0) {
         const char *xff = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For");
         if (xff) {
             const char *last = strrchr(xff, ',');
@@ -216,7 +217,7 @@ static void dispatch(struct http_req *r)
         r->body = p->body.p;
         r->body_len = p->body.len;
     }
-    if ((r->route->flags & ROUTE_LOCAL_ONLY) && !address_listed(r->ip, conf_str("http.metrics_from"))) {
+    if ((r->route->flags & ROUTE_LOCAL_ONLY) && !address_listed(r->ip, srv.metrics_from)) {
         reply_error_status(r, 403, "auth.forbidden", "not from this address");
         return;
     }
@@ -395,6 +396,8 @@ int http_start(const struct http_config *cfg)
     memset(&ss, 0, sizeof(ss));
     srv.cfg = *cfg;
     srv.secure_cookies = conf_bool("http.secure_cookies");
+    snprintf(srv.trusted_proxy, sizeof(srv.trusted_proxy), "%s", conf_str("http.trusted_proxy"));
+    snprintf(srv.metrics_from, sizeof(srv.metrics_from), "%s", conf_str("http.metrics_from"));
     find_web_root();
     if ((err = metrics_init(cfg->routes, cfg->nroutes)))
         return err;

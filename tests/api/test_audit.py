@@ -14,8 +14,15 @@ def test_logins_and_failures_audited(t):
     for want in ("login.failure", "login.success", "logout"):
         t.true(want in actions, f"{want} in {actions}")
     fail = [e for e in entries if e["action"] == "login.failure"][0]
-    t.eq(fail["object"], "login:agent", "failure names the login tried")
+    agent_id = c.user["id"]
+    t.eq(fail["object"], f"user:{agent_id}", "a failure on an existing account names the account")
     t.eq(fail["ip"], "127.0.0.1", "source address")
+    c.post("/api/v1/session", {"login": "no-such-person", "password": "nope-nope-nope"})
+    e = a.get("/api/v1/audit?action=login.failure&limit=1").json["entries"][0]
+    t.eq(e["object"], "login:no-such-person", "a failure on no account keeps the login typed")
+    everything = a.get(f"/api/v1/audit?object=user:{agent_id}").json["entries"]
+    t.true({"login.failure", "login.success", "logout"} <= {x["action"] for x in everything},
+           "one object filter shows everything about the account")
 
 
 def test_audit_paging(t):
@@ -26,6 +33,11 @@ def test_audit_paging(t):
     t.true(older and older[0]["seq"] < first[-1]["seq"], "older page")
     t.status(a.get("/api/v1/audit?limit=0"), 400, None, "limit 0")
     t.status(a.get("/api/v1/audit?limit=100000"), 400, None, "limit too big")
+    r = a.get("/api/v1/audit?before=abc")
+    t.status(r, 400, "request.invalid_parameter", "before=abc")
+    t.eq(r.json["error"]["field"], "before", "parameter named")
+    only = a.get("/api/v1/audit?action=login.success").json["entries"]
+    t.true(only and all(e["action"] == "login.success" for e in only), "filter by action")
 
 
 def test_verify_intact(t):

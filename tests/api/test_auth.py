@@ -118,9 +118,12 @@ def test_absolute_timeout(t):
 
 def test_account_lockout_and_release(t):
     c = t.client()
-    for i in range(3):
+    for i in range(2):
         r = c.post("/api/v1/session", {"login": "supervisor", "password": f"wrong-{i}-password"})
         t.status(r, 401, "auth.bad_credentials", f"failure {i + 1}")
+    r = c.post("/api/v1/session", {"login": "supervisor", "password": "wrong-2-password"})
+    t.status(r, 429, "auth.locked", "the failure that locks says so at once")
+    t.true(int(r.header("Retry-After")) >= 2, f"Retry-After on the locking failure: {r.header('Retry-After')}")
     r = c.post("/api/v1/session", {"login": "supervisor", "password": "supervisor-demo-2026"})
     t.status(r, 429, "auth.locked", "right password while locked")
     t.true(int(r.header("Retry-After")) >= 1, "Retry-After")
@@ -172,7 +175,7 @@ def test_password_change_flow(t):
     t.status(r, 400, "auth.wrong_password", "wrong current password")
     r = c.post("/api/v1/me/password", {"current_password": temp, "new_password": "short"})
     t.status(r, 400, "auth.weak_password", "weak new password")
-    t.eq(r.json["error"]["field"], "password", "field named")
+    t.eq(r.json["error"]["field"], "new_password", "the request's field is named")
     r = c.post("/api/v1/me/password", {"current_password": temp, "new_password": "Another-pass-42"})
     t.eq(r.status, 204, "changed")
     t.eq(c.get("/api/v1/session").json["user"]["must_change_password"], False, "flag cleared, session kept")
@@ -197,3 +200,22 @@ def test_disabled_account(t):
     t.status(r, 403, "auth.account_disabled", "login refused")
     t.eq(a.patch(f"/api/v1/users/{uid}", {"disabled": False}).status, 200, "enable")
     t.eq(t.client().login("backoffice").status, 201, "login again")
+
+
+def test_password_policy_published(t):
+    c = t.login("agent")
+    t.eq(c.get("/api/v1/session").json["password_policy"], {"min_length": 10}, "the UI can show the rule")
+
+
+def test_wrong_current_password_locks_with_retry_after(t):
+    time.sleep(3.3)
+    a = t.login("admin")
+    a.post("/api/v1/users", {"login": "guesser", "display_name": "G", "role": "agent", "password": "Guesser-pass-1",
+                             "must_change_password": False})
+    c = t.login("guesser", "Guesser-pass-1")
+    codes = []
+    for i in range(4):
+        r = c.post("/api/v1/me/password", {"current_password": f"guess-{i}-wrong", "new_password": "Whatever-pass-9"})
+        codes.append(r.status)
+    t.eq(codes[-1], 429, f"guessing the current password locks the account: {codes}")
+    t.true(int(r.header("Retry-After") or 0) >= 1, f"with Retry-After: {r.headers}")

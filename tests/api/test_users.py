@@ -47,8 +47,14 @@ def test_backoffice_scope(t):
     t.status(a.patch(f"/api/v1/users/{uid}", {"role": "agent", "consulate": "ES-MAD"}), 400, None,
              "an agent cannot be given a consulate")
     t.status(a.patch(f"/api/v1/users/{uid}", {"consulate": "XX-NOPE"}), 400, None, "unknown consulate")
+    t.status(a.patch(f"/api/v1/users/{uid}", {"consulate": None}), 400, None, "a backoffice user keeps a consulate")
     r = a.patch(f"/api/v1/users/{uid}", {"role": "agent"})
     t.eq((r.status, r.json["consulate"]), (200, None), "leaving backoffice drops the consulate")
+    last = a.get(f"/api/v1/audit?object=user:{uid}&limit=1").json["entries"][0]
+    t.eq(last["detail"], {"consulate": None, "role": "agent"}, "the audit entry records the dropped consulate")
+    n = len(a.get(f"/api/v1/audit?object=user:{uid}").json["entries"])
+    t.eq(a.patch(f"/api/v1/users/{uid}", {"role": "agent", "language": "es"}).status, 200, "no-op change")
+    t.eq(len(a.get(f"/api/v1/audit?object=user:{uid}").json["entries"]), n, "a change to nothing is not audited")
     t.status(a.patch(f"/api/v1/users/{uid}", {"role": "backoffice"}), 400, None,
              "back to backoffice needs a consulate again")
 

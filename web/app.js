@@ -1,0 +1,229 @@
+/*
+ * The wasl web shell: starts the UI language and the session, draws the
+ * header (language switcher, role navigation, user box) and shows the page of
+ * the current hash route, sending each user to the pages their role allows.
+ */
+import { api, onAuthProblem } from './js/api.js';
+import { h } from './js/dom.js';
+import { language, onLanguageChange, preferredLanguage, setLanguage, t, tn, translateTree } from './js/i18n.js';
+import { currentRoute, href, navigate, refresh, start } from './js/router.js';
+import * as session from './js/session.js';
+import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
+import * as accountPage from './js/pages/account.js';
+import * as auditPage from './js/pages/admin_audit.js';
+import * as usersPage from './js/pages/admin_users.js';
+import * as loginPage from './js/pages/login.js';
+import { placeholderPage } from './js/pages/placeholder.js';
+
+/* Every page: who may see it is session.navFor(role); "account" is for all
+ * logged-in users and "login" for everyone. */
+const PAGES = {
+    login: { render: loginPage.render, title: 'login.title', public: true },
+    account: { render: accountPage.render, title: 'account.title', anyUser: true },
+    agent: { render: placeholderPage('agent'), title: 'agent.title' },
+    guide: { render: placeholderPage('guide'), title: 'guide.title' },
+    cases: { render: placeholderPage('cases'), title: 'cases.title' },
+    supervision: { render: placeholderPage('supervision'), title: 'supervision.title' },
+    'admin/users': { render: usersPage.render, title: 'users.title' },
+    'admin/audit': { render: auditPage.render, title: 'audit.title' },
+};
+
+const main = document.getElementById('main');
+let renderCount = 0;
+let flashed = null; /* a notice shown once above the next page */
+let afterLogin = null; /* where a user was going when the session ended */
+let refocusId = null; /* an element outside the page to give the focus back to after the next render */
+
+/* Shows a notice above the next page rendered: kind is error|warning|info|success. */
+function flash(kind, text) {
+    flashed = { kind, text };
+}
+
+const ctx = {
+    flash,
+    navigate,
+    chooseLanguage: (code) => chooseLanguage(code),
+    /* Called by the login page once the user is in. */
+    async loggedIn(u) {
+        await setLanguage(u.language, { silent: true });
+        /* back where the session ended, if this user may be there */
+        const back = afterLogin && (afterLogin === 'account' || session.mayVisit(u.role, afterLogin));
+        const target = back ? afterLogin : session.homeFor(u.role);
+        afterLogin = null;
+        navigate(u.must_change_password ? 'account' : target, { replace: true });
+    },
+    /* Called by the account page once a required password change is done. */
+    async passwordChanged() {
+        const u = await session.probe();
+        flash('success', t('account.password_changed'));
+        navigate(u ? session.homeFor(u.role) : 'login', { replace: true });
+    },
+};
+
+function routeKey(route) {
+    return route.replace(/\//g, '_');
+}
+
+function drawChrome(route) {
+    const u = session.user();
+    translateTree(document.body);
+
+    const select = document.getElementById('lang-select');
+    select.replaceChildren(...languageOptions(language()));
+
+    const nav = document.getElementById('main-nav');
+    const list = document.getElementById('main-nav-list');
+    const entries = u && !u.must_change_password ? session.navFor(u.role) : [];
+    list.replaceChildren(...entries.map((r) =>
+        h('li', {},
+            h('a', { href: href(r), dataset: { route: r }, 'aria-current': r === route ? 'page' : null },
+                tn(`nav.${routeKey(r)}`)))));
+    nav.hidden = entries.length === 0;
+
+    const box = document.getElementById('user-box');
+    box.hidden = !u;
+    if (u) {
+        document.getElementById('user-name').textContent = u.display_name;
+        document.getElementById('user-role').replaceChildren(tn(`role.${u.role}`));
+        const account = document.getElementById('account-link');
+        account.setAttribute('aria-label', t('app.account_of', { name: u.display_name }));
+        if (route === 'account')
+            account.setAttribute('aria-current', 'page');
+        else
+            account.removeAttribute('aria-current');
+    }
+}
+
+function messagePage(titleKey, textKey) {
+    const u = session.user();
+    return h('section', { class: 'page' },
+        pageTitle(titleKey),
+        h('p', {}, tn(textKey)),
+        h('p', {}, h('a', { href: href(u ? session.homeFor(u.role) : 'login') }, tn('app.go_home'))));
+}
+
+/* Decides what the current user sees at route, draws it, and moves the
+ * focus to the page (its [data-autofocus] control, else its title) so keyboard
+ * and screen-reader users land on the new content. */
+async function show(route) {
+    const seq = ++renderCount;
+    const u = session.user();
+
+    if (!u && route !== 'login') {
+        if (route)
+            afterLogin = route;
+        navigate('login', { replace: true });
+        return;
+    }
+    if (u && u.must_change_password && route !== 'account') {
+        navigate('account', { replace: true });
+        return;
+    }
+    if (u && (route === 'login' || route === '')) {
+        navigate(session.homeFor(u.role), { replace: true });
+        return;
+    }
+
+    const page = PAGES[route];
+    let node;
+    let titleKey;
+    if (!page) {
+        node = messagePage('app.not_found_title', 'app.not_found_text');
+        titleKey = 'app.not_found_title';
+    } else if (!page.public && !page.anyUser && !session.mayVisit(u.role, route)) {
+        node = messagePage('app.forbidden_title', 'app.forbidden_text');
+        titleKey = 'app.forbidden_title';
+    } else {
+        node = await page.render({ ...ctx, user: u, route });
+        titleKey = page.title;
+    }
+    if (seq !== renderCount)
+        return; /* a newer navigation won */
+
+    drawChrome(route);
+    const notice = flashed ? alertBox(flashed.kind, flashed.text) : null;
+    if (notice)
+        notice.classList.add('flash');
+    flashed = null;
+    main.replaceChildren(...[notice, node].filter(Boolean));
+    main.dataset.route = route;
+    document.title = `${t(titleKey)} · wasl`;
+    const keep = refocusId && document.getElementById(refocusId);
+    refocusId = null;
+    const target = keep || main.querySelector('[data-autofocus]') || main.querySelector('h1');
+    if (target)
+        target.focus({ preventScroll: Boolean(keep) });
+}
+
+/* The header switcher: applies at once, remembers on this browser, and for a
+ * logged-in user stores the choice on the server so it follows them. */
+async function chooseLanguage(code) {
+    await setLanguage(code);
+    if (!session.user())
+        return;
+    try {
+        session.updateUser(await api('PATCH', '/api/v1/me', { language: code }));
+    } catch (e) {
+        flash('error', errorText(e));
+        refresh();
+    }
+}
+
+async function logout() {
+    try {
+        await session.logout();
+        flash('info', t('login.logged_out'));
+    } catch (e) {
+        flash('error', errorText(e));
+    }
+    afterLogin = null;
+    navigate('login', { replace: true });
+}
+
+function wire() {
+    document.getElementById('lang-select').addEventListener('change', (ev) => {
+        /* arrow keys on the closed list change it: keep the focus there */
+        refocusId = 'lang-select';
+        chooseLanguage(ev.target.value);
+    });
+    document.getElementById('logout-button').addEventListener('click', logout);
+    document.getElementById('skip-link').addEventListener('click', (ev) => {
+        ev.preventDefault();
+        const target = main.querySelector('h1') || main;
+        target.focus();
+    });
+    onLanguageChange(() => refresh());
+    onAuthProblem(async (err) => {
+        if (err.code === 'auth.password_change_required') {
+            await session.probe().catch(() => null);
+            navigate('account', { replace: true });
+            return;
+        }
+        if (!session.user())
+            return;
+        const route = currentRoute();
+        session.forget();
+        afterLogin = route;
+        flash('warning', t('login.session_ended'));
+        navigate('login', { replace: true });
+    });
+}
+
+async function boot() {
+    await setLanguage(preferredLanguage(), { remember: false });
+    wire();
+    let u = null;
+    try {
+        u = await session.probe();
+    } catch (e) {
+        flash('error', errorText(e));
+    }
+    if (u && u.language !== language())
+        await setLanguage(u.language, { silent: true });
+    start(show);
+}
+
+boot().catch((e) => {
+    console.error('wasl: the UI could not start', e);
+    main.replaceChildren(alertBox('error', 'wasl could not start. Reload the page; if it happens again, tell support.'));
+});

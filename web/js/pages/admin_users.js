@@ -1,0 +1,330 @@
+/*
+ * Administration of user accounts: the list with each account's state,
+ * creating an account (temporary password shown once), editing name, role,
+ * consulate and language, disabling and enabling, resetting the password and
+ * lifting a lock-out.
+ */
+import { api } from '../api.js';
+import { h } from '../dom.js';
+import { consulateLabel, consulateNode, countryName, loadGeo } from '../geo.js';
+import { formatDateTime, language, t, tn } from '../i18n.js';
+import {
+    alertBox, badge, clearFieldErrors, confirmDialog, field, languageName, languageOptions,
+    markFieldError, messageArea, openDialog, pageTitle, roleOptions, secretBox, showFieldError, whileBusy,
+} from '../ui.js';
+
+/* A <select> of the consular posts grouped by country, names in the UI language. */
+function consulateSelect(geo, selected) {
+    const byCountry = new Map();
+    for (const c of geo.consulates) {
+        if (!byCountry.has(c.country))
+            byCountry.set(c.country, []);
+        byCountry.get(c.country).push(c);
+    }
+    const groups = [...byCountry.keys()]
+        .sort((a, b) => countryName(geo, a).localeCompare(countryName(geo, b), language()))
+        .map((iso) => h('optgroup', { label: countryName(geo, iso) },
+            byCountry.get(iso).map((c) => h('option', { value: c.code, selected: c.code === selected }, consulateLabel(geo, c.code)))));
+    return h('select', { name: 'consulate' },
+        h('option', { value: '', selected: !selected }, t('users.choose_consulate')), groups);
+}
+
+function stateBadges(u) {
+    const out = [];
+    if (u.disabled)
+        out.push(badge('muted', tn('users.state.disabled')));
+    else if (u.locked)
+        out.push(badge('warning', tn('users.state.locked')));
+    else
+        out.push(badge('ok', tn('users.state.active')));
+    if (u.must_change_password && !u.disabled)
+        out.push(badge('info', tn('users.state.temporary_password')));
+    return out;
+}
+
+function stateCode(u) {
+    return u.disabled ? 'disabled' : u.locked ? 'locked' : 'active';
+}
+
+/* The role, consulate and language controls, shared by "create" and "edit".
+ * The consulate field is shown, and required, only for back-office accounts. */
+function roleFields(geo, u) {
+    const role = h('select', { name: 'role' }, roleOptions(u.role || 'agent'));
+    const consulate = consulateSelect(geo, u.consulate || '');
+    const lang = h('select', { name: 'language' }, languageOptions(u.language || language()));
+    const consulateField = field({ label: 'users.consulate', control: consulate, name: 'consulate', hint: 'users.consulate_hint', required: true });
+    const sync = () => {
+        const needed = role.value === 'backoffice';
+        consulateField.hidden = !needed;
+        consulate.required = needed;
+    };
+    role.addEventListener('change', sync);
+    sync();
+    return {
+        role, consulate, lang,
+        nodes: [
+            field({ label: 'users.role', control: role, name: 'role', required: true }),
+            consulateField,
+            field({ label: 'users.language', control: lang, name: 'language' }),
+        ],
+    };
+}
+
+function createDialog(geo, reload) {
+    const loginInput = h('input', { type: 'text', autocapitalize: 'none', spellcheck: 'false', autocomplete: 'off', dir: 'ltr', autofocus: true, maxlength: '64' });
+    const nameInput = h('input', { type: 'text', autocomplete: 'off', maxlength: '128', dir: 'auto' });
+    const rf = roleFields(geo, {});
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { action: 'create-submit' } }, tn('users.create'));
+    const cancel = h('button', { type: 'button', class: 'btn' }, tn('common.cancel'));
+    const messages = messageArea();
+    const form = h('form', { class: 'form', novalidate: true, id: 'create-user-form' },
+        field({ label: 'users.login', control: loginInput, name: 'login', hint: 'users.login_rules', required: true }),
+        field({ label: 'users.name', control: nameInput, name: 'display_name', required: true }),
+        rf.nodes,
+        h('p', { class: 'hint' }, tn('users.temporary_explained')),
+        messages.el,
+        h('div', { class: 'actions' }, submit, cancel));
+    const d = openDialog({ title: t('users.create_title'), content: form, wide: true });
+    cancel.addEventListener('click', () => d.close());
+
+    form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        messages.clear();
+        const body = {
+            login: loginInput.value.trim(),
+            display_name: nameInput.value.trim(),
+            role: rf.role.value,
+            language: rf.lang.value,
+        };
+        if (!body.login)
+            return markFieldError(loginInput, t('users.login_required'));
+        if (!body.display_name)
+            return markFieldError(nameInput, t('users.name_required'));
+        if (body.role === 'backoffice') {
+            if (!rf.consulate.value)
+                return markFieldError(rf.consulate, t('error.auth.consulate_required'));
+            body.consulate = rf.consulate.value;
+        }
+        try {
+            const u = await whileBusy(submit, 'common.saving', () => api('POST', '/api/v1/users', body));
+            reload();
+            d.body.replaceChildren(
+                alertBox('success', tn('users.created', { login: u.login })),
+                secretBox({ label: 'users.temporary_password', value: u.temporary_password, note: t('users.temporary_once', { login: u.login }) }),
+                h('div', { class: 'actions' },
+                    h('button', { type: 'button', class: 'btn btn-primary', onclick: () => d.close() }, tn('common.done'))));
+            d.body.querySelector('[data-secret]').focus();
+        } catch (e) {
+            if (!showFieldError(form, e))
+                messages.error(e);
+        }
+    });
+}
+
+function focusEditButton(loginName) {
+    const b = document.querySelector(`#users-table tr[data-login="${CSS.escape(loginName)}"] [data-action=edit]`);
+    if (b)
+        b.focus();
+}
+
+/* self: the administrator's own account, which they may not disable or reset
+ * here (the server refuses; "My account" is the place for one's password). */
+function editDialog(geo, user, reload, self) {
+    let u = user;
+    const nameInput = h('input', { type: 'text', autocomplete: 'off', value: u.display_name, maxlength: '128', autofocus: true, dir: 'auto' });
+    const rf = roleFields(geo, u);
+    const save = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { action: 'save' } }, tn('common.save'));
+    const messages = messageArea();
+    const form = h('form', { class: 'form', novalidate: true, id: 'edit-user-form' },
+        field({ label: 'users.name', control: nameInput, name: 'display_name', required: true }),
+        rf.nodes,
+        h('div', { class: 'actions' }, save));
+    const actions = h('div', { class: 'account-actions' });
+    const result = h('div', { class: 'action-result' });
+    const d = openDialog({
+        title: t('users.edit_title', { login: u.login }),
+        wide: true,
+        onClose: () => setTimeout(() => focusEditButton(u.login)),
+        content: [
+            messages.el,
+            form,
+            h('section', { class: 'dialog-section', 'aria-labelledby': 'account-actions-title' },
+                h('h3', { id: 'account-actions-title' }, tn('users.account_actions')),
+                actions,
+                result),
+        ],
+    });
+
+    async function act(button, fn) {
+        messages.clear();
+        result.replaceChildren();
+        try {
+            await whileBusy(button, 'common.working', fn);
+            u = await api('GET', `/api/v1/users/${u.id}`);
+            drawActions();
+            reload();
+        } catch (e) {
+            messages.error(e);
+        }
+    }
+
+    function drawActions() {
+        const buttons = [];
+        if (self) {
+            actions.replaceChildren(
+                h('p', { class: 'state-line' }, tn('users.state_label'), ' ', stateBadges(u)),
+                h('p', {}, tn('users.self_note'), ' ', h('a', { href: '#/account', onclick: () => d.close() }, tn('account.title'))));
+            return;
+        }
+        if (u.disabled) {
+            const b = h('button', { type: 'button', class: 'btn', dataset: { action: 'enable' } }, tn('users.enable'));
+            b.addEventListener('click', () => act(b, async () => {
+                await api('PATCH', `/api/v1/users/${u.id}`, { disabled: false });
+                result.replaceChildren(alertBox('success', tn('users.enabled', { login: u.login })));
+            }));
+            buttons.push(b);
+        } else {
+            const b = h('button', { type: 'button', class: 'btn btn-danger', dataset: { action: 'disable' } }, tn('users.disable'));
+            b.addEventListener('click', async () => {
+                const yes = await confirmDialog({
+                    title: t('users.disable_title', { login: u.login }),
+                    message: t('users.disable_confirm', { login: u.login }),
+                    confirmLabel: t('users.disable'),
+                    danger: true,
+                });
+                if (yes)
+                    act(b, async () => {
+                        await api('PATCH', `/api/v1/users/${u.id}`, { disabled: true });
+                        result.replaceChildren(alertBox('success', tn('users.disabled', { login: u.login })));
+                    });
+            });
+            buttons.push(b);
+        }
+        const reset = h('button', { type: 'button', class: 'btn', dataset: { action: 'reset-password' } }, tn('users.reset_password'));
+        reset.addEventListener('click', async () => {
+            const yes = await confirmDialog({
+                title: t('users.reset_title', { login: u.login }),
+                message: t('users.reset_confirm', { login: u.login }),
+                confirmLabel: t('users.reset_password'),
+            });
+            if (!yes)
+                return;
+            let temp = null;
+            await act(reset, async () => {
+                temp = (await api('POST', `/api/v1/users/${u.id}/password`)).temporary_password;
+            });
+            if (temp) {
+                result.replaceChildren(
+                    alertBox('success', tn('users.password_reset', { login: u.login })),
+                    secretBox({ label: 'users.temporary_password', value: temp, note: t('users.temporary_once', { login: u.login }) }));
+                result.querySelector('[data-secret]').focus();
+            }
+        });
+        buttons.push(reset);
+        if (u.locked) {
+            const b = h('button', { type: 'button', class: 'btn', dataset: { action: 'unlock' } }, tn('users.unlock'));
+            b.addEventListener('click', () => act(b, async () => {
+                await api('POST', `/api/v1/users/${u.id}/unlock`);
+                result.replaceChildren(alertBox('success', tn('users.unlocked', { login: u.login })));
+            }));
+            buttons.push(b);
+        }
+        actions.replaceChildren(
+            h('p', { class: 'state-line' }, tn('users.state_label'), ' ', stateBadges(u)),
+            h('div', { class: 'actions' }, buttons));
+    }
+    drawActions();
+
+    form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        messages.clear();
+        result.replaceChildren();
+        /* Only what changed, so the audit trail says what really happened. */
+        const body = {};
+        const name = nameInput.value.trim();
+        if (!name)
+            return markFieldError(nameInput, t('users.name_required'));
+        if (name !== u.display_name)
+            body.display_name = name;
+        if (rf.role.value !== u.role)
+            body.role = rf.role.value;
+        if (rf.role.value === 'backoffice') {
+            if (!rf.consulate.value)
+                return markFieldError(rf.consulate, t('error.auth.consulate_required'));
+            if (rf.consulate.value !== u.consulate)
+                body.consulate = rf.consulate.value;
+        }
+        if (rf.lang.value !== u.language)
+            body.language = rf.lang.value;
+        if (!Object.keys(body).length) {
+            messages.show('info', tn('users.no_changes'));
+            return;
+        }
+        try {
+            u = await whileBusy(save, 'common.saving', () => api('PATCH', `/api/v1/users/${u.id}`, body));
+            messages.show('success', tn('users.saved', { login: u.login }));
+            drawActions();
+            reload();
+        } catch (e) {
+            if (!showFieldError(form, e))
+                messages.error(e);
+        }
+    });
+}
+
+export function render(ctx) {
+    const messages = messageArea();
+    const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: '8', class: 'loading' }, tn('common.loading'))));
+    const newButton = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'new-user' }, disabled: true }, tn('users.new'));
+    let geo = null;
+
+    const cols = ['users.login', 'users.name', 'users.role', 'users.consulate', 'users.language', 'users.state', 'users.last_login', 'common.actions'];
+    const table = h('table', { class: 'data-table', id: 'users-table' },
+        h('caption', { class: 'visually-hidden' }, tn('users.caption')),
+        h('thead', {}, h('tr', {}, cols.map((k) => h('th', { scope: 'col' }, tn(k))))),
+        tbody);
+
+    async function load() {
+        try {
+            const [list, g] = await Promise.all([api('GET', '/api/v1/users'), loadGeo()]);
+            geo = g;
+            newButton.disabled = false;
+            const users = list.users || [];
+            tbody.replaceChildren(...users.map((u) => {
+                const edit = h('button', {
+                    type: 'button', class: 'btn btn-small', dataset: { action: 'edit' },
+                    'aria-label': t('users.edit_label', { login: u.login }),
+                }, tn('common.edit'));
+                edit.addEventListener('click', () => editDialog(geo, u, load, u.id === ctx.user.id));
+                const cells = [
+                    h('code', { dir: 'ltr' }, u.login),
+                    h('span', { dir: 'auto' }, u.display_name),
+                    tn(`role.${u.role}`),
+                    u.consulate ? consulateNode(geo, u.consulate) : h('span', { class: 'muted' }, '—'),
+                    h('span', { lang: u.language }, languageName(u.language)),
+                    stateBadges(u),
+                    u.last_login_at ? h('time', { datetime: u.last_login_at, class: 'nowrap' }, formatDateTime(u.last_login_at)) : h('span', { class: 'muted' }, tn('common.never')),
+                    edit,
+                ];
+                return h('tr', { dataset: { login: u.login, state: stateCode(u) } },
+                    cells.map((c, i) => h(i === 0 ? 'th' : 'td', { scope: i === 0 ? 'row' : null, class: i === 1 || i === 3 ? 'wrap' : null, dataset: { label: t(cols[i]) } }, c)));
+            }));
+            if (!users.length)
+                tbody.replaceChildren(h('tr', {}, h('td', { colspan: '8' }, tn('users.none'))));
+        } catch (e) {
+            messages.error(e);
+            tbody.replaceChildren();
+        }
+    }
+
+    newButton.addEventListener('click', () => createDialog(geo, load));
+    load();
+
+    return h('section', { class: 'page page-users' },
+        h('div', { class: 'page-head' }, pageTitle('users.title'), newButton),
+        h('p', { class: 'lead' }, tn('users.intro')),
+        messages.el,
+        h('div', { class: 'table-wrap' }, table));
+}

@@ -1,0 +1,93 @@
+/*
+ * The logged-in user: who it is, the CSRF token, and the navigation each role
+ * sees. Owns logging in and out; the rest of the UI reads `user()`.
+ */
+import { api, setCsrfToken } from './api.js';
+
+let current = null; /* {user, csrf_token, created_at, seen_at} or null */
+const listeners = new Set();
+
+export function user() {
+    return current ? current.user : null;
+}
+
+export function onSessionChange(fn) {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+}
+
+function set(s) {
+    current = s;
+    setCsrfToken(s ? s.csrf_token : null);
+    for (const fn of listeners)
+        fn(user());
+}
+
+/* Asks the server whether this browser has a session; null when not. */
+export async function probe() {
+    try {
+        set(await api('GET', '/api/v1/session', undefined, { quietAuth: true }));
+    } catch (e) {
+        if (e.status !== 401)
+            throw e;
+        set(null);
+    }
+    return user();
+}
+
+export async function login(loginName, password) {
+    set(await api('POST', '/api/v1/session', { login: loginName, password }));
+    return user();
+}
+
+export async function logout() {
+    try {
+        await api('DELETE', '/api/v1/session', undefined, { quietAuth: true });
+    } finally {
+        set(null);
+    }
+}
+
+/* The session ended on the server side (expired, disabled): forget it here. */
+export function forget() {
+    set(null);
+}
+
+export function updateUser(u) {
+    if (current) {
+        current = { ...current, user: u };
+        for (const fn of listeners)
+            fn(user());
+    }
+}
+
+/* The main navigation of each role, in display order. The admin sees
+ * everything; the pages themselves are in router.js. */
+const NAV = {
+    agent: ['agent', 'guide'],
+    supervisor: ['supervision', 'cases', 'guide'],
+    editor: ['guide'],
+    backoffice: ['cases'],
+    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit'],
+};
+
+export function navFor(role) {
+    return NAV[role] || [];
+}
+
+const HOME = {
+    agent: 'agent',
+    supervisor: 'supervision',
+    editor: 'guide',
+    backoffice: 'cases',
+    admin: 'admin/users',
+};
+
+/* The page a user lands on after logging in. */
+export function homeFor(role) {
+    return HOME[role] || 'account';
+}
+
+export function mayVisit(role, route) {
+    return navFor(role).includes(route);
+}
