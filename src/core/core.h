@@ -164,7 +164,7 @@ bool str_ct_equal(const char *a, const char *b);
  * required fields, sizes and UTF-8 and names the field on error.
  */
 struct json_t;
-enum jspec_type { JS_STR, JS_INT, JS_BOOL, JS_STR_OPT_NULL };
+enum jspec_type { JS_STR, JS_INT, JS_BOOL, JS_STR_OPT_NULL, JS_ARRAY, JS_OBJECT };
 struct json_spec {
     const char *name;
     enum jspec_type type;

@@ -61,6 +61,17 @@ static int one(json_t *v, const struct json_spec *s)
         *(long long *)s->out = x;
         return 0;
     }
+    case JS_ARRAY:
+        if (!json_is_array(v) || (s->max && json_array_size(v) > s->max))
+            return err_set_field(WASL_EINVAL, "request.invalid_field", s->name, "'%s' must be a list of at most %zu items", s->name,
+                                 s->max);
+        *(json_t **)s->out = v;
+        return 0;
+    case JS_OBJECT:
+        if (!json_is_object(v))
+            return err_set_field(WASL_EINVAL, "request.invalid_field", s->name, "'%s' must be an object", s->name);
+        *(json_t **)s->out = v;
+        return 0;
     case JS_BOOL:
         if (!json_is_boolean(v))
             return err_set_field(WASL_EINVAL, "request.invalid_field", s->name, "'%s' must be true or false", s->name);

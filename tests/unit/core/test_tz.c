@@ -26,8 +26,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "core.h"
-#include "core_int.h"
+#include "core/core.h"
+#include "core/core_int.h"
 
 /* ---- an independent calendar ---------------------------------------------
  * The expected values must not come from days_from_civil(), which is under test:
@@ -738,7 +738,7 @@ static void test_far_future(void **state)
             assert_int_equal(l.month, cases[i].month);
             assert_int_equal(l.hour * 3600 + l.min * 60 + l.sec, 12 * 3600 + cases[i].off);
             assert_int_equal(tz_from_local(z, l.year, l.month, l.day, l.hour, l.min, l.sec, &back), 0);
-            assert_true(back == t);
+            assert_int_equal(back, t);
         }
     }
     /* Paris's last Sunday of March in year 100000: 01:00 UTC, like every year. */
@@ -783,6 +783,8 @@ static void test_names(void **state)
                          "Test",
                          "test/paris",
                          "Test/Paris.tar",
+                         "right/Test/Paris",
+                         "posix/Test/Paris",
                          longname,
                          maxname};
     const struct tz *z;
@@ -1643,6 +1645,13 @@ static void test_errors(void **state)
     assert_int_equal(tz_from_local(z, 2000, 2, 29, 23, 59, 59, &t), 0);
     assert_int_equal(tz_from_local(z, 1000000, 12, 31, 23, 59, 59, &t), 0);
     assert_int_equal(tz_from_local(z, -1000000, 1, 1, 0, 0, 0, &t), 0);
+    /* Valid dates whose instant tz_to_local() would refuse are refused here too. */
+    t = 42;
+    assert_int_equal(tz_from_local(z, 1200000, 1, 1, 0, 0, 0, &t), WASL_EINVAL);
+    assert_string_equal(err_code(), "tz.out_of_range");
+    assert_int_equal(tz_from_local(z, -1200000, 1, 1, 0, 0, 0, &t), WASL_EINVAL);
+    assert_string_equal(err_code(), "tz.out_of_range");
+    assert_int_equal(t, 42);
     tz_free(z);
 
     assert_string_equal(tz_name(NULL), "");
