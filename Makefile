@@ -10,16 +10,19 @@
 #   make bench      run the benchmarks in bench/ (see BENCHMARKS.md)
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih libutf8proc libcmark
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+# gcc's -Wformat-truncation flags every snprintf whose output could be cut; we
+# use snprintf exactly so that cutting is safe, so it is off where it exists.
+NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-format-truncation)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(NO_TRUNC)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"$(VERSION)\" $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS := $(PKG_LIBS) -lpthread -lm
+LIBS := $(PKG_LIBS) -lstemmer -lpthread -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
