@@ -50,5 +50,25 @@ int api_audit_list(struct http_req *r);
 int api_audit_verify(struct http_req *r);
 int api_countries(struct http_req *r);
 int api_consulates(struct http_req *r);
+int api_guide_articles(struct http_req *r);
+int api_guide_article_create(struct http_req *r);
+int api_guide_article_get(struct http_req *r);
+int api_guide_versions(struct http_req *r);
+int api_guide_version_add(struct http_req *r);
+int api_guide_version_get(struct http_req *r);
+int api_guide_submit(struct http_req *r);
+int api_guide_approve(struct http_req *r);
+int api_guide_reject(struct http_req *r);
+int api_guide_review(struct http_req *r);
+int api_guide_diff(struct http_req *r);
+int api_guide_preview(struct http_req *r);
+int api_guide_categories(struct http_req *r);
+int api_guide_search(struct http_req *r);
+int api_guide_search_opened(struct http_req *r);
+int api_guide_gaps(struct http_req *r);
+int api_guide_synonyms(struct http_req *r);
+int api_guide_synonym_add(struct http_req *r);
+int api_guide_synonym_delete(struct http_req *r);
+int api_entry_rules(struct http_req *r);
 
 #endif

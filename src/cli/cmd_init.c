@@ -48,6 +48,8 @@ int cmd_init(struct cli *c)
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
             if ((err = user_create(c->db, &who, &demo_users[i], NULL)))
                 return cli_fail(err, demo_users[i].login);
+        if (cli_import_guide(c))
+            return 1;
         printf("Demo database ready in %s. Demo logins (login / password):\n", conf_str("store.url"));
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
             printf("  %-11s %s\n", demo_users[i].login, demo_users[i].password);
@@ -58,6 +60,8 @@ int cmd_init(struct cli *c)
     struct user_fields admin = {"admin", "Administrator", "admin", NULL, "fr", pw, true};
     if ((err = user_create(c->db, &who, &admin, NULL)))
         return cli_fail(err, "admin");
+    if (cli_import_guide(c))
+        return 1;
     printf("Database ready in %s.\n"
            "Administrator login: admin\n"
            "Password (shown only now; you will be asked to change it): %s\n",

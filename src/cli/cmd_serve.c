@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "api/api.h"
+#include "guide/guide.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -38,6 +39,8 @@ int cmd_serve(struct cli *c)
     if ((err = cli_open_db(c)))
         return cli_fail(err, "store");
     check_tzdata();
+    if ((err = guide_init(c->db, cli_data_dir())))
+        return cli_fail(err, "guide");
     app.db = c->db;
     hc = (struct http_config){.routes = api_routes, .nroutes = api_routes_count, .db = c->db, .app = &app};
 

@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "geo/geo.h"
 #include "http/http.h"
+#include "guide/guide.h"
 
 /* clang-format off */
 static const struct conf_def main_conf[] = {
@@ -34,6 +35,7 @@ static const struct {
     {"user", cmd_user, "user add|passwd|disable|enable|unlock|list ...   manage accounts (wasl user help)"},
     {"audit", cmd_audit, "audit verify|list      check the audit trail's hash chain, or show its newest entries"},
     {"config", cmd_config, "config check FILE      validate a settings file"},
+    {"guide", cmd_guide, "guide import|export DIR | reindex   load or save the consular guide with its history"},
     {"routes", cmd_routes, "routes                 the HTTP route table as JSON"},
 };
 
@@ -101,7 +103,7 @@ static int setup(const char *config_path, bool config_given)
 
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
-        (err = conf_register(auth_conf, auth_conf_count)))
+        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

@@ -81,6 +81,9 @@ const char *http_header(struct http_req *r, const char *name);
  * released with the request. */
 int http_body_json(struct http_req *r, const struct json_spec *spec, size_t nspec);
 struct json_t *http_body_root(struct http_req *r);
+/* Parses the body as a JSON object without a spec (for handlers that read
+ * nested objects themselves); the root is then http_body_root(). */
+int http_body_load(struct http_req *r);
 
 /* Replies; each takes ownership of what it is given. */
 int http_reply_json(struct http_req *r, int status, struct json_t *j);

@@ -467,18 +467,20 @@ const char *http_header(struct http_req *r, const char *name)
     return MHD_lookup_connection_value(((struct req_priv *)r->priv)->conn, MHD_HEADER_KIND, name);
 }
 
-int http_body_json(struct http_req *r, const struct json_spec *spec, size_t nspec)
+int http_body_load(struct http_req *r)
 {
     struct req_priv *p = r->priv;
-    int err;
+    if (p->root)
+        return 0;
+    if (!r->body)
+        return err_set(WASL_EINVAL, "request.missing_body", "this request needs a JSON body");
+    return json_parse_object(r->body, r->body_len, (struct json_t **)&p->root);
+}
 
-    if (!p->root) {
-        if (!r->body)
-            return err_set(WASL_EINVAL, "request.missing_body", "this request needs a JSON body");
-        if ((err = json_parse_object(r->body, r->body_len, (struct json_t **)&p->root)))
-            return err;
-    }
-    return json_spec_parse(p->root, spec, nspec, false);
+int http_body_json(struct http_req *r, const struct json_spec *spec, size_t nspec)
+{
+    int err = http_body_load(r);
+    return err ? err : json_spec_parse(((struct req_priv *)r->priv)->root, spec, nspec, false);
 }
 
 struct json_t *http_body_root(struct http_req *r)

@@ -1,0 +1,200 @@
+/*
+ * Entry and stay rules for foreigners, by nationality, from
+ * data/entry_rules.csv (with its source and date; unverified rows marked),
+ * and the names and demonyms of nationalities in seven languages from
+ * data/nationalities.csv, so a query like "visa marocain pour un Américain"
+ * finds the right row.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guide_int.h"
+
+#define RULES_MAX 300
+#define NAMES_MAX 8000
+
+static struct entry_rule rules[RULES_MAX];
+static int nrules;
+static char source[300];
+
+struct name {
+    char *folded;
+    char iso[3];
+};
+static struct name names[NAMES_MAX];
+static int nnames;
+static struct entry_country countries[RULES_MAX];
+static int ncountries;
+
+static const char *str_or(const char *s)
+{
+    return s ? s : "";
+}
+
+static int rule_row(const struct csv_row *r, void *arg)
+{
+    struct entry_rule *e;
+    const char *nat = csv_get(r, "nationality"), *regime = csv_get(r, "regime"), *days = csv_get(r, "max_stay_days");
+    const char *v = csv_get(r, "verified");
+    (void)arg;
+    if (nrules == RULES_MAX)
+        return err_set(WASL_ELIMIT, "data.too_many", "more than %d entry rules", RULES_MAX);
+    if (!nat || strlen(nat) != 2 || !regime || !v)
+        return err_set(WASL_EINVAL, "data.invalid", "needs nationality (2 letters), regime and verified");
+    if (strcmp(regime, "visa_free") && strcmp(regime, "eta") && strcmp(regime, "evisa") && strcmp(regime, "visa"))
+        return err_set(WASL_EINVAL, "data.invalid", "regime must be visa_free, eta, evisa or visa");
+    for (int i = 0; i < nrules; i++)
+        if (!strcmp(rules[i].nationality, nat))
+            return err_set(WASL_EINVAL, "data.invalid", "nationality %s listed twice", nat);
+    e = &rules[nrules++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->nationality, sizeof(e->nationality), "%s", nat);
+    snprintf(e->regime, sizeof(e->regime), "%s", regime);
+    e->max_stay_days = days && *days ? atoi(days) : 0;
+    snprintf(e->passport_validity, sizeof(e->passport_validity), "%s", str_or(csv_get(r, "passport_validity")));
+    snprintf(e->notes, sizeof(e->notes), "%s", str_or(csv_get(r, "notes")));
+    snprintf(e->source, sizeof(e->source), "%s", str_or(csv_get(r, "source")));
+    snprintf(e->as_of, sizeof(e->as_of), "%s", str_or(csv_get(r, "as_of")));
+    snprintf(e->confidence, sizeof(e->confidence), "%.1s", v);
+    e->verified = !strcmp(v, "V");
+    return 0;
+}
+
+struct name_ctx {
+    const char *iso;
+};
+
+static int add_name(const char *text, const char *iso)
+{
+    char phrase[GUIDE_WORD_MAX * 3 + 3] = "";
+    int words = 0;
+    const char *p = text;
+
+    /* Fold word by word (at most three words) and join with spaces. */
+    while (*p && words < 4) {
+        char folded[GUIDE_WORD_MAX + 1];
+        const char *start = p;
+        while (*p && *p != ' ' && *p != '-')
+            p++;
+        size_t fl = text_fold(start, (size_t)(p - start), folded);
+        if (fl) {
+            if (words++)
+                strcat(phrase, " ");
+            if (strlen(phrase) + fl < sizeof(phrase) - 1)
+                strcat(phrase, folded);
+        }
+        while (*p == ' ' || *p == '-')
+            p++;
+    }
+    if (!words || words > 3 || nnames == NAMES_MAX)
+        return 0;
+    if (!(names[nnames].folded = strdup(phrase)))
+        return WASL_ENOMEM;
+    snprintf(names[nnames].iso, 3, "%s", iso);
+    nnames++;
+    return 0;
+}
+
+static int name_row(const struct csv_row *r, void *arg)
+{
+    const char *iso = csv_get(r, "iso2"), *dem = csv_get(r, "demonyms");
+    char col[16], buf[1024];
+    int err;
+    (void)arg;
+    if (!iso || strlen(iso) != 2)
+        return err_set(WASL_EINVAL, "data.invalid", "iso2 must be two letters");
+    if (ncountries == RULES_MAX)
+        return err_set(WASL_ELIMIT, "data.too_many", "more than %d nationalities", RULES_MAX);
+    struct entry_country *ec = &countries[ncountries++];
+    memset(ec, 0, sizeof(*ec));
+    snprintf(ec->iso, sizeof(ec->iso), "%s", iso);
+    for (int i = 0; i < 7; i++) {
+        snprintf(col, sizeof(col), "name_%s", wasl_languages[i]);
+        const char *n = csv_get(r, col);
+        snprintf(ec->name[i], sizeof(ec->name[i]), "%s", n ? n : "");
+        if (n && *n && (err = add_name(n, iso)))
+            return err;
+    }
+    snprintf(buf, sizeof(buf), "%s", dem ? dem : "");
+    for (char *save = NULL, *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
+        if ((err = add_name(t, iso)))
+            return err;
+    return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const struct name *)a)->folded, ((const struct name *)b)->folded);
+}
+
+int entry_rules_load(const char *data_dir)
+{
+    char path[1200];
+    int err;
+
+    nrules = 0;
+    ncountries = 0;
+    for (int i = 0; i < nnames; i++)
+        free(names[i].folded);
+    nnames = 0;
+    snprintf(path, sizeof(path), "%s/entry_rules.csv", data_dir);
+    if ((err = csv_load_file(path, rule_row, NULL)))
+        return err;
+    snprintf(source, sizeof(source), "%s", nrules ? rules[0].source : "");
+    snprintf(path, sizeof(path), "%s/nationalities.csv", data_dir);
+    if ((err = csv_load_file(path, name_row, NULL)))
+        return err;
+    qsort(names, (size_t)nnames, sizeof(names[0]), cmp_name);
+    return 0;
+}
+
+int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed)
+{
+    char iso[3];
+    if (!nationality || strlen(nationality) != 2)
+        return err_set_field(WASL_EINVAL, "guide.invalid_nationality", "nationality",
+                             "nationality must be a two-letter ISO 3166 code such as DE or US");
+    iso[0] = (char)(nationality[0] & ~0x20);
+    iso[1] = (char)(nationality[1] & ~0x20);
+    iso[2] = '\0';
+    if (iso[0] < 'A' || iso[0] > 'Z' || iso[1] < 'A' || iso[1] > 'Z')
+        return err_set_field(WASL_EINVAL, "guide.invalid_nationality", "nationality",
+                             "nationality must be a two-letter ISO 3166 code such as DE or US");
+    for (int i = 0; i < nrules; i++) {
+        if (!strcmp(rules[i].nationality, iso)) {
+            *out = rules[i];
+            *listed = true;
+            return 0;
+        }
+    }
+    /* Not in the table: the law's general rule applies. */
+    memset(out, 0, sizeof(*out));
+    snprintf(out->nationality, sizeof(out->nationality), "%s", iso);
+    snprintf(out->regime, sizeof(out->regime), "visa");
+    snprintf(out->passport_validity, sizeof(out->passport_validity), "valid for the whole stay; 6 months advised");
+    snprintf(out->notes, sizeof(out->notes),
+             "not in the list of visa-exempt nationalities: a visa from a Moroccan consulate is needed");
+    snprintf(out->source, sizeof(out->source), "%s", source);
+    snprintf(out->confidence, sizeof(out->confidence), "U");
+    *listed = false;
+    return 0;
+}
+
+const char *entry_rules_source(void)
+{
+    return source;
+}
+
+const char *entry_nationality(const char *folded)
+{
+    struct name key = {(char *)folded, ""};
+    const struct name *n = nnames ? bsearch(&key, names, (size_t)nnames, sizeof(key), cmp_name) : NULL;
+    return n ? n->iso : NULL;
+}
+
+const struct entry_country *entry_countries(int *n)
+{
+    *n = ncountries;
+    return countries;
+}

@@ -1,0 +1,238 @@
+/*
+ * guide: the consular guide. Articles in seven languages, every change a new
+ * version with an author, a reason and an effective date; a draft → review →
+ * published workflow with approval by someone else; translations that know
+ * which source version they translate; a search index (SQLite FTS5 in memory,
+ * with a tokenizer that folds case, diacritics and Arabic letter forms and
+ * stems per language) with synonyms, typo tolerance, prefixes and
+ * cross-language fallback; a search log that shows the guide's gaps; and the
+ * entry rules for foreigners by nationality. Knows nothing of HTTP or calls.
+ */
+#ifndef WASL_GUIDE_H
+#define WASL_GUIDE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "store/store.h"
+#include "auth/auth.h"
+
+#define GUIDE_TITLE_MAX 300
+#define GUIDE_SUMMARY_MAX 1000
+#define GUIDE_BODY_MAX 60000
+#define GUIDE_FIELD_MAX 1000
+#define GUIDE_LIST_MAX 40
+#define GUIDE_QUERY_MAX 200 /* bytes of a search query; longer ones are cut, and the reply says so */
+
+extern const struct conf_def guide_conf[];
+extern const size_t guide_conf_count;
+
+/* The categories of the guide, in display order. */
+extern const char *const guide_categories[];
+extern const size_t guide_category_count;
+bool guide_category_valid(const char *c);
+
+/* One language version of an article, as stored. Strings are owned by the
+ * struct; release with guide_version_clear(). */
+struct guide_fee {
+    double amount;
+    char currency[4];
+    char *label;
+};
+
+struct guide_version {
+    int64_t id;
+    char slug[80];
+    char lang[4];
+    int version;
+    char status[12]; /* draft, review, published, rejected */
+    char *title, *summary, *body;
+    char **documents; /* ndocuments strings */
+    int ndocuments;
+    struct guide_fee *fees;
+    int nfees;
+    char *processing_time, *where_to_apply, *source;
+    char checked_on[12]; /* YYYY-MM-DD */
+    char confidence[2];  /* V, S or U */
+    int translates;      /* source-language version translated; 0 for the source language */
+    char *author, *reason;
+    char effective_on[12]; /* YYYY-MM-DD in Africa/Casablanca, "" until approved */
+    int64_t effective_at;
+    int64_t created_at;
+    char *reviewer, *review_note;
+    int64_t reviewed_at;
+};
+void guide_version_clear(struct guide_version *v);
+
+struct guide_article {
+    int64_t id;
+    char slug[80];
+    char category[32];
+    char audience[12]; /* citizens, foreigners, both */
+    char source_language[4];
+    char *keywords; /* JSON object {lang: [terms]} */
+};
+
+/* ---- load and set up (guide.c) ---- */
+/* Reads the settings, the entry rules and the stop words from data_dir, and
+ * builds the search index from the store. */
+int guide_init(struct db *db, const char *data_dir);
+void guide_shutdown(void);
+
+/* ---- articles and versions (articles.c) ---- */
+/* New article with its first draft (in the source language). */
+int guide_article_create(struct db *db, const struct actor *who, const struct guide_article *a, struct guide_version *first,
+                         int64_t *version_id);
+int guide_article_get(struct db *db, const char *slug, struct guide_article *out);
+/* A new draft version of slug in v->lang (fields from v; version number and
+ * status are assigned). reason says why. translates: for a translation, the
+ * source version it follows (0: the current published source version). */
+int guide_version_add(struct db *db, const struct actor *who, const char *slug, struct guide_version *v, int64_t *version_id);
+int guide_version_get(struct db *db, int64_t version_id, struct guide_version *out);
+/* draft -> review (by the author or an editor). */
+int guide_submit(struct db *db, const struct actor *who, int64_t version_id);
+/* review -> published, effective on effective_on (YYYY-MM-DD, "" = today);
+ * refused (WASL_EPERM, guide.self_approval) when who wrote the version. */
+int guide_approve(struct db *db, const struct actor *who, int64_t version_id, const char *effective_on, const char *note);
+/* review -> rejected, with a note for the author. */
+int guide_reject(struct db *db, const struct actor *who, int64_t version_id, const char *note);
+
+/* What an agent reads: the text in force on a day in a language, with
+ * fallback and notices. */
+struct guide_view {
+    struct guide_version v;
+    bool fallback; /* v is in another language than asked */
+    char asked_lang[4];
+    bool translation_outdated; /* translates an older source version than the one in force */
+    int source_version;        /* the source-language version in force */
+    bool has_upcoming;         /* a newer version is approved with a later effective date */
+    int upcoming_version;
+    char upcoming_on[12];
+    struct guide_article article;
+};
+/* day: YYYY-MM-DD or NULL for today (Africa/Casablanca). readable: languages
+ * the reader accepts as fallback, in order (may be NULL). */
+int guide_view_get(struct db *db, const char *slug, const char *lang, const char *day, const char *const *readable, int nreadable,
+                   struct guide_view *out);
+void guide_view_clear(struct guide_view *v);
+
+/* Callback listings; the version is only valid during the call. */
+typedef int (*guide_version_h)(const struct guide_version *v, void *arg);
+int guide_versions_list(struct db *db, const char *slug, const char *lang, guide_version_h h, void *arg);
+/* Versions waiting for review, oldest first. */
+int guide_review_queue(struct db *db, guide_version_h h, void *arg);
+
+/* Article summaries for lists and the translation table. */
+struct guide_lang_state {
+    int published; /* version in force, 0 for none */
+    int latest;    /* newest version of any status */
+    char latest_status[12];
+    bool outdated; /* translation of an older source version */
+};
+struct guide_summary {
+    struct guide_article a;
+    char title[GUIDE_TITLE_MAX + 1]; /* in the requested language or the source language */
+    char title_lang[4];
+    struct guide_lang_state langs[7]; /* wasl_languages order */
+};
+typedef int (*guide_summary_h)(const struct guide_summary *s, void *arg);
+int guide_articles_list(struct db *db, const char *category, const char *lang, guide_summary_h h, void *arg);
+
+/* ---- diffs (diff.c) ---- */
+/* JSON describing how version b differs from version a (same article and
+ * language or not): per field old/new, and for the body a line diff as
+ * [{"op":"=|-|+","line":"..."}]. Caller frees. */
+int guide_diff(struct db *db, int64_t a, int64_t b, char **json_out);
+
+/* ---- Markdown (render.c) ---- */
+/* Safe HTML from CommonMark (raw HTML and dangerous links are dropped). Caller frees. */
+char *guide_render_markdown(const char *md);
+
+/* ---- search (search.c) ---- */
+struct guide_hit {
+    char slug[80];
+    char lang[4];
+    char category[32];
+    char title[GUIDE_TITLE_MAX + 1];
+    char title_html[2 * GUIDE_TITLE_MAX + 64]; /* HTML-escaped, matches in <mark> */
+    char snippet_html[1024];
+    double score;
+    bool other_language; /* found in another language than asked */
+    bool outdated;
+};
+struct guide_search {
+    char query[GUIDE_QUERY_MAX + 1];
+    char lang[4];
+    bool cut;       /* the query was longer than GUIDE_QUERY_MAX and was cut */
+    bool corrected; /* a word was replaced by its nearest known spelling */
+    char corrected_query[GUIDE_QUERY_MAX * 2 + 1];
+    bool entry_intent;   /* the query is about visas, entry or stay */
+    char nationality[3]; /* a nationality named in the query, "" if none */
+    int nhits;
+    struct guide_hit hits[20];
+    int64_t log_id; /* for guide_search_opened() */
+};
+/* Searches the published guide. limit <= 20. log: record the search. */
+int guide_search(struct db *db, const char *query, const char *lang, int limit, bool log, const char *role,
+                 struct guide_search *out);
+/* The same search without the store (benchmarks, tests): never logs. */
+int guide_search_index(const char *query, const char *lang, int limit, struct guide_search *out);
+/* Records which article a logged search led to. */
+int guide_search_opened(struct db *db, int64_t log_id, const char *slug);
+/* Rebuilds the search index from the store now. */
+int guide_index_rebuild(struct db *db);
+
+/* ---- gaps (searchlog.c) ---- */
+struct guide_gap {
+    char query[GUIDE_QUERY_MAX + 1];
+    char lang[4];
+    int searches;
+    int results; /* results of the last search */
+    int opened;  /* searches after which an article was opened */
+    int64_t last_at;
+};
+typedef int (*guide_gap_h)(const struct guide_gap *g, void *arg);
+/* Queries since `since` that found nothing (kind "zero") or whose results were
+ * never opened (kind "unopened"), most frequent first. */
+int guide_gaps(struct db *db, const char *kind, int64_t since, int max, guide_gap_h h, void *arg);
+
+/* ---- synonyms (synonyms.c) ---- */
+struct guide_synonym {
+    int64_t id;
+    char group[64];
+    char lang[4];
+    char term[128];
+};
+typedef int (*guide_synonym_h)(const struct guide_synonym *s, void *arg);
+int guide_synonyms_list(struct db *db, guide_synonym_h h, void *arg);
+int guide_synonym_add(struct db *db, const struct actor *who, const char *group, const char *lang, const char *term, int64_t *id);
+int guide_synonym_delete(struct db *db, const struct actor *who, int64_t id);
+
+/* ---- entry rules (entry.c) ---- */
+struct entry_rule {
+    char nationality[3];
+    char regime[12]; /* visa_free, eta, evisa, visa */
+    int max_stay_days;
+    char passport_validity[160];
+    char notes[400];
+    char source[300];
+    char as_of[12];
+    bool verified; /* V; S and U are "unverified" for the agent */
+    char confidence[2];
+};
+/* The rule for an ISO 3166-1 alpha-2 nationality. A nationality not in the
+ * table needs a visa: *out is then filled as such with listed = false. */
+int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed);
+/* Where the table comes from, for display. */
+const char *entry_rules_source(void);
+
+/* ---- import and export (io.c) ---- */
+/* Loads a guide folder (data/guide layout, with or without history) into the
+ * store. Articles already present are skipped unless their files hold newer
+ * versions. *articles gets how many were created or extended. */
+int guide_import(struct db *db, const struct actor *who, const char *dir, int *articles);
+/* Writes every article with its whole history to dir (created). */
+int guide_export(struct db *db, const char *dir, int *articles);
+
+#endif

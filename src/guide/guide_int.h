@@ -1,0 +1,139 @@
+/*
+ * guide internals shared by the files of src/guide, its tests and fuzz
+ * targets.
+ */
+#ifndef WASL_GUIDE_INT_H
+#define WASL_GUIDE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "guide.h"
+#include "geo/geo.h"
+
+#define GUIDE_WORD_MAX 64 /* bytes of one normalized word; longer words are cut */
+
+/* ---- text.c: normalization, tokens, stemming, stop words ---- */
+/* Folds one word: NFKC, case folding, diacritics removed, Arabic letter forms
+ * unified (hamza carriers, alef madda and wasla to alef, taa marbuta to haa,
+ * alef maqsura to yaa), tatweel dropped. out holds at least GUIDE_WORD_MAX+1
+ * bytes; returns the length (0: nothing left). */
+size_t text_fold(const char *word, size_t n, char *out);
+/* Calls h for every word of text (runs of letters, digits and marks) with the
+ * word's place in text and its folded form. Stops when h returns non-zero. */
+typedef int (*text_word_h)(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg);
+int text_words(const char *text, size_t n, text_word_h h, void *arg);
+/* Index of lang in wasl_languages, -1 if none. */
+int text_lang_index(const char *lang);
+/* A Snowball stemmer for lang (one per thread and language; never freed
+ * before exit). stem() writes the stem of a folded word into out
+ * (GUIDE_WORD_MAX+1) and returns its length. */
+size_t text_stem(int lang, const char *folded, size_t n, char *out);
+/* Stop words per language, from data/guide/stopwords/<lang>.txt. */
+int text_load_stopwords(const char *data_dir);
+bool text_is_stopword(int lang, const char *folded);
+
+/* ---- tokenizer.c: the FTS5 tokenizer "wasl <lang>" ---- */
+int tokenizer_register(sqlite3 *db);
+
+/* ---- typo.c: nearest known spellings ---- */
+struct typo_index;
+int typo_index_new(struct typo_index **out);
+void typo_index_free(struct typo_index *t);
+int typo_index_add(struct typo_index *t, const char *word, size_t n);
+/* The known word nearest to word within 1 edit (words of 4-7 bytes) or 2 edits
+ * (8 or more), preferring the most frequent; false when none. */
+bool typo_index_best(const struct typo_index *t, const char *word, size_t n, char *out);
+bool typo_index_has(const struct typo_index *t, const char *word, size_t n);
+/* Damerau-Levenshtein distance (restricted), bounded by max (returns max+1 beyond). */
+int text_distance(const char *a, size_t an, const char *b, size_t bn, int max);
+
+/* ---- frontmatter.c: article files ---- */
+/* Parses a <lang>.md file (front matter and body) into v (slug and lang are
+ * not touched). Errors name the line. */
+int guide_file_parse(const char *text, size_t n, const char *name, struct guide_version *v);
+/* Writes v as a <lang>.md file text (caller frees). */
+char *guide_file_write(const struct guide_version *v);
+/* JSON <-> lists, as stored in the store. */
+char *guide_documents_json(const struct guide_version *v);
+char *guide_fees_json(const struct guide_version *v);
+int guide_documents_from_json(const char *json, struct guide_version *v);
+int guide_fees_from_json(const char *json, struct guide_version *v);
+/* Checks every field of v against its cap and format; names the field. */
+int guide_version_check(const struct guide_version *v);
+
+/* ---- index.c: the in-memory FTS5 index and what goes with it ---- */
+struct syn_group {
+    char name[64];
+    char **terms[7]; /* per language, raw terms */
+    int nterms[7];
+};
+struct syn_entry {
+    char *folded; /* a term's folded words joined by one space */
+    int group;
+};
+struct index {
+    int refs;
+    char uri[96];
+    sqlite3 *keep; /* the connection that holds the in-memory database */
+    pthread_mutex_t lock;
+    struct reader *idle;
+    struct typo_index *typo[7];
+    struct syn_group *groups;
+    int ngroups;
+    struct syn_entry *syn; /* sorted by folded */
+    int nsyn;
+    int64_t generation;
+    int64_t next_change; /* instant a published version comes into force; 0 none */
+    int ndocs;
+};
+struct reader {
+    sqlite3 *db;
+    sqlite3_stmt *query[7];
+    struct reader *next;
+};
+int syn_cmp(const void *a, const void *b);
+int index_build(struct db *db);
+void index_free_all(void);
+/* Notes that the store changed: the next search rebuilds. */
+void index_mark_stale(void);
+/* The current index, with a reference (NULL when none); checks freshness
+ * against the store when db is given. */
+struct index *index_acquire(struct db *db);
+void index_release(struct index *ix);
+int index_reader_get(struct index *ix, struct reader **out);
+void index_reader_put(struct index *ix, struct reader *r);
+/* Body Markdown as plain words for indexing (caller frees). */
+char *md_plain(const char *md);
+
+/* ---- searchlog.c ---- */
+int searchlog_add(struct db *db, const struct guide_search *s, const char *role, int64_t *id);
+/* The query as stored: digit runs of 4 or more and e-mail addresses blanked. */
+void searchlog_scrub(const char *q, char *out, size_t n);
+
+/* ---- entry.c ---- */
+int entry_rules_load(const char *data_dir);
+struct entry_country {
+    char iso[3];
+    char name[7][80]; /* in wasl_languages order */
+};
+/* Every country of data/nationalities.csv, for the index's country-name
+ * synonym groups ("Marokko" = "Maroc" = "المغرب"). */
+const struct entry_country *entry_countries(int *n);
+/* The ISO code of a nationality named by the folded words (country name or
+ * demonym, one to three words joined by spaces), or NULL. */
+const char *entry_nationality(const char *folded);
+
+/* ---- guide.c ---- */
+struct guide_settings {
+    char zone[64];   /* the center's zone, for effective dates */
+    int typo;        /* typo tolerance on */
+    int64_t refresh; /* seconds between checks for changes by other nodes */
+};
+extern struct guide_settings guide_cfg;
+/* Today's date (YYYY-MM-DD) in the center's zone, and a day's start as an instant. */
+void guide_today(char out[12]);
+int guide_day_start(const char *day, int64_t *out);
+int guide_day_valid(const char *day);
+
+#endif

@@ -1,0 +1,254 @@
+/*
+ * Text for search: words, folding (case, width, diacritics, Arabic letter
+ * forms), Snowball stems per language, and stop words. The tokenizer, the
+ * query parser and the typo index all go through here, so a word is folded
+ * the same way wherever it is met.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libstemmer.h>
+#include <utf8proc.h>
+
+#include "guide_int.h"
+
+int text_lang_index(const char *lang)
+{
+    for (int i = 0; lang && i < 7; i++)
+        if (strcmp(lang, wasl_languages[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* After decomposition, marks are gone; what is left of Arabic needs its
+ * letter variants merged the way readers and typists treat them as one. */
+static utf8proc_int32_t arabic_fold(utf8proc_int32_t c)
+{
+    switch (c) {
+    case 0x0629: /* taa marbuta -> haa */
+        return 0x0647;
+    case 0x0649: /* alef maqsura -> yaa */
+    case 0x06CC: /* farsi yeh */
+        return 0x064A;
+    case 0x0671: /* alef wasla -> alef */
+    case 0x0672:
+    case 0x0673:
+        return 0x0627;
+    case 0x06A9: /* keheh -> kaf */
+        return 0x0643;
+    case 0x0640: /* tatweel: dropped */
+        return -1;
+    default:
+        return c;
+    }
+}
+
+size_t text_fold(const char *word, size_t n, char *out)
+{
+    utf8proc_int32_t cps[GUIDE_WORD_MAX * 4];
+    utf8proc_ssize_t len, k = 0;
+
+    if (n > GUIDE_WORD_MAX) {
+        /* Cutting a long word may split a character: back off to its start. */
+        n = GUIDE_WORD_MAX;
+        while (n > 0 && ((unsigned char)word[n] & 0xC0) == 0x80)
+            n--;
+    }
+    len = utf8proc_decompose((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)n, cps, GUIDE_WORD_MAX * 4,
+                             UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK | UTF8PROC_DECOMPOSE | UTF8PROC_STRIPCC |
+                                 UTF8PROC_IGNORE);
+    if (len <= 0 || len > GUIDE_WORD_MAX * 4)
+        return 0;
+    for (utf8proc_ssize_t i = 0; i < len; i++) {
+        utf8proc_int32_t c = arabic_fold(cps[i]);
+        if (c >= 0)
+            cps[k++] = c;
+    }
+    if (k == 0)
+        return 0;
+    len = utf8proc_reencode(cps, k, UTF8PROC_COMPOSE | UTF8PROC_STABLE);
+    if (len <= 0)
+        return 0;
+    if (len > GUIDE_WORD_MAX) {
+        /* Folding can grow a word (ß -> ss); keep whole characters. */
+        len = GUIDE_WORD_MAX;
+        while (len > 0 && (((unsigned char *)cps)[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(out, cps, (size_t)len);
+    out[len] = '\0';
+    return (size_t)len;
+}
+
+static bool word_char(utf8proc_int32_t c)
+{
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int text_words(const char *text, size_t n, text_word_h h, void *arg)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)text;
+    size_t i = 0, start = 0;
+    bool in = false;
+    char folded[GUIDE_WORD_MAX + 1];
+
+    while (i <= n) {
+        utf8proc_int32_t c = -1;
+        utf8proc_ssize_t step = 1;
+        if (i < n) {
+            step = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &c);
+            if (step <= 0) {
+                step = 1; /* invalid byte: a separator */
+                c = -1;
+            }
+        }
+        bool w = c >= 0 && word_char(c);
+        if (w && !in) {
+            in = true;
+            start = i;
+        } else if (!w && in) {
+            in = false;
+            size_t fl = text_fold(text + start, i - start, folded);
+            if (fl) {
+                int rc = h(text + start, i - start, start, folded, fl, arg);
+                if (rc)
+                    return rc;
+            }
+        }
+        i += (size_t)step;
+    }
+    return 0;
+}
+
+/* ---- stems ---- */
+
+static const char *const algorithms[7] = {"arabic", "french", "spanish", "italian", "dutch", "german", "english"};
+static pthread_key_t stem_key;
+static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
+
+static void stemmers_free(void *p)
+{
+    struct sb_stemmer **s = p;
+    for (int i = 0; i < 7; i++)
+        sb_stemmer_delete(s[i]);
+    free(s);
+}
+
+static void stem_key_make(void)
+{
+    pthread_key_create(&stem_key, stemmers_free);
+}
+
+size_t text_stem(int lang, const char *folded, size_t n, char *out)
+{
+    struct sb_stemmer **s;
+    const sb_symbol *r;
+    int len;
+
+    if (lang < 0 || lang >= 7 || n == 0)
+        goto copy;
+    pthread_once(&stem_once, stem_key_make);
+    s = pthread_getspecific(stem_key);
+    if (!s) {
+        if (!(s = calloc(7, sizeof(*s))))
+            goto copy;
+        pthread_setspecific(stem_key, s);
+    }
+    if (!s[lang] && !(s[lang] = sb_stemmer_new(algorithms[lang], "UTF_8")))
+        goto copy;
+    /* Snowball's Arabic stemmer leaves the sound feminine plural half done
+     * (جوازات -> جوازا, سيارات -> يارا); taking "ات" off first makes plurals
+     * meet their singulars (جواز, سيار). */
+    if (lang == 0 && n >= 10 && !memcmp(folded + n - 4, "\xd8\xa7\xd8\xaa", 4))
+        n -= 4;
+    r = sb_stemmer_stem(s[lang], (const sb_symbol *)folded, (int)n);
+    len = sb_stemmer_length(s[lang]);
+    if (!r || len <= 0 || len > GUIDE_WORD_MAX)
+        goto copy;
+    memcpy(out, r, (size_t)len);
+    out[len] = '\0';
+    return (size_t)len;
+copy:
+    if (n > GUIDE_WORD_MAX)
+        n = GUIDE_WORD_MAX;
+    memcpy(out, folded, n);
+    out[n] = '\0';
+    return n;
+}
+
+/* ---- stop words ---- */
+
+#define STOP_MAX 400
+
+static char *stop_words[7][STOP_MAX];
+static int nstop[7];
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct stop_load {
+    int lang;
+};
+
+static int add_stop(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
+{
+    struct stop_load *sl = arg;
+    (void)word;
+    (void)n;
+    (void)start;
+    if (nstop[sl->lang] < STOP_MAX && (stop_words[sl->lang][nstop[sl->lang]] = strndup(folded, flen)))
+        nstop[sl->lang]++;
+    return 0;
+}
+
+int text_load_stopwords(const char *data_dir)
+{
+    for (int l = 0; l < 7; l++) {
+        char path[1200], buf[16384];
+        FILE *f;
+        size_t n;
+
+        for (int i = 0; i < nstop[l]; i++)
+            free(stop_words[l][i]);
+        nstop[l] = 0;
+        snprintf(path, sizeof(path), "%s/guide/stopwords/%s.txt", data_dir, wasl_languages[l]);
+        if (!(f = fopen(path, "r")))
+            return err_set(WASL_ENOENT, "data.missing", "%s: cannot open", path);
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        /* One word per line; '#' starts a comment line. */
+        for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            struct stop_load sl = {l};
+            if (line[0] != '#')
+                text_words(line, strlen(line), add_stop, &sl);
+        }
+        qsort(stop_words[l], (size_t)nstop[l], sizeof(char *), cmp_str);
+    }
+    return 0;
+}
+
+bool text_is_stopword(int lang, const char *folded)
+{
+    if (lang < 0 || lang >= 7 || !nstop[lang])
+        return false;
+    return bsearch(&folded, stop_words[lang], (size_t)nstop[lang], sizeof(char *), cmp_str) != NULL;
+}
