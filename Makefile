@@ -112,13 +112,20 @@ check-format:
 
 # Demo: everything a newcomer needs, then the server in the foreground.
 run: deps build/wasl
-	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; fi
+	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; \
+	else echo "Using the existing wasl.db. Demo logins (see README.md): admin/admin-demo-2026," \
+	  "supervisor/supervisor-demo-2026, agent/agent-demo-2026, editor/editor-demo-2026," \
+	  "backoffice/backoffice-demo-2026"; fi
 	./build/wasl serve
 
 test: deps
 	python3 tests/run.py
 
-bench: deps build/wasl
+build/bench/%: bench/*/%.c build/libwasl.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< build/libwasl.a $(LIBS)
+
+bench: deps build/wasl build/bench/guide_search
 	./bench/run.sh
 
 clean:

@@ -12,6 +12,13 @@ import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
 import * as accountPage from './js/pages/account.js';
 import * as auditPage from './js/pages/admin_audit.js';
 import * as usersPage from './js/pages/admin_users.js';
+import * as articlePage from './js/pages/guide_article.js';
+import * as editorPages from './js/pages/guide_editor.js';
+import * as gapsPage from './js/pages/guide_gaps.js';
+import * as managePages from './js/pages/guide_manage.js';
+import * as reviewPage from './js/pages/guide_review.js';
+import * as searchPage from './js/pages/guide_search.js';
+import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import { placeholderPage } from './js/pages/placeholder.js';
 
@@ -20,8 +27,17 @@ import { placeholderPage } from './js/pages/placeholder.js';
 const PAGES = {
     login: { render: loginPage.render, title: 'login.title', public: true },
     account: { render: accountPage.render, title: 'account.title', anyUser: true },
-    agent: { render: placeholderPage('agent'), title: 'agent.title' },
-    guide: { render: placeholderPage('guide'), title: 'guide.title' },
+    agent: { render: searchPage.renderDesk, title: 'agent.title' },
+    guide: { render: searchPage.render, title: 'guide.title' },
+    'guide/article': { render: articlePage.render, title: 'guide.article.title' },
+    'guide/edit': { render: managePages.renderList, title: 'guide.list.title' },
+    'guide/edit/versions': { render: managePages.renderVersions, title: 'guide.versions.title_plain' },
+    'guide/edit/diff': { render: managePages.renderDiff, title: 'guide.diff.title_plain' },
+    'guide/edit/article': { render: editorPages.renderEditor, title: 'guide.edit.title_plain' },
+    'guide/edit/new': { render: editorPages.renderNew, title: 'guide.new.title' },
+    'guide/edit/review': { render: reviewPage.render, title: 'guide.review.title' },
+    'guide/edit/synonyms': { render: synonymsPage.render, title: 'guide.synonyms.title' },
+    'guide/edit/gaps': { render: gapsPage.render, title: 'guide.gaps.title' },
     cases: { render: placeholderPage('cases'), title: 'cases.title' },
     supervision: { render: placeholderPage('supervision'), title: 'supervision.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
@@ -74,9 +90,12 @@ function drawChrome(route) {
     const nav = document.getElementById('main-nav');
     const list = document.getElementById('main-nav-list');
     const entries = u && !u.must_change_password ? session.navFor(u.role) : [];
+    /* an article opened from the agent's desk belongs to the desk */
+    const section = route === 'guide/article' && searchPage.searchRoute() === 'agent' && entries.includes('agent')
+        ? 'agent' : session.sectionOf(route);
     list.replaceChildren(...entries.map((r) =>
         h('li', {},
-            h('a', { href: href(r), dataset: { route: r }, 'aria-current': r === route ? 'page' : null },
+            h('a', { href: href(r), dataset: { route: r }, 'aria-current': r === route ? 'page' : r === section ? 'true' : null },
                 tn(`nav.${routeKey(r)}`)))));
     nav.hidden = entries.length === 0;
 

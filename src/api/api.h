@@ -70,5 +70,6 @@ int api_guide_synonyms(struct http_req *r);
 int api_guide_synonym_add(struct http_req *r);
 int api_guide_synonym_delete(struct http_req *r);
 int api_entry_rules(struct http_req *r);
+int api_nationalities(struct http_req *r);
 
 #endif

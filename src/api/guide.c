@@ -75,7 +75,7 @@ static int version_from_json(json_t *obj, struct guide_version *v, bool need_met
         {"checked_on", JS_STR, false, 10, 0, 0, &checked, NULL},
         {"confidence", JS_STR, false, 1, 0, 0, &conf, NULL},
         {"lang", JS_STR, need_meta, 3, 0, 0, &lang, NULL},
-        {"reason", JS_STR, need_meta, 500, 0, 0, &reason, NULL},
+        {"reason", JS_STR, false, 500, 0, 0, &reason, NULL},
         {"translates", JS_INT, false, 0, 0, 1000000, &translates, NULL},
     };
     json_t *x;
@@ -141,8 +141,9 @@ static int add_summary(const struct guide_summary *s, void *arg)
         if (!l->latest)
             continue;
         json_object_set_new(langs, wasl_languages[i],
-                            json_pack("{s:i, s:i, s:s, s:b}", "published", l->published, "latest", l->latest, "latest_status",
-                                      l->latest_status, "outdated", l->outdated));
+                            json_pack("{s:i, s:i, s:s, s:s?, s:b}", "published", l->published, "latest", l->latest, "latest_status",
+                                      l->latest_status, "latest_effective_on",
+                                      l->latest_effective_on[0] ? l->latest_effective_on : NULL, "outdated", l->outdated));
     }
     return json_array_append_new(c->list,
                                  json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "slug", s->a.slug, "category", s->a.category,
@@ -215,6 +216,10 @@ int api_guide_article_get(struct http_req *r)
                           "source_version", v.source_version);
     if (j && v.has_upcoming)
         json_object_set_new(j, "upcoming", json_pack("{s:i, s:s}", "version", v.upcoming_version, "effective_on", v.upcoming_on));
+    if (j && v.source_upcoming)
+        json_object_set_new(j, "source_upcoming",
+                            json_pack("{s:s, s:i, s:s}", "lang", v.article.source_language, "version", v.source_upcoming_version,
+                                      "effective_on", v.source_upcoming_on));
     guide_view_clear(&v);
     return http_reply_json(r, 200, j);
 }
@@ -375,11 +380,75 @@ static json_t *rule_json(const struct entry_rule *e, bool listed)
                      "verified", e->verified, "listed", listed);
 }
 
+static void add_key(struct sbuf *b, const char *key, const char *value)
+{
+    sbuf_add(b, ",", 1);
+    json_add_string(b, key);
+    sbuf_add(b, ":", 1);
+    if (value)
+        json_add_string(b, value);
+    else
+        sbuf_adds(b, "null");
+}
+
+/* The search reply is written directly rather than built as a jansson tree:
+ * it is the hottest reply of the API (every keystroke of every agent). */
+static char *search_json(const struct guide_search *s)
+{
+    struct sbuf b;
+    sbuf_init(&b, 1 << 20);
+    sbuf_adds(&b, "{\"query\":");
+    json_add_string(&b, s->query);
+    add_key(&b, "lang", s->lang);
+    sbuf_addf(&b, ",\"cut\":%s,\"entry_intent\":%s", s->cut ? "true" : "false", s->entry_intent ? "true" : "false");
+    add_key(&b, "corrected_query", s->corrected ? s->corrected_query : NULL);
+    add_key(&b, "nationality", s->nationality[0] ? s->nationality : NULL);
+    if (s->cut)
+        sbuf_addf(&b, ",\"notice\":\"the query was cut to its first %d bytes\"", GUIDE_QUERY_MAX);
+    if (s->log_id)
+        sbuf_addf(&b, ",\"search_id\":%lld", (long long)s->log_id);
+    else
+        sbuf_adds(&b, ",\"search_id\":null");
+    if (s->entry_intent && s->nationality[0]) {
+        struct entry_rule e;
+        bool listed;
+        json_t *rule = entry_rule_get(s->nationality, &e, &listed) == 0 ? rule_json(&e, listed) : NULL;
+        char *rs = rule ? json_dumps(rule, JSON_COMPACT) : NULL;
+        if (rs) {
+            sbuf_adds(&b, ",\"entry_rule\":");
+            sbuf_adds(&b, rs);
+        }
+        free(rs);
+        json_decref(rule);
+        err_clear();
+    }
+    sbuf_adds(&b, ",\"hits\":[");
+    for (int i = 0; i < s->nhits; i++) {
+        const struct guide_hit *h = &s->hits[i];
+        sbuf_adds(&b, i ? ",{\"slug\":" : "{\"slug\":");
+        json_add_string(&b, h->slug);
+        add_key(&b, "lang", h->lang);
+        add_key(&b, "category", h->category);
+        add_key(&b, "title", h->title);
+        add_key(&b, "title_html", h->title_html);
+        add_key(&b, "snippet_html", h->snippet_html);
+        sbuf_addf(&b, ",\"other_language\":%s,\"outdated\":%s}", h->other_language ? "true" : "false",
+                  h->outdated ? "true" : "false");
+    }
+    sbuf_adds(&b, "]}");
+    if (b.oom) {
+        sbuf_release(&b);
+        return NULL;
+    }
+    return sbuf_take(&b);
+}
+
 int api_guide_search(struct http_req *r)
 {
     const char *q = http_query(r, "q"), *lang = http_query(r, "lang"), *log = http_query(r, "log");
     long long limit = 10;
     struct guide_search *s;
+    char *body;
     int err;
 
     if (!q)
@@ -391,32 +460,14 @@ int api_guide_search(struct http_req *r)
     if (!(s = malloc(sizeof(*s))))
         return WASL_ENOMEM;
     err = guide_search(APP(r)->db, q, lang, (int)limit, !log || strcmp(log, "0"), role_name(r->session.user.role), s);
-    if (err) {
-        free(s);
-        return err;
-    }
-    json_t *hits = json_array();
-    for (int i = 0; hits && i < s->nhits; i++) {
-        const struct guide_hit *h = &s->hits[i];
-        json_array_append_new(hits,
-                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "slug", h->slug, "lang", h->lang, "category",
-                                        h->category, "title", h->title, "title_html", h->title_html, "snippet_html",
-                                        h->snippet_html, "other_language", h->other_language, "outdated", h->outdated));
-    }
-    json_t *j = json_pack("{s:s, s:s, s:b, s:s?, s:b, s:s?, s:o, s:o}", "query", s->query, "lang", s->lang, "cut", s->cut,
-                          "corrected_query", s->corrected ? s->corrected_query : NULL, "entry_intent", s->entry_intent,
-                          "nationality", s->nationality[0] ? s->nationality : NULL, "hits", hits, "search_id",
-                          s->log_id ? json_integer(s->log_id) : json_null());
-    if (j && s->cut)
-        json_object_set_new(j, "notice", json_sprintf("the query was cut to its first %d bytes", GUIDE_QUERY_MAX));
-    if (j && s->entry_intent && s->nationality[0]) {
-        struct entry_rule e;
-        bool listed;
-        if (entry_rule_get(s->nationality, &e, &listed) == 0)
-            json_object_set_new(j, "entry_rule", rule_json(&e, listed));
-    }
+    body = err ? NULL : search_json(s);
     free(s);
-    return http_reply_json(r, 200, j);
+    if (err)
+        return err;
+    if (!body)
+        return WASL_ENOMEM;
+    http_add_header(r, "Cache-Control", "no-store");
+    return http_reply_text(r, 200, "application/json; charset=utf-8", body, strlen(body));
 }
 
 int api_guide_search_opened(struct http_req *r)
@@ -513,4 +564,23 @@ int api_entry_rules(struct http_req *r)
     if (err)
         return err;
     return http_reply_json(r, 200, rule_json(&e, listed));
+}
+
+static int add_nationality(const char *iso, const char *const names[7], void *arg)
+{
+    json_t *n = json_object();
+    for (int l = 0; n && l < 7; l++)
+        json_object_set_new(n, wasl_languages[l], json_string(names[l]));
+    return json_array_append_new(arg, json_pack("{s:s, s:o}", "iso2", iso, "name", n)) ? WASL_ENOMEM : 0;
+}
+
+int api_nationalities(struct http_req *r)
+{
+    json_t *list = json_array();
+    int err = guide_nationalities(add_nationality, list);
+    if (err) {
+        json_decref(list);
+        return err;
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "nationalities", list));
 }

@@ -26,6 +26,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/audit/verify",          api_audit_verify,     ROLE_ADMIN, 0,      "Check the audit trail's hash chain", 0},
     {"GET",    "/api/v1/countries",             api_countries,        ROLE_NONE,  0,      "Countries served, with names in the seven languages", 0},
     {"GET",    "/api/v1/consulates",            api_consulates,       ROLE_NONE,  0,      "Consular posts", 0},
+    {"GET",    "/api/v1/nationalities",         api_nationalities,    ROLE_NONE,  0,      "Nationalities with their names in the seven languages", 0},
     {"GET",    "/api/v1/entry-rules",           api_entry_rules,      ROLE_NONE,  0,      "Entry and stay rules for one nationality (?nationality=XX)", 0},
     {"GET",    "/api/v1/guide/categories",      api_guide_categories, ROLE_STAFF, 0,      "Categories of the consular guide", 0},
     {"GET",    "/api/v1/guide/search",          api_guide_search,     ROLE_STAFF, 0,      "Search the guide (?q=&lang=&limit=&log=)", 0},

@@ -12,6 +12,7 @@ struct cli {
     int argc;
     char **argv; /* the command's own arguments, after the global options */
     const char *config_path;
+    bool creating; /* the command may create a new SQLite database */
     struct db *db;
 };
 

@@ -14,8 +14,7 @@ int cmd_migrate(struct cli *c)
 {
     int err, applied = 0, cur, latest;
 
-    if ((err = db_open(&c->db, conf_str("store.url"))) || (err = db_migrate(c->db, &applied)) ||
-        (err = db_schema_version(c->db, &cur, &latest)))
+    if ((err = cli_open_db(c)) || (err = db_schema_version(c->db, &cur, &latest)))
         return cli_fail(err, "migrate");
     printf("%d migration(s) applied; schema version %d (this program knows up to %d)\n", applied, cur, latest);
     return 0;
@@ -28,7 +27,7 @@ int cmd_backup(struct cli *c)
         fprintf(stderr, "usage: wasl backup FILE\n");
         return 2;
     }
-    if ((err = db_open(&c->db, conf_str("store.url"))) || (err = db_backup(c->db, c->argv[0])))
+    if ((err = cli_open_db(c)) || (err = db_backup(c->db, c->argv[0])))
         return cli_fail(err, "backup");
     printf("backup written to %s (integrity check: ok)\n", c->argv[0]);
     return 0;
@@ -43,7 +42,7 @@ int cmd_audit(struct cli *c)
         fprintf(stderr, "usage: wasl audit verify | wasl audit list [N]\n");
         return 2;
     }
-    if ((err = db_open(&c->db, conf_str("store.url"))))
+    if ((err = cli_open_db(c)))
         return cli_fail(err, "audit");
     if (strcmp(sub, "verify") == 0) {
         struct audit_report r;

@@ -34,6 +34,10 @@ int cmd_serve(struct cli *c)
     sigset_t set;
     int err, sig = 0;
 
+    if (c->argc) {
+        fprintf(stderr, "wasl: serve takes no arguments (options go before or after: wasl serve --set http.port=8081)\n");
+        return 2;
+    }
     if ((err = cli_load_data()))
         return cli_fail(err, "data");
     if ((err = cli_open_db(c)))

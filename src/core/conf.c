@@ -396,11 +396,11 @@ void conf_write_help(void *fp, bool md)
             static char sec[64];
             snprintf(sec, sizeof(sec), "%.*s", (int)sl, d->name);
             section = sec;
-            fprintf(f, md ? "\n## [%s]\n\n| setting | type | default | range | meaning |\n|---|---|---|---|---|\n" : "\n[%s]\n",
-                    section);
+            fprintf(f, md ? "\n## [%s]\n\n| setting | type | default | range | meaning |\n|---|---|---|---|---|\n" : "%s[%s]\n",
+                    md ? section : (i ? "\n" : ""), section);
         }
         if (d->min || d->max)
-            snprintf(range, sizeof(range), "%lld..%lld", d->min, d->max);
+            snprintf(range, sizeof(range), "%lld..%lld%s", d->min, d->max, d->type == CONF_DURATION ? " s" : "");
         if (md)
             fprintf(f, d->def[0] ? "| `%s` | %s | `%s` | %s | %s |\n" : "| `%s` | %s | %s(empty) | %s | %s |\n", dot + 1,
                     type_name(d->type), d->def, range, d->help);

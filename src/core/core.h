@@ -174,6 +174,8 @@ struct json_spec {
     void *out;        /* const char ** (borrowed from the json), long long *, int * (bool) */
     bool *present;
 };
+/* Appends s as a JSON string (quotes included) to b. */
+int json_add_string(struct sbuf *b, const char *s);
 /* Parses body[0..n) as one JSON object. Owns nothing: *root must be
  * json_decref()'d by the caller on success. */
 int json_parse_object(const char *body, size_t n, struct json_t **root);

@@ -108,3 +108,28 @@ int json_spec_parse(json_t *obj, const struct json_spec *spec, size_t nspec, boo
     }
     return 0;
 }
+
+int json_add_string(struct sbuf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+
+    sbuf_add(b, "\"", 1);
+    for (const char *p = s;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        sbuf_add(b, run, (size_t)(p - run));
+        if (!c)
+            break;
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            sbuf_add(b, e, 2);
+        } else {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sbuf_add(b, e, 6);
+        }
+        run = p + 1;
+    }
+    return sbuf_add(b, "\"", 1);
+}

@@ -167,7 +167,7 @@ static int insert_version(struct db_conn *c, const struct actor *who, const stru
                            DB_S(docs), DB_S(fees), DB_S(v->processing_time ? v->processing_time : ""),
                            DB_S(v->where_to_apply ? v->where_to_apply : ""), DB_S(v->source ? v->source : ""), DB_S(v->checked_on),
                            DB_S(v->confidence[0] ? v->confidence : "U"), DB_I(v->translates),
-                           DB_S(who && who->login ? who->login : "system"), DB_S(reason)));
+                           DB_S(who && who->login ? who->login : "system"), DB_S(reason), DB_I(clock_now())));
     if (err)
         goto out;
     v->id = *id;
@@ -532,6 +532,20 @@ int guide_view_get(struct db *db, const char *slug, const char *lang, const char
         out->upcoming_version = (int)db_int(s, 0);
         snprintf(out->upcoming_on, sizeof(out->upcoming_on), "%s", db_text(s, 1));
     }
+    if ((err = db_end(s)) || !strcmp(out->v.lang, out->article.source_language))
+        goto out;
+    /* A translation's reader is told when the source it follows changes. */
+    if ((err =
+             db_query(c, &s,
+                      "SELECT version, effective_on FROM guide_versions WHERE article_id = ? AND lang = ? AND status = 'published' "
+                      "AND effective_on > ? ORDER BY effective_on, version LIMIT 1",
+                      DBP(DB_I(out->article.id), DB_S(out->article.source_language), DB_S(day)))))
+        goto out;
+    if (db_next(s)) {
+        out->source_upcoming = true;
+        out->source_upcoming_version = (int)db_int(s, 0);
+        snprintf(out->source_upcoming_on, sizeof(out->source_upcoming_on), "%s", db_text(s, 1));
+    }
     err = db_end(s);
 out:
     db_conn_put(c);
@@ -634,6 +648,8 @@ int guide_articles_list(struct db *db, const char *category, const char *lang, g
         snprintf(ls->latest_status, sizeof(ls->latest_status), "%s", status);
         const char *row_lang = db_text(s, 5);
         bool is_src = !strcmp(row_lang, cur.a.source_language), is_lang = lang && !strcmp(row_lang, lang);
+        if (!strcmp(status, "published"))
+            snprintf(ls->latest_effective_on, sizeof(ls->latest_effective_on), "%s", eff);
         if (!strcmp(status, "published") && strcmp(eff, today) <= 0) {
             ls->published = version;
             if (is_src)

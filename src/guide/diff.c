@@ -74,12 +74,13 @@ static json_t *diff_lists(char **a, int n, char **b, int m)
         if (i < n && j < m && !strcmp(a[i], b[j])) {
             json_array_append_new(out, json_pack("{s:s, s:s}", "op", "=", "line", a[i]));
             i++, j++;
-        } else if (j < m && (i == n || T(i, j + 1) >= T(i + 1, j))) {
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "+", "line", b[j]));
-            j++;
-        } else {
+        } else if (i < n && (j == m || T(i + 1, j) >= T(i, j + 1))) {
+            /* Removals before additions, as diff(1) shows a changed line. */
             json_array_append_new(out, json_pack("{s:s, s:s}", "op", "-", "line", a[i]));
             i++;
+        } else {
+            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "+", "line", b[j]));
+            j++;
         }
     }
 #undef T

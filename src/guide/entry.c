@@ -42,8 +42,9 @@ static int rule_row(const struct csv_row *r, void *arg)
         return err_set(WASL_ELIMIT, "data.too_many", "more than %d entry rules", RULES_MAX);
     if (!nat || strlen(nat) != 2 || !regime || !v)
         return err_set(WASL_EINVAL, "data.invalid", "needs nationality (2 letters), regime and verified");
-    if (strcmp(regime, "visa_free") && strcmp(regime, "eta") && strcmp(regime, "evisa") && strcmp(regime, "visa"))
-        return err_set(WASL_EINVAL, "data.invalid", "regime must be visa_free, eta, evisa or visa");
+    if (strcmp(regime, "visa_free") && strcmp(regime, "eta") && strcmp(regime, "evisa") && strcmp(regime, "visa") &&
+        strcmp(regime, "national"))
+        return err_set(WASL_EINVAL, "data.invalid", "regime must be national, visa_free, eta, evisa or visa");
     for (int i = 0; i < nrules; i++)
         if (!strcmp(rules[i].nationality, nat))
             return err_set(WASL_EINVAL, "data.invalid", "nationality %s listed twice", nat);
@@ -141,7 +142,12 @@ int entry_rules_load(const char *data_dir)
     snprintf(path, sizeof(path), "%s/entry_rules.csv", data_dir);
     if ((err = csv_load_file(path, rule_row, NULL)))
         return err;
-    snprintf(source, sizeof(source), "%s", nrules ? rules[0].source : "");
+    /* The table's source, for nationalities it does not list: the first
+     * foreigners' row (the national row cites the law, not the list). */
+    source[0] = '\0';
+    for (int i = 0; i < nrules && !source[0]; i++)
+        if (strcmp(rules[i].regime, "national"))
+            snprintf(source, sizeof(source), "%s", rules[i].source);
     snprintf(path, sizeof(path), "%s/nationalities.csv", data_dir);
     if ((err = csv_load_file(path, name_row, NULL)))
         return err;
@@ -168,6 +174,11 @@ int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed
             return 0;
         }
     }
+    bool known = false;
+    for (int i = 0; i < ncountries && !known; i++)
+        known = !strcmp(countries[i].iso, iso);
+    if (!known)
+        return err_set_field(WASL_EINVAL, "guide.invalid_nationality", "nationality", "'%s' is not a known nationality code", iso);
     /* Not in the table: the law's general rule applies. */
     memset(out, 0, sizeof(*out));
     snprintf(out->nationality, sizeof(out->nationality), "%s", iso);
@@ -197,4 +208,17 @@ const struct entry_country *entry_countries(int *n)
 {
     *n = ncountries;
     return countries;
+}
+
+int guide_nationalities(guide_nationality_h h, void *arg)
+{
+    for (int i = 0; i < ncountries; i++) {
+        const char *n[7];
+        for (int l = 0; l < 7; l++)
+            n[l] = countries[i].name[l];
+        int err = h(countries[i].iso, n, arg);
+        if (err)
+            return err;
+    }
+    return 0;
 }

@@ -11,11 +11,12 @@ const struct conf_def guide_conf[] = {
     {"guide.zone", CONF_STR, "Africa/Casablanca", 0, 0, "time zone in which effective dates of guide amendments start"},
     {"guide.typo_tolerance", CONF_BOOL, "true", 0, 0, "correct misspelt search words to the nearest known word"},
     {"guide.refresh", CONF_DURATION, "5s", 1, 3600, "how often a node checks whether the guide changed on another node"},
+    {"guide.search_cache", CONF_INT, "4096", 0, 65536, "searches remembered until the guide changes (0: none)"},
 };
 /* clang-format on */
 const size_t guide_conf_count = sizeof(guide_conf) / sizeof(guide_conf[0]);
 
-struct guide_settings guide_cfg = {"Africa/Casablanca", 1, 5};
+struct guide_settings guide_cfg = {"Africa/Casablanca", 1, 5, 4096};
 
 const char *const guide_categories[] = {
     "registration",   "identity-card",    "passport",          "civil-status", "death-repatriation", "legalisation",
@@ -39,15 +40,18 @@ int guide_init(struct db *db, const char *data_dir)
     snprintf(guide_cfg.zone, sizeof(guide_cfg.zone), "%s", conf_str("guide.zone"));
     guide_cfg.typo = conf_bool("guide.typo_tolerance");
     guide_cfg.refresh = conf_int("guide.refresh");
+    guide_cfg.cache = (int)conf_int("guide.search_cache");
     if (tz_get(guide_cfg.zone, &z))
         return err_set(WASL_EINVAL, "config.invalid", "guide.zone: unknown time zone '%s'", guide_cfg.zone);
     if ((err = text_load_stopwords(data_dir)) || (err = entry_rules_load(data_dir)))
         return err;
+    guide_cache_setup(guide_cfg.cache);
     return db ? index_build(db) : 0;
 }
 
 void guide_shutdown(void)
 {
+    guide_cache_setup(0);
     index_free_all();
 }
 

@@ -109,6 +109,9 @@ struct guide_view {
     bool has_upcoming;         /* a newer version is approved with a later effective date */
     int upcoming_version;
     char upcoming_on[12];
+    bool source_upcoming; /* (translations) the source text changes on source_upcoming_on */
+    int source_upcoming_version;
+    char source_upcoming_on[12];
     struct guide_article article;
 };
 /* day: YYYY-MM-DD or NULL for today (Africa/Casablanca). readable: languages
@@ -128,7 +131,8 @@ struct guide_lang_state {
     int published; /* version in force, 0 for none */
     int latest;    /* newest version of any status */
     char latest_status[12];
-    bool outdated; /* translation of an older source version */
+    char latest_effective_on[12]; /* of the newest published one ("" none) */
+    bool outdated;                /* translation of an older source version */
 };
 struct guide_summary {
     struct guide_article a;
@@ -226,6 +230,10 @@ struct entry_rule {
 int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed);
 /* Where the table comes from, for display. */
 const char *entry_rules_source(void);
+/* Every nationality with its names in the seven languages (wasl_languages
+ * order), from data/nationalities.csv; callback per row. */
+typedef int (*guide_nationality_h)(const char *iso, const char *const names[7], void *arg);
+int guide_nationalities(guide_nationality_h h, void *arg);
 
 /* ---- import and export (io.c) ---- */
 /* Loads a guide folder (data/guide layout, with or without history) into the

@@ -33,9 +33,6 @@ size_t text_stem(int lang, const char *folded, size_t n, char *out);
 int text_load_stopwords(const char *data_dir);
 bool text_is_stopword(int lang, const char *folded);
 
-/* ---- tokenizer.c: the FTS5 tokenizer "wasl <lang>" ---- */
-int tokenizer_register(sqlite3 *db);
-
 /* ---- typo.c: nearest known spellings ---- */
 struct typo_index;
 int typo_index_new(struct typo_index **out);
@@ -62,22 +59,52 @@ int guide_fees_from_json(const char *json, struct guide_version *v);
 /* Checks every field of v against its cap and format; names the field. */
 int guide_version_check(const struct guide_version *v);
 
-/* ---- index.c: the in-memory FTS5 index and what goes with it ---- */
+/* ---- index.c: the in-memory search index ---- */
 struct syn_group {
     char name[64];
     char **terms[7]; /* per language, raw terms */
     int nterms[7];
+    uint32_t *ids[7]; /* per language, the index terms they became (built once) */
+    int nids[7];
 };
 struct syn_entry {
     char *folded; /* a term's folded words joined by one space */
     int group;
 };
+/* One text in force, as searched and shown. */
+struct idoc {
+    char slug[80];
+    char category[32];
+    char *title, *summary, *body, *keywords; /* body as plain text */
+    bool outdated;
+};
+struct posting {
+    uint32_t doc;
+    float score;  /* the term's BM25F impact in this text */
+    uint8_t cols; /* columns it occurs in: 1 title, 2 summary, 4 body, 8 keywords */
+};
+struct term {
+    char *s;        /* a stem, or "\x01" + stems of a synonym phrase */
+    uint32_t start; /* first posting */
+    uint32_t count;
+};
+/* Everything searchable in one language. */
+struct lindex {
+    struct idoc *docs;
+    uint32_t ndocs;
+    struct term *terms;
+    uint32_t nterms;
+    uint32_t *hash; /* term ids + 1, open addressing */
+    uint32_t nhash;
+    uint32_t *sorted; /* term ids in string order, for prefixes */
+    uint32_t *slugs;  /* doc ids + 1 by slug, open addressing */
+    uint32_t nslugs;
+    struct posting *post;
+    size_t npost;
+};
 struct index {
     int refs;
-    char uri[96];
-    sqlite3 *keep; /* the connection that holds the in-memory database */
-    pthread_mutex_t lock;
-    struct reader *idle;
+    struct lindex lang[7];
     struct typo_index *typo[7];
     struct syn_group *groups;
     int ngroups;
@@ -86,13 +113,11 @@ struct index {
     int64_t generation;
     int64_t next_change; /* instant a published version comes into force; 0 none */
     int ndocs;
-};
-struct reader {
-    sqlite3 *db;
-    sqlite3_stmt *query[7];
-    struct reader *next;
+    uint64_t serial; /* unique per build: the search cache's key */
 };
 int syn_cmp(const void *a, const void *b);
+/* text_words() callback adding folded words of 4+ bytes to a typo index. */
+int typo_word(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg);
 int index_build(struct db *db);
 void index_free_all(void);
 /* Notes that the store changed: the next search rebuilds. */
@@ -101,9 +126,16 @@ void index_mark_stale(void);
  * against the store when db is given. */
 struct index *index_acquire(struct db *db);
 void index_release(struct index *ix);
-int index_reader_get(struct index *ix, struct reader **out);
-void index_reader_put(struct index *ix, struct reader *r);
-/* Body Markdown as plain words for indexing (caller frees). */
+/* Term id of s in a language index, or -1. */
+int64_t lindex_term(const struct lindex *li, const char *s, size_t n);
+/* The text of article slug in this language, or -1. */
+int64_t lindex_doc(const struct lindex *li, const char *slug);
+/* Term ids whose string starts with prefix (most postings first), at most max. */
+int lindex_prefix(const struct lindex *li, const char *prefix, size_t n, uint32_t *ids, int max);
+/* Stems of text in language lang joined by one space ("" when none);
+ * out holds n bytes. Stop words are dropped unless keep_stop. */
+size_t text_stems(int lang, const char *text, char *out, size_t n, bool keep_stop);
+/* Body Markdown as plain words for indexing and snippets (caller frees). */
 char *md_plain(const char *md);
 
 /* ---- searchlog.c ---- */
@@ -129,8 +161,11 @@ struct guide_settings {
     char zone[64];   /* the center's zone, for effective dates */
     int typo;        /* typo tolerance on */
     int64_t refresh; /* seconds between checks for changes by other nodes */
+    int cache;       /* searches remembered, 0: none */
 };
 extern struct guide_settings guide_cfg;
+/* (Re)sizes the search cache; 0 turns it off. */
+void guide_cache_setup(int slots);
 /* Today's date (YYYY-MM-DD) in the center's zone, and a day's start as an instant. */
 void guide_today(char out[12]);
 int guide_day_start(const char *day, int64_t *out);

@@ -1,13 +1,19 @@
 /*
  * Searching the guide. The query is cut to size, split into words with the
  * same folding as the index, stop words dropped, misspelt words replaced by
- * the nearest known word, synonym groups added (in every language), and the
- * result turned into an FTS5 expression of quoted terms only: whatever the
- * user typed (quotes, NEAR, *, -, column:) is text, never query syntax.
- * The query's language is searched first; other languages fill in when it
- * has too few answers, marked as such. BM25 ranks with title > keywords >
- * summary > body.
+ * the nearest known word, and synonym groups (editors' and country names)
+ * attached to the words they cover. Each word is a concept: its stem, its
+ * prefix while it is being typed, and its synonyms' terms in the language
+ * searched. Whatever the user typed is only ever words: quotes, NEAR, *, -
+ * or column: are not syntax here.
+ *
+ * Scoring adds the precomputed BM25F impacts of each concept (the best of
+ * its alternatives) into a dense array per language. Texts matching every
+ * concept come first, then texts matching some; the asked language counts
+ * more, other languages fill in and are marked. Highlights and snippets are
+ * made for the final hits only.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,192 +112,491 @@ static bool is_entry_group(const char *name)
     return false;
 }
 
-static void add_phrase(struct sbuf *b, const char *text, bool prefix)
+#define CANDS_MAX (7 * 20)
+#define CONCEPT_TERMS 96
+#define PREFIX_TERMS 8
+
+/* A candidate: which text, how good; the hit is only filled for winners. */
+struct cand {
+    uint32_t doc;
+    int lang;
+    float score;
+    double adj;
+    uint8_t cols;
+    bool other;
+};
+
+struct cands {
+    struct cand c[CANDS_MAX];
+    int n;
+};
+
+/* Per-thread scratch sized to the largest language, reset by stamps. */
+struct scratch {
+    uint32_t cap;
+    float *acc, *cmax;
+    uint32_t *mask, *stamp, *cstamp, *touched, *ctouched;
+    uint8_t *cols;
+    uint32_t gen;
+};
+
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_free(void *p)
 {
-    if (b->len)
-        sbuf_adds(b, " OR ");
-    sbuf_add(b, "\"", 1);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            sbuf_add(b, "\"\"", 2);
-        else
-            sbuf_add(b, c, 1);
-    }
-    sbuf_add(b, "\"", 1);
-    if (prefix)
-        sbuf_add(b, "*", 1);
+    struct scratch *s = p;
+    if (!s)
+        return;
+    free(s->acc);
+    free(s->cmax);
+    free(s->mask);
+    free(s->stamp);
+    free(s->cstamp);
+    free(s->touched);
+    free(s->ctouched);
+    free(s->cols);
+    free(s);
 }
 
-/* One concept: a word, its prefix while it is being typed, and the terms in
- * language lang of every synonym group the word belongs to. */
-static void concept(struct sbuf *b, const struct index *ix, const struct qword *w, int lang)
+static void scratch_key_make(void)
 {
-    struct sbuf c;
-    sbuf_init(&c, 8192);
-    add_phrase(&c, w->folded, false);
+    pthread_key_create(&scratch_key, scratch_free);
+}
+
+static struct scratch *scratch_get(uint32_t n)
+{
+    struct scratch *s;
+    pthread_once(&scratch_once, scratch_key_make);
+    s = pthread_getspecific(scratch_key);
+    if (s && s->cap >= n)
+        return s;
+    scratch_free(s);
+    pthread_setspecific(scratch_key, NULL);
+    if (!(s = calloc(1, sizeof(*s))))
+        return NULL;
+    s->cap = n < 1024 ? 1024 : n;
+    s->acc = calloc(s->cap, sizeof(float));
+    s->cmax = calloc(s->cap, sizeof(float));
+    s->mask = calloc(s->cap, sizeof(uint32_t));
+    s->stamp = calloc(s->cap, sizeof(uint32_t));
+    s->cstamp = calloc(s->cap, sizeof(uint32_t));
+    s->touched = calloc(s->cap, sizeof(uint32_t));
+    s->ctouched = calloc(s->cap, sizeof(uint32_t));
+    s->cols = calloc(s->cap, 1);
+    if (!s->acc || !s->cmax || !s->mask || !s->stamp || !s->cstamp || !s->touched || !s->ctouched || !s->cols) {
+        scratch_free(s);
+        return NULL;
+    }
+    pthread_setspecific(scratch_key, s);
+    return s;
+}
+
+/* Term ids of one concept in language lang. */
+static int concept_terms(const struct index *ix, const struct lindex *li, int lang, const struct qword *w, uint32_t *ids)
+{
+    char stem[GUIDE_WORD_MAX + 1];
+    int n = 0;
+    int64_t id;
+
+    size_t sl = text_stem(lang, w->folded, strlen(w->folded), stem);
+    if ((id = lindex_term(li, stem, sl)) >= 0)
+        ids[n++] = (uint32_t)id;
     if (w->last && utf8_len(w->folded) >= 2)
-        add_phrase(&c, w->folded, true);
+        n += lindex_prefix(li, w->folded, strlen(w->folded), ids + n, PREFIX_TERMS);
     for (int g = 0; g < w->ngroups; g++) {
         const struct syn_group *grp = &ix->groups[w->groups[g]];
-        for (int t = 0; t < grp->nterms[lang]; t++)
-            add_phrase(&c, grp->terms[lang][t], false);
+        for (int t = 0; t < grp->nids[lang] && n < CONCEPT_TERMS; t++)
+            ids[n++] = grp->ids[lang][t];
     }
-    if (!c.oom && c.len) {
-        sbuf_add(b, "(", 1);
-        sbuf_add(b, c.p, c.len);
-        sbuf_add(b, ")", 1);
-    }
-    sbuf_release(&c);
+    return n;
 }
 
-/* The FTS5 expression for one language table: every concept required
- * (all = true), or any of them. */
-static char *expression(const struct index *ix, const struct parsed *p, int lang, bool all_stop, bool all)
+/* The posting of doc in term t, or NULL: postings are in doc order. */
+static const struct posting *find_posting(const struct lindex *li, const struct term *t, uint32_t doc)
 {
-    struct sbuf b;
-    int used = 0;
-    sbuf_init(&b, 65536);
+    uint32_t lo = t->start, hi = t->start + t->count;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (li->post[mid].doc < doc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < t->start + t->count && li->post[lo].doc == doc ? &li->post[lo] : NULL;
+}
+
+struct concept_ids {
+    uint32_t ids[CONCEPT_TERMS + PREFIX_TERMS];
+    int n;
+    size_t postings;
+};
+
+static int by_postings(const void *a, const void *b)
+{
+    size_t x = ((const struct concept_ids *)a)->postings, y = ((const struct concept_ids *)b)->postings;
+    return x < y ? -1 : x > y;
+}
+
+/* Scores the texts of one language; its best `limit` join the candidates
+ * (only texts matching every concept when all). */
+static int eval_lang(const struct index *ix, int lang, const struct parsed *p, bool all_stop, bool all, int limit, struct cands *c,
+                     bool other, bool *every_word)
+{
+    const struct lindex *li = &ix->lang[lang];
+    struct concept_ids cs[QWORDS];
+    uint32_t full = 0, ntouched = 0;
+    struct scratch *s;
+    int nconcepts = 0;
+
+    *every_word = false;
+    if (!li->ndocs)
+        return 0;
+    if (!(s = scratch_get(li->ndocs)))
+        return WASL_ENOMEM;
+    *every_word = true;
     for (int i = 0; i < p->n; i++) {
         const struct qword *w = &p->w[i];
         if (w->stop && !all_stop)
             continue;
-        if (used++)
-            sbuf_adds(&b, all ? " AND " : " OR ");
-        concept(&b, ix, w, lang);
-    }
-    if (b.oom || !b.len) {
-        sbuf_release(&b);
-        return NULL;
-    }
-    return sbuf_take(&b);
-}
-
-/* HTML-escapes text and turns the FTS5 markers \x01 \x02 into <mark>. */
-static void markup(const char *in, char *out, size_t n)
-{
-    size_t k = 0;
-    for (const char *c = in; *c && k + 8 < n; c++) {
-        const char *rep = NULL;
-        switch (*c) {
-        case '<':
-            rep = "&lt;";
-            break;
-        case '>':
-            rep = "&gt;";
-            break;
-        case '&':
-            rep = "&amp;";
-            break;
-        case '"':
-            rep = "&quot;";
-            break;
-        case '\'':
-            rep = "&#39;";
-            break;
-        case '\x01':
-            rep = "<mark>";
-            break;
-        case '\x02':
-            rep = "</mark>";
-            break;
+        struct concept_ids *ci = &cs[nconcepts];
+        ci->n = concept_terms(ix, li, lang, w, ci->ids);
+        if (!ci->n) {
+            *every_word = false;
+            if (all)
+                return 0; /* this language cannot match every word */
+            continue;
         }
-        if (rep) {
-            size_t l = strlen(rep);
-            if (k + l + 8 >= n)
-                break;
-            memcpy(out + k, rep, l);
-            k += l;
-        } else {
-            out[k++] = *c;
+        ci->postings = 0;
+        for (int k = 0; k < ci->n; k++)
+            ci->postings += li->terms[ci->ids[k]].count;
+        nconcepts++;
+    }
+    if (!nconcepts)
+        return 0;
+    /* Rarest first: when every concept must match, the first one names the
+     * only texts that can, and frequent words ("Maroc") are then looked up
+     * in those texts alone instead of read whole. */
+    if (all)
+        qsort(cs, (size_t)nconcepts, sizeof(cs[0]), by_postings);
+    uint32_t gen = ++s->gen;
+    for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
+        const struct concept_ids *ci = &cs[ci_i];
+        uint32_t bit = 1u << (ci_i < 31 ? ci_i : 31), nct = 0;
+        full |= bit;
+        /* When any word may match, a concept found in most texts ("Maroc",
+         * the prefix "co") barely moves the ranking (its idf is near zero)
+         * but costs the most to add up: the other words decide. */
+        if (!all && nconcepts > 1 && ci->postings > li->ndocs / 2)
+            continue;
+        if (all && ci_i > 0 && ci->postings > (size_t)ntouched * 8) {
+            uint32_t kept = 0;
+            for (uint32_t k = 0; k < ntouched; k++) {
+                uint32_t d = s->touched[k];
+                float best = 0;
+                bool found = false;
+                for (int t = 0; t < ci->n; t++) {
+                    const struct posting *po = find_posting(li, &li->terms[ci->ids[t]], d);
+                    if (po) {
+                        found = true;
+                        s->cols[d] |= po->cols;
+                        if (po->score > best)
+                            best = po->score;
+                    }
+                }
+                if (found) {
+                    s->acc[d] += best;
+                    s->mask[d] |= bit;
+                    s->touched[kept++] = d;
+                }
+            }
+            ntouched = kept;
+            continue;
+        }
+        uint32_t cgen = ++s->gen;
+        /* A concept scores once per text: the best of its alternatives. */
+        for (int k = 0; k < ci->n; k++) {
+            const struct term *t = &li->terms[ci->ids[k]];
+            for (uint32_t j = t->start; j < t->start + t->count; j++) {
+                const struct posting *po = &li->post[j];
+                if (all && ci_i > 0 && s->stamp[po->doc] != gen)
+                    continue; /* not a candidate: it lacks an earlier concept */
+                if (s->cstamp[po->doc] != cgen) {
+                    s->cstamp[po->doc] = cgen;
+                    s->cmax[po->doc] = 0;
+                    s->ctouched[nct++] = po->doc;
+                }
+                if (po->score > s->cmax[po->doc])
+                    s->cmax[po->doc] = po->score;
+                if (s->stamp[po->doc] != gen) {
+                    s->stamp[po->doc] = gen;
+                    s->acc[po->doc] = 0;
+                    s->mask[po->doc] = 0;
+                    s->cols[po->doc] = 0;
+                    s->touched[ntouched++] = po->doc;
+                }
+                s->cols[po->doc] |= po->cols;
+            }
+        }
+        for (uint32_t k = 0; k < nct; k++) {
+            uint32_t d = s->ctouched[k];
+            s->acc[d] += s->cmax[d];
+            s->mask[d] |= bit;
         }
     }
-    out[k] = '\0';
-    /* A cut inside <mark> must still close it. */
-    char *open = strstr(out, "<mark>"), *last_open = NULL, *last_close = NULL;
-    for (; open; open = strstr(open + 1, "<mark>"))
-        last_open = open;
-    for (char *cl = strstr(out, "</mark>"); cl; cl = strstr(cl + 1, "</mark>"))
-        last_close = cl;
-    if (last_open && (!last_close || last_close < last_open) && k + 8 < n)
-        strcat(out, "</mark>");
-}
-
-#define CANDS_MAX (7 * 20)
-
-struct cands {
-    struct guide_hit h[CANDS_MAX];
-    double adj[CANDS_MAX];
-    int n;
-};
-
-/* Runs one table's query; its hits join the candidates of this stage. */
-static int run_table(struct reader *r, int lang, const char *expr, int limit, struct cands *c, bool other)
-{
-    sqlite3_stmt *st = r->query[lang];
-    int rc;
-
-    if (!st) {
-        char sql[600];
-        const char *l = wasl_languages[lang];
-        snprintf(sql, sizeof(sql),
-                 "SELECT d.slug, d.lang, d.category, d.title, d.outdated, bm25(fts_%s, 10.0, 3.0, 1.0, 5.0), "
-                 "highlight(fts_%s, 0, char(1), char(2)), snippet(fts_%s, -1, char(1), char(2), '…', 14) "
-                 "FROM fts_%s JOIN docs d ON d.id = fts_%s.rowid WHERE fts_%s MATCH ?1 "
-                 "ORDER BY bm25(fts_%s, 10.0, 3.0, 1.0, 5.0) LIMIT ?2",
-                 l, l, l, l, l, l, l);
-        if (sqlite3_prepare_v3(r->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &r->query[lang], NULL) != SQLITE_OK)
-            return err_set(WASL_EINTERNAL, "guide.index", "search: %s", sqlite3_errmsg(r->db));
-        st = r->query[lang];
+    /* The best `limit` texts, kept sorted in a small array. */
+    uint32_t best[20];
+    int nb = 0;
+    if (limit > 20)
+        limit = 20;
+    for (uint32_t k = 0; k < ntouched; k++) {
+        uint32_t d = s->touched[k];
+        if (all && s->mask[d] != full)
+            continue;
+        if (nb == limit && s->acc[d] <= s->acc[best[nb - 1]])
+            continue;
+        int at = nb < limit ? nb++ : nb - 1;
+        while (at > 0 && s->acc[best[at - 1]] < s->acc[d]) {
+            best[at] = best[at - 1];
+            at--;
+        }
+        best[at] = d;
     }
-    sqlite3_bind_text(st, 1, expr, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->n < CANDS_MAX) {
-        struct guide_hit *h = &c->h[c->n];
-        memset(h, 0, sizeof(*h));
-        snprintf(h->slug, sizeof(h->slug), "%s", sqlite3_column_text(st, 0));
-        snprintf(h->lang, sizeof(h->lang), "%s", sqlite3_column_text(st, 1));
-        snprintf(h->category, sizeof(h->category), "%s", sqlite3_column_text(st, 2));
-        snprintf(h->title, sizeof(h->title), "%s", sqlite3_column_text(st, 3));
-        h->outdated = sqlite3_column_int(st, 4) != 0;
-        h->score = -sqlite3_column_double(st, 5);
-        markup((const char *)sqlite3_column_text(st, 6), h->title_html, sizeof(h->title_html));
-        markup((const char *)sqlite3_column_text(st, 7), h->snippet_html, sizeof(h->snippet_html));
-        h->other_language = other;
+    for (int k = 0; k < nb && c->n < CANDS_MAX; k++) {
+        float score = s->acc[best[k]];
         /* A text in another language must match clearly better to come first. */
-        c->adj[c->n] = h->score * (other ? 0.75 : 1.0);
-        c->n++;
+        c->c[c->n++] = (struct cand){best[k], lang, score, score * (other ? 0.75 : 1.0), s->cols[best[k]], other};
     }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return err_set(WASL_EINTERNAL, "guide.index", "search: %s", sqlite3_errmsg(r->db));
     return 0;
+}
+
+static const char *cand_slug(const struct index *ix, const struct cand *c)
+{
+    return ix->lang[c->lang].docs[c->doc].slug;
 }
 
 /* Adds the stage's candidates to the answer, best first, one per article;
  * an article found in the asked language is shown in it. */
-static void take(struct cands *c, int limit, struct guide_search *out)
+static void take(const struct index *ix, int asked, struct cands *c, int limit, struct guide_search *out, struct cand *won)
 {
     for (int n = 0; n < c->n && out->nhits < limit; n++) {
         int best = -1;
         for (int i = 0; i < c->n; i++)
-            if (c->adj[i] > -1e300 && (best < 0 || c->adj[i] > c->adj[best]))
+            if (c->c[i].adj > -1e300 && (best < 0 || c->c[i].adj > c->c[best].adj))
                 best = i;
         if (best < 0)
             break;
-        const char *slug = c->h[best].slug;
+        const char *slug = cand_slug(ix, &c->c[best]);
         bool dup = false;
         for (int i = 0; i < out->nhits; i++)
             dup |= !strcmp(out->hits[i].slug, slug);
         int pick = best;
         for (int i = 0; i < c->n; i++)
-            if (!c->h[i].other_language && !strcmp(c->h[i].slug, slug) && c->adj[i] > -1e300)
+            if (!c->c[i].other && c->c[i].adj > -1e300 && !strcmp(cand_slug(ix, &c->c[i]), slug))
                 pick = i;
-        if (!dup)
-            out->hits[out->nhits++] = c->h[pick];
+        if (!dup) {
+            struct cand *w = &c->c[pick];
+            /* Found in another language, but the asked language has the
+             * article too (just not among its best few): show that one. */
+            int64_t own = w->other ? lindex_doc(&ix->lang[asked], slug) : -1;
+            if (own >= 0) {
+                w->lang = asked;
+                w->doc = (uint32_t)own;
+                w->other = false;
+            }
+            const struct idoc *doc = &ix->lang[w->lang].docs[w->doc];
+            struct guide_hit *h = &out->hits[out->nhits];
+            memset(h, 0, sizeof(*h));
+            snprintf(h->slug, sizeof(h->slug), "%s", doc->slug);
+            snprintf(h->lang, sizeof(h->lang), "%s", wasl_languages[w->lang]);
+            snprintf(h->category, sizeof(h->category), "%s", doc->category);
+            snprintf(h->title, sizeof(h->title), "%s", doc->title);
+            h->outdated = doc->outdated;
+            h->score = w->score;
+            h->other_language = w->other;
+            won[out->nhits++] = *w;
+        }
         for (int i = 0; i < c->n; i++)
-            if (!strcmp(c->h[i].slug, slug))
-                c->adj[i] = -1e301;
+            if (c->c[i].adj > -1e300 && !strcmp(cand_slug(ix, &c->c[i]), slug))
+                c->c[i].adj = -1e301;
     }
+}
+
+/* ---- highlights and snippets ---- */
+
+struct marks {
+    char words[2 * (CONCEPT_TERMS + PREFIX_TERMS)][GUIDE_WORD_MAX + 1]; /* sorted stems */
+    int n;
+    char prefix[GUIDE_WORD_MAX + 1]; /* the word being typed, folded */
+    int lang;
+};
+
+static int cmp_word(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* What to mark in a text of language lang: the query's stems and the words
+ * of its synonym phrases, and the prefix being typed. */
+static void marks_for(const struct index *ix, const struct parsed *p, int lang, struct marks *m)
+{
+    const struct lindex *li = &ix->lang[lang];
+    uint32_t ids[CONCEPT_TERMS + PREFIX_TERMS];
+    const int cap = (int)(sizeof(m->words) / sizeof(m->words[0]));
+
+    m->n = 0;
+    m->prefix[0] = '\0';
+    m->lang = lang;
+    for (int i = 0; i < p->n; i++) {
+        const struct qword *w = &p->w[i];
+        if (w->last)
+            snprintf(m->prefix, sizeof(m->prefix), "%s", w->folded);
+        int n = concept_terms(ix, li, lang, w, ids);
+        for (int k = 0; k < n; k++) {
+            const char *t = li->terms[ids[k]].s;
+            if (t[0] == '\x01')
+                t++;
+            /* A phrase's words are marked one by one. */
+            while (*t && m->n < cap) {
+                const char *e = strchr(t, ' ');
+                size_t l = e ? (size_t)(e - t) : strlen(t);
+                snprintf(m->words[m->n++], GUIDE_WORD_MAX + 1, "%.*s", (int)(l < GUIDE_WORD_MAX ? l : GUIDE_WORD_MAX), t);
+                t += l + (e ? 1 : 0);
+            }
+        }
+    }
+    qsort(m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
+}
+
+static bool marked(const struct marks *m, const char *folded, size_t flen)
+{
+    char stem[GUIDE_WORD_MAX + 1];
+    size_t pl = strlen(m->prefix);
+    if (pl >= 2 && flen >= pl && !memcmp(folded, m->prefix, pl))
+        return true;
+    text_stem(m->lang, folded, flen, stem);
+    return m->n && bsearch(stem, m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
+}
+
+static void add_escaped(struct sbuf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '<':
+            sbuf_adds(b, "&lt;");
+            break;
+        case '>':
+            sbuf_adds(b, "&gt;");
+            break;
+        case '&':
+            sbuf_adds(b, "&amp;");
+            break;
+        case '"':
+            sbuf_adds(b, "&quot;");
+            break;
+        case '\'':
+            sbuf_adds(b, "&#39;");
+            break;
+        case '\n':
+        case '\r':
+        case '\t':
+            sbuf_add(b, " ", 1);
+            break;
+        default:
+            sbuf_add(b, &s[i], 1);
+        }
+    }
+}
+
+#define SNIP_BEFORE 6
+#define SNIP_WORDS 26
+
+struct snip {
+    const struct marks *m;
+    size_t starts[SNIP_WORDS + SNIP_BEFORE + 1], ends[SNIP_WORDS + SNIP_BEFORE + 1];
+    bool hit[SNIP_WORDS + SNIP_BEFORE + 1];
+    int n;         /* words kept */
+    int first_hit; /* index in the kept words, -1 none yet */
+    bool all;      /* keep every word (titles) */
+};
+
+static int snip_word(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
+{
+    struct snip *sn = arg;
+    const int cap = SNIP_WORDS + SNIP_BEFORE;
+    bool hit = marked(sn->m, folded, flen);
+    (void)word;
+    if (sn->first_hit < 0 && !sn->all && sn->n == SNIP_BEFORE && !hit) {
+        /* Before the first match only the last few words are kept. */
+        memmove(sn->starts, sn->starts + 1, sizeof(size_t) * (SNIP_BEFORE - 1));
+        memmove(sn->ends, sn->ends + 1, sizeof(size_t) * (SNIP_BEFORE - 1));
+        memmove(sn->hit, sn->hit + 1, sizeof(bool) * (SNIP_BEFORE - 1));
+        sn->n--;
+    }
+    if (sn->n == cap)
+        return 1;
+    sn->starts[sn->n] = start;
+    sn->ends[sn->n] = start + n;
+    sn->hit[sn->n] = hit;
+    if (hit && sn->first_hit < 0)
+        sn->first_hit = sn->n;
+    sn->n++;
+    return sn->first_hit >= 0 && sn->n - sn->first_hit >= SNIP_WORDS - SNIP_BEFORE ? 1 : 0;
+}
+
+/* HTML of text with the marked words in <mark>: the whole text (all), or a
+ * window around the first match with "…" where it was cut. */
+static void marked_html(const struct marks *m, const char *text, bool all, char *out, size_t outn)
+{
+    struct snip sn = {m, {0}, {0}, {0}, 0, -1, all};
+    struct sbuf b;
+    size_t len = strlen(text);
+
+    text_words(text, len, snip_word, &sn);
+    sbuf_init(&b, outn - 1);
+    if (sn.n == 0) {
+        add_escaped(&b, text, len < 200 ? len : 200);
+    } else {
+        size_t from = all ? 0 : sn.starts[0], to = all ? len : sn.ends[sn.n - 1];
+        if (from > 0)
+            sbuf_adds(&b, "… ");
+        size_t at = from;
+        for (int i = 0; i < sn.n; i++) {
+            add_escaped(&b, text + at, sn.starts[i] - at);
+            if (sn.hit[i])
+                sbuf_adds(&b, "<mark>");
+            add_escaped(&b, text + sn.starts[i], sn.ends[i] - sn.starts[i]);
+            if (sn.hit[i])
+                sbuf_adds(&b, "</mark>");
+            at = sn.ends[i];
+        }
+        add_escaped(&b, text + at, to - at);
+        if (to < len && !all)
+            sbuf_adds(&b, " …");
+    }
+    if (b.oom) {
+        /* Too long for the field: never cut inside a tag, show it plain. */
+        sbuf_release(&b);
+        sbuf_init(&b, outn - 1);
+        add_escaped(&b, text, len < outn / 6 ? len : outn / 6);
+    }
+    snprintf(out, outn, "%s", b.p ? b.p : "");
+    sbuf_release(&b);
+}
+
+static void decorate(const struct index *ix, const struct parsed *p, int lang, uint32_t doc, uint8_t cols, struct guide_hit *h)
+{
+    const struct idoc *d = &ix->lang[lang].docs[doc];
+    struct marks *m = malloc(sizeof(*m));
+    if (!m) {
+        snprintf(h->title_html, sizeof(h->title_html), "%s", "");
+        return;
+    }
+    marks_for(ix, p, lang, m);
+    marked_html(m, d->title, true, h->title_html, sizeof(h->title_html));
+    /* The summary when it matched (or nothing else did), else the body. */
+    marked_html(m, (cols & 2) || !(cols & 4) ? d->summary : d->body, false, h->snippet_html, sizeof(h->snippet_html));
+    free(m);
 }
 
 static void cut_query(const char *query, struct guide_search *out)
@@ -310,8 +615,7 @@ static void cut_query(const char *query, struct guide_search *out)
 static int search_ix(struct index *ix, const char *query, const char *lang, int limit, struct guide_search *out)
 {
     struct parsed p;
-    struct reader *r = NULL;
-    int li = text_lang_index(lang), err;
+    int li = text_lang_index(lang), err = 0;
     bool all_stop = true, trailing_space;
 
     memset(out, 0, sizeof(*out));
@@ -380,31 +684,119 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
         for (int i = p.nat_first; i < p.nat_first + p.nat_len; i++)
             p.w[i].stop = true;
 
-    if ((err = index_reader_get(ix, &r)))
-        return err;
     /* Texts that match every word (or a synonym of it) come first, then texts
-     * matching some words; within each, every language is searched and the
-     * best matches win, the asked language counting more. */
+     * matching some words. The asked language goes first; the others are
+     * searched unless it has a clear answer, and the best win with the asked
+     * language counting more. */
     int concepts = 0;
     for (int i = 0; i < p.n; i++)
         concepts += !p.w[i].stop || all_stop;
-    struct cands *c = malloc(sizeof(*c));
-    if (!c) {
-        index_reader_put(ix, r);
-        return WASL_ENOMEM;
-    }
+    struct cands c;
+    struct cand won[20];
     for (int stage = concepts > 1 ? 0 : 1; !err && stage < 2 && out->nhits < limit; stage++) {
-        c->n = 0;
-        for (int l = 0; !err && l < 7; l++) {
-            char *expr = expression(ix, &p, l, all_stop, stage == 0);
-            if (expr)
-                err = run_table(r, l, expr, limit, c, l != li);
-            free(expr);
-        }
-        take(c, limit, out);
+        bool every_word, ignored;
+        c.n = 0;
+        err = eval_lang(ix, li, &p, all_stop, stage == 0, limit, &c, false, &every_word);
+        /* The asked language has a clear answer when it knows every word of
+         * the query and its best text has one in its title or keywords;
+         * otherwise the other languages compete. */
+        bool clear = every_word && c.n >= limit && (c.c[0].cols & (1 | 8));
+        if (!err && !clear)
+            for (int l = 0; !err && l < 7; l++)
+                if (l != li)
+                    err = eval_lang(ix, l, &p, all_stop, stage == 0, limit, &c, true, &ignored);
+        take(ix, li, &c, limit, out, won);
     }
-    free(c);
-    index_reader_put(ix, r);
+    for (int i = 0; !err && i < out->nhits; i++)
+        decorate(ix, &p, won[i].lang, won[i].doc, won[i].cols, &out->hits[i]);
+    return err;
+}
+
+/* ---- the cache ----
+ * Agents ask the same things all day, and typing repeats prefixes: answers
+ * are remembered per index build, direct-mapped by a hash of the query. */
+
+struct centry {
+    uint64_t serial; /* index build; 0 empty */
+    uint64_t hash;
+    char key[GUIDE_QUERY_MAX + 16];
+    struct guide_search *res; /* sized to its hits */
+};
+
+static struct centry *cache;
+static int cache_slots;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t result_size(int nhits)
+{
+    return offsetof(struct guide_search, hits) + sizeof(struct guide_hit) * (size_t)nhits;
+}
+
+static uint64_t key_of(const char *query, const char *lang, int limit, char *key, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    snprintf(key, n, "%s:%d:%s", lang, limit, query);
+    for (const unsigned char *p = (const unsigned char *)key; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h;
+}
+
+static bool cache_get(const struct index *ix, uint64_t h, const char *key, struct guide_search *out)
+{
+    bool hit = false;
+    if (!cache_slots)
+        return false;
+    pthread_mutex_lock(&cache_lock);
+    struct centry *e = &cache[h % (uint64_t)cache_slots];
+    if (e->serial == ix->serial && e->hash == h && !strcmp(e->key, key)) {
+        memcpy(out, e->res, result_size(e->res->nhits));
+        hit = true;
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return hit;
+}
+
+static void cache_put(const struct index *ix, uint64_t h, const char *key, const struct guide_search *res)
+{
+    struct guide_search *copy;
+    if (!cache_slots || !(copy = malloc(result_size(res->nhits))))
+        return;
+    memcpy(copy, res, result_size(res->nhits));
+    pthread_mutex_lock(&cache_lock);
+    struct centry *e = &cache[h % (uint64_t)cache_slots];
+    free(e->res);
+    e->serial = ix->serial;
+    e->hash = h;
+    snprintf(e->key, sizeof(e->key), "%s", key);
+    e->res = copy;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+void guide_cache_setup(int slots)
+{
+    pthread_mutex_lock(&cache_lock);
+    for (int i = 0; i < cache_slots; i++)
+        free(cache[i].res);
+    free(cache);
+    cache = slots > 0 ? calloc((size_t)slots, sizeof(*cache)) : NULL;
+    cache_slots = cache ? slots : 0;
+    pthread_mutex_unlock(&cache_lock);
+}
+
+static int search_cached(struct index *ix, const char *query, const char *lang, int limit, struct guide_search *out)
+{
+    char key[GUIDE_QUERY_MAX + 16];
+    uint64_t h;
+    int err;
+
+    if (strlen(query) > GUIDE_QUERY_MAX || limit < 1 || limit > 20)
+        return search_ix(ix, query, lang, limit, out);
+    h = key_of(query, lang, limit, key, sizeof(key));
+    if (cache_get(ix, h, key, out))
+        return 0;
+    err = search_ix(ix, query, lang, limit, out);
+    if (!err)
+        cache_put(ix, h, key, out);
     return err;
 }
 
@@ -414,7 +806,7 @@ int guide_search_index(const char *query, const char *lang, int limit, struct gu
     int err;
     if (!ix)
         return err_set(WASL_EDB, "guide.no_index", "the search index is not built");
-    err = search_ix(ix, query, lang, limit, out);
+    err = search_cached(ix, query, lang, limit, out);
     index_release(ix);
     return err;
 }
@@ -426,7 +818,7 @@ int guide_search(struct db *db, const char *query, const char *lang, int limit, 
     int err;
     if (!ix)
         return err_set(WASL_EDB, "guide.no_index", "the search index could not be built");
-    err = search_ix(ix, query, lang, limit, out);
+    err = search_cached(ix, query, lang, limit, out);
     index_release(ix);
     if (!err && log && out->query[0])
         err = searchlog_add(db, out, role, &out->log_id);

@@ -48,6 +48,20 @@ size_t text_fold(const char *word, size_t n, char *out)
 {
     utf8proc_int32_t cps[GUIDE_WORD_MAX * 4];
     utf8proc_ssize_t len, k = 0;
+    bool ascii = true;
+
+    /* Plain ASCII folds to lower case and nothing else: skip the Unicode
+     * machinery for the bulk of European text. */
+    for (size_t i = 0; i < n && ascii; i++)
+        ascii = (unsigned char)word[i] < 0x80;
+    if (ascii) {
+        if (n > GUIDE_WORD_MAX)
+            n = GUIDE_WORD_MAX;
+        for (size_t i = 0; i < n; i++)
+            out[i] = (char)((word[i] >= 'A' && word[i] <= 'Z') ? word[i] + 32 : word[i]);
+        out[n] = '\0';
+        return n;
+    }
 
     if (n > GUIDE_WORD_MAX) {
         /* Cutting a long word may split a character: back off to its start. */
@@ -83,6 +97,8 @@ size_t text_fold(const char *word, size_t n, char *out)
 
 static bool word_char(utf8proc_int32_t c)
 {
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     switch (utf8proc_category(c)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -111,7 +127,9 @@ int text_words(const char *text, size_t n, text_word_h h, void *arg)
     while (i <= n) {
         utf8proc_int32_t c = -1;
         utf8proc_ssize_t step = 1;
-        if (i < n) {
+        if (i < n && p[i] < 0x80) {
+            c = p[i];
+        } else if (i < n) {
             step = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &c);
             if (step <= 0) {
                 step = 1; /* invalid byte: a separator */

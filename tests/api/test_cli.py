@@ -121,3 +121,22 @@ def test_config_reference_is_current(t):
     r = subprocess.run([t.srv.binary, "help", "config", "--markdown"], stdout=subprocess.PIPE, text=True)
     with open(os.path.join(top, "docs", "config.md")) as f:
         t.eq(f.read(), r.stdout, "docs/config.md is `wasl help config --markdown` (regenerate it)")
+
+
+def test_options_after_the_command(t):
+    r = subprocess.run([t.srv.binary, "user", "list", "--db", t.srv.db], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, cwd=t.srv.dir)
+    t.eq(r.returncode, 0, r.stderr)
+    t.true("admin" in r.stdout, "global options after the command are honoured")
+    r = subprocess.run([t.srv.binary, "--db", t.srv.db, "serve", "extra"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, cwd=t.srv.dir)
+    t.true(r.returncode == 2 and "no arguments" in r.stderr, f"serve refuses stray arguments: {r.stderr}")
+
+
+def test_no_stray_databases(t):
+    missing = os.path.join(t.srv.dir, "nowhere", "..", "typo.db")
+    for cmd in (["user", "list"], ["audit", "verify"], ["serve"], ["backup", os.path.join(t.srv.dir, "b.db")]):
+        r = subprocess.run([t.srv.binary, "--db", missing] + cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, cwd=t.srv.dir, timeout=30)
+        t.true(r.returncode != 0 and "run `wasl init` first" in r.stderr, f"{cmd}: {r.stderr}")
+    t.true(not os.path.exists(os.path.join(t.srv.dir, "typo.db")), "no empty database was left behind")

@@ -685,6 +685,446 @@ await test('my account: change language and password (then the old password is r
     await logout();
 });
 
+/* ---- The consular guide ------------------------------------------------------ */
+
+/* Calendar days in Morocco, as the guide counts them. */
+function moroccoDay(offsetDays = 0) {
+    const d = new Date(Date.now() + offsetDays * 86_400_000);
+    return new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+const FUTURE = moroccoDay(30);
+const ZERO_QUERY = 'xylophone quantique';
+const NEW_DOC = 'Traduction de la déclaration de perte (test)';
+
+/* A fee as the article should show it: Intl in the article's language, with
+ * the currency code (formatted by the browser, whose ICU may differ from Node's). */
+function feeText(amount, currency, locale) {
+    return page.evaluate(([a, c, l]) => new Intl.NumberFormat(l, {
+        style: 'currency', currency: c, currencyDisplay: 'code', minimumFractionDigits: 0, maximumFractionDigits: 0,
+    }).format(a), [amount, currency, locale]);
+}
+
+const searches = []; /* every search request the pages send */
+page.on('request', (r) => {
+    if (r.url().includes('/api/v1/guide/search?'))
+        searches.push(new URL(r.url()).searchParams);
+});
+
+async function go(hash) {
+    await page.evaluate((x) => { location.hash = x; }, hash);
+}
+
+async function hitSlugs() {
+    return page.$$eval('#guide-results > li', (lis) => lis.map((li) => li.dataset.slug));
+}
+
+/* Types into the search box as a person would, replacing what was there. */
+async function search(text, { delay = 0 } = {}) {
+    await page.click('#guide-q');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.keyboard.type(text, { delay });
+    await page.waitForFunction((q) => document.getElementById('guide-results').dataset.query === q, text);
+}
+
+await test('agent: the desk opens on the guide search, with the focus in the box', async () => {
+    await login('agent', DEMO.agent, 'agent');
+    await page.waitForSelector('#guide-q');
+    equal(await page.evaluate(() => document.activeElement.id), 'guide-q', 'focused element');
+    equal((await page.textContent('.desk-note')).includes(texts.en['agent.calls_later']), true, 'the "calls later" line');
+    equal(await missingTexts(), [], 'missing texts');
+});
+
+await test('agent: results come as they type "passeports", drawn fast, and no keystroke is logged', async () => {
+    await page.check('#caller-lang-fr');
+    await page.click('#guide-q');
+    searches.length = 0;
+    await page.keyboard.type('passep', { delay: 60 });
+    await page.waitForSelector('#guide-results > li[data-slug^="passport-"]');
+    await page.keyboard.type('ort', { delay: 60 });
+    await page.evaluate(() => {
+        const input = document.getElementById('guide-q');
+        const list = document.getElementById('guide-results');
+        const probe = { key: 0, shown: 0, pending: false };
+        window.__probe = probe;
+        input.addEventListener('input', () => { probe.key = performance.now(); });
+        const seen = new MutationObserver(() => {
+            if (probe.pending || list.dataset.query !== 'passeports' || !list.querySelector('li[data-slug^="passport-"]'))
+                return;
+            probe.pending = true;
+            requestAnimationFrame(() => { probe.shown = performance.now(); });
+            seen.disconnect();
+        });
+        seen.observe(list, { childList: true, attributes: true });
+    });
+    await page.keyboard.type('s');
+    const ms = await (await page.waitForFunction(() => window.__probe.shown && window.__probe.shown - window.__probe.key)).jsonValue();
+    diag(`"passeports": ${ms.toFixed(0)} ms from the last keystroke to the results on screen (80 ms of it is the debounce)`);
+    check(ms < 500, `results took ${ms.toFixed(0)} ms`);
+    const slugs = await hitSlugs();
+    const passports = slugs.filter((s) => s.startsWith('passport-'));
+    check(passports.length >= 4 && slugs[0].startsWith('passport-'), `results: ${slugs.join(', ')}`);
+    check(await page.$('#guide-results .hit-title mark'), 'no highlighted word in the titles');
+    check(searches.length >= 2 && searches.every((p) => p.get('log') === '0' && p.get('lang') === 'fr'), `requests: ${searches.map(String).join(' | ')}`);
+    await screenshot('guide-search-fr.png');
+});
+
+await test('agent: after a pause the search is logged; arrows, Esc and Enter work on the results', async () => {
+    await page.waitForFunction(() => true);
+    const logged = searches.length;
+    await page.waitForTimeout(1700);
+    check(searches.slice(logged).some((p) => p.get('log') === '1' && p.get('q') === 'passeports'), 'the pause did not log the search');
+    await page.keyboard.press('ArrowDown');
+    equal(await page.evaluate(() => document.activeElement.id), 'hit-0', 'focus after Down');
+    await page.keyboard.press('ArrowDown');
+    equal(await page.evaluate(() => document.activeElement.id), 'hit-1', 'focus after Down, Down');
+    await page.keyboard.press('ArrowUp');
+    equal(await page.evaluate(() => document.activeElement.id), 'hit-0', 'focus after Up');
+    await page.keyboard.press('Escape');
+    equal(await page.evaluate(() => document.activeElement.id), 'guide-q', 'focus after Esc');
+    /* down to the adult passport, then Enter */
+    const index = (await hitSlugs()).indexOf('passport-adult');
+    check(index >= 0, 'passport-adult not found');
+    for (let i = 0; i <= index; i++)
+        await page.keyboard.press('ArrowDown');
+    const opened = page.waitForRequest((r) => /\/api\/v1\/guide\/searches\/\d+\/opened$/.test(r.url()) && r.method() === 'POST');
+    await page.keyboard.press('Enter');
+    await waitRoute('guide/article');
+    equal(JSON.parse((await opened).postData()), { slug: 'passport-adult' }, 'recorded opening');
+});
+
+await test('article: checklist ticks, fees in the article\'s language, "Copy checklist" puts it on the clipboard', async () => {
+    const art = await page.waitForSelector('#guide-article[data-slug="passport-adult"]');
+    equal(await art.getAttribute('data-lang'), 'fr', 'article language');
+    equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus on the title');
+    const docs = await page.$$eval('#checklist label', (ls) => ls.map((l) => l.textContent));
+    check(docs.length >= 4, `${docs.length} documents`);
+    await page.check('#checklist li:nth-child(1) input');
+    await page.check('#checklist li:nth-child(3) input');
+    equal(await page.textContent('#fees .fee-amount'), await feeText(860, 'MAD', 'fr-FR'), 'fee');
+    check(await page.isVisible('.badge-confidence'), 'no confidence badge');
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+    await page.click('#copy-checklist');
+    await page.waitForFunction(() => document.getElementById('copy-status').textContent.trim() !== '');
+    equal((await page.textContent('#copy-status')).trim(), texts.en['guide.article.copied'], 'confirmation');
+    const clip = await page.evaluate(() => navigator.clipboard.readText());
+    const lines = clip.split('\n');
+    equal(lines[0], (await page.textContent('#guide-article h1')).trim(), 'first line: the title');
+    check(lines.includes(texts.fr['guide.copy.documents']), `no French documents heading in:\n${clip}`);
+    docs.forEach((d, i) => check(lines.includes(`${i === 0 || i === 2 ? '☑' : '☐'} ${d}`), `document ${i + 1} missing in:\n${clip}`));
+    const fee860 = await feeText(860, 'MAD', 'fr-FR');
+    check(lines.includes(texts.fr['guide.copy.fees']) && lines.some((l) => l.startsWith('- ') && l.endsWith(fee860)), `no fee line in:\n${clip}`);
+    await screenshot('guide-article-fr.png');
+    /* printing shows the article alone */
+    await page.emulateMedia({ media: 'print' });
+    try {
+        const shown = await page.evaluate(() => ['.topbar', '.main-nav', '.footer', '.article-toolbar', '.article-lang', '#guide-article']
+            .map((sel) => getComputedStyle(document.querySelector(sel)).display !== 'none'));
+        equal(shown, [false, false, false, false, false, true], 'visible when printed (header, nav, footer, toolbar, language, article)');
+        await screenshot('guide-article-print.png');
+    } finally {
+        await page.emulateMedia({ media: 'screen' });
+    }
+});
+
+await test('article: the Arabic text (lang=ar) reads right to left; screenshots in English and Arabic UI', async () => {
+    await page.check('#article-lang-ar');
+    await page.waitForSelector('#guide-article[data-lang="ar"]');
+    check((await page.evaluate(() => location.hash)).includes('lang=ar'), 'address not updated');
+    equal(await page.$eval('.article-body', (e) => e.getAttribute('dir')), 'rtl', 'dir of the article body');
+    equal(await page.$eval('.article-body', (e) => getComputedStyle(e).direction), 'rtl', 'computed direction');
+    equal(await page.$eval('#guide-article h1', (e) => [e.lang, e.dir].join()), 'ar,rtl', 'title lang/dir');
+    equal(await page.$eval('#checklist label', (e) => e.dir), 'rtl', 'checklist dir');
+    await screenshot('guide-article-ar.png');
+    await chooseLanguage('ar');
+    await page.waitForSelector('#guide-article[data-lang="ar"]');
+    equal(await missingTexts(), [], 'missing texts');
+    const back = await page.$eval('.back-link', (e) => e.getBoundingClientRect().left);
+    check(back > 640, `the back link should sit on the right in Arabic (left=${back})`);
+    await screenshot('guide-article-ar-ui-ar.png');
+    await page.focus('#guide-article h1'); /* Esc in a field (the language switcher) stays there */
+    await page.keyboard.press('Escape');
+    await waitRoute('agent');
+    await search('جواز السفر');
+    await page.check('#caller-lang-ar');
+    await page.waitForSelector('#guide-results > li[lang="ar"]');
+    await screenshot('guide-search-ar.png');
+    await chooseLanguage('en');
+});
+
+await test('a Dutch search for an article without Dutch text shows the other-language badge and the fallback notice', async () => {
+    await page.check('#caller-lang-nl');
+    await search('afspraak');
+    const hit = await page.waitForSelector('#guide-results > li[data-slug="appointments"]');
+    const lang = await hit.getAttribute('data-lang');
+    check(lang !== 'nl', 'appointments has no Dutch text, yet the hit is Dutch');
+    equal((await hit.$eval('.badge-other-language', (b) => b.textContent)), texts.en[`guide.in.${lang}`], 'badge');
+    await screenshot('guide-search-nl.png');
+    await hit.$eval('.hit-link', (a) => a.click());
+    await page.waitForSelector('#guide-article[data-slug="appointments"]');
+    const notice = (await page.textContent('[data-notice="fallback"]')).trim();
+    check(notice.includes(texts.en['guide.in.nl']), `fallback notice: ${notice}`);
+    await page.keyboard.press('Escape');
+    await waitRoute('agent');
+});
+
+await test('"visa américain": the entry-rules card with the American rule, unverified; another nationality can be picked', async () => {
+    await page.check('#caller-lang-fr');
+    await search('visa américain');
+    await page.waitForSelector('#entry-card[data-nationality="US"] .entry-facts');
+    equal(await page.$eval('#entry-nationality', (s) => s.value), 'US', 'nationality picked');
+    equal((await page.textContent('#entry-card .entry-detected')).trim(), texts.en['guide.entry.detected'].replace('{country}', 'United States'), 'detected line');
+    equal(await page.$eval('#entry-card h3', (e) => [e.dataset.regime, e.textContent].join('|')), `visa_free|${texts.en['guide.regime.visa_free']}`, 'regime');
+    equal((await page.textContent('#entry-card .badge-unverified')).trim(), texts.en['guide.entry.unverified'], 'unverified badge');
+    const facts = await page.textContent('#entry-card .entry-facts');
+    check(facts.includes('90 days') && facts.includes('Passport Index') && facts.includes('2025'), `facts: ${facts}`);
+    await screenshot('guide-entry-rules.png');
+    await page.selectOption('#entry-nationality', 'AF');
+    await page.waitForSelector('#entry-card[data-nationality="AF"] h3[data-regime="visa"]');
+    check(await page.isVisible('#entry-card .badge-unverified'), 'the AF rule is not marked unverified');
+});
+
+await test('"did you mean" offers the corrected words; a very long query says it was cut', async () => {
+    await search('pasport perdu');
+    const link = await page.waitForSelector('#did-you-mean:not([hidden]) .did-you-mean-link');
+    const corrected = (await link.textContent()).trim();
+    check(corrected !== 'pasport perdu' && corrected.endsWith('perdu'), `correction: ${corrected}`);
+    check((await hitSlugs()).slice(0, 3).includes('passport-lost'), `first results: ${(await hitSlugs()).join(', ')}`);
+    await link.click();
+    equal(await page.inputValue('#guide-q'), corrected, 'the box after following the correction');
+    await page.fill('#guide-q', 'passeport perdu à l’étranger '.repeat(10));
+    await page.waitForSelector('#search-cut:not([hidden]) .alert-warning');
+    equal((await page.textContent('#search-cut')).trim(), texts.en['guide.search.cut'], 'notice');
+});
+
+await test('a search that finds nothing says so and is logged at Enter', async () => {
+    const before = searches.length;
+    await page.click('#guide-q');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type(ZERO_QUERY);
+    const logged = page.waitForResponse((r) => r.url().includes('/api/v1/guide/search?') && r.url().includes('log=1'));
+    await page.keyboard.press('Enter');
+    check((await logged).ok(), 'the logged search failed');
+    await page.waitForSelector('#search-status .no-hits');
+    equal(await hitSlugs(), [], 'results');
+    check(searches.slice(before).some((p) => p.get('log') === '1' && p.get('q') === ZERO_QUERY), 'not logged');
+    await logout();
+});
+
+await test('editor: the article list shows each language\'s state, filtered by category', async () => {
+    await login('editor', DEMO.editor, 'guide');
+    await chooseLanguage('en'); /* the role tests left this account in Arabic */
+    await page.click('.tabs a[data-tab="guide/edit"]');
+    await waitRoute('guide/edit');
+    await page.waitForSelector('#articles-table tr[data-slug]');
+    const rows = await page.$$eval('#articles-table tr[data-slug]', (trs) => trs.length);
+    equal(rows, 36, 'articles');
+    const state = (slug, lang) => page.$eval(`#articles-table tr[data-slug="${slug}"] td[data-lang="${lang}"]`, (td) => td.dataset.state);
+    equal(await state('passport-adult', 'nl'), 'published', 'passport-adult in Dutch');
+    equal(await state('appointments', 'nl'), 'missing', 'appointments in Dutch');
+    check(await page.$('#articles-table tr[data-slug="passport-adult"] td.lang-source[data-lang="fr"]'), 'French not marked as the source');
+    await screenshot('guide-articles.png');
+    await page.selectOption('#category-filter', 'passport');
+    await page.waitForFunction(() => document.querySelectorAll('#articles-table tr[data-slug]').length === 5);
+    const slugs = await page.$$eval('#articles-table tr[data-slug]', (trs) => trs.map((tr) => tr.dataset.slug));
+    check(slugs.every((s) => s.startsWith('passport-')), `filtered: ${slugs.join(', ')}`);
+    await page.selectOption('#category-filter', '');
+});
+
+await test('editor: writes an amendment (reason required, live preview), saves it as a draft and submits it', async () => {
+    await go('#/guide/edit/versions?slug=passport-lost&lang=fr');
+    await page.waitForSelector('#versions-table tr[data-version="1"]');
+    await page.click('#new-version');
+    await waitRoute('guide/edit/article');
+    await page.waitForSelector('#version-form [data-field=title]');
+    check((await page.inputValue('#version-form [data-field=title]')).length > 0, 'the form is not filled from version 1');
+    await page.fill('#fees-editor li:first-child .fee-amount-input', '1200');
+    const summary = await page.inputValue('#version-form [data-field=summary]');
+    await page.fill('#version-form [data-field=summary]', summary.replace('1 080 DH', '1 200 DH'));
+    await page.click('#add-document');
+    await page.keyboard.type(NEW_DOC);
+    await page.click('#version-form [data-field=body]');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.type('\n\n**Nouveau tarif : 1 200 DH.**');
+    await page.waitForFunction(() => document.getElementById('body-preview').innerHTML.includes('<strong>Nouveau tarif : 1 200 DH.</strong>'));
+    await page.click('[data-action=save-draft]');
+    const err = await page.waitForSelector('#version-form .field-error:not([hidden])');
+    equal((await err.textContent()).trim(), texts.en['guide.edit.reason_required'], 'error without a reason');
+    await page.fill('#version-form [data-field=reason]', 'Nouveau tarif (test du navigateur)');
+    await screenshot('guide-editor.png');
+    await page.click('[data-action=save-draft]');
+    await waitRoute('guide/edit/versions');
+    const row = await page.waitForSelector('#versions-table tr[data-version="2"]');
+    equal(await row.getAttribute('data-status'), 'draft', 'status of version 2');
+    check((await page.textContent('#main > .flash')).includes('2'), 'no notice of the saved draft');
+    await page.click('#versions-table tr[data-version="2"] [data-action=submit]');
+    await page.waitForSelector('#versions-table tr[data-version="2"][data-status="review"]');
+    /* and a Dutch translation, through the API, for the supervisor to send back */
+    await page.evaluate(async () => {
+        const { api } = await import('/js/api.js');
+        const v = await api('POST', '/api/v1/guide/articles/passport-lost/versions', {
+            lang: 'nl', reason: 'eerste vertaling (test)', title: 'Paspoort verloren of gestolen', summary: 'Test.', body: 'Test.',
+        });
+        await api('POST', `/api/v1/guide/versions/${v.id}/submit`);
+    });
+});
+
+await test('editor: cannot approve their own text; the page says why', async () => {
+    allowedNow = [{ status: /^403$/, url: /\/api\/v1\/guide\/versions\/\d+\/approve$/ }];
+    try {
+        await page.click('.tabs a[data-tab="guide/edit/review"]');
+        await waitRoute('guide/edit/review');
+        const card = '.review-card[data-slug="passport-lost"][data-lang="fr"][data-version="2"]';
+        await page.waitForSelector(card);
+        await page.click(`${card} [data-action=approve]`);
+        const alert = await page.waitForSelector(`${card} .review-problem .alert-error`);
+        equal(await alert.getAttribute('data-code'), 'guide.self_approval', 'error code');
+        equal((await alert.textContent()).trim(), texts.en['error.guide.self_approval'], 'message');
+        await page.click(`${card} summary`);
+        await page.waitForSelector(`${card} #diff-fees`);
+        await screenshot('guide-review-self-approval.png');
+    } finally {
+        allowedNow = [];
+    }
+    await logout();
+});
+
+await test('supervisor: approves it to take effect in 30 days', async () => {
+    await login('supervisor', DEMO.supervisor, 'supervision');
+    await chooseLanguage('en');
+    await go('#/guide/edit/review');
+    const card = '.review-card[data-slug="passport-lost"][data-lang="fr"][data-version="2"]';
+    await page.waitForSelector(card);
+    equal(await page.$eval(`${card} input[type=date]`, (i) => [i.value, i.min].join()), [moroccoDay(), moroccoDay()].join(), 'date defaults to today');
+    await page.fill(`${card} input[type=date]`, FUTURE);
+    await page.click(`${card} [data-action=approve]`);
+    await page.waitForSelector(`${card}[data-done="approved"] .alert-success time[datetime="${FUTURE}"]`);
+    const nl = '.review-card[data-slug="passport-lost"][data-lang="nl"][data-version="1"]';
+    await page.click(`${nl} [data-action=reject]`);
+    equal((await page.textContent(`${nl} .review-problem .alert-error`)).trim(), texts.en['guide.review.reject_note_required'], 'reject without a note');
+    await page.fill(`${nl} textarea`, 'Vertaal de hele tekst, niet alleen de titel.');
+    await page.click(`${nl} [data-action=reject]`);
+    await page.waitForSelector(`${nl}[data-done="rejected"]`);
+    await screenshot('guide-review-supervisor.png');
+    await logout();
+});
+
+await test('agent: sees the text in force with the notice of the amendment to come, and can read it', async () => {
+    await login('agent', DEMO.agent, 'agent');
+    await go('#/guide/article?slug=passport-lost&lang=fr');
+    await page.waitForSelector('#guide-article[data-slug="passport-lost"]');
+    equal(await page.$eval('#guide-article', (a) => a.dataset.version), '1', 'version in force');
+    equal(await page.textContent('#fees .fee-amount'), await feeText(1080, 'MAD', 'fr-FR'), 'fee in force');
+    const notice = await page.waitForSelector('[data-notice="upcoming"]');
+    equal(await notice.getAttribute('data-effective-on'), FUTURE, 'date of the amendment');
+    await screenshot('guide-article-upcoming.png');
+    await page.click('[data-notice="upcoming"] a');
+    await page.waitForSelector('#guide-article[data-version="2"]');
+    equal(await page.textContent('#fees .fee-amount'), await feeText(1200, 'MAD', 'fr-FR'), 'fee of the amendment');
+    check((await page.$$eval('#checklist label', (ls) => ls.map((l) => l.textContent))).includes(NEW_DOC), 'new document missing');
+    /* from that day the English text translates an older French version */
+    await go(`#/guide/article?slug=passport-lost&lang=en&at=${FUTURE}`);
+    const outdated = await page.waitForSelector('[data-notice="outdated"]');
+    check((await outdated.textContent()).includes(texts.en['guide.in.fr']), 'the notice does not name French');
+    check(await page.$('[data-notice="outdated"] a[href*="lang=fr"]'), 'no link to the French text');
+    await logout();
+});
+
+await test('editor: the diff view shows the change, line by line and field by field', async () => {
+    await login('editor', DEMO.editor, 'guide');
+    await go('#/guide/edit/versions?slug=passport-lost&lang=fr');
+    await page.waitForSelector('#versions-table tr[data-version="2"][data-status="published"]');
+    await page.click('#compare');
+    await waitRoute('guide/edit/diff');
+    await page.waitForSelector('#diff-fees');
+    const lines = (id) => page.$$eval(`#${id} li[data-op]`, (lis) => lis.map((li) => `${li.dataset.op}${li.querySelector('.diff-text').textContent}`));
+    const fees = await lines('diff-fees');
+    check(fees.some((l) => l.startsWith('-1080 MAD')) && fees.some((l) => l.startsWith('+1200 MAD')), `fee lines: ${fees.join(' | ')}`);
+    check((await lines('diff-documents')).includes(`+${NEW_DOC}`), 'added document not shown');
+    const field = await page.$eval('#diff-fields-table tr[data-field="summary"]', (tr) => [tr.querySelector('del').textContent, tr.querySelector('ins').textContent]);
+    check(field[0].includes('1 080 DH') && field[1].includes('1 200 DH'), `summary old/new: ${field.join(' → ')}`);
+    check((await lines('diff-body')).includes('+**Nouveau tarif : 1 200 DH.**'), 'added body line not shown');
+    const colour = await page.$eval('#diff-fees li[data-op="+"]', (li) => getComputedStyle(li).backgroundColor);
+    check(colour !== 'rgba(0, 0, 0, 0)', 'added lines are not coloured');
+    await screenshot('guide-diff.png');
+});
+
+await test('editor: adds a synonym and removes it', async () => {
+    await page.click('.tabs a[data-tab="guide/edit/synonyms"]');
+    await waitRoute('guide/edit/synonyms');
+    await page.waitForSelector('#synonyms-table tr[data-group="passport"]');
+    await page.fill('#synonym-form [data-field=group]', 'passport');
+    await page.selectOption('#synonym-form [data-field=lang]', 'fr');
+    await page.fill('#synonym-form [data-field=term]', 'passeport rouge');
+    await page.click('[data-action=add-synonym]');
+    const chip = '#synonyms-table tr[data-group="passport"] td[data-lang="fr"] .chip:has-text("passeport rouge")';
+    await page.waitForSelector(chip);
+    await screenshot('guide-synonyms.png');
+    await page.click(`${chip} [data-action=delete-synonym]`);
+    await page.click('dialog[open] [data-confirm=yes]');
+    await page.waitForSelector(chip, { state: 'detached' });
+    await page.waitForSelector('#main .alert-success');
+});
+
+await test('the gaps page lists the search that found nothing', async () => {
+    await page.click('.tabs a[data-tab="guide/edit/gaps"]');
+    await waitRoute('guide/edit/gaps');
+    const row = await page.waitForSelector(`#gaps-zero tr[data-query="${ZERO_QUERY}"]`);
+    equal(await row.getAttribute('data-lang'), 'fr', 'language of the gap');
+    await screenshot('guide-gaps.png');
+});
+
+await test('every guide page, in every language, has no missing text', async () => {
+    const ids = await page.evaluate(async () => (await (await fetch('/api/v1/guide/articles/passport-lost/versions?lang=fr')).json())
+        .versions.map((v) => v.id).sort((a, b) => a - b));
+    const pages = [
+        ['#/guide', '#guide-q'],
+        ['#/guide/edit', '#articles-table tr[data-slug]'],
+        ['#/guide/edit/versions?slug=passport-lost&lang=fr', '#versions-table tr[data-version]'],
+        [`#/guide/edit/diff?from=${ids[0]}&to=${ids[1]}`, '#diff-fees'],
+        ['#/guide/edit/article?slug=passport-lost&lang=nl', '#version-form'],
+        ['#/guide/edit/new', '#new-article-form'],
+        ['#/guide/edit/review', '.review-list'],
+        ['#/guide/edit/synonyms', '#synonyms-table tr[data-group]'],
+        ['#/guide/edit/gaps', '#gaps-zero'],
+        ['#/guide/article?slug=appointments&lang=nl', '[data-notice="fallback"]'],
+    ];
+    for (const code of ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en']) {
+        await chooseLanguage(code);
+        for (const [hash, ready] of pages) {
+            await go(hash);
+            await page.waitForSelector(ready);
+            const missing = await missingTexts();
+            check(missing.length === 0, `${code} ${hash}: ${missing.join(' ')}`);
+        }
+        if (code === 'ar') {
+            await go('#/guide/edit/article?slug=passport-lost&lang=ar');
+            await page.waitForSelector('#version-form #body-preview h2');
+            await screenshot('guide-editor-ar.png');
+            await go('#/guide/edit');
+            await page.waitForSelector('#articles-table tr[data-slug]');
+            await screenshot('guide-articles-ar.png');
+        }
+    }
+    await logout();
+});
+
+await test('narrow window (390 px) in Arabic: the agent\'s search fits without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+        await login('agent', DEMO.agent, 'agent');
+        await chooseLanguage('ar');
+        await search('جواز السفر');
+        const widths = await page.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth }));
+        check(widths.doc <= widths.win, `page is ${widths.doc} px wide in a ${widths.win} px window`);
+        await screenshot('guide-search-narrow-ar.png');
+        await chooseLanguage('en');
+        await logout();
+    } finally {
+        await page.setViewportSize({ width: 1280, height: 800 });
+    }
+});
+
 await test('the CSP blocks inline script, and these tests notice it', async () => {
     const probe = await context.newPage();
     const before = problems.length;

@@ -34,7 +34,8 @@ const AUTH_PROBLEMS = new Set(['auth.required', 'auth.session_expired', 'auth.pa
 
 /* api('GET', '/api/v1/users') -> parsed JSON, or null for 204.
  * Throws ApiError; status 0 and code 'network' when the server is unreachable.
- * opts.quietAuth: do not notify the auth listeners (used by the session probe). */
+ * opts.quietAuth: do not notify the auth listeners (used by the session probe).
+ * opts.signal: an AbortSignal; an aborted request throws code 'aborted'. */
 export async function api(method, path, body, opts = {}) {
     const headers = { Accept: 'application/json' };
     const unsafe = method !== 'GET' && method !== 'HEAD';
@@ -51,14 +52,24 @@ export async function api(method, path, body, opts = {}) {
             body: body === undefined ? undefined : JSON.stringify(body),
             credentials: 'same-origin',
             cache: 'no-store',
+            signal: opts.signal,
         });
     } catch (e) {
+        if (e && e.name === 'AbortError')
+            throw new ApiError({ status: 0, code: 'aborted', message: 'aborted' });
         throw new ApiError({ status: 0, code: 'network', message: String(e && e.message) });
     }
     if (res.status === 204)
         return null;
     let data = null;
-    const text = await res.text();
+    let text = '';
+    try {
+        text = await res.text();
+    } catch (e) {
+        if (e && e.name === 'AbortError')
+            throw new ApiError({ status: 0, code: 'aborted', message: 'aborted' });
+        throw new ApiError({ status: 0, code: 'network', message: String(e && e.message) });
+    }
     if (text) {
         try {
             data = JSON.parse(text);

@@ -74,6 +74,15 @@ async function fetchMessages(code) {
     return data;
 }
 
+/* The messages of another language (for text copied in the language of an
+ * article): a lookup function key -> text, with {placeholders} filled. */
+export async function messagesIn(code) {
+    if (!isLanguage(code))
+        code = FALLBACK;
+    const data = await fetchMessages(code);
+    return (key, vars) => (typeof data[key] === 'string' && data[key] !== '' ? fill(data[key], vars) : `⟦${key}⟧`);
+}
+
 /* Switches the UI language: loads its messages, sets <html lang dir>,
  * remembers it on this browser and, unless silent, tells the listeners (who
  * re-render). */

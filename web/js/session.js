@@ -88,6 +88,29 @@ export function homeFor(role) {
     return HOME[role] || 'account';
 }
 
+/* Pages that are not in the navigation but belong to a section of it: the
+ * roles that may open each. Reading the guide is for every role that has it
+ * in its navigation; writing is for editors; review and the gaps are for
+ * editors and supervisors (as the API allows). */
+const GUIDE_READERS = ['agent', 'supervisor', 'editor', 'admin'];
+const GUIDE_MANAGERS = ['supervisor', 'editor', 'admin'];
+const SUBPAGES = {
+    'guide/article': GUIDE_READERS,
+    'guide/edit': GUIDE_MANAGERS,
+    'guide/edit/versions': GUIDE_MANAGERS,
+    'guide/edit/diff': GUIDE_MANAGERS,
+    'guide/edit/article': ['editor'],
+    'guide/edit/new': ['editor'],
+    'guide/edit/review': ['editor', 'supervisor'],
+    'guide/edit/synonyms': GUIDE_MANAGERS,
+    'guide/edit/gaps': ['editor', 'supervisor'],
+};
+
 export function mayVisit(role, route) {
-    return navFor(role).includes(route);
+    return navFor(role).includes(route) || Boolean(SUBPAGES[route] && SUBPAGES[route].includes(role));
+}
+
+/* The navigation entry a route belongs to: "guide" for "guide/edit/review". */
+export function sectionOf(route) {
+    return SUBPAGES[route] ? route.split('/')[0] : route;
 }

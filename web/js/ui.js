@@ -92,7 +92,8 @@ export function clearFieldErrors(form) {
     }
 }
 
-/* Shows text as the error of a control made by field(), and focuses it. */
+/* Shows text as the error of a control made by field(), and focuses it;
+ * the error goes away as soon as the user changes the value. */
 export function markFieldError(control, text) {
     control.setAttribute('aria-invalid', 'true');
     const slot = document.getElementById(`${control.id}-error`);
@@ -100,6 +101,13 @@ export function markFieldError(control, text) {
         slot.textContent = text;
         slot.hidden = false;
     }
+    control.addEventListener('input', () => {
+        control.removeAttribute('aria-invalid');
+        if (slot) {
+            slot.textContent = '';
+            slot.hidden = true;
+        }
+    }, { once: true });
     control.focus();
 }
 

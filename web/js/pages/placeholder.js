@@ -1,13 +1,13 @@
 /*
- * The pages whose content later parts of wasl will bring (agent desk, guide,
- * cases, supervision): each says plainly what will appear there.
+ * The pages whose content later parts of wasl will bring (cases, supervision):
+ * each says plainly what will appear there.
  */
 import { h } from '../dom.js';
 import { consulateNode, loadGeo } from '../geo.js';
 import { tf, tn } from '../i18n.js';
 import { badge, pageTitle } from '../ui.js';
 
-/* name: agent | guide | cases | supervision; the texts are <name>.title,
+/* name: cases | supervision; the texts are <name>.title,
  * <name>.coming (what will be here) and, for back-office users, cases.scope. */
 export function placeholderPage(name) {
     return function render(ctx) {
