@@ -10,7 +10,7 @@
 #   make bench      run the benchmarks in bench/ (see BENCHMARKS.md)
 
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih libutf8proc libcmark
+PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

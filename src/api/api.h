@@ -71,5 +71,24 @@ int api_guide_synonym_add(struct http_req *r);
 int api_guide_synonym_delete(struct http_req *r);
 int api_entry_rules(struct http_req *r);
 int api_nationalities(struct http_req *r);
+int api_case_types(struct http_req *r);
+int api_cases_create(struct http_req *r);
+int api_cases_list(struct http_req *r);
+int api_cases_get(struct http_req *r);
+int api_cases_update(struct http_req *r);
+int api_cases_note(struct http_req *r);
+int api_cases_merge(struct http_req *r);
+int api_privacy_export(struct http_req *r);
+int api_privacy_erase(struct http_req *r);
+int api_portal_form(struct http_req *r);
+int api_portal_file(struct http_req *r);
+int api_portal_track(struct http_req *r);
+int api_portal_rate(struct http_req *r);
+int api_o311_services(struct http_req *r);
+int api_o311_service(struct http_req *r);
+int api_o311_create(struct http_req *r);
+int api_o311_requests(struct http_req *r);
+int api_o311_request(struct http_req *r);
+int api_calendar(struct http_req *r);
 
 #endif

@@ -89,6 +89,8 @@ struct user_fields {
 /* Validated, hashed, stored and audited. WASL_ECONFLICT when the login is taken. */
 int user_create(struct db *db, const struct actor *who, const struct user_fields *f, int64_t *id);
 int user_get(struct db *db, int64_t id, struct user *out);
+/* Same inside a caller's transaction (no lock-out state). */
+int user_get_conn(struct db_conn *c, int64_t id, struct user *out);
 int user_get_by_login(struct db *db, const char *login, struct user *out);
 /* Up to max users ordered by login; *n gets how many. */
 int user_list(struct db *db, struct user *out, int max, int *n);

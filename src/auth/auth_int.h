@@ -24,7 +24,6 @@ extern struct auth_settings auth_cfg;
     "u.id, u.login, u.display_name, u.role, u.consulate, u.language, u.disabled, u.must_change_password, u.created_at, "           \
     "u.updated_at, u.last_login_at"
 void user_from_row(struct db_stmt *s, int col, struct user *u);
-int user_get_conn(struct db_conn *c, int64_t id, struct user *out);
 
 /* Login throttling (throttle.c). */
 int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *retry_after);

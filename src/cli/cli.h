@@ -34,6 +34,8 @@ int cmd_audit(struct cli *c);
 int cmd_config(struct cli *c);
 int cmd_routes(struct cli *c);
 int cmd_guide(struct cli *c);
+int cmd_privacy(struct cli *c);
+int cmd_keys(struct cli *c);
 /* Loads data/guide into an empty guide (used by init). */
 int cli_import_guide(struct cli *c);
 

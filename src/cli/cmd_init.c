@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "auth/auth.h"
+#include "cases/cases.h"
 
 /* The demo accounts documented in README.md. Never use them in production. */
 static const struct user_fields demo_users[] = {
@@ -34,6 +35,8 @@ int cmd_init(struct cli *c)
         return cli_fail(err, "data");
     if ((err = cli_open_db(c)))
         return cli_fail(err, "store");
+    if ((err = cases_init(cli_data_dir(), true)))
+        return cli_fail(err, "cases");
     if ((err = db_conn_get(c->db, &conn)))
         return cli_fail(err, "store");
     err = db_query_int(conn, &users, "SELECT COUNT(*) FROM users", NULL, 0);
@@ -50,9 +53,15 @@ int cmd_init(struct cli *c)
                 return cli_fail(err, demo_users[i].login);
         if (cli_import_guide(c))
             return 1;
-        printf("Demo database ready in %s. Demo logins (login / password):\n", conf_str("store.url"));
+        char ref[CASE_REF_LEN + 1] = "", pin[7] = "";
+        int ncases = (int)conf_int("cases.demo_cases");
+        if (ncases && (err = cases_demo(c->db, ncases, ref, pin)))
+            return cli_fail(err, "demo cases");
+        printf("Demo database ready in %s, with %d demo cases. Demo logins (login / password):\n", conf_str("store.url"), ncases);
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
             printf("  %-11s %s\n", demo_users[i].login, demo_users[i].password);
+        if (ref[0])
+            printf("Citizens' portal: track demo case %s with PIN %s\n", ref, pin);
         return 0;
     }
     char pw[32];

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "api/api.h"
 #include "guide/guide.h"
+#include "cases/cases.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -45,6 +46,16 @@ int cmd_serve(struct cli *c)
     check_tzdata();
     if ((err = guide_init(c->db, cli_data_dir())))
         return cli_fail(err, "guide");
+    /* A key file is only made here for a database that holds no personal
+     * data yet; otherwise a missing key is an error, not a fresh start. */
+    int64_t ncases = 0;
+    struct db_conn *conn;
+    if (!(err = db_conn_get(c->db, &conn))) {
+        err = db_query_int(conn, &ncases, "SELECT COUNT(*) FROM cases", NULL, 0);
+        db_conn_put(conn);
+    }
+    if (err || (err = cases_init(cli_data_dir(), ncases == 0)))
+        return cli_fail(err, "cases");
     app.db = c->db;
     hc = (struct http_config){.routes = api_routes, .nroutes = api_routes_count, .db = c->db, .app = &app};
 
@@ -58,6 +69,10 @@ int cmd_serve(struct cli *c)
 
     if ((err = http_start(&hc)))
         return cli_fail(err, "http");
+    if ((err = cases_worker_start(c->db))) {
+        http_stop();
+        return cli_fail(err, "cases");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
@@ -66,5 +81,7 @@ int cmd_serve(struct cli *c)
     sigwait(&set, &sig);
     log_info("serve: stopping on signal %d", sig);
     http_stop();
+    cases_worker_stop();
+    cases_shutdown();
     return 0;
 }

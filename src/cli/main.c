@@ -13,6 +13,7 @@
 #include "geo/geo.h"
 #include "http/http.h"
 #include "guide/guide.h"
+#include "cases/cases.h"
 
 /* clang-format off */
 static const struct conf_def main_conf[] = {
@@ -36,6 +37,8 @@ static const struct {
     {"audit", cmd_audit, "audit verify|list      check the audit trail's hash chain, or show its newest entries"},
     {"config", cmd_config, "config check FILE      validate a settings file"},
     {"guide", cmd_guide, "guide import|export DIR | reindex   load or save the consular guide with its history"},
+    {"privacy", cmd_privacy, "privacy export|erase --phone N|--email A | purge   a citizen's personal data (audited)"},
+    {"keys", cmd_keys, "keys rotate            new personal-data key; re-encrypts everything"},
     {"routes", cmd_routes, "routes                 the HTTP route table as JSON"},
 };
 
@@ -111,7 +114,8 @@ static int setup(const char *config_path, bool config_given)
 
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
-        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)))
+        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)) ||
+        (err = conf_register(cases_conf, cases_conf_count)))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

@@ -181,6 +181,14 @@ int json_add_string(struct sbuf *b, const char *s);
 int json_parse_object(const char *body, size_t n, struct json_t **root);
 int json_spec_parse(struct json_t *obj, const struct json_spec *spec, size_t nspec, bool allow_unknown);
 
+/* ---- form bodies -------------------------------------------------------
+ * application/x-www-form-urlencoded. body[0..n) is decoded in place and must
+ * have one writable byte after it (body[n], a NUL). Every pair goes to h with
+ * its decoded name and value; %00, bad escapes, a pair without '=' and
+ * invalid UTF-8 are WASL_EINVAL. */
+typedef int (*form_h)(const char *name, const char *value, void *arg);
+int form_parse(char *body, size_t n, form_h h, void *arg);
+
 /* ---- CSV data files ------------------------------------------------------
  * RFC 4180 with a header row; '#' starts a comment line. Each record is
  * handed to the callback with the header, so columns are read by name.

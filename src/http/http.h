@@ -24,6 +24,7 @@ enum route_flags {
     ROUTE_PUBLIC_POST = 1 << 0, /* state-changing without a session (login): Origin is checked instead of CSRF */
     ROUTE_PW_CHANGE = 1 << 1,   /* allowed while the user must still change their password */
     ROUTE_LOCAL_ONLY = 1 << 2,  /* only from addresses in http.metrics_from */
+    ROUTE_FORM = 1 << 3,        /* the body is application/x-www-form-urlencoded, not JSON */
 };
 
 struct route {

@@ -55,8 +55,8 @@ static const char *security_headers[][2] = {
 
 static bool is_api(const char *path)
 {
-    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strcmp(path, "/healthz") == 0 ||
-           strcmp(path, "/metrics") == 0;
+    return strncmp(path, "/api/", 5) == 0 || strcmp(path, "/api") == 0 || strncmp(path, "/open311/", 9) == 0 ||
+           strcmp(path, "/healthz") == 0 || strcmp(path, "/metrics") == 0;
 }
 
 static void client_ip(struct MHD_Connection *conn, char *out, size_t n)
@@ -210,8 +210,11 @@ static void dispatch(struct http_req *r)
     }
     if (p->body.len) {
         const char *ct = http_header(r, "Content-Type");
-        if (!ct || strncasecmp(ct, "application/json", 16) != 0) {
-            reply_error_status(r, 415, "request.unsupported_media_type", "send the body as application/json");
+        bool form = r->route->flags & ROUTE_FORM;
+        const char *want = form ? "application/x-www-form-urlencoded" : "application/json";
+        if (!ct || strncasecmp(ct, want, strlen(want)) != 0) {
+            reply_error_status(r, 415, "request.unsupported_media_type",
+                               form ? "send the body as application/x-www-form-urlencoded" : "send the body as application/json");
             return;
         }
         r->body = p->body.p;

@@ -1,0 +1,647 @@
+/*
+ * Cases in the store: creating them (validated against their type, with a
+ * reference, a PIN, deadlines, sealed personal data and blind indexes),
+ * reading one (decrypted, audited), listing them (masked), and their history.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "cases_int.h"
+#include "guide/guide.h"
+
+#define SUBJECT_MAX 200
+#define DESCRIPTION_MAX 10000
+#define NAME_MAX_BYTES 200
+#define EMAIL_MAX 254
+#define IDNUM_MAX 40
+
+static const char *const priorities[] = {"low", "normal", "high", "urgent"};
+static const char *const statuses[] = {"new", "open", "waiting_citizen", "waiting_consulate", "resolved", "closed", "merged"};
+
+static bool in_list(const char *v, const char *const *list, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        if (!strcmp(v, list[i]))
+            return true;
+    return false;
+}
+
+bool case_status_valid(const char *s)
+{
+    return in_list(s, statuses, 7);
+}
+
+bool case_priority_valid(const char *s)
+{
+    return in_list(s, priorities, 4);
+}
+
+void case_rec_clear(struct case_rec *c)
+{
+    free(c->subject);
+    free(c->description);
+    for (int i = 0; i < c->nfields; i++)
+        free(c->fields[i].value);
+    free(c->citizen.name);
+    free(c->citizen.phone);
+    free(c->citizen.email);
+    free(c->citizen.id_number);
+    free(c->citizen.passport);
+    free(c->articles);
+    free(c->rating_comment);
+    memset(c, 0, sizeof(*c));
+}
+
+static char *unseal_col(struct db_stmt *s, int col, int *err)
+{
+    size_t n;
+    const void *b = db_blob(s, col, &n);
+    char *plain = NULL;
+    if (!*err)
+        *err = unseal(b, n, &plain);
+    return plain;
+}
+
+/* Masks a decrypted value in place (lists show only this). */
+static char *masked(char *v, void (*mask)(const char *, char *, size_t))
+{
+    char buf[128];
+    if (!v)
+        return NULL;
+    mask(v, buf, sizeof(buf));
+    free(v);
+    return strdup(buf);
+}
+
+static void mask_email(const char *in, char *out, size_t n)
+{
+    const char *at = strchr(in, '@');
+    snprintf(out, n, "%.1s***%s", in, at ? at : "");
+}
+
+int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt)
+{
+    int err = 0;
+    char *fields;
+    const char *t;
+
+    memset(c, 0, sizeof(*c));
+    c->id = db_int(s, 0);
+    snprintf(c->reference, sizeof(c->reference), "%s", db_text(s, 1));
+    snprintf(c->type, sizeof(c->type), "%s", db_text(s, 2));
+    snprintf(c->category, sizeof(c->category), "%s", db_text(s, 3));
+    snprintf(c->status, sizeof(c->status), "%s", db_text(s, 4));
+    snprintf(c->priority, sizeof(c->priority), "%s", db_text(s, 5));
+    snprintf(c->channel, sizeof(c->channel), "%s", db_text(s, 6));
+    snprintf(c->language, sizeof(c->language), "%s", db_text(s, 7));
+    snprintf(c->country, sizeof(c->country), "%s", (t = db_text(s, 8)) ? t : "");
+    snprintf(c->consulate, sizeof(c->consulate), "%s", (t = db_text(s, 9)) ? t : "");
+    c->assignee_user = db_int(s, 10);
+    snprintf(c->assignee_consulate, sizeof(c->assignee_consulate), "%s", (t = db_text(s, 11)) ? t : "");
+    c->subject = strdup(db_text(s, 12));
+    c->description = unseal_col(s, 13, &err);
+    fields = unseal_col(s, 14, &err);
+    c->citizen.name = unseal_col(s, 15, &err);
+    c->citizen.phone = unseal_col(s, 16, &err);
+    c->citizen.email = unseal_col(s, 17, &err);
+    c->citizen.id_number = unseal_col(s, 18, &err);
+    c->citizen.passport = unseal_col(s, 19, &err);
+    c->articles = strdup(db_text(s, 20));
+    snprintf(c->created_by, sizeof(c->created_by), "%s", db_text(s, 21));
+    c->created_at = db_int(s, 22);
+    c->updated_at = db_int(s, 23);
+    c->first_response_at = db_int(s, 24);
+    c->resolved_at = db_int(s, 25);
+    c->closed_at = db_int(s, 26);
+    c->first_response_due = db_int(s, 27);
+    c->resolution_due = db_int(s, 28);
+    c->paused_since = db_int(s, 29);
+    c->warned = db_int(s, 30) != 0;
+    c->breached = db_int(s, 31) != 0;
+    c->escalated = db_int(s, 32) != 0;
+    c->rating = (int)db_int(s, 33);
+    c->rating_comment = unseal_col(s, 34, &err);
+    c->anonymized = db_int(s, 35) != 0;
+    snprintf(c->merged_into, sizeof(c->merged_into), "%s", (t = db_text(s, 36)) ? t : "");
+    snprintf(c->assignee_login, sizeof(c->assignee_login), "%s", (t = db_text(s, 37)) ? t : "");
+    if (!err && fields) {
+        json_t *j = json_loads(fields, 0, NULL);
+        const char *k;
+        json_t *v;
+        json_object_foreach(j, k, v)
+        {
+            if (c->nfields == CASE_FIELDS_MAX || !json_is_string(v))
+                continue;
+            const struct case_type *ct = case_type(c->type);
+            bool personal = false;
+            for (int i = 0; ct && i < ct->nfields; i++)
+                personal |= !strcmp(ct->fields[i].name, k) && ct->fields[i].personal;
+            snprintf(c->fields[c->nfields].name, sizeof(c->fields[0].name), "%s", k);
+            c->fields[c->nfields].value = strdup(json_string_value(v));
+            if (!decrypt && personal)
+                c->fields[c->nfields].value = masked(c->fields[c->nfields].value, mask_id);
+            c->nfields++;
+        }
+        json_decref(j);
+    }
+    free(fields);
+    if (!decrypt) {
+        /* Lists: initials and masked numbers only; no free text. */
+        c->citizen.name = masked(c->citizen.name, mask_name);
+        c->citizen.phone = masked(c->citizen.phone, mask_phone);
+        c->citizen.email = masked(c->citizen.email, mask_email);
+        c->citizen.id_number = masked(c->citizen.id_number, mask_id);
+        c->citizen.passport = masked(c->citizen.passport, mask_id);
+        free(c->description);
+        c->description = NULL;
+        free(c->rating_comment);
+        c->rating_comment = NULL;
+    }
+    if (!err && (!c->subject || !c->articles))
+        err = WASL_ENOMEM;
+    if (err)
+        case_rec_clear(c);
+    return err;
+}
+
+int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
+                   const char *detail)
+{
+    unsigned char *b = NULL;
+    size_t n = 0;
+    int err = seal(body, &b, &n);
+    if (!err)
+        err =
+            db_exec(c, "INSERT INTO case_events (case_id, at, actor, kind, public, body_enc, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    DBP(DB_I(case_id), DB_I(clock_now()), DB_S(actor), DB_S(kind), DB_I(public_note), b ? DB_B(b, n) : DB_NULL,
+                        DB_S(detail ? detail : "{}")));
+    free(b);
+    return err;
+}
+
+/* ---- validation ---- */
+
+static int check_text(const char *v, const char *field, size_t max, bool required, bool one_line)
+{
+    size_t n = v ? strlen(v) : 0;
+    if (!n)
+        return required ? err_set_field(WASL_EINVAL, "cases.missing_field", field, "'%s' is required", field) : 0;
+    if (n > max)
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", field, "'%s' must be at most %zu bytes", field, max);
+    if (!utf8_valid(v, n))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", field, "'%s' is not valid UTF-8", field);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if ((*p < 0x20 && (one_line || (*p != '\n' && *p != '\r' && *p != '\t'))) || *p == 0x7f)
+            return err_set_field(WASL_EINVAL, "cases.invalid_field", field, "'%s' holds a control character", field);
+        /* Citizens' text is shown to staff as text; markup is refused, not stripped. */
+        if (*p == '<' && (p[1] == '/' || p[1] == '!' || (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z')))
+            return err_set_field(WASL_EINVAL, "cases.html_not_allowed", field, "'%s' must be plain text, without HTML", field);
+    }
+    return 0;
+}
+
+static int check_citizen(const struct citizen *ci, const char *country, char *phone_norm, size_t pn)
+{
+    int err;
+    phone_norm[0] = '\0';
+    if ((err = check_text(ci->name, "name", NAME_MAX_BYTES, false, true)) ||
+        (err = check_text(ci->email, "email", EMAIL_MAX, false, true)) ||
+        (err = check_text(ci->id_number, "id_number", IDNUM_MAX, false, true)) ||
+        (err = check_text(ci->passport, "passport", IDNUM_MAX, false, true)) ||
+        (err = check_text(ci->phone, "phone", 40, false, true)))
+        return err;
+    if (ci->email && *ci->email) {
+        const char *at = strchr(ci->email, '@');
+        if (!at || at == ci->email || !strchr(at, '.') || strchr(ci->email, ' ') || strchr(at + 1, '@'))
+            return err_set_field(WASL_EINVAL, "cases.invalid_field", "email", "this is not an e-mail address");
+    }
+    if (ci->phone && *ci->phone && !phone_normalize(ci->phone, country, phone_norm, pn))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "phone",
+                             "give the phone number with its country code (+33 6 12 34 56 78) or the caller's country");
+    const char *ids[2] = {ci->id_number, ci->passport};
+    for (int i = 0; i < 2; i++)
+        for (const char *p = ids[i]; p && *p; p++)
+            if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+                return err_set_field(WASL_EINVAL, "cases.invalid_field", i ? "passport" : "id_number",
+                                     "an identity document number holds only letters, digits and '-'");
+    return 0;
+}
+
+static int check_articles(const char *json)
+{
+    json_t *a, *x;
+    size_t i;
+    if (!json)
+        return 0;
+    a = json_loads(json, 0, NULL);
+    if (!json_is_array(a) || json_array_size(a) > CASE_ARTICLES_MAX)
+        goto bad;
+    json_array_foreach(a, i, x)
+    {
+        const char *slug = json_string_value(json_object_get(x, "slug")), *lang = json_string_value(json_object_get(x, "lang"));
+        if (!slug || strlen(slug) > 79 || !language_valid(lang) || !json_is_integer(json_object_get(x, "version")))
+            goto bad;
+    }
+    json_decref(a);
+    return 0;
+bad:
+    json_decref(a);
+    return err_set_field(WASL_EINVAL, "cases.invalid_field", "articles",
+                         "articles is a list of at most 10 {\"slug\", \"lang\", \"version\"}");
+}
+
+/* ---- creating ---- */
+
+struct create {
+    const struct actor *who;
+    const struct case_input *in;
+    const char *priority, *channel;
+    char phone_norm[32];
+    char reference[CASE_REF_LEN + 1];
+    char pin[7];
+    int64_t id;
+};
+
+static char *fields_json(const struct case_field *f, int n)
+{
+    json_t *o = json_object();
+    char *s;
+    for (int i = 0; o && i < n; i++)
+        if (f[i].value && *f[i].value)
+            json_object_set_new(o, f[i].name, json_string(f[i].value));
+    s = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    return s;
+}
+
+static const char *field_value(const struct case_field *f, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(f[i].name, name))
+            return f[i].value;
+    return NULL;
+}
+
+/* A message of data/cases/messages in the case's language with {reference},
+ * {type}, {expected}, {portal} and {pin} filled in (caller frees). */
+char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin)
+{
+    char expected[16], tkey[32];
+    const char *tmpl = case_message(lang, key);
+    struct tz_local l;
+    const struct tz *z;
+    struct sbuf b;
+
+    if (!tz_get("Africa/Casablanca", &z) && !tz_to_local(z, due / WTIME_SEC, &l))
+        snprintf(expected, sizeof(expected), "%04d-%02d-%02d", l.year, l.month, l.day);
+    else
+        snprintf(expected, sizeof(expected), "-");
+    snprintf(tkey, sizeof(tkey), "type.%s", type);
+    const char *vals[5][2] = {{"{reference}", reference},
+                              {"{type}", case_message(lang, tkey)},
+                              {"{expected}", expected},
+                              {"{portal}", cases_cfg.portal_url},
+                              {"{pin}", pin ? pin : ""}};
+    sbuf_init(&b, 16384);
+    for (const char *p = tmpl; *p;) {
+        bool done = false;
+        for (int i = 0; i < 5 && !done; i++)
+            if (!strncmp(p, vals[i][0], strlen(vals[i][0]))) {
+                sbuf_adds(&b, vals[i][1]);
+                p += strlen(vals[i][0]);
+                done = true;
+            }
+        if (!done)
+            sbuf_add(&b, p++, 1);
+    }
+    if (b.oom) {
+        sbuf_release(&b);
+        return NULL;
+    }
+    return sbuf_take(&b);
+}
+
+/* A complaint's written acknowledgement (a public event the citizen sees
+ * on the portal); and mail: the reference and PIN to whoever filed on the
+ * portal with an address, the acknowledgement for other complaints. */
+static int acknowledge(struct db_conn *c, int64_t id, const char *reference, const char *pin, const char *lang, const char *type,
+                       const char *channel, int64_t resolution_due, const char *email)
+{
+    bool complaint = !strcmp(type, "complaint"), portal = !strcmp(channel, "portal") || !strcmp(channel, "open311");
+    char *ack = NULL, *subject = NULL, *body = NULL;
+    int err = 0;
+
+    if (complaint) {
+        if (!(ack = case_text(lang, "ack.body", reference, type, resolution_due, NULL)))
+            return WASL_ENOMEM;
+        if ((err = case_event_add(c, id, "system", "acknowledgement", true, ack, NULL)))
+            goto out;
+    }
+    if (email && *email && (complaint || portal)) {
+        const char *k = portal ? "filed" : "ack";
+        char ks[32], kb[32];
+        snprintf(ks, sizeof(ks), "%s.subject", k);
+        snprintf(kb, sizeof(kb), "%s.body", k);
+        subject = case_text(lang, ks, reference, type, resolution_due, NULL);
+        body = case_text(lang, kb, reference, type, resolution_due, portal ? pin : NULL);
+        err = subject && body ? outbox_add(c, id, email, subject, body) : WASL_ENOMEM;
+    }
+out:
+    free(ack);
+    free(subject);
+    free(body);
+    return err;
+}
+
+static int create_h(struct db_conn *c, void *arg)
+{
+    struct create *cr = arg;
+    const struct case_input *in = cr->in;
+    const struct citizen *ci = &in->citizen;
+    unsigned char *b[7] = {0};
+    size_t n[7] = {0};
+    char *fields = fields_json(in->fields, in->nfields), pinh[65], phone_idx[65] = "", email_idx[65] = "", object[64];
+    int64_t now = clock_now(), first_due, res_due;
+    int err;
+
+    if (!fields)
+        return WASL_ENOMEM;
+    /* A new reference and PIN for every attempt: a retried transaction must
+     * not reuse the ones of an attempt that was rolled back. */
+    case_ref_new(cr->reference);
+    unsigned char r[4];
+    rand_bytes(r, sizeof(r));
+    snprintf(cr->pin, sizeof(cr->pin), "%06u", (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) % 1000000u));
+    pin_hash(cr->reference, cr->pin, pinh);
+    if (cr->phone_norm[0])
+        blind_index("phone", cr->phone_norm, phone_idx);
+    if (ci->email && *ci->email) {
+        char lower[EMAIL_MAX + 1];
+        size_t k = 0;
+        for (const char *p = ci->email; *p && k < EMAIL_MAX; p++)
+            lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        lower[k] = '\0';
+        blind_index("email", lower, email_idx);
+    }
+    if ((err = case_deadlines(in->type, cr->priority, now, &first_due, &res_due)))
+        goto out;
+    /* The number is kept as E.164 (+33612345678), whatever way it was typed. */
+    char e164[40] = "";
+    if (cr->phone_norm[0])
+        snprintf(e164, sizeof(e164), "+%s", cr->phone_norm);
+    const char *plain[7] = {in->description && *in->description ? in->description : NULL,
+                            fields,
+                            ci->name,
+                            e164,
+                            ci->email,
+                            ci->id_number,
+                            ci->passport};
+    for (int i = 0; i < 7; i++)
+        if ((err = seal(plain[i] && *plain[i] ? plain[i] : NULL, &b[i], &n[i])))
+            goto out;
+    /* A dossier goes to its consulate's back-office at once. */
+    const char *route = !strcmp(in->type, "dossier") ? field_value(in->fields, in->nfields, "consulate") : NULL;
+    const char *consulate = in->consulate && *in->consulate ? in->consulate : route;
+    err = db_query_int(
+        c, &cr->id,
+        "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
+        "consulate, assignee_consulate, subject, description_enc, fields_enc, name_enc, phone_enc, email_enc, "
+        "id_number_enc, passport_enc, phone_index, email_index, articles, created_by, created_at, updated_at, "
+        "first_response_due, resolution_due) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        DBP(DB_S(cr->reference), DB_S(pinh), DB_S(in->type), DB_S(in->category), DB_S(cr->priority), DB_S(cr->channel),
+            DB_S(in->language), DB_S(in->country && *in->country ? in->country : NULL),
+            DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL), DB_S(in->subject),
+            b[0] ? DB_B(b[0], n[0]) : DB_NULL, b[1] ? DB_B(b[1], n[1]) : DB_NULL, b[2] ? DB_B(b[2], n[2]) : DB_NULL,
+            b[3] ? DB_B(b[3], n[3]) : DB_NULL, b[4] ? DB_B(b[4], n[4]) : DB_NULL, b[5] ? DB_B(b[5], n[5]) : DB_NULL,
+            b[6] ? DB_B(b[6], n[6]) : DB_NULL, DB_S(phone_idx[0] ? phone_idx : NULL), DB_S(email_idx[0] ? email_idx : NULL),
+            DB_S(in->articles ? in->articles : "[]"), DB_S(cr->who && cr->who->login ? cr->who->login : "citizen"), DB_I(now),
+            DB_I(now), DB_I(first_due), DB_I(res_due)));
+    if (err)
+        goto out;
+    char detail[160];
+    snprintf(detail, sizeof(detail), "{\"type\":\"%s\",\"channel\":\"%s\",\"priority\":\"%s\"}", in->type, cr->channel,
+             cr->priority);
+    if ((err = case_event_add(c, cr->id, cr->who && cr->who->login ? cr->who->login : "citizen", "created", false, NULL, detail)))
+        goto out;
+    if (route && *route) {
+        snprintf(detail, sizeof(detail), "{\"consulate\":\"%s\"}", route);
+        if ((err = case_event_add(c, cr->id, "system", "assigned", false, NULL, detail)))
+            goto out;
+    }
+    if ((err = acknowledge(c, cr->id, cr->reference, cr->pin, in->language, in->type, cr->channel, res_due, ci->email)))
+        goto out;
+    snprintf(object, sizeof(object), "case:%s", cr->reference);
+    err = audit_append(c, cr->who, "case.create", object, detail);
+out:
+    for (int i = 0; i < 7; i++)
+        free(b[i]);
+    free(fields);
+    return err;
+}
+
+int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7])
+{
+    const struct case_type *t = case_type(in->type);
+    struct create cr = {.who = who, .in = in};
+    int err;
+
+    if (!t)
+        return err_set_field(WASL_EINVAL, "cases.invalid_type", "type",
+                             "type must be information, dossier, complaint, suggestion or observation");
+    cr.priority = in->priority && *in->priority ? in->priority : "normal";
+    cr.channel = in->channel && *in->channel ? in->channel : "phone";
+    if (!case_priority_valid(cr.priority))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "priority", "priority must be low, normal, high or urgent");
+    if (strcmp(cr.channel, "phone") && strcmp(cr.channel, "portal") && strcmp(cr.channel, "email") && strcmp(cr.channel, "open311"))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "channel", "channel must be phone, portal, email or open311");
+    if (!guide_category_valid(in->category))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "category", "unknown category (the guide's categories)");
+    if (!language_valid(in->language))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "language", "language must be one of ar fr es it nl de en");
+    if (in->country && *in->country && !geo_country(in->country))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "country", "unknown country code");
+    if (in->consulate && *in->consulate && !geo_consulate(in->consulate))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "consulate", "unknown consulate");
+    if ((err = check_text(in->subject, "subject", SUBJECT_MAX, true, true)) ||
+        (err = check_text(in->description, "description", DESCRIPTION_MAX, false, false)) ||
+        (err = case_check_fields(t, in->fields, in->nfields, true)) ||
+        (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
+        (err = check_articles(in->articles)))
+        return err;
+    /* A new reference colliding with an old one is one chance in 10^12;
+     * should it happen, another is drawn. */
+    for (int attempt = 0; attempt < 3; attempt++)
+        if ((err = db_tx(db, create_h, &cr)) != WASL_ECONFLICT)
+            break;
+    if (err)
+        return err;
+    if (pin_out)
+        memcpy(pin_out, cr.pin, 7);
+    return out ? case_read(db, cr.reference, out) : 0;
+}
+
+/* ---- reading ---- */
+
+/* Backoffice users see the cases of their consulate only. */
+bool case_in_scope(const struct actor *who, const struct case_rec *c)
+{
+    if (!who || who->role != ROLE_BACKOFFICE)
+        return true;
+    return who->consulate && (!strcmp(c->assignee_consulate, who->consulate) || !strcmp(c->consulate, who->consulate));
+}
+
+int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out)
+{
+    struct db_stmt *s;
+    bool found = false;
+    int err = db_query(c, &s, "SELECT " CASE_COLUMNS " FROM cases c WHERE c.reference = ?", DBP(DB_S(ref)));
+    if (err)
+        return err;
+    if (db_next(s)) {
+        found = true;
+        err = case_from_row(s, out, true);
+    }
+    int err2 = db_end(s);
+    if (!err && err2)
+        case_rec_clear(out);
+    err = err ? err : err2;
+    return !err && !found ? err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref) : err;
+}
+
+int case_read(struct db *db, const char *ref, struct case_rec *out)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = case_read_conn(c, ref, out);
+    db_conn_put(c);
+    return err;
+}
+
+int case_view(struct db *db, const struct actor *who, const char *reference, struct case_rec *out)
+{
+    struct db_conn *c;
+    char ref[CASE_REF_LEN + 1], object[64];
+    bool found = false;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if ((err = case_ref_parse(reference, ref)))
+        return err;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = case_read_conn(c, ref, out);
+    found = !err;
+    if (err == WASL_ENOENT)
+        err = 0;
+    if (!err && (!found || !case_in_scope(who, out))) {
+        case_rec_clear(out);
+        err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
+    }
+    /* Every read of a citizen's file is in the audit trail. */
+    if (!err) {
+        snprintf(object, sizeof(object), "case:%s", ref);
+        err = audit_append(c, who, "case.view", object, NULL);
+        if (err)
+            case_rec_clear(out);
+    }
+    db_conn_put(c);
+    return err;
+}
+
+int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg)
+{
+    struct db_conn *c;
+    struct db_stmt *s = NULL;
+    char phone_idx[65] = "", email_idx[65] = "";
+    const char *consulate = f->consulate ? f->consulate : "";
+    int64_t now = clock_now();
+    int limit = f->limit > 0 && f->limit <= 500 ? f->limit : 50;
+    int err;
+
+    if (f->status && *f->status && strcmp(f->status, "active") && !case_status_valid(f->status))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "status", "unknown status");
+    if (f->type && *f->type && !case_type(f->type))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "type", "unknown type");
+    if (who && who->role == ROLE_BACKOFFICE)
+        consulate = who->consulate ? who->consulate : "-";
+    if (f->phone && *f->phone) {
+        char norm[32];
+        if (!phone_normalize(f->phone, NULL, norm, sizeof(norm)))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "phone", "give the number with its country code (+33...)");
+        blind_index("phone", norm, phone_idx);
+    }
+    if (f->email && *f->email) {
+        char lower[EMAIL_MAX + 1];
+        size_t k = 0;
+        for (const char *p = f->email; *p && k < EMAIL_MAX; p++)
+            lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+        lower[k] = '\0';
+        blind_index("email", lower, email_idx);
+    }
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    /* Finding a citizen's cases by their number is a read of personal data. */
+    if ((phone_idx[0] || email_idx[0]) && (err = audit_append(c, who, "case.lookup", phone_idx[0] ? "phone" : "email", NULL)))
+        goto out;
+    err = db_query(c, &s,
+                   "SELECT " CASE_COLUMNS " FROM cases c WHERE c.id < ? "
+                   "AND (? = '' OR c.status = ? OR (? = 'active' AND c.status NOT IN ('resolved', 'closed', 'merged'))) "
+                   "AND (? = '' OR c.type = ?) AND (? = '' OR c.assignee_consulate = ? OR c.consulate = ?) "
+                   "AND (? = 0 OR c.assignee_user = ?) AND (? = '' OR c.phone_index = ?) AND (? = '' OR c.email_index = ?) "
+                   "AND (? = 0 OR (c.status NOT IN ('resolved', 'closed', 'merged') AND (c.escalated = 1 "
+                   "OR (c.first_response_at = 0 AND c.first_response_due < ?) OR c.resolution_due < ?))) "
+                   "ORDER BY c.id DESC LIMIT ?",
+                   DBP(DB_I(f->before_id > 0 ? f->before_id : INT64_MAX), DB_S(f->status ? f->status : ""),
+                       DB_S(f->status ? f->status : ""), DB_S(f->status ? f->status : ""), DB_S(f->type ? f->type : ""),
+                       DB_S(f->type ? f->type : ""), DB_S(consulate), DB_S(consulate), DB_S(consulate), DB_I(f->assignee),
+                       DB_I(f->assignee), DB_S(phone_idx), DB_S(phone_idx), DB_S(email_idx), DB_S(email_idx), DB_I(f->overdue),
+                       DB_I(now), DB_I(now), DB_I(limit)));
+    while (!err && db_next(s)) {
+        struct case_rec r;
+        if (!(err = case_from_row(s, &r, false))) {
+            err = h(&r, arg);
+            case_rec_clear(&r);
+        }
+    }
+out:;
+    int err2 = s ? db_end(s) : 0;
+    db_conn_put(c);
+    return err ? err : err2;
+}
+
+int case_events(struct db *db, int64_t case_id, bool public_only, case_event_h h, void *arg)
+{
+    struct db_conn *c;
+    struct db_stmt *s = NULL;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = db_query(c, &s,
+                   "SELECT at, actor, kind, public, body_enc, detail FROM case_events WHERE case_id = ? AND (? = 0 OR public = 1) "
+                   "ORDER BY at, id",
+                   DBP(DB_I(case_id), DB_I(public_only)));
+    while (!err && db_next(s)) {
+        struct case_event e;
+        size_t n;
+        const void *b = db_blob(s, 4, &n);
+        memset(&e, 0, sizeof(e));
+        e.at = db_int(s, 0);
+        snprintf(e.actor, sizeof(e.actor), "%s", db_text(s, 1));
+        snprintf(e.kind, sizeof(e.kind), "%s", db_text(s, 2));
+        e.public_note = db_int(s, 3) != 0;
+        if (!(err = unseal(b, n, &e.body))) {
+            e.detail = strdup(db_text(s, 5));
+            err = h(&e, arg);
+        }
+        free(e.body);
+        free(e.detail);
+    }
+    int err2 = s ? db_end(s) : 0;
+    db_conn_put(c);
+    return err ? err : err2;
+}

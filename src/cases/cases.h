@@ -1,0 +1,245 @@
+/*
+ * cases: what citizens ask the center to follow. Information requests (with
+ * the guide articles used), dossier follow-ups at a consulate, complaints,
+ * suggestions and observations; their references (check character) and PINs;
+ * the workflow, assignment, notes and history; deadlines in business time;
+ * the citizens' portal and Open311; and the protection of personal data:
+ * encryption at rest, blind indexes, masking, audited reads, retention,
+ * subject-access export and erasure. Knows nothing of HTTP or calls.
+ */
+#ifndef WASL_CASES_H
+#define WASL_CASES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/core.h"
+#include "store/store.h"
+#include "auth/auth.h"
+
+extern const struct conf_def cases_conf[];
+extern const size_t cases_conf_count;
+
+/* Reads settings, data/cases/ (types, deadlines, message texts) and the key
+ * file. create_key: make a new key file when there is none (wasl init). */
+int cases_init(const char *data_dir, bool create_key);
+void cases_shutdown(void);
+
+/* ---- references ---- */
+#define CASE_REF_LEN 11 /* "ABC-DEF-GHJ" */
+/* Normalizes a reference as typed or read out (case, spaces, dashes, the
+ * look-alikes I L O) into out (CASE_REF_LEN + 1) and checks its check
+ * character. WASL_EINVAL "cases.invalid_reference" when it cannot be one. */
+int case_ref_parse(const char *in, char *out);
+/* A new random reference with its check character. */
+void case_ref_new(char *out);
+
+/* ---- the case ---- */
+enum { CASE_FIELDS_MAX = 8, CASE_ARTICLES_MAX = 10 };
+
+struct citizen {
+    char *name, *phone, *email, *id_number, *passport;
+};
+
+struct case_field {
+    char name[32];
+    char *value;
+};
+
+struct case_input {
+    const char *type, *category, *priority, *channel, *language, *country, *consulate;
+    const char *subject, *description;
+    struct case_field fields[CASE_FIELDS_MAX];
+    int nfields;
+    struct citizen citizen;
+    const char *articles; /* JSON [{"slug","lang","version"}] for information requests */
+};
+
+struct case_rec {
+    int64_t id;
+    char reference[CASE_REF_LEN + 1];
+    char type[16], category[32], status[20], priority[10], channel[10], language[4];
+    char country[3], consulate[12], assignee_consulate[12];
+    int64_t assignee_user;
+    char assignee_login[USER_LOGIN_MAX + 1];
+    char *subject, *description;
+    struct case_field fields[CASE_FIELDS_MAX];
+    int nfields;
+    struct citizen citizen; /* decrypted (views) or masked (lists) */
+    char *articles;
+    char merged_into[CASE_REF_LEN + 1];
+    char created_by[USER_LOGIN_MAX + 8];
+    int64_t created_at, updated_at, first_response_at, resolved_at, closed_at;
+    int64_t first_response_due, resolution_due, paused_since;
+    bool warned, breached, escalated, anonymized;
+    int rating; /* 0: none */
+    char *rating_comment;
+};
+void case_rec_clear(struct case_rec *c);
+
+/* Creates a case (validated against its type's declared fields), with its
+ * PIN (6 digits, written to pin_out), deadlines, history and audit entry;
+ * a complaint gets its acknowledgement (event, and e-mail when an address is
+ * given). WASL_EINVAL names the field. */
+int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7]);
+/* The full case, personal data decrypted: the read is audited. Backoffice
+ * users only see their consulate's cases (others: WASL_ENOENT). */
+int case_view(struct db *db, const struct actor *who, const char *reference, struct case_rec *out);
+
+/* Lists: personal data masked, never decrypted beyond what masking needs. */
+struct case_filter {
+    const char *status; /* a status, "active" (not resolved/closed/merged), or NULL */
+    const char *type;
+    const char *consulate; /* assignee consulate */
+    int64_t assignee;      /* user id, 0 any */
+    bool overdue;          /* past a deadline, or escalated */
+    const char *phone;     /* exact match through the blind index (audited) */
+    const char *email;
+    int64_t before_id; /* paging: ids below this */
+    int limit;
+};
+typedef int (*case_h)(const struct case_rec *c, void *arg);
+int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg);
+
+/* Changes: status, priority, category, assignment (user or consulate),
+ * fields. NULL/0 leaves a value. Each change is an event and audited. */
+struct case_change {
+    const char *status, *priority, *category;
+    int64_t assignee_user;          /* -1: unassign, 0: unchanged */
+    const char *assignee_consulate; /* "": unassign */
+    struct case_field fields[CASE_FIELDS_MAX];
+    int nfields;
+};
+int case_update(struct db *db, const struct actor *who, const char *reference, const struct case_change *ch);
+/* A note; public notes are shown to the citizen on the portal. */
+int case_add_note(struct db *db, const struct actor *who, const char *reference, const char *body, bool public_note);
+/* Merges a duplicate into another case: both histories are kept, the
+ * duplicate's status becomes merged and points to the survivor. */
+int case_merge(struct db *db, const struct actor *who, const char *duplicate, const char *into);
+
+struct case_event {
+    int64_t at;
+    char actor[USER_LOGIN_MAX + 8];
+    char kind[24];
+    bool public_note;
+    char *body;   /* decrypted note, or NULL */
+    char *detail; /* JSON */
+};
+typedef int (*case_event_h)(const struct case_event *e, void *arg);
+/* History of a case; public_only for the citizen's view. Not audited: call
+ * after case_view(), which is. */
+int case_events(struct db *db, int64_t case_id, bool public_only, case_event_h h, void *arg);
+
+/* ---- deadlines ---- */
+/* Where a case stands against its targets, for badges: "done" (resolved,
+ * closed or merged), "paused" (waiting for the citizen), "breached",
+ * "warning" (within the warning time), "ok". *due gets the next target. */
+const char *case_deadline_state(const struct case_rec *c, int64_t now, int64_t *due);
+/* Warns before and escalates at breach of deadlines due by `now`; returns
+ * how many cases changed. Run every minute by the server. */
+int cases_sla_tick(struct db *db, int64_t now, int *changed);
+
+/* ---- citizens' portal ---- */
+struct portal_filing {
+    const char *type, *category, *language, *country, *consulate;
+    const char *subject, *description;
+    struct case_field fields[CASE_FIELDS_MAX]; /* the type's declared fields */
+    int nfields;
+    struct citizen citizen;
+    const char *channel; /* "portal" (default) or "open311" */
+    const char *ip;
+};
+/* Files a complaint, suggestion or observation from the portal (rate
+ * limited per address). The acknowledgement text in the filer's language
+ * is written to ack (caller frees). */
+int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *out, char pin_out[7], char **ack);
+struct portal_status {
+    char reference[CASE_REF_LEN + 1];
+    char type[16], status[20], language[4];
+    int64_t created_at, updated_at, expected_at;
+    bool can_rate;
+    int rating;
+};
+/* Looks a case up by reference and PIN. Unknown reference and wrong PIN give
+ * the same answer (WASL_ENOENT "cases.no_match"); wrong PINs are throttled
+ * per reference and per address (WASL_ELIMIT). Public notes via h. */
+int portal_track(struct db *db, const char *reference, const char *pin, const char *ip, struct portal_status *out, case_event_h h,
+                 void *arg);
+int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment);
+
+/* ---- Open311 GeoReport v2 ---- */
+struct open311_request {
+    const char *service_code, *description, *email, *first_name, *last_name, *phone, *lang, *country;
+    const char *category, *subject; /* attribute[category], attribute[subject] */
+    struct case_field attrs[CASE_FIELDS_MAX];
+    int nattrs;
+};
+/* Parses a form-encoded "create request" body (decoded in place; body[n]
+ * must be writable). Strings live in a. Names the field on error. */
+int open311_parse(char *body, size_t n, struct arena *a, struct open311_request *out);
+/* Files it as a portal case (same checks and rate limits). */
+int open311_file(struct db *db, const struct open311_request *o, const char *ip, struct arena *a, struct case_rec *out,
+                 char pin_out[7]);
+
+/* ---- texts to citizens ---- */
+/* A message of data/cases/messages/<lang>.json ("ack.subject"...), falling
+ * back to English, else the key itself. */
+const char *case_message(const char *lang, const char *key);
+/* That message with {reference}, {type}, {expected}, {portal}, {pin} filled
+ * in (caller frees). */
+char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin);
+
+/* ---- declared types ---- */
+struct case_type_field {
+    char name[32], type[16];
+    bool required, personal;
+    int max;
+    char values[16][32];
+    int nvalues;
+};
+struct case_type {
+    char name[16];
+    bool public_filing;
+    struct case_type_field fields[CASE_FIELDS_MAX];
+    int nfields;
+};
+const struct case_type *case_types(int *n);
+const struct case_type *case_type(const char *name);
+
+/* ---- personal data ---- */
+/* Everything held about a phone number or e-mail address, as JSON (caller
+ * frees); audited. */
+int privacy_export(struct db *db, const struct actor *who, const char *phone, const char *email, char **json);
+/* Erases the personal data of every case of a phone or e-mail (the cases
+ * stay as anonymous statistics); audited. *n gets how many. */
+int privacy_erase(struct db *db, const struct actor *who, const char *phone, const char *email, int *n);
+/* The daily purge: personal data of cases closed longer than the retention
+ * period, old search-log rows. *n gets how many cases were anonymized. */
+int privacy_purge(struct db *db, int64_t now, int *n);
+/* Re-encrypts every field with a new key (added to the key file) and
+ * recomputes the blind indexes. */
+int privacy_rotate_key(struct db *db, const struct actor *who, int *rows);
+/* "AB****89" and the like, for lists and exports. out >= 64. */
+void mask_id(const char *in, char *out, size_t n);
+void mask_phone(const char *in, char *out, size_t n);
+void mask_name(const char *in, char *out, size_t n);
+/* E.164 digits ("33612345678") of a number as typed, using the country's
+ * calling code for national numbers; false when it is not a phone number. */
+bool phone_normalize(const char *in, const char *country, char *out, size_t n);
+
+/* ---- background work (wasl serve) ---- */
+/* A thread that runs the deadline check and the outbox every
+ * cases.tick_seconds, and the retention purge daily. */
+int cases_worker_start(struct db *db);
+void cases_worker_stop(void);
+
+/* ---- mail ---- */
+/* Sends pending outbox mail when SMTP is on; returns how many were sent. */
+int outbox_send(struct db *db, int *sent);
+
+/* ---- demo data ---- */
+/* Adds count demo cases (data/cases/demo.json); an open portal filing's
+ * reference and PIN go to sample_ref/sample_pin (may be NULL). */
+int cases_demo(struct db *db, int count, char *sample_ref, char *sample_pin);
+
+#endif

@@ -1,0 +1,80 @@
+/*
+ * cases internals shared by the files of src/cases, its tests and fuzz
+ * targets.
+ */
+#ifndef WASL_CASES_INT_H
+#define WASL_CASES_INT_H
+
+#include "cases.h"
+#include "geo/geo.h"
+
+/* ---- crypto.c: keys, sealed fields, blind indexes ---- */
+int keys_load(const char *path, bool create);
+/* Adds a new key to the key file and makes it current. */
+int keys_add(void);
+int keys_current(void);
+void keys_forget(void);
+/* Encrypts plain with the current key; NULL plain gives a NULL blob. */
+int seal(const char *plain, unsigned char **blob, size_t *n);
+/* Decrypts a blob written by seal() with any key of the file; NULL/empty
+ * blob gives NULL. */
+int unseal(const void *blob, size_t n, char **plain);
+/* Key id a blob was sealed with (0 for none). */
+int sealed_key(const void *blob, size_t n);
+/* Keyed hash (hex) of a normalized phone or e-mail, for look-ups. */
+void blind_index(const char *kind, const char *normalized, char out[65]);
+/* Keyed hash of a case's PIN, bound to its reference. */
+void pin_hash(const char *reference, const char *pin, char out[65]);
+
+/* ---- config.c: types, deadlines, texts ---- */
+struct sla {
+    char type[16], priority[10];
+    int64_t first_response, resolution, warn; /* business seconds */
+};
+const struct sla *sla_for(const char *type, const char *priority);
+/* Checks fields against the type's declaration; names the field on error. */
+int case_check_fields(const struct case_type *t, const struct case_field *f, int n, bool creating);
+
+struct case_settings {
+    char data_dir[1024];
+    char key_file[1024];
+    int64_t retention_closed; /* seconds a closed case keeps its personal data */
+    int64_t retention_search_log;
+    int portal_per_hour; /* filings per address per hour */
+    int tick_seconds;    /* worker period */
+    int pin_failures;    /* wrong PINs per reference before a pause */
+    int64_t pin_lockout;
+    int smtp_on;
+    char smtp_url[256], smtp_from[128], smtp_user[128], smtp_password[128];
+    char portal_url[256];
+};
+extern struct case_settings cases_cfg;
+
+/* ---- cases.c ---- */
+#define CASE_COLUMNS                                                                                                               \
+    "c.id, c.reference, c.type, c.category, c.status, c.priority, c.channel, c.language, c.country, c.consulate, "                 \
+    "c.assignee_user, c.assignee_consulate, c.subject, c.description_enc, c.fields_enc, c.name_enc, c.phone_enc, "                 \
+    "c.email_enc, c.id_number_enc, c.passport_enc, c.articles, c.created_by, c.created_at, c.updated_at, "                         \
+    "c.first_response_at, c.resolved_at, c.closed_at, c.first_response_due, c.resolution_due, c.paused_since, "                    \
+    "c.warned_at, c.breached_at, c.escalated, c.rating, c.rating_comment_enc, c.anonymized_at, "                                   \
+    "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user)"
+/* Fills c from a row of CASE_COLUMNS; decrypt: personal data in clear, else masked. */
+int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt);
+/* Reads a case by normalized reference, decrypted, without audit or scope. */
+int case_read(struct db *db, const char *ref, struct case_rec *out);
+int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out);
+bool case_in_scope(const struct actor *who, const struct case_rec *c);
+bool case_status_valid(const char *s);
+bool case_priority_valid(const char *s);
+int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
+                   const char *detail);
+/* A rate-limit hit on key: WASL_ELIMIT once more than max hits fall in the
+ * window (then blocked for `block` seconds); *retry gets seconds. */
+int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block, int64_t *retry);
+int rate_check(struct db_conn *c, const char *key, int64_t *retry);
+int rate_clear(struct db_conn *c, const char *key);
+/* Queues a mail to a citizen in the outbox. */
+int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);
+int case_deadlines(const char *type, const char *priority, int64_t created, int64_t *first, int64_t *resolution);
+
+#endif

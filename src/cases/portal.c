@@ -1,0 +1,200 @@
+/*
+ * The citizens' portal: filing a complaint, suggestion or observation,
+ * following a case with its reference and PIN, and rating how it was
+ * handled. Public and attacked: rate limits per address, PIN attempts
+ * limited per reference, and one answer for "no such reference" and
+ * "wrong PIN" so references cannot be probed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "cases_int.h"
+
+int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *out, char pin_out[7], char **ack)
+{
+    const struct case_type *t = case_type(f->type);
+    struct actor citizen = {.login = "citizen", .ip = f->ip, .request_id = ""};
+    struct db_conn *c;
+    char key[96];
+    int64_t retry = 0;
+    int err;
+
+    *ack = NULL;
+    if (!t || !t->public_filing)
+        return err_set_field(WASL_EINVAL, "cases.invalid_type", "type", "on the portal: complaint, suggestion or observation");
+    snprintf(key, sizeof(key), "portal:%s", f->ip ? f->ip : "");
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600, &retry);
+    db_conn_put(c);
+    if (err)
+        return err;
+    struct case_input in = {
+        .type = f->type,
+        .category = f->category,
+        .priority = "normal",
+        .channel = f->channel && *f->channel ? f->channel : "portal",
+        .language = f->language,
+        .country = f->country,
+        .consulate = f->consulate,
+        .subject = f->subject,
+        .description = f->description,
+        .citizen = f->citizen,
+    };
+    if (f->nfields < 0 || f->nfields > CASE_FIELDS_MAX)
+        return err_set(WASL_EINVAL, "cases.invalid_field", "too many fields");
+    memcpy(in.fields, f->fields, sizeof(in.fields));
+    in.nfields = f->nfields;
+    /* The consulate concerned is also the type's consulate field, if it has one. */
+    for (int i = 0; f->consulate && *f->consulate && i < t->nfields; i++)
+        if (!strcmp(t->fields[i].type, "consulate")) {
+            bool given = false;
+            for (int k = 0; k < in.nfields; k++)
+                given |= !strcmp(in.fields[k].name, t->fields[i].name);
+            if (!given && in.nfields < CASE_FIELDS_MAX) {
+                snprintf(in.fields[in.nfields].name, sizeof(in.fields[0].name), "%s", t->fields[i].name);
+                in.fields[in.nfields++].value = (char *)f->consulate;
+            }
+        }
+    /* A case reported through the portal or Open311 must not set its own
+     * priority or channel beyond these two. */
+    if (strcmp(in.channel, "portal") && strcmp(in.channel, "open311"))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "channel", "portal or open311");
+    if ((err = case_create(db, &citizen, &in, out, pin_out)))
+        return err;
+    /* The on-screen acknowledgement, in the filer's language. */
+    *ack = case_text(f->language, "ack.body", out->reference, f->type, out->resolution_due, NULL);
+    return *ack ? 0 : WASL_ENOMEM;
+}
+
+struct lookup {
+    const char *ref, *pin, *ip;
+    int64_t id;
+    struct portal_status *st;
+    bool matched;
+};
+
+/* Finds the case of ref if pin matches; counts failures. ENOENT for both an
+ * unknown reference and a wrong PIN. */
+static int check_pin(struct db_conn *c, struct lookup *l)
+{
+    char key_ref[64], key_ip[96], h[65];
+    struct db_stmt *s;
+    int64_t retry;
+    bool ok = false;
+    int err;
+
+    snprintf(key_ref, sizeof(key_ref), "pin:%s", l->ref);
+    snprintf(key_ip, sizeof(key_ip), "pinaddr:%s", l->ip ? l->ip : "");
+    if ((err = rate_check(c, key_ref, &retry)) || (err = rate_check(c, key_ip, &retry)))
+        return err;
+    pin_hash(l->ref, l->pin ? l->pin : "", h);
+    if ((err = db_query(c, &s, "SELECT id, pin_hash FROM cases WHERE reference = ?", DBP(DB_S(l->ref)))))
+        return err;
+    if (db_next(s)) {
+        ok = sodium_memcmp(h, db_text(s, 1), 64) == 0;
+        l->id = db_int(s, 0);
+    }
+    if ((err = db_end(s)))
+        return err;
+    l->matched = ok;
+    if (ok)
+        return 0;
+    /* Counted, and committed: the failure must outlive this transaction. A
+     * count that crosses the limit is an ELIMIT for the next attempt. */
+    int64_t ignored;
+    err = rate_hit(c, key_ref, cases_cfg.pin_failures - 1, cases_cfg.pin_lockout, cases_cfg.pin_lockout, &ignored);
+    if (!err || err == WASL_ELIMIT)
+        err = rate_hit(c, key_ip, 4 * cases_cfg.pin_failures - 1, 3600, cases_cfg.pin_lockout, &ignored);
+    if (err == WASL_ELIMIT)
+        err = 0;
+    err_clear();
+    return err;
+}
+
+static int pin_fail_h(struct db_conn *c, void *arg)
+{
+    return check_pin(c, arg);
+}
+
+static int lookup(struct db *db, struct lookup *l)
+{
+    int err = db_tx(db, pin_fail_h, l);
+    if (!err && !l->matched)
+        return err_set(WASL_ENOENT, "cases.no_match", "no case matches this reference and PIN");
+    return err;
+}
+
+int portal_track(struct db *db, const char *reference, const char *pin, const char *ip, struct portal_status *out, case_event_h h,
+                 void *arg)
+{
+    char ref[CASE_REF_LEN + 1];
+    struct lookup l = {ref, pin, ip, 0, out, false};
+    struct case_rec r;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if ((err = case_ref_parse(reference, ref)) || (err = lookup(db, &l)) || (err = case_read(db, ref, &r)))
+        return err;
+    snprintf(out->reference, sizeof(out->reference), "%s", r.reference);
+    snprintf(out->type, sizeof(out->type), "%s", r.type);
+    snprintf(out->status, sizeof(out->status), "%s", r.status);
+    snprintf(out->language, sizeof(out->language), "%s", r.language);
+    out->created_at = r.created_at;
+    out->updated_at = r.updated_at;
+    out->expected_at = r.resolved_at ? 0 : r.resolution_due;
+    out->rating = r.rating;
+    out->can_rate = (!strcmp(r.status, "resolved") || !strcmp(r.status, "closed")) && !r.rating;
+    int64_t id = r.id;
+    case_rec_clear(&r);
+    return h ? case_events(db, id, true, h, arg) : 0;
+}
+
+struct rate {
+    int64_t id;
+    int rating;
+    const char *comment;
+};
+
+static int rate_h(struct db_conn *c, void *arg)
+{
+    struct rate *rt = arg;
+    unsigned char *b = NULL;
+    size_t n = 0;
+    char detail[32];
+    int64_t done = 0;
+    int err;
+
+    if ((err = db_query_int(c, &done,
+                            "SELECT COUNT(*) FROM cases WHERE id = ? AND status IN ('resolved', 'closed') AND rating IS NULL",
+                            DBP(DB_I(rt->id)))))
+        return err;
+    if (!done)
+        return err_set(WASL_ECONFLICT, "cases.cannot_rate", "a case can be rated once, after it is resolved");
+    if ((err = seal(rt->comment && *rt->comment ? rt->comment : NULL, &b, &n)))
+        return err;
+    err = db_exec(c, "UPDATE cases SET rating = ?, rating_comment_enc = ?, rated_at = ? WHERE id = ?",
+                  DBP(DB_I(rt->rating), b ? DB_B(b, n) : DB_NULL, DB_I(clock_now()), DB_I(rt->id)));
+    free(b);
+    snprintf(detail, sizeof(detail), "{\"rating\":%d}", rt->rating);
+    return err ? err : case_event_add(c, rt->id, "citizen", "rated", false, NULL, detail);
+}
+
+int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment)
+{
+    char ref[CASE_REF_LEN + 1];
+    struct lookup l = {ref, pin, ip, 0, NULL, false};
+    size_t n = comment ? strlen(comment) : 0;
+    int err;
+
+    if (rating < 1 || rating > 5)
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "rating", "the rating is 1 to 5");
+    if (n > 1000 || (n && !utf8_valid(comment, n)) || (comment && strchr(comment, '<')))
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "comment", "the comment is plain text of at most 1000 bytes");
+    if ((err = case_ref_parse(reference, ref)) || (err = lookup(db, &l)))
+        return err;
+    struct rate rt = {l.id, rating, comment};
+    return db_tx(db, rate_h, &rt);
+}
