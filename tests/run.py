@@ -114,7 +114,7 @@ def suite_unit(pg_url):
     for b in bins:
         name = "unit/" + os.path.relpath(b, "build/asan/tests")
         run_tap(name, [b], env=env)
-        if pg_url and "store" in b or pg_url and "auth" in b:
+        if pg_url and any(k in b for k in ("store", "auth", "cases")):
             run_tap(name + "@postgresql", [b], env=dict(env, WASL_TEST_DB=pg_url))
 
 

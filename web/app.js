@@ -11,7 +11,11 @@ import * as session from './js/session.js';
 import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
 import * as accountPage from './js/pages/account.js';
 import * as auditPage from './js/pages/admin_audit.js';
+import * as privacyPage from './js/pages/admin_privacy.js';
 import * as usersPage from './js/pages/admin_users.js';
+import * as caseFormPage from './js/pages/case_form.js';
+import * as caseListPage from './js/pages/case_list.js';
+import * as casePage from './js/pages/case_view.js';
 import * as articlePage from './js/pages/guide_article.js';
 import * as editorPages from './js/pages/guide_editor.js';
 import * as gapsPage from './js/pages/guide_gaps.js';
@@ -20,7 +24,7 @@ import * as reviewPage from './js/pages/guide_review.js';
 import * as searchPage from './js/pages/guide_search.js';
 import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
-import { placeholderPage } from './js/pages/placeholder.js';
+import * as supervisionPage from './js/pages/supervision.js';
 
 /* Every page: who may see it is session.navFor(role); "account" is for all
  * logged-in users and "login" for everyone. */
@@ -38,10 +42,13 @@ const PAGES = {
     'guide/edit/review': { render: reviewPage.render, title: 'guide.review.title' },
     'guide/edit/synonyms': { render: synonymsPage.render, title: 'guide.synonyms.title' },
     'guide/edit/gaps': { render: gapsPage.render, title: 'guide.gaps.title' },
-    cases: { render: placeholderPage('cases'), title: 'cases.title' },
-    supervision: { render: placeholderPage('supervision'), title: 'supervision.title' },
+    cases: { render: caseListPage.render, title: 'cases.title' },
+    'cases/new': { render: caseFormPage.render, title: 'cases.new.title' },
+    'cases/view': { render: casePage.render, title: 'cases.view.title_plain' },
+    supervision: { render: supervisionPage.render, title: 'supervision.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },
+    'admin/privacy': { render: privacyPage.render, title: 'privacy.title' },
 };
 
 const main = document.getElementById('main');

@@ -171,10 +171,18 @@ int api_cases_create(struct http_req *r)
     return http_reply_json(r, 201, j);
 }
 
+struct page {
+    json_t *list;
+    int64_t last_id;
+    int n;
+};
+
 static int list_h(const struct case_rec *c, void *arg)
 {
-    json_t *list = arg;
-    return json_array_append_new(list, case_json(c, false)) ? WASL_ENOMEM : 0;
+    struct page *p = arg;
+    p->last_id = c->id;
+    p->n++;
+    return json_array_append_new(p->list, case_json(c, false)) ? WASL_ENOMEM : 0;
 }
 
 int api_cases_list(struct http_req *r)
@@ -201,9 +209,13 @@ int api_cases_list(struct http_req *r)
     f.before_id = before;
     f.overdue = overdue != 0;
     f.limit = (int)limit;
-    if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, list)))
+    struct page pg = {list, 0, 0};
+    if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, &pg)))
         goto fail;
-    return http_reply_json(r, 200, json_pack("{s:o}", "cases", list));
+    /* A full page may have a next one: ask again with before=next_before. */
+    return http_reply_json(r, 200,
+                           json_pack("{s:o, s:o}", "cases", list, "next_before",
+                                     pg.n == f.limit ? json_integer(pg.last_id) : json_null()));
 fail:
     json_decref(list);
     return err;

@@ -2,8 +2,8 @@
  * Open311 GeoReport v2 (JSON) over the citizens' portal: the service list
  * and definitions (the public case types and their attributes), creating a
  * request (form-encoded, as the standard says) and reading requests back.
- * service_request_id is the case reference. Extensions: `lang` on every
- * call, `pin` (given at creation, needed to read a request back, as on the
+ * service_request_id is the case reference. Extensions: `lang` (service
+ * names, and the language of a new request), `pin` (given at creation, needed to read a request back, as on the
  * portal), and `detailed_status` / `language` in what is returned. Errors
  * are GeoReport's [{"code", "description"}].
  */

@@ -183,7 +183,7 @@ int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const 
 
 /* ---- validation ---- */
 
-static int check_text(const char *v, const char *field, size_t max, bool required, bool one_line)
+int case_check_text(const char *v, const char *field, size_t max, bool required, bool one_line)
 {
     size_t n = v ? strlen(v) : 0;
     if (!n)
@@ -206,11 +206,11 @@ static int check_citizen(const struct citizen *ci, const char *country, char *ph
 {
     int err;
     phone_norm[0] = '\0';
-    if ((err = check_text(ci->name, "name", NAME_MAX_BYTES, false, true)) ||
-        (err = check_text(ci->email, "email", EMAIL_MAX, false, true)) ||
-        (err = check_text(ci->id_number, "id_number", IDNUM_MAX, false, true)) ||
-        (err = check_text(ci->passport, "passport", IDNUM_MAX, false, true)) ||
-        (err = check_text(ci->phone, "phone", 40, false, true)))
+    if ((err = case_check_text(ci->name, "name", NAME_MAX_BYTES, false, true)) ||
+        (err = case_check_text(ci->email, "email", EMAIL_MAX, false, true)) ||
+        (err = case_check_text(ci->id_number, "id_number", IDNUM_MAX, false, true)) ||
+        (err = case_check_text(ci->passport, "passport", IDNUM_MAX, false, true)) ||
+        (err = case_check_text(ci->phone, "phone", 40, false, true)))
         return err;
     if (ci->email && *ci->email) {
         const char *at = strchr(ci->email, '@');
@@ -465,8 +465,8 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "country", "unknown country code");
     if (in->consulate && *in->consulate && !geo_consulate(in->consulate))
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "consulate", "unknown consulate");
-    if ((err = check_text(in->subject, "subject", SUBJECT_MAX, true, true)) ||
-        (err = check_text(in->description, "description", DESCRIPTION_MAX, false, false)) ||
+    if ((err = case_check_text(in->subject, "subject", SUBJECT_MAX, true, true)) ||
+        (err = case_check_text(in->description, "description", DESCRIPTION_MAX, false, false)) ||
         (err = case_check_fields(t, in->fields, in->nfields, true)) ||
         (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
         (err = check_articles(in->articles)))

@@ -51,6 +51,9 @@ struct case_settings {
 extern struct case_settings cases_cfg;
 
 /* ---- cases.c ---- */
+/* Plain text of at most max bytes, valid UTF-8, no control characters (one
+ * line, or lines and tabs), no markup; names field on error. */
+int case_check_text(const char *v, const char *field, size_t max, bool required, bool one_line);
 #define CASE_COLUMNS                                                                                                               \
     "c.id, c.reference, c.type, c.category, c.status, c.priority, c.channel, c.language, c.country, c.consulate, "                 \
     "c.assignee_user, c.assignee_consulate, c.subject, c.description_enc, c.fields_enc, c.name_enc, c.phone_enc, "                 \

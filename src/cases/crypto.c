@@ -44,7 +44,9 @@ int keys_load(const char *path, bool create)
     int lineno = 0;
     struct stat st;
 
-    snprintf(key_path, sizeof(key_path), "%s", path);
+    if (path != key_path)
+        snprintf(key_path, sizeof(key_path), "%s", path);
+    path = key_path;
     nkeys = 0;
     if (stat(path, &st) != 0) {
         if (!create)

@@ -108,6 +108,10 @@ int open311_file(struct db *db, const struct open311_request *o, const char *ip,
     if (!case_type(o->service_code) || !case_type(o->service_code)->public_filing)
         return err_set_field(WASL_EINVAL, "open311.unknown_service", "service_code",
                              "service_code must be complaint, suggestion or observation");
+    /* The subject may come from the description: check that first, so an
+     * error names what the client actually sent. */
+    if ((err = case_check_text(o->description, "description", 10000, true, false)))
+        return err;
     if (o->first_name || o->last_name)
         snprintf(name, sizeof(name), "%.100s%s%.100s", o->first_name ? o->first_name : "", o->first_name && o->last_name ? " " : "",
                  o->last_name ? o->last_name : "");

@@ -136,16 +136,17 @@ int outbox_send(struct db *db, int *sent)
                    "ORDER BY id LIMIT ?",
                    DBP(DB_I(OUTBOX_ATTEMPTS), DB_I(OUTBOX_BATCH)));
     while (!err && db_next(s)) {
-        size_t tn, bn;
-        const void *tb = db_blob(s, 1, &tn), *bb = db_blob(s, 3, &bn);
+        size_t len;
+        const void *b;
         memset(&p[n], 0, sizeof(p[n]));
         p[n].id = db_int(s, 0);
         if (!(p[n].subject = strdup(db_text(s, 2))))
             err = WASL_ENOMEM;
-        if (!err)
-            err = unseal(tb, tn, &p[n].to);
-        if (!err)
-            err = unseal(bb, bn, &p[n].body);
+        /* A blob is only valid until the next db_blob(): open each at once. */
+        if (!err && (b = db_blob(s, 1, &len)))
+            err = unseal(b, len, &p[n].to);
+        if (!err && (b = db_blob(s, 3, &len)))
+            err = unseal(b, len, &p[n].body);
         n++;
     }
     int err2 = err ? (db_end(s), err) : db_end(s);

@@ -186,13 +186,12 @@ int portal_rate(struct db *db, const char *reference, const char *pin, const cha
 {
     char ref[CASE_REF_LEN + 1];
     struct lookup l = {ref, pin, ip, 0, NULL, false};
-    size_t n = comment ? strlen(comment) : 0;
     int err;
 
     if (rating < 1 || rating > 5)
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "rating", "the rating is 1 to 5");
-    if (n > 1000 || (n && !utf8_valid(comment, n)) || (comment && strchr(comment, '<')))
-        return err_set_field(WASL_EINVAL, "cases.invalid_field", "comment", "the comment is plain text of at most 1000 bytes");
+    if ((err = case_check_text(comment, "comment", 1000, false, false)))
+        return err;
     if ((err = case_ref_parse(reference, ref)) || (err = lookup(db, &l)))
         return err;
     struct rate rt = {l.id, rating, comment};

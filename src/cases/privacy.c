@@ -96,14 +96,17 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
         for (int k = 0; k < r.nfields; k++)
             json_object_set_new(fields, r.fields[k].name, json_string(r.fields[k].value));
         clock_format_utc(r.created_at, t, sizeof(t));
-        clock_format_utc(r.resolution_due, due, sizeof(due));
+        if (r.resolution_due)
+            clock_format_utc(r.resolution_due, due, sizeof(due));
+        else
+            due[0] = '\0';
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:o, s:o, s:s, s:s, s:o, "
+            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:o, s:o, s:s, s:s?, s:o, "
                             "s:o, s:s?}",
                             "reference", r.reference, "type", r.type, "category", r.category, "status", r.status, "channel",
                             r.channel, "language", r.language, "country", r.country[0] ? r.country : NULL, "consulate",
                             r.consulate[0] ? r.consulate : NULL, "subject", r.subject, "description", r.description, "citizen",
-                            citizen_json(&r.citizen), "fields", fields, "created_at", t, "resolution_due", due, "rating",
+                            citizen_json(&r.citizen), "fields", fields, "created_at", t, "resolution_due", due[0] ? due : NULL, "rating",
                             r.rating ? json_integer(r.rating) : json_null(), "events", events, "rating_comment", r.rating_comment));
         case_rec_clear(&r);
     }

@@ -267,12 +267,11 @@ out:
 int case_add_note(struct db *db, const struct actor *who, const char *reference, const char *body, bool public_note)
 {
     char ref[CASE_REF_LEN + 1];
-    size_t n = body ? strlen(body) : 0;
     int err = case_ref_parse(reference, ref);
     if (err)
         return err;
-    if (!n || n > 10000 || !utf8_valid(body, n))
-        return err_set_field(WASL_EINVAL, "cases.invalid_field", "body", "a note is 1 to 10000 bytes of text");
+    if ((err = case_check_text(body, "body", 10000, true, false)))
+        return err;
     struct note nt = {who, ref, body, public_note};
     return db_tx(db, note_h, &nt);
 }

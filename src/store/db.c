@@ -40,6 +40,8 @@ int db_open(struct db **out, const char *url)
     if (!db)
         return WASL_ENOMEM;
     pthread_mutex_init(&db->lock, NULL);
+    pthread_mutex_init(&db->write_lock, NULL);
+    pthread_cond_init(&db->write_turn, NULL);
     pthread_cond_init(&db->cond, NULL);
     db->max_conn = conf_int("store.pool_size") > 0 ? (int)conf_int("store.pool_size") : 16;
     db->busy_timeout_ms = (int)conf_int("store.busy_timeout") * 1000;
@@ -79,6 +81,8 @@ void db_close(struct db *db)
     }
     pthread_mutex_unlock(&db->lock);
     pthread_mutex_destroy(&db->lock);
+    pthread_mutex_destroy(&db->write_lock);
+    pthread_cond_destroy(&db->write_turn);
     pthread_cond_destroy(&db->cond);
     free(db->url);
     free(db);
@@ -249,6 +253,8 @@ static void backoff(int attempt)
     nanosleep(&ts, NULL);
 }
 
+static int tx_attempts(struct db_conn *c, db_tx_h fn, void *arg);
+
 int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg)
 {
     const struct db_ops *ops = c->db->ops;
@@ -256,6 +262,29 @@ int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg)
 
     if (c->in_tx)
         return fn(c, arg); /* nested: part of the caller's transaction */
+    if (!ops->single_writer)
+        return tx_attempts(c, fn, arg);
+    /* First come, first served: a plain mutex lets a busy thread take the
+     * lock again and again while another waits for hundreds of ms. */
+    struct db *db = c->db;
+    pthread_mutex_lock(&db->write_lock);
+    uint64_t ticket = db->write_next++;
+    while (ticket != db->write_serving)
+        pthread_cond_wait(&db->write_turn, &db->write_lock);
+    pthread_mutex_unlock(&db->write_lock);
+    err = tx_attempts(c, fn, arg);
+    pthread_mutex_lock(&db->write_lock);
+    db->write_serving++;
+    pthread_cond_broadcast(&db->write_turn);
+    pthread_mutex_unlock(&db->write_lock);
+    return err;
+}
+
+static int tx_attempts(struct db_conn *c, db_tx_h fn, void *arg)
+{
+    const struct db_ops *ops = c->db->ops;
+    int err = 0;
+
     for (int attempt = 0;; attempt++) {
         if ((err = ops->script(c, ops->begin_sql)))
             goto retry;

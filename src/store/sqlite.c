@@ -292,6 +292,7 @@ const struct db_ops db_sqlite_ops = {
     /* IMMEDIATE takes the write lock up front, so a transaction never fails
      * half-way when it upgrades from reading to writing. */
     .begin_sql = "BEGIN IMMEDIATE",
+    .single_writer = true,
     .ddl_id = "INTEGER PRIMARY KEY",
     .ddl_blob = "BLOB",
 };

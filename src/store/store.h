@@ -75,6 +75,8 @@ int64_t db_int(struct db_stmt *s, int col);
 double db_double(struct db_stmt *s, int col);
 /* Valid until the next db_next()/db_end(); NULL for SQL NULL. */
 const char *db_text(struct db_stmt *s, int col);
+/* Valid until the next db_blob(), db_next() or db_end() (PostgreSQL decodes
+ * into one buffer per statement); NULL for SQL NULL. */
 const void *db_blob(struct db_stmt *s, int col, size_t *len);
 
 /* One row, one integer: WASL_ENOENT when there is no row. */

@@ -29,6 +29,10 @@ struct db_ops {
     int (*lock_schema)(struct db_conn *c, bool lock);
     int (*backup)(struct db *db, const char *path);
     const char *begin_sql; /* starts a write transaction */
+    /* One writer at a time (SQLite): this process's transactions queue on a
+     * mutex instead of polling the file lock with sleeps, which keeps the
+     * latency tail short under concurrent writes. */
+    bool single_writer;
     /* DDL words that differ between backends, substituted in migrations. */
     const char *ddl_id;
     const char *ddl_blob;
@@ -40,6 +44,10 @@ struct db {
     char *url; /* path for SQLite, conninfo for PostgreSQL */
     pthread_mutex_t lock;
     pthread_cond_t cond;
+    /* single_writer backends: a ticket lock, so writers go in arrival order */
+    pthread_mutex_t write_lock;
+    pthread_cond_t write_turn;
+    uint64_t write_next, write_serving;
     struct db_conn *idle; /* connections not in use */
     int nconn, max_conn;
     int busy_timeout_ms;

@@ -25,9 +25,9 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit'],
+    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
     supervisor: ['supervision', 'cases', 'guide'],
-    agent: ['agent', 'guide'],
+    agent: ['agent', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
 };
@@ -626,18 +626,28 @@ await test('plural forms follow each language (Arabic: 1, 2, 3-10, 11-99, 100+ m
 });
 
 await test('every page, in every language, has no missing text', async () => {
-    const routes = ['admin/users', 'admin/audit', 'agent', 'supervision', 'cases', 'guide', 'account'];
+    const ref = await page.evaluate(async () => (await (await fetch('/api/v1/cases?overdue=1&limit=1')).json()).cases[0].reference);
+    /* [address, route, what shows the page is drawn] */
+    const pages = [
+        ['#/admin/users', 'admin/users', '#users-table tr[data-login="admin"]'],
+        ['#/admin/audit', 'admin/audit', '#audit-table tr[data-seq]'],
+        ['#/admin/privacy', 'admin/privacy', '#privacy-form'],
+        ['#/agent', 'agent', '#guide-q'],
+        ['#/supervision', 'supervision', '#supervision-counts .stat'],
+        ['#/cases', 'cases', '#cases-table[data-loaded] tr[data-reference]'],
+        ['#/cases/new?type=dossier&phone=%2B33612345678', 'cases/new', '#case-form [data-declared="procedure"]'],
+        [`#/cases/view?ref=${ref}`, 'cases/view', `#case-page[data-reference="${ref}"] #case-history li`],
+        ['#/guide', 'guide', '#guide-q'],
+        ['#/account', 'account', '#password-form'],
+    ];
     for (const code of ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en']) {
         await chooseLanguage(code);
-        for (const r of routes) {
-            await page.evaluate((h) => { location.hash = h; }, `#/${r}`);
+        for (const [hash, r, ready] of pages) {
+            await page.evaluate((h) => { location.hash = h; }, hash);
             await waitRoute(r);
-            if (r === 'admin/users')
-                await userRow('admin');
-            if (r === 'admin/audit')
-                await page.waitForSelector('#audit-table tr[data-seq]');
+            await page.waitForSelector(ready);
             const missing = await missingTexts();
-            check(missing.length === 0, `${code} #/${r}: ${missing.join(' ')}`);
+            check(missing.length === 0, `${code} ${hash}: ${missing.join(' ')}`);
         }
     }
 });

@@ -48,3 +48,32 @@ export function consulateNode(geo, code) {
     return h('span', { class: 'consulate' }, name ? `${name} ` : null,
         h('bdi', { dir: 'ltr', class: 'nowrap' }, name ? `(${code})` : code));
 }
+
+/* A <select> of the consular posts grouped by country, names in the UI
+ * language, countries in alphabetical order except `first` (the caller's
+ * country), whose group comes at the top. emptyLabel: the text of the empty
+ * first option. */
+export function consulateSelect(geo, { selected = '', first = '', emptyLabel = '', name = 'consulate', id = null } = {}) {
+    const byCountry = new Map();
+    for (const c of geo.consulates) {
+        if (!byCountry.has(c.country))
+            byCountry.set(c.country, []);
+        byCountry.get(c.country).push(c);
+    }
+    const order = [...byCountry.keys()].sort((a, b) => {
+        if (a === first || b === first)
+            return a === first ? -1 : 1;
+        return countryName(geo, a).localeCompare(countryName(geo, b), language());
+    });
+    return h('select', { name, id },
+        h('option', { value: '', selected: !selected }, emptyLabel),
+        order.map((iso) => h('optgroup', { label: countryName(geo, iso) },
+            byCountry.get(iso).map((c) => h('option', { value: c.code, selected: c.code === selected }, consulateLabel(geo, c.code))))));
+}
+
+/* The covered countries as <option>s, in alphabetical order of their names. */
+export function countryOptions(geo, selected = '', emptyLabel = '') {
+    const list = [...geo.countries].sort((a, b) => countryName(geo, a.iso2).localeCompare(countryName(geo, b.iso2), language()));
+    return [h('option', { value: '', selected: !selected }, emptyLabel),
+        ...list.map((c) => h('option', { value: c.iso2, selected: c.iso2 === selected }, countryName(geo, c.iso2)))];
+}

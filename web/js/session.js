@@ -64,11 +64,11 @@ export function updateUser(u) {
 /* The main navigation of each role, in display order. The admin sees
  * everything; the pages themselves are in router.js. */
 const NAV = {
-    agent: ['agent', 'guide'],
+    agent: ['agent', 'cases', 'guide'],
     supervisor: ['supervision', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit'],
+    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
@@ -91,8 +91,10 @@ export function homeFor(role) {
 /* Pages that are not in the navigation but belong to a section of it: the
  * roles that may open each. Reading the guide is for every role that has it
  * in its navigation; writing is for editors; review and the gaps are for
- * editors and supervisors (as the API allows). */
+ * editors and supervisors (as the API allows). A case is opened and read by
+ * every role that has the cases in its navigation. */
 const GUIDE_READERS = ['agent', 'supervisor', 'editor', 'admin'];
+const CASE_WORKERS = ['agent', 'supervisor', 'backoffice', 'admin'];
 const GUIDE_MANAGERS = ['supervisor', 'editor', 'admin'];
 const SUBPAGES = {
     'guide/article': GUIDE_READERS,
@@ -104,6 +106,8 @@ const SUBPAGES = {
     'guide/edit/review': ['editor', 'supervisor'],
     'guide/edit/synonyms': GUIDE_MANAGERS,
     'guide/edit/gaps': ['editor', 'supervisor'],
+    'cases/new': CASE_WORKERS,
+    'cases/view': CASE_WORKERS,
 };
 
 export function mayVisit(role, route) {

@@ -446,11 +446,16 @@ export function render(ctx) {
 }
 
 /* #/agent: the agent's desk; for now the guide's search, with a line saying
- * the calls will appear there. */
+ * the calls will appear there, and the way to open a case for the caller. */
 export function renderDesk(ctx) {
     state.from = 'agent';
+    /* a new case for the caller, in the caller's language as chosen below */
+    const newCase = h('a', { class: 'btn btn-primary', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('cases.new.title'));
+    newCase.addEventListener('click', () => {
+        newCase.href = `#/cases/new?${new URLSearchParams({ language: state.lang || callerLanguage() })}`;
+    });
     return h('section', { class: 'page page-agent' },
-        h('div', { class: 'page-head' }, pageTitle('agent.title')),
+        h('div', { class: 'page-head' }, pageTitle('agent.title'), newCase),
         h('p', { class: 'desk-note' }, badge('neutral', tn('common.not_built_yet')), ' ', tn('agent.calls_later')),
         searchPanel(ctx));
 }

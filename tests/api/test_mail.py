@@ -1,0 +1,106 @@
+"""Mail to citizens through the outbox and a real SMTP conversation (libcurl
+on the server side, a small SMTP sink here), and the portal's limit on
+filings per address."""
+import base64
+import email
+import email.header
+import socket
+import socketserver
+import threading
+import time
+
+RECEIVED = []
+
+
+class Sink(socketserver.StreamRequestHandler):
+    """Just enough SMTP to accept mail: EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def handle(self):
+        self.wfile.write(b"220 sink ESMTP\r\n")
+        rcpt, sender = [], None
+        while True:
+            line = self.rfile.readline()
+            if not line:
+                return
+            cmd = line.decode("ascii", "replace").strip()
+            verb = cmd.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
+            elif verb == "MAIL":
+                sender = cmd
+                self.wfile.write(b"250 ok\r\n")
+            elif verb == "RCPT":
+                rcpt.append(cmd)
+                self.wfile.write(b"250 ok\r\n")
+            elif verb == "DATA":
+                self.wfile.write(b"354 go on\r\n")
+                data = b""
+                while True:
+                    l2 = self.rfile.readline()
+                    if not l2 or l2 == b".\r\n":
+                        break
+                    data += l2[1:] if l2.startswith(b"..") else l2
+                RECEIVED.append({"from": sender, "rcpt": rcpt, "data": data})
+                rcpt = []
+                self.wfile.write(b"250 queued\r\n")
+            elif verb == "QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            else:
+                self.wfile.write(b"250 ok\r\n")
+
+
+class Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+PORT = _free_port()
+SETTINGS = {"smtp.enabled": "true", "smtp.url": f"smtp://127.0.0.1:{PORT}", "smtp.from": "centre@consulat.example",
+            "cases.tick_seconds": "1", "cases.portal_per_hour": "3", "cases.demo_cases": "0"}
+_sink = Server(("127.0.0.1", PORT), Sink)
+threading.Thread(target=_sink.serve_forever, daemon=True).start()
+
+
+def test_reference_and_pin_mailed_in_the_filers_language(t):
+    c = t.client()
+    r = c.post("/api/v1/portal/cases", {"type": "complaint", "category": "passport", "language": "ar",
+                                        "subject": "تأخر جواز السفر", "description": "منذ شهرين",
+                                        "citizen": {"email": "mail.test@example.org"}})
+    t.status(r, 201, None, "filed")
+    ref, pin = r.json["reference"], r.json["pin"]
+    deadline = time.time() + 15
+    while time.time() < deadline and not RECEIVED:
+        time.sleep(0.2)
+    t.true(RECEIVED, "a mail reached the SMTP server")
+    m = RECEIVED[0]
+    t.true("mail.test@example.org" in m["rcpt"][0], f"recipient {m['rcpt']}")
+    t.true("centre@consulat.example" in m["from"], "sender")
+    msg = email.message_from_bytes(m["data"])
+    subject = str(email.header.make_header(email.header.decode_header(msg["Subject"])))
+    t.true(ref in subject, f"reference in the subject: {subject}")
+    body = base64.b64decode(msg.get_payload()).decode("utf-8")
+    t.true(ref in body and pin in body, "reference and PIN in the body")
+    t.true("السلام عليكم" in body, "in Arabic")
+    t.eq(msg.get_content_charset(), "utf-8", "UTF-8")
+
+
+def test_filings_per_address_are_limited(t):
+    c = t.client()
+    body = {"type": "suggestion", "category": "general", "language": "fr", "subject": "Idée", "description": "Une idée"}
+    codes = [c.post("/api/v1/portal/cases", body).status for _ in range(4)]
+    # One filing was made by the test above from the same address; the limit is 3 an hour.
+    t.true(codes.count(201) <= 2 and codes[-1] == 429, f"limited: {codes}")
+    r = c.post("/api/v1/portal/cases", body)
+    t.status(r, 429, "cases.too_many_attempts", "still limited")
+    t.true(int(r.header("Retry-After")) > 0, "Retry-After")
+    # Staff are not limited by the portal's counter.
+    t.status(t.login("agent").post("/api/v1/cases", dict(body, type="observation")), 201, None, "staff unaffected")
