@@ -213,9 +213,8 @@ int api_cases_list(struct http_req *r)
     if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, &pg)))
         goto fail;
     /* A full page may have a next one: ask again with before=next_before. */
-    return http_reply_json(r, 200,
-                           json_pack("{s:o, s:o}", "cases", list, "next_before",
-                                     pg.n == f.limit ? json_integer(pg.last_id) : json_null()));
+    return http_reply_json(
+        r, 200, json_pack("{s:o, s:o}", "cases", list, "next_before", pg.n == f.limit ? json_integer(pg.last_id) : json_null()));
 fail:
     json_decref(list);
     return err;

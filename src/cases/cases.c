@@ -373,7 +373,8 @@ static int create_h(struct db_conn *c, void *arg)
     case_ref_new(cr->reference);
     unsigned char r[4];
     rand_bytes(r, sizeof(r));
-    snprintf(cr->pin, sizeof(cr->pin), "%06u", (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) % 1000000u));
+    snprintf(cr->pin, sizeof(cr->pin), "%06u",
+             (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) % 1000000u));
     pin_hash(cr->reference, cr->pin, pinh);
     if (cr->phone_norm[0])
         blind_index("phone", cr->phone_norm, phone_idx);

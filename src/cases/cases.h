@@ -24,6 +24,8 @@ extern const size_t cases_conf_count;
  * file. create_key: make a new key file when there is none (wasl init). */
 int cases_init(const char *data_dir, bool create_key);
 void cases_shutdown(void);
+/* The portal's address in mails when cases.portal_url is not set. */
+void cases_set_default_portal(const char *url);
 
 /* ---- references ---- */
 #define CASE_REF_LEN 11 /* "ABC-DEF-GHJ" */

@@ -21,7 +21,7 @@ const struct conf_def cases_conf[] = {
     {"cases.pin_lockout", CONF_DURATION, "15m", 1, 86400, "how long look-ups of a reference pause after too many wrong PINs"},
     {"cases.tick_seconds", CONF_INT, "60", 1, 3600, "how often deadlines are checked and the outbox is sent, in seconds"},
     {"cases.demo_cases", CONF_INT, "300", 0, 5000, "how many demo cases `wasl init --demo` creates"},
-    {"cases.portal_url", CONF_STR, "http://127.0.0.1:8080/portal.html", 0, 0, "address of the citizens' portal, given in mails"},
+    {"cases.portal_url", CONF_STR, "", 0, 0, "address of the citizens' portal, given in mails (empty: this server's /portal.html)"},
     {"smtp.enabled", CONF_BOOL, "false", 0, 0, "send the outbox's mail (acknowledgements) by SMTP"},
     {"smtp.url", CONF_STR, "smtp://127.0.0.1:25", 0, 0, "SMTP server (smtp:// or smtps://host:port)"},
     {"smtp.from", CONF_STR, "centre-appel@consulat.example", 0, 0, "sender address of mail to citizens"},
@@ -191,6 +191,12 @@ int cases_init(const char *data_dir, bool create_key)
             return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, je.text);
     }
     return keys_load(cases_cfg.key_file, create_key);
+}
+
+void cases_set_default_portal(const char *url)
+{
+    if (!cases_cfg.portal_url[0])
+        snprintf(cases_cfg.portal_url, sizeof(cases_cfg.portal_url), "%s", url);
 }
 
 void cases_shutdown(void)

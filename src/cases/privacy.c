@@ -100,14 +100,15 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
             clock_format_utc(r.resolution_due, due, sizeof(due));
         else
             due[0] = '\0';
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:o, s:o, s:s, s:s?, s:o, "
-                            "s:o, s:s?}",
-                            "reference", r.reference, "type", r.type, "category", r.category, "status", r.status, "channel",
-                            r.channel, "language", r.language, "country", r.country[0] ? r.country : NULL, "consulate",
-                            r.consulate[0] ? r.consulate : NULL, "subject", r.subject, "description", r.description, "citizen",
-                            citizen_json(&r.citizen), "fields", fields, "created_at", t, "resolution_due", due[0] ? due : NULL, "rating",
-                            r.rating ? json_integer(r.rating) : json_null(), "events", events, "rating_comment", r.rating_comment));
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:s, s:s?, s:o, s:o, s:s, s:s?, s:o, "
+                                              "s:o, s:s?}",
+                                              "reference", r.reference, "type", r.type, "category", r.category, "status", r.status,
+                                              "channel", r.channel, "language", r.language, "country",
+                                              r.country[0] ? r.country : NULL, "consulate", r.consulate[0] ? r.consulate : NULL,
+                                              "subject", r.subject, "description", r.description, "citizen",
+                                              citizen_json(&r.citizen), "fields", fields, "created_at", t, "resolution_due",
+                                              due[0] ? due : NULL, "rating", r.rating ? json_integer(r.rating) : json_null(),
+                                              "events", events, "rating_comment", r.rating_comment));
         case_rec_clear(&r);
     }
     if (err)

@@ -37,6 +37,9 @@ int cmd_init(struct cli *c)
         return cli_fail(err, "store");
     if ((err = cases_init(cli_data_dir(), true)))
         return cli_fail(err, "cases");
+    char portal[160];
+    snprintf(portal, sizeof(portal), "http://127.0.0.1:%lld/portal.html", conf_int("http.port") ? conf_int("http.port") : 8080);
+    cases_set_default_portal(portal);
     if ((err = db_conn_get(c->db, &conn)))
         return cli_fail(err, "store");
     err = db_query_int(conn, &users, "SELECT COUNT(*) FROM users", NULL, 0);

@@ -69,6 +69,10 @@ int cmd_serve(struct cli *c)
 
     if ((err = http_start(&hc)))
         return cli_fail(err, "http");
+    char portal[160];
+    snprintf(portal, sizeof(portal), "http://%s:%d/portal.html",
+             strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"), http_port());
+    cases_set_default_portal(portal);
     if ((err = cases_worker_start(c->db))) {
         http_stop();
         return cli_fail(err, "cases");
@@ -76,6 +80,7 @@ int cmd_serve(struct cli *c)
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
+    printf("  citizens' portal: %s\n", portal);
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
     sigwait(&set, &sig);

@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (open311_parse(body, size, a, &o) == 0) {
         if (!o.service_code || !*o.service_code || !o.description || !*o.description)
             __builtin_trap();
-        const char *all[] = {o.service_code, o.description, o.email, o.first_name, o.last_name, o.phone, o.lang,
-                             o.country, o.category, o.subject};
+        const char *all[] = {o.service_code, o.description, o.email,   o.first_name, o.last_name,
+                             o.phone,        o.lang,        o.country, o.category,   o.subject};
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
             check(all[i]);
         for (int i = 0; i < o.nattrs; i++)

@@ -449,14 +449,10 @@ static void rotation_on_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(references),
-        cmocka_unit_test(masks_and_phones),
-        cmocka_unit_test(business_time),
-        cmocka_unit_test(deadlines_pause_and_escalation),
-        cmocka_unit_test(pin_throttling),
-        cmocka_unit_test(purge_keeps_statistics),
-        cmocka_unit_test(rotation_on_store),
-        cmocka_unit_test(sealing_and_rotation),
+        cmocka_unit_test(references),        cmocka_unit_test(masks_and_phones),
+        cmocka_unit_test(business_time),     cmocka_unit_test(deadlines_pause_and_escalation),
+        cmocka_unit_test(pin_throttling),    cmocka_unit_test(purge_keeps_statistics),
+        cmocka_unit_test(rotation_on_store), cmocka_unit_test(sealing_and_rotation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
