@@ -40,9 +40,11 @@ struct case_settings {
     char key_file[1024];
     int64_t retention_closed; /* seconds a closed case keeps its personal data */
     int64_t retention_search_log;
-    int portal_per_hour; /* filings per address per hour */
-    int tick_seconds;    /* worker period */
-    int pin_failures;    /* wrong PINs per reference before a pause */
+    int64_t retention_mail;      /* sent or failed outbox rows */
+    int64_t retention_addresses; /* rate-limit rows keyed by source address */
+    int portal_per_hour;         /* filings per address per hour */
+    int tick_seconds;            /* worker period */
+    int pin_failures;            /* wrong PINs per reference before a pause */
     int64_t pin_lockout;
     int smtp_on;
     char smtp_url[256], smtp_from[128], smtp_user[128], smtp_password[128];

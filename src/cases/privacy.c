@@ -249,7 +249,13 @@ static int purge_h(struct db_conn *c, void *arg)
                        DBP(DB_I(p->now - cases_cfg.retention_search_log * WTIME_SEC)))))
         return err;
     p->searches = db_changes(c);
-    return db_exec(c, "DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", DBP(DB_I(p->now - 30 * 86400 * WTIME_SEC)));
+    int64_t mail_before = p->now - cases_cfg.retention_mail * WTIME_SEC;
+    if ((err = db_exec(c, "DELETE FROM outbox WHERE (status = 'sent' AND sent_at < ?) OR (status = 'failed' AND created_at < ?)",
+                       DBP(DB_I(mail_before), DB_I(mail_before)))))
+        return err;
+    /* Counters of public requests name source addresses: kept only while useful. */
+    int64_t addr_before = p->now - cases_cfg.retention_addresses * WTIME_SEC;
+    return db_exec(c, "DELETE FROM rate_limits WHERE window_start < ? AND blocked_until < ?", DBP(DB_I(addr_before), DB_I(p->now)));
 }
 
 int privacy_purge(struct db *db, int64_t now, int *n)

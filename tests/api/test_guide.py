@@ -3,6 +3,7 @@ effective dates, translations, diffs, search input handling, synonyms, gaps,
 entry rules, import/export, and (PostgreSQL) a second node seeing changes."""
 import filecmp
 import os
+import shutil
 import time
 import urllib.parse
 
@@ -319,7 +320,10 @@ def test_import_export_round_trip(t):
 def test_second_node_sees_changes(t):
     if t.srv.backend != "postgresql":
         return  # one SQLite file has one node
-    node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=SETTINGS, init=False).start()
+    node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=SETTINGS, init=False)
+    # Every node shares the personal-data key file (docs/cases.md).
+    shutil.copy(os.path.join(t.srv.dir, "wasl.key"), os.path.join(node2.dir, "wasl.key"))
+    node2.start()
     try:
         e = t.login("editor")
         s = t.login("supervisor")

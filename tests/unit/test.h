@@ -37,4 +37,10 @@ static inline void test_write_file(const char *path, const char *content, size_t
     fclose(f);
 }
 
+/* Empties a PostgreSQL database shared by the unit tests: every table of
+ * the public schema, whatever earlier tests created. */
+#define TEST_PG_DROP_ALL                                                                                                           \
+    "DO $$ DECLARE r record; BEGIN FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = 'public' LOOP EXECUTE "             \
+    "'DROP TABLE IF EXISTS ' || quote_ident(r.tablename) || ' CASCADE'; END LOOP; END $$"
+
 #endif

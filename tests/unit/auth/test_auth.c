@@ -45,7 +45,7 @@ static int setup(void **state)
         return -1;
     /* A clean slate on a shared PostgreSQL database. */
     if (db_backend(db) == DB_PG)
-        exec("DROP TABLE IF EXISTS sessions, login_throttle, audit_log, audit_head, users, schema_migrations CASCADE");
+        exec(TEST_PG_DROP_ALL);
     if (db_migrate(db, NULL))
         return -1;
     clock_parse_utc("2026-11-28T10:00:00Z", &t0);

@@ -57,9 +57,7 @@ static int setup(void **state)
     if (db_open(&db, url))
         return -1;
     if (db_backend(db) == DB_PG)
-        exec("DROP TABLE IF EXISTS case_events, outbox, case_stats, rate_limits, center_state, cases, guide_search_log, "
-             "guide_synonyms, guide_versions, guide_articles, guide_meta, sessions, login_throttle, audit_log, audit_head, "
-             "users, schema_migrations CASCADE");
+        exec(TEST_PG_DROP_ALL);
     if (db_migrate(db, NULL))
         return -1;
     return 0;

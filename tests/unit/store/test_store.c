@@ -21,7 +21,14 @@ static int setup(void **state)
         path = test_tmp_path("store.db");
         url = path;
     }
-    if (db_open(&db, url) || db_migrate(db, NULL)) {
+    if (db_open(&db, url))
+        return -1;
+    /* A clean slate on a PostgreSQL database other unit tests also use. */
+    if (db_backend(db) == DB_PG && db_conn_get(db, &c) == 0) {
+        db_exec(c, TEST_PG_DROP_ALL, NULL, 0);
+        db_conn_put(c);
+    }
+    if (db_migrate(db, NULL)) {
         fprintf(stderr, "cannot open %s: %s\n", url, err_message());
         return -1;
     }
