@@ -28,15 +28,23 @@ static json_t *fields_json(const struct case_rec *c)
     return o;
 }
 
-/* full: the case's view (decrypted personal data, description); else a list row. */
+/* full: the case's view (decrypted personal data, description, what the
+ * viewer may do next); else a list row. */
+static json_t *case_json_for(const struct case_rec *c, bool full, int role);
+
 static json_t *case_json(const struct case_rec *c, bool full)
+{
+    return case_json_for(c, full, 0);
+}
+
+static json_t *case_json_for(const struct case_rec *c, bool full, int role)
 {
     int64_t due;
     const char *state = case_deadline_state(c, clock_now(), &due);
     json_t *arts = json_loads(c->articles ? c->articles : "[]", 0, NULL);
     json_t *j = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:o, s:s, s:o, s:o, s:o, s:s?, s:s, s:o, s:o, s:o, s:o, s:o, s:o, "
-        "s:o, s:b, s:b, s:o}",
+        "s:o, s:b, s:o}",
         "reference", c->reference, "type", c->type, "category", c->category, "status", c->status, "priority", c->priority,
         "channel", c->channel, "language", c->language, "country", c->country[0] ? c->country : NULL, "consulate",
         c->consulate[0] ? c->consulate : NULL, "assignee",
@@ -48,12 +56,18 @@ static json_t *case_json(const struct case_rec *c, bool full)
         "created_at", api_time(c->created_at), "updated_at", api_time(c->updated_at), "first_response_at",
         api_time(c->first_response_at), "first_response_due", api_time(c->first_response_due), "resolution_due",
         api_time(c->resolution_due), "resolved_at", api_time(c->resolved_at), "closed_at", api_time(c->closed_at), "escalated",
-        c->escalated, "anonymized", c->anonymized, "deadline", json_pack("{s:s, s:o}", "state", state, "due", api_time(due)));
+        c->escalated, "deadline", json_pack("{s:s, s:o}", "state", state, "due", api_time(due)));
     if (j && c->rating)
         json_object_set_new(j, "rating", json_integer(c->rating));
     if (j && full) {
         json_object_set_new(j, "description", c->description ? json_string(c->description) : json_null());
         json_object_set_new(j, "rating_comment", c->rating_comment ? json_string(c->rating_comment) : json_null());
+        const char *next[8];
+        json_t *ns = json_array();
+        int n = strcmp(c->status, "merged") ? case_next_statuses(c->status, role, next) : 0;
+        for (int i = 0; i < n; i++)
+            json_array_append_new(ns, json_string(next[i]));
+        json_object_set_new(j, "next_statuses", ns);
     }
     return j;
 }
@@ -162,7 +176,7 @@ int api_cases_create(struct http_req *r)
     free(arts);
     if (err)
         return err;
-    json_t *j = case_json(&c, true);
+    json_t *j = case_json_for(&c, true, r->actor.role);
     json_object_set_new(j, "pin", json_string(pin));
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/cases/%s", c.reference);
@@ -197,6 +211,7 @@ int api_cases_list(struct http_req *r)
     f.type = http_query(r, "type");
     f.consulate = http_query(r, "consulate");
     f.phone = http_query(r, "phone");
+    f.phone_country = http_query(r, "country");
     f.email = http_query(r, "email");
     if (who && !strcmp(who, "me"))
         assignee = r->actor.user_id;
@@ -235,7 +250,7 @@ int api_cases_get(struct http_req *r)
         json_decref(events);
         return err;
     }
-    j = case_json(&c, true);
+    j = case_json_for(&c, true, r->actor.role);
     json_object_set_new(j, "events", events);
     case_rec_clear(&c);
     return http_reply_json(r, 200, j);

@@ -288,14 +288,14 @@ static const char *field_value(const struct case_field *f, int n, const char *na
  * {type}, {expected}, {portal} and {pin} filled in (caller frees). */
 char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin)
 {
-    char expected[16], tkey[32];
+    char expected[64], tkey[32];
     const char *tmpl = case_message(lang, key);
     struct tz_local l;
     const struct tz *z;
     struct sbuf b;
 
     if (!tz_get("Africa/Casablanca", &z) && !tz_to_local(z, due / WTIME_SEC, &l))
-        snprintf(expected, sizeof(expected), "%04d-%02d-%02d", l.year, l.month, l.day);
+        case_date_text(lang, l.year, l.month, l.day, expected, sizeof(expected));
     else
         snprintf(expected, sizeof(expected), "-");
     snprintf(tkey, sizeof(tkey), "type.%s", type);
@@ -376,6 +376,8 @@ static int create_h(struct db_conn *c, void *arg)
     snprintf(cr->pin, sizeof(cr->pin), "%06u",
              (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) % 1000000u));
     pin_hash(cr->reference, cr->pin, pinh);
+    char keys[10];
+    case_ref_keys(cr->reference, keys);
     if (cr->phone_norm[0])
         blind_index("phone", cr->phone_norm, phone_idx);
     if (ci->email && *ci->email) {
@@ -410,8 +412,8 @@ static int create_h(struct db_conn *c, void *arg)
         "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
         "consulate, assignee_consulate, subject, description_enc, fields_enc, name_enc, phone_enc, email_enc, "
         "id_number_enc, passport_enc, phone_index, email_index, articles, created_by, created_at, updated_at, "
-        "first_response_due, resolution_due) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "first_response_due, resolution_due, ref_keys) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         DBP(DB_S(cr->reference), DB_S(pinh), DB_S(in->type), DB_S(in->category), DB_S(cr->priority), DB_S(cr->channel),
             DB_S(in->language), DB_S(in->country && *in->country ? in->country : NULL),
             DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL), DB_S(in->subject),
@@ -419,7 +421,7 @@ static int create_h(struct db_conn *c, void *arg)
             b[3] ? DB_B(b[3], n[3]) : DB_NULL, b[4] ? DB_B(b[4], n[4]) : DB_NULL, b[5] ? DB_B(b[5], n[5]) : DB_NULL,
             b[6] ? DB_B(b[6], n[6]) : DB_NULL, DB_S(phone_idx[0] ? phone_idx : NULL), DB_S(email_idx[0] ? email_idx : NULL),
             DB_S(in->articles ? in->articles : "[]"), DB_S(cr->who && cr->who->login ? cr->who->login : "citizen"), DB_I(now),
-            DB_I(now), DB_I(first_due), DB_I(res_due)));
+            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys)));
     if (err)
         goto out;
     char detail[160];
@@ -572,8 +574,9 @@ int case_list(struct db *db, const struct actor *who, const struct case_filter *
         consulate = who->consulate ? who->consulate : "-";
     if (f->phone && *f->phone) {
         char norm[32];
-        if (!phone_normalize(f->phone, NULL, norm, sizeof(norm)))
-            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "phone", "give the number with its country code (+33...)");
+        if (!phone_normalize(f->phone, f->phone_country, norm, sizeof(norm)))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "phone",
+                                 "give the number with its country code (+33...), or the caller's country");
         blind_index("phone", norm, phone_idx);
     }
     if (f->email && *f->email) {
@@ -595,7 +598,8 @@ int case_list(struct db *db, const struct actor *who, const struct case_filter *
                    "AND (? = '' OR c.type = ?) AND (? = '' OR c.assignee_consulate = ? OR c.consulate = ?) "
                    "AND (? = 0 OR c.assignee_user = ?) AND (? = '' OR c.phone_index = ?) AND (? = '' OR c.email_index = ?) "
                    "AND (? = 0 OR (c.status NOT IN ('resolved', 'closed', 'merged') AND (c.escalated = 1 "
-                   "OR (c.first_response_at = 0 AND c.first_response_due < ?) OR c.resolution_due < ?))) "
+                   "OR (c.status <> 'waiting_citizen' AND ((c.first_response_at = 0 AND c.first_response_due < ?) "
+                   "OR c.resolution_due < ?))))) "
                    "ORDER BY c.id DESC LIMIT ?",
                    DBP(DB_I(f->before_id > 0 ? f->before_id : INT64_MAX), DB_S(f->status ? f->status : ""),
                        DB_S(f->status ? f->status : ""), DB_S(f->status ? f->status : ""), DB_S(f->type ? f->type : ""),

@@ -35,6 +35,9 @@ void cases_set_default_portal(const char *url);
 int case_ref_parse(const char *in, char *out);
 /* A new random reference with its check character. */
 void case_ref_new(char *out);
+/* The reference as keyed on a telephone keypad: its nine characters as
+ * digits (A B C -> 2, ...), out has room for 10. */
+void case_ref_keys(const char *ref, char *out);
 
 /* ---- the case ---- */
 enum { CASE_FIELDS_MAX = 8, CASE_ARTICLES_MAX = 10 };
@@ -92,10 +95,11 @@ int case_view(struct db *db, const struct actor *who, const char *reference, str
 struct case_filter {
     const char *status; /* a status, "active" (not resolved/closed/merged), or NULL */
     const char *type;
-    const char *consulate; /* assignee consulate */
-    int64_t assignee;      /* user id, 0 any */
-    bool overdue;          /* past a deadline, or escalated */
-    const char *phone;     /* exact match through the blind index (audited) */
+    const char *consulate;     /* assignee consulate */
+    int64_t assignee;          /* user id, 0 any */
+    bool overdue;              /* past a deadline, or escalated */
+    const char *phone;         /* exact match through the blind index (audited) */
+    const char *phone_country; /* how to read a national number ("FR": 06... is +336...) */
     const char *email;
     int64_t before_id; /* paging: ids below this */
     int limit;
@@ -113,6 +117,9 @@ struct case_change {
     int nfields;
 };
 int case_update(struct db *db, const struct actor *who, const char *reference, const struct case_change *ch);
+/* The statuses a case may move to next for a user of this role (NULL-
+ * terminated; merged is reached through case_merge only). */
+int case_next_statuses(const char *status, int role, const char *out[8]);
 /* A note; public notes are shown to the citizen on the portal. */
 int case_add_note(struct db *db, const struct actor *who, const char *reference, const char *body, bool public_note);
 /* Merges a duplicate into another case: both histories are kept, the
@@ -168,6 +175,24 @@ struct portal_status {
 int portal_track(struct db *db, const char *reference, const char *pin, const char *ip, struct portal_status *out, case_event_h h,
                  void *arg);
 int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment);
+/* The same look-up for a caller who keyed the reference on the phone: keys
+ * are its nine keypad digits (several references can share them; the PIN
+ * tells them apart). Same answers and throttling as portal_track; source
+ * names the caller for the per-source throttle. */
+int portal_track_keys(struct db *db, const char *keys, const char *pin, const char *source, struct portal_status *out);
+
+/* ---- callback requests left on the phone ---- */
+struct callback_input {
+    const char *phone;    /* the caller's number as the trunk gave it */
+    const char *country;  /* of the toll-free number called */
+    const char *did;      /* that number */
+    const char *language; /* the caller's */
+    const char *call_id;
+};
+/* Stores a request to be called back. The number (E.164 digits, checked
+ * by the telephony's toll-fraud guard first) is sealed and indexed like a
+ * case.s. */
+int callback_add(struct db *db, const struct callback_input *in, int64_t *id);
 
 /* ---- Open311 GeoReport v2 ---- */
 struct open311_request {
@@ -190,6 +215,9 @@ const char *case_message(const char *lang, const char *key);
 /* That message with {reference}, {type}, {expected}, {portal}, {pin} filled
  * in (caller frees). */
 char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin);
+
+/* A date written in the language ("4 décembre 2026", "December 4, 2026"). */
+void case_date_text(const char *lang, int y, int m, int d, char *out, size_t n);
 
 /* ---- declared types ---- */
 struct case_type_field {

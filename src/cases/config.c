@@ -77,6 +77,37 @@ const char *case_message(const char *lang, const char *key)
     return key;
 }
 
+void case_date_text(const char *lang, int y, int m, int d, char *out, size_t n)
+{
+    int li = 6;
+    for (int i = 0; i < 7; i++)
+        if (lang && !strcmp(wasl_languages[i], lang))
+            li = i;
+    const char *tmpl = json_string_value(json_object_get(messages[li], "date"));
+    const char *month = json_string_value(json_array_get(json_object_get(messages[li], "months"), (size_t)(m - 1)));
+    char day[8], year[8];
+    snprintf(day, sizeof(day), "%d", d);
+    snprintf(year, sizeof(year), "%d", y);
+    if (!tmpl || !month) {
+        snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+        return;
+    }
+    size_t k = 0;
+    out[0] = '\0';
+    for (const char *p = tmpl; *p && k + 1 < n;) {
+        const char *v = !strncmp(p, "{day}", 5) ? day : !strncmp(p, "{month}", 7) ? month : !strncmp(p, "{year}", 6) ? year : NULL;
+        if (v) {
+            k += (size_t)snprintf(out + k, n - k, "%s", v);
+            if (k >= n)
+                k = n - 1;
+            p = strchr(p, '}') + 1;
+        } else {
+            out[k++] = *p++;
+            out[k] = '\0';
+        }
+    }
+}
+
 static int load_types(const char *path)
 {
     json_error_t je;

@@ -25,6 +25,9 @@ int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *o
     *ack = NULL;
     if (!t || !t->public_filing)
         return err_set_field(WASL_EINVAL, "cases.invalid_type", "type", "on the portal: complaint, suggestion or observation");
+    /* On the portal the citizen must say what it is about. */
+    if ((err = case_check_text(f->description, "description", 10000, true, false)))
+        return err;
     snprintf(key, sizeof(key), "portal:%s", f->ip ? f->ip : "");
     if ((err = db_conn_get(db, &c)))
         return err;
@@ -151,6 +154,40 @@ int portal_track(struct db *db, const char *reference, const char *pin, const ch
     int64_t id = r.id;
     case_rec_clear(&r);
     return h ? case_events(db, id, true, h, arg) : 0;
+}
+
+int portal_track_keys(struct db *db, const char *keys, const char *pin, const char *source, struct portal_status *out)
+{
+    char refs[8][CASE_REF_LEN + 1];
+    int n = 0, err;
+    struct db_conn *c;
+    struct db_stmt *s;
+
+    memset(out, 0, sizeof(*out));
+    if (strlen(keys) != 9 || strspn(keys, "0123456789") != 9)
+        return err_set(WASL_EINVAL, "cases.invalid_reference", "this reference is not valid");
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    if (!(err = db_query(c, &s, "SELECT reference FROM cases WHERE ref_keys = ? ORDER BY id LIMIT 8", DBP(DB_S(keys))))) {
+        while (db_next(s) && n < 8)
+            snprintf(refs[n++], sizeof(refs[0]), "%s", db_text(s, 0));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err)
+        return err;
+    if (!n) {
+        /* No such keys: counted like a wrong PIN, so keying at random is
+         * throttled too, and the answer is the same. */
+        struct lookup l = {keys, pin, source, 0, NULL, false};
+        return lookup(db, &l);
+    }
+    for (int i = 0; i < n; i++) {
+        err_clear();
+        if (!(err = portal_track(db, refs[i], pin, source, out, NULL, NULL)) || err != WASL_ENOENT)
+            return err;
+    }
+    return err;
 }
 
 struct rate {

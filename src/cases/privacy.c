@@ -23,6 +23,9 @@ static int index_for(const char *phone, const char *email, char kind[8], char id
         return 0;
     }
     if (email && *email) {
+        const char *at = strchr(email, '@');
+        if (!at || at == email || !strchr(at, '.') || strchr(email, ' ') || strlen(email) > 254)
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "email", "this is not an e-mail address");
         char lower[256];
         size_t k = 0;
         for (const char *p = email; *p && k < sizeof(lower) - 1; p++)

@@ -82,3 +82,14 @@ bad:
     return err_set_field(WASL_EINVAL, "cases.invalid_reference", "reference",
                          "this reference is not valid: check it, it has nine letters and digits like ABC-DEF-GHJ");
 }
+
+void case_ref_keys(const char *ref, char *out)
+{
+    int n = 0;
+    for (const char *p = ref; *p && n < 9; p++) {
+        int d = keypad_digit(*p);
+        if (d >= 0)
+            out[n++] = (char)('0' + d);
+    }
+    out[n] = '\0';
+}

@@ -100,7 +100,10 @@ bool phone_normalize(const char *in, const char *country, char *out, size_t n)
     const struct country *c = geo_country(country);
     if (!c)
         return false;
-    snprintf(out, n, "%s%s", c->calling_code, d[0] == '0' ? d + 1 : d);
+    /* Italy (and San Marino, the Vatican) keeps the leading 0 of fixed lines
+     * in international form: +39 06 ... */
+    bool keep0 = !strcmp(c->iso2, "IT") || !strcmp(c->iso2, "SM") || !strcmp(c->iso2, "VA");
+    snprintf(out, n, "%s%s", c->calling_code, d[0] == '0' && !keep0 ? d + 1 : d);
     return true;
 }
 

@@ -43,6 +43,17 @@ static bool transition_ok(const char *from, const char *to, int role)
     return !strcmp(from, "closed") && !strcmp(to, "open") && (role & (ROLE_SUPERVISOR | ROLE_ADMIN));
 }
 
+int case_next_statuses(const char *status, int role, const char *out[8])
+{
+    static const char *const all[] = {"new", "open", "waiting_citizen", "waiting_consulate", "resolved", "closed"};
+    int n = 0;
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (strcmp(all[i], status) && transition_ok(status, all[i], role))
+            out[n++] = all[i];
+    out[n] = NULL;
+    return n;
+}
+
 struct update {
     const struct actor *who;
     const char *ref;
@@ -144,6 +155,12 @@ static int update_h(struct db_conn *c, void *arg)
         if (to != r.assignee_user) {
             assignee = to;
             json_object_set_new(d, "assignee_user", json_pack("[I, I]", (json_int_t)r.assignee_user, (json_int_t)to));
+            /* The history shows who, not only a number. */
+            struct user nu;
+            json_object_set_new(d, "assignee_login",
+                                json_pack("[s?, s?]", r.assignee_login[0] ? r.assignee_login : NULL,
+                                          to && !user_get_conn(c, to, &nu) ? nu.login : NULL));
+            err_clear();
         }
     }
     if (ch->assignee_consulate && strcmp(ch->assignee_consulate, r.assignee_consulate)) {

@@ -39,6 +39,8 @@ static const struct {
     {"guide", cmd_guide, "guide import|export DIR | reindex   load or save the consular guide with its history"},
     {"privacy", cmd_privacy, "privacy export|erase --phone N|--email A | purge   a citizen's personal data (audited)"},
     {"keys", cmd_keys, "keys rotate            new personal-data key; re-encrypts everything"},
+    {"prompts", cmd_prompts, "prompts generate [DIR] | list LANG   make the telephone prompts (espeak-ng, sox)"},
+    {"ivr", cmd_ivr, "ivr check [FILE...]    load and check call flows (data/ivr/*.json)"},
     {"routes", cmd_routes, "routes                 the HTTP route table as JSON"},
 };
 

@@ -143,6 +143,9 @@ void conf_reset(void); /* forget tables and values (tests) */
 /* Finds rel ("web", "data") in the program's folder or up to three folders
  * above it (the source tree), or in <prefix>/share/wasl/. out >= PATH_MAX. */
 int path_near_exe(const char *rel, char *out, size_t n);
+/* Reads a whole file of at most max bytes into *buf (NUL-terminated, caller
+ * frees). WASL_ENOENT "data.missing", WASL_ETOOBIG "data.too_large". */
+int file_read(const char *path, char **buf, size_t *len, size_t max);
 
 /* ---- UTF-8 -------------------------------------------------------------- */
 /* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
@@ -238,5 +241,8 @@ int tz_from_local(const struct tz *z, int year, int month, int day, int hour, in
 /* Days since 1970-01-01 for a proleptic Gregorian date, and back. */
 int64_t days_from_civil(int y, int m, int d);
 void civil_from_days(int64_t z, int *y, int *m, int *d);
+
+/* The telephone keypad digit of a letter or digit (A B C -> 2, ...), or -1. */
+int keypad_digit(char c);
 
 #endif

@@ -138,23 +138,11 @@ out:
 
 int csv_load_file(const char *path, csv_row_h h, void *arg)
 {
-    FILE *f = fopen(path, "rb");
     char *buf;
     size_t n;
-    int err;
+    int err = file_read(path, &buf, &n, CSV_FILE_MAX);
 
-    if (!f)
-        return err_set(WASL_ENOENT, "data.missing", "%s: cannot open: %s", path, strerror(errno));
-    buf = malloc(CSV_FILE_MAX + 1);
-    if (!buf) {
-        fclose(f);
-        return WASL_ENOMEM;
-    }
-    n = fread(buf, 1, CSV_FILE_MAX + 1, f);
-    fclose(f);
-    if (n > CSV_FILE_MAX)
-        err = err_set(WASL_ETOOBIG, "data.too_large", "%s: larger than %u bytes", path, CSV_FILE_MAX);
-    else
+    if (!err)
         err = csv_parse(buf, n, path, h, arg);
     free(buf);
     return err;

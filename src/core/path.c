@@ -1,7 +1,9 @@
 /*
  * Finding the program's own files (web/, data/) whether it runs from the
- * source tree (build/wasl, build/asan/wasl) or from an installed prefix.
+ * source tree (build/wasl, build/asan/wasl) or from an installed prefix,
+ * and reading them.
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,4 +34,32 @@ int path_near_exe(const char *rel, char *out, size_t n)
             return 0;
     }
     return err_set(WASL_ENOENT, "path.not_found", "no %s folder near the program", rel);
+}
+
+int file_read(const char *path, char **buf, size_t *len, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    char *b;
+    size_t n;
+
+    *buf = NULL;
+    *len = 0;
+    if (!f)
+        return err_set(WASL_ENOENT, "data.missing", "%s: cannot open: %s", path, strerror(errno));
+    if (!(b = malloc(max + 1))) {
+        fclose(f);
+        return WASL_ENOMEM;
+    }
+    n = fread(b, 1, max + 1, f);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad || n > max) {
+        free(b);
+        return bad ? err_set(WASL_EIO, "data.io", "%s: cannot read", path)
+                   : err_set(WASL_ETOOBIG, "data.too_large", "%s: larger than %zu bytes", path, max);
+    }
+    b[n] = '\0';
+    *buf = b;
+    *len = n;
+    return 0;
 }

@@ -1,7 +1,10 @@
 /*
  * UTF-8 checks for everything that comes in from outside: well-formed
  * sequences only (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF.
+ * And the telephone keypad's letters, for what callers key in.
  */
+#include <string.h>
+
 #include "core.h"
 
 bool utf8_valid(const char *s, size_t n)
@@ -53,4 +56,15 @@ size_t utf8_len(const char *s)
         if ((*p & 0xC0) != 0x80)
             n++;
     return n;
+}
+
+int keypad_digit(char c)
+{
+    static const char *const keys[10] = {"0", "1", "2ABC", "3DEF", "4GHI", "5JKL", "6MNO", "7PQRS", "8TUV", "9WXYZ"};
+    if (c >= 'a' && c <= 'z')
+        c = (char)(c - 32);
+    for (int d = 0; d < 10; d++)
+        if (c && strchr(keys[d], c))
+            return d;
+    return -1;
 }

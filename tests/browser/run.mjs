@@ -232,6 +232,12 @@ function pattern(text) {
     return new RegExp(`^${esc}$`);
 }
 
+/* Words a page shows only by mistake (a value that was not there). */
+async function strayValues(p) {
+    const text = await p.evaluate(() => document.body.innerText);
+    return text.match(/\b(null|undefined|NaN)\b|\[object Object\]/g) || [];
+}
+
 async function userRow(loginName) {
     return page.waitForSelector(`#users-table tr[data-login="${loginName}"]`);
 }
@@ -648,6 +654,10 @@ await test('every page, in every language, has no missing text', async () => {
             await page.waitForSelector(ready);
             const missing = await missingTexts();
             check(missing.length === 0, `${code} ${hash}: ${missing.join(' ')}`);
+            if (/^(cases|supervision|admin\/privacy)/.test(r)) {
+                const stray = await strayValues(page);
+                check(stray.length === 0, `${code} ${hash} shows ${stray.join(' ')}`);
+            }
         }
     }
 });
@@ -1133,6 +1143,359 @@ await test('narrow window (390 px) in Arabic: the agent\'s search fits without s
     } finally {
         await page.setViewportSize({ width: 1280, height: 800 });
     }
+});
+
+/* ---- Cases and the citizens' portal ---------------------------------------------- */
+
+const REF_RE = /^[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}-[0-9A-HJKMNP-TV-Z]{3}$/;
+const REF_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CALLER = '+33612345678';
+let dossier = null; /* {ref, pin} of the dossier the agent opens */
+
+/* The portal in its own tab (no session needed); its failures are watched too.
+ * A tab in the background has its frames throttled by Chromium, which slows
+ * every action on it: each test brings its tab to the front. */
+const portal = await context.newPage();
+watch(portal);
+portal.setDefaultTimeout(STEP_TIMEOUT_MS);
+
+async function portalShot(name) {
+    const file = join(SHOTS, name);
+    await portal.screenshot({ path: file, fullPage: true });
+    check(statSync(file).size > 5000, `${file} is suspiciously small`);
+}
+
+async function portalLang() {
+    return portal.evaluate(() => ({ lang: document.documentElement.lang, dir: document.documentElement.dir }));
+}
+
+async function portalMissing() {
+    return portal.$$eval('.i18n-missing', (els) => els.map((e) => e.textContent));
+}
+
+/* Files on the portal's form (already open) and returns {ref, pin} as shown. */
+async function portalFile(fill) {
+    await fill();
+    await portal.click('[data-action=file]');
+    const filed = await portal.waitForSelector('#portal-filed');
+    const ref = await filed.getAttribute('data-reference');
+    const pin = await portal.$eval('#portal-filed .pin', (e) => e.dataset.pin);
+    check(REF_RE.test(ref), `reference shown: ${ref}`);
+    check(/^\d{6}$/.test(pin), `PIN shown: ${pin}`);
+    const groups = await portal.$$eval('#portal-filed .reference .reference-group', (gs) => gs.map((g) => g.textContent));
+    equal(groups, ref.split('-'), 'the reference in three groups');
+    return { ref, pin };
+}
+
+async function portalTrack(ref, pin) {
+    await portal.fill('#track-reference', ref);
+    await portal.fill('#track-pin', pin);
+    await portal.click('[data-action=track]');
+}
+
+await test('portal in Arabic: files a complaint, shows the reference and PIN, and tracking with them works', async () => {
+    await portal.bringToFront();
+    await portal.goto(`${BASE}/portal.html?lang=ar`);
+    await portal.waitForSelector('.portal-choice');
+    equal(await portalLang(), { lang: 'ar', dir: 'rtl' }, 'html lang/dir');
+    equal((await portal.textContent('#portal-main h1')).trim(), texts.ar['portal.home.title'], 'title');
+    const active = await portal.$eval('.portal-lang[aria-pressed="true"]', (b) => b.dataset.lang);
+    equal(active, 'ar', 'language button pressed');
+    await portal.click('a[data-view="file"]');
+    await portal.waitForSelector('#portal-file-form');
+    check(await portal.isChecked('#portal-type-complaint'), 'complaint is not the first choice');
+    const { ref, pin } = await portalFile(async () => {
+        await portal.selectOption('#portal-file-form select[name=category]', 'passport');
+        await portal.selectOption('#portal-file-form select[name=consulate]', 'FR-PAR');
+        await portal.selectOption('#portal-file-form select[name=about]', 'consulate');
+        await portal.fill('#portal-file-form input[name=subject]', 'تأخر تجديد جواز السفر');
+        await portal.fill('#portal-file-form textarea[name=description]', 'قدمت طلب التجديد منذ ثلاثة أشهر ولم أتوصل بأي جواب.');
+        await portal.fill('#portal-file-form input[name=name]', 'فاطمة الزهراء');
+        await portal.fill('#portal-file-form input[name=phone]', '06 11 22 33 44'); /* national: the consulate's country is sent */
+        equal(await portalMissing(), [], 'missing texts on the form');
+        await portalShot('portal-file-ar.png');
+    });
+    equal((await portal.textContent('#portal-filed h1')).trim(), texts.ar['portal.filed.title'], 'title after filing');
+    equal((await portal.textContent('#portal-filed .alert-warning')).trim(), texts.ar['portal.filed.keep'], 'the "keep these" note');
+    const ack = await portal.textContent('#portal-filed .ack-text');
+    check(ack.includes(ref), `acknowledgement: ${ack}`);
+    equal(await portal.$eval('#portal-filed .ack-text', (e) => [e.lang, e.dir].join()), 'ar,rtl', 'acknowledgement lang/dir');
+    const box = await portal.$eval('#portal-filed .reference', (e) => getComputedStyle(e).direction);
+    equal(box, 'ltr', 'the reference reads left to right inside Arabic');
+    await portalShot('portal-filed-ar.png');
+    /* a fresh page: nothing is remembered, the citizen types both */
+    await portal.goto(`${BASE}/portal.html#track`);
+    await portal.waitForSelector('#portal-track-form');
+    equal(await portalLang(), { lang: 'ar', dir: 'rtl' }, 'language kept by the browser');
+    await portalTrack(ref.toLowerCase().replace(/-/g, ' '), pin); /* as typed from a note */
+    const result = await portal.waitForSelector(`#track-result[data-reference="${ref}"]`);
+    equal(await result.getAttribute('data-status'), 'new', 'status');
+    equal((await portal.textContent('#track-status')).trim(), texts.ar['portal.status.new'], 'status in plain words');
+    check(await portal.isVisible('#track-expected'), 'no expected date');
+    check(await portal.$('#track-notes li[data-kind="acknowledgement"]'), 'the acknowledgement is not among the messages');
+    check(await portal.$('#portal-rate-form') === null, 'a new case offers a rating');
+    equal(await portalMissing(), [], 'missing texts');
+    equal(await strayValues(portal), [], 'stray values');
+    await portalShot('portal-track-ar.png');
+});
+
+await test('portal in French: the server\'s field error shows at the field; a suggestion is filed', async () => {
+    allowedNow = [{ status: /^400$/, url: /\/api\/v1\/portal\/cases$/ }];
+    try {
+        await portal.click('.portal-lang[data-lang="fr"]');
+        await portal.waitForFunction(() => document.documentElement.lang === 'fr');
+        equal(await portalLang(), { lang: 'fr', dir: 'ltr' }, 'html lang/dir');
+        await portal.waitForSelector('#track-result'); /* what was on screen is redrawn in French */
+        equal((await portal.textContent('#track-status')).trim(), texts.fr['portal.status.new'], 'status after a change of language');
+        await portal.click('[data-action=home]');
+        await portal.click('a[data-view="file"]');
+        await portal.waitForSelector('#portal-file-form');
+        await portal.check('#portal-type-suggestion');
+        await portal.selectOption('#portal-file-form select[name=category]', 'fees-appointments');
+        await portal.fill('#portal-file-form input[name=subject]', 'Rendez-vous en ligne');
+        await portal.fill('#portal-file-form textarea[name=description]', 'Pouvoir prendre rendez-vous le samedi matin.');
+        await portal.fill('#portal-file-form input[name=email]', 'pas-une-adresse');
+        await portal.click('[data-action=file]');
+        const err = await portal.waitForSelector('#portal-file-form .field-error:not([hidden])');
+        equal(await err.getAttribute('id'), `${await portal.$eval('#portal-file-form input[name=email]', (e) => e.id)}-error`, 'error slot');
+        equal((await err.textContent()).trim(), texts.fr['error.cases.invalid_field.email'], 'error text');
+        equal(await portal.$eval('#portal-file-form input[name=email]', (e) => e.getAttribute('aria-invalid')), 'true', 'aria-invalid');
+    } finally {
+        allowedNow = [];
+    }
+    const { ref } = await portalFile(async () => {
+        await portal.fill('#portal-file-form input[name=email]', 'citoyen@example.org');
+    });
+    check((await portal.textContent('#portal-filed .filed-type')).includes(texts.fr['cases.type.suggestion']), 'type not named');
+    await portalShot('portal-filed-fr.png');
+    /* the language can change with the answer on screen: it stays */
+    await portal.click('.portal-lang[data-lang="ar"]');
+    await portal.waitForSelector(`html[dir="rtl"] #portal-filed[data-reference="${ref}"]`);
+    await portal.click('.portal-lang[data-lang="fr"]');
+    await portal.waitForSelector(`html[dir="ltr"] #portal-filed[data-reference="${ref}"]`);
+});
+
+await test('portal: a wrong PIN says "no match"; a mistyped check character says "not valid" at the reference', async () => {
+    const tracked = (await portal.$eval('#portal-filed', (e) => e.dataset.reference));
+    allowedNow = [{ status: /^(400|404)$/, url: /\/api\/v1\/portal\/track$/ }];
+    try {
+        await portal.click('[data-action=follow]');
+        await portal.waitForSelector('#portal-track-form');
+        equal(await portal.inputValue('#track-reference'), tracked, 'reference filled in from the filing');
+        const pin = await portal.inputValue('#track-pin');
+        const wrong = String((Number(pin) + 1) % 1_000_000).padStart(6, '0');
+        await portalTrack(tracked, wrong);
+        const msg = await portal.waitForSelector('#track-message .alert-error');
+        equal((await msg.textContent()).trim(), texts.fr['error.cases.no_match'], 'wrong PIN');
+        equal(await portal.$('#track-result'), null, 'a result shown for a wrong PIN');
+        const last = tracked.slice(-1);
+        const typo = tracked.slice(0, -1) + REF_ALPHABET[(REF_ALPHABET.indexOf(last) + 1) % REF_ALPHABET.length];
+        await portalTrack(typo, pin);
+        const err = await portal.waitForSelector('#track-reference-error:not([hidden])');
+        equal((await err.textContent()).trim(), texts.fr['error.cases.invalid_reference'], 'mistyped reference');
+        equal(await portal.$eval('#track-reference', (e) => e.getAttribute('aria-invalid')), 'true', 'aria-invalid');
+        await portalShot('portal-track-errors-fr.png');
+        await portalTrack(tracked, pin);
+        await portal.waitForSelector(`#track-result[data-reference="${tracked}"]`);
+        check(await portal.isHidden('#track-reference-error'), 'the error stays after a good look-up');
+    } finally {
+        allowedNow = [];
+    }
+});
+
+await test('portal: every view, in every language, has no missing text and the right direction', async () => {
+    const ref = await portal.$eval('#track-result', (e) => e.dataset.reference);
+    for (const code of ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en']) {
+        await portal.click(`.portal-lang[data-lang="${code}"]`);
+        await portal.waitForFunction((c) => document.documentElement.lang === c, code);
+        equal((await portalLang()).dir, code === 'ar' ? 'rtl' : 'ltr', `${code} dir`);
+        /* #file still shows the French filing's reference and PIN (kept until "send another") */
+        for (const [view, ready] of [['track', `#track-result[data-reference="${ref}"]`], ['file', '#portal-filed'], ['', '.portal-choice']]) {
+            await portal.evaluate((v) => { location.hash = v; }, view);
+            await portal.waitForSelector(ready);
+            const missing = await portalMissing();
+            check(missing.length === 0, `${code} #${view}: ${missing.join(' ')}`);
+        }
+        await portal.evaluate(() => { location.hash = 'track'; });
+    }
+    await portal.waitForSelector('#track-result');
+});
+
+await test('narrow window (390 px) in Arabic: the portal fits without sideways scrolling', async () => {
+    await portal.setViewportSize({ width: 390, height: 844 });
+    try {
+        await portal.click('.portal-lang[data-lang="ar"]');
+        await portal.waitForSelector('html[dir="rtl"] #track-result');
+        const widths = await portal.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth }));
+        check(widths.doc <= widths.win, `page is ${widths.doc} px wide in a ${widths.win} px window`);
+        const size = await portal.$eval('body', (b) => parseFloat(getComputedStyle(b).fontSize));
+        check(size >= 18, `portal text is ${size} px`);
+        await portalShot('portal-track-narrow-ar.png');
+    } finally {
+        await portal.setViewportSize({ width: 1280, height: 800 });
+    }
+});
+
+await test('agent: the case form opens pre-filled from a call and creates a dossier; reference and PIN are shown large', async () => {
+    await page.bringToFront();
+    await login('agent', DEMO.agent, 'agent');
+    await chooseLanguage('fr');
+    await page.click('[data-action="new-case"]');
+    await waitRoute('cases/new');
+    await go(`#/cases/new?phone=${encodeURIComponent(CALLER)}&country=FR&language=ar`);
+    await page.waitForSelector('#case-form');
+    check((await page.textContent('#from-call')).includes(CALLER), 'the call\'s number is not summed up');
+    equal(await page.inputValue('#case-form [data-field=phone]'), CALLER, 'phone');
+    equal(await page.inputValue('#case-form [data-field=country]'), 'FR', 'country');
+    equal(await page.inputValue('#case-form [data-field=language]'), 'ar', 'language');
+    await page.waitForSelector(`#earlier-cases[data-phone="${CALLER}"][data-count]`);
+    /* keyboard: the focus is on the type; an arrow picks the dossier and shows its fields */
+    equal(await page.evaluate(() => document.activeElement.id), 'case-type-information', 'focus');
+    await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#case-form[data-type="dossier"] [data-declared="procedure"]');
+    check(await page.isHidden('#case-form select[name=consulate]:not([data-declared])'), 'two consulate questions for a dossier');
+    await page.focus('#case-form [data-field=subject]');
+    await page.keyboard.press('Control+Enter');
+    const err = await page.waitForSelector('#case-form .field-error:not([hidden])');
+    equal((await err.textContent()).trim(), texts.fr['cases.form.category_required'], 'error without a category');
+    await page.selectOption('#case-form [data-field=category]', 'passport');
+    await page.fill('#case-form [data-field=subject]', 'Renouvellement de passeport déposé à Paris');
+    await page.selectOption('#case-form [data-declared=procedure]', 'passport');
+    await page.selectOption('#case-form [data-declared=consulate]', 'FR-PAR');
+    await page.fill('#case-form [data-declared=filed_on]', '2026-11-02');
+    await page.fill('#case-form [data-field=name]', 'Fatima Zahra El Idrissi');
+    await screenshot('case-form-fr.png');
+    await page.focus('#case-form [data-field=subject]');
+    await page.keyboard.press('Control+Enter');
+    const created = await page.waitForSelector('#case-created');
+    const ref = await created.getAttribute('data-reference');
+    const pin = await page.$eval('#case-created .pin', (e) => e.dataset.pin);
+    check(REF_RE.test(ref) && /^\d{6}$/.test(pin), `reference ${ref}, PIN ${pin}`);
+    equal(await page.$$eval('#case-created .reference .reference-group', (gs) => gs.map((g) => g.textContent)), ref.split('-'), 'groups');
+    const big = await page.$eval('#case-created .reference-group', (e) => parseFloat(getComputedStyle(e).fontSize));
+    check(big >= 28, `the reference is ${big} px`);
+    equal((await page.textContent('#main h1')).trim(), texts.fr['cases.created.title'], 'title');
+    equal(await page.evaluate(() => document.activeElement.tagName), 'H1', 'focus after creation');
+    await page.waitForSelector(`#earlier-cases li[data-reference="${ref}"]`);
+    equal(await strayValues(page), [], 'stray values');
+    await screenshot('case-created-fr.png');
+    const c = await page.evaluate(async (r) => (await fetch(`/api/v1/cases/${r}`)).json(), ref);
+    equal([c.type, c.language, c.country, c.consulate, c.channel, c.citizen.phone, c.citizen.name],
+        ['dossier', 'ar', 'FR', 'FR-PAR', 'phone', CALLER, 'Fatima Zahra El Idrissi'], 'the case as filed');
+    equal(Object.entries(c.fields).sort(), [['consulate', 'FR-PAR'], ['filed_on', '2026-11-02'], ['procedure', 'passport']], 'declared fields');
+    dossier = { ref, pin };
+    await logout();
+});
+
+await test('back office (FR-PAR): its work list has the dossier; it resolves it with a public note', async () => {
+    check(dossier, 'no dossier from the previous test');
+    await login('backoffice', DEMO.backoffice, 'cases');
+    if ((await lang()).lang !== 'ar')
+        await chooseLanguage('ar'); /* the role tests left it in Arabic; screenshots of this page are Arabic */
+    const row = await page.waitForSelector(`#cases-table tr[data-reference="${dossier.ref}"]`);
+    check((await row.textContent()).includes('FR-PAR'), 'the dossier row does not show FR-PAR');
+    const listed = await page.$$eval('#cases-table tr[data-reference]', (trs) => trs.map((tr) => tr.dataset.reference));
+    const scoped = await page.evaluate(async () => (await (await fetch('/api/v1/cases?status=active&limit=200')).json()).cases.map((c) => c.reference));
+    equal(listed, scoped, 'the list is what the server gives this consulate');
+    check(await page.$('#cases-table [data-deadline] .badge-deadline .deadline-date time'), 'no due date in the deadline badges');
+    equal(await strayValues(page), [], 'stray values');
+    await screenshot('cases-backoffice-ar.png');
+    await page.click(`#cases-table tr[data-reference="${dossier.ref}"] a.case-link`);
+    await waitRoute('cases/view');
+    await page.waitForSelector(`#case-page[data-reference="${dossier.ref}"][data-status="new"]`);
+    equal((await page.textContent('#case-deadline .pause-hint')).replace(/^‖\s*/, '').trim(), texts.ar['cases.view.pause_rule'], 'the pause rule');
+    equal(await page.$('#merge-form'), null, 'merge offered to the back office');
+    equal(await page.$('#assign-consulate'), null, 'another consulate offered to the back office');
+    await page.fill('#note-body', 'جواز سفركم جاهز، يمكنكم سحبه من القنصلية العامة بباريس.');
+    await page.check('#note-public');
+    await page.click('[data-action="add-note"]');
+    await page.waitForSelector('#case-history li[data-kind="note"][data-public="true"]');
+    const options = await page.$$eval('#status-select option', (os) => os.map((o) => o.value).filter(Boolean));
+    equal(options, ['open', 'waiting_citizen', 'waiting_consulate', 'resolved', 'closed'], 'next statuses of a new case');
+    await page.selectOption('#status-select', 'resolved');
+    await page.click('[data-action="change-status"]');
+    await page.waitForSelector('#case-page[data-status="resolved"]');
+    equal((await page.textContent('#case-page .message-area .alert-success')).trim(),
+        texts.ar['cases.action.status_changed'].replace('{status}', texts.ar['cases.status.resolved']), 'notice');
+    equal(await page.$eval('#case-deadline', (e) => e.dataset.deadline), 'done', 'deadline after resolving');
+    equal(await page.$$eval('#status-select option', (os) => os.map((o) => o.value).filter(Boolean)), ['closed', 'open'], 'next statuses of a resolved case');
+    equal(await missingTexts(), [], 'missing texts');
+    equal(await strayValues(page), [], 'stray values');
+    await screenshot('case-resolved-ar.png');
+    await logout();
+});
+
+await test('portal: the resolved dossier shows the public note, and the citizen rates it', async () => {
+    await portal.bringToFront();
+    await portal.goto(`${BASE}/portal.html?lang=fr#track`);
+    await portal.waitForSelector('#portal-track-form');
+    await portalTrack(dossier.ref, dossier.pin);
+    await portal.waitForSelector(`#track-result[data-reference="${dossier.ref}"][data-status="resolved"]`);
+    equal((await portal.textContent('#track-status')).trim(), texts.fr['portal.status.resolved'], 'status in plain words');
+    const notes = await portal.$$eval('#track-notes .portal-note-text', (ps) => ps.map((p) => p.textContent));
+    check(notes.includes('جواز سفركم جاهز، يمكنكم سحبه من القنصلية العامة بباريس.'), `messages: ${notes.join(' | ')}`);
+    await portal.click('label[for="rating-4"]');
+    await portal.fill('#rating-comment', 'Réponse rapide, merci.');
+    await portalShot('portal-rate-fr.png');
+    await portal.click('[data-action="rate"]');
+    await portal.waitForSelector('#track-rated');
+    check((await portal.textContent('#track-rated')).includes('4'), 'the rating is not shown');
+    equal(await portal.$('#portal-rate-form'), null, 'a second rating offered');
+    await portal.close();
+    await page.bringToFront();
+});
+
+await test('supervisor: overdue and escalated cases with their badges, sortable by due date, and the counts', async () => {
+    await login('supervisor', DEMO.supervisor, 'supervision');
+    await page.waitForSelector('#overdue-table tr[data-reference]');
+    await page.waitForSelector('#supervision-counts .stat');
+    const dues = () => page.$$eval('#overdue-table tr[data-reference] .badge-deadline time', (ts) => ts.map((t) => Date.parse(t.getAttribute('datetime'))));
+    const up = await dues();
+    check(up.length > 5 && up.every((d, i) => i === 0 || d >= up[i - 1]), 'not sorted by due date, oldest first');
+    const states = await page.$$eval('#overdue-table tr[data-reference]', (trs) => trs.map((tr) => tr.dataset.deadline));
+    check(states.includes('breached'), `deadline states: ${[...new Set(states)].join(', ')}`);
+    check(await page.$('#overdue-table .badge-escalated'), 'no escalated badge');
+    await page.click('[data-action="sort-due"]');
+    equal(await page.$eval('#overdue-table', (t) => t.dataset.sort), 'desc', 'sort order');
+    const down = await dues();
+    check(down.every((d, i) => i === 0 || d <= down[i - 1]), 'not sorted latest first');
+    const n = await page.$eval('#count-deadline .stat[data-key="breached"]', (e) => Number(e.dataset.n));
+    check(n > 0, 'no breached count');
+    equal(await strayValues(page), [], 'stray values');
+    await page.screenshot({ path: join(SHOTS, 'supervision.png') }); /* the top: the whole list is very long */
+    await page.click('[data-action="sort-due"]');
+    await logout();
+});
+
+await test('admin: data protection exports a citizen\'s data as JSON and erases it after a confirmation', async () => {
+    await login('admin', 'Admin-new-2026!', 'admin/users');
+    await page.click('#main-nav a[data-route="admin/privacy"]');
+    await waitRoute('admin/privacy');
+    await page.fill('#privacy-subject', CALLER);
+    const downloading = page.waitForEvent('download');
+    await page.click('[data-action="export"]');
+    const file = await downloading;
+    check(/^subject-access-phone-\d{8}-\d{6}\.json$/.test(file.suggestedFilename()), `file name ${file.suggestedFilename()}`);
+    const doc = JSON.parse(readFileSync(await file.path(), 'utf8'));
+    check(doc.cases.some((c) => c.reference === dossier.ref), 'the dossier is not in the export');
+    await page.waitForSelector('#privacy-result[data-exported]');
+    await page.click('[data-action="find-erase"]');
+    await page.waitForSelector(`#erase-review li[data-reference="${dossier.ref}"]`);
+    await screenshot('admin-privacy.png');
+    await page.click('[data-action="erase"]');
+    await page.click('dialog[open] [data-confirm="no"]');
+    check(await page.isVisible('#erase-review'), 'cancelled, yet the review is gone');
+    await page.click('[data-action="erase"]');
+    await page.click('dialog[open] [data-confirm="yes"]');
+    await page.waitForSelector('#privacy-result[data-erased]');
+    check(Number(await page.$eval('#privacy-result', (e) => e.dataset.erased)) >= 1, 'nothing erased');
+    await screenshot('admin-privacy-erased.png');
+    /* the server keeps only anonymous statistics: nothing is found any more */
+    await page.fill('#privacy-subject', CALLER);
+    await page.click('[data-action="find-erase"]');
+    await page.waitForSelector('#privacy-result .alert-info');
+    equal(await page.$('#erase-review'), null, 'cases still found after erasure');
+    await logout();
 });
 
 await test('the CSP blocks inline script, and these tests notice it', async () => {

@@ -187,7 +187,9 @@ export function caseErrorText(err) {
 export function showCaseFieldError(form, err) {
     if (!(err instanceof ApiError) || !err.field)
         return false;
-    const control = form.querySelector(`[data-field="${CSS.escape(err.field)}"]`);
+    /* the visible one, when a hidden control has the same name */
+    const controls = [...form.querySelectorAll(`[data-field="${CSS.escape(err.field)}"]`)];
+    const control = controls.find((c) => !c.closest('[hidden]')) || null;
     if (!control)
         return false;
     markFieldError(control, caseErrorText(err));
@@ -197,8 +199,13 @@ export function showCaseFieldError(form, err) {
 
 /* A masked citizen of a list row: "S. B. · +336******19". */
 export function maskedCitizen(c) {
-    const parts = [c && c.name, c && c.phone, c && !c.phone ? c.email : null].filter(Boolean);
+    /* a masked number has no letter to take a direction from: it is always left to right */
+    const parts = [
+        c && c.name ? h('bdi', {}, c.name) : null,
+        c && c.phone ? h('bdi', { dir: 'ltr' }, c.phone) : null,
+        c && !c.phone && c.email ? h('bdi', { dir: 'ltr' }, c.email) : null,
+    ].filter(Boolean);
     if (!parts.length)
         return h('span', { class: 'muted' }, '—');
-    return h('span', { class: 'masked', dir: 'auto' }, parts.map((p, i) => [i ? ' · ' : '', h('bdi', {}, p)]));
+    return h('span', { class: 'masked' }, parts.map((p, i) => [i ? ' · ' : '', p]));
 }

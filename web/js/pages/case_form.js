@@ -98,13 +98,14 @@ function earlierCases() {
                 body.replaceChildren(h('p', { class: 'empty' }, tn('cases.form.earlier_none', { phone })));
                 return;
             }
-            body.replaceChildren(
+            body.replaceChildren(...[
                 h('p', { class: 'hint' }, plural('cases.form.earlier_count', list.length, { phone })),
                 h('ul', { class: 'earlier-list' }, list.map((c) => h('li', { dataset: { reference: c.reference } },
                     h('a', { href: `#/cases/view?ref=${encodeURIComponent(c.reference)}`, target: '_blank', rel: 'noopener', class: 'earlier-link' },
                         referenceNode(c.reference), ' ', h('span', { dir: 'auto' }, c.subject)),
                     h('div', { class: 'earlier-meta' }, typeName(c.type), ' · ', statusBadge(c.status), timeNode(c.created_at, { dateOnly: true }))))),
-                list.length >= EARLIER_LIMIT ? h('p', { class: 'hint' }, tn('cases.form.earlier_more')) : null);
+                list.length >= EARLIER_LIMIT ? h('p', { class: 'hint' }, tn('cases.form.earlier_more')) : null,
+            ].filter(Boolean));
         } catch (e) {
             if (mine !== seq)
                 return;
@@ -322,7 +323,7 @@ export async function render(ctx) {
                 phone: phone.value.trim(), country: country.value, language: lang.value,
             }).filter(([, v]) => v))}`;
             const title = pageTitle('cases.created.title');
-            page.replaceChildren(title, createdPanel(c, again), earlier.el);
+            page.replaceChildren(title, h('div', { class: 'columns case-columns' }, createdPanel(c, again), h('aside', { class: 'case-aside' }, earlier.el)));
             earlier.show(normalizePhone(phone.value, country.value, geo), { force: true });
             title.focus();
         } catch (e) {

@@ -184,7 +184,7 @@ export async function render(ctx) {
         return [
             h('div', { class: 'page-head' }, title, back),
             h('div', { class: 'case-summary' },
-                h('p', { class: 'case-subject-line', dir: 'auto' }, c.subject),
+                h('p', { class: 'case-subject-line' }, c.subject),
                 h('div', { class: 'case-badges' },
                     statusBadge(c.status), c.escalated ? escalatedBadge() : null, priorityNode(c.priority),
                     h('span', { class: 'badge badge-neutral' }, typeName(c.type)))),

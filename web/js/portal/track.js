@@ -149,7 +149,8 @@ export async function render(ctx) {
         redraw();
         try {
             state.result = await whileBusy(submit, 'portal.track.looking', () => lookUp(reference, code));
-            state.reference = reference;
+            state.reference = state.result.reference; /* as the server writes it: "ABC-DEF-GHJ" */
+            ref.value = state.reference;
             state.pin = code;
             redraw();
             out.querySelector('h2').focus();

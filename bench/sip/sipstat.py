@@ -1,0 +1,322 @@
+#!/usr/bin/env python3
+"""bench/sip helper for run.sh: free ports, CPU ticks, SIPp result files,
+the pacing histogram of wasl's /metrics, and the Markdown report.
+
+  sipstat.py ports N             N free UDP+TCP ports on 127.0.0.1
+  sipstat.py mediaport           an even port P with P..P+3 free (SIPp -mp)
+  sipstat.py rtpblock SIZE       first port of SIZE free UDP ports under the
+                                 ephemeral range (wasl's RTP range)
+  sipstat.py cpu PID             utime+stime ticks of PID and its descendants
+  sipstat.py machine             busy and total ticks of the machine
+  sipstat.py sipp DIR            a SIPp run's results (stat, counts, rtt files)
+  sipstat.py pacing BEFORE AFTER p99 of the pacing histogram between two
+                                 /metrics snapshots, and the calls counted
+  sipstat.py report STEPS.tsv    Markdown report
+Everything is printed as key=value lines (or Markdown), for the shell.
+"""
+import glob
+import os
+import random
+import socket
+import sys
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def free_ports(n):
+    socks, ports = [], []
+    try:
+        while len(ports) < n:
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1", 0))
+            p = u.getsockname()[1]
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                t.bind(("127.0.0.1", p))
+            except OSError:
+                u.close()
+                t.close()
+                continue
+            socks += [u, t]
+            ports.append(p)
+    finally:
+        for s in socks:
+            s.close()
+    return ports
+
+
+def udp_ports_in_use():
+    used = set()
+    for f in ("/proc/net/udp", "/proc/net/udp6", "/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(f) as fh:
+                next(fh)
+                for line in fh:
+                    local = line.split()[1]
+                    used.add(int(local.rsplit(":", 1)[1], 16))
+        except OSError:
+            pass
+    return used
+
+
+def media_port():
+    used = udp_ports_in_use()
+    for _ in range(200):
+        p = random.randrange(40000, 60000, 4)
+        if all(q not in used for q in range(p, p + 4)):
+            return p
+    raise SystemExit("no free media port")
+
+
+def rtp_block(size):
+    lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+    used = udp_ports_in_use()
+    bases = list(range(10000, lo - size, 1000))
+    random.shuffle(bases)
+    for b in bases:
+        if not any(b <= p < b + size for p in used):
+            return b
+    raise SystemExit("no free RTP port block")
+
+
+def proc_ticks(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            f = fh.read().rsplit(")", 1)[1].split()
+        # after "(comm)": state ppid ... utime is field 14, stime 15 (1-based)
+        return int(f[1]), int(f[11]) + int(f[12])
+    except (OSError, IndexError, ValueError):
+        return None, 0
+
+
+def cpu_ticks(root):
+    parent = {}
+    ticks = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            ppid, t = proc_ticks(d)
+            if ppid is not None:
+                parent[int(d)] = ppid
+                ticks[int(d)] = t
+    want = {root}
+    grew = True
+    while grew:
+        grew = False
+        for p, pp in parent.items():
+            if pp in want and p not in want:
+                want.add(p)
+                grew = True
+    return sum(ticks.get(p, 0) for p in want), len([p for p in want if p in ticks])
+
+
+def machine():
+    with open("/proc/stat") as fh:
+        v = [int(x) for x in fh.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+def last_row(path):
+    with open(path) as fh:
+        lines = [l.rstrip("\n") for l in fh if l.strip()]
+    head = lines[0].rstrip(";").split(";")
+    rows = [dict(zip(head, l.split(";"))) for l in lines[1:]]
+    return head, rows
+
+
+def epoch(field):
+    # "2026-11-28\t16:43:15.862984\t1795884195.862984"
+    return float(field.split("\t")[-1])
+
+
+def sipp_dir(d):
+    out = {}
+    stat = glob.glob(os.path.join(d, "stat.csv"))
+    if stat:
+        _, rows = last_row(stat[0])
+        if rows:
+            last = rows[-1]
+            for k in ("OutgoingCall(C)", "IncomingCall(C)", "SuccessfulCall(C)", "FailedCall(C)",
+                      "Retransmissions(C)", "DeadCallMsgs(C)", "OutOfCallMsgs(C)", "FailedMaxUDPRetrans(C)",
+                      "FailedTimeoutOnRecv(C)", "FailedUnexpectedMessage(C)", "FailedCallRejected(C)"):
+                out[k.replace("(C)", "").lower()] = int(last.get(k, "0") or 0)
+            out["peak"] = max(int(r.get("CurrentCall", "0") or 0) for r in rows)
+            out["elapsed"] = round(epoch(last["CurrentTime"]) - epoch(last["StartTime"]), 3)
+    counts = glob.glob(os.path.join(d, "*_counts.csv"))
+    if counts:
+        head, rows = last_row(counts[0])
+        if rows:
+            last = rows[-1]
+            out["retrans_msgs"] = sum(int(last.get(h) or 0) for h in head if h.endswith("_Retrans"))
+            out["unexpected"] = sum(int(last.get(h) or 0) for h in head if h.endswith("_Unexp"))
+            out["timeouts"] = sum(int(last.get(h) or 0) for h in head if h.endswith("_Timeout"))
+    rtt = glob.glob(os.path.join(d, "*_rtt.csv"))
+    if rtt:
+        pts = []
+        with open(rtt[0]) as fh:
+            next(fh, None)
+            for line in fh:
+                f = line.strip().split(";")
+                if len(f) >= 2:
+                    try:
+                        pts.append((float(f[0]), float(f[1])))
+                    except ValueError:
+                        pass
+        if pts:
+            rt = sorted(p[1] for p in pts)
+            out["rtd_p50_ms"] = rt[len(rt) // 2]
+            out["rtd_p99_ms"] = rt[min(len(rt) - 1, int(len(rt) * 0.99))]
+            out["rtd_max_ms"] = rt[-1]
+            # answered calls per second: 200s received, first to last
+            t = sorted(p[0] for p in pts)
+            if len(t) > 1 and t[-1] > t[0]:
+                out["answered_cps"] = round((len(t) - 1) * 1000.0 / (t[-1] - t[0]), 1)
+    for k, v in out.items():
+        print(f"{k}={v}")
+
+
+def parse_metrics(path):
+    buckets, calls = {}, 0.0
+    found = False
+    try:
+        with open(path) as fh:
+            for line in fh:
+                if line.startswith("#"):
+                    continue
+                parts = line.split()
+                if len(parts) < 2:
+                    continue
+                name, val = parts[0], parts[1]
+                try:
+                    v = float(val)
+                except ValueError:
+                    continue
+                if name.startswith("wasl_rtp_pacing_error_seconds_bucket"):
+                    found = True
+                    le = name.split('le="', 1)[1].split('"', 1)[0]
+                    buckets[le] = buckets.get(le, 0.0) + v
+                elif name.split("{", 1)[0] == "wasl_sip_calls_total":
+                    calls += v
+    except OSError:
+        pass
+    return found, buckets, calls
+
+
+def pacing(before, after):
+    f0, b0, c0 = parse_metrics(before)
+    f1, b1, c1 = parse_metrics(after)
+    print(f"sip_calls={int(c1 - c0) if f1 or c1 else 'n/a'}")
+    if not f1:
+        print("pacing_p99=n/a")
+        print("pacing_n=0")
+        return
+    def key(le):
+        return float("inf") if le == "+Inf" else float(le)
+    les = sorted(b1, key=key)
+    delta = [(le, b1[le] - b0.get(le, 0.0)) for le in les]
+    total = delta[-1][1] if delta else 0
+    print(f"pacing_n={int(total)}")
+    if total <= 0:
+        print("pacing_p99=n/a")
+        return
+    prev = "0"
+    for le, cum in delta:
+        if cum >= 0.99 * total:
+            if le == "+Inf":
+                print(f"pacing_p99=> {float(prev) * 1000:g} ms")
+            else:
+                print(f"pacing_p99=≤ {float(le) * 1000:g} ms")
+            return
+        prev = le
+    print("pacing_p99=n/a")
+
+
+def report(path):
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if line:
+                rows.append(dict(kv.split("=", 1) for kv in line.split("\t") if "=" in kv))
+
+    def num(r, k, default=None):
+        try:
+            return float(r[k])
+        except (KeyError, ValueError):
+            return default
+
+    print("| target | step | offered cps | answered cps | calls ok / failed | retrans | peak calls "
+          "| INVITE→200 p50 / p99 / max | target CPU s | CPU per call | machine busy | pacing p99 | result |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        if r.get("skipped"):
+            print(f"| {r['target']} | {r['step']} | {r.get('rate', '')} | | | | | | | | | | {r['skipped']} |")
+            continue
+        cpu = num(r, "cpu_s")
+        ok = int(num(r, "ok", 0))
+        cpc = f"{cpu * 1000 / ok:.2f} ms" if cpu is not None and ok else "n/a"
+        rtd = "/".join(r.get(k, "?") for k in ("rtd_p50_ms", "rtd_p99_ms", "rtd_max_ms")) + " ms" if "rtd_p99_ms" in r else "n/a"
+        busy = f"{num(r, 'busy_pct'):.0f} %" if num(r, "busy_pct") is not None else ""
+        print(f"| {r['target']} | {r['step']} | {r['rate']} | {r.get('answered_cps', 'n/a')} "
+              f"| {ok} / {r.get('failed', '?')} | {r.get('retrans', '?')} | {r.get('peak', '?')} | {rtd} "
+              f"| {cpu if cpu is not None else 'n/a'} | {cpc} | {busy} | {r.get('pacing_p99', 'n/a')} "
+              f"| {r.get('result', '')} |")
+    print()
+    best = {}
+    cpc_at = {}
+    for r in rows:
+        if r.get("step") != "ramp" or r.get("skipped"):
+            continue
+        t, rate = r["target"], int(r["rate"])
+        if r.get("result") == "pass" and rate > best.get(t, (0, ""))[0]:
+            best[t] = (rate, r.get("answered_cps", "?"))
+        ok = int(num(r, "ok", 0))
+        if ok and num(r, "cpu_s") is not None:
+            cpc_at.setdefault(rate, {})[t] = num(r, "cpu_s") * 1000 / ok
+    for t in sorted({r["target"] for r in rows}):
+        if t in best:
+            print(f"* **{t}**: highest step with every call ok and no retransmission: "
+                  f"**{best[t][0]} calls/s** offered ({best[t][1]} answered/s).")
+        else:
+            print(f"* **{t}**: no ramp step passed.")
+    ratios = []
+    for rate in sorted(cpc_at):
+        d = cpc_at[rate]
+        if "wasl" in d and "kamailio" in d and d["kamailio"] > 0:
+            ratios.append(f"{rate} cps: {d['wasl'] / d['kamailio']:.2f}×")
+    if ratios:
+        print("* CPU per call, wasl ÷ Kamailio (target ≤ 3×): " + ", ".join(ratios) + ".")
+    for r in rows:
+        if r.get("step") == "hold" and not r.get("skipped"):
+            print(f"* **{r['target']}** concurrency: {r.get('ok', '?')} calls ok of {r.get('calls', '?')}, "
+                  f"peak {r.get('peak', '?')} simultaneous calls, {r.get('retrans', '?')} retransmissions, "
+                  f"pacing error p99 {r.get('pacing_p99', 'n/a')}: **{r.get('result', '')}**.")
+
+
+def main():
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "ports":
+        print(" ".join(str(p) for p in free_ports(int(sys.argv[2]))))
+    elif cmd == "mediaport":
+        print(media_port())
+    elif cmd == "rtpblock":
+        print(rtp_block(int(sys.argv[2])))
+    elif cmd == "cpu":
+        t, n = cpu_ticks(int(sys.argv[2]))
+        print(f"{t} {n} {HZ}")
+    elif cmd == "machine":
+        b, t = machine()
+        print(f"{b} {t}")
+    elif cmd == "sipp":
+        sipp_dir(sys.argv[2])
+    elif cmd == "pacing":
+        pacing(sys.argv[2], sys.argv[3])
+    elif cmd == "report":
+        report(sys.argv[2])
+    else:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

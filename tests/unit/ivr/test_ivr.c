@@ -1,0 +1,326 @@
+/*
+ * Call flows: the loader's checks (each mistake named with its node), and
+ * the demo flow walked with the clock set to chosen instants: a minute
+ * before and at closing time, a holiday, an emergency closure, the
+ * language menu in the country's order, menus with wrong keys and silence,
+ * and the dossier status read-out.
+ */
+#include "test.h"
+#include "ivr/ivr_int.h"
+#include "tel/tel.h"
+#include "calendar/calendar.h"
+
+static struct ivr_flow *demo;
+
+static int setup(void **state)
+{
+    const char *data = getenv("WASL_TEST_DATA");
+    char path[512];
+    (void)state;
+    if (!data)
+        data = "data";
+    if (geo_load(data) || calendar_load(data) || prompts_load(data))
+        return -1;
+    snprintf(path, sizeof(path), "%s/ivr/main.json", data);
+    if (ivr_flow_load(path, prompts_known, NULL, &demo)) {
+        fprintf(stderr, "%s\n", err_message());
+        return -1;
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ivr_flow_free(demo);
+    prompts_unload();
+    return 0;
+}
+
+static int64_t at(const char *utc)
+{
+    wtime_t t = 0;
+    assert_int_equal(clock_parse_utc(utc, &t), 0);
+    return t;
+}
+
+static void expect_error(const char *json, const char *needle)
+{
+    struct ivr_flow *f = NULL;
+    int err = ivr_flow_parse(json, strlen(json), "t.json", prompts_known, NULL, &f);
+    if (err != WASL_EINVAL || !strstr(err_message(), needle))
+        fail_msg("flow %s: want an error with '%s', got %d '%s'", json, needle, err, err_message());
+    assert_null(f);
+}
+
+static void loader_names_mistakes(void **state)
+{
+    (void)state;
+    expect_error("{", "t.json:1");
+    expect_error("{\"start\":\"a\",\"nodes\":{}}", "1 to 256 nodes");
+    expect_error("{\"start\":\"x\",\"nodes\":{\"a\":{\"type\":\"hangup\"}}}", "start node 'x'");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"dance\"}}}", "node 'a': unknown type 'dance'");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"welcome\",\"next\":\"b\"}}}",
+                 "node 'a': 'next' goes to unknown node 'b'");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"welcme\",\"next\":\"a\"}}}",
+                 "prompt 'welcme' does not exist");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"hangup\",\"nxet\":\"a\"}}}", "node 'a': unknown field 'nxet'");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"hangup\"},\"b\":{\"type\":\"hangup\"}}}",
+                 "node 'b': cannot be reached");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"welcome\",\"next\":\"b\"},"
+                 "\"b\":{\"type\":\"set_language\",\"language\":\"fr\",\"next\":\"a\"}}}",
+                 "loop that never waits");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"menu\",\"prompts\":\"main_menu\",\"choices\":{\"x\":\"a\"},"
+                 "\"on_fail\":\"a\"}}}",
+                 "choice 'x' is not a phone key");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"menu\",\"prompts\":\"main_menu\",\"choices\":{\"1\":\"a\"},"
+                 "\"on_fail\":\"a\",\"timeout\":0}}}",
+                 "'timeout' must be a whole number from 1 to 60");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"set_language\",\"language\":\"pt\",\"next\":\"b\"},"
+                 "\"b\":{\"type\":\"hangup\"}}}",
+                 "unknown language 'pt'");
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"$weather\",\"next\":\"b\"},"
+                 "\"b\":{\"type\":\"hangup\"}}}",
+                 "prompt '$weather' does not exist");
+    /* A loop through a menu is fine: it waits for the caller. */
+    const char *ok = "{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"welcome\",\"next\":\"m\"},"
+                     "\"m\":{\"type\":\"menu\",\"prompts\":\"main_menu\",\"choices\":{\"1\":\"a\"},\"on_fail\":\"h\"},"
+                     "\"h\":{\"type\":\"hangup\"}}}";
+    struct ivr_flow *f;
+    assert_int_equal(ivr_flow_parse(ok, strlen(ok), "ok.json", prompts_known, NULL, &f), 0);
+    ivr_flow_free(f);
+}
+
+static bool has_prompt(const struct ivr_action *a, const char *id)
+{
+    for (int i = 0; i < a->nitems; i++)
+        if (a->items[i].kind == IVR_ITEM_PROMPT && !strcmp(a->items[i].prompt, id))
+            return true;
+    return false;
+}
+
+static int first_time(const struct ivr_action *a, int skip, int *h, int *m)
+{
+    for (int i = 0; i < a->nitems; i++)
+        if (a->items[i].kind == IVR_ITEM_TIME && skip-- == 0) {
+            *h = a->items[i].a;
+            *m = a->items[i].b;
+            return 0;
+        }
+    return -1;
+}
+
+static void step(struct ivr_session *s, enum ivr_event_kind k, const char *digits, int64_t now, struct ivr_action *a)
+{
+    struct ivr_event e = {.kind = k};
+    if (digits)
+        snprintf(e.digits, sizeof(e.digits), "%s", digits);
+    if (ivr_step(s, &e, now, a))
+        fail_msg("step at node %s: %s", ivr_node_name(s), err_message());
+}
+
+static void opening_hours_edges(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    int h, m;
+    (void)state;
+    /* Saturday 19:59:59 Morocco time (UTC+0): open. */
+    assert_int_equal(ivr_start(&s, demo, "FR", at("2026-11-28T19:59:59Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "welcome");
+    assert_true(has_prompt(&a, "welcome") && has_prompt(&a, "recording_notice"));
+    /* 20:00:00: closed, with the hours in Morocco's time and in Paris time (UTC+1). */
+    assert_int_equal(ivr_start(&s, demo, "FR", at("2026-11-28T20:00:00Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "closed");
+    assert_true(has_prompt(&a, "morocco_time") && has_prompt(&a, "your_time"));
+    assert_int_equal(first_time(&a, 0, &h, &m), 0);
+    assert_int_equal(h, 8); /* next opening: Monday 08:00 Morocco */
+    assert_int_equal(first_time(&a, 1, &h, &m), 0);
+    assert_int_equal(h, 20);
+    assert_int_equal(first_time(&a, 2, &h, &m), 0);
+    assert_int_equal(h, 9); /* 09:00 in Paris */
+    assert_int_equal(first_time(&a, 3, &h, &m), 0);
+    assert_int_equal(h, 21);
+    /* The callback offer follows; 1 stores a callback request. */
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-28T20:00:10Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "callback_offer");
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-28T20:00:12Z"), &a);
+    assert_int_equal(a.kind, IVR_A_CALLBACK);
+    struct ivr_event stored = {.kind = IVR_E_STORED, .ok = true};
+    assert_int_equal(ivr_step(&s, &stored, at("2026-11-28T20:00:13Z"), &a), 0);
+    assert_true(has_prompt(&a, "callback_done"));
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-28T20:00:15Z"), &a);
+    assert_true(has_prompt(&a, "goodbye"));
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-28T20:00:17Z"), &a);
+    assert_int_equal(a.kind, IVR_A_HANGUP);
+    assert_true(s.done);
+    /* Sunday: closed all day; a UK caller hears the same hours (UTC+0). */
+    assert_int_equal(ivr_start(&s, demo, "GB", at("2026-11-29T12:00:00Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "closed");
+    assert_int_equal(first_time(&a, 2, &h, &m), 0);
+    assert_int_equal(h, 8);
+}
+
+static void holiday_and_emergency(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    (void)state;
+    /* New Year's Day 2027, a Friday. */
+    assert_int_equal(ivr_start(&s, demo, "ES", at("2027-01-01T10:00:00Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "holiday");
+    assert_true(has_prompt(&a, "we_open_again"));
+    bool date = false;
+    for (int i = 0; i < a.nitems; i++)
+        if (a.items[i].kind == IVR_ITEM_DATE)
+            date = a.items[i].a == 2027 && a.items[i].b == 1 && a.items[i].c == 2;
+    assert_true(date); /* Saturday 2 January */
+    calendar_set_emergency(true, "test");
+    assert_int_equal(ivr_start(&s, demo, "ES", at("2026-11-30T10:00:00Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "emergency");
+    calendar_set_emergency(false, NULL);
+}
+
+static void language_menu_in_country_order(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    const struct country *be = geo_country("BE");
+    (void)state;
+    assert_int_equal(ivr_start(&s, demo, "BE", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "language");
+    assert_true(a.wait_digits && a.barge_in && a.max_digits == 1);
+    /* Each offer is spoken in its own language; Belgium's languages first. */
+    assert_int_equal(a.nitems, 14);
+    char want[16];
+    snprintf(want, sizeof(want), "lang_%s", be->languages[0]);
+    assert_string_equal(a.items[0].prompt, want);
+    assert_string_equal(a.items[0].lang, be->languages[0]);
+    assert_int_equal(a.items[1].a, 1);
+    assert_string_equal(a.items[1].lang, be->languages[0]);
+    /* Pressing 2 picks the second offered language. */
+    step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:00:08Z"), &a);
+    assert_string_equal(s.language, be->nlanguages > 1 ? be->languages[1] : "ar");
+    assert_string_equal(ivr_node_name(&s), "main_menu");
+    /* Silence at the language menu: once more, then the country's language. */
+    assert_int_equal(ivr_start(&s, demo, "IT", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    step(&s, IVR_E_TIMEOUT, NULL, at("2026-11-30T10:00:11Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "language");
+    assert_string_equal(a.items[0].prompt, "no_input");
+    step(&s, IVR_E_TIMEOUT, NULL, at("2026-11-30T10:00:20Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "main_menu");
+    assert_string_equal(s.language, geo_country("IT")->languages[0]);
+}
+
+static void menus_retry_then_give_up(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    (void)state;
+    assert_int_equal(ivr_start(&s, demo, "NL", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "main_menu");
+    step(&s, IVR_E_DIGITS, "9", at("2026-11-30T10:00:07Z"), &a);
+    assert_string_equal(a.items[0].prompt, "invalid_choice");
+    assert_true(has_prompt(&a, "main_menu"));
+    step(&s, IVR_E_TIMEOUT, NULL, at("2026-11-30T10:00:15Z"), &a);
+    assert_string_equal(a.items[0].prompt, "no_input");
+    /* Third failure: main_menu's on_fail is the agent queue. */
+    step(&s, IVR_E_DIGITS, "*", at("2026-11-30T10:00:20Z"), &a);
+    assert_int_equal(a.kind, IVR_A_ENQUEUE);
+    assert_int_equal(a.queue, 4); /* nl */
+    assert_true(has_prompt(&a, "please_hold"));
+}
+
+static void dossier_status(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    (void)state;
+    assert_int_equal(ivr_start(&s, demo, "DE", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a); /* Deutsch */
+    step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:00:07Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "reference");
+    assert_int_equal(a.max_digits, 9);
+    assert_int_equal(a.terminator, '#');
+    /* Too short: said again. */
+    step(&s, IVR_E_DIGITS, "2223#", at("2026-11-30T10:00:20Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "reference");
+    step(&s, IVR_E_DIGITS, "222333445#", at("2026-11-30T10:00:30Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "pin");
+    step(&s, IVR_E_DIGITS, "123456#", at("2026-11-30T10:00:40Z"), &a);
+    assert_int_equal(a.kind, IVR_A_LOOKUP);
+    assert_string_equal(a.ref_keys, "222333445");
+    assert_string_equal(a.pin, "123456");
+    struct ivr_event e = {.kind = IVR_E_LOOKUP,
+                          .kase = {.found = true,
+                                   .status = "waiting_consulate",
+                                   .type = "dossier",
+                                   .reference = "ABC-DEF-GHJ",
+                                   .exp_year = 2026,
+                                   .exp_month = 12,
+                                   .exp_day = 10}};
+    assert_int_equal(ivr_step(&s, &e, at("2026-11-30T10:00:41Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "status");
+    assert_string_equal(a.language, "de");
+    int chars = 0;
+    bool date = false;
+    for (int i = 0; i < a.nitems; i++) {
+        chars += a.items[i].kind == IVR_ITEM_DIGIT;
+        date |= a.items[i].kind == IVR_ITEM_DATE && a.items[i].c == 10 && a.items[i].b == 12;
+    }
+    assert_int_equal(chars, 9);
+    assert_true(date && has_prompt(&a, "status_waiting_consulate") && has_prompt(&a, "expected_on"));
+    /* Rendering to prompt files: a German date is day then month. */
+    char ids[8][IVR_NAME_MAX], lang[3];
+    struct ivr_item d = {.kind = IVR_ITEM_DATE, .a = 2026, .b = 12, .c = 10};
+    assert_int_equal(prompts_render(&d, "de", lang, ids, 8), 2);
+    assert_string_equal(ids[0], "num_10");
+    assert_string_equal(ids[1], "month_12");
+    assert_int_equal(prompts_render(&d, "en", lang, ids, 8), 2);
+    assert_string_equal(ids[0], "month_12");
+    struct ivr_item tm = {.kind = IVR_ITEM_TIME, .a = 9, .b = 30};
+    assert_int_equal(prompts_render(&tm, "ar", lang, ids, 8), 1);
+    assert_string_equal(ids[0], "time_09_30");
+    /* A wrong PIN: "not found", back to the main menu. */
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:50Z"), &a);
+    step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:00:51Z"), &a);
+    step(&s, IVR_E_DIGITS, "222333445#", at("2026-11-30T10:00:55Z"), &a);
+    step(&s, IVR_E_DIGITS, "000000#", at("2026-11-30T10:00:59Z"), &a);
+    struct ivr_event nf = {.kind = IVR_E_LOOKUP};
+    assert_int_equal(ivr_step(&s, &nf, at("2026-11-30T10:01:00Z"), &a), 0);
+    assert_true(has_prompt(&a, "case_not_found"));
+    /* Events a node does not expect are refused, not obeyed. */
+    struct ivr_event odd = {.kind = IVR_E_LOOKUP};
+    assert_int_equal(ivr_step(&s, &odd, at("2026-11-30T10:01:01Z"), &a), WASL_ECONFLICT);
+}
+
+static void keypad(void **state)
+{
+    (void)state;
+    const char *ref = "ABC-DEF-GHJ", *want = "222333445";
+    for (int i = 0, k = 0; ref[i]; i++)
+        if (ref[i] != '-')
+            assert_int_equal(keypad_digit(ref[i]), want[k++] - '0');
+    assert_int_equal(keypad_digit('Z'), 9);
+    assert_int_equal(keypad_digit('s'), 7);
+    assert_int_equal(keypad_digit('-'), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(loader_names_mistakes),
+        cmocka_unit_test(opening_hours_edges),
+        cmocka_unit_test(holiday_and_emergency),
+        cmocka_unit_test(language_menu_in_country_order),
+        cmocka_unit_test(menus_retry_then_give_up),
+        cmocka_unit_test(dossier_status),
+        cmocka_unit_test(keypad),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
