@@ -13,8 +13,11 @@ CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libre needs the same defines as its own build (/usr/share/re/re.mk): without
+# them re_types.h lacks uint32_t, struct sa loses IPv6 and mbuf checks trap.
+RE_CFLAGS := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6 -DRELEASE -I/usr/include/re -I/usr/include/rem
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(RE_CFLAGS)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem -lre
 
 # gcc's -Wformat-truncation flags every snprintf whose output could be cut; we
 # use snprintf exactly so that cutting is safe, so it is off where it exists.
@@ -39,7 +42,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all asan run test unit unit-build unit-list fuzz fuzz-build format check-format bench clean deps
+.PHONY: all asan prompts run test unit unit-build unit-list fuzz fuzz-build format check-format bench clean deps
 all: build/wasl
 
 deps:
@@ -110,8 +113,16 @@ format:
 check-format:
 	@clang-format --dry-run --Werror $(sort $(C_FILES))
 
+# The IVR's voice: every prompt of data/prompts/<lang>.txt spoken by espeak-ng
+# and made 8 kHz by sox; only changed texts are spoken again.
+PROMPT_TEXTS := $(wildcard data/prompts/*.txt)
+build/prompts/.done: $(PROMPT_TEXTS) build/wasl
+	./build/wasl prompts generate build/prompts
+	@touch $@
+prompts: build/prompts/.done
+
 # Demo: everything a newcomer needs, then the server in the foreground.
-run: deps build/wasl
+run: deps build/wasl build/prompts/.done
 	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; \
 	else echo "Using the existing wasl.db. Demo logins (see README.md): admin/admin-demo-2026," \
 	  "supervisor/supervisor-demo-2026, agent/agent-demo-2026, editor/editor-demo-2026," \

@@ -226,7 +226,7 @@ int main(int argc, char **argv)
     conf_register(store_conf, store_conf_count);
     conf_register(auth_conf, auth_conf_count);
     conf_register(guide_conf, guide_conf_count);
-    rand_init();
+    wrand_init();
     auth_init();
     close(mkstemp(path));
     if (db_open(&db, keep ? keep : path) || db_migrate(db, NULL) || guide_init(NULL, "data")) {

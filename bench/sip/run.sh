@@ -16,8 +16,14 @@
 #   HOLD_MS=1000              hold of a ramp call (SIPp -d)
 #   CONC_CALLS=1000 / 500     calls in the concurrency run
 #   CONC_RATE=100             their rate
-#   CONC_HOLD_MS=10000 / 5000 their hold: simultaneous calls = rate x hold
+#   CONC_HOLD_MS=12000 / 6000 their hold; the calls are all up together once
+#                             the last is placed (CONC_CALLS / CONC_RATE s)
+#   CLOCK_START=2026-11-24T10:00:00Z  wasl's clock.start: a Tuesday, 11:00 in
+#                             Casablanca, so the IVR takes the "open" path
+#                             every run (empty: the real clock)
 #   CONC_TARGETS=wasl         targets of the concurrency run
+#   WASL_BIN=path             run this binary as wasl instead of building
+#                             build/wasl (make build/wasl)
 # Output: Markdown on stdout and in build/bench/sip/results.md; the raw step
 # lines in build/bench/sip/steps.tsv; SIPp error logs of failed steps and the
 # servers' stderr in build/bench/sip/logs/.
@@ -43,17 +49,18 @@ if [ "$quick" = 1 ]; then
     RATES=${RATES:-"100 300"}
     STEP_SECONDS=${STEP_SECONDS:-5}
     CONC_CALLS=${CONC_CALLS:-500}
-    CONC_HOLD_MS=${CONC_HOLD_MS:-5000}
+    CONC_HOLD_MS=${CONC_HOLD_MS:-6000}
 else
     RATES=${RATES:-"50 100 200 300 400 500"}
     STEP_SECONDS=${STEP_SECONDS:-10}
     CONC_CALLS=${CONC_CALLS:-1000}
-    CONC_HOLD_MS=${CONC_HOLD_MS:-10000}
+    CONC_HOLD_MS=${CONC_HOLD_MS:-12000}
 fi
 HOLD_MS=${HOLD_MS:-1000}
 CONC_RATE=${CONC_RATE:-100}
 CONC_TARGETS=${CONC_TARGETS:-wasl}
-DID=${DID:-+33800100200}     # a French toll-free number of the demo data
+DID=${DID:-+33800100200}     # France's toll-free number in data/tel/numbers.csv
+CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 
 stat="python3 $here/sipstat.py"
 outdir="$top/build/bench/sip"
@@ -68,19 +75,24 @@ log() { echo "# $*" >&2; }
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 
-# Stops one process we started: TERM, up to 3 s, then KILL. Its descendants
-# (Kamailio's children) are listed first and stopped too if they outlive it.
+# Stops one process we started and what it started: TERM to it, up to 3 s,
+# then TERM to its descendants that are left (listed before, by PID), then
+# KILL to any survivor.
+descendants() { # pid: its descendants' PIDs, recursively
+    ps -e -o pid=,ppid= | awk -v root="$1" '{ parent[$1] = $2 }
+        END { n = 1; want[root] = 1; while (n) { n = 0; for (p in parent) if ((parent[p] in want) && !(p in want)) { want[p] = 1; n = 1 } }
+              for (p in want) if (p != root) print p }'
+}
 stop_pid() {
-    local pid=$1 kids="" k
+    local pid=$1 kids k
     alive "$pid" || return 0
-    kids=$(ps -o pid= --ppid "$pid" 2>/dev/null | tr -d ' ' | tr '\n' ' ')
+    kids=$(descendants "$pid" | tr '\n' ' ')
     kill -TERM "$pid" 2>/dev/null
     for _ in $(seq 30); do alive "$pid" || break; sleep 0.1; done
-    alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    for k in $kids; do alive "$k" && kill -TERM "$k" 2>/dev/null; done
+    for _ in $(seq 10); do alive "$pid" || break; sleep 0.1; done
+    for k in $pid $kids; do alive "$k" && kill -KILL "$k" 2>/dev/null; done
     wait "$pid" 2>/dev/null
-    for k in $kids; do
-        alive "$k" && kill -KILL "$k" 2>/dev/null
-    done
     return 0
 }
 
@@ -115,8 +127,7 @@ declare -A tpid tport tstate
 for t in $targets; do tstate[$t]="not started"; done
 
 wait_udp() { # port seconds: wait until something listens on udp 127.0.0.1:port
-    local i
-    for i in $(seq $(($2 * 10))); do
+    for _ in $(seq $(($2 * 10))); do
         ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
         sleep 0.1
     done
@@ -124,13 +135,15 @@ wait_udp() { # port seconds: wait until something listens on udp 127.0.0.1:port
 }
 
 start_wasl() {
-    log "building wasl (make build/wasl)"
-    if ! make -s -C "$top" build/wasl >"$work/make.log" 2>&1; then
-        tstate[wasl]="build failed (make build/wasl)"
-        cp "$work/make.log" "$outdir/logs/"
-        return 1
+    local wasl=${WASL_BIN:-$top/build/wasl}
+    if [ -z "${WASL_BIN:-}" ]; then
+        log "building wasl (make build/wasl)"
+        if ! make -s -C "$top" build/wasl >"$work/make.log" 2>&1; then
+            tstate[wasl]="build failed (make build/wasl; logs/make.log)"
+            cp "$work/make.log" "$outdir/logs/"
+            return 1
+        fi
     fi
-    local wasl="$top/build/wasl"
     # wasl runs in the work dir: relative defaults (data/, build/prompts)
     # point at the repository through links, and nothing lands in the tree.
     mkdir -p "$work/wasl/build"
@@ -143,13 +156,14 @@ start_wasl() {
     fi
     wasl_cmd=("$wasl" "${common[@]}" --set "http.port=$wasl_http" --set "sip.port=$wasl_sip"
         --set sip.address=127.0.0.1 --set sip.trunks=127.0.0.1
-        --set "sip.rtp_min=$rtp_min" --set "sip.rtp_max=$rtp_max" --set log.level=warn serve)
+        --set "sip.rtp_min=$rtp_min" --set "sip.rtp_max=$rtp_max" --set log.level=warn)
+    [ -n "$CLOCK_START" ] && wasl_cmd+=(--set "clock.start=$CLOCK_START")
+    wasl_cmd+=(serve)
     (cd "$work/wasl" && exec "${wasl_cmd[@]}") >"$work/wasl.out" 2>"$work/wasl.err" &
     tpid[wasl]=$!
     started="${tpid[wasl]} $started"
     tport[wasl]=$wasl_sip
-    local i
-    for i in $(seq 100); do
+    for _ in $(seq 100); do
         alive "${tpid[wasl]}" || break
         curl -sf "http://127.0.0.1:$wasl_http/healthz" >/dev/null 2>&1 && break
         sleep 0.1
@@ -190,13 +204,24 @@ start_kamailio() {
 }
 
 cpu_ticks() { $stat cpu "$1" | cut -d' ' -f1; }
+
+# SIPp in DIR under timeout(1), hard limit SECS; its CPU (user+sys, from the
+# shell's `times`) goes to DIR/cpu.txt, its output to DIR/out.txt.
+#   sipp_in DIR SECS SIPP-ARGS...
+sipp_in() {
+    local dir=$1 secs=$2
+    shift 2
+    exec bash -c 'cd "$1" || exit 1; secs=$2; shift 2
+        timeout -k 5 "$secs" sipp "$@" >out.txt 2>&1; rc=$?
+        times >cpu.txt; exit $rc' sipp_in "$dir" "$secs" "$@"
+}
 hz=$($stat cpu $$ | cut -d' ' -f3)
 
-snap_metrics() { # file
-    if [ "${tstate[wasl]:-}" = up ]; then
-        curl -s -m 2 "http://127.0.0.1:$wasl_http/metrics" >"$1" 2>/dev/null || : >"$1"
+snap_metrics() { # target file
+    if [ "$1" = wasl ] && [ "${tstate[wasl]:-}" = up ]; then
+        curl -s -m 2 "http://127.0.0.1:$wasl_http/metrics" >"$2" 2>/dev/null || : >"$2"
     else
-        : >"$1"
+        : >"$2"
     fi
 }
 
@@ -208,30 +233,28 @@ run_step() {
     mkdir -p "$d/uac" "$d/uas"
     local tmo=$((calls / rate + hold / 1000 + 20))
     if [ "$t" = kamailio ]; then
-        (cd "$d/uas" && exec timeout -k 5 $((tmo + 10)) sipp -sf "$here/uas_answer.xml" -i 127.0.0.1 -p "$uas_port" \
+        sipp_in "$d/uas" $((tmo + 10)) -sf "$here/uas_answer.xml" -i 127.0.0.1 -p "$uas_port" \
             -mi 127.0.0.1 -mp "$uas_mp" -m "$calls" -nostdin -timeout "$((tmo + 5))s" \
-            -trace_stat -stf stat.csv -fd 1 -trace_counts -trace_err) >"$d/uas/out.txt" 2>&1 &
+            -trace_stat -stf stat.csv -fd 1 -trace_counts -trace_err &
         uas_pid=$!
         started="$uas_pid $started"
         wait_udp "$uas_port" 5 || log "$t: SIPp UAS did not bind udp:$uas_port"
     fi
-    local c0 m0 c1 m1
+    local c0 c1
     c0=$(cpu_ticks "${tpid[$t]}")
-    m0=$($stat machine)
-    snap_metrics "$d/metrics0.txt"
-    (cd "$d/uac" && exec timeout -k 5 $((tmo + 10)) sipp "127.0.0.1:${tport[$t]}" -sf "$here/uac_short.xml" -s "$DID" \
+    snap_metrics "$t" "$d/metrics0.txt"
+    sipp_in "$d/uac" $((tmo + 10)) "127.0.0.1:${tport[$t]}" -sf "$here/uac_short.xml" -s "$DID" \
         -i 127.0.0.1 -p "$uac_port" -mi 127.0.0.1 -mp "$uac_mp" -rtp_echo \
         -r "$rate" -m "$calls" -l "$calls" -d "$hold" -nostdin -timeout "${tmo}s" -timeout_error \
         -trace_stat -stf stat.csv -fd 1 -trace_counts -trace_rtt -rtt_freq 100 -trace_err \
-        -trace_screen -screen_file screen.log) >"$d/uac/out.txt" 2>&1 &
+        -trace_screen -screen_file screen.log &
     local sp=$!
     started="$sp $started"
     wait "$sp"
     rc=$?
     sleep 0.5
     c1=$(cpu_ticks "${tpid[$t]}")
-    m1=$($stat machine)
-    snap_metrics "$d/metrics1.txt"
+    snap_metrics "$t" "$d/metrics1.txt"
     if [ -n "$uas_pid" ]; then
         for _ in $(seq 50); do alive "$uas_pid" || break; sleep 0.1; done
         stop_pid "$uas_pid"
@@ -244,9 +267,9 @@ run_step() {
     local ok=${uac[successfulcall]:-0} failed=${uac[failedcall]:-0}
     local retrans=$(( ${uac[retrans_msgs]:-${uac[retransmissions]:-0}} + ${uas[retrans_msgs]:-0} ))
     local answered=${uac[answered_cps]:-0}
-    local cpu busy
+    local cpu sipp_cpu
     cpu=$(python3 -c "print(round(($c1 - $c0) / $hz, 2))")
-    busy=$(python3 -c "b0,t0='$m0'.split(); b1,t1='$m1'.split(); print(round(100*(int(b1)-int(b0))/max(1,int(t1)-int(t0)),1))")
+    sipp_cpu=$($stat times "$d/uac/cpu.txt" "$d/uas/cpu.txt")
     local result=pass why=""
     [ "$rc" -ne 0 ] && why="$why sipp rc=$rc;"
     [ "$ok" -ne "$calls" ] && why="$why $ok of $calls ok;"
@@ -262,10 +285,10 @@ run_step() {
             [ -s "$f" ] && cp "$f" "$outdir/logs/$t-$kind-$rate-$(basename "$f")"
         done
     fi
-    printf 'target=%s\tstep=%s\trate=%s\tcalls=%s\thold_ms=%s\tok=%s\tfailed=%s\tretrans=%s\tsipp_retrans=%s\tuas_retrans=%s\tunexpected=%s\tpeak=%s\tanswered_cps=%s\trtd_p50_ms=%s\trtd_p99_ms=%s\trtd_max_ms=%s\tcpu_s=%s\tbusy_pct=%s\tpacing_p99=%s\tpacing_n=%s\tsip_calls=%s\trc=%s\tresult=%s\n' \
+    printf 'target=%s\tstep=%s\trate=%s\tcalls=%s\thold_ms=%s\tok=%s\tfailed=%s\tretrans=%s\tsipp_retrans=%s\tuas_retrans=%s\tunexpected=%s\tpeak=%s\tanswered_cps=%s\trtd_p50_ms=%s\trtd_p99_ms=%s\trtd_max_ms=%s\tcpu_s=%s\tsipp_cpu_s=%s\tpacing_p99=%s\tpacing_n=%s\tsip_calls=%s\trc=%s\tresult=%s\n' \
         "$t" "$kind" "$rate" "$calls" "$hold" "$ok" "$failed" "$retrans" "${uac[retransmissions]:-?}" "${uas[retrans_msgs]:-0}" \
         "${uac[unexpected]:-?}" "${uac[peak]:-?}" "$answered" "${uac[rtd_p50_ms]:-?}" "${uac[rtd_p99_ms]:-?}" "${uac[rtd_max_ms]:-?}" \
-        "$cpu" "$busy" "${pm[pacing_p99]:-n/a}" "${pm[pacing_n]:-0}" "${pm[sip_calls]:-n/a}" "$rc" "$result" >>"$steps"
+        "$cpu" "$sipp_cpu" "${pm[pacing_p99]:-n/a}" "${pm[pacing_n]:-0}" "${pm[sip_calls]:-n/a}" "$rc" "$result" >>"$steps"
     log "$t $kind ${rate}cps x $calls, hold ${hold}ms: ok $ok failed $failed retrans $retrans answered ${answered}/s cpu ${cpu}s pacing p99 ${pm[pacing_p99]:-n/a} -> $result"
     [ "$result" = pass ]
 }
@@ -283,6 +306,16 @@ for t in $targets; do
     *) echo "run.sh: unknown target '$t'" >&2; exit 2 ;;
     esac
     log "$t: ${tstate[$t]}"
+done
+
+# CPU of each target at rest, over 2 s (timers, media ticker).
+idle_note=""
+for t in $targets; do
+    [ "${tstate[$t]}" = up ] || continue
+    i0=$(cpu_ticks "${tpid[$t]}")
+    sleep 2
+    i1=$(cpu_ticks "${tpid[$t]}")
+    idle_note="$idle_note $t $(( (i1 - i0) * 1000 / hz / 2 )) ms/s;"
 done
 
 # A single call first: a target that does not answer it is not ramped.
@@ -337,6 +370,8 @@ cp "$steps" "$outdir/steps.tsv"
     echo
     echo "Each ramp step: SIPp \`uac_short.xml\` offers RATE calls/s for ${STEP_SECONDS} s, each held ${HOLD_MS} ms, to $DID."
     echo "Kamailio relays to a SIPp UAS (\`uas_answer.xml\`); its CPU is the sum of its processes."
+    echo "CPU of each target at rest before the ramp:${idle_note:- n/a}"
+    for t in $targets; do [ "${tstate[$t]}" = up ] || echo "**$t: ${tstate[$t]}** — no figures for it."; done
     echo
     $stat report "$steps"
 } | tee "$outdir/results.md"

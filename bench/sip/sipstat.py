@@ -3,11 +3,12 @@
 the pacing histogram of wasl's /metrics, and the Markdown report.
 
   sipstat.py ports N             N free UDP+TCP ports on 127.0.0.1
-  sipstat.py mediaport           an even port P with P..P+3 free (SIPp -mp)
+  sipstat.py mediaport           an even port P with P..P+7 free (SIPp -mp, UAC
+                                 at P and P+2, UAS at P+4 and P+6)
   sipstat.py rtpblock SIZE       first port of SIZE free UDP ports under the
                                  ephemeral range (wasl's RTP range)
   sipstat.py cpu PID             utime+stime ticks of PID and its descendants
-  sipstat.py machine             busy and total ticks of the machine
+  sipstat.py times FILE...       CPU seconds in bash `times` lines (SIPp)
   sipstat.py sipp DIR            a SIPp run's results (stat, counts, rtt files)
   sipstat.py pacing BEFORE AFTER p99 of the pacing histogram between two
                                  /metrics snapshots, and the calls counted
@@ -63,7 +64,7 @@ def media_port():
     used = udp_ports_in_use()
     for _ in range(200):
         p = random.randrange(40000, 60000, 4)
-        if all(q not in used for q in range(p, p + 4)):
+        if all(q not in used for q in range(p, p + 8)):
             return p
     raise SystemExit("no free media port")
 
@@ -109,11 +110,21 @@ def cpu_ticks(root):
     return sum(ticks.get(p, 0) for p in want), len([p for p in want if p in ticks])
 
 
-def machine():
-    with open("/proc/stat") as fh:
-        v = [int(x) for x in fh.readline().split()[1:]]
-    idle = v[3] + v[4]
-    return sum(v) - idle, sum(v)
+def sipp_times(files):
+    """Sum of the children's user+sys in bash `times` output ("0m1.5s 0m0.2s")."""
+    total, found = 0.0, False
+    for f in files:
+        try:
+            with open(f) as fh:
+                lines = [l for l in fh.read().splitlines() if l.strip()]
+                # bash `times`: the shell's own line, then its children's
+                for part in lines[-1].split():
+                    m, s = part.rstrip("s").split("m")
+                    total += int(m) * 60 + float(s)
+                    found = True
+        except (OSError, ValueError):
+            pass
+    return round(total, 2) if found else "n/a"
 
 
 def last_row(path):
@@ -246,7 +257,7 @@ def report(path):
             return default
 
     print("| target | step | offered cps | answered cps | calls ok / failed | retrans | peak calls "
-          "| INVITE→200 p50 / p99 / max | target CPU s | CPU per call | machine busy | pacing p99 | result |")
+          "| INVITE→200 p50 / p99 / max | target CPU s | CPU per call | SIPp CPU s | pacing p99 | result |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         if r.get("skipped"):
@@ -256,41 +267,84 @@ def report(path):
         ok = int(num(r, "ok", 0))
         cpc = f"{cpu * 1000 / ok:.2f} ms" if cpu is not None and ok else "n/a"
         rtd = "/".join(r.get(k, "?") for k in ("rtd_p50_ms", "rtd_p99_ms", "rtd_max_ms")) + " ms" if "rtd_p99_ms" in r else "n/a"
-        busy = f"{num(r, 'busy_pct'):.0f} %" if num(r, "busy_pct") is not None else ""
         print(f"| {r['target']} | {r['step']} | {r['rate']} | {r.get('answered_cps', 'n/a')} "
               f"| {ok} / {r.get('failed', '?')} | {r.get('retrans', '?')} | {r.get('peak', '?')} | {rtd} "
-              f"| {cpu if cpu is not None else 'n/a'} | {cpc} | {busy} | {r.get('pacing_p99', 'n/a')} "
+              f"| {cpu if cpu is not None else 'n/a'} | {cpc} | {r.get('sipp_cpu_s', 'n/a')} | {r.get('pacing_p99', 'n/a')} "
               f"| {r.get('result', '')} |")
     print()
+    summary(rows, num)
+
+
+def pacing_bound_ms(v):
+    """'≤ 5 ms' -> 5.0; '> 20 ms' -> inf; anything else -> None."""
+    v = (v or "").strip()
+    try:
+        if v.startswith("≤"):
+            return float(v[1:].split()[0])
+        if v.startswith(">"):
+            return float("inf")
+    except ValueError:
+        pass
+    return None
+
+
+def summary(rows, num):
+    """The issue's targets, each met / not met / not measured."""
+    ramp = [r for r in rows if r.get("step") == "ramp" and not r.get("skipped")]
+    hold = [r for r in rows if r.get("step") == "hold" and not r.get("skipped")]
     best = {}
-    cpc_at = {}
-    for r in rows:
-        if r.get("step") != "ramp" or r.get("skipped"):
-            continue
-        t, rate = r["target"], int(r["rate"])
-        if r.get("result") == "pass" and rate > best.get(t, (0, ""))[0]:
-            best[t] = (rate, r.get("answered_cps", "?"))
-        ok = int(num(r, "ok", 0))
-        if ok and num(r, "cpu_s") is not None:
-            cpc_at.setdefault(rate, {})[t] = num(r, "cpu_s") * 1000 / ok
-    for t in sorted({r["target"] for r in rows}):
+    for r in ramp:
+        rate = int(r["rate"])
+        if r.get("result") == "pass" and rate > best.get(r["target"], (0, ""))[0]:
+            best[r["target"]] = (rate, r.get("answered_cps", "?"))
+    for t in dict.fromkeys(r["target"] for r in rows):
         if t in best:
             print(f"* **{t}**: highest step with every call ok and no retransmission: "
                   f"**{best[t][0]} calls/s** offered ({best[t][1]} answered/s).")
-        else:
+        elif any(r["target"] == t for r in ramp):
             print(f"* **{t}**: no ramp step passed.")
+    print()
+    print("| target (issue) | measured | verdict |")
+    print("|---|---|---|")
+
+    def verdict(ok):
+        return "n/a" if ok is None else ("met" if ok else "**not met**")
+
+    w = best.get("wasl")
+    measured = any(r["target"] == "wasl" for r in ramp)
+    why = next((r["skipped"] for r in rows if r["target"] == "wasl" and r.get("skipped")), "")
+    not_run = f"not run: {why}" if why else "not run"
+    print(f"| wasl ≥ 300 calls/s, no failed call, no retransmission "
+          f"| {f'{w[0]} calls/s' if w else ('no step passed' if measured else not_run)} "
+          f"| {verdict((w[0] >= 300) if w else (False if measured else None))} |")
+    wh = [r for r in hold if r["target"] == "wasl"]
+    if wh:
+        r = wh[-1]
+        peak = int(num(r, "peak", 0))
+        ok = r.get("result") == "pass" and peak >= 1000
+        print(f"| wasl ≥ 1,000 simultaneous calls with media | {r.get('ok')} of {r.get('calls')} ok, peak {peak}, "
+              f"{r.get('retrans')} retrans | {verdict(ok)}"
+              f"{' (this run held fewer than 1,000)' if int(num(r, 'calls', 0)) < 1000 else ''} |")
+        b = pacing_bound_ms(r.get("pacing_p99"))
+        print(f"| wasl RTP pacing error p99 < 5 ms (concurrency run) | {r.get('pacing_p99', 'n/a')} "
+              f"| {verdict(None if b is None else b <= 5)} |")
+    else:
+        print(f"| wasl ≥ 1,000 simultaneous calls with media | {not_run} | n/a |")
+        print(f"| wasl RTP pacing error p99 < 5 ms | {not_run} | n/a |")
     ratios = []
-    for rate in sorted(cpc_at):
-        d = cpc_at[rate]
+    for rate in sorted({int(r["rate"]) for r in ramp}):
+        d = {}
+        for r in ramp:
+            if int(r["rate"]) == rate and r.get("result") == "pass" and num(r, "cpu_s") is not None:
+                d[r["target"]] = num(r, "cpu_s") * 1000 / int(num(r, "ok", 1))
         if "wasl" in d and "kamailio" in d and d["kamailio"] > 0:
-            ratios.append(f"{rate} cps: {d['wasl'] / d['kamailio']:.2f}×")
+            ratios.append((rate, d["wasl"] / d["kamailio"]))
     if ratios:
-        print("* CPU per call, wasl ÷ Kamailio (target ≤ 3×): " + ", ".join(ratios) + ".")
-    for r in rows:
-        if r.get("step") == "hold" and not r.get("skipped"):
-            print(f"* **{r['target']}** concurrency: {r.get('ok', '?')} calls ok of {r.get('calls', '?')}, "
-                  f"peak {r.get('peak', '?')} simultaneous calls, {r.get('retrans', '?')} retransmissions, "
-                  f"pacing error p99 {r.get('pacing_p99', 'n/a')}: **{r.get('result', '')}**.")
+        text = ", ".join(f"{rate} cps {x:.2f}×" for rate, x in ratios)
+        print(f"| wasl CPU per call ≤ 3× Kamailio's (steps both passed) | {text} "
+              f"| {verdict(max(x for _, x in ratios) <= 3)} |")
+    else:
+        print("| wasl CPU per call ≤ 3× Kamailio's | no step where both passed | n/a |")
 
 
 def main():
@@ -304,9 +358,8 @@ def main():
     elif cmd == "cpu":
         t, n = cpu_ticks(int(sys.argv[2]))
         print(f"{t} {n} {HZ}")
-    elif cmd == "machine":
-        b, t = machine()
-        print(f"{b} {t}")
+    elif cmd == "times":
+        print(sipp_times(sys.argv[2:]))
     elif cmd == "sipp":
         sipp_dir(sys.argv[2])
     elif cmd == "pacing":

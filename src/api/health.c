@@ -1,9 +1,11 @@
 /*
  * /healthz and /metrics.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api.h"
+#include "tel/tel.h"
 
 int api_healthz(struct http_req *r)
 {
@@ -17,8 +19,20 @@ int api_healthz(struct http_req *r)
 
 int api_metrics(struct http_req *r)
 {
-    char *text = http_metrics_text();
-    if (!text)
+    char *text = http_metrics_text(), *tel = tel_metrics_text();
+    if (!text || !tel) {
+        free(text);
+        free(tel);
         return WASL_ENOMEM;
-    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
+    }
+    size_t a = strlen(text), b = strlen(tel);
+    char *all = realloc(text, a + b + 1);
+    if (!all) {
+        free(text);
+        free(tel);
+        return WASL_ENOMEM;
+    }
+    memcpy(all + a, tel, b + 1);
+    free(tel);
+    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, a + b);
 }

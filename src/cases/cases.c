@@ -372,7 +372,7 @@ static int create_h(struct db_conn *c, void *arg)
      * not reuse the ones of an attempt that was rolled back. */
     case_ref_new(cr->reference);
     unsigned char r[4];
-    rand_bytes(r, sizeof(r));
+    wrand_bytes(r, sizeof(r));
     snprintf(cr->pin, sizeof(cr->pin), "%06u",
              (unsigned)(((uint32_t)r[0] << 24 | (uint32_t)r[1] << 16 | (uint32_t)r[2] << 8 | r[3]) % 1000000u));
     pin_hash(cr->reference, cr->pin, pinh);

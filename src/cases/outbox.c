@@ -52,7 +52,7 @@ static char *message(const char *from, const char *to, const char *subject, cons
     sodium_bin2base64(eb, b64, (const unsigned char *)body, bl, sodium_base64_VARIANT_ORIGINAL);
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    rand_bytes(r, sizeof(r));
+    wrand_bytes(r, sizeof(r));
     sodium_bin2hex(id, sizeof(id), r, sizeof(r));
     sbuf_init(&m, 1 << 20);
     sbuf_addf(&m,

@@ -54,7 +54,7 @@ void case_ref_new(char *out)
 {
     int v[9];
     unsigned char r[8];
-    rand_bytes(r, sizeof(r));
+    wrand_bytes(r, sizeof(r));
     for (int i = 0; i < 8; i++)
         v[i] = r[i] & 31;
     /* The check character makes the fold of all nine come to zero. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tel/tel.h"
 #include "auth/auth.h"
 #include "cases/cases.h"
 
@@ -51,9 +52,15 @@ int cmd_init(struct cli *c)
         return 1;
     }
     if (demo) {
+        int64_t ids[sizeof(demo_users) / sizeof(demo_users[0])];
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-            if ((err = user_create(c->db, &who, &demo_users[i], NULL)))
+            if ((err = user_create(c->db, &who, &demo_users[i], &ids[i])))
                 return cli_fail(err, demo_users[i].login);
+        /* The demo agent's and supervisor's phones (a softphone or baresip
+         * registers with these). */
+        if ((err = tel_account_set(c->db, ids[2], "agent", "agent-phone-2026", "fr ar en")) ||
+            (err = tel_account_set(c->db, ids[1], "supervisor", "supervisor-phone-2026", "ar fr es it nl de en")))
+            return cli_fail(err, "demo SIP accounts");
         if (cli_import_guide(c))
             return 1;
         char ref[CASE_REF_LEN + 1] = "", pin[7] = "";
@@ -65,6 +72,9 @@ int cmd_init(struct cli *c)
             printf("  %-11s %s\n", demo_users[i].login, demo_users[i].password);
         if (ref[0])
             printf("Citizens' portal: track demo case %s with PIN %s\n", ref, pin);
+        printf("Agents' phones (SIP, realm %s): agent / agent-phone-2026, supervisor / supervisor-phone-2026\n"
+               "Demo toll-free numbers: data/tel/numbers.csv (France: +33800100200)\n",
+               conf_str("sip.realm"));
         return 0;
     }
     char pw[32];

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "guide/guide.h"
 #include "cases/cases.h"
+#include "tel/tel.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -77,14 +78,24 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "cases");
     }
+    if ((err = tel_start(c->db, cli_data_dir()))) {
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "telephony");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
     printf("  citizens' portal: %s\n", portal);
+    if (tel_running())
+        printf("  SIP (trunks and agents' phones): %s\n", tel_address());
+    else
+        printf("  SIP: off (sip.enabled = false)\n");
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
     sigwait(&set, &sig);
     log_info("serve: stopping on signal %d", sig);
+    tel_stop();
     http_stop();
     cases_worker_stop();
     cases_shutdown();

@@ -13,6 +13,7 @@
 #include "geo/geo.h"
 #include "http/http.h"
 #include "guide/guide.h"
+#include "tel/tel.h"
 #include "cases/cases.h"
 
 /* clang-format off */
@@ -117,7 +118,7 @@ static int setup(const char *config_path, bool config_given)
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
         (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)) ||
-        (err = conf_register(cases_conf, cases_conf_count)))
+        (err = conf_register(cases_conf, cases_conf_count)) || (err = conf_register(tel_conf, tel_conf_count)))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))
@@ -142,7 +143,7 @@ static int finish_setup(void)
         clock_set(t);
         log_warn("clock: started at %s as configured (clock.start); this is for tests", start);
     }
-    if ((err = rand_init()) || (err = auth_init()))
+    if ((err = wrand_init()) || (err = auth_init()))
         return err;
     return 0;
 }

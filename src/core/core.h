@@ -154,8 +154,8 @@ bool utf8_valid(const char *s, size_t n);
 size_t utf8_len(const char *s);
 
 /* ---- random tokens ------------------------------------------------------ */
-int rand_init(void);
-void rand_bytes(void *p, size_t n);
+int wrand_init(void);
+void wrand_bytes(void *p, size_t n);
 /* Lower-case hex of n random bytes into out (2n+1 bytes). */
 void rand_hex(char *out, size_t nbytes);
 void hex_encode(char *out, const unsigned char *in, size_t n);

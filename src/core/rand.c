@@ -7,14 +7,14 @@
 
 #include "core.h"
 
-int rand_init(void)
+int wrand_init(void)
 {
     if (sodium_init() < 0)
         return err_set(WASL_EINTERNAL, "server.crypto", "libsodium failed to initialize");
     return 0;
 }
 
-void rand_bytes(void *p, size_t n)
+void wrand_bytes(void *p, size_t n)
 {
     randombytes_buf(p, n);
 }

@@ -246,7 +246,7 @@ int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct 
 static void backoff(int attempt)
 {
     unsigned r;
-    rand_bytes(&r, sizeof(r));
+    wrand_bytes(&r, sizeof(r));
     long us = (long)(1000u << (attempt < 7 ? attempt : 7)); /* 1 ms .. 128 ms */
     us = us / 2 + (long)(r % (unsigned)us);
     struct timespec ts = {us / 1000000, (us % 1000000) * 1000};

@@ -424,6 +424,20 @@ int prompts_generate(const char *out_dir, int *made, int *kept)
             (*made)++;
         }
     }
+    /* Music on hold: a soft chord with a slow tremolo, made by sox too (a
+     * real recording can replace it: data/prompts/moh.wav is not read, put
+     * it at out_dir/moh.wav). */
+    snprintf(wav, sizeof(wav), "%s/moh.wav", out_dir);
+    if (access(wav, R_OK) != 0) {
+        char *sox[] = {"sox",  "-n",   "-r",  "8000", "-c",  "1",    "-b",  "16",       "-e", "signed-integer", wav,   "synth",
+                       "8",    "sine", "262", "sine", "330", "sine", "392", "channels", "1",  "tremolo",        "0.5", "40",
+                       "fade", "q",    "0.3", "8",    "0.3", "vol",  "0.3", NULL};
+        if (run(sox) != 0)
+            return err_set(WASL_EIO, "prompts.generate", "sox failed making the music on hold");
+        (*made)++;
+    } else {
+        (*kept)++;
+    }
     return 0;
 }
 

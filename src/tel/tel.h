@@ -16,6 +16,68 @@
 #include "store/store.h"
 #include "ivr/ivr.h"
 
+/* ---- settings (sip.*) ---- */
+extern const struct conf_def tel_conf[];
+extern const size_t tel_conf_count;
+
+/* ---- the engine ---- */
+/* Loads the dial plan, the flow, the prompts' audio and the agents' SIP
+ * accounts, opens the SIP listeners and starts the real-time thread and
+ * its store worker. */
+int tel_start(struct db *db, const char *data_dir);
+void tel_stop(void);
+bool tel_running(void);
+/* The SIP address ("udp 127.0.0.1:5060") for people to read. */
+const char *tel_address(void);
+/* Prometheus text of the telephony (caller frees), "" when stopped. */
+char *tel_metrics_text(void);
+
+/* ---- agents ---- */
+struct tel_agent {
+    char state[16]; /* offline, available, ringing, busy, wrap_up, paused */
+    char reason[32];
+    int64_t since; /* µs */
+    bool has_account, registered;
+    char sip_user[64], contact[256];
+    char languages[32]; /* "fr ar en" */
+    uint64_t call;
+};
+int tel_agent_get(int64_t user_id, struct tel_agent *out);
+/* state: "available", "paused" (with a reason) or "offline". An agent
+ * without a SIP account cannot log in (WASL_ECONFLICT "tel.no_phone"). */
+int tel_agent_set(int64_t user_id, const char *state, const char *reason);
+/* Creates or changes a user's SIP account (password kept as the digest
+ * HA1 only; NULL keeps it) and the languages they take calls in. */
+int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages);
+
+/* ---- what is going on ---- */
+#define TEL_STATUS_AGENTS 256
+#define TEL_STATUS_CALLS 500
+struct tel_status {
+    char sip[128];
+    int calls_active, phones_registered;
+    struct {
+        int waiting;
+        int64_t oldest_seconds;
+    } queues[7]; /* wasl_languages order */
+    int nagents;
+    struct {
+        int64_t user_id;
+        char state[16], reason[32], languages[32];
+        int64_t since_seconds;
+        bool registered;
+        uint64_t call;
+    } agents[TEL_STATUS_AGENTS];
+    int ncalls; /* calls[] holds the first TEL_STATUS_CALLS */
+    struct {
+        uint64_t id;
+        char country[3], did[24], language[3], state[12], node[40];
+        int64_t seconds;
+    } calls[TEL_STATUS_CALLS];
+};
+/* Fills *out (large: allocate it). WASL_ECONFLICT when not running. */
+int tel_status(struct tel_status *out);
+
 /* ---- prompts (data/prompts/<lang>.txt) ---- */
 int prompts_load(const char *data_dir);
 void prompts_unload(void);

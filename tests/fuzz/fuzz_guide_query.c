@@ -28,7 +28,7 @@ static void setup(void)
     conf_register(store_conf, store_conf_count);
     conf_register(auth_conf, auth_conf_count);
     conf_register(guide_conf, guide_conf_count);
-    rand_init();
+    wrand_init();
     auth_init();
     if (db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, "data"))
         abort();

@@ -35,7 +35,7 @@ static int setup(void **state)
     conf_set("auth.max_failures_account", "3", "test");
     conf_set("auth.max_failures_address", "10", "test");
     conf_set("auth.lockout", "5m", "test");
-    if (rand_init() || auth_init() || geo_load(data ? data : "data"))
+    if (wrand_init() || auth_init() || geo_load(data ? data : "data"))
         return -1;
     if (!url || !*url) {
         path = test_tmp_path("auth.db");

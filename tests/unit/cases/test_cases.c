@@ -48,7 +48,7 @@ static int setup(void **state)
     conf_set("cases.pin_failures", "3", "test");
     conf_set("cases.pin_lockout", "10m", "test");
     conf_set("cases.retention_closed", "30d", "test");
-    if (rand_init() || auth_init() || geo_load(data) || cases_init(data, true))
+    if (wrand_init() || auth_init() || geo_load(data) || cases_init(data, true))
         return -1;
     if (!url || !*url) {
         path = test_tmp_path("cases.db");

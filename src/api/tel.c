@@ -1,0 +1,192 @@
+/*
+ * Telephony API: an agent's phone and availability, the agents' SIP
+ * accounts (admin), the live state of queues, agents and calls, the call
+ * log and callback requests (supervision), and the emergency closure.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "auth/auth.h"
+#include "calendar/calendar.h"
+#include "tel/tel.h"
+
+static json_t *agent_json(int64_t user_id, const struct tel_agent *a)
+{
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I}", "user_id", (json_int_t)user_id, "state", a->state,
+                     "reason", a->reason[0] ? a->reason : NULL, "since_seconds",
+                     (json_int_t)(a->since ? (clock_now() - a->since) / 1000000 : 0), "has_phone", a->has_account, "sip_user",
+                     a->has_account ? a->sip_user : NULL, "registered", a->registered, "contact", a->registered ? a->contact : NULL,
+                     "languages", a->languages, "call", (json_int_t)a->call);
+}
+
+int api_me_phone(struct http_req *r)
+{
+    struct tel_agent a;
+    int err = tel_agent_get(r->session.user.id, &a);
+    if (err)
+        return err;
+    return http_reply_json(r, 200, agent_json(r->session.user.id, &a));
+}
+
+int api_me_state(struct http_req *r)
+{
+    const char *state = NULL, *reason = NULL;
+    struct json_spec spec[] = {{"state", JS_STR, true, 16, 0, 0, &state, NULL}, {"reason", JS_STR, false, 30, 0, 0, &reason, NULL}};
+    struct tel_agent a;
+    int err;
+
+    if ((err = http_body_json(r, spec, 2)) || (err = tel_agent_set(r->session.user.id, state, reason)) ||
+        (err = tel_agent_get(r->session.user.id, &a)))
+        return err;
+    return http_reply_json(r, 200, agent_json(r->session.user.id, &a));
+}
+
+int api_users_sip(struct http_req *r)
+{
+    const char *sip_user = NULL, *password = NULL, *languages = NULL;
+    struct json_spec spec[] = {
+        {"sip_user", JS_STR, true, 64, 0, 0, &sip_user, NULL},
+        {"password", JS_STR, false, 200, 0, 0, &password, NULL},
+        {"languages", JS_STR, true, 40, 0, 0, &languages, NULL},
+    };
+    char object[32];
+    int64_t id;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 3)))
+        return err;
+    struct user u;
+    if ((err = user_get(APP(r)->db, id, &u)))
+        return err;
+    if ((err = tel_account_set(APP(r)->db, id, sip_user, password, languages)))
+        return err;
+    snprintf(object, sizeof(object), "user:%lld", (long long)id);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "user.sip_account", object, NULL)))
+        return err;
+    return http_reply_json(r, 200,
+                           json_pack("{s:I, s:s, s:s, s:b}", "user_id", (json_int_t)id, "sip_user", sip_user, "languages",
+                                     languages, "password_changed", password != NULL));
+}
+
+int api_tel_status(struct http_req *r)
+{
+    struct tel_status *s = malloc(sizeof(*s));
+    json_t *queues = json_object(), *agents = json_array(), *calls = json_array();
+    int err;
+
+    if (!s)
+        return WASL_ENOMEM;
+    if ((err = tel_status(s))) {
+        free(s);
+        json_decref(queues);
+        json_decref(agents);
+        json_decref(calls);
+        return err;
+    }
+    for (int i = 0; i < 7; i++)
+        json_object_set_new(
+            queues, wasl_languages[i],
+            json_pack("{s:i, s:I}", "waiting", s->queues[i].waiting, "oldest_seconds", (json_int_t)s->queues[i].oldest_seconds));
+    for (int i = 0; i < s->nagents; i++)
+        json_array_append_new(agents, json_pack("{s:I, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)s->agents[i].user_id,
+                                                "state", s->agents[i].state, "reason",
+                                                s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages",
+                                                s->agents[i].languages, "since_seconds", (json_int_t)s->agents[i].since_seconds,
+                                                "registered", s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
+    for (int i = 0; i < s->ncalls && i < TEL_STATUS_CALLS; i++)
+        json_array_append_new(calls,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)s->calls[i].id, "country",
+                                        s->calls[i].country, "did", s->calls[i].did, "language", s->calls[i].language, "state",
+                                        s->calls[i].state, "node", s->calls[i].node, "seconds", (json_int_t)s->calls[i].seconds));
+    json_t *j = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
+                          s->phones_registered, "queues", queues, "agents", agents, "calls", calls);
+    free(s);
+    return http_reply_json(r, 200, j);
+}
+
+int api_tel_calls(struct http_req *r)
+{
+    long long limit = 100, before = 0;
+    struct db_conn *c;
+    struct db_stmt *s;
+    json_t *items = json_array();
+    int err;
+
+    if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &before)) ||
+        (err = db_conn_get(APP(r)->db, &c))) {
+        json_decref(items);
+        return err;
+    }
+    err = db_query(c, &s,
+                   "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
+                   "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
+                   DBP(DB_I(before ? before : INT64_MAX), DB_I(limit)));
+    if (!err) {
+        while (db_next(s))
+            json_array_append_new(
+                items,
+                json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}", "id", (json_int_t)db_int(s, 0),
+                          "call_id", db_text(s, 1), "started_at", api_time(db_int(s, 2)), "ended_at", api_time(db_int(s, 3)), "did",
+                          db_text(s, 4), "country", db_text(s, 5), "language", db_text(s, 6), "outcome", db_text(s, 7), "path",
+                          db_text(s, 8), "agent_user", db_is_null(s, 9) ? json_null() : json_integer(db_int(s, 9)), "waited_ms",
+                          (json_int_t)db_int(s, 10), "talked_ms", (json_int_t)db_int(s, 11), "recorded", db_int(s, 12) != 0));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err) {
+        json_decref(items);
+        return err;
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+int api_tel_callbacks(struct http_req *r)
+{
+    long long limit = 100;
+    struct db_conn *c;
+    struct db_stmt *s;
+    json_t *items = json_array();
+    int err;
+
+    if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = db_conn_get(APP(r)->db, &c))) {
+        json_decref(items);
+        return err;
+    }
+    err = db_query(c, &s,
+                   "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
+                   "ORDER BY created_at LIMIT ?",
+                   DBP(DB_I(limit)));
+    if (!err) {
+        while (db_next(s))
+            json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_int(s, 0), "created_at",
+                                                   api_time(db_int(s, 1)), "country", db_text(s, 2), "did", db_text(s, 3),
+                                                   "language", db_text(s, 4), "status", db_text(s, 5)));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err) {
+        json_decref(items);
+        return err;
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+int api_calendar_emergency(struct http_req *r)
+{
+    int closed = 0;
+    const char *reason = NULL;
+    struct json_spec spec[] = {{"closed", JS_BOOL, true, 0, 0, 0, &closed, NULL},
+                               {"reason", JS_STR, false, 190, 0, 0, &reason, NULL}};
+    int err;
+
+    if ((err = http_body_json(r, spec, 2)))
+        return err;
+    if (closed && (!reason || !*reason))
+        return err_set_field(WASL_EINVAL, "calendar.reason_required", "reason", "say why the center is closed");
+    if ((err = audit_append_db(APP(r)->db, &r->actor, closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar",
+                               NULL)))
+        return err;
+    calendar_set_emergency(closed, reason);
+    return http_reply_json(r, 200, json_pack("{s:b, s:s?}", "closed", closed, "reason", closed ? reason : NULL));
+}

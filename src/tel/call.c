@@ -1,0 +1,538 @@
+/*
+ * Calls: a caller's INVITE from a trunk is answered, walked through the IVR
+ * flow (prompts, digits, look-ups), queued to the ACD and bridged to the
+ * agent whose phone answers. Handlers of libre only note what happened
+ * (a digit, a hang-up, an answer); the ticker acts on it in calls_tick(),
+ * so nothing is freed under a socket's feet.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+
+static void pl_copy(const struct pl *p, char *out, size_t n)
+{
+    size_t l = pl_isset(p) ? p->l : 0;
+    if (l >= n)
+        l = n - 1;
+    if (l)
+        memcpy(out, p->p, l);
+    out[l] = '\0';
+}
+
+static void set_end(struct tcall *c, const char *why)
+{
+    if (!c->end_reason[0])
+        snprintf(c->end_reason, sizeof(c->end_reason), "%s", why);
+}
+
+static void path_add(struct tcall *c)
+{
+    const char *n = ivr_node_name(&c->ivr);
+    size_t k = strlen(c->path);
+    const char *last = strrchr(c->path, ' ');
+    last = last ? last + 1 : c->path;
+    if (!*n || !strcmp(last, n))
+        return;
+    if (k + strlen(n) + 2 < sizeof(c->path))
+        snprintf(c->path + k, sizeof(c->path) - k, "%s%s", k ? " " : "", n);
+}
+
+/* ---- libre handlers: note and return ---- */
+
+static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
+{
+    struct leg *l = arg;
+    int err = leg_sdp_remote(l, msg->mb, true);
+    if (err)
+        return err;
+    return leg_sdp_local(l, false, descp);
+}
+
+static int answer_h(const struct sip_msg *msg, void *arg)
+{
+    struct leg *l = arg;
+    return leg_sdp_remote(l, msg->mb, false);
+}
+
+static void estab_h(const struct sip_msg *msg, void *arg)
+{
+    struct leg *l = arg;
+    l->established = true;
+    if (l->is_agent)
+        l->answered_flag = true;
+}
+
+static void progr_h(const struct sip_msg *msg, void *arg)
+{
+}
+
+static void close_h(int err, const struct sip_msg *msg, void *arg)
+{
+    struct leg *l = arg;
+    struct tcall *c = l->call;
+    l->closed = true;
+    l->close_code = msg ? msg->scode : err;
+    if (!l->is_agent)
+        set_end(c, c->st == T_QUEUED ? "abandoned" : c->st == T_BRIDGED ? "answered" : "caller_hangup");
+    else if (!l->established)
+        l->declined_flag = true;
+    else
+        set_end(c, "answered");
+}
+
+void call_digit(struct tcall *c, char d)
+{
+    if (c->nkeyed < IVR_DIGITS_MAX - 1)
+        c->keyed[c->nkeyed++] = d;
+}
+
+/* ---- the IVR's actions ---- */
+
+static void play_items(struct tcall *c, const struct ivr_action *a)
+{
+    char ids[24][IVR_NAME_MAX], lang[3];
+    for (int i = 0; i < a->nitems; i++) {
+        const struct ivr_item *it = &a->items[i];
+        if (it->kind == IVR_ITEM_SILENCE) {
+            player_add(&c->in, NULL, (size_t)it->a * 8);
+            continue;
+        }
+        int n = prompts_render(it, a->language, lang, ids, 24);
+        for (int k = 0; k < n; k++) {
+            const struct audio *au = audio_prompt(lang, ids[k]);
+            if (au)
+                player_add(&c->in, au->pcm, au->n);
+            else
+                log_warn("tel: prompt %s/%s has no recording", lang, ids[k]);
+        }
+    }
+}
+
+static void step(struct tcall *c, const struct ivr_event *e);
+
+static void job_for(struct tcall *c, enum job_kind k)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) {
+        set_end(c, "error");
+        return;
+    }
+    j->kind = k;
+    j->call = c->id;
+    snprintf(j->keys, sizeof(j->keys), "%s", c->act.ref_keys);
+    snprintf(j->pin, sizeof(j->pin), "%s", c->act.pin);
+    snprintf(j->caller, sizeof(j->caller), "%s", c->caller);
+    snprintf(j->country, sizeof(j->country), "%s", c->country);
+    snprintf(j->did, sizeof(j->did), "%s", c->did);
+    snprintf(j->language, sizeof(j->language), "%s", c->ivr.language);
+    snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
+    if (k == JOB_MESSAGE) {
+        j->rec[0] = c->rec[0];
+        j->rec_n[0] = c->rec_n[0];
+        c->rec[0] = NULL;
+        c->rec_n[0] = c->rec_cap[0] = 0;
+    }
+    c->st = T_JOB;
+    jobs_submit(j);
+}
+
+static void perform(struct tcall *c)
+{
+    const struct ivr_action *a = &c->act;
+    path_add(c);
+    player_clear(&c->in);
+    c->collecting = false;
+    c->nd = 0;
+    c->digits[0] = '\0';
+    c->deadline = 0;
+    switch (a->kind) {
+    case IVR_A_PLAY:
+        c->st = T_IVR;
+        play_items(c, a);
+        c->collecting = a->wait_digits;
+        if (!player_busy(&c->in)) {
+            if (a->wait_digits)
+                c->deadline = mono_us() + a->timeout;
+            else
+                c->in.play_done = true;
+        }
+        break;
+    case IVR_A_ENQUEUE: {
+        play_items(c, a);
+        c->in.moh = true;
+        c->st = T_QUEUED;
+        c->queued_at = clock_now();
+        c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
+        int err = acd_call_enqueue(rt.acd, c->id, a->queue, clock_now());
+        if (err) {
+            rt_log_call(c, "cannot queue: %s", err_message());
+            set_end(c, "error");
+        }
+        break;
+    }
+    case IVR_A_RECORD:
+        play_items(c, a);
+        c->st = T_IVR;
+        c->taking_message = true;
+        c->message_until = 0; /* set when the prompt ends */
+        break;
+    case IVR_A_LOOKUP:
+        job_for(c, JOB_LOOKUP);
+        break;
+    case IVR_A_CALLBACK:
+        job_for(c, JOB_CALLBACK);
+        break;
+    case IVR_A_HANGUP:
+        set_end(c, "completed");
+        break;
+    }
+}
+
+static void step(struct tcall *c, const struct ivr_event *e)
+{
+    if (c->ivr.done || c->end_reason[0])
+        return;
+    if (ivr_step(&c->ivr, e, clock_now(), &c->act)) {
+        rt_log_call(c, "IVR: %s", err_message());
+        set_end(c, "error");
+        return;
+    }
+    perform(c);
+}
+
+static void on_key(struct tcall *c, char d)
+{
+    const struct ivr_action *a = &c->act;
+    if (c->st != T_IVR || a->kind != IVR_A_PLAY || !a->wait_digits) {
+        /* '#' ends a voice message */
+        if (c->taking_message && d == '#')
+            c->message_until = 1;
+        return;
+    }
+    if (player_busy(&c->in)) {
+        if (!a->barge_in)
+            return;
+        player_clear(&c->in);
+    }
+    if (c->nd < IVR_DIGITS_MAX - 1) {
+        c->digits[c->nd++] = d;
+        c->digits[c->nd] = '\0';
+    }
+    if (c->nd >= a->max_digits || (a->terminator && d == a->terminator)) {
+        struct ivr_event e = {.kind = IVR_E_DIGITS};
+        snprintf(e.digits, sizeof(e.digits), "%s", c->digits);
+        step(c, &e);
+        return;
+    }
+    c->deadline = mono_us() + a->timeout; /* between keys */
+}
+
+static void on_played(struct tcall *c)
+{
+    const struct ivr_action *a = &c->act;
+    if (c->st == T_QUEUED)
+        return; /* music goes on */
+    if (c->taking_message) {
+        if (!c->message_until)
+            c->message_until = mono_us() + (int64_t)a->max_seconds * 1000000;
+        return;
+    }
+    if (a->kind != IVR_A_PLAY)
+        return;
+    if (a->wait_digits) {
+        c->deadline = mono_us() + a->timeout;
+        return;
+    }
+    struct ivr_event e = {.kind = IVR_E_PLAYED};
+    step(c, &e);
+}
+
+/* ---- incoming calls ---- */
+
+static void call_destroy(void *arg)
+{
+    struct tcall *c = arg;
+    free(c->rec[0]);
+    free(c->rec[1]);
+}
+
+static void leg_release(struct leg *l)
+{
+    l->sess = mem_deref(l->sess);
+    leg_media_close(l);
+}
+
+static void agent_leg_free(struct tcall *c)
+{
+    if (!c->agent)
+        return;
+    leg_release(c->agent);
+    c->agent = mem_deref(c->agent);
+}
+
+int call_incoming(const struct sip_msg *msg)
+{
+    char user[64];
+    struct mbuf *desc = NULL;
+    const char *country;
+    struct tcall *c;
+    int err;
+
+    pl_copy(&msg->uri.user, user, sizeof(user));
+    if (!(country = dialplan_country(user))) {
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treply(NULL, rt.sip, msg, 404, "Not Found");
+    }
+    if (rt.ncalls >= rt.cfg.max_calls) {
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treply(NULL, rt.sip, msg, 503, "Service Unavailable");
+    }
+    if (!mbuf_get_left(msg->mb)) {
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treply(NULL, rt.sip, msg, 488, "Not Acceptable Here");
+    }
+    if (!(c = mem_zalloc(sizeof(*c), call_destroy)))
+        return sip_treply(NULL, rt.sip, msg, 500, "Server Error");
+    c->id = ++rt.next_id;
+    c->in.call = c;
+    pl_copy(&msg->callid, c->callid, sizeof(c->callid));
+    snprintf(c->did, sizeof(c->did), "%s", user);
+    snprintf(c->country, sizeof(c->country), "%s", country);
+    char from[64];
+    pl_copy(&msg->from.uri.user, from, sizeof(from));
+    if (dialplan_digits(from, c->caller, sizeof(c->caller))) {
+        err_clear();
+        c->caller[0] = '\0';
+    }
+    if ((err = leg_media_open(&c->in))) {
+        leg_release(&c->in);
+        mem_deref(c);
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treply(NULL, rt.sip, msg, 503, "Service Unavailable");
+    }
+    if ((err = leg_sdp_remote(&c->in, msg->mb, true)) || (err = leg_sdp_local(&c->in, false, &desc))) {
+        leg_release(&c->in);
+        mem_deref(c);
+        mem_deref(desc);
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treply(NULL, rt.sip, msg, 488, "Not Acceptable Here");
+    }
+    err = sipsess_accept(&c->in.sess, rt.sock, msg, 200, "OK", "wasl", "application/sdp", desc, NULL, NULL, false, offer_h,
+                         answer_h, estab_h, NULL, NULL, close_h, &c->in, "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS\r\n");
+    mem_deref(desc);
+    if (err) {
+        leg_release(&c->in);
+        mem_deref(c);
+        return sip_treply(NULL, rt.sip, msg, 500, "Server Error");
+    }
+    list_append(&rt.calls, &c->le, c);
+    rt.ncalls++;
+    tel_count(M_CALLS, 1);
+    c->started = c->answered = clock_now();
+    c->last_refresh = mono_us();
+    leg_media_start(&c->in);
+    if (ivr_start(&c->ivr, rt.flow, c->country, clock_now(), &c->act)) {
+        set_end(c, "error");
+        return 0;
+    }
+    perform(c);
+    return 0;
+}
+
+/* ---- the agent ---- */
+
+void acd_offer_h(void *arg, uint64_t call, int64_t agent)
+{
+    struct tcall *c = call_find(call);
+    char contact[256], from[128], name[40];
+    struct mbuf *desc = NULL;
+    struct leg *l;
+
+    if (!c)
+        return;
+    agent_leg_free(c);
+    c->agent_user = agent;
+    if (!(l = mem_zalloc(sizeof(*l), NULL)))
+        return;
+    l->call = c;
+    l->is_agent = true;
+    c->agent = l;
+    if (!registrar_contact(agent, contact, sizeof(contact)) || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
+        l->declined_flag = true;
+        mem_deref(desc);
+        return;
+    }
+    snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
+    snprintf(name, sizeof(name), "%s%s %s", c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
+    int err = sipsess_connect(&l->sess, rt.sock, contact, name, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
+                              offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
+                              "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n", (unsigned long long)c->id,
+                              c->ivr.language, c->country);
+    mem_deref(desc);
+    if (err)
+        l->declined_flag = true;
+    rt_log_call(c, "ringing agent %lld at %s", (long long)agent, contact);
+}
+
+void acd_cancel_h(void *arg, uint64_t call, int64_t agent)
+{
+    struct tcall *c = call_find(call);
+    if (c && c->agent_user == agent && c->st != T_BRIDGED)
+        agent_leg_free(c);
+}
+
+void acd_event_h(void *arg, const struct acd_event *e)
+{
+    if (e->kind == ACD_EV_AGENT_STATE)
+        log_debug("tel: agent %lld is %s %s", (long long)e->agent, acd_state_name(e->state), e->reason);
+}
+
+static void bridge(struct tcall *c)
+{
+    c->st = T_BRIDGED;
+    c->bridged_at = clock_now();
+    player_clear(&c->in);
+    leg_media_stop(&c->in);
+    c->queue_deadline = 0;
+    tel_count(M_BRIDGED, 1);
+    if (rt.cfg.recording && (!rt.cfg.recording_countries[0] || strstr(rt.cfg.recording_countries, c->country))) {
+        c->recording = true;
+        c->rec_start = mono_us();
+    }
+    rt_log_call(c, "bridged to agent %lld after %llds", (long long)c->agent_user,
+                (long long)((c->bridged_at - c->queued_at) / 1000000));
+}
+
+/* ---- the end ---- */
+
+static void finish(struct tcall *c)
+{
+    struct job *j = calloc(1, sizeof(*j));
+    int64_t now = clock_now();
+
+    if (c->st == T_QUEUED || c->st == T_BRIDGED || c->agent)
+        acd_call_gone(rt.acd, c->id, now);
+    agent_leg_free(c);
+    leg_release(&c->in);
+    path_add(c);
+    if (j) {
+        j->kind = JOB_CALL_ROW;
+        j->call = c->id;
+        snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
+        snprintf(j->did, sizeof(j->did), "%s", c->did);
+        snprintf(j->country, sizeof(j->country), "%s", c->country);
+        snprintf(j->language, sizeof(j->language), "%s", c->ivr.language);
+        snprintf(j->outcome, sizeof(j->outcome), "%s", c->end_reason);
+        snprintf(j->path, sizeof(j->path), "%s", c->path);
+        j->started = c->started;
+        j->answered = c->answered;
+        j->ended = now;
+        j->agent_user = c->bridged_at ? c->agent_user : 0;
+        j->waited_ms = c->queued_at ? ((c->bridged_at ? c->bridged_at : now) - c->queued_at) / 1000 : 0;
+        j->talked_ms = c->bridged_at ? (now - c->bridged_at) / 1000 : 0;
+        if (c->recording || c->taking_message) {
+            for (int i = 0; i < 2; i++) {
+                j->rec[i] = c->rec[i];
+                j->rec_n[i] = c->rec_n[i];
+                c->rec[i] = NULL;
+            }
+            j->ok = c->taking_message; /* a voice message, not a call recording */
+        }
+        jobs_submit(j);
+    }
+    rt_log_call(c, "ended: %s; path: %s", c->end_reason, c->path);
+    list_unlink(&c->le);
+    rt.ncalls--;
+    mem_deref(c);
+}
+
+void calls_tick(int64_t now)
+{
+    struct le *le = rt.calls.head;
+    while (le) {
+        struct tcall *c = le->data;
+        le = le->next;
+        if (c->end_reason[0]) {
+            finish(c);
+            continue;
+        }
+        if (c->agent) {
+            struct leg *a = c->agent;
+            if (a->answered_flag) {
+                a->answered_flag = false;
+                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, clock_now()))
+                    bridge(c);
+            } else if (a->declined_flag) {
+                a->declined_flag = false;
+                agent_leg_free(c);
+                if (c->st == T_QUEUED)
+                    acd_call_declined(rt.acd, c->id, clock_now());
+            }
+            /* The agent put the caller on hold: music meanwhile. */
+            if (c->st == T_BRIDGED && c->agent && c->agent->held != c->in.in_media) {
+                if (c->agent->held) {
+                    c->in.moh = true;
+                    leg_media_start(&c->in);
+                } else {
+                    leg_media_stop(&c->in);
+                }
+            }
+        }
+        for (int i = 0; i < c->nkeyed && !c->end_reason[0]; i++)
+            on_key(c, c->keyed[i]);
+        c->nkeyed = 0;
+        if (c->job_done) {
+            c->job_done = false;
+            step(c, &c->job_ev);
+        }
+        if (c->in.play_done) {
+            c->in.play_done = false;
+            on_played(c);
+        }
+        if (c->deadline && now >= c->deadline) {
+            struct ivr_event e = {.kind = c->nd ? IVR_E_DIGITS : IVR_E_TIMEOUT};
+            snprintf(e.digits, sizeof(e.digits), "%s", c->digits);
+            c->deadline = 0;
+            step(c, &e);
+        }
+        if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
+            struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};
+            c->queue_deadline = 0;
+            acd_call_gone(rt.acd, c->id, clock_now());
+            agent_leg_free(c);
+            c->st = T_IVR;
+            step(c, &e);
+        }
+        if (c->taking_message && c->message_until && now >= c->message_until) {
+            c->taking_message = false;
+            c->recording = false;
+            job_for(c, JOB_MESSAGE);
+        }
+        if (now - c->in.last_rx > rt.cfg.rtp_timeout && c->st != T_BRIDGED)
+            set_end(c, "rtp_timeout");
+        if (now - c->last_refresh > rt.cfg.refresh && c->in.sess && c->in.established) {
+            struct mbuf *desc = NULL;
+            c->last_refresh = now;
+            if (!leg_sdp_local(&c->in, true, &desc))
+                sipsess_modify(c->in.sess, desc);
+            mem_deref(desc);
+        }
+    }
+}
+
+void calls_job_done(void *arg)
+{
+    struct job *j = arg;
+    struct tcall *c = call_find(j->call);
+    if (c && j->kind != JOB_CALL_ROW) {
+        memset(&c->job_ev, 0, sizeof(c->job_ev));
+        c->job_ev.kind = j->kind == JOB_LOOKUP ? IVR_E_LOOKUP : IVR_E_STORED;
+        c->job_ev.kase = j->kase;
+        c->job_ev.ok = j->ok;
+        c->job_done = true;
+        c->st = T_IVR;
+    }
+    free(j);
+}

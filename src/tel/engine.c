@@ -1,0 +1,587 @@
+/*
+ * The telephony engine: one real-time thread runs libre's loop (SIP over UDP
+ * and TCP, RTP, timers) and owns every call, leg and registration. Nothing
+ * else touches them: the API asks through tel_exec(), which runs a function
+ * on that thread; the store is reached through a worker (jobs.c) whose
+ * answers come back through the same message queue. One timer, the media
+ * ticker, re-armed every TICK_MS, paces RTP and runs everything due (digit
+ * time-outs, ring time-outs, expiries): libre's timer list is O(n) to
+ * insert into, so there is no timer per call.
+ *
+ * Who may talk to wasl is decided first, for every request: trunks (the
+ * carriers' addresses) may call, agents' phones (their networks) may
+ * register; anything else is dropped without an answer.
+ */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "rt.h"
+
+struct rt rt;
+
+const struct conf_def tel_conf[] = {
+    {"sip.enabled", CONF_BOOL, "true", 0, 0, "take calls: SIP and RTP listeners and the IVR"},
+    {"sip.address", CONF_STR, "127.0.0.1", 0, 0, "address the SIP and RTP sockets listen on"},
+    {"sip.port", CONF_INT, "5060", 1, 65535, "SIP port (UDP, and TCP when sip.tcp is on)"},
+    {"sip.tcp", CONF_BOOL, "true", 0, 0, "listen for SIP over TCP as well as UDP"},
+    {"sip.trunks", CONF_STR, "127.0.0.1,::1", 0, 0,
+     "carriers' addresses or networks that may send calls (comma separated); INVITEs from anywhere else get no answer"},
+    {"sip.phones", CONF_STR, "127.0.0.0/8,::1", 0, 0, "networks the agents' phones register from; other REGISTERs get no answer"},
+    {"sip.realm", CONF_STR, "wasl", 0, 0, "digest realm of the agents' SIP accounts (changing it invalidates their passwords)"},
+    {"sip.rtp_min", CONF_INT, "20000", 1024, 65534, "lowest RTP port"},
+    {"sip.rtp_max", CONF_INT, "40000", 1026, 65535, "highest RTP port (two per leg: RTP and RTCP)"},
+    {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
+    {"sip.flow", CONF_PATH, "", 0, 0, "IVR flow file (empty: data/ivr/main.json)"},
+    {"sip.prompts_dir", CONF_PATH, "", 0, 0, "generated prompts (empty: build/prompts next to the program)"},
+    {"sip.ring_timeout", CONF_DURATION, "20s", 3, 300, "an agent's phone rings this long before the call goes to another agent"},
+    {"sip.wrap_up", CONF_DURATION, "10s", 0, 3600, "after a call, the agent gets no new call for this long"},
+    {"sip.rtp_timeout", CONF_DURATION, "60s", 5, 3600, "a call whose caller sends no audio for this long is ended"},
+    {"sip.session_refresh", CONF_DURATION, "15m", 30, 86400, "a re-INVITE checks the caller is still there this often"},
+    {"sip.register_max", CONF_DURATION, "1h", 60, 86400, "longest registration of an agent's phone"},
+    {"sip.auth_failures", CONF_INT, "5", 1, 1000, "failed REGISTER authentications from one address before it is locked out"},
+    {"sip.auth_lockout", CONF_DURATION, "15m", 1, 86400, "how long a locked-out address is ignored"},
+    {"sip.recording", CONF_BOOL, "false", 0, 0, "record calls with an agent (stereo WAV: caller left, agent right)"},
+    {"sip.recording_countries", CONF_STR, "", 0, 0, "record only calls to these countries' numbers (ISO codes; empty: all)"},
+    {"sip.recording_dir", CONF_PATH, "recordings", 0, 0, "folder of call recordings and voice messages"},
+    {"sip.recording_retention", CONF_DURATION, "90d", 3600, 3650 * 86400LL, "recordings are deleted after this long"},
+};
+const size_t tel_conf_count = sizeof(tel_conf) / sizeof(tel_conf[0]);
+
+enum { MQ_JOB = 1, MQ_EXEC, MQ_STOP };
+
+static pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int start_err;
+static bool start_done;
+static char address_text[128];
+
+/* ---- metrics ---- */
+static _Atomic uint64_t counters[M_COUNTERS];
+static const double pacing_bounds_ms[] = {0.5, 1, 2, 5, 10, 20};
+#define NPB (sizeof(pacing_bounds_ms) / sizeof(pacing_bounds_ms[0]))
+static _Atomic uint64_t pacing[NPB + 1];
+static _Atomic uint64_t pacing_sum_us;
+static _Atomic int active_calls, active_regs;
+
+void tel_count(enum tel_counter k, uint64_t n)
+{
+    atomic_fetch_add_explicit(&counters[k], n, memory_order_relaxed);
+}
+
+void tel_metric_pacing(int64_t err_us)
+{
+    size_t b = NPB;
+    if (err_us < 0)
+        err_us = 0;
+    for (size_t i = 0; i < NPB; i++)
+        if (err_us <= pacing_bounds_ms[i] * 1000) {
+            b = i;
+            break;
+        }
+    atomic_fetch_add_explicit(&pacing[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&pacing_sum_us, (uint64_t)err_us, memory_order_relaxed);
+}
+
+char *tel_metrics_text(void)
+{
+    static const char *const names[M_COUNTERS][2] = {
+        {"wasl_sip_calls_total", "Calls answered"},
+        {"wasl_sip_calls_refused_total", "INVITEs refused (unknown number, full, bad offer)"},
+        {"wasl_sip_dropped_total", "SIP requests from unknown or locked-out sources, dropped unanswered"},
+        {"wasl_sip_registrations_total", "Successful REGISTERs"},
+        {"wasl_sip_auth_failures_total", "Failed REGISTER authentications"},
+        {"wasl_sip_lockouts_total", "Source addresses locked out after failed authentications"},
+        {"wasl_rtp_packets_sent_total", "RTP packets sent"},
+        {"wasl_rtp_packets_received_total", "RTP packets received"},
+        {"wasl_dtmf_digits_total", "DTMF digits received"},
+        {"wasl_calls_bridged_total", "Calls bridged to an agent"},
+    };
+    struct sbuf b;
+    sbuf_init(&b, 1u << 20);
+    if (!rt.running)
+        return sbuf_take(&b);
+    for (int k = 0; k < M_COUNTERS; k++)
+        sbuf_addf(&b, "# HELP %s %s.\n# TYPE %s counter\n%s %llu\n", names[k][0], names[k][1], names[k][0], names[k][0],
+                  (unsigned long long)atomic_load_explicit(&counters[k], memory_order_relaxed));
+    sbuf_addf(&b, "# HELP wasl_sip_calls_active Calls in progress.\n# TYPE wasl_sip_calls_active gauge\nwasl_sip_calls_active %d\n",
+              atomic_load(&active_calls));
+    sbuf_addf(&b,
+              "# HELP wasl_sip_registered_phones Agents' phones registered.\n# TYPE wasl_sip_registered_phones gauge\n"
+              "wasl_sip_registered_phones %d\n",
+              atomic_load(&active_regs));
+    sbuf_adds(&b, "# HELP wasl_rtp_pacing_error_seconds How late each RTP packet left against its due time.\n"
+                  "# TYPE wasl_rtp_pacing_error_seconds histogram\n");
+    uint64_t cum = 0;
+    for (size_t i = 0; i <= NPB; i++) {
+        cum += atomic_load_explicit(&pacing[i], memory_order_relaxed);
+        if (i < NPB)
+            sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_bucket{le=\"%g\"} %llu\n", pacing_bounds_ms[i] / 1000,
+                      (unsigned long long)cum);
+        else
+            sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
+    }
+    sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_sum %.6f\nwasl_rtp_pacing_error_seconds_count %llu\n",
+              atomic_load(&pacing_sum_us) / 1e6, (unsigned long long)cum);
+    return sbuf_take(&b);
+}
+
+int64_t mono_us(void)
+{
+    return clock_mono_us();
+}
+
+struct tcall *call_find(uint64_t id)
+{
+    for (struct le *le = rt.calls.head; le; le = le->next) {
+        struct tcall *c = le->data;
+        if (c->id == id)
+            return c;
+    }
+    return NULL;
+}
+
+void rt_log_call(const struct tcall *c, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    log_info("tel: call %llu (%s %s): %s", (unsigned long long)c->id, c->country, c->did, msg);
+}
+
+/* ---- running things on the real-time thread ---- */
+
+struct exec {
+    void (*fn)(void *);
+    void *arg;
+    bool done;
+};
+
+int tel_exec(void (*fn)(void *), void *arg)
+{
+    struct exec x = {fn, arg, false};
+    if (!rt.running || pthread_equal(pthread_self(), rt.thread))
+        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
+    if (mqueue_push(rt.mq, MQ_EXEC, &x))
+        return err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
+    pthread_mutex_lock(&mx);
+    while (!x.done)
+        pthread_cond_wait(&cv, &mx);
+    pthread_mutex_unlock(&mx);
+    return 0;
+}
+
+static void mq_handler(int id, void *data, void *arg)
+{
+    if (id == MQ_JOB) {
+        calls_job_done(data);
+    } else if (id == MQ_EXEC) {
+        struct exec *x = data;
+        x->fn(x->arg);
+        pthread_mutex_lock(&mx);
+        x->done = true;
+        pthread_cond_broadcast(&cv);
+        pthread_mutex_unlock(&mx);
+    } else if (id == MQ_STOP) {
+        re_cancel();
+    }
+}
+
+void tel_post_job(void *job)
+{
+    mqueue_push(rt.mq, MQ_JOB, job);
+}
+
+/* ---- the ticker ---- */
+
+static void tick(void *arg)
+{
+    int64_t now = mono_us();
+    media_tick(now);
+    calls_tick(now);
+    if (now - rt.last_sweep >= 100000) {
+        rt.last_sweep = now;
+        acd_tick(rt.acd, clock_now());
+        registrar_sweep(now);
+        atomic_store(&active_calls, rt.ncalls);
+        atomic_store(&active_regs, registrar_count());
+    }
+    tmr_start(&rt.ticker, TICK_MS, tick, NULL);
+}
+
+/* ---- who may talk to us ---- */
+
+static bool on_request(const struct sip_msg *msg, void *arg)
+{
+    char src[64];
+    bool trunk, phone, in_dialog = pl_isset(&msg->to.tag);
+
+    if (sa_ntop(&msg->src, src, sizeof(src)))
+        return true;
+    trunk = addr_in_list(src, rt.cfg.trunks);
+    phone = addr_in_list(src, rt.cfg.phones);
+    if (!trunk && !phone) {
+        tel_count(M_DROPPED, 1);
+        return true;
+    }
+    if (!pl_strcmp(&msg->met, "REGISTER")) {
+        if (!phone) {
+            tel_count(M_DROPPED, 1);
+            return true;
+        }
+        return registrar_request(msg);
+    }
+    if (!pl_strcmp(&msg->met, "OPTIONS") && !in_dialog) {
+        sip_replyf(rt.sip, msg, 200, "OK", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\nContent-Length: 0\r\n\r\n");
+        return true;
+    }
+    if (!pl_strcmp(&msg->met, "INVITE") && !in_dialog && !trunk) {
+        /* A phone may not place calls through wasl: no way out. */
+        sip_reply(rt.sip, msg, 403, "Forbidden");
+        tel_count(M_CALLS_REFUSED, 1);
+        return true;
+    }
+    return false; /* INVITEs from trunks and in-dialog requests: sipsess */
+}
+
+static void on_connect(const struct sip_msg *msg, void *arg)
+{
+    call_incoming(msg);
+}
+
+/* ---- start and stop ---- */
+
+static int load_config(void)
+{
+    struct rt_config *c = &rt.cfg;
+    int err;
+    snprintf(c->address, sizeof(c->address), "%s", conf_str("sip.address"));
+    c->port = (int)conf_int("sip.port");
+    c->tcp = conf_bool("sip.tcp");
+    snprintf(c->trunks, sizeof(c->trunks), "%s", conf_str("sip.trunks"));
+    snprintf(c->phones, sizeof(c->phones), "%s", conf_str("sip.phones"));
+    snprintf(c->realm, sizeof(c->realm), "%s", conf_str("sip.realm"));
+    c->rtp_min = (int)conf_int("sip.rtp_min");
+    c->rtp_max = (int)conf_int("sip.rtp_max");
+    c->max_calls = (int)conf_int("sip.max_calls");
+    c->ring_timeout = conf_int("sip.ring_timeout") * 1000000;
+    c->wrap_up = conf_int("sip.wrap_up") * 1000000;
+    c->rtp_timeout = conf_int("sip.rtp_timeout") * 1000000;
+    c->refresh = conf_int("sip.session_refresh") * 1000000;
+    c->max_expires = conf_int("sip.register_max");
+    c->auth_failures = (int)conf_int("sip.auth_failures");
+    c->auth_lockout = conf_int("sip.auth_lockout") * 1000000;
+    c->recording = conf_bool("sip.recording");
+    snprintf(c->recording_countries, sizeof(c->recording_countries), "%s", conf_str("sip.recording_countries"));
+    snprintf(c->recording_dir, sizeof(c->recording_dir), "%s", conf_str("sip.recording_dir"));
+    c->recording_retention = conf_int("sip.recording_retention");
+    if (c->rtp_max - c->rtp_min < 64)
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.rtp_max must be at least 64 above sip.rtp_min");
+    if ((err = addr_list_check(c->trunks)) || (err = addr_list_check(c->phones)))
+        return err;
+    return 0;
+}
+
+static int rt_setup(void)
+{
+    struct sa laddr;
+    int err;
+
+    if ((err = libre_init()))
+        return err_set(WASL_EINTERNAL, "tel.libre", "libre_init: %s", strerror(err));
+    fd_setsize(16384); /* before the first socket: re's table is FD_SETSIZE otherwise */
+    if (sa_set_str(&laddr, rt.cfg.address, (uint16_t)rt.cfg.port))
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.address '%s' is not an IP address", rt.cfg.address);
+    rt.laddr = laddr;
+    if ((err = sip_alloc(&rt.sip, NULL, 4096, 4096, 1024, "wasl", NULL, NULL)))
+        return err_set(WASL_EINTERNAL, "tel.sip", "sip_alloc: %s", strerror(err));
+    if ((err = sip_transp_add(rt.sip, SIP_TRANSP_UDP, &laddr)))
+        return err_set(WASL_EIO, "tel.listen", "cannot listen for SIP on udp %s:%d: %s", rt.cfg.address, rt.cfg.port,
+                       strerror(err));
+    if (rt.cfg.tcp && (err = sip_transp_add(rt.sip, SIP_TRANSP_TCP, &laddr)))
+        return err_set(WASL_EIO, "tel.listen", "cannot listen for SIP on tcp %s:%d: %s", rt.cfg.address, rt.cfg.port,
+                       strerror(err));
+    /* Ours first: it sees every request before sipsess does. */
+    if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
+        (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)))
+        return err_set(WASL_EINTERNAL, "tel.sip", "listen: %s", strerror(err));
+    struct acd_hooks hooks = {acd_offer_h, acd_cancel_h, acd_event_h, NULL};
+    struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up};
+    if ((err = acd_new(&rt.acd, &hooks, &as)))
+        return err;
+    tmr_init(&rt.ticker);
+    tmr_start(&rt.ticker, TICK_MS, tick, NULL);
+    return 0;
+}
+
+static void rt_teardown(void)
+{
+    tmr_cancel(&rt.ticker);
+    struct le *le = rt.calls.head;
+    while (le) {
+        struct tcall *c = le->data;
+        le = le->next;
+        snprintf(c->end_reason, sizeof(c->end_reason), "shutdown");
+    }
+    calls_tick(mono_us());
+    jobs_detach();
+    registrar_free();
+    rt.lsnr = mem_deref(rt.lsnr);
+    if (rt.sock)
+        sipsess_close_all(rt.sock);
+    rt.sock = mem_deref(rt.sock);
+    if (rt.sip)
+        sip_close(rt.sip, true);
+    rt.sip = mem_deref(rt.sip);
+    rt.mq = mem_deref(rt.mq);
+    acd_free(rt.acd);
+    rt.acd = NULL;
+    libre_close();
+}
+
+static void *rt_main(void *arg)
+{
+    int err = rt_setup();
+    char msg[300];
+    snprintf(msg, sizeof(msg), "%s", err ? err_message() : "");
+    pthread_mutex_lock(&mx);
+    start_err = err;
+    start_done = true;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mx);
+    if (!err)
+        re_main(NULL);
+    rt_teardown();
+    (void)msg;
+    return NULL;
+}
+
+int tel_start(struct db *db, const char *data_dir)
+{
+    char path[1200], gen[1200];
+    struct rlimit rl;
+    int err;
+
+    if (!conf_bool("sip.enabled"))
+        return 0;
+    memset(&rt, 0, sizeof(rt));
+    rt.db = db;
+    if ((err = load_config()) || (err = dialplan_load(data_dir)) || (err = prompts_load(data_dir)))
+        return err;
+    if (*conf_str("sip.flow"))
+        snprintf(path, sizeof(path), "%s", conf_str("sip.flow"));
+    else
+        snprintf(path, sizeof(path), "%s/ivr/main.json", data_dir);
+    if ((err = ivr_flow_load(path, prompts_known, NULL, &rt.flow)))
+        return err;
+    if (*conf_str("sip.prompts_dir"))
+        snprintf(gen, sizeof(gen), "%s", conf_str("sip.prompts_dir"));
+    else if (path_near_exe("prompts", gen, sizeof(gen)))
+        snprintf(gen, sizeof(gen), "build/prompts");
+    if ((err = audio_load(data_dir, gen)) || (err = registrar_accounts_load(db)) || (err = jobs_start(db)))
+        return err;
+    /* Two sockets per leg (RTP and RTCP), two legs per bridged call. */
+    if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 16384) {
+        rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    start_done = false;
+    if (pthread_create(&rt.thread, NULL, rt_main, NULL)) {
+        jobs_stop();
+        return err_set(WASL_EINTERNAL, "tel.thread", "cannot start the telephony thread");
+    }
+    pthread_mutex_lock(&mx);
+    while (!start_done)
+        pthread_cond_wait(&cv, &mx);
+    err = start_err;
+    pthread_mutex_unlock(&mx);
+    if (err) {
+        pthread_join(rt.thread, NULL);
+        jobs_stop();
+        return err_set(err, "tel.start", "telephony: could not start (see the log above)");
+    }
+    rt.running = true;
+    snprintf(address_text, sizeof(address_text), "sip:%s:%d (udp%s)", rt.cfg.address, rt.cfg.port, rt.cfg.tcp ? ", tcp" : "");
+    log_info("tel: listening on %s; %d toll-free numbers; flow %s", address_text, dialplan_numbers(), ivr_flow_name(rt.flow));
+    return 0;
+}
+
+void tel_stop(void)
+{
+    if (!rt.running)
+        return;
+    mqueue_push(rt.mq, MQ_STOP, NULL);
+    pthread_join(rt.thread, NULL);
+    rt.running = false;
+    jobs_stop();
+    ivr_flow_free(rt.flow);
+    rt.flow = NULL;
+    audio_unload();
+    prompts_unload();
+}
+
+bool tel_running(void)
+{
+    return rt.running;
+}
+
+const char *tel_address(void)
+{
+    return rt.running ? address_text : "";
+}
+
+/* ---- agents, from the API ---- */
+
+static void languages_text(unsigned bits, char *out, size_t n)
+{
+    size_t k = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 7; i++)
+        if (bits & (1u << i))
+            k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", k ? " " : "", wasl_languages[i]);
+}
+
+struct agent_q {
+    int64_t user;
+    struct tel_agent *out;
+    const char *state, *reason;
+    int err;
+    char code[40], msg[160];
+};
+
+static void agent_get_rt(void *arg)
+{
+    struct agent_q *q = arg;
+    struct acd_agent_view v;
+    struct tel_account a;
+    struct tel_agent *o = q->out;
+
+    memset(o, 0, sizeof(*o));
+    snprintf(o->state, sizeof(o->state), "offline");
+    if (registrar_account(q->user, &a)) {
+        o->has_account = true;
+        snprintf(o->sip_user, sizeof(o->sip_user), "%s", a.sip_user);
+        languages_text(a.languages, o->languages, sizeof(o->languages));
+    }
+    o->registered = registrar_contact(q->user, o->contact, sizeof(o->contact));
+    if (!acd_agent_get(rt.acd, q->user, &v)) {
+        snprintf(o->state, sizeof(o->state), "%s", acd_state_name(v.state));
+        snprintf(o->reason, sizeof(o->reason), "%s", v.reason);
+        o->since = v.since;
+        o->call = v.call;
+    }
+}
+
+int tel_agent_get(int64_t user_id, struct tel_agent *out)
+{
+    struct agent_q q = {.user = user_id, .out = out};
+    return tel_exec(agent_get_rt, &q);
+}
+
+static void agent_set_rt(void *arg)
+{
+    struct agent_q *q = arg;
+    struct tel_account a;
+    struct acd_agent_view v;
+    int64_t now = clock_now();
+    int err = 0;
+
+    if (!registrar_account(q->user, &a)) {
+        q->err = WASL_ECONFLICT;
+        snprintf(q->code, sizeof(q->code), "tel.no_phone");
+        snprintf(q->msg, sizeof(q->msg), "this user has no SIP account: an administrator gives one first");
+        return;
+    }
+    bool logged_in = !acd_agent_get(rt.acd, q->user, &v) && v.state != ACD_OFFLINE;
+    if (!strcmp(q->state, "offline")) {
+        err = logged_in ? acd_agent_logout(rt.acd, q->user, now) : 0;
+    } else {
+        if (!logged_in)
+            err = acd_agent_login(rt.acd, q->user, a.languages, now);
+        if (!err && !strcmp(q->state, "available"))
+            err = acd_agent_available(rt.acd, q->user, now);
+        else if (!err)
+            err = acd_agent_pause(rt.acd, q->user, q->reason && *q->reason ? q->reason : "break", now);
+    }
+    if (err) {
+        q->err = err;
+        snprintf(q->code, sizeof(q->code), "%s", *err_code() ? err_code() : "tel.state");
+        snprintf(q->msg, sizeof(q->msg), "%s", *err_message() ? err_message() : "the agent cannot change state now");
+    }
+}
+
+int tel_agent_set(int64_t user_id, const char *state, const char *reason)
+{
+    struct agent_q q = {.user = user_id, .state = state, .reason = reason};
+    int err;
+    if (strcmp(state, "available") && strcmp(state, "paused") && strcmp(state, "offline"))
+        return err_set_field(WASL_EINVAL, "tel.invalid_state", "state", "available, paused or offline");
+    if ((err = tel_exec(agent_set_rt, &q)))
+        return err;
+    if (q.err) {
+        char code[40];
+        snprintf(code, sizeof(code), "%s", q.code);
+        /* the code must be a static string */
+        const char *c = !strcmp(code, "tel.no_phone") ? "tel.no_phone" : "tel.state";
+        return err_set(q.err, c, "%s", q.msg);
+    }
+    return 0;
+}
+
+/* ---- status ---- */
+
+static void status_rt(void *arg)
+{
+    struct tel_status *o = arg;
+    struct acd_queue_view qv[ACD_QUEUES];
+    static struct acd_agent_view av[TEL_STATUS_AGENTS];
+    static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended"};
+    int64_t now = clock_now();
+
+    snprintf(o->sip, sizeof(o->sip), "%s", address_text);
+    o->calls_active = rt.ncalls;
+    o->phones_registered = registrar_count();
+    acd_queues(rt.acd, qv);
+    for (int i = 0; i < ACD_QUEUES && i < 7; i++) {
+        o->queues[i].waiting = qv[i].waiting;
+        o->queues[i].oldest_seconds = qv[i].oldest_since ? (now - qv[i].oldest_since) / 1000000 : 0;
+    }
+    int n = acd_agents(rt.acd, av, TEL_STATUS_AGENTS);
+    o->nagents = n < TEL_STATUS_AGENTS ? n : TEL_STATUS_AGENTS;
+    for (int i = 0; i < o->nagents; i++) {
+        char contact[256];
+        o->agents[i].user_id = av[i].agent;
+        snprintf(o->agents[i].state, sizeof(o->agents[i].state), "%s", acd_state_name(av[i].state));
+        snprintf(o->agents[i].reason, sizeof(o->agents[i].reason), "%s", av[i].reason);
+        languages_text(av[i].languages, o->agents[i].languages, sizeof(o->agents[i].languages));
+        o->agents[i].since_seconds = (now - av[i].since) / 1000000;
+        o->agents[i].registered = registrar_contact(av[i].agent, contact, sizeof(contact));
+        o->agents[i].call = av[i].call;
+    }
+    o->ncalls = 0;
+    for (struct le *le = rt.calls.head; le; le = le->next) {
+        struct tcall *c = le->data;
+        if (o->ncalls < TEL_STATUS_CALLS) {
+            int k = o->ncalls;
+            o->calls[k].id = c->id;
+            snprintf(o->calls[k].country, sizeof(o->calls[k].country), "%s", c->country);
+            snprintf(o->calls[k].did, sizeof(o->calls[k].did), "%s", c->did);
+            snprintf(o->calls[k].language, sizeof(o->calls[k].language), "%s", c->ivr.language);
+            snprintf(o->calls[k].state, sizeof(o->calls[k].state), "%s", states[c->st]);
+            snprintf(o->calls[k].node, sizeof(o->calls[k].node), "%s", ivr_node_name(&c->ivr));
+            o->calls[k].seconds = (now - c->started) / 1000000;
+        }
+        o->ncalls++;
+    }
+}
+
+int tel_status(struct tel_status *out)
+{
+    memset(out, 0, sizeof(*out));
+    return tel_exec(status_rt, out);
+}

@@ -1,0 +1,320 @@
+/*
+ * The telephony's store worker: everything a call needs from the database
+ * or the disk (a case look-up, a callback request, the call's statistics
+ * row, a recording) runs here, off the real-time thread. Answers go back to
+ * it through libre's message queue. Once an hour it also deletes the
+ * recordings older than sip.recording_retention.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "rt.h"
+#include "cases/cases.h"
+#include "calendar/calendar.h"
+
+static pthread_t worker;
+static pthread_mutex_t qmx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qcv = PTHREAD_COND_INITIALIZER;
+static struct job **queue;
+static size_t qhead, qlen, qcap;
+static bool stopping, started, detached;
+static struct db *jdb;
+
+void jobs_submit(struct job *j)
+{
+    pthread_mutex_lock(&qmx);
+    if (qlen == qcap) {
+        size_t cap = qcap ? qcap * 2 : 256;
+        struct job **q = malloc(cap * sizeof(*q));
+        if (!q) {
+            pthread_mutex_unlock(&qmx);
+            log_error("tel: out of memory for a job");
+            free(j->rec[0]);
+            free(j->rec[1]);
+            j->ok = false;
+            if (!detached)
+                tel_post_job(j);
+            else
+                free(j);
+            return;
+        }
+        for (size_t i = 0; i < qlen; i++)
+            q[i] = queue[(qhead + i) % (qcap ? qcap : 1)];
+        free(queue);
+        queue = q;
+        qcap = cap;
+        qhead = 0;
+    }
+    queue[(qhead + qlen++) % qcap] = j;
+    pthread_cond_signal(&qcv);
+    pthread_mutex_unlock(&qmx);
+}
+
+/* The caller, for the per-source throttle of PIN attempts: a hash, never
+ * the number. */
+static void source_of(const char *caller, char *out, size_t n)
+{
+    unsigned char h[8];
+    char x[17];
+    crypto_generichash(h, sizeof(h), (const unsigned char *)caller, strlen(caller), NULL, 0);
+    sodium_bin2hex(x, sizeof(x), h, sizeof(h));
+    snprintf(out, n, "tel:%s", caller[0] ? x : "anonymous");
+}
+
+static void do_lookup(struct job *j)
+{
+    struct portal_status st;
+    char source[40];
+    source_of(j->caller, source, sizeof(source));
+    int err = portal_track_keys(jdb, j->keys, j->pin, source, &st);
+    memset(&j->kase, 0, sizeof(j->kase));
+    if (err == WASL_ELIMIT) {
+        j->kase.locked = true;
+    } else if (!err) {
+        j->kase.found = true;
+        snprintf(j->kase.status, sizeof(j->kase.status), "%s", st.status);
+        snprintf(j->kase.type, sizeof(j->kase.type), "%s", st.type);
+        snprintf(j->kase.reference, sizeof(j->kase.reference), "%s", st.reference);
+        const struct tz *z;
+        struct tz_local l;
+        if (st.expected_at && !tz_get(calendar_zone(), &z) && !tz_to_local(z, st.expected_at / 1000000, &l)) {
+            j->kase.exp_year = l.year;
+            j->kase.exp_month = l.month;
+            j->kase.exp_day = l.day;
+        }
+    } else if (err != WASL_ENOENT && err != WASL_EINVAL) {
+        log_warn("tel: case look-up failed: %s", err_message());
+    }
+    err_clear();
+    j->ok = true;
+}
+
+static void do_callback(struct job *j)
+{
+    char e164[20];
+    const char *country;
+    int err = dialplan_outbound_check(j->caller, e164, sizeof(e164), &country);
+    if (!err) {
+        struct callback_input in = {e164, j->country, j->did, j->language, j->callid};
+        err = callback_add(jdb, &in, NULL);
+    }
+    if (err)
+        log_info("tel: callback request not stored: %s", err_message());
+    err_clear();
+    j->ok = err == 0;
+}
+
+static int ensure_dir(const char *path)
+{
+    if (mkdir(path, 0700) && errno != EEXIST)
+        return err_set(WASL_EIO, "tel.io", "cannot create %s: %s", path, strerror(errno));
+    return 0;
+}
+
+/* recordings/YYYY-MM-DD/<call-id>.wav, or messages/... for voice messages */
+static int write_recording(struct job *j, bool message, char *file, size_t n)
+{
+    char day[16], dir[1100], safe[64];
+    int64_t now = clock_now_sec();
+    int err;
+    snprintf(day, sizeof(day), "%04d-%02d-%02d", 1970, 1, 1);
+    struct tz_local l;
+    const struct tz *z;
+    if (!tz_get("UTC", &z) && !tz_to_local(z, now, &l))
+        snprintf(day, sizeof(day), "%04d-%02d-%02d", l.year, l.month, l.day);
+    size_t k = 0;
+    for (const char *p = j->callid; *p && k < sizeof(safe) - 1; p++)
+        safe[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_');
+    safe[k] = '\0';
+    if ((err = ensure_dir(rt.cfg.recording_dir)))
+        return err;
+    snprintf(dir, sizeof(dir), "%s/%s", rt.cfg.recording_dir, message ? "messages" : day);
+    if ((err = ensure_dir(dir)))
+        return err;
+    snprintf(file, n, "%s/%s-%llu.wav", dir, safe, (unsigned long long)j->call);
+    if (message)
+        return wav_write(file, j->rec[0], j->rec_n[0], 1);
+    size_t frames = j->rec_n[0] > j->rec_n[1] ? j->rec_n[0] : j->rec_n[1];
+    int16_t *st = calloc(frames ? frames * 2 : 1, sizeof(int16_t));
+    if (!st)
+        return WASL_ENOMEM;
+    for (size_t i = 0; i < frames; i++) {
+        st[2 * i] = i < j->rec_n[0] ? j->rec[0][i] : 0;
+        st[2 * i + 1] = i < j->rec_n[1] ? j->rec[1][i] : 0;
+    }
+    err = wav_write(file, st, frames, 2);
+    free(st);
+    return err;
+}
+
+static void do_call_row(struct job *j)
+{
+    struct db_conn *c;
+    char file[1100] = "";
+    int err;
+
+    if (j->rec[0] || j->rec[1]) {
+        if (write_recording(j, j->ok, file, sizeof(file))) {
+            log_warn("tel: recording not written: %s", err_message());
+            file[0] = '\0';
+        }
+    }
+    if ((err = db_conn_get(jdb, &c))) {
+        log_warn("tel: call not recorded in statistics: %s", err_message());
+        return;
+    }
+    err = db_exec(c,
+                  "INSERT INTO calls (call_id, started_at, answered_at, ended_at, did, country, language, outcome, path, "
+                  "agent_user, waited_ms, talked_ms, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                  DBP(DB_S(j->callid), DB_I(j->started), DB_I(j->answered), DB_I(j->ended), DB_S(j->did), DB_S(j->country),
+                      DB_S(j->language), DB_S(j->outcome), DB_S(j->path), j->agent_user ? DB_I(j->agent_user) : DB_NULL,
+                      DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(file[0] ? file : NULL)));
+    db_conn_put(c);
+    if (err)
+        log_warn("tel: call not recorded in statistics: %s", err_message());
+    err_clear();
+}
+
+static void do_message(struct job *j)
+{
+    char file[1100];
+    j->ok = j->rec_n[0] > 8000 / 2 && !write_recording(j, true, file, sizeof(file));
+    if (j->ok)
+        log_info("tel: voice message of call %llu in %s", (unsigned long long)j->call, file);
+    err_clear();
+}
+
+/* Deletes recordings older than the retention: day folders by their name,
+ * voice messages by their time. */
+static void purge(void)
+{
+    char path[1400];
+    DIR *d = opendir(rt.cfg.recording_dir);
+    struct dirent *e;
+    int64_t limit = clock_now_sec() - rt.cfg.recording_retention;
+    int removed = 0;
+    if (!d)
+        return;
+    while ((e = readdir(d))) {
+        int y, m, dd;
+        char tail;
+        if (e->d_name[0] == '.' || sscanf(e->d_name, "%4d-%2d-%2d%c", &y, &m, &dd, &tail) != 3)
+            continue;
+        int64_t day = days_from_civil(y, m, dd) * 86400;
+        if (day + 86400 > limit)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", rt.cfg.recording_dir, e->d_name);
+        DIR *sub = opendir(path);
+        struct dirent *f;
+        while (sub && (f = readdir(sub))) {
+            char file[1700];
+            if (f->d_name[0] == '.')
+                continue;
+            snprintf(file, sizeof(file), "%s/%s", path, f->d_name);
+            removed += remove(file) == 0;
+        }
+        if (sub)
+            closedir(sub);
+        rmdir(path);
+    }
+    closedir(d);
+    if (removed)
+        log_info("tel: %d recordings older than the retention deleted", removed);
+}
+
+static void *work(void *arg)
+{
+    int64_t next_purge = 0;
+    for (;;) {
+        struct job *j = NULL;
+        pthread_mutex_lock(&qmx);
+        while (!qlen && !stopping) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 60;
+            pthread_cond_timedwait(&qcv, &qmx, &ts);
+            if (!qlen)
+                break;
+        }
+        if (qlen) {
+            j = queue[qhead];
+            qhead = (qhead + 1) % qcap;
+            qlen--;
+        }
+        bool stop = stopping && !qlen && !j;
+        pthread_mutex_unlock(&qmx);
+        if (stop)
+            break;
+        if (clock_mono_us() >= next_purge) {
+            purge();
+            next_purge = clock_mono_us() + 3600LL * 1000000;
+        }
+        if (!j)
+            continue;
+        switch (j->kind) {
+        case JOB_LOOKUP:
+            do_lookup(j);
+            break;
+        case JOB_CALLBACK:
+            do_callback(j);
+            break;
+        case JOB_CALL_ROW:
+            do_call_row(j);
+            break;
+        case JOB_MESSAGE:
+            do_message(j);
+            break;
+        case JOB_PURGE:
+            purge();
+            break;
+        }
+        free(j->rec[0]);
+        free(j->rec[1]);
+        j->rec[0] = j->rec[1] = NULL;
+        pthread_mutex_lock(&qmx);
+        if (!detached)
+            tel_post_job(j);
+        else
+            free(j);
+        pthread_mutex_unlock(&qmx);
+    }
+    return NULL;
+}
+
+void jobs_detach(void)
+{
+    pthread_mutex_lock(&qmx);
+    detached = true;
+    pthread_mutex_unlock(&qmx);
+}
+
+int jobs_start(struct db *db)
+{
+    jdb = db;
+    stopping = detached = false;
+    if (pthread_create(&worker, NULL, work, NULL))
+        return err_set(WASL_EINTERNAL, "tel.thread", "cannot start the telephony's store worker");
+    started = true;
+    return 0;
+}
+
+void jobs_stop(void)
+{
+    if (!started)
+        return;
+    pthread_mutex_lock(&qmx);
+    stopping = true;
+    pthread_cond_broadcast(&qcv);
+    pthread_mutex_unlock(&qmx);
+    pthread_join(worker, NULL);
+    started = false;
+    free(queue);
+    queue = NULL;
+    qhead = qlen = qcap = 0;
+}

@@ -1,0 +1,222 @@
+/*
+ * The real-time side of tel: what lives on the libre thread (calls, legs,
+ * media, registrations). Only src/tel files include this; it is the only
+ * header that names libre types.
+ */
+#ifndef WASL_TEL_RT_H
+#define WASL_TEL_RT_H
+
+#include <pthread.h>
+
+#include <re.h>
+#include <rem.h>
+
+#include "tel_int.h"
+#include "acd/acd.h"
+
+#define PTIME_US 20000
+#define FRAME 160 /* samples in 20 ms at 8 kHz */
+#define TICK_MS 2
+#define SEGS_MAX (IVR_ITEMS_MAX * 3)
+
+struct seg {
+    const int16_t *pcm; /* NULL: silence */
+    size_t n, pos;
+};
+
+struct tcall;
+
+/* One side of a call: the caller's (from a trunk) or the agent's phone. */
+struct leg {
+    struct tcall *call;
+    bool is_agent;
+    struct sipsess *sess;
+    struct rtp_sock *rtp;
+    struct sdp_session *sdp;
+    struct sdp_media *m;
+    struct sa raddr;
+    bool alaw; /* PCMA on this leg, else PCMU */
+    int pt, pt_telev;
+    struct telev *telev;
+    struct dtmf_dec *dtmf;
+    uint32_t ts;
+    bool marker;
+    bool in_media; /* in the ticker's list */
+    int64_t due;   /* monotonic µs of the next packet */
+    struct le le;
+    int64_t last_rx;
+    bool held; /* the peer put us on hold (sendonly/inactive) */
+    bool established, closed, answered_flag, declined_flag;
+    int close_code;
+    /* player */
+    struct seg segs[SEGS_MAX];
+    int nseg, cur;
+    bool moh;
+    size_t moh_pos;
+    bool play_done; /* the segments ran out (reported once) */
+    /* DTMF de-duplication (RFC 4733 and in-band can both see a key) */
+    int last_ev;
+    int64_t last_ev_at;
+};
+
+enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED };
+
+struct tcall {
+    uint64_t id;
+    struct le le;
+    char callid[96];
+    char did[24], country[3], caller[24];
+    struct leg in;
+    struct leg *agent;
+    int64_t agent_user;
+    enum tstate st;
+    struct ivr_session ivr;
+    struct ivr_action act;
+    /* digits */
+    bool collecting;
+    char digits[IVR_DIGITS_MAX];
+    int nd;
+    char keyed[IVR_DIGITS_MAX]; /* arrived since the last tick */
+    int nkeyed;
+    int64_t deadline;       /* monotonic µs: digit time-out, 0 none */
+    int64_t queue_deadline; /* monotonic µs */
+    /* the outcome of a job, waiting for the tick */
+    bool job_done;
+    struct ivr_event job_ev;
+    /* times: clock µs */
+    int64_t started, answered, queued_at, bridged_at;
+    int64_t last_refresh; /* monotonic µs */
+    char path[400];
+    char outcome[24];
+    char end_reason[24]; /* set: end at the next tick */
+    /* recording: caller left, agent right */
+    bool recording;
+    int64_t rec_start; /* monotonic µs */
+    int16_t *rec[2];
+    size_t rec_n[2], rec_cap[2];
+    /* voice message (record node) */
+    bool taking_message;
+    int64_t message_until;
+};
+
+struct rt_config {
+    char address[64];
+    int port;
+    bool tcp;
+    char trunks[512], phones[512], realm[64];
+    int rtp_min, rtp_max, max_calls;
+    int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, auth_window;
+    int auth_failures;
+    bool recording;
+    char recording_countries[128], recording_dir[1024];
+    int64_t recording_retention;
+};
+
+struct rt {
+    struct rt_config cfg;
+    struct db *db;
+    struct sip *sip;
+    struct sipsess_sock *sock;
+    struct sip_lsnr *lsnr;
+    struct mqueue *mq;
+    struct tmr ticker;
+    struct list calls, media;
+    uint64_t next_id;
+    int ncalls;
+    struct acd *acd;
+    struct ivr_flow *flow;
+    struct sa laddr;
+    int64_t last_sweep;
+    pthread_t thread;
+    bool running;
+};
+extern struct rt rt;
+
+/* engine.c */
+int64_t mono_us(void);
+/* Runs fn(arg) on the real-time thread and waits for it (other threads). */
+int tel_exec(void (*fn)(void *), void *arg);
+void tel_post_job(void *job);
+struct tcall *call_find(uint64_t id);
+void rt_log_call(const struct tcall *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* media.c */
+int leg_media_open(struct leg *l);
+void leg_media_close(struct leg *l);
+/* Reads the peer's SDP (offer or answer) into the leg: codec, address, DTMF. */
+int leg_sdp_remote(struct leg *l, struct mbuf *mb, bool offer);
+int leg_sdp_local(struct leg *l, bool offer, struct mbuf **out);
+void leg_media_start(struct leg *l);
+void leg_media_stop(struct leg *l);
+void player_clear(struct leg *l);
+void player_add(struct leg *l, const int16_t *pcm, size_t n);
+bool player_busy(const struct leg *l);
+void media_tick(int64_t now);
+void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
+
+/* call.c */
+int call_incoming(const struct sip_msg *msg);
+void calls_tick(int64_t now);
+void call_digit(struct tcall *c, char d);
+void call_ended_remote(struct tcall *c, const char *why);
+void calls_job_done(void *job);
+void acd_offer_h(void *arg, uint64_t call, int64_t agent);
+void acd_cancel_h(void *arg, uint64_t call, int64_t agent);
+void acd_event_h(void *arg, const struct acd_event *e);
+
+/* registrar.c */
+struct tel_account {
+    int64_t user_id;
+    char sip_user[64];
+    char ha1[33];
+    unsigned languages; /* bit i = wasl_languages[i] */
+};
+bool registrar_request(const struct sip_msg *msg);
+void registrar_sweep(int64_t now);
+int registrar_accounts_load(struct db *db);
+bool registrar_account(int64_t user_id, struct tel_account *out);
+bool registrar_contact(int64_t user_id, char *uri, size_t n);
+int registrar_count(void);
+void registrar_free(void);
+
+/* jobs.c: the store, on a worker thread */
+enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_CALL_ROW, JOB_MESSAGE, JOB_PURGE };
+struct job {
+    enum job_kind kind;
+    uint64_t call;
+    char keys[IVR_DIGITS_MAX], pin[IVR_DIGITS_MAX], caller[24], country[3], did[24], language[3], callid[96];
+    struct ivr_case kase;
+    bool ok;
+    /* call row */
+    int64_t started, answered, ended, waited_ms, talked_ms, agent_user;
+    char outcome[24], path[400];
+    /* recordings: caller left, agent right (freed by the worker) */
+    int16_t *rec[2];
+    size_t rec_n[2];
+    char file[1100];
+};
+int jobs_start(struct db *db);
+/* The real-time thread is going: answers are dropped from now on. */
+void jobs_detach(void);
+void jobs_stop(void);
+/* Hands a job to the worker; its answer comes back through the mqueue. */
+void jobs_submit(struct job *j);
+
+/* metrics */
+enum tel_counter {
+    M_CALLS,
+    M_CALLS_REFUSED,
+    M_DROPPED,
+    M_REG_OK,
+    M_REG_FAIL,
+    M_LOCKOUTS,
+    M_RTP_TX,
+    M_RTP_RX,
+    M_DTMF,
+    M_BRIDGED,
+    M_COUNTERS
+};
+void tel_count(enum tel_counter k, uint64_t n);
+void tel_metric_pacing(int64_t err_us);
+
+#endif
