@@ -22,6 +22,7 @@ static const struct conf_def main_conf[] = {
     {"paths.data", CONF_PATH, "", 0, 0, "folder of the data files (empty: data/ next to the program, else ./data)"},
     {"paths.zoneinfo", CONF_PATH, "/usr/share/zoneinfo", 0, 0, "IANA time-zone database (TZif files)"},
     {"clock.start", CONF_STR, "", 0, 0, "tests only: start the clock at this UTC instant (2026-11-28T19:59:59Z); it runs on from there"},
+    {"clock.freeze", CONF_BOOL, "false", 0, 0, "tests only: with clock.start, the clock stays at that instant (time-outs still run)"},
 };
 /* clang-format on */
 
@@ -140,7 +141,10 @@ static int finish_setup(void)
         wtime_t t;
         if ((err = clock_parse_utc(start, &t)))
             return err;
-        clock_set(t);
+        if (conf_bool("clock.freeze"))
+            clock_freeze(t);
+        else
+            clock_set(t);
         log_warn("clock: started at %s as configured (clock.start); this is for tests", start);
     }
     if ((err = wrand_init()) || (err = auth_init()))
