@@ -28,7 +28,7 @@ echo
 echo "## HTTP, wrk -t2 -c64 -d${secs}s"
 printf 'Bench-pass-2026\n' | ./build/wasl --db "$work/guide.db" user add bench --role agent --password-stdin >/dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-./build/wasl --db "$work/guide.db" --set http.port="$port" --set log.level=warn serve >"$work/out" 2>"$work/err" &
+./build/wasl --db "$work/guide.db" --set http.port="$port" --set sip.enabled=false --set log.level=warn serve >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 cookie=$(curl -s -D - -o /dev/null -H 'Content-Type: application/json' -d '{"login":"bench","password":"Bench-pass-2026"}' \

@@ -26,7 +26,7 @@ make -s -C "$top" build/wasl >/dev/null
 wasl="$top/build/wasl"
 "$wasl" --db "$work/wasl.db" init --demo >/dev/null 2>&1
 wport=$(free_port)
-"$wasl" --db "$work/wasl.db" --set http.port="$wport" --set log.level=warn serve >"$work/wasl.out" 2>"$work/wasl.err" &
+"$wasl" --db "$work/wasl.db" --set http.port="$wport" --set sip.enabled=false --set log.level=warn serve >"$work/wasl.out" 2>"$work/wasl.err" &
 wasl_pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$wport/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

@@ -22,6 +22,8 @@
 #                             Casablanca, so the IVR takes the "open" path
 #                             every run (empty: the real clock)
 #   CONC_TARGETS=wasl         targets of the concurrency run
+#   KAM_SHM_MB=256            Kamailio's shared memory (-m); 64 is too small
+#                             at 500 calls/s
 #   WASL_BIN=path             run this binary as wasl instead of building
 #                             build/wasl (make build/wasl)
 # Output: Markdown on stdout and in build/bench/sip/results.md; the raw step
@@ -61,6 +63,11 @@ CONC_RATE=${CONC_RATE:-100}
 CONC_TARGETS=${CONC_TARGETS:-wasl}
 DID=${DID:-+33800100200}     # France's toll-free number in data/tel/numbers.csv
 CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
+# Kamailio's shared memory (-m, MB). Every transaction (~10 KB) stays 5 s
+# after its call (tm wait timer): at 500 calls/s that is ~5,000 INVITE and
+# BYE transactions, and -m 64 ran out ("could not allocate shared memory",
+# 500 replies), which measured the setting, not the proxy.
+KAM_SHM_MB=${KAM_SHM_MB:-256}
 
 stat="python3 $here/sipstat.py"
 outdir="$top/build/bench/sip"
@@ -159,7 +166,11 @@ start_wasl() {
         --set "sip.rtp_min=$rtp_min" --set "sip.rtp_max=$rtp_max" --set log.level=warn)
     [ -n "$CLOCK_START" ] && wasl_cmd+=(--set "clock.start=$CLOCK_START")
     wasl_cmd+=(serve)
-    (cd "$work/wasl" && exec "${wasl_cmd[@]}") >"$work/wasl.out" 2>"$work/wasl.err" &
+    launch_wasl
+}
+
+launch_wasl() {
+    (cd "$work/wasl" && exec "${wasl_cmd[@]}") >"$work/wasl.out" 2>>"$work/wasl.err" &
     tpid[wasl]=$!
     started="${tpid[wasl]} $started"
     tport[wasl]=$wasl_sip
@@ -191,7 +202,12 @@ start_kamailio() {
         cp "$work/kamailio-check.log" "$outdir/logs/"
         return 1
     fi
-    kamailio -f "$here/kamailio.cfg" -DD -E -m 64 -M 8 -Y "$work/kamailio" "${defs[@]}" >"$work/kamailio.log" 2>&1 &
+    kam_cmd=(kamailio -f "$here/kamailio.cfg" -DD -E -m "$KAM_SHM_MB" -M 8 -Y "$work/kamailio" "${defs[@]}")
+    launch_kamailio
+}
+
+launch_kamailio() {
+    "${kam_cmd[@]}" >>"$work/kamailio.log" 2>&1 &
     tpid[kamailio]=$!
     started="${tpid[kamailio]} $started"
     tport[kamailio]=$kam_port
@@ -201,6 +217,21 @@ start_kamailio() {
     fi
     sleep 0.5    # let it fork its children
     tstate[kamailio]=up
+}
+
+# After a failed step: a fresh target, so that calls SIPp left open (it
+# sends no BYE when its -timeout ends them) do not load the next steps.
+restart_target() {
+    local t=$1 old=${tpid[$1]} p rest=""
+    log "$t: restarting after a failed step"
+    stop_pid "$old"
+    for p in $started; do [ "$p" = "$old" ] || rest="$rest $p"; done
+    started=$rest
+    sleep 0.5
+    case $t in
+    wasl) launch_wasl ;;
+    kamailio) launch_kamailio ;;
+    esac || log "$t: ${tstate[$t]}"
 }
 
 cpu_ticks() { $stat cpu "$1" | cut -d' ' -f1; }
@@ -341,6 +372,7 @@ for rate in $RATES; do
             fails[$t]=0
         else
             fails[$t]=$((fails[$t] + 1))
+            restart_target "$t"
         fi
         sleep 1
     done

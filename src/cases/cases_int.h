@@ -42,6 +42,7 @@ struct case_settings {
     int64_t retention_search_log;
     int64_t retention_mail;      /* sent or failed outbox rows */
     int64_t retention_addresses; /* rate-limit rows keyed by source address */
+    int64_t retention_callbacks; /* callback requests with the caller's number */
     int portal_per_hour;         /* filings per address per hour */
     int tick_seconds;            /* worker period */
     int pin_failures;            /* wrong PINs per reference before a pause */

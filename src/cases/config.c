@@ -17,6 +17,7 @@ const struct conf_def cases_conf[] = {
     {"cases.retention_closed", CONF_DURATION, "730d", 86400, 3650 * 86400LL, "a closed case keeps its personal data this long, then only statistics remain"},
     {"cases.retention_search_log", CONF_DURATION, "365d", 86400, 3650 * 86400LL, "guide searches are kept this long"},
     {"cases.retention_mail", CONF_DURATION, "30d", 86400, 3650 * 86400LL, "mail to citizens is kept this long after it was sent (or gave up)"},
+    {"cases.retention_callbacks", CONF_DURATION, "30d", 86400, 3650 * 86400LL, "callback requests (with the caller's number) are kept this long"},
     {"cases.retention_addresses", CONF_DURATION, "2d", 3600, 365 * 86400LL, "counters of public requests per source address are kept this long"},
     {"cases.portal_per_hour", CONF_INT, "10", 1, 10000, "filings per source address per hour on the citizens' portal"},
     {"cases.pin_failures", CONF_INT, "5", 1, 100, "wrong PINs for one reference before look-ups pause"},
@@ -198,6 +199,7 @@ int cases_init(const char *data_dir, bool create_key)
     cases_cfg.retention_search_log = conf_int("cases.retention_search_log");
     cases_cfg.retention_mail = conf_int("cases.retention_mail");
     cases_cfg.retention_addresses = conf_int("cases.retention_addresses");
+    cases_cfg.retention_callbacks = conf_int("cases.retention_callbacks");
     cases_cfg.portal_per_hour = (int)conf_int("cases.portal_per_hour");
     cases_cfg.pin_failures = (int)conf_int("cases.pin_failures");
     cases_cfg.tick_seconds = (int)conf_int("cases.tick_seconds");

@@ -77,6 +77,34 @@ static int matching(struct db *db, const char *kind, const char *idx, char (*ref
 
 #define SUBJECT_CASES_MAX 1000
 
+/* The callback requests left on the phone from this number. */
+static int callbacks_of(struct db *db, const char *idx, json_t *out)
+{
+    struct db_conn *c;
+    struct db_stmt *s;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = db_query(c, &s,
+                   "SELECT created_at, country, did, language, status, phone_enc FROM callbacks WHERE phone_index = ? ORDER BY id",
+                   DBP(DB_S(idx)));
+    while (!err && db_next(s)) {
+        char t[40], *phone = NULL;
+        size_t n;
+        const void *b = db_blob(s, 5, &n);
+        clock_format_utc(db_int(s, 0), t, sizeof(t));
+        if ((err = unseal(b, n, &phone)))
+            break;
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "created_at", t, "country", db_text(s, 1),
+                                             "number_called", db_text(s, 2), "language", db_text(s, 3), "status", db_text(s, 4),
+                                             "phone", phone));
+        free(phone);
+    }
+    int err2 = db_end(s);
+    db_conn_put(c);
+    return err ? err : err2;
+}
+
 int privacy_export(struct db *db, const struct actor *who, const char *phone, const char *email, char **json)
 {
     char kind[8], idx[65], (*refs)[CASE_REF_LEN + 1] = malloc(sizeof(*refs) * SUBJECT_CASES_MAX);
@@ -116,10 +144,15 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
     }
     if (err)
         goto out;
+    json_t *cbs = json_array();
+    if (!strcmp(kind, "phone") && (err = callbacks_of(db, idx, cbs))) {
+        json_decref(cbs);
+        goto out;
+    }
     char generated[40];
     clock_format_utc(clock_now(), generated, sizeof(generated));
-    out = json_pack("{s:s, s:s, s:s, s:o}", "generated_at", generated, "about", kind, "controller",
-                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list);
+    out = json_pack("{s:s, s:s, s:s, s:o, s:o}", "generated_at", generated, "about", kind, "controller",
+                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs);
     list = NULL;
     *json = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!*json) {
@@ -200,8 +233,14 @@ static int erase_h(struct db_conn *c, void *arg)
     if (err)
         return err;
     e->n = n;
+    int64_t callbacks = 0;
+    if (!strcmp(e->kind, "phone")) {
+        if ((err = db_exec(c, "DELETE FROM callbacks WHERE phone_index = ?", DBP(DB_S(e->idx)))))
+            return err;
+        callbacks = db_changes(c);
+    }
     char detail[64];
-    snprintf(detail, sizeof(detail), "{\"cases\":%d}", n);
+    snprintf(detail, sizeof(detail), "{\"cases\":%d,\"callbacks\":%lld}", n, (long long)callbacks);
     return audit_append(c, e->who, "privacy.erase", e->kind, detail);
 }
 
@@ -255,6 +294,10 @@ static int purge_h(struct db_conn *c, void *arg)
     int64_t mail_before = p->now - cases_cfg.retention_mail * WTIME_SEC;
     if ((err = db_exec(c, "DELETE FROM outbox WHERE (status = 'sent' AND sent_at < ?) OR (status = 'failed' AND created_at < ?)",
                        DBP(DB_I(mail_before), DB_I(mail_before)))))
+        return err;
+    /* Callback requests hold a caller's number: kept while they can be acted on. */
+    if ((err = db_exec(c, "DELETE FROM callbacks WHERE created_at < ?",
+                       DBP(DB_I(p->now - cases_cfg.retention_callbacks * WTIME_SEC)))))
         return err;
     /* Counters of public requests name source addresses: kept only while useful. */
     int64_t addr_before = p->now - cases_cfg.retention_addresses * WTIME_SEC;
@@ -344,7 +387,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[3] = {
+    struct reseal tables[4] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -355,12 +398,13 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
          0},
         {"case_events", "id", {"body_enc"}, 1, 0, 0, 0},
         {"outbox", "id", {"to_enc", "body_enc"}, 2, 0, 0, 0},
+        {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
     };
     int err;
     *rows = 0;
     if ((err = keys_add()))
         return err;
-    for (int t = 0; t < 3; t++) {
+    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
         do {
             if ((err = db_tx(db, reseal_h, &tables[t])))
                 return err;

@@ -57,6 +57,9 @@ class Server:
             if r.returncode != 0:
                 raise RuntimeError("wasl init --demo failed: " + r.stderr)
         self.settings.setdefault("http.port", "0")
+        # The SIP listener has its own suite (tests/sip); here it would only
+        # fight over port 5060 between servers running side by side.
+        self.settings.setdefault("sip.enabled", "false")
         self.settings.setdefault("log.level", "info")
         self.logf = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.args("serve"), cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf,
@@ -164,6 +167,9 @@ class Client:
 
     def delete(self, path, **kw):
         return self.request("DELETE", path, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
 
     def login(self, login, password=None):
         r = self.post("/api/v1/session", {"login": login, "password": password or DEMO[login]})

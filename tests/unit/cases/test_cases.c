@@ -363,6 +363,22 @@ static void pin_throttling(void **state)
     /* ... for pin_lockout (10 minutes). */
     clock_freeze(at("2026-11-30T11:11:00Z"));
     assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), 0);
+
+    /* On the phone: the reference keyed on a keypad, same answers. */
+    char keys[10];
+    case_ref_keys(c.reference, keys);
+    assert_int_equal(strlen(keys), 9);
+    for (int i = 0, k = 0; c.reference[i]; i++)
+        if (c.reference[i] != '-')
+            assert_int_equal(keys[k++] - '0', keypad_digit(c.reference[i]));
+    assert_int_equal(portal_track_keys(db, keys, pin, "tel:a", &st), 0);
+    assert_string_equal(st.reference, c.reference);
+    assert_int_equal(portal_track_keys(db, keys, wrong, "tel:a", &st), WASL_ENOENT);
+    assert_string_equal(err_code(), "cases.no_match");
+    assert_int_equal(portal_track_keys(db, "000000000", pin, "tel:b", &st), WASL_ENOENT);
+    assert_string_equal(err_code(), "cases.no_match");
+    assert_int_equal(portal_track_keys(db, "12345", pin, "tel:b", &st), WASL_EINVAL);
+    assert_int_equal(portal_track_keys(db, "12345678#", pin, "tel:b", &st), WASL_EINVAL);
     case_rec_clear(&c);
 }
 

@@ -1,0 +1,69 @@
+"""Telephony API that does not need the SIP listener (tests/sip has the
+calls): SIP accounts are validated and audited, the emergency closure
+reaches the calendar, and with sip.enabled = false the live routes say so
+instead of failing."""
+
+
+def agent_id(a):
+    return {u["login"]: u for u in a.get("/api/v1/users").json["users"]}["agent"]["id"]
+
+
+def test_sip_accounts(t):
+    a = t.login("admin")
+    uid = agent_id(a)
+    bad = [
+        ({"sip_user": "Agent One", "languages": "fr"}, "sip_user"),
+        ({"sip_user": "", "languages": "fr"}, "sip_user"),
+        ({"sip_user": "a" * 40, "languages": "fr"}, "sip_user"),
+        ({"sip_user": "agent", "password": "short", "languages": "fr"}, "password"),
+        ({"sip_user": "agent", "password": "long-enough-1", "languages": ""}, "languages"),
+        ({"sip_user": "agent", "password": "long-enough-1", "languages": "fr pt"}, "languages"),
+        ({"sip_user": "agent", "password": "long-enough-1", "languages": "french"}, "languages"),
+    ]
+    for body, field in bad:
+        r = a.put(f"/api/v1/users/{uid}/sip", body)
+        t.status(r, 400, None, f"sip account {body}")
+        t.eq(r.json["error"].get("field"), field, f"field named for {body}")
+    # The demo agent has a phone: languages change without a new password.
+    r = a.put(f"/api/v1/users/{uid}/sip", {"sip_user": "agent", "languages": "fr ar nl"})
+    t.status(r, 200, None, "languages changed")
+    t.eq(r.json["password_changed"], False, "password kept")
+    # Another user cannot take the same SIP name; a new account needs a password.
+    sup = {u["login"]: u for u in a.get("/api/v1/users").json["users"]}["editor"]["id"]
+    t.status(a.put(f"/api/v1/users/{sup}/sip", {"sip_user": "agent", "password": "long-enough-1", "languages": "fr"}), 409,
+             "tel.sip_user_taken", "SIP name taken")
+    t.status(a.put(f"/api/v1/users/{sup}/sip", {"sip_user": "editor-phone", "languages": "fr"}), 400, None,
+             "a new account needs a password")
+    t.status(a.put("/api/v1/users/999999/sip", {"sip_user": "ghost", "password": "long-enough-1", "languages": "fr"}), 404,
+             None, "unknown user")
+    # Only admins.
+    t.status(t.login("supervisor").put(f"/api/v1/users/{uid}/sip", {"sip_user": "agent", "languages": "fr"}), 403, None,
+             "supervisor cannot")
+    entries = a.get("/api/v1/audit?action=user.sip_account").json
+    items = entries.get("entries", entries.get("items", []))
+    t.true(any(e.get("action") == "user.sip_account" for e in items), f"audited: {entries}")
+
+
+def test_emergency_closure(t):
+    a = t.login("admin")
+    t.status(a.put("/api/v1/calendar/emergency", {"closed": True}), 400, None, "a reason is required")
+    r = a.put("/api/v1/calendar/emergency", {"closed": True, "reason": "Coupure réseau"})
+    t.status(r, 200, None, "closed")
+    cal = t.client().get("/api/v1/calendar").json
+    t.eq(cal["state"], "closed_emergency", "the calendar says so")
+    t.eq(cal["emergency"]["reason"], "Coupure réseau", "with the reason")
+    t.status(a.put("/api/v1/calendar/emergency", {"closed": False}), 200, None, "reopened")
+    t.true(t.client().get("/api/v1/calendar").json["state"] != "closed_emergency", "no longer closed")
+    t.status(t.login("supervisor").put("/api/v1/calendar/emergency", {"closed": False}), 403, None, "admins only")
+
+
+def test_off_when_sip_disabled(t):
+    ag = t.login("agent")
+    t.status(ag.get("/api/v1/me/phone"), 409, "tel.not_running", "phone")
+    t.status(ag.put("/api/v1/me/state", {"state": "available"}), 409, "tel.not_running", "state")
+    t.status(ag.put("/api/v1/me/state", {"state": "dancing"}), 400, "tel.invalid_state", "state checked first")
+    sup = t.login("supervisor")
+    t.status(sup.get("/api/v1/tel/status"), 409, "tel.not_running", "status")
+    t.status(sup.get("/api/v1/tel/calls"), 200, None, "the call log is in the store")
+    t.status(sup.get("/api/v1/tel/callbacks"), 200, None, "callbacks too")
+    t.status(ag.get("/api/v1/tel/calls"), 403, None, "not for agents")

@@ -1,0 +1,72 @@
+/*
+ * Fuzz target: everything the telephony parses itself (libre parses SIP
+ * and SDP): the dial plan files, numbers given to the toll-fraud guard,
+ * address lists, digest nonces coming back from phones, and WAV files
+ * dropped in as prompt recordings. The first byte picks the parser.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tel/tel_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool ready;
+    char *s;
+    if (!ready) {
+        log_set_level(LOG_ERROR);
+        if (geo_load("data") || dialplan_load("data"))
+            abort();
+        ready = true;
+    }
+    if (size < 1 || !(s = malloc(size)))
+        return 0;
+    memcpy(s, data + 1, size - 1);
+    s[size - 1] = '\0';
+    size_t n = size - 1;
+    switch (data[0] % 5) {
+    case 0: {
+        /* numbers.csv and outbound.csv, split at the first NUL */
+        size_t a = strnlen(s, n);
+        const char *b = a < n ? s + a + 1 : "";
+        if (!dialplan_parse(s, a, b, strlen(b)))
+            dialplan_load("data");
+        break;
+    }
+    case 1: {
+        char e164[20];
+        const char *co = NULL;
+        if (!dialplan_outbound_check(s, e164, sizeof(e164), &co) && (!co || strlen(e164) < 6))
+            __builtin_trap();
+        (void)dialplan_country(s);
+        break;
+    }
+    case 2: {
+        size_t a = strnlen(s, n);
+        const char *list = a < n ? s + a + 1 : "127.0.0.0/8,::1";
+        (void)addr_list_check(list);
+        (void)addr_in_list(s, list);
+        break;
+    }
+    case 3: {
+        int r = digest_nonce_check(s, 1800000000, 300);
+        if (r == 0)
+            __builtin_trap(); /* nobody can forge a fresh nonce */
+        break;
+    }
+    case 4: {
+        int16_t *pcm = NULL;
+        size_t count = 0;
+        if (!wav_parse((const unsigned char *)data + 1, n, &pcm, &count) && count > n / 2)
+            __builtin_trap();
+        free(pcm);
+        break;
+    }
+    }
+    err_clear();
+    free(s);
+    return 0;
+}

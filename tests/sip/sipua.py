@@ -1,0 +1,704 @@
+"""A small SIP user agent over UDP, for the wasl SIP tests: enough to be an
+agent's phone (REGISTER with digest qop=auth MD5, answer or only ring an
+INVITE, take CANCEL and BYE, put the other side on hold with a re-INVITE)
+and a caller (INVITE, ACK, RFC 4733 digits, BYE), with real RTP both ways:
+it sends a steady PCMU tone every 20 ms and keeps what it receives, decoded,
+for Goertzel measurements.
+
+Everything stays on the addresses it is given (loopback in the tests), and
+every wait is bounded.
+"""
+import hashlib
+import math
+import random
+import re
+import socket
+import struct
+import threading
+import time
+
+# ---------------------------------------------------------------- G.711
+
+
+def _ulaw_decode(u):
+    u = ~u & 0xFF
+    sign, exp, mant = u & 0x80, (u >> 4) & 7, u & 0x0F
+    s = (((mant << 3) + 0x84) << exp) - 0x84
+    return -s if sign else s
+
+
+def _alaw_decode(a):
+    a ^= 0x55
+    sign, exp, mant = a & 0x80, (a >> 4) & 7, a & 0x0F
+    s = (mant << 4) + 8 if exp == 0 else ((mant << 4) + 0x108) << (exp - 1)
+    return s if sign else -s
+
+
+ULAW_DEC = [_ulaw_decode(i) for i in range(256)]
+ALAW_DEC = [_alaw_decode(i) for i in range(256)]
+
+
+def ulaw_encode(s):
+    sign = 0
+    if s < 0:
+        s, sign = -s, 0x80
+    s = min(s, 32635) + 0x84
+    exp, mask = 7, 0x4000
+    while exp > 0 and not s & mask:
+        exp -= 1
+        mask >>= 1
+    return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0F)) & 0xFF
+
+
+def tone_frames(freq, amplitude=8000, frames=50):
+    """PCMU payloads of 160 samples, a continuous sine across frames."""
+    out = []
+    for f in range(frames):
+        out.append(bytes(ulaw_encode(int(amplitude * math.sin(2 * math.pi * freq * (f * 160 + i) / 8000)))
+                         for i in range(160)))
+    return out
+
+
+def goertzel(samples, freq, rate=8000):
+    """Mean power of samples at freq (a full-scale-relative figure: a sine of
+    amplitude A gives about A*A/4)."""
+    n = len(samples)
+    if not n:
+        return 0.0
+    coeff = 2 * math.cos(2 * math.pi * freq / rate)
+    s1 = s2 = 0.0
+    for x in samples:
+        s0 = x + coeff * s1 - s2
+        s2, s1 = s1, s0
+    return max(0.0, s1 * s1 + s2 * s2 - coeff * s1 * s2) / (n * n)
+
+
+def rms(samples):
+    return math.sqrt(sum(x * x for x in samples) / len(samples)) if samples else 0.0
+
+
+def db(x):
+    return 10 * math.log10(x) if x > 0 else -999.0
+
+
+def tone_report(samples, freq=600, others=(350, 1000, 1400, 2000)):
+    """(dB of freq over the strongest of the others, power at freq, powers of
+    the others, RMS)."""
+    p = goertzel(samples, freq)
+    po = {f: goertzel(samples, f) for f in others}
+    worst = max(po.values()) if po else 0.0
+    return (db(p) - db(worst) if worst > 0 else (99.0 if p > 0 else 0.0)), p, po, rms(samples)
+
+
+# ---------------------------------------------------------------- SIP messages
+
+COMPACT = {"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length",
+           "c": "content-type", "k": "supported", "s": "subject"}
+
+
+class Msg:
+    def __init__(self, first, headers, body=b""):
+        self.first = first
+        self.headers = headers  # [(name, value)]
+        self.body = body
+
+    @staticmethod
+    def parse(data):
+        head, sep, body = data.partition(b"\r\n\r\n")
+        if not sep:
+            return None
+        lines = head.decode("utf-8", "replace").split("\r\n")
+        while lines and not lines[0]:
+            lines.pop(0)
+        if not lines:
+            return None
+        hdrs = []
+        for line in lines[1:]:
+            if line[:1] in (" ", "\t") and hdrs:
+                hdrs[-1] = (hdrs[-1][0], hdrs[-1][1] + " " + line.strip())
+            elif ":" in line:
+                k, v = line.split(":", 1)
+                hdrs.append((k.strip(), v.strip()))
+        m = Msg(lines[0], hdrs, body)
+        n = m.get("content-length")
+        if n is not None and n.isdigit():
+            m.body = body[:int(n)]
+        return m
+
+    @property
+    def is_request(self):
+        return not self.first.startswith("SIP/2.0")
+
+    @property
+    def method(self):
+        return self.first.split(" ", 1)[0] if self.is_request else self.cseq[1]
+
+    @property
+    def uri(self):
+        return self.first.split(" ")[1]
+
+    @property
+    def code(self):
+        return 0 if self.is_request else int(self.first.split(" ")[1])
+
+    @property
+    def cseq(self):
+        v = (self.get("cseq") or "0 X").split()
+        return int(v[0]), v[1].upper()
+
+    def getall(self, name):
+        name = name.lower()
+        return [v for k, v in self.headers if COMPACT.get(k.lower(), k.lower()) == name]
+
+    def get(self, name):
+        a = self.getall(name)
+        return a[0] if a else None
+
+    def encode(self):
+        h = "".join(f"{k}: {v}\r\n" for k, v in self.headers if k.lower() != "content-length")
+        return (self.first + "\r\n" + h + f"Content-Length: {len(self.body)}\r\n\r\n").encode() + self.body
+
+    def __repr__(self):
+        return f"<{self.first}>"
+
+
+def param(hval, name):
+    m = re.search(r";\s*" + re.escape(name) + r"=([^;>\s,]+)", hval or "")
+    return m.group(1) if m else None
+
+
+def addr_uri(hval):
+    m = re.search(r"<([^>]*)>", hval or "")
+    return m.group(1) if m else (hval or "").split(";")[0].strip()
+
+
+def md5(s):
+    return hashlib.md5(s.encode()).hexdigest()
+
+
+def parse_challenge(v):
+    return dict((k, a or b) for k, a, b in re.findall(r'(\w+)=(?:"([^"]*)"|([^,\s]+))', v or ""))
+
+
+def digest_header(ch, user, password, method, uri, nc=1):
+    realm, nonce = ch.get("realm", ""), ch.get("nonce", "")
+    ha1 = md5(f"{user}:{realm}:{password}")
+    ha2 = md5(f"{method}:{uri}")
+    cnonce = "%016x" % random.getrandbits(64)
+    ncs = "%08x" % nc
+    if "auth" in (ch.get("qop") or "").split(","):
+        resp = md5(f"{ha1}:{nonce}:{ncs}:{cnonce}:auth:{ha2}")
+        return (f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", response="{resp}", '
+                f'algorithm=MD5, qop=auth, nc={ncs}, cnonce="{cnonce}"')
+    resp = md5(f"{ha1}:{nonce}:{ha2}")
+    return f'Digest username="{user}", realm="{realm}", nonce="{nonce}", uri="{uri}", response="{resp}", algorithm=MD5'
+
+
+def parse_sdp(body):
+    """(address, port, payload types, telephone-event PT or None, direction)."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    ip, port, pts, te, direction = None, None, [], None, "sendrecv"
+    for line in text.splitlines():
+        if line.startswith("c=IN IP4 "):
+            ip = line.split()[2]
+        elif line.startswith("m=audio "):
+            f = line.split()
+            port, pts = int(f[1]), [int(x) for x in f[3:] if x.isdigit()]
+        elif line.startswith("a=rtpmap:") and "telephone-event" in line:
+            te = int(line[9:].split()[0])
+        elif line.strip() in ("a=sendonly", "a=recvonly", "a=inactive", "a=sendrecv"):
+            direction = line.strip()[2:]
+    return ip, port, pts, te, direction
+
+
+def make_sdp(ip, port, direction="sendrecv", version=1, pts=(0, 101)):
+    lines = ["v=0", f"o=sipua 4242 {version} IN IP4 {ip}", "s=sipua", f"c=IN IP4 {ip}", "t=0 0",
+             f"m=audio {port} RTP/AVP " + " ".join(str(p) for p in pts)]
+    if 0 in pts:
+        lines.append("a=rtpmap:0 PCMU/8000")
+    if 8 in pts:
+        lines.append("a=rtpmap:8 PCMA/8000")
+    if 101 in pts:
+        lines += ["a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15"]
+    lines += ["a=ptime:20", f"a={direction}"]
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+# ---------------------------------------------------------------- the user agent
+
+DTMF_EVENTS = {**{str(i): i for i in range(10)}, "*": 10, "#": 11}
+
+
+class UA:
+    """One SIP user agent with one RTP socket and at most one call.
+
+    mode (for incoming INVITEs): "answer" (180 then 200 after answer_delay),
+    "ring" (180 only, never answers), "busy" (486).
+    """
+
+    def __init__(self, ip, server, user="agent", password=None, domain=None, name="ua", mode="answer",
+                 answer_delay=0.3, tone=600, port=0):
+        self.ip = ip
+        self.server = server
+        self.user = user
+        self.password = password
+        self.domain = domain or server[0]
+        self.name = name
+        self.mode = mode
+        self.answer_delay = answer_delay
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind((ip, port))
+        self.port = self.sock.getsockname()[1]
+        self.rtp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rtp.bind((ip, 0))
+        self.rtp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.rtp_port = self.rtp.getsockname()[1]
+        self.cv = threading.Condition()
+        self.responses = []
+        self.requests = []  # (time, Msg) of every request received
+        self.events = []  # (time, text)
+        self.sent = []  # (time, first line) of what we sent
+        self.running = True
+        self.dialog = None
+        self.t0 = time.time()
+        # media
+        self.frames = tone_frames(tone) if tone else [bytes([0xFF]) * 160]
+        self.sending = False
+        self.remote_media = None
+        self.remote_te = None
+        self.ssrc = random.getrandbits(32)
+        self.seq = random.getrandbits(16)
+        self.ts = random.getrandbits(32)
+        self.rx = []  # (time, pt, samples or None)
+        self.rx_lock = threading.Lock()
+        self.dtmf_queue = []
+        self.local_direction = "sendrecv"
+        self.cseq = random.randint(1, 1000)
+        self.sdp_version = 1
+        self._threads = [threading.Thread(target=f, daemon=True) for f in (self._sip_loop, self._rtp_rx, self._rtp_tx)]
+        for t in self._threads:
+            t.start()
+
+    # -- bookkeeping
+
+    def log(self, text):
+        with self.cv:
+            self.events.append((time.time(), text))
+            self.cv.notify_all()
+
+    def saw(self, text):
+        return any(e == text or e.startswith(text + " ") for _, e in self.events)
+
+    def wait_event(self, text, timeout):
+        end = time.time() + timeout
+        with self.cv:
+            while not self.saw(text):
+                left = end - time.time()
+                if left <= 0:
+                    return False
+                self.cv.wait(left)
+        return True
+
+    def close(self):
+        self.running = False
+        self.sending = False
+        for t in self._threads:
+            t.join(2)
+        self.sock.close()
+        self.rtp.close()
+
+    def send(self, msg, addr=None):
+        try:
+            self.sock.sendto(msg.encode() if isinstance(msg, Msg) else msg, addr or self.server)
+        except OSError as e:
+            self.log(f"send error {e}")
+        if isinstance(msg, Msg):
+            with self.cv:
+                self.sent.append((time.time(), msg.first))
+
+    # -- SIP receive loop
+
+    def _sip_loop(self):
+        self.sock.settimeout(0.1)
+        while self.running:
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            m = Msg.parse(data)
+            if not m:
+                continue
+            if m.is_request:
+                with self.cv:
+                    self.requests.append((time.time(), m))
+                try:
+                    self._on_request(m, addr)
+                except Exception as e:  # noqa: BLE001 - a broken request must not kill the phone
+                    self.log(f"error handling {m.first}: {e}")
+            else:
+                with self.cv:
+                    self.responses.append(m)
+                    self.cv.notify_all()
+
+    def response(self, req, code, reason, extra=(), body=b"", to_tag=None):
+        hdrs = [(k, v) for k, v in req.headers if COMPACT.get(k.lower(), k.lower()) in ("via", "from", "call-id", "cseq")]
+        to = req.get("to") or ""
+        if to_tag and "tag=" not in to:
+            to += f";tag={to_tag}"
+        hdrs.append(("To", to))
+        hdrs += list(extra)
+        if body:
+            hdrs.append(("Content-Type", "application/sdp"))
+        return Msg(f"SIP/2.0 {code} {reason}", hdrs, body)
+
+    def _contact(self):
+        return f"<sip:{self.user}@{self.ip}:{self.port};transport=udp>"
+
+    def _on_request(self, m, addr):
+        meth = m.method
+        callid = m.get("call-id")
+        d = self.dialog
+        same = d is not None and d["callid"] == callid
+        if meth == "INVITE" and not param(m.get("to"), "tag"):
+            if d is not None and not same and not d.get("ended"):
+                self.send(self.response(m, 486, "Busy Here", to_tag="busy"), addr)
+                self.log("INVITE refused busy")
+                return
+            if same:  # a retransmission
+                if d.get("last_invite_resp"):
+                    self.send(d["last_invite_resp"], addr)
+                return
+            self._incoming(m, addr)
+        elif meth == "INVITE":
+            if not same:
+                self.send(self.response(m, 481, "Call/Transaction Does Not Exist"), addr)
+                return
+            ip, port, pts, te, direction = parse_sdp(m.body)
+            self.log(f"reINVITE {direction}")
+            if port:
+                self.remote_media = (ip, port)
+            r = self.response(m, 200, "OK", [("Contact", self._contact())],
+                              make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version()))
+            self.send(r, addr)
+        elif meth == "ACK":
+            if same:
+                if d.get("state") == "answering":
+                    d["state"] = "established"
+                    self.log("ACK")
+                    self.sending = True
+                else:
+                    self.log("ACK " + d.get("state", "?"))
+        elif meth == "CANCEL":
+            self.send(self.response(m, 200, "OK", to_tag=d["local_tag"] if same else None), addr)
+            if same and d.get("state") in ("ringing", "answering_wait"):
+                d["state"] = "cancelled"
+                self.log("CANCEL")
+                r = self.response(d["invite"], 487, "Request Terminated", to_tag=d["local_tag"])
+                d["last_invite_resp"] = r
+                self.send(r, addr)
+                self.log("sent 487")
+            else:
+                self.log("CANCEL late")
+        elif meth == "BYE":
+            self.send(self.response(m, 200 if same else 481, "OK" if same else "No Such Call"), addr)
+            if same:
+                d["ended"] = True
+                d["state"] = "ended"
+                self.sending = False
+                self.log("BYE received")
+        elif meth == "OPTIONS":
+            self.send(self.response(m, 200, "OK"), addr)
+        else:
+            self.send(self.response(m, 501, "Not Implemented"), addr)
+
+    def _next_sdp_version(self):
+        self.sdp_version += 1
+        return self.sdp_version
+
+    def _incoming(self, m, addr):
+        ip, port, pts, te, direction = parse_sdp(m.body)
+        d = {"callid": m.get("call-id"), "role": "uas", "invite": m, "local_tag": "%08x" % random.getrandbits(32),
+             "remote_tag": param(m.get("from"), "tag"), "local_uri": addr_uri(m.get("to")),
+             "remote_uri": addr_uri(m.get("from")), "target": addr_uri(m.get("contact")), "addr": addr,
+             "state": "ringing", "headers": {k.lower(): v for k, v in m.headers if k.lower().startswith("x-wasl")}}
+        self.dialog = d
+        self.remote_media = (ip, port) if port else None
+        self.remote_te = te
+        self.log(f"INVITE {d['headers']}")
+        self.send(self.response(m, 100, "Trying"), addr)
+        if self.mode == "busy":
+            r = self.response(m, 486, "Busy Here", to_tag=d["local_tag"])
+            d["state"] = "ended"
+            d["ended"] = True
+            self.send(r, addr)
+            return
+        r = self.response(m, 180, "Ringing", [("Contact", self._contact())], to_tag=d["local_tag"])
+        d["last_invite_resp"] = r
+        self.send(r, addr)
+        if self.mode == "answer":
+            d["state"] = "answering_wait"
+            threading.Thread(target=self._answer, args=(d,), daemon=True).start()
+
+    def _answer(self, d):
+        time.sleep(self.answer_delay)
+        if d.get("state") != "answering_wait":
+            return
+        d["state"] = "answering"
+        r = self.response(d["invite"], 200, "OK", [("Contact", self._contact())],
+                          make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version()),
+                          to_tag=d["local_tag"])
+        d["last_invite_resp"] = r
+        self.log("answered")
+        t1 = 0.5
+        for _ in range(7):  # retransmit the 200 until the ACK
+            if d.get("state") != "answering":
+                return
+            self.send(r, d["addr"])
+            with self.cv:
+                self.cv.wait(t1)
+            t1 = min(t1 * 2, 4)
+
+    # -- requests we send
+
+    def _branch(self):
+        return "z9hG4bK" + "%012x" % random.getrandbits(48)
+
+    def _request(self, method, uri, to, from_, callid, cseq, extra=(), body=b""):
+        hdrs = [("Via", f"SIP/2.0/UDP {self.ip}:{self.port};branch={self._branch()};rport"), ("Max-Forwards", "70"),
+                ("From", from_), ("To", to), ("Call-ID", callid), ("CSeq", f"{cseq} {method}")]
+        hdrs += list(extra)
+        if body:
+            hdrs.append(("Content-Type", "application/sdp"))
+        return Msg(f"{method} {uri} SIP/2.0", hdrs, body)
+
+    def _wait_final(self, callid, cseq, timeout, resend=None, provisional=None):
+        """The final response to (callid, cseq); resend(): retransmit (UDP,
+        non-INVITE) at 0.5 s, 1 s, 2 s ... until a provisional or final one."""
+        end = time.time() + timeout
+        nxt, t1 = time.time() + 0.5, 0.5
+        got_prov = False
+        while True:
+            with self.cv:
+                for r in self.responses:
+                    if r.get("call-id") == callid and r.cseq[0] == cseq:
+                        if r.code >= 200:
+                            self.responses.remove(r)
+                            return r
+                        if not got_prov:
+                            got_prov = True
+                            if provisional:
+                                provisional.append(r)
+                left = min(end, nxt if resend and not got_prov else end) - time.time()
+                if left > 0:
+                    self.cv.wait(min(left, 0.05))
+            now = time.time()
+            if now >= end:
+                return None
+            if resend and not got_prov and now >= nxt:
+                resend()
+                t1 = min(t1 * 2, 4)
+                nxt = now + t1
+
+    def register(self, expires=120, password=None, timeout=4.0, contact=True):
+        """REGISTER, answering a 401 with digest. Returns the list of status
+        codes seen (None for no answer within timeout)."""
+        password = self.password if password is None else password
+        uri = f"sip:{self.domain}:{self.server[1]}"
+        aor = f"<sip:{self.user}@{self.domain}:{self.server[1]}>"
+        callid = "reg-%x@%s" % (random.getrandbits(40), self.ip)
+        tag = "%08x" % random.getrandbits(32)
+        codes = []
+        auth = None
+        for attempt in range(3):
+            self.cseq += 1
+            extra = [("Expires", str(expires))]
+            if contact:
+                extra.append(("Contact", self._contact()))
+            if auth:
+                extra.append(("Authorization", auth))
+            req = self._request("REGISTER", uri, aor, f"{aor};tag={tag}", callid, self.cseq, extra)
+            self.send(req)
+            r = self._wait_final(callid, self.cseq, timeout, resend=lambda req=req: self.send(req))
+            codes.append(r.code if r else None)
+            if not r or r.code != 401 or auth and "stale=true" not in (r.get("www-authenticate") or ""):
+                break
+            ch = parse_challenge(r.get("www-authenticate"))
+            auth = digest_header(ch, self.user, password, "REGISTER", uri)
+        self.log(f"REGISTER {codes}")
+        return codes
+
+    def call(self, did, caller="+33612345678", timeout=8.0, direction="sendrecv"):
+        """INVITE did at the server; on 200, ACK and start media. Returns the
+        final status code (None: no answer)."""
+        callid = "py-%x@%s" % (random.getrandbits(40), self.ip)
+        tag = "%08x" % random.getrandbits(32)
+        from_ = f"<sip:{caller}@{self.ip}:{self.port}>;tag={tag}"
+        to = f"<sip:{did}@{self.server[0]}:{self.server[1]}>"
+        uri = f"sip:{did}@{self.server[0]}:{self.server[1]}"
+        self.cseq += 1
+        self.local_direction = direction
+        req = self._request("INVITE", uri, to, from_, callid, self.cseq, [("Contact", self._contact())],
+                            make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version()))
+        self.dialog = {"callid": callid, "role": "uac", "local_tag": tag, "local_from": from_, "state": "calling",
+                       "invite_cseq": self.cseq}
+        self.send(req)
+        r = self._wait_final(callid, self.cseq, timeout, resend=lambda: self.send(req))
+        if not r:
+            return None
+        d = self.dialog
+        if r.code >= 300:
+            self._ack(r, uri, to, from_, callid, self.cseq)
+            d["state"] = "ended"
+            d["ended"] = True
+            return r.code
+        d.update({"remote_to": r.get("to"), "target": addr_uri(r.get("contact")) or uri, "state": "established",
+                  "remote_tag": param(r.get("to"), "tag")})
+        ip, port, pts, te, _ = parse_sdp(r.body)
+        self.remote_media = (ip, port)
+        self.remote_te = te
+        self._ack(r, d["target"], d["remote_to"], from_, callid, self.cseq)
+        self.sending = True
+        self.log("established")
+        return r.code
+
+    def _ack(self, resp, uri, to, from_, callid, cseq):
+        ack = self._request("ACK", uri, resp.get("to") or to, from_, callid, cseq, [("Contact", self._contact())])
+        self.send(ack)
+
+    def _in_dialog(self, method, body=b"", extra=()):
+        d = self.dialog
+        self.cseq += 1
+        if d["role"] == "uac":
+            from_, to = d["local_from"], d["remote_to"]
+        else:
+            from_ = f"<{d['local_uri']}>;tag={d['local_tag']}"
+            to = f"<{d['remote_uri']}>;tag={d['remote_tag']}"
+        req = self._request(method, d["target"], to, from_, d["callid"], self.cseq,
+                            [("Contact", self._contact())] + list(extra), body)
+        return req, from_, to
+
+    def reinvite(self, direction, timeout=5.0):
+        """Puts the other side on hold (sendonly / inactive) or back
+        (sendrecv). Returns the final code."""
+        self.local_direction = direction
+        req, from_, to = self._in_dialog("INVITE", make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version()))
+        self.send(req)
+        r = self._wait_final(self.dialog["callid"], self.cseq, timeout, resend=lambda: self.send(req))
+        if r:
+            self.send(self._request("ACK", self.dialog["target"], to, from_, self.dialog["callid"], self.cseq,
+                                    [("Contact", self._contact())]))
+            if r.code == 200:
+                ip, port, pts, te, rdir = parse_sdp(r.body)
+                self.log(f"reINVITE sent {direction}: 200 {rdir}")
+        return r.code if r else None
+
+    def bye(self, timeout=4.0):
+        d = self.dialog
+        if not d or d.get("ended"):
+            return None
+        self.sending = False
+        req, _, _ = self._in_dialog("BYE")
+        self.send(req)
+        r = self._wait_final(d["callid"], self.cseq, timeout, resend=lambda: self.send(req))
+        d["ended"] = True
+        self.log(f"BYE sent: {r.code if r else None}")
+        return r.code if r else None
+
+    def options(self, timeout=2.0, uri=None):
+        callid = "opt-%x@%s" % (random.getrandbits(40), self.ip)
+        self.cseq += 1
+        u = uri or f"sip:{self.server[0]}:{self.server[1]}"
+        req = self._request("OPTIONS", u, f"<{u}>", f"<sip:{self.user}@{self.ip}:{self.port}>;tag=o{self.cseq}", callid,
+                            self.cseq)
+        self.send(req)
+        r = self._wait_final(callid, self.cseq, timeout, resend=lambda: self.send(req))
+        return r.code if r else None
+
+    def dtmf(self, digits, gap=0.3):
+        """RFC 4733 events on the call's RTP, one after the other (blocks)."""
+        for k in digits:
+            with self.rx_lock:
+                self.dtmf_queue.append(DTMF_EVENTS[k])
+            time.sleep(0.2 + gap)
+
+    # -- RTP
+
+    def _rtp_rx(self):
+        self.rtp.settimeout(0.1)
+        while self.running:
+            try:
+                data, addr = self.rtp.recvfrom(4096)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if len(data) < 12 or data[0] >> 6 != 2:
+                continue
+            cc = data[0] & 0x0F
+            pt = data[1] & 0x7F
+            payload = data[12 + 4 * cc:]
+            if pt == 0:
+                samples = [ULAW_DEC[b] for b in payload]
+            elif pt == 8:
+                samples = [ALAW_DEC[b] for b in payload]
+            else:
+                samples = None
+            with self.rx_lock:
+                self.rx.append((time.time(), pt, samples))
+
+    def _packet(self, pt, payload, marker=False, ts=None):
+        self.seq = (self.seq + 1) & 0xFFFF
+        return struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, self.seq,
+                           self.ts if ts is None else ts, self.ssrc) + payload
+
+    def _rtp_tx(self):
+        nxt = time.monotonic()
+        k = 0
+        ev = None  # (code, ts, n) of a DTMF event being sent
+        while self.running:
+            nxt += 0.02
+            delay = nxt - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            elif delay < -0.2:
+                nxt = time.monotonic()
+            if not self.sending or not self.remote_media or self.local_direction in ("recvonly", "inactive"):
+                self.ts = (self.ts + 160) & 0xFFFFFFFF
+                continue
+            try:
+                if ev is None:
+                    with self.rx_lock:
+                        if self.dtmf_queue and self.remote_te is not None:
+                            ev = [self.dtmf_queue.pop(0), self.ts, 0]
+                if ev is not None:
+                    ev[2] += 1
+                    n = ev[2]
+                    end = n > 7
+                    dur = min(n, 8) * 160
+                    payload = struct.pack("!BBH", ev[0], (0x80 if end else 0) | 10, dur)
+                    self.rtp.sendto(self._packet(self.remote_te, payload, marker=n == 1, ts=ev[1]), self.remote_media)
+                    if n >= 10:
+                        ev = None
+                else:
+                    self.rtp.sendto(self._packet(0, self.frames[k % len(self.frames)]), self.remote_media)
+                    k += 1
+            except OSError:
+                pass
+            self.ts = (self.ts + 160) & 0xFFFFFFFF
+
+    def received(self, t0=None, t1=None):
+        """(samples of the audio packets received between t0 and t1,
+        number of audio packets, number of other packets)."""
+        with self.rx_lock:
+            rx = list(self.rx)
+        out, na, no = [], 0, 0
+        for t, pt, s in rx:
+            if (t0 is None or t >= t0) and (t1 is None or t < t1):
+                if s is None:
+                    no += 1
+                else:
+                    na += 1
+                    out.extend(s)
+        return out, na, no

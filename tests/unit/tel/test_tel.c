@@ -1,0 +1,178 @@
+/*
+ * The telephony's own parsers and checks: the dial plan (toll-free numbers
+ * to countries), the toll-fraud guard, digest authentication (RFC 2617's
+ * worked example and wasl's stateless nonces), address lists with
+ * networks, and WAV files.
+ */
+#include "test.h"
+#include "tel/tel_int.h"
+
+static int setup(void **state)
+{
+    const char *data = getenv("WASL_TEST_DATA");
+    (void)state;
+    if (!data)
+        data = "data";
+    if (geo_load(data) || dialplan_load(data)) {
+        fprintf(stderr, "%s\n", err_message());
+        return -1;
+    }
+    return 0;
+}
+
+static void numbers_to_countries(void **state)
+{
+    (void)state;
+    assert_int_equal(dialplan_numbers(), 26);
+    assert_string_equal(dialplan_country("+33800100200"), "FR");
+    assert_string_equal(dialplan_country("0033800100200"), "FR");
+    assert_string_equal(dialplan_country("+33 800-100-200"), "FR");
+    assert_string_equal(dialplan_country("+34800100201"), "ES");
+    assert_null(dialplan_country("+33800100299"));
+    assert_null(dialplan_country("agent"));
+    assert_null(dialplan_country(""));
+    assert_null(dialplan_country("+3380010020012345678"));
+}
+
+static void plan_errors_are_named(void **state)
+{
+    (void)state;
+    const char *out = "country,prefix\nFR,8\n";
+    const char *bad[][2] = {
+        {"did,country\n+33800,FR\n", "6 to 15 digits"},
+        {"did,country\n+33800100200,XX\n", "not a country served"},
+        {"did,country\n+33800100200,MA\n", "not a country served"},
+        {"did,country\n+33800100200,FR\n+33 800 100 200,FR\n", "listed twice"},
+        {"did,country\n+3380010020x,FR\n", "'x' is not part"},
+        {"number\n1\n", "columns did and country"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int err = dialplan_parse(bad[i][0], strlen(bad[i][0]), out, strlen(out));
+        if (!err || !strstr(err_message(), bad[i][1]))
+            fail_msg("%s: want '%s', got '%s'", bad[i][0], bad[i][1], err_message());
+    }
+    const char *nums = "did,country\n+33800100200,FR\n";
+    assert_int_not_equal(dialplan_parse(nums, strlen(nums), "country,prefix\nFR,8x\n", 20), 0);
+    /* a failed parse keeps the plan in force */
+    assert_string_equal(dialplan_country("+34800100201"), "ES");
+}
+
+static void toll_fraud_guard(void **state)
+{
+    char e164[20];
+    const char *co = NULL;
+    (void)state;
+    assert_int_equal(dialplan_outbound_check("+33612345678", e164, sizeof(e164), &co), 0);
+    assert_string_equal(e164, "33612345678");
+    assert_string_equal(co, "FR");
+    assert_int_equal(dialplan_outbound_check("0032475123456", e164, sizeof(e164), &co), 0);
+    assert_string_equal(co, "BE");
+    assert_int_equal(dialplan_outbound_check("+351912345678", e164, sizeof(e164), &co), 0);
+    assert_string_equal(co, "PT");
+    /* premium rate, in a served country */
+    assert_int_equal(dialplan_outbound_check("+33899123456", e164, sizeof(e164), &co), WASL_EPERM);
+    assert_string_equal(err_code(), "tel.number_blocked");
+    assert_int_equal(dialplan_outbound_check("+447912345678", e164, sizeof(e164), &co), 0);
+    assert_int_equal(dialplan_outbound_check("+449012345678", e164, sizeof(e164), &co), WASL_EPERM);
+    assert_int_equal(dialplan_outbound_check("+4990012345678", e164, sizeof(e164), &co), WASL_EPERM);
+    /* abroad, Morocco itself (not a toll-free country), satellite, short */
+    assert_int_equal(dialplan_outbound_check("+12125551234", e164, sizeof(e164), &co), WASL_EPERM);
+    assert_string_equal(err_code(), "tel.number_not_covered");
+    assert_int_equal(dialplan_outbound_check("+212612345678", e164, sizeof(e164), &co), WASL_EPERM);
+    assert_int_equal(dialplan_outbound_check("+881612345678", e164, sizeof(e164), &co), WASL_EPERM);
+    assert_int_equal(dialplan_outbound_check("+33612", e164, sizeof(e164), &co), WASL_EINVAL);
+    assert_int_equal(dialplan_outbound_check("", e164, sizeof(e164), &co), WASL_EINVAL);
+    assert_int_equal(dialplan_outbound_check("+33 6 12;34", e164, sizeof(e164), &co), WASL_EINVAL);
+}
+
+static void digest_rfc2617_example(void **state)
+{
+    char ha1[33], resp[33];
+    (void)state;
+    /* RFC 2617 section 3.5 */
+    digest_ha1("Mufasa", "testrealm@host.com", "Circle Of Life", ha1);
+    assert_string_equal(ha1, "939e7578ed9e3c518a452acee763bce9");
+    digest_response(ha1, "dcd98b7102dd2f0e8b11d0f600bfb0c093", "00000001", "0a4f113b", "auth", "GET", "/dir/index.html", resp);
+    assert_string_equal(resp, "6629fae49393a05397450978507c4ef1");
+}
+
+static void nonces(void **state)
+{
+    char n[64], forged[64];
+    (void)state;
+    digest_nonce(1800000000, n);
+    assert_int_equal(digest_nonce_check(n, 1800000000, 300), 0);
+    assert_int_equal(digest_nonce_check(n, 1800000299, 300), 0);
+    assert_int_equal(digest_nonce_check(n, 1800000301, 300), 1); /* stale */
+    assert_int_equal(digest_nonce_check(n, 1799999999, 300), 1); /* from the future */
+    snprintf(forged, sizeof(forged), "%s", n);
+    forged[strlen(forged) - 1] = forged[strlen(forged) - 1] == '0' ? '1' : '0';
+    assert_int_equal(digest_nonce_check(forged, 1800000000, 300), -1);
+    assert_int_equal(digest_nonce_check("6b49d200.", 1800000000, 300), -1);
+    assert_int_equal(digest_nonce_check("", 1800000000, 300), -1);
+    assert_int_equal(digest_nonce_check("zz.00000000000000000000000000000000", 1800000000, 300), -1);
+}
+
+static void address_lists(void **state)
+{
+    (void)state;
+    const char *l = "127.0.0.1, 10.1.0.0/16,2001:db8::/32 ,::1";
+    assert_true(addr_in_list("127.0.0.1", l));
+    assert_false(addr_in_list("127.0.0.2", l));
+    assert_true(addr_in_list("10.1.200.3", l));
+    assert_false(addr_in_list("10.2.0.1", l));
+    assert_true(addr_in_list("2001:db8:1::5", l));
+    assert_false(addr_in_list("2001:db9::5", l));
+    assert_true(addr_in_list("::1", l));
+    assert_true(addr_in_list("::ffff:10.1.0.9", l)); /* IPv4 on a dual-stack socket */
+    assert_false(addr_in_list("not an address", l));
+    assert_true(addr_in_list("192.168.7.7", "0.0.0.0/0"));
+    assert_false(addr_in_list("192.168.7.7", ""));
+    assert_true(addr_in_list("192.168.7.7", "192.168.7.0/25"));
+    assert_false(addr_in_list("192.168.7.200", "192.168.7.0/25"));
+    assert_int_equal(addr_list_check(l), 0);
+    assert_int_equal(addr_list_check("127.0.0.1,10.0.0.0/33"), WASL_EINVAL);
+    assert_non_null(strstr(err_message(), "10.0.0.0/33"));
+    assert_int_equal(addr_list_check("example.org"), WASL_EINVAL);
+    assert_int_equal(addr_list_check("10.0.0.0/"), WASL_EINVAL);
+}
+
+static void wav_files(void **state)
+{
+    char path[] = "/tmp/wasl-test-XXXXXX";
+    int16_t pcm[800], *back = NULL;
+    size_t n = 0;
+    (void)state;
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (int i = 0; i < 800; i++)
+        pcm[i] = (int16_t)(i * 37 - 12000);
+    assert_int_equal(wav_write(path, pcm, 800, 1), 0);
+    assert_int_equal(wav_read(path, &back, &n), 0);
+    assert_int_equal(n, 800);
+    assert_memory_equal(back, pcm, sizeof(pcm));
+    free(back);
+    /* stereo is written, but prompts must be mono */
+    assert_int_equal(wav_write(path, pcm, 400, 2), 0);
+    assert_int_equal(wav_read(path, &back, &n), WASL_EINVAL);
+    assert_non_null(strstr(err_message(), "mono"));
+    unlink(path);
+    static const unsigned char junk[] = "RIFF\x10\0\0\0WAVEdata\xff\xff\xff\xff";
+    assert_int_equal(wav_parse(junk, sizeof(junk) - 1, &back, &n), WASL_EINVAL);
+    assert_int_equal(wav_parse((const unsigned char *)"RIFX", 4, &back, &n), WASL_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(numbers_to_countries),
+        cmocka_unit_test(plan_errors_are_named),
+        cmocka_unit_test(toll_fraud_guard),
+        cmocka_unit_test(digest_rfc2617_example),
+        cmocka_unit_test(nonces),
+        cmocka_unit_test(address_lists),
+        cmocka_unit_test(wav_files),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
