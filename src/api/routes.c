@@ -63,6 +63,8 @@ const struct route api_routes[] = {
     {"PUT",    "/api/v1/users/{id}/sip",        api_users_sip,        ROLE_ADMIN, 1 * KB, "Give a user a SIP account for their phone, and the languages they take calls in", 0},
     {"GET",    "/api/v1/tel/status",            api_tel_status,       ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Live queues, agents and calls", 0},
     {"GET",    "/api/v1/tel/calls",             api_tel_calls,        ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Call log, newest first, without callers' numbers (?limit=&before=)", 0},
+    {"GET",    "/api/v1/tel/calls/{id}/recording", api_tel_recording, ROLE_SUPERVISOR | ROLE_ADMIN, 0, "A call's recording (stereo WAV: caller left, agent right); audited", 0},
+    {"POST",   "/api/v1/tel/flow/reload",       api_tel_flow_reload,  ROLE_ADMIN, 0,      "Read the IVR flow file again; calls in progress keep theirs", 0},
     {"GET",    "/api/v1/tel/callbacks",         api_tel_callbacks,    ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Callback requests waiting (numbers not shown)", 0},
     {"GET",    "/api/v1/portal/form",           api_portal_form,      ROLE_NONE,  0,      "What the citizens' portal form offers: types, fields, categories", 0},
     {"POST",   "/api/v1/portal/cases",          api_portal_file,      ROLE_NONE,  16 * KB, "File a complaint, suggestion or observation (rate limited)", ROUTE_PUBLIC_POST},

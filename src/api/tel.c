@@ -190,3 +190,45 @@ int api_calendar_emergency(struct http_req *r)
     calendar_set_emergency(closed, reason);
     return http_reply_json(r, 200, json_pack("{s:b, s:s?}", "closed", closed, "reason", closed ? reason : NULL));
 }
+
+int api_tel_recording(struct http_req *r)
+{
+    char path[1100] = "", object[40];
+    struct db_conn *c;
+    int64_t id;
+    char *buf;
+    size_t len;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = db_conn_get(APP(r)->db, &c)))
+        return err;
+    struct db_stmt *s;
+    if (!(err = db_query(c, &s, "SELECT recording FROM calls WHERE id = ?", DBP(DB_I(id))))) {
+        if (db_next(s) && !db_is_null(s, 0))
+            snprintf(path, sizeof(path), "%s", db_text(s, 0));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err)
+        return err;
+    if (!path[0])
+        return err_set(WASL_ENOENT, "tel.no_recording", "this call was not recorded (or the recording was deleted)");
+    /* Listening to a call is reading personal data: audited first. */
+    snprintf(object, sizeof(object), "call:%lld", (long long)id);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "call.recording_listen", object, NULL)))
+        return err;
+    if ((err = file_read(path, &buf, &len, 512u << 20)))
+        return err == WASL_ENOENT ? err_set(WASL_ENOENT, "tel.no_recording", "the recording was deleted (retention)") : err;
+    http_add_header(r, "Cache-Control", "no-store");
+    return http_reply_text(r, 200, "audio/wav", buf, len);
+}
+
+int api_tel_flow_reload(struct http_req *r)
+{
+    int err = tel_flow_reload();
+    if (err)
+        return err;
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "tel.flow_reload", "ivr", NULL)))
+        return err;
+    return http_reply_json(r, 200, json_pack("{s:b}", "reloaded", 1));
+}

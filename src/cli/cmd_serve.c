@@ -65,6 +65,7 @@ int cmd_serve(struct cli *c)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -93,7 +94,10 @@ int cmd_serve(struct cli *c)
         printf("  SIP: off (sip.enabled = false)\n");
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
-    sigwait(&set, &sig);
+    /* SIGHUP: read the IVR flow again (calls in progress keep theirs). */
+    while (!sigwait(&set, &sig) && sig == SIGHUP)
+        if (tel_running() && tel_flow_reload())
+            log_error("tel: flow not reloaded: %s", err_message());
     log_info("serve: stopping on signal %d", sig);
     tel_stop();
     http_stop();

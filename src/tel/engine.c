@@ -58,6 +58,11 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int start_err;
 static bool start_done;
 static char address_text[128];
+/* Flows replaced while calls still walked them: freed when the last such
+ * call has ended (checked at reload and at stop). */
+#define OLD_FLOWS 16
+static struct ivr_flow *old_flows[OLD_FLOWS];
+static char flow_path[1200];
 
 /* ---- metrics ---- */
 static _Atomic uint64_t counters[M_COUNTERS];
@@ -377,6 +382,7 @@ int tel_start(struct db *db, const char *data_dir)
         snprintf(path, sizeof(path), "%s", conf_str("sip.flow"));
     else
         snprintf(path, sizeof(path), "%s/ivr/main.json", data_dir);
+    snprintf(flow_path, sizeof(flow_path), "%s", path);
     if ((err = ivr_flow_load(path, prompts_known, NULL, &rt.flow)))
         return err;
     if (*conf_str("sip.prompts_dir"))
@@ -421,6 +427,10 @@ void tel_stop(void)
     jobs_stop();
     ivr_flow_free(rt.flow);
     rt.flow = NULL;
+    for (int i = 0; i < OLD_FLOWS; i++) {
+        ivr_flow_free(old_flows[i]);
+        old_flows[i] = NULL;
+    }
     audio_unload();
     prompts_unload();
 }
@@ -530,6 +540,64 @@ int tel_agent_set(int64_t user_id, const char *state, const char *reason)
         const char *c = !strcmp(code, "tel.no_phone") ? "tel.no_phone" : "tel.state";
         return err_set(q.err, c, "%s", q.msg);
     }
+    return 0;
+}
+
+/* ---- reloading the flow ---- */
+
+static bool flow_in_use(const struct ivr_flow *f)
+{
+    for (struct le *le = rt.calls.head; le; le = le->next)
+        if (((struct tcall *)le->data)->ivr.flow == f)
+            return true;
+    return false;
+}
+
+struct swap {
+    struct ivr_flow *fresh;
+    int err;
+};
+
+static void swap_rt(void *arg)
+{
+    struct swap *sw = arg;
+    int slot = -1;
+    for (int i = 0; i < OLD_FLOWS; i++) {
+        if (old_flows[i] && !flow_in_use(old_flows[i])) {
+            ivr_flow_free(old_flows[i]);
+            old_flows[i] = NULL;
+        }
+        if (!old_flows[i] && slot < 0)
+            slot = i;
+    }
+    if (flow_in_use(rt.flow)) {
+        if (slot < 0) {
+            sw->err = WASL_ELIMIT;
+            return;
+        }
+        old_flows[slot] = rt.flow;
+    } else {
+        ivr_flow_free(rt.flow);
+    }
+    rt.flow = sw->fresh;
+}
+
+int tel_flow_reload(void)
+{
+    struct swap sw = {NULL, 0};
+    int err;
+    if (!rt.running)
+        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
+    /* Checked here, off the real-time thread: a bad file changes nothing. */
+    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw.fresh)))
+        return err;
+    if ((err = tel_exec(swap_rt, &sw)))
+        return err;
+    if (sw.err) {
+        ivr_flow_free(sw.fresh);
+        return err_set(WASL_ELIMIT, "tel.reload_busy", "too many older flows are still in use by calls; try again later");
+    }
+    log_info("tel: flow %s reloaded; calls in progress keep the flow they started with", flow_path);
     return 0;
 }
 

@@ -27,6 +27,9 @@ extern const size_t tel_conf_count;
 int tel_start(struct db *db, const char *data_dir);
 void tel_stop(void);
 bool tel_running(void);
+/* Reads the flow file again; calls in progress finish on the flow they
+ * started with. A flow with errors changes nothing (the error names it). */
+int tel_flow_reload(void);
 /* The SIP address ("udp 127.0.0.1:5060") for people to read. */
 const char *tel_address(void);
 /* Prometheus text of the telephony (caller frees), "" when stopped. */
