@@ -9,6 +9,7 @@ import { language, onLanguageChange, preferredLanguage, setLanguage, t, tn, tran
 import { currentRoute, href, navigate, refresh, start } from './js/router.js';
 import * as session from './js/session.js';
 import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
+import { stopPhoneBar, updatePhoneBar } from './js/phone_bar.js';
 import * as accountPage from './js/pages/account.js';
 import * as auditPage from './js/pages/admin_audit.js';
 import * as privacyPage from './js/pages/admin_privacy.js';
@@ -25,6 +26,7 @@ import * as searchPage from './js/pages/guide_search.js';
 import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as supervisionPage from './js/pages/supervision.js';
+import { stopTelephony } from './js/pages/supervision_tel.js';
 
 /* Every page: who may see it is session.navFor(role); "account" is for all
  * logged-in users and "login" for everyone. */
@@ -105,6 +107,7 @@ function drawChrome(route) {
             h('a', { href: href(r), dataset: { route: r }, 'aria-current': r === route ? 'page' : r === section ? 'true' : null },
                 tn(`nav.${routeKey(r)}`)))));
     nav.hidden = entries.length === 0;
+    updatePhoneBar(u, route);
 
     const box = document.getElementById('user-box');
     box.hidden = !u;
@@ -196,6 +199,9 @@ async function chooseLanguage(code) {
 }
 
 async function logout() {
+    /* the pages that ask the server every few seconds stop first */
+    stopPhoneBar();
+    stopTelephony();
     try {
         await session.logout();
         flash('info', t('login.logged_out'));

@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --quick) quick=1 ;;
     --keep) keep=1 ;;
-    --targets) targets=$2; shift ;;
+    --targets) targets=${2:?--targets needs a list, e.g. "wasl kamailio"}; shift ;;
     -h | --help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
@@ -70,6 +70,7 @@ CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 KAM_SHM_MB=${KAM_SHM_MB:-256}
 
 stat="python3 $here/sipstat.py"
+load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
 outdir="$top/build/bench/sip"
 mkdir -p "$outdir/logs"
 rm -f "$outdir"/logs/*
@@ -104,7 +105,8 @@ stop_pid() {
 }
 
 cleanup() {
-    local pid
+    # a signal can land inside `IFS='=' read`, whose IFS would stay in force
+    local pid IFS=$' \t\n'
     for pid in $started; do stop_pid "$pid"; done
     for f in "$work"/wasl.err "$work"/kamailio.log; do
         [ -s "$f" ] && cp "$f" "$outdir/logs/" 2>/dev/null
@@ -393,7 +395,7 @@ cp "$steps" "$outdir/steps.tsv"
 {
     echo "# bench/sip results"
     echo
-    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(sipp -v 2>/dev/null | grep -o 'SIPp v[0-9.]*' | head -1), $(kamailio -v 2>/dev/null | head -1 | cut -d' ' -f1-3), wasl $(git -C "$top" describe --always --dirty 2>/dev/null)"
+    echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores (load average $load_at_start at the start), $(sipp -v 2>/dev/null | grep -o 'SIPp v[0-9.]*' | head -1), $(kamailio -v 2>/dev/null | head -1 | cut -d' ' -f1-3), wasl $(git -C "$top" describe --always --dirty 2>/dev/null)"
     echo
     echo '```sh'
     echo "$cmdline"

@@ -40,7 +40,7 @@ const struct conf_def tel_conf[] = {
     {"sip.ring_timeout", CONF_DURATION, "20s", 3, 300, "an agent's phone rings this long before the call goes to another agent"},
     {"sip.wrap_up", CONF_DURATION, "10s", 0, 3600, "after a call, the agent gets no new call for this long"},
     {"sip.rtp_timeout", CONF_DURATION, "60s", 5, 3600, "a call whose caller sends no audio for this long is ended"},
-    {"sip.session_refresh", CONF_DURATION, "15m", 30, 86400, "a re-INVITE checks the caller is still there this often"},
+    {"sip.session_refresh", CONF_DURATION, "15m", 5, 86400, "a re-INVITE checks the caller is still there this often"},
     {"sip.register_max", CONF_DURATION, "1h", 60, 86400, "longest registration of an agent's phone"},
     {"sip.auth_failures", CONF_INT, "5", 1, 1000, "failed REGISTER authentications from one address before it is locked out"},
     {"sip.auth_lockout", CONF_DURATION, "15m", 1, 86400, "how long a locked-out address is ignored"},
@@ -333,8 +333,10 @@ static void rt_teardown(void)
         le = le->next;
         snprintf(c->end_reason, sizeof(c->end_reason), "shutdown");
     }
-    calls_tick(mono_us());
+    /* The calls' last rows are still written; their answers are not
+     * awaited any more (the queue is about to go). */
     jobs_detach();
+    calls_tick(mono_us());
     registrar_free();
     rt.lsnr = mem_deref(rt.lsnr);
     if (rt.sock)

@@ -5,6 +5,7 @@
  * it, keep its language one of the seven, and never spin.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -10,6 +10,7 @@ BYE and answering 200 ("wait_bye").
 import os
 import signal
 import subprocess
+import threading
 import time
 
 PCAP_DIR = "/usr/share/sip-tester"
@@ -168,6 +169,15 @@ class Sipp:
         self.t0 = time.time()
         self.proc = subprocess.Popen(cmd, cwd=self.dir, stdout=self.out, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        self.t_end = None
+        threading.Thread(target=self._reap, daemon=True).start()
+
+    def _reap(self):
+        try:
+            self.proc.wait(self.timeout_s + 15)
+        except subprocess.TimeoutExpired:
+            return
+        self.t_end = time.time()
 
     def stop(self):
         if self.proc.poll() is None:
@@ -188,7 +198,8 @@ class Sipp:
             self.stop()
             rc = "killed"
         self.out.close()
-        res = {"rc": rc, "elapsed": round(time.time() - self.t0, 1)}
+        time.sleep(0.05)
+        res = {"rc": rc, "elapsed": round((self.t_end or time.time()) - self.t0, 1)}
         res.update(self.stats())
         res["errors"] = self.tail("err.log", 6)
         if rc not in (0, "killed") and not res["errors"]:

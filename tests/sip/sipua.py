@@ -81,9 +81,10 @@ def db(x):
     return 10 * math.log10(x) if x > 0 else -999.0
 
 
-def tone_report(samples, freq=600, others=(350, 1000, 1400, 2000)):
+def tone_report(samples, freq=600, others=(350, 600, 1000, 1400, 2000)):
     """(dB of freq over the strongest of the others, power at freq, powers of
     the others, RMS)."""
+    others = [f for f in others if abs(f - freq) > 100]
     p = goertzel(samples, freq)
     po = {f: goertzel(samples, f) for f in others}
     worst = max(po.values()) if po else 0.0
@@ -314,7 +315,7 @@ class UA:
             self.log(f"send error {e}")
         if isinstance(msg, Msg):
             with self.cv:
-                self.sent.append((time.time(), msg.first))
+                self.sent.append((time.time(), msg.first, msg.cseq[1]))
 
     # -- SIP receive loop
 
@@ -529,9 +530,9 @@ class UA:
         self.log(f"REGISTER {codes}")
         return codes
 
-    def call(self, did, caller="+33612345678", timeout=8.0, direction="sendrecv"):
+    def call(self, did, caller="+33612345678", timeout=8.0, direction="sendrecv", body=None, ctype="application/sdp"):
         """INVITE did at the server; on 200, ACK and start media. Returns the
-        final status code (None: no answer)."""
+        final status code (None: no answer). body: another offer (b"": none)."""
         callid = "py-%x@%s" % (random.getrandbits(40), self.ip)
         tag = "%08x" % random.getrandbits(32)
         from_ = f"<sip:{caller}@{self.ip}:{self.port}>;tag={tag}"
@@ -539,8 +540,11 @@ class UA:
         uri = f"sip:{did}@{self.server[0]}:{self.server[1]}"
         self.cseq += 1
         self.local_direction = direction
-        req = self._request("INVITE", uri, to, from_, callid, self.cseq, [("Contact", self._contact())],
-                            make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version()))
+        if body is None:
+            body = make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version())
+        req = self._request("INVITE", uri, to, from_, callid, self.cseq, [("Contact", self._contact())], body)
+        if body and ctype != "application/sdp":
+            req.headers = [(k, ctype if k == "Content-Type" else v) for k, v in req.headers]
         self.dialog = {"callid": callid, "role": "uac", "local_tag": tag, "local_from": from_, "state": "calling",
                        "invite_cseq": self.cseq}
         self.send(req)

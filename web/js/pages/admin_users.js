@@ -2,12 +2,12 @@
  * Administration of user accounts: the list with each account's state,
  * creating an account (temporary password shown once), editing name, role,
  * consulate and language, disabling and enabling, resetting the password and
- * lifting a lock-out.
+ * lifting a lock-out, and giving a user a SIP account for their desk phone.
  */
 import { api } from '../api.js';
 import { h } from '../dom.js';
 import { consulateLabel, consulateNode, countryName, loadGeo } from '../geo.js';
-import { formatDateTime, language, t, tn } from '../i18n.js';
+import { LANGUAGES, formatDateTime, language, t, tn } from '../i18n.js';
 import {
     alertBox, badge, clearFieldErrors, confirmDialog, field, languageName, languageOptions,
     markFieldError, messageArea, openDialog, pageTitle, roleOptions, secretBox, showFieldError, whileBusy,
@@ -122,6 +122,83 @@ function createDialog(geo, reload) {
     });
 }
 
+const SIP_USER_RE = /^[a-z0-9._-]{1,32}$/;
+
+/* A SIP user name to suggest: the login, when it is a valid one. */
+function suggestedSipUser(u) {
+    const s = String(u.login || '').toLowerCase();
+    return SIP_USER_RE.test(s) ? s : '';
+}
+
+/* The user's SIP account: name, password and the languages of the calls
+ * they take. The API does not say whether a user already has one, so the
+ * form sets it: an existing account keeps its password when the field is
+ * left empty (the same SIP user name must then be given). */
+function sipSection(u) {
+    const sipUser = h('input', {
+        type: 'text', name: 'sip_user', autocapitalize: 'none', spellcheck: 'false', autocomplete: 'off', dir: 'ltr',
+        maxlength: '32', placeholder: suggestedSipUser(u) || null, id: 'sip-user',
+    });
+    const password = h('input', { type: 'password', name: 'sip_password', autocomplete: 'new-password', dir: 'ltr', maxlength: '128', id: 'sip-password' });
+    const boxes = LANGUAGES.map((l) => h('input', {
+        type: 'checkbox', name: 'sip_languages', value: l.code, id: `sip-lang-${l.code}`, checked: l.code === u.language,
+    }));
+    boxes[0].dataset.field = 'languages';
+    const langs = h('fieldset', { class: 'choices sip-languages', id: 'sip-languages', 'aria-describedby': 'sip-languages-hint' },
+        h('legend', {}, tn('users.sip.languages'), h('span', { class: 'required', 'aria-hidden': 'true' }, ' *')),
+        h('p', { class: 'hint', id: 'sip-languages-hint' }, tn('users.sip.languages_hint')),
+        h('div', { class: 'sip-language-list' }, boxes.map((b, i) => h('div', { class: 'choice' }, b,
+            h('label', { for: b.id, lang: LANGUAGES[i].code, dir: LANGUAGES[i].dir }, LANGUAGES[i].name)))),
+        h('p', { class: 'field-error', id: `${boxes[0].id}-error`, hidden: true }));
+    const save = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { action: 'save-sip' } }, tn('users.sip.save'));
+    const messages = messageArea();
+    const form = h('form', { class: 'form sip-form', id: 'sip-form', novalidate: true },
+        h('div', { class: 'field-grid' },
+            field({ label: 'users.sip.user', control: sipUser, name: 'sip_user', hint: 'users.sip.user_hint', required: true }),
+            field({ label: 'users.sip.password', control: password, name: 'password', hint: 'users.sip.password_hint' })),
+        langs,
+        messages.el,
+        h('div', { class: 'actions' }, save));
+    for (const b of boxes)
+        b.addEventListener('change', () => {
+            const slot = document.getElementById(`${boxes[0].id}-error`);
+            if (slot && boxes.some((x) => x.checked)) {
+                slot.hidden = true;
+                boxes[0].removeAttribute('aria-invalid');
+            }
+        });
+
+    form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        messages.clear();
+        const name = sipUser.value.trim();
+        if (!SIP_USER_RE.test(name))
+            return markFieldError(sipUser, t('users.sip.user_invalid'));
+        if (password.value && password.value.length < 10)
+            return markFieldError(password, t('users.sip.password_short'));
+        const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
+        if (!chosen.length)
+            return markFieldError(boxes[0], t('users.sip.languages_required'));
+        const body = { sip_user: name, languages: chosen.join(' ') };
+        if (password.value)
+            body.password = password.value;
+        try {
+            const r = await whileBusy(save, 'common.saving', () => api('PUT', `/api/v1/users/${u.id}/sip`, body));
+            password.value = '';
+            messages.show('success', tn(r.password_changed ? 'users.sip.saved_new_password' : 'users.sip.saved', { sip_user: r.sip_user }));
+            form.dataset.saved = r.sip_user;
+        } catch (e) {
+            if (!showFieldError(form, e))
+                messages.error(e);
+        }
+    });
+    return h('section', { class: 'dialog-section', id: 'sip-section', 'aria-labelledby': 'sip-title' },
+        h('h3', { id: 'sip-title' }, tn('users.sip.title')),
+        h('p', { class: 'hint' }, tn('users.sip.intro')),
+        form);
+}
+
 function focusEditButton(loginName) {
     const b = document.querySelector(`#users-table tr[data-login="${CSS.escape(loginName)}"] [data-action=edit]`);
     if (b)
@@ -153,6 +230,7 @@ function editDialog(geo, user, reload, self) {
                 h('h3', { id: 'account-actions-title' }, tn('users.account_actions')),
                 actions,
                 result),
+            sipSection(u),
         ],
     });
 

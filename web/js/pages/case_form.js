@@ -1,8 +1,9 @@
 /*
  * The agent's case form (#/cases/new), opened empty or pre-filled from a
  * call: #/cases/new?phone=%2B33612345678&country=FR&language=ar (and type,
- * category). It shows the fields the chosen type declares, the caller's
- * details and, once the phone number is known, the caller's earlier cases.
+ * category; call=N, the call's number in the phone bar, is only shown). It
+ * shows the fields the chosen type declares, the caller's details and, once
+ * the phone number is known, the caller's earlier cases.
  * After creation the reference (spelled in groups) and the PIN are shown
  * large, for the agent to read them out.
  *
@@ -340,6 +341,7 @@ export async function render(ctx) {
         pre.phone ? h('bdi', { dir: 'ltr' }, pre.phone) : null,
         pre.country ? (known(pre.country) ? countryName(geo, pre.country) : pre.country) : null,
         p.get('language') && isLanguage(p.get('language')) ? h('span', { lang: pre.language }, languageName(pre.language)) : null,
+        /^\d{1,19}$/.test(p.get('call') || '') ? h('span', { class: 'from-call-no', dataset: { call: p.get('call') } }, t('tel.bar.call', { id: p.get('call') })) : null,
     ].filter(Boolean);
     const fromCall = callFacts.length
         ? alertBox('info', tf('cases.new.from_call', { details: h('strong', { id: 'from-call' }, callFacts.map((x, i) => [i ? ' · ' : '', x])) }))

@@ -445,8 +445,9 @@ export function render(ctx) {
         searchPanel(ctx));
 }
 
-/* #/agent: the agent's desk; for now the guide's search, with a line saying
- * the calls will appear there, and the way to open a case for the caller. */
+/* #/agent: the agent's desk: the guide's search and the way to open a case
+ * for the caller; the phone (availability, the call) is in the phone bar
+ * above every page (phone_bar.js), which a line here points to. */
 export function renderDesk(ctx) {
     state.from = 'agent';
     /* a new case for the caller, in the caller's language as chosen below */
@@ -456,6 +457,6 @@ export function renderDesk(ctx) {
     });
     return h('section', { class: 'page page-agent' },
         h('div', { class: 'page-head' }, pageTitle('agent.title'), newCase),
-        h('p', { class: 'desk-note' }, badge('neutral', tn('common.not_built_yet')), ' ', tn('agent.calls_later')),
+        ctx.user.role === 'agent' || ctx.user.role === 'supervisor' ? h('p', { class: 'desk-note' }, tn('agent.phone_note')) : null,
         searchPanel(ctx));
 }

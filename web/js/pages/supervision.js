@@ -1,5 +1,6 @@
 /*
- * Supervision (#/supervision): the cases past a deadline or escalated, with
+ * Supervision (#/supervision): the live telephony (supervision_tel.js), then
+ * the cases past a deadline or escalated, with
  * their badges, sortable by due date (most overdue first by default), and a
  * small count of the active cases by status and of the overdue ones by
  * deadline state.
@@ -11,6 +12,7 @@ import { formatNumber, plural, t, tn } from '../i18n.js';
 import { caseErrorText, statusName } from '../cases.js';
 import { messageArea, pageTitle } from '../ui.js';
 import { CASE_COLUMNS, LIST_LIMIT, caseRow } from './case_list.js';
+import { telephonySection } from './supervision_tel.js';
 
 const ACTIVE_LIMIT = 500; /* the server's limit */
 const ACTIVE_STATUSES = ['new', 'open', 'waiting_citizen', 'waiting_consulate'];
@@ -32,7 +34,7 @@ function counts(id, titleKey, items) {
             h('span', { class: 'stat-label' }, x.label)))));
 }
 
-export function render() {
+export function render(ctx) {
     const messages = messageArea();
     const summary = h('div', { class: 'stat-row', id: 'supervision-counts' }, h('p', { class: 'loading' }, tn('common.loading')));
     const count = h('p', { class: 'list-count', role: 'status', id: 'overdue-count' });
@@ -100,6 +102,7 @@ export function render() {
     return h('section', { class: 'page page-supervision' },
         h('div', { class: 'page-head' }, pageTitle('supervision.title')),
         h('p', { class: 'lead' }, tn('supervision.intro')),
+        telephonySection(ctx),
         messages.el,
         summary,
         h('h2', { class: 'section-title' }, tn('supervision.overdue_title')),

@@ -1,0 +1,468 @@
+"""Shared pieces of the SIP suite (tests/sip/run.py): free ports, a wasl
+server with its API, TAP output with sub-tests, SIPp and agent-phone helpers.
+"""
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+import wave
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "tests", "api"))
+import harness  # noqa: E402
+import sippgen  # noqa: E402
+import sipua  # noqa: E402
+from sipua import UA  # noqa: E402
+
+FR_DID = "+33800100200"
+CALLER = "+33612345678"
+PHONE_PW = {"agent": "agent-phone-2026", "supervisor": "supervisor-phone-2026"}
+FR_LANG_ORDER = ["fr", "ar", "es", "it", "nl", "de", "en"]  # language_order() for France
+KEYPAD = {**{c: "2" for c in "ABC"}, **{c: "3" for c in "DEF"}, **{c: "4" for c in "GHI"},
+          **{c: "5" for c in "JKL"}, **{c: "6" for c in "MNO"}, **{c: "7" for c in "PQRS"},
+          **{c: "8" for c in "TUV"}, **{c: "9" for c in "WXYZ"}}
+KEY_GAP = 450  # ms from one key to the next: ~150 ms of pcap, ~300 ms of silence
+SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer", "UndefinedBehaviorSanitizer")
+
+children = []  # every process started here (Popen), stopped at the end by PID
+children_lock = threading.Lock()
+
+
+def spawn(cmd, **kw):
+    p = subprocess.Popen(cmd, start_new_session=True, **kw)
+    with children_lock:
+        children.append(p)
+    return p
+
+
+def stop_proc(p, sig=signal.SIGTERM, wait=20):
+    if p.poll() is None:
+        try:
+            os.kill(p.pid, sig)
+        except ProcessLookupError:
+            pass
+        try:
+            p.wait(wait)
+        except subprocess.TimeoutExpired:
+            os.kill(p.pid, signal.SIGKILL)
+            p.wait()
+
+
+# ---------------------------------------------------------------- ports
+
+
+class Ports:
+    """Free loopback ports, never the same one twice in a run."""
+
+    def __init__(self):
+        self.given = set()
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def in_use():
+        used = set()
+        for f in ("/proc/net/udp", "/proc/net/udp6", "/proc/net/tcp", "/proc/net/tcp6"):
+            try:
+                with open(f) as fh:
+                    next(fh)
+                    for line in fh:
+                        used.add(int(line.split()[1].rsplit(":", 1)[1], 16))
+            except OSError:
+                pass
+        return used
+
+    @staticmethod
+    def bindable(p, tcp=False):
+        kinds = [socket.SOCK_DGRAM] + ([socket.SOCK_STREAM] if tcp else [])
+        for k in kinds:
+            s = socket.socket(socket.AF_INET, k)
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                return False
+            finally:
+                s.close()
+        return True
+
+    def get(self, span=1, tcp=False, lo=33000, hi=60000, step=2):
+        """The first of span consecutive free ports (even)."""
+        with self.lock:
+            used = self.in_use() | self.given
+            for _ in range(2000):
+                p = random.randrange(lo, hi - span, step)
+                rng = range(p, p + span)
+                if any(q in used for q in rng) or not all(self.bindable(q, tcp) for q in rng):
+                    continue
+                self.given.update(rng)
+                return p
+        raise RuntimeError("no free port")
+
+    def block(self, size):
+        """A free range of size ports under the ephemeral range (RTP)."""
+        with self.lock:
+            used = self.in_use() | self.given
+            bases = list(range(10000, 32000 - size, 500))
+            random.shuffle(bases)
+            for b in bases:
+                if not any(b <= q < b + size for q in used):
+                    self.given.update(range(b, b + size))
+                    return b, b + size - 1
+        raise RuntimeError("no free RTP block")
+
+
+PORTS = Ports()
+
+# ---------------------------------------------------------------- wasl
+
+
+class Wasl:
+    """One wasl server: init --demo on a fresh SQLite database, then serve
+    with its own ports and settings."""
+
+    def __init__(self, name, binary, root, settings=None, rtp_size=300):
+        self.name = name
+        self.binary = os.path.abspath(binary)
+        self.dir = os.path.join(root, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.db = os.path.join(self.dir, "wasl.db")
+        self.key = os.path.join(self.dir, "wasl.key")
+        self.port = PORTS.get(tcp=True)  # HTTP (harness.Client reads .port)
+        self.sip_port = PORTS.get(tcp=True)
+        self.rtp_min, self.rtp_max = PORTS.block(rtp_size)
+        self.settings = {"cases.key_file": self.key, "http.port": self.port, "sip.port": self.sip_port,
+                         "sip.rtp_min": self.rtp_min, "sip.rtp_max": self.rtp_max, "log.level": "debug"}
+        self.settings.update(settings or {})
+        self.proc = None
+        self.log_path = os.path.join(self.dir, "serve.log")
+        self.demo_ref = self.demo_pin = None
+        self.started_in = None
+        self.error = None
+        self.ready = threading.Event()
+        self.clients = {}
+
+    def cli(self, *args, settings=()):
+        a = [self.binary, "--db", self.db, "--set", f"cases.key_file={self.key}"]
+        for k, v in settings:
+            a += ["--set", f"{k}={v}"]
+        return subprocess.run(a + list(args), cwd=self.dir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=180, env=asan_env())
+
+    def start(self):
+        t0 = time.time()
+        try:
+            r = self.cli("init", "--demo", settings=[("cases.demo_cases", "20")])
+            if r.returncode:
+                raise RuntimeError("wasl init --demo failed: " + r.stderr[-1500:])
+            m = re.search(r"track demo case (\S+) with PIN (\d+)", r.stdout)
+            if m:
+                self.demo_ref, self.demo_pin = m.group(1), m.group(2)
+            args = [self.binary, "--db", self.db]
+            for k, v in self.settings.items():
+                args += ["--set", f"{k}={v}"]
+            self.logf = open(self.log_path, "w")
+            self.proc = spawn(args + ["serve"], cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf, text=True,
+                              env=asan_env())
+            deadline = time.time() + 240
+            seen = []
+            while time.time() < deadline:
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+                seen.append(line)
+                if "SIP (trunks" in line:
+                    break
+            else:
+                raise RuntimeError("wasl serve did not say it was running in 240 s")
+            if not any("SIP (trunks" in l for l in seen):
+                raise RuntimeError("wasl serve stopped: " + self.log()[-2000:])
+            # keep draining stdout so the server never blocks on it
+            threading.Thread(target=self._drain, daemon=True).start()
+            self.started_in = time.time() - t0
+        except Exception as e:  # noqa: BLE001
+            self.error = str(e)
+        finally:
+            self.ready.set()
+
+    def _drain(self):
+        try:
+            for _ in self.proc.stdout:
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self):
+        if self.proc:
+            stop_proc(self.proc, signal.SIGTERM, 30)
+            self.rc = self.proc.returncode
+        if getattr(self, "logf", None):
+            self.logf.close()
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # -- API
+
+    def client(self, who):
+        c = self.clients.get(who)
+        if c is None:
+            c = harness.Client(self)
+            r = c.login(who)
+            if r.status != 201:
+                raise Failure(f"login as {who} on {self.name}: {r}")
+            self.clients[who] = c
+        return c
+
+    def api(self, who, method, path, body=None, want=200):
+        r = self.client(who).request(method, path, body=body)
+        if want is not None and r.status != want:
+            raise Failure(f"{method} {path} as {who}: expected {want}, got {r}")
+        return r.json
+
+    def calls(self, limit=100):
+        return self.api("supervisor", "GET", f"/api/v1/tel/calls?limit={limit}")["items"]
+
+    def call_rows(self, prefix, n=1, timeout=4.0, limit=100):
+        """The call log rows whose Call-ID starts with prefix, once there are n
+        of them (the row is written a moment after the call ends)."""
+        end = time.time() + timeout
+        while True:
+            rows = [c for c in self.calls(limit) if c["call_id"].startswith(prefix)]
+            if len(rows) >= n or time.time() > end:
+                return rows
+            time.sleep(0.2)
+
+    def call_row(self, prefix, timeout=4.0):
+        rows = self.call_rows(prefix, 1, timeout)
+        if not rows:
+            raise Failure(f"no call log row for Call-ID {prefix}* within {timeout} s")
+        return rows[0]
+
+    def status(self):
+        return self.api("supervisor", "GET", "/api/v1/tel/status")
+
+    def metrics(self):
+        c = harness.Client(self)
+        r = c.get("/metrics")
+        out = {}
+        for line in r.body.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            name, _, val = line.rpartition(" ")
+            try:
+                out[name] = float(val)
+            except ValueError:
+                pass
+        return out
+
+    def agent_view(self, user_id):
+        for a in self.status()["agents"]:
+            if a["user_id"] == user_id:
+                return a
+        return None
+
+    def wait_idle(self, timeout=5.0):
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.status()["calls_active"] == 0:
+                return True
+            time.sleep(0.2)
+        return False
+
+
+def asan_env():
+    e = dict(os.environ)
+    e.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+    e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
+    return e
+
+
+# ---------------------------------------------------------------- TAP
+
+
+class Failure(Exception):
+    pass
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+        self.lock = threading.Lock()
+        self.results = []
+
+    def emit(self, ok, name, notes, secs):
+        with self.lock:
+            self.n += 1
+            if not ok:
+                self.failed += 1
+            self.results.append((ok, name, secs))
+            lines = [f"{'ok' if ok else 'not ok'} {self.n} - {name} ({secs:.1f} s)"]
+            for n in notes:
+                for l in str(n).splitlines():
+                    lines.append("# " + l)
+            print("\n".join(lines), flush=True)
+
+
+TAP = Tap()
+
+
+class T:
+    """What a scenario gets: its server, notes, checks, and sub-tests (each
+    one TAP line)."""
+
+    def __init__(self, srv, workdir, group):
+        self.srv = srv
+        self.work = workdir
+        self.group = group
+        self.notes = []
+
+    def note(self, text):
+        self.notes.append(text)
+
+    def check(self, cond, what):
+        if not cond:
+            raise Failure(what)
+
+    def eq(self, got, want, what):
+        if got != want:
+            raise Failure(f"{what}: expected {want!r}, got {got!r}")
+
+    def sub(self, name):
+        return Sub(self, name)
+
+
+class Sub:
+    def __init__(self, t, name):
+        self.t = t
+        self.name = name
+
+    def __enter__(self):
+        self.saved = self.t.notes
+        self.t.notes = []
+        self.t0 = time.time()
+        return self.t
+
+    def __exit__(self, et, ev, tb):
+        notes = self.t.notes
+        self.t.notes = self.saved
+        ok = et is None
+        if not ok:
+            if isinstance(ev, Failure):
+                notes.append("FAILED: " + str(ev))
+            else:
+                notes.append("FAILED: " + "".join(traceback.format_exception(et, ev, tb)).rstrip())
+        TAP.emit(ok, self.name, notes, time.time() - self.t0)
+        return True  # the next sub-test runs anyway
+
+
+# ---------------------------------------------------------------- helpers
+
+PROMPTS = os.path.join(TOP, "build", "prompts")
+
+
+def prompt_secs(lang, *ids):
+    total = 0.0
+    for i in ids:
+        with wave.open(os.path.join(PROMPTS, lang, i + ".wav")) as w:
+            total += w.getnframes() / w.getframerate()
+    return total
+
+
+def sipp(t, name, steps, end="bye", calls=1, rate=None, limit=None, echo=False, timeout_s=None, caller=CALLER,
+         did=FR_DID, wait_bye_ms=30000, start=True):
+    """A SIPp caller (or many) on t's server: started now; .wait() for the
+    result."""
+    xml = sippgen.uac_xml(name, steps, end=end, caller=caller, wait_bye_ms=wait_bye_ms)
+    if timeout_s is None:
+        timeout_s = int(sippgen.total_ms(steps) / 1000 + (wait_bye_ms / 1000 if end == "wait_bye" else 0) + 20)
+    s = sippgen.Sipp(t.work, f"{t.group}-{name}", xml, t.srv.sip_port, did, PORTS.get(), PORTS.get(span=4, step=4),
+                     calls=calls, rate=rate, limit=limit, echo=echo, timeout_s=timeout_s, cid=name)
+    with children_lock:
+        children.append(s.proc)
+    return s
+
+
+def expect_sipp_ok(t, res, calls=1):
+    t.note(sippgen.summary(res))
+    for e in res.get("errors") or []:
+        t.note("sipp: " + e)
+    t.check(res["rc"] == 0 and res.get("ok") == calls and res.get("failed") == 0,
+            f"SIPp: {calls} successful call(s) expected")
+
+
+def row_note(t, row):
+    t.note(f"call log: outcome={row['outcome']} path=\"{row['path']}\" language={row['language']} "
+           f"waited_ms={row['waited_ms']} talked_ms={row['talked_ms']} recorded={row['recorded']}")
+
+
+def keys_of(reference):
+    return "".join(KEYPAD.get(c, c) for c in reference.upper() if c != "-")
+
+
+def digit_steps(first_pause, keys, gap=KEY_GAP):
+    return [(first_pause if i == 0 else gap, k) for i, k in enumerate(keys)]
+
+
+def to_agent_steps(hold_ms):
+    """French, then 1 (an agent), then hold_ms in the queue or with the agent."""
+    return [(8000, "1"), (1000, "1"), (hold_ms, None)]
+
+
+def wait_until(fn, timeout, step=0.2):
+    end = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+def audio_note(t, who, samples, npk, freq=600):
+    """Notes the Goertzel powers of samples (npk: audio packets, or None);
+    returns (dB of freq above the strongest other frequency, RMS)."""
+    ratio, p, po, r = sipua.tone_report(samples, freq)
+    others = ", ".join(f"{f} Hz {sipua.db(v):.1f} dB" for f, v in po.items())
+    what = f"{npk} audio packets" if npk is not None else f"{len(samples) / 8000:.1f} s"
+    t.note(f"{who}: {what}, RMS {r:.0f}; {freq} Hz {sipua.db(p):.1f} dB; {others}; "
+           f"{freq} Hz is {ratio:.1f} dB above the strongest other")
+    return ratio, r
+
+
+def read_wav(path):
+    with wave.open(path) as w:
+        ch, n, rate = w.getnchannels(), w.getnframes(), w.getframerate()
+        data = w.readframes(n)
+    import array
+    a = array.array("h")
+    a.frombytes(data)
+    return ch, rate, [a[i::ch] for i in range(ch)]
+
+
+def agent_login(t, who="agent", state="available"):
+    c = t.srv.client(who)
+    r = c.request("PUT", "/api/v1/me/state", body={"state": state})
+    t.check(r.status == 200, f"PUT /api/v1/me/state {state} as {who}: {r}")
+    return r.json
+
+
+def phone(t, who="agent", mode="answer", tone=600, ip="127.0.0.1"):
+    p = UA(ip, ("127.0.0.1", t.srv.sip_port), user=who, password=PHONE_PW[who], name=f"{who}-phone", mode=mode,
+           tone=tone)
+    codes = p.register(expires=300)
+    t.note(f"{who}'s phone at {ip}:{p.port} (RTP {p.rtp_port}, {mode}): REGISTER {codes}")
+    t.check(codes[-1] == 200, f"REGISTER of {who}'s phone: {codes}")
+    return p
