@@ -328,7 +328,8 @@ int call_incoming(const struct sip_msg *msg)
         return sip_treply(NULL, rt.sip, msg, 500, "Server Error");
     }
     list_append(&rt.calls, &c->le, c);
-    rt.ncalls++;
+    if (!rt.ncalls++)
+        ticker_wake();
     tel_count(M_CALLS, 1);
     c->started = c->answered = clock_now();
     c->last_refresh = mono_us();

@@ -12,6 +12,7 @@
  * carriers' addresses) may call, agents' phones (their networks) may
  * register; anything else is dropped without an answer.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ const struct conf_def tel_conf[] = {
     {"sip.realm", CONF_STR, "wasl", 0, 0, "digest realm of the agents' SIP accounts (changing it invalidates their passwords)"},
     {"sip.rtp_min", CONF_INT, "20000", 1024, 65534, "lowest RTP port"},
     {"sip.rtp_max", CONF_INT, "40000", 1026, 65535, "highest RTP port (two per leg: RTP and RTCP)"},
+    {"sip.realtime_priority", CONF_INT, "10", 0, 99,
+     "SCHED_RR priority of the thread that paces RTP (0: normal scheduling); needs root or CAP_SYS_NICE"},
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
     {"sip.flow", CONF_PATH, "", 0, 0, "IVR flow file (empty: data/ivr/main.json)"},
     {"sip.prompts_dir", CONF_PATH, "", 0, 0, "generated prompts (empty: build/prompts next to the program)"},
@@ -216,7 +219,13 @@ static void tick(void *arg)
         atomic_store(&active_calls, rt.ncalls);
         atomic_store(&active_regs, registrar_count());
     }
-    tmr_start(&rt.ticker, TICK_MS, tick, NULL);
+    /* With no call at all, a slower beat; a new call wakes it. */
+    tmr_start(&rt.ticker, rt.ncalls ? TICK_MS : 20, tick, NULL);
+}
+
+void ticker_wake(void)
+{
+    tmr_start(&rt.ticker, 0, tick, NULL);
 }
 
 /* ---- who may talk to us ---- */
@@ -353,6 +362,15 @@ static void rt_teardown(void)
 
 static void *rt_main(void *arg)
 {
+    int prio = (int)conf_int("sip.realtime_priority");
+    if (prio > 0) {
+        struct sched_param sp = {.sched_priority = prio};
+        int e = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+        if (e)
+            log_warn("tel: the real-time thread runs at normal priority (%s): RTP pacing may suffer when the machine is "
+                     "busy. Give wasl CAP_SYS_NICE, or set sip.realtime_priority = 0 to silence this.",
+                     strerror(e));
+    }
     int err = rt_setup();
     char msg[300];
     snprintf(msg, sizeof(msg), "%s", err ? err_message() : "");

@@ -153,31 +153,46 @@ static int write_recording(struct job *j, bool message, char *file, size_t n)
     return err;
 }
 
-static void do_call_row(struct job *j)
-{
-    struct db_conn *c;
-    char file[1100] = "";
-    int err;
+/* Call rows are written in batches: at hundreds of calls a second, one
+ * transaction (one fsync on SQLite) per call would be the bottleneck. */
+#define ROWS_BATCH 256
 
-    if (j->rec[0] || j->rec[1]) {
-        if (write_recording(j, j->ok, file, sizeof(file))) {
+struct rows {
+    struct job **j;
+    int n;
+    char (*file)[1100];
+};
+
+static int rows_h(struct db_conn *c, void *arg)
+{
+    struct rows *r = arg;
+    int err = 0;
+    for (int i = 0; i < r->n && !err; i++) {
+        struct job *j = r->j[i];
+        err = db_exec(c,
+                      "INSERT INTO calls (call_id, started_at, answered_at, ended_at, did, country, language, outcome, path, "
+                      "agent_user, waited_ms, talked_ms, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      DBP(DB_S(j->callid), DB_I(j->started), DB_I(j->answered), DB_I(j->ended), DB_S(j->did), DB_S(j->country),
+                          DB_S(j->language), DB_S(j->outcome), DB_S(j->path), j->agent_user ? DB_I(j->agent_user) : DB_NULL,
+                          DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(r->file[i][0] ? r->file[i] : NULL)));
+    }
+    return err;
+}
+
+static void do_call_rows(struct job **jobs, int n)
+{
+    static char files[ROWS_BATCH][1100];
+    struct rows r = {jobs, n, files};
+    for (int i = 0; i < n; i++) {
+        struct job *j = jobs[i];
+        files[i][0] = '\0';
+        if ((j->rec[0] || j->rec[1]) && write_recording(j, j->ok, files[i], sizeof(files[i]))) {
             log_warn("tel: recording not written: %s", err_message());
-            file[0] = '\0';
+            files[i][0] = '\0';
         }
     }
-    if ((err = db_conn_get(jdb, &c))) {
-        log_warn("tel: call not recorded in statistics: %s", err_message());
-        return;
-    }
-    err = db_exec(c,
-                  "INSERT INTO calls (call_id, started_at, answered_at, ended_at, did, country, language, outcome, path, "
-                  "agent_user, waited_ms, talked_ms, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                  DBP(DB_S(j->callid), DB_I(j->started), DB_I(j->answered), DB_I(j->ended), DB_S(j->did), DB_S(j->country),
-                      DB_S(j->language), DB_S(j->outcome), DB_S(j->path), j->agent_user ? DB_I(j->agent_user) : DB_NULL,
-                      DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(file[0] ? file : NULL)));
-    db_conn_put(c);
-    if (err)
-        log_warn("tel: call not recorded in statistics: %s", err_message());
+    if (db_tx(jdb, rows_h, &r))
+        log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
     err_clear();
 }
 
@@ -242,10 +257,18 @@ static void *work(void *arg)
             if (!qlen)
                 break;
         }
+        struct job *batch[ROWS_BATCH];
+        int nbatch = 0;
         if (qlen) {
             j = queue[qhead];
             qhead = (qhead + 1) % qcap;
             qlen--;
+            /* the call rows queued behind it go in the same transaction */
+            while (j->kind == JOB_CALL_ROW && qlen && queue[qhead]->kind == JOB_CALL_ROW && nbatch < ROWS_BATCH - 1) {
+                batch[nbatch++] = queue[qhead];
+                qhead = (qhead + 1) % qcap;
+                qlen--;
+            }
         }
         bool stop = stopping && !qlen && !j;
         pthread_mutex_unlock(&qmx);
@@ -264,9 +287,18 @@ static void *work(void *arg)
         case JOB_CALLBACK:
             do_callback(j);
             break;
-        case JOB_CALL_ROW:
-            do_call_row(j);
+        case JOB_CALL_ROW: {
+            struct job *all[ROWS_BATCH];
+            all[0] = j;
+            memcpy(all + 1, batch, sizeof(batch[0]) * (size_t)nbatch);
+            do_call_rows(all, nbatch + 1);
+            for (int i = 0; i < nbatch; i++) {
+                free(batch[i]->rec[0]);
+                free(batch[i]->rec[1]);
+                free(batch[i]); /* nobody waits for a call row's answer */
+            }
             break;
+        }
         case JOB_MESSAGE:
             do_message(j);
             break;

@@ -85,13 +85,20 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         return;
     /* Follow the codec the peer actually sends. */
     l->alaw = hdr->pt == 8;
+    /* Tones are listened for only while the IVR waits for keys and the
+     * peer did not offer RFC 4733: the detector is the costliest thing
+     * done per packet. */
+    bool tones = !l->is_agent && l->pt_telev < 0 && c->st == T_IVR && c->collecting;
+    bool bridged = c->st == T_BRIDGED && c->agent;
+    if (!tones && !bridged && !c->taking_message)
+        return;
     int16_t pcm[480];
     decode(l, mbuf_buf(mb), n, pcm);
-    if (!l->is_agent && c->st != T_BRIDGED)
+    if (tones)
         dtmf_dec_probe(l->dtmf, pcm, n);
     if (c->taking_message && !l->is_agent)
         rec_add(c, 0, pcm, n);
-    if (c->st == T_BRIDGED && c->agent) {
+    if (bridged) {
         struct leg *o = l->is_agent ? &c->in : c->agent;
         if (o->established && !o->in_media)
             send_pcm(o, pcm, n, hdr->m);

@@ -137,6 +137,8 @@ int64_t mono_us(void);
 /* Runs fn(arg) on the real-time thread and waits for it (other threads). */
 int tel_exec(void (*fn)(void *), void *arg);
 void tel_post_job(void *job);
+/* The ticker beats slower when there is no call; a new call wakes it. */
+void ticker_wake(void);
 struct tcall *call_find(uint64_t id);
 void rt_log_call(const struct tcall *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

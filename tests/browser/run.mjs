@@ -3,12 +3,17 @@
 // Prints TAP and exits 1 when a test failed. Screenshots go to
 // WASL_SCREENSHOTS (default build/screenshots of this repository).
 //
+// The live telephony (phone bar, supervision) runs beside the other tests on
+// a second server this script starts with SIP on (telephony.mjs; the program
+// is $WASL_BINARY, else build/asan/wasl), in its own page.
+//
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/run.mjs
 
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTelephony, waslBinary } from './telephony.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -58,6 +63,30 @@ async function test(description, fn) {
         failures += 1;
         console.log(`not ok ${n} - ${description}`);
         diag(e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : String(e));
+    }
+}
+
+/* Tests that run beside the others (the live telephony, on its own server
+ * and page): their results wait here and are printed by flushLater(). */
+const later = [];
+
+async function testLater(description, fn) {
+    try {
+        await fn();
+        later.push({ ok: true, description });
+    } catch (e) {
+        later.push({ ok: false, description, why: e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n') : String(e) });
+    }
+}
+
+function flushLater() {
+    for (const r of later.splice(0)) {
+        count += 1;
+        if (!r.ok)
+            failures += 1;
+        console.log(`${r.ok ? 'ok' : 'not ok'} ${count} - ${r.description}`);
+        if (r.why)
+            diag(r.why);
     }
 }
 
@@ -118,6 +147,7 @@ let allowedNow = []; /* further expected failures, for one test */
 const EXPECTED_API_ERRORS = [
     { status: /^(401|403|429)$/, url: /\/api\/v1\/session$/ }, /* probe, wrong password, disabled, locked */
     { status: /^400$/, url: /\/api\/v1\/me\/password$/ }, /* wrong current password */
+    { status: /^409$/, url: /\/api\/v1\/(me\/phone|tel\/status)$/ }, /* the telephony is off on the main server */
 ];
 
 const watched = new WeakSet();
@@ -217,9 +247,9 @@ async function missingTexts() {
     return page.$$eval('.i18n-missing', (els) => els.map((e) => e.textContent));
 }
 
-async function screenshot(name) {
+async function screenshot(name, p = page, { fullPage = true } = {}) {
     const file = join(SHOTS, name);
-    await page.screenshot({ path: file, fullPage: true });
+    await p.screenshot({ path: file, fullPage });
     const head = readFileSync(file).subarray(0, 8).toString('hex');
     check(head === '89504e470d0a1a0a', `${file} is not a PNG`);
     check(statSync(file).size > 5000, `${file} is suspiciously small`);
@@ -256,10 +286,201 @@ async function closeDialogs() {
         await page.keyboard.press('Escape');
 }
 
+/* ---- The live telephony: its own server (SIP on) and page, beside the rest -- */
+
+const POLL_WAIT = 9_000; /* the phone bar asks every 3 s, the supervision every 5 s */
+
+async function waitRouteOn(p, r) {
+    await p.waitForFunction((want) => document.getElementById('main').dataset.route === want, r);
+}
+
+async function loginOn(p, base, who, home) {
+    await p.goto(`${base}/#/login`);
+    await waitRouteOn(p, 'login');
+    await p.waitForSelector('input[name=login]');
+    await p.fill('input[name=login]', who);
+    await p.fill('input[name=password]', DEMO[who]);
+    await p.click('form button[type=submit]');
+    await waitRouteOn(p, home);
+}
+
+async function logoutOn(p) {
+    await p.click('#logout-button');
+    await waitRouteOn(p, 'login');
+}
+
+async function chooseLanguageOn(p, code) {
+    const saved = p.waitForResponse((r) => r.url().endsWith('/api/v1/me') && r.request().method() === 'PATCH');
+    await p.selectOption('#lang-select', code);
+    await p.waitForFunction((c) => document.documentElement.lang === c, code);
+    check((await saved).ok(), 'the language was not saved');
+}
+
+function missingOn(p) {
+    return p.$$eval('.i18n-missing', (els) => els.map((e) => e.textContent));
+}
+
+function textOf(p, selector) {
+    return p.$eval(selector, (e) => e.textContent.replace(/\s+/g, ' ').trim());
+}
+
+async function telephonyLive() {
+    const binary = waslBinary();
+    if (!binary) {
+        later.push({ ok: true, description: 'telephony (live) # SKIP no wasl program here to start a server with SIP on' });
+        return;
+    }
+    let tel = null;
+    let p = null;
+    let ok = false;
+    await testLater('telephony (live): a second server starts with SIP on; the agent\'s phone bar shows the phone not connected, logged out', async () => {
+        tel = await startTelephony({ binary });
+        diag(`telephony server ${tel.url}, SIP udp 127.0.0.1:${tel.sipPort}`);
+        p = await context.newPage();
+        p.setDefaultTimeout(STEP_TIMEOUT_MS);
+        await loginOn(p, tel.url, 'agent', 'agent');
+        const fr = texts.fr;
+        await p.waitForSelector('#phone-bar[data-mode="on"][data-state="offline"][data-registered="false"]');
+        equal(await p.$eval('#phone-bar', (e) => e.getAttribute('aria-label')), fr['tel.bar.label'], 'the bar\'s name');
+        equal(await textOf(p, '#phone-reg'), `${fr['tel.bar.not_registered']} agent`, 'registration');
+        equal(await textOf(p, '#phone-state'), fr['tel.state.offline'], 'state');
+        check(await p.isHidden('#phone-timer'), 'a clock shown while logged out');
+        check(await p.isDisabled('[data-action="phone-offline"]'), '"Log out of the queues" offered while logged out');
+        ok = true;
+    });
+    if (!ok) {
+        if (tel)
+            tel.stop();
+        return;
+    }
+    const fr = texts.fr;
+    try {
+        await testLater('telephony (live): the phone registers and the bar says so; Available, then Pause with a reason, with the clock running (fr)', async () => {
+            const r = await tel.phone.send({ cmd: 'register' });
+            check(r.ok, `REGISTER: ${JSON.stringify(r)}`);
+            await p.waitForSelector('#phone-bar[data-registered="true"]', { timeout: POLL_WAIT });
+            equal(await textOf(p, '#phone-reg'), `${fr['tel.bar.registered']} agent`, 'registration');
+            await p.click('[data-action="phone-available"]');
+            await p.waitForSelector('#phone-bar[data-state="available"]');
+            check(await p.isDisabled('[data-action="phone-available"]'), '"Available" offered when available');
+            await p.selectOption('#phone-reason', 'training');
+            await p.click('[data-action="phone-pause"]');
+            await p.waitForSelector('#phone-bar[data-state="paused"] .phone-reason-text[data-reason="training"]');
+            equal(await textOf(p, '#phone-state'), `${fr['tel.state.paused']} ${fr['tel.reason.training']}`, 'state and reason');
+            await p.waitForFunction(() => /^0:0[1-9]$/.test(document.getElementById('phone-timer').textContent));
+            equal(await textOf(p, '#phone-langs'), `${fr['tel.bar.languages']} العربية, Français, English`, 'queues');
+            equal(await missingOn(p), [], 'missing texts');
+            await screenshot('phone-bar-fr.png', p, { fullPage: false });
+            await p.click('[data-action="phone-available"]');
+            await p.waitForSelector('#phone-bar[data-state="available"]');
+        });
+
+        let call = null;
+        await testLater('telephony (live): a call rings; the bar shows its number, and "New case" opens the case form in the caller\'s language', async () => {
+            await p.check('#caller-lang-ar');
+            const r = await tel.phone.send({ cmd: 'call' });
+            check(r.ok, `call: ${JSON.stringify(r)}`);
+            await p.waitForSelector('#phone-bar[data-state="ringing"] #phone-call:not([hidden])', { timeout: POLL_WAIT });
+            call = await p.$eval('#phone-call', (e) => e.dataset.call);
+            check(/^\d+$/.test(call), `call number "${call}"`);
+            equal(await textOf(p, '#phone-call .phone-call-no'), fr['tel.bar.call'].replace('{id}', call), 'the call');
+            check(await p.isDisabled('[data-action="phone-pause"]'), 'a pause offered while ringing');
+            await p.click('[data-action="phone-new-case"]');
+            await waitRouteOn(p, 'cases/new');
+            await p.waitForSelector('#case-form');
+            equal(await p.inputValue('#case-form [data-field=language]'), 'ar', 'the caller\'s language');
+            equal(await p.$eval('#from-call .from-call-no', (e) => e.dataset.call), call, 'the call in the summary');
+            check(await p.isVisible('#phone-bar #phone-call'), 'the call is no longer in the bar on the case form');
+        });
+
+        await testLater('telephony (live): answered, the bar says "on a call"; in Arabic it reads right to left', async () => {
+            const r = await tel.phone.send({ cmd: 'answer' });
+            check(r.ok, `answer: ${JSON.stringify(r)}`);
+            await p.waitForSelector('#phone-bar[data-state="busy"]', { timeout: POLL_WAIT });
+            await p.evaluate(() => { location.hash = '#/agent'; });
+            await waitRouteOn(p, 'agent');
+            await chooseLanguageOn(p, 'ar');
+            const ar = texts.ar;
+            equal(await textOf(p, '#phone-state'), ar['tel.state.busy'], 'state in Arabic');
+            equal(await textOf(p, '#phone-call .phone-call-no'), ar['tel.bar.call'].replace('{id}', call), 'the call in Arabic');
+            const x = await p.evaluate(() => ['.phone-icon', '#phone-langs'].map((s) => document.querySelector(`#phone-bar ${s}`).getBoundingClientRect().left));
+            check(x[0] > x[1], `the bar does not run right to left (icon at ${x[0]}, queues at ${x[1]})`);
+            const widths = await p.evaluate(() => ({ doc: document.documentElement.scrollWidth, win: window.innerWidth }));
+            check(widths.doc <= widths.win, `page is ${widths.doc} px wide in a ${widths.win} px window`);
+            equal(await missingOn(p), [], 'missing texts');
+            await screenshot('phone-bar-ar.png', p, { fullPage: false });
+            await logoutOn(p);
+            check(await p.isHidden('#phone-bar'), 'the phone bar stays after logging out');
+        });
+
+        await testLater('telephony (live): admin sees the agents by name; the emergency closure needs a reason and a confirmation, sends callers to the callback offer, and reopens', async () => {
+            await loginOn(p, tel.url, 'admin', 'admin/users');
+            check(await p.isHidden('#phone-bar'), 'a phone bar for the administrator');
+            await p.click('#main-nav a[data-route="supervision"]');
+            await waitRouteOn(p, 'supervision');
+            const row = await p.waitForSelector('#telephony[data-state="on"] #tel-agents-table tr[data-state="busy"][data-registered="true"]');
+            check((await row.textContent()).includes('Demo Agent'), `agent row: ${await row.textContent()}`);
+            await p.waitForSelector('#emergency[data-closed="false"] #emergency-form');
+            await p.click('[data-action="emergency-close"]');
+            equal(await textOf(p, '#emergency .field-error:not([hidden])'), fr['tel.emergency.reason_required'], 'without a reason');
+            await p.fill('#emergency-reason', 'Coupure du réseau (test)');
+            await p.click('[data-action="emergency-close"]');
+            await p.click('dialog[open] [data-confirm="no"]');
+            equal(await p.$eval('#emergency', (e) => e.dataset.closed), 'false', 'closed without the confirmation');
+            await p.click('[data-action="emergency-close"]');
+            check((await textOf(p, 'dialog[open]')).includes('Coupure du réseau (test)'), 'the confirmation does not repeat the reason');
+            await p.click('dialog[open] [data-confirm="yes"]');
+            await p.waitForSelector('#emergency[data-closed="true"] [data-action="emergency-reopen"]');
+            equal((await p.evaluate(async () => (await (await fetch('/api/v1/calendar')).json()).state)), 'closed_emergency', 'calendar');
+            const r = await tel.phone.send({ cmd: 'call_wait', timeout: 10 });
+            check(r.ok, `call during the closure: ${JSON.stringify(r)}`);
+            await p.waitForSelector('#tel-callbacks-table tr[data-status="pending"]', { timeout: POLL_WAIT });
+            await p.waitForSelector('#tel-log-table tr[data-outcome="completed"]');
+            equal(await textOf(p, '#tel-log-table tr[data-outcome="completed"] .tel-path'), 'callback → hangup', 'the path of that call');
+            equal(await missingOn(p), [], 'missing texts');
+            await screenshot('supervision-emergency-fr.png', p, { fullPage: false });
+            await p.click('[data-action="emergency-reopen"]');
+            await p.click('dialog[open] [data-confirm="yes"]');
+            await p.waitForSelector('#emergency[data-closed="false"] #emergency-form');
+            check((await p.evaluate(async () => (await (await fetch('/api/v1/calendar')).json()).state)) !== 'closed_emergency', 'still closed');
+            await logoutOn(p);
+        });
+
+        await testLater('telephony (live): the supervisor sees the queues, the agents, the call in progress, the latest calls and the callback request, refreshed every 5 s', async () => {
+            await loginOn(p, tel.url, 'supervisor', 'supervision');
+            await p.waitForSelector('#telephony[data-state="on"] #tel-calls-table tr[data-state="bridged"]');
+            equal(await p.$$eval('#tel-queues-table tr[data-lang]', (trs) => trs.map((tr) => tr.dataset.lang)), ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'], 'queues');
+            equal(await p.$eval('#tel-stats [data-key="calls_active"]', (e) => e.dataset.n), '1', 'calls in progress');
+            const agent = await p.$eval('#tel-agents-table tr[data-state="busy"]', (tr) => [tr.dataset.registered, tr.textContent]);
+            equal(agent[0], 'true', 'the busy agent\'s phone');
+            check(agent[1].includes(fr['tel.state.busy']), `agent row: ${agent[1]}`);
+            const calls = await textOf(p, '#tel-calls-table tr[data-state="bridged"]');
+            check(calls.includes(fr['tel.call_state.bridged']) && calls.includes('France'), `call row: ${calls}`);
+            await p.waitForSelector('#tel-callbacks-table tr[data-status="pending"]');
+            equal(await p.$('#emergency'), null, 'the emergency closure shown to a supervisor');
+            equal(await missingOn(p), [], 'missing texts');
+            equal(await strayValues(p), [], 'stray values');
+            await p.$eval('#telephony', (e) => e.scrollIntoView());
+            await p.locator('#telephony').screenshot({ path: join(SHOTS, 'supervision-telephony-fr.png') });
+            const r = await tel.phone.send({ cmd: 'hangup' });
+            check(r.ok, `hang up: ${JSON.stringify(r)}`);
+            await p.waitForSelector('#tel-log-table tr[data-outcome="answered"]', { timeout: POLL_WAIT });
+            equal(await p.$('#tel-calls-table tr[data-state]'), null, 'the call still in progress');
+            await logoutOn(p);
+        });
+    } finally {
+        await tel.phone.send({ cmd: 'quit' }, 3000).catch(() => null);
+        if (p)
+            await p.close().catch(() => null);
+        tel.stop();
+    }
+}
+
 /* ---- The tests ------------------------------------------------------------- */
 
 console.log('TAP version 13');
 diag(`server ${BASE}, screenshots in ${SHOTS}`);
+const telephonyRun = telephonyLive().catch((e) => later.push({ ok: false, description: 'telephony (live)', why: String(e && e.stack) }));
 
 await test('the login page loads in English for an English browser, with no missing text', async () => {
     await page.goto(`${BASE}/`);
@@ -518,6 +739,54 @@ await test('admin cannot disable or reset their own account from the users page'
     await closeDialogs();
 });
 
+await test('admin gives a user a SIP phone: the name and languages are checked, a new account needs a password', async () => {
+    allowedNow = [{ status: /^(400|409)$/, url: /\/api\/v1\/users\/\d+\/sip$/ }];
+    try {
+        await openEdit('editor');
+        const form = 'dialog[open] #sip-form';
+        await page.waitForSelector(form);
+        const fieldError = () => page.$eval(`${form} .field-error:not([hidden])`, (e) => e.textContent.trim());
+        await page.fill('#sip-user', 'Editor Phone');
+        await page.click('[data-action="save-sip"]');
+        equal(await fieldError(), texts.en['users.sip.user_invalid'], 'a name with capitals and a space');
+        await page.fill('#sip-user', 'editor-phone');
+        for (const code of ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'])
+            await page.uncheck(`#sip-lang-${code}`);
+        await page.click('[data-action="save-sip"]');
+        equal(await fieldError(), texts.en['users.sip.languages_required'], 'no language');
+        await page.check('#sip-lang-fr');
+        await page.check('#sip-lang-nl');
+        await page.fill('#sip-password', 'short');
+        await page.click('[data-action="save-sip"]');
+        equal(await fieldError(), texts.en['users.sip.password_short'], 'a short password');
+        await page.fill('#sip-password', '');
+        await page.click('[data-action="save-sip"]');
+        await page.waitForSelector('#sip-password[aria-invalid="true"]');
+        equal(await fieldError(), texts.en['error.tel.weak_sip_password'], 'a new account without a password (the server says)');
+        await page.fill('#sip-user', 'agent');
+        await page.fill('#sip-password', 'Editor-phone-2026');
+        await page.click('[data-action="save-sip"]');
+        await page.waitForSelector('#sip-user[aria-invalid="true"]');
+        equal(await fieldError(), texts.en['error.tel.sip_user_taken'], 'another user\'s SIP name');
+        await page.fill('#sip-user', 'editor-phone');
+        await page.fill('#sip-password', 'Editor-phone-2026');
+        await page.click('[data-action="save-sip"]');
+        await page.waitForSelector(`${form}[data-saved="editor-phone"] .alert-success`);
+        equal(await page.textContent(`${form} .alert-success`), texts.en['users.sip.saved_new_password'].replace('{sip_user}', 'editor-phone'), 'saved');
+        equal(await page.inputValue('#sip-password'), '', 'the password stays in the form');
+        equal(await missingTexts(), [], 'missing texts');
+        await page.$eval('#sip-section', (e) => e.scrollIntoView());
+        await page.screenshot({ path: join(SHOTS, 'admin-sip-form.png') });
+        /* languages change without a new password */
+        await page.uncheck('#sip-lang-nl');
+        await page.click('[data-action="save-sip"]');
+        await page.waitForFunction(() => document.querySelector('#sip-form .alert-success')?.textContent.includes('unchanged'));
+        await closeDialogs();
+    } finally {
+        allowedNow = [];
+    }
+});
+
 await test('when the session ends, the next request leads to the login page and back after login', async () => {
     allowedNow = [{ status: /^401$/, url: /\/api\/v1\/audit\?/ }];
     try {
@@ -639,7 +908,7 @@ await test('every page, in every language, has no missing text', async () => {
         ['#/admin/audit', 'admin/audit', '#audit-table tr[data-seq]'],
         ['#/admin/privacy', 'admin/privacy', '#privacy-form'],
         ['#/agent', 'agent', '#guide-q'],
-        ['#/supervision', 'supervision', '#supervision-counts .stat'],
+        ['#/supervision', 'supervision', '#supervision-counts .stat', '#telephony[data-state="off"] #tel-log-table', '#emergency-form'],
         ['#/cases', 'cases', '#cases-table[data-loaded] tr[data-reference]'],
         ['#/cases/new?type=dossier&phone=%2B33612345678', 'cases/new', '#case-form [data-declared="procedure"]'],
         [`#/cases/view?ref=${ref}`, 'cases/view', `#case-page[data-reference="${ref}"] #case-history li`],
@@ -648,10 +917,11 @@ await test('every page, in every language, has no missing text', async () => {
     ];
     for (const code of ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en']) {
         await chooseLanguage(code);
-        for (const [hash, r, ready] of pages) {
+        for (const [hash, r, ...ready] of pages) {
             await page.evaluate((h) => { location.hash = h; }, hash);
             await waitRoute(r);
-            await page.waitForSelector(ready);
+            for (const sel of ready)
+                await page.waitForSelector(sel);
             const missing = await missingTexts();
             check(missing.length === 0, `${code} ${hash}: ${missing.join(' ')}`);
             if (/^(cases|supervision|admin\/privacy)/.test(r)) {
@@ -747,11 +1017,23 @@ async function search(text, { delay = 0 } = {}) {
     await page.waitForFunction((q) => document.getElementById('guide-results').dataset.query === q, text);
 }
 
-await test('agent: the desk opens on the guide search, with the focus in the box', async () => {
+/* The live telephony ran beside the tests so far; it must be over before the
+ * search is timed. */
+{
+    const t0 = Date.now();
+    await telephonyRun;
+    diag(`waited ${((Date.now() - t0) / 1000).toFixed(1)} s for the live telephony tests`);
+    flushLater();
+}
+
+await test('agent: the desk opens on the guide search, with the focus in the box; the phone bar says the telephony is off', async () => {
     await login('agent', DEMO.agent, 'agent');
     await page.waitForSelector('#guide-q');
     equal(await page.evaluate(() => document.activeElement.id), 'guide-q', 'focused element');
-    equal((await page.textContent('.desk-note')).includes(texts.en['agent.calls_later']), true, 'the "calls later" line');
+    equal(await page.textContent('.desk-note'), texts.en['agent.phone_note'], 'the line about the phone bar');
+    const note = await page.waitForSelector('#phone-bar[data-mode="off"] #phone-note');
+    equal((await note.textContent()).replace('☎', '').trim(), texts.en['tel.bar.off'], 'the phone bar');
+    check(await page.isHidden('#phone-bar .phone-actions'), 'availability buttons with the telephony off');
     equal(await missingTexts(), [], 'missing texts');
 });
 
@@ -1449,6 +1731,13 @@ await test('supervisor: overdue and escalated cases with their badges, sortable 
     await login('supervisor', DEMO.supervisor, 'supervision');
     await page.waitForSelector('#overdue-table tr[data-reference]');
     await page.waitForSelector('#supervision-counts .stat');
+    const ui = (await lang()).lang;
+    const off = await page.waitForSelector('#telephony[data-state="off"] #tel-off .alert-info');
+    equal((await off.textContent()).trim(), texts[ui]['tel.sup.off'], 'telephony off');
+    check(await page.isHidden('#tel-live'), 'live tables with the telephony off');
+    await page.waitForSelector('#tel-log-table');
+    equal(await page.$('#emergency'), null, 'the emergency closure shown to a supervisor');
+    await page.waitForSelector('#phone-bar[data-mode="off"]');
     const dues = () => page.$$eval('#overdue-table tr[data-reference] .badge-deadline time', (ts) => ts.map((t) => Date.parse(t.getAttribute('datetime'))));
     const up = await dues();
     check(up.length > 5 && up.every((d, i) => i === 0 || d >= up[i - 1]), 'not sorted by due date, oldest first');
@@ -1516,6 +1805,9 @@ await test('the CSP blocks inline script, and these tests notice it', async () =
     equal(ran, false, 'inline script ran');
     check(seen.some((p) => /Content Security Policy|CSP violation/i.test(p)), 'the violation was not reported');
 });
+
+await telephonyRun;
+flushLater();
 
 await test('no console errors, page errors or CSP violations on any page', async () => {
     check(problems.length === 0, `${problems.length} problem(s):\n${problems.join('\n')}`);

@@ -260,8 +260,9 @@ function draw() {
         b.reg.title = d.contact;
     else
         b.reg.removeAttribute('title');
-    b.state.replaceChildren(stateBadge(d.state),
-        d.reason ? h('span', { class: 'phone-reason-text', dataset: { reason: d.reason } }, reasonName(d.reason)) : null);
+    b.state.replaceChildren(stateBadge(d.state));
+    if (d.reason)
+        b.state.append(' ', h('span', { class: 'phone-reason-text', dataset: { reason: d.reason } }, reasonName(d.reason)));
     b.timer.textContent = clock(since());
     b.timer.hidden = d.state === 'offline'; /* the server counts no time logged out */
     const onCall = ON_CALL.has(d.state) && d.call;

@@ -256,7 +256,7 @@ export function telephonySection(ctx) {
                 wrap: [0, 3],
                 cells: [
                     agentName(a.user_id),
-                    [stateBadge(a.state), a.call ? h('span', { class: 'tel-agent-call' }, t('tel.bar.call', { id: a.call })) : null],
+                    [stateBadge(a.state), a.call ? [' ', h('span', { class: 'tel-agent-call' }, t('tel.bar.call', { id: a.call }))] : null],
                     a.reason ? h('span', { dataset: { reason: a.reason } }, reasonName(a.reason)) : muted(),
                     languagesNode(a.languages),
                     clockNode(a.since_seconds),
@@ -298,7 +298,7 @@ export function telephonySection(ctx) {
                     whenNode(c.started_at),
                     countryNode(geo, c.country),
                     languageNode(c.language),
-                    [outcomeBadge(c.outcome), c.recorded ? h('span', { class: 'badge badge-info' }, tn('tel.sup.recorded')) : null],
+                    [outcomeBadge(c.outcome), c.recorded ? [' ', h('span', { class: 'badge badge-info' }, tn('tel.sup.recorded'))] : null],
                     pathNode(c.path),
                     agentName(c.agent_user),
                     clockNode(seconds(c.waited_ms)),
