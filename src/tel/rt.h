@@ -119,7 +119,6 @@ struct rt {
     struct sipsess_sock *sock;
     struct sip_lsnr *lsnr;
     struct mqueue *mq;
-    struct tmr ticker;
     struct list calls, media;
     uint64_t next_id;
     int ncalls;
