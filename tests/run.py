@@ -3,7 +3,8 @@
 
 Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
 SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
-PostgreSQL started here, fuzz corpus replay, browser tests in Chromium. Every
+PostgreSQL started here, SIP tests (real SIPp, baresip and sipvicious peers
+against wasl over loopback), fuzz corpus replay, browser tests in Chromium. Every
 suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
 ends with one line: "N passed, N failed".
 
@@ -125,6 +126,10 @@ def suite_api(backend, db_url=None):
     run_tap(f"api@{backend}", cmd, env={"ASAN_OPTIONS": "detect_leaks=0"})
 
 
+def suite_sip():
+    run_tap("sip", ["python3", "tests/sip/run.py", "--binary", "build/asan/wasl"], timeout=900)
+
+
 def suite_fuzz():
     p = sh(["make", "-j2", "-s", "fuzz-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
@@ -166,13 +171,13 @@ def suite_browser():
 
 
 def main():
-    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "fuzz", "browser"]
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "fuzz", "browser"]
     t0 = time.time()
     print("wasl test run: " + " ".join(wanted), flush=True)
     if "format" in wanted:
         suite_format()
     built = True
-    if "build" in wanted or any(s in wanted for s in ("unit", "api", "browser")):
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "browser")):
         built = suite_build()
     pg = None
     if built and any(s in wanted for s in ("unit", "api")):
@@ -193,6 +198,8 @@ def main():
     finally:
         if pg:
             pg.stop()
+    if built and "sip" in wanted:
+        suite_sip()
     if "fuzz" in wanted:
         suite_fuzz()
     if built and "browser" in wanted:

@@ -82,6 +82,7 @@ int api_calendar_emergency(struct http_req *r);
 int api_me_phone(struct http_req *r);
 int api_me_state(struct http_req *r);
 int api_users_sip(struct http_req *r);
+int api_users_sip_get(struct http_req *r);
 int api_tel_status(struct http_req *r);
 int api_tel_calls(struct http_req *r);
 int api_tel_callbacks(struct http_req *r);

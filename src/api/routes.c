@@ -60,6 +60,7 @@ const struct route api_routes[] = {
     {"PUT",    "/api/v1/calendar/emergency",    api_calendar_emergency, ROLE_ADMIN, 1 * KB, "Close the center at once (or reopen it): the IVR tells callers", 0},
     {"GET",    "/api/v1/me/phone",              api_me_phone,         ROLE_AGENT | ROLE_SUPERVISOR, 0, "One's SIP phone: account, registration, availability", 0},
     {"PUT",    "/api/v1/me/state",              api_me_state,         ROLE_AGENT | ROLE_SUPERVISOR, 1 * KB, "Log in to the queues as available, pause with a reason, or log out", 0},
+    {"GET",    "/api/v1/users/{id}/sip",        api_users_sip_get,    ROLE_ADMIN, 0,      "A user's SIP account name and languages (never the password)", 0},
     {"PUT",    "/api/v1/users/{id}/sip",        api_users_sip,        ROLE_ADMIN, 1 * KB, "Give a user a SIP account for their phone, and the languages they take calls in", 0},
     {"GET",    "/api/v1/tel/status",            api_tel_status,       ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Live queues, agents and calls", 0},
     {"GET",    "/api/v1/tel/calls",             api_tel_calls,        ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Call log, newest first, without callers' numbers (?limit=&before=)", 0},

@@ -13,11 +13,12 @@
 
 static json_t *agent_json(int64_t user_id, const struct tel_agent *a)
 {
-    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I}", "user_id", (json_int_t)user_id, "state", a->state,
-                     "reason", a->reason[0] ? a->reason : NULL, "since_seconds",
-                     (json_int_t)(a->since ? (clock_now() - a->since) / 1000000 : 0), "has_phone", a->has_account, "sip_user",
-                     a->has_account ? a->sip_user : NULL, "registered", a->registered, "contact", a->registered ? a->contact : NULL,
-                     "languages", a->languages, "call", (json_int_t)a->call);
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)user_id, "state",
+                     a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
+                     "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL, "registered", a->registered,
+                     "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
+                     "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
+                     a->call_country[0] ? a->call_country : NULL);
 }
 
 int api_me_phone(struct http_req *r)
@@ -40,6 +41,24 @@ int api_me_state(struct http_req *r)
         (err = tel_agent_get(r->session.user.id, &a)))
         return err;
     return http_reply_json(r, 200, agent_json(r->session.user.id, &a));
+}
+
+int api_users_sip_get(struct http_req *r)
+{
+    char sip_user[64], languages[64];
+    int64_t id;
+    int err;
+    struct user u;
+    if ((err = api_param_id(r, "id", &id)) || (err = user_get(APP(r)->db, id, &u)))
+        return err;
+    /* A user without a phone is an answer (nulls), not an error. */
+    err = tel_account_get(APP(r)->db, id, sip_user, sizeof(sip_user), languages, sizeof(languages));
+    if (err && err != WASL_ENOENT)
+        return err;
+    err_clear();
+    return http_reply_json(r, 200,
+                           json_pack("{s:I, s:s?, s:s?}", "user_id", (json_int_t)id, "sip_user", err ? NULL : sip_user, "languages",
+                                     err ? NULL : languages));
 }
 
 int api_users_sip(struct http_req *r)
@@ -88,12 +107,34 @@ int api_tel_status(struct http_req *r)
         json_object_set_new(
             queues, wasl_languages[i],
             json_pack("{s:i, s:I}", "waiting", s->queues[i].waiting, "oldest_seconds", (json_int_t)s->queues[i].oldest_seconds));
-    for (int i = 0; i < s->nagents; i++)
-        json_array_append_new(agents, json_pack("{s:I, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)s->agents[i].user_id,
-                                                "state", s->agents[i].state, "reason",
-                                                s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages",
-                                                s->agents[i].languages, "since_seconds", (json_int_t)s->agents[i].since_seconds,
-                                                "registered", s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
+    /* names, for the supervisors (who cannot list users) */
+    json_t *names = json_object();
+    struct db_conn *c;
+    struct db_stmt *st;
+    if (s->nagents && !db_conn_get(APP(r)->db, &c)) {
+        if (!db_query(c, &st, "SELECT u.id, u.display_name FROM users u JOIN sip_accounts a ON a.user_id = u.id", NULL, 0)) {
+            while (db_next(st)) {
+                char key[24];
+                snprintf(key, sizeof(key), "%lld", (long long)db_int(st, 0));
+                json_object_set_new(names, key, json_string(db_text(st, 1)));
+            }
+            db_end(st);
+        }
+        db_conn_put(c);
+    }
+    err_clear();
+    for (int i = 0; i < s->nagents; i++) {
+        char key[24];
+        snprintf(key, sizeof(key), "%lld", (long long)s->agents[i].user_id);
+        json_t *nm = json_object_get(names, key);
+        json_array_append_new(agents,
+                              json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)s->agents[i].user_id,
+                                        "display_name", nm ? json_string_value(nm) : NULL, "state", s->agents[i].state, "reason",
+                                        s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages", s->agents[i].languages,
+                                        "since_seconds", (json_int_t)s->agents[i].since_seconds, "registered",
+                                        s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
+    }
+    json_decref(names);
     for (int i = 0; i < s->ncalls && i < TEL_STATUS_CALLS; i++)
         json_array_append_new(calls,
                               json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)s->calls[i].id, "country",

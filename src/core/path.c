@@ -46,11 +46,26 @@ int file_read(const char *path, char **buf, size_t *len, size_t max)
     *len = 0;
     if (!f)
         return err_set(WASL_ENOENT, "data.missing", "%s: cannot open: %s", path, strerror(errno));
-    if (!(b = malloc(max + 1))) {
+    /* The buffer is the file's size (when it can be known), not max. */
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    size_t want = size >= 0 && (size_t)size <= max ? (size_t)size : max;
+    rewind(f);
+    if (!(b = malloc(want + 2))) {
         fclose(f);
         return WASL_ENOMEM;
     }
-    n = fread(b, 1, max + 1, f);
+    n = fread(b, 1, want + 1, f);
+    if (n > want && want < max) {
+        /* grew while we read: take it up to max */
+        char *nb = realloc(b, max + 2);
+        if (!nb) {
+            free(b);
+            fclose(f);
+            return WASL_ENOMEM;
+        }
+        b = nb;
+        n += fread(b + n, 1, max + 1 - n, f);
+    }
     bool bad = ferror(f);
     fclose(f);
     if (bad || n > max) {

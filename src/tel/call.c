@@ -163,9 +163,9 @@ static void perform(struct tcall *c)
         play_items(c, a);
         c->in.moh = true;
         c->st = T_QUEUED;
-        c->queued_at = clock_now();
+        c->queued_at = mono_us();
         c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
-        int err = acd_call_enqueue(rt.acd, c->id, a->queue, clock_now());
+        int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             set_end(c, "error");
@@ -393,7 +393,7 @@ void acd_event_h(void *arg, const struct acd_event *e)
 static void bridge(struct tcall *c)
 {
     c->st = T_BRIDGED;
-    c->bridged_at = clock_now();
+    c->bridged_at = mono_us();
     player_clear(&c->in);
     leg_media_stop(&c->in);
     c->queue_deadline = 0;
@@ -411,10 +411,10 @@ static void bridge(struct tcall *c)
 static void finish(struct tcall *c)
 {
     struct job *j = calloc(1, sizeof(*j));
-    int64_t now = clock_now();
+    int64_t now = clock_now(), mono = mono_us();
 
     if (c->st == T_QUEUED || c->st == T_BRIDGED || c->agent)
-        acd_call_gone(rt.acd, c->id, now);
+        acd_call_gone(rt.acd, c->id, mono);
     agent_leg_free(c);
     leg_release(&c->in);
     path_add(c);
@@ -431,8 +431,9 @@ static void finish(struct tcall *c)
         j->answered = c->answered;
         j->ended = now;
         j->agent_user = c->bridged_at ? c->agent_user : 0;
-        j->waited_ms = c->queued_at ? ((c->bridged_at ? c->bridged_at : now) - c->queued_at) / 1000 : 0;
-        j->talked_ms = c->bridged_at ? (now - c->bridged_at) / 1000 : 0;
+        /* durations on the monotonic clock: a clock step changes no wait */
+        j->waited_ms = c->queued_at ? ((c->bridged_at ? c->bridged_at : mono) - c->queued_at) / 1000 : 0;
+        j->talked_ms = c->bridged_at ? (mono - c->bridged_at) / 1000 : 0;
         if (c->recording || c->taking_message) {
             for (int i = 0; i < 2; i++) {
                 j->rec[i] = c->rec[i];
@@ -463,13 +464,13 @@ void calls_tick(int64_t now)
             struct leg *a = c->agent;
             if (a->answered_flag) {
                 a->answered_flag = false;
-                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, clock_now()))
+                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, mono_us()))
                     bridge(c);
             } else if (a->declined_flag) {
                 a->declined_flag = false;
                 agent_leg_free(c);
                 if (c->st == T_QUEUED)
-                    acd_call_declined(rt.acd, c->id, clock_now());
+                    acd_call_declined(rt.acd, c->id, mono_us());
             }
             /* The agent put the caller on hold: music meanwhile. */
             if (c->st == T_BRIDGED && c->agent && c->agent->held != c->in.in_media) {
@@ -501,7 +502,7 @@ void calls_tick(int64_t now)
         if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
             struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};
             c->queue_deadline = 0;
-            acd_call_gone(rt.acd, c->id, clock_now());
+            acd_call_gone(rt.acd, c->id, mono_us());
             agent_leg_free(c);
             c->st = T_IVR;
             step(c, &e);
@@ -511,7 +512,9 @@ void calls_tick(int64_t now)
             c->recording = false;
             job_for(c, JOB_MESSAGE);
         }
-        if (now - c->in.last_rx > rt.cfg.rtp_timeout && c->st != T_BRIDGED)
+        /* A caller gone without a BYE (a dropped line): no audio for too
+         * long, unless they put the call on hold themselves. */
+        if (now - c->in.last_rx > rt.cfg.rtp_timeout && !c->in.held)
             set_end(c, "rtp_timeout");
         if (now - c->last_refresh > rt.cfg.refresh && c->in.sess && c->in.established) {
             struct mbuf *desc = NULL;

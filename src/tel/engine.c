@@ -235,7 +235,7 @@ static void tick(int flags, void *arg)
     calls_tick(now);
     if (now - rt.last_sweep >= 100000) {
         rt.last_sweep = now;
-        acd_tick(rt.acd, clock_now());
+        acd_tick(rt.acd, now); /* the ACD runs on the monotonic clock */
         registrar_sweep(now);
         atomic_store(&active_calls, rt.ncalls);
         atomic_store(&active_regs, registrar_count());
@@ -531,8 +531,13 @@ static void agent_get_rt(void *arg)
     if (!acd_agent_get(rt.acd, q->user, &v)) {
         snprintf(o->state, sizeof(o->state), "%s", acd_state_name(v.state));
         snprintf(o->reason, sizeof(o->reason), "%s", v.reason);
-        o->since = v.since;
+        o->since_seconds = (mono_us() - v.since) / 1000000;
         o->call = v.call;
+        const struct tcall *c = v.call ? call_find(v.call) : NULL;
+        if (c) {
+            snprintf(o->call_language, sizeof(o->call_language), "%s", c->ivr.language);
+            snprintf(o->call_country, sizeof(o->call_country), "%s", c->country);
+        }
     }
 }
 
@@ -547,7 +552,7 @@ static void agent_set_rt(void *arg)
     struct agent_q *q = arg;
     struct tel_account a;
     struct acd_agent_view v;
-    int64_t now = clock_now();
+    int64_t now = mono_us();
     int err = 0;
 
     if (!registrar_account(q->user, &a)) {
@@ -658,7 +663,7 @@ static void status_rt(void *arg)
     struct acd_queue_view qv[ACD_QUEUES];
     static struct acd_agent_view av[TEL_STATUS_AGENTS];
     static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended"};
-    int64_t now = clock_now();
+    int64_t now = mono_us(), wall = clock_now(); /* the ACD's clock, the calls' */
 
     snprintf(o->sip, sizeof(o->sip), "%s", address_text);
     o->calls_active = rt.ncalls;
@@ -691,7 +696,7 @@ static void status_rt(void *arg)
             snprintf(o->calls[k].language, sizeof(o->calls[k].language), "%s", c->ivr.language);
             snprintf(o->calls[k].state, sizeof(o->calls[k].state), "%s", states[c->st]);
             snprintf(o->calls[k].node, sizeof(o->calls[k].node), "%s", ivr_node_name(&c->ivr));
-            o->calls[k].seconds = (now - c->started) / 1000000;
+            o->calls[k].seconds = (wall - c->started) / 1000000;
         }
         o->ncalls++;
     }

@@ -11,16 +11,8 @@
 
 #include "rt.h"
 
-static void leg_digit(struct leg *l, int ev, int64_t now)
+static void leg_digit(struct leg *l, int ev)
 {
-    /* The same key seen by RFC 4733 and by the in-band detector, or a
-     * repeated end packet, counts once. */
-    if (ev == l->last_ev && now - l->last_ev_at < 150000) {
-        l->last_ev_at = now;
-        return;
-    }
-    l->last_ev = ev;
-    l->last_ev_at = now;
     int d = telev_code2digit(ev);
     if (d <= 0 || l->is_agent)
         return;
@@ -28,12 +20,29 @@ static void leg_digit(struct leg *l, int ev, int64_t now)
     call_digit(l->call, (char)d);
 }
 
+/* RFC 4733: a key is reported when its first packet arrives, and at its
+ * end only if that first packet was lost; however long it is held, one key
+ * is one digit. (libre's telev_recv() returns a repeat of the same event
+ * once, at its end.) */
+static void telev_event(struct leg *l, int ev, bool end)
+{
+    if (!end) {
+        if (l->te_open != ev)
+            leg_digit(l, ev);
+        l->te_open = ev;
+        return;
+    }
+    if (l->te_open != ev)
+        leg_digit(l, ev);
+    l->te_open = -1;
+}
+
 static void inband_h(char digit, void *arg)
 {
     struct leg *l = arg;
     int code = telev_digit2code(digit);
     if (code >= 0)
-        leg_digit(l, code, mono_us());
+        leg_digit(l, code);
 }
 
 static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out)
@@ -76,7 +85,7 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         bool end;
         int err = telev_recv(l->telev, mb, &ev, &end);
         if (!err && !l->is_agent)
-            leg_digit(l, ev, now);
+            telev_event(l, ev, end);
         return;
     }
     if (hdr->pt != 0 && hdr->pt != 8)
@@ -114,7 +123,7 @@ int leg_media_open(struct leg *l)
 
     sa_set_port(&laddr, 0);
     l->pt_telev = -1;
-    l->last_ev = -1;
+    l->te_open = -1;
     if ((err = rtp_listen(&l->rtp, IPPROTO_UDP, &laddr, (uint16_t)rt.cfg.rtp_min, (uint16_t)rt.cfg.rtp_max, false, rtp_recv, NULL,
                           l)) ||
         (err = telev_alloc(&l->telev, 20)) || (err = dtmf_dec_alloc(&l->dtmf, 8000, 1, inband_h, l)) ||
@@ -161,7 +170,9 @@ int leg_sdp_remote(struct leg *l, struct mbuf *mb, bool offer)
     l->pt_telev = te ? te->pt : -1;
     l->raddr = *sdp_media_raddr(l->m);
     enum sdp_dir d = sdp_media_rdir(l->m);
-    l->held = d == SDP_SENDONLY || d == SDP_INACTIVE || sa_is_any(&l->raddr);
+    /* libre gives the direction from our side: a peer's a=sendonly (hold)
+     * is SDP_RECVONLY for us. Held: we may not send to it. */
+    l->held = d == SDP_RECVONLY || d == SDP_INACTIVE || sa_is_any(&l->raddr);
     return 0;
 }
 

@@ -132,6 +132,14 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     err = db_query_int(c, &exists, "SELECT COUNT(*) FROM sip_accounts WHERE user_id = ?", DBP(DB_I(user_id)));
     if (!err && !exists && !password)
         err = err_set_field(WASL_EINVAL, "tel.weak_sip_password", "password", "a new SIP account needs a password");
+    if (!err && exists && !password) {
+        /* The digest HA1 hashes the name: a new name needs the password. */
+        int64_t same = 0;
+        err = db_query_int(c, &same, "SELECT COUNT(*) FROM sip_accounts WHERE user_id = ? AND sip_user = ?",
+                           DBP(DB_I(user_id), DB_S(sip_user)));
+        if (!err && !same)
+            err = err_set_field(WASL_EINVAL, "tel.weak_sip_password", "password", "a new SIP name needs the password again");
+    }
     if (!err) {
         int64_t taken = 0;
         err = db_query_int(c, &taken, "SELECT COUNT(*) FROM sip_accounts WHERE sip_user = ? AND user_id <> ?",
@@ -159,6 +167,27 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     if (!(err = load(db, fresh, &r.n)))
         err = tel_exec(reload_rt, &r);
     pthread_mutex_unlock(&one);
+    return err;
+}
+
+int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2)
+{
+    struct db_conn *c;
+    struct db_stmt *s;
+    int err = db_conn_get(db, &c);
+    bool found = false;
+    if (err)
+        return err;
+    if (!(err = db_query(c, &s, "SELECT sip_user, languages FROM sip_accounts WHERE user_id = ?", DBP(DB_I(user_id))))) {
+        if ((found = db_next(s))) {
+            snprintf(sip_user, n1, "%s", db_text(s, 0));
+            snprintf(languages, n2, "%s", db_text(s, 1));
+        }
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (!err && !found)
+        err = err_set(WASL_ENOENT, "tel.no_phone", "this user has no SIP account");
     return err;
 }
 
@@ -368,7 +397,7 @@ void registrar_sweep(int64_t now)
         nregistered--;
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
-            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", clock_now());
+            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", now);
         log_info("tel: the phone of %s stopped registering", accounts[i].sip_user);
     }
 }

@@ -54,9 +54,9 @@ struct leg {
     bool moh;
     size_t moh_pos;
     bool play_done; /* the segments ran out (reported once) */
-    /* DTMF de-duplication (RFC 4733 and in-band can both see a key) */
-    int last_ev;
-    int64_t last_ev_at;
+    /* RFC 4733: the event whose start was reported and whose end has not
+     * come yet (-1: none) */
+    int te_open;
 };
 
 enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED };
@@ -83,7 +83,8 @@ struct tcall {
     /* the outcome of a job, waiting for the tick */
     bool job_done;
     struct ivr_event job_ev;
-    /* times: clock µs */
+    /* started, answered: clock µs (what the call log shows); queued_at,
+     * bridged_at: monotonic µs (durations) */
     int64_t started, answered, queued_at, bridged_at;
     int64_t last_refresh; /* monotonic µs */
     char path[400];

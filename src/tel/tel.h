@@ -39,11 +39,12 @@ char *tel_metrics_text(void);
 struct tel_agent {
     char state[16]; /* offline, available, ringing, busy, wrap_up, paused */
     char reason[32];
-    int64_t since; /* µs */
+    int64_t since_seconds; /* in this state */
     bool has_account, registered;
     char sip_user[64], contact[256];
     char languages[32]; /* "fr ar en" */
     uint64_t call;
+    char call_language[3], call_country[3]; /* of that call */
 };
 int tel_agent_get(int64_t user_id, struct tel_agent *out);
 /* state: "available", "paused" (with a reason) or "offline". An agent
@@ -52,6 +53,8 @@ int tel_agent_set(int64_t user_id, const char *state, const char *reason);
 /* Creates or changes a user's SIP account (password kept as the digest
  * HA1 only; NULL keeps it) and the languages they take calls in. */
 int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages);
+/* A user's SIP name and languages (WASL_ENOENT "tel.no_phone" if none). */
+int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2);
 
 /* ---- what is going on ---- */
 #define TEL_STATUS_AGENTS 256

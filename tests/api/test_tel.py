@@ -67,3 +67,25 @@ def test_off_when_sip_disabled(t):
     t.status(sup.get("/api/v1/tel/calls"), 200, None, "the call log is in the store")
     t.status(sup.get("/api/v1/tel/callbacks"), 200, None, "callbacks too")
     t.status(ag.get("/api/v1/tel/calls"), 403, None, "not for agents")
+
+
+def test_sip_account_read_and_rename(t):
+    a = t.login("admin")
+    users = {u["login"]: u for u in a.get("/api/v1/users").json["users"]}
+    uid, ed = users["agent"]["id"], users["editor"]["id"]
+    r = a.get(f"/api/v1/users/{uid}/sip")
+    t.status(r, 200, None, "read")
+    t.eq(r.json["sip_user"], "agent", "the demo agent's phone")
+    t.true(set(r.json["languages"].split()) <= {"ar", "fr", "es", "it", "nl", "de", "en"} and r.json["languages"], "languages")
+    t.true("password" not in r.text and "ha1" not in r.text, "never the secret")
+    r = a.get(f"/api/v1/users/{ed}/sip")
+    t.eq((r.status, r.json["sip_user"]), (200, None), "no phone: nulls, not an error")
+    t.status(a.get("/api/v1/users/999999/sip"), 404, None, "unknown user")
+    # The digest hash covers the name: renaming needs the password again.
+    r = a.put(f"/api/v1/users/{uid}/sip", {"sip_user": "agent-two", "languages": "fr"})
+    t.status(r, 400, "tel.weak_sip_password", "rename without password")
+    t.eq(r.json["error"].get("field"), "password", "the password is named")
+    t.status(a.put(f"/api/v1/users/{uid}/sip", {"sip_user": "agent-two", "password": "another-phone-1", "languages": "fr"}),
+             200, None, "rename with password")
+    t.eq(a.get(f"/api/v1/users/{uid}/sip").json["sip_user"], "agent-two", "renamed")
+    t.status(t.login("supervisor").get(f"/api/v1/users/{uid}/sip"), 403, None, "admins only")

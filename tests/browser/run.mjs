@@ -53,12 +53,17 @@ function diag(text) {
         console.log(`# ${line}`);
 }
 
+const SHOW_TIMES = Boolean(process.env.WASL_TEST_TIMES); /* a "# took" line after each test */
+
 async function test(description, fn) {
     count += 1;
     const n = count;
+    const t0 = Date.now();
     try {
         await fn();
         console.log(`ok ${n} - ${description}`);
+        if (SHOW_TIMES)
+            diag(`took ${((Date.now() - t0) / 1000).toFixed(1)} s, at ${((Date.now() - started) / 1000).toFixed(1)} s`);
     } catch (e) {
         failures += 1;
         console.log(`not ok ${n} - ${description}`);
@@ -127,15 +132,14 @@ watchdog.unref();
 
 mkdirSync(SHOTS, { recursive: true });
 const profile = mkdtempSync(join(tmpdir(), 'wasl-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
+const BROWSER = {
     executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 800 },
-    locale: 'en-GB',
-    timezoneId: 'Africa/Casablanca',
-});
+};
+const PAGES = { viewport: { width: 1280, height: 800 }, locale: 'en-GB', timezoneId: 'Africa/Casablanca' };
+const context = await chromium.launchPersistentContext(profile, { ...BROWSER, ...PAGES });
 
 /* Everything the pages say on the console, and every uncaught error. A
  * failed API request the tests provoke on purpose (wrong password, lock-out,
@@ -173,11 +177,12 @@ function watch(page) {
 context.on('page', watch);
 /* Reports CSP violations from inside the page too (the console line is the
  * browser's; this one names the directive). */
-await context.addInitScript(() => {
+function reportCsp() {
     document.addEventListener('securitypolicyviolation', (e) => {
         console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'}`);
     });
-});
+}
+await context.addInitScript(reportCsp);
 
 const page = context.pages()[0] || await context.newPage();
 watch(page);
@@ -290,8 +295,14 @@ async function closeDialogs() {
 
 const POLL_WAIT = 9_000; /* the phone bar asks every 3 s, the supervision every 5 s */
 
+/* Waits for what a poll of the page will show: checked every 100 ms, not at
+ * every frame (which would take the CPU from the tests running beside). */
+async function waitPolled(p, selector, timeout = POLL_WAIT) {
+    await p.waitForFunction((sel) => Boolean(document.querySelector(sel)), selector, { polling: 100, timeout });
+}
+
 async function waitRouteOn(p, r) {
-    await p.waitForFunction((want) => document.getElementById('main').dataset.route === want, r);
+    await p.waitForFunction((want) => document.getElementById('main').dataset.route === want, r, { polling: 50 });
 }
 
 async function loginOn(p, base, who, home) {
@@ -332,11 +343,17 @@ async function telephonyLive() {
     }
     let tel = null;
     let p = null;
+    let browser2 = null;
     let ok = false;
     await testLater('telephony (live): a second server starts with SIP on; the agent\'s phone bar shows the phone not connected, logged out', async () => {
         tel = await startTelephony({ binary });
         diag(`telephony server ${tel.url}, SIP udp 127.0.0.1:${tel.sipPort}`);
-        p = await context.newPage();
+        /* a browser of its own: a second page of the main one slows the other tests down */
+        browser2 = await chromium.launch(BROWSER);
+        const context2 = await browser2.newContext(PAGES);
+        await context2.addInitScript(reportCsp);
+        p = await context2.newPage();
+        watch(p);
         p.setDefaultTimeout(STEP_TIMEOUT_MS);
         await loginOn(p, tel.url, 'agent', 'agent');
         const fr = texts.fr;
@@ -349,6 +366,8 @@ async function telephonyLive() {
         ok = true;
     });
     if (!ok) {
+        if (browser2)
+            await browser2.close().catch(() => null);
         if (tel)
             tel.stop();
         return;
@@ -358,7 +377,7 @@ async function telephonyLive() {
         await testLater('telephony (live): the phone registers and the bar says so; Available, then Pause with a reason, with the clock running (fr)', async () => {
             const r = await tel.phone.send({ cmd: 'register' });
             check(r.ok, `REGISTER: ${JSON.stringify(r)}`);
-            await p.waitForSelector('#phone-bar[data-registered="true"]', { timeout: POLL_WAIT });
+            await waitPolled(p, '#phone-bar[data-registered="true"]');
             equal(await textOf(p, '#phone-reg'), `${fr['tel.bar.registered']} agent`, 'registration');
             await p.click('[data-action="phone-available"]');
             await p.waitForSelector('#phone-bar[data-state="available"]');
@@ -367,8 +386,8 @@ async function telephonyLive() {
             await p.click('[data-action="phone-pause"]');
             await p.waitForSelector('#phone-bar[data-state="paused"] .phone-reason-text[data-reason="training"]');
             equal(await textOf(p, '#phone-state'), `${fr['tel.state.paused']} ${fr['tel.reason.training']}`, 'state and reason');
-            await p.waitForFunction(() => /^0:0[1-9]$/.test(document.getElementById('phone-timer').textContent));
-            equal(await textOf(p, '#phone-langs'), `${fr['tel.bar.languages']} العربية, Français, English`, 'queues');
+            await p.waitForFunction(() => /^0:0[1-9]$/.test(document.getElementById('phone-timer').textContent), null, { polling: 100 });
+            equal(await textOf(p, '#phone-langs'), `${texts.fr['tel.bar.languages']} العربية, Français, English`, 'queues');
             equal(await missingOn(p), [], 'missing texts');
             await screenshot('phone-bar-fr.png', p, { fullPage: false });
             await p.click('[data-action="phone-available"]');
@@ -380,7 +399,7 @@ async function telephonyLive() {
             await p.check('#caller-lang-ar');
             const r = await tel.phone.send({ cmd: 'call' });
             check(r.ok, `call: ${JSON.stringify(r)}`);
-            await p.waitForSelector('#phone-bar[data-state="ringing"] #phone-call:not([hidden])', { timeout: POLL_WAIT });
+            await waitPolled(p, '#phone-bar[data-state="ringing"] #phone-call:not([hidden])');
             call = await p.$eval('#phone-call', (e) => e.dataset.call);
             check(/^\d+$/.test(call), `call number "${call}"`);
             equal(await textOf(p, '#phone-call .phone-call-no'), fr['tel.bar.call'].replace('{id}', call), 'the call');
@@ -396,7 +415,7 @@ async function telephonyLive() {
         await testLater('telephony (live): answered, the bar says "on a call"; in Arabic it reads right to left', async () => {
             const r = await tel.phone.send({ cmd: 'answer' });
             check(r.ok, `answer: ${JSON.stringify(r)}`);
-            await p.waitForSelector('#phone-bar[data-state="busy"]', { timeout: POLL_WAIT });
+            await waitPolled(p, '#phone-bar[data-state="busy"]');
             await p.evaluate(() => { location.hash = '#/agent'; });
             await waitRouteOn(p, 'agent');
             await chooseLanguageOn(p, 'ar');
@@ -434,7 +453,7 @@ async function telephonyLive() {
             equal((await p.evaluate(async () => (await (await fetch('/api/v1/calendar')).json()).state)), 'closed_emergency', 'calendar');
             const r = await tel.phone.send({ cmd: 'call_wait', timeout: 10 });
             check(r.ok, `call during the closure: ${JSON.stringify(r)}`);
-            await p.waitForSelector('#tel-callbacks-table tr[data-status="pending"]', { timeout: POLL_WAIT });
+            await waitPolled(p, '#tel-callbacks-table tr[data-status="pending"]');
             await p.waitForSelector('#tel-log-table tr[data-outcome="completed"]');
             equal(await textOf(p, '#tel-log-table tr[data-outcome="completed"] .tel-path'), 'callback → hangup', 'the path of that call');
             equal(await missingOn(p), [], 'missing texts');
@@ -449,7 +468,8 @@ async function telephonyLive() {
         await testLater('telephony (live): the supervisor sees the queues, the agents, the call in progress, the latest calls and the callback request, refreshed every 5 s', async () => {
             await loginOn(p, tel.url, 'supervisor', 'supervision');
             await p.waitForSelector('#telephony[data-state="on"] #tel-calls-table tr[data-state="bridged"]');
-            equal(await p.$$eval('#tel-queues-table tr[data-lang]', (trs) => trs.map((tr) => tr.dataset.lang)), ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'], 'queues');
+            equal(await p.$$eval('#tel-queues-table thead th[data-lang]', (ths) => ths.map((th) => th.dataset.lang)), ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'], 'queues');
+            equal(await p.$$eval('#tel-queues-table td[data-waiting]', (tds) => tds.map((td) => td.dataset.waiting).join('')), '0000000', 'callers waiting');
             equal(await p.$eval('#tel-stats [data-key="calls_active"]', (e) => e.dataset.n), '1', 'calls in progress');
             const agent = await p.$eval('#tel-agents-table tr[data-state="busy"]', (tr) => [tr.dataset.registered, tr.textContent]);
             equal(agent[0], 'true', 'the busy agent\'s phone');
@@ -464,14 +484,13 @@ async function telephonyLive() {
             await p.locator('#telephony').screenshot({ path: join(SHOTS, 'supervision-telephony-fr.png') });
             const r = await tel.phone.send({ cmd: 'hangup' });
             check(r.ok, `hang up: ${JSON.stringify(r)}`);
-            await p.waitForSelector('#tel-log-table tr[data-outcome="answered"]', { timeout: POLL_WAIT });
+            await waitPolled(p, '#tel-log-table tr[data-outcome="answered"]');
             equal(await p.$('#tel-calls-table tr[data-state]'), null, 'the call still in progress');
             await logoutOn(p);
         });
     } finally {
         await tel.phone.send({ cmd: 'quit' }, 3000).catch(() => null);
-        if (p)
-            await p.close().catch(() => null);
+        await browser2.close().catch(() => null);
         tel.stop();
     }
 }
@@ -480,7 +499,10 @@ async function telephonyLive() {
 
 console.log('TAP version 13');
 diag(`server ${BASE}, screenshots in ${SHOTS}`);
-const telephonyRun = telephonyLive().catch((e) => later.push({ ok: false, description: 'telephony (live)', why: String(e && e.stack) }));
+let telephonyDone = 0;
+const telephonyRun = telephonyLive()
+    .catch((e) => later.push({ ok: false, description: 'telephony (live)', why: String(e && e.stack) }))
+    .finally(() => { telephonyDone = Date.now(); });
 
 await test('the login page loads in English for an English browser, with no missing text', async () => {
     await page.goto(`${BASE}/`);
@@ -908,7 +930,7 @@ await test('every page, in every language, has no missing text', async () => {
         ['#/admin/audit', 'admin/audit', '#audit-table tr[data-seq]'],
         ['#/admin/privacy', 'admin/privacy', '#privacy-form'],
         ['#/agent', 'agent', '#guide-q'],
-        ['#/supervision', 'supervision', '#supervision-counts .stat', '#telephony[data-state="off"] #tel-log-table', '#emergency-form'],
+        ['#/supervision', 'supervision', '#supervision-counts .stat', '#telephony[data-state="off"] #tel-off .alert-info', '#emergency-form'],
         ['#/cases', 'cases', '#cases-table[data-loaded] tr[data-reference]'],
         ['#/cases/new?type=dossier&phone=%2B33612345678', 'cases/new', '#case-form [data-declared="procedure"]'],
         [`#/cases/view?ref=${ref}`, 'cases/view', `#case-page[data-reference="${ref}"] #case-history li`],
@@ -1022,7 +1044,7 @@ async function search(text, { delay = 0 } = {}) {
 {
     const t0 = Date.now();
     await telephonyRun;
-    diag(`waited ${((Date.now() - t0) / 1000).toFixed(1)} s for the live telephony tests`);
+    diag(`at ${((t0 - started) / 1000).toFixed(1)} s, waited ${((Date.now() - t0) / 1000).toFixed(1)} s for the live telephony tests (done at ${((telephonyDone - started) / 1000).toFixed(1)} s)`);
     flushLater();
 }
 
@@ -1735,7 +1757,8 @@ await test('supervisor: overdue and escalated cases with their badges, sortable 
     const off = await page.waitForSelector('#telephony[data-state="off"] #tel-off .alert-info');
     equal((await off.textContent()).trim(), texts[ui]['tel.sup.off'], 'telephony off');
     check(await page.isHidden('#tel-live'), 'live tables with the telephony off');
-    await page.waitForSelector('#tel-log-table');
+    await page.waitForSelector('#tel-log-table', { state: 'attached' });
+    check(await page.isHidden('#tel-log'), 'an empty call log with the telephony off');
     equal(await page.$('#emergency'), null, 'the emergency closure shown to a supervisor');
     await page.waitForSelector('#phone-bar[data-mode="off"]');
     const dues = () => page.$$eval('#overdue-table tr[data-reference] .badge-deadline time', (ts) => ts.map((t) => Date.parse(t.getAttribute('datetime'))));
@@ -1751,6 +1774,7 @@ await test('supervisor: overdue and escalated cases with their badges, sortable 
     const n = await page.$eval('#count-deadline .stat[data-key="breached"]', (e) => Number(e.dataset.n));
     check(n > 0, 'no breached count');
     equal(await strayValues(page), [], 'stray values');
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS, 'supervision.png') }); /* the top: the whole list is very long */
     await page.click('[data-action="sort-due"]');
     await logout();

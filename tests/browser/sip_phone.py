@@ -9,7 +9,7 @@ answer per line on stdout:
     {"cmd": "register"}                 -> {"ok": true, "codes": [401, 200]}
     {"cmd": "call", "did": "+33800100200"}   -> the call starts (the IVR answers it)
     {"cmd": "answer"}                   -> the phone answers the ringing call
-    {"cmd": "hangup"}                   -> the caller hangs up
+    {"cmd": "hangup"}                   -> the caller of the latest call still going on hangs up
     {"cmd": "call_wait", "did": ...}    -> a call, waiting for its final answer
     {"cmd": "quit"}
 
@@ -22,10 +22,16 @@ import json
 import os
 import sys
 import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "sip"))
 import sipua  # noqa: E402
+
+
+def acks_seen(ua):
+    with ua.cv:
+        return sum(1 for _, e in ua.events if e == "ACK")
 
 
 def say(obj):
@@ -43,7 +49,7 @@ def main():
     server = (a.server, a.port)
     # "ring": the phone rings until told to answer, so the desk shows the ringing call.
     phone = sipua.UA("127.0.0.1", server, user=a.user, password=a.password, name="phone", mode="ring", answer_delay=0)
-    caller = None
+    callers = []  # every call placed, each its own caller, kept until quit
     outcome = {}
     calling = None
     say({"ok": True, "ready": True})
@@ -63,18 +69,19 @@ def main():
                     codes = phone.register(expires=int(c.get("expires", 300)))
                     say({"ok": codes[-1:] == [200], "codes": codes})
                 elif cmd in ("call", "call_wait"):
-                    if caller:
-                        caller.close()
-                    caller = sipua.UA("127.0.0.1", server, user="trunk", name="caller")
-                    outcome.clear()
+                    caller = sipua.UA("127.0.0.1", server, user="trunk", name=f"caller{len(callers) + 1}")
+                    callers.append(caller)
+                    outcome = {}
                     did = c.get("did", "+33800100200")
                     who = c.get("caller", "+33612345678")
+                    wait = float(c.get("timeout", 30))
                     calling = threading.Thread(
-                        target=lambda: outcome.setdefault("code", caller.call(did, caller=who, timeout=float(c.get("timeout", 30)))),
+                        target=lambda ua=caller, out=outcome, did=did, who=who, wait=wait:
+                            out.setdefault("code", ua.call(did, caller=who, timeout=wait)),
                         daemon=True)
                     calling.start()
                     if cmd == "call_wait":
-                        calling.join(float(c.get("timeout", 30)) + 1)
+                        calling.join(wait + 1)
                         say({"ok": outcome.get("code") is not None, "code": outcome.get("code")})
                     else:
                         say({"ok": True})
@@ -83,13 +90,19 @@ def main():
                     if not d or d.get("state") != "ringing":
                         say({"ok": False, "error": f"the phone is not ringing ({d and d.get('state')})"})
                         continue
+                    acks = acks_seen(phone)
                     d["state"] = "answering_wait"
                     threading.Thread(target=phone._answer, args=(d,), daemon=True).start()
                     # the server acknowledges the phone's 200: the call is bridged
-                    say({"ok": phone.wait_event("ACK", 5)})
+                    end = time.time() + 5
+                    while acks_seen(phone) == acks and time.time() < end:
+                        time.sleep(0.05)
+                    say({"ok": acks_seen(phone) > acks})
                 elif cmd == "hangup":
-                    code = caller.bye() if caller else None
-                    say({"ok": code == 200, "code": code})
+                    # the latest call still going on
+                    live = [u for u in callers if u.dialog and u.dialog.get("state") == "established" and not u.dialog.get("ended")]
+                    code = live[-1].bye() if live else None
+                    say({"ok": code == 200, "code": code, "calls": len(live)})
                 elif cmd == "quit":
                     say({"ok": True})
                     break
@@ -98,8 +111,8 @@ def main():
             except Exception as e:  # noqa: BLE001 - reported to the test, which fails
                 say({"ok": False, "error": f"{type(e).__name__}: {e}"})
     finally:
-        if caller:
-            caller.close()
+        for u in callers:
+            u.close()
         phone.close()
 
 

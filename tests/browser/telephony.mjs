@@ -9,7 +9,7 @@
 // The phone and the caller are tests/browser/sip_phone.py (tests/sip/sipua.py
 // underneath). Everything started here is stopped by stop(), by PID.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
@@ -21,9 +21,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 export const HTTP_ADDRESS = '127.0.0.2';
 
-/* The wasl program: $WASL_BINARY, else the ASan build tests/run.py makes, else the plain one. */
+/* The wasl program: $WASL_BINARY, else the plain build (tests/run.py makes it
+ * with the ASan one, which the SIP suite exercises; this server only has to
+ * feed the pages, beside the main one, and the plain build is far lighter). */
 export function waslBinary() {
-    for (const p of [process.env.WASL_BINARY, join(repo, 'build', 'asan', 'wasl'), join(repo, 'build', 'wasl')])
+    for (const p of [process.env.WASL_BINARY, join(repo, 'build', 'wasl'), join(repo, 'build', 'asan', 'wasl')])
         if (p && existsSync(p))
             return p;
     return null;
@@ -140,10 +142,25 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
     });
 
     try {
-        const init = spawnSync(binary, ['--db', db, '--set', 'cases.demo_cases=20', 'init', '--demo'],
-            { cwd: dir, env, encoding: 'utf8', timeout: timeoutMs });
-        if (init.status !== 0)
-            throw new Error(`wasl init --demo failed: ${(init.stderr || init.error || '').toString().slice(-800)}`);
+        /* not spawnSync: the other tests go on meanwhile */
+        const init = spawn(binary, ['--db', db, '--set', 'cases.demo_cases=20', 'init', '--demo'], { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+        children.push(init);
+        let initErr = '';
+        init.stderr.on('data', (d) => {
+            initErr = (initErr + d).slice(-800);
+        });
+        const status = await new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                init.kill('SIGKILL');
+                resolve('timeout');
+            }, timeoutMs);
+            init.once('exit', (code) => {
+                clearTimeout(timer);
+                resolve(code);
+            });
+        });
+        if (status !== 0)
+            throw new Error(`wasl init --demo failed (${status}): ${initErr}`);
         const ports = await freePorts();
         const settings = {
             'http.port': 0, 'http.listen': HTTP_ADDRESS,

@@ -246,7 +246,28 @@ class Sipp:
         return self.tail("log.log", 1000)
 
 
+def main():
+    """Prints a generated caller scenario, for running SIPp by hand."""
+    import argparse
+    ap = argparse.ArgumentParser(description="Write a SIPp caller scenario for wasl from steps.")
+    ap.add_argument("--steps", required=True,
+                    help="comma-separated PAUSE_MS[:KEY], e.g. 8000:1,1000:1,6000 (French, an agent, 6 s)")
+    ap.add_argument("--wait-bye", action="store_true", help="end by waiting for wasl's BYE instead of sending one")
+    ap.add_argument("--caller", default="+33612345678")
+    ap.add_argument("--name", default="steps")
+    a = ap.parse_args()
+    steps = []
+    for part in a.steps.split(","):
+        ms, _, key = part.partition(":")
+        steps.append((int(ms), key or None))
+    print(uac_xml(a.name, steps, end="wait_bye" if a.wait_bye else "bye", caller=a.caller), end="")
+
+
 def summary(res):
     s = f"sipp rc={res['rc']} ok={res.get('ok')} failed={res.get('failed')} retrans={res.get('retrans')}"
     s += f" elapsed={res.get('elapsed')}s"
     return s
+
+
+if __name__ == "__main__":
+    main()

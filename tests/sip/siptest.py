@@ -91,8 +91,9 @@ class Ports:
                 s.close()
         return True
 
-    def get(self, span=1, tcp=False, lo=33000, hi=60000, step=2):
-        """The first of span consecutive free ports (even)."""
+    def get(self, span=1, tcp=False, lo=10000, hi=32000, step=2):
+        """The first of span consecutive free ports (even), under the
+        kernel's ephemeral range so that no outgoing socket takes it."""
         with self.lock:
             used = self.in_use() | self.given
             for _ in range(2000):
@@ -285,7 +286,7 @@ class Wasl:
 
 def asan_env():
     e = dict(os.environ)
-    e.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
+    e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     return e
 
@@ -310,7 +311,8 @@ class Tap:
             if not ok:
                 self.failed += 1
             self.results.append((ok, name, secs))
-            lines = [f"{'ok' if ok else 'not ok'} {self.n} - {name} ({secs:.1f} s)"]
+            took = f" ({secs:.1f} s)" if secs is not None else ""
+            lines = [f"{'ok' if ok else 'not ok'} {self.n} - {name}{took}"]
             for n in notes:
                 for l in str(n).splitlines():
                     lines.append("# " + l)
@@ -365,7 +367,7 @@ class Sub:
                 notes.append("FAILED: " + str(ev))
             else:
                 notes.append("FAILED: " + "".join(traceback.format_exception(et, ev, tb)).rstrip())
-        TAP.emit(ok, self.name, notes, time.time() - self.t0)
+        TAP.emit(ok, self.name, notes, None)  # checks only: the scenario's line has the time
         return True  # the next sub-test runs anyway
 
 
@@ -382,15 +384,22 @@ def prompt_secs(lang, *ids):
     return total
 
 
-def sipp(t, name, steps, end="bye", calls=1, rate=None, limit=None, echo=False, timeout_s=None, caller=CALLER,
-         did=FR_DID, wait_bye_ms=30000, start=True):
-    """A SIPp caller (or many) on t's server: started now; .wait() for the
-    result."""
-    xml = sippgen.uac_xml(name, steps, end=end, caller=caller, wait_bye_ms=wait_bye_ms)
+SCENARIOS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios")
+
+
+def sipp(t, name, steps=None, end="bye", calls=1, rate=None, limit=None, echo=False, timeout_s=None, caller=CALLER,
+         did=FR_DID, wait_bye_ms=30000, xml_file=None, extra=()):
+    """A SIPp caller (or many) on t's server, started now; .wait() gives the
+    result. The scenario is generated from steps, or xml_file (a file of
+    tests/sip/scenarios)."""
+    if xml_file:
+        xml = os.path.join(SCENARIOS, xml_file)
+    else:
+        xml = sippgen.uac_xml(name, steps, end=end, caller=caller, wait_bye_ms=wait_bye_ms)
     if timeout_s is None:
-        timeout_s = int(sippgen.total_ms(steps) / 1000 + (wait_bye_ms / 1000 if end == "wait_bye" else 0) + 20)
-    s = sippgen.Sipp(t.work, f"{t.group}-{name}", xml, t.srv.sip_port, did, PORTS.get(), PORTS.get(span=4, step=4),
-                     calls=calls, rate=rate, limit=limit, echo=echo, timeout_s=timeout_s, cid=name)
+        timeout_s = int(sippgen.total_ms(steps or []) / 1000 + (wait_bye_ms / 1000 if end == "wait_bye" else 0) + 20)
+    s = sippgen.Sipp(t.work, f"{t.group}-{name}", xml, t.srv.sip_port, did, PORTS.get(tcp=True), PORTS.get(span=4, step=4),
+                     calls=calls, rate=rate, limit=limit, echo=echo, timeout_s=timeout_s, cid=name, extra=extra)
     with children_lock:
         children.append(s.proc)
     return s
@@ -407,6 +416,32 @@ def expect_sipp_ok(t, res, calls=1):
 def row_note(t, row):
     t.note(f"call log: outcome={row['outcome']} path=\"{row['path']}\" language={row['language']} "
            f"waited_ms={row['waited_ms']} talked_ms={row['talked_ms']} recorded={row['recorded']}")
+
+
+def _csv_rows(path):
+    import csv
+    with open(path, newline="") as f:
+        lines = [l for l in f if l.strip() and not l.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+LANGS = ["ar", "fr", "es", "it", "nl", "de", "en"]  # wasl_languages order
+
+
+def language_order(country):
+    """The language menu's order for a country (data/countries.csv): the
+    country's languages first, then the others in wasl's order."""
+    row = next(r for r in _csv_rows(os.path.join(TOP, "data", "countries.csv")) if r["iso2"] == country)
+    first = [l for l in row["languages"].split() if l in LANGS]
+    out = []
+    for l in first + LANGS:
+        if l not in out:
+            out.append(l)
+    return out
+
+
+def did_of(country):
+    return next(r["did"] for r in _csv_rows(os.path.join(TOP, "data", "tel", "numbers.csv")) if r["country"] == country)
 
 
 def keys_of(reference):

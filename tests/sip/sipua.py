@@ -50,12 +50,27 @@ def ulaw_encode(s):
     return ~(sign | (exp << 4) | ((s >> (exp + 3)) & 0x0F)) & 0xFF
 
 
-def tone_frames(freq, amplitude=8000, frames=50):
-    """PCMU payloads of 160 samples, a continuous sine across frames."""
+def alaw_encode(s):
+    s >>= 3  # 13 bits
+    if s >= 0:
+        mask = 0xD5
+    else:
+        mask, s = 0x55, -s - 1
+    seg = 0
+    while seg < 8 and s > (0x20 << seg) - 1:
+        seg += 1
+    if seg >= 8:
+        return 0x7F ^ mask
+    return ((seg << 4) | ((s >> (1 if seg < 2 else seg)) & 0x0F)) ^ mask
+
+
+def tone_frames(freq, amplitude=8000, frames=50, pt=0):
+    """PCMU (pt 0) or PCMA (pt 8) payloads of 160 samples, a continuous sine
+    across frames."""
+    enc = alaw_encode if pt == 8 else ulaw_encode
     out = []
     for f in range(frames):
-        out.append(bytes(ulaw_encode(int(amplitude * math.sin(2 * math.pi * freq * (f * 160 + i) / 8000)))
-                         for i in range(160)))
+        out.append(bytes(enc(int(amplitude * math.sin(2 * math.pi * freq * (f * 160 + i) / 8000))) for i in range(160)))
     return out
 
 
@@ -238,7 +253,7 @@ class UA:
     """
 
     def __init__(self, ip, server, user="agent", password=None, domain=None, name="ua", mode="answer",
-                 answer_delay=0.3, tone=600, port=0):
+                 answer_delay=0.3, tone=600, port=0, codec=0):
         self.ip = ip
         self.server = server
         self.user = user
@@ -263,7 +278,8 @@ class UA:
         self.dialog = None
         self.t0 = time.time()
         # media
-        self.frames = tone_frames(tone) if tone else [bytes([0xFF]) * 160]
+        self.codec = codec  # 0 PCMU, 8 PCMA: what we offer and send
+        self.frames = tone_frames(tone, pt=codec) if tone else [bytes([0xFF if codec == 0 else 0xD5]) * 160]
         self.sending = False
         self.remote_media = None
         self.remote_te = None
@@ -274,6 +290,7 @@ class UA:
         self.rx_lock = threading.Lock()
         self.dtmf_queue = []
         self.local_direction = "sendrecv"
+        self.reinvite_code = 200  # our answer to a re-INVITE (481: "that call is gone")
         self.cseq = random.randint(1, 1000)
         self.sdp_version = 1
         self._threads = [threading.Thread(target=f, daemon=True) for f in (self._sip_loop, self._rtp_rx, self._rtp_tx)]
@@ -378,10 +395,14 @@ class UA:
                 return
             ip, port, pts, te, direction = parse_sdp(m.body)
             self.log(f"reINVITE {direction}")
+            if self.reinvite_code != 200:
+                self.send(self.response(m, self.reinvite_code, "Call/Transaction Does Not Exist"), addr)
+                self.log(f"answered the reINVITE {self.reinvite_code}")
+                return
             if port:
                 self.remote_media = (ip, port)
             r = self.response(m, 200, "OK", [("Contact", self._contact())],
-                              make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version()))
+                              make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version(), (self.codec, 101)))
             self.send(r, addr)
         elif meth == "ACK":
             if same:
@@ -448,7 +469,7 @@ class UA:
             return
         d["state"] = "answering"
         r = self.response(d["invite"], 200, "OK", [("Contact", self._contact())],
-                          make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version()),
+                          make_sdp(self.ip, self.rtp_port, self.local_direction, self._next_sdp_version(), (self.codec, 101)),
                           to_tag=d["local_tag"])
         d["last_invite_resp"] = r
         self.log("answered")
@@ -530,10 +551,11 @@ class UA:
         self.log(f"REGISTER {codes}")
         return codes
 
-    def call(self, did, caller="+33612345678", timeout=8.0, direction="sendrecv", body=None, ctype="application/sdp"):
+    def call(self, did, caller="+33612345678", timeout=8.0, direction="sendrecv", body=None, ctype="application/sdp",
+             cid="py"):
         """INVITE did at the server; on 200, ACK and start media. Returns the
         final status code (None: no answer). body: another offer (b"": none)."""
-        callid = "py-%x@%s" % (random.getrandbits(40), self.ip)
+        callid = "%s-%x@%s" % (cid, random.getrandbits(40), self.ip)
         tag = "%08x" % random.getrandbits(32)
         from_ = f"<sip:{caller}@{self.ip}:{self.port}>;tag={tag}"
         to = f"<sip:{did}@{self.server[0]}:{self.server[1]}>"
@@ -541,7 +563,7 @@ class UA:
         self.cseq += 1
         self.local_direction = direction
         if body is None:
-            body = make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version())
+            body = make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version(), (self.codec, 101))
         req = self._request("INVITE", uri, to, from_, callid, self.cseq, [("Contact", self._contact())], body)
         if body and ctype != "application/sdp":
             req.headers = [(k, ctype if k == "Content-Type" else v) for k, v in req.headers]
@@ -587,7 +609,8 @@ class UA:
         """Puts the other side on hold (sendonly / inactive) or back
         (sendrecv). Returns the final code."""
         self.local_direction = direction
-        req, from_, to = self._in_dialog("INVITE", make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version()))
+        req, from_, to = self._in_dialog("INVITE", make_sdp(self.ip, self.rtp_port, direction, self._next_sdp_version(),
+                                                            (self.codec, 101)))
         self.send(req)
         r = self._wait_final(self.dialog["callid"], self.cseq, timeout, resend=lambda: self.send(req))
         if r:
@@ -620,12 +643,13 @@ class UA:
         r = self._wait_final(callid, self.cseq, timeout, resend=lambda: self.send(req))
         return r.code if r else None
 
-    def dtmf(self, digits, gap=0.3):
-        """RFC 4733 events on the call's RTP, one after the other (blocks)."""
+    def dtmf(self, digits, gap=0.3, packets=7):
+        """RFC 4733 events on the call's RTP, one after the other (blocks):
+        each key is `packets` packets of 20 ms, then 3 end packets."""
         for k in digits:
             with self.rx_lock:
-                self.dtmf_queue.append(DTMF_EVENTS[k])
-            time.sleep(0.2 + gap)
+                self.dtmf_queue.append((DTMF_EVENTS[k], packets))
+            time.sleep(0.02 * (packets + 3) + gap)
 
     # -- RTP
 
@@ -675,18 +699,19 @@ class UA:
                 if ev is None:
                     with self.rx_lock:
                         if self.dtmf_queue and self.remote_te is not None:
-                            ev = [self.dtmf_queue.pop(0), self.ts, 0]
+                            code, npk = self.dtmf_queue.pop(0)
+                            ev = [code, self.ts, 0, npk]
                 if ev is not None:
                     ev[2] += 1
-                    n = ev[2]
-                    end = n > 7
-                    dur = min(n, 8) * 160
+                    n, npk = ev[2], ev[3]
+                    end = n > npk
+                    dur = min(n, npk + 1) * 160
                     payload = struct.pack("!BBH", ev[0], (0x80 if end else 0) | 10, dur)
                     self.rtp.sendto(self._packet(self.remote_te, payload, marker=n == 1, ts=ev[1]), self.remote_media)
-                    if n >= 10:
+                    if n >= npk + 3:
                         ev = None
                 else:
-                    self.rtp.sendto(self._packet(0, self.frames[k % len(self.frames)]), self.remote_media)
+                    self.rtp.sendto(self._packet(self.codec, self.frames[k % len(self.frames)]), self.remote_media)
                     k += 1
             except OSError:
                 pass
@@ -695,14 +720,20 @@ class UA:
     def received(self, t0=None, t1=None):
         """(samples of the audio packets received between t0 and t1,
         number of audio packets, number of other packets)."""
+        out, na, no, _ = self.received_pts(t0, t1)
+        return out, na, no
+
+    def received_pts(self, t0=None, t1=None):
+        """received(), and the payload types seen {pt: packets}."""
         with self.rx_lock:
             rx = list(self.rx)
-        out, na, no = [], 0, 0
+        out, na, no, pts = [], 0, 0, {}
         for t, pt, s in rx:
             if (t0 is None or t >= t0) and (t1 is None or t < t1):
+                pts[pt] = pts.get(pt, 0) + 1
                 if s is None:
                     no += 1
                 else:
                     na += 1
                     out.extend(s)
-        return out, na, no
+        return out, na, no, pts

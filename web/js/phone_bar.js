@@ -217,7 +217,10 @@ function build() {
 }
 
 function newCaseHref() {
-    const q = new URLSearchParams({ language: callerLanguage() });
+    /* the language the caller chose in the IVR, else the desk's choice */
+    const q = new URLSearchParams({ language: (data && data.call_language) || callerLanguage() });
+    if (data && data.call_country)
+        q.set('country', data.call_country);
     if (data && data.call)
         q.set('call', String(data.call));
     return `#/cases/new?${q}`;

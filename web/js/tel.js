@@ -5,7 +5,7 @@
  * that runs only while the page is visible.
  */
 import { h } from './dom.js';
-import { has, languageInfo, t } from './i18n.js';
+import { has, language, languageInfo, t } from './i18n.js';
 import { badge, languageName } from './ui.js';
 
 export const AGENT_STATES = ['offline', 'available', 'ringing', 'busy', 'wrap_up', 'paused'];
@@ -64,12 +64,14 @@ export function clockNode(seconds, attrs = {}) {
     return h('bdi', { dir: 'ltr', class: 'clock', ...attrs }, clock(seconds));
 }
 
-/* "fr ar en" as the languages' own names, each marked with its language. */
+/* "fr ar en" as the languages' own names, each marked with its language,
+ * with the UI language's comma ("العربية، Français"). */
 export function languagesNode(codes) {
     const list = String(codes || '').split(/[\s,]+/).filter(Boolean);
     if (!list.length)
         return h('span', { class: 'muted' }, '—');
-    return h('span', { class: 'tel-langs' }, list.map((c, i) => [i ? ', ' : '', h('span', { lang: c }, languageName(c))]));
+    const comma = language() === 'ar' ? '، ' : ', ';
+    return h('span', { class: 'tel-langs' }, list.map((c, i) => [i ? comma : '', h('span', { lang: c }, languageName(c))]));
 }
 
 export function isTelOff(err) {

@@ -144,7 +144,7 @@ function sipSection(u) {
         type: 'checkbox', name: 'sip_languages', value: l.code, id: `sip-lang-${l.code}`, checked: l.code === u.language,
     }));
     boxes[0].dataset.field = 'languages';
-    const langs = h('fieldset', { class: 'choices sip-languages', id: 'sip-languages', 'aria-describedby': 'sip-languages-hint' },
+    const langs = h('fieldset', { class: 'sip-languages', id: 'sip-languages', 'aria-describedby': 'sip-languages-hint' },
         h('legend', {}, tn('users.sip.languages'), h('span', { class: 'required', 'aria-hidden': 'true' }, ' *')),
         h('p', { class: 'hint', id: 'sip-languages-hint' }, tn('users.sip.languages_hint')),
         h('div', { class: 'sip-language-list' }, boxes.map((b, i) => h('div', { class: 'choice' }, b,
@@ -193,6 +193,16 @@ function sipSection(u) {
                 messages.error(e);
         }
     });
+    /* An existing account fills the form (never its password). */
+    api('GET', `/api/v1/users/${u.id}/sip`).then((cur) => {
+        if (sipUser.value || !cur.sip_user)
+            return;
+        sipUser.value = cur.sip_user;
+        form.dataset.saved = cur.sip_user;
+        const have = new Set(String(cur.languages || '').split(/[ ,]+/));
+        for (const b of boxes)
+            b.checked = have.has(b.value);
+    }).catch(() => { /* no account yet: the form stays empty */ });
     return h('section', { class: 'dialog-section', id: 'sip-section', 'aria-labelledby': 'sip-title' },
         h('h3', { id: 'sip-title' }, tn('users.sip.title')),
         h('p', { class: 'hint' }, tn('users.sip.intro')),

@@ -5,8 +5,8 @@
  * seconds while the page is open and visible. Administrators also get the
  * emergency closure of the center (a reason, then a confirmation).
  *
- * Agents are named from the users list, which only administrators may read;
- * supervisors see "user no. N" for the others (and their own name).
+ * Agents are named by the status itself (display_name); "user no. N" only
+ * when a name is missing.
  */
 import { api, withQuery } from '../api.js';
 import { h, uid } from '../dom.js';
@@ -115,8 +115,7 @@ function emergencyCard() {
                 return;
             try {
                 await whileBusy(submit, 'common.working', () => api('PUT', '/api/v1/calendar/emergency', { closed: true, reason: text }));
-                await load();
-                messages.show('warning', tn('tel.emergency.closed_done'));
+                await load(); /* the closed state says it, as an alert */
             } catch (e) {
                 if (!showFieldError(form, e))
                     messages.error(e);
@@ -187,6 +186,7 @@ export function telephonySection(ctx) {
     const log = h('div', { id: 'tel-log-body' }, h('p', { class: 'loading' }, tn('common.loading')));
     const callbacks = h('div', { id: 'tel-callbacks-body' }, h('p', { class: 'loading' }, tn('common.loading')));
     const updated = h('span', { class: 'tel-updated', id: 'tel-updated' });
+    const every = h('span', { class: 'tel-every' }, tn('tel.sup.refresh_note'));
     const emergency = isAdmin ? emergencyCard() : null;
 
     const sub = (id, titleKey, content) => {
@@ -196,27 +196,30 @@ export function telephonySection(ctx) {
     };
     const live = h('div', { class: 'tel-live', id: 'tel-live' },
         h('div', { class: 'stat-row' }, stats),
-        h('div', { class: 'tel-grid' },
-            sub('tel-queues', 'tel.sup.queues', queues),
-            sub('tel-agents', 'tel.sup.agents', agents)),
+        sub('tel-queues', 'tel.sup.queues', queues),
+        sub('tel-agents', 'tel.sup.agents', agents),
         sub('tel-calls', 'tel.sup.calls', calls));
+    const logPart = sub('tel-log', 'tel.sup.log', log);
+    const callbacksPart = sub('tel-callbacks', 'tel.sup.callbacks', callbacks);
     const el = h('section', { class: 'tel-section', id: 'telephony', 'aria-labelledby': 'telephony-title', dataset: { state: 'loading' } },
         h('div', { class: 'tel-head' },
             h('h2', { class: 'section-title', id: 'telephony-title' }, tn('tel.sup.title')),
-            h('p', { class: 'hint tel-refresh' }, tn('tel.sup.refresh_note'), ' ', updated)),
+            h('p', { class: 'hint tel-refresh' }, every, ' ', updated)),
         emergency ? emergency.el : null,
         messages.el,
         off,
         live,
-        sub('tel-log', 'tel.sup.log', log),
-        sub('tel-callbacks', 'tel.sup.callbacks', callbacks));
+        logPart,
+        callbacksPart);
 
     let geo = null;
     let names = null; /* user id -> display name (administrators) */
 
-    function agentName(id) {
+    function agentName(id, name) {
         if (id === null || id === undefined)
             return muted();
+        if (name)
+            return h('span', { dir: 'auto' }, name);
         if (id === me.id)
             return h('span', { dir: 'auto' }, me.display_name);
         if (names && names.has(id))
@@ -232,20 +235,19 @@ export function telephonySection(ctx) {
             stat('waiting', waiting, t('tel.sup.stat.waiting'), waiting ? 'warning' : null),
             stat('available', free, t('tel.sup.stat.available'), 'ok'),
             stat('phones', s.phones_registered || 0, t('tel.sup.stat.phones')));
-        queues.replaceChildren(table({
-            id: 'tel-queues-table',
-            caption: 'tel.sup.queues_caption',
-            cols: ['tel.col.language', 'tel.col.waiting', 'tel.col.oldest'],
-            empty: 'tel.sup.none',
-            rows: LANGUAGES.map((l) => {
-                const q = (s.queues || {})[l.code] || { waiting: 0, oldest_seconds: 0 };
-                return {
-                    data: { lang: l.code, waiting: String(q.waiting) },
-                    cells: [languageNode(l.code), h('span', { class: q.waiting ? 'tel-waiting' : 'muted' }, formatNumber(q.waiting)),
-                        q.waiting ? clockNode(q.oldest_seconds) : muted()],
-                };
-            }),
-        }));
+        /* one column per language: the seven queues side by side */
+        const q = (code) => (s.queues || {})[code] || { waiting: 0, oldest_seconds: 0 };
+        queues.replaceChildren(h('div', { class: 'table-wrap' },
+            h('table', { class: 'data-table data-table-dense tel-table tel-queues', id: 'tel-queues-table' },
+                h('caption', { class: 'visually-hidden' }, tn('tel.sup.queues_caption')),
+                h('thead', {}, h('tr', {}, h('td', {}), LANGUAGES.map((l) => h('th', { scope: 'col', lang: l.code, dataset: { lang: l.code } }, l.name)))),
+                h('tbody', {},
+                    h('tr', { dataset: { row: 'waiting' } }, h('th', { scope: 'row' }, tn('tel.col.waiting')),
+                        LANGUAGES.map((l) => h('td', { dataset: { label: l.name, lang: l.code, waiting: String(q(l.code).waiting) } },
+                            h('span', { class: q(l.code).waiting ? 'tel-waiting' : 'muted' }, formatNumber(q(l.code).waiting))))),
+                    h('tr', { dataset: { row: 'oldest' } }, h('th', { scope: 'row' }, tn('tel.col.oldest')),
+                        LANGUAGES.map((l) => h('td', { dataset: { label: l.name, lang: l.code } },
+                            q(l.code).waiting ? clockNode(q(l.code).oldest_seconds) : muted())))))));
         agents.replaceChildren(table({
             id: 'tel-agents-table',
             caption: 'tel.sup.agents_caption',
@@ -255,7 +257,7 @@ export function telephonySection(ctx) {
                 data: { user: String(a.user_id), state: a.state, registered: String(Boolean(a.registered)) },
                 wrap: [0, 3],
                 cells: [
-                    agentName(a.user_id),
+                    agentName(a.user_id, a.display_name),
                     [stateBadge(a.state), a.call ? [' ', h('span', { class: 'tel-agent-call' }, t('tel.bar.call', { id: a.call }))] : null],
                     a.reason ? h('span', { dataset: { reason: a.reason } }, reasonName(a.reason)) : muted(),
                     languagesNode(a.languages),
@@ -349,6 +351,10 @@ export function telephonySection(ctx) {
         let next = REFRESH_MS;
         const problems = [];
         if (status.status === 'fulfilled') {
+            /* the status names the agents: the call log can use them too */
+            for (const a of status.value.agents || [])
+                if (a.display_name)
+                    (names = names || new Map()).set(a.user_id, a.display_name);
             el.dataset.state = 'on';
             off.hidden = true;
             live.hidden = false;
@@ -362,18 +368,25 @@ export function telephonySection(ctx) {
         } else {
             problems.push(status.reason);
         }
-        if (calls_.status === 'fulfilled')
+        /* with the telephony off, empty records are not worth a table */
+        const quiet = el.dataset.state === 'off';
+        if (calls_.status === 'fulfilled') {
             drawLog(calls_.value.items || []);
-        else
+            logPart.hidden = quiet && !(calls_.value.items || []).length;
+        } else {
             problems.push(calls_.reason);
-        if (cbs.status === 'fulfilled')
+        }
+        if (cbs.status === 'fulfilled') {
             drawCallbacks(cbs.value.items || []);
-        else
+            callbacksPart.hidden = quiet && !(cbs.value.items || []).length;
+        } else {
             problems.push(cbs.reason);
+        }
         if (problems.length) {
             messages.show('error', errorText(problems[0]));
             next = ERROR_REFRESH_MS;
         }
+        every.replaceChildren(tn(next === OFF_REFRESH_MS ? 'tel.sup.refresh_off' : 'tel.sup.refresh_note'));
         updated.replaceChildren(tn('tel.sup.updated', { time: new Intl.DateTimeFormat(languageInfo().locale, { timeStyle: 'medium' }).format(new Date()) }));
         return next;
     }
