@@ -91,10 +91,11 @@ async function freePorts(rtpSize = 200) {
 }
 
 const FLOW = {
-    comment: 'Browser tests: an emergency closure offers a callback; otherwise straight to the queue.',
+    comment: 'Browser tests: an emergency closure offers a callback; otherwise straight to the Arabic queue.',
     start: 'hours',
     nodes: {
-        hours: { type: 'hours', open: 'agent', closed: 'agent', holiday: 'agent', emergency: 'callback' },
+        hours: { type: 'hours', open: 'arabic', closed: 'arabic', holiday: 'arabic', emergency: 'callback' },
+        arabic: { type: 'set_language', language: 'ar', next: 'agent' },
         callback: { type: 'callback', next: 'hangup', on_fail: 'hangup' },
         agent: { type: 'enqueue' },
         hangup: { type: 'hangup' },
