@@ -28,6 +28,8 @@ import threading
 import time
 import traceback
 
+import sipua
+
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
                      keys_of, language_order, phone, prompt_secs, read_wav, row_note, sipp, spawn, stop_proc,
@@ -160,6 +162,51 @@ def s_long_press(t):
     t.eq((row["path"], int(got)), ("welcome language main_menu", 1),
          "one press of 300 ms: one digit, the main menu gets nothing")
 
+
+
+DTMF_TONES = {"1": (697, 1209), "2": (697, 1336), "3": (697, 1477), "4": (770, 1209), "5": (770, 1336),
+              "6": (770, 1477), "7": (852, 1209), "8": (852, 1336), "9": (852, 1477), "0": (941, 1336),
+              "*": (941, 1209), "#": (941, 1477)}
+
+
+def dual_tone_frames(key, ms=120, amplitude=5000):
+    """A keypad tone (ITU-T Q.23 pair) as 20 ms PCMU frames."""
+    import math
+    f1, f2 = DTMF_TONES[key]
+    n = 8 * ms
+    samples = [int(amplitude * (math.sin(2 * math.pi * f1 * i / 8000) + math.sin(2 * math.pi * f2 * i / 8000)))
+               for i in range(n)]
+    enc = [sipua.ulaw_encode(x) for x in samples]
+    return [bytes(enc[i:i + 160]) for i in range(0, len(enc), 160)]
+
+
+def s_inband_dtmf(t):
+    """A trunk that offers no telephone-event: keys arrive as tones in the
+    audio (in-band) and the IVR hears them: 2 in the French language menu
+    chooses Arabic, once."""
+    srv = t.srv
+    m0 = srv.metrics()
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="inband", tone=None)
+    silence = list(caller.frames)
+    try:
+        body = sipua.make_sdp("127.0.0.1", caller.rtp_port, "sendrecv", 1, (0,))
+        code = caller.call(FR_DID, caller="+33612345605", cid="inband", body=body)
+        t.eq(code, 200, "INVITE (PCMU only, no telephone-event) answered")
+        t.eq(caller.remote_te, None, "wasl offers no telephone-event back")
+        time.sleep(8.0)
+        caller.frames = dual_tone_frames("2")
+        time.sleep(0.12)
+        caller.frames = silence
+        time.sleep(2.5)
+        t.eq(caller.bye(), 200, "BYE answered")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("inband-")
+    row_note(t, row)
+    got = srv.metrics().get("wasl_dtmf_digits_total", 0) - m0.get("wasl_dtmf_digits_total", 0)
+    t.note(f"in-band digits heard: {got:.0f}")
+    t.eq((row["language"], row["path"], int(got)), ("ar", "welcome language main_menu", 1), "tone 2 heard once")
 
 def agent_id(t, who="agent"):
     return t.srv.client(who).user["id"]
@@ -931,6 +978,7 @@ def build_groups():
              ("unknown DID -> 404, INVITE without SDP -> 488", s_unknown_did),
              ("IVR callers", s_ivr_calls),
              ("a key held 300 ms counts once (language 2, nothing chosen in the main menu)", s_long_press),
+             ("in-band DTMF from a trunk without telephone-event: the tone 2 chooses Arabic", s_inband_dtmf),
              ("caller hangs up while the agent's phone rings -> CANCEL to the phone, abandoned", s_cancel),
              ("agent's phone never answers -> ring time-out, agent paused no_answer", s_ring_timeout),
              ("caller bridged to the agent: 600 Hz both ways through the relay, stereo recording", s_bridge_echo),
