@@ -48,7 +48,7 @@ all: build/wasl
 deps:
 	./scripts/deps.sh
 
-$(GEN): $(MIGRATIONS) scripts/embed-migrations.sh
+$(GEN): $(MIGRATIONS) src/store/migrations scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	./scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 

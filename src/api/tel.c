@@ -225,10 +225,10 @@ int api_calendar_emergency(struct http_req *r)
         return err;
     if (closed && (!reason || !*reason))
         return err_set_field(WASL_EINVAL, "calendar.reason_required", "reason", "say why the center is closed");
-    if ((err = audit_append_db(APP(r)->db, &r->actor, closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar",
+    if ((err = calendar_emergency_save(APP(r)->db, closed, reason, r->actor.login)) ||
+        (err = audit_append_db(APP(r)->db, &r->actor, closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar",
                                NULL)))
         return err;
-    calendar_set_emergency(closed, reason);
     return http_reply_json(r, 200, json_pack("{s:b, s:s?}", "closed", closed, "reason", closed ? reason : NULL));
 }
 

@@ -11,6 +11,7 @@
 #include "guide/guide.h"
 #include "cases/cases.h"
 #include "tel/tel.h"
+#include "calendar/calendar.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -57,6 +58,8 @@ int cmd_serve(struct cli *c)
     }
     if (err || (err = cases_init(cli_data_dir(), ncases == 0)))
         return cli_fail(err, "cases");
+    if ((err = calendar_emergency_load(c->db)))
+        return cli_fail(err, "calendar");
     app.db = c->db;
     hc = (struct http_config){.routes = api_routes, .nroutes = api_routes_count, .db = c->db, .app = &app};
 

@@ -89,3 +89,22 @@ def test_sip_account_read_and_rename(t):
              200, None, "rename with password")
     t.eq(a.get(f"/api/v1/users/{uid}/sip").json["sip_user"], "agent-two", "renamed")
     t.status(t.login("supervisor").get(f"/api/v1/users/{uid}/sip"), 403, None, "admins only")
+
+
+def restart(t):
+    t.srv.stop()
+    t.srv.init = False
+    t.srv.port = None
+    t.srv.start()
+
+
+def test_emergency_survives_restart(t):
+    a = t.login("admin")
+    t.status(a.put("/api/v1/calendar/emergency", {"closed": True, "reason": "Grève"}), 200, None, "closed")
+    restart(t)
+    cal = t.client().get("/api/v1/calendar").json
+    t.eq((cal["state"], cal["emergency"]["reason"]), ("closed_emergency", "Grève"), "still closed after a restart")
+    a = t.login("admin")
+    t.status(a.put("/api/v1/calendar/emergency", {"closed": False}), 200, None, "reopened")
+    restart(t)
+    t.true(t.client().get("/api/v1/calendar").json["state"] != "closed_emergency", "still open after a restart")
