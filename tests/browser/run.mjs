@@ -487,6 +487,17 @@ async function telephonyLive() {
             check(r.ok, `hang up: ${JSON.stringify(r)}`);
             await waitPolled(p, '#tel-log-table tr[data-outcome="answered"]');
             equal(await p.$('#tel-calls-table tr[data-state]'), null, 'the call still in progress');
+            /* The call was recorded: listening loads the WAV (and is audited). */
+            const listen = await p.waitForSelector('#tel-log-table tr[data-outcome="answered"] [data-action="listen"]');
+            const [wav] = await Promise.all([
+                p.waitForResponse((res) => /\/api\/v1\/tel\/calls\/\d+\/recording$/.test(res.url())),
+                listen.click(),
+            ]);
+            equal(wav.status(), 200, 'the recording');
+            equal(wav.headers()['content-type'], 'audio/wav', 'as WAV');
+            await p.waitForSelector('#tel-log-table tr[data-outcome="answered"] audio[data-call]');
+            await p.waitForTimeout(5500); /* a redraw keeps the player */
+            check(await p.$('#tel-log-table tr[data-outcome="answered"] audio[data-call]'), 'the player survives a refresh');
             await logoutOn(p);
         });
     } finally {

@@ -167,6 +167,7 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
             'http.port': 0, 'http.listen': HTTP_ADDRESS,
             'sip.enabled': 'true', 'sip.tcp': 'false', 'sip.port': ports.sip, 'sip.rtp_min': ports.rtpMin, 'sip.rtp_max': ports.rtpMax,
             'sip.ring_timeout': '120s', 'sip.flow': flow, 'sip.prompts_dir': prompts, 'log.level': 'warn',
+            'sip.recording': 'true', 'sip.recording_dir': join(dir, 'rec'),
         };
         const args = ['--db', db, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]), 'serve'];
         const server = spawn(binary, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -287,6 +287,26 @@ export function telephonySection(ctx) {
         }));
     }
 
+    /* Recordings being listened to survive the 5-second redraws. */
+    const players = new Map();
+    function listenNode(c) {
+        if (!c.recorded)
+            return null;
+        if (players.has(c.id))
+            return players.get(c.id);
+        const b = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'listen', call: String(c.id) },
+            title: t('tel.sup.listen_audited') }, tn('tel.sup.listen'));
+        b.addEventListener('click', () => {
+            /* the server writes the listening to the audit trail */
+            const a = h('audio', { controls: true, preload: 'auto', src: `/api/v1/tel/calls/${c.id}/recording`,
+                dataset: { call: String(c.id) } });
+            players.set(c.id, a);
+            b.replaceWith(a);
+            a.play().catch(() => { /* the browser may want a second click */ });
+        });
+        return b;
+    }
+
     function drawLog(items) {
         log.replaceChildren(table({
             id: 'tel-log-table',
@@ -300,7 +320,7 @@ export function telephonySection(ctx) {
                     whenNode(c.started_at),
                     countryNode(geo, c.country),
                     languageNode(c.language),
-                    [outcomeBadge(c.outcome), c.recorded ? [' ', h('span', { class: 'badge badge-info' }, tn('tel.sup.recorded'))] : null],
+                    [outcomeBadge(c.outcome), c.recorded ? [' ', h('span', { class: 'badge badge-info' }, tn('tel.sup.recorded')), ' ', listenNode(c)] : null],
                     pathNode(c.path),
                     agentName(c.agent_user),
                     clockNode(seconds(c.waited_ms)),
