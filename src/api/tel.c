@@ -146,32 +146,20 @@ int api_tel_status(struct http_req *r)
     return http_reply_json(r, 200, j);
 }
 
-int api_tel_calls(struct http_req *r)
+/* Replies {"items": [...]} with one object per row of the query. */
+static int reply_rows(struct http_req *r, const char *sql, const struct db_param *p, int n, json_t *(*row)(struct db_stmt *))
 {
-    long long limit = 100, before = 0;
     struct db_conn *c;
     struct db_stmt *s;
-    json_t *items = json_array();
-    int err;
+    json_t *items;
+    int err = db_conn_get(APP(r)->db, &c);
 
-    if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &before)) ||
-        (err = db_conn_get(APP(r)->db, &c))) {
-        json_decref(items);
+    if (err)
         return err;
-    }
-    err = db_query(c, &s,
-                   "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
-                   "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
-                   DBP(DB_I(before ? before : INT64_MAX), DB_I(limit)));
-    if (!err) {
+    items = json_array();
+    if (!(err = db_query(c, &s, sql, p, n))) {
         while (db_next(s))
-            json_array_append_new(
-                items,
-                json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}", "id", (json_int_t)db_int(s, 0),
-                          "call_id", db_text(s, 1), "started_at", api_time(db_int(s, 2)), "ended_at", api_time(db_int(s, 3)), "did",
-                          db_text(s, 4), "country", db_text(s, 5), "language", db_text(s, 6), "outcome", db_text(s, 7), "path",
-                          db_text(s, 8), "agent_user", db_is_null(s, 9) ? json_null() : json_integer(db_int(s, 9)), "waited_ms",
-                          (json_int_t)db_int(s, 10), "talked_ms", (json_int_t)db_int(s, 11), "recorded", db_int(s, 12) != 0));
+            json_array_append_new(items, row(s));
         err = db_end(s);
     }
     db_conn_put(c);
@@ -182,35 +170,45 @@ int api_tel_calls(struct http_req *r)
     return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+static json_t *call_row(struct db_stmt *s)
+{
+    return json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}", "id", (json_int_t)db_int(s, 0), "call_id",
+                     db_text(s, 1), "started_at", api_time(db_int(s, 2)), "ended_at", api_time(db_int(s, 3)), "did", db_text(s, 4),
+                     "country", db_text(s, 5), "language", db_text(s, 6), "outcome", db_text(s, 7), "path", db_text(s, 8),
+                     "agent_user", db_is_null(s, 9) ? json_null() : json_integer(db_int(s, 9)), "waited_ms",
+                     (json_int_t)db_int(s, 10), "talked_ms", (json_int_t)db_int(s, 11), "recorded", db_int(s, 12) != 0);
+}
+
+int api_tel_calls(struct http_req *r)
+{
+    long long limit = 100, before = 0;
+    int err;
+
+    if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &before)))
+        return err;
+    return reply_rows(r,
+                      "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
+                      "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
+                      DBP(DB_I(before ? before : INT64_MAX), DB_I(limit)), call_row);
+}
+
+static json_t *callback_row(struct db_stmt *s)
+{
+    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_int(s, 0), "created_at", api_time(db_int(s, 1)),
+                     "country", db_text(s, 2), "did", db_text(s, 3), "language", db_text(s, 4), "status", db_text(s, 5));
+}
+
 int api_tel_callbacks(struct http_req *r)
 {
     long long limit = 100;
-    struct db_conn *c;
-    struct db_stmt *s;
-    json_t *items = json_array();
     int err;
 
-    if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = db_conn_get(APP(r)->db, &c))) {
-        json_decref(items);
+    if ((err = api_query_int(r, "limit", 1, 1000, &limit)))
         return err;
-    }
-    err = db_query(c, &s,
-                   "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
-                   "ORDER BY created_at LIMIT ?",
-                   DBP(DB_I(limit)));
-    if (!err) {
-        while (db_next(s))
-            json_array_append_new(items, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_int(s, 0), "created_at",
-                                                   api_time(db_int(s, 1)), "country", db_text(s, 2), "did", db_text(s, 3),
-                                                   "language", db_text(s, 4), "status", db_text(s, 5)));
-        err = db_end(s);
-    }
-    db_conn_put(c);
-    if (err) {
-        json_decref(items);
-        return err;
-    }
-    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+    return reply_rows(r,
+                      "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
+                      "ORDER BY created_at LIMIT ?",
+                      DBP(DB_I(limit)), callback_row);
 }
 
 int api_calendar_emergency(struct http_req *r)
