@@ -50,6 +50,7 @@ struct acd {
     int nagents, cap_agents;
     struct call **calls;
     int ncalls, cap_calls;
+    int64_t handle_avg; /* µs: moving average of talk + wrap-up */
 };
 
 static const char *const state_names[] = {"offline", "available", "ringing", "busy", "wrap_up", "paused"};
@@ -367,6 +368,10 @@ int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
     struct agent *ag = c->agent;
     if (c->talking) {
         emit(a, ACD_EV_ENDED, now, c, ag);
+        /* the handling time waiting callers are told about: talk (since the
+         * agent became busy) and wrap-up, averaged with weight 1/5 */
+        int64_t handled = (now > ag->since ? now - ag->since : 0) + a->s.wrap_up;
+        a->handle_avg = a->handle_avg ? (4 * a->handle_avg + handled) / 5 : handled;
         ag->call = NULL;
         ag->wrap_until = now + a->s.wrap_up;
         set_state(a, ag, a->s.wrap_up > 0 ? ACD_WRAP_UP : ACD_AVAILABLE, NULL, now);
@@ -454,6 +459,25 @@ int acd_agent_get(const struct acd *a, int64_t id, struct acd_agent_view *out)
     if (!ag)
         return err_set(WASL_ENOENT, "acd.unknown_agent", "no such agent");
     view(ag, out);
+    return 0;
+}
+
+int acd_call_estimate(const struct acd *a, uint64_t id, int *place, int64_t *wait)
+{
+    const struct call *c = find_call(a, id);
+    int k = 1, staff = 0;
+    if (!c || !c->waiting)
+        return err_set(WASL_ENOENT, "acd.unknown_call", "the call is not waiting in a queue");
+    for (const struct call *x = a->q[c->queue].head; x && x != c; x = x->next)
+        k++;
+    for (int i = 0; i < a->nagents; i++) {
+        const struct agent *ag = a->agents[i];
+        if (ag->state != ACD_OFFLINE && ag->state != ACD_PAUSED && (ag->languages & (1u << c->queue)))
+            staff++;
+    }
+    int64_t avg = a->handle_avg ? a->handle_avg : INT64_C(240000000);
+    *place = k;
+    *wait = staff ? avg * k / staff : -1;
     return 0;
 }
 

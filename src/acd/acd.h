@@ -108,4 +108,11 @@ int acd_agent_get(const struct acd *a, int64_t agent, struct acd_agent_view *out
 int acd_call_where(const struct acd *a, uint64_t call, int *queue, int64_t *agent, bool *talking);
 const char *acd_state_name(enum acd_agent_state s);
 
+/* What a waiting caller is told: their place in the queue (1 = next) and an
+ * estimate of the wait (µs; -1 when nobody who speaks the language is
+ * logged in and not paused). The estimate is place × the mean handling time
+ * (talk and wrap-up, a moving average of the calls ended, 4 minutes until
+ * there is one) / the agents who can take the call. */
+int acd_call_estimate(const struct acd *a, uint64_t call, int *place, int64_t *wait);
+
 #endif

@@ -38,6 +38,11 @@ const char *const ivr_system_prompts[] = {
     "lang_de",
     "lang_en",
     "please_hold",
+    "queue_place",
+    "queue_place_after",
+    "queue_wait",
+    "dur_lt1",
+    "dur_1",
     NULL,
 };
 

@@ -165,6 +165,9 @@ static void perform(struct tcall *c)
         c->st = T_QUEUED;
         c->queued_at = mono_us();
         c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
+        /* the first "you are number N" soon, then every queue_announce */
+        c->next_announce =
+            rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
         int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
@@ -200,6 +203,41 @@ static void step(struct tcall *c, const struct ivr_event *e)
         return;
     }
     perform(c);
+}
+
+/* "You are number 3 in the queue. Your expected waiting time is about
+ * 4 minutes." in the caller's language, then the music again. */
+static void announce(struct tcall *c)
+{
+    static struct ivr_action a;
+    int place;
+    int64_t wait;
+    if (acd_call_estimate(rt.acd, c->id, &place, &wait)) {
+        err_clear();
+        return;
+    }
+    memset(&a, 0, sizeof(a));
+    a.kind = IVR_A_PLAY;
+    snprintf(a.language, sizeof(a.language), "%s", c->ivr.language);
+    const char *ids[] = {"queue_place", NULL, "queue_place_after", wait >= 0 ? "queue_wait" : NULL};
+    for (int i = 0; i < 4; i++) {
+        struct ivr_item *it = &a.items[a.nitems];
+        if (i == 1) {
+            it->kind = IVR_ITEM_NUMBER;
+            it->a = place;
+            a.nitems++;
+        } else if (ids[i]) {
+            it->kind = IVR_ITEM_PROMPT;
+            snprintf(it->prompt, sizeof(it->prompt), "%s", ids[i]);
+            a.nitems++;
+        }
+    }
+    if (wait >= 0) {
+        a.items[a.nitems].kind = IVR_ITEM_DURATION;
+        a.items[a.nitems++].a = (int)(wait / 1000000 < 6000 ? wait / 1000000 : 6000);
+    }
+    play_items(c, &a);
+    tel_count(M_ANNOUNCED, 1);
 }
 
 static void on_key(struct tcall *c, char d)
@@ -498,6 +536,10 @@ void calls_tick(int64_t now)
             snprintf(e.digits, sizeof(e.digits), "%s", c->digits);
             c->deadline = 0;
             step(c, &e);
+        }
+        if (c->st == T_QUEUED && c->next_announce && now >= c->next_announce && !player_busy(&c->in)) {
+            c->next_announce = now + rt.cfg.queue_announce;
+            announce(c);
         }
         if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
             struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};

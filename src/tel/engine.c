@@ -43,6 +43,8 @@ const struct conf_def tel_conf[] = {
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
     {"sip.flow", CONF_PATH, "", 0, 0, "IVR flow file (empty: data/ivr/main.json)"},
     {"sip.prompts_dir", CONF_PATH, "", 0, 0, "generated prompts (empty: build/prompts next to the program)"},
+    {"sip.queue_announce", CONF_DURATION, "45s", 0, 3600,
+     "a waiting caller hears their place in the queue and the expected wait this often (0: never)"},
     {"sip.ring_timeout", CONF_DURATION, "20s", 3, 300, "an agent's phone rings this long before the call goes to another agent"},
     {"sip.wrap_up", CONF_DURATION, "10s", 0, 3600, "after a call, the agent gets no new call for this long"},
     {"sip.rtp_timeout", CONF_DURATION, "60s", 5, 3600, "a call whose caller sends no audio for this long is ended"},
@@ -110,6 +112,7 @@ char *tel_metrics_text(void)
         {"wasl_rtp_packets_received_total", "RTP packets received"},
         {"wasl_dtmf_digits_total", "DTMF digits received"},
         {"wasl_calls_bridged_total", "Calls bridged to an agent"},
+        {"wasl_queue_announcements_total", "Places in the queue and expected waits told to waiting callers"},
     };
     struct sbuf b;
     sbuf_init(&b, 1u << 20);
@@ -308,6 +311,7 @@ static int load_config(void)
     c->max_calls = (int)conf_int("sip.max_calls");
     c->ring_timeout = conf_int("sip.ring_timeout") * 1000000;
     c->wrap_up = conf_int("sip.wrap_up") * 1000000;
+    c->queue_announce = conf_int("sip.queue_announce") * 1000000;
     c->rtp_timeout = conf_int("sip.rtp_timeout") * 1000000;
     c->refresh = conf_int("sip.session_refresh") * 1000000;
     c->max_expires = conf_int("sip.register_max");

@@ -348,6 +348,25 @@ int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang
             push(out, &n, max, id);
         break;
     }
+    case IVR_ITEM_DURATION: {
+        /* Whole minutes in the plural forms every language file gives
+         * (Arabic's grammar needs them all: a dual for 2, a plural for 3 to
+         * 10, the singular from 11; the others repeat their plural). */
+        int m = it->a < 60 ? 0 : (it->a + 30) / 60;
+        if (m > 99)
+            m = 99;
+        if (m == 0)
+            push(out, &n, max, "dur_lt1");
+        else if (m == 1)
+            push(out, &n, max, "dur_1");
+        else if (m == 2)
+            push(out, &n, max, "minutes_dual");
+        else {
+            say_number(m, out, &n, max);
+            push(out, &n, max, m <= 10 ? "minutes_few" : "minutes_many");
+        }
+        break;
+    }
     case IVR_ITEM_SILENCE:
         break;
     }

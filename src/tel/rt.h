@@ -80,6 +80,7 @@ struct tcall {
     int nkeyed;
     int64_t deadline;       /* monotonic µs: digit time-out, 0 none */
     int64_t queue_deadline; /* monotonic µs */
+    int64_t next_announce;  /* monotonic µs: the next "you are number N" */
     /* the outcome of a job, waiting for the tick */
     bool job_done;
     struct ivr_event job_ev;
@@ -106,7 +107,7 @@ struct rt_config {
     bool tcp;
     char trunks[512], phones[512], realm[64];
     int rtp_min, rtp_max, max_calls;
-    int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, auth_window;
+    int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, auth_window, queue_announce;
     int auth_failures;
     bool recording;
     char recording_countries[128], recording_dir[1024];
@@ -216,6 +217,7 @@ enum tel_counter {
     M_RTP_RX,
     M_DTMF,
     M_BRIDGED,
+    M_ANNOUNCED,
     M_COUNTERS
 };
 void tel_count(enum tel_counter k, uint64_t n);

@@ -592,6 +592,32 @@ def calendar_state(t):
     return c["state"]
 
 
+def s_queue_announce(t):
+    """A caller waiting in the queue hears their place and the expected
+    wait (sip.queue_announce = 3 s here): the announcement counter moves,
+    the caller stays queued until they hang up (abandoned)."""
+    srv = t.srv
+    m0 = srv.metrics()
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="queued", tone=None)
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345606", cid="queued"), 200, "INVITE answered")
+        time.sleep(8.0)
+        caller.dtmf("1")  # French
+        time.sleep(1.5)
+        caller.dtmf("1")  # an agent
+        time.sleep(9.0)
+        t.eq(caller.bye(), 200, "BYE answered")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("queued-")
+    row_note(t, row)
+    told = srv.metrics().get("wasl_queue_announcements_total", 0) - m0.get("wasl_queue_announcements_total", 0)
+    t.note(f"announcements heard: {told:.0f}")
+    t.eq((row["outcome"], row["path"]), ("abandoned", "welcome language main_menu agent"), "queued, then hung up")
+    t.check(told >= 1, f"the place in the queue was told ({told:.0f} times)")
+
+
 def s_open_1959(t):
     """Tuesday 19:59:59 in Morocco (clock frozen): still open."""
     t.eq(calendar_state(t), "open", "calendar state")
@@ -986,9 +1012,11 @@ def build_groups():
              ("baresip as the agent's phone auto-answers a queued caller", s_baresip),
              ("200 concurrent callers (50/s, 10 s each, -rtp_echo)", s_load),
          ]},
-        {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s",
-         "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s"},
+        {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",
+         "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s",
+                      "sip.queue_announce": "3s"},
          "scenarios": [
+             ("a queued caller hears their place and the expected wait", s_queue_announce),
              ("19:59:59 (frozen): open, path starts with welcome", s_open_1959),
              ("emergency closure -> emergency; reopened -> welcome", s_emergency),
              ("ring time-out still runs with the clock frozen (clock.freeze: 'time-outs still run')",

@@ -292,6 +292,37 @@ static void random_day(void **state)
     acd_free(s.a);
 }
 
+/* What a waiting caller is told: place in the queue and an estimate from
+ * the handling times seen, shared among the agents who can answer. */
+static void place_and_estimate(void **state)
+{
+    struct acd *a = fresh(S(30));
+    int place;
+    int64_t wait;
+    (void)state;
+    /* Nobody logged in who speaks Dutch: a place but no estimate. */
+    assert_int_equal(acd_call_enqueue(a, 1, NL, S(0)), 0);
+    assert_int_equal(acd_call_estimate(a, 1, &place, &wait), 0);
+    assert_int_equal(place, 1);
+    assert_true(wait < 0);
+    /* One Dutch agent, busy on a first call of 90 s (+30 s wrap-up). */
+    assert_int_equal(acd_agent_login(a, 7, 1u << NL, S(0)), 0);
+    assert_int_equal(acd_agent_available(a, 7, S(0)), 0);
+    assert_int_equal(acd_call_answered(a, 1, S(1)), 0);
+    assert_int_equal(acd_call_enqueue(a, 2, NL, S(2)), 0);
+    assert_int_equal(acd_call_enqueue(a, 3, NL, S(3)), 0);
+    assert_int_equal(acd_call_estimate(a, 3, &place, &wait), 0);
+    assert_int_equal(place, 2);
+    assert_int_equal(wait, 2 * S(240)); /* no call ended yet: 4 minutes each */
+    assert_int_equal(acd_call_gone(a, 1, S(91)), 0);
+    assert_int_equal(acd_call_estimate(a, 2, &place, &wait), 0);
+    assert_int_equal(place, 1);
+    assert_int_equal(wait, S(120)); /* 90 s talk + 30 s wrap-up */
+    assert_int_equal(acd_call_estimate(a, 1, &place, &wait), WASL_ENOENT);
+    err_clear();
+    acd_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +331,7 @@ int main(void)
         cmocka_unit_test(ring_timeout_and_decline),
         cmocka_unit_test(abandon_and_wrap_up),
         cmocka_unit_test(random_day),
+        cmocka_unit_test(place_and_estimate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,7 @@ static int setup(void **state)
     (void)state;
     if (!data)
         data = "data";
-    if (geo_load(data) || dialplan_load(data)) {
+    if (geo_load(data) || dialplan_load(data) || prompts_load(data)) {
         fprintf(stderr, "%s\n", err_message());
         return -1;
     }
@@ -163,6 +163,43 @@ static void wav_files(void **state)
     assert_int_equal(wav_parse((const unsigned char *)"RIFX", 4, &back, &n), WASL_EINVAL);
 }
 
+/* Durations in whole minutes with each language's plural forms; every
+ * part exists as a prompt in that language. */
+static void durations(void **state)
+{
+    static const struct {
+        const char *lang;
+        int seconds;
+        const char *want;
+    } cases[] = {
+        {"en", 0, "dur_lt1"},
+        {"en", 59, "dur_lt1"},
+        {"en", 60, "dur_1"},
+        {"en", 89, "dur_1"},
+        {"en", 250, "num_4 minutes_few"},
+        {"fr", 7200, "num_99 minutes_many"},
+        {"de", 120, "minutes_dual"},
+        {"ar", 60, "dur_1"},
+        {"ar", 120, "minutes_dual"},
+        {"ar", 300, "num_5 minutes_few"},
+        {"ar", 600, "num_10 minutes_few"},
+        {"ar", 900, "num_15 minutes_many"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ivr_item it = {.kind = IVR_ITEM_DURATION, .a = cases[i].seconds};
+        char ids[8][IVR_NAME_MAX], lang[3], got[128] = "";
+        int n = prompts_render(&it, cases[i].lang, lang, ids, 8);
+        for (int k = 0; k < n; k++) {
+            snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k ? " " : "", ids[k]);
+            if (!prompt_text(lang, ids[k]))
+                fail_msg("%s: prompt %s is missing", lang, ids[k]);
+        }
+        if (strcmp(got, cases[i].want))
+            fail_msg("%s %d s: want '%s', got '%s'", cases[i].lang, cases[i].seconds, cases[i].want, got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -173,6 +210,7 @@ int main(void)
         cmocka_unit_test(nonces),
         cmocka_unit_test(address_lists),
         cmocka_unit_test(wav_files),
+        cmocka_unit_test(durations),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
