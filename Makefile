@@ -126,7 +126,7 @@ run: deps build/wasl build/prompts/.done
 	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; \
 	else echo "Using the existing wasl.db. Demo logins (see README.md): admin/admin-demo-2026," \
 	  "supervisor/supervisor-demo-2026, agent/agent-demo-2026, editor/editor-demo-2026," \
-	  "backoffice/backoffice-demo-2026"; fi
+	  "backoffice/backoffice-demo-2026; agent's phone (SIP): agent/agent-phone-2026"; fi
 	./build/wasl serve
 
 test: deps
