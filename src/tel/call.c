@@ -273,8 +273,11 @@ static void on_played(struct tcall *c)
     if (c->st == T_QUEUED)
         return; /* music goes on */
     if (c->taking_message) {
-        if (!c->message_until)
-            c->message_until = mono_us() + (int64_t)a->max_seconds * 1000000;
+        /* the prompt is over: the message starts now */
+        if (!c->message_until) {
+            c->rec_start = mono_us();
+            c->message_until = c->rec_start + (int64_t)a->max_seconds * 1000000;
+        }
         return;
     }
     if (a->kind != IVR_A_PLAY)

@@ -105,7 +105,7 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
     decode(l, mbuf_buf(mb), n, pcm);
     if (tones)
         dtmf_dec_probe(l->dtmf, pcm, n);
-    if (c->taking_message && !l->is_agent)
+    if (c->taking_message && c->message_until > 1 && !l->is_agent)
         rec_add(c, 0, pcm, n);
     if (bridged) {
         struct leg *o = l->is_agent ? &c->in : c->agent;

@@ -618,6 +618,35 @@ def s_queue_announce(t):
     t.check(told >= 1, f"the place in the queue was told ({told:.0f} times)")
 
 
+def s_voice_message(t):
+    """The record node: after its prompt, the caller's audio (a 1000 Hz tone
+    here) is kept for max_seconds as a WAV under recording_dir/messages/,
+    then the flow goes on (goodbye, and wasl hangs up)."""
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="message", tone=1000)
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345607", cid="message"), 200, "INVITE answered")
+        t.check(caller.wait_event("BYE received", 20.0), "wasl hangs up after the message and goodbye")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("message-")
+    row_note(t, row)
+    t.eq((row["outcome"], row["path"]), ("completed", "message goodbye hangup"), "the flow went on after the message")
+    files = glob.glob(os.path.join(srv.dir, "rec", "messages", "message*.wav"))
+    t.eq(len(files), 1, f"one voice message file ({files})")
+    import wave
+    with wave.open(files[0]) as w:
+        frames = w.readframes(w.getnframes())
+        secs = w.getnframes() / w.getframerate()
+        t.eq((w.getnchannels(), w.getframerate()), (1, 8000), "8 kHz mono")
+    samples = [int.from_bytes(frames[i:i + 2], "little", signed=True) for i in range(0, len(frames), 2)]
+    rep = sipua.tone_report(samples, freq=1000)
+    t.note(f"message: {secs:.2f} s; {rep}")
+    t.check(2.5 <= secs <= 3.5, f"about max_seconds (3 s) long: {secs:.2f} s")
+    t.check(rep[0] > 20, f"the caller's 1000 Hz tone is in it ({rep[0]:.1f} dB over other tones)")
+
+
 def s_open_1959(t):
     """Tuesday 19:59:59 in Morocco (clock frozen): still open."""
     t.eq(calendar_state(t), "open", "calendar state")
@@ -1021,6 +1050,12 @@ def build_groups():
              ("emergency closure -> emergency; reopened -> welcome", s_emergency),
              ("ring time-out still runs with the clock frozen (clock.freeze: 'time-outs still run')",
               s_frozen_ring_timeout),
+         ]},
+        {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",
+                      "sip.flow": os.path.join(TOP, "tests", "sip", "scenarios", "message_flow.json")},
+         "scenarios": [
+             ("a voice message: the caller's audio after the prompt, max_seconds long, in messages/", s_voice_message),
          ]},
         {"name": "at2000", "about": "Tue 2026-12-01 20:00:00 UTC, clock frozen; session refresh 30 s",
          "settings": {"clock.start": "2026-12-01T20:00:00Z", "clock.freeze": "true", "sip.session_refresh": "30s"},
