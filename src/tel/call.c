@@ -72,8 +72,6 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     struct tcall *c = l->call;
-    l->closed = true;
-    l->close_code = msg ? msg->scode : err;
     if (!l->is_agent)
         set_end(c, c->st == T_QUEUED ? "abandoned" : c->st == T_BRIDGED ? "answered" : "caller_hangup");
     else if (!l->established)
@@ -372,7 +370,7 @@ int call_incoming(const struct sip_msg *msg)
     if (!rt.ncalls++)
         ticker_wake();
     tel_count(M_CALLS, 1);
-    c->started = c->answered = clock_now();
+    c->started = clock_now();
     c->last_refresh = mono_us();
     leg_media_start(&c->in);
     if (ivr_start(&c->ivr, rt.flow, c->country, clock_now(), &c->act)) {
@@ -469,7 +467,7 @@ static void finish(struct tcall *c)
         snprintf(j->outcome, sizeof(j->outcome), "%s", c->end_reason);
         snprintf(j->path, sizeof(j->path), "%s", c->path);
         j->started = c->started;
-        j->answered = c->answered;
+        j->answered = c->started;
         j->ended = now;
         j->agent_user = c->bridged_at ? c->agent_user : 0;
         /* durations on the monotonic clock: a clock step changes no wait */

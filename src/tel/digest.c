@@ -97,13 +97,7 @@ void digest_response(const char *ha1, const char *nonce, const char *nc, const c
 
 /* ---- address lists ---- */
 
-struct net {
-    int af;
-    unsigned char a[16];
-    int bits;
-};
-
-static int net_parse(const char *item, size_t len, struct net *n)
+static int net_parse(const char *item, size_t len, struct addr_net *n)
 {
     char buf[64];
     const char *slash;
@@ -132,7 +126,7 @@ static int net_parse(const char *item, size_t len, struct net *n)
     return 0;
 }
 
-static bool net_has(const struct net *n, int af, const unsigned char *a)
+static bool net_has(const struct addr_net *n, int af, const unsigned char *a)
 {
     if (af != n->af)
         return false;
@@ -145,18 +139,29 @@ static bool net_has(const struct net *n, int af, const unsigned char *a)
     return (a[full] & mask) == (n->a[full] & mask);
 }
 
-static const char *next_item(const char *p, const char **item, size_t *len)
+int addr_list_parse(const char *text, struct addr_list *out)
 {
-    while (*p == ',' || *p == ' ')
-        p++;
-    *item = p;
-    while (*p && *p != ',' && *p != ' ')
-        p++;
-    *len = (size_t)(p - *item);
-    return p;
+    const char *p = text ? text : "";
+    out->n = 0;
+    while (*p) {
+        while (*p == ',' || *p == ' ')
+            p++;
+        const char *item = p;
+        while (*p && *p != ',' && *p != ' ')
+            p++;
+        size_t len = (size_t)(p - item);
+        if (!len)
+            continue;
+        if (out->n >= ADDR_LIST_MAX)
+            return err_set(WASL_EINVAL, "tel.bad_address", "more than %d addresses or networks", ADDR_LIST_MAX);
+        if (net_parse(item, len, &out->net[out->n]))
+            return err_set(WASL_EINVAL, "tel.bad_address", "'%.*s' is not an address or a network (10.0.0.0/8)", (int)len, item);
+        out->n++;
+    }
+    return 0;
 }
 
-bool addr_in_list(const char *addr, const char *list)
+bool addr_list_has(const struct addr_list *l, const char *addr)
 {
     unsigned char a[16];
     int af;
@@ -172,26 +177,8 @@ bool addr_in_list(const char *addr, const char *list)
         }
     } else
         return false;
-    const char *item;
-    size_t len;
-    for (const char *p = list ? list : ""; *p;) {
-        struct net n;
-        p = next_item(p, &item, &len);
-        if (len && !net_parse(item, len, &n) && net_has(&n, af, a))
+    for (int i = 0; i < l->n; i++)
+        if (net_has(&l->net[i], af, a))
             return true;
-    }
     return false;
-}
-
-int addr_list_check(const char *list)
-{
-    const char *item;
-    size_t len;
-    for (const char *p = list ? list : ""; *p;) {
-        struct net n;
-        p = next_item(p, &item, &len);
-        if (len && net_parse(item, len, &n))
-            return err_set(WASL_EINVAL, "tel.bad_address", "'%.*s' is not an address or a network (10.0.0.0/8)", (int)len, item);
-    }
-    return 0;
 }

@@ -263,8 +263,8 @@ static bool on_request(const struct sip_msg *msg, void *arg)
 
     if (sa_ntop(&msg->src, src, sizeof(src)))
         return true;
-    trunk = addr_in_list(src, rt.cfg.trunks);
-    phone = addr_in_list(src, rt.cfg.phones);
+    trunk = addr_list_has(&rt.cfg.trunks, src);
+    phone = addr_list_has(&rt.cfg.phones, src);
     if (!trunk && !phone) {
         tel_count(M_DROPPED, 1);
         return true;
@@ -303,8 +303,6 @@ static int load_config(void)
     snprintf(c->address, sizeof(c->address), "%s", conf_str("sip.address"));
     c->port = (int)conf_int("sip.port");
     c->tcp = conf_bool("sip.tcp");
-    snprintf(c->trunks, sizeof(c->trunks), "%s", conf_str("sip.trunks"));
-    snprintf(c->phones, sizeof(c->phones), "%s", conf_str("sip.phones"));
     snprintf(c->realm, sizeof(c->realm), "%s", conf_str("sip.realm"));
     c->rtp_min = (int)conf_int("sip.rtp_min");
     c->rtp_max = (int)conf_int("sip.rtp_max");
@@ -323,7 +321,7 @@ static int load_config(void)
     c->recording_retention = conf_int("sip.recording_retention");
     if (c->rtp_max - c->rtp_min < 64)
         return err_set(WASL_EINVAL, "conf.invalid", "sip.rtp_max must be at least 64 above sip.rtp_min");
-    if ((err = addr_list_check(c->trunks)) || (err = addr_list_check(c->phones)))
+    if ((err = addr_list_parse(conf_str("sip.trunks"), &c->trunks)) || (err = addr_list_parse(conf_str("sip.phones"), &c->phones)))
         return err;
     return 0;
 }
@@ -514,7 +512,8 @@ struct agent_q {
     struct tel_agent *out;
     const char *state, *reason;
     int err;
-    char code[40], msg[160];
+    const char *code; /* error codes are static strings: the pointer crosses threads */
+    char msg[160];
 };
 
 static void agent_get_rt(void *arg)
@@ -561,7 +560,7 @@ static void agent_set_rt(void *arg)
 
     if (!registrar_account(q->user, &a)) {
         q->err = WASL_ECONFLICT;
-        snprintf(q->code, sizeof(q->code), "tel.no_phone");
+        q->code = "tel.no_phone";
         snprintf(q->msg, sizeof(q->msg), "this user has no SIP account: an administrator gives one first");
         return;
     }
@@ -578,7 +577,7 @@ static void agent_set_rt(void *arg)
     }
     if (err) {
         q->err = err;
-        snprintf(q->code, sizeof(q->code), "%s", *err_code() ? err_code() : "tel.state");
+        q->code = *err_code() ? err_code() : "tel.state";
         snprintf(q->msg, sizeof(q->msg), "%s", *err_message() ? err_message() : "the agent cannot change state now");
     }
 }
@@ -591,14 +590,7 @@ int tel_agent_set(int64_t user_id, const char *state, const char *reason)
         return err_set_field(WASL_EINVAL, "tel.invalid_state", "state", "available, paused or offline");
     if ((err = tel_exec(agent_set_rt, &q)))
         return err;
-    if (q.err) {
-        char code[40];
-        snprintf(code, sizeof(code), "%s", q.code);
-        /* the code must be a static string */
-        const char *c = !strcmp(code, "tel.no_phone") ? "tel.no_phone" : "tel.state";
-        return err_set(q.err, c, "%s", q.msg);
-    }
-    return 0;
+    return q.err ? err_set(q.err, q.code, "%s", q.msg) : 0;
 }
 
 /* ---- reloading the flow ---- */

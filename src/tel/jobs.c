@@ -302,9 +302,6 @@ static void *work(void *arg)
         case JOB_MESSAGE:
             do_message(j);
             break;
-        case JOB_PURGE:
-            purge();
-            break;
         }
         free(j->rec[0]);
         free(j->rec[1]);

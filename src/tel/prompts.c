@@ -7,6 +7,7 @@
  * data/prompts/<lang>/<id>.wav is used instead of the generated voice.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -46,8 +46,7 @@ struct leg {
     struct le le;
     int64_t last_rx;
     bool held; /* the peer put us on hold (sendonly/inactive) */
-    bool established, closed, answered_flag, declined_flag;
-    int close_code;
+    bool established, answered_flag, declined_flag;
     /* player */
     struct seg segs[SEGS_MAX];
     int nseg, cur;
@@ -84,12 +83,12 @@ struct tcall {
     /* the outcome of a job, waiting for the tick */
     bool job_done;
     struct ivr_event job_ev;
-    /* started, answered: clock µs (what the call log shows); queued_at,
-     * bridged_at: monotonic µs (durations) */
-    int64_t started, answered, queued_at, bridged_at;
+    /* started: clock µs (what the call log shows; wasl answers at once, so
+     * it is also the answer time); queued_at, bridged_at: monotonic µs
+     * (durations) */
+    int64_t started, queued_at, bridged_at;
     int64_t last_refresh; /* monotonic µs */
     char path[400];
-    char outcome[24];
     char end_reason[24]; /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;
@@ -105,9 +104,10 @@ struct rt_config {
     char address[64];
     int port;
     bool tcp;
-    char trunks[512], phones[512], realm[64];
+    struct addr_list trunks, phones;
+    char realm[64];
     int rtp_min, rtp_max, max_calls;
-    int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, auth_window, queue_announce;
+    int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, queue_announce;
     int auth_failures;
     bool recording;
     char recording_countries[128], recording_dir[1024];
@@ -183,7 +183,7 @@ int registrar_count(void);
 void registrar_free(void);
 
 /* jobs.c: the store, on a worker thread */
-enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_CALL_ROW, JOB_MESSAGE, JOB_PURGE };
+enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_CALL_ROW, JOB_MESSAGE };
 struct job {
     enum job_kind kind;
     uint64_t call;

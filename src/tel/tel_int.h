@@ -4,8 +4,6 @@
 #ifndef WASL_TEL_INT_H
 #define WASL_TEL_INT_H
 
-#include <fcntl.h>
-
 #include "tel.h"
 #include "geo/geo.h"
 
@@ -51,10 +49,22 @@ void digest_response(const char *ha1, const char *nonce, const char *nc, const c
                      const char *uri, char out[33]);
 
 /* ---- addresses ---- */
-/* Whether an address (text) is in a comma-separated list of addresses and
- * CIDR networks ("127.0.0.1,10.0.0.0/8,::1"). */
-bool addr_in_list(const char *addr, const char *list);
-/* Checks such a list; names the bad item. */
-int addr_list_check(const char *list);
+/* A comma-separated list of addresses and CIDR networks
+ * ("127.0.0.1,10.0.0.0/8,::1"), parsed once: every SIP request is checked
+ * against it. */
+#define ADDR_LIST_MAX 32
+struct addr_net {
+    int af;
+    unsigned char a[16];
+    int bits;
+};
+struct addr_list {
+    struct addr_net net[ADDR_LIST_MAX];
+    int n;
+};
+/* Parses text; the error names the bad item. */
+int addr_list_parse(const char *text, struct addr_list *out);
+/* Whether an address (text; IPv4-mapped IPv6 counts as IPv4) is in it. */
+bool addr_list_has(const struct addr_list *l, const char *addr);
 
 #endif

@@ -113,6 +113,19 @@ static void nonces(void **state)
     assert_int_equal(digest_nonce_check("zz.00000000000000000000000000000000", 1800000000, 300), -1);
 }
 
+static bool addr_in_list(const char *addr, const char *text)
+{
+    struct addr_list l;
+    assert_int_equal(addr_list_parse(text, &l), 0);
+    return addr_list_has(&l, addr);
+}
+
+static int addr_list_check(const char *text)
+{
+    struct addr_list l;
+    return addr_list_parse(text, &l);
+}
+
 static void address_lists(void **state)
 {
     (void)state;
@@ -135,6 +148,12 @@ static void address_lists(void **state)
     assert_non_null(strstr(err_message(), "10.0.0.0/33"));
     assert_int_equal(addr_list_check("example.org"), WASL_EINVAL);
     assert_int_equal(addr_list_check("10.0.0.0/"), WASL_EINVAL);
+    /* more networks than a list holds: refused, not cut short */
+    char many[40 * 16] = "";
+    for (int i = 0; i < 40; i++)
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "10.0.%d.0/24,", i);
+    assert_int_equal(addr_list_check(many), WASL_EINVAL);
+    assert_non_null(strstr(err_message(), "more than"));
 }
 
 static void wav_files(void **state)
