@@ -4,7 +4,8 @@
 Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
 SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
 PostgreSQL started here, SIP tests (real SIPp, baresip and sipvicious peers
-against wasl over loopback), fuzz corpus replay, browser tests in Chromium. Every
+against wasl over loopback), store outages under load (PostgreSQL stopped for
+90 s, a SQLite disk full), fuzz corpus replay, browser tests in Chromium. Every
 suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
 ends with one line: "N passed, N failed".
 
@@ -130,6 +131,14 @@ def suite_sip():
     run_tap("sip", ["python3", "tests/sip/run.py", "--binary", "build/asan/wasl"], timeout=900)
 
 
+def suite_outage():
+    """PostgreSQL stopped under API and SIP load, then a SQLite disk filled:
+    wasl must live through both and lose no acknowledged case."""
+    for backend in ("postgresql", "sqlite"):
+        run_tap(f"outage@{backend}", ["python3", "tests/outage/run.py", "--binary", "build/asan/wasl", "--backend",
+                                      backend], timeout=900)
+
+
 def suite_fuzz():
     p = sh(["make", "-j2", "-s", "fuzz-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
@@ -171,13 +180,13 @@ def suite_browser():
 
 
 def main():
-    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "fuzz", "browser"]
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "fuzz", "browser"]
     t0 = time.time()
     print("wasl test run: " + " ".join(wanted), flush=True)
     if "format" in wanted:
         suite_format()
     built = True
-    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "browser")):
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "browser")):
         built = suite_build()
     pg = None
     if built and any(s in wanted for s in ("unit", "api")):
@@ -200,6 +209,8 @@ def main():
             pg.stop()
     if built and "sip" in wanted:
         suite_sip()
+    if built and "outage" in wanted:
+        suite_outage()
     if "fuzz" in wanted:
         suite_fuzz()
     if built and "browser" in wanted:

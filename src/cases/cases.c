@@ -262,6 +262,7 @@ struct create {
     char reference[CASE_REF_LEN + 1];
     char pin[7];
     int64_t id;
+    struct case_rec *out; /* read back in the same transaction (may be NULL) */
 };
 
 static char *fields_json(const struct case_field *f, int n)
@@ -437,7 +438,15 @@ static int create_h(struct db_conn *c, void *arg)
     if ((err = acknowledge(c, cr->id, cr->reference, cr->pin, in->language, in->type, cr->channel, res_due, ci->email)))
         goto out;
     snprintf(object, sizeof(object), "case:%s", cr->reference);
-    err = audit_append(c, cr->who, "case.create", object, detail);
+    if ((err = audit_append(c, cr->who, "case.create", object, detail)))
+        goto out;
+    /* Read back before the commit: once it is committed the answer must not
+     * depend on another query, or a store lost in between would turn a
+     * stored case into an error for the client. */
+    if (cr->out) {
+        case_rec_clear(cr->out);
+        err = case_read_conn(c, cr->reference, cr->out);
+    }
 out:
     for (int i = 0; i < 7; i++)
         free(b[i]);
@@ -448,8 +457,11 @@ out:
 int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7])
 {
     const struct case_type *t = case_type(in->type);
-    struct create cr = {.who = who, .in = in};
+    struct create cr = {.who = who, .in = in, .out = out};
     int err;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
 
     if (!t)
         return err_set_field(WASL_EINVAL, "cases.invalid_type", "type",
@@ -479,11 +491,14 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
     for (int attempt = 0; attempt < 3; attempt++)
         if ((err = db_tx(db, create_h, &cr)) != WASL_ECONFLICT)
             break;
-    if (err)
+    if (err) {
+        if (out)
+            case_rec_clear(out);
         return err;
+    }
     if (pin_out)
         memcpy(pin_out, cr.pin, 7);
-    return out ? case_read(db, cr.reference, out) : 0;
+    return 0;
 }
 
 /* ---- reading ---- */
@@ -498,7 +513,7 @@ bool case_in_scope(const struct actor *who, const struct case_rec *c)
 
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_query(c, &s, "SELECT " CASE_COLUMNS " FROM cases c WHERE c.reference = ?", DBP(DB_S(ref)));
     if (err)

@@ -59,7 +59,7 @@ static int add_event(const struct case_event *e, void *arg)
 static int matching(struct db *db, const char *kind, const char *idx, char (*refs)[CASE_REF_LEN + 1], int max, int *n)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     *n = 0;
     if (err)
@@ -81,7 +81,7 @@ static int matching(struct db *db, const char *kind, const char *idx, char (*ref
 static int callbacks_of(struct db *db, const char *idx, json_t *out)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     if (err)
         return err;
@@ -173,7 +173,7 @@ out:
  * else about it (events, mail). */
 static int anonymize(struct db_conn *c, int64_t id)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_query(c, &s,
                        "SELECT created_at, type, category, channel, language, country, consulate, status, first_response_at, "
                        "resolved_at, breached_at, rating FROM cases WHERE id = ?",
@@ -214,7 +214,7 @@ struct erase {
 static int erase_h(struct db_conn *c, void *arg)
 {
     struct erase *e = arg;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t ids[SUBJECT_CASES_MAX];
     int n = 0, err;
 
@@ -267,7 +267,7 @@ struct purge {
 static int purge_h(struct db_conn *c, void *arg)
 {
     struct purge *p = arg;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t ids[500], before = p->now - cases_cfg.retention_closed * WTIME_SEC;
     int n = 0, err;
 
@@ -339,7 +339,7 @@ static int reseal_h(struct db_conn *c, void *arg)
     char sql[512];
     int64_t ids[200];
     int n = 0, err;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
 
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s > ? ORDER BY %s LIMIT 200", r->key, r->table, r->key, r->key);
     if ((err = db_query(c, &s, sql, DBP(DB_I(r->after)))))
