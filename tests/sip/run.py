@@ -32,7 +32,7 @@ import sipua
 
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
-                     keys_of, language_order, phone, prompt_secs, read_wav, row_note, sipp, spawn, stop_proc,
+                     keys_of, language_order, menu_at, phone, prompt_secs, read_wav, row_note, sipp, spawn, stop_proc,
                      to_agent_steps, wait_until)
 
 # ================================================================ the "open" group
@@ -51,7 +51,7 @@ def s_ivr_calls(t):
     for i, lang in enumerate(FR_LANG_ORDER, 1):
         # welcome + recording notice play 7 s without barge-in; the language
         # menu takes the key; then 2.5 s of the main menu and BYE
-        runs[f"lang{i}"] = sipp(t, f"lang{i}", [(8000, str(i)), (2500, None)])
+        runs[f"lang{i}"] = sipp(t, f"lang{i}", [(menu_at(), str(i)), (2500, None)])
     ref, pin = srv.demo_ref, srv.demo_pin
     t.check(ref and pin, "wasl init --demo printed a demo case and its PIN")
     keys = keys_of(ref)
@@ -59,7 +59,7 @@ def s_ivr_calls(t):
 
     def status_steps(p, wait):
         # French, 2 (case status), the reference's keys and #, the PIN and #
-        return [(8000, "1"), (1000, "2")] + digit_steps(1000, keys + "#") + digit_steps(1000, p + "#") + [(wait, None)]
+        return [(menu_at(), "1"), (1000, "2")] + digit_steps(1000, keys + "#") + digit_steps(1000, p + "#") + [(wait, None)]
 
     runs["status-ok"] = sipp(t, "status-ok", status_steps(pin, 18000), caller="+33612345601")
     runs["status-bad"] = sipp(t, "status-bad", status_steps(wrong, 6500), caller="+33612345602")

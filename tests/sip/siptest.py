@@ -489,9 +489,17 @@ def digit_steps(first_pause, keys, gap=KEY_GAP):
     return [(first_pause if i == 0 else gap, k) for i, k in enumerate(keys)]
 
 
+def menu_at(lang="fr", margin_ms=1000):
+    """When a SIPp caller presses its first key: the welcome and recording
+    notice (no barge-in) last as long as their WAVs, then the language menu
+    listens. SIPp cannot watch the IVR's state as the Python callers do
+    (Wasl.wait_node), so its key times come from the prompts' lengths."""
+    return int(prompt_secs(lang, "welcome", "recording_notice") * 1000) + margin_ms
+
+
 def to_agent_steps(hold_ms):
     """French, then 1 (an agent), then hold_ms in the queue or with the agent."""
-    return [(8000, "1"), (1000, "1"), (hold_ms, None)]
+    return [(menu_at(), "1"), (1000, "1"), (hold_ms, None)]
 
 
 def wait_until(fn, timeout, step=0.2):
