@@ -79,10 +79,30 @@ def build(commit, log=sys.stderr):
                            cwd=tmp, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if p.returncode != 0:
             raise RuntimeError(f"building {commit[:10]} failed:\n{p.stdout[-3000:]}")
+        # only the program and its data/ are used from here on
+        for junk in ("tests", "bench", "docs", "web", os.path.join("build", "obj"), os.path.join("build", "libwasl.a")):
+            path = os.path.join(tmp, junk)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            elif os.path.exists(path):
+                os.remove(path)
         os.rename(tmp, dest)
         return binary
 
 
+def prune(keep):
+    """Removes the builds of commits not in keep (HEAD~1 moves on with every
+    commit; each build is a few MB)."""
+    if not os.path.isdir(ROOT):
+        return
+    with open(os.path.join(ROOT, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        for d in os.listdir(ROOT):
+            if not d.startswith(".") and d.split(".")[0] not in keep:
+                shutil.rmtree(os.path.join(ROOT, d), ignore_errors=True)
+
+
 if __name__ == "__main__":
+    prune([c for c, _ in bases()])
     for c, why in bases():
         print(f"{c[:10]} ({why}): {build(c)}")
