@@ -175,6 +175,7 @@ def test_postgresql_database_of_older_binary_upgrades(t):
                            stderr=subprocess.PIPE, text=True)
         t.eq(r.returncode, 0, f"psql {q}: {r.stderr}")
 
+    upgrade_base.prune([c for c, _ in upgrade_base.bases()])
     for i, (commit, why) in enumerate(upgrade_base.bases()):
         name = f"{u.path.lstrip('/')}_upgrade{i}"
         sql(f'DROP DATABASE IF EXISTS "{name}"')
