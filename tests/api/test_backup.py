@@ -75,22 +75,25 @@ def make_cases(t, n=8):
 
 def online_copy(t, take):
     """Runs take() (which copies the database) while another client writes
-    cases; returns the cases confirmed before take() started."""
+    cases; returns the agent's client, the cases confirmed before take()
+    started, and those the writer made while it ran."""
     a, before = make_cases(t)
     stop, during = threading.Event(), []
     w = threading.Thread(target=write_while, args=(t, t.login("agent"), stop, during))
     w.start()
     try:
         # the writer has had at least one case confirmed: the copy is taken under load
-        harness_wait(lambda: during, 20, "the writer's first case")
+        wait_for(lambda: during, 20, "the writer's first case")
+        n = len(during)
+        before = before + during[:n]  # confirmed before the copy started
         take()
     finally:
         stop.set()
         w.join(30)
-    return a, before, during
+    return a, before, during[n:]
 
 
-def harness_wait(cond, timeout, what):
+def wait_for(cond, timeout, what):
     end = time.time() + timeout
     while not cond():
         if time.time() > end:
@@ -100,8 +103,9 @@ def harness_wait(cond, timeout, what):
 
 def check_restored(t, old_client, new_srv, before, during, restored_label):
     """Every case of the old server that existed when the copy started is on
-    the new one, identical and decrypted; cases written during the copy are
-    either wholly there or absent; the restored server writes new cases."""
+    the new one, identical and decrypted; every case in the copy (including
+    those written during the copy: wholly there or absent) reads as on the
+    original; the restored server writes new cases."""
     old_refs = refs(old_client)
     new = harness.T(new_srv)
     n = new.login("agent")
@@ -118,11 +122,9 @@ def check_restored(t, old_client, new_srv, before, during, restored_label):
     for ref in sorted(new_refs):
         t.true(ref in old_refs, f"{restored_label}: {ref} exists on the original")
         t.eq(view(n, ref), view(old_client, ref), f"{restored_label}: case {ref} as the original shows it")
-    got_during = [r for r, _ in during if r in new_refs]
     r = n.post("/api/v1/cases", case_body(9999))
     t.status(r, 201, None, f"{restored_label}: a new case on the restored server")
     t.true(r.json["reference"] not in old_refs, f"{restored_label}: its reference is new")
-    return got_during
 
 
 def serve_copy(t, db, key_from, backend):
