@@ -46,6 +46,8 @@ int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *o
         .subject = f->subject,
         .description = f->description,
         .citizen = f->citizen,
+        .request_key = f->request_key,
+        .replayed = f->replayed,
     };
     if (f->nfields < 0 || f->nfields > CASE_FIELDS_MAX)
         return err_set(WASL_EINVAL, "cases.invalid_field", "too many fields");

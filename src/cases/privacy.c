@@ -200,7 +200,8 @@ static int anonymize(struct db_conn *c, int64_t id)
         return err ? err : err2;
     if ((err = db_exec(c, "UPDATE cases SET merged_into = NULL WHERE merged_into = ?", DBP(DB_I(id)))) ||
         (err = db_exec(c, "DELETE FROM case_events WHERE case_id = ?", DBP(DB_I(id)))) ||
-        (err = db_exec(c, "DELETE FROM outbox WHERE case_id = ?", DBP(DB_I(id)))))
+        (err = db_exec(c, "DELETE FROM outbox WHERE case_id = ?", DBP(DB_I(id)))) ||
+        (err = db_exec(c, "DELETE FROM case_requests WHERE case_id = ?", DBP(DB_I(id)))))
         return err;
     return db_exec(c, "DELETE FROM cases WHERE id = ?", DBP(DB_I(id)));
 }
@@ -387,7 +388,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[4] = {
+    struct reseal tables[5] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -399,6 +400,7 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"case_events", "id", {"body_enc"}, 1, 0, 0, 0},
         {"outbox", "id", {"to_enc", "body_enc"}, 2, 0, 0, 0},
         {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
+        {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
     };
     int err;
     *rows = 0;

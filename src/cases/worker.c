@@ -39,6 +39,8 @@ static bool run_once(struct db *db, int64_t *last_purge)
         down |= failed(db, "outbox");
     else if (n)
         log_info("cases: %d mail(s) sent", n);
+    if (case_requests_purge(db, now, &n))
+        down |= failed(db, "idempotency keys purge");
     if (now - *last_purge >= 86400 * WTIME_SEC) {
         if (privacy_purge(db, now, &n)) {
             down |= failed(db, "retention purge failed");

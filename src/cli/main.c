@@ -118,8 +118,8 @@ int cli_open_db(struct cli *c)
      * running server of another version. */
     if (cur < latest)
         return err_set(WASL_ECONFLICT, "store.old_schema",
-                       "the database is at schema version %d and this wasl needs %d: run `wasl migrate` first (after a backup)", cur,
-                       latest);
+                       "the database is at schema version %d and this wasl needs %d: run `wasl migrate` first (after a backup)",
+                       cur, latest);
     return 0;
 }
 
