@@ -50,7 +50,7 @@ def test_list_and_translation_table(t):
     t.true(len(arts) >= 30, f"{len(arts)} articles")
     by = {a["slug"]: a for a in arts}
     t.eq(sorted(by["passport-adult"]["languages"]), sorted(["ar", "fr", "es", "it", "nl", "de", "en"]), "seven languages")
-    t.eq(sorted(by["family-booklet"]["languages"]), ["ar", "en", "fr"], "three languages")
+    t.eq(sorted(by["family-booklet"]["languages"]), ["ar", "en", "fr", "it"], "four languages")
     t.eq(by["passport-adult"]["title_lang"], "en", "title in the asked language")
     only = c.get("/api/v1/guide/articles?category=passport").json["articles"]
     t.true(only and all(a["category"] == "passport" for a in only), "category filter")
