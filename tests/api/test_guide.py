@@ -50,7 +50,12 @@ def test_list_and_translation_table(t):
     t.true(len(arts) >= 30, f"{len(arts)} articles")
     by = {a["slug"]: a for a in arts}
     t.eq(sorted(by["passport-adult"]["languages"]), sorted(["ar", "fr", "es", "it", "nl", "de", "en"]), "seven languages")
-    t.eq(sorted(by["family-booklet"]["languages"]), ["ar", "en", "fr"], "three languages")
+    # A partly translated article lists exactly the languages it has files for (these grow as
+    # translations land, so they are read from data/guide rather than written down here).
+    fb = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                      "data", "guide", "family-booklet")
+    t.eq(sorted(by["family-booklet"]["languages"]), sorted(f[:-3] for f in os.listdir(fb) if f.endswith(".md")),
+         "family-booklet: the languages of its files")
     t.eq(by["passport-adult"]["title_lang"], "en", "title in the asked language")
     only = c.get("/api/v1/guide/articles?category=passport").json["articles"]
     t.true(only and all(a["category"] == "passport" for a in only), "category filter")
