@@ -15,6 +15,7 @@ arts={}
 for d in sorted(os.listdir(G)):
     p=os.path.join(G,d)
     if not os.path.isdir(p): continue
+    if d=='stopwords': continue  # search stop words per language (src/guide/text.c), not an article
     try: a=json.load(open(os.path.join(p,'article.json'),encoding='utf-8'))
     except Exception as e: E(d,'json',e); continue
     if a.get('slug')!=d: E(d,'slug mismatch')
