@@ -35,9 +35,9 @@ def test_read_article_in_languages(t):
     t.true("<h2>" in r.json["text"]["body_html"], "Markdown rendered")
     t.true(r.json["text"]["fees"][0]["amount"] == 860 and r.json["text"]["fees"][0]["currency"] == "MAD", "fees")
     t.true(len(r.json["text"]["documents"]) >= 3, "documents checklist")
-    # family-booklet has no Dutch text: the agent's language (fr) is shown, marked.
-    r = c.get("/api/v1/guide/articles/family-booklet?lang=nl")
-    t.eq((r.status, r.json["text"]["lang"], r.json["fallback"], r.json["asked_lang"]), (200, "fr", True, "nl"),
+    # family-booklet has no German text: the agent's language (fr) is shown, marked.
+    r = c.get("/api/v1/guide/articles/family-booklet?lang=de")
+    t.eq((r.status, r.json["text"]["lang"], r.json["fallback"], r.json["asked_lang"]), (200, "fr", True, "de"),
          "visible fallback")
     t.status(c.get("/api/v1/guide/articles/no-such-article?lang=fr"), 404, "guide.article_not_found", "unknown slug")
     t.status(c.get("/api/v1/guide/articles/passport-adult?lang=pt"), 400, "guide.invalid_language", "unknown language")
@@ -50,7 +50,7 @@ def test_list_and_translation_table(t):
     t.true(len(arts) >= 30, f"{len(arts)} articles")
     by = {a["slug"]: a for a in arts}
     t.eq(sorted(by["passport-adult"]["languages"]), sorted(["ar", "fr", "es", "it", "nl", "de", "en"]), "seven languages")
-    t.eq(sorted(by["family-booklet"]["languages"]), ["ar", "en", "fr"], "three languages")
+    t.eq(sorted(by["family-booklet"]["languages"]), ["ar", "en", "fr", "nl"], "four languages")
     t.eq(by["passport-adult"]["title_lang"], "en", "title in the asked language")
     only = c.get("/api/v1/guide/articles?category=passport").json["articles"]
     t.true(only and all(a["category"] == "passport" for a in only), "category filter")
@@ -202,7 +202,7 @@ def test_search_features(t):
     t.true(r["hits"] and r["hits"][0]["slug"].startswith("passport"), "prefix while typing")
     h = search(c, "passeport").json["hits"][0]
     t.true("<mark>" in h["title_html"] or "<mark>" in h["snippet_html"], "highlighted")
-    r = search(c, "familieboekje", lang="nl").json
+    r = search(c, "Familienbuch", lang="de").json
     t.true(r["hits"][0]["slug"] == "family-booklet" and r["hits"][0]["other_language"], "other language, marked")
     for limit in (1, 3, 10):
         hits = search(c, "passport", lang="en", limit=limit).json["hits"]
