@@ -26,6 +26,19 @@ def search(c, q, lang="fr", **kw):
     return c.get(f"/api/v1/guide/search?q={urllib.parse.quote(q)}&lang={lang}{extra}")
 
 
+def french_only(t, slug, title):
+    """Publishes a new article in French alone (every shipped article has all
+    seven languages), for the checks of what a missing translation does."""
+    e = t.login("editor")
+    s = t.login("supervisor")
+    body = {"slug": slug, "category": "general", "audience": "both", "source_language": "fr",
+            "keywords": {"fr": [title.lower()]}, "version": draft(title=title)}
+    r = e.post("/api/v1/guide/articles", body)
+    t.eq(r.status, 201, f"article {slug} created: {r}")
+    e.post(f"/api/v1/guide/versions/{r.json['id']}/submit")
+    t.eq(s.post(f"/api/v1/guide/versions/{r.json['id']}/approve", {}).status, 200, f"article {slug} published")
+
+
 def test_read_article_in_languages(t):
     c = t.login("agent")
     r = c.get("/api/v1/guide/articles/passport-adult?lang=ar")
@@ -35,9 +48,10 @@ def test_read_article_in_languages(t):
     t.true("<h2>" in r.json["text"]["body_html"], "Markdown rendered")
     t.true(r.json["text"]["fees"][0]["amount"] == 860 and r.json["text"]["fees"][0]["currency"] == "MAD", "fees")
     t.true(len(r.json["text"]["documents"]) >= 3, "documents checklist")
-    # family-booklet has no Dutch text: the agent's language (fr) is shown, marked.
-    r = c.get("/api/v1/guide/articles/family-booklet?lang=nl")
-    t.eq((r.status, r.json["text"]["lang"], r.json["fallback"], r.json["asked_lang"]), (200, "fr", True, "nl"),
+    # An article published in French only: asked in German, the agent's language (fr) is shown, marked.
+    french_only(t, "fallback-only-fr", "Certificat de quokka")
+    r = c.get("/api/v1/guide/articles/fallback-only-fr?lang=de")
+    t.eq((r.status, r.json["text"]["lang"], r.json["fallback"], r.json["asked_lang"]), (200, "fr", True, "de"),
          "visible fallback")
     t.status(c.get("/api/v1/guide/articles/no-such-article?lang=fr"), 404, "guide.article_not_found", "unknown slug")
     t.status(c.get("/api/v1/guide/articles/passport-adult?lang=pt"), 400, "guide.invalid_language", "unknown language")
@@ -207,8 +221,15 @@ def test_search_features(t):
     t.true(r["hits"] and r["hits"][0]["slug"].startswith("passport"), "prefix while typing")
     h = search(c, "passeport").json["hits"][0]
     t.true("<mark>" in h["title_html"] or "<mark>" in h["snippet_html"], "highlighted")
-    r = search(c, "familieboekje", lang="nl").json
-    t.true(r["hits"][0]["slug"] == "family-booklet" and r["hits"][0]["other_language"], "other language, marked")
+    french_only(t, "search-only-fr", "Attestation de pingouin")
+    deadline = time.time() + 10  # guide.refresh: the index takes the new article within a second or so
+    while True:
+        r = search(c, "pingouin", lang="de").json
+        if r["hits"] or time.time() > deadline:
+            break
+        time.sleep(0.2)
+    t.true(r["hits"] and r["hits"][0]["slug"] == "search-only-fr" and r["hits"][0]["other_language"],
+           f"other language, marked: {r['hits'][:1]}")
     for limit in (1, 3, 10):
         hits = search(c, "passport", lang="en", limit=limit).json["hits"]
         t.true(all(h["lang"] == "en" for h in hits if h["slug"] in ("passport-adult", "passport-minor")),
