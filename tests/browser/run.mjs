@@ -1201,16 +1201,56 @@ await test('article: the Arabic text (lang=ar) reads right to left; screenshots 
     await chooseLanguage('en');
 });
 
+/* Every shipped article has all seven languages: the missing-translation
+ * checks use one published here in French alone, through the API. */
+async function publishFrenchOnly(slug, title) {
+    async function session(login) {
+        const r = await fetch(`${BASE}/api/v1/session`, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password: DEMO[login] }),
+        });
+        const cookie = r.headers.get('set-cookie').split(';')[0];
+        const { csrf_token: csrf } = await r.json();
+        return async (path, body) => {
+            const res = await fetch(`${BASE}${path}`, {
+                method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie, 'X-CSRF-Token': csrf },
+                body: body === undefined ? undefined : JSON.stringify(body),
+            });
+            if (!res.ok)
+                throw new Error(`${path}: ${res.status} ${await res.text()}`);
+            return res.json();
+        };
+    }
+    const editor = await session('editor');
+    const v = await editor('/api/v1/guide/articles', {
+        slug, category: 'general', audience: 'both', source_language: 'fr', keywords: { fr: [title.toLowerCase()] },
+        version: {
+            title, summary: 'Article de test.', body: '## Étapes\n\n1. Prendre rendez-vous.\n', documents: ['CNIE'], fees: [],
+            processing_time: 'Le consulat l’indique', where_to_apply: 'Tout consulat', source: 'test', checked_on: '2026-11-20', confidence: 'S',
+        },
+    });
+    await editor(`/api/v1/guide/versions/${v.id}/submit`);
+    await (await session('supervisor'))(`/api/v1/guide/versions/${v.id}/approve`, {});
+}
+
 await test('a Dutch search for an article without Dutch text shows the other-language badge and the fallback notice', async () => {
+    await publishFrenchOnly('browser-only-fr', 'Attestation de quokka');
     await page.check('#caller-lang-nl');
-    await search('afspraak');
-    const hit = await page.waitForSelector('#guide-results > li[data-slug="appointments"]');
+    /* the index takes a new article within guide.refresh: search until it is there */
+    const hit = await (async () => {
+        for (let i = 0; i < 50; i++) {
+            await search('quokka');
+            const h = await page.$('#guide-results > li[data-slug="browser-only-fr"]');
+            if (h)
+                return h;
+        }
+        throw new Error('the French-only article never reached the index');
+    })();
     const lang = await hit.getAttribute('data-lang');
-    check(lang !== 'nl', 'appointments has no Dutch text, yet the hit is Dutch');
+    check(lang !== 'nl', 'the article has no Dutch text, yet the hit is Dutch');
     equal((await hit.$eval('.badge-other-language', (b) => b.textContent)), texts.en[`guide.in.${lang}`], 'badge');
     await screenshot('guide-search-nl.png');
     await hit.$eval('.hit-link', (a) => a.click());
-    await page.waitForSelector('#guide-article[data-slug="appointments"]');
+    await page.waitForSelector('#guide-article[data-slug="browser-only-fr"]');
     const notice = (await page.textContent('[data-notice="fallback"]')).trim();
     check(notice.includes(texts.en['guide.in.nl']), `fallback notice: ${notice}`);
     await page.keyboard.press('Escape');
@@ -1312,7 +1352,7 @@ await test('editor: writes an amendment (reason required, live preview), saves i
     await page.evaluate(async () => {
         const { api } = await import('/js/api.js');
         const v = await api('POST', '/api/v1/guide/articles/passport-lost/versions', {
-            lang: 'nl', reason: 'eerste vertaling (test)', title: 'Paspoort verloren of gestolen', summary: 'Test.', body: 'Test.',
+            lang: 'nl', reason: 'herziene vertaling (test)', title: 'Paspoort verloren of gestolen', summary: 'Test.', body: 'Test.',
         });
         await api('POST', `/api/v1/guide/versions/${v.id}/submit`);
     });
@@ -1348,7 +1388,7 @@ await test('supervisor: approves it to take effect in 30 days', async () => {
     await page.fill(`${card} input[type=date]`, FUTURE);
     await page.click(`${card} [data-action=approve]`);
     await page.waitForSelector(`${card}[data-done="approved"] .alert-success time[datetime="${FUTURE}"]`);
-    const nl = '.review-card[data-slug="passport-lost"][data-lang="nl"][data-version="1"]';
+    const nl = '.review-card[data-slug="passport-lost"][data-lang="nl"][data-version="2"]';
     await page.click(`${nl} [data-action=reject]`);
     equal((await page.textContent(`${nl} .review-problem .alert-error`)).trim(), texts.en['guide.review.reject_note_required'], 'reject without a note');
     await page.fill(`${nl} textarea`, 'Vertaal de hele tekst, niet alleen de titel.');
