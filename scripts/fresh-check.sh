@@ -3,7 +3,8 @@
 #
 # Each half gets its own bare Debian 12 root (mmdebstrap --variant=apt: apt and
 # the essential packages, nothing else), a git clone of the committed HEAD, and
-# then exactly what a newcomer types:
+# then what a newcomer types: `apt-get install make` (git was needed for the clone,
+# done from here) and the README's command:
 #
 #   run   `make run`, until the web UI answers GET / with 200 and the SIP listener
 #         answers an OPTIONS over UDP; then the server is stopped
@@ -120,6 +121,19 @@ prepare_root() {
     git -C "$r/root/wasl" checkout -q --detach "$head"
 }
 
+# The one thing the README asks for before its two commands (with git, for the clone,
+# which is done from here): make itself, which a bare Debian does not have.
+install_make() {
+    # shellcheck disable=SC2086
+    chroot "$1" /usr/bin/env -i $ROOT_ENV DEBIAN_FRONTEND=noninteractive /bin/sh -c \
+        'apt-get update -qq && apt-get install -y -qq --no-install-recommends make >/dev/null' >"$2" 2>&1 ||
+        {
+            say "$3: FAILED: apt-get install make (the README's prerequisite) failed; log $2"
+            tail_log "$2"
+            return 1
+        }
+}
+
 # What a newcomer's root login has, and nothing of this shell's environment.
 ROOT_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 TERM=dumb"
 
@@ -186,6 +200,10 @@ check_run() {
     log=$logs/run.log
     say "run: unpacking a bare root in $r, cloning $(git -C "$top" rev-parse --short HEAD)"
     prepare_root "$r"
+    if ! install_make "$r" "$logs/run-make.log" run; then
+        failed="$failed run"
+        return 0
+    fi
     hp=$(free_port)
     sp=$(free_port)
     while [ "$sp" = "$hp" ]; do sp=$(free_port); done
@@ -244,6 +262,10 @@ check_test() {
     log=$logs/test.log
     say "test: unpacking a bare root in $r, cloning $(git -C "$top" rev-parse --short HEAD)"
     prepare_root "$r"
+    if ! install_make "$r" "$logs/test-make.log" test; then
+        failed="$failed test"
+        return 0
+    fi
     say "test: make test, log $log (15 to 25 minutes on two cores, after the packages)"
     t0=$(date +%s)
     # shellcheck disable=SC2086
