@@ -227,7 +227,7 @@ check_run() {
         if [ $(($(date +%s) - t0)) -gt "$RUN_TIMEOUT" ]; then
             say "run: FAILED: no answer after ${RUN_TIMEOUT}s (GET /: ${http:-nothing}; SIP: ${sip:-nothing}); log $log"
             tail_log "$log"
-            kill -TERM -- "-$pid" 2>/dev/null || true
+            kill -TERM "-$pid" 2>/dev/null || true
             failed="$failed run"
             return 0
         fi
@@ -239,7 +239,7 @@ check_run() {
     secs=$(($(date +%s) - t0))
     say "run: ok after ${secs}s: GET http://127.0.0.1:$hp/ answered $http; SIP OPTIONS to udp 127.0.0.1:$sp answered \"$sip\""
     # Stop it the way a user would (Ctrl-C reaches the whole group), then wait for it.
-    kill -INT -- "-$pid" 2>/dev/null || true
+    kill -INT "-$pid" 2>/dev/null || true
     n=0
     while kill -0 "$pid" 2>/dev/null && [ $n -lt 20 ]; do
         sleep 1
@@ -247,7 +247,7 @@ check_run() {
     done
     if kill -0 "$pid" 2>/dev/null; then
         say "run: the server did not stop within 20s of SIGINT; killing it"
-        kill -KILL -- "-$pid" 2>/dev/null || true
+        kill -KILL "-$pid" 2>/dev/null || true
     else
         say "run: stopped (SIGINT to process group $pid)"
     fi
