@@ -189,6 +189,52 @@ bench:
 fresh-check:
 	./scripts/fresh-check.sh
 
+# Manual pages: wasl(8) by hand, wasl.conf(5) generated from the settings tables.
+build/man/wasl.8: docs/man/wasl.8
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@DATADIR@|$(DATADIR)|' $< > $@
+build/man/wasl.conf.5: build/wasl scripts/gen-man.sh
+	@mkdir -p $(dir $@)
+	./scripts/gen-man.sh build/wasl $(VERSION) > $@.tmp && mv $@.tmp $@
+man: build/man/wasl.8 build/man/wasl.conf.5
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program in sbin (it is a daemon, wasl(8)),
+# web/, data/ and the spoken prompts in share/wasl/ (where the program also looks by
+# itself), the manual pages, a systemd unit and sysusers.d entry, a settings file in
+# /etc/wasl that is never overwritten, and /var/lib/wasl for the database. Installing
+# into the live system as root (no DESTDIR) also creates the `wasl` account.
+PREFIX ?= /usr/local
+SBINDIR = $(PREFIX)/sbin
+DATADIR = $(PREFIX)/share/wasl
+MANDIR = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+install: build/wasl build/prompts/.done build/man/wasl.8 build/man/wasl.conf.5
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/wasl
+	install -d -m 750 $(DESTDIR)/var/lib/wasl
+	install -m 755 build/wasl $(DESTDIR)$(SBINDIR)/wasl
+	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/data $(DESTDIR)$(DATADIR)/prompts
+	cp -R web data $(DESTDIR)$(DATADIR)/
+	cp -R build/prompts $(DESTDIR)$(DATADIR)/prompts && rm -f $(DESTDIR)$(DATADIR)/prompts/.done
+	install -m 644 build/man/wasl.8 $(DESTDIR)$(MANDIR)/man8/wasl.8
+	install -m 644 build/man/wasl.conf.5 $(DESTDIR)$(MANDIR)/man5/wasl.conf.5
+	$(SUBST) deploy/systemd/wasl.service > $(DESTDIR)$(UNITDIR)/wasl.service && chmod 644 $(DESTDIR)$(UNITDIR)/wasl.service
+	install -m 644 deploy/systemd/wasl.sysusers $(DESTDIR)$(SYSUSERSDIR)/wasl.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf ]; then \
+	  echo "kept the existing $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf (the new example: $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf.example)"; \
+	  $(SUBST) deploy/wasl.conf.in > $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf.example; \
+	else $(SUBST) deploy/wasl.conf.in > $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf && chmod 640 $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  id wasl >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/wasl --shell /usr/sbin/nologin \
+	    --comment "wasl contact center" wasl; \
+	  chown wasl:wasl /var/lib/wasl && chgrp wasl $(SYSCONFDIR)/wasl/wasl.conf; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; first start: sudo -u wasl $(SBINDIR)/wasl --config $(SYSCONFDIR)/wasl/wasl.conf init" \
+	    "&& sudo systemctl enable --now wasl"; fi
+
 clean:
 	rm -rf build
 

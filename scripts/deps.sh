@@ -119,7 +119,7 @@ test | all)
     command -v npm >/dev/null 2>&1 || fail "npm is not on PATH after installing it"
     if [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
         echo "deps: installing npm packages for browser tests"
-        (cd "$top/tests/browser" && npm ci --silent --no-audit --no-fund) || fail "npm ci in tests/browser failed"
+        (cd "$top/tests/browser" && npm ci --loglevel=error --no-audit --no-fund) || fail "npm ci in tests/browser failed"
     fi
     ;;
 esac

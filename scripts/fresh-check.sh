@@ -112,6 +112,11 @@ prepare_root() {
     mount --rbind /dev "$r/dev"
     mount --make-rslave "$r/dev"
     cp /etc/resolv.conf "$r/etc/resolv.conf"
+    # Trust anchors this machine's administrator added (a proxy's CA, say) are needed in
+    # the root as well to reach npm's registry; ca-certificates picks them up on install.
+    for c in /usr/local/share/ca-certificates/*.crt; do
+        [ -e "$c" ] && cp "$c" "$r/usr/local/share/ca-certificates/"
+    done
     # There is no init in a chroot: a service that a package starts on install would run
     # on the host's network (a system Kamailio on 5060, PostgreSQL on 5432) and outlive
     # the check. On a real machine scripts/deps.sh stops the ones it installed.
