@@ -115,7 +115,9 @@ prepare_root() {
     # Trust anchors this machine's administrator added (a proxy's CA, say) are needed in
     # the root as well to reach npm's registry; ca-certificates picks them up on install.
     for c in /usr/local/share/ca-certificates/*.crt; do
-        [ -e "$c" ] && cp "$c" "$r/usr/local/share/ca-certificates/"
+        [ -e "$c" ] || continue
+        mkdir -p "$r/usr/local/share/ca-certificates"
+        cp "$c" "$r/usr/local/share/ca-certificates/"
     done
     # There is no init in a chroot: a service that a package starts on install would run
     # on the host's network (a system Kamailio on 5060, PostgreSQL on 5432) and outlive
