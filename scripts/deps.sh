@@ -6,7 +6,8 @@
 #   scripts/deps.sh test    run, plus everything `make test` drives: clang and the fuzzer
 #                           runtime, cmocka, a PostgreSQL server, SIPp, baresip, sipvicious,
 #                           Kamailio, nginx, AFL++, valgrind, Chromium, Node.js, npm and the
-#                           browser tests' npm packages
+#                           browser tests' npm packages; man-db and systemd, with which the
+#                           install test renders the manual pages and verifies the unit
 #   scripts/deps.sh bench   run, plus the benchmarks' load generators (wrk, SIPp, Kamailio, nginx)
 #   scripts/deps.sh         all of them
 #
@@ -31,7 +32,7 @@ TEST_PKGS="
 clang clang-format libclang-rt-14-dev valgrind libcmocka-dev sqlite3
 postgresql postgresql-client python3 curl jq git ca-certificates
 sip-tester baresip-core sipsak sipvicious kamailio nginx-light afl++
-chromium nodejs npm:npm
+chromium nodejs npm:npm man-db systemd
 "
 BENCH_PKGS="
 python3 curl wrk sip-tester kamailio nginx-light sqlite3
