@@ -118,7 +118,10 @@ fi
 case $what in
 test | all)
     command -v npm >/dev/null 2>&1 || fail "npm is not on PATH after installing it"
-    if [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
+    # Again when the lock file changed since (npm writes node_modules/.package-lock.json).
+    b=$top/tests/browser
+    if [ ! -d "$b/node_modules/playwright-core" ] || [ ! -e "$b/node_modules/.package-lock.json" ] ||
+        [ -n "$(find "$b/package-lock.json" -newer "$b/node_modules/.package-lock.json")" ]; then
         echo "deps: installing npm packages for browser tests"
         (cd "$top/tests/browser" && npm ci --loglevel=error --no-audit --no-fund) || fail "npm ci in tests/browser failed"
     fi

@@ -92,9 +92,14 @@ remove_root() {
 }
 
 current_root=""
+phase=""
 cleanup() {
+    rc=$?
     if [ -n "$current_root" ]; then
         teardown "$current_root"
+    fi
+    if [ $rc -ne 0 ] && [ -n "$phase" ]; then
+        echo "fresh-check: FAILED while $phase (the error is above)" >&2
     fi
 }
 trap cleanup EXIT
@@ -102,6 +107,7 @@ trap 'exit 130' INT TERM
 
 prepare_root() {
     r=$1
+    phase="preparing the root $r (unpacking, mounting, cloning)"
     teardown "$r"
     remove_root "$r"
     mkdir -p "$r"
@@ -126,6 +132,7 @@ prepare_root() {
     chmod 755 "$r/usr/sbin/policy-rc.d"
     git clone -q --no-local "$top" "$r/root/wasl"
     git -C "$r/root/wasl" checkout -q --detach "$head"
+    phase=""
 }
 
 # The one thing the README asks for before its two commands (with git, for the clone,
