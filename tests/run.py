@@ -4,10 +4,12 @@
 Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
 SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
 PostgreSQL started here, SIP tests (real SIPp, baresip and sipvicious peers
-against wasl over loopback), fuzz corpus replay, `make install` into a temporary
+against wasl over loopback), store outages under load (PostgreSQL stopped for
+90 s, a SQLite disk full), fuzz corpus replay, `make install` into a temporary
 folder and a start of the installed program, browser tests in Chromium. Every
 suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
-ends with one line: "N passed, N failed".
+ends with one line: "N passed, N failed" (followed by ", N skipped" when a
+suite reported "ok N - ... # SKIP": a skipped test is not a passed one).
 
     python3 tests/run.py [SUITE ...]      # default: all suites
 """
@@ -22,13 +24,14 @@ sys.path.insert(0, os.path.join(TOP, "tests", "lib"))
 import pgserver  # noqa: E402
 
 TAP = re.compile(r"^\s*(not ok|ok)\b(.*)$")
-totals = {"passed": 0, "failed": 0}
+SKIP = re.compile(r"#\s*SKIP\b", re.I)
+totals = {"passed": 0, "failed": 0, "skipped": 0}
 failures = []
 log_dir = os.path.join(TOP, "build", "test-logs")
 
 
-def record(suite, ok, what):
-    totals["passed" if ok else "failed"] += 1
+def record(suite, ok, what, skipped=False):
+    totals["skipped" if skipped and ok else "passed" if ok else "failed"] += 1
     if not ok:
         failures.append(f"{suite}: {what.strip()}")
 
@@ -42,7 +45,7 @@ def run_tap(suite, cmd, env=None, cwd=TOP, timeout=1200):
     full_env = dict(os.environ)
     full_env.update(env or {})
     seen_fail = False
-    n_ok = n_fail = 0
+    n_ok = n_fail = n_skip = 0
     try:
         p = subprocess.run(cmd, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=timeout, text=True, errors="replace")
@@ -58,8 +61,11 @@ def run_tap(suite, cmd, env=None, cwd=TOP, timeout=1200):
         if not m:
             continue
         ok = m.group(1) == "ok"
-        record(suite, ok, m.group(2))
-        if ok:
+        skipped = ok and bool(SKIP.search(m.group(2)))
+        record(suite, ok, m.group(2), skipped)
+        if skipped:
+            n_skip += 1
+        elif ok:
             n_ok += 1
         else:
             n_fail += 1
@@ -68,7 +74,10 @@ def run_tap(suite, cmd, env=None, cwd=TOP, timeout=1200):
         record(suite, False, f"exited with status {rc} (see {os.path.relpath(logf, TOP)})")
         n_fail += 1
     status = "ok" if n_fail == 0 else "FAILED"
-    print(f"{suite:<28} {n_ok:4d} passed {n_fail:3d} failed  {time.time() - t0:6.1f}s  {status}", flush=True)
+    skips = f" {n_skip:3d} skipped" if n_skip else ""
+    print(f"{suite:<28} {n_ok:4d} passed {n_fail:3d} failed{skips}  {time.time() - t0:6.1f}s  {status}", flush=True)
+    for l in [l for l in out.splitlines() if TAP.match(l) and SKIP.search(l)][:10]:
+        print("    " + l[:200])
     if n_fail:
         tail = [l for l in out.splitlines() if l.startswith("not ok") or "ERROR" in l or "Sanitizer" in l][:15]
         for l in tail:
@@ -131,6 +140,14 @@ def suite_sip():
     run_tap("sip", ["python3", "tests/sip/run.py", "--binary", "build/asan/wasl"], timeout=900)
 
 
+def suite_outage():
+    """PostgreSQL stopped under API and SIP load, then a SQLite disk filled:
+    wasl must live through both and lose no acknowledged case."""
+    for backend in ("postgresql", "sqlite"):
+        run_tap(f"outage@{backend}", ["python3", "tests/outage/run.py", "--binary", "build/asan/wasl", "--backend",
+                                      backend], timeout=900)
+
+
 def suite_fuzz():
     p = sh(["make", "-j2", "-s", "fuzz-build"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if p.returncode != 0:
@@ -176,13 +193,13 @@ def suite_browser():
 
 
 def main():
-    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "fuzz", "install", "browser"]
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "fuzz", "install", "browser"]
     t0 = time.time()
     print("wasl test run: " + " ".join(wanted), flush=True)
     if "format" in wanted:
         suite_format()
     built = True
-    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "install", "browser")):
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "install", "browser")):
         built = suite_build()
     pg = None
     if built and any(s in wanted for s in ("unit", "api")):
@@ -205,6 +222,8 @@ def main():
             pg.stop()
     if built and "sip" in wanted:
         suite_sip()
+    if built and "outage" in wanted:
+        suite_outage()
     if "fuzz" in wanted:
         suite_fuzz()
     if built and "install" in wanted:
@@ -214,7 +233,8 @@ def main():
     print(f"\n(logs in build/test-logs/, {time.time() - t0:.0f}s)")
     for f in failures[:40]:
         print("FAILED " + f[:300])
-    print(f"{totals['passed']} passed, {totals['failed']} failed")
+    skipped = f", {totals['skipped']} skipped" if totals["skipped"] else ""
+    print(f"{totals['passed']} passed, {totals['failed']} failed{skipped}")
     sys.exit(1 if totals["failed"] else 0)
 
 

@@ -26,7 +26,8 @@ import pgserver  # noqa: E402
 
 SECS = int(sys.argv[1]) if len(sys.argv) > 1 else 10
 CONNS = int(sys.argv[2]) if len(sys.argv) > 2 else 32
-WASL = os.path.join(TOP, "build", "wasl")
+# WASL_BINARY: another build to measure (e.g. the previous commit's, for a before/after in one sitting)
+WASL = os.environ.get("WASL_BINARY") or os.path.join(TOP, "build", "wasl")
 
 CREATE_LUA = r"""
 local n = 0
@@ -138,7 +139,8 @@ def wrk(w, script, secs):
 
 
 def main():
-    subprocess.run(["make", "-s", "-C", TOP, "build/wasl"], check=True, stdout=subprocess.DEVNULL)
+    if not os.environ.get("WASL_BINARY"):
+        subprocess.run(["make", "-s", "-C", TOP, "build/wasl"], check=True, stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="wasl-bench-cases-")
     pg = pgserver.PgServer()
     servers = []

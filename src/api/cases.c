@@ -171,11 +171,16 @@ int api_cases_create(struct http_req *r)
         (err = fields_from_json(fields, in.fields, &in.nfields)) || (err = citizen_from_json(citizen, &in.citizen)))
         return err;
     char *arts = articles ? json_dumps(articles, JSON_COMPACT) : NULL;
+    bool replayed = false;
     in.articles = arts;
+    in.request_key = http_header(r, "Idempotency-Key");
+    in.replayed = &replayed;
     err = case_create(APP(r)->db, &r->actor, &in, &c, pin);
     free(arts);
     if (err)
         return err;
+    if (replayed)
+        http_add_header(r, "Idempotent-Replayed", "true");
     json_t *j = case_json_for(&c, true, r->actor.role);
     json_object_set_new(j, "pin", json_string(pin));
     char loc[64];
@@ -385,6 +390,7 @@ int api_portal_file(struct http_req *r)
     };
     struct case_rec c;
     char pin[7], *ack = NULL;
+    bool replayed = false;
     int err;
 
     if ((err = http_body_json(r, spec, sizeof(spec) / sizeof(spec[0]))) || (err = fields_from_json(fields, f.fields, &f.nfields)) ||
@@ -393,8 +399,12 @@ int api_portal_file(struct http_req *r)
     /* Identity documents are not asked for on a public form. */
     f.citizen.id_number = f.citizen.passport = NULL;
     f.ip = r->ip;
+    f.request_key = http_header(r, "Idempotency-Key");
+    f.replayed = &replayed;
     if ((err = portal_file(APP(r)->db, &f, &c, pin, &ack)))
         return err;
+    if (replayed)
+        http_add_header(r, "Idempotent-Replayed", "true");
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "reference", c.reference, "pin", pin, "type", c.type, "status",
                           c.status, "expected_at", api_time(c.resolution_due), "acknowledgement", ack);
     free(ack);

@@ -1,6 +1,7 @@
 /*
  * /healthz and /metrics.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,14 +26,20 @@ int api_metrics(struct http_req *r)
         free(tel);
         return WASL_ENOMEM;
     }
-    size_t a = strlen(text), b = strlen(tel);
-    char *all = realloc(text, a + b + 1);
+    char store[160];
+    int c = snprintf(store, sizeof(store),
+                     "# HELP wasl_store_up 1 while the data store answers, 0 during an outage.\n"
+                     "# TYPE wasl_store_up gauge\nwasl_store_up %d\n",
+                     !db_is_failing(APP(r)->db));
+    size_t a = strlen(text), b = strlen(tel), s = (size_t)c;
+    char *all = realloc(text, a + b + s + 1);
     if (!all) {
         free(text);
         free(tel);
         return WASL_ENOMEM;
     }
-    memcpy(all + a, tel, b + 1);
+    memcpy(all + a, tel, b);
+    memcpy(all + a + b, store, s + 1);
     free(tel);
-    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, a + b);
+    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, a + b + s);
 }

@@ -110,7 +110,7 @@ int api_tel_status(struct http_req *r)
     /* names, for the supervisors (who cannot list users) */
     json_t *names = json_object();
     struct db_conn *c;
-    struct db_stmt *st;
+    struct db_stmt *st = NULL;
     if (s->nagents && !db_conn_get(APP(r)->db, &c)) {
         if (!db_query(c, &st, "SELECT u.id, u.display_name FROM users u JOIN sip_accounts a ON a.user_id = u.id", NULL, 0)) {
             while (db_next(st)) {
@@ -150,7 +150,7 @@ int api_tel_status(struct http_req *r)
 static int reply_rows(struct http_req *r, const char *sql, const struct db_param *p, int n, json_t *(*row)(struct db_stmt *))
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     json_t *items;
     int err = db_conn_get(APP(r)->db, &c);
 
@@ -241,7 +241,7 @@ int api_tel_recording(struct http_req *r)
 
     if ((err = api_param_id(r, "id", &id)) || (err = db_conn_get(APP(r)->db, &c)))
         return err;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     if (!(err = db_query(c, &s, "SELECT recording FROM calls WHERE id = ?", DBP(DB_I(id))))) {
         if (db_next(s) && !db_is_null(s, 0))
             snprintf(path, sizeof(path), "%s", db_text(s, 0));

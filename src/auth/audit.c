@@ -58,7 +58,7 @@ static int append_h(struct db_conn *c, void *arg)
     const char *rid = w && w->request_id ? w->request_id : "";
     const char *ip = w && w->ip ? w->ip : "";
     const char *detail = a->detail ? a->detail : "{}";
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char prev[65] = "", hash[65];
     int64_t seq = 0, at = clock_now();
     int err;
@@ -108,7 +108,7 @@ static void problem(struct audit_report *r, int64_t seq, const char *fmt, long l
 int audit_verify(struct db *db, struct audit_report *r)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char prev[65] = ZERO_HASH, head_hash[65] = "";
     int64_t expect = 1, head_seq = 0;
     int err;
@@ -183,7 +183,7 @@ int audit_list(struct db *db, const struct audit_filter *f, struct audit_entry *
     const char *actor = f->actor ? f->actor : "", *action = f->action ? f->action : "", *object = f->object ? f->object : "";
     int64_t before = f->before > 0 ? f->before : INT64_MAX;
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err;
 
     *n = 0;

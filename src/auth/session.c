@@ -128,7 +128,7 @@ int auth_login(struct db *db, const char *login_in, const char *password, const 
 {
     char login[USER_LOGIN_MAX + 1], key[128], hash[256] = "";
     struct db_conn *c;
-    struct db_stmt *st;
+    struct db_stmt *st = NULL;
     int64_t now = clock_now();
     bool found = false;
     int err;
@@ -200,7 +200,7 @@ out:
 int auth_session(struct db *db, const char *token, struct session *out)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t now = clock_now();
     bool found = false, expired = false;
     int err;
@@ -296,7 +296,7 @@ static int wrong_h(struct db_conn *c, void *arg)
 int auth_check_password(struct db *db, int64_t user_id, const char *password)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char hash[256] = "", login[USER_LOGIN_MAX + 1] = "";
     int64_t retry = 0;
     int err;

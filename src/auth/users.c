@@ -71,7 +71,7 @@ static int check_scope(int role, const char *consulate)
 
 int user_get_conn(struct db_conn *c, int64_t id, struct user *out)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_query(c, &s, "SELECT " USER_COLUMNS " FROM users u WHERE id = ?", DBP(DB_I(id)));
     if (err)
@@ -107,7 +107,7 @@ int user_get(struct db *db, int64_t id, struct user *out)
 int user_get_by_login(struct db *db, const char *login, struct user *out)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_conn_get(db, &c);
     if (err)
@@ -128,7 +128,7 @@ int user_get_by_login(struct db *db, const char *login, struct user *out)
 int user_list(struct db *db, struct user *out, int max, int *n)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
 
     *n = 0;

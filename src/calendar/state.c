@@ -13,7 +13,7 @@
 int calendar_emergency_load(struct db *db)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char reason[200] = "";
     bool closed = false;
     int err = db_conn_get(db, &c);

@@ -262,6 +262,8 @@ struct create {
     char reference[CASE_REF_LEN + 1];
     char pin[7];
     int64_t id;
+    struct case_rec *out; /* read back in the same transaction (may be NULL) */
+    bool replayed;        /* answered from an earlier request with the same key */
 };
 
 static char *fields_json(const struct case_field *f, int n)
@@ -355,6 +357,121 @@ out:
     return err;
 }
 
+/* ---- idempotency keys ---- */
+
+#define REQUEST_KEY_MIN 8
+#define REQUEST_KEY_MAX 64
+#define REQUEST_KEEP (86400 * WTIME_SEC) /* a day: long enough for any client's retries */
+
+bool case_request_key_valid(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    if (n < REQUEST_KEY_MIN || n > REQUEST_KEY_MAX)
+        return false;
+    for (const char *p = key; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
+            return false;
+    return true;
+}
+
+/* A keyed hash of everything the request asked for: the same key with other
+ * input is a client's mistake, and the hash shows nothing of the input. */
+static int input_hash(const struct case_input *in, char out[65])
+{
+    struct sbuf b;
+    const char *parts[] = {in->type,          in->category,      in->priority,          in->channel,          in->language,
+                           in->country,       in->consulate,     in->subject,           in->description,      in->citizen.name,
+                           in->citizen.phone, in->citizen.email, in->citizen.id_number, in->citizen.passport, in->articles};
+    sbuf_init(&b, 1u << 20);
+    for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        sbuf_adds(&b, parts[i] ? parts[i] : "\x1e");
+        sbuf_add(&b, "\x1f", 1);
+    }
+    for (int i = 0; i < in->nfields; i++) {
+        sbuf_adds(&b, in->fields[i].name);
+        sbuf_add(&b, "=", 1);
+        sbuf_adds(&b, in->fields[i].value ? in->fields[i].value : "\x1e");
+        sbuf_add(&b, "\x1f", 1);
+    }
+    if (b.oom) {
+        sbuf_release(&b);
+        return WASL_ENOMEM;
+    }
+    char *text = sbuf_take(&b);
+    if (!text)
+        return WASL_ENOMEM;
+    blind_index("request", text, out);
+    free(text);
+    return 0;
+}
+
+static const char *creator(const struct create *cr)
+{
+    return cr->who && cr->who->login ? cr->who->login : "citizen";
+}
+
+/* The case an earlier request with this key created: 0 with cr->reference,
+ * cr->pin and cr->replayed set; WASL_ENOENT when there is none. */
+static int replay(struct db_conn *c, struct create *cr, const char *hash)
+{
+    struct db_stmt *s = NULL;
+    char *pin = NULL;
+    bool found = false, same = false;
+    int err = db_query(c, &s,
+                       "SELECT r.input_hash, r.pin_enc, c.reference FROM case_requests r JOIN cases c ON c.id = r.case_id "
+                       "WHERE r.actor = ? AND r.request_key = ? AND r.created_at >= ?",
+                       DBP(DB_S(creator(cr)), DB_S(cr->in->request_key), DB_I(clock_now() - REQUEST_KEEP)));
+    if (!err && db_next(s)) {
+        size_t n;
+        const void *b = db_blob(s, 1, &n);
+        found = true;
+        same = !strcmp(db_text(s, 0), hash);
+        if (same && !(err = unseal(b, n, &pin))) {
+            snprintf(cr->reference, sizeof(cr->reference), "%s", db_text(s, 2));
+            snprintf(cr->pin, sizeof(cr->pin), "%s", pin ? pin : "");
+        }
+    }
+    int err2 = db_end(s);
+    free(pin);
+    if (err || err2)
+        return err ? err : err2;
+    if (!found)
+        return WASL_ENOENT;
+    if (!same)
+        return err_set_field(WASL_EINVAL, "cases.request_key_reused", "request_key",
+                             "this Idempotency-Key was already used for a different case: use a new key for a new case");
+    cr->replayed = true;
+    return 0;
+}
+
+static int remember(struct db_conn *c, struct create *cr, const char *hash, int64_t now)
+{
+    unsigned char *pin = NULL;
+    size_t n = 0;
+    int err = seal(cr->pin, &pin, &n);
+    if (!err)
+        err = db_exec(c,
+                      "INSERT INTO case_requests (actor, request_key, input_hash, case_id, pin_enc, created_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                      DBP(DB_S(creator(cr)), DB_S(cr->in->request_key), DB_S(hash), DB_I(cr->id), DB_B(pin, n), DB_I(now)));
+    free(pin);
+    return err;
+}
+
+int case_requests_purge(struct db *db, int64_t now, int *n)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    *n = 0;
+    if (err)
+        return err;
+    err = db_exec(c, "DELETE FROM case_requests WHERE created_at < ?", DBP(DB_I(now - REQUEST_KEEP)));
+    if (!err)
+        *n = (int)db_changes(c);
+    db_conn_put(c);
+    return err;
+}
+
 static int create_h(struct db_conn *c, void *arg)
 {
     struct create *cr = arg;
@@ -368,6 +485,20 @@ static int create_h(struct db_conn *c, void *arg)
 
     if (!fields)
         return WASL_ENOMEM;
+    char hash[65] = "";
+    cr->replayed = false;
+    if (in->request_key) {
+        if (!(err = input_hash(in, hash)))
+            err = replay(c, cr, hash);
+        if (err != WASL_ENOENT) {
+            if (!err) {
+                snprintf(object, sizeof(object), "case:%s", cr->reference);
+                err = audit_append(c, cr->who, "case.create_replayed", object, NULL);
+            }
+            goto read_back;
+        }
+        err_clear();
+    }
     /* A new reference and PIN for every attempt: a retried transaction must
      * not reuse the ones of an attempt that was rolled back. */
     case_ref_new(cr->reference);
@@ -437,7 +568,21 @@ static int create_h(struct db_conn *c, void *arg)
     if ((err = acknowledge(c, cr->id, cr->reference, cr->pin, in->language, in->type, cr->channel, res_due, ci->email)))
         goto out;
     snprintf(object, sizeof(object), "case:%s", cr->reference);
-    err = audit_append(c, cr->who, "case.create", object, detail);
+    if ((err = audit_append(c, cr->who, "case.create", object, detail)))
+        goto out;
+    /* Two requests with the same key at once: the second's row conflicts,
+     * its transaction is rolled back and case_create() tries again, now
+     * finding the first case. */
+    if (in->request_key && (err = remember(c, cr, hash, now)))
+        goto out;
+read_back:
+    /* Read back before the commit: once it is committed the answer must not
+     * depend on another query, or a store lost in between would turn a
+     * stored case into an error for the client. */
+    if (!err && cr->out) {
+        case_rec_clear(cr->out);
+        err = case_read_conn(c, cr->reference, cr->out);
+    }
 out:
     for (int i = 0; i < 7; i++)
         free(b[i]);
@@ -448,8 +593,11 @@ out:
 int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7])
 {
     const struct case_type *t = case_type(in->type);
-    struct create cr = {.who = who, .in = in};
+    struct create cr = {.who = who, .in = in, .out = out};
     int err;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
 
     if (!t)
         return err_set_field(WASL_EINVAL, "cases.invalid_type", "type",
@@ -474,16 +622,24 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
         (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
         (err = check_articles(in->articles)))
         return err;
+    if (in->request_key && !case_request_key_valid(in->request_key))
+        return err_set_field(WASL_EINVAL, "cases.invalid_request_key", "request_key",
+                             "an Idempotency-Key has 8 to 64 characters: letters, digits, dot, underscore, colon or hyphen");
     /* A new reference colliding with an old one is one chance in 10^12;
      * should it happen, another is drawn. */
     for (int attempt = 0; attempt < 3; attempt++)
         if ((err = db_tx(db, create_h, &cr)) != WASL_ECONFLICT)
             break;
-    if (err)
+    if (err) {
+        if (out)
+            case_rec_clear(out);
         return err;
+    }
     if (pin_out)
         memcpy(pin_out, cr.pin, 7);
-    return out ? case_read(db, cr.reference, out) : 0;
+    if (in->replayed)
+        *in->replayed = cr.replayed;
+    return 0;
 }
 
 /* ---- reading ---- */
@@ -498,7 +654,7 @@ bool case_in_scope(const struct actor *who, const struct case_rec *c)
 
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_query(c, &s, "SELECT " CASE_COLUMNS " FROM cases c WHERE c.reference = ?", DBP(DB_S(ref)));
     if (err)

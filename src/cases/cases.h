@@ -58,6 +58,13 @@ struct case_input {
     int nfields;
     struct citizen citizen;
     const char *articles; /* JSON [{"slug","lang","version"}] for information requests */
+    /* An idempotency key (the API's Idempotency-Key header), or NULL: the
+     * same creator sending the same input with the same key within a day
+     * gets the case (and PIN) of the first request, and *replayed (if set)
+     * becomes true; the same key with another input is WASL_EINVAL
+     * "cases.request_key_reused". */
+    const char *request_key;
+    bool *replayed;
 };
 
 struct case_rec {
@@ -87,6 +94,10 @@ void case_rec_clear(struct case_rec *c);
  * a complaint gets its acknowledgement (event, and e-mail when an address is
  * given). WASL_EINVAL names the field. */
 int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7]);
+/* Checks an idempotency key's form: 8 to 64 of A-Z a-z 0-9 . _ : - */
+bool case_request_key_valid(const char *key);
+/* Forgets idempotency keys older than a day; *n gets how many. */
+int case_requests_purge(struct db *db, int64_t now, int *n);
 /* The full case, personal data decrypted: the read is audited. Backoffice
  * users only see their consulate's cases (others: WASL_ENOENT). */
 int case_view(struct db *db, const struct actor *who, const char *reference, struct case_rec *out);
@@ -157,6 +168,8 @@ struct portal_filing {
     struct citizen citizen;
     const char *channel; /* "portal" (default) or "open311" */
     const char *ip;
+    const char *request_key; /* as in struct case_input */
+    bool *replayed;
 };
 /* Files a complaint, suggestion or observation from the portal (rate
  * limited per address). The acknowledgement text in the filer's language

@@ -123,7 +123,7 @@ int outbox_send(struct db *db, int *sent)
 {
     struct pending p[OUTBOX_BATCH];
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int n = 0, err;
 
     *sent = 0;

@@ -46,6 +46,8 @@ int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *o
         .subject = f->subject,
         .description = f->description,
         .citizen = f->citizen,
+        .request_key = f->request_key,
+        .replayed = f->replayed,
     };
     if (f->nfields < 0 || f->nfields > CASE_FIELDS_MAX)
         return err_set(WASL_EINVAL, "cases.invalid_field", "too many fields");
@@ -85,7 +87,7 @@ struct lookup {
 static int check_pin(struct db_conn *c, struct lookup *l)
 {
     char key_ref[64], key_ip[96], h[65];
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t retry;
     bool ok = false;
     int err;
@@ -161,7 +163,7 @@ int portal_track_keys(struct db *db, const char *keys, const char *pin, const ch
     char refs[8][CASE_REF_LEN + 1];
     int n = 0, err;
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
 
     memset(out, 0, sizeof(*out));
     if (strlen(keys) != 9 || strspn(keys, "0123456789") != 9)

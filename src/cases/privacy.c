@@ -59,7 +59,7 @@ static int add_event(const struct case_event *e, void *arg)
 static int matching(struct db *db, const char *kind, const char *idx, char (*refs)[CASE_REF_LEN + 1], int max, int *n)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     *n = 0;
     if (err)
@@ -81,7 +81,7 @@ static int matching(struct db *db, const char *kind, const char *idx, char (*ref
 static int callbacks_of(struct db *db, const char *idx, json_t *out)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     if (err)
         return err;
@@ -173,7 +173,7 @@ out:
  * else about it (events, mail). */
 static int anonymize(struct db_conn *c, int64_t id)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_query(c, &s,
                        "SELECT created_at, type, category, channel, language, country, consulate, status, first_response_at, "
                        "resolved_at, breached_at, rating FROM cases WHERE id = ?",
@@ -200,7 +200,8 @@ static int anonymize(struct db_conn *c, int64_t id)
         return err ? err : err2;
     if ((err = db_exec(c, "UPDATE cases SET merged_into = NULL WHERE merged_into = ?", DBP(DB_I(id)))) ||
         (err = db_exec(c, "DELETE FROM case_events WHERE case_id = ?", DBP(DB_I(id)))) ||
-        (err = db_exec(c, "DELETE FROM outbox WHERE case_id = ?", DBP(DB_I(id)))))
+        (err = db_exec(c, "DELETE FROM outbox WHERE case_id = ?", DBP(DB_I(id)))) ||
+        (err = db_exec(c, "DELETE FROM case_requests WHERE case_id = ?", DBP(DB_I(id)))))
         return err;
     return db_exec(c, "DELETE FROM cases WHERE id = ?", DBP(DB_I(id)));
 }
@@ -214,7 +215,7 @@ struct erase {
 static int erase_h(struct db_conn *c, void *arg)
 {
     struct erase *e = arg;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t ids[SUBJECT_CASES_MAX];
     int n = 0, err;
 
@@ -267,7 +268,7 @@ struct purge {
 static int purge_h(struct db_conn *c, void *arg)
 {
     struct purge *p = arg;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int64_t ids[500], before = p->now - cases_cfg.retention_closed * WTIME_SEC;
     int n = 0, err;
 
@@ -339,7 +340,7 @@ static int reseal_h(struct db_conn *c, void *arg)
     char sql[512];
     int64_t ids[200];
     int n = 0, err;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
 
     snprintf(sql, sizeof(sql), "SELECT %s FROM %s WHERE %s > ? ORDER BY %s LIMIT 200", r->key, r->table, r->key, r->key);
     if ((err = db_query(c, &s, sql, DBP(DB_I(r->after)))))
@@ -387,7 +388,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[4] = {
+    struct reseal tables[5] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -399,6 +400,7 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"case_events", "id", {"body_enc"}, 1, 0, 0, 0},
         {"outbox", "id", {"to_enc", "body_enc"}, 2, 0, 0, 0},
         {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
+        {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
     };
     int err;
     *rows = 0;

@@ -56,7 +56,7 @@ static int tick_one(struct db_conn *c, void *arg)
 int cases_sla_tick(struct db *db, int64_t now, int *changed)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     struct due list[200];
     int n = 0, err;
 

@@ -14,41 +14,63 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static bool running, stopping;
 
-static void run_once(struct db *db, int64_t *last_purge)
+/* Logs a job's failure, unless the store is down: it logs that itself,
+ * once, and the job is tried again after a back-off. */
+static bool failed(struct db *db, const char *what)
+{
+    if (db_is_failing(db))
+        return true;
+    log_error("cases: %s: %s", what, err_message());
+    return false;
+}
+
+/* One round of the jobs; true when the store was unreachable. */
+static bool run_once(struct db *db, int64_t *last_purge)
 {
     int n = 0;
+    bool down = false;
     int64_t now = clock_now();
 
     if (cases_sla_tick(db, now, &n))
-        log_error("cases: deadline check failed: %s", err_message());
+        down |= failed(db, "deadline check failed");
     else if (n)
         log_info("cases: %d case(s) warned or escalated", n);
     if (outbox_send(db, &n))
-        log_error("cases: outbox: %s", err_message());
+        down |= failed(db, "outbox");
     else if (n)
         log_info("cases: %d mail(s) sent", n);
+    if (case_requests_purge(db, now, &n))
+        down |= failed(db, "idempotency keys purge");
     if (now - *last_purge >= 86400 * WTIME_SEC) {
-        if (privacy_purge(db, now, &n))
-            log_error("cases: retention purge failed: %s", err_message());
-        else
+        if (privacy_purge(db, now, &n)) {
+            down |= failed(db, "retention purge failed");
+        } else {
             log_info("cases: retention purge: %d case(s) anonymized", n);
-        *last_purge = now;
+            *last_purge = now; /* a failed purge is tried again next round */
+        }
     }
+    err_clear();
+    return down;
 }
 
 static void *loop(void *arg)
 {
     struct db *db = arg;
     int64_t last_purge = 0;
+    int backoff = 0; /* seconds; 0 while the store answers */
 
     pthread_mutex_lock(&lock);
     while (!stopping) {
         pthread_mutex_unlock(&lock);
-        run_once(db, &last_purge);
+        bool down = run_once(db, &last_purge);
+        /* While the store is down: again after 1, 2, 4 ... s, at most a tick. */
+        backoff = !down ? 0 : backoff ? backoff * 2 : 1;
+        if (backoff > cases_cfg.tick_seconds)
+            backoff = (int)cases_cfg.tick_seconds;
         pthread_mutex_lock(&lock);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += cases_cfg.tick_seconds;
+        until.tv_sec += backoff ? backoff : cases_cfg.tick_seconds;
         while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
             ;
     }

@@ -13,10 +13,14 @@ struct cli {
     char **argv; /* the command's own arguments, after the global options */
     const char *config_path;
     bool creating; /* the command may create a new SQLite database */
+    bool migrates; /* the command applies pending migrations (init, migrate, serve) */
+    int applied;   /* how many it applied */
     struct db *db;
 };
 
-/* Opens the store named by store.url and applies pending migrations. */
+/* Opens the store named by store.url. Commands that migrate apply pending
+ * migrations; the others refuse a database older than this binary (run
+ * `wasl migrate`), and every command refuses one newer than it knows. */
 int cli_open_db(struct cli *c);
 /* Loads data/ (countries, consulates). */
 int cli_load_data(void);

@@ -12,11 +12,11 @@
 
 int cmd_migrate(struct cli *c)
 {
-    int err, applied = 0, cur, latest;
+    int err, cur, latest;
 
     if ((err = cli_open_db(c)) || (err = db_schema_version(c->db, &cur, &latest)))
         return cli_fail(err, "migrate");
-    printf("%d migration(s) applied; schema version %d (this program knows up to %d)\n", applied, cur, latest);
+    printf("%d migration(s) applied; schema version %d (this program knows up to %d)\n", c->applied, cur, latest);
     return 0;
 }
 

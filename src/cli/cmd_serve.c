@@ -102,8 +102,11 @@ int cmd_serve(struct cli *c)
         if (tel_running() && tel_flow_reload())
             log_error("tel: flow not reloaded: %s", err_message());
     log_info("serve: stopping on signal %d", sig);
-    tel_stop();
+    /* The web server first: a request still waiting for the telephony
+     * thread gets its answer before that thread goes. Then the telephony,
+     * which writes the last call rows, then the cases' worker. */
     http_stop();
+    tel_stop();
     cases_worker_stop();
     cases_shutdown();
     return 0;

@@ -97,7 +97,7 @@ int cli_load_data(void)
 int cli_open_db(struct cli *c)
 {
     const char *url = conf_str("store.url");
-    int err, applied;
+    int err, cur, latest;
     /* Only init and migrate make a new SQLite file; a typo in a path or a
      * command run from the wrong folder must not leave empty databases. */
     if (!c->creating && strncmp(url, "postgres", 8) != 0) {
@@ -105,10 +105,21 @@ int cli_open_db(struct cli *c)
         if (access(path, F_OK) != 0)
             return err_set(WASL_ENOENT, "store.missing", "no database at %s: run `wasl init` first, or give --db", path);
     }
-    if ((err = db_open(&c->db, url)))
+    if ((err = db_open(&c->db, url)) || (err = db_schema_version(c->db, &cur, &latest)))
         return err;
-    if ((err = db_migrate(c->db, &applied)))
-        return err;
+    /* An older binary would misread (or write wrongly) what a newer one made. */
+    if (cur > latest)
+        return err_set(WASL_ECONFLICT, "store.newer_schema",
+                       "the database is at schema version %d, newer than this wasl knows (%d): use the wasl that upgraded it", cur,
+                       latest);
+    if (c->migrates)
+        return db_migrate(c->db, &c->applied);
+    /* A backup or an audit check must not change the schema under a
+     * running server of another version. */
+    if (cur < latest)
+        return err_set(WASL_ECONFLICT, "store.old_schema",
+                       "the database is at schema version %d and this wasl needs %d: run `wasl migrate` first (after a backup)",
+                       cur, latest);
     return 0;
 }
 
@@ -248,6 +259,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
         if (strcmp(commands[k].name, rest[0]) == 0) {
             c.creating = !strcmp(rest[0], "init") || !strcmp(rest[0], "migrate");
+            c.migrates = c.creating || !strcmp(rest[0], "serve");
             rc = commands[k].run(&c);
             db_close(c.db);
             goto out;

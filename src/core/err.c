@@ -46,15 +46,18 @@ static int valid(int err)
 
 static int set(int err, const char *code, const char *field, const char *fmt, va_list ap)
 {
+    /* Formatted before anything is cleared: an argument may be err_message()
+     * or err_field() itself ("%s: %s", what, err_message()). */
+    char msg[sizeof(last.msg)] = "", fld[sizeof(last.field)] = "";
+    if (fmt)
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (field)
+        snprintf(fld, sizeof(fld), "%s", field);
     last.err = err;
     last.code = code;
-    last.msg[0] = '\0';
-    last.field[0] = '\0';
     last.retry_after = 0;
-    if (field)
-        snprintf(last.field, sizeof(last.field), "%s", field);
-    if (fmt)
-        vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
+    memcpy(last.msg, msg, sizeof(msg));
+    memcpy(last.field, fld, sizeof(fld));
     return err;
 }
 

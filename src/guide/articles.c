@@ -69,7 +69,7 @@ static int slug_check(const char *slug)
 
 static int article_from_conn(struct db_conn *c, const char *slug, struct guide_article *out)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_query(c, &s, "SELECT id, slug, category, audience, source_language, keywords FROM guide_articles WHERE slug = ?",
                        DBP(DB_S(slug)));
@@ -329,7 +329,7 @@ int guide_version_add(struct db *db, const struct actor *who, const char *slug, 
 
 static int version_conn(struct db_conn *c, int64_t id, struct guide_version *out)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     bool found = false;
     int err = db_query(
         c, &s, "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id WHERE v.id = ?",
@@ -454,7 +454,7 @@ int guide_reject(struct db *db, const struct actor *who, int64_t version_id, con
 
 static int in_force(struct db_conn *c, int64_t article, const char *lang, const char *day, struct guide_version *out, bool *found)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_query(c, &s,
                        "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
                        "WHERE v.article_id = ? AND v.lang = ? AND v.status = 'published' AND v.effective_on <= ? "
@@ -520,7 +520,7 @@ int guide_view_get(struct db *db, const char *slug, const char *lang, const char
         goto out;
     out->translation_outdated = strcmp(out->v.lang, out->article.source_language) != 0 && out->v.translates < out->source_version;
     /* A newer approved text that starts later: agents are told it is coming. */
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     if ((err =
              db_query(c, &s,
                       "SELECT version, effective_on FROM guide_versions WHERE article_id = ? AND lang = ? AND status = 'published' "
@@ -557,7 +557,7 @@ out:
 int guide_versions_list(struct db *db, const char *slug, const char *lang, guide_version_h h, void *arg)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     if (err)
         return err;

@@ -610,7 +610,7 @@ static int add_doc(struct index *ix, int lang, const char *slug, const char *cat
 
 static int load_docs(struct index *ix, struct db_conn *c, const char *today)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char last_key[100] = "";
     uint32_t cap[7] = {0};
     int src_in_force = 0, err;
@@ -698,7 +698,7 @@ static int add_synonym(struct index *ix, const char *grp, int li, const char *te
 
 static int load_synonyms(struct index *ix, struct db_conn *c)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int n, err = db_query(c, &s, "SELECT grp, lang, term FROM guide_synonyms ORDER BY grp, lang, term", NULL, 0);
     if (err)
         return err;

@@ -86,7 +86,7 @@ struct del {
 static int del_h(struct db_conn *c, void *arg)
 {
     struct del *d = arg;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     char object[200] = "", detail[300] = "";
     int err = db_query(c, &s, "SELECT grp, lang, term FROM guide_synonyms WHERE id = ?", DBP(DB_I(d->id)));
     if (err)

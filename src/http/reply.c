@@ -70,21 +70,42 @@ void reply_error_status(struct http_req *r, int status, const char *code, const 
     error_body(r, status, code, message, NULL);
 }
 
+/* A store or telephony outage: the store logged it once, its message is
+ * written for clients, and the client may retry after a while. */
+static bool is_outage(int err, const char *code)
+{
+    static const char *const codes[] = {"store.unavailable", "store.outcome_unknown", "store.full", "store.io_error", "store.busy",
+                                        "tel.busy"};
+    if (err != WASL_EDB && err != WASL_EBUSY)
+        return false;
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (!strcmp(code, codes[i]))
+            return true;
+    return false;
+}
+
 int http_reply_error(struct http_req *r, int err)
 {
     int status = err_http_status(err);
     const char *code = err_code()[0] && err_last() == err ? err_code() : err_default_code(err);
     const char *msg = err_message()[0] && err_last() == err ? err_message() : err_default_message(err);
 
-    /* Internal details of a server-side failure stay in the log. */
+    /* Internal details of a server-side failure (a database's own words
+     * among them) stay in the log; the client gets the stable code and the
+     * table's message. An unavailable store is logged once by the store. */
+    bool outage = is_outage(err, code);
     if (status >= 500) {
-        log_error("%s %s failed: %s (%s)", r->method, r->path, err_message(), err_name(err));
-        if (err != WASL_EDB && err != WASL_EBUSY)
+        if (!outage)
+            log_error("%s %s failed: %s (%s)", r->method, r->path, err_message(), err_name(err));
+        if (!outage || err_last() != err || !err_message()[0])
             msg = err_default_message(err);
     }
-    if (err == WASL_ELIMIT && err_last() == err && err_retry_after() > 0) {
+    int64_t retry = err_last() == err ? err_retry_after() : 0;
+    if (!retry && outage)
+        retry = err == WASL_EDB ? 5 : 1; /* seconds: a store outage, a moment of contention */
+    if ((err == WASL_ELIMIT || outage) && retry > 0) {
         char v[24];
-        snprintf(v, sizeof(v), "%lld", (long long)err_retry_after());
+        snprintf(v, sizeof(v), "%lld", (long long)retry);
         http_add_header(r, "Retry-After", v);
     }
     error_body(r, status, code, msg, err_last() == err ? err_field() : NULL);

@@ -261,7 +261,7 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         if ((err = str_field(c, name, o, "reference", true, n->var, sizeof(n->var))) ||
             (err = str_field(c, name, o, "pin", true, n->pin_var, sizeof(n->pin_var))) ||
             (err = ref(c, name, o, "found", true, &n->next)) || (err = ref(c, name, o, "not_found", true, &n->on_fail)) ||
-            (err = ref(c, name, o, "locked", false, &n->locked)))
+            (err = ref(c, name, o, "locked", false, &n->locked)) || (err = ref(c, name, o, "unavailable", true, &n->unavailable)))
             return err;
         if (n->locked < 0)
             n->locked = n->on_fail;
@@ -276,10 +276,10 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         break;
     }
     /* Unknown fields are mistakes (a misspelt "on_fial" would silently do nothing). */
-    static const char *const known[] = {"type",    "prompts",   "next",      "kind",     "var",        "choices",     "timeout",
-                                        "retries", "on_fail",   "min",       "max",      "terminator", "open",        "closed",
-                                        "holiday", "emergency", "language",  "max_wait", "on_timeout", "max_seconds", "reference",
-                                        "pin",     "found",     "not_found", "locked",   "comment"};
+    static const char *const known[] = {"type",    "prompts",   "next",      "kind",     "var",         "choices",     "timeout",
+                                        "retries", "on_fail",   "min",       "max",      "terminator",  "open",        "closed",
+                                        "holiday", "emergency", "language",  "max_wait", "on_timeout",  "max_seconds", "reference",
+                                        "pin",     "found",     "not_found", "locked",   "unavailable", "comment"};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v)
@@ -303,6 +303,7 @@ static void successors(const struct node *n, int *out, int *k)
     cand[m++] = n->holiday;
     cand[m++] = n->emergency;
     cand[m++] = n->locked;
+    cand[m++] = n->unavailable;
     for (int i = 0; i < n->nchoices; i++)
         cand[m++] = n->choices[i].to;
     *k = 0;
@@ -400,7 +401,7 @@ int ivr_flow_parse(const char *text, size_t len, const char *name, ivr_prompt_kn
         }
         struct node *n = &c.f->nodes[i++];
         snprintf(n->name, sizeof(n->name), "%s", k);
-        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = -1;
+        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = n->unavailable = -1;
         c.f->nnodes++;
     }
     if (!err && (c.f->start = node_index(c.f, start)) < 0)

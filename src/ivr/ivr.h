@@ -89,9 +89,10 @@ enum ivr_event_kind {
 
 /* The answer to a look-up, in the caller's terms. */
 struct ivr_case {
-    bool found;      /* reference and PIN matched */
-    bool locked;     /* too many attempts */
-    char status[20]; /* new, open, waiting_citizen, ... */
+    bool found;       /* reference and PIN matched */
+    bool locked;      /* too many attempts */
+    bool unavailable; /* the store could not be asked */
+    char status[20];  /* new, open, waiting_citizen, ... */
     char type[16];
     char reference[12];
     int exp_year, exp_month, exp_day; /* 0: no date */

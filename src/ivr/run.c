@@ -405,7 +405,8 @@ int ivr_step(struct ivr_session *s, const struct ivr_event *e, int64_t now, stru
     case N_CASE_STATUS:
         if (e->kind == IVR_E_LOOKUP) {
             s->kase = e->kase;
-            return enter(s, e->kase.found ? n->next : e->kase.locked ? n->locked : n->on_fail, now, a);
+            int to = e->kase.found ? n->next : e->kase.locked ? n->locked : e->kase.unavailable ? n->unavailable : n->on_fail;
+            return enter(s, to, now, a);
         }
         break;
     case N_CALLBACK:

@@ -28,6 +28,41 @@ uint64_t db_sql_hash(const char *sql)
     return h;
 }
 
+int db_failed(struct db *db, int err, const char *code, const char *detail)
+{
+    int64_t now = clock_mono_us(), zero = 0;
+    const int64_t every = 60LL * 1000000;
+
+    /* One line when it starts, one a minute while it lasts; a store that
+     * flaps (a nearly full disk) does not log each flap. */
+    int64_t last = atomic_load(&db->failure_logged);
+    if (atomic_compare_exchange_strong(&db->failing_since, &zero, now)) {
+        bool log_it = !last || now - last >= every;
+        atomic_store(&db->episode_logged, log_it);
+        if (log_it && atomic_compare_exchange_strong(&db->failure_logged, &last, now))
+            log_error("store: %s: %s (%s); requests get 503 until it is back", db->ops->name, detail, code);
+    } else if (now - last >= every && atomic_compare_exchange_strong(&db->failure_logged, &last, now)) {
+        atomic_store(&db->episode_logged, true);
+        log_error("store: %s still failing for %llds: %s (%s)", db->ops->name,
+                  (long long)((now - atomic_load(&db->failing_since)) / 1000000), detail, code);
+    }
+    return err_set(err, code, "%s",
+                   err == WASL_EDB && !strcmp(code, "store.full") ? "the data store is full; nothing was saved"
+                                                                  : "the data store is unavailable");
+}
+
+void db_recovered(struct db *db)
+{
+    int64_t since = atomic_exchange(&db->failing_since, 0);
+    if (since && atomic_exchange(&db->episode_logged, false))
+        log_info("store: %s is answering again after %.1fs", db->ops->name, (double)(clock_mono_us() - since) / 1e6);
+}
+
+bool db_is_failing(struct db *db)
+{
+    return atomic_load(&db->failing_since) != 0;
+}
+
 int db_open(struct db **out, const char *url)
 {
     struct db *db;
@@ -140,7 +175,7 @@ void db_conn_put(struct db_conn *c)
     db = c->db;
     if (c->in_tx) {
         /* A caller left a transaction open: never hand it to the next user. */
-        db->ops->script(c, "ROLLBACK");
+        db->ops->rollback(c);
         c->in_tx = false;
     }
     pthread_mutex_lock(&db->lock);
@@ -165,12 +200,14 @@ static int check_params(const struct db_param *p, int n)
 int db_query(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n)
 {
     int err = check_params(p, n);
+
+    *out = NULL; /* a failed query leaves nothing to step through or end */
     return err ? err : c->db->ops->query(c, out, sql, p, n);
 }
 
 int db_exec(struct db_conn *c, const char *sql, const struct db_param *p, int n)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_query(c, &s, sql, p, n);
     if (err)
         return err;
@@ -193,7 +230,7 @@ struct stmt_head {
 
 bool db_next(struct db_stmt *s)
 {
-    return OPS(s)->next(s);
+    return s && OPS(s)->next(s);
 }
 
 int db_end(struct db_stmt *s)
@@ -229,7 +266,7 @@ const void *db_blob(struct db_stmt *s, int col, size_t *len)
 
 int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct db_param *p, int n)
 {
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_query(c, &s, sql, p, n), found = 0;
     if (err)
         return err;
@@ -290,13 +327,20 @@ static int tx_attempts(struct db_conn *c, db_tx_h fn, void *arg)
             goto retry;
         c->in_tx = true;
         err = fn(c, arg);
-        if (!err)
+        if (!err) {
             err = ops->script(c, "COMMIT");
+            /* A server lost during COMMIT may have committed before it went:
+             * the client must not be told that nothing was saved. */
+            if (err == WASL_EDB && c->db->backend == DB_PG && !strcmp(err_code(), "store.unavailable"))
+                err = err_set(WASL_EDB, "store.outcome_unknown",
+                              "the data store went away while saving: the change may have been saved; check before trying again");
+        }
         if (!err) {
             c->in_tx = false;
+            db_recovered(c->db);
             return 0;
         }
-        ops->script(c, "ROLLBACK");
+        ops->rollback(c);
         c->in_tx = false;
     retry:
         if (err != WASL_EBUSY || attempt >= c->db->tx_retries)

@@ -99,12 +99,17 @@ int db_schema_version(struct db *db, int *current, int *latest)
     *current = 0;
     if ((err = db_conn_get(db, &c)))
         return err;
-    err = db_query_int(c, &v, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0);
+    /* A new database has no schema_migrations yet: nothing applied. */
+    int64_t exists = 0;
+    err = db_query_int(c, &exists,
+                       db->backend == DB_PG
+                           ? "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND "
+                             "tablename = 'schema_migrations'"
+                           : "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                       NULL, 0);
+    if (!err && exists)
+        err = db_query_int(c, &v, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0);
     db_conn_put(c);
-    if (err == WASL_EDB) {
-        err_clear();
-        err = 0; /* no table yet: nothing applied */
-    }
     *current = (int)v;
     return err;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <libpq-fe.h>
 
 #include "store_int.h"
@@ -34,22 +35,35 @@ struct pg_stmt {
     unsigned char *blob; /* decoded bytea of the last db_blob() */
 };
 
+/* Connection failures and the server going away (SQLSTATE classes 08 and
+ * 57P, a full disk 53100, too many connections 53300) are outages: logged
+ * once by db_failed(), 503 to the client. Anything else is logged here. */
 static int map_result(struct pg_conn *c, PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    char detail[400];
 
     if (!msg)
         msg = PQerrorMessage(c->h);
-    if (state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0))
+    snprintf(detail, sizeof(detail), "%s: %s (%s)", what, msg, state ? state : "no SQLSTATE");
+    for (char *p = detail; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    if (PQstatus(c->h) != CONNECTION_OK || !state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+        !strcmp(state, "53300"))
+        return db_failed(c->base.db, WASL_EDB, "store.unavailable", detail);
+    if (!strcmp(state, "53100"))
+        return db_failed(c->base.db, WASL_EDB, "store.full", detail);
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
         return err_set(WASL_EBUSY, "store.busy", "the database is busy");
-    if (state && strcmp(state, "23505") == 0)
+    if (strcmp(state, "23505") == 0)
         return err_set(WASL_ECONFLICT, "store.duplicate", "%s", msg);
-    if (state && strncmp(state, "23", 2) == 0)
+    if (strncmp(state, "23", 2) == 0)
         return err_set(WASL_EINVAL, "store.constraint", "%s", msg);
-    if (state && strncmp(state, "22", 2) == 0)
+    if (strncmp(state, "22", 2) == 0)
         return err_set(WASL_EINVAL, "store.data", "%s", msg);
-    log_error("store: postgresql %s: %s (%s)", what, msg, state ? state : "no SQLSTATE");
+    log_error("store: postgresql %s", detail);
     return err_set(WASL_EDB, "store.error", "database error: %s", msg);
 }
 
@@ -60,6 +74,15 @@ static void forget_prepared(struct pg_conn *c)
     c->ncache = 0;
 }
 
+/* A server that does not answer is given up after connect_timeout seconds
+ * (the URL may set its own), and keepalives find a silently dead one. */
+static PGconn *open_conn(const char *url)
+{
+    const char *keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname", NULL};
+    const char *values[] = {"5", "30", "10", "3", url, NULL};
+    return PQconnectdbParams(keys, values, 1);
+}
+
 static int pg_connect(struct db *db, struct db_conn **out)
 {
     struct pg_conn *c = calloc(1, sizeof(*c));
@@ -67,14 +90,18 @@ static int pg_connect(struct db *db, struct db_conn **out)
 
     if (!c)
         return WASL_ENOMEM;
-    c->h = PQconnectdb(db->url);
+    c->h = open_conn(db->url);
     if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
-        int err = err_set(WASL_EDB, "store.unavailable", "cannot connect to PostgreSQL: %s",
-                          c->h ? PQerrorMessage(c->h) : "out of memory");
+        char detail[400];
+        snprintf(detail, sizeof(detail), "cannot connect: %s", c->h ? PQerrorMessage(c->h) : "out of memory");
+        for (char *p = detail; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
         PQfinish(c->h);
         free(c);
-        return err;
+        return db_failed(db, WASL_EDB, "store.unavailable", detail);
     }
+    db_recovered(db);
     /* Notices (e.g. "relation already exists, skipping") are not errors. */
     r = PQexec(c->h, "SET client_min_messages = warning");
     PQclear(r);
@@ -98,24 +125,61 @@ static int ensure_connected(struct pg_conn *c)
         return 0;
     forget_prepared(c);
     PQreset(c->h);
-    if (PQstatus(c->h) != CONNECTION_OK)
-        return err_set(WASL_EDB, "store.unavailable", "lost the PostgreSQL connection: %s", PQerrorMessage(c->h));
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        char detail[400];
+        snprintf(detail, sizeof(detail), "lost the connection: %s", PQerrorMessage(c->h));
+        for (char *p = detail; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        return db_failed(c->base.db, WASL_EDB, "store.unavailable", detail);
+    }
+    db_recovered(c->base.db);
     return 0;
+}
+
+/* A pooled connection learns that the server restarted only when it next
+ * sends something. When that first statement could not have done anything
+ * (BEGIN, or a plain SELECT outside a transaction), it is sent once more on
+ * a fresh connection, so a database that came back is used at once instead
+ * of failing one request per pooled connection. */
+static bool retry_after_drop(struct pg_conn *c, const char *sql)
+{
+    if (PQstatus(c->h) == CONNECTION_OK || c->base.in_tx)
+        return false;
+    while (*sql == ' ' || *sql == '\n')
+        sql++;
+    return !strncasecmp(sql, "BEGIN", 5) || !strncasecmp(sql, "SELECT", 6);
 }
 
 static int pg_script(struct db_conn *base, const char *sql)
 {
     struct pg_conn *c = (struct pg_conn *)base;
     PGresult *r;
-    int err = ensure_connected(c);
+    int err;
 
-    if (err)
-        return err;
-    r = PQexec(c->h, sql);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    for (int attempt = 0;; attempt++) {
+        if ((err = ensure_connected(c)))
+            return err;
+        r = PQexec(c->h, sql);
+        if (PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK) {
+            PQclear(r);
+            return 0;
+        }
+        if (attempt == 0 && retry_after_drop(c, sql)) {
+            PQclear(r);
+            continue;
+        }
         err = map_result(c, r, "script");
-    PQclear(r);
-    return err;
+        PQclear(r);
+        return err;
+    }
+}
+
+static void pg_rollback(struct db_conn *base)
+{
+    struct pg_conn *c = (struct pg_conn *)base;
+    if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+        PQclear(PQexec(c->h, "ROLLBACK"));
 }
 
 /* `?` -> `$n`, leaving quoted strings, quoted names and comments alone. */
@@ -201,8 +265,15 @@ static int pg_query(struct db_conn *base, struct db_stmt **out, const char *sql,
     ExecStatusType st;
     int err;
 
-    if ((err = ensure_connected(c)) || (err = prepare(c, sql, &name)))
+    bool retried = false;
+again:
+    if ((err = ensure_connected(c)) || (err = prepare(c, sql, &name))) {
+        if (err == WASL_EDB && !retried && retry_after_drop(c, sql)) {
+            retried = true;
+            goto again;
+        }
         return err;
+    }
     for (int i = 0; i < n; i++) {
         formats[i] = 0;
         lengths[i] = 0;
@@ -230,6 +301,11 @@ static int pg_query(struct db_conn *base, struct db_stmt **out, const char *sql,
     r = PQexecPrepared(c->h, name, n, values, lengths, formats, 0);
     st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        if (!retried && retry_after_drop(c, sql)) {
+            PQclear(r);
+            retried = true;
+            goto again;
+        }
         err = map_result(c, r, "query");
         PQclear(r);
         return err;
@@ -319,6 +395,7 @@ const struct db_ops db_pg_ops = {
     .connect = pg_connect,
     .disconnect = pg_disconnect,
     .script = pg_script,
+    .rollback = pg_rollback,
     .query = pg_query,
     .next = pg_next,
     .end = pg_end,

@@ -3,6 +3,7 @@
  * (a committed case survives power loss), one connection per thread at a
  * time, prepared statements cached per connection, online backup.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,10 +28,12 @@ struct sq_conn {
     int ncache;
 };
 
-static int map_error(sqlite3 *h, int rc, const char *what)
+static int map_error(struct db *db, sqlite3 *h, int rc, const char *what)
 {
     int ext = sqlite3_extended_errcode(h);
+    char detail[300];
 
+    snprintf(detail, sizeof(detail), "%s: %s (%d)", what, sqlite3_errmsg(h), ext);
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -42,11 +45,15 @@ static int map_error(sqlite3 *h, int rc, const char *what)
     case SQLITE_NOMEM:
         return WASL_ENOMEM;
     case SQLITE_FULL:
+        return db_failed(db, WASL_EDB, "store.full", detail);
     case SQLITE_IOERR:
-        log_error("store: sqlite %s: %s", what, sqlite3_errmsg(h));
-        return err_set(WASL_EIO, "store.io_error", "the database could not write: %s", sqlite3_errmsg(h));
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return db_failed(db, WASL_EDB, "store.io_error", detail);
     default:
-        log_error("store: sqlite %s: %s (%d)", what, sqlite3_errmsg(h), ext);
+        log_error("store: sqlite %s", detail);
         return err_set(WASL_EDB, "store.error", "database error: %s", sqlite3_errmsg(h));
     }
 }
@@ -61,8 +68,9 @@ static int sq_connect(struct db *db, struct db_conn **out)
         return WASL_ENOMEM;
     rc = sqlite3_open_v2(db->url, &c->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int err = err_set(WASL_EDB, "store.unavailable", "cannot open SQLite database %s: %s", db->url,
-                          c->h ? sqlite3_errmsg(c->h) : "out of memory");
+        char detail[300];
+        snprintf(detail, sizeof(detail), "cannot open %s: %s", db->url, c->h ? sqlite3_errmsg(c->h) : "out of memory");
+        int err = db_failed(db, WASL_EDB, "store.unavailable", detail);
         sqlite3_close(c->h);
         free(c);
         return err;
@@ -73,8 +81,9 @@ static int sq_connect(struct db *db, struct db_conn **out)
      * every commit so a committed write survives a power cut. */
     rc = sqlite3_exec(c->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, &emsg);
     if (rc != SQLITE_OK) {
-        int err = err_set(WASL_EDB, "store.unavailable", "cannot set up SQLite database %s: %s", db->url,
-                          emsg ? emsg : sqlite3_errstr(rc));
+        char detail[300];
+        snprintf(detail, sizeof(detail), "cannot set up %s: %s", db->url, emsg ? emsg : sqlite3_errstr(rc));
+        int err = db_failed(db, WASL_EDB, "store.unavailable", detail);
         sqlite3_free(emsg);
         sqlite3_close(c->h);
         free(c);
@@ -99,7 +108,15 @@ static int sq_script(struct db_conn *base, const char *sql)
     char *emsg = NULL;
     int rc = sqlite3_exec(c->h, sql, NULL, NULL, &emsg);
     sqlite3_free(emsg);
-    return rc == SQLITE_OK ? 0 : map_error(c->h, rc, "script");
+    return rc == SQLITE_OK ? 0 : map_error(c->base.db, c->h, rc, "script");
+}
+
+static void sq_rollback(struct db_conn *base)
+{
+    struct sq_conn *c = (struct sq_conn *)base;
+    /* SQLite rolls back by itself after some errors (a full disk, I/O) */
+    if (!sqlite3_get_autocommit(c->h))
+        sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static int bind(struct sq_conn *c, sqlite3_stmt *st, const struct db_param *p, int n)
@@ -126,7 +143,7 @@ static int bind(struct sq_conn *c, sqlite3_stmt *st, const struct db_param *p, i
             rc = sqlite3_bind_null(st, i + 1);
         }
         if (rc != SQLITE_OK)
-            return map_error(c->h, rc, "bind");
+            return map_error(c->base.db, c->h, rc, "bind");
     }
     return 0;
 }
@@ -148,7 +165,7 @@ static int sq_query(struct db_conn *base, struct db_stmt **out, const char *sql,
         sqlite3_stmt *st;
         rc = sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
         if (rc != SQLITE_OK)
-            return map_error(c->h, rc, "prepare");
+            return map_error(c->base.db, c->h, rc, "prepare");
         if (c->ncache < STMT_CACHE) {
             s = &c->cache[c->ncache++];
             *s = (struct sq_stmt){.c = base, .st = st, .hash = h, .cached = true};
@@ -192,7 +209,7 @@ static int sq_end(struct db_stmt *st)
     int err = 0;
 
     if (s->rc != SQLITE_OK && s->rc != SQLITE_ROW && s->rc != SQLITE_DONE)
-        err = map_error(c->h, s->rc, "step");
+        err = map_error(c->base.db, c->h, s->rc, "step");
     sqlite3_reset(s->st);
     sqlite3_clear_bindings(s->st);
     s->in_use = false;
@@ -279,6 +296,7 @@ const struct db_ops db_sqlite_ops = {
     .connect = sq_connect,
     .disconnect = sq_disconnect,
     .script = sq_script,
+    .rollback = sq_rollback,
     .query = sq_query,
     .next = sq_next,
     .end = sq_end,

@@ -66,7 +66,9 @@ struct db *db_conn_db(struct db_conn *c);
 int db_exec(struct db_conn *c, const char *sql, const struct db_param *p, int n);
 int64_t db_changes(struct db_conn *c);
 /* Runs a query; read rows with db_next() and the column getters, then
- * db_end(), which frees the statement and reports any error while stepping. */
+ * db_end(), which frees the statement and reports any error while stepping.
+ * On error *out is NULL, and db_next(NULL) is false and db_end(NULL) is 0,
+ * so `err = db_query(..); while (!err && db_next(s)) ..; db_end(s)` is safe. */
 int db_query(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n);
 bool db_next(struct db_stmt *s);
 int db_end(struct db_stmt *s);
@@ -89,6 +91,12 @@ int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct 
 typedef int (*db_tx_h)(struct db_conn *c, void *arg);
 int db_tx(struct db *db, db_tx_h fn, void *arg);
 int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg);
+
+/* True from a failure that looks like an outage (the server unreachable,
+ * the disk full, an I/O error) until the next success. Errors of an outage
+ * are WASL_EDB with the codes store.unavailable, store.full or
+ * store.io_error and a message without the database's own words. */
+bool db_is_failing(struct db *db);
 
 /* Checks the store answers (for /healthz). */
 int db_ping(struct db *db);

@@ -6,6 +6,7 @@
 #define WASL_STORE_INT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store.h"
 
@@ -17,6 +18,9 @@ struct db_ops {
     void (*disconnect)(struct db_conn *c);
     /* Several statements, no parameters, no rows (migrations, BEGIN...). */
     int (*script)(struct db_conn *c, const char *sql);
+    /* Ends any open transaction, as cleanup after a failure: it never
+     * replaces the error hint of the failure that led to it. */
+    void (*rollback)(struct db_conn *c);
     int (*query)(struct db_conn *c, struct db_stmt **out, const char *sql, const struct db_param *p, int n);
     bool (*next)(struct db_stmt *s);
     int (*end)(struct db_stmt *s);
@@ -52,6 +56,10 @@ struct db {
     int nconn, max_conn;
     int busy_timeout_ms;
     int tx_retries;
+    /* Outage tracking, so a dead store is logged once, not per request. */
+    atomic_llong failing_since;  /* monotonic µs of the first failure; 0: healthy */
+    atomic_llong failure_logged; /* when the last outage line was logged */
+    atomic_bool episode_logged;  /* this outage's start was logged: log its end */
 };
 
 /* Every backend's connection starts with this. */
@@ -72,6 +80,13 @@ extern const size_t db_migrations_count;
 
 extern const struct db_ops db_sqlite_ops;
 extern const struct db_ops db_pg_ops;
+
+/* The backends report an outage (the server gone, the disk full, an I/O
+ * error) and recoveries here: the first failure is logged, then at most one
+ * line a minute, and the recovery once with the outage's length. The error
+ * is set for the caller (code, generic message) and returned. */
+int db_failed(struct db *db, int err, const char *code, const char *detail);
+void db_recovered(struct db *db);
 
 /* FNV-1a of a SQL text, for the prepared-statement caches. */
 uint64_t db_sql_hash(const char *sql);

@@ -15,6 +15,7 @@
  */
 #include <sched.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -170,24 +171,62 @@ void rt_log_call(const struct tcall *c, const char *fmt, ...)
 
 /* ---- running things on the real-time thread ---- */
 
+/* A request from another thread. It lives on the heap: a caller that gives
+ * up waiting (the real-time thread is stalled) marks it abandoned and the
+ * handler frees it, so nothing on the caller's stack is touched late. */
 struct exec {
     void (*fn)(void *);
     void *arg;
-    bool done;
+    bool running, done, abandoned;
 };
+
+/* New requests are taken while this is true. tel_stop() clears it under mx
+ * before it queues MQ_STOP, so every request queued before is handled before
+ * the loop ends and nothing is ever pushed into the freed queue. */
+static bool accepting;
+
+/* How long an API thread waits for the real-time thread before it answers
+ * 503: a stalled loop must not hold the web server's threads. */
+#define EXEC_WAIT_MS 5000
 
 int tel_exec(void (*fn)(void *), void *arg)
 {
-    struct exec x = {fn, arg, false};
-    if (!rt.running || pthread_equal(pthread_self(), rt.thread))
-        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
-    if (mqueue_push(rt.mq, MQ_EXEC, &x))
-        return err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
+    struct exec *x;
+    struct timespec until;
+    int err = 0;
+
+    if (pthread_equal(pthread_self(), rt.thread) && atomic_load(&rt.running))
+        return err_set(WASL_EINTERNAL, "tel.exec", "tel_exec called on the real-time thread");
+    if (!(x = calloc(1, sizeof(*x))))
+        return WASL_ENOMEM;
+    x->fn = fn;
+    x->arg = arg;
     pthread_mutex_lock(&mx);
-    while (!x.done)
-        pthread_cond_wait(&cv, &mx);
+    if (!accepting) {
+        pthread_mutex_unlock(&mx);
+        free(x);
+        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
+    }
+    if (mqueue_push(rt.mq, MQ_EXEC, x)) {
+        pthread_mutex_unlock(&mx);
+        free(x);
+        return err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += EXEC_WAIT_MS / 1000;
+    while (!x->done) {
+        if (x->running) /* started: it touches the caller's arg, so wait for it */
+            pthread_cond_wait(&cv, &mx);
+        else if (pthread_cond_timedwait(&cv, &mx, &until) == ETIMEDOUT && !x->done && !x->running) {
+            x->abandoned = true; /* the handler frees it */
+            x = NULL;
+            err = err_set(WASL_EBUSY, "tel.busy", "the telephony did not answer within %d ms", EXEC_WAIT_MS);
+            break;
+        }
+    }
     pthread_mutex_unlock(&mx);
-    return 0;
+    free(x);
+    return err;
 }
 
 static void mq_handler(int id, void *data, void *arg)
@@ -196,6 +235,14 @@ static void mq_handler(int id, void *data, void *arg)
         calls_job_done(data);
     } else if (id == MQ_EXEC) {
         struct exec *x = data;
+        pthread_mutex_lock(&mx);
+        if (x->abandoned) {
+            pthread_mutex_unlock(&mx);
+            free(x);
+            return;
+        }
+        x->running = true;
+        pthread_mutex_unlock(&mx);
         x->fn(x->arg);
         pthread_mutex_lock(&mx);
         x->done = true;
@@ -462,7 +509,10 @@ int tel_start(struct db *db, const char *data_dir)
         jobs_stop();
         return err_set(err, "tel.start", "telephony: could not start (see the log above)");
     }
-    rt.running = true;
+    pthread_mutex_lock(&mx);
+    accepting = true;
+    pthread_mutex_unlock(&mx);
+    atomic_store(&rt.running, true);
     snprintf(address_text, sizeof(address_text), "sip:%s:%d (udp%s)", rt.cfg.address, rt.cfg.port, rt.cfg.tcp ? ", tcp" : "");
     log_info("tel: listening on %s; %d toll-free numbers; flow %s", address_text, dialplan_numbers(), ivr_flow_name(rt.flow));
     return 0;
@@ -470,11 +520,14 @@ int tel_start(struct db *db, const char *data_dir)
 
 void tel_stop(void)
 {
-    if (!rt.running)
+    if (!atomic_load(&rt.running))
         return;
+    pthread_mutex_lock(&mx);
+    accepting = false;
     mqueue_push(rt.mq, MQ_STOP, NULL);
+    pthread_mutex_unlock(&mx);
     pthread_join(rt.thread, NULL);
-    rt.running = false;
+    atomic_store(&rt.running, false);
     jobs_stop();
     ivr_flow_free(rt.flow);
     rt.flow = NULL;

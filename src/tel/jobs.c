@@ -89,7 +89,11 @@ static void do_lookup(struct job *j)
             j->kase.exp_day = l.day;
         }
     } else if (err != WASL_ENOENT && err != WASL_EINVAL) {
-        log_warn("tel: case look-up failed: %s", err_message());
+        /* The store is down (logged by the store) or broken: the caller is
+         * told the service is unavailable, never that the file is unknown. */
+        j->kase.unavailable = true;
+        if (!db_is_failing(jdb))
+            log_warn("tel: case look-up failed: %s", err_message());
     }
     err_clear();
     j->ok = true;
@@ -156,11 +160,18 @@ static int write_recording(struct job *j, bool message, char *file, size_t n)
 /* Call rows are written in batches: at hundreds of calls a second, one
  * transaction (one fsync on SQLite) per call would be the bottleneck. */
 #define ROWS_BATCH 256
+/* Rows kept while the store is down (about 2 KB each): an hour of a busy
+ * center's calls. Past it the oldest are dropped, and the log says so. */
+#define ROWS_PENDING_MAX 20000
+
+static struct job **pending;
+static int npending;
+static int64_t pending_next_try; /* monotonic µs */
+static int pending_backoff_s;
 
 struct rows {
     struct job **j;
     int n;
-    char (*file)[1100];
 };
 
 static int rows_h(struct db_conn *c, void *arg)
@@ -174,26 +185,108 @@ static int rows_h(struct db_conn *c, void *arg)
                       "agent_user, waited_ms, talked_ms, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       DBP(DB_S(j->callid), DB_I(j->started), DB_I(j->answered), DB_I(j->ended), DB_S(j->did), DB_S(j->country),
                           DB_S(j->language), DB_S(j->outcome), DB_S(j->path), j->agent_user ? DB_I(j->agent_user) : DB_NULL,
-                          DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(r->file[i][0] ? r->file[i] : NULL)));
+                          DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(j->file[0] ? j->file : NULL)));
     }
     return err;
 }
 
+static void free_job(struct job *j)
+{
+    free(j->rec[0]);
+    free(j->rec[1]);
+    free(j);
+}
+
+/* Keeps rows that the store refused during an outage, to be written when
+ * it answers again. Takes ownership of the jobs. */
+static void keep_pending(struct job **jobs, int n)
+{
+    if (!pending && !(pending = calloc(ROWS_PENDING_MAX, sizeof(*pending)))) {
+        log_error("tel: out of memory: %d call rows lost", n);
+        for (int i = 0; i < n; i++)
+            free_job(jobs[i]);
+        return;
+    }
+    int drop = npending + n - ROWS_PENDING_MAX;
+    if (drop > 0) {
+        log_error("tel: the store has been down too long: the %d oldest unwritten call rows are dropped", drop);
+        for (int i = 0; i < drop; i++)
+            free_job(pending[i]);
+        memmove(pending, pending + drop, sizeof(*pending) * (size_t)(npending - drop));
+        npending -= drop;
+    }
+    memcpy(pending + npending, jobs, sizeof(*jobs) * (size_t)n);
+    npending += n;
+}
+
+/* Writes rows in one transaction; owns the jobs: freed when written or
+ * refused for a reason of their own, kept while the store is down. */
+static void write_rows(struct job **jobs, int n)
+{
+    struct rows r = {jobs, n};
+    int err = db_tx(jdb, rows_h, &r);
+    if (err && db_is_failing(jdb)) {
+        keep_pending(jobs, n);
+        pending_backoff_s = 1;
+        pending_next_try = clock_mono_us() + 1000000;
+    } else {
+        if (err)
+            log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
+        for (int i = 0; i < n; i++)
+            free_job(jobs[i]);
+    }
+    err_clear();
+}
+
 static void do_call_rows(struct job **jobs, int n)
 {
-    static char files[ROWS_BATCH][1100];
-    struct rows r = {jobs, n, files};
     for (int i = 0; i < n; i++) {
         struct job *j = jobs[i];
-        files[i][0] = '\0';
-        if ((j->rec[0] || j->rec[1]) && write_recording(j, j->ok, files[i], sizeof(files[i]))) {
+        j->file[0] = '\0';
+        if ((j->rec[0] || j->rec[1]) && write_recording(j, j->ok, j->file, sizeof(j->file))) {
             log_warn("tel: recording not written: %s", err_message());
-            files[i][0] = '\0';
+            j->file[0] = '\0';
         }
+        free(j->rec[0]);
+        free(j->rec[1]);
+        j->rec[0] = j->rec[1] = NULL;
     }
-    if (db_tx(jdb, rows_h, &r))
-        log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
+    /* Behind rows still waiting for the store: keep the order. */
+    if (npending)
+        keep_pending(jobs, n);
+    else
+        write_rows(jobs, n);
+}
+
+/* Tries the rows kept during an outage again, after 1, 2, 4 ... 30 s, or at
+ * once when `now` is set (the worker is stopping). */
+static void retry_pending(bool now)
+{
+    int total = npending;
+
+    if (!npending || (!now && clock_mono_us() < pending_next_try))
+        return;
+    while (npending) {
+        int n = npending < ROWS_BATCH ? npending : ROWS_BATCH;
+        struct rows r = {pending, n};
+        int err = db_tx(jdb, rows_h, &r);
+        if (err && db_is_failing(jdb))
+            break;
+        if (err)
+            log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
+        for (int i = 0; i < n; i++)
+            free_job(pending[i]);
+        memmove(pending, pending + n, sizeof(*pending) * (size_t)(npending - n));
+        npending -= n;
+    }
     err_clear();
+    if (npending) {
+        pending_backoff_s = !pending_backoff_s ? 1 : pending_backoff_s >= 15 ? 30 : pending_backoff_s * 2;
+        pending_next_try = clock_mono_us() + pending_backoff_s * 1000000LL;
+    } else {
+        pending_backoff_s = 0;
+        log_info("tel: %d call rows kept during the store's outage are written", total);
+    }
 }
 
 static void do_message(struct job *j)
@@ -250,9 +343,20 @@ static void *work(void *arg)
         struct job *j = NULL;
         pthread_mutex_lock(&qmx);
         while (!qlen && !stopping) {
+            /* a minute, or until the next try of rows kept in an outage */
+            int64_t wait_us = 60LL * 1000000;
+            if (npending)
+                wait_us = pending_next_try - clock_mono_us();
+            if (wait_us <= 0)
+                break;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += 60;
+            ts.tv_sec += wait_us / 1000000;
+            ts.tv_nsec += (wait_us % 1000000) * 1000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
             pthread_cond_timedwait(&qcv, &qmx, &ts);
             if (!qlen)
                 break;
@@ -264,7 +368,8 @@ static void *work(void *arg)
             qhead = (qhead + 1) % qcap;
             qlen--;
             /* the call rows queued behind it go in the same transaction */
-            while (j->kind == JOB_CALL_ROW && qlen && queue[qhead]->kind == JOB_CALL_ROW && nbatch < ROWS_BATCH - 1) {
+            batch[nbatch++] = j;
+            while (j->kind == JOB_CALL_ROW && qlen && queue[qhead]->kind == JOB_CALL_ROW && nbatch < ROWS_BATCH) {
                 batch[nbatch++] = queue[qhead];
                 qhead = (qhead + 1) % qcap;
                 qlen--;
@@ -274,6 +379,7 @@ static void *work(void *arg)
         pthread_mutex_unlock(&qmx);
         if (stop)
             break;
+        retry_pending(false);
         if (clock_mono_us() >= next_purge) {
             purge();
             next_purge = clock_mono_us() + 3600LL * 1000000;
@@ -287,18 +393,9 @@ static void *work(void *arg)
         case JOB_CALLBACK:
             do_callback(j);
             break;
-        case JOB_CALL_ROW: {
-            struct job *all[ROWS_BATCH];
-            all[0] = j;
-            memcpy(all + 1, batch, sizeof(batch[0]) * (size_t)nbatch);
-            do_call_rows(all, nbatch + 1);
-            for (int i = 0; i < nbatch; i++) {
-                free(batch[i]->rec[0]);
-                free(batch[i]->rec[1]);
-                free(batch[i]); /* nobody waits for a call row's answer */
-            }
-            break;
-        }
+        case JOB_CALL_ROW:
+            do_call_rows(batch, nbatch); /* owns them: nobody waits for a call row's answer */
+            continue;
         case JOB_MESSAGE:
             do_message(j);
             break;
@@ -313,6 +410,16 @@ static void *work(void *arg)
             free(j);
         pthread_mutex_unlock(&qmx);
     }
+    /* Stopping: one last try for rows kept during an outage. */
+    retry_pending(true);
+    if (npending) {
+        log_error("tel: the store is still down as wasl stops: %d call rows are lost", npending);
+        for (int i = 0; i < npending; i++)
+            free_job(pending[i]);
+    }
+    free(pending);
+    pending = NULL;
+    npending = 0;
     return NULL;
 }
 

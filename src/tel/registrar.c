@@ -50,7 +50,7 @@ static unsigned languages_bits(const char *s)
 static int load(struct db *db, struct tel_account *out, int *n)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err;
 
     *n = 0;
@@ -173,7 +173,7 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
 int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2)
 {
     struct db_conn *c;
-    struct db_stmt *s;
+    struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     bool found = false;
     if (err)

@@ -7,6 +7,7 @@
 #define WASL_TEL_RT_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include <re.h>
 #include <rem.h>
@@ -129,7 +130,7 @@ struct rt {
     struct sa laddr;
     int64_t last_sweep;
     pthread_t thread;
-    bool running;
+    atomic_bool running; /* read by the API's threads */
 };
 extern struct rt rt;
 

@@ -183,6 +183,11 @@ class Failure(Exception):
     pass
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here (another backend, a missing
+    tool): reported as "ok N - name # SKIP why" and counted as skipped."""
+
+
 class T:
     """What a test gets: the server, clients, assertions."""
 
@@ -247,6 +252,8 @@ class Registry:
         try:
             fn(t)
             print(f"ok {self.n} - {name} ({(time.time() - t0) * 1000:.0f} ms)", flush=True)
+        except Skip as e:
+            print(f"ok {self.n} - {name} # SKIP {e}", flush=True)
         except Exception as e:  # noqa: BLE001 - every failure is reported
             self.failed += 1
             print(f"not ok {self.n} - {name}", flush=True)

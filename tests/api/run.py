@@ -6,7 +6,8 @@
 
 Each file gets a fresh server and database (on PostgreSQL, the database is
 emptied between files). A file may set SETTINGS = {...} for its server, or
-SQLITE_ONLY = True.
+SQLITE_ONLY = True; a test function may set fn.backends = ("postgresql",).
+A test that raises harness.Skip is reported "ok N - ... # SKIP why".
 """
 import argparse
 import importlib.util
@@ -47,6 +48,7 @@ def main():
             continue
         tests = [(n, fn) for n, fn in vars(mod).items() if n.startswith("test_") and callable(fn)]
         tests = [(n, fn) for n, fn in tests if not a.only or any(o in f or o in n for o in a.only)]
+        tests = [(n, fn) for n, fn in tests if a.backend in getattr(fn, "backends", (a.backend,))]
         if not tests:
             continue
         if a.backend == "postgresql":

@@ -1,4 +1,6 @@
 """Logins, sessions, roles, CSRF, time-outs and lock-outs."""
+import datetime
+import email.utils
 import time
 
 SETTINGS = {
@@ -103,17 +105,52 @@ def test_idle_timeout(t):
     t.status(r, 401, "auth.session_expired", "idle for 3.6s with a 3s idle time-out")
 
 
+def server_age(r, created_at):
+    """Seconds from a session's creation to the moment the server answered r,
+    both read from the server's clock (its Date header and the session's
+    created_at), so a slow test machine does not change the result."""
+    answered = email.utils.parsedate_to_datetime(r.header("Date"))
+    created = datetime.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    return (answered - created).total_seconds()
+
+
 def test_absolute_timeout(t):
-    c = t.login("agent")
-    t0 = time.time()
-    while time.time() - t0 < 9:  # busy all along, never idle
-        time.sleep(0.5)
+    c = t.client()
+    r = c.post("/api/v1/session", {"login": "agent", "password": "agent-demo-2026"})
+    t.eq(r.status, 201, "login")
+    c.csrf = r.json["csrf_token"]
+    created = r.json["created_at"]
+    t.true(r.header("Date"), "the server dates its answers")
+    last_ok = 0.0
+    deadline = time.time() + 30
+    while time.time() < deadline:  # busy all along (a request every 0.4 s), never idle for the 3 s time-out
         r = c.get("/api/v1/session")
         if r.status != 200:
             break
-    took = time.time() - t0
+        last_ok = server_age(r, created)
+        time.sleep(0.4)
     t.status(r, 401, "auth.session_expired", "busy session with a 6s absolute time-out")
-    t.true(5.9 <= took < 7.5, f"it ended after {took:.1f}s")
+    ended = server_age(r, created)
+    # Date and created_at are whole seconds: each age is known to within 1 s.
+    t.true(last_ok > 3, f"a busy session outlives the 3s idle time-out (last answer at {last_ok:.0f}s)")
+    t.true(last_ok <= 7, f"still answered {last_ok:.0f}s after login, past the 6s absolute time-out")
+    t.true(ended >= 5, f"ended {ended:.0f}s after login, before the 6s absolute time-out")
+
+
+def wait_unlocked(t, c, who, password=None, timeout=10.0):
+    """Logs c in as who once the lock-out has passed: a login while locked is
+    refused before the password is checked and counts no failure, so polling
+    with the right password is harmless. Returns how many 429s came first."""
+    refused = 0
+    deadline = time.time() + timeout
+    while True:
+        r = c.login(who, password)
+        if r.status != 429:
+            t.eq(r.status, 201, f"login as {who} once the lock-out is over: {r}")
+            return refused
+        refused += 1
+        t.true(time.time() < deadline, f"{who} still locked after {timeout:.0f}s (auth.lockout is 3s): {r}")
+        time.sleep(0.2)
 
 
 def test_account_lockout_and_release(t):
@@ -130,8 +167,7 @@ def test_account_lockout_and_release(t):
     a = t.login("admin")
     users = {u["login"]: u for u in a.get("/api/v1/users").json["users"]}
     t.true(users["supervisor"]["locked"], "admin sees the lock")
-    time.sleep(3.3)
-    t.eq(c.login("supervisor").status, 201, "after the lock-out period")
+    wait_unlocked(t, c, "supervisor")
 
 
 def test_admin_unlocks(t):
@@ -149,7 +185,7 @@ def test_admin_unlocks(t):
 def test_address_lockout(t):
     # Spraying many accounts from one address locks the address, not just accounts.
     c = t.client()
-    time.sleep(3.3)  # let earlier tests' locks pass
+    wait_unlocked(t, t.client(), "agent")  # earlier tests' failures may have locked this address
     codes = []
     for i in range(13):
         r = c.post("/api/v1/session", {"login": f"spray{i}", "password": "wrong-password-x"})
@@ -157,8 +193,7 @@ def test_address_lockout(t):
     t.eq(codes[-1], 429, f"address locked after 12 failures in the window: {codes}")
     r = c.post("/api/v1/session", {"login": "agent", "password": "agent-demo-2026"})
     t.status(r, 429, "auth.locked", "even a right password from that address")
-    time.sleep(3.3)
-    t.eq(c.login("agent").status, 201, "after the address lock-out")
+    wait_unlocked(t, c, "agent")
 
 
 def test_password_change_flow(t):
@@ -208,8 +243,8 @@ def test_password_policy_published(t):
 
 
 def test_wrong_current_password_locks_with_retry_after(t):
-    time.sleep(3.3)
-    a = t.login("admin")
+    a = t.client()
+    wait_unlocked(t, a, "admin")  # the address lock-out of an earlier test is over
     a.post("/api/v1/users", {"login": "guesser", "display_name": "G", "role": "agent", "password": "Guesser-pass-1",
                              "must_change_password": False})
     c = t.login("guesser", "Guesser-pass-1")

@@ -2,6 +2,7 @@
 character, masking and audited views, back-office scope, the workflow,
 merging, the data-protection export and erasure, and durability of a case
 once the API has answered 201 (kill -9 right after)."""
+import json
 import signal
 import threading
 
@@ -270,3 +271,56 @@ def test_kill_9_after_201_loses_nothing(t):
     for ref in made:
         t.status(a.get(f"/api/v1/cases/{ref}"), 200, None, f"{ref} survived kill -9")
     t.eq(len(made), 41, "every create answered 201")
+
+
+def test_idempotency_key(t):
+    """A creation sent again with the same Idempotency-Key (the answer was
+    lost) gives back the first case and PIN, even when the copies race; the
+    same key with other content, or a malformed key, is refused; keys belong
+    to their creator."""
+    a = t.login("agent")
+    key = "4f1c2a9e-idem-0001"
+    body = dossier(subject="Idempotent creation")
+    r1 = a.post("/api/v1/cases", body, headers={"Idempotency-Key": key})
+    t.status(r1, 201, None, "first request")
+    t.eq(r1.header("Idempotent-Replayed"), None, "a new case is not a replay")
+    r2 = a.post("/api/v1/cases", body, headers={"Idempotency-Key": key})
+    t.status(r2, 201, None, "same request again")
+    t.eq((r2.json["reference"], r2.json["pin"]), (r1.json["reference"], r1.json["pin"]), "same case and PIN")
+    t.eq(r2.header("Idempotent-Replayed"), "true", "Idempotent-Replayed")
+    t.eq(r2.json["citizen"]["name"], body["citizen"]["name"], "the replay shows the case as created")
+    r = a.post("/api/v1/cases", dossier(subject="Something else"), headers={"Idempotency-Key": key})
+    t.status(r, 400, "cases.request_key_reused", "same key, other content")
+    for bad in ("short", "x" * 65, "has space 123", "é" * 10):
+        r = a.request("POST", "/api/v1/cases", raw=json.dumps(body).encode(),
+                      headers={"Idempotency-Key": bad.encode("utf-8").decode("latin-1")})
+        t.status(r, 400, "cases.invalid_request_key", f"key {bad!r}")
+    s = t.login("supervisor")
+    r = s.post("/api/v1/cases", body, headers={"Idempotency-Key": key})
+    t.status(r, 201, None, "another creator, same key")
+    t.true(r.json["reference"] != r1.json["reference"], "keys belong to their creator")
+    # eight copies of one request at once: one case
+    race = dossier(subject="Idempotent race")
+    refs, lock = [], threading.Lock()
+
+    def send():
+        c = t.login("agent")
+        resp = c.post("/api/v1/cases", race, headers={"Idempotency-Key": "race-key-000042"})
+        with lock:
+            refs.append((resp.status, resp.json.get("reference") if resp.json else None))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(60)
+    t.eq(sorted({st for st, _ in refs}), [201], f"answers: {refs}")
+    t.eq(len({ref for _, ref in refs}), 1, f"one case for eight copies: {refs}")
+    # the citizens' portal too
+    c = t.client()
+    pb = {"type": "complaint", "category": "passport", "language": "fr", "subject": "Portail idempotent",
+          "description": "Envoyé deux fois.", "citizen": {"email": "idem@example.org"}}
+    p1 = c.post("/api/v1/portal/cases", pb, headers={"Idempotency-Key": "portal-key-000001"})
+    t.status(p1, 201, None, "portal filing")
+    p2 = c.post("/api/v1/portal/cases", pb, headers={"Idempotency-Key": "portal-key-000001"})
+    t.eq((p2.status, p2.json["reference"], p2.json["pin"]), (201, p1.json["reference"], p1.json["pin"]), "portal replay")

@@ -91,6 +91,39 @@ def test_user_commands(t):
     t.true("user.create" in acts and "user.disable" in acts and "user.enable" in acts, f"CLI changes audited: {acts}")
 
 
+def test_schema_versions_are_checked(t):
+    """Only init, migrate and serve migrate; other commands refuse an older
+    schema (a backup must not upgrade a database under a running server of
+    another version), and every command refuses a newer one."""
+    if t.srv.backend != "sqlite":
+        return
+    copy = os.path.join(t.srv.dir, "versions.db")
+    src = sqlite3.connect(t.srv.db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)
+    src.close()
+    latest = dst.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0]
+    dst.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from_the_future', 0)",
+                (latest + 1,))
+    dst.commit()
+
+    def cli(*args):
+        return subprocess.run([t.srv.binary, "--db", copy] + list(args), cwd=t.srv.dir, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+
+    for args in (["user", "list"], ["migrate"], ["audit", "verify"]):
+        r = cli(*args)
+        t.true(r.returncode != 0 and f"schema version {latest + 1}, newer than this wasl knows ({latest})" in r.stderr,
+               f"{args} on a newer schema: {r.stderr}")
+    dst.execute("DELETE FROM schema_migrations WHERE version >= ?", (latest,))
+    dst.commit()
+    dst.close()
+    r = cli("user", "list")
+    t.true(r.returncode != 0 and "run `wasl migrate` first" in r.stderr, f"user list on an older schema: {r.stderr}")
+    t.eq(sqlite3.connect(copy).execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0], latest - 1,
+         "the refused command changed nothing")
+
+
 def test_init_refuses_existing_database(t):
     r = t.srv.cli("init", "--demo")
     t.true(r.returncode != 0 and "already has accounts" in r.stderr, r.stderr)

@@ -99,8 +99,12 @@ def test_request_id_in_log_lines(t):
     c.login("admin")
     r = c.get("/api/v1/users", headers={"X-Request-Id": "trace-me-0001"})
     t.eq(r.status, 200, "admin lists users")
-    time.sleep(0.3)
-    lines = [line for line in t.srv.log().splitlines() if "trace-me-0001" in line]
+    deadline = time.time() + 10  # the log line is written after the reply
+    while True:
+        lines = [line for line in t.srv.log().splitlines() if "trace-me-0001" in line]
+        if lines or time.time() > deadline:
+            break
+        time.sleep(0.05)
     t.true(lines, "the request is logged (log.level=debug)")
     t.true(all("[trace-me-0001]" in line for line in lines), f"every line names the request: {lines}")
 

@@ -15,6 +15,9 @@ arts={}
 for d in sorted(os.listdir(G)):
     p=os.path.join(G,d)
     if not os.path.isdir(p): continue
+    # Not an article: like the loader (src/guide/io.c), a folder without article.json, such as
+    # stopwords/ (<lang>.txt), is skipped, unless it holds .md files (an article missing its json).
+    if not os.path.exists(os.path.join(p,'article.json')) and not any(f.endswith('.md') for f in os.listdir(p)): continue
     try: a=json.load(open(os.path.join(p,'article.json'),encoding='utf-8'))
     except Exception as e: E(d,'json',e); continue
     if a.get('slug')!=d: E(d,'slug mismatch')

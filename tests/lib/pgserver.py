@@ -47,11 +47,14 @@ class PgServer:
         data = os.path.join(self.dir, "data")
         self._run([os.path.join(self.bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust",
                    "--encoding=UTF8", "--locale=C.UTF-8", "-N"])
+        self._pg_ctl_start()
+        return self
+
+    def _pg_ctl_start(self):
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
                 "-c fsync=on -c max_connections=200 -c shared_buffers=64MB")
-        self._run([os.path.join(self.bin, "pg_ctl"), "-D", data, "-o", opts, "-l",
+        self._run([os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-o", opts, "-l",
                    os.path.join(self.dir, "log"), "-w", "-t", "60", "start"])
-        return self
 
     def createdb(self, name):
         self._run([os.path.join(self.bin, "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
@@ -79,3 +82,12 @@ class PgServer:
             pass
         shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
+
+    def halt(self):
+        """Stops the server as an outage would (fast shutdown: sessions cut),
+        keeping its data for resume()."""
+        self._run([os.path.join(self.bin, "pg_ctl"), "-D", os.path.join(self.dir, "data"), "-m", "fast", "-w", "stop"])
+
+    def resume(self):
+        """Starts the halted server again on the same data, port and socket."""
+        self._pg_ctl_start()

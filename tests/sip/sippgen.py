@@ -198,7 +198,6 @@ class Sipp:
             self.stop()
             rc = "killed"
         self.out.close()
-        time.sleep(0.05)
         res = {"rc": rc, "elapsed": round((self.t_end or time.time()) - self.t0, 1)}
         res.update(self.stats())
         res["errors"] = self.tail("err.log", 6)

@@ -275,6 +275,43 @@ class Wasl:
                 return a
         return None
 
+    def call_ids(self):
+        return {c["id"] for c in self.status()["calls"]}
+
+    def wait_node(self, node, known=(), timeout=30.0):
+        """The live call (not one of the ids in known) once it is at IVR node
+        `node`, as GET /api/v1/tel/status shows it: a menu node is listening
+        for keys from the moment it is reached. Fails after timeout."""
+        end = time.time() + timeout
+        while True:
+            calls = self.status()["calls"]
+            for c in calls:
+                if c["id"] not in known and c["node"] == node:
+                    return c
+            if time.time() > end:
+                raise Failure(f"no call reached the IVR node '{node}' within {timeout:.0f} s; calls: "
+                              f"{[(c['id'], c['state'], c['node']) for c in calls]}")
+            time.sleep(0.05)
+
+    def wait_metric(self, name, at_least, timeout=30.0):
+        """The metric's value once it reaches at_least; fails after timeout."""
+        end = time.time() + timeout
+        while True:
+            v = self.metrics().get(name, 0)
+            if v >= at_least:
+                return v
+            if time.time() > end:
+                raise Failure(f"{name} stayed at {v:.0f} for {timeout:.0f} s (waited for {at_least:.0f})")
+            time.sleep(0.05)
+
+    def wait_rtp_drained(self, packets=25, timeout=10.0):
+        """Returns once wasl has received `packets` more RTP packets than now:
+        a caller that keeps sending (every 20 ms) has then had everything it
+        sent before this call read and handled, since each leg's socket is
+        read in order (so a late RFC 4733 end packet has been seen)."""
+        base = self.metrics().get("wasl_rtp_packets_received_total", 0)
+        self.wait_metric("wasl_rtp_packets_received_total", base + packets, timeout)
+
     def wait_idle(self, timeout=5.0):
         end = time.time() + timeout
         while time.time() < end:
@@ -452,9 +489,17 @@ def digit_steps(first_pause, keys, gap=KEY_GAP):
     return [(first_pause if i == 0 else gap, k) for i, k in enumerate(keys)]
 
 
+def menu_at(lang="fr", margin_ms=1000):
+    """When a SIPp caller presses its first key: the welcome and recording
+    notice (no barge-in) last as long as their WAVs, then the language menu
+    listens. SIPp cannot watch the IVR's state as the Python callers do
+    (Wasl.wait_node), so its key times come from the prompts' lengths."""
+    return int(prompt_secs(lang, "welcome", "recording_notice") * 1000) + margin_ms
+
+
 def to_agent_steps(hold_ms):
     """French, then 1 (an agent), then hold_ms in the queue or with the agent."""
-    return [(8000, "1"), (1000, "1"), (hold_ms, None)]
+    return [(menu_at(), "1"), (1000, "1"), (hold_ms, None)]
 
 
 def wait_until(fn, timeout, step=0.2):

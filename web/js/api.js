@@ -35,7 +35,8 @@ const AUTH_PROBLEMS = new Set(['auth.required', 'auth.session_expired', 'auth.pa
 /* api('GET', '/api/v1/users') -> parsed JSON, or null for 204.
  * Throws ApiError; status 0 and code 'network' when the server is unreachable.
  * opts.quietAuth: do not notify the auth listeners (used by the session probe).
- * opts.signal: an AbortSignal; an aborted request throws code 'aborted'. */
+ * opts.signal: an AbortSignal; an aborted request throws code 'aborted'.
+ * opts.idempotencyKey: sent as Idempotency-Key (see requestKeys()). */
 export async function api(method, path, body, opts = {}) {
     const headers = { Accept: 'application/json' };
     const unsafe = method !== 'GET' && method !== 'HEAD';
@@ -43,6 +44,8 @@ export async function api(method, path, body, opts = {}) {
         headers['Content-Type'] = 'application/json';
         if (csrfToken)
             headers['X-CSRF-Token'] = csrfToken;
+        if (opts.idempotencyKey)
+            headers['Idempotency-Key'] = opts.idempotencyKey;
     }
     let res;
     try {
@@ -96,6 +99,25 @@ export async function api(method, path, body, opts = {}) {
 }
 
 /* Builds "path?a=1&b=2" leaving out empty values. */
+/* Keys for a form that creates something: sending the same body again (the
+ * answer was lost: a network cut, the server's database gone during the
+ * save) reuses the key, so the server answers with what the first request
+ * created instead of creating it twice; a changed body gets a new key.
+ * crypto.getRandomValues works on plain http too, unlike randomUUID. */
+export function requestKeys() {
+    let lastBody = null;
+    let key = null;
+    return (body) => {
+        const text = JSON.stringify(body);
+        if (text !== lastBody) {
+            const bytes = crypto.getRandomValues(new Uint8Array(16));
+            key = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+            lastBody = text;
+        }
+        return key;
+    };
+}
+
 export function withQuery(path, params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params))

@@ -82,6 +82,10 @@ static void loader_names_mistakes(void **state)
     expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"$weather\",\"next\":\"b\"},"
                  "\"b\":{\"type\":\"hangup\"}}}",
                  "prompt '$weather' does not exist");
+    /* A file look-up must say where a caller goes when the store is down. */
+    expect_error("{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"case_status\",\"reference\":\"r\",\"pin\":\"p\","
+                 "\"found\":\"b\",\"not_found\":\"b\"},\"b\":{\"type\":\"hangup\"}}}",
+                 "node 'a': 'unavailable' is missing");
     /* A loop through a menu is fine: it waits for the caller. */
     const char *ok = "{\"start\":\"a\",\"nodes\":{\"a\":{\"type\":\"play\",\"prompts\":\"welcome\",\"next\":\"m\"},"
                      "\"m\":{\"type\":\"menu\",\"prompts\":\"main_menu\",\"choices\":{\"1\":\"a\"},\"on_fail\":\"h\"},"
@@ -297,6 +301,19 @@ static void dossier_status(void **state)
     /* Events a node does not expect are refused, not obeyed. */
     struct ivr_event odd = {.kind = IVR_E_LOOKUP};
     assert_int_equal(ivr_step(&s, &odd, at("2026-11-30T10:01:01Z"), &a), WASL_ECONFLICT);
+    /* The store down: the caller hears that files cannot be read now (never
+     * "not found") and goes on to an agent. */
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:01:05Z"), &a);
+    step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:01:06Z"), &a);
+    step(&s, IVR_E_DIGITS, "222333445#", at("2026-11-30T10:01:10Z"), &a);
+    step(&s, IVR_E_DIGITS, "123456#", at("2026-11-30T10:01:14Z"), &a);
+    struct ivr_event down = {.kind = IVR_E_LOOKUP, .kase = {.unavailable = true}};
+    assert_int_equal(ivr_step(&s, &down, at("2026-11-30T10:01:15Z"), &a), 0);
+    assert_string_equal(ivr_node_name(&s), "unavailable");
+    assert_true(has_prompt(&a, "case_unavailable"));
+    assert_false(has_prompt(&a, "case_not_found"));
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:01:20Z"), &a);
+    assert_int_equal(a.kind, IVR_A_ENQUEUE);
 }
 
 static void keypad(void **state)

@@ -225,11 +225,51 @@ static void schema_version_and_backup(void **state)
     assert_int_equal(db_ping(db), 0);
 }
 
+/* A failed query leaves no statement behind, and the usual loop over it is
+ * safe: db_next(NULL) is false, db_end(NULL) is 0 (the crash of issue 9
+ * was db_end() on an uninitialised handle after a failed query). */
+static void failed_query_leaves_null(void **state)
+{
+    struct db_conn *c;
+    struct db_stmt *s = (struct db_stmt *)&c; /* anything but NULL */
+    (void)state;
+    assert_int_equal(db_conn_get(db, &c), 0);
+    int err = db_query(c, &s, "SELECT nope FROM no_such_table", NULL, 0);
+    assert_int_equal(err, WASL_EDB);
+    assert_null(s);
+    while (!err && db_next(s))
+        fail();
+    assert_false(db_next(s));
+    assert_int_equal(db_end(s), 0);
+    db_conn_put(c);
+}
+
+/* A store that cannot be reached: a clean WASL_EDB "store.unavailable" whose
+ * message has none of the database's own words, and db_is_failing(). */
+static void unreachable_store(void **state)
+{
+    struct db *d = NULL;
+    (void)state;
+    const char *url = db_backend(db) == DB_PG ? "postgresql://postgres@127.0.0.1:1/none" : "/nonexistent-dir/x/wasl.db";
+    assert_int_equal(db_open(&d, url), WASL_EDB);
+    assert_null(d);
+    assert_string_equal(err_code(), "store.unavailable");
+    assert_null(strstr(err_message(), "refused"));
+    assert_null(strstr(err_message(), "unable to open"));
+    assert_null(strstr(err_message(), "nonexistent"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(roundtrip),          cmocka_unit_test(errors_are_mapped),     cmocka_unit_test(transactions),
-        cmocka_unit_test(concurrent_writers), cmocka_unit_test(nested_same_statement), cmocka_unit_test(schema_version_and_backup),
+        cmocka_unit_test(roundtrip),
+        cmocka_unit_test(errors_are_mapped),
+        cmocka_unit_test(transactions),
+        cmocka_unit_test(concurrent_writers),
+        cmocka_unit_test(nested_same_statement),
+        cmocka_unit_test(schema_version_and_backup),
+        cmocka_unit_test(failed_query_leaves_null),
+        cmocka_unit_test(unreachable_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -10,7 +10,7 @@
  * Keyboard: the type is a radio group (arrow keys), Ctrl+Enter creates the
  * case from any field, and the focus lands on the reference afterwards.
  */
-import { api, withQuery } from '../api.js';
+import { api, requestKeys, withQuery } from '../api.js';
 import { h } from '../dom.js';
 import { consulateSelect, countryName, countryOptions, loadGeo } from '../geo.js';
 import { callerLanguage, setCallerLanguage } from '../guide.js';
@@ -279,6 +279,7 @@ export async function render(ctx) {
         }
     });
 
+    const keyFor = requestKeys(); /* a resubmission of the same form cannot file it twice */
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         clearFieldErrors(form);
@@ -319,7 +320,7 @@ export async function render(ctx) {
         if (cons)
             body.consulate = cons;
         try {
-            const c = await whileBusy(submit, 'common.saving', () => api('POST', '/api/v1/cases', body));
+            const c = await whileBusy(submit, 'common.saving', () => api('POST', '/api/v1/cases', body, { idempotencyKey: keyFor(body) }));
             const again = `#/cases/new?${new URLSearchParams(Object.entries({
                 phone: phone.value.trim(), country: country.value, language: lang.value,
             }).filter(([, v]) => v))}`;

@@ -6,7 +6,7 @@
  * acknowledgement in the citizen's language and a plain "keep these" note.
  * What was typed survives a change of language (the view is redrawn).
  */
-import { api } from '../api.js';
+import { api, requestKeys } from '../api.js';
 import { h } from '../dom.js';
 import { consulateSelect, loadGeo } from '../geo.js';
 import { language, languageInfo, t, tf, tn } from '../i18n.js';
@@ -166,6 +166,7 @@ export async function render(ctx) {
         h('p', { class: 'hint' }, tn('portal.privacy_note')),
         h('div', { class: 'actions' }, submit));
 
+    const keyFor = requestKeys(); /* a resubmission of the same form cannot file it twice */
     formEl.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         clearFieldErrors(formEl);
@@ -203,7 +204,7 @@ export async function render(ctx) {
                 body.country = post.country; /* lets a national phone number be read */
         }
         try {
-            const r = await whileBusy(submit, 'portal.file.sending', () => api('POST', '/api/v1/portal/cases', body));
+            const r = await whileBusy(submit, 'portal.file.sending', () => api('POST', '/api/v1/portal/cases', body, { idempotencyKey: keyFor(body) }));
             state.filed = { ...r, language: body.language };
             state.values = {};
             ctx.go('file');
