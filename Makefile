@@ -1,13 +1,23 @@
 # wasl: `make run` to try it, `make test` to check everything.
 #
 #   make            build build/wasl
-#   make run        install dependencies, build, create a demo database (first time), serve
-#   make test       format check, unit tests under ASan+UBSan, API tests on SQLite and
-#                   PostgreSQL, fuzz corpus replay, browser tests; ends with "N passed, N failed"
+#   make run        install what running needs (scripts/deps.sh run), build, create a demo
+#                   database (first time), serve
+#   make test       install what testing needs (scripts/deps.sh test), then format check, unit
+#                   tests under ASan+UBSan, API tests on SQLite and PostgreSQL, SIP tests, fuzz
+#                   corpus replay, browser tests; ends with "N passed, N failed"
+#   make demo       `make run` without installing packages
+#   make install    install under PREFIX (default /usr/local) and DESTDIR; see docs/operations.md
+#   make fresh-check  `make run` and `make test` in bare Debian 12 roots (scripts/fresh-check.sh)
 #   make asan       build build/asan/wasl with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make fuzz       build the fuzz targets and fuzz each for FUZZ_SECONDS (default 60)
 #   make format     reformat the C sources with clang-format
 #   make bench      run the benchmarks in bench/ (see BENCHMARKS.md)
+#
+# Nothing here may need an installed package before scripts/deps.sh has run: `run`,
+# `test` and `bench` install packages first and only then start a second make (or the
+# test runner, which starts its own), whose pkg-config and compiler probes below then
+# see the packages. Plain `make` on a machine without them stops with a clear message.
 
 CC ?= cc
 PKGS := libmicrohttpd jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl
@@ -22,12 +32,18 @@ PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem -lre
 # gcc's -Wformat-truncation flags every snprintf whose output could be cut; we
 # use snprintf exactly so that cutting is safe, so it is off where it exists.
 NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -x c -c /dev/null -o /dev/null 2>/dev/null && echo -Wno-format-truncation)
+
+# Hardening of the program that is deployed: stack canaries, checked libc calls (which
+# need optimisation, so not in the -O1 sanitizer build where ASan does the checking),
+# a position-independent executable and a relocation table made read-only at start.
+HARDEN_CFLAGS := -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fPIE
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(NO_TRUNC)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"$(VERSION)\" $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
 LIBS := $(PKG_LIBS) -lstemmer -lpthread -lm
 
-SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -fstack-protector-strong
 
 SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -42,26 +58,35 @@ UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all asan prompts run test unit unit-build unit-list fuzz fuzz-build format check-format bench clean deps
+.PHONY: all asan prompts run demo test unit unit-build unit-list fuzz fuzz-build format check-format bench clean \
+	deps deps-run deps-test deps-bench check-pkgs install fresh-check man
 all: build/wasl
 
 deps:
 	./scripts/deps.sh
+deps-run deps-test deps-bench:
+	./scripts/deps.sh $(@:deps-%=%)
+
+# Before the first compile: say what is missing instead of "libpq-fe.h: No such file".
+check-pkgs:
+	@command -v $(firstword $(CC)) >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && \
+	  pkg-config --exists $(PKGS) && test -f /usr/include/re/re.h || \
+	  { echo "wasl: the compiler or a -dev package is missing; run ./scripts/deps.sh run (make run does it)" >&2; exit 1; }
 
 $(GEN): $(MIGRATIONS) src/store/migrations scripts/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	./scripts/embed-migrations.sh $(MIGRATIONS) > $@.tmp && mv $@.tmp $@
 
-build/obj/gen/%.o: build/gen/%.c
+build/obj/gen/%.o: build/gen/%.c | check-pkgs
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-build/obj/%.o: %.c $(GEN)
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+build/obj/%.o: %.c $(GEN) | check-pkgs
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
-build/asan/obj/gen/%.o: build/gen/%.c
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+build/asan/obj/gen/%.o: build/gen/%.c | check-pkgs
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
-build/asan/obj/%.o: %.c $(GEN)
+build/asan/obj/%.o: %.c $(GEN) | check-pkgs
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
@@ -71,7 +96,7 @@ build/asan/libwasl.a: $(ASAN_OBJS)
 	ar rcs $@ $^
 
 build/wasl: $(patsubst %.c,build/obj/%.o,$(CLI_SRCS)) build/libwasl.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) -o $@ $^ $(LIBS)
 build/asan/wasl: $(patsubst %.c,build/asan/obj/%.o,$(CLI_SRCS)) build/asan/libwasl.a
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
@@ -96,11 +121,23 @@ unit-list:
 unit: $(UNIT_BINS) build/tz-fat/.done
 	@for t in $(UNIT_BINS); do echo "== $$t"; WASL_TEST_TZDIR_FAT=build/tz-fat WASL_TEST_TZDIR_SLIM=build/tz-slim $$t || exit 1; done
 
-# Fuzz targets (libFuzzer, clang). `make test` replays their saved corpora.
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"fuzz\" -Isrc -Ibuild/gen $(PKG_CFLAGS)
-build/fuzz/%: tests/fuzz/%.c $(SRCS) $(GEN)
+# Fuzz targets (libFuzzer, clang). The sources are compiled once, with coverage
+# instrumentation but without libFuzzer's main, into build/fuzz/libwasl.a; each
+# target is then only its own file linked with the fuzzer. `make test` replays
+# their saved corpora.
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"fuzz\" -Isrc -Ibuild/gen -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_OBJS := $(patsubst %.c,build/fuzz/obj/%.o,$(SRCS) $(GEN:build/gen/%=gen/%) tests/fuzz/common.c)
+build/fuzz/obj/gen/%.o: build/gen/%.c | check-pkgs
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(SRCS) $(GEN) $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+build/fuzz/obj/%.o: %.c $(GEN) | check-pkgs
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+build/fuzz/libwasl.a: $(FUZZ_OBJS)
+	rm -f $@ && ar rcs $@ $^
+build/fuzz/%: tests/fuzz/%.c build/fuzz/libwasl.a
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< build/fuzz/libwasl.a $(LIBS)
 fuzz-build: $(FUZZ_BINS)
 FUZZ_SECONDS ?= 60
 fuzz: fuzz-build
@@ -121,23 +158,82 @@ build/prompts/.done: $(PROMPT_TEXTS) build/wasl
 	@touch $@
 prompts: build/prompts/.done
 
-# Demo: everything a newcomer needs, then the server in the foreground.
-run: deps build/wasl build/prompts/.done
+# Demo: everything a newcomer needs, then the server in the foreground. `run` installs
+# the packages first and only then starts the make that builds (see the top of this file).
+run:
+	./scripts/deps.sh run
+	@$(MAKE) --no-print-directory demo
+demo: build/wasl build/prompts/.done
 	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; \
 	else echo "Using the existing wasl.db. Demo logins (see README.md): admin/admin-demo-2026," \
 	  "supervisor/supervisor-demo-2026, agent/agent-demo-2026, editor/editor-demo-2026," \
 	  "backoffice/backoffice-demo-2026; agent's phone (SIP): agent/agent-phone-2026"; fi
 	./build/wasl serve
 
-test: deps
+# tests/run.py starts its own makes, after the packages are in.
+test:
+	./scripts/deps.sh test
 	python3 tests/run.py
 
 build/bench/%: bench/*/%.c build/libwasl.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CFLAGS) -o $@ $< build/libwasl.a $(LIBS)
+	$(CC) $(BASE_CFLAGS) $(HARDEN_CFLAGS) $(CFLAGS) $(HARDEN_LDFLAGS) -o $@ $< build/libwasl.a $(LIBS)
 
-bench: deps build/wasl build/bench/guide_search
+bench:
+	./scripts/deps.sh bench
+	@$(MAKE) --no-print-directory build/wasl build/bench/guide_search
 	./bench/run.sh
+
+# Both halves take a while: `make run` (about 10 minutes) and `make test` (15 to 25),
+# each in its own bare Debian 12 root; FRESH_STEPS=run or FRESH_STEPS=test for one.
+fresh-check:
+	./scripts/fresh-check.sh
+
+# Manual pages: wasl(8) by hand, wasl.conf(5) generated from the settings tables.
+build/man/wasl.8: docs/man/wasl.8
+	@mkdir -p $(dir $@)
+	sed -e 's|@VERSION@|$(VERSION)|' -e 's|@DATADIR@|$(DATADIR)|' $< > $@
+build/man/wasl.conf.5: build/wasl scripts/gen-man.sh
+	@mkdir -p $(dir $@)
+	./scripts/gen-man.sh build/wasl $(VERSION) > $@.tmp && mv $@.tmp $@
+man: build/man/wasl.8 build/man/wasl.conf.5
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program in sbin (it is a daemon, wasl(8)),
+# web/, data/ and the spoken prompts in share/wasl/ (where the program also looks by
+# itself), the manual pages, a systemd unit and sysusers.d entry, a settings file in
+# /etc/wasl that is never overwritten, and /var/lib/wasl for the database. Installing
+# into the live system as root (no DESTDIR) also creates the `wasl` account.
+PREFIX ?= /usr/local
+SBINDIR = $(PREFIX)/sbin
+DATADIR = $(PREFIX)/share/wasl
+MANDIR = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+install: build/wasl build/prompts/.done build/man/wasl.8 build/man/wasl.conf.5
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/wasl
+	install -d -m 750 $(DESTDIR)/var/lib/wasl
+	install -m 755 build/wasl $(DESTDIR)$(SBINDIR)/wasl
+	rm -rf $(DESTDIR)$(DATADIR)/web $(DESTDIR)$(DATADIR)/data $(DESTDIR)$(DATADIR)/prompts
+	cp -R web data $(DESTDIR)$(DATADIR)/
+	cp -R build/prompts $(DESTDIR)$(DATADIR)/prompts && rm -f $(DESTDIR)$(DATADIR)/prompts/.done
+	install -m 644 build/man/wasl.8 $(DESTDIR)$(MANDIR)/man8/wasl.8
+	install -m 644 build/man/wasl.conf.5 $(DESTDIR)$(MANDIR)/man5/wasl.conf.5
+	$(SUBST) deploy/systemd/wasl.service > $(DESTDIR)$(UNITDIR)/wasl.service && chmod 644 $(DESTDIR)$(UNITDIR)/wasl.service
+	install -m 644 deploy/systemd/wasl.sysusers $(DESTDIR)$(SYSUSERSDIR)/wasl.conf
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf ]; then \
+	  echo "kept the existing $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf (the new example: $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf.example)"; \
+	  $(SUBST) deploy/wasl.conf.in > $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf.example; \
+	else $(SUBST) deploy/wasl.conf.in > $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf && chmod 640 $(DESTDIR)$(SYSCONFDIR)/wasl/wasl.conf; fi
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  id wasl >/dev/null 2>&1 || useradd --system --user-group --home-dir /var/lib/wasl --shell /usr/sbin/nologin \
+	    --comment "wasl contact center" wasl; \
+	  chown wasl:wasl /var/lib/wasl && chgrp wasl $(SYSCONFDIR)/wasl/wasl.conf; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; first start: sudo -u wasl $(SBINDIR)/wasl --config $(SYSCONFDIR)/wasl/wasl.conf init" \
+	    "&& sudo systemctl enable --now wasl"; fi
 
 clean:
 	rm -rf build

@@ -1,48 +1,130 @@
 #!/bin/sh
-# Installs every Debian and npm package wasl needs to build, run and test.
-# Idempotent: a second run installs nothing and takes a second or two.
-# Works as root or through sudo; needs only Debian's and npm's registries.
+# Installs the Debian and npm packages wasl needs, by purpose:
+#
+#   scripts/deps.sh run     build and run (what `make run` needs): compiler, -dev libraries,
+#                           tzdata, espeak-ng and sox for the IVR prompts
+#   scripts/deps.sh test    run, plus everything `make test` drives: clang and the fuzzer
+#                           runtime, cmocka, a PostgreSQL server, SIPp, baresip, sipvicious,
+#                           Kamailio, nginx, AFL++, valgrind, Chromium, Node.js, npm and the
+#                           browser tests' npm packages; man-db and systemd, with which the
+#                           install test renders the manual pages and verifies the unit
+#   scripts/deps.sh bench   run, plus the benchmarks' load generators (wrk, SIPp, Kamailio, nginx)
+#   scripts/deps.sh         all of them
+#
+# Idempotent: a second run installs nothing and takes a second or two. Works as root
+# or through sudo; needs only Debian's and npm's registries. Anything it cannot install
+# is an error (exit status 1 and a line saying what), never a silent skip.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# One package per line: build, run, test, benchmark.
-PKGS="
-build-essential pkg-config clang clang-format libclang-rt-14-dev valgrind
-libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev sqlite3
-libpq-dev postgresql postgresql-client libutf8proc-dev libstemmer-dev libcmark-dev
-libsodium-dev libinih-dev libcmocka-dev libcurl4-openssl-dev libespeak-ng-dev
-tzdata espeak-ng sox curl jq python3
-sip-tester baresip-core sipsak sipvicious kamailio
-wrk nginx-light chromium afl++ nodejs
+# One package per line. A "package:command" entry counts as present when the command
+# is on PATH (npm comes with some Node.js builds that are not Debian's).
+BUILD_PKGS="
+build-essential pkg-config
+libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
+libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev
+"
+RUN_PKGS="
+tzdata espeak-ng sox
+"
+TEST_PKGS="
+clang clang-format libclang-rt-14-dev valgrind libcmocka-dev sqlite3
+postgresql postgresql-client python3 curl jq git ca-certificates
+sip-tester baresip-core sipsak sipvicious kamailio nginx-light afl++
+chromium nodejs npm:npm man-db systemd
+"
+BENCH_PKGS="
+python3 curl wrk sip-tester kamailio nginx-light sqlite3
 "
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+what=${1:-all}
+case $what in
+run) PKGS="$BUILD_PKGS $RUN_PKGS" ;;
+test) PKGS="$BUILD_PKGS $RUN_PKGS $TEST_PKGS" ;;
+bench) PKGS="$BUILD_PKGS $RUN_PKGS $BENCH_PKGS" ;;
+all) PKGS="$BUILD_PKGS $RUN_PKGS $TEST_PKGS $BENCH_PKGS" ;;
+*)
+    echo "usage: scripts/deps.sh [run|test|bench|all]" >&2
+    exit 2
+    ;;
+esac
+
+fail() {
+    echo "deps: $*" >&2
+    exit 1
+}
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    SUDO=""
+fi
+
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
 
 missing=""
-for p in $PKGS; do
-    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-        missing="$missing $p"
+for entry in $PKGS; do
+    p=${entry%%:*}
+    c=${entry#*:}
+    if [ "$c" != "$entry" ] && command -v "$c" >/dev/null 2>&1; then
+        continue
     fi
+    case " $missing " in *" $p "*) continue ;; esac
+    installed "$p" || missing="$missing $p"
 done
 
 # tzdata must know Morocco's return to UTC+00 on 2026-09-20 (tzdata 2026c or later).
 tzv=$(dpkg-query -W -f='${Version}' tzdata 2>/dev/null || echo 0)
-if dpkg --compare-versions "$tzv" lt 2026c; then missing="$missing tzdata"; fi
+if dpkg --compare-versions "$tzv" lt 2026c; then
+    case " $missing " in *" tzdata "*) ;; *) missing="$missing tzdata" ;; esac
+fi
 
 if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ] && [ -z "$SUDO" ]; then
+        fail "not root and no sudo: install these Debian packages by hand:$missing"
+    fi
     echo "deps: installing$missing"
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq || fail "apt-get update failed"
     # shellcheck disable=SC2086
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
-
-# Debian starts services on install; wasl's tests run their own PostgreSQL, nginx and
-# Kamailio on private ports, so the system copies are not needed.
-if command -v npm >/dev/null 2>&1 && [ -f "$top/tests/browser/package.json" ]; then
-    if [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
-        echo "deps: installing npm packages for browser tests"
-        (cd "$top/tests/browser" && npm ci --silent --no-audit --no-fund)
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+        fail "apt-get install failed for:$missing"
+    for p in $missing; do
+        installed "$p" || fail "$p is still not installed"
+    done
+    tzv=$(dpkg-query -W -f='${Version}' tzdata 2>/dev/null || echo 0)
+    dpkg --compare-versions "$tzv" ge 2026c ||
+        fail "tzdata $tzv is older than 2026c (Morocco's 2026 change); enable the bookworm-updates or -security suite"
+    # Debian starts a service on install; wasl's tests run their own PostgreSQL, nginx and
+    # Kamailio on private ports, and a system Kamailio would hold wasl's SIP port 5060.
+    # Only what this run installed is stopped, never a service that was there before.
+    if [ -d /run/systemd/system ]; then
+        for p in $missing; do
+            case $p in
+            postgresql | nginx-light | kamailio)
+                s=${p%-light}
+                $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
+                echo "deps: stopped and disabled the system $s service (the tests start their own)"
+                ;;
+            esac
+        done
     fi
 fi
+
+case $what in
+test | all)
+    command -v npm >/dev/null 2>&1 || fail "npm is not on PATH after installing it"
+    # Again when the lock file changed since (npm writes node_modules/.package-lock.json).
+    b=$top/tests/browser
+    if [ ! -d "$b/node_modules/playwright-core" ] || [ ! -e "$b/node_modules/.package-lock.json" ] ||
+        [ -n "$(find "$b/package-lock.json" -newer "$b/node_modules/.package-lock.json")" ]; then
+        echo "deps: installing npm packages for browser tests"
+        (cd "$top/tests/browser" && npm ci --loglevel=error --no-audit --no-fund) || fail "npm ci in tests/browser failed"
+    fi
+    ;;
+esac
 exit 0

@@ -5,7 +5,8 @@ Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
 SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
 PostgreSQL started here, SIP tests (real SIPp, baresip and sipvicious peers
 against wasl over loopback), store outages under load (PostgreSQL stopped for
-90 s, a SQLite disk full), fuzz corpus replay, browser tests in Chromium. Every
+90 s, a SQLite disk full), fuzz corpus replay, `make install` into a temporary
+folder and a start of the installed program, browser tests in Chromium. Every
 suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
 ends with one line: "N passed, N failed" (followed by ", N skipped" when a
 suite reported "ok N - ... # SKIP": a skipped test is not a passed one).
@@ -171,6 +172,10 @@ def suite_fuzz():
         print(f"{'fuzz/' + name:<28} {n:4d} inputs replayed  {time.time() - t0:6.1f}s  {'ok' if ok else 'FAILED'}")
 
 
+def suite_install():
+    run_tap("install", ["sh", "tests/install/run.sh"], timeout=600)
+
+
 def suite_browser():
     if not os.path.isdir(os.path.join(TOP, "tests", "browser", "node_modules", "playwright-core")):
         record("browser", False, "playwright-core is not installed (scripts/deps.sh)")
@@ -188,13 +193,13 @@ def suite_browser():
 
 
 def main():
-    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "fuzz", "browser"]
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "fuzz", "install", "browser"]
     t0 = time.time()
     print("wasl test run: " + " ".join(wanted), flush=True)
     if "format" in wanted:
         suite_format()
     built = True
-    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "browser")):
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "install", "browser")):
         built = suite_build()
     pg = None
     if built and any(s in wanted for s in ("unit", "api")):
@@ -221,6 +226,8 @@ def main():
         suite_outage()
     if "fuzz" in wanted:
         suite_fuzz()
+    if built and "install" in wanted:
+        suite_install()
     if built and "browser" in wanted:
         suite_browser()
     print(f"\n(logs in build/test-logs/, {time.time() - t0:.0f}s)")

@@ -397,7 +397,8 @@ static int build_language(struct index *ix, int lang)
     }
     if (err)
         goto out;
-    qsort(b.occ, b.nocc, sizeof(*b.occ), cmp_occ);
+    if (b.nocc) /* qsort(NULL, 0) is undefined: a language may have no text yet */
+        qsort(b.occ, b.nocc, sizeof(*b.occ), cmp_occ);
     if (b.nocc && !(li->post = malloc(sizeof(*li->post) * b.nocc))) {
         err = WASL_ENOMEM;
         goto out;
@@ -470,7 +471,8 @@ static int build_language(struct index *ix, int lang)
         li->slugs[k] = d + 1;
     }
     sort_li = li;
-    qsort(li->sorted, li->nterms, sizeof(uint32_t), cmp_term_str);
+    if (li->nterms)
+        qsort(li->sorted, li->nterms, sizeof(uint32_t), cmp_term_str);
 out:
     for (int i = 0; i < b.nphrases; i++)
         free(b.phrases[i]);

@@ -1023,7 +1023,11 @@ await test('my account: change language and password (then the old password is r
 /* Calendar days in Morocco, as the guide counts them. */
 function moroccoDay(offsetDays = 0) {
     const d = new Date(Date.now() + offsetDays * 86_400_000);
-    return new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+    /* From the parts: en-CA's whole format is YYYY-MM-DD only in some ICU versions (Debian 12's
+     * Node.js, on ICU 72, gives MM/DD/YYYY). */
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Casablanca', year: 'numeric', month: '2-digit', day: '2-digit' })
+        .formatToParts(d).map((x) => [x.type, x.value]));
+    return `${p.year}-${p.month}-${p.day}`;
 }
 const FUTURE = moroccoDay(30);
 const ZERO_QUERY = 'xylophone quantique';

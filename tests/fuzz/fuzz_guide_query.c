@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guide/guide_int.h"
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -30,8 +31,8 @@ static void setup(void)
     conf_register(guide_conf, guide_conf_count);
     wrand_init();
     auth_init();
-    if (db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, "data"))
-        abort();
+    if (db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, fuzz_data_dir()))
+        fuzz_setup_failed("the guide index");
     if (db_conn_get(db, &c))
         abort();
     db_exec(c,

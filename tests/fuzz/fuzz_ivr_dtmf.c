@@ -12,6 +12,7 @@
 #include "ivr/ivr_int.h"
 #include "tel/tel.h"
 #include "calendar/calendar.h"
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -25,9 +26,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ivr_action a;
     if (!flow) {
         log_set_level(LOG_ERROR);
-        if (geo_load("data") || calendar_load("data") || prompts_load("data") ||
-            ivr_flow_load("data/ivr/main.json", prompts_known, NULL, &flow))
-            abort();
+        const char *data_dir = fuzz_data_dir();
+        if (geo_load(data_dir) || calendar_load(data_dir) || prompts_load(data_dir) ||
+            ivr_flow_load(fuzz_data_path("ivr/main.json"), prompts_known, NULL, &flow))
+            fuzz_setup_failed("the data files and the main call flow");
     }
     if (size < 1)
         return 0;

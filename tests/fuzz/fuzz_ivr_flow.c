@@ -10,6 +10,7 @@
 #include "ivr/ivr_int.h"
 #include "tel/tel.h"
 #include "calendar/calendar.h"
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,8 +21,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct ivr_flow *f = NULL;
     if (!ready) {
         log_set_level(LOG_ERROR);
-        if (geo_load("data") || calendar_load("data") || prompts_load("data"))
-            abort();
+        const char *data_dir = fuzz_data_dir();
+        if (geo_load(data_dir) || calendar_load(data_dir) || prompts_load(data_dir))
+            fuzz_setup_failed("the data files");
         ready = 1;
     }
     if (size > 1 << 16)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tel/tel_int.h"
+#include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *s;
     if (!ready) {
         log_set_level(LOG_ERROR);
-        if (geo_load("data") || dialplan_load("data"))
-            abort();
+        if (geo_load(fuzz_data_dir()) || dialplan_load(fuzz_data_dir()))
+            fuzz_setup_failed("the data files");
         ready = true;
     }
     if (size < 1 || !(s = malloc(size)))
@@ -33,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t a = strnlen(s, n);
         const char *b = a < n ? s + a + 1 : "";
         if (!dialplan_parse(s, a, b, strlen(b)))
-            dialplan_load("data");
+            dialplan_load(fuzz_data_dir());
         break;
     }
     case 1: {
