@@ -41,7 +41,8 @@ enum ivr_item_kind {
     IVR_ITEM_DATE,    /* a = year, b = month, c = day */
     IVR_ITEM_TIME,    /* a = hour, b = minute */
     IVR_ITEM_SILENCE, /* a = milliseconds */
-    IVR_ITEM_DURATION /* a = seconds, spoken in whole minutes ("about 4 minutes") */
+    IVR_ITEM_DURATION, /* a = seconds, spoken in whole minutes ("about 4 minutes") */
+    IVR_ITEM_YEAR      /* a = year ("2027", said as a number in the language) */
 };
 struct ivr_item {
     enum ivr_item_kind kind;

@@ -21,6 +21,8 @@ const char *const ivr_system_prompts[] = {
     "we_open_again",
     "at",
     "expected_on",
+    "expected_was",
+    "expected_passed",
     "invalid_choice",
     "no_input",
     "status_new",
@@ -153,15 +155,26 @@ static void expand(struct ivr_session *s, const char *p, int64_t now, struct ivr
         snprintf(id, sizeof(id), "status_%s", s->kase.status);
         say_prompt(a, id);
     } else if (!strcmp(p, "$case_expected")) {
-        if (s->kase.exp_year) {
-            struct ivr_item *it;
-            say_prompt(a, "expected_on");
-            if ((it = item(a, IVR_ITEM_DATE))) {
-                it->a = s->kase.exp_year;
-                it->b = s->kase.exp_month;
-                it->c = s->kase.exp_day;
-            }
+        /* "An answer is expected by 5 November", and once that day has gone
+         * by, "was expected by 5 November ... this date has passed": never
+         * a promise in the past. The year is said when it is not this one. */
+        const struct tz *z;
+        struct tz_local today;
+        struct ivr_item *it;
+        if (!s->kase.exp_year || tz_get(calendar_zone(), &z) || tz_to_local(z, t, &today))
+            return;
+        long due = s->kase.exp_year * 10000L + s->kase.exp_month * 100L + s->kase.exp_day;
+        bool passed = due < today.year * 10000L + today.month * 100L + today.day;
+        say_prompt(a, passed ? "expected_was" : "expected_on");
+        if ((it = item(a, IVR_ITEM_DATE))) {
+            it->a = s->kase.exp_year;
+            it->b = s->kase.exp_month;
+            it->c = s->kase.exp_day;
         }
+        if (s->kase.exp_year != today.year && (it = item(a, IVR_ITEM_YEAR)))
+            it->a = s->kase.exp_year;
+        if (passed)
+            say_prompt(a, "expected_passed");
     }
 }
 

@@ -101,6 +101,10 @@ static void fill(const char *tmpl, const char *const keys[], const char *const v
 
 static const char chars[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/* Deadlines are at most a few years away: the years spoken as words. */
+#define YEAR_FIRST 2020
+#define YEAR_LAST 2040
+
 /* The values spoken with the language's own words become prompts too. */
 static int derive(struct lang *L)
 {
@@ -129,6 +133,12 @@ static int derive(struct lang *L)
         const char *vals[] = {"", L->months[m]};
         fill(L->date, keys, vals, 2, text, sizeof(text));
         snprintf(id, sizeof(id), "month_%d", m + 1);
+        err = add(L, id, text);
+    }
+    /* Years, said as the language says them; outside this range digit by digit. */
+    for (int y = YEAR_FIRST; y <= YEAR_LAST && !err; y++) {
+        snprintf(id, sizeof(id), "year_%d", y);
+        snprintf(text, sizeof(text), "%d", y);
         err = add(L, id, text);
     }
     for (const char *c = chars; *c && !err; c++) {
@@ -349,6 +359,14 @@ int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang
             push(out, &n, max, id);
         break;
     }
+    case IVR_ITEM_YEAR:
+        if (it->a >= YEAR_FIRST && it->a <= YEAR_LAST) {
+            snprintf(id, sizeof(id), "year_%d", it->a);
+            push(out, &n, max, id);
+        } else {
+            say_number(it->a, out, &n, max);
+        }
+        break;
     case IVR_ITEM_DURATION: {
         /* Whole minutes in the plural forms every language file gives
          * (Arabic's grammar needs them all: a dual for 2, a plural for 3 to

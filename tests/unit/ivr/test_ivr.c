@@ -316,6 +316,57 @@ static void dossier_status(void **state)
     assert_int_equal(a.kind, IVR_A_ENQUEUE);
 }
 
+/* The expected date as a caller hears it on 30 November 2026: a date to
+ * come is "expected by", a past one "was expected by ... has passed", and a
+ * date in another year says the year. */
+static void dossier_deadline_words(void **state)
+{
+    static const struct {
+        int y, m, d;
+        const char *lead;
+        bool passed, year;
+    } cases[] = {
+        {2026, 12, 10, "expected_on", false, false},
+        {2026, 11, 30, "expected_on", false, false}, /* today is not past */
+        {2026, 11, 5, "expected_was", true, false},
+        {2027, 1, 10, "expected_on", false, true},
+        {2025, 12, 20, "expected_was", true, true},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct ivr_session s;
+        struct ivr_action a;
+        assert_int_equal(ivr_start(&s, demo, "FR", at("2026-11-30T10:00:00Z"), &a), 0);
+        step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+        step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
+        step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:00:07Z"), &a);
+        step(&s, IVR_E_DIGITS, "222333445#", at("2026-11-30T10:00:20Z"), &a);
+        step(&s, IVR_E_DIGITS, "123456#", at("2026-11-30T10:00:30Z"), &a);
+        struct ivr_event e = {.kind = IVR_E_LOOKUP,
+                              .kase = {.found = true,
+                                       .status = "open",
+                                       .type = "dossier",
+                                       .reference = "ABC-DEF-GHJ",
+                                       .exp_year = cases[i].y,
+                                       .exp_month = cases[i].m,
+                                       .exp_day = cases[i].d}};
+        assert_int_equal(ivr_step(&s, &e, at("2026-11-30T10:00:31Z"), &a), 0);
+        assert_true(has_prompt(&a, cases[i].lead));
+        assert_int_equal(has_prompt(&a, "expected_passed"), cases[i].passed);
+        int years = 0;
+        for (int k = 0; k < a.nitems; k++)
+            years += a.items[k].kind == IVR_ITEM_YEAR && a.items[k].a == cases[i].y;
+        assert_int_equal(years, cases[i].year ? 1 : 0);
+    }
+    /* Rendering: a year in range is one prompt, one outside it digit by digit. */
+    char ids[8][IVR_NAME_MAX], lang[3];
+    struct ivr_item y = {.kind = IVR_ITEM_YEAR, .a = 2027};
+    assert_int_equal(prompts_render(&y, "fr", lang, ids, 8), 1);
+    assert_string_equal(ids[0], "year_2027");
+    y.a = 2101;
+    assert_int_equal(prompts_render(&y, "fr", lang, ids, 8), 4);
+}
+
 static void keypad(void **state)
 {
     (void)state;
@@ -337,7 +388,7 @@ int main(void)
         cmocka_unit_test(language_menu_in_country_order),
         cmocka_unit_test(menus_retry_then_give_up),
         cmocka_unit_test(dossier_status),
-        cmocka_unit_test(keypad),
+        cmocka_unit_test(dossier_deadline_words), cmocka_unit_test(keypad),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
