@@ -12,6 +12,7 @@
 struct cb_add {
     const struct callback_input *in;
     int64_t id;
+    bool merged;
 };
 
 static int add_h(struct db_conn *c, void *arg)
@@ -23,9 +24,19 @@ static int add_h(struct db_conn *c, void *arg)
     char idx[65];
     int err;
 
+    blind_index("phone", in->phone, idx);
+    /* Already waiting for a callback: the first request keeps its place, and
+     * the language the caller chose last is the one to speak. */
+    err = db_query_int(c, &a->id, "SELECT id FROM callbacks WHERE phone_index = ? AND status = 'pending'", DBP(DB_S(idx)));
+    if (!err) {
+        a->merged = true;
+        return db_exec(c, "UPDATE callbacks SET language = ? WHERE id = ?", DBP(DB_S(in->language), DB_I(a->id)));
+    }
+    if (err != WASL_ENOENT)
+        return err;
+    err_clear();
     if ((err = seal(in->phone, &b, &n)))
         return err;
-    blind_index("phone", in->phone, idx);
     err = db_query_int(c, &a->id,
                        "INSERT INTO callbacks (created_at, country, did, language, phone_enc, phone_index, status, call_id) "
                        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
@@ -35,17 +46,23 @@ static int add_h(struct db_conn *c, void *arg)
     return err;
 }
 
-int callback_add(struct db *db, const struct callback_input *in, int64_t *id)
+int callback_add(struct db *db, const struct callback_input *in, int64_t *id, bool *merged)
 {
-    struct cb_add a = {in, 0};
+    struct cb_add a = {in, 0, false};
     int err;
 
     if (!in->phone || !*in->phone || strspn(in->phone, "0123456789") != strlen(in->phone))
         return err_set_field(WASL_EINVAL, "tel.invalid_number", "phone", "a number in international form, digits only");
     if (!in->country || !in->did || !in->language)
         return err_set(WASL_EINVAL, "tel.invalid_callback", "a callback needs its country, number called and language");
-    err = db_tx(db, add_h, &a);
+    /* Two requests from one number at the same instant: the second meets the
+     * unique index on pending numbers and, tried again, joins the first. */
+    for (int attempt = 0; attempt < 2; attempt++)
+        if ((err = db_tx(db, add_h, &a)) != WASL_ECONFLICT)
+            break;
     if (!err && id)
         *id = a.id;
+    if (!err && merged)
+        *merged = a.merged;
     return err;
 }

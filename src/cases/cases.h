@@ -204,8 +204,10 @@ struct callback_input {
 };
 /* Stores a request to be called back. The number (E.164 digits, checked
  * by the telephony's toll-fraud guard first) is sealed and indexed like a
- * case.s. */
-int callback_add(struct db *db, const struct callback_input *in, int64_t *id);
+ * case's. A number already waiting for a callback keeps its first request
+ * (and its place): *id (may be NULL) is that one, *merged (may be NULL)
+ * says so, and the language becomes the one given now. */
+int callback_add(struct db *db, const struct callback_input *in, int64_t *id, bool *merged);
 
 /* ---- Open311 GeoReport v2 ---- */
 struct open311_request {

@@ -35,12 +35,12 @@ int ivr_flow_nodes(const struct ivr_flow *f);
 
 /* What to say: prompts, and values spoken with the language's own words. */
 enum ivr_item_kind {
-    IVR_ITEM_PROMPT,  /* a prompt id */
-    IVR_ITEM_NUMBER,  /* a */
-    IVR_ITEM_DIGIT,   /* a character of a reference or a number, read one by one: c */
-    IVR_ITEM_DATE,    /* a = year, b = month, c = day */
-    IVR_ITEM_TIME,    /* a = hour, b = minute */
-    IVR_ITEM_SILENCE, /* a = milliseconds */
+    IVR_ITEM_PROMPT,   /* a prompt id */
+    IVR_ITEM_NUMBER,   /* a */
+    IVR_ITEM_DIGIT,    /* a character of a reference or a number, read one by one: c */
+    IVR_ITEM_DATE,     /* a = year, b = month, c = day */
+    IVR_ITEM_TIME,     /* a = hour, b = minute */
+    IVR_ITEM_SILENCE,  /* a = milliseconds */
     IVR_ITEM_DURATION, /* a = seconds, spoken in whole minutes ("about 4 minutes") */
     IVR_ITEM_YEAR      /* a = year ("2027", said as a number in the language) */
 };

@@ -106,7 +106,7 @@ static void do_callback(struct job *j)
     int err = dialplan_outbound_check(j->caller, e164, sizeof(e164), &country);
     if (!err) {
         struct callback_input in = {e164, j->country, j->did, j->language, j->callid};
-        err = callback_add(jdb, &in, NULL);
+        err = callback_add(jdb, &in, NULL, NULL);
     }
     if (err)
         log_info("tel: callback request not stored: %s", err_message());

@@ -460,6 +460,48 @@ static void rotation_on_store(void **state)
     case_rec_clear(&c);
 }
 
+/* Three calls from one number while its callback waits make one request,
+ * kept at its first place, in the language chosen last; another number, or
+ * the same one once called back, makes a new one. */
+static void callbacks_merged(void **state)
+{
+    struct callback_input in = {"33612345000", "FR", "+33800100200", "fr", "call-1"};
+    int64_t first = 0, id = 0;
+    bool merged = true;
+    (void)state;
+    assert_int_equal(callback_add(db, &in, &first, &merged), 0);
+    assert_false(merged);
+    in.language = "ar";
+    in.call_id = "call-2";
+    assert_int_equal(callback_add(db, &in, &id, &merged), 0);
+    assert_true(merged);
+    assert_int_equal(id, first);
+    assert_int_equal(callback_add(db, &in, &id, NULL), 0);
+    assert_int_equal(id, first);
+    int64_t n = -1;
+    struct db_conn *c;
+    assert_int_equal(db_conn_get(db, &c), 0);
+    assert_int_equal(db_query_int(c, &n, "SELECT COUNT(*) FROM callbacks WHERE status = 'pending'", NULL, 0), 0);
+    assert_int_equal(n, 1);
+    char lang[4] = "";
+    struct db_stmt *s = NULL;
+    assert_int_equal(db_query(c, &s, "SELECT language FROM callbacks WHERE id = ?", DBP(DB_I(first))), 0);
+    assert_true(db_next(s));
+    snprintf(lang, sizeof(lang), "%s", db_text(s, 0));
+    assert_int_equal(db_end(s), 0);
+    assert_string_equal(lang, "ar");
+    in.phone = "33612345001";
+    assert_int_equal(callback_add(db, &in, &id, &merged), 0);
+    assert_false(merged);
+    assert_true(id != first);
+    assert_int_equal(db_exec(c, "UPDATE callbacks SET status = 'done' WHERE id = ?", DBP(DB_I(first))), 0);
+    in.phone = "33612345000";
+    assert_int_equal(callback_add(db, &in, &id, &merged), 0);
+    assert_false(merged);
+    assert_true(id != first);
+    db_conn_put(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -467,6 +509,7 @@ int main(void)
         cmocka_unit_test(business_time),     cmocka_unit_test(deadlines_pause_and_escalation),
         cmocka_unit_test(pin_throttling),    cmocka_unit_test(purge_keeps_statistics),
         cmocka_unit_test(rotation_on_store), cmocka_unit_test(sealing_and_rotation),
+        cmocka_unit_test(callbacks_merged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

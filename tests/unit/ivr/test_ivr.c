@@ -326,10 +326,8 @@ static void dossier_deadline_words(void **state)
         const char *lead;
         bool passed, year;
     } cases[] = {
-        {2026, 12, 10, "expected_on", false, false},
-        {2026, 11, 30, "expected_on", false, false}, /* today is not past */
-        {2026, 11, 5, "expected_was", true, false},
-        {2027, 1, 10, "expected_on", false, true},
+        {2026, 12, 10, "expected_on", false, false}, {2026, 11, 30, "expected_on", false, false}, /* today is not past */
+        {2026, 11, 5, "expected_was", true, false},  {2027, 1, 10, "expected_on", false, true},
         {2025, 12, 20, "expected_was", true, true},
     };
     (void)state;
@@ -382,13 +380,10 @@ static void keypad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(loader_names_mistakes),
-        cmocka_unit_test(opening_hours_edges),
-        cmocka_unit_test(holiday_and_emergency),
-        cmocka_unit_test(language_menu_in_country_order),
-        cmocka_unit_test(menus_retry_then_give_up),
-        cmocka_unit_test(dossier_status),
-        cmocka_unit_test(dossier_deadline_words), cmocka_unit_test(keypad),
+        cmocka_unit_test(loader_names_mistakes),    cmocka_unit_test(opening_hours_edges),
+        cmocka_unit_test(holiday_and_emergency),    cmocka_unit_test(language_menu_in_country_order),
+        cmocka_unit_test(menus_retry_then_give_up), cmocka_unit_test(dossier_status),
+        cmocka_unit_test(dossier_deadline_words),   cmocka_unit_test(keypad),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
