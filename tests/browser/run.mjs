@@ -1239,16 +1239,20 @@ async function publishFrenchOnly(slug, title) {
 await test('a Dutch search for an article without Dutch text shows the other-language badge and the fallback notice', async () => {
     await publishFrenchOnly('browser-only-fr', 'Attestation de quokka');
     await page.check('#caller-lang-nl');
-    /* the index takes a new article within guide.refresh: search until it is there */
-    const hit = await (async () => {
-        for (let i = 0; i < 50; i++) {
-            await search('quokka');
-            const h = await page.$('#guide-results > li[data-slug="browser-only-fr"]');
-            if (h)
-                return h;
+    /* the index takes a new article within guide.refresh (5 s): ask the API until it is there */
+    const indexed = await page.evaluate(async () => {
+        const { api } = await import('/js/api.js');
+        for (const end = Date.now() + 30000; Date.now() < end;) {
+            const r = await api('GET', '/api/v1/guide/search?q=quokka&lang=nl&log=0');
+            if (r.hits.some((x) => x.slug === 'browser-only-fr'))
+                return true;
+            await new Promise((done) => setTimeout(done, 200));
         }
-        throw new Error('the French-only article never reached the index');
-    })();
+        return false;
+    });
+    check(indexed, 'the French-only article did not reach the index within 30 s');
+    await search('quokka');
+    const hit = await page.waitForSelector('#guide-results > li[data-slug="browser-only-fr"]');
     const lang = await hit.getAttribute('data-lang');
     check(lang !== 'nl', 'the article has no Dutch text, yet the hit is Dutch');
     equal((await hit.$eval('.badge-other-language', (b) => b.textContent)), texts.en[`guide.in.${lang}`], 'badge');
