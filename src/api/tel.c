@@ -9,6 +9,7 @@
 #include "api.h"
 #include "auth/auth.h"
 #include "calendar/calendar.h"
+#include "cases/cases.h"
 #include "tel/tel.h"
 
 static json_t *agent_json(int64_t user_id, const struct tel_agent *a)
@@ -146,37 +147,35 @@ int api_tel_status(struct http_req *r)
     return http_reply_json(r, 200, j);
 }
 
-/* Replies {"items": [...]} with one object per row of the query. */
-static int reply_rows(struct http_req *r, const char *sql, const struct db_param *p, int n, json_t *(*row)(struct db_stmt *))
+static int call_item(const struct tel_call_row *c, void *arg)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    json_t *items;
-    int err = db_conn_get(APP(r)->db, &c);
+    return json_array_append_new(
+               arg, json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}", "id", (json_int_t)c->id,
+                              "call_id", c->call_id, "started_at", api_time(c->started_at), "ended_at", api_time(c->ended_at),
+                              "did", c->did, "country", c->country, "language", c->language, "outcome", c->outcome, "path", c->path,
+                              "agent_user", c->agent_user ? json_integer(c->agent_user) : json_null(), "waited_ms",
+                              (json_int_t)c->waited_ms, "talked_ms", (json_int_t)c->talked_ms, "recorded", c->recorded))
+               ? WASL_ENOMEM
+               : 0;
+}
 
-    if (err)
-        return err;
-    items = json_array();
-    if (!(err = db_query(c, &s, sql, p, n))) {
-        while (db_next(s))
-            json_array_append_new(items, row(s));
-        err = db_end(s);
-    }
-    db_conn_put(c);
+static int callback_item(const struct callback_row *c, void *arg)
+{
+    return json_array_append_new(arg, json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)c->id, "created_at",
+                                                api_time(c->created_at), "country", c->country, "did", c->did, "language",
+                                                c->language, "status", c->status))
+               ? WASL_ENOMEM
+               : 0;
+}
+
+/* Replies {"items": [...]}, or the error that stopped the listing. */
+static int reply_items(struct http_req *r, json_t *items, int err)
+{
     if (err) {
         json_decref(items);
         return err;
     }
     return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
-}
-
-static json_t *call_row(struct db_stmt *s)
-{
-    return json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:o, s:I, s:I, s:b}", "id", (json_int_t)db_int(s, 0), "call_id",
-                     db_text(s, 1), "started_at", api_time(db_int(s, 2)), "ended_at", api_time(db_int(s, 3)), "did", db_text(s, 4),
-                     "country", db_text(s, 5), "language", db_text(s, 6), "outcome", db_text(s, 7), "path", db_text(s, 8),
-                     "agent_user", db_is_null(s, 9) ? json_null() : json_integer(db_int(s, 9)), "waited_ms",
-                     (json_int_t)db_int(s, 10), "talked_ms", (json_int_t)db_int(s, 11), "recorded", db_int(s, 12) != 0);
 }
 
 int api_tel_calls(struct http_req *r)
@@ -186,16 +185,8 @@ int api_tel_calls(struct http_req *r)
 
     if ((err = api_query_int(r, "limit", 1, 1000, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &before)))
         return err;
-    return reply_rows(r,
-                      "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
-                      "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
-                      DBP(DB_I(before ? before : INT64_MAX), DB_I(limit)), call_row);
-}
-
-static json_t *callback_row(struct db_stmt *s)
-{
-    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)db_int(s, 0), "created_at", api_time(db_int(s, 1)),
-                     "country", db_text(s, 2), "did", db_text(s, 3), "language", db_text(s, 4), "status", db_text(s, 5));
+    json_t *items = json_array();
+    return reply_items(r, items, tel_calls_list(APP(r)->db, before, (int)limit, call_item, items));
 }
 
 int api_tel_callbacks(struct http_req *r)
@@ -205,10 +196,8 @@ int api_tel_callbacks(struct http_req *r)
 
     if ((err = api_query_int(r, "limit", 1, 1000, &limit)))
         return err;
-    return reply_rows(r,
-                      "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
-                      "ORDER BY created_at LIMIT ?",
-                      DBP(DB_I(limit)), callback_row);
+    json_t *items = json_array();
+    return reply_items(r, items, callbacks_pending(APP(r)->db, (int)limit, callback_item, items));
 }
 
 int api_calendar_emergency(struct http_req *r)
@@ -223,35 +212,21 @@ int api_calendar_emergency(struct http_req *r)
         return err;
     if (closed && (!reason || !*reason))
         return err_set_field(WASL_EINVAL, "calendar.reason_required", "reason", "say why the center is closed");
-    if ((err = calendar_emergency_save(APP(r)->db, closed, reason, r->actor.login)) ||
-        (err = audit_append_db(APP(r)->db, &r->actor, closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar",
-                               NULL)))
+    if ((err = calendar_emergency_save(APP(r)->db, closed, reason, &r->actor)))
         return err;
     return http_reply_json(r, 200, json_pack("{s:b, s:s?}", "closed", closed, "reason", closed ? reason : NULL));
 }
 
 int api_tel_recording(struct http_req *r)
 {
-    char path[1100] = "", object[40];
-    struct db_conn *c;
+    char path[1100], object[40];
     int64_t id;
     char *buf;
     size_t len;
     int err;
 
-    if ((err = api_param_id(r, "id", &id)) || (err = db_conn_get(APP(r)->db, &c)))
+    if ((err = api_param_id(r, "id", &id)) || (err = tel_call_recording(APP(r)->db, id, path, sizeof(path))))
         return err;
-    struct db_stmt *s = NULL;
-    if (!(err = db_query(c, &s, "SELECT recording FROM calls WHERE id = ?", DBP(DB_I(id))))) {
-        if (db_next(s) && !db_is_null(s, 0))
-            snprintf(path, sizeof(path), "%s", db_text(s, 0));
-        err = db_end(s);
-    }
-    db_conn_put(c);
-    if (err)
-        return err;
-    if (!path[0])
-        return err_set(WASL_ENOENT, "tel.no_recording", "this call was not recorded (or the recording was deleted)");
     /* Listening to a call is reading personal data: audited first. */
     snprintf(object, sizeof(object), "call:%lld", (long long)id);
     if ((err = audit_append_db(APP(r)->db, &r->actor, "call.recording_listen", object, NULL)))

@@ -49,9 +49,11 @@ int64_t calendar_business_between(int64_t a, int64_t b);
  * "closed" while it is on). reason may be NULL. */
 void calendar_set_emergency(bool closed, const char *reason);
 bool calendar_emergency(char *reason, int n);
-/* The switch kept in the store: read at start, written when flipped. */
+/* The switch kept in the store: read at start; written when flipped, with
+ * its audit entry in the same transaction. */
 struct db;
+struct actor;
 int calendar_emergency_load(struct db *db);
-int calendar_emergency_save(struct db *db, bool closed, const char *reason, const char *who);
+int calendar_emergency_save(struct db *db, bool closed, const char *reason, const struct actor *who);
 
 #endif

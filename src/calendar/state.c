@@ -9,6 +9,7 @@
 #include "calendar.h"
 #include "core/core.h"
 #include "store/store.h"
+#include "auth/auth.h"
 
 int calendar_emergency_load(struct db *db)
 {
@@ -36,18 +37,29 @@ int calendar_emergency_load(struct db *db)
     return err;
 }
 
-int calendar_emergency_save(struct db *db, bool closed, const char *reason, const char *who)
+struct save {
+    bool closed;
+    const char *reason;
+    const struct actor *who;
+};
+
+static int save_h(struct db_conn *c, void *arg)
 {
-    struct db_conn *c;
-    int err = db_conn_get(db, &c);
-    if (err)
-        return err;
-    err = db_exec(c,
-                  "INSERT INTO center_state (name, value, changed_by, changed_at) VALUES ('emergency', ?, ?, ?) "
-                  "ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by, "
-                  "changed_at = excluded.changed_at",
-                  DBP(DB_S(closed ? (reason && *reason ? reason : "closed") : ""), DB_S(who ? who : "system"), DB_I(clock_now())));
-    db_conn_put(c);
+    struct save *sv = arg;
+    int err = db_exec(c,
+                      "INSERT INTO center_state (name, value, changed_by, changed_at) VALUES ('emergency', ?, ?, ?) "
+                      "ON CONFLICT (name) DO UPDATE SET value = excluded.value, changed_by = excluded.changed_by, "
+                      "changed_at = excluded.changed_at",
+                      DBP(DB_S(sv->closed ? (sv->reason && *sv->reason ? sv->reason : "closed") : ""),
+                          DB_S(sv->who && sv->who->login ? sv->who->login : "system"), DB_I(clock_now())));
+    return err ? err
+               : audit_append(c, sv->who, sv->closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar", NULL);
+}
+
+int calendar_emergency_save(struct db *db, bool closed, const char *reason, const struct actor *who)
+{
+    struct save sv = {closed, reason, who};
+    int err = db_tx(db, save_h, &sv); /* the change and its audit entry commit together */
     if (!err)
         calendar_set_emergency(closed, reason);
     return err;

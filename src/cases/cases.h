@@ -208,6 +208,13 @@ struct callback_input {
  * (and its place): *id (may be NULL) is that one, *merged (may be NULL)
  * says so, and the language becomes the one given now. */
 int callback_add(struct db *db, const struct callback_input *in, int64_t *id, bool *merged);
+struct callback_row {
+    int64_t id, created_at;
+    const char *country, *did, *language, *status;
+};
+typedef int (*callback_h)(const struct callback_row *row, void *arg);
+/* The requests waiting, oldest first, at most limit (numbers not given). */
+int callbacks_pending(struct db *db, int limit, callback_h h, void *arg);
 
 /* ---- Open311 GeoReport v2 ---- */
 struct open311_request {

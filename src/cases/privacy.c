@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cases_int.h"
+#include "guide/guide.h"
 
 static int index_for(const char *phone, const char *email, char kind[8], char idx[65])
 {
@@ -288,10 +289,8 @@ static int purge_h(struct db_conn *c, void *arg)
     if (err)
         return err;
     p->n = n;
-    if ((err = db_exec(c, "DELETE FROM guide_search_log WHERE at < ?",
-                       DBP(DB_I(p->now - cases_cfg.retention_search_log * WTIME_SEC)))))
+    if ((err = guide_search_log_purge(c, p->now - cases_cfg.retention_search_log * WTIME_SEC, &p->searches)))
         return err;
-    p->searches = db_changes(c);
     int64_t mail_before = p->now - cases_cfg.retention_mail * WTIME_SEC;
     if ((err = db_exec(c, "DELETE FROM outbox WHERE (status = 'sent' AND sent_at < ?) OR (status = 'failed' AND created_at < ?)",
                        DBP(DB_I(mail_before), DB_I(mail_before)))))

@@ -184,6 +184,9 @@ int guide_search(struct db *db, const char *query, const char *lang, int limit, 
 int guide_search_index(const char *query, const char *lang, int limit, struct guide_search *out);
 /* Records which article a logged search led to. */
 int guide_search_opened(struct db *db, int64_t log_id, const char *slug);
+/* Deletes the logged searches older than before (the retention purge runs
+ * it inside its own transaction); *n gets how many. */
+int guide_search_log_purge(struct db_conn *c, int64_t before, int64_t *n);
 /* Rebuilds the search index from the store now. */
 int guide_index_rebuild(struct db *db);
 

@@ -80,6 +80,13 @@ int guide_search_opened(struct db *db, int64_t log_id, const char *slug)
     return err;
 }
 
+int guide_search_log_purge(struct db_conn *c, int64_t before, int64_t *n)
+{
+    int err = db_exec(c, "DELETE FROM guide_search_log WHERE at < ?", DBP(DB_I(before)));
+    *n = err ? 0 : db_changes(c);
+    return err;
+}
+
 int guide_gaps(struct db *db, const char *kind, int64_t since, int max, guide_gap_h h, void *arg)
 {
     struct db_conn *c;

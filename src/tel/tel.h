@@ -84,6 +84,21 @@ struct tel_status {
 /* Fills *out (large: allocate it). WASL_ECONFLICT when not running. */
 int tel_status(struct tel_status *out);
 
+/* ---- the call log (the calls table) ---- */
+struct tel_call_row {
+    int64_t id, started_at, ended_at, agent_user; /* agent_user 0: none */
+    int64_t waited_ms, talked_ms;
+    const char *call_id, *did, *country, *language, *outcome, *path;
+    bool recorded;
+};
+typedef int (*tel_call_row_h)(const struct tel_call_row *row, void *arg);
+/* The calls ended, newest first, with an id below before (0: from the
+ * newest), at most limit; h's strings are valid during the call only. */
+int tel_calls_list(struct db *db, int64_t before, int limit, tel_call_row_h h, void *arg);
+/* The recording file of call id: WASL_ENOENT "tel.no_recording" when there
+ * is none. */
+int tel_call_recording(struct db *db, int64_t id, char *path, size_t n);
+
 /* ---- prompts (data/prompts/<lang>.txt) ---- */
 int prompts_load(const char *data_dir);
 void prompts_unload(void);
