@@ -89,6 +89,22 @@ int api_users_sip(struct http_req *r)
                                      languages, "password_changed", password != NULL));
 }
 
+/* The display name of id in b[0..n), sorted by id (user_briefs); NULL if none. */
+static const char *name_of(const struct user_brief *b, int n, int64_t id)
+{
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (b[mid].id == id)
+            return b[mid].display_name[0] ? b[mid].display_name : NULL;
+        if (b[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid - 1;
+    }
+    return NULL;
+}
+
 int api_tel_status(struct http_req *r)
 {
     struct tel_status *s = malloc(sizeof(*s));
@@ -109,33 +125,23 @@ int api_tel_status(struct http_req *r)
             queues, wasl_languages[i],
             json_pack("{s:i, s:I}", "waiting", s->queues[i].waiting, "oldest_seconds", (json_int_t)s->queues[i].oldest_seconds));
     /* names, for the supervisors (who cannot list users) */
-    json_t *names = json_object();
-    struct db_conn *c;
-    struct db_stmt *st = NULL;
-    if (s->nagents && !db_conn_get(APP(r)->db, &c)) {
-        if (!db_query(c, &st, "SELECT u.id, u.display_name FROM users u JOIN sip_accounts a ON a.user_id = u.id", NULL, 0)) {
-            while (db_next(st)) {
-                char key[24];
-                snprintf(key, sizeof(key), "%lld", (long long)db_int(st, 0));
-                json_object_set_new(names, key, json_string(db_text(st, 1)));
-            }
-            db_end(st);
-        }
-        db_conn_put(c);
+    struct user_brief *names = s->nagents ? calloc((size_t)s->nagents, sizeof(*names)) : NULL;
+    for (int i = 0; names && i < s->nagents; i++)
+        names[i].id = s->agents[i].user_id;
+    if (names && user_briefs(APP(r)->db, names, s->nagents)) {
+        free(names); /* the state is still worth showing without names */
+        names = NULL;
     }
     err_clear();
     for (int i = 0; i < s->nagents; i++) {
-        char key[24];
-        snprintf(key, sizeof(key), "%lld", (long long)s->agents[i].user_id);
-        json_t *nm = json_object_get(names, key);
-        json_array_append_new(agents,
-                              json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)s->agents[i].user_id,
-                                        "display_name", nm ? json_string_value(nm) : NULL, "state", s->agents[i].state, "reason",
-                                        s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages", s->agents[i].languages,
-                                        "since_seconds", (json_int_t)s->agents[i].since_seconds, "registered",
-                                        s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
+        const char *nm = name_of(names, names ? s->nagents : 0, s->agents[i].user_id);
+        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id",
+                                                (json_int_t)s->agents[i].user_id, "display_name", nm, "state", s->agents[i].state,
+                                                "reason", s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages",
+                                                s->agents[i].languages, "since_seconds", (json_int_t)s->agents[i].since_seconds,
+                                                "registered", s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
     }
-    json_decref(names);
+    free(names);
     for (int i = 0; i < s->ncalls && i < TEL_STATUS_CALLS; i++)
         json_array_append_new(calls,
                               json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)s->calls[i].id, "country",

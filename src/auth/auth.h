@@ -94,6 +94,15 @@ int user_get_conn(struct db_conn *c, int64_t id, struct user *out);
 int user_get_by_login(struct db *db, const char *login, struct user *out);
 /* Up to max users ordered by login; *n gets how many. */
 int user_list(struct db *db, struct user *out, int max, int *n);
+/* What other modules need of accounts they only know by id (the telephony's
+ * agents): fills display_name and disabled of each b[i] by its id, in one
+ * query (b is reordered by id); an unknown id reads as disabled, no name. */
+struct user_brief {
+    int64_t id;
+    char display_name[USER_NAME_MAX + 1];
+    bool disabled;
+};
+int user_briefs(struct db *db, struct user_brief *b, int n);
 /* Changes the non-NULL fields (display_name, role, consulate, language,
  * disabled); consulate "" clears it. Nothing is written (nor audited) when
  * nothing changes. */

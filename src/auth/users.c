@@ -125,6 +125,42 @@ int user_get_by_login(struct db *db, const char *login, struct user *out)
     return err;
 }
 
+static int brief_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct user_brief *)a)->id, y = ((const struct user_brief *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+int user_briefs(struct db *db, struct user_brief *b, int n)
+{
+    struct db_conn *c;
+    struct db_stmt *s = NULL;
+    int err;
+
+    for (int i = 0; i < n; i++) {
+        b[i].display_name[0] = '\0';
+        b[i].disabled = true;
+    }
+    if (n <= 0)
+        return 0;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    qsort(b, (size_t)n, sizeof(*b), brief_cmp);
+    err = db_query(c, &s, "SELECT id, display_name, disabled FROM users", NULL, 0);
+    while (!err && db_next(s)) {
+        struct user_brief key = {.id = db_int(s, 0)}, *hit = bsearch(&key, b, (size_t)n, sizeof(*b), brief_cmp);
+        for (; hit && hit > b && hit[-1].id == key.id; hit--)
+            ;
+        for (; hit && hit < b + n && hit->id == key.id; hit++) {
+            snprintf(hit->display_name, sizeof(hit->display_name), "%s", db_text(s, 1));
+            hit->disabled = db_int(s, 2) != 0;
+        }
+    }
+    int err2 = db_end(s);
+    db_conn_put(c);
+    return err ? err : err2;
+}
+
 int user_list(struct db *db, struct user *out, int max, int *n)
 {
     struct db_conn *c;

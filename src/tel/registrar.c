@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "rt.h"
+#include "auth/auth.h"
 
 #define ACCOUNTS_MAX 2048
 #define LOCKS_MAX 1024
@@ -47,20 +48,22 @@ static unsigned languages_bits(const char *s)
     return bits;
 }
 
+/* The SIP accounts of the realm whose users are not disabled. More accounts
+ * than the cache holds is an error, not a silent cut. */
 static int load(struct db *db, struct tel_account *out, int *n)
 {
     struct db_conn *c;
     struct db_stmt *s = NULL;
-    int err;
+    int err, rows = 0;
 
     *n = 0;
     if ((err = db_conn_get(db, &c)))
         return err;
-    if (!(err = db_query(c, &s,
-                         "SELECT a.user_id, a.sip_user, a.ha1, a.languages FROM sip_accounts a JOIN users u ON u.id = a.user_id "
-                         "WHERE u.disabled = 0 AND a.realm = ? ORDER BY a.user_id",
+    if (!(err = db_query(c, &s, "SELECT user_id, sip_user, ha1, languages FROM sip_accounts WHERE realm = ? ORDER BY user_id",
                          DBP(DB_S(conf_str("sip.realm")))))) {
-        while (db_next(s) && *n < ACCOUNTS_MAX) {
+        while (db_next(s)) {
+            if (rows++ >= ACCOUNTS_MAX)
+                continue;
             struct tel_account *a = &out[(*n)++];
             a->user_id = db_int(s, 0);
             snprintf(a->sip_user, sizeof(a->sip_user), "%s", db_text(s, 1));
@@ -70,6 +73,23 @@ static int load(struct db *db, struct tel_account *out, int *n)
         err = db_end(s);
     }
     db_conn_put(c);
+    if (!err && rows > ACCOUNTS_MAX)
+        err = err_set(WASL_ELIMIT, "tel.too_many_accounts", "%d SIP accounts, more than the %d wasl holds", rows, ACCOUNTS_MAX);
+    /* A disabled user's phone is not let in. */
+    static struct user_brief who[ACCOUNTS_MAX];
+    for (int i = 0; !err && i < *n; i++)
+        who[i].id = out[i].user_id;
+    if (!err && !(err = user_briefs(db, who, *n))) {
+        /* out[] is ordered by user_id (one account per user), and so is who[]
+         * once user_briefs() has sorted it: the same index is the same user. */
+        int kept = 0;
+        for (int i = 0; i < *n; i++)
+            if (who[i].id == out[i].user_id && !who[i].disabled)
+                out[kept++] = out[i];
+        *n = kept;
+    }
+    if (err)
+        *n = 0;
     return err;
 }
 
