@@ -67,23 +67,23 @@ int callback_add(struct db *db, const struct callback_input *in, int64_t *id, bo
     return err;
 }
 
+struct pending {
+    callback_h h;
+    void *arg;
+};
+
+static int pending_row(struct db_stmt *s, void *arg)
+{
+    struct pending *l = arg;
+    struct callback_row r = {db_int(s, 0), db_int(s, 1), db_text(s, 2), db_text(s, 3), db_text(s, 4), db_text(s, 5)};
+    return l->h(&r, l->arg);
+}
+
 int callbacks_pending(struct db *db, int limit, callback_h h, void *arg)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-
-    if (err)
-        return err;
-    err = db_query(c, &s,
+    struct pending l = {h, arg};
+    return db_each(db,
                    "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
                    "ORDER BY created_at LIMIT ?",
-                   DBP(DB_I(limit)));
-    while (!err && db_next(s)) {
-        struct callback_row r = {db_int(s, 0), db_int(s, 1), db_text(s, 2), db_text(s, 3), db_text(s, 4), db_text(s, 5)};
-        err = h(&r, arg);
-    }
-    int err2 = db_end(s);
-    db_conn_put(c);
-    return err ? err : err2;
+                   DBP(DB_I(limit)), pending_row, &l);
 }

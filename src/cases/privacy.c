@@ -56,24 +56,31 @@ static int add_event(const struct case_event *e, void *arg)
                : 0;
 }
 
-/* References of the cases whose blind index matches. */
+struct refs {
+    char (*refs)[CASE_REF_LEN + 1];
+    int max, n;
+};
+
+static int ref_row(struct db_stmt *s, void *arg)
+{
+    struct refs *r = arg;
+    if (r->n == r->max)
+        return err_set(WASL_ELIMIT, "privacy.too_many_cases", "more than %d cases match: narrow the request", r->max);
+    snprintf(r->refs[r->n++], CASE_REF_LEN + 1, "%s", db_text(s, 0));
+    return 0;
+}
+
+/* References of the cases whose blind index matches; more than max is
+ * WASL_ELIMIT, never a silently shorter answer. */
 static int matching(struct db *db, const char *kind, const char *idx, char (*refs)[CASE_REF_LEN + 1], int max, int *n)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-    *n = 0;
-    if (err)
-        return err;
-    err = db_query(c, &s,
-                   !strcmp(kind, "phone") ? "SELECT reference FROM cases WHERE phone_index = ? ORDER BY id"
-                                          : "SELECT reference FROM cases WHERE email_index = ? ORDER BY id",
-                   DBP(DB_S(idx)));
-    while (!err && db_next(s) && *n < max)
-        snprintf(refs[(*n)++], CASE_REF_LEN + 1, "%s", db_text(s, 0));
-    int err2 = err ? 0 : db_end(s);
-    db_conn_put(c);
-    return err ? err : err2;
+    struct refs r = {refs, max, 0};
+    int err = db_each(db,
+                      !strcmp(kind, "phone") ? "SELECT reference FROM cases WHERE phone_index = ? ORDER BY id"
+                                             : "SELECT reference FROM cases WHERE email_index = ? ORDER BY id",
+                      DBP(DB_S(idx)), ref_row, &r);
+    *n = err ? 0 : r.n;
+    return err;
 }
 
 #define SUBJECT_CASES_MAX 1000
@@ -225,9 +232,14 @@ static int erase_h(struct db_conn *c, void *arg)
                    !strcmp(e->kind, "phone") ? "SELECT id FROM cases WHERE phone_index = ?"
                                              : "SELECT id FROM cases WHERE email_index = ?",
                    DBP(DB_S(e->idx)));
-    while (!err && db_next(s) && n < SUBJECT_CASES_MAX)
+    while (!err && db_next(s)) {
+        if (n == SUBJECT_CASES_MAX) {
+            err = err_set(WASL_ELIMIT, "privacy.too_many_cases", "more than %d cases match: narrow the request", n);
+            break;
+        }
         ids[n++] = db_int(s, 0);
-    int err2 = err ? 0 : db_end(s);
+    }
+    int err2 = db_end(s);
     if (err || err2)
         return err ? err : err2;
     for (int i = 0; i < n && !err; i++)

@@ -554,50 +554,38 @@ out:
     return err;
 }
 
+struct versions {
+    guide_version_h h;
+    void *arg;
+};
+
+static int version_row(struct db_stmt *s, void *arg)
+{
+    struct versions *l = arg;
+    struct guide_version v;
+    int err = version_from_row(s, &v);
+    if (!err)
+        err = l->h(&v, l->arg);
+    guide_version_clear(&v);
+    return err;
+}
+
 int guide_versions_list(struct db *db, const char *slug, const char *lang, guide_version_h h, void *arg)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-    if (err)
-        return err;
-    err = db_query(c, &s,
+    struct versions l = {h, arg};
+    return db_each(db,
                    "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
                    "WHERE a.slug = ? AND (? = '' OR v.lang = ?) ORDER BY v.lang, v.version DESC",
-                   DBP(DB_S(slug), DB_S(lang ? lang : ""), DB_S(lang ? lang : "")));
-    while (!err && db_next(s)) {
-        struct guide_version v;
-        err = version_from_row(s, &v);
-        if (!err)
-            err = h(&v, arg);
-        guide_version_clear(&v);
-    }
-    int err2 = s ? db_end(s) : 0;
-    db_conn_put(c);
-    return err ? err : err2;
+                   DBP(DB_S(slug), DB_S(lang ? lang : ""), DB_S(lang ? lang : "")), version_row, &l);
 }
 
 int guide_review_queue(struct db *db, guide_version_h h, void *arg)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-    if (err)
-        return err;
-    err = db_query(c, &s,
+    struct versions l = {h, arg};
+    return db_each(db,
                    "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
                    "WHERE v.status = 'review' ORDER BY v.created_at, v.id",
-                   NULL, 0);
-    while (!err && db_next(s)) {
-        struct guide_version v;
-        err = version_from_row(s, &v);
-        if (!err)
-            err = h(&v, arg);
-        guide_version_clear(&v);
-    }
-    int err2 = s ? db_end(s) : 0;
-    db_conn_put(c);
-    return err ? err : err2;
+                   NULL, 0, version_row, &l);
 }
 
 int guide_articles_list(struct db *db, const char *category, const char *lang, guide_summary_h h, void *arg)

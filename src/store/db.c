@@ -264,6 +264,22 @@ const void *db_blob(struct db_stmt *s, int col, size_t *len)
     return OPS(s)->blob(s, col, len);
 }
 
+int db_each(struct db *db, const char *sql, const struct db_param *p, int n, db_row_h row, void *arg)
+{
+    struct db_conn *c;
+    struct db_stmt *s = NULL;
+    int err = db_conn_get(db, &c);
+
+    if (err)
+        return err;
+    err = db_query(c, &s, sql, p, n);
+    while (!err && db_next(s))
+        err = row(s, arg);
+    int err2 = db_end(s);
+    db_conn_put(c);
+    return err ? err : err2;
+}
+
 int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct db_param *p, int n)
 {
     struct db_stmt *s = NULL;

@@ -81,6 +81,13 @@ const char *db_text(struct db_stmt *s, int col);
  * into one buffer per statement); NULL for SQL NULL. */
 const void *db_blob(struct db_stmt *s, int col, size_t *len);
 
+/* Runs a query on a connection of its own and calls row(s, arg) for each
+ * row, stopping at the first non-zero return, which it returns; otherwise
+ * the query's or stepping's error, or 0. The statement is ended and the
+ * connection given back in every case. */
+typedef int (*db_row_h)(struct db_stmt *s, void *arg);
+int db_each(struct db *db, const char *sql, const struct db_param *p, int n, db_row_h row, void *arg);
+
 /* One row, one integer: WASL_ENOENT when there is no row. */
 int db_query_int(struct db_conn *c, int64_t *out, const char *sql, const struct db_param *p, int n);
 

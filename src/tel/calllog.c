@@ -6,56 +6,59 @@
 
 #include "tel.h"
 
+struct calls {
+    tel_call_row_h h;
+    void *arg;
+};
+
+static int call_row(struct db_stmt *s, void *arg)
+{
+    struct calls *l = arg;
+    struct tel_call_row r = {
+        .id = db_int(s, 0),
+        .call_id = db_text(s, 1),
+        .started_at = db_int(s, 2),
+        .ended_at = db_int(s, 3),
+        .did = db_text(s, 4),
+        .country = db_text(s, 5),
+        .language = db_text(s, 6),
+        .outcome = db_text(s, 7),
+        .path = db_text(s, 8),
+        .agent_user = db_is_null(s, 9) ? 0 : db_int(s, 9),
+        .waited_ms = db_int(s, 10),
+        .talked_ms = db_int(s, 11),
+        .recorded = db_int(s, 12) != 0,
+    };
+    return l->h(&r, l->arg);
+}
+
 int tel_calls_list(struct db *db, int64_t before, int limit, tel_call_row_h h, void *arg)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-
-    if (err)
-        return err;
-    err = db_query(c, &s,
+    struct calls l = {h, arg};
+    return db_each(db,
                    "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
                    "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
-                   DBP(DB_I(before > 0 ? before : INT64_MAX), DB_I(limit)));
-    while (!err && db_next(s)) {
-        struct tel_call_row r = {
-            .id = db_int(s, 0),
-            .call_id = db_text(s, 1),
-            .started_at = db_int(s, 2),
-            .ended_at = db_int(s, 3),
-            .did = db_text(s, 4),
-            .country = db_text(s, 5),
-            .language = db_text(s, 6),
-            .outcome = db_text(s, 7),
-            .path = db_text(s, 8),
-            .agent_user = db_is_null(s, 9) ? 0 : db_int(s, 9),
-            .waited_ms = db_int(s, 10),
-            .talked_ms = db_int(s, 11),
-            .recorded = db_int(s, 12) != 0,
-        };
-        err = h(&r, arg);
-    }
-    int err2 = db_end(s);
-    db_conn_put(c);
-    return err ? err : err2;
+                   DBP(DB_I(before > 0 ? before : INT64_MAX), DB_I(limit)), call_row, &l);
+}
+
+struct buf {
+    char *p;
+    size_t n;
+};
+
+static int recording_row(struct db_stmt *s, void *arg)
+{
+    struct buf *b = arg;
+    if (!db_is_null(s, 0))
+        snprintf(b->p, b->n, "%s", db_text(s, 0));
+    return 0;
 }
 
 int tel_call_recording(struct db *db, int64_t id, char *path, size_t n)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-
+    struct buf b = {path, n};
     path[0] = '\0';
-    if (err)
-        return err;
-    if (!(err = db_query(c, &s, "SELECT recording FROM calls WHERE id = ?", DBP(DB_I(id))))) {
-        if (db_next(s) && !db_is_null(s, 0))
-            snprintf(path, n, "%s", db_text(s, 0));
-        err = db_end(s);
-    }
-    db_conn_put(c);
+    int err = db_each(db, "SELECT recording FROM calls WHERE id = ?", DBP(DB_I(id)), recording_row, &b);
     if (!err && !path[0])
         err = err_set(WASL_ENOENT, "tel.no_recording", "this call was not recorded (or the recording was deleted)");
     return err;

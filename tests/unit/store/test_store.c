@@ -244,6 +244,45 @@ static void failed_query_leaves_null(void **state)
     db_conn_put(c);
 }
 
+static int count_row(struct db_stmt *s, void *arg)
+{
+    int *n = arg;
+    (*n)++;
+    return db_int(s, 0) == 2 ? err_set(WASL_ECONFLICT, "test.stop", "stop here") : 0;
+}
+
+/* db_each: every row, or up to the one whose handler says stop (its error
+ * returned); a bad query is its error; the connection always comes back. */
+static void each_row(void **state)
+{
+    struct db_conn *c;
+    int n = 0;
+    (void)state;
+    assert_int_equal(db_conn_get(db, &c), 0);
+    assert_int_equal(db_exec(c, "DELETE FROM unit_t", NULL, 0), 0);
+    for (int i = 1; i <= 3; i++)
+        assert_int_equal(db_exec(c, "INSERT INTO unit_t (id, name) VALUES (?, ?)",
+                                 DBP(DB_I(i), DB_S(i == 1   ? "a"
+                                                   : i == 2 ? "b"
+                                                            : "c"))),
+                         0);
+    db_conn_put(c);
+    assert_int_equal(db_each(db, "SELECT id FROM unit_t WHERE id < ? ORDER BY id", DBP(DB_I(2)), count_row, &n), 0);
+    assert_int_equal(n, 1);
+    n = 0;
+    assert_int_equal(db_each(db, "SELECT id FROM unit_t ORDER BY id", NULL, 0, count_row, &n), WASL_ECONFLICT);
+    assert_int_equal(n, 2);
+    assert_string_equal(err_code(), "test.stop");
+    n = 0;
+    assert_int_equal(db_each(db, "SELECT nope FROM no_such_table", NULL, 0, count_row, &n), WASL_EDB);
+    assert_int_equal(n, 0);
+    for (int i = 0; i < 40; i++) /* more than the pool: every connection was given back */
+        assert_int_equal(db_each(db, "SELECT id FROM unit_t", NULL, 0, count_row, &n) == WASL_ECONFLICT, 1);
+    assert_int_equal(db_conn_get(db, &c), 0);
+    assert_int_equal(db_exec(c, "DELETE FROM unit_t", NULL, 0), 0);
+    db_conn_put(c);
+}
+
 /* A store that cannot be reached: a clean WASL_EDB "store.unavailable" whose
  * message has none of the database's own words, and db_is_failing(). */
 static void unreachable_store(void **state)
@@ -270,6 +309,7 @@ int main(void)
         cmocka_unit_test(schema_version_and_backup),
         cmocka_unit_test(failed_query_leaves_null),
         cmocka_unit_test(unreachable_store),
+        cmocka_unit_test(each_row),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
