@@ -86,6 +86,8 @@ int api_users_sip_get(struct http_req *r);
 int api_tel_status(struct http_req *r);
 int api_tel_calls(struct http_req *r);
 int api_tel_callbacks(struct http_req *r);
+int api_events_list(struct http_req *r);
+int api_events_kinds(struct http_req *r);
 int api_tel_recording(struct http_req *r);
 int api_tel_flow_reload(struct http_req *r);
 int api_privacy_export(struct http_req *r);

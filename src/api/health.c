@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "events/events.h"
 #include "tel/tel.h"
 
 int api_healthz(struct http_req *r)
@@ -20,26 +21,24 @@ int api_healthz(struct http_req *r)
 
 int api_metrics(struct http_req *r)
 {
-    char *text = http_metrics_text(), *tel = tel_metrics_text();
-    if (!text || !tel) {
-        free(text);
-        free(tel);
+    char *parts[3] = {http_metrics_text(), tel_metrics_text(), events_metrics_text()};
+    struct sbuf b;
+    sbuf_init(&b, 1 << 22);
+    for (int i = 0; i < 3; i++) {
+        if (parts[i])
+            sbuf_adds(&b, parts[i]);
+        else
+            b.oom = true;
+        free(parts[i]);
+    }
+    sbuf_addf(&b,
+              "# HELP wasl_store_up 1 while the data store answers, 0 during an outage.\n"
+              "# TYPE wasl_store_up gauge\nwasl_store_up %d\n",
+              !db_is_failing(APP(r)->db));
+    if (b.oom) {
+        sbuf_release(&b);
         return WASL_ENOMEM;
     }
-    char store[160];
-    int c = snprintf(store, sizeof(store),
-                     "# HELP wasl_store_up 1 while the data store answers, 0 during an outage.\n"
-                     "# TYPE wasl_store_up gauge\nwasl_store_up %d\n",
-                     !db_is_failing(APP(r)->db));
-    size_t a = strlen(text), b = strlen(tel), s = (size_t)c;
-    char *all = realloc(text, a + b + s + 1);
-    if (!all) {
-        free(text);
-        free(tel);
-        return WASL_ENOMEM;
-    }
-    memcpy(all + a, tel, b);
-    memcpy(all + a + b, store, s + 1);
-    free(tel);
-    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", all, a + b + s);
+    size_t n = b.len;
+    return http_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8", sbuf_take(&b), n);
 }

@@ -11,6 +11,7 @@
 #include "guide/guide.h"
 #include "cases/cases.h"
 #include "tel/tel.h"
+#include "events/events.h"
 #include "calendar/calendar.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
@@ -82,7 +83,13 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "cases");
     }
+    if ((err = events_start(c->db))) {
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "events");
+    }
     if ((err = tel_start(c->db, cli_data_dir()))) {
+        events_stop();
         cases_worker_stop();
         http_stop();
         return cli_fail(err, "telephony");
@@ -104,9 +111,10 @@ int cmd_serve(struct cli *c)
     log_info("serve: stopping on signal %d", sig);
     /* The web server first: a request still waiting for the telephony
      * thread gets its answer before that thread goes. Then the telephony,
-     * which writes the last call rows, then the cases' worker. */
+     * which ends the calls up, then the event log, which writes them. */
     http_stop();
     tel_stop();
+    events_stop();
     cases_worker_stop();
     cases_shutdown();
     return 0;

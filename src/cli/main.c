@@ -14,6 +14,7 @@
 #include "http/http.h"
 #include "guide/guide.h"
 #include "tel/tel.h"
+#include "events/events.h"
 #include "cases/cases.h"
 
 /* clang-format off */
@@ -130,7 +131,8 @@ static int setup(const char *config_path, bool config_given)
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
         (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)) ||
-        (err = conf_register(cases_conf, cases_conf_count)) || (err = conf_register(tel_conf, tel_conf_count)))
+        (err = conf_register(cases_conf, cases_conf_count)) || (err = conf_register(tel_conf, tel_conf_count)) ||
+        (err = conf_register(events_conf, events_conf_count)))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

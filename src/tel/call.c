@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rt.h"
+#include "events/events.h"
 
 static void pl_copy(const struct pl *p, char *out, size_t n)
 {
@@ -166,11 +167,18 @@ static void perform(struct tcall *c)
         /* the first "you are number N" soon, then every queue_announce */
         c->next_announce =
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
+        snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < 7 ? wasl_languages[a->queue] : "?");
         int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             set_end(c, "error");
+            break;
         }
+        int place = 0;
+        int64_t wait;
+        if (acd_call_estimate(rt.acd, c->id, &place, &wait))
+            err_clear();
+        events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, place, 0);
         break;
     }
     case IVR_A_RECORD:
@@ -191,15 +199,34 @@ static void perform(struct tcall *c)
     }
 }
 
+/* The event log hears of every IVR node reached and the keys that led
+ * there; digits collected for a case reference or a PIN (more than one key)
+ * only as their count. */
+static void log_ivr(struct tcall *c, const struct ivr_event *e, const char *lang_before)
+{
+    char keys[IVR_DIGITS_MAX + 4] = "";
+    size_t n = e && e->kind == IVR_E_DIGITS ? strlen(e->digits) : 0;
+    if (n > 1)
+        snprintf(keys, sizeof(keys), "#%zu", n);
+    else if (n == 1)
+        snprintf(keys, sizeof(keys), "%s", e->digits);
+    events_add(EV_CALL_IVR, (int64_t)c->id, 0, NULL, ivr_node_name(&c->ivr), keys, NULL, 0, 0);
+    if (c->ivr.language[0] && strcmp(lang_before, c->ivr.language))
+        events_add(EV_CALL_LANGUAGE, (int64_t)c->id, 0, NULL, c->ivr.language, NULL, NULL, 0, 0);
+}
+
 static void step(struct tcall *c, const struct ivr_event *e)
 {
+    char lang[3];
     if (c->ivr.done || c->end_reason[0])
         return;
+    snprintf(lang, sizeof(lang), "%s", c->ivr.language);
     if (ivr_step(&c->ivr, e, clock_now(), &c->act)) {
         rt_log_call(c, "IVR: %s", err_message());
         set_end(c, "error");
         return;
     }
+    log_ivr(c, e, lang);
     perform(c);
 }
 
@@ -373,10 +400,16 @@ int call_incoming(const struct sip_msg *msg)
     c->started = clock_now();
     c->last_refresh = mono_us();
     leg_media_start(&c->in);
+    struct ev arrived = {.kind = EV_CALL_ARRIVED, .at = c->started, .call = (int64_t)c->id};
+    snprintf(arrived.a, sizeof(arrived.a), "%s", c->did);
+    snprintf(arrived.b, sizeof(arrived.b), "%s", c->country);
+    snprintf(arrived.c, sizeof(arrived.c), "%s", c->callid);
+    events_emit(&arrived);
     if (ivr_start(&c->ivr, rt.flow, c->country, clock_now(), &c->act)) {
         set_end(c, "error");
         return 0;
     }
+    log_ivr(c, NULL, "");
     perform(c);
     return 0;
 }
@@ -399,8 +432,10 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
     l->call = c;
     l->is_agent = true;
     c->agent = l;
-    if (!registrar_contact(agent, contact, sizeof(contact)) || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
-        l->declined_flag = true;
+    bool reachable = registrar_contact(agent, contact, sizeof(contact));
+    events_add(EV_CALL_OFFERED, (int64_t)c->id, agent, c->queue, reachable ? contact : "", NULL, NULL, 0, 0);
+    if (!reachable || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
+        l->declined_flag = l->unreachable = true;
         mem_deref(desc);
         return;
     }
@@ -412,7 +447,8 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
                               c->ivr.language, c->country);
     mem_deref(desc);
     if (err)
-        l->declined_flag = true;
+        l->declined_flag = l->unreachable = true;
+    l->ring_start = mono_us();
     rt_log_call(c, "ringing agent %lld at %s", (long long)agent, contact);
 }
 
@@ -423,10 +459,39 @@ void acd_cancel_h(void *arg, uint64_t call, int64_t agent)
         agent_leg_free(c);
 }
 
+/* What the distributor decides goes to the event log, with what only the
+ * telephony knows (why a phone did not answer, where a caller was). */
 void acd_event_h(void *arg, const struct acd_event *e)
 {
-    if (e->kind == ACD_EV_AGENT_STATE)
+    struct tcall *c = e->call ? call_find(e->call) : NULL;
+    const char *queue = c ? c->queue : NULL;
+    switch (e->kind) {
+    case ACD_EV_AGENT_STATE:
         log_debug("tel: agent %lld is %s %s", (long long)e->agent, acd_state_name(e->state), e->reason);
+        events_add(EV_AGENT_STATE, (int64_t)e->call, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, 0, 0);
+        break;
+    case ACD_EV_NOT_ANSWERED: {
+        const struct leg *l = c ? c->agent : NULL;
+        const char *why = !l                                ? "timeout"
+                          : l->unreachable                  ? "unreachable"
+                          : l->declined_flag || l->declined ? "declined"
+                                                            : "timeout";
+        events_add(EV_CALL_NOT_ANSWERED, (int64_t)e->call, e->agent, queue, why, NULL, NULL,
+                   l && l->ring_start ? (mono_us() - l->ring_start) / 1000 : 0, 0);
+        break;
+    }
+    case ACD_EV_ANSWERED:
+        events_add(EV_CALL_ANSWERED, (int64_t)e->call, e->agent, queue, NULL, NULL, NULL, e->waited / 1000, 0);
+        break;
+    case ACD_EV_ABANDONED:
+        if (c && c->queued_left)
+            break; /* the queue's time-out: queue.left says so */
+        events_add(EV_CALL_ABANDONED, (int64_t)e->call, e->agent, queue, NULL, NULL, NULL, e->waited / 1000,
+                   c ? c->left_position : 0);
+        break;
+    default: /* joined, offered, ended: logged where the telephony acts */
+        break;
+    }
 }
 
 static void bridge(struct tcall *c)
@@ -449,39 +514,43 @@ static void bridge(struct tcall *c)
 
 static void finish(struct tcall *c)
 {
-    struct job *j = calloc(1, sizeof(*j));
-    int64_t now = clock_now(), mono = mono_us();
+    int64_t mono = mono_us();
 
+    if (c->st == T_QUEUED) {
+        int64_t wait;
+        if (acd_call_estimate(rt.acd, c->id, &c->left_position, &wait))
+            err_clear();
+    }
     if (c->st == T_QUEUED || c->st == T_BRIDGED || c->agent)
         acd_call_gone(rt.acd, c->id, mono);
     agent_leg_free(c);
     leg_release(&c->in);
     path_add(c);
-    if (j) {
-        j->kind = JOB_CALL_ROW;
-        j->call = c->id;
-        snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
-        snprintf(j->did, sizeof(j->did), "%s", c->did);
-        snprintf(j->country, sizeof(j->country), "%s", c->country);
-        snprintf(j->language, sizeof(j->language), "%s", c->ivr.language);
-        snprintf(j->outcome, sizeof(j->outcome), "%s", c->end_reason);
-        snprintf(j->path, sizeof(j->path), "%s", c->path);
-        j->started = c->started;
-        j->answered = c->started;
-        j->ended = now;
-        j->agent_user = c->bridged_at ? c->agent_user : 0;
-        /* durations on the monotonic clock: a clock step changes no wait */
-        j->waited_ms = c->queued_at ? ((c->bridged_at ? c->bridged_at : mono) - c->queued_at) / 1000 : 0;
-        j->talked_ms = c->bridged_at ? (mono - c->bridged_at) / 1000 : 0;
-        if (c->recording || c->taking_message) {
+    /* durations on the monotonic clock: a clock step changes no wait */
+    int64_t waited = c->queued_at ? ((c->bridged_at ? c->bridged_at : mono) - c->queued_at) / 1000 : 0;
+    int64_t talked = c->bridged_at ? (mono - c->bridged_at) / 1000 : 0;
+    struct ev ended = {
+        .kind = EV_CALL_ENDED, .call = (int64_t)c->id, .agent = c->bridged_at ? c->agent_user : 0, .n = waited, .m = talked};
+    snprintf(ended.queue, sizeof(ended.queue), "%s", c->queue);
+    snprintf(ended.a, sizeof(ended.a), "%s", c->end_reason);
+    snprintf(ended.c, sizeof(ended.c), "%s", c->path);
+    events_emit(&ended);
+    if (c->recording || c->taking_message) {
+        struct job *j = calloc(1, sizeof(*j));
+        if (j) {
+            j->kind = JOB_RECORDING;
+            j->call = c->id;
+            snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
             for (int i = 0; i < 2; i++) {
                 j->rec[i] = c->rec[i];
                 j->rec_n[i] = c->rec_n[i];
                 c->rec[i] = NULL;
             }
             j->ok = c->taking_message; /* a voice message, not a call recording */
+            jobs_submit(j);
+        } else {
+            log_error("tel: out of memory: the recording of call %llu is lost", (unsigned long long)c->id);
         }
-        jobs_submit(j);
     }
     rt_log_call(c, "ended: %s; path: %s", c->end_reason, c->path);
     list_unlink(&c->le);
@@ -507,17 +576,23 @@ void calls_tick(int64_t now)
                     bridge(c);
             } else if (a->declined_flag) {
                 a->declined_flag = false;
-                agent_leg_free(c);
+                a->declined = true; /* for the event log's "why" */
                 if (c->st == T_QUEUED)
                     acd_call_declined(rt.acd, c->id, mono_us());
+                agent_leg_free(c);
             }
             /* The agent put the caller on hold: music meanwhile. */
             if (c->st == T_BRIDGED && c->agent && c->agent->held != c->in.in_media) {
                 if (c->agent->held) {
                     c->in.moh = true;
                     leg_media_start(&c->in);
+                    c->held_since = mono_us();
+                    events_add(EV_CALL_HELD, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL, 0, 0);
                 } else {
                     leg_media_stop(&c->in);
+                    events_add(EV_CALL_RESUMED, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL,
+                               c->held_since ? (mono_us() - c->held_since) / 1000 : 0, 0);
+                    c->held_since = 0;
                 }
             }
         }
@@ -545,7 +620,10 @@ void calls_tick(int64_t now)
         if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
             struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};
             c->queue_deadline = 0;
+            events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, "timeout", NULL, NULL, (now - c->queued_at) / 1000, 0);
+            c->queued_left = true;
             acd_call_gone(rt.acd, c->id, mono_us());
+            c->queued_left = false;
             agent_leg_free(c);
             c->st = T_IVR;
             step(c, &e);
@@ -573,7 +651,7 @@ void calls_job_done(void *arg)
 {
     struct job *j = arg;
     struct tcall *c = call_find(j->call);
-    if (c && j->kind != JOB_CALL_ROW) {
+    if (c && j->kind != JOB_RECORDING) {
         memset(&c->job_ev, 0, sizeof(c->job_ev));
         c->job_ev.kind = j->kind == JOB_LOOKUP ? IVR_E_LOOKUP : IVR_E_STORED;
         c->job_ev.kase = j->kase;

@@ -1,6 +1,7 @@
 /*
- * The call log as the rest of wasl reads it: the calls table, written by the
- * store worker (jobs.c), read here for the API and the supervision pages.
+ * The call log as the rest of wasl reads it: the calls table, a projection
+ * of the event log (projections.c), read here for the API and the
+ * supervision pages.
  */
 #include <stdio.h>
 
@@ -37,7 +38,7 @@ int tel_calls_list(struct db *db, int64_t before, int limit, tel_call_row_h h, v
     struct calls l = {h, arg};
     return db_each(db,
                    "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
-                   "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? ORDER BY id DESC LIMIT ?",
+                   "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? AND outcome <> 'up' ORDER BY id DESC LIMIT ?",
                    DBP(DB_I(before > 0 ? before : INT64_MAX), DB_I(limit)), call_row, &l);
 }
 

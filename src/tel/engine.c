@@ -72,6 +72,7 @@ static char address_text[128];
 #define OLD_FLOWS 16
 static struct ivr_flow *old_flows[OLD_FLOWS];
 static char flow_path[1200];
+static const struct recovered *recovered; /* what the last run left, read at start */
 
 /* ---- metrics ---- */
 static _Atomic uint64_t counters[M_COUNTERS];
@@ -400,6 +401,7 @@ static int rt_setup(void)
     struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up};
     if ((err = acd_new(&rt.acd, &hooks, &as)))
         return err;
+    tel_store_restore(recovered, mono_us());
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
         (err = fd_listen(tick_fd, FD_READ, tick, NULL)))
         return err_set(WASL_EINTERNAL, "tel.ticker", "cannot start the media ticker");
@@ -487,8 +489,10 @@ int tel_start(struct db *db, const char *data_dir)
         snprintf(gen, sizeof(gen), "%s", conf_str("sip.prompts_dir"));
     else if (path_near_exe("prompts", gen, sizeof(gen)))
         snprintf(gen, sizeof(gen), "build/prompts");
-    if ((err = audio_load(data_dir, gen)) || (err = registrar_accounts_load(db)) || (err = jobs_start(db)))
+    if ((err = audio_load(data_dir, gen)) || (err = registrar_accounts_load(db)) || (err = tel_store_start(db, &recovered)) ||
+        (err = jobs_start(db)))
         return err;
+    rt.next_id = recovered->next_call;
     /* Two sockets per leg (RTP and RTCP), two legs per bridged call. */
     if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 16384) {
         rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;

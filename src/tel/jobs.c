@@ -1,7 +1,8 @@
 /*
  * The telephony's store worker: everything a call needs from the database
- * or the disk (a case look-up, a callback request, the call's statistics
- * row, a recording) runs here, off the real-time thread. Answers go back to
+ * or the disk (a case look-up, a callback request, a recording) runs here,
+ * off the real-time thread (what happened on the phones goes to the event
+ * log, which has a writer of its own). Answers go back to
  * it through libre's message queue. Once an hour it also deletes the
  * recordings older than sip.recording_retention.
  */
@@ -15,6 +16,7 @@
 #include <sodium.h>
 
 #include "rt.h"
+#include "events/events.h"
 #include "cases/cases.h"
 #include "calendar/calendar.h"
 
@@ -104,12 +106,14 @@ static void do_callback(struct job *j)
     char e164[20];
     const char *country;
     int err = dialplan_outbound_check(j->caller, e164, sizeof(e164), &country);
+    bool merged = false;
     if (!err) {
         struct callback_input in = {e164, j->country, j->did, j->language, j->callid};
-        err = callback_add(jdb, &in, NULL, NULL);
+        err = callback_add(jdb, &in, NULL, &merged);
     }
     if (err)
         log_info("tel: callback request not stored: %s", err_message());
+    events_add(EV_CALLBACK_REQUESTED, (int64_t)j->call, 0, NULL, err ? "refused" : merged ? "merged" : "stored", NULL, NULL, 0, 0);
     err_clear();
     j->ok = err == 0;
 }
@@ -157,144 +161,37 @@ static int write_recording(struct job *j, bool message, char *file, size_t n)
     return err;
 }
 
-/* Call rows are written in batches: at hundreds of calls a second, one
- * transaction (one fsync on SQLite) per call would be the bottleneck. */
-#define ROWS_BATCH 256
-/* Rows kept while the store is down (about 2 KB each): an hour of a busy
- * center's calls. Past it the oldest are dropped, and the log says so. */
-#define ROWS_PENDING_MAX 20000
-
-static struct job **pending;
-static int npending;
-static int64_t pending_next_try; /* monotonic µs */
-static int pending_backoff_s;
-
-struct rows {
-    struct job **j;
-    int n;
-};
-
-static int rows_h(struct db_conn *c, void *arg)
+/* A call's recording (or the voice message left as the caller hung up):
+ * the file, then its place in the event log (and so in the call log). */
+static void do_recording(struct job *j)
 {
-    struct rows *r = arg;
-    int err = 0;
-    for (int i = 0; i < r->n && !err; i++) {
-        struct job *j = r->j[i];
-        err = db_exec(c,
-                      "INSERT INTO calls (call_id, started_at, answered_at, ended_at, did, country, language, outcome, path, "
-                      "agent_user, waited_ms, talked_ms, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      DBP(DB_S(j->callid), DB_I(j->started), DB_I(j->answered), DB_I(j->ended), DB_S(j->did), DB_S(j->country),
-                          DB_S(j->language), DB_S(j->outcome), DB_S(j->path), j->agent_user ? DB_I(j->agent_user) : DB_NULL,
-                          DB_I(j->waited_ms), DB_I(j->talked_ms), DB_S(j->file[0] ? j->file : NULL)));
-    }
-    return err;
-}
-
-static void free_job(struct job *j)
-{
-    free(j->rec[0]);
-    free(j->rec[1]);
-    free(j);
-}
-
-/* Keeps rows that the store refused during an outage, to be written when
- * it answers again. Takes ownership of the jobs. */
-static void keep_pending(struct job **jobs, int n)
-{
-    if (!pending && !(pending = calloc(ROWS_PENDING_MAX, sizeof(*pending)))) {
-        log_error("tel: out of memory: %d call rows lost", n);
-        for (int i = 0; i < n; i++)
-            free_job(jobs[i]);
+    char file[1100];
+    size_t frames = j->rec_n[0] > j->rec_n[1] ? j->rec_n[0] : j->rec_n[1];
+    bool message = j->ok;
+    if (message && frames <= 8000 / 2)
+        return; /* under half a second: nothing said */
+    if (write_recording(j, message, file, sizeof(file))) {
+        log_warn("tel: recording of call %llu not written: %s", (unsigned long long)j->call, err_message());
+        err_clear();
         return;
     }
-    int drop = npending + n - ROWS_PENDING_MAX;
-    if (drop > 0) {
-        log_error("tel: the store has been down too long: the %d oldest unwritten call rows are dropped", drop);
-        for (int i = 0; i < drop; i++)
-            free_job(pending[i]);
-        memmove(pending, pending + drop, sizeof(*pending) * (size_t)(npending - drop));
-        npending -= drop;
-    }
-    memcpy(pending + npending, jobs, sizeof(*jobs) * (size_t)n);
-    npending += n;
-}
-
-/* Writes rows in one transaction; owns the jobs: freed when written or
- * refused for a reason of their own, kept while the store is down. */
-static void write_rows(struct job **jobs, int n)
-{
-    struct rows r = {jobs, n};
-    int err = db_tx(jdb, rows_h, &r);
-    if (err && db_is_failing(jdb)) {
-        keep_pending(jobs, n);
-        pending_backoff_s = 1;
-        pending_next_try = clock_mono_us() + 1000000;
-    } else {
-        if (err)
-            log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
-        for (int i = 0; i < n; i++)
-            free_job(jobs[i]);
-    }
-    err_clear();
-}
-
-static void do_call_rows(struct job **jobs, int n)
-{
-    for (int i = 0; i < n; i++) {
-        struct job *j = jobs[i];
-        j->file[0] = '\0';
-        if ((j->rec[0] || j->rec[1]) && write_recording(j, j->ok, j->file, sizeof(j->file))) {
-            log_warn("tel: recording not written: %s", err_message());
-            j->file[0] = '\0';
-        }
-        free(j->rec[0]);
-        free(j->rec[1]);
-        j->rec[0] = j->rec[1] = NULL;
-    }
-    /* Behind rows still waiting for the store: keep the order. */
-    if (npending)
-        keep_pending(jobs, n);
-    else
-        write_rows(jobs, n);
-}
-
-/* Tries the rows kept during an outage again, after 1, 2, 4 ... 30 s, or at
- * once when `now` is set (the worker is stopping). */
-static void retry_pending(bool now)
-{
-    int total = npending;
-
-    if (!npending || (!now && clock_mono_us() < pending_next_try))
+    if (strlen(file) >= sizeof(((struct ev *)0)->c)) {
+        log_error("tel: the recording of call %llu is in %s, a name too long for the event log", (unsigned long long)j->call, file);
         return;
-    while (npending) {
-        int n = npending < ROWS_BATCH ? npending : ROWS_BATCH;
-        struct rows r = {pending, n};
-        int err = db_tx(jdb, rows_h, &r);
-        if (err && db_is_failing(jdb))
-            break;
-        if (err)
-            log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
-        for (int i = 0; i < n; i++)
-            free_job(pending[i]);
-        memmove(pending, pending + n, sizeof(*pending) * (size_t)(npending - n));
-        npending -= n;
     }
-    err_clear();
-    if (npending) {
-        pending_backoff_s = !pending_backoff_s ? 1 : pending_backoff_s >= 15 ? 30 : pending_backoff_s * 2;
-        pending_next_try = clock_mono_us() + pending_backoff_s * 1000000LL;
-    } else {
-        pending_backoff_s = 0;
-        log_info("tel: %d call rows kept during the store's outage are written", total);
-    }
+    events_add(message ? EV_MESSAGE_LEFT : EV_CALL_RECORDED, (int64_t)j->call, 0, NULL, NULL, NULL, file, (int64_t)(frames / 8000),
+               0);
 }
 
 static void do_message(struct job *j)
 {
     char file[1100];
     j->ok = j->rec_n[0] > 8000 / 2 && !write_recording(j, true, file, sizeof(file));
-    if (j->ok)
+    if (j->ok) {
         log_info("tel: voice message of call %llu in %s", (unsigned long long)j->call, file);
+        if (strlen(file) < sizeof(((struct ev *)0)->c))
+            events_add(EV_MESSAGE_LEFT, (int64_t)j->call, 0, NULL, NULL, NULL, file, (int64_t)(j->rec_n[0] / 8000), 0);
+    }
     err_clear();
 }
 
@@ -343,12 +240,8 @@ static void *work(void *arg)
         struct job *j = NULL;
         pthread_mutex_lock(&qmx);
         while (!qlen && !stopping) {
-            /* a minute, or until the next try of rows kept in an outage */
+            /* a minute at most: the hourly purge of recordings */
             int64_t wait_us = 60LL * 1000000;
-            if (npending)
-                wait_us = pending_next_try - clock_mono_us();
-            if (wait_us <= 0)
-                break;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += wait_us / 1000000;
@@ -361,25 +254,15 @@ static void *work(void *arg)
             if (!qlen)
                 break;
         }
-        struct job *batch[ROWS_BATCH];
-        int nbatch = 0;
         if (qlen) {
             j = queue[qhead];
             qhead = (qhead + 1) % qcap;
             qlen--;
-            /* the call rows queued behind it go in the same transaction */
-            batch[nbatch++] = j;
-            while (j->kind == JOB_CALL_ROW && qlen && queue[qhead]->kind == JOB_CALL_ROW && nbatch < ROWS_BATCH) {
-                batch[nbatch++] = queue[qhead];
-                qhead = (qhead + 1) % qcap;
-                qlen--;
-            }
         }
         bool stop = stopping && !qlen && !j;
         pthread_mutex_unlock(&qmx);
         if (stop)
             break;
-        retry_pending(false);
         if (clock_mono_us() >= next_purge) {
             purge();
             next_purge = clock_mono_us() + 3600LL * 1000000;
@@ -393,8 +276,11 @@ static void *work(void *arg)
         case JOB_CALLBACK:
             do_callback(j);
             break;
-        case JOB_CALL_ROW:
-            do_call_rows(batch, nbatch); /* owns them: nobody waits for a call row's answer */
+        case JOB_RECORDING:
+            do_recording(j); /* nobody waits for its answer */
+            free(j->rec[0]);
+            free(j->rec[1]);
+            free(j);
             continue;
         case JOB_MESSAGE:
             do_message(j);
@@ -410,16 +296,6 @@ static void *work(void *arg)
             free(j);
         pthread_mutex_unlock(&qmx);
     }
-    /* Stopping: one last try for rows kept during an outage. */
-    retry_pending(true);
-    if (npending) {
-        log_error("tel: the store is still down as wasl stops: %d call rows are lost", npending);
-        for (int i = 0; i < npending; i++)
-            free_job(pending[i]);
-    }
-    free(pending);
-    pending = NULL;
-    npending = 0;
     return NULL;
 }
 

@@ -13,6 +13,7 @@
 
 #include "rt.h"
 #include "auth/auth.h"
+#include "events/events.h"
 
 #define ACCOUNTS_MAX 2048
 #define LOCKS_MAX 1024
@@ -381,8 +382,10 @@ bool registrar_request(const struct sip_msg *msg)
     }
     struct location *loc = &locations[k];
     if (expires == 0) {
-        if (loc->set)
+        if (loc->set) {
             nregistered--;
+            events_add(EV_PHONE_UNREGISTERED, 0, accounts[k].user_id, NULL, "unregistered", NULL, NULL, 0, 0);
+        }
         loc->set = false;
         sip_replyf(rt.sip, msg, 200, "OK", "Content-Length: 0\r\n\r\n");
         return true;
@@ -398,6 +401,7 @@ bool registrar_request(const struct sip_msg *msg)
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
+        events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);
     }
     if (loc->set)
         sip_replyf(rt.sip, msg, 200, "OK", "Contact: <%s>;expires=%lld\r\nContent-Length: 0\r\n\r\n", loc->contact,
@@ -415,9 +419,25 @@ void registrar_sweep(int64_t now)
             continue;
         loc->set = false;
         nregistered--;
+        events_add(EV_PHONE_UNREGISTERED, 0, accounts[i].user_id, NULL, "expired", NULL, NULL, 0, 0);
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
             acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", now);
         log_info("tel: the phone of %s stopped registering", accounts[i].sip_user);
     }
+}
+
+bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono)
+{
+    for (int i = 0; i < naccounts; i++) {
+        if (accounts[i].user_id != user_id)
+            continue;
+        if (!locations[i].set)
+            nregistered++;
+        locations[i].set = true;
+        snprintf(locations[i].contact, sizeof(locations[i].contact), "%s", contact);
+        locations[i].expires = expires_mono;
+        return true;
+    }
+    return false;
 }

@@ -48,6 +48,8 @@ struct leg {
     int64_t last_rx;
     bool held; /* the peer put us on hold (sendonly/inactive) */
     bool established, answered_flag, declined_flag;
+    bool declined, unreachable; /* why an agent's phone did not take the call */
+    int64_t ring_start;         /* monotonic µs */
     /* player */
     struct seg segs[SEGS_MAX];
     int nseg, cur;
@@ -90,6 +92,10 @@ struct tcall {
     int64_t started, queued_at, bridged_at;
     int64_t last_refresh; /* monotonic µs */
     char path[400];
+    char queue[16];      /* the queue it waits or waited in ("fr") */
+    int left_position;   /* its place when it left the queue */
+    bool queued_left;    /* left the queue by its time-out, not abandoned */
+    int64_t held_since;  /* monotonic µs, 0: not on hold */
     char end_reason[24]; /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;
@@ -180,20 +186,19 @@ void registrar_sweep(int64_t now);
 int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
+/* A registration kept across a restart: false when the account is gone. */
+bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono);
 int registrar_count(void);
 void registrar_free(void);
 
-/* jobs.c: the store, on a worker thread */
-enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_CALL_ROW, JOB_MESSAGE };
+/* jobs.c: the store and the disk, on a worker thread */
+enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_RECORDING, JOB_MESSAGE };
 struct job {
     enum job_kind kind;
     uint64_t call;
     char keys[IVR_DIGITS_MAX], pin[IVR_DIGITS_MAX], caller[24], country[3], did[24], language[3], callid[96];
     struct ivr_case kase;
     bool ok;
-    /* call row */
-    int64_t started, answered, ended, waited_ms, talked_ms, agent_user;
-    char outcome[24], path[400];
     /* recordings: caller left, agent right (freed by the worker) */
     int16_t *rec[2];
     size_t rec_n[2];
@@ -205,6 +210,29 @@ void jobs_detach(void);
 void jobs_stop(void);
 /* Hands a job to the worker; its answer comes back through the mqueue. */
 void jobs_submit(struct job *j);
+
+/* projections.c: the calls table, phones and agents' states built from the
+ * event log, and what a restart finds in them */
+#define RECOVER_MAX 2048
+struct recovered {
+    uint64_t next_call; /* the last call number used */
+    int crashed;        /* calls found up, now ended as crashed */
+    int nphones, nagents;
+    struct {
+        int64_t user_id, expires_at;
+        char contact[256];
+    } phones[RECOVER_MAX];
+    struct {
+        int64_t user_id;
+        char state[16], reason[32];
+    } agents[RECOVER_MAX];
+};
+/* Registers the projections and reads what the last run left (before the
+ * real-time thread starts). */
+int tel_store_start(struct db *db, const struct recovered **out);
+/* On the real-time thread: the phones registered again, the agents logged
+ * back in as they were (ringing, on a call or in wrap-up: available). */
+void tel_store_restore(const struct recovered *r, int64_t now);
 
 /* metrics */
 enum tel_counter {
