@@ -40,8 +40,8 @@ static int add_h(struct db_conn *c, void *arg)
     err = db_query_int(c, &a->id,
                        "INSERT INTO callbacks (created_at, country, did, language, phone_enc, phone_index, status, call_id) "
                        "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
-                       DBP(DB_I(clock_now()), DB_S(in->country), DB_S(in->did), DB_S(in->language), DB_B(b, n), DB_S(idx),
-                           DB_S(in->call_id ? in->call_id : "")));
+                       DBP(DB_I(in->at ? in->at : clock_now()), DB_S(in->country), DB_S(in->did), DB_S(in->language), DB_B(b, n),
+                           DB_S(idx), DB_S(in->call_id ? in->call_id : "")));
     free(b);
     return err;
 }

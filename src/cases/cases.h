@@ -194,6 +194,13 @@ int portal_rate(struct db *db, const char *reference, const char *pin, const cha
  * names the caller for the per-source throttle. */
 int portal_track_keys(struct db *db, const char *keys, const char *pin, const char *source, struct portal_status *out);
 
+/* ---- personal data held by other modules ----
+ * The same sealing as a case's personal data (current key, any key of the
+ * file to open), for data another module keeps a short while: the SIP
+ * dialogs of calls in progress (they name the caller's number). */
+int personal_seal(const char *plain, unsigned char **blob, size_t *n);
+int personal_unseal(const void *blob, size_t n, char **plain);
+
 /* ---- callback requests left on the phone ---- */
 struct callback_input {
     const char *phone;    /* the caller's number as the trunk gave it */
@@ -201,6 +208,7 @@ struct callback_input {
     const char *did;      /* that number */
     const char *language; /* the caller's */
     const char *call_id;
+    int64_t at; /* when it was asked (its place among the requests); 0: now */
 };
 /* Stores a request to be called back. The number (E.164 digits, checked
  * by the telephony's toll-fraud guard first) is sealed and indexed like a

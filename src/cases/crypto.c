@@ -212,3 +212,13 @@ void pin_hash(const char *reference, const char *pin, char out[65])
     hex_encode(out, h, sizeof(h));
     sodium_memzero(k, sizeof(k));
 }
+
+int personal_seal(const char *plain, unsigned char **blob, size_t *n)
+{
+    return seal(plain, blob, n);
+}
+
+int personal_unseal(const void *blob, size_t n, char **plain)
+{
+    return unseal(blob, n, plain);
+}

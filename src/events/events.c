@@ -57,6 +57,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "An agent's phone registered (or refreshed its registration) at this contact."},
     [EV_PHONE_UNREGISTERED] = {"phone.unregistered", "why", NULL, NULL, NULL, NULL,
         "An agent's phone is no longer registered (why: unregistered, expired, disabled)."},
+    [EV_CALL_LEG] = {"call.leg", "leg", NULL, "dialog", "cseq", NULL,
+        "A call's leg (caller or agent) is established: its SIP dialog, so that a restart after a crash can hang it up. Not stored in the log (the dialog names the caller's number): only its projection keeps it, sealed, until the call ends.", true},
 };
 /* clang-format on */
 
@@ -226,9 +228,10 @@ static int batch_h(struct db_conn *c, void *arg)
             b.p[0] = '\0';
         if ((err = data_json(e, &b)))
             break;
-        err = db_exec(c, "INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
-                      DBP(DB_I(e->at), DB_S(ev_defs[e->kind].name), e->call ? DB_I(e->call) : DB_NULL,
-                          e->agent ? DB_I(e->agent) : DB_NULL, DB_S(e->queue[0] ? e->queue : NULL), DB_S(b.p)));
+        if (!ev_defs[e->kind].transient)
+            err = db_exec(c, "INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
+                          DBP(DB_I(e->at), DB_S(ev_defs[e->kind].name), e->call ? DB_I(e->call) : DB_NULL,
+                              e->agent ? DB_I(e->agent) : DB_NULL, DB_S(e->queue[0] ? e->queue : NULL), DB_S(b.p)));
         for (int p = 0; p < bt->nproj && !err; p++)
             err = bt->proj[p].h(c, e, bt->proj[p].arg);
     }

@@ -47,6 +47,7 @@ enum ev_kind {
     EV_AGENT_STATE,
     EV_PHONE_REGISTERED,
     EV_PHONE_UNREGISTERED,
+    EV_CALL_LEG,
     EV_KINDS
 };
 
@@ -66,6 +67,7 @@ struct ev_def {
     const char *name;              /* "call.arrived" */
     const char *a, *b, *c, *n, *m; /* field names in the stored data; NULL: unused */
     const char *meaning;
+    bool transient; /* given to the projections only, never stored in the log */
 };
 extern const struct ev_def ev_defs[EV_KINDS];
 /* The kind of a name, -1 when unknown. */

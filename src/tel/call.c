@@ -61,6 +61,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     l->established = true;
+    dialog_established(l, msg);
     if (l->is_agent)
         l->answered_flag = true;
 }
@@ -168,17 +169,16 @@ static void perform(struct tcall *c)
         c->next_announce =
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
         snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < 7 ? wasl_languages[a->queue] : "?");
+        /* Logged first: the distributor may offer the call at once. */
+        struct acd_queue_view qv[ACD_QUEUES];
+        acd_queues(rt.acd, qv);
+        events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL,
+                   a->queue >= 0 && a->queue < ACD_QUEUES ? qv[a->queue].waiting + 1 : 0, 0);
         int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             set_end(c, "error");
-            break;
         }
-        int place = 0;
-        int64_t wait;
-        if (acd_call_estimate(rt.acd, c->id, &place, &wait))
-            err_clear();
-        events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, place, 0);
         break;
     }
     case IVR_A_RECORD:
@@ -363,6 +363,7 @@ int call_incoming(const struct sip_msg *msg)
         return sip_treply(NULL, rt.sip, msg, 500, "Server Error");
     c->id = ++rt.next_id;
     c->in.call = c;
+    dialog_invite(&c->in, msg);
     pl_copy(&msg->callid, c->callid, sizeof(c->callid));
     snprintf(c->did, sizeof(c->did), "%s", user);
     snprintf(c->country, sizeof(c->country), "%s", country);
@@ -468,7 +469,11 @@ void acd_event_h(void *arg, const struct acd_event *e)
     switch (e->kind) {
     case ACD_EV_AGENT_STATE:
         log_debug("tel: agent %lld is %s %s", (long long)e->agent, acd_state_name(e->state), e->reason);
-        events_add(EV_AGENT_STATE, (int64_t)e->call, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, 0, 0);
+        {
+            struct acd_agent_view v;
+            uint64_t on = e->call ? e->call : !acd_agent_get(rt.acd, e->agent, &v) ? v.call : 0;
+            events_add(EV_AGENT_STATE, (int64_t)on, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, 0, 0);
+        }
         break;
     case ACD_EV_NOT_ANSWERED: {
         const struct leg *l = c ? c->agent : NULL;

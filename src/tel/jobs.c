@@ -108,7 +108,7 @@ static void do_callback(struct job *j)
     int err = dialplan_outbound_check(j->caller, e164, sizeof(e164), &country);
     bool merged = false;
     if (!err) {
-        struct callback_input in = {e164, j->country, j->did, j->language, j->callid};
+        struct callback_input in = {e164, j->country, j->did, j->language, j->callid, 0};
         err = callback_add(jdb, &in, NULL, &merged);
     }
     if (err)

@@ -12,6 +12,7 @@
 
 #include "rt.h"
 #include "events/events.h"
+#include "cases/cases.h"
 
 static int calls_h(struct db_conn *c, const struct ev *e)
 {
@@ -26,12 +27,28 @@ static int calls_h(struct db_conn *c, const struct ev *e)
     case EV_CALL_ANSWERED:
         return db_exec(c, "UPDATE calls SET answered_at = ?, agent_user = ? WHERE id = ?",
                        DBP(DB_I(e->at), DB_I(e->agent), DB_I(e->call)));
-    case EV_CALL_ENDED:
+    case EV_CALL_LEG: {
+        unsigned char *b = NULL;
+        size_t n = 0;
+        int err = personal_seal(e->c, &b, &n);
+        if (!err)
+            err = db_exec(c,
+                          "INSERT INTO call_legs (call_id, leg, dialog_enc, cseq) VALUES (?, ?, ?, ?) "
+                          "ON CONFLICT (call_id, leg) DO UPDATE SET dialog_enc = excluded.dialog_enc, cseq = excluded.cseq",
+                          DBP(DB_I(e->call), DB_S(e->a), DB_B(b, n), DB_I(e->n)));
+        free(b);
+        return err;
+    }
+    case EV_CALL_ENDED: {
+        int err = db_exec(c, "DELETE FROM call_legs WHERE call_id = ?", DBP(DB_I(e->call)));
+        if (err)
+            return err;
         return db_exec(
             c,
             "UPDATE calls SET ended_at = ?, outcome = ?, path = ?, waited_ms = ?, talked_ms = ?, agent_user = ? "
             "WHERE id = ?",
             DBP(DB_I(e->at), DB_S(e->a), DB_S(e->c), DB_I(e->n), DB_I(e->m), e->agent ? DB_I(e->agent) : DB_NULL, DB_I(e->call)));
+    }
     case EV_CALL_RECORDED:
         return db_exec(c, "UPDATE calls SET recording = ? WHERE id = ?", DBP(DB_S(e->c), DB_I(e->call)));
     default:
@@ -82,6 +99,72 @@ static int up_row(struct db_stmt *s, void *arg)
     return 0;
 }
 
+static int leg_row(struct db_stmt *s, void *arg)
+{
+    struct recovered *r = arg;
+    size_t n = 0;
+    const void *b = db_blob(s, 2, &n);
+    char *plain = NULL;
+    if (r->nlegs == RECOVER_MAX)
+        return err_set(WASL_ELIMIT, "tel.too_many_legs", "more than %d call legs to hang up", RECOVER_MAX);
+    if (personal_unseal(b, n, &plain) || !plain || strlen(plain) >= sizeof(r->legs[0].dialog)) {
+        log_warn("tel: the dialog of call %lld cannot be opened (key gone?): not hung up", (long long)db_int(s, 0));
+        err_clear();
+        free(plain);
+        return 0;
+    }
+    r->legs[r->nlegs].call = db_int(s, 0);
+    snprintf(r->legs[r->nlegs].leg, sizeof(r->legs[0].leg), "%s", db_text(s, 1));
+    snprintf(r->legs[r->nlegs].dialog, sizeof(r->legs[0].dialog), "%s", plain);
+    r->legs[r->nlegs++].cseq = db_int(s, 3);
+    free(plain);
+    return 0;
+}
+
+/* A caller who was waiting for an agent: the number from the caller leg's
+ * dialog ("sip:+33612345678@..."), asked back at their place (the time
+ * they joined the queue). */
+struct waiting {
+    struct db *db;
+    int n;
+};
+
+static int waiting_row(struct db_stmt *s, void *arg)
+{
+    struct waiting *w = arg;
+    int64_t call = db_int(s, 0), joined = db_int(s, 1);
+    const char *country = db_text(s, 2), *did = db_text(s, 3), *language = db_text(s, 4);
+    for (int i = 0; i < recovered.nlegs; i++) {
+        if (recovered.legs[i].call != call || strcmp(recovered.legs[i].leg, "caller"))
+            continue;
+        char text[sizeof(recovered.legs[0].dialog)], user[40] = "", e164[20], cid[32];
+        const char *part[D_PARTS_MAX], *cc;
+        snprintf(text, sizeof(text), "%s", recovered.legs[i].dialog);
+        const char *remote = dialog_parts(text, part) ? NULL : part[3];
+        err_clear();
+        if (remote && !strncmp(remote, "sip:", 4))
+            snprintf(user, sizeof(user), "%.*s", (int)strcspn(remote + 4, "@;>"), remote + 4);
+        char digits[24];
+        if (dialplan_digits(user, digits, sizeof(digits)) || dialplan_outbound_check(digits, e164, sizeof(e164), &cc)) {
+            log_info("tel: caller of call %lld was waiting at the crash; no callback: %s", (long long)call, err_message());
+            err_clear();
+            return 0;
+        }
+        snprintf(cid, sizeof(cid), "crashed-%lld", (long long)call);
+        struct callback_input in = {e164, country, did, language[0] ? language : "fr", cid, joined};
+        bool merged = false;
+        if (callback_add(w->db, &in, NULL, &merged)) {
+            log_warn("tel: caller of call %lld was waiting at the crash; callback not stored: %s", (long long)call, err_message());
+            err_clear();
+            return 0;
+        }
+        events_add(EV_CALLBACK_REQUESTED, call, 0, NULL, merged ? "merged" : "stored", NULL, NULL, 0, 0);
+        w->n++;
+        return 0;
+    }
+    return 0;
+}
+
 static int reg_row(struct db_stmt *s, void *arg)
 {
     struct recovered *r = arg;
@@ -121,6 +204,24 @@ int tel_store_start(struct db *db, const struct recovered **out)
     if (err)
         return err;
     recovered.next_call = (uint64_t)max_id;
+    /* Their legs, to hang up; the callers who were waiting for an agent
+     * (their last queue event is queue.joined), to call back. */
+    if ((err = db_each(db,
+                       "SELECT l.call_id, l.leg, l.dialog_enc, l.cseq FROM call_legs l JOIN calls c ON c.id = l.call_id "
+                       "WHERE c.outcome = 'up' ORDER BY l.call_id, l.leg",
+                       NULL, 0, leg_row, &recovered)))
+        return err;
+    struct waiting w = {db, 0};
+    if ((err = db_each(db,
+                       "SELECT c.id, e.at, c.country, c.did, c.language FROM calls c JOIN events e ON e.call_id = c.id "
+                       "WHERE c.outcome = 'up' AND e.kind = 'queue.joined' AND NOT EXISTS (SELECT 1 FROM events x "
+                       "WHERE x.call_id = c.id AND x.id > e.id AND x.kind IN ('call.answered', 'queue.left', "
+                       "'queue.joined')) ORDER BY e.at",
+                       NULL, 0, waiting_row, &w)))
+        return err;
+    recovered.callbacks = w.n;
+    if (w.n)
+        log_warn("tel: %d callers were waiting for an agent when wasl stopped: they will be called back", w.n);
     /* The calls that were up when wasl stopped without ending them. */
     if ((err = db_each(db,
                        "SELECT c.id, (SELECT MAX(at) FROM events e WHERE e.call_id = c.id), c.path FROM calls c "
@@ -163,4 +264,5 @@ void tel_store_restore(const struct recovered *r, int64_t now)
     }
     if (phones || agents)
         log_info("tel: restored %d phone registrations and %d agents' states from the last run", phones, agents);
+    dialogs_hangup(r);
 }

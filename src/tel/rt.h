@@ -48,8 +48,9 @@ struct leg {
     int64_t last_rx;
     bool held; /* the peer put us on hold (sendonly/inactive) */
     bool established, answered_flag, declined_flag;
-    bool declined, unreachable; /* why an agent's phone did not take the call */
-    int64_t ring_start;         /* monotonic µs */
+    bool declined, unreachable;    /* why an agent's phone did not take the call */
+    char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
+    int64_t ring_start;            /* monotonic µs */
     /* player */
     struct seg segs[SEGS_MAX];
     int nseg, cur;
@@ -226,6 +227,12 @@ struct recovered {
         int64_t user_id;
         char state[16], reason[32];
     } agents[RECOVER_MAX];
+    int nlegs, callbacks;
+    struct {
+        int64_t call, cseq;
+        char leg[8];
+        char dialog[1152];
+    } legs[RECOVER_MAX];
 };
 /* Registers the projections and reads what the last run left (before the
  * real-time thread starts). */
@@ -233,6 +240,15 @@ int tel_store_start(struct db *db, const struct recovered **out);
 /* On the real-time thread: the phones registered again, the agents logged
  * back in as they were (ringing, on a call or in wrap-up: available). */
 void tel_store_restore(const struct recovered *r, int64_t now);
+
+/* dialogs.c: what a restart needs to hang up the legs of calls left up */
+void dialog_invite(struct leg *l, const struct sip_msg *msg);
+void dialog_established(struct leg *l, const struct sip_msg *msg);
+void dialogs_hangup(const struct recovered *r);
+/* Splits a kept dialog (in place) into its lines; the caller's number is
+ * in the remote URI of the caller leg (part 3). */
+#define D_PARTS_MAX 8
+int dialog_parts(char *text, const char *part[D_PARTS_MAX]);
 
 /* metrics */
 enum tel_counter {

@@ -335,8 +335,119 @@ def s_bridge_echo(t):
         t.check(row["talked_ms"] > 4000, "talked_ms above 4 s")
         t.eq(row["agent_user"], agent_id(t), "agent_user")
         check_recording(t, row)
+        check_events(t, row["id"], agent_id(t))
     finally:
         ph.register(expires=0)
+        ph.close()
+
+
+def events_of(srv, call, until=None, timeout=5.0):
+    """The event log of one call (oldest first), once it holds `until`."""
+    end = time.time() + timeout
+    while True:
+        items = srv.api("supervisor", "GET", f"/api/v1/events?call={call}&limit=1000")["items"]
+        if until is None or any(e["kind"] == until for e in items) or time.time() > end:
+            return items
+        time.sleep(0.1)
+
+
+def in_order(kinds, wanted):
+    """Whether wanted appear in kinds in this order (others may come between)."""
+    it = iter(kinds)
+    return all(any(k == w for k in it) for w in wanted)
+
+
+def check_events(t, call, agent):
+    """A bridged, recorded call's life in the event log, in order."""
+    ev = events_of(t.srv, call, until="call.recorded")
+    kinds = [e["kind"] for e in ev]
+    t.note("event log: " + " ".join(kinds))
+    wanted = ["call.arrived", "call.ivr", "call.language", "queue.joined", "call.offered", "call.answered",
+              "call.ended", "call.recorded"]
+    t.check(in_order(kinds, wanted), f"the event log holds {' -> '.join(wanted)} in order")
+    states = [e["data"]["state"] for e in ev if e["kind"] == "agent.state" and e["agent"] == agent]
+    t.check(in_order(states, ["ringing", "busy"]), f"the agent's states on this call: {states}")
+    by = {e["kind"]: e for e in ev}
+    t.eq(by["call.arrived"]["data"]["did"], FR_DID, "call.arrived: the toll-free number")
+    t.eq(by["call.language"]["data"]["language"], "fr", "call.language")
+    t.eq(by["queue.joined"]["data"]["position"], 1, "queue.joined at position 1")
+    t.eq(by["call.answered"]["agent"], agent, "call.answered names the agent")
+    t.eq(by["call.ended"]["data"]["outcome"], "answered", "call.ended: answered")
+    t.check(all(e["call"] == call for e in ev), "every event carries the call's number")
+
+
+def to_queue(srv, ua, number, cid):
+    """A Python caller through the IVR into the French queue; its call id."""
+    known = srv.call_ids()
+    code = ua.call(FR_DID, caller=number, cid=cid)
+    if code != 200:
+        raise Failure(f"{cid}: INVITE answered {code}")
+    srv.wait_node("language", known)
+    ua.dtmf("1")
+    srv.wait_node("main_menu", known)
+    ua.dtmf("1")
+    return srv.wait_node("agent", known)["id"]
+
+
+def s_crash(t):
+    """kill -9 while a caller talks to the agent and another waits: after the
+    restart both legs of the call that was up get a BYE and it is logged
+    'crashed'; the waiting caller gets a BYE and a callback at their place;
+    the phone's registration and the agent's state are back without the phone
+    registering again, and the next caller reaches it with a new call number."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    waiting = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="waiting", tone=1000)
+    caller2 = None
+    try:
+        agent_login(t)
+        aid = agent_id(t)
+        first = to_queue(srv, caller, "+33612345611", "crash1")
+        t.check(ph.wait_event("ACK", 10), "the agent's phone answered the first caller")
+        t_joined = time.time()
+        held = to_queue(srv, waiting, "+33612345613", "crash3")
+        t.check(wait_until(lambda: srv.status()["queues"]["fr"]["waiting"] == 1, 5), "a second caller waits")
+        # what the log holds before the crash
+        ev = events_of(srv, held, until="queue.joined")
+        t.check(any(e["kind"] == "queue.joined" for e in ev), "queue.joined of the waiting caller is in the store")
+        ev = events_of(srv, first, until="call.answered")
+        t.check(any(e["kind"] == "call.answered" for e in ev), "call.answered is in the store before the crash")
+        srv.kill9()
+        t.note(f"killed -9 during call {first}, with call {held} waiting")
+        srv.restart()
+        t.check(caller.wait_event("BYE received", 10), "the caller of the call cut by the crash gets a BYE")
+        t.check(ph.wait_event("BYE received", 10), "the agent's phone gets a BYE for it")
+        t.check(waiting.wait_event("BYE received", 10), "the waiting caller gets a BYE")
+        rows = {c["id"]: c for c in srv.calls()}
+        t.check(first in rows and held in rows, f"calls {first} and {held} are in the call log after the restart")
+        row_note(t, rows[first])
+        t.eq((rows[first]["outcome"], rows[held]["outcome"]), ("crashed", "crashed"), "both logged crashed")
+        ev = events_of(srv, first, until="call.ended")
+        t.eq([e["data"].get("outcome") for e in ev if e["kind"] == "call.ended"], ["crashed"], "one call.ended: crashed")
+        cbs = srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+        t.note(f"callbacks after the restart: {cbs}")
+        t.check(len(cbs) == 1 and cbs[0]["language"] == "fr" and cbs[0]["country"] == "FR",
+                "the waiting caller is to be called back (French, France)")
+        ev = events_of(srv, held, until="callback.requested")
+        t.check(any(e["kind"] == "callback.requested" for e in ev), "callback.requested logged for the waiting call")
+        av = srv.agent_view(aid)
+        t.note(f"agent after the restart: {av}")
+        t.check(av and av["registered"], "the phone is registered without a new REGISTER")
+        t.eq(av and av["state"], "available", "the agent is available again")
+        # the next caller reaches the phone that never registered again
+        n_invites = sum(1 for _, e in ph.events if e.startswith("INVITE"))
+        caller2 = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller2", tone=1000)
+        nxt = to_queue(srv, caller2, "+33612345612", "crash2")
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e.startswith("INVITE")) > n_invites, 15),
+                "the phone is rung for the next caller")
+        t.check(nxt > held, f"the next call's number {nxt} follows {held}")
+        t.note(f"waited in queue from {t_joined:.0f}")
+    finally:
+        hangup_all(*(u for u in (caller2, ph) if u))
+        for u in (caller, waiting, caller2):
+            if u:
+                u.close()
         ph.close()
 
 
@@ -1050,6 +1161,11 @@ def build_groups():
              ("PCMA caller, PCMU agent: hold and resume with re-INVITEs, the agent hangs up first", s_hold),
              ("baresip as the agent's phone auto-answers a queued caller", s_baresip),
              ("200 concurrent callers (50/s, 10 s each, -rtp_echo)", s_load),
+         ]},
+        {"name": "crash", "about": "Tue 2026-12-01 10:00 UTC; killed with -9 during a call, then started again",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.ring_timeout": "5s", "sip.wrap_up": "0s"},
+         "scenarios": [
+             ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
          ]},
         {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",
          "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s",

@@ -164,32 +164,48 @@ class Wasl:
             m = re.search(r"track demo case (\S+) with PIN (\d+)", r.stdout)
             if m:
                 self.demo_ref, self.demo_pin = m.group(1), m.group(2)
-            args = [self.binary, "--db", self.db]
-            for k, v in self.settings.items():
-                args += ["--set", f"{k}={v}"]
-            self.logf = open(self.log_path, "w")
-            self.proc = spawn(args + ["serve"], cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf, text=True,
-                              env=asan_env())
-            deadline = time.time() + 240
-            seen = []
-            while time.time() < deadline:
-                line = self.proc.stdout.readline()
-                if not line:
-                    break
-                seen.append(line)
-                if "SIP (trunks" in line:
-                    break
-            else:
-                raise RuntimeError("wasl serve did not say it was running in 240 s")
-            if not any("SIP (trunks" in l for l in seen):
-                raise RuntimeError("wasl serve stopped: " + self.log()[-2000:])
-            # keep draining stdout so the server never blocks on it
-            threading.Thread(target=self._drain, daemon=True).start()
+            self.serve()
             self.started_in = time.time() - t0
         except Exception as e:  # noqa: BLE001
             self.error = str(e)
         finally:
             self.ready.set()
+
+    def serve(self):
+        """wasl serve on the database as it is; returns once it listens."""
+        args = [self.binary, "--db", self.db]
+        for k, v in self.settings.items():
+            args += ["--set", f"{k}={v}"]
+        self.logf = open(self.log_path, "w")  # noqa: SIM115 - closed by stop()/kill9()
+        self.proc = spawn(args + ["serve"], cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf, text=True,
+                          env=asan_env())
+        deadline = time.time() + 240
+        seen = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "SIP (trunks" in line:
+                break
+        else:
+            raise RuntimeError("wasl serve did not say it was running in 240 s")
+        if not any("SIP (trunks" in l for l in seen):
+            raise RuntimeError("wasl serve stopped: " + self.log()[-2000:])
+        # keep draining stdout so the server never blocks on it
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def kill9(self):
+        """Kills the server the hard way (as a crash or the OOM killer would)."""
+        self.proc.kill()
+        self.proc.wait(10)
+        self.logf.close()
+        self.clients = {}
+
+    def restart(self):
+        """serve again after kill9(), on the same database and ports."""
+        self.log_path = os.path.join(self.dir, f"serve-{int(time.time() * 1000)}.log")
+        self.serve()
 
     def _drain(self):
         try:

@@ -36,3 +36,14 @@ CREATE TABLE agent_states (
     reason TEXT NOT NULL,
     since BIGINT NOT NULL
 );
+
+-- The SIP dialogs of calls in progress (projection of the transient
+-- call.leg event), sealed: they name the caller's number. Deleted when the
+-- call ends; after a crash, read to hang up both legs of every call left up.
+CREATE TABLE call_legs (
+    call_id BIGINT NOT NULL,
+    leg TEXT NOT NULL,
+    dialog_enc {{BLOB}} NOT NULL,
+    cseq BIGINT NOT NULL,
+    PRIMARY KEY (call_id, leg)
+);

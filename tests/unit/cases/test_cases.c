@@ -465,7 +465,7 @@ static void rotation_on_store(void **state)
  * the same one once called back, makes a new one. */
 static void callbacks_merged(void **state)
 {
-    struct callback_input in = {"33612345000", "FR", "+33800100200", "fr", "call-1"};
+    struct callback_input in = {"33612345000", "FR", "+33800100200", "fr", "call-1", 0};
     int64_t first = 0, id = 0;
     bool merged = true;
     (void)state;
