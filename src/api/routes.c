@@ -67,6 +67,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/tel/calls/{id}/recording", api_tel_recording, ROLE_SUPERVISOR | ROLE_ADMIN, 0, "A call's recording (stereo WAV: caller left, agent right); audited", 0},
     {"POST",   "/api/v1/tel/flow/reload",       api_tel_flow_reload,  ROLE_ADMIN, 0,      "Read the IVR flow file again; calls in progress keep theirs", 0},
     {"GET",    "/api/v1/tel/callbacks",         api_tel_callbacks,    ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Callback requests waiting (numbers not shown)", 0},
+    {"PUT",    "/api/v1/tel/calls/{id}/supervision", api_tel_supervise, ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Join a live call from your phone: listen, whisper (the agent hears you), barge (everybody does) or off; audited", 0},
     {"GET",    "/api/v1/events",                api_events_list,      ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The contact center's event log, oldest first (?call=&agent=&after=&since=&until=&limit=)", 0},
     {"GET",    "/api/v1/events/kinds",          api_events_kinds,     ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The kinds of events, their fields and meaning", 0},
     {"GET",    "/api/v1/portal/form",           api_portal_form,      ROLE_NONE,  0,      "What the citizens' portal form offers: types, fields, categories", 0},

@@ -57,6 +57,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "An agent's phone registered (or refreshed its registration) at this contact."},
     [EV_PHONE_UNREGISTERED] = {"phone.unregistered", "why", NULL, NULL, NULL, NULL,
         "An agent's phone is no longer registered (why: unregistered, expired, disabled)."},
+    [EV_CALL_SUPERVISED] = {"call.supervised", "mode", "change", NULL, "supervisor", NULL,
+        "A supervisor's phone joined, changed mode on or left a call in conversation. mode: listen (hears both), whisper (the agent hears them too), barge (everybody hears everybody) or off; change: joined, changed, or why they left (stopped, hung_up, not_answered, call_ended); supervisor: their user id (agent column: the call's agent)."},
     [EV_CALL_LEG] = {"call.leg", "leg", NULL, "dialog", "cseq", NULL,
         "A call's leg (caller or agent) is established: its SIP dialog, so that a restart after a crash can hang it up. Not stored in the log (the dialog names the caller's number): only its projection keeps it, sealed, until the call ends.", true},
 };
@@ -215,27 +217,61 @@ struct batch {
     int nproj;
 };
 
+/* Rows per INSERT: one statement (one round trip to PostgreSQL) carries
+ * many events. */
+#define ROWS_PER_INSERT 64
+
+/* Inserts the stored events of e[0..n) in order, ROWS_PER_INSERT at a time. */
+static int insert_events(struct db_conn *c, const struct ev *e, size_t n)
+{
+    static const char head[] = "INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES ";
+    struct db_param p[ROWS_PER_INSERT * 6];
+    char *data[ROWS_PER_INSERT] = {0};
+    char sql[sizeof(head) + ROWS_PER_INSERT * 20];
+    int err = 0;
+    size_t i = 0;
+    while (i < n && !err) {
+        int rows = 0;
+        for (; i < n && rows < ROWS_PER_INSERT; i++) {
+            if (ev_defs[e[i].kind].transient)
+                continue;
+            struct sbuf b;
+            sbuf_init(&b, 8192);
+            if ((err = data_json(&e[i], &b))) {
+                sbuf_release(&b);
+                break;
+            }
+            data[rows] = sbuf_take(&b);
+            struct db_param *q = &p[rows * 6];
+            q[0] = DB_I(e[i].at);
+            q[1] = DB_S(ev_defs[e[i].kind].name);
+            q[2] = e[i].call ? DB_I(e[i].call) : DB_NULL;
+            q[3] = e[i].agent ? DB_I(e[i].agent) : DB_NULL;
+            q[4] = DB_S(e[i].queue[0] ? e[i].queue : NULL);
+            q[5] = DB_S(data[rows]);
+            rows++;
+        }
+        if (!err && rows) {
+            size_t k = (size_t)snprintf(sql, sizeof(sql), "%s", head);
+            for (int r = 0; r < rows; r++)
+                k += (size_t)snprintf(sql + k, sizeof(sql) - k, "%s(?, ?, ?, ?, ?, ?)", r ? ", " : "");
+            err = db_exec(c, sql, p, rows * 6);
+        }
+        for (int r = 0; r < rows; r++) {
+            free(data[r]);
+            data[r] = NULL;
+        }
+    }
+    return err;
+}
+
 static int batch_h(struct db_conn *c, void *arg)
 {
     struct batch *bt = arg;
-    int err = 0;
-    struct sbuf b;
-    sbuf_init(&b, 8192);
-    for (size_t i = 0; i < bt->n && !err; i++) {
-        const struct ev *e = &bt->e[i];
-        b.len = 0;
-        if (b.p)
-            b.p[0] = '\0';
-        if ((err = data_json(e, &b)))
-            break;
-        if (!ev_defs[e->kind].transient)
-            err = db_exec(c, "INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
-                          DBP(DB_I(e->at), DB_S(ev_defs[e->kind].name), e->call ? DB_I(e->call) : DB_NULL,
-                              e->agent ? DB_I(e->agent) : DB_NULL, DB_S(e->queue[0] ? e->queue : NULL), DB_S(b.p)));
+    int err = insert_events(c, bt->e, bt->n);
+    for (size_t i = 0; i < bt->n && !err; i++)
         for (int p = 0; p < bt->nproj && !err; p++)
-            err = bt->proj[p].h(c, e, bt->proj[p].arg);
-    }
-    sbuf_release(&b);
+            err = bt->proj[p].h(c, &bt->e[i], bt->proj[p].arg);
     return err;
 }
 

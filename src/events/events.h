@@ -48,6 +48,7 @@ enum ev_kind {
     EV_PHONE_REGISTERED,
     EV_PHONE_UNREGISTERED,
     EV_CALL_LEG,
+    EV_CALL_SUPERVISED,
     EV_KINDS
 };
 

@@ -10,7 +10,7 @@
 
 #include "store.h"
 
-#define DB_MAX_PARAMS 64
+#define DB_MAX_PARAMS 512 /* the event log inserts 64 rows of 6 in one statement */
 
 struct db_ops {
     const char *name;

@@ -74,7 +74,9 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     struct tcall *c = l->call;
-    if (!l->is_agent)
+    if (l->is_sup)
+        l->declined_flag = true; /* the supervisor left: the call goes on */
+    else if (!l->is_agent)
         set_end(c, c->st == T_QUEUED ? "abandoned" : c->st == T_BRIDGED ? "answered" : "caller_hangup");
     else if (!l->established)
         l->declined_flag = true;
@@ -320,6 +322,7 @@ static void on_played(struct tcall *c)
 static void call_destroy(void *arg)
 {
     struct tcall *c = arg;
+    mixer_stop(c);
     free(c->rec[0]);
     free(c->rec[1]);
 }
@@ -417,40 +420,57 @@ int call_incoming(const struct sip_msg *msg)
 
 /* ---- the agent ---- */
 
+/* Calls a phone of the staff for call c: the agent (caller's number and
+ * country as the display name) or a supervisor. NULL when out of memory;
+ * a leg that could not be called comes back declined. */
+struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, bool supervisor)
+{
+    char from[128];
+    struct mbuf *desc = NULL;
+    struct leg *l = mem_zalloc(sizeof(*l), NULL);
+    if (!l)
+        return NULL;
+    l->call = c;
+    l->is_agent = true;
+    l->is_sup = supervisor;
+    l->ring_start = mono_us();
+    if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
+        l->declined_flag = l->unreachable = true;
+        mem_deref(desc);
+        return l;
+    }
+    snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
+    int err = sipsess_connect(&l->sess, rt.sock, contact, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL,
+                              false, offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
+                              "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s", (unsigned long long)c->id,
+                              c->ivr.language, c->country, supervisor ? "X-Wasl-Supervision: 1\r\n" : "");
+    mem_deref(desc);
+    if (err)
+        l->declined_flag = l->unreachable = true;
+    return l;
+}
+
+void leg_hangup(struct leg *l)
+{
+    leg_release(l);
+    mem_deref(l);
+}
+
 void acd_offer_h(void *arg, uint64_t call, int64_t agent)
 {
     struct tcall *c = call_find(call);
-    char contact[256], from[128], name[40];
-    struct mbuf *desc = NULL;
-    struct leg *l;
+    char contact[256], name[40];
 
     if (!c)
         return;
     agent_leg_free(c);
     c->agent_user = agent;
-    if (!(l = mem_zalloc(sizeof(*l), NULL)))
-        return;
-    l->call = c;
-    l->is_agent = true;
-    c->agent = l;
     bool reachable = registrar_contact(agent, contact, sizeof(contact));
     events_add(EV_CALL_OFFERED, (int64_t)c->id, agent, c->queue, reachable ? contact : "", NULL, NULL, 0, 0);
-    if (!reachable || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
-        l->declined_flag = l->unreachable = true;
-        mem_deref(desc);
-        return;
-    }
-    snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
     snprintf(name, sizeof(name), "%s%s %s", c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
-    int err = sipsess_connect(&l->sess, rt.sock, contact, name, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
-                              offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
-                              "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n", (unsigned long long)c->id,
-                              c->ivr.language, c->country);
-    mem_deref(desc);
-    if (err)
-        l->declined_flag = l->unreachable = true;
-    l->ring_start = mono_us();
-    rt_log_call(c, "ringing agent %lld at %s", (long long)agent, contact);
+    c->agent = leg_dial(c, reachable ? contact : NULL, name, false);
+    if (c->agent)
+        rt_log_call(c, "ringing agent %lld at %s", (long long)agent, reachable ? contact : "(no phone registered)");
 }
 
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent)
@@ -528,6 +548,7 @@ static void finish(struct tcall *c)
     }
     if (c->st == T_QUEUED || c->st == T_BRIDGED || c->agent)
         acd_call_gone(rt.acd, c->id, mono);
+    supervise_end(c);
     agent_leg_free(c);
     leg_release(&c->in);
     path_add(c);
@@ -601,6 +622,7 @@ void calls_tick(int64_t now)
                 }
             }
         }
+        supervise_tick(c);
         for (int i = 0; i < c->nkeyed && !c->end_reason[0]; i++)
             on_key(c, c->keyed[i]);
         c->nkeyed = 0;

@@ -77,8 +77,12 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
     char text[1152];
     int len = snprintf(text, sizeof(text), "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", callid, luri, ltag, ruri, rtag,
                        l->target[0] ? l->target : ruri, l->routes, sip_transp_name(msg->tp));
-    struct ev e = {.kind = EV_CALL_LEG, .call = (int64_t)l->call->id, .agent = l->is_agent ? l->call->agent_user : 0};
-    snprintf(e.a, sizeof(e.a), "%s", l->is_agent ? "agent" : "caller");
+    struct ev e = {.kind = EV_CALL_LEG,
+                   .call = (int64_t)l->call->id,
+                   .agent = l->is_sup     ? l->call->sup_user
+                            : l->is_agent ? l->call->agent_user
+                                          : 0};
+    snprintf(e.a, sizeof(e.a), "%s", l->is_sup ? "supervisor" : l->is_agent ? "agent" : "caller");
     if (len < 0 || (size_t)len >= sizeof(e.c)) {
         log_warn("tel: the dialog of call %llu's %s leg is too long to keep: a crash could not hang it up",
                  (unsigned long long)l->call->id, e.a);

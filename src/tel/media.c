@@ -51,7 +51,7 @@ static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out
         out[i] = l->alaw ? g711_alaw2pcm(p[i]) : g711_ulaw2pcm(p[i]);
 }
 
-static int send_pcm(struct leg *l, const int16_t *pcm, size_t n, bool marker)
+int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 {
     uint8_t buf[RTP_HEADER_SIZE + 512];
     struct mbuf mb;
@@ -109,9 +109,9 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         rec_add(c, 0, pcm, n);
     if (bridged) {
         struct leg *o = l->is_agent ? &c->in : c->agent;
-        if (o->established && !o->in_media)
-            send_pcm(o, pcm, n, hdr->m);
-        if (c->recording)
+        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && o->established && !o->in_media)
+            media_send(o, pcm, n, hdr->m);
+        if (c->recording && !l->is_sup)
             rec_add(c, l->is_agent ? 1 : 0, pcm, n);
     }
 }
@@ -261,7 +261,7 @@ void media_tick(int64_t now)
             int16_t pcm[FRAME];
             fill(l, pcm);
             tel_metric_pacing(now - l->due);
-            send_pcm(l, pcm, FRAME, l->marker);
+            media_send(l, pcm, FRAME, l->marker);
             l->marker = false;
             l->due += PTIME_US;
             sent++;
@@ -273,6 +273,7 @@ void media_tick(int64_t now)
             l->marker = true;
         }
     }
+    mixer_tick(now);
 }
 
 /* ---- recording ---- */

@@ -49,6 +49,7 @@ struct leg {
     bool held; /* the peer put us on hold (sendonly/inactive) */
     bool established, answered_flag, declined_flag;
     bool declined, unreachable;    /* why an agent's phone did not take the call */
+    bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
     int64_t ring_start;            /* monotonic µs */
     /* player */
@@ -63,6 +64,8 @@ struct leg {
 };
 
 enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED };
+enum monitor_mode { MON_OFF, MON_LISTEN, MON_WHISPER, MON_BARGE };
+struct mixer;
 
 struct tcall {
     uint64_t id;
@@ -72,6 +75,11 @@ struct tcall {
     struct leg in;
     struct leg *agent;
     int64_t agent_user;
+    /* a supervisor on the call (supervise.c) */
+    struct leg *sup;
+    int64_t sup_user;
+    enum monitor_mode mon;
+    struct mixer *mix; /* set while a supervisor's phone is in the call */
     enum tstate st;
     struct ivr_session ivr;
     struct ivr_action act;
@@ -163,9 +171,15 @@ void player_clear(struct leg *l);
 void player_add(struct leg *l, const int16_t *pcm, size_t n);
 bool player_busy(const struct leg *l);
 void media_tick(int64_t now);
+/* Sends 20 ms (or n samples) of audio to a leg's peer in its codec. */
+int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker);
 void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
 
 /* call.c */
+/* Calls a phone of the staff for call c (the agent, or a supervisor). */
+struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, bool supervisor);
+/* Hangs a staff leg up (BYE or CANCEL) and frees it. */
+void leg_hangup(struct leg *l);
 int call_incoming(const struct sip_msg *msg);
 void calls_tick(int64_t now);
 void call_digit(struct tcall *c, char d);
@@ -211,6 +225,16 @@ void jobs_detach(void);
 void jobs_stop(void);
 /* Hands a job to the worker; its answer comes back through the mqueue. */
 void jobs_submit(struct job *j);
+
+/* supervise.c: listen, whisper, barge */
+const char *monitor_mode_name(enum monitor_mode m);
+int monitor_mode_parse(const char *s, enum monitor_mode *out);
+/* Takes a leg's received audio when the call is mixed (false: relay it). */
+bool mixer_feed(struct tcall *c, const struct leg *l, const int16_t *pcm, size_t n);
+void mixer_tick(int64_t now);
+void mixer_stop(struct tcall *c);
+void supervise_tick(struct tcall *c);
+void supervise_end(struct tcall *c);
 
 /* projections.c: the calls table, phones and agents' states built from the
  * event log, and what a restart finds in them */

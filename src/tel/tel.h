@@ -56,6 +56,15 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
 /* A user's SIP name and languages (WASL_ENOENT "tel.no_phone" if none). */
 int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2);
 
+/* ---- supervision of a live call ---- */
+/* A supervisor joins call (a call in conversation) from their registered
+ * phone, which wasl calls: mode "listen" (hears caller and agent), "whisper"
+ * (the agent hears them too) or "barge" (everybody hears everybody); the
+ * same supervisor may change mode; "off" hangs their phone up. Errors:
+ * tel.no_such_call, tel.supervised (another supervisor is on), tel.no_phone,
+ * tel.own_call, tel.invalid_mode. */
+int tel_monitor(uint64_t call, int64_t supervisor, const char *mode);
+
 /* ---- what is going on ---- */
 #define TEL_STATUS_AGENTS 256
 #define TEL_STATUS_CALLS 500

@@ -451,6 +451,80 @@ def s_crash(t):
         ph.close()
 
 
+def hears(samples, freq, tones=(600, 1000, 1400)):
+    """dB of freq against the strongest of the tones in the call: 0 for the
+    loudest, about -50 for one that is only a codec's leakage."""
+    p = {f: sipua.db(sipua.goertzel(samples, f)) for f in tones}
+    return sipua.db(sipua.goertzel(samples, freq)) - max(p.values())
+
+
+def s_supervise(t):
+    """A supervisor joins a call from their phone (1400 Hz): listening they
+    hear the caller (1000 Hz) and the agent (600 Hz) and nobody hears them;
+    whispering the agent hears them too, the caller still not; barging
+    everybody hears everybody. Each change is audited and in the event log;
+    'off' hangs their phone up and the call goes on."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="answer", tone=1400)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    try:
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345621", "sup1")
+        t.check(ph.wait_event("ACK", 10), "the agent's phone answered")
+        r = srv.client("agent").request("PUT", f"/api/v1/tel/calls/{call}/supervision", body={"mode": "listen"})
+        t.eq(r.status, 403, "an agent cannot supervise")
+        r = srv.client("supervisor").request("PUT", f"/api/v1/tel/calls/{call}/supervision", body={"mode": "spy"})
+        t.eq(r.status, 400, "an unknown mode is refused")
+        r = srv.client("supervisor").request("PUT", "/api/v1/tel/calls/999999/supervision", body={"mode": "listen"})
+        t.eq(r.status, 404, "no such call")
+        seen = {}
+        for mode in ("listen", "whisper", "barge"):
+            srv.api("supervisor", "PUT", f"/api/v1/tel/calls/{call}/supervision", {"mode": mode})
+            if mode == "listen":
+                t.check(sup.wait_event("ACK", 10), "the supervisor's phone was called and answered")
+            t0 = time.time() + 0.6
+            t.check(wait_until(lambda: all(u.received(t0 + 2.2)[1] for u in (caller, ph, sup)), 15),
+                    f"{mode}: audio reaches all three")
+            got = {}
+            for who, ua in (("caller", caller), ("agent", ph), ("supervisor", sup)):
+                samples, n, _ = ua.received(t0, t0 + 2.0)
+                got[who] = {f: hears(samples, f) for f in (600, 1000, 1400)}
+            seen[mode] = got
+            t.note(f"{mode}: " + "; ".join(f"{w} hears " + ", ".join(f"{f} Hz {v:+.0f} dB" for f, v in g.items())
+                                          for w, g in got.items()))
+        H = -20  # within 20 dB of the loudest tone: heard (leakage is 45 dB or more below)
+        L, W, B = seen["listen"], seen["whisper"], seen["barge"]
+        t.check(L["supervisor"][1000] > H and L["supervisor"][600] > H, "listen: the supervisor hears caller and agent")
+        t.check(L["caller"][1400] < H and L["agent"][1400] < H, "listen: nobody hears the supervisor")
+        t.check(L["caller"][600] > H and L["agent"][1000] > H, "listen: caller and agent still hear each other")
+        t.check(W["agent"][1400] > H and W["agent"][1000] > H, "whisper: the agent hears the supervisor and the caller")
+        t.check(W["caller"][1400] < H, "whisper: the caller does not hear the supervisor")
+        t.check(B["caller"][1400] > H and B["caller"][600] > H, "barge: the caller hears agent and supervisor")
+        t.check(B["agent"][1400] > H and B["agent"][1000] > H, "barge: the agent hears caller and supervisor")
+        srv.api("supervisor", "PUT", f"/api/v1/tel/calls/{call}/supervision", {"mode": "off"})
+        t.check(sup.wait_event("BYE received", 5), "off: wasl hangs the supervisor's phone up")
+        t0 = time.time() + 0.5
+        t.check(wait_until(lambda: caller.received(t0 + 1.2)[1], 10), "the call goes on")
+        samples, _, _ = caller.received(t0, t0 + 1.0)
+        t.check(hears(samples, 600) > H, "the caller hears the agent again, relayed")
+        ev = events_of(srv, call, until="call.supervised")
+        sv = [(e["data"]["mode"], e["data"]["change"]) for e in ev if e["kind"] == "call.supervised"]
+        t.note(f"event log: {sv}")
+        t.eq(sv, [("listen", "joined"), ("whisper", "changed"), ("barge", "changed"), ("off", "stopped")],
+             "every change is in the event log")
+        audit = srv.api("admin", "GET", "/api/v1/audit?limit=50")
+        items = audit.get("items") or audit.get("entries") or []
+        acts = [a for a in items if a.get("action") == "call.supervise"]
+        t.check(len(acts) >= 4, f"each request audited ({len(acts)} call.supervise entries)")
+    finally:
+        hangup_all(caller, ph, sup)
+        caller.close()
+        for p in (ph, sup):
+            p.register(expires=0)
+            p.close()
+
+
 def hangup_all(*uas):
     """Ends what a failed scenario left behind: BYE on established calls."""
     for ua in uas:
@@ -1165,6 +1239,7 @@ def build_groups():
         {"name": "crash", "about": "Tue 2026-12-01 10:00 UTC; killed with -9 during a call, then started again",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.ring_timeout": "5s", "sip.wrap_up": "0s"},
          "scenarios": [
+             ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
          ]},
         {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",

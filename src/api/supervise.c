@@ -1,0 +1,29 @@
+/*
+ * A supervisor on a live call: listen, whisper, barge, or leave. Audited
+ * before the phone rings (listening to a call is access to personal data).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api.h"
+#include "tel/tel.h"
+
+int api_tel_supervise(struct http_req *r)
+{
+    const char *mode = NULL;
+    struct json_spec spec[] = {{"mode", JS_STR, true, 16, 0, 0, &mode, NULL}};
+    int64_t id;
+    char object[40], detail[64];
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)))
+        return err;
+    if (strcmp(mode, "listen") && strcmp(mode, "whisper") && strcmp(mode, "barge") && strcmp(mode, "off"))
+        return err_set_field(WASL_EINVAL, "tel.invalid_mode", "mode", "listen, whisper, barge or off");
+    snprintf(object, sizeof(object), "call:%lld", (long long)id);
+    snprintf(detail, sizeof(detail), "{\"mode\":\"%s\"}", mode);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "call.supervise", object, detail)) ||
+        (err = tel_monitor((uint64_t)id, r->actor.user_id, mode)))
+        return err;
+    return http_reply_json(r, 200, json_pack("{s:I, s:s}", "call", (json_int_t)id, "mode", mode));
+}

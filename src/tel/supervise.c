@@ -1,0 +1,250 @@
+/*
+ * A supervisor on a live call: their phone is called and joins the call as
+ * a third leg, in one of three modes (issue 12):
+ *
+ *   listen   the supervisor hears caller and agent; nobody hears them
+ *   whisper  and the agent hears the supervisor (the caller does not)
+ *   barge    everybody hears everybody (a three-way conference)
+ *
+ * While a supervisor is on, the call's audio goes through a mixer instead
+ * of being relayed packet by packet: each leg's received audio waits in a
+ * short ring (200 ms at most: older audio is dropped, never delayed), and
+ * every 20 ms, on the media ticker, one frame is taken from each ring and
+ * each leg is sent the sum of the frames it may hear (clipped).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rt.h"
+#include "events/events.h"
+
+#define RING (FRAME * 10) /* 200 ms */
+
+struct mixer {
+    int16_t ring[3][RING]; /* caller, agent, supervisor: what each said */
+    size_t r[3], n[3];
+    int64_t due; /* monotonic µs of the next frame */
+    bool marker;
+};
+
+enum { M_CALLER, M_AGENT, M_SUP };
+
+static const char *const mode_names[] = {"off", "listen", "whisper", "barge"};
+
+const char *monitor_mode_name(enum monitor_mode m)
+{
+    return m >= MON_OFF && m <= MON_BARGE ? mode_names[m] : "?";
+}
+
+int monitor_mode_parse(const char *s, enum monitor_mode *out)
+{
+    for (int m = MON_OFF; m <= MON_BARGE; m++)
+        if (s && !strcmp(s, mode_names[m])) {
+            *out = (enum monitor_mode)m;
+            return 0;
+        }
+    return err_set_field(WASL_EINVAL, "tel.invalid_mode", "mode", "listen, whisper, barge or off");
+}
+
+/* ---- the mixer ---- */
+
+static int who(const struct tcall *c, const struct leg *l)
+{
+    return l == &c->in ? M_CALLER : l == c->agent ? M_AGENT : M_SUP;
+}
+
+bool mixer_feed(struct tcall *c, const struct leg *l, const int16_t *pcm, size_t n)
+{
+    struct mixer *m = c->mix;
+    if (!m)
+        return false;
+    int k = who(c, l);
+    for (size_t i = 0; i < n; i++) {
+        if (m->n[k] == RING) { /* full: the oldest goes (latency stays bounded) */
+            m->r[k] = (m->r[k] + 1) % RING;
+            m->n[k]--;
+        }
+        m->ring[k][(m->r[k] + m->n[k]) % RING] = pcm[i];
+        m->n[k]++;
+    }
+    return true;
+}
+
+static void take(struct mixer *m, int k, int16_t *out)
+{
+    size_t got = m->n[k] < FRAME ? m->n[k] : FRAME;
+    for (size_t i = 0; i < got; i++)
+        out[i] = m->ring[k][(m->r[k] + i) % RING];
+    memset(out + got, 0, (FRAME - got) * sizeof(*out));
+    m->r[k] = (m->r[k] + got) % RING;
+    m->n[k] -= got;
+}
+
+static void sum(int16_t *out, const int16_t *a, const int16_t *b, bool with_b)
+{
+    for (int i = 0; i < FRAME; i++) {
+        int v = a[i] + (with_b ? b[i] : 0);
+        out[i] = (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
+    }
+}
+
+static void mix_frame(struct tcall *c)
+{
+    struct mixer *m = c->mix;
+    int16_t in[3][FRAME], out[FRAME];
+    for (int k = 0; k < 3; k++)
+        take(m, k, in[k]);
+    bool sup_to_agent = c->mon == MON_WHISPER || c->mon == MON_BARGE, sup_to_caller = c->mon == MON_BARGE;
+    /* the caller: the agent (unless on hold: music plays), and the supervisor in barge */
+    if (!c->in.in_media) {
+        sum(out, in[M_AGENT], in[M_SUP], sup_to_caller);
+        media_send(&c->in, out, FRAME, m->marker);
+    }
+    if (c->agent && c->agent->established) {
+        sum(out, in[M_CALLER], in[M_SUP], sup_to_agent);
+        media_send(c->agent, out, FRAME, m->marker);
+    }
+    if (c->sup && c->sup->established) {
+        sum(out, in[M_CALLER], in[M_AGENT], true);
+        media_send(c->sup, out, FRAME, m->marker);
+    }
+    m->marker = false;
+}
+
+void mixer_tick(int64_t now)
+{
+    for (struct le *le = rt.calls.head; le; le = le->next) {
+        struct tcall *c = le->data;
+        struct mixer *m = c->mix;
+        if (!m)
+            continue;
+        int sent = 0;
+        while (m->due <= now && sent++ < 5) {
+            mix_frame(c);
+            m->due += PTIME_US;
+        }
+        if (m->due <= now) {
+            m->due = now + PTIME_US;
+            m->marker = true;
+        }
+    }
+}
+
+static void mixer_start(struct tcall *c)
+{
+    if (c->mix || !(c->mix = calloc(1, sizeof(*c->mix))))
+        return;
+    int64_t now = mono_us();
+    c->mix->due = now - now % (TICK_MS * 1000) + TICK_MS * 1000;
+    c->mix->marker = true;
+}
+
+void mixer_stop(struct tcall *c)
+{
+    free(c->mix);
+    c->mix = NULL;
+}
+
+/* ---- the supervisor's leg ---- */
+
+static void supervisor_gone(struct tcall *c, const char *why)
+{
+    if (!c->sup)
+        return;
+    mixer_stop(c);
+    leg_hangup(c->sup);
+    c->sup = NULL;
+    events_add(EV_CALL_SUPERVISED, (int64_t)c->id, c->agent_user, c->queue, "off", why, NULL, c->sup_user, 0);
+    rt_log_call(c, "supervisor %lld left (%s)", (long long)c->sup_user, why);
+    c->sup_user = 0;
+    c->mon = MON_OFF;
+}
+
+/* From calls_tick: the supervisor's phone answered, refused or hung up. */
+void supervise_tick(struct tcall *c)
+{
+    struct leg *s = c->sup;
+    if (!s)
+        return;
+    if (s->answered_flag) {
+        s->answered_flag = false;
+        if (c->st == T_BRIDGED) {
+            mixer_start(c);
+            events_add(EV_CALL_SUPERVISED, (int64_t)c->id, c->agent_user, c->queue, monitor_mode_name(c->mon), "joined", NULL,
+                       c->sup_user, 0);
+            rt_log_call(c, "supervisor %lld on the call (%s)", (long long)c->sup_user, monitor_mode_name(c->mon));
+        }
+    }
+    if (s->declined_flag)
+        supervisor_gone(c, s->established ? "hung_up" : "not_answered");
+    else if (c->st != T_BRIDGED || !c->agent)
+        supervisor_gone(c, "call_ended");
+}
+
+void supervise_end(struct tcall *c)
+{
+    supervisor_gone(c, "call_ended");
+}
+
+struct monitor_q {
+    uint64_t call;
+    int64_t supervisor;
+    enum monitor_mode mode;
+    int err;
+    char code[40], msg[160];
+};
+
+static void fail(struct monitor_q *q, int err, const char *code, const char *msg)
+{
+    q->err = err;
+    snprintf(q->code, sizeof(q->code), "%s", code);
+    snprintf(q->msg, sizeof(q->msg), "%s", msg);
+}
+
+static void monitor_rt(void *arg)
+{
+    struct monitor_q *q = arg;
+    struct tcall *c = call_find(q->call);
+    char contact[256];
+
+    if (!c || c->st != T_BRIDGED || !c->agent)
+        return fail(q, WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
+    if (c->sup && c->sup_user != q->supervisor)
+        return fail(q, WASL_ECONFLICT, "tel.supervised", "another supervisor is on this call");
+    if (q->mode == MON_OFF) {
+        if (c->sup)
+            supervisor_gone(c, "stopped");
+        return;
+    }
+    if (c->sup) { /* the same supervisor changes mode */
+        if (c->mon != q->mode) {
+            c->mon = q->mode;
+            events_add(EV_CALL_SUPERVISED, (int64_t)c->id, c->agent_user, c->queue, monitor_mode_name(c->mon), "changed", NULL,
+                       c->sup_user, 0);
+        }
+        return;
+    }
+    if (q->supervisor == c->agent_user)
+        return fail(q, WASL_ECONFLICT, "tel.own_call", "an agent cannot supervise their own call");
+    if (!registrar_contact(q->supervisor, contact, sizeof(contact)))
+        return fail(q, WASL_ECONFLICT, "tel.no_phone", "your phone is not registered: it must ring to join the call");
+    struct leg *l = leg_dial(c, contact, "wasl supervision", true);
+    if (!l)
+        return fail(q, WASL_EINTERNAL, "tel.dial", "your phone could not be called");
+    c->sup = l;
+    c->sup_user = q->supervisor;
+    c->mon = q->mode;
+    rt_log_call(c, "calling supervisor %lld at %s (%s)", (long long)q->supervisor, contact, monitor_mode_name(q->mode));
+}
+
+int tel_monitor(uint64_t call, int64_t supervisor, const char *mode)
+{
+    struct monitor_q q = {call, supervisor, MON_OFF, 0, "", ""};
+    int err;
+    if ((err = monitor_mode_parse(mode, &q.mode)) || (err = tel_exec(monitor_rt, &q)))
+        return err;
+    if (q.err)
+        return err_set(q.err, q.code, "%s", q.msg);
+    return 0;
+}
