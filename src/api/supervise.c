@@ -1,6 +1,7 @@
 /*
  * A supervisor on a live call: listen, whisper, barge, or leave. Audited
  * before the phone rings (listening to a call is access to personal data).
+ * And a callback the staff schedules for a citizen.
  */
 #include <stdio.h>
 #include <string.h>
@@ -26,4 +27,25 @@ int api_tel_supervise(struct http_req *r)
         (err = tel_monitor((uint64_t)id, r->actor.user_id, mode)))
         return err;
     return http_reply_json(r, 200, json_pack("{s:I, s:s}", "call", (json_int_t)id, "mode", mode));
+}
+
+int api_tel_callback_add(struct http_req *r)
+{
+    const char *phone = NULL, *language = NULL;
+    struct json_spec spec[] = {{"phone", JS_STR, true, 32, 0, 0, &phone, NULL},
+                               {"language", JS_STR, true, 2, 0, 0, &language, NULL}};
+    char by[40], object[40];
+    int64_t id = 0;
+    bool merged = false;
+    int err;
+
+    if ((err = http_body_json(r, spec, 2)))
+        return err;
+    snprintf(by, sizeof(by), "staff:%lld", (long long)r->actor.user_id);
+    if ((err = tel_callback_schedule(APP(r)->db, phone, language, by, &id, &merged)))
+        return err;
+    snprintf(object, sizeof(object), "callback:%lld", (long long)id);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "callback.schedule", object, merged ? "merged" : NULL)))
+        return err;
+    return http_reply_json(r, merged ? 200 : 201, json_pack("{s:I, s:b}", "id", (json_int_t)id, "merged", merged));
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cases_int.h"
 
 struct cb_add {
@@ -86,4 +88,80 @@ int callbacks_pending(struct db *db, int limit, callback_h h, void *arg)
                    "SELECT id, created_at, country, did, language, status FROM callbacks WHERE status = 'pending' "
                    "ORDER BY created_at LIMIT ?",
                    DBP(DB_I(limit)), pending_row, &l);
+}
+
+struct due {
+    callback_due_h h;
+    void *arg;
+};
+
+static int due_row(struct db_stmt *s, void *arg)
+{
+    struct due *d = arg;
+    size_t n = 0;
+    const void *b = db_blob(s, 6, &n);
+    char *phone = NULL;
+    int err = unseal(b, n, &phone);
+    if (err || !phone) {
+        log_warn("cases: callback %lld: the number cannot be opened (key gone?)", (long long)db_int(s, 0));
+        err_clear();
+        free(phone);
+        return 0;
+    }
+    struct callback_due r = {db_int(s, 0), db_int(s, 1), (int)db_int(s, 5), db_text(s, 2), db_text(s, 3), db_text(s, 4), phone};
+    err = d->h(&r, d->arg);
+    sodium_memzero(phone, strlen(phone));
+    free(phone);
+    return err;
+}
+
+int callbacks_due(struct db *db, int64_t now, int limit, callback_due_h h, void *arg)
+{
+    struct due d = {h, arg};
+    return db_each(db,
+                   "SELECT id, created_at, country, did, language, attempts, phone_enc FROM callbacks WHERE status = 'pending' "
+                   "AND next_attempt_at <= ? AND claimed_at < ? ORDER BY created_at LIMIT ?",
+                   DBP(DB_I(now), DB_I(now - 600 * WTIME_SEC), DB_I(limit)), due_row, &d);
+}
+
+int callback_claim(struct db *db, int64_t id, int64_t now)
+{
+    struct db_conn *c;
+    int err;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = db_exec(c, "UPDATE callbacks SET claimed_at = ? WHERE id = ? AND status = 'pending' AND claimed_at < ?",
+                  DBP(DB_I(now), DB_I(id), DB_I(now - 600 * WTIME_SEC)));
+    if (!err && db_changes(c) != 1)
+        err = err_set(WASL_ECONFLICT, "tel.callback_taken", "callback %lld is being dialled or no longer waits", (long long)id);
+    db_conn_put(c);
+    return err;
+}
+
+int callback_attempted(struct db *db, int64_t id, const char *result, bool done, int64_t retry_at, int max_attempts, bool *given_up)
+{
+    struct db_conn *c;
+    int64_t attempts = 0;
+    int err;
+    if (given_up)
+        *given_up = false;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    if (done) {
+        err = db_exec(c,
+                      "UPDATE callbacks SET status = 'done', done_at = ?, attempts = attempts + 1, last_result = ?, "
+                      "claimed_at = 0 WHERE id = ?",
+                      DBP(DB_I(clock_now()), DB_S(result), DB_I(id)));
+    } else if (!(err = db_query_int(c, &attempts, "SELECT attempts FROM callbacks WHERE id = ?", DBP(DB_I(id))))) {
+        bool last = attempts + 1 >= max_attempts;
+        err = db_exec(
+            c,
+            "UPDATE callbacks SET attempts = attempts + 1, last_result = ?, claimed_at = 0, next_attempt_at = ?, "
+            "status = ?, done_at = ? WHERE id = ?",
+            DBP(DB_S(result), DB_I(retry_at), DB_S(last ? "cancelled" : "pending"), DB_I(last ? clock_now() : 0), DB_I(id)));
+        if (!err && given_up)
+            *given_up = last;
+    }
+    db_conn_put(c);
+    return err;
 }

@@ -221,6 +221,27 @@ struct callback_row {
     const char *country, *did, *language, *status;
 };
 typedef int (*callback_h)(const struct callback_row *row, void *arg);
+
+/* ---- dialling them (the telephony's dialler) ---- */
+struct callback_due {
+    int64_t id, created_at;
+    int attempts;
+    const char *country, *did, *language;
+    const char *phone; /* E.164 digits, unsealed for the dialler only */
+};
+typedef int (*callback_due_h)(const struct callback_due *row, void *arg);
+/* The requests due by now (pending, next attempt reached, not claimed in
+ * the last 10 minutes), oldest first, at most limit. */
+int callbacks_due(struct db *db, int64_t now, int limit, callback_due_h h, void *arg);
+/* Takes a due request for dialling: WASL_ECONFLICT "tel.callback_taken"
+ * when another dialler has it or it is no longer pending. */
+int callback_claim(struct db *db, int64_t id, int64_t now);
+/* The outcome of an attempt: done (the citizen was reached), or tried again
+ * at retry_at (result: no_answer, busy, failed, no_agent ...) until
+ * max_attempts, after which the request is given up (status cancelled,
+ * last_result says why). *given_up (may be NULL) says so. */
+int callback_attempted(struct db *db, int64_t id, const char *result, bool done, int64_t retry_at, int max_attempts,
+                       bool *given_up);
 /* The requests waiting, oldest first, at most limit (numbers not given). */
 int callbacks_pending(struct db *db, int limit, callback_h h, void *arg);
 

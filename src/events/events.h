@@ -49,6 +49,7 @@ enum ev_kind {
     EV_PHONE_UNREGISTERED,
     EV_CALL_LEG,
     EV_CALL_SUPERVISED,
+    EV_CALLBACK_ATTEMPTED,
     EV_KINDS
 };
 

@@ -62,7 +62,7 @@ static void estab_h(const struct sip_msg *msg, void *arg)
     struct leg *l = arg;
     l->established = true;
     dialog_established(l, msg);
-    if (l->is_agent)
+    if (l->uac)
         l->answered_flag = true;
 }
 
@@ -76,7 +76,10 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
     struct tcall *c = l->call;
     if (l->is_sup)
         l->declined_flag = true; /* the supervisor left: the call goes on */
-    else if (!l->is_agent)
+    else if (!l->is_agent && c->outbound && !l->established) {
+        l->declined_flag = true; /* a callback's citizen did not answer */
+        l->busy = msg && (msg->scode == 486 || msg->scode == 600);
+    } else if (!l->is_agent)
         set_end(c, c->st == T_QUEUED ? "abandoned" : c->st == T_BRIDGED ? "answered" : "caller_hangup");
     else if (!l->established)
         l->declined_flag = true;
@@ -319,7 +322,7 @@ static void on_played(struct tcall *c)
 
 /* ---- incoming calls ---- */
 
-static void call_destroy(void *arg)
+void call_destroy(void *arg)
 {
     struct tcall *c = arg;
     mixer_stop(c);
@@ -423,7 +426,28 @@ int call_incoming(const struct sip_msg *msg)
 /* Calls a phone of the staff for call c: the agent (caller's number and
  * country as the display name) or a supervisor. NULL when out of memory;
  * a leg that could not be called comes back declined. */
-struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, bool supervisor)
+int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc)
+{
+    struct tcall *c = l->call;
+    char display[48];
+    if (l->is_agent)
+        snprintf(display, sizeof(display), "%s%s%s %s",
+                 l->is_sup     ? "wasl supervision "
+                 : c->outbound ? "Callback "
+                               : "",
+                 c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
+    else
+        snprintf(display, sizeof(display), "%s", "wasl");
+    return sipsess_connect(&l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
+                           offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
+                           "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s", (unsigned long long)c->id,
+                           c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
+                           l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "");
+}
+
+/* Calls a phone of the staff for call c: the agent or a supervisor. NULL
+ * when out of memory; a leg that could not be called comes back declined. */
+struct leg *leg_dial(struct tcall *c, const char *contact, bool supervisor)
 {
     char from[128];
     struct mbuf *desc = NULL;
@@ -431,7 +455,7 @@ struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, 
     if (!l)
         return NULL;
     l->call = c;
-    l->is_agent = true;
+    l->is_agent = l->uac = true;
     l->is_sup = supervisor;
     l->ring_start = mono_us();
     if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
@@ -440,10 +464,7 @@ struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, 
         return l;
     }
     snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
-    int err = sipsess_connect(&l->sess, rt.sock, contact, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL,
-                              false, offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
-                              "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s", (unsigned long long)c->id,
-                              c->ivr.language, c->country, supervisor ? "X-Wasl-Supervision: 1\r\n" : "");
+    int err = call_connect(l, contact, from, desc);
     mem_deref(desc);
     if (err)
         l->declined_flag = l->unreachable = true;
@@ -459,7 +480,7 @@ void leg_hangup(struct leg *l)
 void acd_offer_h(void *arg, uint64_t call, int64_t agent)
 {
     struct tcall *c = call_find(call);
-    char contact[256], name[40];
+    char contact[256];
 
     if (!c)
         return;
@@ -467,8 +488,7 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
     c->agent_user = agent;
     bool reachable = registrar_contact(agent, contact, sizeof(contact));
     events_add(EV_CALL_OFFERED, (int64_t)c->id, agent, c->queue, reachable ? contact : "", NULL, NULL, 0, 0);
-    snprintf(name, sizeof(name), "%s%s %s", c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
-    c->agent = leg_dial(c, reachable ? contact : NULL, name, false);
+    c->agent = leg_dial(c, reachable ? contact : NULL, false);
     if (c->agent)
         rt_log_call(c, "ringing agent %lld at %s", (long long)agent, reachable ? contact : "(no phone registered)");
 }
@@ -493,6 +513,8 @@ void acd_event_h(void *arg, const struct acd_event *e)
             struct acd_agent_view v;
             uint64_t on = e->call ? e->call : !acd_agent_get(rt.acd, e->agent, &v) ? v.call : 0;
             events_add(EV_AGENT_STATE, (int64_t)on, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, 0, 0);
+            if (e->state == ACD_AVAILABLE && dialler_enabled())
+                jobs_wake(); /* a callback may be waiting for this agent */
         }
         break;
     case ACD_EV_NOT_ANSWERED: {
@@ -519,7 +541,7 @@ void acd_event_h(void *arg, const struct acd_event *e)
     }
 }
 
-static void bridge(struct tcall *c)
+void bridge(struct tcall *c)
 {
     c->st = T_BRIDGED;
     c->bridged_at = mono_us();
@@ -551,7 +573,8 @@ static void finish(struct tcall *c)
     supervise_end(c);
     agent_leg_free(c);
     leg_release(&c->in);
-    path_add(c);
+    if (!c->outbound)
+        path_add(c);
     /* durations on the monotonic clock: a clock step changes no wait */
     int64_t waited = c->queued_at ? ((c->bridged_at ? c->bridged_at : mono) - c->queued_at) / 1000 : 0;
     int64_t talked = c->bridged_at ? (mono - c->bridged_at) / 1000 : 0;
@@ -561,6 +584,8 @@ static void finish(struct tcall *c)
     snprintf(ended.a, sizeof(ended.a), "%s", c->end_reason);
     snprintf(ended.c, sizeof(ended.c), "%s", c->path);
     events_emit(&ended);
+    if (c->outbound)
+        dialler_finished(c);
     if (c->recording || c->taking_message) {
         struct job *j = calloc(1, sizeof(*j));
         if (j) {
@@ -598,8 +623,12 @@ void calls_tick(int64_t now)
             struct leg *a = c->agent;
             if (a->answered_flag) {
                 a->answered_flag = false;
-                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, mono_us()))
-                    bridge(c);
+                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, mono_us())) {
+                    if (c->outbound)
+                        dialler_agent_answered(c);
+                    else
+                        bridge(c);
+                }
             } else if (a->declined_flag) {
                 a->declined_flag = false;
                 a->declined = true; /* for the event log's "why" */
@@ -623,6 +652,7 @@ void calls_tick(int64_t now)
             }
         }
         supervise_tick(c);
+        dialler_tick(c, now);
         for (int i = 0; i < c->nkeyed && !c->end_reason[0]; i++)
             on_key(c, c->keyed[i]);
         c->nkeyed = 0;
@@ -662,7 +692,7 @@ void calls_tick(int64_t now)
         }
         /* A caller gone without a BYE (a dropped line): no audio for too
          * long, unless they put the call on hold themselves. */
-        if (now - c->in.last_rx > rt.cfg.rtp_timeout && !c->in.held)
+        if (now - c->in.last_rx > rt.cfg.rtp_timeout && !c->in.held && (!c->outbound || c->st == T_BRIDGED))
             set_end(c, "rtp_timeout");
         if (now - c->last_refresh > rt.cfg.refresh && c->in.sess && c->in.established) {
             struct mbuf *desc = NULL;
@@ -677,6 +707,10 @@ void calls_tick(int64_t now)
 void calls_job_done(void *arg)
 {
     struct job *j = arg;
+    if (j->kind == JOB_DIAL) {
+        dialler_call(j); /* takes it */
+        return;
+    }
     struct tcall *c = call_find(j->call);
     if (c && j->kind != JOB_RECORDING) {
         memset(&c->job_ev, 0, sizeof(c->job_ev));

@@ -60,8 +60,8 @@ void dialog_invite(struct leg *l, const struct sip_msg *msg)
 void dialog_established(struct leg *l, const struct sip_msg *msg)
 {
     char callid[128], luri[256], ltag[96], ruri[256], rtag[96];
-    const struct sip_taddr *local = l->is_agent ? &msg->from : &msg->to, *remote = l->is_agent ? &msg->to : &msg->from;
-    if (l->is_agent) {
+    const struct sip_taddr *local = l->uac ? &msg->from : &msg->to, *remote = l->uac ? &msg->to : &msg->from;
+    if (l->uac) {
         /* we called: the target is the 200's Contact, the route set its
          * Record-Route in reverse */
         struct routes r = {l->routes, sizeof(l->routes)};
@@ -91,7 +91,7 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
     snprintf(e.c, sizeof(e.c), "%s", text);
     /* our next CSeq in this dialog: what the stack used, with room for the
      * re-INVITEs (session refreshes) that may follow */
-    e.n = (int64_t)(l->is_agent ? msg->cseq.num : sip_dialog_lseq(sipsess_dialog(l->sess))) + 1000;
+    e.n = (int64_t)(l->uac ? msg->cseq.num : sip_dialog_lseq(sipsess_dialog(l->sess))) + 1000;
     events_emit(&e);
 }
 

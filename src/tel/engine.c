@@ -57,6 +57,16 @@ const struct conf_def tel_conf[] = {
     {"sip.recording_countries", CONF_STR, "", 0, 0, "record only calls to these countries' numbers (ISO codes; empty: all)"},
     {"sip.recording_dir", CONF_PATH, "recordings", 0, 0, "folder of call recordings and voice messages"},
     {"sip.recording_retention", CONF_DURATION, "90d", 3600, 3650 * 86400LL, "recordings are deleted after this long"},
+    {"sip.outbound_proxy", CONF_STR, "", 0, 0,
+     "the carrier's address:port for calls wasl makes (callbacks are dialled through it; empty: callbacks are only stored)"},
+    {"sip.callback_hours", CONF_STR, "09:00-20:00", 0, 0,
+     "callbacks are dialled between these hours of the citizen's local time (and while the center is open)"},
+    {"sip.callback_attempts", CONF_INT, "3", 1, 20, "a callback is tried this many times before it is given up"},
+    {"sip.callback_retry", CONF_DURATION, "15m", 10, 86400, "a callback not answered is tried again after this long"},
+    {"sip.callback_ring", CONF_DURATION, "30s", 5, 120, "the citizen's phone rings this long"},
+    {"sip.callback_max_active", CONF_INT, "4", 1, 1000, "callbacks dialled or waiting for an agent at once"},
+    {"sip.callback_poll", CONF_DURATION, "30s", 1, 3600,
+     "how often the store is asked for callbacks due (also at once when one is added or an agent is free)"},
 };
 const size_t tel_conf_count = sizeof(tel_conf) / sizeof(tel_conf[0]);
 
@@ -476,7 +486,7 @@ int tel_start(struct db *db, const char *data_dir)
         return 0;
     memset(&rt, 0, sizeof(rt));
     rt.db = db;
-    if ((err = load_config()) || (err = dialplan_load(data_dir)) || (err = prompts_load(data_dir)))
+    if ((err = load_config()) || (err = dialler_check_conf()) || (err = dialplan_load(data_dir)) || (err = prompts_load(data_dir)))
         return err;
     if (*conf_str("sip.flow"))
         snprintf(path, sizeof(path), "%s", conf_str("sip.flow"));
@@ -715,7 +725,7 @@ static void status_rt(void *arg)
     struct tel_status *o = arg;
     struct acd_queue_view qv[ACD_QUEUES];
     static struct acd_agent_view av[TEL_STATUS_AGENTS];
-    static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended"};
+    static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended", "dialling"};
     int64_t now = mono_us(), wall = clock_now(); /* the ACD's clock, the calls' */
 
     snprintf(o->sip, sizeof(o->sip), "%s", address_text);

@@ -28,6 +28,26 @@ static size_t qhead, qlen, qcap;
 static bool stopping, started, detached;
 static struct db *jdb;
 
+static bool poll_now;
+
+void jobs_wake(void)
+{
+    pthread_mutex_lock(&qmx);
+    poll_now = true;
+    pthread_cond_signal(&qcv);
+    pthread_mutex_unlock(&qmx);
+}
+
+void jobs_answer(struct job *j)
+{
+    pthread_mutex_lock(&qmx);
+    if (!detached)
+        tel_post_job(j);
+    else
+        free(j);
+    pthread_mutex_unlock(&qmx);
+}
+
 void jobs_submit(struct job *j)
 {
     pthread_mutex_lock(&qmx);
@@ -235,13 +255,16 @@ static void purge(void)
 
 static void *work(void *arg)
 {
-    int64_t next_purge = 0;
+    int64_t next_purge = 0, next_poll = 0;
     for (;;) {
         struct job *j = NULL;
         pthread_mutex_lock(&qmx);
-        while (!qlen && !stopping) {
-            /* a minute at most: the hourly purge of recordings */
-            int64_t wait_us = 60LL * 1000000;
+        while (!qlen && !stopping && !poll_now) {
+            /* until the next look for callbacks due (a minute at most: the
+             * hourly purge of recordings) */
+            int64_t wait_us = dialler_enabled() ? next_poll - clock_mono_us() : 60LL * 1000000;
+            if (wait_us <= 0)
+                break;
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_sec += wait_us / 1000000;
@@ -260,9 +283,15 @@ static void *work(void *arg)
             qlen--;
         }
         bool stop = stopping && !qlen && !j;
+        bool poll = !stopping && (poll_now || clock_mono_us() >= next_poll);
+        poll_now = false;
         pthread_mutex_unlock(&qmx);
         if (stop)
             break;
+        if (poll) {
+            dialler_poll(jdb);
+            next_poll = clock_mono_us() + conf_int("sip.callback_poll") * 1000000;
+        }
         if (clock_mono_us() >= next_purge) {
             purge();
             next_purge = clock_mono_us() + 3600LL * 1000000;
@@ -276,6 +305,12 @@ static void *work(void *arg)
         case JOB_CALLBACK:
             do_callback(j);
             break;
+        case JOB_DIAL: /* made here, never submitted */
+            break;
+        case JOB_CALLBACK_RESULT:
+            dialler_result(jdb, j);
+            free(j);
+            continue;
         case JOB_RECORDING:
             do_recording(j); /* nobody waits for its answer */
             free(j->rec[0]);

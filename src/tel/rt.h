@@ -50,6 +50,8 @@ struct leg {
     bool established, answered_flag, declined_flag;
     bool declined, unreachable;    /* why an agent's phone did not take the call */
     bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
+    bool uac;                      /* wasl called this leg (the staff's phones, a callback's citizen) */
+    bool busy;                     /* it answered 486/600 */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
     int64_t ring_start;            /* monotonic µs */
     /* player */
@@ -63,7 +65,7 @@ struct leg {
     int te_open;
 };
 
-enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED };
+enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED, T_DIALLING /* a callback: the citizen's phone rings */ };
 enum monitor_mode { MON_OFF, MON_LISTEN, MON_WHISPER, MON_BARGE };
 struct mixer;
 
@@ -75,6 +77,11 @@ struct tcall {
     struct leg in;
     struct leg *agent;
     int64_t agent_user;
+    /* a callback being dialled (dialler.c): the citizen's leg is `in` */
+    bool outbound;
+    int64_t callback;
+    int callback_attempts; /* made before this one */
+    int64_t dial_deadline; /* monotonic µs: the citizen's phone rings until then */
     /* a supervisor on the call (supervise.c) */
     struct leg *sup;
     int64_t sup_user;
@@ -176,8 +183,12 @@ int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker);
 void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
 
 /* call.c */
+void call_destroy(void *arg);
+void bridge(struct tcall *c);
+/* Sends the INVITE of a leg wasl calls (desc: its SDP offer). */
+int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);
 /* Calls a phone of the staff for call c (the agent, or a supervisor). */
-struct leg *leg_dial(struct tcall *c, const char *contact, const char *display, bool supervisor);
+struct leg *leg_dial(struct tcall *c, const char *contact, bool supervisor);
 /* Hangs a staff leg up (BYE or CANCEL) and frees it. */
 void leg_hangup(struct leg *l);
 int call_incoming(const struct sip_msg *msg);
@@ -207,13 +218,17 @@ int registrar_count(void);
 void registrar_free(void);
 
 /* jobs.c: the store and the disk, on a worker thread */
-enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_RECORDING, JOB_MESSAGE };
+enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_RECORDING, JOB_MESSAGE, JOB_DIAL, JOB_CALLBACK_RESULT };
 struct job {
     enum job_kind kind;
     uint64_t call;
     char keys[IVR_DIGITS_MAX], pin[IVR_DIGITS_MAX], caller[24], country[3], did[24], language[3], callid[96];
     struct ivr_case kase;
     bool ok;
+    /* callbacks being dialled */
+    int64_t callback, callback_at;
+    int attempts;
+    char outcome[24];
     /* recordings: caller left, agent right (freed by the worker) */
     int16_t *rec[2];
     size_t rec_n[2];
@@ -225,6 +240,20 @@ void jobs_detach(void);
 void jobs_stop(void);
 /* Hands a job to the worker; its answer comes back through the mqueue. */
 void jobs_submit(struct job *j);
+/* From the worker: hands a job to the real-time thread (freed when wasl stops). */
+void jobs_answer(struct job *j);
+/* Wakes the worker to look for callbacks to dial (any thread). */
+void jobs_wake(void);
+
+/* dialler.c: callbacks dialled */
+bool dialler_enabled(void);
+int dialler_check_conf(void);
+void dialler_poll(struct db *db);
+void dialler_result(struct db *db, struct job *j);
+void dialler_call(struct job *j);
+void dialler_agent_answered(struct tcall *c);
+void dialler_tick(struct tcall *c, int64_t now);
+void dialler_finished(struct tcall *c);
 
 /* supervise.c: listen, whisper, barge */
 const char *monitor_mode_name(enum monitor_mode m);

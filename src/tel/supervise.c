@@ -229,7 +229,7 @@ static void monitor_rt(void *arg)
         return fail(q, WASL_ECONFLICT, "tel.own_call", "an agent cannot supervise their own call");
     if (!registrar_contact(q->supervisor, contact, sizeof(contact)))
         return fail(q, WASL_ECONFLICT, "tel.no_phone", "your phone is not registered: it must ring to join the call");
-    struct leg *l = leg_dial(c, contact, "wasl supervision", true);
+    struct leg *l = leg_dial(c, contact, true);
     if (!l)
         return fail(q, WASL_EINTERNAL, "tel.dial", "your phone could not be called");
     c->sup = l;

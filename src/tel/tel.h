@@ -56,6 +56,13 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
 /* A user's SIP name and languages (WASL_ENOENT "tel.no_phone" if none). */
 int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2);
 
+/* ---- callbacks ---- */
+/* The staff asks wasl to call a citizen back (in international form; the
+ * toll-fraud guard applies), in one of the center's languages; it is dialled
+ * like the callbacks callers leave in the IVR (sip.outbound_proxy). A number
+ * already waiting keeps its first request (*merged). */
+int tel_callback_schedule(struct db *db, const char *phone, const char *language, const char *call_id, int64_t *id, bool *merged);
+
 /* ---- supervision of a live call ---- */
 /* A supervisor joins call (a call in conversation) from their registered
  * phone, which wasl calls: mode "listen" (hears caller and agent), "whisper"

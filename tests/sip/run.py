@@ -525,6 +525,70 @@ def s_supervise(t):
             p.close()
 
 
+CITIZEN_PORT = PORTS.get()
+
+
+def s_callback_dialled(t):
+    """An agent schedules a callback; wasl rings the agent first, then the
+    citizen through the carrier (sip.outbound_proxy, a Python UA here) from
+    the toll-free number of their country. The first attempt finds the line
+    busy: tried again after sip.callback_retry; the second is answered and
+    the two are bridged, audio both ways. The request is then done, and the
+    event log tells each step."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    citizen = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="citizen", name="citizen", mode="busy", tone=1000,
+                 port=CITIZEN_PORT)
+    try:
+        agent_login(t)
+        r = srv.client("agent").request("POST", "/api/v1/tel/callbacks", body={"phone": "+1 212 555 0100", "language": "fr"})
+        t.eq((r.status, r.json["error"]["code"]), (403, "tel.number_not_covered"), "a number outside the countries served")
+        r = srv.client("agent").request("POST", "/api/v1/tel/callbacks", body={"phone": "+33612345631", "language": "xx"})
+        t.eq(r.status, 400, "an unknown language")
+        cb = srv.api("agent", "POST", "/api/v1/tel/callbacks", {"phone": "+33612345631", "language": "fr"}, want=201)
+        t.note(f"callback {cb}")
+        t.check(ph.wait_event("INVITE", 10), "the agent's phone rings first")
+        t.eq(ph.dialog["headers"].get("x-wasl-callback"), "1", "the phone is told it is a callback")
+        t.check(citizen.wait_event("INVITE", 10), "then the citizen's phone (busy the first time)")
+        inv = citizen.dialog["invite"]
+        t.note(f"citizen's INVITE: {inv.first}; From {inv.get('from')}")
+        t.check("+33612345631@" in inv.first, "to the citizen's number through the carrier")
+        t.check("+33800100200" in (inv.get("from") or ""), "from the toll-free number of France")
+        t.check(ph.wait_event("BYE received", 10), "busy: the agent's leg is hung up")
+        pend = [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"] if c["id"] == cb["id"]]
+        t.check(len(pend) == 1, "the request still waits after a busy line")
+        citizen.mode = "answer"
+        n_inv = sum(1 for _, e in ph.events if e.startswith("INVITE"))
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e.startswith("INVITE")) > n_inv, 30),
+                "tried again after sip.callback_retry: the agent's phone rings")
+        t.check(citizen.wait_event("ACK", 15), "the citizen answers")
+        t0 = time.time() + 0.5
+        t.check(wait_until(lambda: citizen.received(t0 + 2.2)[1] and ph.received(t0 + 2.2)[1], 10), "audio flows")
+        cs, cn, _ = citizen.received(t0, t0 + 2.0)
+        ps, pn, _ = ph.received(t0, t0 + 2.0)
+        t.check(hears(cs, 600) > -20 and hears(ps, 1000) > -20, "citizen and agent hear each other")
+        t.eq(ph.bye(), 200, "the agent hangs up")
+        t.check(citizen.wait_event("BYE received", 5), "wasl hangs up the citizen's leg")
+        t.check(wait_until(lambda: not [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+                                        if c["id"] == cb["id"]], 5), "the request is done")
+        def steps_now():
+            ev = srv.api("supervisor", "GET", "/api/v1/events?limit=1000")["items"]
+            return [(e["data"]["attempt"], e["data"]["stage"], e["data"].get("why", "")) for e in ev
+                    if e["kind"] == "callback.attempted" and e["data"]["callback"] == cb["id"]]
+        steps = wait_until(lambda: (lambda s: s if (2, "done", "answered") in s or any(x[1] == "done" for x in s) else None)(
+            steps_now()), 5) or steps_now()
+        t.note(f"event log: {steps}")
+        t.check(in_order([s[1] for s in steps if s[0] == 1], ["queued", "dialling", "failed"]), "attempt 1: queued, dialling, failed")
+        t.check(any(s[0] == 1 and s[2] == "callback_busy" for s in steps), "attempt 1 failed: busy")
+        t.check(in_order([s[1] for s in steps if s[0] == 2], ["queued", "dialling", "answered", "done"]),
+                "attempt 2: queued, dialling, answered, done")
+    finally:
+        hangup_all(citizen, ph)
+        citizen.close()
+        ph.register(expires=0)
+        ph.close()
+
+
 def hangup_all(*uas):
     """Ends what a failed scenario left behind: BYE on established calls."""
     for ua in uas:
@@ -1241,6 +1305,12 @@ def build_groups():
          "scenarios": [
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
+         ]},
+        {"name": "callback", "about": "Tue 2026-12-01 10:00 UTC; callbacks dialled through a carrier on loopback",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.outbound_proxy": f"127.0.0.1:{CITIZEN_PORT}",
+                      "sip.callback_retry": "10s", "sip.callback_ring": "10s", "sip.callback_poll": "2s", "sip.wrap_up": "0s"},
+         "scenarios": [
+             ("a callback is dialled: agent first, then the citizen; busy, retried, answered, bridged", s_callback_dialled),
          ]},
         {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",
          "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s",

@@ -47,3 +47,10 @@ CREATE TABLE call_legs (
     cseq BIGINT NOT NULL,
     PRIMARY KEY (call_id, leg)
 );
+
+-- Callbacks are dialled: how many times, when next, what happened last, and
+-- a claim (the dialler that took it, so two never dial the same request).
+ALTER TABLE callbacks ADD COLUMN attempts INT NOT NULL DEFAULT 0;
+ALTER TABLE callbacks ADD COLUMN next_attempt_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE callbacks ADD COLUMN claimed_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE callbacks ADD COLUMN last_result TEXT;
