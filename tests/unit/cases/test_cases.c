@@ -502,6 +502,80 @@ static void callbacks_merged(void **state)
     db_conn_put(c);
 }
 
+struct due_seen {
+    int n;
+    int64_t ids[8];
+    char phone[8][24];
+};
+
+static int due_collect(const struct callback_due *r, void *arg)
+{
+    struct due_seen *d = arg;
+    if (d->n < 8) {
+        d->ids[d->n] = r->id;
+        snprintf(d->phone[d->n], sizeof(d->phone[0]), "%s", r->phone);
+    }
+    d->n++;
+    return 0;
+}
+
+/* Dialling: due requests oldest first with their number opened; a claim
+ * keeps a request from a second dialler for 10 minutes; a failed attempt
+ * comes back at its retry time, the last one gives the request up; an
+ * answered one is done. */
+static void callbacks_dialled(void **state)
+{
+    (void)state;
+    struct db_conn *c;
+    assert_int_equal(db_conn_get(db, &c), 0);
+    assert_int_equal(db_exec(c, "DELETE FROM callbacks", NULL, 0), 0);
+    db_conn_put(c);
+    int64_t now = clock_now(), a = 0, b = 0;
+    struct callback_input in = {"33612345100", "FR", "33800100200", "fr", "c-a", now - 3600 * WTIME_SEC};
+    assert_int_equal(callback_add(db, &in, &a, NULL), 0);
+    struct callback_input in2 = {"32470000001", "BE", "32800100200", "nl", "c-b", now - 7200 * WTIME_SEC};
+    assert_int_equal(callback_add(db, &in2, &b, NULL), 0);
+    struct due_seen d = {0};
+    assert_int_equal(callbacks_due(db, now, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(d.ids[0], b); /* asked first, dialled first */
+    assert_string_equal(d.phone[0], "32470000001");
+    assert_int_equal(callback_claim(db, b, now), 0);
+    assert_int_equal(callback_claim(db, b, now), WASL_ECONFLICT);
+    err_clear();
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(callbacks_due(db, now, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 1); /* the claimed one is not offered again */
+    bool given_up = true;
+    assert_int_equal(callback_attempted(db, b, "callback_busy", false, now + 900 * WTIME_SEC, 2, &given_up), 0);
+    assert_false(given_up);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(callbacks_due(db, now, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 1); /* b waits for its retry time */
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(callbacks_due(db, now + 901 * WTIME_SEC, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(callback_attempted(db, b, "callback_no_answer", false, now, 2, &given_up), 0);
+    assert_true(given_up);
+    assert_int_equal(callback_attempted(db, a, "answered", true, 0, 2, NULL), 0);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(callbacks_due(db, now + 86400 * WTIME_SEC, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 0);
+    char st[2][16];
+    assert_int_equal(db_conn_get(db, &c), 0);
+    struct db_stmt *s = NULL;
+    assert_int_equal(
+        db_query(c, &s, "SELECT status, last_result FROM callbacks WHERE id IN (?, ?) ORDER BY id", DBP(DB_I(a), DB_I(b))), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_true(db_next(s));
+        snprintf(st[i], sizeof(st[i]), "%s", db_text(s, 0));
+    }
+    assert_int_equal(db_end(s), 0);
+    db_conn_put(c);
+    assert_string_equal(st[a < b ? 0 : 1], "done");
+    assert_string_equal(st[a < b ? 1 : 0], "cancelled");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -509,7 +583,7 @@ int main(void)
         cmocka_unit_test(business_time),     cmocka_unit_test(deadlines_pause_and_escalation),
         cmocka_unit_test(pin_throttling),    cmocka_unit_test(purge_keeps_statistics),
         cmocka_unit_test(rotation_on_store), cmocka_unit_test(sealing_and_rotation),
-        cmocka_unit_test(callbacks_merged),
+        cmocka_unit_test(callbacks_merged),  cmocka_unit_test(callbacks_dialled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
