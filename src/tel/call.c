@@ -166,7 +166,7 @@ static void perform(struct tcall *c)
         /* the first "you are number N" soon, then every queue_announce */
         c->next_announce =
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
-        int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
+        int err = acd_call_enqueue(rt.acd, c->id, a->queue, NULL, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             set_end(c, "error");
@@ -503,13 +503,13 @@ void calls_tick(int64_t now)
             struct leg *a = c->agent;
             if (a->answered_flag) {
                 a->answered_flag = false;
-                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, mono_us()))
+                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, c->agent_user, mono_us()))
                     bridge(c);
             } else if (a->declined_flag) {
                 a->declined_flag = false;
                 agent_leg_free(c);
                 if (c->st == T_QUEUED)
-                    acd_call_declined(rt.acd, c->id, mono_us());
+                    acd_call_declined(rt.acd, c->id, c->agent_user, mono_us());
             }
             /* The agent put the caller on hold: music meanwhile. */
             if (c->st == T_BRIDGED && c->agent && c->agent->held != c->in.in_media) {

@@ -417,7 +417,7 @@ void registrar_sweep(int64_t now)
         nregistered--;
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
-            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", now);
+            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", 0, now);
         log_info("tel: the phone of %s stopped registering", accounts[i].sip_user);
     }
 }
