@@ -57,16 +57,6 @@ static int *member_pos(void *x)
     return &((struct member *)x)->pos;
 }
 
-static int *timer_pos(void *x)
-{
-    return &((struct timer *)x)->pos;
-}
-
-static bool timer_before(const void *x, const void *y)
-{
-    return ((const struct timer *)x)->due < ((const struct timer *)y)->due;
-}
-
 int acd_new(struct acd **out, const struct acd_hooks *hooks, const struct acd_settings *s)
 {
     const char *const *r = s->pause_reasons ? s->pause_reasons : default_reasons;
@@ -87,8 +77,6 @@ int acd_new(struct acd **out, const struct acd_hooks *hooks, const struct acd_se
         }
         acd_copy(a->reasons[a->nreasons++], ACD_REASON_MAX, *r);
     }
-    a->timers.before = timer_before;
-    a->timers.pos_of = timer_pos;
     *out = a;
     return 0;
 }
@@ -119,7 +107,7 @@ void acd_free(struct acd *a)
     free(a->agents);
     acd_map_free(&a->agent_by_id);
     acd_map_free(&a->call_by_id);
-    acd_heap_free(&a->timers);
+    acd_timers_free(&a->timers);
     free(a);
 }
 
@@ -419,7 +407,7 @@ int acd_agent_login(struct acd *a, int64_t id, const struct acd_skills *sk, int6
         if (room(&a->agents, &a->capagents, a->nagents + 1) || !(ag = calloc(1, sizeof(*ag))))
             return WASL_ENOMEM;
         if (acd_map_put(&a->agent_by_id, (uint64_t)id, ag) ||
-            acd_heap_reserve(&a->timers, 2 * (int)a->call_by_id.n + a->nagents + 1)) {
+            acd_timers_reserve(&a->timers, 2 * (int)a->call_by_id.n + a->nagents + 1)) {
             acd_map_del(&a->agent_by_id, (uint64_t)id);
             free(ag);
             return WASL_ENOMEM;

@@ -35,13 +35,26 @@ void acd_heap_push(struct acd_heap *h, void *x);
 void acd_heap_remove(struct acd_heap *h, void *x);
 void acd_heap_free(struct acd_heap *h);
 
-/* A time-out of a call or an agent, in the ACD's one heap of time-outs. */
+/* ---- timers.c: a time-out of a call or an agent ---- */
 enum timer_kind { T_WAIT, T_RING, T_RETRY, T_WRAP };
 struct timer {
     int64_t due;
-    int pos; /* in the heap, -1 when not set */
+    int pos; /* in the heap (0 in a list), -1 when not set */
     enum timer_kind kind;
+    struct timer *prev, *next; /* T_RING, T_WRAP: in their list, by due time */
 };
+struct acd_tslot {
+    int64_t due;
+    struct timer *t;
+};
+struct acd_timers {
+    struct acd_tslot *v; /* T_WAIT, T_RETRY */
+    int n, cap;
+    struct timer *head[2], *tail[2]; /* T_RING, T_WRAP */
+};
+int acd_timers_reserve(struct acd_timers *ts, int n);
+void acd_timers_free(struct acd_timers *ts);
+struct timer *acd_timers_first(const struct acd_timers *ts);
 
 /* ---- the parts ---- */
 
@@ -144,7 +157,7 @@ struct acd {
     struct agent **agents;
     int nagents, capagents;
     struct acd_map agent_by_id, call_by_id;
-    struct acd_heap timers;
+    struct acd_timers timers;
     uint64_t seq, rr;
     /* Who became free or came (back) into a line during this call into the
      * ACD: routed before it returns (acd_settle), agents first so a freed

@@ -87,7 +87,7 @@ static int make(struct acd *a, uint64_t id, int queue, const struct acd_call_opt
     if (!(e = calloc(1, sizeof(*e))))
         return WASL_ENOMEM;
     /* Room for its two time-outs, so no state change fails half-way. */
-    if (acd_heap_reserve(&a->timers, 2 * ((int)a->call_by_id.n + 1) + a->nagents) || acd_map_put(&a->call_by_id, id, e)) {
+    if (acd_timers_reserve(&a->timers, 2 * ((int)a->call_by_id.n + 1) + a->nagents) || acd_map_put(&a->call_by_id, id, e)) {
         free(e);
         return WASL_ENOMEM;
     }
@@ -416,8 +416,8 @@ int acd_callback_replace(struct acd *a, uint64_t id, uint64_t call, int64_t now)
 
 int64_t acd_tick(struct acd *a, int64_t now)
 {
-    while (a->timers.n && ((struct timer *)a->timers.v[0])->due <= now) {
-        struct timer *t = a->timers.v[0];
+    struct timer *t;
+    while ((t = acd_timers_first(&a->timers)) && t->due <= now) {
         acd_timer_stop(a, t);
         if (t->kind == T_WRAP) {
             acd_set_state(a, OWNER(t, struct agent, t_wrap), ACD_AVAILABLE, NULL, 0, now);
@@ -436,5 +436,5 @@ int64_t acd_tick(struct acd *a, int64_t now)
         }
         acd_settle(a, now);
     }
-    return a->timers.n ? ((struct timer *)a->timers.v[0])->due : INT64_MAX;
+    return (t = acd_timers_first(&a->timers)) ? t->due : INT64_MAX;
 }

@@ -78,20 +78,6 @@ const char *acd_strategy_name(int i)
     return i >= 0 && i < n ? acd_strategies[i].name : NULL;
 }
 
-/* ---- time-outs ---- */
-
-void acd_timer_set(struct acd *a, struct timer *t, int64_t due)
-{
-    acd_heap_remove(&a->timers, t);
-    t->due = due;
-    acd_heap_push(&a->timers, t);
-}
-
-void acd_timer_stop(struct acd *a, struct timer *t)
-{
-    acd_heap_remove(&a->timers, t);
-}
-
 /* ---- the lines of waiting callers ---- */
 
 int acd_min_prof(const struct entry *e)
