@@ -148,6 +148,20 @@ static int enqueue(struct acd *a, uint64_t id, int q, int64_t now)
 #define ANSWERED(a, id, agent, now) acd_call_answered(a, id, agent, now)
 #endif
 
+/* A caller arrives in a random queue; every agent offered a call (this
+ * one, or the one a freed agent took before) answers at once. */
+static int arrive(struct acd *a, uint64_t id, uint64_t *talking, int64_t now)
+{
+    if (ENQUEUE(a, id, (int)rnd((unsigned)nqueues), now))
+        return 1;
+    for (int i = 0; i < offers.n; i++) {
+        if (ANSWERED(a, offers.call[i], offers.agent[i], now))
+            return 1;
+        talking[offers.agent[i]] = offers.call[i];
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int agents = 1000, waiting = 10000;
@@ -185,13 +199,8 @@ int main(int argc, char **argv)
     /* Every agent on a call, then the callers who wait. */
     while (next <= (uint64_t)(agents + waiting)) {
         offers.n = 0;
-        if (ENQUEUE(a, next++, (int)rnd((unsigned)nqueues), now))
+        if (arrive(a, next++, talking, now))
             return 1;
-        for (int i = 0; i < offers.n; i++) {
-            if (ANSWERED(a, offers.call[i], offers.agent[i], now))
-                return 1;
-            talking[offers.agent[i]] = offers.call[i];
-        }
     }
     long decisions = 0, cycles = 0, idle_ends = 0;
     int64_t t0 = mono_ns(), limit = (int64_t)(seconds * 1e9), t = 0;
@@ -208,13 +217,8 @@ int main(int argc, char **argv)
             if (acd_call_gone(a, talking[id], now))
                 return 1;
             talking[id] = 0;
-            if (ENQUEUE(a, next++, (int)rnd((unsigned)nqueues), now))
+            if (arrive(a, next++, talking, now))
                 return 1;
-            for (int i = 0; i < offers.n; i++) {
-                if (ANSWERED(a, offers.call[i], offers.agent[i], now))
-                    return 1;
-                talking[offers.agent[i]] = offers.call[i];
-            }
             decisions += offers.n;
             cycles++;
         }
