@@ -191,7 +191,7 @@ void acd_new_day(struct acd *a);
 
 struct acd_call_opts {
     int priority;  /* 0 .. ACD_PRIORITY_MAX */
-    int language2; /* a second language the caller accepts; -1 or 0 with has_language2 false: none */
+    int language2; /* a second language the caller accepts (an index), when has_language2 */
     bool has_language2;
     int64_t joined; /* 0: now; else the original arrival (a transfer, a callback left while closed) */
 };

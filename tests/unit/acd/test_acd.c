@@ -880,6 +880,43 @@ static void callback_caller_calls_again(void **state)
     }
 }
 
+/* The reserved agent logs out before the telephony reports: the callback
+ * goes back to its place, and that was no attempt. */
+static void callback_agent_leaves_while_reserved(void **state)
+{
+    struct acd *a = fresh(0);
+    (void)state;
+    ready(a, 1, 1u << FR, 0);
+    ready(a, 2, 1u << FR, S(1));
+    acd_agent_pause(a, 2, "break", 0, S(1));
+    struct acd_call_opts o = {.joined = S(1)};
+    assert_int_equal(acd_callback_add(a, 5, FR, &o, S(2)), 0);
+    assert_int_equal(lg.dial_agent[0], 1);
+    assert_int_equal(acd_agent_logout(a, 1, 42, S(3)), 0);
+    assert_int_equal(lg.cancel_call[0], 5);
+    assert_int_equal(state_of(a, 1), ACD_OFFLINE);
+    assert_int_equal(last_ev(ACD_EV_AGENT_STATE)->by, 42);
+    assert_int_equal(acd_callback_failed(a, 5, false, 0, S(4)), WASL_ECONFLICT); /* nobody reserved now */
+    err_clear();
+    acd_agent_available(a, 2, S(5));
+    assert_int_equal(lg.ndials, 2);
+    assert_int_equal(lg.dial_agent[1], 2);
+    assert_int_equal(last_ev(ACD_EV_CALLBACK_RESERVED)->attempt, 1);
+    acd_free(a);
+    /* Without the dial hook, no callbacks at all. */
+    struct acd_settings set = {.ring_timeout = S(15)};
+    struct acd_hooks h = {.offer = on_offer};
+    assert_int_equal(acd_new(&a, &h, &set), 0);
+    struct acd_queue_def d = {.name = "fr", .language = FR, .service = "general"};
+    acd_queue_add(a, &d, NULL);
+    assert_int_equal(acd_callback_add(a, 1, 0, NULL, 0), WASL_EINVAL);
+    assert_int_equal(acd_call_enqueue(a, 2, 0, NULL, 0), 0);
+    assert_int_equal(acd_call_to_callback(a, 2, 0), WASL_EINVAL);
+    assert_string_equal(err_code(), "acd.no_dial_hook");
+    err_clear();
+    acd_free(a);
+}
+
 static void views(void **state)
 {
     struct acd *a = fresh(0);
@@ -935,6 +972,7 @@ int main(void)
         cmocka_unit_test(callback_keeps_its_place),
         cmocka_unit_test(callbacks_from_the_night),
         cmocka_unit_test(callback_caller_calls_again),
+        cmocka_unit_test(callback_agent_leaves_while_reserved),
         cmocka_unit_test(views),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
