@@ -287,8 +287,8 @@ static void offer(struct acd *a, struct entry *e, struct agent **ags, int n, int
         struct member *m = member_of(ag, e->q);
         if (!m)
             m = member_of(ag, e->q2);
+        ag->call = e; /* first: the state event names the call */
         acd_set_state(a, ag, ACD_RINGING, NULL, 0, now);
-        ag->call = e;
         if (m)
             m->rr = ++a->rr;
         e->ring[e->nring++] = ag;

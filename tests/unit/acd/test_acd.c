@@ -170,6 +170,8 @@ static void longest_idle_first(void **state)
     assert_int_equal(acd_call_enqueue(a, 100, FR, NULL, S(40)), 0);
     assert_int_equal(lg.noffers, 1);
     assert_int_equal(last_agent(), 2);
+    assert_int_equal(last_ev(ACD_EV_AGENT_STATE)->state, ACD_RINGING);
+    assert_int_equal(last_ev(ACD_EV_AGENT_STATE)->call, 100);
     acd_call_answered(a, 100, 0, S(42));
     assert_int_equal(acd_call_enqueue(a, 101, FR, NULL, S(50)), 0);
     assert_int_equal(last_agent(), 3);
