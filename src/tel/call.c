@@ -175,11 +175,11 @@ static void perform(struct tcall *c)
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
         snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < 7 ? wasl_languages[a->queue] : "?");
         /* Logged first: the distributor may offer the call at once. */
-        struct acd_queue_view qv[ACD_QUEUES];
-        acd_queues(rt.acd, qv);
+        struct acd_queue_view qv;
         events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL,
-                   a->queue >= 0 && a->queue < ACD_QUEUES ? qv[a->queue].waiting + 1 : 0, 0);
-        int err = acd_call_enqueue(rt.acd, c->id, a->queue, mono_us());
+                   !acd_queue_get(rt.acd, a->queue, &qv) ? qv.waiting + 1 : 0, 0);
+        err_clear();
+        int err = acd_call_enqueue(rt.acd, c->id, a->queue, NULL, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             set_end(c, "error");
@@ -519,10 +519,10 @@ void acd_event_h(void *arg, const struct acd_event *e)
         break;
     case ACD_EV_NOT_ANSWERED: {
         const struct leg *l = c ? c->agent : NULL;
-        const char *why = !l                                ? "timeout"
-                          : l->unreachable                  ? "unreachable"
-                          : l->declined_flag || l->declined ? "declined"
-                                                            : "timeout";
+        const char *why = l && l->unreachable                      ? "unreachable"
+                          : l && (l->declined_flag || l->declined) ? "declined"
+                          : e->reason[0]                           ? e->reason
+                                                                   : "timeout";
         events_add(EV_CALL_NOT_ANSWERED, (int64_t)e->call, e->agent, queue, why, NULL, NULL,
                    l && l->ring_start ? (mono_us() - l->ring_start) / 1000 : 0, 0);
         break;
@@ -534,7 +534,9 @@ void acd_event_h(void *arg, const struct acd_event *e)
         if (c && c->queued_left)
             break; /* the queue's time-out: queue.left says so */
         events_add(EV_CALL_ABANDONED, (int64_t)e->call, e->agent, queue, NULL, NULL, NULL, e->waited / 1000,
-                   c ? c->left_position : 0);
+                   e->position ? e->position
+                   : c         ? c->left_position
+                               : 0);
         break;
     default: /* joined, offered, ended: logged where the telephony acts */
         break;
@@ -623,7 +625,7 @@ void calls_tick(int64_t now)
             struct leg *a = c->agent;
             if (a->answered_flag) {
                 a->answered_flag = false;
-                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, mono_us())) {
+                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, c->agent_user, mono_us())) {
                     if (c->outbound)
                         dialler_agent_answered(c);
                     else
@@ -633,7 +635,7 @@ void calls_tick(int64_t now)
                 a->declined_flag = false;
                 a->declined = true; /* for the event log's "why" */
                 if (c->st == T_QUEUED)
-                    acd_call_declined(rt.acd, c->id, mono_us());
+                    acd_call_declined(rt.acd, c->id, c->agent_user, mono_us());
                 agent_leg_free(c);
             }
             /* The agent put the caller on hold: music meanwhile. */

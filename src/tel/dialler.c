@@ -164,7 +164,6 @@ void dialler_call(struct job *j)
     list_append(&rt.calls, &c->le, c);
     if (!rt.ncalls++)
         ticker_wake();
-    free(j);
     struct ev e = {.kind = EV_CALL_ARRIVED, .at = c->started, .call = (int64_t)c->id};
     snprintf(e.a, sizeof(e.a), "%s", c->did);
     snprintf(e.b, sizeof(e.b), "%s", c->country);
@@ -172,15 +171,20 @@ void dialler_call(struct job *j)
     events_emit(&e);
     events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, 0, c->queue, "queued", NULL, NULL, c->callback, c->callback_attempts + 1);
     events_add(EV_CALL_LANGUAGE, (int64_t)c->id, 0, NULL, c->ivr.language, NULL, NULL, 0, 0);
-    struct acd_queue_view qv[ACD_QUEUES];
-    acd_queues(rt.acd, qv);
-    events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, qv[q].waiting + 1, 0);
-    if (acd_call_enqueue(rt.acd, c->id, q, mono_us())) {
+    struct acd_queue_view qv;
+    events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0,
+               0);
+    err_clear();
+    /* at its place: the time it was asked, on the distributor's clock */
+    int64_t mono = mono_us(), asked = mono - (clock_now() - j->callback_at);
+    struct acd_call_opts o = {.joined = asked < mono ? asked : mono};
+    if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {
         rt_log_call(c, "callback %lld cannot be queued: %s", (long long)c->callback, err_message());
         err_clear();
         snprintf(c->end_reason, sizeof(c->end_reason), "error");
     }
     rt_log_call(c, "callback %lld (attempt %d) waits for an agent", (long long)c->callback, c->callback_attempts + 1);
+    free(j);
 }
 
 /* The agent answered: now the citizen's phone rings. */

@@ -407,10 +407,19 @@ static int rt_setup(void)
     if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
         (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)))
         return err_set(WASL_EINTERNAL, "tel.sip", "listen: %s", strerror(err));
-    struct acd_hooks hooks = {acd_offer_h, acd_cancel_h, acd_event_h, NULL};
-    struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up};
+    struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .event = acd_event_h};
+    struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up, .no_answer_pause = true};
     if ((err = acd_new(&rt.acd, &hooks, &as)))
         return err;
+    /* One "general" queue per language, index i = wasl_languages[i]: the
+     * IVR's enqueue names its queue by language index. */
+    for (int i = 0; i < 7; i++) {
+        char name[ACD_NAME_MAX];
+        snprintf(name, sizeof(name), "%s.general", wasl_languages[i]);
+        struct acd_queue_def d = {.name = name, .language = i, .service = "general"};
+        if ((err = acd_queue_add(rt.acd, &d, NULL)))
+            return err;
+    }
     tel_store_restore(recovered, mono_us());
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
         (err = fd_listen(tick_fd, FD_READ, tick, NULL)))
@@ -633,14 +642,17 @@ static void agent_set_rt(void *arg)
     }
     bool logged_in = !acd_agent_get(rt.acd, q->user, &v) && v.state != ACD_OFFLINE;
     if (!strcmp(q->state, "offline")) {
-        err = logged_in ? acd_agent_logout(rt.acd, q->user, now) : 0;
+        err = logged_in ? acd_agent_logout(rt.acd, q->user, 0, now) : 0;
     } else {
-        if (!logged_in)
-            err = acd_agent_login(rt.acd, q->user, a.languages, now);
+        if (!logged_in) {
+            struct acd_skills sk;
+            registrar_skills(&a, &sk);
+            err = acd_agent_login(rt.acd, q->user, &sk, now);
+        }
         if (!err && !strcmp(q->state, "available"))
             err = acd_agent_available(rt.acd, q->user, now);
         else if (!err)
-            err = acd_agent_pause(rt.acd, q->user, q->reason && *q->reason ? q->reason : "break", now);
+            err = acd_agent_pause(rt.acd, q->user, q->reason && *q->reason ? q->reason : "break", 0, now);
     }
     if (err) {
         q->err = err;
@@ -723,7 +735,7 @@ int tel_flow_reload(void)
 static void status_rt(void *arg)
 {
     struct tel_status *o = arg;
-    struct acd_queue_view qv[ACD_QUEUES];
+    struct acd_queue_view qv;
     static struct acd_agent_view av[TEL_STATUS_AGENTS];
     static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended", "dialling"};
     int64_t now = mono_us(), wall = clock_now(); /* the ACD's clock, the calls' */
@@ -731,10 +743,10 @@ static void status_rt(void *arg)
     snprintf(o->sip, sizeof(o->sip), "%s", address_text);
     o->calls_active = rt.ncalls;
     o->phones_registered = registrar_count();
-    acd_queues(rt.acd, qv);
-    for (int i = 0; i < ACD_QUEUES && i < 7; i++) {
-        o->queues[i].waiting = qv[i].waiting;
-        o->queues[i].oldest_seconds = qv[i].oldest_since ? (now - qv[i].oldest_since) / 1000000 : 0;
+    for (int i = 0; i < acd_queue_count(rt.acd) && i < 7; i++) {
+        acd_queue_get(rt.acd, i, &qv);
+        o->queues[i].waiting = qv.waiting;
+        o->queues[i].oldest_seconds = qv.oldest_since ? (now - qv.oldest_since) / 1000000 : 0;
     }
     int n = acd_agents(rt.acd, av, TEL_STATUS_AGENTS);
     o->nagents = n < TEL_STATUS_AGENTS ? n : TEL_STATUS_AGENTS;
@@ -743,7 +755,10 @@ static void status_rt(void *arg)
         o->agents[i].user_id = av[i].agent;
         snprintf(o->agents[i].state, sizeof(o->agents[i].state), "%s", acd_state_name(av[i].state));
         snprintf(o->agents[i].reason, sizeof(o->agents[i].reason), "%s", av[i].reason);
-        languages_text(av[i].languages, o->agents[i].languages, sizeof(o->agents[i].languages));
+        unsigned bits = 0;
+        for (int k = 0; k < av[i].skills.nlanguages; k++)
+            bits |= av[i].skills.languages[k].language < 7 ? 1u << av[i].skills.languages[k].language : 0;
+        languages_text(bits, o->agents[i].languages, sizeof(o->agents[i].languages));
         o->agents[i].since_seconds = (now - av[i].since) / 1000000;
         o->agents[i].registered = registrar_contact(av[i].agent, contact, sizeof(contact));
         o->agents[i].call = av[i].call;

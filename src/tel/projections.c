@@ -250,10 +250,12 @@ void tel_store_restore(const struct recovered *r, int64_t now)
         int64_t user = r->agents[i].user_id;
         if (!registrar_account(user, &a))
             continue; /* no phone any more, or disabled */
-        int err = acd_agent_login(rt.acd, user, a.languages, now);
-        if (!err && !strcmp(r->agents[i].state, "paused"))
-            err = acd_agent_pause(rt.acd, user, r->agents[i].reason[0] ? r->agents[i].reason : "break", now);
-        else if (!err)
+        struct acd_skills sk;
+        registrar_skills(&a, &sk);
+        int err = acd_agent_login(rt.acd, user, &sk, now);
+        if (!err && !strcmp(r->agents[i].state, "paused") && strcmp(r->agents[i].reason, "logged_in"))
+            err = acd_agent_pause(rt.acd, user, r->agents[i].reason[0] ? r->agents[i].reason : "break", 0, now);
+        else if (!err && strcmp(r->agents[i].state, "paused"))
             err = acd_agent_available(rt.acd, user, now);
         if (err) {
             log_warn("tel: agent %lld not restored: %s", (long long)user, err_message());

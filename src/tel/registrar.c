@@ -422,7 +422,7 @@ void registrar_sweep(int64_t now)
         events_add(EV_PHONE_UNREGISTERED, 0, accounts[i].user_id, NULL, "expired", NULL, NULL, 0, 0);
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
-            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", now);
+            acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", 0, now);
         log_info("tel: the phone of %s stopped registering", accounts[i].sip_user);
     }
 }
@@ -440,4 +440,17 @@ bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mon
         return true;
     }
     return false;
+}
+
+/* The account's languages at proficiency 3, the general service. */
+void registrar_skills(const struct tel_account *a, struct acd_skills *sk)
+{
+    memset(sk, 0, sizeof(*sk));
+    sk->nservices = 1;
+    snprintf(sk->services[0], sizeof(sk->services[0]), "general");
+    for (int i = 0; i < 7; i++)
+        if (a->languages & (1u << i)) {
+            sk->languages[sk->nlanguages].language = i;
+            sk->languages[sk->nlanguages++].proficiency = 3;
+        }
 }

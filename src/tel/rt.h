@@ -212,6 +212,8 @@ void registrar_sweep(int64_t now);
 int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
+/* What an account's agent logs in with: its languages, the general service. */
+void registrar_skills(const struct tel_account *a, struct acd_skills *sk);
 /* A registration kept across a restart: false when the account is gone. */
 bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono);
 int registrar_count(void);
