@@ -263,11 +263,19 @@ int acd_call_declined(struct acd *a, uint64_t id, int64_t agent, int64_t now)
     return 0;
 }
 
+/* The entry of a call the ACD holds, or WASL_ENOENT (acd.unknown_call). */
+static int held(const struct acd *a, uint64_t id, struct entry **e)
+{
+    *e = find(a, id);
+    return *e ? 0 : err_set(WASL_ENOENT, "acd.unknown_call", "the ACD does not hold this call");
+}
+
 int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
 {
-    struct entry *e = find(a, id);
-    if (!e)
-        return err_set(WASL_ENOENT, "acd.unknown_call", "the ACD does not hold this call");
+    struct entry *e;
+    int err = held(a, id, &e);
+    if (err)
+        return err;
     if (e->talking) {
         struct agent *ag = e->agent;
         struct acd_event ev = {.kind = ACD_EV_ENDED, .at = now, .queue = e->q->idx, .call = e->id, .agent = ag->id};
@@ -304,9 +312,10 @@ int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
 
 int acd_call_to_callback(struct acd *a, uint64_t id, int64_t now)
 {
-    struct entry *e = find(a, id);
-    if (!e)
-        return err_set(WASL_ENOENT, "acd.unknown_call", "the ACD does not hold this call");
+    struct entry *e;
+    int err = held(a, id, &e);
+    if (err)
+        return err;
     if (!a->h.dial_callback)
         return err_set(WASL_EINVAL, "acd.no_dial_hook", "callbacks need the dial_callback hook");
     if (!e->in_line || e->callback)

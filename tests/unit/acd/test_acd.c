@@ -769,6 +769,91 @@ static void forced_while_on_a_call(void **state)
     }
 }
 
+/* Every agent command from every state: the answer, the state after, and
+ * whether the call came back to the line. */
+static struct acd *agent_in(enum acd_agent_state st)
+{
+    struct acd *a = fresh(S(10));
+    ready(a, 1, 1u << FR, 0);
+    if (st == ACD_OFFLINE)
+        acd_agent_logout(a, 1, 0, S(1));
+    else if (st == ACD_PAUSED)
+        acd_agent_pause(a, 1, "break", 0, S(1));
+    if (st == ACD_RINGING || st == ACD_BUSY || st == ACD_WRAP_UP)
+        acd_call_enqueue(a, 1, FR, NULL, S(1));
+    if (st == ACD_BUSY || st == ACD_WRAP_UP)
+        acd_call_answered(a, 1, 1, S(2));
+    if (st == ACD_WRAP_UP)
+        acd_call_gone(a, 1, S(3));
+    assert_int_equal(state_of(a, 1), st);
+    return a;
+}
+
+static void agent_transitions(void **state)
+{
+    enum { AV, PA, PF, LO, LF };
+    static const char *const cmd[] = {"available", "pause", "pause (forced)", "logout", "logout (forced)"};
+    static const struct {
+        enum acd_agent_state from;
+        int cmd, err;
+        enum acd_agent_state to;
+        int waiting; /* callers in line after */
+    } rows[] = {
+        {ACD_OFFLINE, AV, WASL_ENOENT, ACD_OFFLINE, 0},
+        {ACD_OFFLINE, PA, WASL_ENOENT, ACD_OFFLINE, 0},
+        {ACD_OFFLINE, PF, WASL_ENOENT, ACD_OFFLINE, 0},
+        {ACD_OFFLINE, LO, 0, ACD_OFFLINE, 0},
+        {ACD_OFFLINE, LF, 0, ACD_OFFLINE, 0},
+        {ACD_AVAILABLE, AV, 0, ACD_AVAILABLE, 0},
+        {ACD_AVAILABLE, PA, 0, ACD_PAUSED, 0},
+        {ACD_AVAILABLE, PF, 0, ACD_PAUSED, 0},
+        {ACD_AVAILABLE, LO, 0, ACD_OFFLINE, 0},
+        {ACD_AVAILABLE, LF, 0, ACD_OFFLINE, 0},
+        {ACD_RINGING, AV, WASL_ECONFLICT, ACD_RINGING, 0},
+        {ACD_RINGING, PA, 0, ACD_PAUSED, 1},
+        {ACD_RINGING, PF, 0, ACD_PAUSED, 1},
+        {ACD_RINGING, LO, 0, ACD_OFFLINE, 1},
+        {ACD_RINGING, LF, 0, ACD_OFFLINE, 1},
+        {ACD_BUSY, AV, WASL_ECONFLICT, ACD_BUSY, 0},
+        {ACD_BUSY, PA, WASL_ECONFLICT, ACD_BUSY, 0},
+        {ACD_BUSY, PF, 0, ACD_BUSY, 0},
+        {ACD_BUSY, LO, WASL_ECONFLICT, ACD_BUSY, 0},
+        {ACD_BUSY, LF, 0, ACD_BUSY, 0},
+        {ACD_WRAP_UP, AV, 0, ACD_AVAILABLE, 0},
+        {ACD_WRAP_UP, PA, 0, ACD_PAUSED, 0},
+        {ACD_WRAP_UP, PF, 0, ACD_PAUSED, 0},
+        {ACD_WRAP_UP, LO, 0, ACD_OFFLINE, 0},
+        {ACD_WRAP_UP, LF, 0, ACD_OFFLINE, 0},
+        {ACD_PAUSED, AV, 0, ACD_AVAILABLE, 0},
+        {ACD_PAUSED, PA, 0, ACD_PAUSED, 0},
+        {ACD_PAUSED, PF, 0, ACD_PAUSED, 0},
+        {ACD_PAUSED, LO, 0, ACD_OFFLINE, 0},
+        {ACD_PAUSED, LF, 0, ACD_OFFLINE, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        struct acd *a = agent_in(rows[i].from);
+        int err;
+        switch (rows[i].cmd) {
+        case AV:
+            err = acd_agent_available(a, 1, S(5));
+            break;
+        case PA:
+        case PF:
+            err = acd_agent_pause(a, 1, "break", rows[i].cmd == PF ? 7 : 0, S(5));
+            break;
+        default:
+            err = acd_agent_logout(a, 1, rows[i].cmd == LF ? 7 : 0, S(5));
+            break;
+        }
+        err_clear();
+        if (err != rows[i].err || state_of(a, 1) != rows[i].to || waiting(a, FR) != rows[i].waiting)
+            fail_msg("%s + %s: error %d, %s, %d waiting; expected %d, %s, %d", acd_state_name(rows[i].from), cmd[rows[i].cmd], err,
+                     acd_state_name(state_of(a, 1)), waiting(a, FR), rows[i].err, acd_state_name(rows[i].to), rows[i].waiting);
+        acd_free(a);
+    }
+}
+
 /* ---- callbacks ---- */
 
 static void callback_keeps_its_place(void **state)
@@ -968,6 +1053,7 @@ int main(void)
         cmocka_unit_test(second_language_agent_side),
         cmocka_unit_test(exits),
         cmocka_unit_test(pause_reasons_and_no_answer),
+        cmocka_unit_test(agent_transitions),
         cmocka_unit_test(logout_while_ringing),
         cmocka_unit_test(hang_up_at_the_bridge),
         cmocka_unit_test(forced_while_on_a_call),
