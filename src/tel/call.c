@@ -22,10 +22,32 @@ static void pl_copy(const struct pl *p, char *out, size_t n)
     out[l] = '\0';
 }
 
-static void set_end(struct tcall *c, const char *why)
+/* What happened to the call, through the transition table (callstate.c):
+ * the next state and what to do. False when the event changes nothing in
+ * the call's state. An ending is carried out at the next tick (finish());
+ * the first outcome wins. */
+bool call_fire(struct tcall *c, enum call_event e)
 {
-    if (!c->end_reason[0])
-        snprintf(c->end_reason, sizeof(c->end_reason), "%s", why);
+    if (c->end_reason[0])
+        return false;
+    const struct call_transition *t = call_transition_find(c->st, e);
+    if (!t)
+        return false;
+    if (t->action == CA_END) {
+        snprintf(c->end_reason, sizeof(c->end_reason), "%s", t->outcome);
+        return true;
+    }
+    c->st = t->to;
+    if (t->action == CA_BRIDGE)
+        bridge(c);
+    else if (t->action == CA_DIAL)
+        dialler_agent_answered(c);
+    return true;
+}
+
+static bool waiting(const struct tcall *c)
+{
+    return c->st == T_QUEUED || c->st == T_CB_QUEUED;
 }
 
 static void path_add(struct tcall *c)
@@ -74,17 +96,20 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     struct tcall *c = l->call;
-    if (l->is_sup)
+    if (l->is_sup) {
         l->declined_flag = true; /* the supervisor left: the call goes on */
-    else if (!l->is_agent && c->outbound && !l->established) {
+    } else if (!l->is_agent && c->outbound && !l->established) {
         l->declined_flag = true; /* a callback's citizen did not answer */
         l->busy = msg && (msg->scode == 486 || msg->scode == 600);
-    } else if (!l->is_agent)
-        set_end(c, c->st == T_QUEUED ? "abandoned" : c->st == T_BRIDGED ? "answered" : "caller_hangup");
-    else if (!l->established)
+    } else if (!l->is_agent) {
+        call_fire(c, CE_CALLER_HANGUP);
+    } else if (!l->established || waiting(c)) {
+        /* the agent's phone refused, or hung up before the answer was acted on */
         l->declined_flag = true;
-    else
-        set_end(c, "answered");
+        l->answered_flag = false;
+    } else {
+        call_fire(c, CE_AGENT_HANGUP);
+    }
 }
 
 void call_digit(struct tcall *c, char d)
@@ -121,7 +146,7 @@ static void job_for(struct tcall *c, enum job_kind k)
 {
     struct job *j = calloc(1, sizeof(*j));
     if (!j) {
-        set_end(c, "error");
+        call_fire(c, CE_ERROR);
         return;
     }
     j->kind = k;
@@ -139,7 +164,7 @@ static void job_for(struct tcall *c, enum job_kind k)
         c->rec[0] = NULL;
         c->rec_n[0] = c->rec_cap[0] = 0;
     }
-    c->st = T_JOB;
+    call_fire(c, CE_IVR_JOB);
     jobs_submit(j);
 }
 
@@ -154,7 +179,7 @@ static void perform(struct tcall *c)
     c->deadline = 0;
     switch (a->kind) {
     case IVR_A_PLAY:
-        c->st = T_IVR;
+        call_fire(c, CE_IVR_PLAY);
         play_items(c, a);
         c->collecting = a->wait_digits;
         if (!player_busy(&c->in)) {
@@ -167,7 +192,7 @@ static void perform(struct tcall *c)
     case IVR_A_ENQUEUE: {
         play_items(c, a);
         c->in.moh = true;
-        c->st = T_QUEUED;
+        call_fire(c, CE_IVR_ENQUEUE);
         c->queued_at = mono_us();
         c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
         /* the first "you are number N" soon, then every queue_announce */
@@ -182,13 +207,13 @@ static void perform(struct tcall *c)
         int err = acd_call_enqueue(rt.acd, c->id, a->queue, NULL, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
-            set_end(c, "error");
+            call_fire(c, CE_ERROR);
         }
         break;
     }
     case IVR_A_RECORD:
         play_items(c, a);
-        c->st = T_IVR;
+        call_fire(c, CE_IVR_PLAY);
         c->taking_message = true;
         c->message_until = 0; /* set when the prompt ends */
         break;
@@ -199,7 +224,7 @@ static void perform(struct tcall *c)
         job_for(c, JOB_CALLBACK);
         break;
     case IVR_A_HANGUP:
-        set_end(c, "completed");
+        call_fire(c, CE_IVR_HANGUP);
         break;
     }
 }
@@ -228,7 +253,7 @@ static void step(struct tcall *c, const struct ivr_event *e)
     snprintf(lang, sizeof(lang), "%s", c->ivr.language);
     if (ivr_step(&c->ivr, e, clock_now(), &c->act)) {
         rt_log_call(c, "IVR: %s", err_message());
-        set_end(c, "error");
+        call_fire(c, CE_ERROR);
         return;
     }
     log_ivr(c, e, lang);
@@ -413,7 +438,7 @@ int call_incoming(const struct sip_msg *msg)
     snprintf(arrived.c, sizeof(arrived.c), "%s", c->callid);
     events_emit(&arrived);
     if (ivr_start(&c->ivr, rt.flow, c->country, clock_now(), &c->act)) {
-        set_end(c, "error");
+        call_fire(c, CE_ERROR);
         return 0;
     }
     log_ivr(c, NULL, "");
@@ -545,7 +570,6 @@ void acd_event_h(void *arg, const struct acd_event *e)
 
 void bridge(struct tcall *c)
 {
-    c->st = T_BRIDGED;
     c->bridged_at = mono_us();
     player_clear(&c->in);
     leg_media_stop(&c->in);
@@ -565,12 +589,12 @@ static void finish(struct tcall *c)
 {
     int64_t mono = mono_us();
 
-    if (c->st == T_QUEUED) {
+    if (waiting(c)) {
         int64_t wait;
         if (acd_call_estimate(rt.acd, c->id, &c->left_position, &wait))
             err_clear();
     }
-    if (c->st == T_QUEUED || c->st == T_BRIDGED || c->agent)
+    if (waiting(c) || c->st == T_BRIDGED || c->st == T_DIALLING || c->agent)
         acd_call_gone(rt.acd, c->id, mono);
     supervise_end(c);
     agent_leg_free(c);
@@ -625,17 +649,14 @@ void calls_tick(int64_t now)
             struct leg *a = c->agent;
             if (a->answered_flag) {
                 a->answered_flag = false;
-                if (c->st == T_QUEUED && !acd_call_answered(rt.acd, c->id, c->agent_user, mono_us())) {
-                    if (c->outbound)
-                        dialler_agent_answered(c);
-                    else
-                        bridge(c);
-                }
+                if (waiting(c) && !acd_call_answered(rt.acd, c->id, c->agent_user, mono_us()))
+                    call_fire(c, CE_AGENT_ANSWERED); /* bridged, or a callback's citizen called */
             } else if (a->declined_flag) {
                 a->declined_flag = false;
                 a->declined = true; /* for the event log's "why" */
-                if (c->st == T_QUEUED)
-                    acd_call_declined(rt.acd, c->id, c->agent_user, mono_us());
+                if (waiting(c) && !acd_call_declined(rt.acd, c->id, c->agent_user, mono_us()))
+                    call_fire(c, CE_AGENT_DECLINED);
+                err_clear();
                 agent_leg_free(c);
             }
             /* The agent put the caller on hold: music meanwhile. */
@@ -684,7 +705,7 @@ void calls_tick(int64_t now)
             acd_call_gone(rt.acd, c->id, mono_us());
             c->queued_left = false;
             agent_leg_free(c);
-            c->st = T_IVR;
+            call_fire(c, CE_QUEUE_TIMEOUT);
             step(c, &e);
         }
         if (c->taking_message && c->message_until && now >= c->message_until) {
@@ -695,7 +716,7 @@ void calls_tick(int64_t now)
         /* A caller gone without a BYE (a dropped line): no audio for too
          * long, unless they put the call on hold themselves. */
         if (now - c->in.last_rx > rt.cfg.rtp_timeout && !c->in.held && (!c->outbound || c->st == T_BRIDGED))
-            set_end(c, "rtp_timeout");
+            call_fire(c, CE_RTP_TIMEOUT);
         if (now - c->last_refresh > rt.cfg.refresh && c->in.sess && c->in.established) {
             struct mbuf *desc = NULL;
             c->last_refresh = now;
@@ -720,7 +741,7 @@ void calls_job_done(void *arg)
         c->job_ev.kase = j->kase;
         c->job_ev.ok = j->ok;
         c->job_done = true;
-        c->st = T_IVR;
+        call_fire(c, CE_JOB_DONE);
     }
     free(j);
 }

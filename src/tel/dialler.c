@@ -159,7 +159,7 @@ void dialler_call(struct job *j)
     snprintf(c->path, sizeof(c->path), "callback");
     c->started = clock_now();
     c->last_refresh = mono_us();
-    c->st = T_QUEUED;
+    c->st = T_CB_QUEUED; /* born waiting for an agent */
     c->queued_at = mono_us();
     list_append(&rt.calls, &c->le, c);
     if (!rt.ncalls++)
@@ -181,7 +181,7 @@ void dialler_call(struct job *j)
     if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {
         rt_log_call(c, "callback %lld cannot be queued: %s", (long long)c->callback, err_message());
         err_clear();
-        snprintf(c->end_reason, sizeof(c->end_reason), "error");
+        call_fire(c, CE_ERROR);
     }
     rt_log_call(c, "callback %lld (attempt %d) waits for an agent", (long long)c->callback, c->callback_attempts + 1);
     free(j);
@@ -194,7 +194,6 @@ void dialler_agent_answered(struct tcall *c)
     struct mbuf *desc = NULL;
     struct leg *l = &c->in;
 
-    c->st = T_DIALLING;
     c->dial_deadline = mono_us() + conf_int("sip.callback_ring") * WTIME_SEC;
     /* the agent hears music while the citizen's phone rings */
     c->agent->moh = true;
@@ -210,7 +209,7 @@ void dialler_agent_answered(struct tcall *c)
                c->callback_attempts + 1);
     if (err) {
         rt_log_call(c, "callback %lld: cannot call the citizen", (long long)c->callback);
-        snprintf(c->end_reason, sizeof(c->end_reason), "callback_failed");
+        call_fire(c, CE_DIAL_FAILED);
     } else {
         rt_log_call(c, "callback %lld: calling the citizen for agent %lld", (long long)c->callback, (long long)c->agent_user);
     }
@@ -220,8 +219,8 @@ void dialler_agent_answered(struct tcall *c)
 void dialler_tick(struct tcall *c, int64_t now)
 {
     /* still waiting for an agent as the center closes: tried again when it opens */
-    if (c->outbound && c->st == T_QUEUED && !c->end_reason[0] && !calendar_is_open(clock_now_sec())) {
-        snprintf(c->end_reason, sizeof(c->end_reason), "center_closed");
+    if (c->st == T_CB_QUEUED && !c->end_reason[0] && !calendar_is_open(clock_now_sec())) {
+        call_fire(c, CE_CENTER_CLOSED);
         return;
     }
     if (c->st != T_DIALLING)
@@ -233,11 +232,11 @@ void dialler_tick(struct tcall *c, int64_t now)
         player_clear(c->agent);
         events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "answered", NULL, NULL, c->callback,
                    c->callback_attempts + 1);
-        bridge(c);
+        call_fire(c, CE_CITIZEN_ANSWERED);
     } else if (c->in.declined_flag) {
-        snprintf(c->end_reason, sizeof(c->end_reason), "%s", c->in.busy ? "callback_busy" : "callback_no_answer");
+        call_fire(c, c->in.busy ? CE_CITIZEN_BUSY : CE_CITIZEN_FAILED);
     } else if (now >= c->dial_deadline) {
-        snprintf(c->end_reason, sizeof(c->end_reason), "callback_no_answer");
+        call_fire(c, CE_DIAL_TIMEOUT);
     }
 }
 

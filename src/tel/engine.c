@@ -439,7 +439,7 @@ static void rt_teardown(void)
     while (le) {
         struct tcall *c = le->data;
         le = le->next;
-        snprintf(c->end_reason, sizeof(c->end_reason), "shutdown");
+        call_fire(c, CE_SHUTDOWN);
     }
     /* The calls' last rows are still written; their answers are not
      * awaited any more (the queue is about to go). */
@@ -737,7 +737,6 @@ static void status_rt(void *arg)
     struct tel_status *o = arg;
     struct acd_queue_view qv;
     static struct acd_agent_view av[TEL_STATUS_AGENTS];
-    static const char *const states[] = {"ivr", "lookup", "queued", "bridged", "ended", "dialling"};
     int64_t now = mono_us(), wall = clock_now(); /* the ACD's clock, the calls' */
 
     snprintf(o->sip, sizeof(o->sip), "%s", address_text);
@@ -772,7 +771,7 @@ static void status_rt(void *arg)
             snprintf(o->calls[k].country, sizeof(o->calls[k].country), "%s", c->country);
             snprintf(o->calls[k].did, sizeof(o->calls[k].did), "%s", c->did);
             snprintf(o->calls[k].language, sizeof(o->calls[k].language), "%s", c->ivr.language);
-            snprintf(o->calls[k].state, sizeof(o->calls[k].state), "%s", states[c->st]);
+            snprintf(o->calls[k].state, sizeof(o->calls[k].state), "%s", call_state_name(c->st));
             snprintf(o->calls[k].node, sizeof(o->calls[k].node), "%s", ivr_node_name(&c->ivr));
             o->calls[k].seconds = (wall - c->started) / 1000000;
         }

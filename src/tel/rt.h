@@ -65,7 +65,6 @@ struct leg {
     int te_open;
 };
 
-enum tstate { T_IVR, T_JOB, T_QUEUED, T_BRIDGED, T_ENDED, T_DIALLING /* a callback: the citizen's phone rings */ };
 enum monitor_mode { MON_OFF, MON_LISTEN, MON_WHISPER, MON_BARGE };
 struct mixer;
 
@@ -184,6 +183,8 @@ void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
 
 /* call.c */
 void call_destroy(void *arg);
+/* The call's event through the transition table (callstate.c). */
+bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);
 /* Sends the INVITE of a leg wasl calls (desc: its SDP offer). */
 int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);

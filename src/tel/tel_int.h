@@ -7,6 +7,61 @@
 #include "tel.h"
 #include "geo/geo.h"
 
+/* ---- callstate.c: a call's states and transitions, as a table ---- */
+enum tstate {
+    T_IVR,       /* in the IVR: prompts, keys */
+    T_JOB,       /* the IVR waits for the store (a case look-up, a callback stored) */
+    T_QUEUED,    /* waiting for an agent (music, announcements), or the agent's phone rings */
+    T_BRIDGED,   /* in conversation with the agent */
+    T_ENDED,     /* ended: finished at the next tick */
+    T_CB_QUEUED, /* a callback waiting for an agent, or the agent's phone rings */
+    T_DIALLING,  /* a callback: the agent answered, the citizen's phone rings */
+    T_STATES,
+    T_ANY = -1 /* in the table: from every state */
+};
+enum call_event {
+    CE_IVR_PLAY,
+    CE_IVR_JOB,
+    CE_IVR_ENQUEUE,
+    CE_IVR_HANGUP,
+    CE_JOB_DONE,
+    CE_QUEUE_TIMEOUT,
+    CE_AGENT_ANSWERED,
+    CE_AGENT_DECLINED,
+    CE_AGENT_HANGUP,
+    CE_CALLER_HANGUP,
+    CE_CITIZEN_ANSWERED,
+    CE_CITIZEN_BUSY,
+    CE_CITIZEN_FAILED,
+    CE_DIAL_TIMEOUT,
+    CE_DIAL_FAILED,
+    CE_CENTER_CLOSED,
+    CE_RTP_TIMEOUT,
+    CE_ERROR,
+    CE_SHUTDOWN,
+    CE_EVENTS
+};
+enum call_action {
+    CA_NONE,   /* the state changes, nothing else */
+    CA_BRIDGE, /* connect caller and agent */
+    CA_DIAL,   /* a callback: call the citizen */
+    CA_END     /* end the call with the row's outcome */
+};
+struct call_transition {
+    enum tstate from;
+    enum call_event event;
+    enum tstate to;
+    enum call_action action;
+    const char *outcome; /* CA_END: the call log's outcome */
+};
+extern const struct call_transition call_transitions[];
+extern const size_t call_ntransitions;
+/* The row for (state, event), a row from T_ANY otherwise; NULL when the
+ * event changes nothing in that state. */
+const struct call_transition *call_transition_find(enum tstate s, enum call_event e);
+const char *call_state_name(enum tstate s);
+const char *call_event_name(enum call_event e);
+
 /* ---- dialplan.c: toll-free numbers and the toll-fraud guard ---- */
 /* The digits of a number as written ("+33 800-100", "0033..."): 6 to 15. */
 int dialplan_digits(const char *in, char *out, size_t n);
