@@ -1,7 +1,7 @@
 /*
  * A supervisor on a live call: listen, whisper, barge, or leave. Audited
  * before the phone rings (listening to a call is access to personal data).
- * And a callback the staff schedules for a citizen.
+ * A callback the staff schedules for a citizen, and a blind transfer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -48,4 +48,17 @@ int api_tel_callback_add(struct http_req *r)
     if ((err = audit_append_db(APP(r)->db, &r->actor, "callback.schedule", object, merged ? "merged" : NULL)))
         return err;
     return http_reply_json(r, merged ? 200 : 201, json_pack("{s:I, s:b}", "id", (json_int_t)id, "merged", merged));
+}
+
+int api_tel_transfer(struct http_req *r)
+{
+    const char *queue = NULL;
+    struct json_spec spec[] = {{"queue", JS_STR, true, 16, 0, 0, &queue, NULL}};
+    int64_t id;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
+        (err = tel_transfer((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, queue)))
+        return err;
+    return http_reply_json(r, 200, json_pack("{s:I, s:s}", "call", (json_int_t)id, "queue", queue));
 }

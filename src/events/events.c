@@ -61,6 +61,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "A supervisor's phone joined, changed mode on or left a call in conversation. mode: listen (hears both), whisper (the agent hears them too), barge (everybody hears everybody) or off; change: joined, changed, or why they left (stopped, hung_up, not_answered, call_ended); supervisor: their user id (agent column: the call's agent)."},
     [EV_CALLBACK_ATTEMPTED] = {"callback.attempted", "stage", "why", NULL, "callback", "attempt",
         "A callback request is being dialled (the call column is the attempt's own call). stage: queued (waits for an agent at the request's place), dialling (the agent answered; the citizen's phone rings), answered (bridged), done (the citizen was reached) or failed (why: callback_no_answer, callback_busy, callback_failed, ...); callback: the request's id; attempt: 1, 2, ..."},
+    [EV_CALL_TRANSFERRED] = {"call.transferred", "to", "target", NULL, "by", NULL,
+        "A call in conversation was transferred blind: to queue (target: its language); the agent column is the agent who had it (now in wrap-up), by: who asked it (the agent, from the desk or their phone's REFER, or a supervisor). A queue.joined follows; the caller keeps their first arrival as their place."},
     [EV_CALL_LEG] = {"call.leg", "leg", NULL, "dialog", "cseq", NULL,
         "A call's leg (caller or agent) is established: its SIP dialog, so that a restart after a crash can hang it up. Not stored in the log (the dialog names the caller's number): only its projection keeps it, sealed, until the call ends.", true},
 };

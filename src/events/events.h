@@ -50,6 +50,7 @@ enum ev_kind {
     EV_CALL_LEG,
     EV_CALL_SUPERVISED,
     EV_CALLBACK_ATTEMPTED,
+    EV_CALL_TRANSFERRED,
     EV_KINDS
 };
 

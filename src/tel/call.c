@@ -42,6 +42,8 @@ bool call_fire(struct tcall *c, enum call_event e)
         bridge(c);
     else if (t->action == CA_DIAL)
         dialler_agent_answered(c);
+    else if (t->action == CA_REQUEUE)
+        transfer_requeue(c);
     return true;
 }
 
@@ -193,6 +195,8 @@ static void perform(struct tcall *c)
         play_items(c, a);
         c->in.moh = true;
         call_fire(c, CE_IVR_ENQUEUE);
+        if (!c->first_queued)
+            c->first_queued = mono_us();
         c->queued_at = mono_us();
         c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
         /* the first "you are number N" soon, then every queue_announce */
@@ -464,8 +468,8 @@ int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *
     else
         snprintf(display, sizeof(display), "%s", "wasl");
     return sipsess_connect(&l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
-                           offer_h, answer_h, progr_h, estab_h, NULL, NULL, close_h, l,
-                           "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s", (unsigned long long)c->id,
+                           offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h,
+                           l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s", (unsigned long long)c->id,
                            c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
                            l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "");
 }
@@ -676,6 +680,7 @@ void calls_tick(int64_t now)
         }
         supervise_tick(c);
         dialler_tick(c, now);
+        transfer_tick(c);
         for (int i = 0; i < c->nkeyed && !c->end_reason[0]; i++)
             on_key(c, c->keyed[i]);
         c->nkeyed = 0;

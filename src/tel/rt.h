@@ -107,11 +107,14 @@ struct tcall {
     int64_t started, queued_at, bridged_at;
     int64_t last_refresh; /* monotonic µs */
     char path[400];
-    char queue[16];      /* the queue it waits or waited in ("fr") */
-    int left_position;   /* its place when it left the queue */
-    bool queued_left;    /* left the queue by its time-out, not abandoned */
-    int64_t held_since;  /* monotonic µs, 0: not on hold */
-    char end_reason[24]; /* set: end at the next tick */
+    char queue[16];       /* the queue it waits or waited in ("fr") */
+    int left_position;    /* its place when it left the queue */
+    bool queued_left;     /* left the queue by its time-out, not abandoned */
+    int transfer_to;      /* a queue to send the caller to (its index + 1; 0: none) */
+    int64_t transfer_by;  /* who asked a transfer (the agent, a supervisor) */
+    int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
+    int64_t held_since;   /* monotonic µs, 0: not on hold */
+    char end_reason[24];  /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;
     int64_t rec_start; /* monotonic µs */
@@ -247,6 +250,11 @@ void jobs_submit(struct job *j);
 void jobs_answer(struct job *j);
 /* Wakes the worker to look for callbacks to dial (any thread). */
 void jobs_wake(void);
+
+/* transfer.c: blind transfers */
+void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg);
+void transfer_tick(struct tcall *c);
+void transfer_requeue(struct tcall *c);
 
 /* dialler.c: callbacks dialled */
 bool dialler_enabled(void);

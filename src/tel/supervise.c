@@ -192,14 +192,14 @@ struct monitor_q {
     int64_t supervisor;
     enum monitor_mode mode;
     int err;
-    char code[40], msg[160];
+    const char *code, *msg; /* static strings: err_set keeps the code's pointer */
 };
 
 static void fail(struct monitor_q *q, int err, const char *code, const char *msg)
 {
     q->err = err;
-    snprintf(q->code, sizeof(q->code), "%s", code);
-    snprintf(q->msg, sizeof(q->msg), "%s", msg);
+    q->code = code;
+    q->msg = msg;
 }
 
 static void monitor_rt(void *arg)
@@ -240,7 +240,7 @@ static void monitor_rt(void *arg)
 
 int tel_monitor(uint64_t call, int64_t supervisor, const char *mode)
 {
-    struct monitor_q q = {call, supervisor, MON_OFF, 0, "", ""};
+    struct monitor_q q = {call, supervisor, MON_OFF, 0, NULL, NULL};
     int err;
     if ((err = monitor_mode_parse(mode, &q.mode)) || (err = tel_exec(monitor_rt, &q)))
         return err;

@@ -63,6 +63,12 @@ int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, c
  * already waiting keeps its first request (*merged). */
 int tel_callback_schedule(struct db *db, const char *phone, const char *language, const char *call_id, int64_t *id, bool *merged);
 
+/* ---- transfers ---- */
+/* Sends a caller in conversation to another queue (its language), blind:
+ * by the agent on the call or a supervisor. Errors: tel.no_such_call,
+ * tel.not_your_call, tel.same_queue, tel.invalid_queue. */
+int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue);
+
 /* ---- supervision of a live call ---- */
 /* A supervisor joins call (a call in conversation) from their registered
  * phone, which wasl calls: mode "listen" (hears caller and agent), "whisper"

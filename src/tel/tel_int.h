@@ -39,13 +39,15 @@ enum call_event {
     CE_RTP_TIMEOUT,
     CE_ERROR,
     CE_SHUTDOWN,
+    CE_TRANSFER,
     CE_EVENTS
 };
 enum call_action {
     CA_NONE,   /* the state changes, nothing else */
     CA_BRIDGE, /* connect caller and agent */
     CA_DIAL,   /* a callback: call the citizen */
-    CA_END     /* end the call with the row's outcome */
+    CA_END,    /* end the call with the row's outcome */
+    CA_REQUEUE /* a blind transfer: the agent leaves, the caller waits in another queue */
 };
 struct call_transition {
     enum tstate from;

@@ -525,6 +525,57 @@ def s_supervise(t):
             p.close()
 
 
+def s_transfer(t):
+    """The agent sends a French caller to the Arabic queue with their phone's
+    transfer key (REFER): 202, the phone is hung up, the caller waits in the
+    Arabic queue and, the same agent speaking Arabic, their phone rings again
+    for the same call. A supervisor then sends it back to French from the
+    API. The event log tells it; bad requests get clear errors."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    try:
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345641", "xfer1")
+        t.check(ph.wait_event("ACK", 10), "the agent answered")
+        first_cid = ph.dialog["callid"]
+        t.eq(ph.refer("sip:queue-xx@127.0.0.1"), 404, "REFER to a queue that does not exist: 404")
+        t.eq(ph.refer("sip:queue-ar@127.0.0.1"), 202, "REFER to the Arabic queue: 202 Accepted")
+        t.check(ph.wait_event("BYE received", 5), "the agent's phone is hung up")
+        t.check(wait_until(lambda: any(e.startswith("INVITE") and ts > 0 for ts, e in ph.events
+                                       if ph.dialog and ph.dialog["callid"] != first_cid), 10),
+                "the phone rings again (the agent speaks Arabic)")
+        t.eq(ph.dialog["headers"].get("x-wasl-call"), str(call), "for the same call")
+        t.eq(ph.dialog["headers"].get("x-wasl-language"), "fr", "the caller's language is kept")
+        t.check(wait_until(lambda: (lambda c: c and c[0]["state"] == "bridged")(
+            [c for c in srv.status()["calls"] if c["id"] == call]), 10), "bridged again")
+        for body, want, code in (({"queue": "pt"}, 400, "tel.invalid_queue"), ({"queue": "ar"}, 409, "tel.same_queue")):
+            r = srv.client("supervisor").request("POST", f"/api/v1/tel/calls/{call}/transfer", body=body)
+            t.eq((r.status, r.json["error"]["code"]), (want, code), f"transfer {body}")
+        r = srv.client("supervisor").request("POST", "/api/v1/tel/calls/999999/transfer", body={"queue": "fr"})
+        t.eq(r.status, 404, "transfer of an unknown call")
+        t.eq(srv.client("editor").request("POST", f"/api/v1/tel/calls/{call}/transfer", body={"queue": "fr"}).status, 403,
+             "an editor cannot transfer")
+        second_cid = ph.dialog["callid"]
+        srv.api("supervisor", "POST", f"/api/v1/tel/calls/{call}/transfer", {"queue": "fr"})
+        t.check(wait_until(lambda: ph.dialog and ph.dialog["callid"] != second_cid, 10), "a supervisor sends it back to French")
+        t.check(wait_until(lambda: (lambda c: c and c[0]["state"] == "bridged")(
+            [c for c in srv.status()["calls"] if c["id"] == call]), 10), "bridged again")
+        ev = events_of(srv, call, until="call.transferred")
+        seq = [(e["kind"], e["data"].get("target") or e["queue"]) for e in ev
+               if e["kind"] in ("call.transferred", "queue.joined", "call.answered")]
+        t.note(f"event log: {seq}")
+        t.check(in_order([k for k, _ in seq], ["queue.joined", "call.answered", "call.transferred", "queue.joined",
+                                               "call.answered", "call.transferred", "queue.joined", "call.answered"]),
+                "joined, answered, transferred, joined, answered, transferred, joined, answered")
+        t.check([q for k, q in seq if k == "call.transferred"] == ["ar", "fr"], "to Arabic, then French")
+    finally:
+        hangup_all(caller, ph)
+        caller.close()
+        ph.register(expires=0)
+        ph.close()
+
+
 CITIZEN_PORT = PORTS.get()
 
 
@@ -1304,6 +1355,7 @@ def build_groups():
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.ring_timeout": "5s", "sip.wrap_up": "0s"},
          "scenarios": [
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
+             ("blind transfers: the agent's REFER to the Arabic queue, a supervisor's back to French", s_transfer),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
          ]},
         {"name": "callback", "about": "Tue 2026-12-01 10:00 UTC; callbacks dialled through a carrier on loopback",

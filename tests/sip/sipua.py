@@ -621,6 +621,15 @@ class UA:
                 self.log(f"reINVITE sent {direction}: 200 {rdir}")
         return r.code if r else None
 
+    def refer(self, target, timeout=4.0):
+        """Blind transfer: REFER the other side to target (a SIP URI).
+        Returns the final code."""
+        req, _, _ = self._in_dialog("REFER", extra=[("Refer-To", f"<{target}>"), ("Referred-By", f"<sip:{self.user}@{self.ip}>")])
+        self.send(req)
+        r = self._wait_final(self.dialog["callid"], self.cseq, timeout, resend=lambda: self.send(req))
+        self.log(f"REFER sent: {r.code if r else None}")
+        return r.code if r else None
+
     def bye(self, timeout=4.0):
         d = self.dialog
         if not d or d.get("ended"):

@@ -25,7 +25,7 @@ static const struct expect table[] = {
     {T_QUEUED, CE_QUEUE_TIMEOUT, "ivr"},   {T_QUEUED, CE_CALLER_HANGUP, "end:abandoned"},
     {T_QUEUED, CE_RTP_TIMEOUT, "end:rtp_timeout"},
     {T_BRIDGED, CE_CALLER_HANGUP, "end:answered"}, {T_BRIDGED, CE_AGENT_HANGUP, "end:answered"},
-    {T_BRIDGED, CE_RTP_TIMEOUT, "end:rtp_timeout"},
+    {T_BRIDGED, CE_RTP_TIMEOUT, "end:rtp_timeout"}, {T_BRIDGED, CE_TRANSFER, "queued"},
     {T_CB_QUEUED, CE_AGENT_ANSWERED, "dialling"}, {T_CB_QUEUED, CE_AGENT_DECLINED, "callback_queued"},
     {T_CB_QUEUED, CE_CENTER_CLOSED, "end:center_closed"},
     {T_DIALLING, CE_CITIZEN_ANSWERED, "bridged"}, {T_DIALLING, CE_CITIZEN_BUSY, "end:callback_busy"},

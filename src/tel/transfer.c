@@ -1,0 +1,134 @@
+/*
+ * Blind transfers: the agent (from the desk, or their phone's transfer key:
+ * a SIP REFER) or a supervisor sends a caller in conversation to another
+ * queue. The agent's leg is hung up and the agent goes to wrap-up; the
+ * caller hears music and waits in the new queue at the place of their first
+ * arrival (the distributor's `joined`), with the recording, the IVR path
+ * and the call's number kept. A REFER is answered 202 and the agent's leg
+ * hung up with a BYE once the caller is queued (no NOTIFY: the phone's
+ * part is over).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rt.h"
+#include "events/events.h"
+
+/* "fr", "queue-fr" or "queue.fr": the queue of that language, else -1. */
+static int queue_of(const char *name)
+{
+    if (!strncmp(name, "queue-", 6) || !strncmp(name, "queue.", 6))
+        name += 6;
+    for (int i = 0; i < 7; i++)
+        if (!strcmp(name, wasl_languages[i]))
+            return i;
+    return -1;
+}
+
+void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
+{
+    struct leg *l = arg;
+    struct tcall *c = l->call;
+    const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_REFER_TO);
+    struct sip_addr addr;
+    char user[32] = "";
+    if (!h || sip_addr_decode(&addr, &h->val)) {
+        sip_reply(sip, msg, 400, "Bad Refer-To");
+        return;
+    }
+    if (pl_isset(&addr.uri.user) && addr.uri.user.l < sizeof(user))
+        snprintf(user, sizeof(user), "%.*s", (int)addr.uri.user.l, addr.uri.user.p);
+    int q = queue_of(user);
+    if (!l->is_agent || l->is_sup || l != c->agent || c->st != T_BRIDGED) {
+        sip_reply(sip, msg, 403, "Not In Conversation");
+        return;
+    }
+    if (q < 0) {
+        sip_reply(sip, msg, 404, "No Such Queue");
+        return;
+    }
+    sip_reply(sip, msg, 202, "Accepted");
+    c->transfer_to = q + 1; /* the tick carries it out */
+    c->transfer_by = c->agent_user;
+}
+
+void transfer_tick(struct tcall *c)
+{
+    if (c->transfer_to && !call_fire(c, CE_TRANSFER))
+        c->transfer_to = 0; /* the call is no longer in conversation */
+}
+
+void transfer_requeue(struct tcall *c)
+{
+    int q = c->transfer_to - 1;
+    int64_t mono = mono_us(), agent = c->agent_user;
+    c->transfer_to = 0;
+    supervise_end(c);
+    acd_call_gone(rt.acd, c->id, mono); /* the agent goes to wrap-up */
+    err_clear();
+    if (c->agent) {
+        leg_hangup(c->agent);
+        c->agent = NULL;
+    }
+    events_add(EV_CALL_TRANSFERRED, (int64_t)c->id, agent, c->queue, "queue", wasl_languages[q], NULL, c->transfer_by, 0);
+    rt_log_call(c, "transferred by %lld from agent %lld to the %s queue", (long long)c->transfer_by, (long long)agent,
+                wasl_languages[q]);
+    c->agent_user = 0;
+    c->bridged_at = 0;
+    c->queued_at = mono;
+    snprintf(c->queue, sizeof(c->queue), "%s", wasl_languages[q]);
+    player_clear(&c->in);
+    c->in.moh = true;
+    leg_media_start(&c->in);
+    struct acd_queue_view qv;
+    events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0,
+               0);
+    err_clear();
+    struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono};
+    if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {
+        rt_log_call(c, "cannot queue after the transfer: %s", err_message());
+        err_clear();
+        call_fire(c, CE_ERROR);
+    }
+}
+
+struct transfer_q {
+    uint64_t call;
+    int64_t by;
+    bool supervisor;
+    int queue;
+    int err;
+    const char *code, *msg; /* static strings: err_set keeps the code's pointer */
+};
+
+static void transfer_rt(void *arg)
+{
+    struct transfer_q *t = arg;
+    struct tcall *c = call_find(t->call);
+    const char *code = NULL, *msg = NULL;
+    if (!c || c->st != T_BRIDGED)
+        code = "tel.no_such_call", msg = "no call in conversation with this number", t->err = WASL_ENOENT;
+    else if (!t->supervisor && c->agent_user != t->by)
+        code = "tel.not_your_call", msg = "only the agent on the call or a supervisor transfers it", t->err = WASL_EPERM;
+    else if (!strcmp(c->queue, wasl_languages[t->queue]))
+        code = "tel.same_queue", msg = "the caller already came through that queue", t->err = WASL_ECONFLICT;
+    if (t->err) {
+        t->code = code;
+        t->msg = msg;
+        return;
+    }
+    c->transfer_to = t->queue + 1;
+    c->transfer_by = t->by;
+    transfer_tick(c);
+}
+
+int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue)
+{
+    struct transfer_q t = {call, by, supervisor, queue ? queue_of(queue) : -1, 0, NULL, NULL};
+    int err;
+    if (t.queue < 0)
+        return err_set_field(WASL_EINVAL, "tel.invalid_queue", "queue", "the language of a queue: ar, fr, es, it, nl, de or en");
+    if ((err = tel_exec(transfer_rt, &t)))
+        return err;
+    return t.err ? err_set(t.err, t.code, "%s", t.msg) : 0;
+}
