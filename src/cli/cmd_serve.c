@@ -87,6 +87,12 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "telephony");
     }
+    if ((err = api_live_start(c->db))) {
+        tel_stop();
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "live events");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
@@ -105,6 +111,7 @@ int cmd_serve(struct cli *c)
     /* The web server first: a request still waiting for the telephony
      * thread gets its answer before that thread goes. Then the telephony,
      * which writes the last call rows, then the cases' worker. */
+    api_live_stop();
     http_stop();
     tel_stop();
     cases_worker_stop();

@@ -219,6 +219,16 @@ static int find_user(const char *user)
     return -1;
 }
 
+int registrar_accounts_count(void)
+{
+    return naccounts;
+}
+
+const struct tel_account *registrar_account_at(int i)
+{
+    return &accounts[i];
+}
+
 bool registrar_account(int64_t user_id, struct tel_account *out)
 {
     for (int i = 0; i < naccounts; i++)

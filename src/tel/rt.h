@@ -117,6 +117,7 @@ struct rt_config {
 
 struct rt {
     struct rt_config cfg;
+    char address[128]; /* "sip:127.0.0.1:5060 (udp, tcp)", set before the thread starts */
     struct db *db;
     struct sip *sip;
     struct sipsess_sock *sock;
@@ -138,6 +139,11 @@ extern struct rt rt;
 int64_t mono_us(void);
 /* Runs fn(arg) on the real-time thread and waits for it (other threads). */
 int tel_exec(void (*fn)(void *), void *arg);
+/* The messages of the real-time thread's mqueue. */
+enum { MQ_JOB = 1, MQ_EXEC, MQ_STOP, MQ_CMD };
+/* Queues a message for the real-time thread without waiting for it
+ * (WASL_ECONFLICT "tel.not_running" when it is stopping or stopped). */
+int tel_post(int id, void *data);
 void tel_post_job(void *job);
 /* The ticker beats slower when there is no call; a new call wakes it. */
 void ticker_wake(void);
@@ -168,6 +174,18 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent);
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent);
 void acd_event_h(void *arg, const struct acd_event *e);
 
+/* snapshot.c: the state other threads read, the commands they send */
+/* Something changed: publish soon (real-time thread). */
+void snap_dirty(void);
+/* From the ticker: publishes what changed, at most every 100 ms. */
+void snap_tick(int64_t now);
+/* The first snapshot (real-time thread, at start); the last is dropped at
+ * stop (after the thread ended). */
+void snap_start(void);
+void snap_stop(void);
+/* Runs an MQ_CMD message. */
+void snap_cmd_run(void *data);
+
 /* registrar.c */
 struct tel_account {
     int64_t user_id;
@@ -181,6 +199,9 @@ int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
 int registrar_count(void);
+/* The accounts, for the snapshot: how many, and the i-th. */
+int registrar_accounts_count(void);
+const struct tel_account *registrar_account_at(int i);
 void registrar_free(void);
 
 /* jobs.c: the store, on a worker thread */
