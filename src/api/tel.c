@@ -14,8 +14,8 @@
 
 json_t *api_tel_agent_json(const struct tel_agent *a)
 {
-    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)a->user_id, "state",
-                     a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)a->user_id,
+                     "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
                      "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL, "registered", a->registered,
                      "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
                      "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
