@@ -154,8 +154,8 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
                                                c->country, "did", c->did, "language", c->language, "state", c->state, "node",
                                                c->node, "seconds", (json_int_t)((wall - c->started) / 1000000)));
     }
-    return json_pack("{s:s, s:i, s:i, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
-                     s->phones_registered, "queues", queues, "agents", agents, "calls", calls);
+    return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
+                     s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);
 }
 
 int api_tel_status(struct http_req *r)

@@ -25,6 +25,14 @@ static struct job **queue;
 static size_t qhead, qlen, qcap;
 static bool stopping, started, detached;
 static struct db *jdb;
+/* Call rows and callback requests stored: the snapshot carries it, so the
+ * live pages know when to read the call log again. */
+static _Atomic uint64_t written;
+
+uint64_t jobs_written(void)
+{
+    return atomic_load(&written);
+}
 
 void jobs_submit(struct job *j)
 {
@@ -110,6 +118,8 @@ static void do_callback(struct job *j)
     }
     if (err)
         log_info("tel: callback request not stored: %s", err_message());
+    else
+        atomic_fetch_add(&written, 1);
     err_clear();
     j->ok = err == 0;
 }
@@ -232,6 +242,8 @@ static void write_rows(struct job **jobs, int n)
     } else {
         if (err)
             log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
+        else
+            atomic_fetch_add(&written, (uint64_t)n);
         for (int i = 0; i < n; i++)
             free_job(jobs[i]);
     }
@@ -274,6 +286,8 @@ static void retry_pending(bool now)
             break;
         if (err)
             log_warn("tel: %d calls not recorded in statistics: %s", n, err_message());
+        else
+            atomic_fetch_add(&written, (uint64_t)n);
         for (int i = 0; i < n; i++)
             free_job(pending[i]);
         memmove(pending, pending + n, sizeof(*pending) * (size_t)(npending - n));

@@ -226,6 +226,8 @@ void jobs_detach(void);
 void jobs_stop(void);
 /* Hands a job to the worker; its answer comes back through the mqueue. */
 void jobs_submit(struct job *j);
+/* How many call rows and callback requests the worker has stored. */
+uint64_t jobs_written(void);
 
 /* metrics */
 enum tel_counter {

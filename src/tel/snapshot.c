@@ -149,6 +149,7 @@ static struct snap *build(void)
     snprintf(o->sip, sizeof(o->sip), "%s", rt.address);
     o->calls_active = rt.ncalls;
     o->phones_registered = registrar_count();
+    o->records = jobs_written();
 
     acd_queues(rt.acd, qv);
     o->nqueues = (int)nq;
@@ -211,8 +212,8 @@ static struct snap *build(void)
 
 static bool same(const struct tel_status *a, const struct tel_status *b)
 {
-    return a->calls_active == b->calls_active && a->phones_registered == b->phones_registered && a->nqueues == b->nqueues &&
-           a->nagents == b->nagents && a->ncalls == b->ncalls && !strcmp(a->sip, b->sip) &&
+    return a->calls_active == b->calls_active && a->phones_registered == b->phones_registered && a->records == b->records &&
+           a->nqueues == b->nqueues && a->nagents == b->nagents && a->ncalls == b->ncalls && !strcmp(a->sip, b->sip) &&
            !memcmp(a->queues, b->queues, (size_t)a->nqueues * sizeof(*a->queues)) &&
            !memcmp(a->agents, b->agents, (size_t)a->nagents * sizeof(*a->agents)) &&
            !memcmp(a->calls, b->calls, (size_t)a->ncalls * sizeof(*a->calls));
@@ -250,7 +251,8 @@ void snap_dirty(void)
 
 void snap_tick(int64_t now)
 {
-    if (cur && (rt.ncalls != cur->s.calls_active || registrar_count() != cur->s.phones_registered))
+    if (cur &&
+        (rt.ncalls != cur->s.calls_active || registrar_count() != cur->s.phones_registered || jobs_written() != cur->s.records))
         dirty = true;
     if ((dirty && now - last_publish >= SNAP_MIN_US) || now - last_check >= SNAP_CHECK_US)
         publish(now, false);

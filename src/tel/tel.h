@@ -83,6 +83,7 @@ struct tel_status {
     uint64_t version; /* grows with every snapshot */
     char sip[128];
     int calls_active, phones_registered;
+    uint64_t records; /* call rows and callback requests stored: grows when the call log changes */
     int nqueues;
     const struct tel_queue_live *queues;
     int nagents; /* agents with a phone or known to the distributor, by user id */
