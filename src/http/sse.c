@@ -82,6 +82,11 @@ static void sub_unref(struct sse_sub *s)
  * socket, and libmicrohttpd would not ask for more to find out. */
 static void sub_drop(struct sse_sub *s)
 {
+    /* Safe: the callers hold hub.mx (or run in the stream's own request,
+     * before its response exists), so the stream is still listed and its
+     * response not destroyed (sse_done() needs hub.mx to unlist it), and
+     * libmicrohttpd destroys the response before it closes the socket: the
+     * descriptor is still this connection's. */
     s->dropped = true;
     atomic_fetch_add(&m_dropped, 1);
     if (s->fd >= 0)
@@ -360,13 +365,19 @@ int http_reply_stream(struct http_req *r, const struct http_stream_topic *t, int
     sbuf_addf(&first, "retry: 3000\n\n");
     for (int i = 0; !resumed && i < n; i++) {
         char *data = t[i].first ? t[i].first(t[i].arg) : NULL;
-        if (data && !strpbrk(data, "\r\n"))
-            sbuf_addf(&first, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)at, t[i].event, data);
+        if (data && (strpbrk(data, "\r\n") ||
+                     sbuf_addf(&first, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)at, t[i].event, data)))
+            log_error("http: the first '%s' event of a stream is not sent: larger than http.stream_buffer (%zu), or not one line",
+                      t[i].event, hub.buffer_max);
         free(data);
     }
     pthread_mutex_lock(&s->mx);
     size_t fl = first.len, pending = s->len - s->off;
-    if (first.p && s->len + fl <= hub.buffer_max) {
+    if (first.p && pending + fl > hub.buffer_max) {
+        log_warn("http: event stream of %s dropped at its start: its first events and those since exceed http.stream_buffer",
+                 s->ip);
+        sub_drop(s);
+    } else if (first.p) {
         char *b = malloc(pending + fl + 1);
         if (b) {
             memcpy(b, first.p, fl);
