@@ -121,6 +121,7 @@ static void reload_rt(void *arg)
     nregistered = 0;
     for (int i = 0; i < naccounts; i++)
         nregistered += locations[i].set;
+    snap_publish(); /* the API that changed the account reads it next */
 }
 
 int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages)
@@ -394,6 +395,7 @@ bool registrar_request(const struct sip_msg *msg)
         if (loc->set)
             nregistered--;
         loc->set = false;
+        snap_dirty();
         sip_replyf(rt.sip, msg, 200, "OK", "Content-Length: 0\r\n\r\n");
         return true;
     }
@@ -405,6 +407,7 @@ bool registrar_request(const struct sip_msg *msg)
         if (!loc->set)
             nregistered++;
         loc->set = true;
+        snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
@@ -425,6 +428,7 @@ void registrar_sweep(int64_t now)
             continue;
         loc->set = false;
         nregistered--;
+        snap_dirty();
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
             acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", now);

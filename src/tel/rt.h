@@ -177,6 +177,8 @@ void acd_event_h(void *arg, const struct acd_event *e);
 /* snapshot.c: the state other threads read, the commands they send */
 /* Something changed: publish soon (real-time thread). */
 void snap_dirty(void);
+/* Publish now, if anything changed (real-time thread). */
+void snap_publish(void);
 /* From the ticker: publishes what changed, at most every 100 ms. */
 void snap_tick(int64_t now);
 /* The first snapshot (real-time thread, at start); the last is dropped at

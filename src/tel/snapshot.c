@@ -249,6 +249,11 @@ void snap_dirty(void)
     dirty = true;
 }
 
+void snap_publish(void)
+{
+    publish(mono_us(), false);
+}
+
 void snap_tick(int64_t now)
 {
     if (cur &&
