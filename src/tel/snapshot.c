@@ -17,8 +17,10 @@
 /* A change is published this soon at the earliest: a burst of ACD events
  * (a call offered, answered, ended) becomes one snapshot. */
 #define SNAP_MIN_US 100000
-/* What no hook reports (an IVR step, a phone's new contact) is found by
- * comparing with the last snapshot this often. */
+/* What no hook reports (a caller's step in the IVR) is found by comparing
+ * with the last snapshot this often while there are calls (a build copies
+ * about a hundred bytes a call), and once a second when there are none. */
+#define SNAP_CHECK_CALLS_US 250000
 #define SNAP_CHECK_US 1000000
 /* How long an API thread waits for its command before answering "pending";
  * the real-time thread never waits for it. */
@@ -259,7 +261,7 @@ void snap_tick(int64_t now)
     if (cur &&
         (rt.ncalls != cur->s.calls_active || registrar_count() != cur->s.phones_registered || jobs_written() != cur->s.records))
         dirty = true;
-    if ((dirty && now - last_publish >= SNAP_MIN_US) || now - last_check >= SNAP_CHECK_US)
+    if ((dirty && now - last_publish >= SNAP_MIN_US) || now - last_check >= (rt.ncalls ? SNAP_CHECK_CALLS_US : SNAP_CHECK_US))
         publish(now, false);
 }
 
