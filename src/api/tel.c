@@ -259,12 +259,15 @@ int api_tel_recording(struct http_req *r)
     return http_reply_text(r, 200, "audio/wav", buf, len);
 }
 
+/* 200 once the telephony swapped the flow in, 202 "pending" when it has
+ * not yet within a second (it will). */
 int api_tel_flow_reload(struct http_req *r)
 {
-    int err = tel_flow_reload();
+    bool applied;
+    int err = tel_flow_reload(&applied);
     if (err)
         return err;
     if ((err = audit_append_db(APP(r)->db, &r->actor, "tel.flow_reload", "ivr", NULL)))
         return err;
-    return http_reply_json(r, 200, json_pack("{s:b}", "reloaded", 1));
+    return http_reply_json(r, applied ? 200 : 202, json_pack("{s:b, s:b}", "reloaded", applied, "pending", !applied));
 }

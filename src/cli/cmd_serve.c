@@ -104,12 +104,13 @@ int cmd_serve(struct cli *c)
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
     /* SIGHUP: read the IVR flow again (calls in progress keep theirs). */
+    bool applied;
     while (!sigwait(&set, &sig) && sig == SIGHUP)
-        if (tel_running() && tel_flow_reload())
+        if (tel_running() && tel_flow_reload(&applied))
             log_error("tel: flow not reloaded: %s", err_message());
     log_info("serve: stopping on signal %d", sig);
-    /* The web server first: a request still waiting for the telephony
-     * thread gets its answer before that thread goes. Then the telephony,
+    /* The live events, then the web server: a request still waiting for the
+     * telephony thread gets its answer before that thread goes. Then the telephony,
      * which writes the last call rows, then the cases' worker. */
     api_live_stop();
     http_stop();

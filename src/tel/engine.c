@@ -1,10 +1,9 @@
 /*
  * The telephony engine: one real-time thread runs libre's loop (SIP over UDP
  * and TCP, RTP, timers) and owns every call, leg and registration. Nothing
- * else touches them: the API reads the snapshot it publishes and sends
- * commands as messages (snapshot.c); tel_exec(), which runs a function on
- * that thread and waits, is left for rare administrative changes (a flow or
- * the accounts reloaded); the store is reached through a worker (jobs.c) whose
+ * else touches them: other threads read the snapshot it publishes and send
+ * it commands as messages (snapshot.c), never waiting on it for more than a
+ * bounded moment; the store is reached through a worker (jobs.c) whose
  * answers come back through the same message queue. One media ticker, a
  * timerfd beating every TICK_MS in libre's loop, paces RTP and runs
  * everything due (digit time-outs, ring time-outs, expiries): libre's timer
@@ -170,23 +169,10 @@ void rt_log_call(const struct tcall *c, const char *fmt, ...)
 
 /* ---- running things on the real-time thread ---- */
 
-/* A request from another thread. It lives on the heap: a caller that gives
- * up waiting (the real-time thread is stalled) marks it abandoned and the
- * handler frees it, so nothing on the caller's stack is touched late. */
-struct exec {
-    void (*fn)(void *);
-    void *arg;
-    bool running, done, abandoned;
-};
-
 /* New requests are taken while this is true. tel_stop() clears it under mx
  * before it queues MQ_STOP, so every request queued before is handled before
  * the loop ends and nothing is ever pushed into the freed queue. */
 static bool accepting;
-
-/* How long an API thread waits for the real-time thread before it answers
- * 503: a stalled loop must not hold the web server's threads. */
-#define EXEC_WAIT_MS 5000
 
 int tel_post(int id, void *data)
 {
@@ -200,65 +186,10 @@ int tel_post(int id, void *data)
     return err;
 }
 
-int tel_exec(void (*fn)(void *), void *arg)
-{
-    struct exec *x;
-    struct timespec until;
-    int err = 0;
-
-    if (pthread_equal(pthread_self(), rt.thread) && atomic_load(&rt.running))
-        return err_set(WASL_EINTERNAL, "tel.exec", "tel_exec called on the real-time thread");
-    if (!(x = calloc(1, sizeof(*x))))
-        return WASL_ENOMEM;
-    x->fn = fn;
-    x->arg = arg;
-    pthread_mutex_lock(&mx);
-    if (!accepting) {
-        pthread_mutex_unlock(&mx);
-        free(x);
-        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
-    }
-    if (mqueue_push(rt.mq, MQ_EXEC, x)) {
-        pthread_mutex_unlock(&mx);
-        free(x);
-        return err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
-    }
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += EXEC_WAIT_MS / 1000;
-    while (!x->done) {
-        if (x->running) /* started: it touches the caller's arg, so wait for it */
-            pthread_cond_wait(&cv, &mx);
-        else if (pthread_cond_timedwait(&cv, &mx, &until) == ETIMEDOUT && !x->done && !x->running) {
-            x->abandoned = true; /* the handler frees it */
-            x = NULL;
-            err = err_set(WASL_EBUSY, "tel.busy", "the telephony did not answer within %d ms", EXEC_WAIT_MS);
-            break;
-        }
-    }
-    pthread_mutex_unlock(&mx);
-    free(x);
-    return err;
-}
-
 static void mq_handler(int id, void *data, void *arg)
 {
     if (id == MQ_JOB) {
         calls_job_done(data);
-    } else if (id == MQ_EXEC) {
-        struct exec *x = data;
-        pthread_mutex_lock(&mx);
-        if (x->abandoned) {
-            pthread_mutex_unlock(&mx);
-            free(x);
-            return;
-        }
-        x->running = true;
-        pthread_mutex_unlock(&mx);
-        x->fn(x->arg);
-        pthread_mutex_lock(&mx);
-        x->done = true;
-        pthread_cond_broadcast(&cv);
-        pthread_mutex_unlock(&mx);
     } else if (id == MQ_CMD) {
         snap_cmd_run(data);
     } else if (id == MQ_STOP) {
@@ -584,10 +515,18 @@ static bool flow_in_use(const struct ivr_flow *f)
 
 struct swap {
     struct ivr_flow *fresh;
-    int err;
+    bool swapped;
 };
 
-static void swap_rt(void *arg)
+static void swap_free(void *arg)
+{
+    struct swap *sw = arg;
+    if (!sw->swapped)
+        ivr_flow_free(sw->fresh);
+    free(sw);
+}
+
+static int swap_rt(void *arg)
 {
     struct swap *sw = arg;
     int slot = -1;
@@ -600,32 +539,35 @@ static void swap_rt(void *arg)
             slot = i;
     }
     if (flow_in_use(rt.flow)) {
-        if (slot < 0) {
-            sw->err = WASL_ELIMIT;
-            return;
-        }
+        if (slot < 0)
+            return err_set(WASL_ELIMIT, "tel.reload_busy", "too many older flows are still in use by calls; try again later");
         old_flows[slot] = rt.flow;
     } else {
         ivr_flow_free(rt.flow);
     }
     rt.flow = sw->fresh;
-}
-
-int tel_flow_reload(void)
-{
-    struct swap sw = {NULL, 0};
-    int err;
-    if (!rt.running)
-        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
-    /* Checked here, off the real-time thread: a bad file changes nothing. */
-    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw.fresh)))
-        return err;
-    if ((err = tel_exec(swap_rt, &sw)))
-        return err;
-    if (sw.err) {
-        ivr_flow_free(sw.fresh);
-        return err_set(WASL_ELIMIT, "tel.reload_busy", "too many older flows are still in use by calls; try again later");
-    }
+    sw->swapped = true;
     log_info("tel: flow %s reloaded; calls in progress keep the flow they started with", flow_path);
     return 0;
+}
+
+/* How long the caller waits for the swap: a second, then it is applied
+ * later (the log says when). */
+#define RELOAD_WAIT_MS 1000
+
+int tel_flow_reload(bool *applied)
+{
+    struct swap *sw;
+    int err;
+    *applied = false;
+    if (!rt.running)
+        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
+    if (!(sw = calloc(1, sizeof(*sw))))
+        return WASL_ENOMEM;
+    /* Checked here, off the real-time thread: a bad file changes nothing. */
+    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw->fresh))) {
+        free(sw);
+        return err;
+    }
+    return tel_command(swap_rt, sw, swap_free, RELOAD_WAIT_MS, applied);
 }

@@ -106,7 +106,14 @@ struct reload {
     int n;
 };
 
-static void reload_rt(void *arg)
+static void reload_free(void *arg)
+{
+    struct reload *r = arg;
+    free(r->a);
+    free(r);
+}
+
+static int reload_rt(void *arg)
 {
     struct reload *r = arg;
     static struct location keep[ACCOUNTS_MAX];
@@ -121,7 +128,7 @@ static void reload_rt(void *arg)
     nregistered = 0;
     for (int i = 0; i < naccounts; i++)
         nregistered += locations[i].set;
-    snap_publish(); /* the API that changed the account reads it next */
+    return 0; /* the snapshot is published next, before the sender hears back */
 }
 
 int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages)
@@ -181,12 +188,21 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     db_conn_put(c);
     if (err || !tel_running())
         return err;
-    static struct tel_account fresh[ACCOUNTS_MAX];
+    /* One reload at a time, so that the accounts read last are applied
+     * last. The telephony gets a second to take them: past it, they are
+     * applied a moment later (the store already has them). */
     static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+    struct reload *r = calloc(1, sizeof(*r));
+    bool applied;
+    if (!r || !(r->a = calloc(ACCOUNTS_MAX, sizeof(*r->a)))) {
+        free(r);
+        return WASL_ENOMEM;
+    }
     pthread_mutex_lock(&one);
-    struct reload r = {fresh, 0};
-    if (!(err = load(db, fresh, &r.n)))
-        err = tel_exec(reload_rt, &r);
+    if ((err = load(db, r->a, &r->n)))
+        reload_free(r);
+    else
+        err = tel_command(reload_rt, r, reload_free, 1000, &applied);
     pthread_mutex_unlock(&one);
     return err;
 }

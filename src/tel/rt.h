@@ -137,10 +137,8 @@ extern struct rt rt;
 
 /* engine.c */
 int64_t mono_us(void);
-/* Runs fn(arg) on the real-time thread and waits for it (other threads). */
-int tel_exec(void (*fn)(void *), void *arg);
 /* The messages of the real-time thread's mqueue. */
-enum { MQ_JOB = 1, MQ_EXEC, MQ_STOP, MQ_CMD };
+enum { MQ_JOB = 1, MQ_STOP, MQ_CMD };
 /* Queues a message for the real-time thread without waiting for it
  * (WASL_ECONFLICT "tel.not_running" when it is stopping or stopped). */
 int tel_post(int id, void *data);
@@ -187,6 +185,13 @@ void snap_start(void);
 void snap_stop(void);
 /* Runs an MQ_CMD message. */
 void snap_cmd_run(void *data);
+/* From another thread: runs fn(arg) on the real-time thread, then the
+ * snapshot is published, then free_arg(arg) (also when fn never runs).
+ * Waits wait_ms at most for the answer; the real-time thread never waits
+ * for the sender. Returns fn's error when it ran in time; *applied false
+ * means it has not run yet (it will, later). WASL_EBUSY "tel.busy" when 64
+ * are already waiting. */
+int tel_command(int (*fn)(void *arg), void *arg, void (*free_arg)(void *arg), int wait_ms, bool *applied);
 
 /* registrar.c */
 struct tel_account {

@@ -306,15 +306,16 @@ int tel_agent_get(int64_t user_id, struct tel_agent *out)
 
 /* ---- commands ---- */
 
-/* Shared by the API thread that sent it and the real-time thread that runs
- * it; the last of the two to let go frees it. */
+/* Shared by the thread that sent it and the real-time thread that runs it;
+ * the last of the two to let go frees it (and its argument). */
 struct cmd {
     atomic_int refs;
     pthread_mutex_t mx;
     pthread_cond_t cv;
-    bool done, gone; /* gone: the API thread stopped waiting */
-    int64_t user;
-    char state[16], reason[ACD_REASON_MAX];
+    bool done, gone; /* gone: the sender stopped waiting */
+    int (*fn)(void *arg);
+    void *arg;
+    void (*free_arg)(void *arg);
     int err;
     const char *code; /* error codes are static strings: the pointer crosses threads */
     char msg[160];
@@ -323,14 +324,99 @@ struct cmd {
 static void cmd_put(struct cmd *c)
 {
     if (atomic_fetch_sub(&c->refs, 1) == 1) {
+        if (c->free_arg)
+            c->free_arg(c->arg);
         pthread_mutex_destroy(&c->mx);
         pthread_cond_destroy(&c->cv);
         free(c);
     }
 }
 
-static int agent_apply(const struct cmd *c)
+void snap_cmd_run(void *data)
 {
+    struct cmd *c = data;
+    err_clear();
+    int err = c->fn(c->arg);
+
+    atomic_fetch_sub(&inflight, 1);
+    /* The answer's snapshot already holds the change. */
+    publish(mono_us(), false);
+    pthread_mutex_lock(&c->mx);
+    if (err) {
+        c->err = err;
+        c->code = *err_code() ? err_code() : "tel.command";
+        snprintf(c->msg, sizeof(c->msg), "%s", *err_message() ? err_message() : "the telephony refused the change");
+        if (c->gone) /* nobody hears the answer: the log keeps it */
+            log_info("tel: a change applied late was refused: %s", c->msg);
+    }
+    c->done = true;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mx);
+    err_clear();
+    cmd_put(c);
+}
+
+int tel_command(int (*fn)(void *arg), void *arg, void (*free_arg)(void *arg), int wait_ms, bool *applied)
+{
+    struct timespec until;
+    struct cmd *c;
+    int err = 0;
+
+    *applied = false;
+    if (atomic_fetch_add(&inflight, 1) >= CMD_INFLIGHT_MAX) {
+        atomic_fetch_sub(&inflight, 1);
+        if (free_arg)
+            free_arg(arg);
+        return err_set(WASL_EBUSY, "tel.busy", "the telephony has %d changes waiting; try again", CMD_INFLIGHT_MAX);
+    }
+    if (!(c = calloc(1, sizeof(*c)))) {
+        atomic_fetch_sub(&inflight, 1);
+        if (free_arg)
+            free_arg(arg);
+        return WASL_ENOMEM;
+    }
+    atomic_init(&c->refs, 2);
+    pthread_mutex_init(&c->mx, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    c->fn = fn;
+    c->arg = arg;
+    c->free_arg = free_arg;
+    if ((err = tel_post(MQ_CMD, c))) {
+        atomic_fetch_sub(&inflight, 1);
+        cmd_put(c);
+        cmd_put(c);
+        return err;
+    }
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += wait_ms / 1000;
+    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&c->mx);
+    while (!c->done)
+        if (pthread_cond_timedwait(&c->cv, &c->mx, &until) == ETIMEDOUT)
+            break;
+    if (c->done && c->err)
+        err = err_set(c->err, c->code, "%s", c->msg);
+    *applied = c->done;
+    c->gone = true;
+    pthread_mutex_unlock(&c->mx);
+    cmd_put(c);
+    return err;
+}
+
+/* ---- an agent's state ---- */
+
+struct agent_cmd {
+    int64_t user;
+    char state[16], reason[ACD_REASON_MAX];
+};
+
+static int agent_apply(void *arg)
+{
+    const struct agent_cmd *c = arg;
     struct tel_account a;
     struct acd_agent_view v;
     int64_t now = mono_us();
@@ -347,29 +433,6 @@ static int agent_apply(const struct cmd *c)
     else if (!err)
         err = acd_agent_pause(rt.acd, c->user, c->reason[0] ? c->reason : "break", now);
     return err;
-}
-
-void snap_cmd_run(void *data)
-{
-    struct cmd *c = data;
-    int err = agent_apply(c);
-
-    atomic_fetch_sub(&inflight, 1);
-    /* The answer's snapshot already holds the change. */
-    publish(mono_us(), false);
-    pthread_mutex_lock(&c->mx);
-    if (err) {
-        c->err = err;
-        c->code = *err_code() ? err_code() : "tel.state";
-        snprintf(c->msg, sizeof(c->msg), "%s", *err_message() ? err_message() : "the agent cannot change state now");
-        if (c->gone) /* nobody hears the answer: the log keeps it */
-            log_info("tel: agent %lld: %s refused: %s", (long long)c->user, c->state, c->msg);
-    }
-    c->done = true;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mx);
-    err_clear();
-    cmd_put(c);
 }
 
 /* What can be answered without the real-time thread, from the snapshot:
@@ -389,8 +452,7 @@ static int agent_check(int64_t user_id, const char *state)
 
 int tel_agent_set(int64_t user_id, const char *state, const char *reason, bool *applied)
 {
-    struct timespec until;
-    struct cmd *c;
+    struct agent_cmd *c;
     int err;
 
     *applied = false;
@@ -398,41 +460,10 @@ int tel_agent_set(int64_t user_id, const char *state, const char *reason, bool *
         return err_set_field(WASL_EINVAL, "tel.invalid_state", "state", "available, paused or offline");
     if ((err = agent_check(user_id, state)))
         return err;
-    if (atomic_fetch_add(&inflight, 1) >= CMD_INFLIGHT_MAX) {
-        atomic_fetch_sub(&inflight, 1);
-        return err_set(WASL_EBUSY, "tel.busy", "the telephony has %d commands waiting; try again", CMD_INFLIGHT_MAX);
-    }
-    if (!(c = calloc(1, sizeof(*c)))) {
-        atomic_fetch_sub(&inflight, 1);
+    if (!(c = calloc(1, sizeof(*c))))
         return WASL_ENOMEM;
-    }
-    atomic_init(&c->refs, 2);
-    pthread_mutex_init(&c->mx, NULL);
-    pthread_cond_init(&c->cv, NULL);
     c->user = user_id;
     snprintf(c->state, sizeof(c->state), "%s", state);
     snprintf(c->reason, sizeof(c->reason), "%s", reason ? reason : "");
-    if ((err = tel_post(MQ_CMD, c))) {
-        atomic_fetch_sub(&inflight, 1);
-        cmd_put(c);
-        cmd_put(c);
-        return err;
-    }
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_nsec += CMD_WAIT_MS * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&c->mx);
-    while (!c->done)
-        if (pthread_cond_timedwait(&c->cv, &c->mx, &until) == ETIMEDOUT)
-            break;
-    if (c->done && c->err)
-        err = err_set(c->err, c->code, "%s", c->msg);
-    *applied = c->done;
-    c->gone = true;
-    pthread_mutex_unlock(&c->mx);
-    cmd_put(c);
-    return err;
+    return tel_command(agent_apply, c, free, CMD_WAIT_MS, applied);
 }

@@ -28,8 +28,10 @@ int tel_start(struct db *db, const char *data_dir);
 void tel_stop(void);
 bool tel_running(void);
 /* Reads the flow file again; calls in progress finish on the flow they
- * started with. A flow with errors changes nothing (the error names it). */
-int tel_flow_reload(void);
+ * started with. A flow with errors changes nothing (the error names it).
+ * The real-time thread swaps it in: *applied false when it has not within
+ * a second (it will; the log says so). */
+int tel_flow_reload(bool *applied);
 /* The SIP address ("udp 127.0.0.1:5060") for people to read. */
 const char *tel_address(void);
 /* Prometheus text of the telephony (caller frees), "" when stopped. */

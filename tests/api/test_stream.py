@@ -164,6 +164,23 @@ def test_agent_state_errors_answer_at_once(t):
     t0 = time.time()
     t.status(c.put("/api/v1/me/state", {"state": "available"}), 409, "tel.no_phone", "no phone")
     t.true(time.time() - t0 < 1, "answered from the snapshot")
+    # an account given is in the telephony's state when the answer comes back
+    r = a.put(f"/api/v1/users/{c.user['id']}/sip", {"sip_user": "no-phone", "password": "phone-pass-123",
+                                                     "languages": "fr"})
+    t.status(r, 200, None, "a phone given")
+    r = c.put("/api/v1/me/state", {"state": "paused", "reason": "training"})
+    t.eq((r.status, r.json["state"], r.json["has_phone"]), (200, "paused", True), "the new account is used at once")
+    set_state(t, c, "offline")
+
+
+def test_flow_reload(t):
+    a = t.login("admin")
+    r = a.post("/api/v1/tel/flow/reload")
+    t.status(r, 200, None, "reloaded")
+    t.eq(r.json, {"reloaded": True, "pending": False}, "swapped in by the real-time thread")
+    t.true(any(e["action"] == "tel.flow_reload" for e in a.get("/api/v1/audit?action=tel.flow_reload").json["entries"]),
+           "audited")
+    t.status(t.login("supervisor").post("/api/v1/tel/flow/reload"), 403, None, "admins only")
 
 
 def test_supervisor_gets_live_figures(t):
