@@ -1,10 +1,10 @@
 /*
- * The live state other threads read, and the agents' commands they send.
+ * The live state other threads read, and the commands they send.
  * The real-time thread publishes an immutable, reference-counted snapshot of
  * queues, agents and calls after a change (at most every SNAP_MIN_US) and
  * checks for quieter changes every SNAP_CHECK_US; readers take a reference
  * under a mutex held for a pointer swap only, so neither side ever waits for
- * the other. Commands go in through the mqueue; see tel_agent_set().
+ * the other. Commands go in through the mqueue; see tel_command().
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -73,18 +73,24 @@ int tel_status_get(const struct tel_status **out)
     return 0;
 }
 
+/* ms from now on the clock pthread_cond_timedwait() reads. */
+static void deadline(int ms, struct timespec *until)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += ms / 1000;
+    until->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until->tv_nsec >= 1000000000L) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000L;
+    }
+}
+
 int tel_status_wait(uint64_t after, int timeout_ms, const struct tel_status **out)
 {
     struct timespec until;
     int err = 0;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    deadline(timeout_ms, &until);
     pthread_mutex_lock(&snap_mx);
     while (!stopped && version <= after)
         if (pthread_cond_timedwait(&snap_cv, &snap_mx, &until) == ETIMEDOUT)
@@ -387,13 +393,7 @@ int tel_command(int (*fn)(void *arg), void *arg, void (*free_arg)(void *arg), in
         cmd_put(c);
         return err;
     }
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += wait_ms / 1000;
-    until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    deadline(wait_ms, &until);
     pthread_mutex_lock(&c->mx);
     while (!c->done)
         if (pthread_cond_timedwait(&c->cv, &c->mx, &until) == ETIMEDOUT)
