@@ -310,3 +310,28 @@ def test_idle_stream_costs_nothing(t):
         t.true(used < 0.3, f"the server used {used:.2f} s of CPU in {time.time() - t0:.1f} s with an idle stream open")
     finally:
         s.close()
+
+
+def test_stop_ends_open_streams(t):
+    """Last in this file: the server stops while streams are open (one of
+    them not reading); each ends, and the server exits promptly."""
+    ag = t.login("agent")
+    wait_metric(t, "wasl_http_streams_open", lambda v: v == 0)
+    s = Stream(ag)
+    quiet = Stream(t.login("supervisor"), rcvbuf=2048)
+    s.next(lambda e: e["event"] == "agent")
+    t0 = time.time()
+    t.srv.stop()
+    took = time.time() - t0
+    t.true(took < 5, f"the server took {took:.1f} s to stop with streams open")
+    try:
+        s.next(timeout=2)
+        ended = False
+    except AssertionError as e:
+        ended = "ended" in str(e)
+    t.true(ended, "the reading stream ended at the stop")
+    quiet.close()
+    s.close()
+    t.srv.init = False
+    t.srv.port = None
+    t.srv.start()
