@@ -53,7 +53,8 @@ function dispatch(name, ev) {
 function open() {
     clearTimeout(retryTimer);
     retryTimer = null;
-    if (source || !wanted())
+    /* without EventSource the pages go on asking (their fallback) */
+    if (source || !wanted() || typeof EventSource === 'undefined')
         return;
     setState(state === 'off' ? 'connecting' : 'reconnecting');
     const es = new EventSource(URL_STREAM);
