@@ -59,6 +59,7 @@ static struct {
     size_t buffer_max;
     int64_t heartbeat_us;
     uint64_t last_id;
+    char epoch[20]; /* this process's, before every id: an id of an earlier run resumes nothing */
     struct ring_ev ring[RING_MAX];
     int ring_head, ring_n; /* oldest at ring_head */
     size_t ring_bytes;
@@ -198,7 +199,7 @@ int http_sse_publish(const char *topic, const char *event, const char *data)
     pthread_mutex_lock(&hub.mx);
     uint64_t id = ++hub.last_id;
     char head[128];
-    int hn = snprintf(head, sizeof(head), "id: %llu\nevent: %s\ndata: ", (unsigned long long)id, event);
+    int hn = snprintf(head, sizeof(head), "id: %s-%llu\nevent: %s\ndata: ", hub.epoch, (unsigned long long)id, event);
     size_t n = (size_t)hn + dn + 2;
     if (hn < 0 || (size_t)hn >= sizeof(head) || n > hub.buffer_max) {
         pthread_mutex_unlock(&hub.mx);
@@ -287,13 +288,16 @@ static void sse_done(void *cls)
     sub_unref(s);
 }
 
+/* The number of an id "<epoch>-<n>" given by this process; -1 for anything
+ * else (another run's, or not an id). */
 static int parse_id(const char *v, uint64_t *out)
 {
+    size_t k = strlen(hub.epoch);
     char *end;
-    if (!v || !*v || strlen(v) > 20 || *v == '-')
+    if (!v || strncmp(v, hub.epoch, k) || v[k] != '-' || v[k + 1] < '0' || v[k + 1] > '9' || strlen(v + k + 1) > 20)
         return -1;
     errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
+    unsigned long long x = strtoull(v + k + 1, &end, 10);
     if (errno || *end)
         return -1;
     *out = x;
@@ -365,8 +369,8 @@ int http_reply_stream(struct http_req *r, const struct http_stream_topic *t, int
     sbuf_addf(&first, "retry: 3000\n\n");
     for (int i = 0; !resumed && i < n; i++) {
         char *data = t[i].first ? t[i].first(t[i].arg) : NULL;
-        if (data && (strpbrk(data, "\r\n") ||
-                     sbuf_addf(&first, "id: %llu\nevent: %s\ndata: %s\n\n", (unsigned long long)at, t[i].event, data)))
+        if (data && (strpbrk(data, "\r\n") || sbuf_addf(&first, "id: %s-%llu\nevent: %s\ndata: %s\n\n", hub.epoch,
+                                                        (unsigned long long)at, t[i].event, data)))
             log_error("http: the first '%s' event of a stream is not sent: larger than http.stream_buffer (%zu), or not one line",
                       t[i].event, hub.buffer_max);
         free(data);
@@ -462,6 +466,7 @@ int sse_start(void)
     hub.buffer_max = (size_t)conf_int("http.stream_buffer");
     hub.heartbeat_us = conf_int("http.stream_heartbeat") * 1000000;
     hub.stopping = false;
+    rand_hex(hub.epoch, 4);
     if (pthread_create(&hub.hb, NULL, hb_main, NULL))
         return err_set(WASL_EINTERNAL, "http.thread", "cannot start the event streams' heartbeat thread");
     hub.running = true;

@@ -7,6 +7,7 @@ ends at the awaited event."""
 import http.client
 import json
 import os
+import re
 import socket
 import tempfile
 import time
@@ -91,6 +92,12 @@ class Stream:
         self.conn.close()
 
 
+def seq(e):
+    """The number in an event id ("<run>-<n>")."""
+    run, _, n = e["id"].partition("-")
+    return int(n)
+
+
 def metric(t, name):
     body = t.client().get("/metrics").body
     for line in body.splitlines():
@@ -133,7 +140,7 @@ def test_agent_gets_own_state(t):
         t.eq(s.resp.getheader("Content-Type"), "text/event-stream; charset=utf-8", "content type")
         first = s.next(lambda e: e["event"] == "agent")
         t.eq(first["json"]["state"], "offline", "the current state comes first")
-        t.true(first["id"].isdigit(), f"events carry an id: {first}")
+        t.true(re.fullmatch(r"[0-9a-f]{8}-[0-9]+", first["id"]), f"events carry an id: {first}")
         t.eq(first["json"], ag.get("/api/v1/me/phone").json | {"since_seconds": first["json"]["since_seconds"]},
              "the same JSON as GET /api/v1/me/phone")
         t0 = time.time()
@@ -144,7 +151,7 @@ def test_agent_gets_own_state(t):
         set_state(t, ag, "paused", "training")
         e = s.next(lambda e: e["event"] == "agent" and e["json"]["state"] == "paused", timeout=2)
         t.eq(e["json"]["reason"], "training", "with the reason")
-        t.true(int(e["id"]) > int(first["id"]), "ids grow")
+        t.true(seq(e) > seq(first), "ids grow")
     finally:
         s.close()
         set_state(t, ag, "offline")
@@ -220,16 +227,20 @@ def test_last_event_id_resumes(t):
         a = s.next(lambda e: e["event"] == "agent")
         b = s.next(lambda e: e["event"] == "agent")
         t.eq((a["json"]["state"], b["json"]["state"]), ("available", "paused"), "the missed events, in order")
-        t.true(int(last["id"]) < int(a["id"]) < int(b["id"]), "after the id sent back")
+        t.true(seq(last) < seq(a) < seq(b), "after the id sent back")
     finally:
         s.close()
-    s = Stream(ag, last_id="not-a-number")
-    try:
-        e = s.next(lambda e: e["event"] == "agent")
-        t.eq(e["json"]["state"], "paused", "an unusable Last-Event-ID starts from the current state")
-    finally:
-        s.close()
-        set_state(t, ag, "offline")
+    run = last["id"].split("-")[0]
+    other = ("0" if run[0] != "0" else "1") + run[1:]
+    for bad, what in (("not-a-number", "not an id"), (f"{other}-{seq(last)}", "an id of another run of the server")):
+        s = Stream(ag, last_id=bad)
+        try:
+            e = s.next(lambda e: e["event"] == "agent")
+            t.eq(e["json"]["state"], "paused", f"{what}: the stream starts from the current state")
+            t.true(e["id"].startswith(run + "-"), "with an id of this run")
+        finally:
+            s.close()
+    set_state(t, ag, "offline")
 
 
 def test_slow_client_is_dropped_and_others_go_on(t):
