@@ -27,6 +27,7 @@ import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as supervisionPage from './js/pages/supervision.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
+import { stopLive } from './js/live.js';
 
 /* Every page: who may see it is session.navFor(role); "account" is for all
  * logged-in users and "login" for everyone. */
@@ -199,9 +200,10 @@ async function chooseLanguage(code) {
 }
 
 async function logout() {
-    /* the pages that ask the server every few seconds stop first */
+    /* the pages that follow the server stop first: its event stream too */
     stopPhoneBar();
     stopTelephony();
+    stopLive();
     try {
         await session.logout();
         flash('info', t('login.logged_out'));

@@ -32,6 +32,17 @@ int api_query_int(struct http_req *r, const char *name, long long lo, long long 
  * is the request's "new_password"). Returns err. */
 int api_rename_field(int err, const char *from, const char *to);
 
+/* The telephony's live state as the API shows it (tel.c), also pushed on
+ * the event stream (live.c). */
+struct tel_agent;
+struct tel_status;
+json_t *api_tel_agent_json(const struct tel_agent *a);
+json_t *api_tel_status_json(struct db *db, const struct tel_status *s);
+/* The thread that publishes the telephony's snapshots as events (when the
+ * telephony runs); stopped before the web server. */
+int api_live_start(struct db *db);
+void api_live_stop(void);
+
 /* handlers */
 int api_healthz(struct http_req *r);
 int api_metrics(struct http_req *r);
@@ -84,6 +95,7 @@ int api_me_state(struct http_req *r);
 int api_users_sip(struct http_req *r);
 int api_users_sip_get(struct http_req *r);
 int api_tel_status(struct http_req *r);
+int api_stream(struct http_req *r);
 int api_tel_calls(struct http_req *r);
 int api_tel_callbacks(struct http_req *r);
 int api_events_list(struct http_req *r);

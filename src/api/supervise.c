@@ -23,10 +23,12 @@ int api_tel_supervise(struct http_req *r)
         return err_set_field(WASL_EINVAL, "tel.invalid_mode", "mode", "listen, whisper, barge or off");
     snprintf(object, sizeof(object), "call:%lld", (long long)id);
     snprintf(detail, sizeof(detail), "{\"mode\":\"%s\"}", mode);
+    bool applied;
     if ((err = audit_append_db(APP(r)->db, &r->actor, "call.supervise", object, detail)) ||
-        (err = tel_monitor((uint64_t)id, r->actor.user_id, mode)))
+        (err = tel_monitor((uint64_t)id, r->actor.user_id, mode, &applied)))
         return err;
-    return http_reply_json(r, 200, json_pack("{s:I, s:s}", "call", (json_int_t)id, "mode", mode));
+    return http_reply_json(r, applied ? 200 : 202,
+                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "mode", mode, "applied", applied));
 }
 
 int api_tel_callback_add(struct http_req *r)
@@ -57,8 +59,11 @@ int api_tel_transfer(struct http_req *r)
     int64_t id;
     int err;
 
+    bool applied;
     if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
-        (err = tel_transfer((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, queue)))
+        (err =
+             tel_transfer((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, queue, &applied)))
         return err;
-    return http_reply_json(r, 200, json_pack("{s:I, s:s}", "call", (json_int_t)id, "queue", queue));
+    return http_reply_json(r, applied ? 200 : 202,
+                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "queue", queue, "applied", applied));
 }

@@ -12,10 +12,10 @@
 #include "cases/cases.h"
 #include "tel/tel.h"
 
-static json_t *agent_json(int64_t user_id, const struct tel_agent *a)
+json_t *api_tel_agent_json(const struct tel_agent *a)
 {
-    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)user_id, "state",
-                     a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)a->user_id,
+                     "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
                      "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL, "registered", a->registered,
                      "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
                      "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
@@ -28,20 +28,27 @@ int api_me_phone(struct http_req *r)
     int err = tel_agent_get(r->session.user.id, &a);
     if (err)
         return err;
-    return http_reply_json(r, 200, agent_json(r->session.user.id, &a));
+    return http_reply_json(r, 200, api_tel_agent_json(&a));
 }
 
+/* 200 with the new state once the telephony applied it; 202 with the state
+ * so far and "pending" when it has not answered yet (the event stream
+ * brings the outcome). */
 int api_me_state(struct http_req *r)
 {
     const char *state = NULL, *reason = NULL;
     struct json_spec spec[] = {{"state", JS_STR, true, 16, 0, 0, &state, NULL}, {"reason", JS_STR, false, 30, 0, 0, &reason, NULL}};
     struct tel_agent a;
+    bool applied;
     int err;
 
-    if ((err = http_body_json(r, spec, 2)) || (err = tel_agent_set(r->session.user.id, state, reason)) ||
+    if ((err = http_body_json(r, spec, 2)) || (err = tel_agent_set(r->session.user.id, state, reason, &applied)) ||
         (err = tel_agent_get(r->session.user.id, &a)))
         return err;
-    return http_reply_json(r, 200, agent_json(r->session.user.id, &a));
+    json_t *j = api_tel_agent_json(&a);
+    if (j && !applied)
+        json_object_set_new(j, "pending", json_true());
+    return http_reply_json(r, applied ? 200 : 202, j);
 }
 
 int api_users_sip_get(struct http_req *r)
@@ -105,51 +112,60 @@ static const char *name_of(const struct user_brief *b, int n, int64_t id)
     return NULL;
 }
 
-int api_tel_status(struct http_req *r)
-{
-    struct tel_status *s = malloc(sizeof(*s));
-    json_t *queues = json_object(), *agents = json_array(), *calls = json_array();
-    int err;
+/* The calls listed in the status; calls_active counts them all. */
+#define STATUS_CALLS_MAX 500
 
-    if (!s)
-        return WASL_ENOMEM;
-    if ((err = tel_status(s))) {
-        free(s);
-        json_decref(queues);
-        json_decref(agents);
-        json_decref(calls);
-        return err;
+json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
+{
+    json_t *queues = json_object(), *agents = json_array(), *calls = json_array();
+    int64_t now = clock_mono_us(), wall = clock_now();
+    int n = 0;
+
+    for (int i = 0; i < s->nqueues; i++) {
+        const struct tel_queue_live *q = &s->queues[i];
+        json_object_set_new(queues, q->name,
+                            json_pack("{s:i, s:I}", "waiting", q->waiting, "oldest_seconds",
+                                      (json_int_t)(q->oldest_since ? (now - q->oldest_since) / 1000000 : 0)));
     }
-    for (int i = 0; i < 7; i++)
-        json_object_set_new(
-            queues, wasl_languages[i],
-            json_pack("{s:i, s:I}", "waiting", s->queues[i].waiting, "oldest_seconds", (json_int_t)s->queues[i].oldest_seconds));
     /* names, for the supervisors (who cannot list users) */
     struct user_brief *names = s->nagents ? calloc((size_t)s->nagents, sizeof(*names)) : NULL;
     for (int i = 0; names && i < s->nagents; i++)
-        names[i].id = s->agents[i].user_id;
-    if (names && user_briefs(APP(r)->db, names, s->nagents)) {
+        if (s->agents[i].in_acd)
+            names[n++].id = s->agents[i].user_id;
+    if (names && n && user_briefs(db, names, n)) {
         free(names); /* the state is still worth showing without names */
         names = NULL;
     }
     err_clear();
     for (int i = 0; i < s->nagents; i++) {
-        const char *nm = name_of(names, names ? s->nagents : 0, s->agents[i].user_id);
-        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id",
-                                                (json_int_t)s->agents[i].user_id, "display_name", nm, "state", s->agents[i].state,
-                                                "reason", s->agents[i].reason[0] ? s->agents[i].reason : NULL, "languages",
-                                                s->agents[i].languages, "since_seconds", (json_int_t)s->agents[i].since_seconds,
-                                                "registered", s->agents[i].registered, "call", (json_int_t)s->agents[i].call));
+        const struct tel_agent *a = &s->agents[i];
+        if (!a->in_acd)
+            continue;
+        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)a->user_id,
+                                                "display_name", name_of(names, names ? n : 0, a->user_id), "state", a->state,
+                                                "reason", a->reason[0] ? a->reason : NULL, "languages", a->languages,
+                                                "since_seconds", (json_int_t)((now - a->since) / 1000000), "registered",
+                                                a->registered, "call", (json_int_t)a->call));
     }
     free(names);
-    for (int i = 0; i < s->ncalls && i < TEL_STATUS_CALLS; i++)
-        json_array_append_new(calls,
-                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)s->calls[i].id, "country",
-                                        s->calls[i].country, "did", s->calls[i].did, "language", s->calls[i].language, "state",
-                                        s->calls[i].state, "node", s->calls[i].node, "seconds", (json_int_t)s->calls[i].seconds));
-    json_t *j = json_pack("{s:s, s:i, s:i, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
-                          s->phones_registered, "queues", queues, "agents", agents, "calls", calls);
-    free(s);
+    for (int i = 0; i < s->ncalls && i < STATUS_CALLS_MAX; i++) {
+        const struct tel_call_live *c = &s->calls[i];
+        json_array_append_new(calls, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)c->id, "country",
+                                               c->country, "did", c->did, "language", c->language, "state", c->state, "node",
+                                               c->node, "seconds", (json_int_t)((wall - c->started) / 1000000)));
+    }
+    return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
+                     s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);
+}
+
+int api_tel_status(struct http_req *r)
+{
+    const struct tel_status *s;
+    int err = tel_status_get(&s);
+    if (err)
+        return err;
+    json_t *j = api_tel_status_json(APP(r)->db, s);
+    tel_status_put(s);
     return http_reply_json(r, 200, j);
 }
 
@@ -243,12 +259,15 @@ int api_tel_recording(struct http_req *r)
     return http_reply_text(r, 200, "audio/wav", buf, len);
 }
 
+/* 200 once the telephony swapped the flow in, 202 "pending" when it has
+ * not yet within a second (it will). */
 int api_tel_flow_reload(struct http_req *r)
 {
-    int err = tel_flow_reload();
+    bool applied;
+    int err = tel_flow_reload(&applied);
     if (err)
         return err;
     if ((err = audit_append_db(APP(r)->db, &r->actor, "tel.flow_reload", "ivr", NULL)))
         return err;
-    return http_reply_json(r, 200, json_pack("{s:b}", "reloaded", 1));
+    return http_reply_json(r, applied ? 200 : 202, json_pack("{s:b, s:b}", "reloaded", applied, "pending", !applied));
 }

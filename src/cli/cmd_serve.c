@@ -94,6 +94,12 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "telephony");
     }
+    if ((err = api_live_start(c->db))) {
+        tel_stop();
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "live events");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
@@ -105,13 +111,16 @@ int cmd_serve(struct cli *c)
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
     /* SIGHUP: read the IVR flow again (calls in progress keep theirs). */
+    bool applied;
     while (!sigwait(&set, &sig) && sig == SIGHUP)
-        if (tel_running() && tel_flow_reload())
+        if (tel_running() && tel_flow_reload(&applied))
             log_error("tel: flow not reloaded: %s", err_message());
     log_info("serve: stopping on signal %d", sig);
-    /* The web server first: a request still waiting for the telephony
-     * thread gets its answer before that thread goes. Then the telephony,
-     * which ends the calls up, then the event log, which writes them. */
+    /* The live events, then the web server: a request still waiting for the
+     * telephony thread gets its answer before that thread goes. Then the
+     * telephony, which ends the calls up, then the event log, which writes
+     * them, then the cases' worker. */
+    api_live_stop();
     http_stop();
     tel_stop();
     events_stop();

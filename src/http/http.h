@@ -97,6 +97,29 @@ int http_add_header(struct http_req *r, const char *name, const char *value);
 int http_set_session_cookie(struct http_req *r, const char *token);
 int http_clear_session_cookie(struct http_req *r);
 
+/* ---- server-sent events (sse.c) ----
+ * Streams subscribe to topics ("status", "agent:42"); events published to
+ * a topic reach every stream of it, each with an id that a reconnecting
+ * client sends back (Last-Event-ID) to get what it missed. */
+#define HTTP_STREAM_TOPICS_MAX 4
+#define HTTP_TOPIC_MAX 48
+struct http_stream_topic {
+    const char *topic;
+    const char *event;         /* the name of its first event */
+    char *(*first)(void *arg); /* the current state, one line of JSON (malloc'd; NULL: none) */
+    void *arg;
+};
+/* Replies with an event stream of these topics: the events after
+ * Last-Event-ID when the ring still holds them all, else each topic's
+ * current state first. 503 "http.streams_full" at http.stream_max. */
+int http_reply_stream(struct http_req *r, const struct http_stream_topic *t, int n);
+/* Publishes an event (data: one line, JSON) to the streams of topic; any
+ * thread. Never waits for a client: a stream whose buffer is full is
+ * dropped (logged and counted). WASL_ETOOBIG when larger than a buffer. */
+int http_sse_publish(const char *topic, const char *event, const char *data);
+/* The streams listening to topic now. */
+int http_sse_listeners(const char *topic);
+
 /* The Prometheus text of /metrics (caller frees). */
 char *http_metrics_text(void);
 

@@ -34,6 +34,7 @@ struct req_priv {
     int fd; /* static file, -1 if none */
     uint64_t fd_size;
     struct hdr *headers;
+    struct sse_sub *stream; /* an event stream's reply (sse.c), until libmicrohttpd has it */
     /* metrics */
     int metric; /* route index, or one of the METRIC_* slots */
 };
@@ -53,6 +54,17 @@ enum { METRIC_STATIC = 0, METRIC_UNMATCHED = 1, METRIC_EXTRA = 2 };
 int metrics_init(const struct route *routes, size_t n);
 void metrics_record(int slot, int status, int64_t us);
 void metrics_free(void);
+
+/* sse.c */
+struct sse_sub;
+int sse_start(void);
+void sse_stop(void);
+/* The response of a stream (it then belongs to libmicrohttpd), NULL when
+ * it cannot be made (the stream is gone then). */
+struct MHD_Response *sse_response(struct sse_sub *s);
+/* A stream whose response was never made. */
+void sse_abandon(struct sse_sub *s);
+void sse_metrics(struct sbuf *b);
 
 /* reply.c */
 void reply_error_status(struct http_req *r, int status, const char *code, const char *message);

@@ -117,5 +117,6 @@ char *http_metrics_text(void)
                   atomic_load_explicit(&slots[i].sum_us, memory_order_relaxed) / 1e6);
         sbuf_addf(&b, "wasl_http_request_duration_seconds_count{route=\"%s\"} %llu\n", slots[i].route, (unsigned long long)cum);
     }
+    sse_metrics(&b);
     return sbuf_take(&b);
 }

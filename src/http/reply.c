@@ -75,7 +75,7 @@ void reply_error_status(struct http_req *r, int status, const char *code, const 
 static bool is_outage(int err, const char *code)
 {
     static const char *const codes[] = {"store.unavailable", "store.outcome_unknown", "store.full", "store.io_error", "store.busy",
-                                        "tel.busy"};
+                                        "tel.busy",          "http.streams_full"};
     if (err != WASL_EDB && err != WASL_EBUSY)
         return false;
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)

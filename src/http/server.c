@@ -28,6 +28,10 @@ const struct conf_def http_conf[] = {
     {"http.secure_cookies", CONF_BOOL, "false", 0, 0, "mark the session cookie Secure (set when served over HTTPS)"},
     {"http.metrics_from", CONF_STR, "127.0.0.1 ::1", 0, 0, "addresses allowed to read /metrics, space-separated"},
     {"http.trusted_proxy", CONF_STR, "", 0, 0, "address of a reverse proxy whose X-Forwarded-For is believed"},
+    {"http.stream_max", CONF_INT, "200", 1, 100000, "event streams (live pages) open at once; more get 503 http.streams_full"},
+    {"http.stream_buffer", CONF_INT, "1048576", 4096, 67108864,
+     "bytes of events waiting for one stream's client; a client that falls further behind is dropped"},
+    {"http.stream_heartbeat", CONF_DURATION, "15s", 1, 3600, "a quiet event stream gets a comment line this often"},
 };
 /* clang-format on */
 const size_t http_conf_count = sizeof(http_conf) / sizeof(http_conf[0]);
@@ -148,6 +152,7 @@ static void req_free(struct http_req *r)
     free(p->resp);
     if (p->fd >= 0)
         close(p->fd);
+    sse_abandon(p->stream);
     free(p);
     arena_free(r->arena);
     free(r);
@@ -243,7 +248,10 @@ static enum MHD_Result send_reply(struct http_req *r)
     struct MHD_Response *resp;
     enum MHD_Result ret;
 
-    if (p->fd >= 0) {
+    if (p->stream) {
+        resp = sse_response(p->stream);
+        p->stream = NULL; /* MHD has it (or it is gone) */
+    } else if (p->fd >= 0) {
         resp = MHD_create_response_from_fd64(p->fd_size, p->fd);
         p->fd = -1; /* MHD closes it */
     } else {
@@ -404,6 +412,10 @@ int http_start(const struct http_config *cfg)
     find_web_root();
     if ((err = metrics_init(cfg->routes, cfg->nroutes)))
         return err;
+    if ((err = sse_start())) {
+        metrics_free();
+        return err;
+    }
     if (strchr(listen, ':')) {
         struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
         a->sin6_family = AF_INET6;
@@ -428,6 +440,7 @@ int http_start(const struct http_config *cfg)
                              (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                              MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!srv.d) {
+        sse_stop();
         metrics_free();
         return err_set(WASL_EIO, "http.listen_failed", "cannot listen on %s port %lld (in use, or not allowed)", listen,
                        conf_int("http.port"));
@@ -445,6 +458,7 @@ int http_port(void)
 
 void http_stop(void)
 {
+    sse_stop(); /* no connection may stay suspended */
     if (srv.d)
         MHD_stop_daemon(srv.d);
     srv.d = NULL;

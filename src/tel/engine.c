@@ -1,8 +1,9 @@
 /*
  * The telephony engine: one real-time thread runs libre's loop (SIP over UDP
  * and TCP, RTP, timers) and owns every call, leg and registration. Nothing
- * else touches them: the API asks through tel_exec(), which runs a function
- * on that thread; the store is reached through a worker (jobs.c) whose
+ * else touches them: other threads read the snapshot it publishes and send
+ * it commands as messages (snapshot.c), never waiting on it for more than a
+ * bounded moment; the store is reached through a worker (jobs.c) whose
  * answers come back through the same message queue. One media ticker, a
  * timerfd beating every TICK_MS in libre's loop, paces RTP and runs
  * everything due (digit time-outs, ring time-outs, expiries): libre's timer
@@ -70,13 +71,10 @@ const struct conf_def tel_conf[] = {
 };
 const size_t tel_conf_count = sizeof(tel_conf) / sizeof(tel_conf[0]);
 
-enum { MQ_JOB = 1, MQ_EXEC, MQ_STOP };
-
 static pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static int start_err;
 static bool start_done;
-static char address_text[128];
 /* Flows replaced while calls still walked them: freed when the last such
  * call has ended (checked at reload and at stop). */
 #define OLD_FLOWS 16
@@ -182,61 +180,20 @@ void rt_log_call(const struct tcall *c, const char *fmt, ...)
 
 /* ---- running things on the real-time thread ---- */
 
-/* A request from another thread. It lives on the heap: a caller that gives
- * up waiting (the real-time thread is stalled) marks it abandoned and the
- * handler frees it, so nothing on the caller's stack is touched late. */
-struct exec {
-    void (*fn)(void *);
-    void *arg;
-    bool running, done, abandoned;
-};
-
 /* New requests are taken while this is true. tel_stop() clears it under mx
  * before it queues MQ_STOP, so every request queued before is handled before
  * the loop ends and nothing is ever pushed into the freed queue. */
 static bool accepting;
 
-/* How long an API thread waits for the real-time thread before it answers
- * 503: a stalled loop must not hold the web server's threads. */
-#define EXEC_WAIT_MS 5000
-
-int tel_exec(void (*fn)(void *), void *arg)
+int tel_post(int id, void *data)
 {
-    struct exec *x;
-    struct timespec until;
     int err = 0;
-
-    if (pthread_equal(pthread_self(), rt.thread) && atomic_load(&rt.running))
-        return err_set(WASL_EINTERNAL, "tel.exec", "tel_exec called on the real-time thread");
-    if (!(x = calloc(1, sizeof(*x))))
-        return WASL_ENOMEM;
-    x->fn = fn;
-    x->arg = arg;
     pthread_mutex_lock(&mx);
-    if (!accepting) {
-        pthread_mutex_unlock(&mx);
-        free(x);
-        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
-    }
-    if (mqueue_push(rt.mq, MQ_EXEC, x)) {
-        pthread_mutex_unlock(&mx);
-        free(x);
-        return err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
-    }
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += EXEC_WAIT_MS / 1000;
-    while (!x->done) {
-        if (x->running) /* started: it touches the caller's arg, so wait for it */
-            pthread_cond_wait(&cv, &mx);
-        else if (pthread_cond_timedwait(&cv, &mx, &until) == ETIMEDOUT && !x->done && !x->running) {
-            x->abandoned = true; /* the handler frees it */
-            x = NULL;
-            err = err_set(WASL_EBUSY, "tel.busy", "the telephony did not answer within %d ms", EXEC_WAIT_MS);
-            break;
-        }
-    }
+    if (!accepting)
+        err = err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
+    else if (mqueue_push(rt.mq, id, data))
+        err = err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
     pthread_mutex_unlock(&mx);
-    free(x);
     return err;
 }
 
@@ -244,21 +201,8 @@ static void mq_handler(int id, void *data, void *arg)
 {
     if (id == MQ_JOB) {
         calls_job_done(data);
-    } else if (id == MQ_EXEC) {
-        struct exec *x = data;
-        pthread_mutex_lock(&mx);
-        if (x->abandoned) {
-            pthread_mutex_unlock(&mx);
-            free(x);
-            return;
-        }
-        x->running = true;
-        pthread_mutex_unlock(&mx);
-        x->fn(x->arg);
-        pthread_mutex_lock(&mx);
-        x->done = true;
-        pthread_cond_broadcast(&cv);
-        pthread_mutex_unlock(&mx);
+    } else if (id == MQ_CMD) {
+        snap_cmd_run(data);
     } else if (id == MQ_STOP) {
         re_cancel();
     }
@@ -301,6 +245,7 @@ static void tick(int flags, void *arg)
         atomic_store(&active_calls, rt.ncalls);
         atomic_store(&active_regs, registrar_count());
     }
+    snap_tick(now);
     /* With no call at all, a slower beat; a new call wakes it. */
     if (tick_fast != (rt.ncalls > 0))
         ticker_set(rt.ncalls > 0);
@@ -384,6 +329,13 @@ static int load_config(void)
     return 0;
 }
 
+/* Every change in the distributor is a change of the snapshot. */
+static void acd_event_seen(void *arg, const struct acd_event *e)
+{
+    snap_dirty();
+    acd_event_h(arg, e);
+}
+
 static int rt_setup(void)
 {
     struct sa laddr;
@@ -407,7 +359,7 @@ static int rt_setup(void)
     if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
         (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)))
         return err_set(WASL_EINTERNAL, "tel.sip", "listen: %s", strerror(err));
-    struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .event = acd_event_h};
+    struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .event = acd_event_seen};
     struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up, .no_answer_pause = true};
     if ((err = acd_new(&rt.acd, &hooks, &as)))
         return err;
@@ -425,6 +377,7 @@ static int rt_setup(void)
         (err = fd_listen(tick_fd, FD_READ, tick, NULL)))
         return err_set(WASL_EINTERNAL, "tel.ticker", "cannot start the media ticker");
     ticker_set(true);
+    snap_start();
     return 0;
 }
 
@@ -517,6 +470,7 @@ int tel_start(struct db *db, const char *data_dir)
         rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+    snprintf(rt.address, sizeof(rt.address), "sip:%s:%d (udp%s)", rt.cfg.address, rt.cfg.port, rt.cfg.tcp ? ", tcp" : "");
     start_done = false;
     if (pthread_create(&rt.thread, NULL, rt_main, NULL)) {
         jobs_stop();
@@ -536,8 +490,7 @@ int tel_start(struct db *db, const char *data_dir)
     accepting = true;
     pthread_mutex_unlock(&mx);
     atomic_store(&rt.running, true);
-    snprintf(address_text, sizeof(address_text), "sip:%s:%d (udp%s)", rt.cfg.address, rt.cfg.port, rt.cfg.tcp ? ", tcp" : "");
-    log_info("tel: listening on %s; %d toll-free numbers; flow %s", address_text, dialplan_numbers(), ivr_flow_name(rt.flow));
+    log_info("tel: listening on %s; %d toll-free numbers; flow %s", rt.address, dialplan_numbers(), ivr_flow_name(rt.flow));
     return 0;
 }
 
@@ -551,6 +504,7 @@ void tel_stop(void)
     pthread_mutex_unlock(&mx);
     pthread_join(rt.thread, NULL);
     atomic_store(&rt.running, false);
+    snap_stop();
     jobs_stop();
     ivr_flow_free(rt.flow);
     rt.flow = NULL;
@@ -569,107 +523,7 @@ bool tel_running(void)
 
 const char *tel_address(void)
 {
-    return rt.running ? address_text : "";
-}
-
-/* ---- agents, from the API ---- */
-
-static void languages_text(unsigned bits, char *out, size_t n)
-{
-    size_t k = 0;
-    out[0] = '\0';
-    for (int i = 0; i < 7; i++)
-        if (bits & (1u << i))
-            k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", k ? " " : "", wasl_languages[i]);
-}
-
-struct agent_q {
-    int64_t user;
-    struct tel_agent *out;
-    const char *state, *reason;
-    int err;
-    const char *code; /* error codes are static strings: the pointer crosses threads */
-    char msg[160];
-};
-
-static void agent_get_rt(void *arg)
-{
-    struct agent_q *q = arg;
-    struct acd_agent_view v;
-    struct tel_account a;
-    struct tel_agent *o = q->out;
-
-    memset(o, 0, sizeof(*o));
-    snprintf(o->state, sizeof(o->state), "offline");
-    if (registrar_account(q->user, &a)) {
-        o->has_account = true;
-        snprintf(o->sip_user, sizeof(o->sip_user), "%s", a.sip_user);
-        languages_text(a.languages, o->languages, sizeof(o->languages));
-    }
-    o->registered = registrar_contact(q->user, o->contact, sizeof(o->contact));
-    if (!acd_agent_get(rt.acd, q->user, &v)) {
-        snprintf(o->state, sizeof(o->state), "%s", acd_state_name(v.state));
-        snprintf(o->reason, sizeof(o->reason), "%s", v.reason);
-        o->since_seconds = (mono_us() - v.since) / 1000000;
-        o->call = v.call;
-        const struct tcall *c = v.call ? call_find(v.call) : NULL;
-        if (c) {
-            snprintf(o->call_language, sizeof(o->call_language), "%s", c->ivr.language);
-            snprintf(o->call_country, sizeof(o->call_country), "%s", c->country);
-        }
-    }
-}
-
-int tel_agent_get(int64_t user_id, struct tel_agent *out)
-{
-    struct agent_q q = {.user = user_id, .out = out};
-    return tel_exec(agent_get_rt, &q);
-}
-
-static void agent_set_rt(void *arg)
-{
-    struct agent_q *q = arg;
-    struct tel_account a;
-    struct acd_agent_view v;
-    int64_t now = mono_us();
-    int err = 0;
-
-    if (!registrar_account(q->user, &a)) {
-        q->err = WASL_ECONFLICT;
-        q->code = "tel.no_phone";
-        snprintf(q->msg, sizeof(q->msg), "this user has no SIP account: an administrator gives one first");
-        return;
-    }
-    bool logged_in = !acd_agent_get(rt.acd, q->user, &v) && v.state != ACD_OFFLINE;
-    if (!strcmp(q->state, "offline")) {
-        err = logged_in ? acd_agent_logout(rt.acd, q->user, 0, now) : 0;
-    } else {
-        if (!logged_in) {
-            struct acd_skills sk;
-            registrar_skills(&a, &sk);
-            err = acd_agent_login(rt.acd, q->user, &sk, now);
-        }
-        if (!err && !strcmp(q->state, "available"))
-            err = acd_agent_available(rt.acd, q->user, now);
-        else if (!err)
-            err = acd_agent_pause(rt.acd, q->user, q->reason && *q->reason ? q->reason : "break", 0, now);
-    }
-    if (err) {
-        q->err = err;
-        q->code = *err_code() ? err_code() : "tel.state";
-        snprintf(q->msg, sizeof(q->msg), "%s", *err_message() ? err_message() : "the agent cannot change state now");
-    }
-}
-
-int tel_agent_set(int64_t user_id, const char *state, const char *reason)
-{
-    struct agent_q q = {.user = user_id, .state = state, .reason = reason};
-    int err;
-    if (strcmp(state, "available") && strcmp(state, "paused") && strcmp(state, "offline"))
-        return err_set_field(WASL_EINVAL, "tel.invalid_state", "state", "available, paused or offline");
-    if ((err = tel_exec(agent_set_rt, &q)))
-        return err;
-    return q.err ? err_set(q.err, q.code, "%s", q.msg) : 0;
+    return rt.running ? rt.address : "";
 }
 
 /* ---- reloading the flow ---- */
@@ -684,10 +538,18 @@ static bool flow_in_use(const struct ivr_flow *f)
 
 struct swap {
     struct ivr_flow *fresh;
-    int err;
+    bool swapped;
 };
 
-static void swap_rt(void *arg)
+static void swap_free(void *arg)
+{
+    struct swap *sw = arg;
+    if (!sw->swapped)
+        ivr_flow_free(sw->fresh);
+    free(sw);
+}
+
+static int swap_rt(void *arg)
 {
     struct swap *sw = arg;
     int slot = -1;
@@ -700,87 +562,35 @@ static void swap_rt(void *arg)
             slot = i;
     }
     if (flow_in_use(rt.flow)) {
-        if (slot < 0) {
-            sw->err = WASL_ELIMIT;
-            return;
-        }
+        if (slot < 0)
+            return err_set(WASL_ELIMIT, "tel.reload_busy", "too many older flows are still in use by calls; try again later");
         old_flows[slot] = rt.flow;
     } else {
         ivr_flow_free(rt.flow);
     }
     rt.flow = sw->fresh;
-}
-
-int tel_flow_reload(void)
-{
-    struct swap sw = {NULL, 0};
-    int err;
-    if (!rt.running)
-        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
-    /* Checked here, off the real-time thread: a bad file changes nothing. */
-    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw.fresh)))
-        return err;
-    if ((err = tel_exec(swap_rt, &sw)))
-        return err;
-    if (sw.err) {
-        ivr_flow_free(sw.fresh);
-        return err_set(WASL_ELIMIT, "tel.reload_busy", "too many older flows are still in use by calls; try again later");
-    }
+    sw->swapped = true;
     log_info("tel: flow %s reloaded; calls in progress keep the flow they started with", flow_path);
     return 0;
 }
 
-/* ---- status ---- */
+/* How long the caller waits for the swap: a second, then it is applied
+ * later (the log says when). */
+#define RELOAD_WAIT_MS 1000
 
-static void status_rt(void *arg)
+int tel_flow_reload(bool *applied)
 {
-    struct tel_status *o = arg;
-    struct acd_queue_view qv;
-    static struct acd_agent_view av[TEL_STATUS_AGENTS];
-    int64_t now = mono_us(), wall = clock_now(); /* the ACD's clock, the calls' */
-
-    snprintf(o->sip, sizeof(o->sip), "%s", address_text);
-    o->calls_active = rt.ncalls;
-    o->phones_registered = registrar_count();
-    for (int i = 0; i < acd_queue_count(rt.acd) && i < 7; i++) {
-        acd_queue_get(rt.acd, i, &qv);
-        o->queues[i].waiting = qv.waiting;
-        o->queues[i].oldest_seconds = qv.oldest_since ? (now - qv.oldest_since) / 1000000 : 0;
+    struct swap *sw;
+    int err;
+    *applied = false;
+    if (!rt.running)
+        return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled)");
+    if (!(sw = calloc(1, sizeof(*sw))))
+        return WASL_ENOMEM;
+    /* Checked here, off the real-time thread: a bad file changes nothing. */
+    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw->fresh))) {
+        free(sw);
+        return err;
     }
-    int n = acd_agents(rt.acd, av, TEL_STATUS_AGENTS);
-    o->nagents = n < TEL_STATUS_AGENTS ? n : TEL_STATUS_AGENTS;
-    for (int i = 0; i < o->nagents; i++) {
-        char contact[256];
-        o->agents[i].user_id = av[i].agent;
-        snprintf(o->agents[i].state, sizeof(o->agents[i].state), "%s", acd_state_name(av[i].state));
-        snprintf(o->agents[i].reason, sizeof(o->agents[i].reason), "%s", av[i].reason);
-        unsigned bits = 0;
-        for (int k = 0; k < av[i].skills.nlanguages; k++)
-            bits |= av[i].skills.languages[k].language < 7 ? 1u << av[i].skills.languages[k].language : 0;
-        languages_text(bits, o->agents[i].languages, sizeof(o->agents[i].languages));
-        o->agents[i].since_seconds = (now - av[i].since) / 1000000;
-        o->agents[i].registered = registrar_contact(av[i].agent, contact, sizeof(contact));
-        o->agents[i].call = av[i].call;
-    }
-    o->ncalls = 0;
-    for (struct le *le = rt.calls.head; le; le = le->next) {
-        struct tcall *c = le->data;
-        if (o->ncalls < TEL_STATUS_CALLS) {
-            int k = o->ncalls;
-            o->calls[k].id = c->id;
-            snprintf(o->calls[k].country, sizeof(o->calls[k].country), "%s", c->country);
-            snprintf(o->calls[k].did, sizeof(o->calls[k].did), "%s", c->did);
-            snprintf(o->calls[k].language, sizeof(o->calls[k].language), "%s", c->ivr.language);
-            snprintf(o->calls[k].state, sizeof(o->calls[k].state), "%s", call_state_name(c->st));
-            snprintf(o->calls[k].node, sizeof(o->calls[k].node), "%s", ivr_node_name(&c->ivr));
-            o->calls[k].seconds = (wall - c->started) / 1000000;
-        }
-        o->ncalls++;
-    }
-}
-
-int tel_status(struct tel_status *out)
-{
-    memset(out, 0, sizeof(*out));
-    return tel_exec(status_rt, out);
+    return tel_command(swap_rt, sw, swap_free, RELOAD_WAIT_MS, applied);
 }

@@ -134,6 +134,8 @@ static void do_callback(struct job *j)
     if (err)
         log_info("tel: callback request not stored: %s", err_message());
     events_add(EV_CALLBACK_REQUESTED, (int64_t)j->call, 0, NULL, err ? "refused" : merged ? "merged" : "stored", NULL, NULL, 0, 0);
+    if (!err)
+        tel_records_changed();
     err_clear();
     j->ok = err == 0;
 }

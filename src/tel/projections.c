@@ -6,6 +6,7 @@
  * way back after a crash: calls left 'up' are ended as 'crashed', phones
  * and agents are restored as they were.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,20 @@
 #include "rt.h"
 #include "events/events.h"
 #include "cases/cases.h"
+
+/* Call rows ended and callback requests stored so far: the snapshot
+ * carries it, so pages read the call log again only when it changed. */
+static _Atomic uint64_t records;
+
+void tel_records_changed(void)
+{
+    atomic_fetch_add(&records, 1);
+}
+
+uint64_t jobs_written(void)
+{
+    return atomic_load(&records);
+}
 
 static int calls_h(struct db_conn *c, const struct ev *e)
 {
@@ -43,6 +58,7 @@ static int calls_h(struct db_conn *c, const struct ev *e)
         int err = db_exec(c, "DELETE FROM call_legs WHERE call_id = ?", DBP(DB_I(e->call)));
         if (err)
             return err;
+        tel_records_changed(); /* a moment early (before the commit): a page reads again a little sooner */
         return db_exec(
             c,
             "UPDATE calls SET ended_at = ?, outcome = ?, path = ?, waited_ms = ?, talked_ms = ?, agent_user = ? "

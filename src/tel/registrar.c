@@ -107,7 +107,14 @@ struct reload {
     int n;
 };
 
-static void reload_rt(void *arg)
+static void reload_free(void *arg)
+{
+    struct reload *r = arg;
+    free(r->a);
+    free(r);
+}
+
+static int reload_rt(void *arg)
 {
     struct reload *r = arg;
     static struct location keep[ACCOUNTS_MAX];
@@ -122,6 +129,7 @@ static void reload_rt(void *arg)
     nregistered = 0;
     for (int i = 0; i < naccounts; i++)
         nregistered += locations[i].set;
+    return 0; /* the snapshot is published next, before the sender hears back */
 }
 
 int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages)
@@ -181,12 +189,21 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     db_conn_put(c);
     if (err || !tel_running())
         return err;
-    static struct tel_account fresh[ACCOUNTS_MAX];
+    /* One reload at a time, so that the accounts read last are applied
+     * last. The telephony gets a second to take them: past it, they are
+     * applied a moment later (the store already has them). */
     static pthread_mutex_t one = PTHREAD_MUTEX_INITIALIZER;
+    struct reload *r = calloc(1, sizeof(*r));
+    bool applied;
+    if (!r || !(r->a = calloc(ACCOUNTS_MAX, sizeof(*r->a)))) {
+        free(r);
+        return WASL_ENOMEM;
+    }
     pthread_mutex_lock(&one);
-    struct reload r = {fresh, 0};
-    if (!(err = load(db, fresh, &r.n)))
-        err = tel_exec(reload_rt, &r);
+    if ((err = load(db, r->a, &r->n)))
+        reload_free(r);
+    else
+        err = tel_command(reload_rt, r, reload_free, 1000, &applied);
     pthread_mutex_unlock(&one);
     return err;
 }
@@ -218,6 +235,16 @@ static int find_user(const char *user)
         if (!strcmp(accounts[i].sip_user, user))
             return i;
     return -1;
+}
+
+int registrar_accounts_count(void)
+{
+    return naccounts;
+}
+
+const struct tel_account *registrar_account_at(int i)
+{
+    return &accounts[i];
 }
 
 bool registrar_account(int64_t user_id, struct tel_account *out)
@@ -387,6 +414,7 @@ bool registrar_request(const struct sip_msg *msg)
             events_add(EV_PHONE_UNREGISTERED, 0, accounts[k].user_id, NULL, "unregistered", NULL, NULL, 0, 0);
         }
         loc->set = false;
+        snap_dirty();
         sip_replyf(rt.sip, msg, 200, "OK", "Content-Length: 0\r\n\r\n");
         return true;
     }
@@ -398,6 +426,7 @@ bool registrar_request(const struct sip_msg *msg)
         if (!loc->set)
             nregistered++;
         loc->set = true;
+        snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
@@ -420,6 +449,7 @@ void registrar_sweep(int64_t now)
         loc->set = false;
         nregistered--;
         events_add(EV_PHONE_UNREGISTERED, 0, accounts[i].user_id, NULL, "expired", NULL, NULL, 0, 0);
+        snap_dirty();
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
             acd_agent_pause(rt.acd, accounts[i].user_id, "phone_offline", 0, now);

@@ -141,6 +141,7 @@ struct rt_config {
 
 struct rt {
     struct rt_config cfg;
+    char address[128]; /* "sip:127.0.0.1:5060 (udp, tcp)", set before the thread starts */
     struct db *db;
     struct sip *sip;
     struct sipsess_sock *sock;
@@ -160,8 +161,11 @@ extern struct rt rt;
 
 /* engine.c */
 int64_t mono_us(void);
-/* Runs fn(arg) on the real-time thread and waits for it (other threads). */
-int tel_exec(void (*fn)(void *), void *arg);
+/* The messages of the real-time thread's mqueue. */
+enum { MQ_JOB = 1, MQ_STOP, MQ_CMD };
+/* Queues a message for the real-time thread without waiting for it
+ * (WASL_ECONFLICT "tel.not_running" when it is stopping or stopped). */
+int tel_post(int id, void *data);
 void tel_post_job(void *job);
 /* The ticker beats slower when there is no call; a new call wakes it. */
 void ticker_wake(void);
@@ -204,6 +208,30 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent);
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent);
 void acd_event_h(void *arg, const struct acd_event *e);
 
+/* snapshot.c: the state other threads read, the commands they send */
+/* Something changed: publish soon (real-time thread). */
+void snap_dirty(void);
+/* Publish now, if anything changed (real-time thread). */
+void snap_publish(void);
+/* From the ticker: publishes what changed, at most every 100 ms. */
+void snap_tick(int64_t now);
+/* The first snapshot (real-time thread, at start); the last is dropped at
+ * stop (after the thread ended). */
+void snap_start(void);
+void snap_stop(void);
+/* Runs an MQ_CMD message. */
+void snap_cmd_run(void *data);
+/* From another thread: runs fn(arg) on the real-time thread, then the
+ * snapshot is published, then free_arg(arg) (also when fn never runs).
+ * Waits wait_ms at most for the answer; the real-time thread never waits
+ * for the sender. Returns fn's error when it ran in time; *applied false
+ * means it has not run yet (it will, later). WASL_EBUSY "tel.busy" when 64
+ * are already waiting. */
+int tel_command(int (*fn)(void *arg), void *arg, void (*free_arg)(void *arg), int wait_ms, bool *applied);
+/* How long an API thread waits for its command before answering "pending";
+ * the real-time thread never waits for it. */
+#define CMD_WAIT_MS 250
+
 /* registrar.c */
 struct tel_account {
     int64_t user_id;
@@ -221,6 +249,9 @@ void registrar_skills(const struct tel_account *a, struct acd_skills *sk);
 /* A registration kept across a restart: false when the account is gone. */
 bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono);
 int registrar_count(void);
+/* The accounts, for the snapshot: how many, and the i-th. */
+int registrar_accounts_count(void);
+const struct tel_account *registrar_account_at(int i);
 void registrar_free(void);
 
 /* jobs.c: the store and the disk, on a worker thread */
@@ -313,6 +344,10 @@ void dialogs_hangup(const struct recovered *r);
  * in the remote URI of the caller leg (part 3). */
 #define D_PARTS_MAX 8
 int dialog_parts(char *text, const char *part[D_PARTS_MAX]);
+
+/* How many call rows and callback requests have been stored (projections.c). */
+uint64_t jobs_written(void);
+void tel_records_changed(void);
 
 /* metrics */
 enum tel_counter {

@@ -191,31 +191,22 @@ struct monitor_q {
     uint64_t call;
     int64_t supervisor;
     enum monitor_mode mode;
-    int err;
-    const char *code, *msg; /* static strings: err_set keeps the code's pointer */
 };
 
-static void fail(struct monitor_q *q, int err, const char *code, const char *msg)
+static int monitor_rt(void *arg)
 {
-    q->err = err;
-    q->code = code;
-    q->msg = msg;
-}
-
-static void monitor_rt(void *arg)
-{
-    struct monitor_q *q = arg;
+    const struct monitor_q *q = arg;
     struct tcall *c = call_find(q->call);
     char contact[256];
 
     if (!c || c->st != T_BRIDGED || !c->agent)
-        return fail(q, WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
+        return err_set(WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
     if (c->sup && c->sup_user != q->supervisor)
-        return fail(q, WASL_ECONFLICT, "tel.supervised", "another supervisor is on this call");
+        return err_set(WASL_ECONFLICT, "tel.supervised", "another supervisor is on this call");
     if (q->mode == MON_OFF) {
         if (c->sup)
             supervisor_gone(c, "stopped");
-        return;
+        return 0;
     }
     if (c->sup) { /* the same supervisor changes mode */
         if (c->mon != q->mode) {
@@ -223,28 +214,32 @@ static void monitor_rt(void *arg)
             events_add(EV_CALL_SUPERVISED, (int64_t)c->id, c->agent_user, c->queue, monitor_mode_name(c->mon), "changed", NULL,
                        c->sup_user, 0);
         }
-        return;
+        return 0;
     }
     if (q->supervisor == c->agent_user)
-        return fail(q, WASL_ECONFLICT, "tel.own_call", "an agent cannot supervise their own call");
+        return err_set(WASL_ECONFLICT, "tel.own_call", "an agent cannot supervise their own call");
     if (!registrar_contact(q->supervisor, contact, sizeof(contact)))
-        return fail(q, WASL_ECONFLICT, "tel.no_phone", "your phone is not registered: it must ring to join the call");
+        return err_set(WASL_ECONFLICT, "tel.no_phone", "your phone is not registered: it must ring to join the call");
     struct leg *l = leg_dial(c, contact, true);
     if (!l)
-        return fail(q, WASL_EINTERNAL, "tel.dial", "your phone could not be called");
+        return err_set(WASL_EINTERNAL, "tel.dial", "your phone could not be called");
     c->sup = l;
     c->sup_user = q->supervisor;
     c->mon = q->mode;
     rt_log_call(c, "calling supervisor %lld at %s (%s)", (long long)q->supervisor, contact, monitor_mode_name(q->mode));
+    return 0;
 }
 
-int tel_monitor(uint64_t call, int64_t supervisor, const char *mode)
+int tel_monitor(uint64_t call, int64_t supervisor, const char *mode, bool *applied)
 {
-    struct monitor_q q = {call, supervisor, MON_OFF, 0, NULL, NULL};
+    enum monitor_mode m;
     int err;
-    if ((err = monitor_mode_parse(mode, &q.mode)) || (err = tel_exec(monitor_rt, &q)))
+    *applied = false;
+    if ((err = monitor_mode_parse(mode, &m)))
         return err;
-    if (q.err)
-        return err_set(q.err, q.code, "%s", q.msg);
-    return 0;
+    struct monitor_q *q = calloc(1, sizeof(*q));
+    if (!q)
+        return WASL_ENOMEM;
+    *q = (struct monitor_q){call, supervisor, m};
+    return tel_command(monitor_rt, q, free, CMD_WAIT_MS, applied);
 }

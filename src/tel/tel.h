@@ -28,8 +28,10 @@ int tel_start(struct db *db, const char *data_dir);
 void tel_stop(void);
 bool tel_running(void);
 /* Reads the flow file again; calls in progress finish on the flow they
- * started with. A flow with errors changes nothing (the error names it). */
-int tel_flow_reload(void);
+ * started with. A flow with errors changes nothing (the error names it).
+ * The real-time thread swaps it in: *applied false when it has not within
+ * a second (it will; the log says so). */
+int tel_flow_reload(bool *applied);
 /* The SIP address ("udp 127.0.0.1:5060") for people to read. */
 const char *tel_address(void);
 /* Prometheus text of the telephony (caller frees), "" when stopped. */
@@ -37,19 +39,28 @@ char *tel_metrics_text(void);
 
 /* ---- agents ---- */
 struct tel_agent {
+    int64_t user_id;
     char state[16]; /* offline, available, ringing, busy, wrap_up, paused */
     char reason[32];
-    int64_t since_seconds; /* in this state */
+    int64_t since;         /* clock_mono_us() when the state began; 0: never logged in */
+    int64_t since_seconds; /* in this state (tel_agent_get fills it) */
     bool has_account, registered;
+    bool in_acd; /* the distributor knows the agent (they logged in once) */
     char sip_user[64], contact[256];
     char languages[32]; /* "fr ar en" */
     uint64_t call;
     char call_language[3], call_country[3]; /* of that call */
 };
+/* The agent's state as of the latest snapshot (never waits for the
+ * real-time thread). An unknown user is offline without a phone. */
 int tel_agent_get(int64_t user_id, struct tel_agent *out);
-/* state: "available", "paused" (with a reason) or "offline". An agent
- * without a SIP account cannot log in (WASL_ECONFLICT "tel.no_phone"). */
-int tel_agent_set(int64_t user_id, const char *state, const char *reason);
+/* state: "available", "paused" (with a reason) or "offline". What the
+ * snapshot can tell is answered at once: no SIP account (WASL_ECONFLICT
+ * "tel.no_phone"), on a call ("acd.agent_on_call"). The rest is applied by
+ * the real-time thread; this waits for its answer a quarter of a second at
+ * most: *applied false means it is still to come (the next snapshot, and
+ * the agent's event stream, will show it). */
+int tel_agent_set(int64_t user_id, const char *state, const char *reason, bool *applied);
 /* Creates or changes a user's SIP account (password kept as the digest
  * HA1 only; NULL keeps it) and the languages they take calls in. */
 int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages);
@@ -63,11 +74,15 @@ int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, c
  * already waiting keeps its first request (*merged). */
 int tel_callback_schedule(struct db *db, const char *phone, const char *language, const char *call_id, int64_t *id, bool *merged);
 
+/* ---- transfers and supervision: commands to the real-time thread ----
+ * *applied false with no error: accepted, not carried out within the wait
+ * (the API answers 202; it happens a moment later). */
+
 /* ---- transfers ---- */
 /* Sends a caller in conversation to another queue (its language), blind:
  * by the agent on the call or a supervisor. Errors: tel.no_such_call,
  * tel.not_your_call, tel.same_queue, tel.invalid_queue. */
-int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue);
+int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, bool *applied);
 
 /* ---- supervision of a live call ---- */
 /* A supervisor joins call (a call in conversation) from their registered
@@ -76,35 +91,45 @@ int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue);
  * same supervisor may change mode; "off" hangs their phone up. Errors:
  * tel.no_such_call, tel.supervised (another supervisor is on), tel.no_phone,
  * tel.own_call, tel.invalid_mode. */
-int tel_monitor(uint64_t call, int64_t supervisor, const char *mode);
+int tel_monitor(uint64_t call, int64_t supervisor, const char *mode, bool *applied);
 
 /* ---- what is going on ---- */
 #define TEL_STATUS_AGENTS 256
 #define TEL_STATUS_CALLS 500
+
+/* ---- what is going on: the snapshot ----
+ * The real-time thread publishes an immutable snapshot after each change
+ * (at most ten a second; quieter changes such as an IVR step within a
+ * second). Any thread may hold one; nothing in it changes. */
+struct tel_queue_live {
+    char name[16]; /* the queue's language today */
+    int waiting;
+    int64_t oldest_since; /* clock_mono_us(); 0 when empty */
+};
+struct tel_call_live {
+    uint64_t id;
+    char country[3], did[24], language[3], state[12], node[40];
+    int64_t started; /* clock_now() */
+};
 struct tel_status {
+    uint64_t version; /* grows with every snapshot */
     char sip[128];
     int calls_active, phones_registered;
-    struct {
-        int waiting;
-        int64_t oldest_seconds;
-    } queues[7]; /* wasl_languages order */
-    int nagents;
-    struct {
-        int64_t user_id;
-        char state[16], reason[32], languages[32];
-        int64_t since_seconds;
-        bool registered;
-        uint64_t call;
-    } agents[TEL_STATUS_AGENTS];
-    int ncalls; /* calls[] holds the first TEL_STATUS_CALLS */
-    struct {
-        uint64_t id;
-        char country[3], did[24], language[3], state[12], node[40];
-        int64_t seconds;
-    } calls[TEL_STATUS_CALLS];
+    uint64_t records; /* call rows and callback requests stored: grows when the call log changes */
+    int nqueues;
+    const struct tel_queue_live *queues;
+    int nagents; /* agents with a phone or known to the distributor, by user id */
+    const struct tel_agent *agents;
+    int ncalls;
+    const struct tel_call_live *calls;
 };
-/* Fills *out (large: allocate it). WASL_ECONFLICT when not running. */
-int tel_status(struct tel_status *out);
+/* The latest snapshot, held until tel_status_put(). WASL_ECONFLICT
+ * "tel.not_running" when the telephony is off. */
+int tel_status_get(const struct tel_status **out);
+void tel_status_put(const struct tel_status *s);
+/* Waits up to timeout_ms for a snapshot newer than version after; WASL_EBUSY
+ * "tel.no_change" when none came. For the threads that push live events. */
+int tel_status_wait(uint64_t after, int timeout_ms, const struct tel_status **out);
 
 /* ---- the call log (the calls table) ---- */
 struct tel_call_row {

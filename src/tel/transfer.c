@@ -9,6 +9,7 @@
  * part is over).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt.h"
@@ -97,38 +98,33 @@ struct transfer_q {
     int64_t by;
     bool supervisor;
     int queue;
-    int err;
-    const char *code, *msg; /* static strings: err_set keeps the code's pointer */
 };
 
-static void transfer_rt(void *arg)
+static int transfer_rt(void *arg)
 {
-    struct transfer_q *t = arg;
+    const struct transfer_q *t = arg;
     struct tcall *c = call_find(t->call);
-    const char *code = NULL, *msg = NULL;
     if (!c || c->st != T_BRIDGED)
-        code = "tel.no_such_call", msg = "no call in conversation with this number", t->err = WASL_ENOENT;
-    else if (!t->supervisor && c->agent_user != t->by)
-        code = "tel.not_your_call", msg = "only the agent on the call or a supervisor transfers it", t->err = WASL_EPERM;
-    else if (!strcmp(c->queue, wasl_languages[t->queue]))
-        code = "tel.same_queue", msg = "the caller already came through that queue", t->err = WASL_ECONFLICT;
-    if (t->err) {
-        t->code = code;
-        t->msg = msg;
-        return;
-    }
+        return err_set(WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
+    if (!t->supervisor && c->agent_user != t->by)
+        return err_set(WASL_EPERM, "tel.not_your_call", "only the agent on the call or a supervisor transfers it");
+    if (!strcmp(c->queue, wasl_languages[t->queue]))
+        return err_set(WASL_ECONFLICT, "tel.same_queue", "the caller already came through that queue");
     c->transfer_to = t->queue + 1;
     c->transfer_by = t->by;
     transfer_tick(c);
+    return 0;
 }
 
-int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue)
+int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, bool *applied)
 {
-    struct transfer_q t = {call, by, supervisor, queue ? queue_of(queue) : -1, 0, NULL, NULL};
-    int err;
-    if (t.queue < 0)
+    int q = queue ? queue_of(queue) : -1;
+    *applied = false;
+    if (q < 0)
         return err_set_field(WASL_EINVAL, "tel.invalid_queue", "queue", "the language of a queue: ar, fr, es, it, nl, de or en");
-    if ((err = tel_exec(transfer_rt, &t)))
-        return err;
-    return t.err ? err_set(t.err, t.code, "%s", t.msg) : 0;
+    struct transfer_q *t = calloc(1, sizeof(*t));
+    if (!t)
+        return WASL_ENOMEM;
+    *t = (struct transfer_q){call, by, supervisor, q};
+    return tel_command(transfer_rt, t, free, CMD_WAIT_MS, applied);
 }

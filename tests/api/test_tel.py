@@ -62,6 +62,7 @@ def test_off_when_sip_disabled(t):
     t.status(ag.get("/api/v1/me/phone"), 409, "tel.not_running", "phone")
     t.status(ag.put("/api/v1/me/state", {"state": "available"}), 409, "tel.not_running", "state")
     t.status(ag.put("/api/v1/me/state", {"state": "dancing"}), 400, "tel.invalid_state", "state checked first")
+    t.status(ag.get("/api/v1/stream"), 409, "tel.not_running", "no live events")
     sup = t.login("supervisor")
     t.status(sup.get("/api/v1/tel/status"), 409, "tel.not_running", "status")
     t.status(sup.get("/api/v1/tel/calls"), 200, None, "the call log is in the store")

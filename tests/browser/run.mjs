@@ -378,6 +378,9 @@ async function telephonyLive() {
     const fr = texts.fr;
     try {
         await testLater('telephony (live): the phone registers and the bar says so; Available, then Pause with a reason, with the clock running (fr)', async () => {
+            /* the bar follows the agent's live events, and says so */
+            await waitPolled(p, '#phone-bar #phone-live-state[data-live="live"]');
+            equal(await textOf(p, '#phone-live-state'), fr['live.on'], 'the live indicator');
             const r = await tel.phone.send({ cmd: 'register' });
             check(r.ok, `REGISTER: ${JSON.stringify(r)}`);
             await waitPolled(p, '#phone-bar[data-registered="true"]');
@@ -469,9 +472,18 @@ async function telephonyLive() {
             await logoutOn(p);
         });
 
-        await testLater('telephony (live): the supervisor sees the queues, the agents, the call in progress, the latest calls and the callback request, refreshed every 5 s', async () => {
+        await testLater('telephony (live): the supervisor sees the queues, the agents, the call in progress, the latest calls and the callback request, updated by live events without asking again', async () => {
             await loginOn(p, tel.url, 'supervisor', 'supervision');
             await p.waitForSelector('#telephony[data-state="on"] #tel-calls-table tr[data-state="bridged"]');
+            await waitPolled(p, '#telephony #tel-live-state[data-live="live"]');
+            equal(await textOf(p, '#tel-live-state'), fr['live.on'], 'the live indicator');
+            /* from here on the page learns everything from the stream: no
+             * request for the live state (the supervision's or the bar's) */
+            const asked = [];
+            p.on('request', (req) => {
+                if (/\/api\/v1\/(tel\/status|me\/phone)$/.test(req.url()))
+                    asked.push(req.url());
+            });
             equal(await p.$$eval('#tel-queues-table thead th[data-lang]', (ths) => ths.map((th) => th.dataset.lang)), ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'], 'queues');
             equal(await p.$$eval('#tel-queues-table td[data-waiting]', (tds) => tds.map((td) => td.dataset.waiting).join('')), '0000000', 'callers waiting');
             equal(await p.$eval('#tel-stats [data-key="calls_active"]', (e) => e.dataset.n), '1', 'calls in progress');
@@ -499,14 +511,21 @@ async function telephonyLive() {
             equal(wav.status(), 200, 'the recording');
             equal(wav.headers()['content-type'], 'audio/wav', 'as WAV');
             await p.waitForSelector('#tel-log-table tr[data-outcome="answered"] audio[data-call]');
-            /* a redraw keeps the player: mark the log on screen, wait for the
-             * next refresh to draw a new one (every 5 s) */
-            await p.$eval('#tel-log-table', (e) => { e.dataset.drawnBefore = '1'; });
-            await p.waitForFunction(() => {
-                const e = document.querySelector('#tel-log-table');
-                return e && !e.dataset.drawnBefore;
-            }, null, { polling: 100, timeout: POLL_WAIT });
-            check(await p.$('#tel-log-table tr[data-outcome="answered"] audio[data-call]'), 'the player survives a refresh');
+            /* A call arrives: the page shows it at once (the event, within a
+             * second); when it ends, the call log is read again with its row,
+             * and the player stays. */
+            const t0 = Date.now();
+            const c = await tel.phone.send({ cmd: 'call' });
+            check(c.ok, `call: ${JSON.stringify(c)}`);
+            await waitPolled(p, '#tel-calls-table tr[data-state]', 3000);
+            diag(`the new call was on the supervision page ${Date.now() - t0} ms after it was placed`);
+            equal(await p.$eval('#tel-stats [data-key="calls_active"]', (e) => e.dataset.n), '1', 'calls in progress');
+            const logged = await p.$$eval('#tel-log-table tr[data-outcome]', (trs) => trs.length);
+            check(await tel.phone.send({ cmd: 'hangup' }).then((x) => x.ok), 'the second call hung up');
+            await p.waitForFunction(() => !document.querySelector('#tel-calls-table tr[data-state]'), null, { polling: 100, timeout: 3000 });
+            await p.waitForFunction((n) => document.querySelectorAll('#tel-log-table tr[data-outcome]').length > n, logged, { polling: 100, timeout: 5000 });
+            check(await p.$('#tel-log-table tr[data-outcome="answered"] audio[data-call]'), 'the player survives a redraw');
+            equal(asked, [], 'the page asked for the live state instead of following the events');
             await logoutOn(p);
         });
     } finally {

@@ -561,4 +561,11 @@ def phone(t, who="agent", mode="answer", tone=600, ip="127.0.0.1"):
     codes = p.register(expires=300)
     t.note(f"{who}'s phone at {ip}:{p.port} (RTP {p.rtp_port}, {mode}): REGISTER {codes}")
     t.check(codes[-1] == 200, f"REGISTER of {who}'s phone: {codes}")
+    # the API reads the telephony's snapshot, published within 100 ms of a change
+    end = time.time() + 3
+    while codes[-1] == 200 and time.time() < end:
+        me = t.srv.api(who, "GET", "/api/v1/me/phone")
+        if me.get("registered") and f":{p.port}" in (me.get("contact") or ""):
+            break
+        time.sleep(0.02)
     return p

@@ -4,9 +4,10 @@
  * the state in the queues with a running clock, and the buttons to become
  * available, pause with a reason or log out of the queues. During a call it
  * shows the call's number and a "New case" shortcut in the caller's
- * language. It asks the server every few seconds while the page is visible;
- * when the telephony is off or the user has no phone it says so quietly and
- * asks far less often.
+ * language. The state comes as live events (live.js) once the first answer
+ * says there is a phone; while the stream is not live (connecting again,
+ * refused) it asks the server every few seconds instead. When the telephony
+ * is off or the user has no phone it says so quietly and asks far less often.
  */
 import { api } from './api.js';
 import { h } from './dom.js';
@@ -14,6 +15,7 @@ import { language, t, tn } from './i18n.js';
 import { callerLanguage } from './guide.js';
 import * as session from './session.js';
 import { errorText } from './ui.js';
+import { liveIndicator, liveState, onLiveState, subscribe } from './live.js';
 import { PAUSE_REASONS, clock, isTelOff, languagesNode, poller, reasonName, stateBadge, stateName } from './tel.js';
 
 const POLL_MS = 3000;
@@ -33,8 +35,33 @@ let problem = null; /* the last error, for mode "error" */
 let controller = null;
 let ticker = null;
 let announced = null; /* the state last told to screen readers */
+let unsubscribe = null; /* from the agent's live events */
 
 const poll = poller(refresh, { alive: () => userId !== null });
+
+/* Live, the events carry the state: no asking. Not live: asking again. */
+onLiveState((s) => {
+    if (userId === null || !unsubscribe)
+        return;
+    if (s === 'live')
+        poll.stop();
+    else
+        poll.start();
+});
+
+function onAgentEvent(d) {
+    if (userId !== null && d.user_id === userId)
+        accept(d);
+}
+
+function follow(on) {
+    if (on && !unsubscribe)
+        unsubscribe = subscribe('agent', onAgentEvent);
+    else if (!on && unsubscribe) {
+        unsubscribe();
+        unsubscribe = null;
+    }
+}
 
 /* The clock does not run for a hidden page; the next answer starts it again. */
 document.addEventListener('visibilitychange', () => {
@@ -74,6 +101,7 @@ export function updatePhoneBar(u, route) {
 
 /* Before logging out: no request of this user may reach the server after. */
 export function stopPhoneBar() {
+    follow(false);
     poll.stop();
     if (controller)
         controller.abort();
@@ -107,9 +135,11 @@ async function refresh() {
         if (isTelOff(e)) {
             mode = 'off';
             data = null;
+            follow(false);
         } else if (e.code === 'tel.no_phone') {
             mode = 'no_phone';
             data = null;
+            follow(false);
         } else {
             mode = 'error';
             problem = e;
@@ -118,6 +148,8 @@ async function refresh() {
     } finally {
         controller = null;
     }
+    if (mode === 'on' && liveState() === 'live')
+        poll.stop(); /* the events take over */
     if (mode === 'off')
         return OFF_MS;
     if (mode === 'no_phone')
@@ -129,6 +161,7 @@ function accept(d) {
     data = d;
     fetchedAt = performance.now();
     mode = d.has_phone ? 'on' : 'no_phone';
+    follow(mode === 'on');
     draw();
 }
 
@@ -191,6 +224,7 @@ function build() {
         callText: h('strong', { class: 'phone-call-no' }),
         newCase,
         langs: h('span', { class: 'phone-langs', id: 'phone-langs' }),
+        live: liveIndicator({ id: 'phone-live-state' }),
         actions: h('div', { class: 'phone-actions', role: 'group', 'aria-label': t('tel.bar.actions') },
             available,
             h('span', { class: 'phone-pause' },
@@ -202,7 +236,7 @@ function build() {
         available, pause, offline, reason,
         note: h('p', { class: 'phone-note', id: 'phone-note' }),
         error: h('p', { class: 'phone-error', id: 'phone-error', role: 'alert', hidden: true }),
-        live: h('span', { class: 'visually-hidden', 'aria-live': 'polite', id: 'phone-live' }),
+        said: h('span', { class: 'visually-hidden', 'aria-live': 'polite', id: 'phone-live' }),
     };
     b.call.append(b.callText, ' ', newCase);
     b.main = h('div', { class: 'phone-main' },
@@ -210,10 +244,11 @@ function build() {
         b.reg,
         h('span', { class: 'phone-status' }, b.state, ' ', b.timer),
         b.call,
-        b.langs);
+        b.langs,
+        b.live);
     built = b;
     root.setAttribute('aria-label', t('tel.bar.label'));
-    root.replaceChildren(h('div', { class: 'phone-bar-inner' }, b.main, b.note, b.actions, b.error), b.live);
+    root.replaceChildren(h('div', { class: 'phone-bar-inner' }, b.main, b.note, b.actions, b.error), b.said);
 }
 
 function newCaseHref() {
@@ -286,7 +321,7 @@ function draw() {
     /* tell screen readers when the state changes, not at every answer */
     const said = `${d.state}:${d.call || ''}`;
     if (announced !== null && announced !== said)
-        b.live.textContent = onCall ? `${stateName(d.state)} · ${t('tel.bar.call', { id: d.call })}` : stateName(d.state);
+        b.said.textContent = onCall ? `${stateName(d.state)} · ${t('tel.bar.call', { id: d.call })}` : stateName(d.state);
     announced = said;
     if (!document.hidden)
         ticker = setInterval(tick, 1000);

@@ -1,5 +1,6 @@
 /*
- * Route matching against the real route table: captures, 405 methods, HEAD.
+ * Route matching against the real route table: captures, 405 methods, HEAD;
+ * and the event hub's checks of what is published.
  */
 #include "test.h"
 #include "http/http_int.h"
@@ -74,12 +75,47 @@ static void table_is_sane(void **state)
     }
 }
 
+/* What the event hub refuses, with a code: an event larger than a
+ * stream's buffer, one spanning lines, a topic too long. */
+static void sse_events(void **state)
+{
+    static const struct {
+        const char *topic, *event, *data;
+        int want;
+        const char *code;
+    } cases[] = {
+        {"status", "status", "{\"a\":1}", 0, ""},
+        {"agent:42", "agent", "{}", 0, ""},
+        {"status", "status", "{\"a\":\n1}", WASL_EINVAL, "http.bad_event"},
+        {"status", "sta\rtus", "{}", WASL_EINVAL, "http.bad_event"},
+        {"a-topic-name-longer-than-the-forty-seven-bytes-it-may-have", "x", "{}", WASL_EINVAL, "http.bad_event"},
+        {"status", "status", NULL, WASL_ETOOBIG, "http.event_too_large"}, /* data: 5,000 bytes */
+    };
+    char big[5001];
+    (void)state;
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    conf_reset();
+    assert_int_equal(conf_register(http_conf, http_conf_count), 0);
+    assert_int_equal(conf_set("http.stream_buffer", "4096", "test"), 0);
+    assert_int_equal(sse_start(), 0);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        err_clear();
+        int err = http_sse_publish(cases[i].topic, cases[i].event, cases[i].data ? cases[i].data : big);
+        if (err != cases[i].want || (err && strcmp(err_code(), cases[i].code)))
+            fail_msg("case %zu: %d %s, wanted %d %s", i, err, err_code(), cases[i].want, cases[i].code);
+    }
+    assert_int_equal(http_sse_listeners("status"), 0);
+    sse_stop();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(matching),
         cmocka_unit_test(captures),
         cmocka_unit_test(table_is_sane),
+        cmocka_unit_test(sse_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

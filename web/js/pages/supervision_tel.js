@@ -1,9 +1,12 @@
 /*
  * The live telephony on the supervision page: callers waiting per language,
  * the agents and their states, the calls in progress, the latest calls with
- * their outcome, and the callback requests waiting; refreshed every 5
- * seconds while the page is open and visible. Administrators also get the
- * emergency closure of the center (a reason, then a confirmation).
+ * their outcome, and the callback requests waiting. The live figures come
+ * as events (live.js, event "status"); the call log and the callbacks are
+ * read again when the calls in progress change. While the stream is not
+ * live, everything is asked for every 5 seconds instead. Administrators
+ * also get the emergency closure of the center (a reason, then a
+ * confirmation).
  *
  * Agents are named by the status itself (display_name); "user no. N" only
  * when a name is missing.
@@ -16,6 +19,7 @@ import { alertBox, confirmDialog, errorText, field, languageName, markFieldError
 import {
     callStageName, clockNode, isTelOff, languagesNode, outcomeBadge, poller, reasonName, stateBadge, whenNode,
 } from '../tel.js';
+import { liveIndicator, liveState, onLiveState, subscribe } from '../live.js';
 
 const REFRESH_MS = 5000;
 const OFF_REFRESH_MS = 30_000; /* telephony off: only the records can change */
@@ -24,12 +28,16 @@ const LOG_LIMIT = 20;
 const CALLBACK_LIMIT = 50;
 
 let current = null; /* the poller of the section on screen */
+let unfollow = null; /* its live events */
 
 /* Before logging out: no request of this user may reach the server after. */
 export function stopTelephony() {
     if (current)
         current.stop();
     current = null;
+    if (unfollow)
+        unfollow();
+    unfollow = null;
 }
 
 /* A table with a caption, column headers, rows of cells and a line for
@@ -173,8 +181,7 @@ function emergencyCard() {
 /* ---- The section ------------------------------------------------------------ */
 
 export function telephonySection(ctx) {
-    if (current)
-        current.stop();
+    stopTelephony();
     const me = ctx.user;
     const isAdmin = me.role === 'admin';
     const messages = messageArea();
@@ -204,7 +211,7 @@ export function telephonySection(ctx) {
     const el = h('section', { class: 'tel-section', id: 'telephony', 'aria-labelledby': 'telephony-title', dataset: { state: 'loading' } },
         h('div', { class: 'tel-head' },
             h('h2', { class: 'section-title', id: 'telephony-title' }, tn('tel.sup.title')),
-            h('p', { class: 'hint tel-refresh' }, every, ' ', updated)),
+            h('p', { class: 'hint tel-refresh' }, liveIndicator({ id: 'tel-live-state' }), ' ', every, ' ', updated)),
         emergency ? emergency.el : null,
         messages.el,
         off,
@@ -349,6 +356,44 @@ export function telephonySection(ctx) {
         }));
     }
 
+    async function loadRecords() {
+        const [calls_, cbs] = await Promise.allSettled([
+            api('GET', withQuery('/api/v1/tel/calls', { limit: LOG_LIMIT })),
+            api('GET', withQuery('/api/v1/tel/callbacks', { limit: CALLBACK_LIMIT })),
+        ]);
+        if (calls_.status === 'fulfilled')
+            drawLog(calls_.value.items || []);
+        if (cbs.status === 'fulfilled')
+            drawCallbacks(cbs.value.items || []);
+    }
+
+    function stamp(key) {
+        every.replaceChildren(tn(key));
+        updated.replaceChildren(tn('tel.sup.updated', { time: new Intl.DateTimeFormat(languageInfo().locale, { timeStyle: 'medium' }).format(new Date()) }));
+    }
+
+    /* The records stored (call rows, callback requests): when the count
+     * changes, the call log and the callbacks have changed. */
+    let records = null;
+    let mine = null; /* this section's poller */
+    function onStatus(s) {
+        if (seen && !el.isConnected) {
+            stopTelephony();
+            return;
+        }
+        for (const a of s.agents || [])
+            if (a.display_name)
+                (names = names || new Map()).set(a.user_id, a.display_name);
+        el.dataset.state = 'on';
+        off.hidden = true;
+        live.hidden = false;
+        drawStatus(s);
+        if (records !== null && s.records !== records)
+            loadRecords();
+        records = s.records;
+        stamp('tel.sup.live_note');
+    }
+
     async function refresh() {
         if (!geo)
             geo = await loadGeo().catch(() => null);
@@ -406,8 +451,15 @@ export function telephonySection(ctx) {
             messages.show('error', errorText(problems[0]));
             next = ERROR_REFRESH_MS;
         }
-        every.replaceChildren(tn(next === OFF_REFRESH_MS ? 'tel.sup.refresh_off' : 'tel.sup.refresh_note'));
-        updated.replaceChildren(tn('tel.sup.updated', { time: new Intl.DateTimeFormat(languageInfo().locale, { timeStyle: 'medium' }).format(new Date()) }));
+        stamp(next === OFF_REFRESH_MS ? 'tel.sup.refresh_off' : 'tel.sup.refresh_note');
+        if (status.status === 'fulfilled') {
+            records = status.value.records;
+            /* the telephony runs: its events take over from here */
+            if (!unfollow)
+                unfollow = subscribe('status', onStatus);
+            if (liveState() === 'live' && mine)
+                mine.stop();
+        }
         return next;
     }
 
@@ -421,6 +473,18 @@ export function telephonySection(ctx) {
                 seen = true;
             return el.isConnected || (!seen && Date.now() - born < 15_000);
         },
+    });
+    const poll = current;
+    mine = poll;
+    const stopWatching = onLiveState((st) => {
+        if (current !== poll || (seen && !el.isConnected)) {
+            stopWatching();
+            return;
+        }
+        if (st === 'live')
+            poll.stop();
+        else if (unfollow)
+            poll.start(); /* not live: ask, until it is again */
     });
     current.start();
     return el;
