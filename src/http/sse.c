@@ -377,22 +377,25 @@ int http_reply_stream(struct http_req *r, const struct http_stream_topic *t, int
     }
     pthread_mutex_lock(&s->mx);
     size_t fl = first.len, pending = s->len - s->off;
-    if (first.p && pending + fl > hub.buffer_max) {
+    char *b = NULL;
+    if (s->dropped || !first.p) {
+        /* dropped already (by a publisher), or nothing to put first */
+    } else if (pending + fl > hub.buffer_max) {
         log_warn("http: event stream of %s dropped at its start: its first events and those since exceed http.stream_buffer",
                  s->ip);
         sub_drop(s);
-    } else if (first.p) {
-        char *b = malloc(pending + fl + 1);
-        if (b) {
-            memcpy(b, first.p, fl);
-            if (pending)
-                memcpy(b + fl, s->buf + s->off, pending);
-            free(s->buf);
-            s->buf = b;
-            s->cap = pending + fl + 1;
-            s->off = 0;
-            s->len = pending + fl;
-        }
+    } else if (!(b = malloc(pending + fl + 1))) {
+        log_error("http: event stream of %s dropped at its start: out of memory", s->ip);
+        sub_drop(s);
+    } else {
+        memcpy(b, first.p, fl);
+        if (pending)
+            memcpy(b + fl, s->buf + s->off, pending);
+        free(s->buf);
+        s->buf = b;
+        s->cap = pending + fl + 1;
+        s->off = 0;
+        s->len = pending + fl;
     }
     pthread_mutex_unlock(&s->mx);
     sbuf_release(&first);

@@ -370,6 +370,11 @@ int tel_command(int (*fn)(void *arg), void *arg, void (*free_arg)(void *arg), in
     int err = 0;
 
     *applied = false;
+    if (atomic_load(&rt.running) && pthread_equal(pthread_self(), rt.thread)) {
+        if (free_arg)
+            free_arg(arg);
+        return err_set(WASL_EINTERNAL, "tel.command", "tel_command called on the real-time thread");
+    }
     if (atomic_fetch_add(&inflight, 1) >= CMD_INFLIGHT_MAX) {
         atomic_fetch_sub(&inflight, 1);
         if (free_arg)
