@@ -32,6 +32,11 @@ int api_query_int(struct http_req *r, const char *name, long long lo, long long 
  * is the request's "new_password"). Returns err. */
 int api_rename_field(int err, const char *from, const char *to);
 
+/* A case as the API shows it: full, the view (personal data as given, what
+ * the viewer of this role may do next); else a list row. */
+struct case_rec;
+json_t *api_case_json(const struct case_rec *c, bool full, int role);
+
 /* handlers */
 int api_healthz(struct http_req *r);
 int api_metrics(struct http_req *r);
@@ -94,6 +99,11 @@ int api_portal_form(struct http_req *r);
 int api_portal_file(struct http_req *r);
 int api_portal_track(struct http_req *r);
 int api_portal_rate(struct http_req *r);
+int api_portal_reply(struct http_req *r);
+int api_desk_dispositions(struct http_req *r);
+int api_desk_caller(struct http_req *r);
+int api_desk_call_get(struct http_req *r);
+int api_desk_call_put(struct http_req *r);
 int api_o311_services(struct http_req *r);
 int api_o311_service(struct http_req *r);
 int api_o311_create(struct http_req *r);

@@ -63,7 +63,8 @@ int case_check_text(const char *v, const char *field, size_t max, bool required,
     "c.email_enc, c.id_number_enc, c.passport_enc, c.articles, c.created_by, c.created_at, c.updated_at, "                         \
     "c.first_response_at, c.resolved_at, c.closed_at, c.first_response_due, c.resolution_due, c.paused_since, "                    \
     "c.warned_at, c.breached_at, c.escalated, c.rating, c.rating_comment_enc, c.anonymized_at, "                                   \
-    "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user)"
+    "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user), "   \
+    "c.citizen_reply_at, c.seen_at"
 /* Fills c from a row of CASE_COLUMNS; decrypt: personal data in clear, else masked. */
 int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt);
 /* Reads a case by normalized reference, decrypted, without audit or scope. */
@@ -81,6 +82,15 @@ int rate_check(struct db_conn *c, const char *key, int64_t *retry);
 int rate_clear(struct db_conn *c, const char *key);
 /* Queues a mail to a citizen in the outbox. */
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);
+/* A list of guide articles consulted: JSON [{"slug","lang","version"}], at
+ * most CASE_ARTICLES_MAX; NULL is none. */
+int case_articles_check(const char *json);
+/* ---- calls.c ---- */
+int call_dispositions_load(const char *path);
+/* ---- list.c ---- */
+/* The blind index of each word of a name (folded: case, accents), space-
+ * separated (caller frees); NULL for no name or out of memory. */
+char *case_name_tokens(const char *name);
 int case_deadlines(const char *type, const char *priority, int64_t created, int64_t *first, int64_t *resolution);
 
 #endif

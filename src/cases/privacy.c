@@ -252,6 +252,10 @@ static int erase_h(struct db_conn *c, void *arg)
         if ((err = db_exec(c, "DELETE FROM callbacks WHERE phone_index = ?", DBP(DB_S(e->idx)))))
             return err;
         callbacks = db_changes(c);
+        /* The desk's records of their calls stay as statistics: code, no note, no number. */
+        if ((err = db_exec(c, "UPDATE call_dispositions SET phone_index = NULL, note_enc = NULL WHERE phone_index = ?",
+                           DBP(DB_S(e->idx)))))
+            return err;
     }
     char detail[64];
     snprintf(detail, sizeof(detail), "{\"cases\":%d,\"callbacks\":%lld}", n, (long long)callbacks);
@@ -399,7 +403,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[5] = {
+    struct reseal tables[6] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -412,6 +416,7 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"outbox", "id", {"to_enc", "body_enc"}, 2, 0, 0, 0},
         {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
         {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
+        {"call_dispositions", "id", {"note_enc"}, 1, 0, 0, 0},
     };
     int err;
     *rows = 0;

@@ -30,14 +30,14 @@ def case_body(i):
 
 def refs(client):
     """Every case reference the server lists, page by page."""
-    out, before = [], None
+    out, cursor = [], None
     while True:
-        r = client.get("/api/v1/cases?limit=200" + (f"&before={before}" if before else ""))
+        r = client.get("/api/v1/cases?limit=200" + (f"&cursor={cursor}" if cursor else ""))
         if r.status != 200:
             raise harness.Failure(f"case list: {r}")
         out += [c["reference"] for c in r.json["cases"]]
-        before = r.json["next_before"]
-        if not before:
+        cursor = r.json["next_cursor"]
+        if not cursor:
             return out
 
 

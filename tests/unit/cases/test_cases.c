@@ -452,7 +452,7 @@ static void rotation_on_store(void **state)
     case_rec_clear(&v);
     /* Look-up by number still finds it. */
     int found = 0;
-    assert_int_equal(case_list(db, &agent, &f, count_h, &found), 0);
+    assert_int_equal(case_list(db, &agent, &f, count_h, &found, NULL), 0);
     assert_true(found >= 1);
     /* The PIN still works too (it is keyed with the first key). */
     struct portal_status st;

@@ -1,0 +1,401 @@
+/*
+ * The case list: one search box that reads what was typed (a reference, a
+ * phone number, an e-mail address, or words of the citizen's name or of the
+ * subject), filters, four sort orders with keyset paging (an opaque cursor)
+ * and the total count. Personal data is matched through blind indexes only:
+ * nothing is decrypted to search, and rows come out masked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "cases_int.h"
+
+#define Q_MAX 200      /* bytes in the search box */
+#define Q_WORDS_MAX 6  /* name words matched at once */
+#define LIST_MAX 500   /* rows per page */
+#define PARAMS_MAX 48  /* placeholders of the built query */
+#define WORD_BYTES 100 /* one name word, folded */
+
+/* Sort orders as data: the key (an SQL expression on fixed columns, never
+ * on input) and its direction. Paging is keyset: "key, then id". */
+static const struct {
+    const char *name, *key;
+    bool asc;
+} sorts[] = {
+    {"created", "c.created_at", false},
+    {"updated", "c.updated_at", false},
+    {"deadline", "c.resolution_due", true},
+    {"priority", "(CASE c.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'normal' THEN 2 ELSE 1 END)", false},
+};
+
+/* Folds a word for the name index: case-folded, accents removed, NFKC
+ * (so "ÉL-Amrani" and "el-amrani" are one word). */
+static bool fold_word(const char *w, size_t n, char *out, size_t on)
+{
+    utf8proc_uint8_t *m = NULL;
+    if (utf8proc_map((const utf8proc_uint8_t *)w, (utf8proc_ssize_t)n, &m,
+                     UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK) < 0)
+        return false;
+    bool ok = strlen((char *)m) < on;
+    if (ok)
+        snprintf(out, on, "%s", (char *)m);
+    free(m);
+    return ok;
+}
+
+/* Calls fn on each word of s (split on spaces, tabs, commas, dots); stops on
+ * a non-zero return. */
+static int each_word(const char *s, int (*fn)(const char *w, size_t n, void *arg), void *arg)
+{
+    int err = 0;
+    for (const char *p = s; !err && p && *p;) {
+        size_t sp = strspn(p, " \t,.");
+        p += sp;
+        size_t n = strcspn(p, " \t,.");
+        if (n)
+            err = fn(p, n, arg);
+        p += n;
+    }
+    return err;
+}
+
+struct tokens {
+    struct sbuf *b;
+};
+
+static int token_h(const char *w, size_t n, void *arg)
+{
+    struct tokens *t = arg;
+    char folded[WORD_BYTES], idx[65];
+    if (!fold_word(w, n, folded, sizeof(folded)))
+        return 0; /* a word longer than any name's: not indexed, not findable */
+    blind_index("name", folded, idx);
+    if (t->b->len)
+        sbuf_adds(t->b, " ");
+    sbuf_adds(t->b, idx);
+    return 0;
+}
+
+char *case_name_tokens(const char *name)
+{
+    struct sbuf b;
+    struct tokens t = {&b};
+    if (!name || !*name)
+        return NULL;
+    sbuf_init(&b, 8192);
+    each_word(name, token_h, &t);
+    if (b.oom || !b.len) {
+        sbuf_release(&b);
+        return NULL;
+    }
+    return sbuf_take(&b);
+}
+
+bool case_phone_index(const char *phone, const char *country, char out[65])
+{
+    char norm[32];
+    out[0] = '\0';
+    if (!phone || !*phone || !phone_normalize(phone, country, norm, sizeof(norm)))
+        return false;
+    blind_index("phone", norm, out);
+    return true;
+}
+
+static void email_index(const char *email, char out[65])
+{
+    char lower[256];
+    size_t k = 0;
+    for (const char *p = email; *p && k < sizeof(lower) - 1; p++)
+        lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+    lower[k] = '\0';
+    blind_index("email", lower, out);
+}
+
+/* ---- building the query ---- */
+
+struct query {
+    struct sbuf sql;
+    struct db_param p[PARAMS_MAX];
+    int n;
+    char name_idx[Q_WORDS_MAX][65];
+    int nwords;
+    char like[Q_MAX * 2 + 3];
+    char phone_idx[65], email_idx[65], search_idx[65], ref[CASE_REF_LEN + 1];
+    bool too_many;
+};
+
+static void add(struct query *q, const char *sql, const struct db_param *p, int n)
+{
+    sbuf_adds(&q->sql, sql);
+    for (int i = 0; i < n; i++) {
+        if (q->n == PARAMS_MAX) {
+            q->too_many = true;
+            return;
+        }
+        q->p[q->n++] = p[i];
+    }
+}
+#define ADD(q, sql, ...) add(q, sql, DBP(__VA_ARGS__))
+
+static int name_word_h(const char *w, size_t n, void *arg)
+{
+    struct query *q = arg;
+    char folded[WORD_BYTES];
+    if (q->nwords == Q_WORDS_MAX)
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "search with at most %d words", Q_WORDS_MAX);
+    if (!fold_word(w, n, folded, sizeof(folded)))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "a word of the search is too long");
+    blind_index("name", folded, q->name_idx[q->nwords++]);
+    return 0;
+}
+
+/* Reads the search box: *how gets what it was taken for. */
+static int add_search(struct query *q, const char *text, const char *country, const char **how)
+{
+    size_t n = strlen(text), digits = 0;
+    bool phoneish = true;
+    int err;
+
+    if (n > Q_MAX)
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "search with at most %d bytes", Q_MAX);
+    if (!utf8_valid(text, n))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "the search is not valid UTF-8");
+    for (const char *p = text; *p; p++) {
+        digits += *p >= '0' && *p <= '9';
+        phoneish &= (*p >= '0' && *p <= '9') || strchr("+ -.()/", *p) != NULL;
+    }
+    if (!case_ref_parse(text, q->ref)) {
+        *how = "reference";
+        ADD(q, " AND c.reference = ?", DB_S(q->ref));
+        return 0;
+    }
+    err_clear();
+    if (strchr(text, '@')) {
+        *how = "email";
+        email_index(text, q->search_idx);
+        ADD(q, " AND c.email_index = ?", DB_S(q->search_idx));
+        return 0;
+    }
+    if (phoneish && digits >= 6) {
+        *how = "phone";
+        if (!case_phone_index(text, country, q->search_idx))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q",
+                                 "give the number with its country code (+33...), or the caller's country");
+        ADD(q, " AND c.phone_index = ?", DB_S(q->search_idx));
+        return 0;
+    }
+    /* Words: every one in the citizen's name, or the text in the subject. */
+    *how = "text";
+    if ((err = each_word(text, name_word_h, q)))
+        return err;
+    size_t k = 0;
+    q->like[k++] = '%';
+    for (const char *p = text; *p; p++) {
+        if (*p == '%' || *p == '_' || *p == '\\')
+            q->like[k++] = '\\';
+        q->like[k++] = *p;
+    }
+    q->like[k++] = '%';
+    q->like[k] = '\0';
+    sbuf_adds(&q->sql, " AND (LOWER(c.subject) LIKE LOWER(?) ESCAPE '\\'");
+    add(q, "", DBP(DB_S(q->like)));
+    if (q->nwords) {
+        sbuf_adds(&q->sql, " OR (c.name_tokens IS NOT NULL");
+        for (int i = 0; i < q->nwords; i++)
+            ADD(q, " AND (' ' || c.name_tokens || ' ') LIKE ?", DB_S(NULL));
+        sbuf_adds(&q->sql, ")");
+    }
+    sbuf_adds(&q->sql, ")");
+    return 0;
+}
+
+/* The name patterns point into q; set once q->p no longer moves. */
+static void bind_names(struct query *q, char pats[Q_WORDS_MAX][70])
+{
+    int w = 0;
+    for (int i = 0; i < q->n && w < q->nwords; i++)
+        if (q->p[i].type == 'n') {
+            snprintf(pats[w], sizeof(pats[0]), "%% %s %%", q->name_idx[w]);
+            q->p[i] = DB_S(pats[w]);
+            w++;
+        }
+}
+
+static int add_filters(struct query *q, const struct actor *who, const struct case_filter *f, const char **how)
+{
+    const char *consulate = f->consulate ? f->consulate : "";
+    int err;
+
+    if (who && who->role == ROLE_BACKOFFICE)
+        consulate = who->consulate ? who->consulate : "-";
+    if (f->status && *f->status) {
+        if (!strcmp(f->status, "active"))
+            sbuf_adds(&q->sql, " AND c.status NOT IN ('resolved', 'closed', 'merged')");
+        else
+            ADD(q, " AND c.status = ?", DB_S(f->status));
+    }
+    if (f->type && *f->type)
+        ADD(q, " AND c.type = ?", DB_S(f->type));
+    if (*consulate)
+        ADD(q, " AND (c.assignee_consulate = ? OR c.consulate = ?)", DB_S(consulate), DB_S(consulate));
+    if (f->language && *f->language)
+        ADD(q, " AND c.language = ?", DB_S(f->language));
+    if (f->assignee)
+        ADD(q, " AND c.assignee_user = ?", DB_I(f->assignee));
+    if (f->overdue) {
+        int64_t now = clock_now();
+        ADD(q,
+            " AND c.status NOT IN ('resolved', 'closed', 'merged') AND (c.escalated = 1 OR (c.status <> 'waiting_citizen' "
+            "AND ((c.first_response_at = 0 AND c.first_response_due < ?) OR c.resolution_due < ?)))",
+            DB_I(now), DB_I(now));
+    }
+    if (f->phone && *f->phone) {
+        char idx[65];
+        if (!case_phone_index(f->phone, f->phone_country, idx))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "phone",
+                                 "give the number with its country code (+33...), or the caller's country");
+        *how = "phone";
+        memcpy(q->phone_idx, idx, sizeof(idx));
+        ADD(q, " AND c.phone_index = ?", DB_S(q->phone_idx));
+    }
+    if (f->email && *f->email) {
+        email_index(f->email, q->email_idx);
+        *how = *how ? *how : "email";
+        ADD(q, " AND c.email_index = ?", DB_S(q->email_idx));
+    }
+    if (f->q && *f->q && (err = add_search(q, f->q, f->phone_country, how)))
+        return err;
+    return 0;
+}
+
+/* The value a row is sorted on, for the cursor. */
+static int64_t sort_key(int sort, const struct case_rec *r)
+{
+    static const char *const rank[] = {"low", "normal", "high", "urgent"};
+    int64_t k = 1;
+    switch (sort) {
+    case 1:
+        return r->updated_at;
+    case 2:
+        return r->resolution_due;
+    case 3:
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(r->priority, rank[i]))
+                k = i + 1;
+        return k;
+    default:
+        return r->created_at;
+    }
+}
+
+/* A cursor is "<key>.<id>" of the last row shown, both decimal. */
+static int parse_cursor(const char *s, int64_t *key, int64_t *id)
+{
+    char *end;
+    long long k = strtoll(s, &end, 10);
+    if (*end == '.') {
+        long long i = strtoll(end + 1, &end, 10);
+        if (!*end && i > 0) {
+            *key = k;
+            *id = i;
+            return 0;
+        }
+    }
+    return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "cursor", "not a cursor of this list (take next_cursor)");
+}
+
+int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg, struct case_page *page)
+{
+    struct query q = {0};
+    struct case_page none;
+    struct db_conn *c = NULL;
+    struct db_stmt *s = NULL;
+    struct db_param ps[PARAMS_MAX + 4];
+    char names[Q_WORDS_MAX][70];
+    int sort = 0, limit = f->limit > 0 ? f->limit : 50, err;
+    const char *how = NULL;
+
+    page = page ? page : &none;
+    memset(page, 0, sizeof(*page));
+    if (f->limit > LIST_MAX)
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "limit", "at most %d cases a page", LIST_MAX);
+    if (f->status && *f->status && strcmp(f->status, "active") && !case_status_valid(f->status))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "status", "unknown status");
+    if (f->type && *f->type && !case_type(f->type))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "type", "unknown type");
+    if (f->language && *f->language && !language_valid(f->language))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "language", "language must be one of ar fr es it nl de en");
+    if (f->sort && *f->sort) {
+        while (sort < (int)(sizeof(sorts) / sizeof(sorts[0])) && strcmp(sorts[sort].name, f->sort))
+            sort++;
+        if (sort == (int)(sizeof(sorts) / sizeof(sorts[0])))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "sort", "sort by created, updated, deadline or priority");
+    }
+    int64_t ckey = 0, cid = 0;
+    if (f->cursor && *f->cursor && (err = parse_cursor(f->cursor, &ckey, &cid)))
+        return err;
+    sbuf_init(&q.sql, 16384);
+    sbuf_adds(&q.sql, " FROM cases c WHERE 1 = 1");
+    if ((err = add_filters(&q, who, f, &how)))
+        goto out;
+    if (q.too_many || q.sql.oom) {
+        err = WASL_ENOMEM;
+        goto out;
+    }
+    bind_names(&q, names);
+    page->matched_by = how;
+    if ((err = db_conn_get(db, &c)))
+        goto out;
+    /* Finding a citizen's cases by a number, an address or a name is a read of personal data. */
+    if (how && strcmp(how, "reference") &&
+        (err = audit_append(c, who, "case.lookup", !strcmp(how, "text") ? "name_or_subject" : how, NULL)))
+        goto out;
+    char *count_sql = NULL, *rows_sql = NULL;
+    if (asprintf(&count_sql, "SELECT COUNT(*)%s", q.sql.p) < 0)
+        count_sql = NULL;
+    memcpy(ps, q.p, sizeof(q.p[0]) * (size_t)q.n);
+    err = count_sql ? db_query_int(c, &page->total, count_sql, ps, q.n) : WASL_ENOMEM;
+    free(count_sql);
+    if (err)
+        goto out;
+    /* Keyset paging: rows after the last one shown, in the sort's order. */
+    const char *key = sorts[sort].key, *cmp = sorts[sort].asc ? ">" : "<", *dir = sorts[sort].asc ? "ASC" : "DESC";
+    int np = q.n;
+    if (cid) {
+        if (asprintf(&rows_sql, "SELECT " CASE_COLUMNS "%s AND (%s %s ? OR (%s = ? AND c.id %s ?)) ORDER BY %s %s, c.id %s LIMIT ?",
+                     q.sql.p, key, cmp, key, cmp, key, dir, dir) < 0)
+            rows_sql = NULL;
+        ps[np++] = DB_I(ckey);
+        ps[np++] = DB_I(ckey);
+        ps[np++] = DB_I(cid);
+    } else if (asprintf(&rows_sql, "SELECT " CASE_COLUMNS "%s ORDER BY %s %s, c.id %s LIMIT ?", q.sql.p, key, dir, dir) < 0)
+        rows_sql = NULL;
+    /* One row more than the page tells whether there is a next page. */
+    ps[np++] = DB_I(limit + 1);
+    err = rows_sql ? db_query(c, &s, rows_sql, ps, np) : WASL_ENOMEM;
+    free(rows_sql);
+    int n = 0;
+    int64_t last_key = 0, last_id = 0;
+    while (!err && db_next(s)) {
+        if (n == limit) {
+            snprintf(page->next_cursor, sizeof(page->next_cursor), "%lld.%lld", (long long)last_key, (long long)last_id);
+            break;
+        }
+        struct case_rec r;
+        if (!(err = case_from_row(s, &r, false))) {
+            last_key = sort_key(sort, &r);
+            last_id = r.id;
+            err = h(&r, arg);
+            case_rec_clear(&r);
+        }
+        n++;
+    }
+out:;
+    int err2 = s ? db_end(s) : 0;
+    if (c)
+        db_conn_put(c);
+    sbuf_release(&q.sql);
+    return err ? err : err2;
+}
