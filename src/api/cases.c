@@ -199,7 +199,7 @@ int api_cases_list(struct http_req *r)
 {
     struct case_filter f = {0};
     struct case_page pg;
-    long long limit = 50, assignee = 0, overdue = 0;
+    long long limit = 50, assignee = 0, overdue = 0, before = 0;
     const char *who = http_query(r, "assignee");
     json_t *list = json_array();
     int err;
@@ -218,16 +218,19 @@ int api_cases_list(struct http_req *r)
         assignee = r->actor.user_id;
     else if ((err = api_query_int(r, "assignee", 1, INT64_MAX, &assignee)))
         goto fail;
-    if ((err = api_query_int(r, "limit", 1, 500, &limit)) || (err = api_query_int(r, "overdue", 0, 1, &overdue)))
+    if ((err = api_query_int(r, "limit", 1, 500, &limit)) || (err = api_query_int(r, "overdue", 0, 1, &overdue)) ||
+        (err = api_query_int(r, "before", 1, INT64_MAX, &before)))
         goto fail;
+    f.before_id = before;
     f.assignee = assignee;
     f.overdue = overdue != 0;
     f.limit = (int)limit;
     if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, list, &pg)))
         goto fail;
     return http_reply_json(r, 200,
-                           json_pack("{s:o, s:I, s:s?, s:s?}", "cases", list, "total", (json_int_t)pg.total, "next_cursor",
-                                     pg.next_cursor[0] ? pg.next_cursor : NULL, "matched_by", pg.matched_by));
+                           json_pack("{s:o, s:I, s:s?, s:s?, s:o}", "cases", list, "total", (json_int_t)pg.total, "next_cursor",
+                                     pg.next_cursor[0] ? pg.next_cursor : NULL, "matched_by", pg.matched_by, "next_before",
+                                     pg.next_before ? json_integer(pg.next_before) : json_null()));
 fail:
     json_decref(list);
     return err;

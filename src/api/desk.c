@@ -1,7 +1,8 @@
 /*
  * The agent's desk over HTTP: the disposition codes, the screen pop (a
- * caller's cases and earlier calls by number) and what the agent records
- * about a call. Each handler parses, calls src/cases, renders.
+ * caller's cases and earlier calls by number, each call with what the
+ * telephony logged of it) and what the agent records about a call. Each
+ * handler parses, calls src/cases (and tel's call log), renders.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "api.h"
 #include "cases/cases.h"
+#include "tel/tel.h"
 
 int api_desk_dispositions(struct http_req *r)
 {
@@ -40,7 +42,21 @@ static json_t *note_json(const struct call_note *n)
 struct pop {
     json_t *open, *recent, *calls;
     int role;
+    struct db *db;
 };
+
+/* What the telephony logged of a recorded call (once it has ended). */
+static int logged_h(const struct tel_call_row *row, void *arg)
+{
+    json_t *j = arg;
+    return json_object_set_new(j, "logged",
+                               json_pack("{s:o, s:o, s:s, s:s, s:s, s:I, s:I}", "started_at", api_time(row->started_at), "ended_at",
+                                         api_time(row->ended_at), "outcome", row->outcome, "country", row->country, "language",
+                                         row->language, "waited_ms", (json_int_t)row->waited_ms, "talked_ms",
+                                         (json_int_t)row->talked_ms))
+               ? WASL_ENOMEM
+               : 0;
+}
 
 static int pop_case_h(const struct case_rec *c, void *arg)
 {
@@ -52,13 +68,23 @@ static int pop_case_h(const struct case_rec *c, void *arg)
 static int pop_call_h(const struct call_note *n, void *arg)
 {
     struct pop *p = arg;
-    return json_array_append_new(p->calls, note_json(n)) ? WASL_ENOMEM : 0;
+    json_t *j = note_json(n);
+    int err = tel_call_find(p->db, n->call_id, logged_h, j);
+    if (err == WASL_ENOENT) {
+        err_clear();
+        err = json_object_set_new(j, "logged", json_null()) ? WASL_ENOMEM : 0;
+    }
+    if (err) {
+        json_decref(j);
+        return err;
+    }
+    return json_array_append_new(p->calls, j) ? WASL_ENOMEM : 0;
 }
 
 int api_desk_caller(struct http_req *r)
 {
     const char *phone = http_query(r, "phone"), *country = http_query(r, "country");
-    struct pop p = {json_array(), json_array(), json_array(), r->actor.role};
+    struct pop p = {json_array(), json_array(), json_array(), r->actor.role, APP(r)->db};
     char masked[64] = "";
     int err = caller_lookup(APP(r)->db, &r->actor, phone, country, pop_case_h, pop_call_h, &p);
     if (err) {

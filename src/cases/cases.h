@@ -120,11 +120,13 @@ struct case_filter {
     const char *language;
     const char *sort;   /* created (newest first, default), updated (latest first), deadline (soonest first), priority */
     const char *cursor; /* the previous page's next_cursor */
+    int64_t before_id;  /* older clients' paging: ids below this (newest first only) */
     int limit;          /* 1-500, default 50; more is WASL_EINVAL */
 };
 struct case_page {
     int64_t total;          /* cases matching, over all pages */
     char next_cursor[48];   /* "" on the last page */
+    int64_t next_before;    /* for older clients: the last id shown when there is a next page, else 0 */
     const char *matched_by; /* how the search was read: reference, phone, email, text; NULL */
 };
 typedef int (*case_h)(const struct case_rec *c, void *arg);

@@ -91,6 +91,10 @@ int call_dispositions_load(const char *path);
 /* The blind index of each word of a name (folded: case, accents), space-
  * separated (caller frees); NULL for no name or out of memory. */
 char *case_name_tokens(const char *name);
+/* Indexes the names of up to 200 cases stored before the name index
+ * (migration 0008 cannot: the index is keyed); *n gets how many, 0 once all
+ * are done. Run by the worker until then. */
+int cases_index_names(struct db *db, int *n);
 int case_deadlines(const char *type, const char *priority, int64_t created, int64_t *first, int64_t *resolution);
 
 #endif

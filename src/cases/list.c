@@ -267,6 +267,8 @@ static int add_filters(struct query *q, const struct actor *who, const struct ca
     }
     if (f->q && *f->q && (err = add_search(q, f->q, f->phone_country, how)))
         return err;
+    if (f->before_id > 0)
+        ADD(q, " AND c.id < ?", DB_I(f->before_id));
     return 0;
 }
 
@@ -336,6 +338,9 @@ int case_list(struct db *db, const struct actor *who, const struct case_filter *
     int64_t ckey = 0, cid = 0;
     if (f->cursor && *f->cursor && (err = parse_cursor(f->cursor, &ckey, &cid)))
         return err;
+    if (f->before_id > 0 && (sort || cid))
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "before",
+                             "before pages the newest-first list only: use cursor");
     sbuf_init(&q.sql, 16384);
     sbuf_adds(&q.sql, " FROM cases c WHERE 1 = 1");
     if ((err = add_filters(&q, who, f, &how)))
@@ -381,6 +386,7 @@ int case_list(struct db *db, const struct actor *who, const struct case_filter *
     while (!err && db_next(s)) {
         if (n == limit) {
             snprintf(page->next_cursor, sizeof(page->next_cursor), "%lld.%lld", (long long)last_key, (long long)last_id);
+            page->next_before = sort == 0 ? last_id : 0;
             break;
         }
         struct case_rec r;
@@ -398,4 +404,56 @@ out:;
         db_conn_put(c);
     sbuf_release(&q.sql);
     return err ? err : err2;
+}
+
+/* ---- cases from before the name index ---- */
+
+#define INDEX_BATCH 200
+
+struct backfill {
+    int n;
+};
+
+static int backfill_h(struct db_conn *c, void *arg)
+{
+    struct backfill *bf = arg;
+    struct db_stmt *s = NULL;
+    int64_t ids[INDEX_BATCH];
+    char *tokens[INDEX_BATCH];
+    int n = 0, err;
+
+    bf->n = 0;
+    if ((err = db_query(c, &s,
+                        "SELECT id, name_enc FROM cases WHERE name_tokens IS NULL AND name_enc IS NOT NULL ORDER BY id LIMIT ?",
+                        DBP(DB_I(INDEX_BATCH)))))
+        return err;
+    while (!err && n < INDEX_BATCH && db_next(s)) {
+        size_t len;
+        const void *b = db_blob(s, 1, &len);
+        char *name = NULL;
+        if ((err = unseal(b, len, &name)))
+            break;
+        ids[n] = db_int(s, 0);
+        tokens[n] = case_name_tokens(name);
+        free(name);
+        n++;
+    }
+    int err2 = db_end(s);
+    err = err ? err : err2;
+    /* A name without a word to index gets "", so it is not read again. */
+    for (int i = 0; i < n && !err; i++)
+        err = db_exec(c, "UPDATE cases SET name_tokens = ? WHERE id = ?", DBP(DB_S(tokens[i] ? tokens[i] : ""), DB_I(ids[i])));
+    for (int i = 0; i < n; i++)
+        free(tokens[i]);
+    if (!err)
+        bf->n = n;
+    return err;
+}
+
+int cases_index_names(struct db *db, int *n)
+{
+    struct backfill bf = {0};
+    int err = db_tx(db, backfill_h, &bf);
+    *n = err ? 0 : bf.n;
+    return err;
 }

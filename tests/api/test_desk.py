@@ -127,6 +127,12 @@ def test_sorts_paging_and_filters(t):
             t.true(pages < 10, "paging ends")
         t.eq(sorted(seen), sorted(made), f"every case once by {sort}")
         t.eq(pages, 3, f"three pages of two by {sort}")
+    # Older clients' before= still pages the newest-first list, like the cursor.
+    p1 = a.get(q(limit=2)).json
+    t.true(p1["next_before"], "next_before on a full page")
+    by_cursor = refs(a.get(q(limit=2, cursor=p1["next_cursor"])))
+    t.eq(refs(a.get(q(limit=2, before=p1["next_before"]))), by_cursor, "before= and cursor= give the same page")
+    t.status(a.get(q(limit=2, before=5, sort="priority")), 400, "cases.invalid_parameter", "before with another sort")
     # Filters: language, consulate, with the search box.
     t.eq(refs(a.get(q(language="es"))), [made[2]], "language")
     t.eq(refs(a.get(q(language="ar"))), [made[4]], "language ar")
@@ -216,3 +222,27 @@ def test_portal_reply_reaches_the_assignee(t):
     t.status(pub.post("/api/v1/portal/reply", {"reference": c2["reference"], "pin": c2["pin"], "body": "x"}), 409, "cases.closed")
     codes = [pub.post("/api/v1/portal/reply", {"reference": ref, "pin": pin, "body": f"encore {i}"}).status for i in range(5)]
     t.eq(codes[-1], 429, f"replies per address are limited: {codes}")
+
+
+def test_screen_pop_joins_the_call_log(t):
+    """A recorded call shows what the telephony logged of it once it has ended (the call log has no caller's
+    number: the desk's record joins it by the stable call id). The row is written here as the telephony's store
+    worker writes it at the end of a call."""
+    import sqlite3
+    a, made = seed(t)
+    call = "joined-call-0001"
+    t.status(a.put(f"/api/v1/desk/calls/{call}", {"disposition": "information_given", "phone": "+33611000111"}), 200)
+    pop = a.get("/api/v1/desk/caller?phone=%2B33611000111").json
+    t.eq([c["logged"] for c in pop["calls"]], [None], "not logged yet: the call is still up")
+    db = sqlite3.connect(t.srv.db)
+    db.execute("INSERT INTO calls (call_id, started_at, answered_at, ended_at, did, country, language, outcome, path, waited_ms, "
+               "talked_ms) VALUES (?, 1765000000000000, 1765000030000000, 1765000200000000, '+33800100200', 'FR', 'fr', "
+               "'answered', 'lang:fr', 30000, 170000)", (call,))
+    db.commit()
+    db.close()
+    logged = a.get("/api/v1/desk/caller?phone=%2B33611000111").json["calls"][0]["logged"]
+    t.eq([logged["outcome"], logged["waited_ms"], logged["talked_ms"], logged["country"]], ["answered", 30000, 170000, "FR"],
+         "the call log's row")
+
+
+test_screen_pop_joins_the_call_log.backends = ("sqlite",)
