@@ -260,12 +260,17 @@ int call_note_get(struct db *db, const struct actor *who, const char *call_id, s
 struct each {
     call_note_h h;
     void *arg;
+    int n, max;
+    bool strict;
 };
 
 static int each_row(struct db_stmt *s, void *arg)
 {
     struct each *e = arg;
     struct call_note n;
+    if (++e->n > e->max)
+        return e->strict ? err_set(WASL_ELIMIT, "privacy.too_many_calls", "more than %d calls match: narrow the request", e->max)
+                         : 0;
     int err = note_from_row(s, &n);
     if (!err)
         err = e->h(&n, e->arg);
@@ -273,12 +278,19 @@ static int each_row(struct db_stmt *s, void *arg)
     return err;
 }
 
+int call_notes_by_index(struct db *db, const char *phone_idx, int max, bool strict, call_note_h h, void *arg)
+{
+    struct each e = {h, arg, 0, max, strict};
+    return db_each(db,
+                   "SELECT " NOTE_COLUMNS " FROM call_dispositions WHERE phone_index = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+                   DBP(DB_S(phone_idx), DB_I(max + 1)), each_row, &e);
+}
+
 int caller_lookup(struct db *db, const struct actor *who, const char *phone, const char *country, case_h cases, call_note_h calls,
                   void *arg)
 {
     char idx[65];
     struct case_filter f = {.phone = phone, .phone_country = country, .sort = "updated", .limit = CALLER_CASES_MAX};
-    struct each e = {calls, arg};
     int err;
 
     if (!phone || !*phone || !case_phone_index(phone, country, idx))
@@ -287,7 +299,6 @@ int caller_lookup(struct db *db, const struct actor *who, const char *phone, con
     /* The case list audits the look-up by number ("case.lookup"). */
     if ((err = case_list(db, who, &f, cases, arg, NULL)))
         return err;
-    return db_each(db,
-                   "SELECT " NOTE_COLUMNS " FROM call_dispositions WHERE phone_index = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-                   DBP(DB_S(idx), DB_I(CALLER_CASES_MAX)), each_row, &e);
+    /* The screen pop shows the latest calls; the rest stay in the store. */
+    return call_notes_by_index(db, idx, CALLER_CASES_MAX, false, calls, arg);
 }

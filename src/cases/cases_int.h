@@ -87,6 +87,10 @@ int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *s
 int case_articles_check(const char *json);
 /* ---- calls.c ---- */
 int call_dispositions_load(const char *path);
+/* The calls recorded for a number's blind index, newest first, at most max;
+ * strict: more than max is WASL_ELIMIT (an export), else they are left for
+ * later (the screen pop shows the latest). */
+int call_notes_by_index(struct db *db, const char *phone_idx, int max, bool strict, call_note_h h, void *arg);
 /* ---- list.c ---- */
 /* The blind index of each word of a name (folded: case, accents), space-
  * separated (caller frees); NULL for no name or out of memory. */

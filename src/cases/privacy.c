@@ -113,6 +113,20 @@ static int callbacks_of(struct db *db, const char *idx, json_t *out)
     return err ? err : err2;
 }
 
+/* What agents recorded about this number's calls. */
+static int call_note_h_export(const struct call_note *n, void *arg)
+{
+    char t[40];
+    json_t *arts = json_loads(n->articles ? n->articles : "[]", 0, NULL);
+    clock_format_utc(n->created_at, t, sizeof(t));
+    return json_array_append_new(arg,
+                                 json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o}", "call_id", n->call_id, "recorded_at", t,
+                                           "disposition", n->disposition, "note", n->note, "case",
+                                           n->reference[0] ? n->reference : NULL, "guide_articles", arts ? arts : json_array()))
+               ? WASL_ENOMEM
+               : 0;
+}
+
 int privacy_export(struct db *db, const struct actor *who, const char *phone, const char *email, char **json)
 {
     char kind[8], idx[65], (*refs)[CASE_REF_LEN + 1] = malloc(sizeof(*refs) * SUBJECT_CASES_MAX);
@@ -152,15 +166,18 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
     }
     if (err)
         goto out;
-    json_t *cbs = json_array();
-    if (!strcmp(kind, "phone") && (err = callbacks_of(db, idx, cbs))) {
+    json_t *cbs = json_array(), *calls = json_array();
+    if (!strcmp(kind, "phone") && ((err = callbacks_of(db, idx, cbs)) ||
+                                   (err = call_notes_by_index(db, idx, SUBJECT_CASES_MAX, true, call_note_h_export, calls)))) {
         json_decref(cbs);
+        json_decref(calls);
         goto out;
     }
     char generated[40];
     clock_format_utc(clock_now(), generated, sizeof(generated));
-    out = json_pack("{s:s, s:s, s:s, s:o, s:o}", "generated_at", generated, "about", kind, "controller",
-                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs);
+    out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "generated_at", generated, "about", kind, "controller",
+                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs,
+                    "calls_recorded", calls);
     list = NULL;
     *json = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!*json) {

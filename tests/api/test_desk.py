@@ -184,9 +184,19 @@ def test_screen_pop_and_call_disposition(t):
         t.true(r.status in (400, 404), f"{field}: {r.status}")
         t.eq(r.json["error"].get("field"), field, f"names {field}")
     t.status(a.get("/api/v1/desk/calls/never-recorded"), 404, "calls.not_found")
-    audit = t.login("admin").get("/api/v1/audit?limit=100").json["entries"]
+    admin = t.login("admin")
+    audit = admin.get("/api/v1/audit?limit=100").json["entries"]
     actions = [e["action"] for e in audit]
     t.true("call.disposition" in actions and "call.disposition_changed" in actions, "disposition audited")
+    # The citizen's subject-access export holds what was recorded about their calls; erasure removes the note
+    # and the number and keeps the code.
+    r = admin.post("/api/v1/privacy/export", {"phone": "+33698765432"})
+    t.status(r, 200)
+    t.eq([(c["call_id"], c["note"]) for c in r.json["calls_recorded"]], [(call, body["note"])], "calls in the export")
+    t.status(admin.post("/api/v1/privacy/erase", {"phone": "+33698765432"}), 200)
+    t.eq(a.get("/api/v1/desk/caller?phone=%2B33698765432").json["calls"], [], "no call found by the number after erasure")
+    kept = a.get(f"/api/v1/desk/calls/{urllib.parse.quote(call)}").json
+    t.eq([kept["disposition"], kept["note"]], ["information_given", None], "the code stays, the note is gone")
 
 
 def test_portal_reply_reaches_the_assignee(t):

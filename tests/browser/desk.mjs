@@ -161,6 +161,8 @@ await test('"passport lost abroad, wants a follow-up": at most 4 clicks from the
     console.log(`# ${clicks} clicks from the caller shown to the case created`);
     const ref = await page.getAttribute('#desk-created', 'data-reference');
     created = (await apiCall('GET', `/api/v1/cases/${ref}`)).json;
+    created.pin = await page.getAttribute('#desk-created .pin', 'data-pin');
+    check(/^\d{6}$/.test(created.pin), `the PIN is shown to read out: ${created.pin}`);
     equal(created.articles, [{ slug: 'passport-lost', lang: 'fr', version }], 'the article consulted, with its version, on the case');
     equal(created.citizen.phone, '+33645678901', 'the caller\'s number on the case');
     await page.waitForSelector(`#desk-open-cases li[data-reference="${ref}"]`);
@@ -220,6 +222,32 @@ await test('case list: the search box finds the caller\'s cases by number and th
     await page.waitForFunction(() => JSON.parse(document.getElementById('cases-table').dataset.loaded || '{}').sort === 'deadline');
     check(page.url().includes('sort=deadline') && page.url().includes('q='), 'the filters are in the address');
     await page.screenshot({ path: join(SHOTS, 'cases-search-fr.png') });
+});
+
+await test('the citizen answers on the portal; the agent sees the reply, marked new, in the case', async () => {
+    /* the agent takes the case first (its answer is a view: what it shows is read) */
+    await apiCall('PATCH', `/api/v1/cases/${created.reference}`, { assignee_user: (await apiCall('GET', '/api/v1/session')).json.user.id });
+    const portal = await context.newPage();
+    portal.on('pageerror', (e) => pageErrors.push(String(e)));
+    await portal.goto(`${BASE}/portal.html?lang=fr#track`);
+    await portal.waitForSelector('#portal-track-form');
+    await portal.fill('#track-reference', created.reference);
+    await portal.fill('#track-pin', created.pin);
+    await portal.click('[data-action="track"]');
+    await portal.waitForSelector(`#track-result[data-reference="${created.reference}"] #portal-reply-form`);
+    await portal.fill('#reply-body', 'J\'ai fait la déclaration de perte hier.');
+    await portal.click('[data-action="reply"]');
+    await portal.waitForSelector('#track-notes li[data-kind="citizen_reply"]');
+    equal(await portal.$$eval('.i18n-missing', (e) => e.length), 0, 'missing texts on the portal');
+    await portal.screenshot({ path: join(SHOTS, 'portal-reply-fr.png') });
+    await portal.close();
+    await page.evaluate((r) => { location.hash = `#/cases?q=${r}`; }, created.reference);
+    await page.waitForSelector(`#cases-table tr[data-reference="${created.reference}"]`);
+    await page.evaluate((r) => { location.hash = `#/cases/view?ref=${r}`; }, created.reference);
+    await page.waitForSelector('#case-history li[data-kind="citizen_reply"]');
+    check(await page.isVisible('#case-new-reply'), 'marked new for the assignee');
+    check((await page.textContent('#case-history li[data-kind="citizen_reply"]')).includes('déclaration de perte hier'), 'the reply');
+    equal(await page.$$eval('.i18n-missing', (e) => e.length), 0, 'missing texts');
 });
 
 await test('no error in the page', async () => {
