@@ -198,6 +198,9 @@ await test('in Arabic the desk reads right to left, still side by side without s
     check(widths.doc <= widths.win, `no sideways scrolling: ${widths.doc} > ${widths.win}`);
     equal(await page.$$eval('.i18n-missing', (e) => e.length), 0, 'missing texts');
     equal((await page.textContent('#desk-caller-title')).trim(), texts.ar['desk.caller.title'], 'in Arabic');
+    equal(await page.inputValue('#desk-disposition'), 'case_followed_up', 'the call\'s outcome is kept across the switch');
+    check((await page.inputValue('#desk-note')).includes('déclaration de perte'), 'and its note');
+    check(await page.isVisible('#desk-created[data-reference] .pin'), 'and the new case with its PIN');
     await page.screenshot({ path: join(SHOTS, 'desk-ar.png') });
     await chooseLanguage('fr');
 });

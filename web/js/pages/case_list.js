@@ -231,14 +231,15 @@ export async function render(ctx) {
             .catch(() => null); /* the code alone is still right */
     }
 
+    const item = (id, label, control) => h('span', { class: 'filter-item' }, h('label', { for: id }, tn(label)), control);
     const filters = h('form', { class: 'filter-row case-filters', id: 'case-filters', role: 'search', 'aria-label': t('cases.list.filters') },
-        h('label', { for: 'filter-q' }, tn('cases.list.search')), search,
-        h('span', { class: 'hint', id: 'filter-q-hint' }, tn('cases.list.search_hint')),
-        h('label', { for: 'filter-sort' }, tn('cases.list.sort')), sort,
-        h('label', { for: 'filter-status' }, tn('cases.col.status')), status,
-        h('label', { for: 'filter-type' }, tn('cases.col.type')), type,
-        h('label', { for: 'filter-language' }, tn('cases.list.language')), lang,
-        h('label', { for: 'filter-consulate' }, tn('cases.col.consulate')), consulate,
+        h('span', { class: 'filter-item filter-search' }, h('label', { for: 'filter-q' }, tn('cases.list.search')), search,
+            h('span', { class: 'hint', id: 'filter-q-hint' }, tn('cases.list.search_hint'))),
+        item('filter-sort', 'cases.list.sort', sort),
+        item('filter-status', 'cases.col.status', status),
+        item('filter-type', 'cases.col.type', type),
+        item('filter-language', 'cases.list.language', lang),
+        item('filter-consulate', 'cases.col.consulate', consulate),
         h('span', { class: 'check' }, mine, h('label', { for: 'filter-mine' }, tn('cases.list.mine'))),
         h('span', { class: 'check' }, overdue, h('label', { for: 'filter-overdue' }, tn('cases.list.overdue'))));
     filters.addEventListener('submit', (ev) => {

@@ -40,7 +40,8 @@ const desk = {
     pop: null, /* the screen pop's answer */
     article: null, /* {slug, lang, version, title, category} open in the guide column */
     consulted: [], /* every article opened during the call */
-    lastCase: null,
+    lastCase: null, /* the case created during the call, with its PIN */
+    form: { for: null, disposition: '', note: '', saved: '' }, /* the call's form, kept across a language switch */
 };
 let view = null; /* the drawn page's update functions */
 
@@ -65,7 +66,7 @@ export function showCaller(c) {
 }
 window.desk = Object.assign(window.desk || {}, { showCaller });
 
-function waitedText(s) {
+function durationText(s) {
     if (!Number.isFinite(Number(s)))
         return null;
     const n = Math.round(Number(s));
@@ -136,6 +137,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
         await whileBusy(save, 'common.saving', async () => {
             try {
                 await saveCall(disposition.value, note.value);
+                desk.form.saved = disposition.value;
                 saved.replaceChildren(tn('desk.call.saved'));
                 callForm.dataset.saved = disposition.value;
             } catch (e) {
@@ -145,7 +147,8 @@ function callerColumn(ctx, geo, dispositions, messages) {
         });
     });
 
-    let drawnFor = null; /* the call the form was last cleared for */
+    disposition.addEventListener('change', () => { desk.form.disposition = disposition.value; });
+    note.addEventListener('input', () => { desk.form.note = note.value; });
     function draw() {
         const c = desk.caller;
         phone.value = c ? c.phone : '';
@@ -155,13 +158,15 @@ function callerColumn(ctx, geo, dispositions, messages) {
         calls.replaceChildren();
         callForm.hidden = !c;
         const key = c ? `${c.callId || ''}\n${c.phone}` : null;
-        if (key !== drawnFor) {
-            drawnFor = key;
+        if (key !== desk.form.for)
+            desk.form = { for: key, disposition: '', note: '', saved: '' };
+        disposition.value = desk.form.disposition;
+        note.value = desk.form.note;
+        saved.replaceChildren(desk.form.saved ? tn('desk.call.saved') : '');
+        if (desk.form.saved)
+            callForm.dataset.saved = desk.form.saved;
+        else
             delete callForm.dataset.saved;
-            saved.replaceChildren();
-            disposition.value = '';
-            note.value = '';
-        }
         if (!c) {
             facts.append(h('p', { class: 'muted' }, tn('desk.caller.none')));
             return;
@@ -172,7 +177,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
             fact('desk.caller.number', (desk.pop && desk.pop.phone) || '…', { dir: 'ltr', id: 'desk-caller-phone' }),
             fact('desk.caller.country', c.country && geo ? countryName(geo, c.country) : c.country),
             fact('desk.caller.language', c.language ? LANGUAGES.find((l) => l.code === c.language)?.name : null, { id: 'desk-caller-lang' }),
-            fact('desk.caller.waited', c.waited !== undefined ? waitedText(c.waited) : null),
+            fact('desk.caller.waited', c.waited !== undefined ? durationText(c.waited) : null),
             fact('desk.caller.ivr', path, { dir: 'auto' }),
             fact('desk.caller.reference', c.reference ? h('a', { href: `#/cases/view?ref=${encodeURIComponent(c.reference)}` }, referenceNode(c.reference)) : null),
         ].flat().filter(Boolean));
@@ -180,7 +185,10 @@ function callerColumn(ctx, geo, dispositions, messages) {
         const names = new Map(dispositions.map((d) => [d.code, d.name]));
         calls.replaceChildren(...list.map((x) => h('li', { dataset: { call: x.call_id } },
             h('time', { datetime: x.created_at }, new Date(x.created_at).toLocaleDateString(language())), ' · ',
-            names.get(x.disposition) || x.disposition, x.reference ? [' · ', h('bdi', { dir: 'ltr', class: 'nowrap' }, x.reference)] : null)));
+            names.get(x.disposition) || x.disposition, x.reference ? [' · ', h('bdi', { dir: 'ltr', class: 'nowrap' }, x.reference)] : null,
+            x.logged ? h('div', { class: 'muted small' }, tf('desk.caller.call_times', {
+                waited: durationText(x.logged.waited_ms / 1000), talked: durationText(x.logged.talked_ms / 1000),
+            })) : null)));
         if (desk.pop && !list.length)
             calls.append(h('li', { class: 'muted' }, tn('desk.caller.no_calls')));
         drawConsulted();
@@ -220,7 +228,21 @@ function casesColumn(ctx, geo, types, dispositions, messages) {
     const newButton = h('button', { type: 'button', class: 'btn btn-primary btn-small', dataset: { action: 'desk-new-case' } }, tn('desk.new.button'));
     newButton.addEventListener('click', () => openForm());
 
+    function drawCreated() {
+        const made = desk.lastCase;
+        if (!made) {
+            created.replaceChildren();
+            delete created.dataset.reference;
+            return;
+        }
+        created.replaceChildren(alertBox('success',
+            h('p', {}, tn('desk.new.created'), ' ', h('a', { href: `#/cases/view?ref=${encodeURIComponent(made.reference)}`, class: 'desk-created-ref' }, referenceNode(made.reference))),
+            h('p', {}, tn('desk.new.pin'), ' ', pinNode(made.pin, { big: true }))));
+        created.dataset.reference = made.reference;
+    }
+
     function draw() {
+        drawCreated();
         const pop = desk.pop;
         open.replaceChildren(...((pop && pop.open_cases) || []).map(caseItem));
         recent.replaceChildren(...((pop && pop.recent_cases) || []).map(caseItem));
@@ -296,10 +318,7 @@ function casesColumn(ctx, geo, types, dispositions, messages) {
                     const made = await api('POST', '/api/v1/cases', body);
                     desk.lastCase = made;
                     formSlot.replaceChildren();
-                    created.replaceChildren(alertBox('success',
-                        h('p', {}, tn('desk.new.created'), ' ', h('a', { href: `#/cases/view?ref=${encodeURIComponent(made.reference)}`, class: 'desk-created-ref' }, referenceNode(made.reference))),
-                        h('p', {}, tn('desk.new.pin'), ' ', pinNode(made.pin, { big: true }))));
-                    created.dataset.reference = made.reference;
+                    drawCreated();
                     /* the call is recorded as "case opened" at once; the agent may change it */
                     if (desk.caller && desk.caller.callId && dispositions.some((d) => d.code === 'case_opened'))
                         await saveCall('case_opened', '', made.reference).then(() => view && view.markSaved('case_opened')).catch((e) => messages.show('error', caseErrorText(e)));
@@ -429,12 +448,8 @@ export async function render(ctx) {
         },
         newCase: () => cases.openForm(),
         markSaved: (code) => {
-            const sel = document.getElementById('desk-disposition');
-            if (sel)
-                sel.value = code;
-            const f = document.getElementById('desk-call-form');
-            if (f)
-                f.dataset.saved = code;
+            Object.assign(desk.form, { disposition: code, saved: code });
+            caller.draw();
         },
     };
 
