@@ -166,6 +166,16 @@ static int add_search(struct query *q, const char *text, const char *country, co
         digits += *p >= '0' && *p <= '9';
         phoneish &= (*p >= '0' && *p <= '9') || strchr("+ -.()/", *p) != NULL;
     }
+    /* Digits only are a phone number: a reference of nine digits is one in
+     * 35,000 (it opens from the reference box). */
+    if (phoneish && digits >= 6) {
+        *how = "phone";
+        if (!case_phone_index(text, country, q->search_idx))
+            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q",
+                                 "give the number with its country code (+33...), or the caller's country");
+        ADD(q, " AND c.phone_index = ?", DB_S(q->search_idx));
+        return 0;
+    }
     if (!case_ref_parse(text, q->ref)) {
         *how = "reference";
         ADD(q, " AND c.reference = ?", DB_S(q->ref));
@@ -176,14 +186,6 @@ static int add_search(struct query *q, const char *text, const char *country, co
         *how = "email";
         email_index(text, q->search_idx);
         ADD(q, " AND c.email_index = ?", DB_S(q->search_idx));
-        return 0;
-    }
-    if (phoneish && digits >= 6) {
-        *how = "phone";
-        if (!case_phone_index(text, country, q->search_idx))
-            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q",
-                                 "give the number with its country code (+33...), or the caller's country");
-        ADD(q, " AND c.phone_index = ?", DB_S(q->search_idx));
         return 0;
     }
     /* Words: every one in the citizen's name, or the text in the subject. */
