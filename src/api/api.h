@@ -104,6 +104,7 @@ int api_desk_dispositions(struct http_req *r);
 int api_desk_caller(struct http_req *r);
 int api_desk_call_get(struct http_req *r);
 int api_desk_call_put(struct http_req *r);
+int api_desk_today(struct http_req *r);
 int api_o311_services(struct http_req *r);
 int api_o311_service(struct http_req *r);
 int api_o311_create(struct http_req *r);

@@ -135,3 +135,19 @@ int api_desk_call_put(struct http_req *r)
         return err;
     return api_desk_call_get(r);
 }
+
+int api_desk_today(struct http_req *r)
+{
+    struct call_day d;
+    json_t *codes = json_object();
+    int err = call_day_figures(APP(r)->db, &r->actor, clock_now(), &d);
+    if (err) {
+        json_decref(codes);
+        return err;
+    }
+    for (int i = 0; i < d.ncodes; i++)
+        json_object_set_new(codes, d.codes[i].code, json_integer(d.codes[i].n));
+    return http_reply_json(r, 200,
+                           json_pack("{s:o, s:I, s:o, s:I}", "since", api_time(d.since), "calls_recorded", (json_int_t)d.calls,
+                                     "by_disposition", codes, "cases_opened", (json_int_t)d.cases_opened));
+}

@@ -302,3 +302,46 @@ int caller_lookup(struct db *db, const struct actor *who, const char *phone, con
     /* The screen pop shows the latest calls; the rest stay in the store. */
     return call_notes_by_index(db, idx, CALLER_CASES_MAX, false, calls, arg);
 }
+
+/* ---- the agent's own figures for the day ---- */
+
+static int day_row(struct db_stmt *s, void *arg)
+{
+    struct call_day *d = arg;
+    if (d->ncodes == DISPOSITIONS_MAX)
+        return err_set(WASL_ELIMIT, "calls.too_many_codes", "more than %d disposition codes in a day", DISPOSITIONS_MAX);
+    snprintf(d->codes[d->ncodes].code, sizeof(d->codes[0].code), "%s", db_text(s, 0));
+    d->codes[d->ncodes].n = db_int(s, 1);
+    d->calls += d->codes[d->ncodes].n;
+    d->ncodes++;
+    return 0;
+}
+
+static int opened_row(struct db_stmt *s, void *arg)
+{
+    ((struct call_day *)arg)->cases_opened = db_int(s, 0);
+    return 0;
+}
+
+int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct call_day *out)
+{
+    const struct tz *z;
+    struct tz_local l;
+    int err;
+
+    memset(out, 0, sizeof(*out));
+    if (!who || !who->user_id || !who->login)
+        return err_set(WASL_EPERM, "auth.forbidden", "one's own figures need a logged-in user");
+    /* The center's day, from midnight in Casablanca. */
+    if ((err = tz_get("Africa/Casablanca", &z)) || (err = tz_to_local(z, now / WTIME_SEC, &l)) ||
+        (err = tz_from_local(z, l.year, l.month, l.day, 0, 0, 0, &out->since)))
+        return err;
+    out->since *= WTIME_SEC;
+    if ((err = db_each(db,
+                       "SELECT disposition, COUNT(*) FROM call_dispositions WHERE agent_user = ? AND created_at >= ? "
+                       "GROUP BY disposition ORDER BY COUNT(*) DESC, disposition",
+                       DBP(DB_I(who->user_id), DB_I(out->since)), day_row, out)))
+        return err;
+    return db_each(db, "SELECT COUNT(*) FROM cases WHERE created_by = ? AND created_at >= ?",
+                   DBP(DB_S(who->login), DB_I(out->since)), opened_row, out);
+}

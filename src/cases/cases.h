@@ -277,6 +277,19 @@ typedef int (*call_note_h)(const struct call_note *n, void *arg);
 int caller_lookup(struct db *db, const struct actor *who, const char *phone, const char *country, case_h cases, call_note_h calls,
                   void *arg);
 
+/* An agent's own figures for the center's day (from midnight in
+ * Casablanca, in out->since): the calls they recorded, by disposition code
+ * (most first), and the cases they opened. */
+struct call_day {
+    int64_t since, calls, cases_opened;
+    struct {
+        char code[32];
+        int64_t n;
+    } codes[32];
+    int ncodes;
+};
+int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct call_day *out);
+
 /* ---- Open311 GeoReport v2 ---- */
 struct open311_request {
     const char *service_code, *description, *email, *first_name, *last_name, *phone, *lang, *country;

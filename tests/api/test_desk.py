@@ -256,3 +256,19 @@ def test_screen_pop_joins_the_call_log(t):
 
 
 test_screen_pop_joins_the_call_log.backends = ("sqlite",)
+
+
+def test_own_figures_for_the_day(t):
+    """An agent's day: the calls they recorded by code and the cases they opened; another agent's are not theirs."""
+    a = t.login("agent")
+    before = a.get("/api/v1/desk/today").json
+    t.status(a.put("/api/v1/desk/calls/today-1", {"disposition": "wrong_number"}), 200)
+    t.status(a.put("/api/v1/desk/calls/today-2", {"disposition": "wrong_number"}), 200)
+    t.status(a.put("/api/v1/desk/calls/today-3", {"disposition": "silent_call"}), 200)
+    t.status(a.post("/api/v1/cases", case()), 201)
+    t.status(t.login("supervisor").put("/api/v1/desk/calls/today-4", {"disposition": "wrong_number"}), 200)
+    now = a.get("/api/v1/desk/today").json
+    t.eq(now["calls_recorded"] - before["calls_recorded"], 3, "three calls of mine")
+    t.eq(now["by_disposition"].get("wrong_number", 0) - before["by_disposition"].get("wrong_number", 0), 2, "by code")
+    t.eq(now["cases_opened"] - before["cases_opened"], 1, "one case opened")
+    t.true(now["since"].endswith("T00:00:00.000Z"), f"the day starts at midnight in Casablanca (UTC+00 now): {now['since']}")

@@ -137,6 +137,9 @@ await test('at 1366x768 an offered caller shows the caller, their cases and the 
 let created = null;
 
 await test('"passport lost abroad, wants a follow-up": at most 4 clicks from the caller shown, the article attached', async () => {
+    await page.waitForSelector('#desk-today[data-calls]');
+    await page.waitForFunction(() => document.getElementById('desk-today').dataset.cases !== undefined);
+    const dayBefore = await page.$eval('#desk-today', (e) => ({ calls: Number(e.dataset.calls), cases: Number(e.dataset.cases) }));
     clicks = 0;
     await page.focus('#guide-q'); /* the keyboard, not a click: Alt+G does the same */
     await page.keyboard.type('passeport perdu');
@@ -171,6 +174,8 @@ await test('"passport lost abroad, wants a follow-up": at most 4 clicks from the
     equal([call.json.disposition, call.json.reference], ['case_opened', ref], 'as "case opened", with the case');
     equal(call.json.articles, [{ slug: 'passport-lost', lang: 'fr', version }], 'and the article consulted');
     await page.waitForSelector('#desk-call-form[data-saved="case_opened"]');
+    /* one's own figures for the day count the call and the case */
+    await page.waitForSelector(`#desk-today[data-calls="${dayBefore.calls + 1}"][data-cases="${dayBefore.cases + 1}"]`);
     await page.screenshot({ path: join(SHOTS, 'desk-fr.png') });
 });
 

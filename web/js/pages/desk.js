@@ -137,6 +137,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
         await whileBusy(save, 'common.saving', async () => {
             try {
                 await saveCall(disposition.value, note.value);
+                refreshToday();
                 desk.form.saved = disposition.value;
                 saved.replaceChildren(tn('desk.call.saved'));
                 callForm.dataset.saved = disposition.value;
@@ -323,6 +324,7 @@ function casesColumn(ctx, geo, types, dispositions, messages) {
                     if (desk.caller && desk.caller.callId && dispositions.some((d) => d.code === 'case_opened'))
                         await saveCall('case_opened', '', made.reference).then(() => view && view.markSaved('case_opened')).catch((e) => messages.show('error', caseErrorText(e)));
                     await refreshPop();
+                    refreshToday();
                 } catch (e) {
                     if (!showCaseFieldError(form, e))
                         messages.show('error', caseErrorText(e));
@@ -408,6 +410,23 @@ async function refreshPop() {
     }
 }
 
+/* One's own figures for the day, in the page head; refreshed after each save. */
+const today = h('p', { class: 'desk-today small', id: 'desk-today', role: 'status' });
+let todaySeq = 0;
+async function refreshToday() {
+    const mine = ++todaySeq;
+    try {
+        const d = await api('GET', '/api/v1/desk/today');
+        if (mine !== todaySeq)
+            return; /* a later refresh is on its way */
+        today.replaceChildren(tn('desk.today', { calls: d.calls_recorded, cases: d.cases_opened }));
+        today.dataset.calls = String(d.calls_recorded);
+        today.dataset.cases = String(d.cases_opened);
+    } catch (e) {
+        today.replaceChildren(); /* figures are a convenience: the desk works without them */
+    }
+}
+
 function shortcutsHelp() {
     return h('details', { class: 'desk-help', id: 'desk-shortcuts' },
         h('summary', {}, tn('desk.key.title')),
@@ -440,6 +459,7 @@ export async function render(ctx) {
             cases.draw();
             guide.relang();
             messages.clear();
+            refreshToday();
             refreshPop().catch((e) => messages.show('error', caseErrorText(e)));
         },
         drawPop: () => {
@@ -465,7 +485,7 @@ export async function render(ctx) {
     };
     document.addEventListener('keydown', onKey);
     const page = h('section', { class: 'page page-agent page-desk', id: 'desk' },
-        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), shortcutsHelp(),
+        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), today, shortcutsHelp(),
             h('a', { class: 'btn btn-small', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('desk.new.full_form'))),
         messages.el,
         h('div', { class: 'desk-grid' }, caller.el, cases.el, guide.el));
@@ -481,6 +501,7 @@ export async function render(ctx) {
     queueMicrotask(() => gone.observe(document.getElementById('main') || document.body, { childList: true }));
     caller.draw();
     cases.draw();
+    refreshToday();
     if (desk.caller)
         refreshPop().catch((e) => messages.show('error', caseErrorText(e)));
     return page;
