@@ -126,7 +126,7 @@ static int save_h(struct db_conn *c, void *arg)
     if (sv->ref[0]) {
         struct case_rec r;
         if ((err = case_read_conn(c, sv->ref, &r)))
-            return err_set_field(err, "cases.not_found", "reference", "no case %s", sv->ref);
+            return err == WASL_ENOENT ? err_set_field(err, "cases.not_found", "reference", "no case %s", sv->ref) : err;
         bool ok = case_in_scope(sv->who, &r);
         case_rec_clear(&r);
         if (!ok)

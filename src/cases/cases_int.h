@@ -92,6 +92,28 @@ int call_dispositions_load(const char *path);
  * later (the screen pop shows the latest). */
 int call_notes_by_index(struct db *db, const char *phone_idx, int max, bool strict, call_note_h h, void *arg);
 /* ---- list.c ---- */
+/* The case list's query, built without the store: a fixed SQL text (input
+ * goes into parameters only) and its parameters, which point into the
+ * struct. For case_list() and its fuzz target. */
+#define CASE_QUERY_PARAMS 48
+#define CASE_Q_MAX 200     /* bytes in the search box */
+#define CASE_Q_WORDS_MAX 6 /* name words matched at once */
+struct case_query {
+    struct sbuf sql; /* " FROM cases c WHERE ..." */
+    struct db_param p[CASE_QUERY_PARAMS];
+    int n;
+    const char *how; /* how the search was read, or NULL */
+    int sort;        /* index in the sort table: 0 created, 1 updated, 2 deadline, 3 priority */
+    int64_t cursor_key, cursor_id;
+    char name_idx[CASE_Q_WORDS_MAX][65], name_pat[CASE_Q_WORDS_MAX][70];
+    int nwords;
+    char like[CASE_Q_MAX * 2 + 3];
+    char phone_idx[65], email_idx[65], search_idx[65], ref[CASE_REF_LEN + 1];
+    bool too_many;
+};
+/* Checks the filter and builds the query; release q in every case. */
+int case_query_build(struct case_query *q, const struct actor *who, const struct case_filter *f);
+void case_query_release(struct case_query *q);
 /* The blind index of each word of a name (folded: case, accents), space-
  * separated (caller frees); NULL for no name or out of memory. */
 char *case_name_tokens(const char *name);

@@ -12,10 +12,9 @@
 
 #include "cases_int.h"
 
-#define Q_MAX 200      /* bytes in the search box */
-#define Q_WORDS_MAX 6  /* name words matched at once */
+#define Q_MAX CASE_Q_MAX
+#define Q_WORDS_MAX CASE_Q_WORDS_MAX
 #define LIST_MAX 500   /* rows per page */
-#define PARAMS_MAX 48  /* placeholders of the built query */
 #define WORD_BYTES 100 /* one name word, folded */
 
 /* Sort orders as data: the key (an SQL expression on fixed columns, never
@@ -115,22 +114,11 @@ static void email_index(const char *email, char out[65])
 
 /* ---- building the query ---- */
 
-struct query {
-    struct sbuf sql;
-    struct db_param p[PARAMS_MAX];
-    int n;
-    char name_idx[Q_WORDS_MAX][65];
-    int nwords;
-    char like[Q_MAX * 2 + 3];
-    char phone_idx[65], email_idx[65], search_idx[65], ref[CASE_REF_LEN + 1];
-    bool too_many;
-};
-
-static void add(struct query *q, const char *sql, const struct db_param *p, int n)
+static void add(struct case_query *q, const char *sql, const struct db_param *p, int n)
 {
     sbuf_adds(&q->sql, sql);
     for (int i = 0; i < n; i++) {
-        if (q->n == PARAMS_MAX) {
+        if (q->n == CASE_QUERY_PARAMS) {
             q->too_many = true;
             return;
         }
@@ -141,7 +129,7 @@ static void add(struct query *q, const char *sql, const struct db_param *p, int 
 
 static int name_word_h(const char *w, size_t n, void *arg)
 {
-    struct query *q = arg;
+    struct case_query *q = arg;
     char folded[WORD_BYTES];
     if (q->nwords == Q_WORDS_MAX)
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "search with at most %d words", Q_WORDS_MAX);
@@ -152,7 +140,7 @@ static int name_word_h(const char *w, size_t n, void *arg)
 }
 
 /* Reads the search box: *how gets what it was taken for. */
-static int add_search(struct query *q, const char *text, const char *country, const char **how)
+static int add_search(struct case_query *q, const char *text, const char *country, const char **how)
 {
     size_t n = strlen(text), digits = 0;
     bool phoneish = true;
@@ -214,18 +202,25 @@ static int add_search(struct query *q, const char *text, const char *country, co
 }
 
 /* The name patterns point into q; set once q->p no longer moves. */
-static void bind_names(struct query *q, char pats[Q_WORDS_MAX][70])
+static void bind_names(struct case_query *q)
 {
     int w = 0;
     for (int i = 0; i < q->n && w < q->nwords; i++)
         if (q->p[i].type == 'n') {
-            snprintf(pats[w], sizeof(pats[0]), "%% %s %%", q->name_idx[w]);
-            q->p[i] = DB_S(pats[w]);
+            /* "% <hash> %": the word among the space-separated hashes */
+            char *d = q->name_pat[w];
+            d[0] = '%';
+            d[1] = ' ';
+            memcpy(d + 2, q->name_idx[w], 64);
+            d[66] = ' ';
+            d[67] = '%';
+            d[68] = '\0';
+            q->p[i] = DB_S(q->name_pat[w]);
             w++;
         }
 }
 
-static int add_filters(struct query *q, const struct actor *who, const struct case_filter *f, const char **how)
+static int add_filters(struct case_query *q, const struct actor *who, const struct case_filter *f, const char **how)
 {
     const char *consulate = f->consulate ? f->consulate : "";
     int err;
@@ -310,19 +305,12 @@ static int parse_cursor(const char *s, int64_t *key, int64_t *id)
     return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "cursor", "not a cursor of this list (take next_cursor)");
 }
 
-int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg, struct case_page *page)
+int case_query_build(struct case_query *q, const struct actor *who, const struct case_filter *f)
 {
-    struct query q = {0};
-    struct case_page none;
-    struct db_conn *c = NULL;
-    struct db_stmt *s = NULL;
-    struct db_param ps[PARAMS_MAX + 4];
-    char names[Q_WORDS_MAX][70];
-    int sort = 0, limit = f->limit > 0 ? f->limit : 50, err;
-    const char *how = NULL;
+    int err;
 
-    page = page ? page : &none;
-    memset(page, 0, sizeof(*page));
+    memset(q, 0, sizeof(*q));
+    sbuf_init(&q->sql, 16384);
     if (f->limit > LIST_MAX)
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "limit", "at most %d cases a page", LIST_MAX);
     if (f->status && *f->status && strcmp(f->status, "active") && !case_status_valid(f->status))
@@ -332,26 +320,46 @@ int case_list(struct db *db, const struct actor *who, const struct case_filter *
     if (f->language && *f->language && !language_valid(f->language))
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "language", "language must be one of ar fr es it nl de en");
     if (f->sort && *f->sort) {
-        while (sort < (int)(sizeof(sorts) / sizeof(sorts[0])) && strcmp(sorts[sort].name, f->sort))
-            sort++;
-        if (sort == (int)(sizeof(sorts) / sizeof(sorts[0])))
+        while (q->sort < (int)(sizeof(sorts) / sizeof(sorts[0])) && strcmp(sorts[q->sort].name, f->sort))
+            q->sort++;
+        if (q->sort == (int)(sizeof(sorts) / sizeof(sorts[0])))
             return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "sort", "sort by created, updated, deadline or priority");
     }
-    int64_t ckey = 0, cid = 0;
-    if (f->cursor && *f->cursor && (err = parse_cursor(f->cursor, &ckey, &cid)))
+    if (f->cursor && *f->cursor && (err = parse_cursor(f->cursor, &q->cursor_key, &q->cursor_id)))
         return err;
-    if (f->before_id > 0 && (sort || cid))
+    if (f->before_id > 0 && (q->sort || q->cursor_id))
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "before",
                              "before pages the newest-first list only: use cursor");
-    sbuf_init(&q.sql, 16384);
-    sbuf_adds(&q.sql, " FROM cases c WHERE 1 = 1");
-    if ((err = add_filters(&q, who, f, &how)))
+    sbuf_adds(&q->sql, " FROM cases c WHERE 1 = 1");
+    if ((err = add_filters(q, who, f, &q->how)))
+        return err;
+    if (q->too_many || q->sql.oom)
+        return err_set(WASL_ENOMEM, "cases.query_too_big", "the list's query outgrew its limits");
+    bind_names(q);
+    return 0;
+}
+
+void case_query_release(struct case_query *q)
+{
+    sbuf_release(&q->sql);
+}
+
+int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg, struct case_page *page)
+{
+    struct case_query q;
+    struct case_page none;
+    struct db_conn *c = NULL;
+    struct db_stmt *s = NULL;
+    struct db_param ps[CASE_QUERY_PARAMS + 4];
+    int limit = f->limit > 0 ? f->limit : 50, err;
+
+    page = page ? page : &none;
+    memset(page, 0, sizeof(*page));
+    if ((err = case_query_build(&q, who, f)))
         goto out;
-    if (q.too_many || q.sql.oom) {
-        err = WASL_ENOMEM;
-        goto out;
-    }
-    bind_names(&q, names);
+    const char *how = q.how;
+    int sort = q.sort;
+    int64_t ckey = q.cursor_key, cid = q.cursor_id;
     page->matched_by = how;
     if ((err = db_conn_get(db, &c)))
         goto out;
@@ -404,7 +412,7 @@ out:;
     int err2 = s ? db_end(s) : 0;
     if (c)
         db_conn_put(c);
-    sbuf_release(&q.sql);
+    case_query_release(&q);
     return err ? err : err2;
 }
 
