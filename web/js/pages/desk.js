@@ -101,8 +101,10 @@ function callerColumn(ctx, geo, dispositions, messages) {
         ev.preventDefault();
         if (!phone.value.trim())
             return;
-        showCaller({ ...(desk.caller || {}), phone: phone.value.trim(), country: country.value || (desk.caller && desk.caller.country) || '',
-            callId: desk.caller && desk.caller.phone === phone.value.trim() ? desk.caller.callId : undefined });
+        const number = phone.value.trim();
+        /* the same caller keeps what the telephony said of the call; another number is a look-up of its own */
+        const same = desk.caller && desk.caller.phone === number;
+        showCaller({ ...(same ? desk.caller : {}), phone: number, country: country.value || (same && desk.caller.country) || '' });
     });
 
     const facts = h('dl', { class: 'desk-facts', id: 'desk-caller' });
@@ -320,9 +322,14 @@ function casesColumn(ctx, geo, types, dispositions, messages) {
                     desk.lastCase = made;
                     formSlot.replaceChildren();
                     drawCreated();
-                    /* the call is recorded as "case opened" at once; the agent may change it */
-                    if (desk.caller && desk.caller.callId && dispositions.some((d) => d.code === 'case_opened'))
-                        await saveCall('case_opened', '', made.reference).then(() => view && view.markSaved('case_opened')).catch((e) => messages.show('error', caseErrorText(e)));
+                    /* the call is recorded with the case at once: as the agent's outcome when they chose one, else
+                     * "case opened" ("complaint recorded" for a complaint); they may change it */
+                    const known = (code) => dispositions.some((d) => d.code === code);
+                    const code = desk.form.disposition
+                        || (made.type === 'complaint' && known('complaint_recorded') ? 'complaint_recorded' : 'case_opened');
+                    if (desk.caller && desk.caller.callId && known(code))
+                        await saveCall(code, desk.form.note, made.reference).then(() => view && view.markSaved(code))
+                            .catch((e) => messages.show('error', caseErrorText(e)));
                     await refreshPop();
                     refreshToday();
                 } catch (e) {
