@@ -210,7 +210,8 @@ int portal_track(struct db *db, const char *reference, const char *pin, const ch
 int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment);
 /* The citizen answers on the portal: the text (at most 4,000 bytes, plain)
  * becomes a public "citizen_reply" event, and the case shows it as new to
- * its assignee until they open it. Same look-up and throttling as
+ * its assignee until they open it; a case waiting for the citizen is open
+ * again (its deadline clock runs again). Same look-up and throttling as
  * portal_track; replies per address are limited like filings (WASL_ELIMIT);
  * a closed or merged case is WASL_ECONFLICT "cases.closed". */
 int portal_reply(struct db *db, const char *reference, const char *pin, const char *ip, const char *body);

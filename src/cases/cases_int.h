@@ -75,6 +75,8 @@ bool case_status_valid(const char *s);
 bool case_priority_valid(const char *s);
 int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
                    const char *detail);
+/* case_update() inside a caller's transaction (ref normalized). */
+int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch);
 /* A rate-limit hit on key: WASL_ELIMIT once more than max hits fall in the
  * window (then blocked for `block` seconds); *retry gets seconds. */
 int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block, int64_t *retry);

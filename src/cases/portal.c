@@ -265,6 +265,13 @@ static int reply_h(struct db_conn *c, void *arg)
         (err = db_exec(c, "UPDATE cases SET citizen_reply_at = ?, updated_at = ? WHERE id = ?",
                        DBP(DB_I(now), DB_I(now), DB_I(r.id)))))
         goto out;
+    /* The answer that was waited for: the case is back with the staff and
+     * its clock runs again, in the same transaction. */
+    if (!strcmp(r.status, "waiting_citizen")) {
+        struct case_change back = {.status = "open"};
+        if ((err = case_update_conn(c, &citizen, r.reference, &back)))
+            goto out;
+    }
     snprintf(object, sizeof(object), "case:%s", r.reference);
     err = audit_append(c, &citizen, "case.citizen_reply", object, NULL);
 out:

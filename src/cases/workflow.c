@@ -258,6 +258,12 @@ done:
     return err;
 }
 
+int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch)
+{
+    struct update u = {who, ref, ch};
+    return update_h(c, &u);
+}
+
 int case_update(struct db *db, const struct actor *who, const char *reference, const struct case_change *ch)
 {
     char ref[CASE_REF_LEN + 1];

@@ -212,6 +212,8 @@ def test_portal_reply_reaches_the_assignee(t):
     row = next(x for x in a.get(q(assignee="me")).json["cases"] if x["reference"] == ref)
     t.true(row.get("new_reply"), "new for the assignee in the list")
     view = a.get(f"/api/v1/cases/{ref}").json
+    t.eq(view["status"], "open", "the answer that was waited for: the case is back with the staff")
+    t.true(view["deadline"]["state"] != "paused", f"its clock runs again: {view['deadline']}")
     reply = [e for e in view["events"] if e["kind"] == "citizen_reply"]
     t.eq([e["body"] for e in reply], ["Voici le numéro du récépissé : R-123"], "a note staff see")
     t.eq(reply[0]["actor"], "citizen")
