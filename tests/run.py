@@ -190,6 +190,14 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # The desk's tests get a server of their own: the tests above change the demo users' passwords and languages.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser/desk", ["node", "tests/browser/desk.mjs"],
+                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
 
 
 def main():

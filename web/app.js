@@ -16,6 +16,7 @@ import * as privacyPage from './js/pages/admin_privacy.js';
 import * as usersPage from './js/pages/admin_users.js';
 import * as caseFormPage from './js/pages/case_form.js';
 import * as caseListPage from './js/pages/case_list.js';
+import * as deskPage from './js/pages/desk.js';
 import * as casePage from './js/pages/case_view.js';
 import * as articlePage from './js/pages/guide_article.js';
 import * as editorPages from './js/pages/guide_editor.js';
@@ -34,7 +35,7 @@ import { stopLive } from './js/live.js';
 const PAGES = {
     login: { render: loginPage.render, title: 'login.title', public: true },
     account: { render: accountPage.render, title: 'account.title', anyUser: true },
-    agent: { render: searchPage.renderDesk, title: 'agent.title' },
+    agent: { render: deskPage.render, title: 'agent.title' },
     guide: { render: searchPage.render, title: 'guide.title' },
     'guide/article': { render: articlePage.render, title: 'guide.article.title' },
     'guide/edit': { render: managePages.renderList, title: 'guide.list.title' },

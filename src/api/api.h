@@ -42,6 +42,10 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s);
  * telephony runs); stopped before the web server. */
 int api_live_start(struct db *db);
 void api_live_stop(void);
+/* A case as the API shows it: full, the view (personal data as given, what
+ * the viewer of this role may do next); else a list row. */
+struct case_rec;
+json_t *api_case_json(const struct case_rec *c, bool full, int role);
 
 /* handlers */
 int api_healthz(struct http_req *r);
@@ -111,6 +115,12 @@ int api_portal_form(struct http_req *r);
 int api_portal_file(struct http_req *r);
 int api_portal_track(struct http_req *r);
 int api_portal_rate(struct http_req *r);
+int api_portal_reply(struct http_req *r);
+int api_desk_dispositions(struct http_req *r);
+int api_desk_caller(struct http_req *r);
+int api_desk_call_get(struct http_req *r);
+int api_desk_call_put(struct http_req *r);
+int api_desk_today(struct http_req *r);
 int api_o311_services(struct http_req *r);
 int api_o311_service(struct http_req *r);
 int api_o311_create(struct http_req *r);

@@ -30,14 +30,12 @@ static json_t *fields_json(const struct case_rec *c)
 
 /* full: the case's view (decrypted personal data, description, what the
  * viewer may do next); else a list row. */
-static json_t *case_json_for(const struct case_rec *c, bool full, int role);
-
 static json_t *case_json(const struct case_rec *c, bool full)
 {
-    return case_json_for(c, full, 0);
+    return api_case_json(c, full, 0);
 }
 
-static json_t *case_json_for(const struct case_rec *c, bool full, int role)
+json_t *api_case_json(const struct case_rec *c, bool full, int role)
 {
     int64_t due;
     const char *state = case_deadline_state(c, clock_now(), &due);
@@ -59,6 +57,8 @@ static json_t *case_json_for(const struct case_rec *c, bool full, int role)
         c->escalated, "deadline", json_pack("{s:s, s:o}", "state", state, "due", api_time(due)));
     if (j && c->rating)
         json_object_set_new(j, "rating", json_integer(c->rating));
+    if (j && c->new_reply)
+        json_object_set_new(j, "new_reply", json_true());
     if (j && full) {
         json_object_set_new(j, "description", c->description ? json_string(c->description) : json_null());
         json_object_set_new(j, "rating_comment", c->rating_comment ? json_string(c->rating_comment) : json_null());
@@ -181,7 +181,7 @@ int api_cases_create(struct http_req *r)
         return err;
     if (replayed)
         http_add_header(r, "Idempotent-Replayed", "true");
-    json_t *j = case_json_for(&c, true, r->actor.role);
+    json_t *j = api_case_json(&c, true, r->actor.role);
     json_object_set_new(j, "pin", json_string(pin));
     char loc[64];
     snprintf(loc, sizeof(loc), "/api/v1/cases/%s", c.reference);
@@ -190,24 +190,16 @@ int api_cases_create(struct http_req *r)
     return http_reply_json(r, 201, j);
 }
 
-struct page {
-    json_t *list;
-    int64_t last_id;
-    int n;
-};
-
 static int list_h(const struct case_rec *c, void *arg)
 {
-    struct page *p = arg;
-    p->last_id = c->id;
-    p->n++;
-    return json_array_append_new(p->list, case_json(c, false)) ? WASL_ENOMEM : 0;
+    return json_array_append_new(arg, case_json(c, false)) ? WASL_ENOMEM : 0;
 }
 
 int api_cases_list(struct http_req *r)
 {
     struct case_filter f = {0};
-    long long limit = 50, before = 0, assignee = 0, overdue = 0;
+    struct case_page pg;
+    long long limit = 50, assignee = 0, overdue = 0, before = 0;
     const char *who = http_query(r, "assignee");
     json_t *list = json_array();
     int err;
@@ -218,23 +210,27 @@ int api_cases_list(struct http_req *r)
     f.phone = http_query(r, "phone");
     f.phone_country = http_query(r, "country");
     f.email = http_query(r, "email");
+    f.q = http_query(r, "q");
+    f.language = http_query(r, "language");
+    f.sort = http_query(r, "sort");
+    f.cursor = http_query(r, "cursor");
     if (who && !strcmp(who, "me"))
         assignee = r->actor.user_id;
     else if ((err = api_query_int(r, "assignee", 1, INT64_MAX, &assignee)))
         goto fail;
-    if ((err = api_query_int(r, "limit", 1, 500, &limit)) || (err = api_query_int(r, "before", 1, INT64_MAX, &before)) ||
-        (err = api_query_int(r, "overdue", 0, 1, &overdue)))
+    if ((err = api_query_int(r, "limit", 1, 500, &limit)) || (err = api_query_int(r, "overdue", 0, 1, &overdue)) ||
+        (err = api_query_int(r, "before", 1, INT64_MAX, &before)))
         goto fail;
-    f.assignee = assignee;
     f.before_id = before;
+    f.assignee = assignee;
     f.overdue = overdue != 0;
     f.limit = (int)limit;
-    struct page pg = {list, 0, 0};
-    if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, &pg)))
+    if ((err = case_list(APP(r)->db, &r->actor, &f, list_h, list, &pg)))
         goto fail;
-    /* A full page may have a next one: ask again with before=next_before. */
-    return http_reply_json(
-        r, 200, json_pack("{s:o, s:o}", "cases", list, "next_before", pg.n == f.limit ? json_integer(pg.last_id) : json_null()));
+    return http_reply_json(r, 200,
+                           json_pack("{s:o, s:I, s:s?, s:s?, s:o}", "cases", list, "total", (json_int_t)pg.total, "next_cursor",
+                                     pg.next_cursor[0] ? pg.next_cursor : NULL, "matched_by", pg.matched_by, "next_before",
+                                     pg.next_before ? json_integer(pg.next_before) : json_null()));
 fail:
     json_decref(list);
     return err;
@@ -255,7 +251,7 @@ int api_cases_get(struct http_req *r)
         json_decref(events);
         return err;
     }
-    j = case_json_for(&c, true, r->actor.role);
+    j = api_case_json(&c, true, r->actor.role);
     json_object_set_new(j, "events", events);
     case_rec_clear(&c);
     return http_reply_json(r, 200, j);
@@ -458,6 +454,21 @@ int api_portal_rate(struct http_req *r)
 
     if ((err = http_body_json(r, spec, sizeof(spec) / sizeof(spec[0]))) ||
         (err = portal_rate(APP(r)->db, ref, pin, r->ip, (int)rating, comment)))
+        return err;
+    return http_reply_empty(r, 204);
+}
+
+int api_portal_reply(struct http_req *r)
+{
+    const char *ref = NULL, *pin = NULL, *body = NULL;
+    struct json_spec spec[] = {
+        {"reference", JS_STR, true, 40, 0, 0, &ref, NULL},
+        {"pin", JS_STR, true, 12, 0, 0, &pin, NULL},
+        {"body", JS_STR, true, 4000, 0, 0, &body, NULL},
+    };
+    int err;
+
+    if ((err = http_body_json(r, spec, sizeof(spec) / sizeof(spec[0]))) || (err = portal_reply(APP(r)->db, ref, pin, r->ip, body)))
         return err;
     return http_reply_empty(r, 204);
 }

@@ -124,6 +124,7 @@ int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt)
     c->rating = (int)db_int(s, 33);
     c->rating_comment = unseal_col(s, 34, &err);
     c->anonymized = db_int(s, 35) != 0;
+    c->new_reply = db_int(s, 38) > db_int(s, 39);
     snprintf(c->merged_into, sizeof(c->merged_into), "%s", (t = db_text(s, 36)) ? t : "");
     snprintf(c->assignee_login, sizeof(c->assignee_login), "%s", (t = db_text(s, 37)) ? t : "");
     if (!err && fields) {
@@ -229,7 +230,7 @@ static int check_citizen(const struct citizen *ci, const char *country, char *ph
     return 0;
 }
 
-static int check_articles(const char *json)
+int case_articles_check(const char *json)
 {
     json_t *a, *x;
     size_t i;
@@ -290,6 +291,12 @@ static const char *field_value(const struct case_field *f, int n, const char *na
  * {type}, {expected}, {portal} and {pin} filled in (caller frees). */
 char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin)
 {
+    return case_text_note(lang, key, reference, type, due, pin, NULL);
+}
+
+char *case_text_note(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin,
+                     const char *note)
+{
     char expected[64], tkey[32];
     const char *tmpl = case_message(lang, key);
     struct tz_local l;
@@ -301,15 +308,13 @@ char *case_text(const char *lang, const char *key, const char *reference, const 
     else
         snprintf(expected, sizeof(expected), "-");
     snprintf(tkey, sizeof(tkey), "type.%s", type);
-    const char *vals[5][2] = {{"{reference}", reference},
-                              {"{type}", case_message(lang, tkey)},
-                              {"{expected}", expected},
-                              {"{portal}", cases_cfg.portal_url},
-                              {"{pin}", pin ? pin : ""}};
-    sbuf_init(&b, 16384);
+    const char *vals[6][2] = {{"{reference}", reference}, {"{type}", case_message(lang, tkey)},
+                              {"{expected}", expected},   {"{portal}", cases_cfg.portal_url},
+                              {"{pin}", pin ? pin : ""},  {"{note}", note ? note : ""}};
+    sbuf_init(&b, 32768);
     for (const char *p = tmpl; *p;) {
         bool done = false;
-        for (int i = 0; i < 5 && !done; i++)
+        for (int i = 0; i < 6 && !done; i++)
             if (!strncmp(p, vals[i][0], strlen(vals[i][0]))) {
                 sbuf_adds(&b, vals[i][1]);
                 p += strlen(vals[i][0]);
@@ -480,11 +485,15 @@ static int create_h(struct db_conn *c, void *arg)
     unsigned char *b[7] = {0};
     size_t n[7] = {0};
     char *fields = fields_json(in->fields, in->nfields), pinh[65], phone_idx[65] = "", email_idx[65] = "", object[64];
+    char *name_tokens = case_name_tokens(ci->name);
     int64_t now = clock_now(), first_due, res_due;
     int err;
 
-    if (!fields)
+    if (!fields || (ci->name && *ci->name && !name_tokens)) {
+        free(fields);
+        free(name_tokens);
         return WASL_ENOMEM;
+    }
     char hash[65] = "";
     cr->replayed = false;
     if (in->request_key) {
@@ -543,8 +552,8 @@ static int create_h(struct db_conn *c, void *arg)
         "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
         "consulate, assignee_consulate, subject, description_enc, fields_enc, name_enc, phone_enc, email_enc, "
         "id_number_enc, passport_enc, phone_index, email_index, articles, created_by, created_at, updated_at, "
-        "first_response_due, resolution_due, ref_keys) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "first_response_due, resolution_due, ref_keys, name_tokens) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         DBP(DB_S(cr->reference), DB_S(pinh), DB_S(in->type), DB_S(in->category), DB_S(cr->priority), DB_S(cr->channel),
             DB_S(in->language), DB_S(in->country && *in->country ? in->country : NULL),
             DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL), DB_S(in->subject),
@@ -552,7 +561,7 @@ static int create_h(struct db_conn *c, void *arg)
             b[3] ? DB_B(b[3], n[3]) : DB_NULL, b[4] ? DB_B(b[4], n[4]) : DB_NULL, b[5] ? DB_B(b[5], n[5]) : DB_NULL,
             b[6] ? DB_B(b[6], n[6]) : DB_NULL, DB_S(phone_idx[0] ? phone_idx : NULL), DB_S(email_idx[0] ? email_idx : NULL),
             DB_S(in->articles ? in->articles : "[]"), DB_S(cr->who && cr->who->login ? cr->who->login : "citizen"), DB_I(now),
-            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys)));
+            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys), DB_S(name_tokens)));
     if (err)
         goto out;
     char detail[160];
@@ -587,6 +596,7 @@ out:
     for (int i = 0; i < 7; i++)
         free(b[i]);
     free(fields);
+    free(name_tokens);
     return err;
 }
 
@@ -620,7 +630,7 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
         (err = case_check_text(in->description, "description", DESCRIPTION_MAX, false, false)) ||
         (err = case_check_fields(t, in->fields, in->nfields, true)) ||
         (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
-        (err = check_articles(in->articles)))
+        (err = case_articles_check(in->articles)))
         return err;
     if (in->request_key && !case_request_key_valid(in->request_key))
         return err_set_field(WASL_EINVAL, "cases.invalid_request_key", "request_key",
@@ -705,74 +715,15 @@ int case_view(struct db *db, const struct actor *who, const char *reference, str
     if (!err) {
         snprintf(object, sizeof(object), "case:%s", ref);
         err = audit_append(c, who, "case.view", object, NULL);
+        /* The assignee has now read the citizen's reply (the view still
+         * shows it as new this once). */
+        if (!err && out->new_reply && who && who->user_id && who->user_id == out->assignee_user)
+            err = db_exec(c, "UPDATE cases SET seen_at = ? WHERE id = ?", DBP(DB_I(clock_now()), DB_I(out->id)));
         if (err)
             case_rec_clear(out);
     }
     db_conn_put(c);
     return err;
-}
-
-int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg)
-{
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    char phone_idx[65] = "", email_idx[65] = "";
-    const char *consulate = f->consulate ? f->consulate : "";
-    int64_t now = clock_now();
-    int limit = f->limit > 0 && f->limit <= 500 ? f->limit : 50;
-    int err;
-
-    if (f->status && *f->status && strcmp(f->status, "active") && !case_status_valid(f->status))
-        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "status", "unknown status");
-    if (f->type && *f->type && !case_type(f->type))
-        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "type", "unknown type");
-    if (who && who->role == ROLE_BACKOFFICE)
-        consulate = who->consulate ? who->consulate : "-";
-    if (f->phone && *f->phone) {
-        char norm[32];
-        if (!phone_normalize(f->phone, f->phone_country, norm, sizeof(norm)))
-            return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "phone",
-                                 "give the number with its country code (+33...), or the caller's country");
-        blind_index("phone", norm, phone_idx);
-    }
-    if (f->email && *f->email) {
-        char lower[EMAIL_MAX + 1];
-        size_t k = 0;
-        for (const char *p = f->email; *p && k < EMAIL_MAX; p++)
-            lower[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-        lower[k] = '\0';
-        blind_index("email", lower, email_idx);
-    }
-    if ((err = db_conn_get(db, &c)))
-        return err;
-    /* Finding a citizen's cases by their number is a read of personal data. */
-    if ((phone_idx[0] || email_idx[0]) && (err = audit_append(c, who, "case.lookup", phone_idx[0] ? "phone" : "email", NULL)))
-        goto out;
-    err = db_query(c, &s,
-                   "SELECT " CASE_COLUMNS " FROM cases c WHERE c.id < ? "
-                   "AND (? = '' OR c.status = ? OR (? = 'active' AND c.status NOT IN ('resolved', 'closed', 'merged'))) "
-                   "AND (? = '' OR c.type = ?) AND (? = '' OR c.assignee_consulate = ? OR c.consulate = ?) "
-                   "AND (? = 0 OR c.assignee_user = ?) AND (? = '' OR c.phone_index = ?) AND (? = '' OR c.email_index = ?) "
-                   "AND (? = 0 OR (c.status NOT IN ('resolved', 'closed', 'merged') AND (c.escalated = 1 "
-                   "OR (c.status <> 'waiting_citizen' AND ((c.first_response_at = 0 AND c.first_response_due < ?) "
-                   "OR c.resolution_due < ?))))) "
-                   "ORDER BY c.id DESC LIMIT ?",
-                   DBP(DB_I(f->before_id > 0 ? f->before_id : INT64_MAX), DB_S(f->status ? f->status : ""),
-                       DB_S(f->status ? f->status : ""), DB_S(f->status ? f->status : ""), DB_S(f->type ? f->type : ""),
-                       DB_S(f->type ? f->type : ""), DB_S(consulate), DB_S(consulate), DB_S(consulate), DB_I(f->assignee),
-                       DB_I(f->assignee), DB_S(phone_idx), DB_S(phone_idx), DB_S(email_idx), DB_S(email_idx), DB_I(f->overdue),
-                       DB_I(now), DB_I(now), DB_I(limit)));
-    while (!err && db_next(s)) {
-        struct case_rec r;
-        if (!(err = case_from_row(s, &r, false))) {
-            err = h(&r, arg);
-            case_rec_clear(&r);
-        }
-    }
-out:;
-    int err2 = s ? db_end(s) : 0;
-    db_conn_put(c);
-    return err ? err : err2;
 }
 
 int case_events(struct db *db, int64_t case_id, bool public_only, case_event_h h, void *arg)

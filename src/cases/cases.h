@@ -86,6 +86,7 @@ struct case_rec {
     bool warned, breached, escalated, anonymized;
     int rating; /* 0: none */
     char *rating_comment;
+    bool new_reply; /* the citizen answered on the portal since the assignee last opened the case */
 };
 void case_rec_clear(struct case_rec *c);
 
@@ -112,11 +113,30 @@ struct case_filter {
     const char *phone;         /* exact match through the blind index (audited) */
     const char *phone_country; /* how to read a national number ("FR": 06... is +336...) */
     const char *email;
-    int64_t before_id; /* paging: ids below this */
-    int limit;
+    /* One search box: a reference, a phone number (read with phone_country),
+     * an e-mail address, or words all found in the citizen's name (blind
+     * index, accents and case ignored) or text found in the subject. */
+    const char *q;
+    const char *language;
+    const char *sort;   /* created (newest first, default), updated (latest first), deadline (soonest first), priority */
+    const char *cursor; /* the previous page's next_cursor */
+    int64_t before_id;  /* older clients' paging: ids below this (newest first only) */
+    int limit;          /* 1-500, default 50; more is WASL_EINVAL */
+};
+struct case_page {
+    int64_t total;          /* cases matching, over all pages */
+    char next_cursor[48];   /* "" on the last page */
+    int64_t next_before;    /* for older clients: the last id shown when there is a next page, else 0 */
+    const char *matched_by; /* how the search was read: reference, phone, email, text; NULL */
 };
 typedef int (*case_h)(const struct case_rec *c, void *arg);
-int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg);
+/* Calls h for each case of one page, masked; page (may be NULL) gets the
+ * total and the next page's cursor. A search by phone, e-mail or name is
+ * audited as a read of personal data. */
+int case_list(struct db *db, const struct actor *who, const struct case_filter *f, case_h h, void *arg, struct case_page *page);
+/* The blind index of a phone number (as case_list reads it); false when it
+ * is not one. For other modules that keep a caller's number next to cases. */
+bool case_phone_index(const char *phone, const char *country, char out[65]);
 
 /* Changes: status, priority, category, assignment (user or consulate),
  * fields. NULL/0 leaves a value. Each change is an event and audited. */
@@ -188,6 +208,13 @@ struct portal_status {
 int portal_track(struct db *db, const char *reference, const char *pin, const char *ip, struct portal_status *out, case_event_h h,
                  void *arg);
 int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment);
+/* The citizen answers on the portal: the text (at most 4,000 bytes, plain)
+ * becomes a public "citizen_reply" event, and the case shows it as new to
+ * its assignee until they open it; a case waiting for the citizen is open
+ * again (its deadline clock runs again). Same look-up and throttling as
+ * portal_track; replies per address are limited like filings (WASL_ELIMIT);
+ * a closed or merged case is WASL_ECONFLICT "cases.closed". */
+int portal_reply(struct db *db, const char *reference, const char *pin, const char *ip, const char *body);
 /* The same look-up for a caller who keyed the reference on the phone: keys
  * are its nine keypad digits (several references can share them; the PIN
  * tells them apart). Same answers and throttling as portal_track; source
@@ -245,6 +272,54 @@ int callback_attempted(struct db *db, int64_t id, const char *result, bool done,
 /* The requests waiting, oldest first, at most limit (numbers not given). */
 int callbacks_pending(struct db *db, int limit, callback_h h, void *arg);
 
+/* ---- the desk: what an agent records about a call ---- */
+/* The disposition codes of data/cases/dispositions.json: the i-th code, its
+ * name in lang (name, may be NULL) and whether it goes with a new case;
+ * NULL past the end. */
+int call_disposition_count(void);
+const char *call_disposition(int i, const char *lang, const char **name, bool *opens_case);
+struct call_note_input {
+    const char *call_id;         /* the telephony's stable calls.call_id */
+    const char *disposition;     /* a code of data/cases/dispositions.json */
+    const char *note;            /* plain text, at most 4,000 bytes, sealed; may be NULL */
+    const char *articles;        /* JSON [{"slug","lang","version"}] of guide articles consulted; may be NULL */
+    const char *reference;       /* a case opened or followed up on the call; may be NULL */
+    const char *phone, *country; /* the caller's number, kept as a blind index only; may be NULL */
+    const char *language;        /* the caller's */
+};
+/* Records (or corrects) a call's disposition, note and articles, with its
+ * audit entry in the same transaction. The call is its agent's: another
+ * agent gets WASL_ECONFLICT "calls.not_yours" (a supervisor may correct). */
+int call_note_save(struct db *db, const struct actor *who, const struct call_note_input *in);
+struct call_note {
+    char call_id[129], disposition[32], reference[CASE_REF_LEN + 1], language[4];
+    int64_t agent_user, created_at, updated_at;
+    char *note, *articles; /* decrypted note (or NULL), JSON list */
+};
+void call_note_clear(struct call_note *n);
+/* What was recorded for a call (audited): WASL_ENOENT "calls.not_found". */
+int call_note_get(struct db *db, const struct actor *who, const char *call_id, struct call_note *out);
+typedef int (*call_note_h)(const struct call_note *n, void *arg);
+/* The screen pop: a caller's latest cases (masked, most recently updated
+ * first, at most 20) through cases, then their earlier recorded calls
+ * (newest first, at most 20) through calls, both found by the number's
+ * blind index; the look-up is audited. */
+int caller_lookup(struct db *db, const struct actor *who, const char *phone, const char *country, case_h cases, call_note_h calls,
+                  void *arg);
+
+/* An agent's own figures for the center's day (from midnight in
+ * Casablanca, in out->since): the calls they recorded, by disposition code
+ * (most first), and the cases they opened. */
+struct call_day {
+    int64_t since, calls, cases_opened;
+    struct {
+        char code[32];
+        int64_t n;
+    } codes[32];
+    int ncodes;
+};
+int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct call_day *out);
+
 /* ---- Open311 GeoReport v2 ---- */
 struct open311_request {
     const char *service_code, *description, *email, *first_name, *last_name, *phone, *lang, *country;
@@ -266,6 +341,9 @@ const char *case_message(const char *lang, const char *key);
 /* That message with {reference}, {type}, {expected}, {portal}, {pin} filled
  * in (caller frees). */
 char *case_text(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin);
+/* The same with {note} filled in too (a staff member's public note). */
+char *case_text_note(const char *lang, const char *key, const char *reference, const char *type, int64_t due, const char *pin,
+                     const char *note);
 
 /* A date written in the language ("4 décembre 2026", "December 4, 2026"). */
 void case_date_text(const char *lang, int y, int m, int d, char *out, size_t n);

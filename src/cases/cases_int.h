@@ -63,7 +63,8 @@ int case_check_text(const char *v, const char *field, size_t max, bool required,
     "c.email_enc, c.id_number_enc, c.passport_enc, c.articles, c.created_by, c.created_at, c.updated_at, "                         \
     "c.first_response_at, c.resolved_at, c.closed_at, c.first_response_due, c.resolution_due, c.paused_since, "                    \
     "c.warned_at, c.breached_at, c.escalated, c.rating, c.rating_comment_enc, c.anonymized_at, "                                   \
-    "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user)"
+    "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user), "   \
+    "c.citizen_reply_at, c.seen_at"
 /* Fills c from a row of CASE_COLUMNS; decrypt: personal data in clear, else masked. */
 int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt);
 /* Reads a case by normalized reference, decrypted, without audit or scope. */
@@ -74,6 +75,8 @@ bool case_status_valid(const char *s);
 bool case_priority_valid(const char *s);
 int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
                    const char *detail);
+/* case_update() inside a caller's transaction (ref normalized). */
+int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch);
 /* A rate-limit hit on key: WASL_ELIMIT once more than max hits fall in the
  * window (then blocked for `block` seconds); *retry gets seconds. */
 int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block, int64_t *retry);
@@ -81,6 +84,45 @@ int rate_check(struct db_conn *c, const char *key, int64_t *retry);
 int rate_clear(struct db_conn *c, const char *key);
 /* Queues a mail to a citizen in the outbox. */
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);
+/* A list of guide articles consulted: JSON [{"slug","lang","version"}], at
+ * most CASE_ARTICLES_MAX; NULL is none. */
+int case_articles_check(const char *json);
+/* ---- calls.c ---- */
+int call_dispositions_load(const char *path);
+/* The calls recorded for a number's blind index, newest first, at most max;
+ * strict: more than max is WASL_ELIMIT (an export), else they are left for
+ * later (the screen pop shows the latest). */
+int call_notes_by_index(struct db *db, const char *phone_idx, int max, bool strict, call_note_h h, void *arg);
+/* ---- list.c ---- */
+/* The case list's query, built without the store: a fixed SQL text (input
+ * goes into parameters only) and its parameters, which point into the
+ * struct. For case_list() and its fuzz target. */
+#define CASE_QUERY_PARAMS 48
+#define CASE_Q_MAX 200     /* bytes in the search box */
+#define CASE_Q_WORDS_MAX 6 /* name words matched at once */
+struct case_query {
+    struct sbuf sql; /* " FROM cases c WHERE ..." */
+    struct db_param p[CASE_QUERY_PARAMS];
+    int n;
+    const char *how; /* how the search was read, or NULL */
+    int sort;        /* index in the sort table: 0 created, 1 updated, 2 deadline, 3 priority */
+    int64_t cursor_key, cursor_id;
+    char name_idx[CASE_Q_WORDS_MAX][65], name_pat[CASE_Q_WORDS_MAX][70];
+    int nwords;
+    char like[CASE_Q_MAX * 2 + 3];
+    char phone_idx[65], email_idx[65], search_idx[65], ref[CASE_REF_LEN + 1];
+    bool too_many;
+};
+/* Checks the filter and builds the query; release q in every case. */
+int case_query_build(struct case_query *q, const struct actor *who, const struct case_filter *f);
+void case_query_release(struct case_query *q);
+/* The blind index of each word of a name (folded: case, accents), space-
+ * separated (caller frees); NULL for no name or out of memory. */
+char *case_name_tokens(const char *name);
+/* Indexes the names of up to 200 cases stored before the name index
+ * (migration 0008 cannot: the index is keyed); *n gets how many, 0 once all
+ * are done. Run by the worker until then. */
+int cases_index_names(struct db *db, int *n);
 int case_deadlines(const char *type, const char *priority, int64_t created, int64_t *first, int64_t *resolution);
 
 #endif

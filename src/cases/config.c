@@ -227,6 +227,9 @@ int cases_init(const char *data_dir, bool create_key)
         if (!(messages[i] = json_load_file(path, 0, &je)))
             return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, je.text);
     }
+    snprintf(path, sizeof(path), "%s/cases/dispositions.json", data_dir);
+    if ((err = call_dispositions_load(path)))
+        return err;
     return keys_load(cases_cfg.key_file, create_key);
 }
 

@@ -237,3 +237,66 @@ int portal_rate(struct db *db, const char *reference, const char *pin, const cha
     struct rate rt = {l.id, rating, comment};
     return db_tx(db, rate_h, &rt);
 }
+
+#define REPLY_MAX 4000 /* bytes: a message, not a document */
+
+struct reply {
+    const char *ref, *body;
+};
+
+static int reply_h(struct db_conn *c, void *arg)
+{
+    struct reply *rp = arg;
+    struct actor citizen = {.login = "citizen", .ip = "", .request_id = ""};
+    struct case_rec r;
+    char object[64];
+    int64_t now = clock_now();
+    int err;
+
+    if ((err = case_read_conn(c, rp->ref, &r)))
+        return err;
+    if (!strcmp(r.status, "closed") || !strcmp(r.status, "merged")) {
+        err = err_set(WASL_ECONFLICT, "cases.closed", "this case is closed: file a new request, quoting %s", r.reference);
+        goto out;
+    }
+    /* The citizen's own words: shown to them with the public notes, and to
+     * the staff as new until the assignee opens the case. */
+    if ((err = case_event_add(c, r.id, "citizen", "citizen_reply", true, rp->body, NULL)) ||
+        (err = db_exec(c, "UPDATE cases SET citizen_reply_at = ?, updated_at = ? WHERE id = ?",
+                       DBP(DB_I(now), DB_I(now), DB_I(r.id)))))
+        goto out;
+    /* The answer that was waited for: the case is back with the staff and
+     * its clock runs again, in the same transaction. */
+    if (!strcmp(r.status, "waiting_citizen")) {
+        struct case_change back = {.status = "open"};
+        if ((err = case_update_conn(c, &citizen, r.reference, &back)))
+            goto out;
+    }
+    snprintf(object, sizeof(object), "case:%s", r.reference);
+    err = audit_append(c, &citizen, "case.citizen_reply", object, NULL);
+out:
+    case_rec_clear(&r);
+    return err;
+}
+
+int portal_reply(struct db *db, const char *reference, const char *pin, const char *ip, const char *body)
+{
+    char ref[CASE_REF_LEN + 1], key[96];
+    struct lookup l = {ref, pin, ip, 0, NULL, false};
+    struct db_conn *c;
+    int64_t retry = 0;
+    int err;
+
+    if ((err = case_check_text(body, "body", REPLY_MAX, true, false)) || (err = case_ref_parse(reference, ref)))
+        return err;
+    /* Replies count against the address like filings do. */
+    snprintf(key, sizeof(key), "reply:%s", ip ? ip : "");
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600, &retry);
+    db_conn_put(c);
+    if (err || (err = lookup(db, &l)))
+        return err;
+    struct reply rp = {ref, body};
+    return db_tx(db, reply_h, &rp);
+}

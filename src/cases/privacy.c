@@ -113,6 +113,20 @@ static int callbacks_of(struct db *db, const char *idx, json_t *out)
     return err ? err : err2;
 }
 
+/* What agents recorded about this number's calls. */
+static int call_note_h_export(const struct call_note *n, void *arg)
+{
+    char t[40];
+    json_t *arts = json_loads(n->articles ? n->articles : "[]", 0, NULL);
+    clock_format_utc(n->created_at, t, sizeof(t));
+    return json_array_append_new(arg,
+                                 json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:o}", "call_id", n->call_id, "recorded_at", t,
+                                           "disposition", n->disposition, "note", n->note, "case",
+                                           n->reference[0] ? n->reference : NULL, "guide_articles", arts ? arts : json_array()))
+               ? WASL_ENOMEM
+               : 0;
+}
+
 int privacy_export(struct db *db, const struct actor *who, const char *phone, const char *email, char **json)
 {
     char kind[8], idx[65], (*refs)[CASE_REF_LEN + 1] = malloc(sizeof(*refs) * SUBJECT_CASES_MAX);
@@ -152,15 +166,18 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
     }
     if (err)
         goto out;
-    json_t *cbs = json_array();
-    if (!strcmp(kind, "phone") && (err = callbacks_of(db, idx, cbs))) {
+    json_t *cbs = json_array(), *calls = json_array();
+    if (!strcmp(kind, "phone") && ((err = callbacks_of(db, idx, cbs)) ||
+                                   (err = call_notes_by_index(db, idx, SUBJECT_CASES_MAX, true, call_note_h_export, calls)))) {
         json_decref(cbs);
+        json_decref(calls);
         goto out;
     }
     char generated[40];
     clock_format_utc(clock_now(), generated, sizeof(generated));
-    out = json_pack("{s:s, s:s, s:s, s:o, s:o}", "generated_at", generated, "about", kind, "controller",
-                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs);
+    out = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "generated_at", generated, "about", kind, "controller",
+                    "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs,
+                    "calls_recorded", calls);
     list = NULL;
     *json = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!*json) {
@@ -252,6 +269,10 @@ static int erase_h(struct db_conn *c, void *arg)
         if ((err = db_exec(c, "DELETE FROM callbacks WHERE phone_index = ?", DBP(DB_S(e->idx)))))
             return err;
         callbacks = db_changes(c);
+        /* The desk's records of their calls stay as statistics: code, no note, no number. */
+        if ((err = db_exec(c, "UPDATE call_dispositions SET phone_index = NULL, note_enc = NULL WHERE phone_index = ?",
+                           DBP(DB_S(e->idx)))))
+            return err;
     }
     char detail[64];
     snprintf(detail, sizeof(detail), "{\"cases\":%d,\"callbacks\":%lld}", n, (long long)callbacks);
@@ -399,7 +420,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[5] = {
+    struct reseal tables[6] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -412,6 +433,7 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"outbox", "id", {"to_enc", "body_enc"}, 2, 0, 0, 0},
         {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
         {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
+        {"call_dispositions", "id", {"note_enc"}, 1, 0, 0, 0},
     };
     int err;
     *rows = 0;

@@ -1,7 +1,8 @@
 /*
  * The cases' background work inside `wasl serve`: every minute the deadline
  * check (warnings, escalations) and the outbox; once a day, and at start,
- * the retention purge. One thread; stopping wakes it at once.
+ * the retention purge; until it is done, the name index of older cases. One
+ * thread; stopping wakes it at once.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,7 +26,7 @@ static bool failed(struct db *db, const char *what)
 }
 
 /* One round of the jobs; true when the store was unreachable. */
-static bool run_once(struct db *db, int64_t *last_purge)
+static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed)
 {
     int n = 0;
     bool down = false;
@@ -41,6 +42,17 @@ static bool run_once(struct db *db, int64_t *last_purge)
         log_info("cases: %d mail(s) sent", n);
     if (case_requests_purge(db, now, &n))
         down |= failed(db, "idempotency keys purge");
+    /* Batches of 200 in short transactions, at most 10,000 a round. */
+    for (int batch = 0, total = 0; !*names_indexed && batch < 50; batch++) {
+        if (cases_index_names(db, &n)) {
+            down |= failed(db, "name index");
+            break;
+        }
+        total += n;
+        *names_indexed = n == 0;
+        if (total && (*names_indexed || batch == 49))
+            log_info("cases: %d older case(s) added to the name index", total);
+    }
     if (now - *last_purge >= 86400 * WTIME_SEC) {
         if (privacy_purge(db, now, &n)) {
             down |= failed(db, "retention purge failed");
@@ -57,12 +69,13 @@ static void *loop(void *arg)
 {
     struct db *db = arg;
     int64_t last_purge = 0;
-    int backoff = 0; /* seconds; 0 while the store answers */
+    bool names_indexed = false; /* cases from before the name index are all indexed */
+    int backoff = 0;            /* seconds; 0 while the store answers */
 
     pthread_mutex_lock(&lock);
     while (!stopping) {
         pthread_mutex_unlock(&lock);
-        bool down = run_once(db, &last_purge);
+        bool down = run_once(db, &last_purge, &names_indexed);
         /* While the store is down: again after 1, 2, 4 ... s, at most a tick. */
         backoff = !down ? 0 : backoff ? backoff * 2 : 1;
         if (backoff > cases_cfg.tick_seconds)

@@ -60,6 +60,25 @@ struct update {
     const struct case_change *ch;
 };
 
+/* Tells the citizen, in the case's language, when the case has an address:
+ * what is "note" (a public note, its text in the mail) or "resolved". The
+ * mail is queued in the transaction of the change. */
+static int mail_citizen(struct db_conn *c, const struct case_rec *r, const char *what, const char *note)
+{
+    char ks[32], kb[32];
+    int err;
+    if (!r->citizen.email || !*r->citizen.email)
+        return 0;
+    snprintf(ks, sizeof(ks), "%s.subject", what);
+    snprintf(kb, sizeof(kb), "%s.body", what);
+    char *subject = case_text(r->language, ks, r->reference, r->type, r->resolution_due, NULL);
+    char *body = case_text_note(r->language, kb, r->reference, r->type, r->resolution_due, NULL, note);
+    err = subject && body ? outbox_add(c, r->id, r->citizen.email, subject, body) : WASL_ENOMEM;
+    free(subject);
+    free(body);
+    return err;
+}
+
 static int64_t push(int64_t due_us, int64_t business)
 {
     return due_us ? calendar_add_business(due_us / WTIME_SEC, business) * WTIME_SEC : 0;
@@ -227,6 +246,8 @@ static int update_h(struct db_conn *c, void *arg)
     detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     if ((err = case_event_add(c, r.id, actor, "changed", false, NULL, detail)))
         goto out;
+    if (strcmp(status, r.status) && !strcmp(status, "resolved") && (err = mail_citizen(c, &r, "resolved", NULL)))
+        goto out;
     snprintf(object, sizeof(object), "case:%s", r.reference);
     err = audit_append(c, u->who, "case.update", object, detail);
 out:
@@ -235,6 +256,12 @@ done:
     json_decref(d);
     free(detail);
     return err;
+}
+
+int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch)
+{
+    struct update u = {who, ref, ch};
+    return update_h(c, &u);
 }
 
 int case_update(struct db *db, const struct actor *who, const char *reference, const struct case_change *ch)
@@ -273,6 +300,8 @@ static int note_h(struct db_conn *c, void *arg)
                        DBP(DB_I(clock_now()), DB_I(clock_now()), DB_I(r.id)))))
         goto out;
     if ((err = case_event_add(c, r.id, n->who && n->who->login ? n->who->login : "system", "note", n->public_note, n->body, NULL)))
+        goto out;
+    if (n->public_note && (err = mail_citizen(c, &r, "note", n->body)))
         goto out;
     snprintf(object, sizeof(object), "case:%s", r.reference);
     err = audit_append(c, n->who, n->public_note ? "case.note_public" : "case.note", object, NULL);

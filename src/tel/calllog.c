@@ -4,17 +4,24 @@
  * supervision pages.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "tel.h"
+
+#define CALL_COLUMNS                                                                                                               \
+    "id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, talked_ms, "                 \
+    "recording IS NOT NULL"
 
 struct calls {
     tel_call_row_h h;
     void *arg;
+    int n;
 };
 
 static int call_row(struct db_stmt *s, void *arg)
 {
     struct calls *l = arg;
+    l->n++;
     struct tel_call_row r = {
         .id = db_int(s, 0),
         .call_id = db_text(s, 1),
@@ -35,11 +42,23 @@ static int call_row(struct db_stmt *s, void *arg)
 
 int tel_calls_list(struct db *db, int64_t before, int limit, tel_call_row_h h, void *arg)
 {
-    struct calls l = {h, arg};
-    return db_each(db,
-                   "SELECT id, call_id, started_at, ended_at, did, country, language, outcome, path, agent_user, waited_ms, "
-                   "talked_ms, recording IS NOT NULL FROM calls WHERE id < ? AND outcome <> 'up' ORDER BY id DESC LIMIT ?",
+    struct calls l = {h, arg, 0};
+    return db_each(db, "SELECT " CALL_COLUMNS " FROM calls WHERE id < ? AND outcome <> 'up' ORDER BY id DESC LIMIT ?",
                    DBP(DB_I(before > 0 ? before : INT64_MAX), DB_I(limit)), call_row, &l);
+}
+
+int tel_call_find(struct db *db, const char *call_id, tel_call_row_h h, void *arg)
+{
+    struct calls l = {h, arg, 0};
+    char *end = NULL;
+    long long number = strtoll(call_id, &end, 10);
+    int err = *call_id && end && !*end && number > 0
+                  ? db_each(db, "SELECT " CALL_COLUMNS " FROM calls WHERE id = ?", DBP(DB_I(number)), call_row, &l)
+                  : db_each(db, "SELECT " CALL_COLUMNS " FROM calls WHERE call_id = ? ORDER BY id DESC LIMIT 1", DBP(DB_S(call_id)),
+                            call_row, &l);
+    if (!err && !l.n)
+        err = err_set(WASL_ENOENT, "tel.call_not_found", "no call %s in the call log (a call is logged when it ends)", call_id);
+    return err;
 }
 
 struct buf {

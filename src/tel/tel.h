@@ -142,6 +142,11 @@ typedef int (*tel_call_row_h)(const struct tel_call_row *row, void *arg);
 /* The calls ended, newest first, with an id below before (0: from the
  * newest), at most limit; h's strings are valid during the call only. */
 int tel_calls_list(struct db *db, int64_t before, int limit, tel_call_row_h h, void *arg);
+/* The call of the log with this id: its number (calls.id, what the agent's
+ * phone and the desk show, as decimal text) or its SIP Call-ID (the desk
+ * joins what agents recorded with it). WASL_ENOENT "tel.call_not_found"
+ * when there is no such call. The log keeps no caller's number. */
+int tel_call_find(struct db *db, const char *call_id, tel_call_row_h h, void *arg);
 /* The recording file of call id: WASL_ENOENT "tel.no_recording" when there
  * is none. */
 int tel_call_recording(struct db *db, int64_t id, char *path, size_t n);

@@ -30,14 +30,18 @@ def case_body(i):
 
 def refs(client):
     """Every case reference the server lists, page by page."""
-    out, before = [], None
+    out, more = [], ""
     while True:
-        r = client.get("/api/v1/cases?limit=200" + (f"&before={before}" if before else ""))
+        r = client.get("/api/v1/cases?limit=200" + more)
         if r.status != 200:
             raise harness.Failure(f"case list: {r}")
         out += [c["reference"] for c in r.json["cases"]]
-        before = r.json["next_before"]
-        if not before:
+        # cursor paging, or before= on binaries older than it (the upgrade test's)
+        if "next_cursor" in r.json:
+            more = f"&cursor={r.json['next_cursor']}" if r.json["next_cursor"] else None
+        else:
+            more = f"&before={r.json['next_before']}" if r.json["next_before"] else None
+        if not more:
             return out
 
 

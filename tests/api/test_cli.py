@@ -115,12 +115,14 @@ def test_schema_versions_are_checked(t):
         r = cli(*args)
         t.true(r.returncode != 0 and f"schema version {latest + 1}, newer than this wasl knows ({latest})" in r.stderr,
                f"{args} on a newer schema: {r.stderr}")
+    # Migration numbers may have gaps (a number kept for another branch's migration).
+    previous = dst.execute("SELECT MAX(version) FROM schema_migrations WHERE version < ?", (latest,)).fetchone()[0]
     dst.execute("DELETE FROM schema_migrations WHERE version >= ?", (latest,))
     dst.commit()
     dst.close()
     r = cli("user", "list")
     t.true(r.returncode != 0 and "run `wasl migrate` first" in r.stderr, f"user list on an older schema: {r.stderr}")
-    t.eq(sqlite3.connect(copy).execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0], latest - 1,
+    t.eq(sqlite3.connect(copy).execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0], previous,
          "the refused command changed nothing")
 
 

@@ -1092,18 +1092,20 @@ async function search(text, { delay = 0 } = {}) {
     flushLater();
 }
 
-await test('agent: the desk opens on the guide search, with the focus in the box; the phone bar says the telephony is off', async () => {
+await test('agent: the desk opens with the focus in the guide\'s search box; the phone bar says the telephony is off', async () => {
     await login('agent', DEMO.agent, 'agent');
-    await page.waitForSelector('#guide-q');
+    await page.waitForSelector('#desk #guide-q');
     equal(await page.evaluate(() => document.activeElement.id), 'guide-q', 'focused element');
-    equal(await page.textContent('.desk-note'), texts.en['agent.phone_note'], 'the line about the phone bar');
     const note = await page.waitForSelector('#phone-bar[data-mode="off"] #phone-note');
     equal((await note.textContent()).replace('☎', '').trim(), texts.en['tel.bar.off'], 'the phone bar');
     check(await page.isHidden('#phone-bar .phone-actions'), 'availability buttons with the telephony off');
     equal(await missingTexts(), [], 'missing texts');
 });
 
+/* The search itself, on the guide's page: on the desk (tests/browser/desk.mjs) a result opens beside the caller. */
 await test('agent: results come as they type "passeports", drawn fast, and no keystroke is logged', async () => {
+    await go('#/guide');
+    await waitRoute('guide');
     await page.check('#caller-lang-fr');
     await page.click('#guide-q');
     searches.length = 0;
@@ -1216,7 +1218,7 @@ await test('article: the Arabic text (lang=ar) reads right to left; screenshots 
     await screenshot('guide-article-ar-ui-ar.png');
     await page.focus('#guide-article h1'); /* Esc in a field (the language switcher) stays there */
     await page.keyboard.press('Escape');
-    await waitRoute('agent');
+    await waitRoute('guide');
     await search('جواز السفر');
     await page.check('#caller-lang-ar');
     await page.waitForSelector('#guide-results > li[lang="ar"]');
@@ -1281,7 +1283,7 @@ await test('a Dutch search for an article without Dutch text shows the other-lan
     const notice = (await page.textContent('[data-notice="fallback"]')).trim();
     check(notice.includes(texts.en['guide.in.nl']), `fallback notice: ${notice}`);
     await page.keyboard.press('Escape');
-    await waitRoute('agent');
+    await waitRoute('guide');
 });
 
 await test('"visa américain": the entry-rules card with the American rule, unverified; another nationality can be picked', async () => {

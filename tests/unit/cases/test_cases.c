@@ -433,6 +433,50 @@ static int count_h(const struct case_rec *r, void *arg)
     return 0;
 }
 
+/* Names are found by their words, folded, through the keyed index; cases
+ * stored before the index are indexed by the worker's backfill. */
+static void names_found_and_backfilled(void **state)
+{
+    struct case_input in = complaint();
+    struct case_rec c;
+    char pin[7];
+    int found, n = -1;
+    struct {
+        const char *q;
+        int want;
+    } searches[] = {
+        {"Zoubida", 1}, {"zoubida EL-OUAFI", 1}, {"ZOUBIDÀ", 1}, {"el-ouafi zoubida", 1}, {"Zoubida Tazi", 0}, {"Zoub", 0},
+    };
+    (void)state;
+
+    clock_freeze(at("2026-12-02T09:00:00Z"));
+    in.citizen.name = "Zoubida El-Ouafi";
+    in.subject = "Rendez-vous";
+    assert_int_equal(case_create(db, &agent, &in, &c, pin), 0);
+    for (size_t i = 0; i < sizeof(searches) / sizeof(searches[0]); i++) {
+        struct case_filter f = {.q = searches[i].q};
+        struct case_page pg;
+        found = 0;
+        assert_int_equal(case_list(db, &agent, &f, count_h, &found, &pg), 0);
+        assert_int_equal(found, searches[i].want);
+        assert_int_equal(pg.total, searches[i].want);
+        assert_string_equal(pg.matched_by, "text");
+    }
+    /* As if stored before migration 0008. */
+    assert_int_equal(exec("UPDATE cases SET name_tokens = NULL"), 0);
+    struct case_filter f = {.q = "zoubida"};
+    found = 0;
+    assert_int_equal(case_list(db, &agent, &f, count_h, &found, NULL), 0);
+    assert_int_equal(found, 0);
+    assert_int_equal(cases_index_names(db, &n), 0);
+    assert_true(n >= 1);
+    assert_int_equal(case_list(db, &agent, &f, count_h, &found, NULL), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(cases_index_names(db, &n), 0);
+    assert_int_equal(n, 0);
+    case_rec_clear(&c);
+}
+
 static void rotation_on_store(void **state)
 {
     struct case_input in = complaint();
@@ -452,7 +496,7 @@ static void rotation_on_store(void **state)
     case_rec_clear(&v);
     /* Look-up by number still finds it. */
     int found = 0;
-    assert_int_equal(case_list(db, &agent, &f, count_h, &found), 0);
+    assert_int_equal(case_list(db, &agent, &f, count_h, &found, NULL), 0);
     assert_true(found >= 1);
     /* The PIN still works too (it is keyed with the first key). */
     struct portal_status st;
@@ -579,11 +623,17 @@ static void callbacks_dialled(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(references),        cmocka_unit_test(masks_and_phones),
-        cmocka_unit_test(business_time),     cmocka_unit_test(deadlines_pause_and_escalation),
-        cmocka_unit_test(pin_throttling),    cmocka_unit_test(purge_keeps_statistics),
-        cmocka_unit_test(rotation_on_store), cmocka_unit_test(sealing_and_rotation),
-        cmocka_unit_test(callbacks_merged),  cmocka_unit_test(callbacks_dialled),
+        cmocka_unit_test(references),
+        cmocka_unit_test(masks_and_phones),
+        cmocka_unit_test(business_time),
+        cmocka_unit_test(deadlines_pause_and_escalation),
+        cmocka_unit_test(pin_throttling),
+        cmocka_unit_test(purge_keeps_statistics),
+        cmocka_unit_test(rotation_on_store),
+        cmocka_unit_test(sealing_and_rotation),
+        cmocka_unit_test(callbacks_merged),
+        cmocka_unit_test(callbacks_dialled),
+        cmocka_unit_test(names_found_and_backfilled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

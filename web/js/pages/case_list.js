@@ -1,23 +1,27 @@
 /*
- * The work list (#/cases): the cases this user may see, newest first,
- * filtered by status ("active" by default), type, "mine" and "overdue", with
- * each case's deadline badge. The filters live in the address
- * (#/cases?status=open&type=dossier&mine=1&overdue=1) so the list can be
- * bookmarked and comes back as it was. A back-office user sees the cases of
- * their consulate (the server decides). A reference read out by a caller
- * opens directly from the box at the top.
+ * The work list (#/cases): the cases this user may see, with one search box
+ * (a reference, a phone number, an e-mail address, a name or words of the
+ * subject: the server tells which it took it for), sorted by creation, last
+ * change, deadline or priority, filtered by status ("active" by default),
+ * type, language, consulate, "mine" and "overdue", a page at a time with the
+ * total. The filters live in the address (#/cases?q=...&sort=deadline&...)
+ * so the list can be bookmarked and comes back as it was. A back-office user
+ * sees the cases of their consulate (the server decides). A reference read
+ * out by a caller opens directly from the box at the top.
  */
 import { api, withQuery } from '../api.js';
 import { h } from '../dom.js';
-import { consulateName, consulateNode, loadGeo } from '../geo.js';
-import { language, plural, t, tf, tn } from '../i18n.js';
+import { consulateName, consulateNode, consulateSelect, loadGeo } from '../geo.js';
+import { LANGUAGES, language, plural, t, tf, tn } from '../i18n.js';
 import { routeParams } from '../router.js';
 import {
     caseErrorText, deadlineBadge, loadCaseTypes, maskedCitizen, priorityNode, referenceNode, statusBadge, statusName, typeName,
 } from '../cases.js';
 import { field, markFieldError, messageArea, pageTitle } from '../ui.js';
 
-export const LIST_LIMIT = 200; /* no paging: the API pages by an id it does not return */
+export const LIST_LIMIT = 200; /* supervision's overdue list: one page */
+const PAGE = 50;
+const SORTS = ['created', 'updated', 'deadline', 'priority'];
 const CASE_CREATORS = ['agent', 'supervisor', 'backoffice', 'admin'];
 
 /* A case's consulate in a table: the one it is assigned to, else the one it
@@ -69,8 +73,12 @@ export function escalatedBadge() {
 function filtersFromAddress() {
     const p = routeParams();
     return {
+        q: p.get('q') || '',
         status: p.has('status') ? p.get('status') : 'active',
         type: p.get('type') || '',
+        language: p.get('language') || '',
+        consulate: p.get('consulate') || '',
+        sort: SORTS.includes(p.get('sort')) ? p.get('sort') : 'created',
         mine: p.get('mine') === '1',
         overdue: p.get('overdue') === '1',
     };
@@ -80,10 +88,13 @@ function filtersFromAddress() {
  * no hashchange), so Back and a reload find the same list. */
 function filtersToAddress(f) {
     const q = new URLSearchParams();
+    for (const k of ['q', 'type', 'language', 'consulate'])
+        if (f[k])
+            q.set(k, f[k]);
+    if (f.sort !== 'created')
+        q.set('sort', f.sort);
     if (f.status !== 'active')
         q.set('status', f.status);
-    if (f.type)
-        q.set('type', f.type);
     if (f.mine)
         q.set('mine', '1');
     if (f.overdue)
@@ -130,6 +141,21 @@ export async function render(ctx) {
     const type = h('select', { name: 'type', id: 'filter-type' },
         h('option', { value: '' }, t('cases.list.type_all')),
         ((types && types.types) || []).map((x) => h('option', { value: x.name, selected: x.name === f.type }, typeName(x.name))));
+    const search = h('input', {
+        type: 'search', name: 'q', id: 'filter-q', value: f.q, dir: 'auto', autocomplete: 'off', spellcheck: 'false', maxlength: '200',
+        'aria-describedby': 'filter-q-hint',
+    });
+    const lang = h('select', { name: 'language', id: 'filter-language' },
+        h('option', { value: '' }, t('cases.list.language_all')),
+        LANGUAGES.map((l) => h('option', { value: l.code, selected: l.code === f.language }, l.name)));
+    const geo0 = await loadGeo().catch(() => null);
+    const consulate = geo0
+        ? consulateSelect(geo0, { selected: f.consulate, emptyLabel: t('cases.list.consulate_all'), id: 'filter-consulate' })
+        : h('select', { name: 'consulate', id: 'filter-consulate' }, h('option', { value: '' }, t('cases.list.consulate_all')));
+    const sort = h('select', { name: 'sort', id: 'filter-sort' },
+        SORTS.map((x) => h('option', { value: x, selected: x === f.sort }, t(`cases.list.sort_${x}`))));
+    const prev = h('button', { type: 'button', class: 'btn btn-small', id: 'cases-prev', dataset: { action: 'cases-prev' } }, tn('cases.list.prev'));
+    const next = h('button', { type: 'button', class: 'btn btn-small', id: 'cases-next', dataset: { action: 'cases-next' } }, tn('cases.list.next'));
     const mine = h('input', { type: 'checkbox', name: 'mine', id: 'filter-mine', checked: f.mine });
     const overdue = h('input', { type: 'checkbox', name: 'overdue', id: 'filter-overdue', checked: f.overdue });
     const count = h('p', { class: 'list-count', id: 'cases-count', role: 'status' });
@@ -140,16 +166,23 @@ export async function render(ctx) {
         tbody);
 
     let seq = 0;
-    async function load() {
+    let cursors = ['']; /* the cursor of each page seen: Back goes to the one before */
+    async function load(page = 0) {
         const mineSeq = ++seq;
-        const cur = { status: status.value, type: type.value, mine: mine.checked, overdue: overdue.checked };
+        const cur = {
+            q: search.value.trim(), status: status.value, type: type.value, language: lang.value, consulate: consulate.value,
+            sort: sort.value, mine: mine.checked, overdue: overdue.checked,
+        };
+        if (page === 0)
+            cursors = [''];
         filtersToAddress(cur);
         table.setAttribute('aria-busy', 'true');
         messages.clear();
         try {
             const [data, geo] = await Promise.all([
                 api('GET', withQuery('/api/v1/cases', {
-                    status: cur.status, type: cur.type, assignee: cur.mine ? 'me' : '', overdue: cur.overdue ? 1 : '', limit: LIST_LIMIT,
+                    q: cur.q, status: cur.status, type: cur.type, language: cur.language, consulate: cur.consulate, sort: cur.sort,
+                    assignee: cur.mine ? 'me' : '', overdue: cur.overdue ? 1 : '', limit: PAGE, cursor: cursors[page],
                 })),
                 loadGeo().catch(() => null),
             ]);
@@ -159,10 +192,19 @@ export async function render(ctx) {
             tbody.replaceChildren(...list.map((c) => caseRow(c, geo)));
             if (!list.length)
                 tbody.replaceChildren(h('tr', {}, h('td', { colspan: String(CASE_COLUMNS.length), class: 'empty' }, tn('cases.list.none'))));
-            count.replaceChildren(list.length >= LIST_LIMIT
-                ? tn('cases.list.count_capped', { n: LIST_LIMIT })
-                : plural('cases.list.count', list.length));
+            cursors.length = page + 1;
+            if (data.next_cursor)
+                cursors.push(data.next_cursor);
+            prev.disabled = page === 0;
+            next.disabled = !data.next_cursor;
+            prev.onclick = () => load(page - 1);
+            next.onclick = () => load(page + 1);
+            count.replaceChildren(...[plural('cases.list.count', data.total),
+                data.total > list.length ? [' ', tn('cases.list.page_range', { from: page * PAGE + 1, to: page * PAGE + list.length })] : null,
+                data.matched_by && cur.q ? [' ', tn(`cases.list.matched_${data.matched_by}`)] : null].flat().filter(Boolean));
             table.dataset.loaded = JSON.stringify(cur);
+            table.dataset.total = String(data.total);
+            table.dataset.page = String(page);
         } catch (e) {
             if (mineSeq !== seq)
                 return;
@@ -174,8 +216,13 @@ export async function render(ctx) {
                 table.removeAttribute('aria-busy');
         }
     }
-    for (const el of [status, type, mine, overdue])
-        el.addEventListener('change', load);
+    for (const el of [status, type, lang, consulate, sort, mine, overdue])
+        el.addEventListener('change', () => load(0));
+    let typing = null;
+    search.addEventListener('input', () => {
+        clearTimeout(typing);
+        typing = setTimeout(() => load(0), 250);
+    });
 
     let scope = null;
     if (u.consulate) {
@@ -184,14 +231,24 @@ export async function render(ctx) {
             .catch(() => null); /* the code alone is still right */
     }
 
+    const item = (id, label, control) => h('span', { class: 'filter-item' }, h('label', { for: id }, tn(label)), control);
     const filters = h('form', { class: 'filter-row case-filters', id: 'case-filters', role: 'search', 'aria-label': t('cases.list.filters') },
-        h('label', { for: 'filter-status' }, tn('cases.col.status')), status,
-        h('label', { for: 'filter-type' }, tn('cases.col.type')), type,
+        h('span', { class: 'filter-item filter-search' }, h('label', { for: 'filter-q' }, tn('cases.list.search')), search,
+            h('span', { class: 'hint', id: 'filter-q-hint' }, tn('cases.list.search_hint'))),
+        item('filter-sort', 'cases.list.sort', sort),
+        item('filter-status', 'cases.col.status', status),
+        item('filter-type', 'cases.col.type', type),
+        item('filter-language', 'cases.list.language', lang),
+        item('filter-consulate', 'cases.col.consulate', consulate),
         h('span', { class: 'check' }, mine, h('label', { for: 'filter-mine' }, tn('cases.list.mine'))),
         h('span', { class: 'check' }, overdue, h('label', { for: 'filter-overdue' }, tn('cases.list.overdue'))));
-    filters.addEventListener('submit', (ev) => ev.preventDefault());
+    filters.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        clearTimeout(typing);
+        load(0);
+    });
 
-    load();
+    load(0);
 
     const newCase = CASE_CREATORS.includes(u.role)
         ? h('a', { class: 'btn btn-primary', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('cases.new.title'))
@@ -203,5 +260,6 @@ export async function render(ctx) {
         filters,
         messages.el,
         count,
-        h('div', { class: 'table-wrap' }, table));
+        h('div', { class: 'table-wrap' }, table),
+        h('div', { class: 'pager' }, prev, next));
 }

@@ -80,7 +80,8 @@ function changeLines(d, geo, me) {
     return lines;
 }
 
-const KNOWN_EVENTS = ['created', 'assigned', 'changed', 'note', 'acknowledgement', 'escalated', 'warned', 'merged', 'merged_from', 'rated'];
+const KNOWN_EVENTS = ['created', 'assigned', 'changed', 'note', 'acknowledgement', 'escalated', 'warned', 'merged', 'merged_from', 'rated',
+    'citizen_reply'];
 
 function eventBody(e, geo, me) {
     const d = e.detail || {};
@@ -187,6 +188,7 @@ export async function render(ctx) {
                 h('p', { class: 'case-subject-line' }, c.subject),
                 h('div', { class: 'case-badges' },
                     statusBadge(c.status), c.escalated ? escalatedBadge() : null, priorityNode(c.priority),
+                    c.new_reply ? h('span', { class: 'badge badge-info', id: 'case-new-reply' }, tn('desk.cases.new_reply')) : null,
                     h('span', { class: 'badge badge-neutral' }, typeName(c.type)))),
         ];
     }

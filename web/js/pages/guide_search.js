@@ -166,7 +166,9 @@ function entryCard(onPick) {
 
 /* ---- The search panel ---------------------------------------------------- */
 
-function searchPanel(ctx) {
+/* The search box and its results. opts.onOpen(hit, data): a result opens
+ * there (the desk's guide column) instead of on the article's page. */
+export function searchPanel(ctx, opts = {}) {
     const initial = routeParams().get('q');
     const fromParams = routeParams().get('lang');
     if (initial !== null) {
@@ -242,9 +244,13 @@ function searchPanel(ctx) {
             class: 'hit-link', href: articleHref(hit.slug, data.lang), id: `hit-${i}`,
             dataset: { slug: hit.slug, index: String(i) },
         }, title);
-        link.addEventListener('click', () => {
+        link.addEventListener('click', (ev) => {
             clearTimeout(pauseTimer);
             recordOpen(data.query, data.lang, hit.slug);
+            if (opts.onOpen) {
+                ev.preventDefault();
+                opts.onOpen(hit, data);
+            }
         });
         /* the card reads in the text's direction; its labels stay in the UI language */
         const ui = { lang: language(), dir: dirOf(language()) };
@@ -442,21 +448,5 @@ export function render(ctx) {
     return h('section', { class: 'page page-guide-search' },
         h('div', { class: 'page-head' }, pageTitle('guide.title')),
         guideTabs(ctx.user, 'guide'),
-        searchPanel(ctx));
-}
-
-/* #/agent: the agent's desk: the guide's search and the way to open a case
- * for the caller; the phone (availability, the call) is in the phone bar
- * above every page (phone_bar.js), which a line here points to. */
-export function renderDesk(ctx) {
-    state.from = 'agent';
-    /* a new case for the caller, in the caller's language as chosen below */
-    const newCase = h('a', { class: 'btn btn-primary', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('cases.new.title'));
-    newCase.addEventListener('click', () => {
-        newCase.href = `#/cases/new?${new URLSearchParams({ language: state.lang || callerLanguage() })}`;
-    });
-    return h('section', { class: 'page page-agent' },
-        h('div', { class: 'page-head' }, pageTitle('agent.title'), newCase),
-        ctx.user.role === 'agent' || ctx.user.role === 'supervisor' ? h('p', { class: 'desk-note' }, tn('agent.phone_note')) : null,
         searchPanel(ctx));
 }

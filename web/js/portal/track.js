@@ -4,7 +4,9 @@
  * the messages the services wrote for the citizen. A resolved case can be
  * rated once, 1 to 5, with a comment. A mistyped reference is refused by the
  * server before any look-up ("not valid", shown at the reference); an
- * unknown reference and a wrong PIN get the same "no match".
+ * unknown reference and a wrong PIN get the same "no match". While the case
+ * is open the citizen can answer: the reply joins the messages and the staff
+ * see it as new.
  */
 import { api } from '../api.js';
 import { h } from '../dom.js';
@@ -18,12 +20,28 @@ const state = {
     pin: '',
     result: null, /* the last answer, redrawn after a change of language */
     rated: false, /* a rating was just sent */
+    replied: false, /* a reply was just sent */
 };
 
 const RATINGS = [1, 2, 3, 4, 5];
 
 async function lookUp(reference, pin) {
     return api('POST', '/api/v1/portal/track', { reference, pin });
+}
+
+/* Sends a citizen's form (rating, reply) with the reference and PIN, then
+ * looks the case up again and redraws; fallback(result) stands in for the
+ * new answer when that look-up fails. Errors go to the form. */
+async function sendThenRedraw({ form, messages, submit, path, body, fallback, redraw }) {
+    try {
+        await whileBusy(submit, 'portal.file.sending', () => api('POST', path, { reference: state.reference, pin: state.pin, ...body }));
+        state.result = await lookUp(state.reference, state.pin).catch(() => fallback(state.result));
+        return true;
+    } catch (e) {
+        if (!showCaseFieldError(form, e))
+            messages.show('error', caseErrorText(e));
+        return false;
+    }
 }
 
 function rateForm(ctx, redraw) {
@@ -51,17 +69,38 @@ function rateForm(ctx, redraw) {
         const picked = radios.find((r) => r.checked);
         if (!picked)
             return markFieldError(radios[0], t('portal.rate.missing'));
-        const body = { reference: state.reference, pin: state.pin, rating: Number(picked.value) };
+        const body = { rating: Number(picked.value) };
         if (comment.value.trim())
             body.comment = comment.value.trim();
-        try {
-            await whileBusy(submit, 'portal.file.sending', () => api('POST', '/api/v1/portal/rate', body));
+        if (await sendThenRedraw({ form, messages, submit, path: '/api/v1/portal/rate', body, redraw,
+            fallback: (r) => ({ ...r, can_rate: false, rating: body.rating }) })) {
             state.rated = true;
-            state.result = await lookUp(state.reference, state.pin).catch(() => ({ ...state.result, can_rate: false, rating: body.rating }));
             redraw();
-        } catch (e) {
-            if (!showCaseFieldError(form, e))
-                messages.show('error', caseErrorText(e));
+        }
+        return null;
+    });
+    return form;
+}
+
+function replyForm(ctx, redraw) {
+    const messages = messageArea();
+    const body = h('textarea', { name: 'body', id: 'reply-body', rows: '4', maxlength: '4000', dir: 'auto' });
+    const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-large', dataset: { action: 'reply' } }, tn('portal.reply.send'));
+    const form = h('form', { class: 'form card reply-form', id: 'portal-reply-form', novalidate: true },
+        h('h2', {}, tn('portal.reply.title')),
+        field({ label: 'portal.reply.label', control: body, name: 'body', hint: 'portal.reply.hint' }),
+        messages.el,
+        h('div', { class: 'actions' }, submit));
+    form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        clearFieldErrors(form);
+        messages.clear();
+        if (!body.value.trim())
+            return markFieldError(body, t('portal.reply.missing'));
+        if (await sendThenRedraw({ form, messages, submit, path: '/api/v1/portal/reply', body: { body: body.value.trim() }, redraw,
+            fallback: (r) => r })) {
+            state.replied = true;
+            redraw();
         }
         return null;
     });
@@ -85,9 +124,11 @@ function resultView(ctx, redraw) {
             notes.length
                 ? h('ol', { class: 'portal-notes', id: 'track-notes' }, [...notes].reverse().map((n) => h('li', { class: 'portal-note', dataset: { kind: n.kind } },
                     h('p', { class: 'portal-note-head' },
-                        h('strong', {}, tn(n.kind === 'acknowledgement' ? 'portal.track.ack' : 'portal.track.message')), ' · ', formatDate(n.at)),
+                        h('strong', {}, tn(n.kind === 'acknowledgement' ? 'portal.track.ack' : n.kind === 'citizen_reply' ? 'portal.reply.yours' : 'portal.track.message')), ' · ', formatDate(n.at)),
                     h('p', { class: 'portal-note-text', dir: 'auto' }, n.body))))
                 : h('p', { class: 'empty', id: 'track-notes' }, tn('portal.track.no_messages'))),
+        state.replied ? alertBox('success', tn('portal.reply.thanks')) : null,
+        r.status !== 'closed' && r.status !== 'merged' ? replyForm(ctx, redraw) : null,
         state.rated ? alertBox('success', tn('portal.rate.thanks')) : null,
         r.can_rate ? rateForm(ctx, redraw) : null,
         !r.can_rate && r.rating
@@ -103,6 +144,7 @@ export async function render(ctx) {
         state.pin = filed && filed.reference === asked ? filed.pin : '';
         state.result = null;
         state.rated = false;
+        state.replied = false;
     }
     const messages = messageArea();
     messages.el.id = 'track-message';
@@ -146,6 +188,7 @@ export async function render(ctx) {
             return markFieldError(pin, t('portal.track.pin_missing'));
         state.result = null;
         state.rated = false;
+        state.replied = false;
         redraw();
         try {
             state.result = await whileBusy(submit, 'portal.track.looking', () => lookUp(reference, code));
