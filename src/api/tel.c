@@ -14,12 +14,20 @@
 
 json_t *api_tel_agent_json(const struct tel_agent *a)
 {
-    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?}", "user_id", (json_int_t)a->user_id,
+    char phone[26] = "";
+    if (a->call_caller[0])
+        snprintf(phone, sizeof(phone), "+%s", a->call_caller);
+    /* the screen pop: only to the agent, about their own call */
+    json_t *caller = a->call ? json_pack("{s:s?, s:I, s:s, s:s?, s:b}", "phone", phone[0] ? phone : NULL, "waited_seconds",
+                                         (json_int_t)a->call_waited_seconds, "ivr_path", a->call_path, "reference",
+                                         a->call_reference[0] ? a->call_reference : NULL, "callback", a->call_callback)
+                             : json_null();
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?, s:o}", "user_id", (json_int_t)a->user_id,
                      "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
                      "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL, "registered", a->registered,
                      "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
                      "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
-                     a->call_country[0] ? a->call_country : NULL);
+                     a->call_country[0] ? a->call_country : NULL, "caller", caller);
 }
 
 int api_me_phone(struct http_req *r)

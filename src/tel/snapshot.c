@@ -199,6 +199,13 @@ static struct snap *build(void)
         if (c) {
             snprintf(x->call_language, sizeof(x->call_language), "%s", c->ivr.language);
             snprintf(x->call_country, sizeof(x->call_country), "%s", c->country);
+            snprintf(x->call_caller, sizeof(x->call_caller), "%s", c->caller);
+            snprintf(x->call_path, sizeof(x->call_path), "%s", c->path);
+            snprintf(x->call_reference, sizeof(x->call_reference), "%s", c->ivr.kase.found ? c->ivr.kase.reference : "");
+            /* as of the offer: a figure that does not change from one snapshot to the next */
+            int64_t offered = c->bridged_at ? c->bridged_at : c->agent && c->agent->ring_start ? c->agent->ring_start : 0;
+            x->call_waited_seconds = c->queued_at && offered > c->queued_at ? (offered - c->queued_at) / 1000000 : 0;
+            x->call_callback = c->outbound;
         }
     }
     free(av);

@@ -50,6 +50,13 @@ struct tel_agent {
     char languages[32]; /* "fr ar en" */
     uint64_t call;
     char call_language[3], call_country[3]; /* of that call */
+    /* The screen pop, for the agent's own call only (personal data: never in
+     * the supervisors' status): the caller's number (digits, "" when
+     * withheld), the time they waited when offered, the IVR path, the case
+     * reference they keyed and checked in the IVR, whether it is a callback. */
+    char call_caller[24], call_path[160], call_reference[12];
+    int64_t call_waited_seconds;
+    bool call_callback;
 };
 /* The agent's state as of the latest snapshot (never waits for the
  * real-time thread). An unknown user is offline without a phone. */

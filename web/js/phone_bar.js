@@ -16,6 +16,7 @@ import { callerLanguage } from './guide.js';
 import * as session from './session.js';
 import { errorText } from './ui.js';
 import { liveIndicator, liveState, onLiveState, subscribe } from './live.js';
+import { showCaller } from './pages/desk.js';
 import { PAUSE_REASONS, clock, isTelOff, languagesNode, poller, reasonName, stateBadge, stateName } from './tel.js';
 
 const POLL_MS = 3000;
@@ -101,6 +102,7 @@ export function updatePhoneBar(u, route) {
 
 /* Before logging out: no request of this user may reach the server after. */
 export function stopPhoneBar() {
+    ring(false);
     follow(false);
     poll.stop();
     if (controller)
@@ -157,11 +159,67 @@ async function refresh() {
     return mode === 'error' ? ERROR_MS : POLL_MS;
 }
 
+/* ---- an offered call: ring, tell, show the caller ---- */
+
+let popped = 0; /* the call whose caller the desk was given */
+let ringer = null; /* {ctx, timer} while the phone rings */
+
+/* A soft two-tone ring in the page while the agent's phone rings (the
+ * headset may be off); stops as soon as the state changes. */
+function ring(on) {
+    if (!on) {
+        if (ringer) {
+            clearInterval(ringer.timer);
+            ringer.ctx.close().catch(() => {});
+            ringer = null;
+        }
+        return;
+    }
+    if (ringer || !window.AudioContext)
+        return;
+    const ctx = new AudioContext();
+    const burst = () => {
+        for (const [f, at] of [[440, 0], [480, 0]]) {
+            const o = ctx.createOscillator();
+            const g = ctx.createGain();
+            o.frequency.value = f;
+            g.gain.value = 0.04;
+            o.connect(g).connect(ctx.destination);
+            o.start(ctx.currentTime + at);
+            o.stop(ctx.currentTime + at + 1.2);
+        }
+    };
+    burst();
+    ringer = { ctx, timer: setInterval(burst, 4000) };
+}
+
+function offered(d) {
+    ring(d.state === 'ringing');
+    if (!d.call || d.call === popped || !d.caller)
+        return;
+    popped = d.call;
+    const c = d.caller;
+    if (d.state === 'ringing' && window.Notification && Notification.permission === 'granted' && document.hidden) {
+        const n = new Notification(t('phone.incoming_title'), {
+            body: t('phone.incoming_body', { who: c.phone || t('phone.withheld'), lang: d.call_language || '' }),
+            tag: `wasl-call-${d.call}`,
+        });
+        n.onclick = () => {
+            window.focus();
+            n.close();
+        };
+    }
+    if (c.phone)
+        showCaller({ phone: c.phone, language: d.call_language || '', country: d.call_country || '', waited: c.waited_seconds,
+            ivrPath: c.ivr_path, reference: c.reference || '', callId: String(d.call) });
+}
+
 function accept(d) {
     data = d;
     fetchedAt = performance.now();
     mode = d.has_phone ? 'on' : 'no_phone';
     follow(mode === 'on');
+    offered(d);
     draw();
 }
 
@@ -206,7 +264,13 @@ function build() {
     const available = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'phone-available' } }, tn('tel.bar.available'));
     const pause = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'phone-pause' } }, tn('tel.bar.pause'));
     const offline = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'phone-offline' } }, tn('tel.bar.logout'));
-    available.addEventListener('click', () => change(available, { state: 'available' }));
+    available.addEventListener('click', () => {
+        /* asked on a click (browsers allow it only then): a call offered while
+         * the page is hidden is announced by the system */
+        if (window.Notification && Notification.permission === 'default')
+            Notification.requestPermission().catch(() => {});
+        change(available, { state: 'available' });
+    });
     pause.addEventListener('click', () => change(pause, { state: 'paused', reason: reason.value }));
     offline.addEventListener('click', () => change(offline, { state: 'offline' }));
 
