@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "rt.h"
+#include "events/events.h"
 
 struct rt rt;
 
@@ -465,6 +466,12 @@ int tel_start(struct db *db, const char *data_dir)
         (err = jobs_start(db)))
         return err;
     rt.next_id = recovered->next_call;
+    /* What the restart found is in the log (and the call log) before wasl
+     * says it runs. */
+    if ((recovered->crashed || recovered->callbacks) && events_flush(5000)) {
+        log_warn("tel: %s", err_message());
+        err_clear();
+    }
     /* Two sockets per leg (RTP and RTCP), two legs per bridged call. */
     if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < 16384) {
         rl.rlim_cur = rl.rlim_max < 16384 ? rl.rlim_max : 16384;

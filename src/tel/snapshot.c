@@ -462,6 +462,9 @@ static int agent_check(int64_t user_id, const char *state)
         return err_set(WASL_ECONFLICT, "tel.no_phone", "this user has no SIP account: an administrator gives one first");
     if (strcmp(state, "offline") && (!strcmp(a.state, "ringing") || !strcmp(a.state, "busy")))
         return err_set(WASL_ECONFLICT, "acd.agent_on_call", "the agent is on a call");
+    if (!strcmp(state, "available") && !a.registered)
+        return err_set(WASL_ECONFLICT, "tel.phone_not_registered",
+                       "your phone is not connected (registered): no call could reach you; connect it, then try again");
     return 0;
 }
 

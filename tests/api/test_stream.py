@@ -9,8 +9,12 @@ import json
 import os
 import re
 import socket
+import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sip"))
+import sipua  # noqa: E402
 
 SQLITE_ONLY = True  # the store plays no part here
 
@@ -116,13 +120,44 @@ def wait_metric(t, name, pred, timeout=15):
     raise AssertionError(f"{name} = {metric(t, name)} after {timeout} s")
 
 
+_phone = None
+
+
+def phone_registered(t, c):
+    """The demo agent's phone registers (once), and the live view shows it:
+    an agent goes available only with a phone calls can reach."""
+    global _phone
+    if _phone is None:
+        _phone = sipua.UA("127.0.0.1", ("127.0.0.1", int(SETTINGS["sip.port"])), user="agent",
+                          password="agent-phone-2026", name="agent-phone", mode="answer")
+        codes = _phone.register(expires=3600)
+        t.eq(codes[-1:], [200], f"REGISTER {codes}")
+    end = time.time() + 5
+    while not c.get("/api/v1/me/phone").json["registered"]:
+        if time.time() > end:
+            raise AssertionError("the registration does not show in 5 s")
+        time.sleep(0.05)
+
+
 def set_state(t, c, state, reason=None):
+    if state == "available":
+        phone_registered(t, c)
     body = {"state": state}
     if reason:
         body["reason"] = reason
     r = c.put("/api/v1/me/state", body)
     t.true(r.status in (200, 202), f"state {state}: {r}")
     return r
+
+
+def test_available_needs_a_registered_phone(t):
+    ag = t.login("agent")
+    if _phone is None:
+        t.status(ag.put("/api/v1/me/state", {"state": "available"}), 409, "tel.phone_not_registered",
+                 "available with no phone registered")
+    set_state(t, ag, "available")
+    t.eq(ag.get("/api/v1/me/phone").json["state"], "available", "available once the phone is registered")
+    set_state(t, ag, "offline")
 
 
 def test_stream_needs_a_session_and_a_role(t):

@@ -400,6 +400,53 @@ async function telephonyLive() {
             await p.waitForSelector('#phone-bar[data-state="available"]');
         });
 
+        let popCall = null;
+        await testLater('telephony (live): a caller with an open case calls; the desk pops them while the phone rings (number, case, IVR path), and the outcome is saved against the call', async () => {
+            const CALLER = '+33612345690';
+            const made = await p.evaluate(async (phone) => {
+                const s = await (await fetch('/api/v1/session')).json();
+                const res = await fetch('/api/v1/cases', {
+                    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token },
+                    body: JSON.stringify({ type: 'dossier', category: 'passport', language: 'fr', country: 'FR',
+                        subject: 'Passeport perdu à Lyon', fields: { procedure: 'passport', consulate: 'FR-LYO' },
+                        citizen: { phone, name: 'Caller Test' } }),
+                });
+                return { status: res.status, json: await res.json() };
+            }, CALLER);
+            equal(made.status, 201, `the caller's earlier case: ${JSON.stringify(made.json)}`);
+            await p.evaluate(() => { location.hash = '#/agent'; });
+            await waitRouteOn(p, 'agent');
+            const r = await tel.phone.send({ cmd: 'call', caller: CALLER });
+            check(r.ok, `call: ${JSON.stringify(r)}`);
+            await waitPolled(p, '#phone-bar[data-state="ringing"] #phone-call:not([hidden])');
+            popCall = await p.$eval('#phone-call', (e) => e.dataset.call);
+            /* before anybody answers: the caller's case is on the desk */
+            await waitPolled(p, `#desk-open-cases li[data-reference="${made.json.reference}"]`);
+            check(await p.isVisible('#phone-bar[data-state="ringing"]'), 'still ringing when the caller is shown');
+            const facts = await textOf(p, '#desk-caller');
+            check(facts.length > 0, `the caller's facts: ${facts}`);
+            await screenshot('desk-screen-pop-fr.png', p, { fullPage: false });
+            const a = await tel.phone.send({ cmd: 'answer' });
+            check(a.ok, `answer: ${JSON.stringify(a)}`);
+            await waitPolled(p, '#phone-bar[data-state="busy"]');
+            const code = await p.$eval('#desk-disposition', (s) => [...s.options].map((o) => o.value).find((v) => v));
+            check(Boolean(code), 'a disposition to choose');
+            await p.selectOption('#desk-disposition', code);
+            await p.fill('#desk-note', 'Passeport perdu : dossier existant rappelé au citoyen.');
+            const [saved] = await Promise.all([
+                p.waitForResponse((res) => /\/api\/v1\/desk\/calls\//.test(res.url()) && res.request().method() === 'PUT'),
+                p.click('#desk-call-form button[type=submit]'),
+            ]);
+            check(saved.status() === 200 || saved.status() === 201, `disposition saved: ${saved.status()}`);
+            check(saved.url().endsWith(`/api/v1/desk/calls/${popCall}`), `saved against the call ${popCall}: ${saved.url()}`);
+            const h = await tel.phone.send({ cmd: 'hangup' });
+            check(h.ok, `hang up: ${JSON.stringify(h)}`);
+            await waitPolled(p, '#phone-bar[data-state="wrap_up"], #phone-bar[data-state="available"]');
+            if (await p.isVisible('#phone-bar[data-state="wrap_up"]'))
+                await p.click('[data-action="phone-available"]');
+            await waitPolled(p, '#phone-bar[data-state="available"]');
+        });
+
         let call = null;
         await testLater('telephony (live): a call rings; the bar shows its number, and "New case" opens the case form in the caller\'s language', async () => {
             /* the desk says French; the caller chose Arabic in the IVR: the IVR wins */
@@ -476,6 +523,18 @@ async function telephonyLive() {
             await loginOn(p, tel.url, 'supervisor', 'supervision');
             await p.waitForSelector('#telephony[data-state="on"] #tel-calls-table tr[data-state="bridged"]');
             await waitPolled(p, '#telephony #tel-live-state[data-live="live"]');
+            /* the screen-popped call's whole life is in the event log */
+            if (popCall) {
+                const ev = await p.evaluate(async (id) => (await (await fetch(`/api/v1/events?call=${id}&limit=500`)).json()).items, popCall);
+                const kinds = ev.map((e) => e.kind);
+                const want = ['call.arrived', 'call.ivr', 'queue.joined', 'call.offered', 'call.answered', 'call.ended'];
+                let i = 0;
+                for (const k of kinds)
+                    if (k === want[i])
+                        i++;
+                equal(i, want.length, `the event log of call ${popCall} holds ${want.join(' → ')} in order: ${kinds.join(' ')}`);
+                check(ev.some((e) => e.kind === 'agent.state' && e.data.state === 'ringing'), 'the agent rang for it');
+            }
             equal(await textOf(p, '#tel-live-state'), fr['live.on'], 'the live indicator');
             /* from here on the page learns everything from the stream: no
              * request for the live state (the supervision's or the bar's) */
