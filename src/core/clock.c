@@ -127,3 +127,16 @@ int clock_parse_utc(const char *s, wtime_t *out)
 bad:
     return err_set(WASL_EINVAL, "time.invalid", "'%.40s' is not a date and time like 2026-11-28T19:59:59Z", s);
 }
+
+void clock_deadline(int64_t wait_us, struct timespec *out)
+{
+    clock_gettime(CLOCK_REALTIME, out);
+    if (wait_us < 0)
+        wait_us = 0;
+    out->tv_sec += (time_t)(wait_us / 1000000);
+    out->tv_nsec += (long)(wait_us % 1000000) * 1000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}

@@ -82,6 +82,10 @@ void clock_freeze(wtime_t t);
 void clock_reset(void);
 /* Monotonic microseconds for measuring durations (not injectable). */
 int64_t clock_mono_us(void);
+/* The system's real-time clock wait_us from now, as pthread_cond_timedwait()
+ * wants its deadline (not the injectable clock: a wait is real time). */
+struct timespec;
+void clock_deadline(int64_t wait_us, struct timespec *out);
 /* RFC 3339 UTC with milliseconds: "2026-11-28T13:20:00.123Z". buf >= 32. */
 void clock_format_utc(wtime_t t, char *buf, size_t n);
 /* Parses "2026-11-28T19:59:59Z", "...+01:00", "2026-11-28 19:59:59", "2026-11-28". */

@@ -285,13 +285,7 @@ static void sleep_until(int64_t mono_deadline)
     if (wait_us <= 0)
         return;
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += wait_us / 1000000;
-    ts.tv_nsec += (wait_us % 1000000) * 1000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    clock_deadline(wait_us, &ts);
     pthread_cond_timedwait(&g.cv, &g.mx, &ts);
 }
 
@@ -453,11 +447,7 @@ int events_flush(int timeout_ms)
     while (g.started && g.seq_written < want && clock_mono_us() < deadline) {
         int64_t wait_us = deadline - clock_mono_us();
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        wait_us = wait_us < 50000 ? wait_us : 50000;
-        ts.tv_nsec += wait_us * 1000;
-        ts.tv_sec += ts.tv_nsec / 1000000000;
-        ts.tv_nsec %= 1000000000;
+        clock_deadline(wait_us < 50000 ? wait_us : 50000, &ts);
         pthread_cond_timedwait(&g.done_cv, &g.mx, &ts);
         pthread_cond_signal(&g.cv);
     }

@@ -12,7 +12,7 @@
 #include "rt.h"
 #include "events/events.h"
 
-static void pl_copy(const struct pl *p, char *out, size_t n)
+void pl_copy(const struct pl *p, char *out, size_t n)
 {
     size_t l = pl_isset(p) ? p->l : 0;
     if (l >= n)

@@ -14,16 +14,6 @@
 #include "rt.h"
 #include "events/events.h"
 
-static void pl_str(const struct pl *p, char *out, size_t n)
-{
-    size_t l = pl_isset(p) ? p->l : 0;
-    if (l >= n)
-        l = n - 1;
-    if (l)
-        memcpy(out, p->p, l);
-    out[l] = '\0';
-}
-
 struct routes {
     char *out;
     size_t n;
@@ -46,7 +36,7 @@ static void contact_of(const struct sip_msg *msg, char *out, size_t n)
     struct sip_addr addr;
     out[0] = '\0';
     if (h && !sip_addr_decode(&addr, &h->val))
-        pl_str(&addr.auri, out, n);
+        pl_copy(&addr.auri, out, n);
 }
 
 void dialog_invite(struct leg *l, const struct sip_msg *msg)
@@ -69,11 +59,11 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
         l->routes[0] = '\0';
         sip_msg_hdr_apply(msg, false, SIP_HDR_RECORD_ROUTE, route_h, &r);
     }
-    pl_str(&msg->callid, callid, sizeof(callid));
-    pl_str(&local->auri, luri, sizeof(luri));
-    pl_str(&local->tag, ltag, sizeof(ltag));
-    pl_str(&remote->auri, ruri, sizeof(ruri));
-    pl_str(&remote->tag, rtag, sizeof(rtag));
+    pl_copy(&msg->callid, callid, sizeof(callid));
+    pl_copy(&local->auri, luri, sizeof(luri));
+    pl_copy(&local->tag, ltag, sizeof(ltag));
+    pl_copy(&remote->auri, ruri, sizeof(ruri));
+    pl_copy(&remote->tag, rtag, sizeof(rtag));
     char text[1152];
     int len = snprintf(text, sizeof(text), "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", callid, luri, ltag, ruri, rtag,
                        l->target[0] ? l->target : ruri, l->routes, sip_transp_name(msg->tp));
@@ -140,7 +130,7 @@ static void bye(int64_t call, const char *leg, const char *dialog, int64_t cseq)
     char first_uri[256] = "";
     bool routed = false;
     if (*route && !re_regex(route, strlen(route), "<[^>]+>", &rpl)) {
-        pl_str(&rpl, first_uri, sizeof(first_uri));
+        pl_copy(&rpl, first_uri, sizeof(first_uri));
         struct pl fp;
         pl_set_str(&fp, first_uri);
         routed = !uri_decode(&first, &fp);

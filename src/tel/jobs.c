@@ -268,13 +268,7 @@ static void *work(void *arg)
             if (wait_us <= 0)
                 break;
             struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_sec += wait_us / 1000000;
-            ts.tv_nsec += (wait_us % 1000000) * 1000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            clock_deadline(wait_us, &ts);
             pthread_cond_timedwait(&qcv, &qmx, &ts);
             if (!qlen)
                 break;
@@ -326,12 +320,7 @@ static void *work(void *arg)
         free(j->rec[0]);
         free(j->rec[1]);
         j->rec[0] = j->rec[1] = NULL;
-        pthread_mutex_lock(&qmx);
-        if (!detached)
-            tel_post_job(j);
-        else
-            free(j);
-        pthread_mutex_unlock(&qmx);
+        jobs_answer(j);
     }
     return NULL;
 }

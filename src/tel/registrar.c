@@ -330,7 +330,9 @@ static void challenge(const struct sip_msg *msg, bool stale)
                rt.cfg.realm, nonce, stale ? ", stale=true" : "");
 }
 
-static void pl_copy(const struct pl *p, char *out, size_t n)
+/* A value that does not fit is no value (an authentication field is never
+ * cut: a cut name or nonce would be another one). */
+static void pl_exact(const struct pl *p, char *out, size_t n)
 {
     if (!pl_isset(p) || p->l >= n) {
         out[0] = '\0';
@@ -363,14 +365,14 @@ bool registrar_request(const struct sip_msg *msg)
         sip_reply(rt.sip, msg, 403, "Forbidden");
         return true;
     }
-    pl_copy(&r.username, user, sizeof(user));
-    pl_copy(&r.realm, realm, sizeof(realm));
-    pl_copy(&r.nonce, nonce, sizeof(nonce));
-    pl_copy(&r.uri, uri, sizeof(uri));
-    pl_copy(&r.response, resp, sizeof(resp));
-    pl_copy(&r.nc, nc, sizeof(nc));
-    pl_copy(&r.cnonce, cnonce, sizeof(cnonce));
-    pl_copy(&r.qop, qop, sizeof(qop));
+    pl_exact(&r.username, user, sizeof(user));
+    pl_exact(&r.realm, realm, sizeof(realm));
+    pl_exact(&r.nonce, nonce, sizeof(nonce));
+    pl_exact(&r.uri, uri, sizeof(uri));
+    pl_exact(&r.response, resp, sizeof(resp));
+    pl_exact(&r.nc, nc, sizeof(nc));
+    pl_exact(&r.cnonce, cnonce, sizeof(cnonce));
+    pl_exact(&r.qop, qop, sizeof(qop));
     int fresh = digest_nonce_check(nonce, clock_now_sec(), 300);
     if (fresh == 1) {
         challenge(msg, true);
@@ -399,7 +401,7 @@ bool registrar_request(const struct sip_msg *msg)
         if (!pl_strcmp(&h->val, "*")) {
             expires = 0;
         } else if (!sip_addr_decode(&addr, &h->val)) {
-            pl_copy(&addr.auri, contact, sizeof(contact));
+            pl_exact(&addr.auri, contact, sizeof(contact));
             if (!msg_param_decode(&addr.params, "expires", &ex))
                 expires = (long)pl_u32(&ex);
         }

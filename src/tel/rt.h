@@ -190,6 +190,9 @@ void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
 
 /* call.c */
 void call_destroy(void *arg);
+/* A libre string into a C string, cut to n - 1 bytes (header values wasl
+ * only logs or keeps bounded). */
+void pl_copy(const struct pl *p, char *out, size_t n);
 /* The call's event through the transition table (callstate.c). */
 bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);

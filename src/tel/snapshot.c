@@ -73,13 +73,7 @@ int tel_status_get(const struct tel_status **out)
 /* ms from now on the clock pthread_cond_timedwait() reads. */
 static void deadline(int ms, struct timespec *until)
 {
-    clock_gettime(CLOCK_REALTIME, until);
-    until->tv_sec += ms / 1000;
-    until->tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until->tv_nsec >= 1000000000L) {
-        until->tv_sec++;
-        until->tv_nsec -= 1000000000L;
-    }
+    clock_deadline((int64_t)ms * 1000, until);
 }
 
 int tel_status_wait(uint64_t after, int timeout_ms, const struct tel_status **out)
