@@ -1,7 +1,8 @@
 /*
  * A supervisor on a live call: listen, whisper, barge, or leave. Audited
  * before the phone rings (listening to a call is access to personal data).
- * A callback the staff schedules for a citizen, and a blind transfer.
+ * A callback the staff schedules for a citizen, a blind transfer, and a
+ * supervisor forcing an agent's pause or log-out.
  */
 #include <stdio.h>
 #include <string.h>
@@ -66,4 +67,23 @@ int api_tel_transfer(struct http_req *r)
         return err;
     return http_reply_json(r, applied ? 200 : 202,
                            json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "queue", queue, "applied", applied));
+}
+
+int api_tel_agent_force(struct http_req *r)
+{
+    const char *state = NULL, *reason = NULL;
+    struct json_spec spec[] = {{"state", JS_STR, true, 16, 0, 0, &state, NULL}, {"reason", JS_STR, false, 30, 0, 0, &reason, NULL}};
+    char object[40];
+    int64_t id;
+    bool applied;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 2)))
+        return err;
+    snprintf(object, sizeof(object), "user:%lld", (long long)id);
+    if ((err = tel_agent_force(id, state, reason, r->actor.user_id, &applied)) ||
+        (err = audit_append_db(APP(r)->db, &r->actor, "agent.force_state", object, state)))
+        return err;
+    return http_reply_json(r, applied ? 200 : 202,
+                           json_pack("{s:I, s:s, s:b}", "user_id", (json_int_t)id, "state", state, "applied", applied));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "api.h"
+#include "tel/tel.h"
 
 #define USERS_MAX 1000
 
@@ -97,6 +98,12 @@ int api_users_update(struct http_req *r)
         ch.consulate = ""; /* null clears it */
     if ((err = user_update(APP(r)->db, &r->actor, id, &ch)) || (err = user_get(APP(r)->db, id, &u)))
         return err;
+    /* A disabled user's phone is let go and they leave the queues at once
+     * (the change is stored: a failure here is logged, not the answer). */
+    if (has_disabled && tel_accounts_reload(APP(r)->db)) {
+        log_warn("users: the telephony did not take the change of user %lld yet: %s", (long long)id, err_message());
+        err_clear();
+    }
     return http_reply_json(r, 200, api_user_json(&u));
 }
 

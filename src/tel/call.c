@@ -541,7 +541,7 @@ void acd_event_h(void *arg, const struct acd_event *e)
         {
             struct acd_agent_view v;
             uint64_t on = e->call ? e->call : !acd_agent_get(rt.acd, e->agent, &v) ? v.call : 0;
-            events_add(EV_AGENT_STATE, (int64_t)on, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, 0, 0);
+            events_add(EV_AGENT_STATE, (int64_t)on, e->agent, NULL, acd_state_name(e->state), e->reason, NULL, e->by, 0);
             if (e->state == ACD_AVAILABLE && dialler_enabled())
                 jobs_wake(); /* a callback may be waiting for this agent */
         }

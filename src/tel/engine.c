@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "rt.h"
+#include "calendar/calendar.h"
 #include "events/events.h"
 
 struct rt rt;
@@ -231,6 +232,29 @@ static void ticker_set(bool fast)
     timerfd_settime(tick_fd, 0, &its, NULL);
 }
 
+/* At midnight in the center's zone, the agents' calls of the day start
+ * from 0 again (the "fewest calls today" strategy counts them). Checked
+ * once a minute. */
+static void new_day_check(int64_t now)
+{
+    static int64_t next;
+    static int day = -1;
+    const struct tz *z;
+    struct tz_local l;
+    if (now < next)
+        return;
+    next = now + 60 * 1000000LL;
+    if (tz_get(calendar_zone(), &z) || tz_to_local(z, clock_now_sec(), &l)) {
+        err_clear();
+        return;
+    }
+    if (day >= 0 && l.yday != day) {
+        acd_new_day(rt.acd);
+        log_info("tel: a new day in %s: the agents' calls of the day start from 0", calendar_zone());
+    }
+    day = l.yday;
+}
+
 static void tick(int flags, void *arg)
 {
     uint64_t expirations;
@@ -245,6 +269,7 @@ static void tick(int flags, void *arg)
         registrar_sweep(now);
         atomic_store(&active_calls, rt.ncalls);
         atomic_store(&active_regs, registrar_count());
+        new_day_check(now);
     }
     snap_tick(now);
     /* With no call at all, a slower beat; a new call wakes it. */

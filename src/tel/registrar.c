@@ -119,6 +119,21 @@ static int reload_rt(void *arg)
     struct reload *r = arg;
     static struct location keep[ACCOUNTS_MAX];
     memset(keep, 0, sizeof(keep));
+    /* An account gone (its user disabled, or the account removed): the
+     * phone is let go and the agent leaves the queues (after their call). */
+    for (int k = 0; k < naccounts; k++) {
+        bool stays = false;
+        for (int i = 0; i < r->n && !stays; i++)
+            stays = accounts[k].user_id == r->a[i].user_id;
+        if (stays)
+            continue;
+        if (locations[k].set)
+            events_add(EV_PHONE_UNREGISTERED, 0, accounts[k].user_id, NULL, "disabled", NULL, NULL, 0, 0);
+        struct acd_agent_view v;
+        if (!acd_agent_get(rt.acd, accounts[k].user_id, &v) && v.state != ACD_OFFLINE)
+            acd_agent_logout(rt.acd, accounts[k].user_id, -1, mono_us());
+        err_clear();
+    }
     for (int i = 0; i < r->n; i++)
         for (int k = 0; k < naccounts; k++)
             if (accounts[k].user_id == r->a[i].user_id && !strcmp(accounts[k].sip_user, r->a[i].sip_user))
@@ -187,8 +202,16 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
         err = db_exec(c, "UPDATE sip_accounts SET languages = ?, updated_at = ? WHERE user_id = ? AND sip_user = ?",
                       DBP(DB_S(languages), DB_I(clock_now()), DB_I(user_id), DB_S(sip_user)));
     db_conn_put(c);
-    if (err || !tel_running())
+    if (err)
         return err;
+    return tel_accounts_reload(db);
+}
+
+int tel_accounts_reload(struct db *db)
+{
+    int err;
+    if (!tel_running())
+        return 0;
     /* One reload at a time, so that the accounts read last are applied
      * last. The telephony gets a second to take them: past it, they are
      * applied a moment later (the store already has them). */

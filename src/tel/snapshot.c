@@ -479,3 +479,40 @@ int tel_agent_set(int64_t user_id, const char *state, const char *reason, bool *
     snprintf(c->reason, sizeof(c->reason), "%s", reason ? reason : "");
     return tel_command(agent_apply, c, free, CMD_WAIT_MS, applied);
 }
+
+/* ---- a supervisor forces an agent's state ---- */
+
+struct force_cmd {
+    int64_t user, by;
+    bool logout;
+    char reason[ACD_REASON_MAX];
+};
+
+static int force_apply(void *arg)
+{
+    const struct force_cmd *c = arg;
+    struct acd_agent_view v;
+    int64_t now = mono_us();
+    if (acd_agent_get(rt.acd, c->user, &v) || v.state == ACD_OFFLINE) {
+        err_clear();
+        return err_set(WASL_ECONFLICT, "tel.agent_offline", "this agent is not logged in");
+    }
+    return c->logout ? acd_agent_logout(rt.acd, c->user, c->by, now) : acd_agent_pause(rt.acd, c->user, c->reason, c->by, now);
+}
+
+int tel_agent_force(int64_t user_id, const char *state, const char *reason, int64_t by, bool *applied)
+{
+    struct force_cmd *c;
+    *applied = false;
+    if (!state || (strcmp(state, "paused") && strcmp(state, "offline")))
+        return err_set_field(WASL_EINVAL, "tel.invalid_state", "state", "paused or offline");
+    if (!strcmp(state, "paused") && (!reason || !*reason))
+        return err_set_field(WASL_EINVAL, "tel.reason_required", "reason", "say why the agent is paused");
+    if (!(c = calloc(1, sizeof(*c))))
+        return WASL_ENOMEM;
+    c->user = user_id;
+    c->by = by;
+    c->logout = !strcmp(state, "offline");
+    snprintf(c->reason, sizeof(c->reason), "%s", reason ? reason : "");
+    return tel_command(force_apply, c, free, CMD_WAIT_MS, applied);
+}

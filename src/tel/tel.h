@@ -81,6 +81,14 @@ int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, c
  * already waiting keeps its first request (*merged). */
 int tel_callback_schedule(struct db *db, const char *phone, const char *language, const char *call_id, int64_t *id, bool *merged);
 
+/* A supervisor (by: their user id) pauses an agent with a reason or logs
+ * them out of the queues; on a call, it takes effect when the call ends.
+ * WASL_ECONFLICT "tel.agent_offline" when the agent is not logged in. */
+int tel_agent_force(int64_t user_id, const char *state, const char *reason, int64_t by, bool *applied);
+/* The SIP accounts read again (after a user is disabled or enabled): a
+ * disabled user's phone is let go and they are logged out of the queues. */
+int tel_accounts_reload(struct db *db);
+
 /* ---- transfers and supervision: commands to the real-time thread ----
  * *applied false with no error: accepted, not carried out within the wait
  * (the API answers 202; it happens a moment later). */

@@ -576,6 +576,48 @@ def s_transfer(t):
         ph.close()
 
 
+def s_force_state(t):
+    """A supervisor pauses the agent (coaching) and logs them out of the
+    queues, each an agent.state event naming the supervisor; an agent whose
+    account is disabled leaves the queues and their phone is let go at once
+    (a disabled phone cannot register again); enabled again, it can."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    aid = agent_id(t)
+    sid = srv.client("supervisor").user["id"]
+    try:
+        agent_login(t)
+        url = f"/api/v1/tel/agents/{aid}/state"
+        for who, body, want in (("agent", {"state": "paused", "reason": "break"}, 403),
+                                ("supervisor", {"state": "paused"}, 400),
+                                ("supervisor", {"state": "available"}, 400),
+                                ("supervisor", {"state": "paused", "reason": "napping"}, 400)):
+            r = srv.client(who).request("PUT", url, body=body)
+            t.eq(r.status, want, f"{who} {body}")
+        srv.api("supervisor", "PUT", url, {"state": "paused", "reason": "coaching"})
+        av = wait_until(lambda: (lambda a: a if a and a["state"] == "paused" else None)(srv.agent_view(aid)), 5)
+        t.eq((av or {}).get("reason"), "coaching", "paused for coaching by the supervisor")
+        srv.api("supervisor", "PUT", url, {"state": "offline"})
+        t.check(wait_until(lambda: srv.agent_view(aid)["state"] == "offline", 5), "logged out of the queues")
+        ev = srv.api("supervisor", "GET", f"/api/v1/events?agent={aid}&limit=1000")["items"]
+        forced = [(e["data"]["state"], e["data"]["by"]) for e in ev if e["kind"] == "agent.state" and e["data"]["by"]]
+        t.note(f"forced states: {forced}")
+        t.check(("paused", sid) in forced and ("offline", sid) in forced, "both in the event log, naming the supervisor")
+        agent_login(t)
+        r = srv.client("admin").request("PATCH", f"/api/v1/users/{aid}", body={"disabled": True})
+        t.eq(r.status, 200, "the agent's account is disabled")
+        t.check(wait_until(lambda: (lambda a: a["state"] == "offline" and not a["registered"])(srv.agent_view(aid)), 5),
+                "a disabled agent leaves the queues and their phone is let go")
+        t.check(ph.register(expires=300)[-1] != 200, "a disabled agent's phone cannot register")
+        r = srv.client("admin").request("PATCH", f"/api/v1/users/{aid}", body={"disabled": False})
+        t.eq(r.status, 200, "enabled again")
+        t.eq(ph.register(expires=300)[-1], 200, "the phone registers again")
+    finally:
+        srv.client("admin").request("PATCH", f"/api/v1/users/{aid}", body={"disabled": False})
+        ph.register(expires=0)
+        ph.close()
+
+
 CITIZEN_PORT = PORTS.get()
 
 
@@ -1357,6 +1399,7 @@ def build_groups():
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("blind transfers: the agent's REFER to the Arabic queue, a supervisor's back to French", s_transfer),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
+             ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},
         {"name": "callback", "about": "Tue 2026-12-01 10:00 UTC; callbacks dialled through a carrier on loopback",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.outbound_proxy": f"127.0.0.1:{CITIZEN_PORT}",
