@@ -36,3 +36,8 @@ echo
 echo "A cycle: an agent's call ends (a decision offers it the longest-waiting caller it may take), it answers, a new"
 echo "caller arrives (a decision: nobody is free). acd_tick runs every 1,024 cycles. In-process, one thread;"
 echo "decisions/s counts the offers only (the arrivals that find nobody free are not counted)."
+echo
+echo "## From an agent freed to the INVITE on the wire (bench/acd/wire.py)"
+echo
+make -s build/wasl >/dev/null
+python3 bench/acd/wire.py "${WIRE_ROUNDS:-200}"

@@ -599,8 +599,10 @@ def s_force_state(t):
         t.eq((av or {}).get("reason"), "coaching", "paused for coaching by the supervisor")
         srv.api("supervisor", "PUT", url, {"state": "offline"})
         t.check(wait_until(lambda: srv.agent_view(aid)["state"] == "offline", 5), "logged out of the queues")
-        ev = srv.api("supervisor", "GET", f"/api/v1/events?agent={aid}&limit=1000")["items"]
-        forced = [(e["data"]["state"], e["data"]["by"]) for e in ev if e["kind"] == "agent.state" and e["data"]["by"]]
+        def forced_now():
+            ev = srv.api("supervisor", "GET", f"/api/v1/events?agent={aid}&limit=1000")["items"]
+            return [(e["data"]["state"], e["data"]["by"]) for e in ev if e["kind"] == "agent.state" and e["data"]["by"]]
+        forced = wait_until(lambda: (lambda f: f if ("offline", sid) in f else None)(forced_now()), 5) or forced_now()
         t.note(f"forced states: {forced}")
         t.check(("paused", sid) in forced and ("offline", sid) in forced, "both in the event log, naming the supervisor")
         agent_login(t)

@@ -630,12 +630,16 @@ class UA:
         self.log(f"REFER sent: {r.code if r else None}")
         return r.code if r else None
 
-    def bye(self, timeout=4.0):
+    def bye(self, timeout=4.0, free_at_once=False):
+        """Hangs up. free_at_once: the phone takes a new call as soon as
+        its BYE has left (as a real phone does), not after the 200."""
         d = self.dialog
         if not d or d.get("ended"):
             return None
         self.sending = False
         req, _, _ = self._in_dialog("BYE")
+        if free_at_once:
+            d["ended"] = True
         self.send(req)
         r = self._wait_final(d["callid"], self.cseq, timeout, resend=lambda: self.send(req))
         d["ended"] = True
