@@ -248,7 +248,8 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         break;
     case N_ENQUEUE:
         if ((err = int_field(c, name, o, "max_wait", 0, 7200, 0, &n->max_wait)) ||
-            (err = ref(c, name, o, "on_timeout", n->max_wait > 0, &n->on_fail)))
+            (err = ref(c, name, o, "on_timeout", n->max_wait > 0, &n->on_fail)) ||
+            (err = ref(c, name, o, "no_agents", false, &n->no_agents)))
             return err;
         break;
     case N_RECORD:
@@ -279,7 +280,7 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
     static const char *const known[] = {"type",    "prompts",   "next",      "kind",     "var",         "choices",     "timeout",
                                         "retries", "on_fail",   "min",       "max",      "terminator",  "open",        "closed",
                                         "holiday", "emergency", "language",  "max_wait", "on_timeout",  "max_seconds", "reference",
-                                        "pin",     "found",     "not_found", "locked",   "unavailable", "comment"};
+                                        "pin",     "found",     "not_found", "locked",   "unavailable", "no_agents",   "comment"};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v)
@@ -304,6 +305,7 @@ static void successors(const struct node *n, int *out, int *k)
     cand[m++] = n->emergency;
     cand[m++] = n->locked;
     cand[m++] = n->unavailable;
+    cand[m++] = n->no_agents;
     for (int i = 0; i < n->nchoices; i++)
         cand[m++] = n->choices[i].to;
     *k = 0;
@@ -401,7 +403,7 @@ int ivr_flow_parse(const char *text, size_t len, const char *name, ivr_prompt_kn
         }
         struct node *n = &c.f->nodes[i++];
         snprintf(n->name, sizeof(n->name), "%s", k);
-        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = n->unavailable = -1;
+        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = n->unavailable = n->no_agents = -1;
         c.f->nnodes++;
     }
     if (!err && (c.f->start = node_index(c.f, start)) < 0)

@@ -73,6 +73,7 @@ struct ivr_action {
     char terminator;               /* or at this key ('\0': none) */
     int64_t timeout;               /* microseconds of silence after the items before IVR_E_TIMEOUT */
     int queue;                     /* ENQUEUE */
+    bool exit_no_agents;           /* ENQUEUE: the flow has a branch for "nobody logged in" */
     int max_seconds;               /* RECORD */
     char ref_keys[IVR_DIGITS_MAX]; /* LOOKUP */
     char pin[IVR_DIGITS_MAX];
@@ -86,6 +87,7 @@ enum ivr_event_kind {
     IVR_E_LOOKUP,  /* the case look-up answered */
     IVR_E_STORED,  /* the callback or recording was stored (ok) or not */
     IVR_E_QUEUE_TIMEOUT,
+    IVR_E_NO_AGENTS, /* nobody who speaks the caller's language is logged in */
 };
 
 /* The answer to a look-up, in the caller's terms. */

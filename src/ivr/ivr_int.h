@@ -34,7 +34,7 @@ struct node {
     char prompts[NODE_PROMPTS][IVR_NAME_MAX];
     int nprompts;
     /* where to go: -1 when not used */
-    int next, on_fail, open, closed, holiday, emergency, locked, unavailable;
+    int next, on_fail, open, closed, holiday, emergency, locked, unavailable, no_agents;
     struct {
         char key;
         int to;

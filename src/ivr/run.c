@@ -300,6 +300,7 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
                 if (!strcmp(wasl_languages[k], s->language))
                     a->queue = k;
             a->timeout = (int64_t)n->max_wait * 1000000;
+            a->exit_no_agents = n->no_agents >= 0;
             return 0;
         case N_RECORD:
             action_reset(s, a, IVR_A_RECORD);
@@ -410,6 +411,8 @@ int ivr_step(struct ivr_session *s, const struct ivr_event *e, int64_t now, stru
     case N_ENQUEUE:
         if (e->kind == IVR_E_QUEUE_TIMEOUT && n->on_fail >= 0)
             return enter(s, n->on_fail, now, a);
+        if (e->kind == IVR_E_NO_AGENTS && n->no_agents >= 0)
+            return enter(s, n->no_agents, now, a);
         break;
     case N_RECORD:
         if (e->kind == IVR_E_STORED)

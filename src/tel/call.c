@@ -52,6 +52,22 @@ static bool waiting(const struct tcall *c)
     return c->st == T_QUEUED || c->st == T_CB_QUEUED;
 }
 
+/* Whether anybody who can take queue q is logged in (available, ringing,
+ * on a call, in wrap-up or paused). */
+bool queue_has_agents(int q)
+{
+    struct acd_queue_view v;
+    if (acd_queue_get(rt.acd, q, &v)) {
+        err_clear();
+        return true; /* unknown: keep the caller waiting */
+    }
+    int logged_in = 0;
+    for (int s = 0; s < ACD_STATES; s++)
+        if (s != ACD_OFFLINE)
+            logged_in += v.agents[s];
+    return logged_in > 0;
+}
+
 static void path_add(struct tcall *c)
 {
     const char *n = ivr_node_name(&c->ivr);
@@ -208,6 +224,8 @@ static void perform(struct tcall *c)
         events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL,
                    !acd_queue_get(rt.acd, a->queue, &qv) ? qv.waiting + 1 : 0, 0);
         err_clear();
+        c->qidx = a->queue;
+        c->agents_check = 0; /* at the next tick */
         int err = acd_call_enqueue(rt.acd, c->id, a->queue, NULL, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
@@ -606,7 +624,12 @@ static void finish(struct tcall *c)
     if (!c->outbound)
         path_add(c);
     /* durations on the monotonic clock: a clock step changes no wait */
-    int64_t waited = c->queued_at ? ((c->bridged_at ? c->bridged_at : mono) - c->queued_at) / 1000 : 0;
+    int64_t waited = c->queued_at ? ((c->bridged_at   ? c->bridged_at
+                                      : c->left_queue ? c->left_queue
+                                                      : mono) -
+                                     c->queued_at) /
+                                        1000
+                                  : 0;
     int64_t talked = c->bridged_at ? (mono - c->bridged_at) / 1000 : 0;
     struct ev ended = {
         .kind = EV_CALL_ENDED, .call = (int64_t)c->id, .agent = c->bridged_at ? c->agent_user : 0, .n = waited, .m = talked};
@@ -702,10 +725,27 @@ void calls_tick(int64_t now)
             c->next_announce = now + rt.cfg.queue_announce;
             announce(c);
         }
+        if (c->st == T_QUEUED && c->act.exit_no_agents && now >= c->agents_check && !c->end_reason[0]) {
+            c->agents_check = now + 1000000;
+            if (!queue_has_agents(c->qidx)) {
+                struct ivr_event e = {.kind = IVR_E_NO_AGENTS};
+                events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, "no_agents", NULL, NULL, (now - c->queued_at) / 1000, 0);
+                c->left_queue = now;
+                c->queued_left = true;
+                acd_call_gone(rt.acd, c->id, mono_us());
+                c->queued_left = false;
+                err_clear();
+                agent_leg_free(c);
+                c->queue_deadline = 0;
+                call_fire(c, CE_QUEUE_TIMEOUT);
+                step(c, &e);
+            }
+        }
         if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
             struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};
             c->queue_deadline = 0;
             events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, "timeout", NULL, NULL, (now - c->queued_at) / 1000, 0);
+            c->left_queue = now;
             c->queued_left = true;
             acd_call_gone(rt.acd, c->id, mono_us());
             c->queued_left = false;

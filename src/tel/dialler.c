@@ -66,14 +66,28 @@ struct poll_ctx {
     struct db *db;
     int room, taken;
     int64_t now;
+    const struct tel_status *live;
 };
+
+/* Whether an agent who speaks the language is logged in (the latest
+ * snapshot): a callback nobody could take is not dialled, so no attempt is
+ * spent on it. */
+static bool someone_speaks(const struct tel_status *s, const char *language)
+{
+    for (int i = 0; s && i < s->nagents; i++) {
+        const char *l = s->agents[i].languages;
+        if (strcmp(s->agents[i].state, "offline") && strstr(l, language))
+            return true;
+    }
+    return !s; /* no snapshot: do not hold callbacks back */
+}
 
 static int due_h(const struct callback_due *r, void *arg)
 {
     struct poll_ctx *p = arg;
     if (p->taken >= p->room)
         return 1; /* enough for now */
-    if (!citizen_daytime(r->country, p->now / WTIME_SEC))
+    if (!citizen_daytime(r->country, p->now / WTIME_SEC) || !someone_speaks(p->live, r->language))
         return 0;
     if (callback_claim(p->db, r->id, p->now)) {
         err_clear();
@@ -102,8 +116,12 @@ void dialler_poll(struct db *db)
     int room = (int)conf_int("sip.callback_max_active") - atomic_load(&active);
     if (!dialler_enabled() || room <= 0 || !calendar_is_open(now / WTIME_SEC))
         return;
-    struct poll_ctx p = {db, room, 0, now};
+    struct poll_ctx p = {db, room, 0, now, NULL};
+    if (tel_status_get(&p.live))
+        err_clear();
     int err = callbacks_due(db, now, room * 4, due_h, &p);
+    if (p.live)
+        tel_status_put(p.live);
     if (err && err != 1) {
         if (!db_is_failing(db))
             log_warn("tel: callbacks due not read: %s", err_message());

@@ -111,6 +111,9 @@ struct tcall {
     int left_position;    /* its place when it left the queue */
     bool queued_left;     /* left the queue by its time-out, not abandoned */
     int transfer_to;      /* a queue to send the caller to (its index + 1; 0: none) */
+    int qidx;             /* the distributor's queue it waits in */
+    int64_t agents_check; /* monotonic µs: next look for agents logged in (a flow with a no_agents branch) */
+    int64_t left_queue;   /* monotonic µs: when it left the queue without an agent (0: it did not) */
     int64_t transfer_by;  /* who asked a transfer (the agent, a supervisor) */
     int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
     int64_t held_since;   /* monotonic µs, 0: not on hold */
@@ -193,6 +196,7 @@ void call_destroy(void *arg);
 /* A libre string into a C string, cut to n - 1 bytes (header values wasl
  * only logs or keeps bounded). */
 void pl_copy(const struct pl *p, char *out, size_t n);
+bool queue_has_agents(int q);
 /* The call's event through the transition table (callstate.c). */
 bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);

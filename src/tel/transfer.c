@@ -78,6 +78,8 @@ void transfer_requeue(struct tcall *c)
     c->bridged_at = 0;
     c->queued_at = mono;
     snprintf(c->queue, sizeof(c->queue), "%s", wasl_languages[q]);
+    c->qidx = q;
+    c->agents_check = 0;
     player_clear(&c->in);
     c->in.moh = true;
     leg_media_start(&c->in);

@@ -945,10 +945,13 @@ def calendar_state(t):
 def s_queue_announce(t):
     """A caller waiting in the queue hears their place and the expected
     wait (sip.queue_announce = 3 s here): the announcement counter moves,
-    the caller stays queued until they hang up (abandoned)."""
+    the caller stays queued until they hang up (abandoned). The agent is
+    logged in but paused: somebody who speaks French is there, so the caller
+    waits rather than being offered a callback."""
     srv = t.srv
     m0 = srv.metrics()
     caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="queued", tone=None)
+    agent_login(t, state="paused")
     try:
         known = srv.call_ids()
         t.eq(caller.call(FR_DID, caller="+33612345606", cid="queued"), 200, "INVITE answered")
@@ -964,12 +967,41 @@ def s_queue_announce(t):
     finally:
         hangup_all(caller)
         caller.close()
+        agent_login(t, state="offline")
     row = srv.call_row("queued-")
     row_note(t, row)
     told = srv.metrics().get("wasl_queue_announcements_total", 0) - m0.get("wasl_queue_announcements_total", 0)
     t.note(f"announcements heard: {told:.0f}")
     t.eq((row["outcome"], row["path"]), ("abandoned", "welcome language main_menu agent"), "queued, then hung up")
     t.check(told >= 1, f"the place in the queue was told ({told:.0f} times)")
+
+
+def s_no_agents(t):
+    """A caller who chooses Spanish, which nobody logged in speaks, is not
+    left waiting: the flow's no_agents branch offers a callback; key 1
+    stores it (in Spanish) and wasl says goodbye."""
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="spanish", tone=None)
+    try:
+        known = srv.call_ids()
+        t.eq(caller.call(FR_DID, caller="+33612345651", cid="noagents"), 200, "INVITE answered")
+        srv.wait_node("language", known)
+        caller.dtmf(str(FR_LANG_ORDER.index("es") + 1))
+        srv.wait_node("main_menu", known)
+        caller.dtmf("1")
+        srv.wait_node("no_agents", known, timeout=15)
+        caller.dtmf("1")
+        t.check(caller.wait_event("BYE received", 40), "wasl says goodbye and hangs up")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("noagents-")
+    row_note(t, row)
+    t.check("agent no_agents callback_later callback_soon" in row["path"], f"path: {row['path']}")
+    cbs = [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"] if c["language"] == "es"]
+    t.check(len(cbs) == 1, f"a Spanish callback request waits: {cbs}")
+    ev = events_of(srv, row["id"], until="queue.left")
+    t.check(any(e["kind"] == "queue.left" and e["data"]["why"] == "no_agents" for e in ev), "queue.left: no_agents")
 
 
 def s_voice_message(t):
@@ -1414,6 +1446,7 @@ def build_groups():
                       "sip.queue_announce": "3s"},
          "scenarios": [
              ("a queued caller hears their place and the expected wait", s_queue_announce),
+             ("nobody logged in speaks Spanish: the caller is offered a callback instead of waiting", s_no_agents),
              ("19:59:59 (frozen): open, path starts with welcome", s_open_1959),
              ("emergency closure -> emergency; reopened -> welcome", s_emergency),
              ("ring time-out still runs with the clock frozen (clock.freeze: 'time-outs still run')",

@@ -239,6 +239,39 @@ static void menus_retry_then_give_up(void **state)
     assert_true(has_prompt(&a, "please_hold"));
 }
 
+/* Nobody logged in speaks the caller's language: the demo flow's queue
+ * sends them to its no_agents branch, which offers a callback; a queue
+ * time-out alone (no max_wait) changes nothing. */
+static void no_agents_offers_a_callback(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    (void)state;
+    assert_int_equal(ivr_start(&s, demo, "ES", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:08Z"), &a);
+    assert_int_equal(a.kind, IVR_A_ENQUEUE);
+    assert_true(a.exit_no_agents);
+    step(&s, IVR_E_NO_AGENTS, NULL, at("2026-11-30T10:00:09Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "no_agents");
+    assert_true(has_prompt(&a, "no_agents"));
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:20Z"), &a);
+    assert_int_equal(a.kind, IVR_A_CALLBACK);
+    struct ivr_event stored = {.kind = IVR_E_STORED, .ok = true};
+    assert_int_equal(ivr_step(&s, &stored, at("2026-11-30T10:00:21Z"), &a), 0);
+    assert_true(has_prompt(&a, "callback_soon"));
+    /* a flow without the branch keeps the caller in the queue */
+    struct ivr_flow *f = NULL;
+    const char *json = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\"}}}";
+    assert_int_equal(ivr_flow_parse(json, strlen(json), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(ivr_start(&s, f, "FR", at("2026-11-30T10:00:00Z"), &a), 0);
+    assert_false(a.exit_no_agents);
+    step(&s, IVR_E_NO_AGENTS, NULL, at("2026-11-30T10:00:01Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "q");
+    ivr_flow_free(f);
+}
+
 static void dossier_status(void **state)
 {
     struct ivr_session s;
@@ -380,10 +413,11 @@ static void keypad(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(loader_names_mistakes),    cmocka_unit_test(opening_hours_edges),
-        cmocka_unit_test(holiday_and_emergency),    cmocka_unit_test(language_menu_in_country_order),
-        cmocka_unit_test(menus_retry_then_give_up), cmocka_unit_test(dossier_status),
-        cmocka_unit_test(dossier_deadline_words),   cmocka_unit_test(keypad),
+        cmocka_unit_test(loader_names_mistakes),       cmocka_unit_test(opening_hours_edges),
+        cmocka_unit_test(holiday_and_emergency),       cmocka_unit_test(language_menu_in_country_order),
+        cmocka_unit_test(menus_retry_then_give_up),    cmocka_unit_test(dossier_status),
+        cmocka_unit_test(dossier_deadline_words),      cmocka_unit_test(keypad),
+        cmocka_unit_test(no_agents_offers_a_callback),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
