@@ -74,6 +74,7 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/tel/flow/reload",       api_tel_flow_reload,  ROLE_ADMIN, 0,      "Read the IVR flow file again; calls in progress keep theirs", 0},
     {"POST",   "/api/v1/tel/callbacks",         api_tel_callback_add, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Have wasl call a citizen back (dialled through sip.outbound_proxy); audited", 0},
     {"GET",    "/api/v1/tel/callbacks",         api_tel_callbacks,    ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Callback requests waiting (numbers not shown)", 0},
+    {"POST",   "/api/v1/tel/calls/{id}/control", api_tel_call_control, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Hold, resume or hang up a call in conversation from the desk: the agent on the call or a supervisor", 0},
     {"POST",   "/api/v1/tel/calls/{id}/transfer", api_tel_transfer, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Send a caller in conversation to another queue (blind): the agent on the call or a supervisor", 0},
     {"PUT",    "/api/v1/tel/agents/{id}/state", api_tel_agent_force, ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Pause an agent (with a reason) or log them out of the queues; on a call, when it ends; audited", 0},
     {"PUT",    "/api/v1/tel/calls/{id}/supervision", api_tel_supervise, ROLE_SUPERVISOR | ROLE_ADMIN, 1 * KB, "Join a live call from your phone: listen, whisper (the agent hears you), barge (everybody does) or off; audited", 0},

@@ -87,3 +87,19 @@ int api_tel_agent_force(struct http_req *r)
     return http_reply_json(r, applied ? 200 : 202,
                            json_pack("{s:I, s:s, s:b}", "user_id", (json_int_t)id, "state", state, "applied", applied));
 }
+
+int api_tel_call_control(struct http_req *r)
+{
+    const char *action = NULL;
+    struct json_spec spec[] = {{"action", JS_STR, true, 8, 0, 0, &action, NULL}};
+    int64_t id;
+    bool applied;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
+        (err = tel_call_control((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, action,
+                                &applied)))
+        return err;
+    return http_reply_json(r, applied ? 200 : 202,
+                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "action", action, "applied", applied));
+}

@@ -686,9 +686,11 @@ void calls_tick(int64_t now)
                 err_clear();
                 agent_leg_free(c);
             }
-            /* The agent put the caller on hold: music meanwhile. */
-            if (c->st == T_BRIDGED && c->agent && c->agent->held != c->in.in_media) {
-                if (c->agent->held) {
+            /* The agent put the caller on hold (from the phone, or the
+             * desk): music meanwhile. */
+            bool held = c->agent && (c->agent->held || c->desk_hold);
+            if (c->st == T_BRIDGED && c->agent && held != c->in.in_media) {
+                if (held) {
                     c->in.moh = true;
                     leg_media_start(&c->in);
                     c->held_since = mono_us();

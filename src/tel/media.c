@@ -109,7 +109,8 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         rec_add(c, 0, pcm, n);
     if (bridged) {
         struct leg *o = l->is_agent ? &c->in : c->agent;
-        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && o->established && !o->in_media)
+        /* on hold from the desk: neither hears the other (the caller hears music) */
+        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && o->established && !o->in_media && !c->desk_hold)
             media_send(o, pcm, n, hdr->m);
         if (c->recording && !l->is_sup)
             rec_add(c, l->is_agent ? 1 : 0, pcm, n);

@@ -117,6 +117,7 @@ struct tcall {
     int64_t transfer_by;  /* who asked a transfer (the agent, a supervisor) */
     int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
     int64_t held_since;   /* monotonic µs, 0: not on hold */
+    bool desk_hold;       /* the agent put the caller on hold from the desk */
     char end_reason[24];  /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;

@@ -99,6 +99,11 @@ int tel_accounts_reload(struct db *db);
  * tel.not_your_call, tel.same_queue, tel.invalid_queue. */
 int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, bool *applied);
 
+/* The desk drives the call: "hold" (the caller hears music, neither hears
+ * the other), "resume", "hangup" (both legs get a BYE); by the agent on the
+ * call or a supervisor. */
+int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *action, bool *applied);
+
 /* ---- supervision of a live call ---- */
 /* A supervisor joins call (a call in conversation) from their registered
  * phone, which wasl calls: mode "listen" (hears caller and agent), "whisper"

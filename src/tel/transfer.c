@@ -6,7 +6,7 @@
  * arrival (the distributor's `joined`), with the recording, the IVR path
  * and the call's number kept. A REFER is answered 202 and the agent's leg
  * hung up with a BYE once the caller is queued (no NOTIFY: the phone's
- * part is over).
+ * part is over). And the desk's other buttons: hold, resume, hang up.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,4 +129,43 @@ int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, 
         return WASL_ENOMEM;
     *t = (struct transfer_q){call, by, supervisor, q};
     return tel_command(transfer_rt, t, free, CMD_WAIT_MS, applied);
+}
+
+/* ---- the desk drives the call: hold, resume, hang up ---- */
+
+struct control_q {
+    uint64_t call;
+    int64_t by;
+    bool supervisor;
+    char what[8]; /* hold, resume, hangup */
+};
+
+static int control_rt(void *arg)
+{
+    const struct control_q *q = arg;
+    struct tcall *c = call_find(q->call);
+    if (!c || c->st != T_BRIDGED || !c->agent)
+        return err_set(WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
+    if (!q->supervisor && c->agent_user != q->by)
+        return err_set(WASL_EPERM, "tel.not_your_call", "only the agent on the call or a supervisor does this");
+    if (!strcmp(q->what, "hangup"))
+        call_fire(c, CE_AGENT_HANGUP); /* both legs get a BYE at the next tick */
+    else
+        c->desk_hold = !strcmp(q->what, "hold"); /* the tick plays or stops the music */
+    return 0;
+}
+
+int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *what, bool *applied)
+{
+    *applied = false;
+    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup")))
+        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "hold, resume or hangup");
+    struct control_q *q = calloc(1, sizeof(*q));
+    if (!q)
+        return WASL_ENOMEM;
+    q->call = call;
+    q->by = by;
+    q->supervisor = supervisor;
+    snprintf(q->what, sizeof(q->what), "%s", what);
+    return tel_command(control_rt, q, free, CMD_WAIT_MS, applied);
 }

@@ -439,8 +439,13 @@ async function telephonyLive() {
             ]);
             check(saved.status() === 200 || saved.status() === 201, `disposition saved: ${saved.status()}`);
             check(saved.url().endsWith(`/api/v1/desk/calls/${popCall}`), `saved against the call ${popCall}: ${saved.url()}`);
-            const h = await tel.phone.send({ cmd: 'hangup' });
-            check(h.ok, `hang up: ${JSON.stringify(h)}`);
+            /* the desk drives the call: hold, resume, hang up */
+            check(await p.isVisible('#desk-controls'), 'the call controls on the desk');
+            await p.click('[data-action="call-hold"]');
+            await waitPolled(p, '#desk-controls[data-last="hold"] [data-action="call-resume"]:not([hidden])');
+            await p.click('[data-action="call-resume"]');
+            await waitPolled(p, '#desk-controls[data-last="resume"] [data-action="call-hold"]:not([hidden])');
+            await p.click('[data-action="call-hangup"]');
             await waitPolled(p, '#phone-bar[data-state="wrap_up"], #phone-bar[data-state="available"]');
             if (await p.isVisible('#phone-bar[data-state="wrap_up"]'))
                 await p.click('[data-action="phone-available"]');
@@ -527,7 +532,7 @@ async function telephonyLive() {
             if (popCall) {
                 const ev = await p.evaluate(async (id) => (await (await fetch(`/api/v1/events?call=${id}&limit=500`)).json()).items, popCall);
                 const kinds = ev.map((e) => e.kind);
-                const want = ['call.arrived', 'call.ivr', 'queue.joined', 'call.offered', 'call.answered', 'call.ended'];
+                const want = ['call.arrived', 'call.ivr', 'queue.joined', 'call.offered', 'call.answered', 'call.held', 'call.resumed', 'call.ended'];
                 let i = 0;
                 for (const k of kinds)
                     if (k === want[i])

@@ -569,6 +569,17 @@ def s_transfer(t):
                                                "call.answered", "call.transferred", "queue.joined", "call.answered"]),
                 "joined, answered, transferred, joined, answered, transferred, joined, answered")
         t.check([q for k, q in seq if k == "call.transferred"] == ["ar", "fr"], "to Arabic, then French")
+        # the desk's buttons: hold, resume, hang up (the agent on the call)
+        for action in ("hold", "resume"):
+            srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": action})
+        r = srv.client("supervisor").request("POST", f"/api/v1/tel/calls/{call}/control", body={"action": "dance"})
+        t.eq(r.status, 400, "an unknown action")
+        ev = events_of(srv, call, until="call.resumed")
+        t.check(in_order([e["kind"] for e in ev], ["call.held", "call.resumed"]), "held and resumed from the desk")
+        byes = sum(1 for _, e in ph.events if e == "BYE received")
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": "hangup"})
+        t.check(caller.wait_event("BYE received", 5), "hung up from the desk: the caller gets a BYE")
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e == "BYE received") > byes, 5), "and the agent's phone")
     finally:
         hangup_all(caller, ph)
         caller.close()

@@ -108,6 +108,38 @@ function callerColumn(ctx, geo, dispositions, messages) {
     });
 
     const facts = h('dl', { class: 'desk-facts', id: 'desk-caller' });
+
+    /* The call in conversation, driven from here: hold, resume, transfer to
+     * another language's queue, hang up (the agent on the call; the phone
+     * need not be touched). */
+    const hold = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-hold' } }, tn('desk.control.hold'));
+    const resume = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-resume' }, hidden: true }, tn('desk.control.resume'));
+    const target = h('select', { id: 'desk-transfer-queue', 'aria-label': t('desk.control.transfer_to') },
+        LANGUAGES.map((l) => h('option', { value: l.code }, l.name)));
+    const transfer = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-transfer' } }, tn('desk.control.transfer'));
+    const hangup = h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'call-hangup' } }, tn('desk.control.hangup'));
+    const controls = h('div', { class: 'desk-controls', id: 'desk-controls', hidden: true, role: 'group', 'aria-label': t('desk.control.label') },
+        hold, resume, target, transfer, hangup);
+    async function control(path, body, button) {
+        const c = desk.caller;
+        if (!c || !c.callId)
+            return;
+        messages.clear();
+        try {
+            await whileBusy(button, 'common.working', () => api('POST', `/api/v1/tel/calls/${encodeURIComponent(c.callId)}/${path}`, body));
+            if (path === 'control' && body.action !== 'hangup') {
+                hold.hidden = body.action === 'hold';
+                resume.hidden = body.action !== 'hold';
+            }
+            controls.dataset.last = body.action || 'transfer';
+        } catch (e) {
+            messages.show('error', caseErrorText(e));
+        }
+    }
+    hold.addEventListener('click', () => control('control', { action: 'hold' }, hold));
+    resume.addEventListener('click', () => control('control', { action: 'resume' }, resume));
+    hangup.addEventListener('click', () => control('control', { action: 'hangup' }, hangup));
+    transfer.addEventListener('click', () => control('transfer', { queue: target.value }, transfer));
     const calls = h('ul', { class: 'desk-calls', id: 'desk-calls' });
 
     const disposition = h('select', { id: 'desk-disposition', name: 'disposition' },
@@ -171,9 +203,14 @@ function callerColumn(ctx, geo, dispositions, messages) {
         else
             delete callForm.dataset.saved;
         if (!c) {
+            controls.hidden = true;
             facts.append(h('p', { class: 'muted' }, tn('desk.caller.none')));
             return;
         }
+        controls.hidden = !c.callId;
+        hold.hidden = false;
+        resume.hidden = true;
+        target.value = c.language && c.language !== 'fr' ? 'fr' : 'ar';
         const path = Array.isArray(c.ivrPath) ? c.ivrPath.join(' › ') : c.ivrPath;
         facts.dataset.phone = c.phone;
         facts.append(...[
@@ -206,7 +243,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
 
     const el = h('section', { class: 'desk-col desk-col-caller', 'aria-labelledby': 'desk-caller-title' },
         h('h2', { id: 'desk-caller-title' }, tn('desk.caller.title')),
-        lookup, facts,
+        lookup, facts, controls,
         h('h3', {}, tn('desk.caller.calls')), calls,
         callForm);
     return { el, draw, drawConsulted, focusPhone: () => phone.focus(), focusDisposition: () => disposition.focus(), save: () => callForm.requestSubmit() };
