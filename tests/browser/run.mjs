@@ -562,9 +562,12 @@ async function telephonyLive() {
             equal(await strayValues(p), [], 'stray values');
             await p.$eval('#telephony', (e) => e.scrollIntoView());
             await p.locator('#telephony').screenshot({ path: join(SHOTS, 'supervision-telephony-fr.png') });
+            const answeredRows = await p.$$eval('#tel-log-table tr[data-outcome="answered"]', (rows) => rows.length);
             const r = await tel.phone.send({ cmd: 'hangup' });
             check(r.ok, `hang up: ${JSON.stringify(r)}`);
-            await waitPolled(p, '#tel-log-table tr[data-outcome="answered"]');
+            /* a row more in the log (the screen-popped call is there already) */
+            await p.waitForFunction((n) => document.querySelectorAll('#tel-log-table tr[data-outcome="answered"]').length > n, answeredRows,
+                { polling: 100, timeout: STEP_TIMEOUT_MS });
             equal(await p.$('#tel-calls-table tr[data-state]'), null, 'the call still in progress');
             /* The call was recorded: listening loads the WAV (and is audited). */
             const listen = await p.waitForSelector('#tel-log-table tr[data-outcome="answered"] [data-action="listen"]');

@@ -284,7 +284,10 @@ def s_ring_timeout(t):
 
 def check_recording(t, row, left=600, right=600):
     """The call's stereo WAV: caller on the left, agent on the right, each
-    carrying its tone (left, right: the frequency expected on each side)."""
+    carrying its tone (left, right: the frequency expected on each side).
+    The file is written after the call ends, then logged: wait for it."""
+    if not row["recorded"]:
+        row = wait_until(lambda: next((c for c in t.srv.calls() if c["id"] == row["id"] and c["recorded"]), None), 5) or row
     t.check(row["recorded"], "the call log says recorded")
     safe = "".join(c if c.isalnum() else "_" for c in row["call_id"])
     files = glob.glob(os.path.join(t.srv.dir, "rec", "*", safe + "-*.wav"))
