@@ -590,6 +590,26 @@ void acd_event_h(void *arg, const struct acd_event *e)
     }
 }
 
+/* The agent put the caller on hold (from the phone, or the desk): music
+ * meanwhile; or took them back. */
+void call_hold_update(struct tcall *c)
+{
+    bool held = c->agent && (c->agent->held || c->desk_hold);
+    if (c->st != T_BRIDGED || !c->agent || held == c->in.in_media)
+        return;
+    if (held) {
+        c->in.moh = true;
+        leg_media_start(&c->in);
+        c->held_since = mono_us();
+        events_add(EV_CALL_HELD, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL, 0, 0);
+    } else {
+        leg_media_stop(&c->in);
+        events_add(EV_CALL_RESUMED, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL,
+                   c->held_since ? (mono_us() - c->held_since) / 1000 : 0, 0);
+        c->held_since = 0;
+    }
+}
+
 void bridge(struct tcall *c)
 {
     c->bridged_at = mono_us();
@@ -686,22 +706,7 @@ void calls_tick(int64_t now)
                 err_clear();
                 agent_leg_free(c);
             }
-            /* The agent put the caller on hold (from the phone, or the
-             * desk): music meanwhile. */
-            bool held = c->agent && (c->agent->held || c->desk_hold);
-            if (c->st == T_BRIDGED && c->agent && held != c->in.in_media) {
-                if (held) {
-                    c->in.moh = true;
-                    leg_media_start(&c->in);
-                    c->held_since = mono_us();
-                    events_add(EV_CALL_HELD, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL, 0, 0);
-                } else {
-                    leg_media_stop(&c->in);
-                    events_add(EV_CALL_RESUMED, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL,
-                               c->held_since ? (mono_us() - c->held_since) / 1000 : 0, 0);
-                    c->held_since = 0;
-                }
-            }
+            call_hold_update(c);
         }
         supervise_tick(c);
         dialler_tick(c, now);

@@ -198,6 +198,7 @@ void call_destroy(void *arg);
  * only logs or keeps bounded). */
 void pl_copy(const struct pl *p, char *out, size_t n);
 bool queue_has_agents(int q);
+void call_hold_update(struct tcall *c);
 /* The call's event through the transition table (callstate.c). */
 bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);

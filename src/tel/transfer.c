@@ -150,8 +150,10 @@ static int control_rt(void *arg)
         return err_set(WASL_EPERM, "tel.not_your_call", "only the agent on the call or a supervisor does this");
     if (!strcmp(q->what, "hangup"))
         call_fire(c, CE_AGENT_HANGUP); /* both legs get a BYE at the next tick */
-    else
-        c->desk_hold = !strcmp(q->what, "hold"); /* the tick plays or stops the music */
+    else {
+        c->desk_hold = !strcmp(q->what, "hold");
+        call_hold_update(c); /* at once: the answer says it is done */
+    }
     return 0;
 }
 

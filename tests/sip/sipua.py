@@ -625,8 +625,10 @@ class UA:
         """Blind transfer: REFER the other side to target (a SIP URI).
         Returns the final code."""
         req, _, _ = self._in_dialog("REFER", extra=[("Refer-To", f"<{target}>"), ("Referred-By", f"<sip:{self.user}@{self.ip}>")])
+        # taken before sending: the transfer may bring a new call (a new dialog) before the 202 is read
+        callid, cseq = self.dialog["callid"], self.cseq
         self.send(req)
-        r = self._wait_final(self.dialog["callid"], self.cseq, timeout, resend=lambda: self.send(req))
+        r = self._wait_final(callid, cseq, timeout, resend=lambda: self.send(req))
         self.log(f"REFER sent: {r.code if r else None}")
         return r.code if r else None
 
