@@ -102,16 +102,41 @@ static int project(struct db_conn *c, const struct ev *e, void *arg)
 
 static struct recovered recovered;
 
+/* One IVR step of a call cut by a crash: its node added to the path (the
+ * path is only written when a call ends; the log has every step). */
+static int path_step(struct db_stmt *s, void *arg)
+{
+    char *path = arg;
+    const char *d = db_text(s, 0), *p = d ? strstr(d, "\"node\":\"") : NULL;
+    if (!p)
+        return 0;
+    p += 8;
+    size_t n = strcspn(p, "\""), k = strlen(path);
+    const char *last = strrchr(path, ' ');
+    last = last ? last + 1 : path;
+    if (!n || (strlen(last) == n && !strncmp(last, p, n)) || k + n + 2 >= 1152)
+        return 0;
+    snprintf(path + k, 1152 - k, "%s%.*s", k ? " " : "", (int)n, p);
+    return 0;
+}
+
+struct up {
+    struct db *db;
+    int n;
+};
+
 static int up_row(struct db_stmt *s, void *arg)
 {
-    int *n = arg;
+    struct up *u = arg;
     int64_t id = db_int(s, 0), last = db_is_null(s, 1) ? 0 : db_int(s, 1);
     /* Ended when it was last heard of: the crash is somewhere after. */
     struct ev e = {.kind = EV_CALL_ENDED, .at = last ? last : clock_now(), .call = id};
     snprintf(e.a, sizeof(e.a), "crashed");
-    snprintf(e.c, sizeof(e.c), "%s", db_text(s, 2) ? db_text(s, 2) : "");
+    if (db_each(u->db, "SELECT data FROM events WHERE call_id = ? AND kind = 'call.ivr' ORDER BY id", DBP(DB_I(id)), path_step,
+                e.c))
+        err_clear(); /* the path is a help, not a condition */
     events_emit(&e);
-    (*n)++;
+    u->n++;
     return 0;
 }
 
@@ -206,7 +231,7 @@ static int agent_row(struct db_stmt *s, void *arg)
 int tel_store_start(struct db *db, const struct recovered **out)
 {
     struct db_conn *c;
-    int err, crashed = 0;
+    int err;
     int64_t max_id = 0;
 
     memset(&recovered, 0, sizeof(recovered));
@@ -239,14 +264,15 @@ int tel_store_start(struct db *db, const struct recovered **out)
     if (w.n)
         log_warn("tel: %d callers were waiting for an agent when wasl stopped: they will be called back", w.n);
     /* The calls that were up when wasl stopped without ending them. */
+    struct up up = {db, 0};
     if ((err = db_each(db,
-                       "SELECT c.id, (SELECT MAX(at) FROM events e WHERE e.call_id = c.id), c.path FROM calls c "
+                       "SELECT c.id, (SELECT MAX(at) FROM events e WHERE e.call_id = c.id) FROM calls c "
                        "WHERE c.outcome = 'up' ORDER BY c.id",
-                       NULL, 0, up_row, &crashed)))
+                       NULL, 0, up_row, &up)))
         return err;
-    if (crashed)
-        log_warn("tel: %d calls were up when wasl last stopped without ending them: logged as crashed", crashed);
-    recovered.crashed = crashed;
+    if (up.n)
+        log_warn("tel: %d calls were up when wasl last stopped without ending them: logged as crashed", up.n);
+    recovered.crashed = up.n;
     if ((err = db_each(db, "SELECT user_id, contact, expires_at FROM sip_registrations WHERE expires_at > ? ORDER BY user_id",
                        DBP(DB_I(clock_now())), reg_row, &recovered)) ||
         (err = db_each(db, "SELECT user_id, state, reason FROM agent_states WHERE state <> 'offline' ORDER BY user_id", NULL, 0,

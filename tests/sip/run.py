@@ -426,6 +426,8 @@ def s_crash(t):
         t.check(first in rows and held in rows, f"calls {first} and {held} are in the call log after the restart")
         row_note(t, rows[first])
         t.eq((rows[first]["outcome"], rows[held]["outcome"]), ("crashed", "crashed"), "both logged crashed")
+        t.eq((rows[first]["path"], rows[held]["path"]), ("welcome language main_menu agent",) * 2,
+             "their IVR path, from the event log")
         ev = events_of(srv, first, until="call.ended")
         t.eq([e["data"].get("outcome") for e in ev if e["kind"] == "call.ended"], ["crashed"], "one call.ended: crashed")
         cbs = srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
