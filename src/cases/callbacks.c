@@ -165,3 +165,14 @@ int callback_attempted(struct db *db, int64_t id, const char *result, bool done,
     db_conn_put(c);
     return err;
 }
+
+int callback_release(struct db *db, int64_t id)
+{
+    struct db_conn *c;
+    int err;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = db_exec(c, "UPDATE callbacks SET claimed_at = 0 WHERE id = ? AND status = 'pending'", DBP(DB_I(id)));
+    db_conn_put(c);
+    return err;
+}

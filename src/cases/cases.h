@@ -269,6 +269,9 @@ int callback_claim(struct db *db, int64_t id, int64_t now);
  * last_result says why). *given_up (may be NULL) says so. */
 int callback_attempted(struct db *db, int64_t id, const char *result, bool done, int64_t retry_at, int max_attempts,
                        bool *given_up);
+/* Gives a claimed request back untouched (wasl stops before its attempt
+ * ended): no attempt counted, due again at once. */
+int callback_release(struct db *db, int64_t id);
 /* The requests waiting, oldest first, at most limit (numbers not given). */
 int callbacks_pending(struct db *db, int limit, callback_h h, void *arg);
 

@@ -27,6 +27,7 @@
 #define EVENTS_BATCH_MS 100
 #define EVENTS_PENDING_MAX 100000
 #define EVENTS_TEXT_MAX 96
+#define EVENTS_LONG_MAX 1152 /* the long field: an IVR path, a file name, a SIP dialog */
 
 enum ev_kind {
     EV_CALL_ARRIVED,
@@ -62,7 +63,7 @@ struct ev {
     int64_t call;  /* the call's number (calls.id), 0: none */
     int64_t agent; /* the agent's user id, 0: none */
     char queue[16];
-    char a[EVENTS_TEXT_MAX], b[EVENTS_TEXT_MAX], c[1152]; /* c: the long one (an IVR path, a file name) */
+    char a[EVENTS_TEXT_MAX], b[EVENTS_TEXT_MAX], c[EVENTS_LONG_MAX]; /* c: the long one */
     int64_t n, m;
 };
 

@@ -136,7 +136,10 @@ void dialler_result(struct db *db, struct job *j)
 {
     bool given_up = false;
     int64_t retry = clock_now() + conf_int("sip.callback_retry") * WTIME_SEC;
-    int err = callback_attempted(db, j->callback, j->outcome, j->ok, retry, (int)conf_int("sip.callback_attempts"), &given_up);
+    /* wasl stopping is not the citizen's doing: no attempt spent */
+    int err = !j->ok && !strcmp(j->outcome, "shutdown") ? callback_release(db, j->callback)
+                                                        : callback_attempted(db, j->callback, j->outcome, j->ok, retry,
+                                                                             (int)conf_int("sip.callback_attempts"), &given_up);
     if (err) {
         log_warn("tel: callback %lld: result not stored: %s", (long long)j->callback, err_message());
         err_clear();

@@ -64,7 +64,7 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
     pl_copy(&local->tag, ltag, sizeof(ltag));
     pl_copy(&remote->auri, ruri, sizeof(ruri));
     pl_copy(&remote->tag, rtag, sizeof(rtag));
-    char text[1152];
+    char text[EVENTS_LONG_MAX];
     int len = snprintf(text, sizeof(text), "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", callid, luri, ltag, ruri, rtag,
                        l->target[0] ? l->target : ruri, l->routes, sip_transp_name(msg->tp));
     struct ev e = {.kind = EV_CALL_LEG,
@@ -98,11 +98,10 @@ static void bye_resp(int err, const struct sip_msg *msg, void *arg)
 /* A BYE in a dialog known only from its description: the parts libre's
  * dialog would have given. */
 /* The parts of a kept dialog, in place (lines of text). */
-enum { D_CALLID, D_LOCAL, D_LTAG, D_REMOTE, D_RTAG, D_TARGET, D_ROUTE, D_TP, D_PARTS };
-int dialog_parts(char *text, const char *part[D_PARTS_MAX])
+int dialog_parts(char *text, const char *part[D_PARTS])
 {
     int n = 0;
-    for (char *p = text; n < D_PARTS_MAX;) {
+    for (char *p = text; n < D_PARTS;) {
         part[n++] = p;
         char *nl = strchr(p, '\n');
         if (!nl)
@@ -115,8 +114,8 @@ int dialog_parts(char *text, const char *part[D_PARTS_MAX])
 
 static void bye(int64_t call, const char *leg, const char *dialog, int64_t cseq)
 {
-    char text[1152];
-    const char *p[D_PARTS_MAX];
+    char text[EVENTS_LONG_MAX];
+    const char *p[D_PARTS];
     snprintf(text, sizeof(text), "%s", dialog);
     if (dialog_parts(text, p)) {
         log_warn("tel: the kept dialog of call %lld (%s) cannot be read: not hung up", (long long)call, leg);

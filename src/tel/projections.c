@@ -114,9 +114,9 @@ static int path_step(struct db_stmt *s, void *arg)
     size_t n = strcspn(p, "\""), k = strlen(path);
     const char *last = strrchr(path, ' ');
     last = last ? last + 1 : path;
-    if (!n || (strlen(last) == n && !strncmp(last, p, n)) || k + n + 2 >= 1152)
+    if (!n || (strlen(last) == n && !strncmp(last, p, n)) || k + n + 2 >= EVENTS_LONG_MAX)
         return 0;
-    snprintf(path + k, 1152 - k, "%s%.*s", k ? " " : "", (int)n, p);
+    snprintf(path + k, EVENTS_LONG_MAX - k, "%s%.*s", k ? " " : "", (int)n, p);
     return 0;
 }
 
@@ -179,9 +179,9 @@ static int waiting_row(struct db_stmt *s, void *arg)
         if (recovered.legs[i].call != call || strcmp(recovered.legs[i].leg, "caller"))
             continue;
         char text[sizeof(recovered.legs[0].dialog)], user[40] = "", e164[20], cid[32];
-        const char *part[D_PARTS_MAX], *cc;
+        const char *part[D_PARTS], *cc;
         snprintf(text, sizeof(text), "%s", recovered.legs[i].dialog);
-        const char *remote = dialog_parts(text, part) ? NULL : part[3];
+        const char *remote = dialog_parts(text, part) ? NULL : part[D_REMOTE];
         err_clear();
         if (remote && !strncmp(remote, "sip:", 4))
             snprintf(user, sizeof(user), "%.*s", (int)strcspn(remote + 4, "@;>"), remote + 4);

@@ -14,6 +14,7 @@
 
 #include "tel_int.h"
 #include "acd/acd.h"
+#include "events/events.h"
 
 #define PTIME_US 20000
 #define FRAME 160 /* samples in 20 ms at 8 kHz */
@@ -335,7 +336,7 @@ struct recovered {
     struct {
         int64_t call, cseq;
         char leg[8];
-        char dialog[1152];
+        char dialog[EVENTS_LONG_MAX];
     } legs[RECOVER_MAX];
 };
 /* Registers the projections and reads what the last run left (before the
@@ -351,8 +352,8 @@ void dialog_established(struct leg *l, const struct sip_msg *msg);
 void dialogs_hangup(const struct recovered *r);
 /* Splits a kept dialog (in place) into its lines; the caller's number is
  * in the remote URI of the caller leg (part 3). */
-#define D_PARTS_MAX 8
-int dialog_parts(char *text, const char *part[D_PARTS_MAX]);
+enum { D_CALLID, D_LOCAL, D_LTAG, D_REMOTE, D_RTAG, D_TARGET, D_ROUTE, D_TP, D_PARTS };
+int dialog_parts(char *text, const char *part[D_PARTS]);
 
 /* How many call rows and callback requests have been stored (projections.c). */
 uint64_t jobs_written(void);

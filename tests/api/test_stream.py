@@ -152,9 +152,16 @@ def set_state(t, c, state, reason=None):
 
 def test_available_needs_a_registered_phone(t):
     ag = t.login("agent")
-    if _phone is None:
-        t.status(ag.put("/api/v1/me/state", {"state": "available"}), 409, "tel.phone_not_registered",
-                 "available with no phone registered")
+    phone_registered(t, ag)
+    t.eq(_phone.register(expires=0)[-1:], [200], "the phone unregisters")
+    end = time.time() + 5
+    while ag.get("/api/v1/me/phone").json["registered"]:
+        if time.time() > end:
+            raise AssertionError("the unregistration does not show in 5 s")
+        time.sleep(0.05)
+    t.status(ag.put("/api/v1/me/state", {"state": "available"}), 409, "tel.phone_not_registered",
+             "available with no phone registered")
+    t.eq(_phone.register(expires=3600)[-1:], [200], "registered again")
     set_state(t, ag, "available")
     t.eq(ag.get("/api/v1/me/phone").json["state"], "available", "available once the phone is registered")
     set_state(t, ag, "offline")

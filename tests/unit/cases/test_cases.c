@@ -587,6 +587,12 @@ static void callbacks_dialled(void **state)
     assert_int_equal(callback_claim(db, b, now), 0);
     assert_int_equal(callback_claim(db, b, now), WASL_ECONFLICT);
     err_clear();
+    /* given back untouched (wasl stopped): claimable again, no attempt spent */
+    assert_int_equal(callback_release(db, b), 0);
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(callbacks_due(db, now, 10, due_collect, &d), 0);
+    assert_int_equal(d.n, 2);
+    assert_int_equal(callback_claim(db, b, now), 0);
     memset(&d, 0, sizeof(d));
     assert_int_equal(callbacks_due(db, now, 10, due_collect, &d), 0);
     assert_int_equal(d.n, 1); /* the claimed one is not offered again */

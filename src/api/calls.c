@@ -1,8 +1,9 @@
 /*
- * A supervisor on a live call: listen, whisper, barge, or leave. Audited
- * before the phone rings (listening to a call is access to personal data).
- * A callback the staff schedules for a citizen, a blind transfer, and a
- * supervisor forcing an agent's pause or log-out.
+ * The staff acting on calls and agents: the desk's call controls (hold,
+ * resume, hang up) and blind transfers; a supervisor on a live call
+ * (listen, whisper, barge, audited before the phone rings: listening is
+ * access to personal data) or forcing an agent's pause or log-out; a
+ * callback scheduled for a citizen.
  */
 #include <stdio.h>
 #include <string.h>
