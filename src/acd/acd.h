@@ -210,6 +210,33 @@ int acd_call_declined(struct acd *a, uint64_t call, int64_t agent, int64_t now);
  * callback entry is cancelled. WASL_ENOENT (acd.unknown_call). */
 int acd_call_gone(struct acd *a, uint64_t call, int64_t now);
 
+/* ---- a call handed to a named colleague (transfer.c) ---- */
+
+/* Blind transfer: the agent's talk ends (ENDED, then wrap-up) and the
+ * colleague's phone rings for the call as for an offer (OFFERED, the offer
+ * hook); not answered in ring_timeout, the call takes back its place in its
+ * queue (its first arrival) and the colleague goes back to what they did
+ * (no ring-no-answer pause). The colleague must be logged in, not ringing
+ * nor on a call (available, in wrap-up or paused). WASL_ENOENT
+ * (acd.unknown_call, acd.unknown_agent), WASL_ECONFLICT (acd.not_talking,
+ * acd.consulting, acd.same_agent, acd.agent_busy). */
+int acd_call_transfer(struct acd *a, uint64_t call, int64_t agent, int64_t now);
+/* Consultation: the colleague is rung (state ringing, reason consult) while
+ * the agent keeps the call; same conditions and errors as a transfer. */
+int acd_consult_ring(struct acd *a, uint64_t call, int64_t agent, int64_t now);
+/* The colleague answered: busy (reason consult). */
+int acd_consult_answered(struct acd *a, uint64_t call, int64_t now);
+/* The consultation ends without a transfer (cancelled, not answered, the
+ * colleague hung up): the colleague goes back to what they did. */
+int acd_consult_end(struct acd *a, uint64_t call, int64_t now);
+/* Attended transfer: the colleague (who answered) takes the call; the
+ * agent's talk ends (ENDED, wrap-up). WASL_ECONFLICT acd.not_answered
+ * while the colleague's phone still rings. The consult functions return
+ * WASL_ENOENT acd.no_consultation when none is going on. The cancel hook
+ * is called for the colleague when a consultation is dropped (the caller
+ * hung up, the colleague logged out while rung). */
+int acd_consult_complete(struct acd *a, uint64_t call, int64_t now);
+
 /* ---- callbacks that keep their place ---- */
 
 /* A waiting caller asks to be called back: the entry keeps its place (the

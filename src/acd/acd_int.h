@@ -86,7 +86,9 @@ struct entry {
     int64_t over_at;             /* when it entered q2->over (its order there) */
     struct agent **ring;         /* agents ringing for it (ring all: several) */
     int nring, capring;
-    struct agent *agent; /* talking, or reserved for the callback */
+    struct agent *agent;   /* talking, or reserved for the callback */
+    struct agent *consult; /* a colleague rung or talking for a consultation (transfer.c) */
+    bool direct;           /* rung for one agent by a transfer: no ring-no-answer pause */
     int64_t answered_at;
     int attempts;
     struct timer t_wait; /* next widening step or max wait; a callback's retry */
@@ -139,6 +141,9 @@ struct agent {
     struct entry *call; /* ringing, talking or reserved */
     struct timer t_wrap;
     bool pending_logout, pending_pause;
+    /* before a transfer or a consultation rang them: what they go back to */
+    enum acd_agent_state before;
+    char before_reason[ACD_REASON_MAX];
     int64_t pending_by;
     char pending_reason[ACD_REASON_MAX];
     char reason[ACD_REASON_MAX];
@@ -189,10 +194,18 @@ int acd_position(const struct entry *e);
 void acd_timer_set(struct acd *a, struct timer *t, int64_t due);
 void acd_timer_stop(struct acd *a, struct timer *t);
 int acd_min_prof(const struct entry *e);
+void acd_offer(struct acd *a, struct entry *e, struct agent **ags, int n, int64_t now);
+bool acd_ring_room(struct entry *e, int n);
 
 /* calls.c */
 void acd_release(struct acd *a, struct agent *ag, const char *reason, int64_t now);
 void acd_exit_entry(struct acd *a, struct entry *e, enum acd_exit why, int64_t now);
 void acd_entry_free(struct acd *a, struct entry *e);
+struct entry *acd_entry_find(const struct acd *a, uint64_t id);
+void acd_end_talk(struct acd *a, struct entry *e, int64_t now);
+
+/* transfer.c */
+void acd_back_to_before(struct acd *a, struct agent *ag, int64_t now);
+void acd_consult_drop(struct acd *a, struct entry *e, int64_t now);
 
 #endif

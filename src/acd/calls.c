@@ -13,9 +13,14 @@
 
 #define OWNER(ptr, type, field) ((type *)(void *)((char *)(ptr)-offsetof(type, field)))
 
-static struct entry *find(const struct acd *a, uint64_t id)
+struct entry *acd_entry_find(const struct acd *a, uint64_t id)
 {
     return acd_map_get(&a->call_by_id, id);
+}
+
+static struct entry *find(const struct acd *a, uint64_t id)
+{
+    return acd_entry_find(a, id);
 }
 
 static void event(struct acd *a, enum acd_event_kind k, const struct entry *e, const struct agent *ag, const char *reason,
@@ -184,6 +189,10 @@ void acd_release(struct acd *a, struct agent *ag, const char *reason, int64_t no
     struct entry *e = ag->call;
     if (!e)
         return;
+    if (e->consult == ag) { /* a colleague rung for a consultation */
+        acd_consult_drop(a, e, now);
+        return;
+    }
     if (e->reserved) {
         /* Given up before any dialling result: not an attempt. */
         e->attempts--;
@@ -198,7 +207,10 @@ void acd_release(struct acd *a, struct agent *ag, const char *reason, int64_t no
 static void not_answered(struct acd *a, struct entry *e, struct agent *ag, const char *reason, int64_t now)
 {
     unring(a, e, ag, ACD_EV_NOT_ANSWERED, reason, now);
-    if (a->s.no_answer_pause)
+    if (e->direct) { /* a transfer to them: no penalty, back to what they did */
+        e->direct = false;
+        acd_back_to_before(a, ag, now);
+    } else if (a->s.no_answer_pause)
         acd_set_state(a, ag, ACD_PAUSED, "no_answer", 0, now);
     else
         acd_set_state(a, ag, ACD_AVAILABLE, NULL, 0, now);
@@ -246,6 +258,7 @@ int acd_call_answered(struct acd *a, uint64_t id, int64_t agent, int64_t now)
         unring(a, e, x, ACD_EV_RING_CANCELLED, "answered_elsewhere", now);
         acd_set_state(a, x, ACD_AVAILABLE, NULL, 0, now);
     }
+    e->direct = false;
     talk(a, e, ag, now);
     acd_settle(a, now);
     return 0;
@@ -263,6 +276,26 @@ int acd_call_declined(struct acd *a, uint64_t id, int64_t agent, int64_t now)
     return 0;
 }
 
+/* The talk of e with its agent ends: the agent goes to wrap-up (or what a
+ * supervisor forced meanwhile). e stays, not talking. */
+void acd_end_talk(struct acd *a, struct entry *e, int64_t now)
+{
+    struct agent *ag = e->agent;
+    struct acd_event ev = {.kind = ACD_EV_ENDED, .at = now, .queue = e->q->idx, .call = e->id, .agent = ag->id};
+    ev.priority = e->priority;
+    ev.callback = e->callback;
+    ev.waited = e->answered_at - e->joined;
+    ev.talked = now - e->answered_at;
+    acd_emit(a, &ev);
+    /* the handling time waiting callers are told about: talk and
+     * wrap-up, averaged with weight 1/5 */
+    int64_t handled = ev.talked + a->s.wrap_up;
+    e->q->handle_avg = e->q->handle_avg ? (4 * e->q->handle_avg + handled) / 5 : handled;
+    e->talking = false;
+    e->agent = NULL;
+    acd_end_of_call(a, ag, now);
+}
+
 /* The entry of a call the ACD holds, or WASL_ENOENT (acd.unknown_call). */
 static int held(const struct acd *a, uint64_t id, struct entry **e)
 {
@@ -276,19 +309,13 @@ int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
     int err = held(a, id, &e);
     if (err)
         return err;
+    if (e->consult) {
+        struct agent *x = e->consult;
+        acd_consult_drop(a, e, now);
+        acd_back_to_before(a, x, now);
+    }
     if (e->talking) {
-        struct agent *ag = e->agent;
-        struct acd_event ev = {.kind = ACD_EV_ENDED, .at = now, .queue = e->q->idx, .call = e->id, .agent = ag->id};
-        ev.priority = e->priority;
-        ev.callback = e->callback;
-        ev.waited = e->answered_at - e->joined;
-        ev.talked = now - e->answered_at;
-        acd_emit(a, &ev);
-        /* the handling time waiting callers are told about: talk and
-         * wrap-up, averaged with weight 1/5 */
-        int64_t handled = ev.talked + a->s.wrap_up;
-        e->q->handle_avg = e->q->handle_avg ? (4 * e->q->handle_avg + handled) / 5 : handled;
-        acd_end_of_call(a, ag, now);
+        acd_end_talk(a, e, now);
     } else if (e->reserved) {
         acd_set_state(a, unreserve(a, e, ACD_EV_CALLBACK_CANCELLED, "cancelled", now), ACD_AVAILABLE, NULL, 0, now);
     } else if (e->callback) {
@@ -300,7 +327,10 @@ int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
         while (e->nring) {
             struct agent *x = e->ring[e->nring - 1];
             unring(a, e, x, ACD_EV_RING_CANCELLED, "caller_gone", now);
-            acd_set_state(a, x, ACD_AVAILABLE, NULL, 0, now);
+            if (e->direct)
+                acd_back_to_before(a, x, now);
+            else
+                acd_set_state(a, x, ACD_AVAILABLE, NULL, 0, now);
         }
     }
     acd_entry_free(a, e);

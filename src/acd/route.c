@@ -277,7 +277,7 @@ static struct member *member_of(const struct agent *ag, const struct queue *q)
 /* e leaves its line and rings the n agents (all available; ags may be
  * e->ring itself); a callback
  * reserves its one agent and asks the telephony to dial. */
-static void offer(struct acd *a, struct entry *e, struct agent **ags, int n, int64_t now)
+void acd_offer(struct acd *a, struct entry *e, struct agent **ags, int n, int64_t now)
 {
     int place = acd_position(e);
     acd_line_remove(a, e);
@@ -317,7 +317,7 @@ static void offer(struct acd *a, struct entry *e, struct agent **ags, int n, int
             a->h.offer(a->h.arg, e->id, ags[i]->id);
 }
 
-static bool room(struct entry *e, int n)
+bool acd_ring_room(struct entry *e, int n)
 {
     if (n <= e->capring)
         return true;
@@ -368,10 +368,10 @@ void acd_route_entry(struct acd *a, struct entry *e, int64_t now)
             max += q->avail[p - 1].n + (q2 ? q2->avail[p - 1].n : 0);
         if (!max)
             return;
-        if (!room(e, max))
+        if (!acd_ring_room(e, max))
             max = e->capring; /* out of memory: ring those it has room for */
         if (max > 0) {
-            offer(a, e, e->ring, gather(q, q2, minp, e->ring, max), now);
+            acd_offer(a, e, e->ring, gather(q, q2, minp, e->ring, max), now);
             return;
         }
     }
@@ -385,8 +385,8 @@ void acd_route_entry(struct acd *a, struct entry *e, int64_t now)
                 best = h->v[0];
         }
     }
-    if (best && room(e, 1))
-        offer(a, e, &best->ag, 1, now);
+    if (best && acd_ring_room(e, 1))
+        acd_offer(a, e, &best->ag, 1, now);
 }
 
 static bool eligible(const struct member *m, const struct entry *e)
@@ -426,8 +426,8 @@ bool acd_route_agent(struct acd *a, struct agent *ag, int64_t now)
                 }
         }
     }
-    if (!best || !room(best, 1))
+    if (!best || !acd_ring_room(best, 1))
         return false;
-    offer(a, best, &ag, 1, now);
+    acd_offer(a, best, &ag, 1, now);
     return true;
 }

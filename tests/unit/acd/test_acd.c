@@ -1036,6 +1036,140 @@ static void views(void **state)
     acd_free(a);
 }
 
+/* ---- a call handed to a named colleague ---- */
+
+/* Blind transfer to agent 2: agent 1's talk ends (wrap-up), 2 rings as for
+ * an offer; 2 answers and talks. A second blind transfer to 3, who lets it
+ * ring: 3 is not paused for it and the call goes back to its place in the
+ * French line (before a later caller), where agent 1, free again, takes it. */
+static void transfer_blind_to_agent(void **state)
+{
+    struct acd *a = fresh(S(5));
+    (void)state;
+    ready(a, 1, 1u << FR, S(0));
+    ready(a, 2, 1u << FR, S(1));
+    ready(a, 3, 1u << FR, S(2));
+    acd_call_enqueue(a, 100, FR, NULL, S(10));
+    assert_int_equal(last_agent(), 1);
+    acd_call_answered(a, 100, 1, S(11));
+    assert_int_equal(acd_call_transfer(a, 100, 2, S(40)), 0);
+    assert_int_equal(state_of(a, 1), ACD_WRAP_UP);
+    assert_int_equal(last_ev(ACD_EV_ENDED)->agent, 1);
+    assert_int_equal(last_ev(ACD_EV_ENDED)->talked, S(29));
+    assert_int_equal(last_agent(), 2);
+    assert_int_equal(state_of(a, 2), ACD_RINGING);
+    assert_int_equal(acd_call_answered(a, 100, 2, S(42)), 0);
+    assert_int_equal(state_of(a, 2), ACD_BUSY);
+    /* errors */
+    assert_int_equal(acd_call_transfer(a, 100, 2, S(43)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.same_agent");
+    assert_int_equal(acd_call_transfer(a, 100, 9, S(43)), WASL_ENOENT);
+    assert_string_equal(err_code(), "acd.unknown_agent");
+    assert_int_equal(acd_call_transfer(a, 555, 3, S(43)), WASL_ENOENT);
+    assert_string_equal(err_code(), "acd.unknown_call");
+    acd_call_enqueue(a, 101, FR, NULL, S(44)); /* offered to agent 3 */
+    assert_int_equal(last_agent(), 3);
+    assert_int_equal(acd_call_transfer(a, 100, 3, S(45)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.agent_busy");
+    assert_int_equal(acd_call_transfer(a, 101, 1, S(45)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.not_talking");
+    acd_call_answered(a, 101, 3, S(46));
+    acd_call_gone(a, 101, S(50));
+    acd_agent_pause(a, 3, "back_office", 0, S(51));
+    acd_agent_pause(a, 1, "break", 0, S(51));
+    /* a paused colleague can be transferred to; they let it ring */
+    assert_int_equal(acd_call_transfer(a, 100, 3, S(60)), 0);
+    assert_int_equal(state_of(a, 3), ACD_RINGING);
+    assert_int_equal(acd_agent_pause(a, 2, "break", 0, S(60)), 0); /* from wrap-up */
+    acd_call_enqueue(a, 102, FR, NULL, S(61));                     /* a later caller: nobody free */
+    acd_tick(a, S(76));                                            /* ring time-out */
+    assert_int_equal(state_of(a, 3), ACD_PAUSED);
+    struct acd_agent_view v;
+    acd_agent_get(a, 3, &v);
+    assert_string_equal(v.reason, "back_office");
+    assert_int_equal(waiting(a, FR), 2);
+    acd_agent_available(a, 1, S(80));
+    assert_int_equal(last_call(), 100); /* its first arrival comes first */
+    acd_free(a);
+}
+
+/* Consultation: agent 1 consults agent 2 (rung, then busy); cancelled, 2 is
+ * available again and 1 still has the call. Again, and completed: 2 has the
+ * call, 1 goes to wrap-up. The caller hangs up during a third consultation
+ * (with 1 now as the colleague): 1 is released. */
+static void consult_then_complete(void **state)
+{
+    struct acd *a = fresh(S(5));
+    (void)state;
+    ready(a, 1, 1u << FR, S(0));
+    ready(a, 2, 1u << FR, S(1));
+    acd_call_enqueue(a, 100, FR, NULL, S(10));
+    acd_call_answered(a, 100, 1, S(11));
+    assert_int_equal(acd_consult_complete(a, 100, S(12)), WASL_ENOENT);
+    assert_string_equal(err_code(), "acd.no_consultation");
+    assert_int_equal(acd_consult_ring(a, 100, 2, S(20)), 0);
+    assert_int_equal(state_of(a, 2), ACD_RINGING);
+    assert_int_equal(acd_consult_ring(a, 100, 2, S(20)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.consulting");
+    /* a caller arriving meanwhile is not offered to the colleague */
+    acd_call_enqueue(a, 101, FR, NULL, S(21));
+    assert_int_equal(waiting(a, FR), 1);
+    assert_int_equal(acd_consult_complete(a, 100, S(22)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.not_answered");
+    assert_int_equal(acd_consult_answered(a, 100, S(23)), 0);
+    assert_int_equal(state_of(a, 2), ACD_BUSY);
+    assert_int_equal(acd_consult_end(a, 100, S(30)), 0);
+    /* 2 is free again: takes the waiting caller 101 at once */
+    assert_int_equal(last_call(), 101);
+    assert_int_equal(last_agent(), 2);
+    acd_call_answered(a, 101, 2, S(31));
+    acd_call_gone(a, 101, S(32));
+    acd_tick(a, S(37)); /* 2's wrap-up ends */
+    assert_int_equal(state_of(a, 2), ACD_AVAILABLE);
+    assert_int_equal(acd_consult_ring(a, 100, 2, S(40)), 0);
+    assert_int_equal(acd_consult_answered(a, 100, S(41)), 0);
+    assert_int_equal(acd_consult_complete(a, 100, S(50)), 0);
+    assert_int_equal(state_of(a, 1), ACD_WRAP_UP);
+    assert_int_equal(state_of(a, 2), ACD_BUSY);
+    int q;
+    int64_t ag;
+    bool talking;
+    assert_int_equal(acd_call_where(a, 100, &q, &ag, &talking), 0);
+    assert_int_equal(ag, 2);
+    assert_true(talking);
+    acd_tick(a, S(55));
+    assert_int_equal(state_of(a, 1), ACD_AVAILABLE);
+    assert_int_equal(acd_consult_ring(a, 100, 1, S(60)), 0);
+    int cancels = lg.ncancels;
+    assert_int_equal(acd_call_gone(a, 100, S(61)), 0);
+    assert_int_equal(lg.ncancels, cancels + 1); /* the colleague's phone stops */
+    assert_int_equal(state_of(a, 1), ACD_AVAILABLE);
+    assert_int_equal(state_of(a, 2), ACD_WRAP_UP);
+    acd_free(a);
+}
+
+/* The colleague logs out while rung for a consultation: the consultation
+ * is dropped (cancel hook), the call stays with its agent. */
+static void consult_colleague_logs_out(void **state)
+{
+    struct acd *a = fresh(0);
+    (void)state;
+    ready(a, 1, 1u << FR, S(0));
+    ready(a, 2, 1u << FR, S(1));
+    acd_call_enqueue(a, 100, FR, NULL, S(10));
+    acd_call_answered(a, 100, 1, S(11));
+    assert_int_equal(acd_consult_ring(a, 100, 2, S(20)), 0);
+    int cancels = lg.ncancels;
+    assert_int_equal(acd_agent_logout(a, 2, 0, S(21)), 0);
+    assert_int_equal(lg.ncancels, cancels + 1);
+    assert_int_equal(state_of(a, 2), ACD_OFFLINE);
+    assert_int_equal(state_of(a, 1), ACD_BUSY);
+    assert_int_equal(acd_consult_end(a, 100, S(22)), WASL_ENOENT);
+    acd_call_gone(a, 100, S(30));
+    assert_int_equal(state_of(a, 1), ACD_AVAILABLE);
+    acd_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1062,6 +1196,9 @@ int main(void)
         cmocka_unit_test(callback_caller_calls_again),
         cmocka_unit_test(callback_agent_leaves_while_reserved),
         cmocka_unit_test(views),
+        cmocka_unit_test(transfer_blind_to_agent),
+        cmocka_unit_test(consult_then_complete),
+        cmocka_unit_test(consult_colleague_logs_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
