@@ -54,20 +54,51 @@ int api_tel_callback_add(struct http_req *r)
     return http_reply_json(r, merged ? 200 : 201, json_pack("{s:I, s:b}", "id", (json_int_t)id, "merged", merged));
 }
 
+static bool staff_over(const struct http_req *r)
+{
+    return (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0;
+}
+
 int api_tel_transfer(struct http_req *r)
 {
     const char *queue = NULL;
-    struct json_spec spec[] = {{"queue", JS_STR, true, 16, 0, 0, &queue, NULL}};
+    long long agent = 0;
+    struct json_spec spec[] = {{"queue", JS_STR, false, 16, 0, 0, &queue, NULL},
+                               {"agent", JS_INT, false, 0, 1, INT64_MAX, &agent, NULL}};
     int64_t id;
     int err;
 
     bool applied;
-    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
-        (err =
-             tel_transfer((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, queue, &applied)))
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 2)) ||
+        (err = tel_transfer((uint64_t)id, r->actor.user_id, staff_over(r), queue, agent, &applied)))
+        return err;
+    json_t *o = json_pack("{s:I, s:b}", "call", (json_int_t)id, "applied", applied);
+    if (queue)
+        json_object_set_new(o, "queue", json_string(queue));
+    else
+        json_object_set_new(o, "agent", json_integer(agent));
+    return http_reply_json(r, applied ? 200 : 202, o);
+}
+
+int api_tel_consult(struct http_req *r)
+{
+    const char *action = NULL;
+    long long agent = 0;
+    struct json_spec spec[] = {{"action", JS_STR, true, 12, 0, 0, &action, NULL},
+                               {"agent", JS_INT, false, 0, 1, INT64_MAX, &agent, NULL}};
+    char object[40];
+    int64_t id;
+    bool applied;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 2)) ||
+        (err = tel_consult((uint64_t)id, r->actor.user_id, staff_over(r), action, agent, &applied)))
+        return err;
+    snprintf(object, sizeof(object), "call:%lld", (long long)id);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "call.consult", object, action)))
         return err;
     return http_reply_json(r, applied ? 200 : 202,
-                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "queue", queue, "applied", applied));
+                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "action", action, "applied", applied));
 }
 
 int api_tel_agent_force(struct http_req *r)
@@ -98,8 +129,7 @@ int api_tel_call_control(struct http_req *r)
     int err;
 
     if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
-        (err = tel_call_control((uint64_t)id, r->actor.user_id, (r->actor.role & (ROLE_SUPERVISOR | ROLE_ADMIN)) != 0, action,
-                                &applied)))
+        (err = tel_call_control((uint64_t)id, r->actor.user_id, staff_over(r), action, &applied)))
         return err;
     return http_reply_json(r, applied ? 200 : 202,
                            json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "action", action, "applied", applied));

@@ -158,9 +158,13 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
     free(names);
     for (int i = 0; i < s->ncalls && i < STATUS_CALLS_MAX; i++) {
         const struct tel_call_live *c = &s->calls[i];
-        json_array_append_new(calls, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)c->id, "country",
-                                               c->country, "did", c->did, "language", c->language, "state", c->state, "node",
-                                               c->node, "seconds", (json_int_t)((wall - c->started) / 1000000)));
+        json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)c->id, "country", c->country, "did", c->did,
+                              "language", c->language, "state", c->state, "node", c->node, "seconds",
+                              (json_int_t)((wall - c->started) / 1000000));
+        json_object_set_new(o, "agent", c->agent ? json_integer(c->agent) : json_null());
+        json_object_set_new(o, "consult", c->consult ? json_integer(c->consult) : json_null());
+        json_object_set_new(o, "conference", json_boolean(c->conference));
+        json_array_append_new(calls, o);
     }
     return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
                      s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);

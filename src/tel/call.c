@@ -114,8 +114,8 @@ static void close_h(int err, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     struct tcall *c = l->call;
-    if (l->is_sup) {
-        l->declined_flag = true; /* the supervisor left: the call goes on */
+    if (l->is_sup || l->is_consult) {
+        l->declined_flag = true; /* the supervisor or the colleague left: the call goes on */
     } else if (!l->is_agent && c->outbound && !l->established) {
         l->declined_flag = true; /* a callback's citizen did not answer */
         l->busy = msg && (msg->scode == 486 || msg->scode == 600);
@@ -487,14 +487,15 @@ int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *
         snprintf(display, sizeof(display), "%s", "wasl");
     return sipsess_connect(&l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
                            offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h,
-                           l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s", (unsigned long long)c->id,
+                           l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s", (unsigned long long)c->id,
                            c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
-                           l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "");
+                           l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
+                           l->is_consult ? "X-Wasl-Consult: 1\r\n" : "");
 }
 
 /* Calls a phone of the staff for call c: the agent or a supervisor. NULL
  * when out of memory; a leg that could not be called comes back declined. */
-struct leg *leg_dial(struct tcall *c, const char *contact, bool supervisor)
+struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
 {
     char from[128];
     struct mbuf *desc = NULL;
@@ -503,7 +504,8 @@ struct leg *leg_dial(struct tcall *c, const char *contact, bool supervisor)
         return NULL;
     l->call = c;
     l->is_agent = l->uac = true;
-    l->is_sup = supervisor;
+    l->is_sup = role == LEG_SUPERVISOR;
+    l->is_consult = role == LEG_CONSULT;
     l->ring_start = mono_us();
     if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
         l->declined_flag = l->unreachable = true;
@@ -535,7 +537,7 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
     c->agent_user = agent;
     bool reachable = registrar_contact(agent, contact, sizeof(contact));
     events_add(EV_CALL_OFFERED, (int64_t)c->id, agent, c->queue, reachable ? contact : "", NULL, NULL, 0, 0);
-    c->agent = leg_dial(c, reachable ? contact : NULL, false);
+    c->agent = leg_dial(c, reachable ? contact : NULL, LEG_AGENT);
     if (c->agent)
         rt_log_call(c, "ringing agent %lld at %s", (long long)agent, reachable ? contact : "(no phone registered)");
 }
@@ -543,6 +545,12 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent)
 {
     struct tcall *c = call_find(call);
+    if (c && c->consult && c->consult_user == agent) {
+        /* the colleague left the queues while rung: the distributor let them go */
+        c->consult_acd = false;
+        c->consult->declined_flag = true;
+        return;
+    }
     if (c && c->agent_user == agent && c->st != T_BRIDGED)
         agent_leg_free(c);
 }
@@ -594,7 +602,7 @@ void acd_event_h(void *arg, const struct acd_event *e)
  * meanwhile; or took them back. */
 void call_hold_update(struct tcall *c)
 {
-    bool held = c->agent && (c->agent->held || c->desk_hold);
+    bool held = c->agent && (c->agent->held || c->desk_hold || (c->consult && !c->conference));
     if (c->st != T_BRIDGED || !c->agent || held == c->in.in_media)
         return;
     if (held) {
@@ -639,6 +647,7 @@ static void finish(struct tcall *c)
     if (waiting(c) || c->st == T_BRIDGED || c->st == T_DIALLING || c->agent)
         acd_call_gone(rt.acd, c->id, mono);
     supervise_end(c);
+    consult_end(c);
     agent_leg_free(c);
     leg_release(&c->in);
     if (!c->outbound)
@@ -709,6 +718,7 @@ void calls_tick(int64_t now)
             call_hold_update(c);
         }
         supervise_tick(c);
+        consult_tick(c, now);
         dialler_tick(c, now);
         transfer_tick(c);
         for (int i = 0; i < c->nkeyed && !c->end_reason[0]; i++)

@@ -72,7 +72,7 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
                    .agent = l->is_sup     ? l->call->sup_user
                             : l->is_agent ? l->call->agent_user
                                           : 0};
-    snprintf(e.a, sizeof(e.a), "%s", l->is_sup ? "supervisor" : l->is_agent ? "agent" : "caller");
+    snprintf(e.a, sizeof(e.a), "%s", l->is_sup ? "supervisor" : l->is_consult ? "consult" : l->is_agent ? "agent" : "caller");
     if (len < 0 || (size_t)len >= sizeof(e.c)) {
         log_warn("tel: the dialog of call %llu's %s leg is too long to keep: a crash could not hang it up",
                  (unsigned long long)l->call->id, e.a);

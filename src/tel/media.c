@@ -109,10 +109,11 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         rec_add(c, 0, pcm, n);
     if (bridged) {
         struct leg *o = l->is_agent ? &c->in : c->agent;
-        /* on hold from the desk: neither hears the other (the caller hears music) */
-        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && o->established && !o->in_media && !c->desk_hold)
+        /* the caller on hold (from the phone, the desk, during a
+         * consultation): neither hears the other (the caller hears music) */
+        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && !l->is_consult && o->established && !c->in.in_media)
             media_send(o, pcm, n, hdr->m);
-        if (c->recording && !l->is_sup)
+        if (c->recording && !l->is_sup && !l->is_consult)
             rec_add(c, l->is_agent ? 1 : 0, pcm, n);
     }
 }

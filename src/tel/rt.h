@@ -51,6 +51,7 @@ struct leg {
     bool established, answered_flag, declined_flag;
     bool declined, unreachable;    /* why an agent's phone did not take the call */
     bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
+    bool is_consult;               /* a colleague's phone rung for a consultation (also is_agent) */
     bool uac;                      /* wasl called this leg (the staff's phones, a callback's citizen) */
     bool busy;                     /* it answered 486/600 */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
@@ -86,7 +87,14 @@ struct tcall {
     struct leg *sup;
     int64_t sup_user;
     enum monitor_mode mon;
-    struct mixer *mix; /* set while a supervisor's phone is in the call */
+    struct mixer *mix; /* set while a supervisor's or a colleague's phone is in the call */
+    /* a colleague consulted (transfer.c): the caller waits on hold meanwhile,
+     * unless the three are in conference */
+    struct leg *consult;
+    int64_t consult_user, consult_by;
+    bool consult_acd; /* the colleague is an agent logged in: the distributor knows */
+    bool conference;
+    int64_t transfer_agent; /* a blind transfer to this agent (0: to a queue) */
     enum tstate st;
     struct ivr_session ivr;
     struct ivr_action act;
@@ -205,8 +213,10 @@ bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);
 /* Sends the INVITE of a leg wasl calls (desc: its SDP offer). */
 int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);
-/* Calls a phone of the staff for call c (the agent, or a supervisor). */
-struct leg *leg_dial(struct tcall *c, const char *contact, bool supervisor);
+/* Calls a phone of the staff for call c: the agent, a supervisor or a
+ * colleague consulted. */
+enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT };
+struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role);
 /* Hangs a staff leg up (BYE or CANCEL) and frees it. */
 void leg_hangup(struct leg *l);
 int call_incoming(const struct sip_msg *msg);
@@ -292,10 +302,17 @@ void jobs_answer(struct job *j);
 /* Wakes the worker to look for callbacks to dial (any thread). */
 void jobs_wake(void);
 
-/* transfer.c: blind transfers */
+/* transfer.c: blind transfers, consultations, attended transfers */
 void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg);
 void transfer_tick(struct tcall *c);
 void transfer_requeue(struct tcall *c);
+/* From calls_tick: the colleague's phone answered, refused, rang too long or hung up. */
+void consult_tick(struct tcall *c, int64_t now);
+/* The call ends or leaves the conversation: the colleague's phone is let go. */
+void consult_end(struct tcall *c);
+/* The colleague's leg (NULL: none) in the mixer's third place, or the supervisor's. */
+struct leg *call_third(const struct tcall *c);
+void mixer_start(struct tcall *c);
 
 /* dialler.c: callbacks dialled */
 bool dialler_enabled(void);

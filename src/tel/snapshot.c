@@ -216,6 +216,9 @@ static struct snap *build(void)
         snprintf(k->state, sizeof(k->state), "%s", call_state_name(c->st));
         snprintf(k->node, sizeof(k->node), "%s", ivr_node_name(&c->ivr));
         k->started = c->started;
+        k->agent = c->agent ? c->agent_user : 0;
+        k->consult = c->consult ? c->consult_user : 0;
+        k->conference = c->conference;
     }
     return s;
 }

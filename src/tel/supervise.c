@@ -54,6 +54,11 @@ static int who(const struct tcall *c, const struct leg *l)
     return l == &c->in ? M_CALLER : l == c->agent ? M_AGENT : M_SUP;
 }
 
+struct leg *call_third(const struct tcall *c)
+{
+    return c->sup ? c->sup : c->consult;
+}
+
 bool mixer_feed(struct tcall *c, const struct leg *l, const int16_t *pcm, size_t n)
 {
     struct mixer *m = c->mix;
@@ -95,19 +100,27 @@ static void mix_frame(struct tcall *c)
     int16_t in[3][FRAME], out[FRAME];
     for (int k = 0; k < 3; k++)
         take(m, k, in[k]);
-    bool sup_to_agent = c->mon == MON_WHISPER || c->mon == MON_BARGE, sup_to_caller = c->mon == MON_BARGE;
-    /* the caller: the agent (unless on hold: music plays), and the supervisor in barge */
+    /* The third leg is a supervisor (listen, whisper, barge) or a colleague
+     * consulted: the agent and the colleague talk while the caller waits on
+     * hold, or the three are in conference (as barge). */
+    struct leg *third = call_third(c);
+    bool consult = !c->sup && c->consult, conference = consult && c->conference;
+    bool third_to_agent = consult || c->mon == MON_WHISPER || c->mon == MON_BARGE;
+    bool third_to_caller = conference || c->mon == MON_BARGE;
+    bool caller_to_agent = !consult || conference, caller_to_third = !consult || conference;
+    static const int16_t silence[FRAME];
+    /* the caller: the agent (unless on hold: music plays), and the third in barge or conference */
     if (!c->in.in_media) {
-        sum(out, in[M_AGENT], in[M_SUP], sup_to_caller);
+        sum(out, in[M_AGENT], in[M_SUP], third_to_caller);
         media_send(&c->in, out, FRAME, m->marker);
     }
     if (c->agent && c->agent->established) {
-        sum(out, in[M_CALLER], in[M_SUP], sup_to_agent);
+        sum(out, caller_to_agent ? in[M_CALLER] : silence, in[M_SUP], third_to_agent);
         media_send(c->agent, out, FRAME, m->marker);
     }
-    if (c->sup && c->sup->established) {
-        sum(out, in[M_CALLER], in[M_AGENT], true);
-        media_send(c->sup, out, FRAME, m->marker);
+    if (third && third->established) {
+        sum(out, caller_to_third ? in[M_CALLER] : silence, in[M_AGENT], true);
+        media_send(third, out, FRAME, m->marker);
     }
     m->marker = false;
 }
@@ -131,7 +144,7 @@ void mixer_tick(int64_t now)
     }
 }
 
-static void mixer_start(struct tcall *c)
+void mixer_start(struct tcall *c)
 {
     if (c->mix || !(c->mix = calloc(1, sizeof(*c->mix))))
         return;
@@ -203,6 +216,8 @@ static int monitor_rt(void *arg)
         return err_set(WASL_ENOENT, "tel.no_such_call", "no call in conversation with this number");
     if (c->sup && c->sup_user != q->supervisor)
         return err_set(WASL_ECONFLICT, "tel.supervised", "another supervisor is on this call");
+    if (c->consult && q->mode != MON_OFF)
+        return err_set(WASL_ECONFLICT, "tel.consulting", "the agent is consulting a colleague: join when they are done");
     if (q->mode == MON_OFF) {
         if (c->sup)
             supervisor_gone(c, "stopped");
@@ -220,7 +235,7 @@ static int monitor_rt(void *arg)
         return err_set(WASL_ECONFLICT, "tel.own_call", "an agent cannot supervise their own call");
     if (!registrar_contact(q->supervisor, contact, sizeof(contact)))
         return err_set(WASL_ECONFLICT, "tel.no_phone", "your phone is not registered: it must ring to join the call");
-    struct leg *l = leg_dial(c, contact, true);
+    struct leg *l = leg_dial(c, contact, LEG_SUPERVISOR);
     if (!l)
         return err_set(WASL_EINTERNAL, "tel.dial", "your phone could not be called");
     c->sup = l;

@@ -94,10 +94,25 @@ int tel_accounts_reload(struct db *db);
  * (the API answers 202; it happens a moment later). */
 
 /* ---- transfers ---- */
-/* Sends a caller in conversation to another queue (its language), blind:
- * by the agent on the call or a supervisor. Errors: tel.no_such_call,
- * tel.not_your_call, tel.same_queue, tel.invalid_queue. */
-int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, bool *applied);
+/* Sends a caller in conversation, blind, to another queue (its language)
+ * or to a colleague (user id; logged in to the queues and free: their
+ * phone rings, and if they do not answer the caller takes back their place
+ * in their queue): by the agent on the call or a supervisor. Errors:
+ * tel.no_such_call, tel.not_your_call, tel.same_queue, tel.invalid_queue,
+ * tel.invalid_transfer (neither or both), tel.same_agent,
+ * tel.colleague_busy, tel.colleague_offline, tel.colleague_no_phone,
+ * tel.consulting. */
+int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, int64_t colleague, bool *applied);
+
+/* A consultation on a call in conversation: "start" calls the colleague's
+ * phone (any staff whose phone is registered; an agent logged in must be
+ * free and takes no queue call meanwhile) while the caller waits on hold;
+ * "complete" gives the caller to the colleague (attended transfer; the
+ * agent goes to wrap-up), "conference" lets the three talk, "cancel" hangs
+ * the colleague up. Errors: tel.no_such_call, tel.not_your_call,
+ * tel.invalid_action, tel.invalid_agent, tel.consulting, tel.supervised,
+ * tel.no_consultation, tel.not_answered, and a transfer's colleague errors. */
+int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, int64_t colleague, bool *applied);
 
 /* The desk drives the call: "hold" (the caller hears music, neither hears
  * the other), "resume", "hangup" (both legs get a BYE); by the agent on the
@@ -130,6 +145,9 @@ struct tel_call_live {
     uint64_t id;
     char country[3], did[24], language[3], state[12], node[40];
     int64_t started; /* clock_now() */
+    int64_t agent;   /* the agent ringing or talking, 0: none */
+    int64_t consult; /* a colleague consulted (ringing or talking), 0: none */
+    bool conference;
 };
 struct tel_status {
     uint64_t version; /* grows with every snapshot */

@@ -592,6 +592,126 @@ def s_transfer(t):
         ph.close()
 
 
+def s_consult(t):
+    """The agent (600 Hz) consults a supervisor (1400 Hz) from the desk while
+    the caller (1000 Hz) waits: the caller hears music, agent and colleague
+    hear each other and not the caller; in conference the three hear each
+    other; completed (attended transfer) the agent's phone is hung up and the
+    caller talks with the colleague. A second caller is then transferred
+    blind to the supervisor, logged in to the queues: their phone rings for
+    it. The event log and the audit trail tell it; bad requests get clear
+    errors."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="answer", tone=1400)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    caller2 = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller2", tone=1000)
+    sid = srv.client("supervisor").user["id"]
+    aid = srv.client("agent").user["id"]
+    admin_id = srv.client("admin").user["id"]
+    url = None
+
+    def power(samples, f):
+        return sipua.db(sipua.goertzel(samples, f))
+
+    def window(label):
+        t0 = time.time() + 0.6
+        t.check(wait_until(lambda: all(u.received(t0 + 2.2)[1] for u in (caller, ph, sup)), 15), f"{label}: audio reaches all three")
+        got = {}
+        for who, ua in (("caller", caller), ("agent", ph), ("colleague", sup)):
+            samples, _, _ = ua.received(t0, t0 + 2.0)
+            got[who] = {f: power(samples, f) for f in (600, 1000, 1400)}
+        t.note(f"{label}: " + "; ".join(f"{w} " + ", ".join(f"{f} Hz {v:.0f} dB" for f, v in g.items()) for w, g in got.items()))
+        return got
+
+    try:
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345651", "consult1")
+        url = f"/api/v1/tel/calls/{call}/consultation"
+        t.check(ph.wait_event("ACK", 10), "the agent answered")
+        for who, body, want, code in (
+                ("agent", {"action": "complete"}, 404, "tel.no_consultation"),
+                ("agent", {"action": "start"}, 400, "tel.invalid_agent"),
+                ("agent", {"action": "dance", "agent": sid}, 400, "tel.invalid_action"),
+                ("agent", {"action": "start", "agent": aid}, 409, "tel.same_agent"),
+                ("agent", {"action": "start", "agent": admin_id}, 409, "tel.colleague_no_phone")):
+            r = srv.client(who).request("POST", url, body=body)
+            t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (want, code), f"consultation {body}")
+        t.eq(srv.client("editor").request("POST", url, body={"action": "start", "agent": sid}).status, 403,
+             "an editor cannot consult")
+        srv.api("agent", "POST", url, {"action": "start", "agent": sid})
+        t.check(sup.wait_event("ACK", 10), "the colleague's phone was called and answered")
+        t.eq(sup.dialog["headers"].get("x-wasl-consult"), "1", "the colleague's phone is told it is a consultation")
+        r = srv.client("agent").request("POST", url, body={"action": "start", "agent": sid})
+        t.eq((r.status, r.json["error"]["code"]), (409, "tel.consulting"), "one consultation at a time")
+        r = srv.client("agent").request("POST", f"/api/v1/tel/calls/{call}/transfer", body={"queue": "ar"})
+        t.eq((r.status, r.json["error"]["code"]), (409, "tel.consulting"), "no blind transfer during a consultation")
+        consult = window("consultation")
+        srv.api("agent", "POST", url, {"action": "conference"})
+        conf = window("conference")
+        H = 20  # dB: a tone heard is 20 dB above the same tone when it is not relayed
+        t.check(consult["caller"][600] < conf["caller"][600] - H and consult["caller"][1400] < conf["caller"][1400] - H,
+                "consultation: the caller hears neither the agent nor the colleague (music)")
+        t.check(consult["agent"][1400] > consult["agent"][1000] + H, "consultation: the agent hears the colleague, not the caller")
+        t.check(consult["colleague"][600] > consult["colleague"][1000] + H,
+                "consultation: the colleague hears the agent, not the caller")
+        t.check(all(conf[w][f] > consult["caller"][600] + H for w, f in (("caller", 600), ("caller", 1400), ("agent", 1000),
+                                                                         ("agent", 1400), ("colleague", 600), ("colleague", 1000))),
+                "conference: everybody hears everybody")
+        srv.api("agent", "POST", url, {"action": "complete"})
+        t.check(ph.wait_event("BYE received", 5), "completed: the agent's phone is hung up")
+        t0 = time.time() + 0.5
+        t.check(wait_until(lambda: caller.received(t0 + 1.2)[1] and sup.received(t0 + 1.2)[1], 10), "the call goes on")
+        cs, _, _ = caller.received(t0, t0 + 1.0)
+        ss, _, _ = sup.received(t0, t0 + 1.0)
+        t.check(hears(cs, 1400) > -H and hears(ss, 1000) > -H, "the caller and the colleague hear each other")
+        t.check(wait_until(lambda: (lambda c: c and c[0]["agent"] == sid and c[0]["consult"] is None)(
+            [c for c in srv.status()["calls"] if c["id"] == call]), 5), "the live status: the call is the colleague's now")
+        ev = events_of(srv, call, until="call.transferred")
+        stages = [e["data"]["stage"] for e in ev if e["kind"] == "call.consulted"]
+        xfer = [(e["data"]["to"], e["data"]["target"], e["agent"]) for e in ev if e["kind"] == "call.transferred"]
+        t.note(f"event log: consulted {stages}, transferred {xfer}")
+        t.eq(stages, ["ringing", "talking", "conference"], "call.consulted: ringing, talking, conference")
+        t.eq(xfer, [("agent_attended", str(sid), aid)], "call.transferred to the colleague (attended), from the agent")
+        audit = srv.api("admin", "GET", "/api/v1/audit?limit=50")
+        acts = [a for a in (audit.get("items") or audit.get("entries") or []) if a.get("action") == "call.consult"]
+        t.check(len(acts) >= 3, f"each consultation request audited ({len(acts)} call.consult entries)")
+        caller.bye()
+        t.check(sup.wait_event("BYE received", 5), "the caller hangs up: the colleague's phone gets a BYE")
+
+        # a blind transfer to a named colleague logged in to the queues
+        agent_login(t)
+        call2 = to_queue(srv, caller2, "+33612345652", "consult2")
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e == "ACK") >= 2, 10), "the agent answered the second caller")
+        r = srv.client("agent").request("POST", f"/api/v1/tel/calls/{call2}/transfer", body={"agent": sid})
+        t.eq((r.status, r.json["error"]["code"]), (409, "tel.colleague_offline"), "a colleague not logged in to the queues")
+        r = srv.client("agent").request("POST", f"/api/v1/tel/calls/{call2}/transfer", body={"agent": sid, "queue": "ar"})
+        t.eq((r.status, r.json["error"]["code"]), (400, "tel.invalid_transfer"), "a queue or an agent, not both")
+        agent_login(t, who="supervisor")
+        acks = sum(1 for _, e in sup.events if e == "ACK")
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call2}/transfer", {"agent": sid})
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e == "BYE received") >= 2, 5), "the agent's phone is hung up")
+        t.check(wait_until(lambda: sum(1 for _, e in sup.events if e == "ACK") > acks, 10), "the colleague's phone rings and answers")
+        t.eq(sup.dialog["headers"].get("x-wasl-call"), str(call2), "for the same call")
+        wait_until(lambda: sum(1 for e in events_of(srv, call2) if e["kind"] == "call.answered") >= 2, 5)
+        ev = events_of(srv, call2)
+        seq = [(e["kind"], e["agent"]) for e in ev if e["kind"] in ("call.answered", "call.transferred", "call.offered")]
+        t.note(f"event log: {seq}")
+        t.check(in_order(seq, [("call.offered", aid), ("call.answered", aid), ("call.transferred", aid), ("call.offered", sid),
+                               ("call.answered", sid)]), "offered and answered by the agent, transferred, offered to and answered by the colleague")
+    finally:
+        hangup_all(caller, caller2, ph, sup)
+        try:
+            srv.client("supervisor").request("PUT", "/api/v1/me/state", body={"state": "offline"})
+        except Exception:  # noqa: BLE001
+            pass
+        for u in (caller, caller2):
+            u.close()
+        for p in (ph, sup):
+            p.register(expires=0)
+            p.close()
+
+
 def s_force_state(t):
     """A supervisor pauses the agent (coaching) and logs them out of the
     queues, each an agent.state event naming the supervisor; an agent whose
@@ -1448,6 +1568,7 @@ def build_groups():
          "scenarios": [
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("blind transfers: the agent's REFER to the Arabic queue, a supervisor's back to French", s_transfer),
+             ("consultation, conference and attended transfer to a colleague; blind transfer to a named agent", s_consult),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
              ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},
