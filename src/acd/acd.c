@@ -524,13 +524,13 @@ void acd_exit_empty(struct acd *a, struct agent *ag, int64_t now)
 {
     for (int i = 0; i < ag->nm; i++) {
         struct queue *q = ag->m[i]->q;
-        if (!q->exit_no_agents || q->logged_in > 0)
+        if (q->logged_in > 0)
             continue;
         for (int p = 0; p < ACD_LEVELS; p++) {
             struct entry *e = q->line[p].head, *next;
             for (; e; e = next) {
                 next = e->next;
-                if (!e->callback)
+                if (!e->callback && (q->exit_no_agents || e->exit_no_agents))
                     acd_exit_entry(a, e, ACD_EXIT_NO_AGENTS, now);
             }
         }

@@ -194,6 +194,13 @@ struct acd_call_opts {
     int language2; /* a second language the caller accepts (an index), when has_language2 */
     bool has_language2;
     int64_t joined; /* 0: now; else the original arrival (a transfer, a callback left while closed) */
+    /* The caller's own limits (the IVR node that queued them), on top of the
+     * queue's: the shorter max wait applies (µs from joined, 0: the
+     * queue's); exit_no_agents: leave (ACD_EXIT_NO_AGENTS) when nobody for
+     * the queue is logged in, even if the queue keeps its callers then.
+     * Both need the exit hook. */
+    int64_t max_wait;
+    bool exit_no_agents;
 };
 
 /* opts NULL: priority 0, no second language, joined now. The call may be

@@ -91,6 +91,8 @@ struct entry {
     bool direct;           /* rung for one agent by a transfer: no ring-no-answer pause */
     int64_t answered_at;
     int attempts;
+    int64_t max_wait;    /* the caller's own (opts), 0: none */
+    bool exit_no_agents; /* the caller's own (opts) */
     struct timer t_wait; /* next widening step or max wait; a callback's retry */
     bool pending;        /* in a's list of entries to route */
     struct entry *pprev, *pnext;
@@ -191,6 +193,8 @@ int acd_line_insert(struct acd *a, struct entry *e, int64_t now);
 void acd_widen_due(struct acd *a, struct entry *e, int64_t now);
 void acd_line_remove(struct acd *a, struct entry *e);
 int acd_position(const struct entry *e);
+/* The shorter of the queue's and the caller's max wait (0: none). */
+int64_t acd_max_wait(const struct entry *e);
 void acd_timer_set(struct acd *a, struct timer *t, int64_t due);
 void acd_timer_stop(struct acd *a, struct timer *t);
 int acd_min_prof(const struct entry *e);

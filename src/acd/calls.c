@@ -87,6 +87,9 @@ static int make(struct acd *a, uint64_t id, int queue, const struct acd_call_opt
         return err_set_field(WASL_EINVAL, "acd.invalid_priority", "priority", "a priority from 0 to %d", ACD_PRIORITY_MAX);
     if (o.joined > now || o.joined < 0 || (o.has_language2 && o.language2 < 0))
         return err_set_field(WASL_EINVAL, "acd.invalid_call", "joined", "an arrival not in the future and a language index");
+    if (o.max_wait < 0 || ((o.max_wait || o.exit_no_agents) && !a->h.exit))
+        return err_set_field(WASL_EINVAL, "acd.invalid_call", "max_wait",
+                             "a caller's limits need a max wait >= 0 and the exit hook");
     if (find(a, id))
         return err_set(WASL_ECONFLICT, "acd.duplicate_call", "this call is already queued");
     if (!(e = calloc(1, sizeof(*e))))
@@ -101,6 +104,8 @@ static int make(struct acd *a, uint64_t id, int queue, const struct acd_call_opt
     int q2 = o.has_language2 && o.language2 != e->q->language ? acd_queue_find(a, o.language2, e->q->service) : -1;
     e->q2 = q2 >= 0 ? a->q[q2] : NULL;
     e->priority = o.priority;
+    e->max_wait = o.max_wait;
+    e->exit_no_agents = o.exit_no_agents;
     e->joined = o.joined ? o.joined : now;
     e->seq = ++a->seq;
     e->step = -1;
@@ -129,7 +134,7 @@ int acd_call_enqueue(struct acd *a, uint64_t id, int queue, const struct acd_cal
     int err;
     if (queue >= 0 && queue < a->nq && !find(a, id)) {
         struct queue *q = a->q[queue];
-        if (q->exit_no_agents && !q->logged_in) {
+        if ((q->exit_no_agents || (opts && opts->exit_no_agents && a->h.exit)) && !q->logged_in) {
             leave_now(a, id, q, ACD_EXIT_NO_AGENTS, now);
             return 0;
         }
@@ -468,7 +473,8 @@ int64_t acd_tick(struct acd *a, int64_t now)
             joined(a, OWNER(t, struct entry, t_wait), now); /* back at its place */
         } else {
             struct entry *e = OWNER(t, struct entry, t_wait);
-            if (e->q->max_wait > 0 && !e->callback && now - e->joined >= e->q->max_wait)
+            int64_t mw = acd_max_wait(e);
+            if (mw > 0 && !e->callback && now - e->joined >= mw)
                 acd_exit_entry(a, e, ACD_EXIT_MAX_WAIT, now);
             else
                 acd_widen_due(a, e, now);

@@ -161,8 +161,9 @@ static bool widen(struct acd *a, struct entry *e, int64_t now)
     int64_t due = INT64_MAX;
     if (step + 1 < q->nwiden)
         due = e->joined + q->widen[step + 1].after;
-    if (q->max_wait > 0 && !e->callback && e->joined + q->max_wait < due)
-        due = e->joined + q->max_wait;
+    int64_t mw = acd_max_wait(e);
+    if (mw > 0 && !e->callback && e->joined + mw < due)
+        due = e->joined + mw;
     if (due == INT64_MAX) {
         acd_timer_stop(a, &e->t_wait);
     } else {
@@ -243,6 +244,12 @@ void acd_line_remove(struct acd *a, struct entry *e)
     else
         q->ncallers--;
     acd_timer_stop(a, &e->t_wait);
+}
+
+int64_t acd_max_wait(const struct entry *e)
+{
+    int64_t q = e->q->max_wait, c = e->max_wait;
+    return !q ? c : !c ? q : q < c ? q : c;
 }
 
 int acd_position(const struct entry *e)

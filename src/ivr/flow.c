@@ -249,8 +249,14 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
     case N_ENQUEUE:
         if ((err = int_field(c, name, o, "max_wait", 0, 7200, 0, &n->max_wait)) ||
             (err = ref(c, name, o, "on_timeout", n->max_wait > 0, &n->on_fail)) ||
-            (err = ref(c, name, o, "no_agents", false, &n->no_agents)))
+            (err = ref(c, name, o, "on_full", false, &n->on_full)) || (err = ref(c, name, o, "no_agents", false, &n->no_agents)) ||
+            (err = str_field(c, name, o, "service", false, n->service, sizeof(n->service))))
             return err;
+        if (!n->service[0])
+            snprintf(n->service, sizeof(n->service), "general");
+        for (const char *p = n->service; *p; p++)
+            if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+                return fail(c, name, "service '%.30s': lower-case letters and _ only", n->service, NULL);
         break;
     case N_RECORD:
         if ((err = prompts(c, name, o, "prompts", true, n)) ||
@@ -277,10 +283,11 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         break;
     }
     /* Unknown fields are mistakes (a misspelt "on_fial" would silently do nothing). */
-    static const char *const known[] = {"type",    "prompts",   "next",      "kind",     "var",         "choices",     "timeout",
-                                        "retries", "on_fail",   "min",       "max",      "terminator",  "open",        "closed",
-                                        "holiday", "emergency", "language",  "max_wait", "on_timeout",  "max_seconds", "reference",
-                                        "pin",     "found",     "not_found", "locked",   "unavailable", "no_agents",   "comment"};
+    static const char *const known[] = {"type",       "prompts",     "next",      "kind",      "var",      "choices",
+                                        "timeout",    "retries",     "on_fail",   "min",       "max",      "terminator",
+                                        "open",       "closed",      "holiday",   "emergency", "language", "max_wait",
+                                        "on_timeout", "max_seconds", "reference", "pin",       "found",    "not_found",
+                                        "locked",     "unavailable", "no_agents", "comment",   "on_full",  "service"};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v)
@@ -306,6 +313,7 @@ static void successors(const struct node *n, int *out, int *k)
     cand[m++] = n->locked;
     cand[m++] = n->unavailable;
     cand[m++] = n->no_agents;
+    cand[m++] = n->on_full;
     for (int i = 0; i < n->nchoices; i++)
         cand[m++] = n->choices[i].to;
     *k = 0;
@@ -403,7 +411,8 @@ int ivr_flow_parse(const char *text, size_t len, const char *name, ivr_prompt_kn
         }
         struct node *n = &c.f->nodes[i++];
         snprintf(n->name, sizeof(n->name), "%s", k);
-        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = n->unavailable = n->no_agents = -1;
+        n->next = n->on_fail = n->open = n->closed = n->holiday = n->emergency = n->locked = n->unavailable = n->no_agents =
+            n->on_full = -1;
         c.f->nnodes++;
     }
     if (!err && (c.f->start = node_index(c.f, start)) < 0)
@@ -455,4 +464,16 @@ const char *ivr_flow_name(const struct ivr_flow *f)
 int ivr_flow_nodes(const struct ivr_flow *f)
 {
     return f->nnodes;
+}
+
+int ivr_flow_enqueue_at(const struct ivr_flow *f, int i, struct ivr_enqueue_info *out)
+{
+    for (int k = 0; k < f->nnodes; k++) {
+        const struct node *n = &f->nodes[k];
+        if (n->type != N_ENQUEUE || i--)
+            continue;
+        *out = (struct ivr_enqueue_info){n->name, n->service, n->on_fail >= 0, n->on_full >= 0, n->no_agents >= 0};
+        return 0;
+    }
+    return WASL_ENOENT;
 }

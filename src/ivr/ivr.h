@@ -31,6 +31,15 @@ int ivr_flow_load(const char *path, ivr_prompt_known_h known, void *arg, struct 
 int ivr_flow_parse(const char *text, size_t len, const char *name, ivr_prompt_known_h known, void *arg, struct ivr_flow **out);
 void ivr_flow_free(struct ivr_flow *f);
 const char *ivr_flow_name(const struct ivr_flow *f);
+/* The i-th enqueue node of a flow (from 0), for the telephony to check the
+ * flow against its queues: its service and which exits it has a branch for
+ * (on_timeout, on_full, no_agents). WASL_ENOENT past the last. A queue's
+ * exit goes to its branch; on_full and no_agents fall back on on_timeout. */
+struct ivr_enqueue_info {
+    const char *node, *service;
+    bool on_timeout, on_full, no_agents;
+};
+int ivr_flow_enqueue_at(const struct ivr_flow *f, int i, struct ivr_enqueue_info *out);
 int ivr_flow_nodes(const struct ivr_flow *f);
 
 /* What to say: prompts, and values spoken with the language's own words. */
@@ -74,6 +83,7 @@ struct ivr_action {
     int64_t timeout;               /* microseconds of silence after the items before IVR_E_TIMEOUT */
     int queue;                     /* ENQUEUE */
     bool exit_no_agents;           /* ENQUEUE: the flow has a branch for "nobody logged in" */
+    char service[IVR_NAME_MAX];    /* ENQUEUE: the queue's service, with the caller's language */
     int max_seconds;               /* RECORD */
     char ref_keys[IVR_DIGITS_MAX]; /* LOOKUP */
     char pin[IVR_DIGITS_MAX];
@@ -81,13 +91,14 @@ struct ivr_action {
 };
 
 enum ivr_event_kind {
-    IVR_E_PLAYED,  /* the items were played (no digit needed) */
-    IVR_E_DIGITS,  /* digits collected (text), possibly with the terminator removed */
-    IVR_E_TIMEOUT, /* nothing keyed in time */
-    IVR_E_LOOKUP,  /* the case look-up answered */
-    IVR_E_STORED,  /* the callback or recording was stored (ok) or not */
-    IVR_E_QUEUE_TIMEOUT,
-    IVR_E_NO_AGENTS, /* nobody who speaks the caller's language is logged in */
+    IVR_E_PLAYED,        /* the items were played (no digit needed) */
+    IVR_E_DIGITS,        /* digits collected (text), possibly with the terminator removed */
+    IVR_E_TIMEOUT,       /* nothing keyed in time */
+    IVR_E_LOOKUP,        /* the case look-up answered */
+    IVR_E_STORED,        /* the callback or recording was stored (ok) or not */
+    IVR_E_QUEUE_TIMEOUT, /* waited the node's or the queue's max wait */
+    IVR_E_NO_AGENTS,     /* nobody who speaks the caller's language is logged in */
+    IVR_E_QUEUE_FULL,    /* the queue held its max length of callers */
 };
 
 /* The answer to a look-up, in the caller's terms. */

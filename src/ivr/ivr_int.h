@@ -34,7 +34,7 @@ struct node {
     char prompts[NODE_PROMPTS][IVR_NAME_MAX];
     int nprompts;
     /* where to go: -1 when not used */
-    int next, on_fail, open, closed, holiday, emergency, locked, unavailable, no_agents;
+    int next, on_fail, open, closed, holiday, emergency, locked, unavailable, no_agents, on_full;
     struct {
         char key;
         int to;
@@ -47,6 +47,7 @@ struct node {
     char terminator;
     char language[3];
     int max_wait, max_seconds;
+    char service[IVR_NAME_MAX]; /* enqueue: the queue's service ("general") */
 };
 
 struct ivr_flow {

@@ -301,6 +301,7 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
                     a->queue = k;
             a->timeout = (int64_t)n->max_wait * 1000000;
             a->exit_no_agents = n->no_agents >= 0;
+            snprintf(a->service, sizeof(a->service), "%s", n->service);
             return 0;
         case N_RECORD:
             action_reset(s, a, IVR_A_RECORD);
@@ -409,10 +410,12 @@ int ivr_step(struct ivr_session *s, const struct ivr_event *e, int64_t now, stru
             return retry(s, n, "no_input", now, a);
         break;
     case N_ENQUEUE:
-        if (e->kind == IVR_E_QUEUE_TIMEOUT && n->on_fail >= 0)
-            return enter(s, n->on_fail, now, a);
         if (e->kind == IVR_E_NO_AGENTS && n->no_agents >= 0)
             return enter(s, n->no_agents, now, a);
+        if (e->kind == IVR_E_QUEUE_FULL && n->on_full >= 0)
+            return enter(s, n->on_full, now, a);
+        if ((e->kind == IVR_E_QUEUE_TIMEOUT || e->kind == IVR_E_NO_AGENTS || e->kind == IVR_E_QUEUE_FULL) && n->on_fail >= 0)
+            return enter(s, n->on_fail, now, a);
         break;
     case N_RECORD:
         if (e->kind == IVR_E_STORED)

@@ -52,22 +52,6 @@ static bool waiting(const struct tcall *c)
     return c->st == T_QUEUED || c->st == T_CB_QUEUED;
 }
 
-/* Whether anybody who can take queue q is logged in (available, ringing,
- * on a call, in wrap-up or paused). */
-bool queue_has_agents(int q)
-{
-    struct acd_queue_view v;
-    if (acd_queue_get(rt.acd, q, &v)) {
-        err_clear();
-        return true; /* unknown: keep the caller waiting */
-    }
-    int logged_in = 0;
-    for (int s = 0; s < ACD_STATES; s++)
-        if (s != ACD_OFFLINE)
-            logged_in += v.agents[s];
-    return logged_in > 0;
-}
-
 static void path_add(struct tcall *c)
 {
     const char *n = ivr_node_name(&c->ivr);
@@ -214,19 +198,21 @@ static void perform(struct tcall *c)
         if (!c->first_queued)
             c->first_queued = mono_us();
         c->queued_at = mono_us();
-        c->queue_deadline = a->timeout > 0 ? mono_us() + a->timeout : 0;
         /* the first "you are number N" soon, then every queue_announce */
         c->next_announce =
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
-        snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < 7 ? wasl_languages[a->queue] : "?");
+        int q = queues_index(a->queue, a->service);
+        snprintf(c->queue, sizeof(c->queue), "%s", queues_name(q));
         /* Logged first: the distributor may offer the call at once. */
         struct acd_queue_view qv;
-        events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL,
-                   !acd_queue_get(rt.acd, a->queue, &qv) ? qv.waiting + 1 : 0, 0);
+        events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, a->service, NULL, NULL,
+                   !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0, 0);
         err_clear();
-        c->qidx = a->queue;
-        c->agents_check = 0; /* at the next tick */
-        int err = acd_call_enqueue(rt.acd, c->id, a->queue, NULL, mono_us());
+        c->qidx = q;
+        /* the node's own limits, on top of the queue's: its exits come
+         * back through acd_exit_h */
+        struct acd_call_opts o = {.max_wait = a->timeout, .exit_no_agents = a->exit_no_agents};
+        int err = acd_call_enqueue(rt.acd, c->id, q, &o, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
             call_fire(c, CE_ERROR);
@@ -542,6 +528,32 @@ void acd_offer_h(void *arg, uint64_t call, int64_t agent)
         rt_log_call(c, "ringing agent %lld at %s", (long long)agent, reachable ? contact : "(no phone registered)");
 }
 
+/* The distributor let a caller go without an agent (its max wait, a full
+ * queue, nobody logged in): the IVR takes them on at the next tick, where
+ * the distributor may be called again. */
+void acd_exit_h(void *arg, uint64_t call, int queue, enum acd_exit why)
+{
+    struct tcall *c = call_find(call);
+    if (c && c->st == T_QUEUED)
+        c->queue_exit = (int)why;
+}
+
+static void queue_left(struct tcall *c, int64_t now)
+{
+    static const char *const why_name[] = {"", "full", "timeout", "no_agents"};
+    static const enum ivr_event_kind ivr_kind[] = {IVR_E_QUEUE_TIMEOUT, IVR_E_QUEUE_FULL, IVR_E_QUEUE_TIMEOUT, IVR_E_NO_AGENTS};
+    enum acd_exit why = (enum acd_exit)c->queue_exit;
+    c->queue_exit = 0;
+    if (c->st != T_QUEUED || why <= ACD_EXIT_NONE || why > ACD_EXIT_NO_AGENTS)
+        return;
+    struct ivr_event e = {.kind = ivr_kind[why]};
+    events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, why_name[why], NULL, NULL, (now - c->queued_at) / 1000, 0);
+    c->left_queue = now;
+    agent_leg_free(c);
+    call_fire(c, CE_QUEUE_TIMEOUT);
+    step(c, &e);
+}
+
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent)
 {
     struct tcall *c = call_find(call);
@@ -586,8 +598,6 @@ void acd_event_h(void *arg, const struct acd_event *e)
         events_add(EV_CALL_ANSWERED, (int64_t)e->call, e->agent, queue, NULL, NULL, NULL, e->waited / 1000, 0);
         break;
     case ACD_EV_ABANDONED:
-        if (c && c->queued_left)
-            break; /* the queue's time-out: queue.left says so */
         events_add(EV_CALL_ABANDONED, (int64_t)e->call, e->agent, queue, NULL, NULL, NULL, e->waited / 1000,
                    e->position ? e->position
                    : c         ? c->left_position
@@ -623,7 +633,6 @@ void bridge(struct tcall *c)
     c->bridged_at = mono_us();
     player_clear(&c->in);
     leg_media_stop(&c->in);
-    c->queue_deadline = 0;
     tel_count(M_BRIDGED, 1);
     if (rt.cfg.recording && (!rt.cfg.recording_countries[0] || strstr(rt.cfg.recording_countries, c->country))) {
         c->recording = true;
@@ -742,34 +751,8 @@ void calls_tick(int64_t now)
             c->next_announce = now + rt.cfg.queue_announce;
             announce(c);
         }
-        if (c->st == T_QUEUED && c->act.exit_no_agents && now >= c->agents_check && !c->end_reason[0]) {
-            c->agents_check = now + 1000000;
-            if (!queue_has_agents(c->qidx)) {
-                struct ivr_event e = {.kind = IVR_E_NO_AGENTS};
-                events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, "no_agents", NULL, NULL, (now - c->queued_at) / 1000, 0);
-                c->left_queue = now;
-                c->queued_left = true;
-                acd_call_gone(rt.acd, c->id, mono_us());
-                c->queued_left = false;
-                err_clear();
-                agent_leg_free(c);
-                c->queue_deadline = 0;
-                call_fire(c, CE_QUEUE_TIMEOUT);
-                step(c, &e);
-            }
-        }
-        if (c->queue_deadline && now >= c->queue_deadline && c->st == T_QUEUED) {
-            struct ivr_event e = {.kind = IVR_E_QUEUE_TIMEOUT};
-            c->queue_deadline = 0;
-            events_add(EV_QUEUE_LEFT, (int64_t)c->id, 0, c->queue, "timeout", NULL, NULL, (now - c->queued_at) / 1000, 0);
-            c->left_queue = now;
-            c->queued_left = true;
-            acd_call_gone(rt.acd, c->id, mono_us());
-            c->queued_left = false;
-            agent_leg_free(c);
-            call_fire(c, CE_QUEUE_TIMEOUT);
-            step(c, &e);
-        }
+        if (c->queue_exit && !c->end_reason[0])
+            queue_left(c, now);
         if (c->taking_message && c->message_until && now >= c->message_until) {
             c->taking_message = false;
             c->recording = false;

@@ -155,10 +155,7 @@ void dialler_result(struct db *db, struct job *j)
 void dialler_call(struct job *j)
 {
     struct tcall *c;
-    int q = -1;
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(wasl_languages[i], j->language))
-            q = i;
+    int q = queues_find(j->language); /* its language's general queue */
     if (q < 0 || rt.ncalls >= rt.cfg.max_calls || !(c = mem_zalloc(sizeof(*c), call_destroy))) {
         j->kind = JOB_CALLBACK_RESULT;
         j->ok = false;

@@ -46,6 +46,8 @@ const struct conf_def tel_conf[] = {
      "SCHED_RR priority of the thread that paces RTP (0: normal scheduling); needs root or CAP_SYS_NICE"},
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
     {"sip.flow", CONF_PATH, "", 0, 0, "IVR flow file (empty: data/ivr/main.json)"},
+    {"sip.queues", CONF_PATH, "", 0, 0,
+     "the distributor's queues: languages x services, limits, strategies (empty: data/tel/queues.json)"},
     {"sip.prompts_dir", CONF_PATH, "", 0, 0, "generated prompts (empty: build/prompts next to the program)"},
     {"sip.queue_announce", CONF_DURATION, "45s", 0, 3600,
      "a waiting caller hears their place in the queue and the expected wait this often (0: never)"},
@@ -385,19 +387,13 @@ static int rt_setup(void)
     if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
         (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)))
         return err_set(WASL_EINTERNAL, "tel.sip", "listen: %s", strerror(err));
-    struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .event = acd_event_seen};
+    struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .exit = acd_exit_h, .event = acd_event_seen};
     struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up, .no_answer_pause = true};
     if ((err = acd_new(&rt.acd, &hooks, &as)))
         return err;
-    /* One "general" queue per language, index i = wasl_languages[i]: the
-     * IVR's enqueue names its queue by language index. */
-    for (int i = 0; i < 7; i++) {
-        char name[ACD_NAME_MAX];
-        snprintf(name, sizeof(name), "%s.general", wasl_languages[i]);
-        struct acd_queue_def d = {.name = name, .language = i, .service = "general"};
-        if ((err = acd_queue_add(rt.acd, &d, NULL)))
-            return err;
-    }
+    /* language x service, as data/tel/queues.json says */
+    if ((err = queues_add(rt.acd)))
+        return err;
     tel_store_restore(recovered, mono_us());
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
         (err = fd_listen(tick_fd, FD_READ, tick, NULL)))
@@ -474,14 +470,15 @@ int tel_start(struct db *db, const char *data_dir)
         return 0;
     memset(&rt, 0, sizeof(rt));
     rt.db = db;
-    if ((err = load_config()) || (err = dialler_check_conf()) || (err = dialplan_load(data_dir)) || (err = prompts_load(data_dir)))
+    if ((err = load_config()) || (err = dialler_check_conf()) || (err = dialplan_load(data_dir)) ||
+        (err = prompts_load(data_dir)) || (err = queues_load(*conf_str("sip.queues") ? conf_str("sip.queues") : NULL, data_dir)))
         return err;
     if (*conf_str("sip.flow"))
         snprintf(path, sizeof(path), "%s", conf_str("sip.flow"));
     else
         snprintf(path, sizeof(path), "%s/ivr/main.json", data_dir);
     snprintf(flow_path, sizeof(flow_path), "%s", path);
-    if ((err = ivr_flow_load(path, prompts_known, NULL, &rt.flow)))
+    if ((err = ivr_flow_load(path, prompts_known, NULL, &rt.flow)) || (err = queues_check_flow(rt.flow)))
         return err;
     if (*conf_str("sip.prompts_dir"))
         snprintf(gen, sizeof(gen), "%s", conf_str("sip.prompts_dir"));
@@ -545,6 +542,7 @@ void tel_stop(void)
         old_flows[i] = NULL;
     }
     audio_unload();
+    queues_unload();
     prompts_unload();
 }
 
@@ -620,7 +618,8 @@ int tel_flow_reload(bool *applied)
     if (!(sw = calloc(1, sizeof(*sw))))
         return WASL_ENOMEM;
     /* Checked here, off the real-time thread: a bad file changes nothing. */
-    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw->fresh))) {
+    if ((err = ivr_flow_load(flow_path, prompts_known, NULL, &sw->fresh)) || (err = queues_check_flow(sw->fresh))) {
+        ivr_flow_free(sw->fresh);
         free(sw);
         return err;
     }

@@ -501,8 +501,9 @@ bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mon
 void registrar_skills(const struct tel_account *a, struct acd_skills *sk)
 {
     memset(sk, 0, sizeof(*sk));
-    sk->nservices = 1;
-    snprintf(sk->services[0], sizeof(sk->services[0]), "general");
+    /* every service of data/tel/queues.json: services per agent are not set yet */
+    for (int i = 0; i < queues_services() && i < ACD_SERVICES_MAX; i++)
+        snprintf(sk->services[sk->nservices++], sizeof(sk->services[0]), "%s", queues_service(i));
     for (int i = 0; i < 7; i++)
         if (a->languages & (1u << i)) {
             sk->languages[sk->nlanguages].language = i;

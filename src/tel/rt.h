@@ -104,9 +104,8 @@ struct tcall {
     int nd;
     char keyed[IVR_DIGITS_MAX]; /* arrived since the last tick */
     int nkeyed;
-    int64_t deadline;       /* monotonic µs: digit time-out, 0 none */
-    int64_t queue_deadline; /* monotonic µs */
-    int64_t next_announce;  /* monotonic µs: the next "you are number N" */
+    int64_t deadline;      /* monotonic µs: digit time-out, 0 none */
+    int64_t next_announce; /* monotonic µs: the next "you are number N" */
     /* the outcome of a job, waiting for the tick */
     bool job_done;
     struct ivr_event job_ev;
@@ -118,10 +117,9 @@ struct tcall {
     char path[400];
     char queue[16];       /* the queue it waits or waited in ("fr") */
     int left_position;    /* its place when it left the queue */
-    bool queued_left;     /* left the queue by its time-out, not abandoned */
+    int queue_exit;       /* the distributor let it go (enum acd_exit; 0: not): acted on at the next tick */
     int transfer_to;      /* a queue to send the caller to (its index + 1; 0: none) */
     int qidx;             /* the distributor's queue it waits in */
-    int64_t agents_check; /* monotonic µs: next look for agents logged in (a flow with a no_agents branch) */
     int64_t left_queue;   /* monotonic µs: when it left the queue without an agent (0: it did not) */
     int64_t transfer_by;  /* who asked a transfer (the agent, a supervisor) */
     int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
@@ -206,7 +204,6 @@ void call_destroy(void *arg);
 /* A libre string into a C string, cut to n - 1 bytes (header values wasl
  * only logs or keeps bounded). */
 void pl_copy(const struct pl *p, char *out, size_t n);
-bool queue_has_agents(int q);
 void call_hold_update(struct tcall *c);
 /* The call's event through the transition table (callstate.c). */
 bool call_fire(struct tcall *c, enum call_event e);
@@ -226,6 +223,7 @@ void call_ended_remote(struct tcall *c, const char *why);
 void calls_job_done(void *job);
 void acd_offer_h(void *arg, uint64_t call, int64_t agent);
 void acd_cancel_h(void *arg, uint64_t call, int64_t agent);
+void acd_exit_h(void *arg, uint64_t call, int queue, enum acd_exit why);
 void acd_event_h(void *arg, const struct acd_event *e);
 
 /* snapshot.c: the state other threads read, the commands they send */

@@ -152,8 +152,7 @@ static struct snap *build(void)
     o->nqueues = (int)nq;
     for (size_t i = 0; i < nq; i++) {
         acd_queue_get(rt.acd, (int)i, &qv);
-        /* named by its language while there is one queue per language */
-        snprintf(q[i].name, sizeof(q[i].name), "%s", qv.language >= 0 && qv.language < 7 ? wasl_languages[qv.language] : qv.name);
+        snprintf(q[i].name, sizeof(q[i].name), "%s", qv.name); /* "fr", "fr.dossier" */
         q[i].waiting = qv.waiting;
         q[i].oldest_since = qv.oldest_since;
     }

@@ -105,6 +105,27 @@ int digest_nonce_check(const char *nonce, int64_t now, int64_t ttl);
 void digest_response(const char *ha1, const char *nonce, const char *nc, const char *cnonce, const char *qop, const char *method,
                      const char *uri, char out[33]);
 
+/* ---- queues.c: the distributor's queues as data (data/tel/queues.json) ---- */
+struct acd;
+struct ivr_flow;
+/* Parses the file's text; replaces the plan only when it is valid. */
+int queues_parse(const char *text, size_t len);
+/* file (NULL: data_dir/tel/queues.json) */
+int queues_load(const char *file, const char *data_dir);
+void queues_unload(void);
+/* Adds every queue (language x service) to the distributor, index = the plan's. */
+int queues_add(struct acd *a);
+/* Refuses a flow whose enqueue nodes name a service without queues, or
+ * lack the branch for an exit their queues can take (ivr.invalid_flow). */
+int queues_check_flow(const struct ivr_flow *f);
+/* The queue of a language index and a service (NULL or "": general); -1 if none. */
+int queues_index(int language, const char *service);
+/* By name ("fr", "fr.dossier"; "queue-" or "queue." before it is allowed); -1 if none. */
+int queues_find(const char *name);
+const char *queues_name(int i);
+int queues_services(void);
+const char *queues_service(int i);
+
 /* ---- addresses ---- */
 /* A comma-separated list of addresses and CIDR networks
  * ("127.0.0.1,10.0.0.0/8,::1"), parsed once: every SIP request is checked

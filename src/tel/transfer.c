@@ -28,17 +28,6 @@
 #include "rt.h"
 #include "events/events.h"
 
-/* "fr", "queue-fr" or "queue.fr": the queue of that language, else -1. */
-static int queue_of(const char *name)
-{
-    if (!strncmp(name, "queue-", 6) || !strncmp(name, "queue.", 6))
-        name += 6;
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(name, wasl_languages[i]))
-            return i;
-    return -1;
-}
-
 void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
@@ -52,7 +41,7 @@ void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
     }
     if (pl_isset(&addr.uri.user) && addr.uri.user.l < sizeof(user))
         snprintf(user, sizeof(user), "%.*s", (int)addr.uri.user.l, addr.uri.user.p);
-    int q = queue_of(user);
+    int q = queues_find(user);
     if (!l->is_agent || l->is_sup || l != c->agent || c->st != T_BRIDGED) {
         sip_reply(sip, msg, 403, "Not In Conversation");
         return;
@@ -93,7 +82,6 @@ void transfer_requeue(struct tcall *c)
     c->agent_user = 0;
     c->bridged_at = 0;
     c->queued_at = mono;
-    c->agents_check = 0;
     player_clear(&c->in);
     c->in.moh = true;
     leg_media_start(&c->in);
@@ -111,13 +99,13 @@ void transfer_requeue(struct tcall *c)
         err_clear();
         q = c->qidx;
     } else {
-        events_add(EV_CALL_TRANSFERRED, (int64_t)c->id, agent, c->queue, "queue", wasl_languages[q], NULL, c->transfer_by, 0);
+        events_add(EV_CALL_TRANSFERRED, (int64_t)c->id, agent, c->queue, "queue", queues_name(q), NULL, c->transfer_by, 0);
         rt_log_call(c, "transferred by %lld from agent %lld to the %s queue", (long long)c->transfer_by, (long long)agent,
-                    wasl_languages[q]);
+                    queues_name(q));
     }
     acd_call_gone(rt.acd, c->id, mono); /* the agent goes to wrap-up */
     err_clear();
-    snprintf(c->queue, sizeof(c->queue), "%s", wasl_languages[q]);
+    snprintf(c->queue, sizeof(c->queue), "%s", queues_name(q));
     c->qidx = q;
     struct acd_queue_view qv;
     events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0,
@@ -186,7 +174,7 @@ static int transfer_rt(void *arg)
             return err;
         c->transfer_agent = t->colleague;
     } else {
-        if (!strcmp(c->queue, wasl_languages[t->queue]))
+        if (t->queue == c->qidx)
             return err_set(WASL_ECONFLICT, "tel.same_queue", "the caller already came through that queue");
         c->transfer_to = t->queue + 1;
     }
@@ -197,12 +185,12 @@ static int transfer_rt(void *arg)
 
 int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, int64_t colleague, bool *applied)
 {
-    int q = queue ? queue_of(queue) : -1;
+    int q = queue ? queues_find(queue) : -1;
     *applied = false;
     if (!queue == !colleague)
         return err_set_field(WASL_EINVAL, "tel.invalid_transfer", "queue", "either a queue or an agent");
     if (queue && q < 0)
-        return err_set_field(WASL_EINVAL, "tel.invalid_queue", "queue", "the language of a queue: ar, fr, es, it, nl, de or en");
+        return err_set_field(WASL_EINVAL, "tel.invalid_queue", "queue", "a queue: its language (ar, fr, ...), or language.service");
     struct transfer_q *t = calloc(1, sizeof(*t));
     if (!t)
         return WASL_ENOMEM;

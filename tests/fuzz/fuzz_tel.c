@@ -1,8 +1,9 @@
 /*
  * Fuzz target: everything the telephony parses itself (libre parses SIP
  * and SDP): the dial plan files, numbers given to the toll-fraud guard,
- * address lists, digest nonces coming back from phones, and WAV files
- * dropped in as prompt recordings. The first byte picks the parser.
+ * address lists, digest nonces coming back from phones, WAV files
+ * dropped in as prompt recordings, and the queues' file (queues.json). The
+ * first byte picks the parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -28,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0';
     size_t n = size - 1;
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0: {
         /* numbers.csv and outbound.csv, split at the first NUL */
         size_t a = strnlen(s, n);
@@ -68,6 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(pcm);
         break;
     }
+    case 5:
+        if (!queues_parse(s, n)) {
+            /* a plan that loads has a general queue per language, named */
+            if (queues_index(0, NULL) != 0 || queues_services() < 1 || strcmp(queues_service(0), "general") ||
+                strcmp(queues_name(0), "ar"))
+                __builtin_trap();
+        }
+        break;
     }
     err_clear();
     free(s);

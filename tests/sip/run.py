@@ -1140,6 +1140,65 @@ def s_no_agents(t):
     t.check(any(e["kind"] == "queue.left" and e["data"]["why"] == "no_agents" for e in ev), "queue.left: no_agents")
 
 
+def s_queue_limits(t):
+    """The French queue holds one caller and keeps them 8 s at most
+    (tests/sip/scenarios/queues_small.json); the agent is logged in but
+    paused, so nobody answers. A second caller finds the queue full and is
+    offered a callback at once (they end the call); the first, after 8 s,
+    is offered one too and takes it. The distributor decides both exits:
+    queue.left says full and timeout."""
+    srv = t.srv
+    r = srv.client("agent").request("PUT", "/api/v1/me/state", body={"state": "paused", "reason": "break"})
+    t.check(r.status == 200, f"the agent is logged in, paused: {r.status}")
+    first = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="first", tone=None)
+    second = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="second", tone=None)
+    def at(cid, node, timeout=20):
+        end = time.time() + timeout
+        while time.time() < end:
+            if any(c["id"] == cid and c["node"] == node for c in srv.status()["calls"]):
+                return True
+            time.sleep(0.05)
+        raise Failure(f"call {cid} did not reach {node} in {timeout} s")
+
+    try:
+        # both dial at once, so that both reach the queue before the first's 8 s are up
+        known = srv.call_ids()
+        t.eq(first.call(FR_DID, caller="+33612345661", cid="limit1"), 200, "the first caller's INVITE answered")
+        a = srv.wait_node("welcome", known)["id"]
+        t.eq(second.call(FR_DID, caller="+33612345662", cid="limit2"), 200, "the second caller's INVITE answered")
+        b = srv.wait_node("welcome", set(known) | {a})["id"]
+        for cid, ua in ((a, first), (b, second)):
+            at(cid, "language")
+            ua.dtmf("1")
+            at(cid, "main_menu")
+            ua.dtmf("1")
+        at(a, "agent")
+        t0 = time.time()
+        at(b, "long_wait", timeout=3)
+        t.check(time.time() - t0 < 3, "the second caller is sent on at once (queue full)")
+        second.dtmf("2")
+        t.check(second.wait_event("BYE received", 20), "the second caller ends the call (key 2): goodbye")
+        at(a, "long_wait", timeout=15)
+        first.dtmf("1")
+        t.check(first.wait_event("BYE received", 30), "the first takes a callback: callback_soon, goodbye")
+    finally:
+        hangup_all(first, second)
+        first.close()
+        second.close()
+        srv.client("agent").request("PUT", "/api/v1/me/state", body={"state": "offline"})
+    rows = {r["id"]: r for r in (srv.call_row("limit1-"), srv.call_row("limit2-"))}
+    for cid, why in ((a, "timeout"), (b, "full")):
+        ev = events_of(srv, cid, until="queue.left")
+        left = [e for e in ev if e["kind"] == "queue.left"]
+        t.note(f"call {cid}: path {rows[cid]['path']}; queue.left {[e['data'] for e in left]}")
+        t.check(len(left) == 1 and left[0]["data"]["why"] == why and left[0]["queue"] == "fr", f"call {cid}: queue.left {why}")
+        t.check(not any(e["kind"] == "call.abandoned" for e in ev), f"call {cid}: not counted as abandoned")
+    t.check("agent long_wait callback_later callback_soon" in rows[a]["path"], f"first: {rows[a]['path']}")
+    t.check("agent long_wait goodbye" in rows[b]["path"], f"second: {rows[b]['path']}")
+    cbs = [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"] if c["language"] == "fr"]
+    t.check(len(cbs) == 1, f"one French callback request waits: {cbs}")
+
+
 def s_voice_message(t):
     """The record node: after its prompt, the caller's audio (a 1000 Hz tone
     here) is kept for max_seconds as a WAV under recording_dir/messages/,
@@ -1588,6 +1647,12 @@ def build_groups():
              ("emergency closure -> emergency; reopened -> welcome", s_emergency),
              ("ring time-out still runs with the clock frozen (clock.freeze: 'time-outs still run')",
               s_frozen_ring_timeout),
+         ]},
+        {"name": "limits", "about": "Tue 2026-12-01 10:00 UTC; the French queue holds 1 caller, 8 s at most",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z",
+                      "sip.queues": os.path.join(TOP, "tests", "sip", "scenarios", "queues_small.json")},
+         "scenarios": [
+             ("queue limits as data: a full queue and a long wait send callers to the flow's long_wait menu", s_queue_limits),
          ]},
         {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",

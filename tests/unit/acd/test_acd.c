@@ -1170,6 +1170,38 @@ static void consult_colleague_logs_out(void **state)
     acd_free(a);
 }
 
+/* A caller's own limits on a queue without any: their max wait (the
+ * shorter of theirs and the queue's), and leaving when the last agent who
+ * could take them logs out; a caller without them stays. */
+static void caller_limits(void **state)
+{
+    struct acd *a = fresh(0);
+    (void)state;
+    struct acd_call_opts mine = {.max_wait = S(30), .exit_no_agents = true};
+    assert_int_equal(acd_call_enqueue(a, 100, FR, &mine, S(0)), 0);
+    assert_int_equal(lg.nexits, 1); /* nobody logged in at all: leaves at once */
+    assert_int_equal(lg.exit_why[0], ACD_EXIT_NO_AGENTS);
+    assert_int_equal(login(a, 1, 1u << FR, 3, S(1)), 0); /* logged in, paused */
+    assert_int_equal(acd_call_enqueue(a, 101, FR, &mine, S(10)), 0);
+    assert_int_equal(acd_call_enqueue(a, 102, FR, NULL, S(11)), 0);
+    struct acd_call_opts other = {.exit_no_agents = true};
+    assert_int_equal(acd_call_enqueue(a, 103, FR, &other, S(12)), 0);
+    assert_int_equal(acd_tick(a, S(39)), S(40));
+    assert_int_equal(lg.nexits, 1);
+    acd_tick(a, S(40));
+    assert_int_equal(lg.nexits, 2);
+    assert_int_equal(lg.exit_call[1], 101);
+    assert_int_equal(lg.exit_why[1], ACD_EXIT_MAX_WAIT);
+    assert_int_equal(acd_agent_logout(a, 1, 0, S(50)), 0);
+    assert_int_equal(lg.nexits, 3);
+    assert_int_equal(lg.exit_call[2], 103);
+    assert_int_equal(lg.exit_why[2], ACD_EXIT_NO_AGENTS);
+    assert_int_equal(waiting(a, FR), 1); /* 102 waits on */
+    struct acd_call_opts bad = {.max_wait = -1};
+    assert_int_equal(acd_call_enqueue(a, 104, FR, &bad, S(60)), WASL_EINVAL);
+    acd_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1199,6 +1231,7 @@ int main(void)
         cmocka_unit_test(transfer_blind_to_agent),
         cmocka_unit_test(consult_then_complete),
         cmocka_unit_test(consult_colleague_logs_out),
+        cmocka_unit_test(caller_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,6 +271,46 @@ static void no_agents_offers_a_callback(void **state)
     assert_false(exits); /* the telephony never sends IVR_E_NO_AGENTS then */
 }
 
+/* The queue's exits: a long wait or a full queue both reach the demo flow's
+ * long_wait menu, which offers a callback; the node names its service; a
+ * node with only on_timeout takes every exit there; the flow lists its
+ * enqueue nodes for the telephony's check against its queues. */
+static void queue_exits(void **state)
+{
+    struct ivr_session s;
+    struct ivr_action a;
+    (void)state;
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(ivr_start(&s, demo, "ES", at("2026-11-30T10:00:00Z"), &a), 0);
+        step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+        step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
+        step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:08Z"), &a);
+        assert_int_equal(a.kind, IVR_A_ENQUEUE);
+        assert_string_equal(a.service, "general");
+        step(&s, k ? IVR_E_QUEUE_FULL : IVR_E_QUEUE_TIMEOUT, NULL, at("2026-11-30T10:20:09Z"), &a);
+        assert_string_equal(ivr_node_name(&s), "long_wait");
+        assert_true(has_prompt(&a, "long_wait"));
+        step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:20:20Z"), &a);
+        assert_int_equal(a.kind, IVR_A_CALLBACK);
+    }
+    struct ivr_flow *f = NULL;
+    const char *json = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"service\": \"dossier\", "
+                       "\"on_timeout\": \"bye\"}, \"bye\": {\"type\": \"hangup\"}}}";
+    assert_int_equal(ivr_flow_parse(json, strlen(json), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(ivr_start(&s, f, "FR", at("2026-11-30T10:00:00Z"), &a), 0);
+    assert_string_equal(a.service, "dossier");
+    assert_int_equal(ivr_step(&s, &(struct ivr_event){.kind = IVR_E_NO_AGENTS}, at("2026-11-30T10:00:01Z"), &a), 0);
+    assert_int_equal(a.kind, IVR_A_HANGUP);
+    struct ivr_enqueue_info e;
+    assert_int_equal(ivr_flow_enqueue_at(f, 0, &e), 0);
+    assert_string_equal(e.service, "dossier");
+    assert_true(e.on_timeout && !e.on_full && !e.no_agents);
+    assert_int_equal(ivr_flow_enqueue_at(f, 1, &e), WASL_ENOENT);
+    ivr_flow_free(f);
+    const char *bad = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"service\": \"Dossier!\"}}}";
+    assert_int_equal(ivr_flow_parse(bad, strlen(bad), "t.json", NULL, NULL, &f), WASL_EINVAL);
+}
+
 static void dossier_status(void **state)
 {
     struct ivr_session s;
@@ -416,7 +456,7 @@ int main(void)
         cmocka_unit_test(holiday_and_emergency),       cmocka_unit_test(language_menu_in_country_order),
         cmocka_unit_test(menus_retry_then_give_up),    cmocka_unit_test(dossier_status),
         cmocka_unit_test(dossier_deadline_words),      cmocka_unit_test(keypad),
-        cmocka_unit_test(no_agents_offers_a_callback),
+        cmocka_unit_test(no_agents_offers_a_callback), cmocka_unit_test(queue_exits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

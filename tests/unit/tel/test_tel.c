@@ -6,6 +6,8 @@
  */
 #include "test.h"
 #include "tel/tel_int.h"
+#include "acd/acd.h"
+#include "ivr/ivr.h"
 
 static int setup(void **state)
 {
@@ -219,6 +221,71 @@ static void durations(void **state)
     }
 }
 
+/* data/tel/queues.json: every language x service, patterns from the widest
+ * to the narrowest, loud errors; a flow is checked against the queues. */
+static void queues_as_data(void **state)
+{
+    (void)state;
+    const char *data = getenv("WASL_TEST_DATA") ? getenv("WASL_TEST_DATA") : "data";
+    assert_int_equal(queues_load(NULL, data), 0);
+    assert_int_equal(queues_services(), 2);
+    assert_string_equal(queues_name(queues_index(1, NULL)), "fr");
+    assert_string_equal(queues_name(queues_index(1, "dossier")), "fr.dossier");
+    assert_int_equal(queues_find("queue-fr.dossier"), queues_index(1, "dossier"));
+    assert_int_equal(queues_find("queue-pt"), -1);
+    const char *text = "{\"services\": [\"general\", \"entry_stay\"], \"defaults\": {\"max_wait_seconds\": 600},"
+                       " \"queues\": {\"de.entry_stay\": {\"max_wait_seconds\": 60}, \"*.entry_stay\": {\"max_wait_seconds\": 300},"
+                       " \"*.*\": {\"max_length\": 5}}}";
+    assert_int_equal(queues_parse(text, strlen(text)), 0);
+    struct acd *a;
+    struct acd_hooks h = {0};
+    struct acd_settings st = {.ring_timeout = 15000000};
+    assert_int_equal(acd_new(&a, &h, &st), 0);
+    assert_int_equal(queues_add(a), WASL_EINVAL); /* limits need the exit hook: said, not ignored */
+    acd_free(a);
+    static const char *const bad[][2] = {
+        {"{\"services\": [\"dossier\"]}", "\"general\" comes first"},
+        {"{\"services\": [\"general\"], \"defaults\": {\"max_wiat_seconds\": 5}}", "unknown setting max_wiat_seconds"},
+        {"{\"services\": [\"general\"], \"queues\": {\"pt.general\": {}}}", "unknown language pt"},
+        {"{\"services\": [\"general\"], \"queues\": {\"fr.visa\": {}}}", "unknown service"},
+        {"{\"services\": [\"general\"], \"queues\": {\"fr\": {}}}", "a pattern is"},
+        {"{\"services\": [\"general\"], \"defaults\": {\"strategy\": \"random\"}}", "strategy: one of"},
+        {"{\"services\": [\"general\"], \"defaults\": {\"max_wait_seconds\": -1}}", "max_wait_seconds (0 to 7200)"},
+        {"{\"services\": [\"general\"], \"defaults\": {\"widen\": [{\"min_proficiency\": 2}]}}", "after_seconds"},
+        {"{\"services\": [\"general\", \"general\"]}", "each once"},
+        {"[1, 2]", "an object"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(queues_parse(bad[i][0], strlen(bad[i][0])), WASL_EINVAL);
+        if (!strstr(err_message(), bad[i][1]))
+            fail_msg("%s: '%s' does not say '%s'", bad[i][0], err_message(), bad[i][1]);
+        err_clear();
+    }
+    /* the last good plan stays: entry_stay, with limits */
+    assert_string_equal(queues_service(1), "entry_stay");
+    struct ivr_flow *f;
+    const char *flow =
+        "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"service\": \"entry_stay\", \"no_agents\": \"h\"},"
+        " \"h\": {\"type\": \"hangup\"}}}";
+    assert_int_equal(ivr_flow_parse(flow, strlen(flow), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(queues_check_flow(f), WASL_EINVAL);
+    assert_non_null(strstr(err_message(), "add on_timeout"));
+    err_clear();
+    ivr_flow_free(f);
+    flow = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"service\": \"visa\", \"on_timeout\": \"h\"}, \"h\": "
+           "{\"type\": \"hangup\"}}}";
+    assert_int_equal(ivr_flow_parse(flow, strlen(flow), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(queues_check_flow(f), WASL_EINVAL);
+    assert_non_null(strstr(err_message(), "service 'visa' has no queues"));
+    err_clear();
+    ivr_flow_free(f);
+    flow = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"on_timeout\": \"h\"}, \"h\": {\"type\": \"hangup\"}}}";
+    assert_int_equal(ivr_flow_parse(flow, strlen(flow), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(queues_check_flow(f), 0);
+    ivr_flow_free(f);
+    queues_unload();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +297,7 @@ int main(void)
         cmocka_unit_test(address_lists),
         cmocka_unit_test(wav_files),
         cmocka_unit_test(durations),
+        cmocka_unit_test(queues_as_data),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
