@@ -307,18 +307,55 @@ static void purge_due(int64_t *next)
     pthread_mutex_lock(&g.mx);
 }
 
+int events_heartbeat(struct db *db, int64_t at)
+{
+    struct db_conn *c;
+    int err;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = db_exec(c, "INSERT INTO heartbeats (node, at) VALUES ('main', ?) ON CONFLICT (node) DO UPDATE SET at = excluded.at",
+                  DBP(DB_I(at)));
+    db_conn_put(c);
+    return err;
+}
+
+static int64_t previous_beat; /* read at start, before the writer beats */
+
+int64_t events_previous_beat(void)
+{
+    return previous_beat;
+}
+
+/* Every EVENTS_BEAT_S: the process is alive (a restart after a crash ends
+ * the calls it cut at the last beat). */
+static void heartbeat_due(int64_t *next)
+{
+    if (clock_mono_us() < *next)
+        return;
+    *next = clock_mono_us() + EVENTS_BEAT_S * WTIME_SEC;
+    pthread_mutex_unlock(&g.mx);
+    int64_t now = clock_now();
+    bool ok = !events_heartbeat(g.db, now);
+    err_clear(); /* an outage: the events say it loudly */
+    pthread_mutex_lock(&g.mx);
+    if (ok)
+        g.st.last_beat = now;
+}
+
 static void *writer(void *arg)
 {
     (void)arg;
     struct ev *batch = malloc(BATCH_MAX * sizeof(*batch));
     int backoff_s = 0;
-    int64_t next_try = 0, next_purge = clock_mono_us() + 60 * WTIME_SEC;
+    int64_t next_try = 0, next_purge = clock_mono_us() + 60 * WTIME_SEC, next_beat = 0;
     bool outage = false;
 
     pthread_mutex_lock(&g.mx);
     for (;;) {
-        if (!outage)
+        if (!outage) {
             purge_due(&next_purge);
+            heartbeat_due(&next_beat);
+        }
         /* Wait for the batch interval, unless stopping or the buffer fills;
          * during an outage, for the next try. */
         int64_t due = outage ? next_try : clock_mono_us() + EVENTS_BATCH_MS * 1000;
@@ -400,6 +437,14 @@ int events_start(struct db *db)
     }
     g.db = db;
     g.stopping = false;
+    struct db_conn *c;
+    previous_beat = 0;
+    if (!db_conn_get(db, &c)) {
+        if (db_query_int(c, &previous_beat, "SELECT COALESCE(MAX(at), 0) FROM heartbeats WHERE node = 'main'", NULL, 0))
+            previous_beat = 0;
+        db_conn_put(c);
+    }
+    err_clear(); /* unknown: the calls cut end at their last event */
     if (!g.cap && !ring_grow()) {
         pthread_mutex_unlock(&g.mx);
         return err_set(WASL_ENOMEM, "events.memory", "no memory for the event buffer");
@@ -474,9 +519,11 @@ char *events_metrics_text(void)
               "# HELP wasl_events_pending Events waiting for the store.\n"
               "# TYPE wasl_events_pending gauge\nwasl_events_pending %lld\n"
               "# HELP wasl_events_batch_seconds Duration of the last transaction of the log's writer.\n"
-              "# TYPE wasl_events_batch_seconds gauge\nwasl_events_batch_seconds %.6f\n",
+              "# TYPE wasl_events_batch_seconds gauge\nwasl_events_batch_seconds %.6f\n"
+              "# HELP wasl_events_heartbeat_timestamp_seconds When the log's writer last noted in the store that wasl is alive.\n"
+              "# TYPE wasl_events_heartbeat_timestamp_seconds gauge\nwasl_events_heartbeat_timestamp_seconds %.3f\n",
               (unsigned long long)st.emitted, (unsigned long long)st.written, (unsigned long long)st.dropped, (long long)st.pending,
-              (double)st.last_batch_us / 1e6);
+              (double)st.last_batch_us / 1e6, (double)st.last_beat / 1e6);
     return sbuf_take(&b);
 }
 

@@ -93,6 +93,13 @@ void events_emit(const struct ev *e);
 /* Shorthand: every field given (NULL strings are empty). */
 void events_add(enum ev_kind k, int64_t call, int64_t agent, const char *queue, const char *a, const char *b, const char *c,
                 int64_t n, int64_t m);
+/* The writer notes every EVENTS_BEAT_S that the process is alive; the last
+ * beat of the previous run (µs since the epoch, 0: none), read at
+ * events_start, is when it was last known to run: after a crash, calls it
+ * cut are ended then. */
+#define EVENTS_BEAT_S 2
+int events_heartbeat(struct db *db, int64_t at);
+int64_t events_previous_beat(void);
 /* Waits (at most timeout_ms) until every event emitted before the call is
  * in the store: WASL_EBUSY "events.not_written" when not (the store is down). */
 int events_flush(int timeout_ms);
@@ -109,6 +116,7 @@ struct events_stats {
     uint64_t emitted, written, dropped, batches;
     int64_t pending;
     int64_t last_batch_us; /* how long the last transaction took */
+    int64_t last_beat;     /* clock µs of the last heartbeat written, 0: none yet */
 };
 void events_stats(struct events_stats *out);
 

@@ -125,13 +125,48 @@ struct up {
     int n;
 };
 
+/* When a call cut by a crash joined its queue and was answered (by whom). */
+struct times {
+    int64_t joined, answered, agent;
+};
+
+static int time_row(struct db_stmt *s, void *arg)
+{
+    struct times *t = arg;
+    const char *kind = db_text(s, 0);
+    int64_t at = db_int(s, 1);
+    if (kind && !strcmp(kind, "queue.joined") && !t->joined)
+        t->joined = at;
+    else if (kind && !strcmp(kind, "call.answered")) { /* the last agent (a transfer answers again) */
+        if (!t->answered)
+            t->answered = at;
+        t->agent = db_int(s, 2);
+    }
+    return 0;
+}
+
 static int up_row(struct db_stmt *s, void *arg)
 {
     struct up *u = arg;
-    int64_t id = db_int(s, 0), last = db_is_null(s, 1) ? 0 : db_int(s, 1);
-    /* Ended when it was last heard of: the crash is somewhere after. */
+    int64_t id = db_int(s, 0), last = db_is_null(s, 1) ? 0 : db_int(s, 1), beat = events_previous_beat();
+    /* Ended when wasl was last known to run (its last heartbeat, at most
+     * EVENTS_BEAT_S before the crash), or when the call was last heard of. */
+    if (beat > last)
+        last = beat;
     struct ev e = {.kind = EV_CALL_ENDED, .at = last ? last : clock_now(), .call = id};
     snprintf(e.a, sizeof(e.a), "crashed");
+    /* its wait and talk up to the last thing heard of it, as the call log counts them */
+    struct times t = {0};
+    if (db_each(u->db,
+                "SELECT kind, at, agent FROM events WHERE call_id = ? AND kind IN ('queue.joined', 'call.answered') ORDER BY id",
+                DBP(DB_I(id)), time_row, &t))
+        err_clear();
+    if (t.joined)
+        e.n = ((t.answered ? t.answered : e.at) - t.joined) / 1000;
+    if (t.answered) {
+        e.m = (e.at - t.answered) / 1000;
+        e.agent = t.agent;
+    }
     if (db_each(u->db, "SELECT data FROM events WHERE call_id = ? AND kind = 'call.ivr' ORDER BY id", DBP(DB_I(id)), path_step,
                 e.c))
         err_clear(); /* the path is a help, not a condition */

@@ -392,6 +392,12 @@ def to_queue(srv, ua, number, cid):
     return srv.wait_node("agent", known)["id"]
 
 
+def iso_seconds(text):
+    """Seconds since the epoch of an API time ("2026-12-01T10:00:00.123Z")."""
+    import datetime
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
 def s_crash(t):
     """kill -9 while a caller talks to the agent and another waits: after the
     restart both legs of the call that was up get a BYE and it is logged
@@ -416,6 +422,9 @@ def s_crash(t):
         t.check(any(e["kind"] == "queue.joined" for e in ev), "queue.joined of the waiting caller is in the store")
         ev = events_of(srv, first, until="call.answered")
         t.check(any(e["kind"] == "call.answered" for e in ev), "call.answered is in the store before the crash")
+        joined_at = [iso_seconds(e["at"]) for e in events_of(srv, held) if e["kind"] == "queue.joined"][0]
+        t.check(wait_until(lambda: srv.metrics().get("wasl_events_heartbeat_timestamp_seconds", 0) > joined_at + 0.5, 10),
+                "the writer's heartbeat after the second caller joined is in the store")
         srv.kill9()
         t.note(f"killed -9 during call {first}, with call {held} waiting")
         srv.restart()
@@ -430,6 +439,12 @@ def s_crash(t):
              "their IVR path, from the event log")
         ev = events_of(srv, first, until="call.ended")
         t.eq([e["data"].get("outcome") for e in ev if e["kind"] == "call.ended"], ["crashed"], "one call.ended: crashed")
+        ended = [e for e in ev if e["kind"] == "call.ended"][-1]
+        t.check(ended["agent"] == aid and ended["data"]["talked_ms"] > 0,
+                f"the cut call's agent and talk up to the crash are kept ({ended['agent']}, {ended['data']})")
+        ev_held = events_of(srv, held, until="call.ended")
+        ended = [e for e in ev_held if e["kind"] == "call.ended"][-1]
+        t.check(ended["data"]["waited_ms"] > 0, f"the waiting caller's wait up to the crash is kept ({ended['data']})")
         cbs = srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
         t.note(f"callbacks after the restart: {cbs}")
         t.check(len(cbs) == 1 and cbs[0]["language"] == "fr" and cbs[0]["country"] == "FR",
