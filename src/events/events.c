@@ -63,6 +63,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "A callback request is being dialled (the call column is the attempt's own call). stage: queued (waits for an agent at the request's place), dialling (the agent answered; the citizen's phone rings), answered (bridged), done (the citizen was reached) or failed (why: callback_no_answer, callback_busy, callback_failed, ...); callback: the request's id; attempt: 1, 2, ..."},
     [EV_CALL_TRANSFERRED] = {"call.transferred", "to", "target", NULL, "by", NULL,
         "A call in conversation was transferred blind: to queue (target: its language); the agent column is the agent who had it (now in wrap-up), by: who asked it (the agent, from the desk or their phone's REFER, or a supervisor). A queue.joined follows; the caller keeps their first arrival as their place."},
+    [EV_CALL_DISPOSITION] = {"call.disposition", "disposition", NULL, NULL, "with_case", "changed",
+        "The agent recorded the call's outcome at the desk: disposition (a code of data/cases/dispositions.json); with_case: 1 when a case was opened or followed up (its reference is in the audit trail, not here); changed: 1 when it replaces an earlier record of the same call."},
     [EV_CALL_LEG] = {"call.leg", "leg", NULL, "dialog", "cseq", NULL,
         "A call's leg (caller or agent) is established: its SIP dialog, so that a restart after a crash can hang it up. Not stored in the log (the dialog names the caller's number): only its projection keeps it, sealed, until the call ends.", true},
 };
