@@ -340,6 +340,7 @@ static int opened_row(struct db_stmt *s, void *arg)
 struct day_walk {
     struct call_day *d;
     char state[16];
+    bool pause; /* paused with a reason the agent chose (not the moment of logging in) */
     int64_t from;
 };
 
@@ -350,7 +351,7 @@ static void day_close(struct day_walk *w, int64_t until)
         w->d->talk_us += us;
     else if (!strcmp(w->state, "wrap_up"))
         w->d->wrap_up_us += us;
-    else if (!strcmp(w->state, "paused"))
+    else if (w->pause)
         w->d->pause_us += us;
 }
 
@@ -365,14 +366,18 @@ static int day_state_row(struct db_stmt *s, void *arg)
     }
     json_t *j = json_loads(db_text(s, 2) ? db_text(s, 2) : "{}", 0, NULL);
     const char *state = json_string_value(json_object_get(j, "state"));
+    const char *reason = json_string_value(json_object_get(j, "reason"));
     if (state) {
         if (at < w->d->since) /* the state at midnight */
             at = w->d->since;
         else
             day_close(w, at);
-        if (!strcmp(state, "paused") && strcmp(w->state, "paused"))
+        /* logging in passes through a pause ("logged_in") nobody chose */
+        bool pause = !strcmp(state, "paused") && !(reason && !strcmp(reason, "logged_in"));
+        if (pause && !w->pause)
             w->d->pauses++;
         snprintf(w->state, sizeof(w->state), "%s", state);
+        w->pause = pause;
         w->from = at;
     }
     json_decref(j);
@@ -381,7 +386,7 @@ static int day_state_row(struct db_stmt *s, void *arg)
 
 int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct call_day *out)
 {
-    struct day_walk w = {out, "offline", 0};
+    struct day_walk w = {out, "offline", false, 0};
     const struct tz *z;
     struct tz_local l;
     int err;

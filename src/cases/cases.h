@@ -315,7 +315,8 @@ int caller_lookup(struct db *db, const struct actor *who, const char *phone, con
  * (most first), and the cases they opened; from the event log (their
  * agent.state and call.answered events), the calls they answered and the
  * time (µs) they spent talking (busy, holds included), in wrap-up and
- * paused, with the number of pauses. A state going on counts until now;
+ * paused, with the number of pauses (the pause that logging in passes
+ * through, reason "logged_in", is none of them). A state going on counts until now;
  * the state they were in at midnight counts from midnight. */
 struct call_day {
     int64_t since, calls, cases_opened;
