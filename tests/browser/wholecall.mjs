@@ -292,6 +292,7 @@ let page = null;
 let sup = null;
 let callId = null;
 let caseRef = null;
+let articleVersion = null;
 const pageErrors = [];
 
 async function columns() {
@@ -411,6 +412,16 @@ try {
         check(await page.$eval('#desk-wrapup', (e) => e.hidden), 'no wrap-up during the call');
     });
 
+    await test('during the call the agent reads the guide (Alt+G): the article is listed as consulted, with its version', async () => {
+        await page.keyboard.press('Alt+g');
+        await page.keyboard.type('passeport perdu');
+        await page.keyboard.press('Enter');
+        await page.click('#guide-results a.hit-link[data-slug="passport-lost"]');
+        await page.waitForSelector('#desk-article[data-slug="passport-lost"]:not([hidden])');
+        articleVersion = Number(await page.getAttribute('#desk-article', 'data-version'));
+        await page.waitForSelector(`#desk-consulted li[data-slug="passport-lost"][data-version="${articleVersion}"]`);
+    });
+
     await test('the desk hangs up: SIPp gets wasl\'s BYE; the wrap-up counts down from the server\'s length', async () => {
         await page.click('[data-action="call-hangup"]');
         await phoneState('wrap_up');
@@ -439,6 +450,8 @@ try {
         await page.waitForSelector('#desk-call-form[data-saved="information_given"]');
         const saved = await sup('GET', `/api/v1/desk/calls/${callId}`);
         check(saved.status === 200 && saved.json.disposition === 'information_given', `the record: ${JSON.stringify(saved.json)}`);
+        check(JSON.stringify(saved.json.articles) === JSON.stringify([{ slug: 'passport-lost', lang: 'fr', version: articleVersion }]),
+            `the article consulted, with its version: ${JSON.stringify(saved.json.articles)}`);
     });
 
     await test('in Arabic at 1366x768 the desk reads right to left: caller, cases and guide side by side, wrap-up shown', async () => {
