@@ -18,6 +18,10 @@
 #define NOTE_MAX 4000
 #define CALL_ID_MAX 128
 #define CALLER_CASES_MAX 20 /* the screen pop shows the latest; the case list has the rest */
+/* How far before midnight the agent's state at midnight is looked for: the
+ * log is indexed by time only, and a state older than a week (an agent
+ * logged out on holiday) is taken as offline. */
+#define DAY_STATE_LOOKBACK_US (INT64_C(7) * 86400 * 1000000)
 
 static struct {
     char code[32];
@@ -411,9 +415,9 @@ int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct
      * day's changes and answers in the log's order. */
     w.from = out->since;
     if ((err = db_each(db,
-                       "SELECT at, kind, data FROM events WHERE agent = ? AND kind = 'agent.state' AND at < ? "
+                       "SELECT at, kind, data FROM events WHERE agent = ? AND kind = 'agent.state' AND at >= ? AND at < ? "
                        "ORDER BY at DESC, id DESC LIMIT 1",
-                       DBP(DB_I(who->user_id), DB_I(out->since)), day_state_row, &w)) ||
+                       DBP(DB_I(who->user_id), DB_I(out->since - DAY_STATE_LOOKBACK_US), DB_I(out->since)), day_state_row, &w)) ||
         (err = db_each(db,
                        "SELECT at, kind, data FROM events WHERE agent = ? AND at >= ? AND at <= ? "
                        "AND kind IN ('agent.state', 'call.answered') ORDER BY id",
