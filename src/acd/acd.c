@@ -502,6 +502,7 @@ int acd_agent_available(struct acd *a, int64_t id, int64_t now)
  * a supervisor forced meanwhile, else wrap-up. */
 void acd_end_of_call(struct acd *a, struct agent *ag, int64_t now)
 {
+    struct entry *was = ag->call;
     ag->call = NULL;
     if (ag->pending_logout) {
         ag->pending_logout = ag->pending_pause = false;
@@ -511,7 +512,9 @@ void acd_end_of_call(struct acd *a, struct agent *ag, int64_t now)
         ag->pending_pause = false;
         acd_set_state(a, ag, ACD_PAUSED, ag->pending_reason, ag->pending_by, now);
     } else if (a->s.wrap_up > 0) {
+        ag->call = was; /* the wrap-up's state event names the call it follows (the entry is freed after) */
         acd_set_state(a, ag, ACD_WRAP_UP, NULL, 0, now);
+        ag->call = NULL;
         acd_timer_set(a, &ag->t_wrap, now + a->s.wrap_up);
     } else {
         acd_set_state(a, ag, ACD_AVAILABLE, NULL, 0, now);

@@ -147,7 +147,13 @@ int api_desk_today(struct http_req *r)
     }
     for (int i = 0; i < d.ncodes; i++)
         json_object_set_new(codes, d.codes[i].code, json_integer(d.codes[i].n));
+    /* seconds, rounded down; the average talk over the calls answered */
+    int64_t talk = d.talk_us / 1000000;
     return http_reply_json(r, 200,
-                           json_pack("{s:o, s:I, s:o, s:I}", "since", api_time(d.since), "calls_recorded", (json_int_t)d.calls,
-                                     "by_disposition", codes, "cases_opened", (json_int_t)d.cases_opened));
+                           json_pack("{s:o, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "since", api_time(d.since),
+                                     "calls_recorded", (json_int_t)d.calls, "by_disposition", codes, "cases_opened",
+                                     (json_int_t)d.cases_opened, "calls_answered", (json_int_t)d.answered, "talk_seconds",
+                                     (json_int_t)talk, "average_talk_seconds", (json_int_t)(d.answered ? talk / d.answered : 0),
+                                     "wrap_up_seconds", (json_int_t)(d.wrap_up_us / 1000000), "pause_seconds",
+                                     (json_int_t)(d.pause_us / 1000000), "pauses", (json_int_t)d.pauses));
 }

@@ -58,7 +58,7 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/privacy/erase",         api_privacy_erase,    ROLE_ADMIN, 1 * KB, "Erase a citizen's personal data; cases stay as statistics (audited)", 0},
     {"GET",    "/api/v1/desk/dispositions",     api_desk_dispositions, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Disposition codes for calls, named in a language (?lang=)", 0},
     {"GET",    "/api/v1/desk/caller",           api_desk_caller,      ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Screen pop: a caller's cases and earlier recorded calls by number, masked (?phone=&country=); audited", 0},
-    {"GET",    "/api/v1/desk/today",            api_desk_today,       ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "One's own figures for the center's day: calls recorded by disposition, cases opened", 0},
+    {"GET",    "/api/v1/desk/today",            api_desk_today,       ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "One's own figures for the center's day: calls answered, talk, wrap-up and pauses, calls recorded by disposition, cases opened", 0},
     {"GET",    "/api/v1/desk/calls/{call_id}",  api_desk_call_get,    ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "What was recorded about a call: disposition, note, articles consulted (audited)", 0},
     {"PUT",    "/api/v1/desk/calls/{call_id}",  api_desk_call_put,    ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 8 * KB, "Record a call's disposition, note, guide articles consulted (with versions) and case", 0},
     {"GET",    "/api/v1/calendar",              api_calendar,         ROLE_NONE,  0,      "Whether the center is open, its hours and coming holidays", 0},

@@ -12,7 +12,7 @@
 #include "cases/cases.h"
 #include "tel/tel.h"
 
-json_t *api_tel_agent_json(const struct tel_agent *a)
+static json_t *agent_entry(const struct tel_agent *a)
 {
     char phone[26] = "";
     if (a->call_caller[0])
@@ -28,6 +28,18 @@ json_t *api_tel_agent_json(const struct tel_agent *a)
                      "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
                      "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
                      a->call_country[0] ? a->call_country : NULL, "caller", caller);
+}
+
+/* An agent's entry, with how long their wrap-up lasts while they are in it
+ * (null otherwise): the desk counts it down from since_seconds. */
+json_t *api_tel_agent_json(const struct tel_agent *a)
+{
+    json_t *j = agent_entry(a);
+    if (j && json_object_set_new(j, "wrap_up_seconds", a->wrap_up_seconds ? json_integer(a->wrap_up_seconds) : json_null())) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 int api_me_phone(struct http_req *r)

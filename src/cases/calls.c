@@ -12,11 +12,16 @@
 #include <jansson.h>
 
 #include "cases_int.h"
+#include "events/events.h"
 
 #define DISPOSITIONS_MAX 32
 #define NOTE_MAX 4000
 #define CALL_ID_MAX 128
 #define CALLER_CASES_MAX 20 /* the screen pop shows the latest; the case list has the rest */
+/* How far before midnight the agent's state at midnight is looked for: the
+ * log is indexed by time only, and a state older than a week (an agent
+ * logged out on holiday) is taken as offline. */
+#define DAY_STATE_LOOKBACK_US (INT64_C(7) * 86400 * 1000000)
 
 static struct {
     char code[32];
@@ -111,6 +116,7 @@ struct save {
     const struct call_note_input *in;
     const char *phone_idx;
     char ref[CASE_REF_LEN + 1];
+    bool changed; /* an earlier record of the call was replaced */
 };
 
 static int save_h(struct db_conn *c, void *arg)
@@ -136,6 +142,7 @@ static int save_h(struct db_conn *c, void *arg)
     if (err && err != WASL_ENOENT)
         return err;
     bool exists = !err;
+    sv->changed = exists;
     err_clear();
     /* An agent's record of their call is theirs; a supervisor may correct it. */
     if (exists && owner != sv->who->user_id && sv->who->role != ROLE_SUPERVISOR && sv->who->role != ROLE_ADMIN)
@@ -169,7 +176,7 @@ static int save_h(struct db_conn *c, void *arg)
 int call_note_save(struct db *db, const struct actor *who, const struct call_note_input *in)
 {
     char phone_idx[65] = "";
-    struct save sv = {who, in, phone_idx, ""};
+    struct save sv = {who, in, phone_idx, "", false};
     int err;
 
     if (!who || !who->user_id)
@@ -189,7 +196,16 @@ int call_note_save(struct db *db, const struct actor *who, const struct call_not
     if (in->phone && *in->phone && !case_phone_index(in->phone, in->country, phone_idx))
         return err_set_field(WASL_EINVAL, "calls.invalid_field", "phone",
                              "give the caller's number with its country code (+33...), or their country");
-    return db_tx(db, save_h, &sv);
+    if ((err = db_tx(db, save_h, &sv)))
+        return err;
+    /* The event log gets the outcome of a telephony call (its number): the
+     * call's life ends with what the agent made of it. Other ids (a call
+     * taken outside wasl's telephony) stay in call_dispositions only. */
+    char *end;
+    long long call = strtoll(in->call_id, &end, 10);
+    if (!*end && call > 0)
+        events_add(EV_CALL_DISPOSITION, call, who->user_id, NULL, in->disposition, NULL, NULL, sv.ref[0] != '\0', sv.changed);
+    return 0;
 }
 
 /* ---- reading ---- */
@@ -323,8 +339,58 @@ static int opened_row(struct db_stmt *s, void *arg)
     return 0;
 }
 
+/* Walks the agent's states in order: each state's time goes to its bucket
+ * when the next one begins (or at the end of the walk, until now). */
+struct day_walk {
+    struct call_day *d;
+    char state[16];
+    bool pause; /* paused with a reason the agent chose (not the moment of logging in) */
+    int64_t from;
+};
+
+static void day_close(struct day_walk *w, int64_t until)
+{
+    int64_t us = until > w->from ? until - w->from : 0;
+    if (!strcmp(w->state, "busy"))
+        w->d->talk_us += us;
+    else if (!strcmp(w->state, "wrap_up"))
+        w->d->wrap_up_us += us;
+    else if (w->pause)
+        w->d->pause_us += us;
+}
+
+static int day_state_row(struct db_stmt *s, void *arg)
+{
+    struct day_walk *w = arg;
+    int64_t at = db_int(s, 0);
+    const char *kind = db_text(s, 1);
+    if (kind && !strcmp(kind, "call.answered")) {
+        w->d->answered++;
+        return 0;
+    }
+    json_t *j = json_loads(db_text(s, 2) ? db_text(s, 2) : "{}", 0, NULL);
+    const char *state = json_string_value(json_object_get(j, "state"));
+    const char *reason = json_string_value(json_object_get(j, "reason"));
+    if (state) {
+        if (at < w->d->since) /* the state at midnight */
+            at = w->d->since;
+        else
+            day_close(w, at);
+        /* logging in passes through a pause ("logged_in") nobody chose */
+        bool pause = !strcmp(state, "paused") && !(reason && !strcmp(reason, "logged_in"));
+        if (pause && !w->pause)
+            w->d->pauses++;
+        snprintf(w->state, sizeof(w->state), "%s", state);
+        w->pause = pause;
+        w->from = at;
+    }
+    json_decref(j);
+    return 0;
+}
+
 int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct call_day *out)
 {
+    struct day_walk w = {out, "offline", false, 0};
     const struct tz *z;
     struct tz_local l;
     int err;
@@ -342,6 +408,21 @@ int call_day_figures(struct db *db, const struct actor *who, int64_t now, struct
                        "GROUP BY disposition ORDER BY COUNT(*) DESC, disposition",
                        DBP(DB_I(who->user_id), DB_I(out->since)), day_row, out)))
         return err;
-    return db_each(db, "SELECT COUNT(*) FROM cases WHERE created_by = ? AND created_at >= ?",
-                   DBP(DB_S(who->login), DB_I(out->since)), opened_row, out);
+    if ((err = db_each(db, "SELECT COUNT(*) FROM cases WHERE created_by = ? AND created_at >= ?",
+                       DBP(DB_S(who->login), DB_I(out->since)), opened_row, out)))
+        return err;
+    /* The agent's state at midnight (their last change before it), then the
+     * day's changes and answers in the log's order. */
+    w.from = out->since;
+    if ((err = db_each(db,
+                       "SELECT at, kind, data FROM events WHERE agent = ? AND kind = 'agent.state' AND at >= ? AND at < ? "
+                       "ORDER BY at DESC, id DESC LIMIT 1",
+                       DBP(DB_I(who->user_id), DB_I(out->since - DAY_STATE_LOOKBACK_US), DB_I(out->since)), day_state_row, &w)) ||
+        (err = db_each(db,
+                       "SELECT at, kind, data FROM events WHERE agent = ? AND at >= ? AND at <= ? "
+                       "AND kind IN ('agent.state', 'call.answered') ORDER BY id",
+                       DBP(DB_I(who->user_id), DB_I(out->since), DB_I(now)), day_state_row, &w)))
+        return err;
+    day_close(&w, now);
+    return 0;
 }

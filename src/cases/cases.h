@@ -312,9 +312,15 @@ int caller_lookup(struct db *db, const struct actor *who, const char *phone, con
 
 /* An agent's own figures for the center's day (from midnight in
  * Casablanca, in out->since): the calls they recorded, by disposition code
- * (most first), and the cases they opened. */
+ * (most first), and the cases they opened; from the event log (their
+ * agent.state and call.answered events), the calls they answered and the
+ * time (µs) they spent talking (busy, holds included), in wrap-up and
+ * paused, with the number of pauses (the pause that logging in passes
+ * through, reason "logged_in", is none of them). A state going on counts until now;
+ * the state they were in at midnight counts from midnight. */
 struct call_day {
     int64_t since, calls, cases_opened;
+    int64_t answered, talk_us, wrap_up_us, pause_us, pauses;
     struct {
         char code[32];
         int64_t n;

@@ -187,6 +187,7 @@ static struct snap *build(void)
         snprintf(x->state, sizeof(x->state), "%s", acd_state_name(av[i].state));
         snprintf(x->reason, sizeof(x->reason), "%s", av[i].reason);
         x->since = av[i].since;
+        x->wrap_up_seconds = av[i].state == ACD_WRAP_UP ? rt.cfg.wrap_up / 1000000 : 0;
         x->call = av[i].call;
         const struct tcall *c = av[i].call ? call_find(av[i].call) : NULL;
         if (c) {

@@ -57,6 +57,9 @@ struct tel_agent {
     char call_caller[24], call_path[160], call_reference[12];
     int64_t call_waited_seconds;
     bool call_callback;
+    /* In wrap-up: how long it lasts (sip.wrap_up); it ends since_seconds
+     * later unless the agent says they are ready first. 0 otherwise. */
+    int64_t wrap_up_seconds;
 };
 /* The agent's state as of the latest snapshot (never waits for the
  * real-time thread). An unknown user is offline without a phone. */

@@ -5,6 +5,8 @@ disposition codes and what an agent records about a call; the citizen's
 reply from the portal, seen as new by the assignee."""
 import urllib.parse
 
+import harness
+
 SETTINGS = {"cases.demo_cases": "0", "cases.portal_per_hour": "4"}
 
 
@@ -274,3 +276,99 @@ def test_own_figures_for_the_day(t):
     t.eq(now["by_disposition"].get("wrong_number", 0) - before["by_disposition"].get("wrong_number", 0), 2, "by code")
     t.eq(now["cases_opened"] - before["cases_opened"], 1, "one case opened")
     t.true(now["since"].endswith("T00:00:00.000Z"), f"the day starts at midnight in Casablanca (UTC+00 now): {now['since']}")
+
+
+def test_own_day_from_the_event_log(t):
+    """Calls answered, talk, wrap-up and pauses come from the agent's own events of the day: the state they were in at
+    midnight counts from midnight, a state counts until the next, the pause logging in passes through is no pause, and
+    another agent's events are not theirs. The events are written here as the telephony's writer writes them."""
+    import json
+    import sqlite3
+    import time
+    a = t.login("agent")
+    me = a.get("/api/v1/session").json["user"]["id"]
+    day = a.get("/api/v1/desk/today").json
+    t.eq([day["calls_answered"], day["talk_seconds"], day["wrap_up_seconds"], day["pause_seconds"], day["pauses"]],
+         [0, 0, 0, 0, 0], "nothing yet: the telephony is off here")
+    since = int(harness_time(day["since"]))
+    now = int(time.time())
+    if now - since < 300:
+        raise harness.Skip("less than five minutes after midnight: the day has no room for the call")
+    base = max(since + 1, now - 250)
+    S = 1_000_000
+
+    def ev(at, kind, data, call=None, agent=me):
+        return ((at) * S, kind, call, agent, "fr" if call else None, json.dumps(data))
+
+    rows = [
+        ev(since - 3600, "agent.state", {"state": "paused", "reason": "break", "by": 0}),  # paused at midnight
+        ev(base, "agent.state", {"state": "available", "reason": "", "by": 0}),
+        ev(base + 10, "agent.state", {"state": "ringing", "reason": "", "by": 0}, 901),
+        ev(base + 12, "call.answered", {"waited_ms": 4000}, 901),
+        ev(base + 12, "agent.state", {"state": "busy", "reason": "", "by": 0}, 901),
+        ev(base + 72, "agent.state", {"state": "wrap_up", "reason": "", "by": 0}, 901),
+        ev(base + 82, "agent.state", {"state": "available", "reason": "", "by": 0}),
+        ev(base + 100, "agent.state", {"state": "paused", "reason": "logged_in", "by": 0}),
+        ev(base + 110, "agent.state", {"state": "paused", "reason": "break", "by": 0}),
+        ev(base + 140, "agent.state", {"state": "available", "reason": "", "by": 0}),
+        ev(base + 150, "agent.state", {"state": "ringing", "reason": "", "by": 0}, 902),
+        ev(base + 151, "call.answered", {"waited_ms": 1000}, 902),
+        ev(base + 151, "agent.state", {"state": "busy", "reason": "", "by": 0}, 902),
+        ev(base + 181, "agent.state", {"state": "wrap_up", "reason": "", "by": 0}, 902),
+        ev(base + 185, "agent.state", {"state": "available", "reason": "", "by": 0}),
+        ev(base + 20, "call.answered", {"waited_ms": 1000}, 903, agent=me + 1000),  # someone else's
+        ev(base + 20, "agent.state", {"state": "paused", "reason": "break", "by": 0}, agent=me + 1000),
+    ]
+    db = sqlite3.connect(t.srv.db)
+    db.executemany("INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    db.commit()
+    db.close()
+    d = a.get("/api/v1/desk/today").json
+    t.eq([d["calls_answered"], d["talk_seconds"], d["average_talk_seconds"], d["wrap_up_seconds"], d["pauses"]],
+         [2, 90, 45, 14, 2], f"answered, talk, average, wrap-up, pauses: {d}")
+    t.true(abs(d["pause_seconds"] - ((base - since) + 30)) <= 1,
+           f"the pause since midnight ({base - since} s) and the break (30 s), not the login: {d['pause_seconds']}")
+    other = t.login("supervisor").get("/api/v1/desk/today").json
+    t.eq(other["calls_answered"], 0, "the agent's calls are not the supervisor's")
+
+
+test_own_day_from_the_event_log.backends = ("sqlite",)
+
+
+def harness_time(iso):
+    """Seconds since the epoch of the API's UTC time ("2026-12-01T00:00:00.000Z")."""
+    import datetime
+    return datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def test_disposition_is_a_step_of_the_call(t):
+    """Saving a telephony call's disposition appends call.disposition to the event log (the agent, the code, whether a
+    case goes with it, whether it replaces an earlier record); a call id that is not the telephony's adds no event."""
+    import time
+    a = t.login("agent")
+    sup = t.login("supervisor")
+    call = 770000 + int(time.time()) % 10000
+    t.status(a.put(f"/api/v1/desk/calls/{call}", {"disposition": "wrong_number"}), 200)
+    ref = a.post("/api/v1/cases", case()).json["reference"]
+    t.status(a.put(f"/api/v1/desk/calls/{call}", {"disposition": "case_opened", "reference": ref}), 200)
+    end = time.time() + 5
+    while True:
+        items = sup.get(f"/api/v1/events?call={call}").json["items"]
+        if len([e for e in items if e["kind"] == "call.disposition"]) >= 2 or time.time() > end:
+            break
+        time.sleep(0.1)
+    got = [(e["data"]["disposition"], e["data"]["with_case"], e["data"]["changed"]) for e in items if e["kind"] == "call.disposition"]
+    t.eq(got, [("wrong_number", 0, 0), ("case_opened", 1, 1)], "two records of the call, the second replacing the first")
+    me = a.get("/api/v1/session").json["user"]["id"]
+    t.eq({e["agent"] for e in items}, {me}, "the agent who recorded it")
+    t.true(ref not in str(items), "the case's reference stays out of the event log")
+    # A call taken outside wasl's telephony: recorded, but no event. The next telephony call's event, written after
+    # it in order, shows the writer has passed it.
+    mine = lambda: [e for e in sup.get(f"/api/v1/events?agent={me}&limit=10000").json["items"] if e["kind"] == "call.disposition"]
+    n = len(mine())
+    t.status(a.put("/api/v1/desk/calls/outside-1@pbx", {"disposition": "wrong_number"}), 200)
+    t.status(a.put(f"/api/v1/desk/calls/{call + 1}", {"disposition": "wrong_number"}), 200)
+    end = time.time() + 5
+    while len(mine()) == n and time.time() < end:
+        time.sleep(0.1)
+    t.eq([e["call"] for e in mine()[n:]], [call + 1], "only the telephony's call is in the log")

@@ -182,6 +182,7 @@ def test_agent_gets_own_state(t):
         t.eq(s.resp.getheader("Content-Type"), "text/event-stream; charset=utf-8", "content type")
         first = s.next(lambda e: e["event"] == "agent")
         t.eq(first["json"]["state"], "offline", "the current state comes first")
+        t.eq(first["json"]["wrap_up_seconds"], None, "a wrap-up's length only during one")
         t.true(re.fullmatch(r"[0-9a-f]{8}-[0-9]+", first["id"]), f"events carry an id: {first}")
         t.eq(first["json"], ag.get("/api/v1/me/phone").json | {"since_seconds": first["json"]["since_seconds"]},
              "the same JSON as GET /api/v1/me/phone")

@@ -67,7 +67,7 @@ async function udpFree(port) {
 }
 
 /* A free UDP port for SIP, and a free block for RTP below the ephemeral range. */
-async function freePorts(rtpSize = 200) {
+export async function freePorts(rtpSize = 200) {
     const used = portsInUse();
     let sip = 0;
     for (let i = 0; i < 500 && !sip; i++) {

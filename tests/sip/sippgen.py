@@ -252,6 +252,7 @@ def main():
     ap.add_argument("--steps", required=True,
                     help="comma-separated PAUSE_MS[:KEY], e.g. 8000:1,1000:1,6000 (French, an agent, 6 s)")
     ap.add_argument("--wait-bye", action="store_true", help="end by waiting for wasl's BYE instead of sending one")
+    ap.add_argument("--wait-bye-ms", type=int, default=30000, help="how long to wait for wasl's BYE (with --wait-bye)")
     ap.add_argument("--caller", default="+33612345678")
     ap.add_argument("--name", default="steps")
     a = ap.parse_args()
@@ -259,7 +260,7 @@ def main():
     for part in a.steps.split(","):
         ms, _, key = part.partition(":")
         steps.append((int(ms), key or None))
-    print(uac_xml(a.name, steps, end="wait_bye" if a.wait_bye else "bye", caller=a.caller), end="")
+    print(uac_xml(a.name, steps, end="wait_bye" if a.wait_bye else "bye", caller=a.caller, wait_bye_ms=a.wait_bye_ms), end="")
 
 
 def summary(res):

@@ -16,7 +16,7 @@ import { callerLanguage } from './guide.js';
 import * as session from './session.js';
 import { errorText } from './ui.js';
 import { liveIndicator, liveState, onLiveState, subscribe } from './live.js';
-import { showCaller } from './pages/desk.js';
+import { showAgentState, showCaller } from './pages/desk.js';
 import { PAUSE_REASONS, clock, isTelOff, languagesNode, poller, reasonName, stateBadge, stateName } from './tel.js';
 
 const POLL_MS = 3000;
@@ -71,6 +71,11 @@ document.addEventListener('visibilitychange', () => {
         ticker = null;
     }
 });
+/* The desk's "Ready" changed the state: the bar shows the answer at once. */
+window.addEventListener('wasl:agent-state', (ev) => {
+    if (userId !== null && ev.detail && ev.detail.user_id === userId)
+        accept(ev.detail);
+});
 session.onSessionChange((u) => {
     if (!u)
         stopPhoneBar();
@@ -103,6 +108,7 @@ export function updatePhoneBar(u, route) {
 /* Before logging out: no request of this user may reach the server after. */
 export function stopPhoneBar() {
     ring(false);
+    showAgentState(null);
     follow(false);
     poll.stop();
     if (controller)
@@ -220,6 +226,7 @@ function accept(d) {
     mode = d.has_phone ? 'on' : 'no_phone';
     follow(mode === 'on');
     offered(d);
+    showAgentState(d);
     draw();
 }
 

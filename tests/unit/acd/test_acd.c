@@ -728,6 +728,9 @@ static void hang_up_at_the_bridge(void **state)
             assert_int_equal(acd_call_gone(a, 1, S(6)), 0);
             assert_int_equal(last_ev(ACD_EV_ENDED)->talked, 0);
             assert_int_equal(state_of(a, 1), ACD_WRAP_UP);
+            /* the wrap-up's state event names the call it follows */
+            assert_int_equal(last_ev(ACD_EV_AGENT_STATE)->state, ACD_WRAP_UP);
+            assert_int_equal(last_ev(ACD_EV_AGENT_STATE)->call, 1);
         } else {
             assert_int_equal(acd_call_gone(a, 1, S(6)), 0);
             assert_int_equal(acd_call_answered(a, 1, 1, S(6)), WASL_ECONFLICT);

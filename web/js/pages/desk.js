@@ -5,7 +5,10 @@
  * caller's cases (and the new case, pre-filled from the caller and the open
  * guide article), and the guide (search and the article read). The telephony
  * pushes an offered call through desk.showCaller(); until then the agent
- * enters the number. Frequent actions have keyboard shortcuts (Alt+key),
+ * enters the number. After the call, the wrap-up counts down (the
+ * phone bar passes the agent's state through desk.showAgentState()) and
+ * "Ready" ends it early. The head shows one's own figures for the day.
+ * Frequent actions have keyboard shortcuts (Alt+key, "?" opens the list),
  * listed in the help under the title.
  */
 import { api, withQuery } from '../api.js';
@@ -17,6 +20,7 @@ import {
     caseErrorText, enumText, loadCaseTypes, pinNode, referenceNode, showCaseFieldError, statusBadge, typeName,
 } from '../cases.js';
 import { alertBox, clearFieldErrors, field, messageArea, pageTitle, whileBusy } from '../ui.js';
+import { clock, clockNode } from '../tel.js';
 import { caseLink } from './case_list.js';
 import { searchPanel } from './guide_search.js';
 
@@ -30,7 +34,7 @@ const QUICK_TYPES = ['information', 'dossier', 'complaint'];
 /* Shortcuts: Alt + key, so that typing in a field never triggers one. */
 const SHORTCUTS = [
     ['c', 'desk.key.caller'], ['g', 'desk.key.guide'], ['n', 'desk.key.new_case'], ['d', 'desk.key.disposition'],
-    ['s', 'desk.key.save'], ['k', 'desk.key.cases'],
+    ['s', 'desk.key.save'], ['k', 'desk.key.cases'], ['h', 'desk.key.hold'], ['r', 'desk.key.ready'],
 ];
 
 /* What the desk holds for the current call; survives a re-render (the
@@ -44,6 +48,36 @@ const desk = {
     form: { for: null, disposition: '', note: '', saved: '' }, /* the call's form, kept across a language switch */
 };
 let view = null; /* the drawn page's update functions */
+
+/* The agent's state as the phone bar last had it (GET /api/v1/me/phone or
+ * the live event), and when it came: the wrap-up's countdown runs from it. */
+let agent = null;
+
+/* Called by the phone bar with each state it gets. */
+export function showAgentState(d) {
+    agent = d ? { ...d, at: performance.now() } : null;
+    if (view)
+        view.agent();
+}
+
+/* Whether the call shown is still on (ringing or in conversation): its
+ * controls are shown only then. Without a state from the phone bar (the
+ * telephony is off, the caller was looked up by hand) the call id decides. */
+function callLive(c) {
+    if (!c || !c.callId)
+        return false;
+    if (!agent)
+        return true;
+    return (agent.state === 'ringing' || agent.state === 'busy') && String(agent.call) === c.callId;
+}
+
+/* Seconds of wrap-up left, or null when the agent is not in wrap-up. */
+function wrapUpLeft() {
+    if (!agent || agent.state !== 'wrap_up' || !agent.wrap_up_seconds)
+        return null;
+    const elapsed = agent.since_seconds + (performance.now() - agent.at) / 1000;
+    return Math.max(0, Math.ceil(agent.wrap_up_seconds - elapsed));
+}
 
 /* Entry point for the telephony (and the agent's own look-up): shows a
  * caller. Fields: phone (required), language, country (ISO), waited
@@ -64,7 +98,7 @@ export function showCaller(c) {
     if (view)
         view.caller();
 }
-window.desk = Object.assign(window.desk || {}, { showCaller });
+window.desk = Object.assign(window.desk || {}, { showCaller, showAgentState });
 
 function durationText(s) {
     if (!Number.isFinite(Number(s)))
@@ -140,6 +174,51 @@ function callerColumn(ctx, geo, dispositions, messages) {
     resume.addEventListener('click', () => control('control', { action: 'resume' }, resume));
     hangup.addEventListener('click', () => control('control', { action: 'hangup' }, hangup));
     transfer.addEventListener('click', () => control('transfer', { queue: target.value }, transfer));
+
+    /* After the call: the wrap-up's time left, and "Ready" to take the next
+     * call at once (PUT /api/v1/me/state available ends a wrap-up early). */
+    const wrapLeft = h('span', { id: 'desk-wrapup-left', role: 'timer' });
+    const ready = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'desk-ready' } }, tn('desk.wrapup.ready'));
+    const wrapUp = h('div', { class: 'desk-wrapup', id: 'desk-wrapup', hidden: true },
+        h('span', {}, tn('desk.wrapup.left'), ' ', wrapLeft), ready);
+    let wrapTicker = null;
+    function drawWrapUp() {
+        controls.hidden = !callLive(desk.caller);
+        const left = wrapUpLeft();
+        wrapUp.hidden = left === null;
+        clearInterval(wrapTicker);
+        wrapTicker = null;
+        if (left === null)
+            return;
+        const tick = () => {
+            const l = wrapUpLeft();
+            if (l === null || !wrapUp.isConnected) {
+                clearInterval(wrapTicker);
+                return;
+            }
+            wrapLeft.replaceChildren(clockNode(l));
+            wrapLeft.dataset.seconds = String(l);
+        };
+        tick();
+        wrapTicker = setInterval(tick, 1000);
+    }
+    async function goReady() {
+        if (wrapUpLeft() === null)
+            return;
+        messages.clear();
+        try {
+            const d = await whileBusy(ready, 'common.working', () => api('PUT', '/api/v1/me/state', { state: 'available' }));
+            window.dispatchEvent(new CustomEvent('wasl:agent-state', { detail: d }));
+        } catch (e) {
+            messages.show('error', caseErrorText(e));
+        }
+    }
+    ready.addEventListener('click', goReady);
+    function toggleHold() {
+        if (controls.hidden)
+            return;
+        (hold.hidden ? resume : hold).click();
+    }
     const calls = h('ul', { class: 'desk-calls', id: 'desk-calls' });
 
     const disposition = h('select', { id: 'desk-disposition', name: 'disposition' },
@@ -207,7 +286,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
             facts.append(h('p', { class: 'muted' }, tn('desk.caller.none')));
             return;
         }
-        controls.hidden = !c.callId;
+        controls.hidden = !callLive(c);
         hold.hidden = false;
         resume.hidden = true;
         target.value = c.language && c.language !== 'fr' ? 'fr' : 'ar';
@@ -243,10 +322,13 @@ function callerColumn(ctx, geo, dispositions, messages) {
 
     const el = h('section', { class: 'desk-col desk-col-caller', 'aria-labelledby': 'desk-caller-title' },
         h('h2', { id: 'desk-caller-title' }, tn('desk.caller.title')),
-        lookup, facts, controls,
+        lookup, facts, controls, wrapUp,
         h('h3', {}, tn('desk.caller.calls')), calls,
         callForm);
-    return { el, draw, drawConsulted, focusPhone: () => phone.focus(), focusDisposition: () => disposition.focus(), save: () => callForm.requestSubmit() };
+    return {
+        el, draw, drawConsulted, drawWrapUp, toggleHold, ready: goReady,
+        focusPhone: () => phone.focus(), focusDisposition: () => disposition.focus(), save: () => callForm.requestSubmit(),
+    };
 }
 
 /* Saves the disposition of the call shown, with the articles consulted. */
@@ -454,18 +536,32 @@ async function refreshPop() {
     }
 }
 
-/* One's own figures for the day, in the page head; refreshed after each save. */
-const today = h('p', { class: 'desk-today small', id: 'desk-today', role: 'status' });
+/* One's own figures for the day, in the page head (computed by the server
+ * from the event log and the calls recorded); refreshed after each save
+ * and each end of a call. */
+const today = h('dl', { class: 'desk-today small', id: 'desk-today' });
 let todaySeq = 0;
+function minutesText(s) {
+    return h('bdi', { dir: 'ltr' }, clock(s));
+}
 async function refreshToday() {
     const mine = ++todaySeq;
     try {
         const d = await api('GET', '/api/v1/desk/today');
         if (mine !== todaySeq)
             return; /* a later refresh is on its way */
-        today.replaceChildren(tn('desk.today', { calls: d.calls_recorded, cases: d.cases_opened }));
-        today.dataset.calls = String(d.calls_recorded);
-        today.dataset.cases = String(d.cases_opened);
+        const item = (key, value, name) => [h('dt', {}, tn(key)), h('dd', { dataset: { figure: name } }, value)];
+        today.setAttribute('aria-label', t('desk.today.title'));
+        today.replaceChildren(
+            ...item('desk.today.answered', String(d.calls_answered), 'answered'),
+            ...item('desk.today.avg_talk', minutesText(d.average_talk_seconds), 'avg_talk'),
+            ...item('desk.today.wrap_up', minutesText(d.wrap_up_seconds), 'wrap_up'),
+            ...item('desk.today.pauses', [String(d.pauses), ' (', minutesText(d.pause_seconds), ')'], 'pauses'),
+            ...item('desk.today.recorded', String(d.calls_recorded), 'recorded'),
+            ...item('desk.today.cases', String(d.cases_opened), 'cases'));
+        Object.assign(today.dataset, {
+            calls: String(d.calls_recorded), cases: String(d.cases_opened), answered: String(d.calls_answered),
+        });
     } catch (e) {
         today.replaceChildren(); /* figures are a convenience: the desk works without them */
     }
@@ -474,7 +570,8 @@ async function refreshToday() {
 function shortcutsHelp() {
     return h('details', { class: 'desk-help', id: 'desk-shortcuts' },
         h('summary', {}, tn('desk.key.title')),
-        h('ul', {}, SHORTCUTS.map(([k, label]) => h('li', {}, h('kbd', {}, 'Alt'), '+', h('kbd', {}, k.toUpperCase()), ' ', tn(label)))));
+        h('ul', {}, SHORTCUTS.map(([k, label]) => h('li', {}, h('kbd', {}, 'Alt'), '+', h('kbd', {}, k.toUpperCase()), ' ', tn(label))),
+            h('li', {}, h('kbd', {}, '?'), ' ', tn('desk.key.help'))));
 }
 
 export async function render(ctx) {
@@ -511,14 +608,34 @@ export async function render(ctx) {
             cases.draw();
         },
         newCase: () => cases.openForm(),
+        agent: () => {
+            const was = view.lastState;
+            view.lastState = agent && agent.state;
+            caller.drawWrapUp();
+            /* a call ended or an answer came: the day's figures moved */
+            if (was !== view.lastState && (view.lastState === 'wrap_up' || view.lastState === 'busy' || was === 'wrap_up'))
+                refreshToday();
+        },
+        lastState: agent && agent.state,
         markSaved: (code) => {
             Object.assign(desk.form, { disposition: code, saved: code });
             caller.draw();
         },
     };
 
-    const actions = { c: caller.focusPhone, g: guide.focus, n: cases.openForm, d: caller.focusDisposition, s: caller.save, k: cases.focus };
+    const actions = {
+        c: caller.focusPhone, g: guide.focus, n: cases.openForm, d: caller.focusDisposition, s: caller.save, k: cases.focus,
+        h: caller.toggleHold, r: caller.ready,
+    };
+    const help = shortcutsHelp();
     const onKey = (ev) => {
+        /* "?" outside a field opens (or closes) the list of shortcuts */
+        if (ev.key === '?' && !ev.altKey && !ev.ctrlKey && !ev.metaKey && document.getElementById('desk')
+            && !ev.target.closest?.('input, textarea, select, [contenteditable="true"]')) {
+            ev.preventDefault();
+            help.open = !help.open;
+            return;
+        }
         if (!ev.altKey || ev.ctrlKey || ev.metaKey)
             return;
         const fn = actions[ev.key.toLowerCase()] || actions[(ev.code || '').replace(/^Key/, '').toLowerCase()];
@@ -529,7 +646,7 @@ export async function render(ctx) {
     };
     document.addEventListener('keydown', onKey);
     const page = h('section', { class: 'page page-agent page-desk', id: 'desk' },
-        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), today, shortcutsHelp(),
+        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), today, help,
             h('a', { class: 'btn btn-small', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('desk.new.full_form'))),
         messages.el,
         h('div', { class: 'desk-grid' }, caller.el, cases.el, guide.el));
@@ -545,6 +662,7 @@ export async function render(ctx) {
     queueMicrotask(() => gone.observe(document.getElementById('main') || document.body, { childList: true }));
     caller.draw();
     cases.draw();
+    caller.drawWrapUp();
     refreshToday();
     if (desk.caller)
         refreshPop().catch((e) => messages.show('error', caseErrorText(e)));
