@@ -97,7 +97,7 @@ const FLOW = {
         hours: { type: 'hours', open: 'arabic', closed: 'arabic', holiday: 'arabic', emergency: 'callback' },
         arabic: { type: 'set_language', language: 'ar', next: 'agent' },
         callback: { type: 'callback', next: 'hangup', on_fail: 'hangup' },
-        agent: { type: 'enqueue' },
+        agent: { type: 'enqueue', on_timeout: 'callback' },
         hangup: { type: 'hangup' },
     },
 };
