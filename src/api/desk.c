@@ -18,7 +18,7 @@ int api_desk_dispositions(struct http_req *r)
     json_t *list = json_array();
     if (lang && !language_valid(lang)) {
         json_decref(list);
-        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "lang", "lang must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "lang", "lang must be one of %s", languages_list());
     }
     for (int i = 0; i < call_disposition_count(); i++) {
         const char *name, *code;

@@ -136,7 +136,7 @@ static int add_summary(const struct guide_summary *s, void *arg)
 {
     struct list_ctx *c = arg;
     json_t *langs = json_object();
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         const struct guide_lang_state *l = &s->langs[i];
         if (!l->latest)
             continue;
@@ -566,10 +566,10 @@ int api_entry_rules(struct http_req *r)
     return http_reply_json(r, 200, rule_json(&e, listed));
 }
 
-static int add_nationality(const char *iso, const char *const names[7], void *arg)
+static int add_nationality(const char *iso, const char *const names[WASL_LANG_MAX], void *arg)
 {
     json_t *n = json_object();
-    for (int l = 0; n && l < 7; l++)
+    for (int l = 0; n && l < wasl_nlanguages; l++)
         json_object_set_new(n, wasl_languages[l], json_string(names[l]));
     return json_array_append_new(arg, json_pack("{s:s, s:o}", "iso2", iso, "name", n)) ? WASL_ENOMEM : 0;
 }

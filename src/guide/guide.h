@@ -138,7 +138,7 @@ struct guide_summary {
     struct guide_article a;
     char title[GUIDE_TITLE_MAX + 1]; /* in the requested language or the source language */
     char title_lang[4];
-    struct guide_lang_state langs[7]; /* wasl_languages order */
+    struct guide_lang_state langs[WASL_LANG_MAX]; /* wasl_languages order */
 };
 typedef int (*guide_summary_h)(const struct guide_summary *s, void *arg);
 int guide_articles_list(struct db *db, const char *category, const char *lang, guide_summary_h h, void *arg);
@@ -235,7 +235,7 @@ int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed
 const char *entry_rules_source(void);
 /* Every nationality with its names in the seven languages (wasl_languages
  * order), from data/nationalities.csv; callback per row. */
-typedef int (*guide_nationality_h)(const char *iso, const char *const names[7], void *arg);
+typedef int (*guide_nationality_h)(const char *iso, const char *const names[WASL_LANG_MAX], void *arg);
 int guide_nationalities(guide_nationality_h h, void *arg);
 
 /* ---- import and export (io.c) ---- */

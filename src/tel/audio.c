@@ -165,7 +165,7 @@ int audio_load(const char *data_dir, const char *gen_dir)
     audio_unload();
     if (!(slots = calloc(SLOTS, sizeof(*slots))))
         return WASL_ENOMEM;
-    for (int l = 0; l < 7; l++) {
+    for (int l = 0; l < wasl_nlanguages; l++) {
         const char *lang = wasl_languages[l];
         for (int k = 0; k < prompts_count(lang); k++) {
             const char *id = prompts_id_at(lang, k);

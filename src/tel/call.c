@@ -140,7 +140,7 @@ void call_digit(struct tcall *c, char d)
 
 static void play_items(struct tcall *c, const struct ivr_action *a)
 {
-    char ids[24][IVR_NAME_MAX], lang[3];
+    char ids[24][IVR_NAME_MAX], lang[WASL_LANG_CODE_MAX];
     for (int i = 0; i < a->nitems; i++) {
         const struct ivr_item *it = &a->items[i];
         if (it->kind == IVR_ITEM_SILENCE) {
@@ -218,7 +218,7 @@ static void perform(struct tcall *c)
         /* the first "you are number N" soon, then every queue_announce */
         c->next_announce =
             rt.cfg.queue_announce ? c->queued_at + (rt.cfg.queue_announce < 15000000 ? rt.cfg.queue_announce : 15000000) : 0;
-        snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < 7 ? wasl_languages[a->queue] : "?");
+        snprintf(c->queue, sizeof(c->queue), "%s", a->queue >= 0 && a->queue < wasl_nlanguages ? wasl_languages[a->queue] : "?");
         /* Logged first: the distributor may offer the call at once. */
         struct acd_queue_view qv;
         events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL,
@@ -269,7 +269,7 @@ static void log_ivr(struct tcall *c, const struct ivr_event *e, const char *lang
 
 static void step(struct tcall *c, const struct ivr_event *e)
 {
-    char lang[3];
+    char lang[WASL_LANG_CODE_MAX];
     if (c->ivr.done || c->end_reason[0])
         return;
     snprintf(lang, sizeof(lang), "%s", c->ivr.language);

@@ -156,7 +156,7 @@ void dialler_call(struct job *j)
 {
     struct tcall *c;
     int q = -1;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         if (!strcmp(wasl_languages[i], j->language))
             q = i;
     if (q < 0 || rt.ncalls >= rt.cfg.max_calls || !(c = mem_zalloc(sizeof(*c), call_destroy))) {
@@ -290,7 +290,7 @@ int tel_callback_schedule(struct db *db, const char *phone, const char *language
     const char *country, *did = NULL, *cc;
     int err;
     bool known = false;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         known = known || (language && !strcmp(language, wasl_languages[i]));
     if (!known)
         return err_set_field(WASL_EINVAL, "tel.invalid_language", "language", "one of the center's languages");

@@ -391,7 +391,7 @@ static int rt_setup(void)
         return err;
     /* One "general" queue per language, index i = wasl_languages[i]: the
      * IVR's enqueue names its queue by language index. */
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         char name[ACD_NAME_MAX];
         snprintf(name, sizeof(name), "%s.general", wasl_languages[i]);
         struct acd_queue_def d = {.name = name, .language = i, .service = "general"};

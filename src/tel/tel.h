@@ -180,7 +180,8 @@ bool prompts_known(const char *id, void *arg);
 const char *prompt_text(const char *lang, const char *id);
 /* The prompt ids that speak an IVR item, in order; lang_out gets the
  * language they are in. Returns how many (at most max). */
-int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[3], char out[][IVR_NAME_MAX], int max);
+int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[WASL_LANG_CODE_MAX], char out[][IVR_NAME_MAX],
+                   int max);
 /* Makes out_dir/<lang>/<id>.wav for every prompt with espeak-ng and sox,
  * skipping those whose text and voice did not change. */
 int prompts_generate(const char *out_dir, int *made, int *kept);

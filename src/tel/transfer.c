@@ -20,7 +20,7 @@ static int queue_of(const char *name)
 {
     if (!strncmp(name, "queue-", 6) || !strncmp(name, "queue.", 6))
         name += 6;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         if (!strcmp(name, wasl_languages[i]))
             return i;
     return -1;
