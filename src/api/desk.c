@@ -121,7 +121,7 @@ int api_desk_call_put(struct http_req *r)
         {"reference", JS_STR_OPT_NULL, false, 20, 0, 0, &in.reference, NULL},
         {"phone", JS_STR_OPT_NULL, false, 40, 0, 0, &in.phone, NULL},
         {"country", JS_STR_OPT_NULL, false, 2, 0, 0, &in.country, NULL},
-        {"language", JS_STR_OPT_NULL, false, 3, 0, 0, &in.language, NULL},
+        {"language", JS_STR_OPT_NULL, false, WASL_LANG_CODE_MAX - 1, 0, 0, &in.language, NULL},
     };
     int err;
 

@@ -74,7 +74,7 @@ static int version_from_json(json_t *obj, struct guide_version *v, bool need_met
         {"source", JS_STR, false, GUIDE_FIELD_MAX, 0, 0, &source, NULL},
         {"checked_on", JS_STR, false, 10, 0, 0, &checked, NULL},
         {"confidence", JS_STR, false, 1, 0, 0, &conf, NULL},
-        {"lang", JS_STR, need_meta, 3, 0, 0, &lang, NULL},
+        {"lang", JS_STR, need_meta, WASL_LANG_CODE_MAX - 1, 0, 0, &lang, NULL},
         {"reason", JS_STR, false, 500, 0, 0, &reason, NULL},
         {"translates", JS_INT, false, 0, 0, 1000000, &translates, NULL},
     };
@@ -534,7 +534,7 @@ int api_guide_synonym_add(struct http_req *r)
     const char *group = NULL, *lang = NULL, *term = NULL;
     struct json_spec spec[] = {
         {"group", JS_STR, true, 63, 0, 0, &group, NULL},
-        {"lang", JS_STR, true, 3, 0, 0, &lang, NULL},
+        {"lang", JS_STR, true, WASL_LANG_CODE_MAX - 1, 0, 0, &lang, NULL},
         {"term", JS_STR, true, 120, 0, 0, &term, NULL},
     };
     int64_t id;

@@ -30,7 +30,8 @@ int call_dispositions_load(const char *path)
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je), *list, *d;
     size_t i;
-    int err = 0;
+    int err = 0, untranslated[WASL_LANG_MAX] = {0};
+    const char *first[WASL_LANG_MAX] = {0};
 
     if (!root)
         return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, je.text);
@@ -56,8 +57,8 @@ int call_dispositions_load(const char *path)
             const char *name = json_string_value(json_object_get(json_object_get(d, "names"), wasl_languages[l]));
             if (!name && l != f) {
                 name = json_string_value(json_object_get(json_object_get(d, "names"), wasl_languages[f]));
-                log_warn("cases: %s: disposition %s has no name in %s; agents see it in %s", path, code, wasl_languages[l],
-                         wasl_languages[f]);
+                if (!untranslated[l]++)
+                    first[l] = dispositions[i].code;
             }
             if (!name || strlen(name) >= sizeof(dispositions[0].name[0])) {
                 err = err_set(WASL_EINVAL, "data.invalid", "%s: %s has no name in %s (or one over 63 bytes)", path, code,
@@ -68,6 +69,10 @@ int call_dispositions_load(const char *path)
         }
         ndispositions++;
     }
+    for (int l = 0; !err && l < wasl_nlanguages; l++)
+        if (untranslated[l])
+            log_warn("cases: %s: %d of %d dispositions have no name in %s (%s first); agents see them in %s", path, untranslated[l],
+                     ndispositions, wasl_languages[l], first[l], wasl_languages[language_fallback()]);
 out:
     json_decref(root);
     return err;

@@ -112,7 +112,7 @@ static bool is_entry_group(const char *name)
     return false;
 }
 
-#define CANDS_MAX (7 * 20)
+#define CANDS_MAX (WASL_LANG_MAX * 20) /* up to 20 texts from each language */
 #define CONCEPT_TERMS 96
 #define PREFIX_TERMS 8
 

@@ -49,7 +49,7 @@ struct tel_agent {
     char sip_user[64], contact[256];
     char languages[32]; /* "fr ar en" */
     uint64_t call;
-    char call_language[3], call_country[3]; /* of that call */
+    char call_language[WASL_LANG_CODE_MAX], call_country[3]; /* of that call */
     /* The screen pop, for the agent's own call only (personal data: never in
      * the supervisors' status): the caller's number (digits, "" when
      * withheld), the time they waited when offered, the IVR path, the case
