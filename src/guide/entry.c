@@ -1,7 +1,7 @@
 /*
  * Entry and stay rules for foreigners, by nationality, from
  * data/entry_rules.csv (with its source and date; unverified rows marked),
- * and the names and demonyms of nationalities in seven languages from
+ * and the names and demonyms of nationalities in the center's languages from
  * data/nationalities.csv, so a query like "visa marocain pour un Américain"
  * finds the right row.
  */

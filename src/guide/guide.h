@@ -1,5 +1,5 @@
 /*
- * guide: the consular guide. Articles in seven languages, every change a new
+ * guide: the consular guide. Articles in the center's languages, every change a new
  * version with an author, a reason and an effective date; a draft → review →
  * published workflow with approval by someone else; translations that know
  * which source version they translate; a search index (SQLite FTS5 in memory,
@@ -233,7 +233,7 @@ struct entry_rule {
 int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed);
 /* Where the table comes from, for display. */
 const char *entry_rules_source(void);
-/* Every nationality with its names in the seven languages (wasl_languages
+/* Every nationality with its names in the center's languages (wasl_languages
  * order), from data/nationalities.csv; callback per row. */
 typedef int (*guide_nationality_h)(const char *iso, const char *const names[WASL_LANG_MAX], void *arg);
 int guide_nationalities(guide_nationality_h h, void *arg);

@@ -708,7 +708,7 @@ static int load_synonyms(struct index *ix, struct db_conn *c)
             err = add_synonym(ix, db_text(s, 0), li, db_text(s, 2));
     }
     int err2 = db_end(s);
-    /* A country's names in the seven languages are one group, so that
+    /* A country's names in the center's languages are one group, so that
      * "Marokko" finds texts that say "Maroc". */
     const struct entry_country *ec = entry_countries(&n);
     for (int i = 0; !err && !err2 && i < n; i++) {

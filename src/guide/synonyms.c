@@ -1,6 +1,6 @@
 /*
  * Synonyms and acronyms, managed by editors: groups of terms that mean the
- * same thing, in any of the seven languages (CNIE, carte nationale,
+ * same thing, in any of the center's languages (CNIE, carte nationale,
  * البطاقة الوطنية, national ID card...). A search for one finds the others.
  */
 #include <stdio.h>
