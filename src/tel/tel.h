@@ -47,7 +47,7 @@ struct tel_agent {
     bool has_account, registered;
     bool in_acd; /* the distributor knows the agent (they logged in once) */
     char sip_user[64], contact[256];
-    char languages[32]; /* "fr ar en" */
+    char languages[WASL_LANG_MAX * WASL_LANG_CODE_MAX]; /* "fr ar en" */
     uint64_t call;
     char call_language[WASL_LANG_CODE_MAX], call_country[3]; /* of that call */
     /* The screen pop, for the agent's own call only (personal data: never in
