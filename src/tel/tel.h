@@ -128,7 +128,7 @@ struct tel_queue_live {
 };
 struct tel_call_live {
     uint64_t id;
-    char country[3], did[24], language[3], state[12], node[40];
+    char country[3], did[24], language[WASL_LANG_CODE_MAX], state[12], node[40];
     int64_t started; /* clock_now() */
 };
 struct tel_status {
