@@ -15,8 +15,10 @@ suite reported "ok N - ... # SKIP": a skipped test is not a passed one).
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -190,6 +192,19 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # An eighth language added as data only (tests/lang): a server on a copy of data/ and web/ with it.
+    sys.path.insert(0, os.path.join(TOP, "tests", "lang"))
+    import overlay  # noqa: E402
+    folder = tempfile.mkdtemp(prefix="wasl-lang-")
+    data, web = overlay.build(folder)
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite",
+                         settings={"paths.data": data, "http.web_root": web, "cases.demo_cases": "0"})
+    srv.start()
+    try:
+        run_tap("browser/languages", ["node", "tests/browser/languages.mjs"], env={"WASL_URL": srv.url})
+    finally:
+        srv.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     # The desk's tests get a server of their own: the tests above change the demo users' passwords and languages.
     srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
     srv.start()

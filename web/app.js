@@ -5,7 +5,7 @@
  */
 import { api, onAuthProblem } from './js/api.js';
 import { h } from './js/dom.js';
-import { language, onLanguageChange, preferredLanguage, setLanguage, t, tn, translateTree } from './js/i18n.js';
+import { language, loadLanguages, onLanguageChange, preferredLanguage, setLanguage, t, tn, translateTree } from './js/i18n.js';
 import { currentRoute, href, navigate, refresh, start } from './js/router.js';
 import * as session from './js/session.js';
 import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
@@ -245,6 +245,7 @@ function wire() {
 }
 
 async function boot() {
+    await loadLanguages();
     await setLanguage(preferredLanguage(), { remember: false });
     wire();
     let u = null;

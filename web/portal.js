@@ -1,5 +1,5 @@
 /*
- * The citizens' portal (/portal.html): no login, the seven languages with a
+ * The citizens' portal (/portal.html): no login, the center's languages with a
  * switcher (Arabic right to left), large type for readers who are often
  * elderly, one column on a phone. Three things: file a complaint, suggestion
  * or observation; follow a case with its reference and PIN; rate how a
@@ -8,7 +8,7 @@
  * "?lang=ar" in the address picks the language of a link sent to a citizen.
  */
 import { h } from './js/dom.js';
-import { LANGUAGES, isLanguage, language, onLanguageChange, preferredLanguage, setLanguage, t, tn, translateTree } from './js/i18n.js';
+import { LANGUAGES, isLanguage, language, loadLanguages, onLanguageChange, preferredLanguage, setLanguage, t, tn, translateTree } from './js/i18n.js';
 import { alertBox } from './js/ui.js';
 import * as filing from './js/portal/file.js';
 import * as tracking from './js/portal/track.js';
@@ -97,6 +97,7 @@ async function show({ focus = false } = {}) {
 
 async function boot() {
     const asked = new URLSearchParams(location.search).get('lang');
+    await loadLanguages();
     await setLanguage(isLanguage(asked) ? asked : preferredLanguage(), { silent: true, remember: isLanguage(asked) });
     onLanguageChange(() => show());
     window.addEventListener('hashchange', () => show({ focus: true }));

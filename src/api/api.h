@@ -63,6 +63,7 @@ int api_users_reset_password(struct http_req *r);
 int api_users_unlock(struct http_req *r);
 int api_audit_list(struct http_req *r);
 int api_audit_verify(struct http_req *r);
+int api_languages(struct http_req *r);
 int api_countries(struct http_req *r);
 int api_consulates(struct http_req *r);
 int api_guide_articles(struct http_req *r);

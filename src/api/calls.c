@@ -37,7 +37,7 @@ int api_tel_callback_add(struct http_req *r)
 {
     const char *phone = NULL, *language = NULL;
     struct json_spec spec[] = {{"phone", JS_STR, true, 32, 0, 0, &phone, NULL},
-                               {"language", JS_STR, true, 2, 0, 0, &language, NULL}};
+                               {"language", JS_STR, true, WASL_LANG_CODE_MAX - 1, 0, 0, &language, NULL}};
     char by[40], object[40];
     int64_t id = 0;
     bool merged = false;

@@ -154,7 +154,7 @@ int api_cases_create(struct http_req *r)
         {"category", JS_STR, true, 32, 0, 0, &in.category, NULL},
         {"priority", JS_STR, false, 10, 0, 0, &in.priority, NULL},
         {"channel", JS_STR, false, 10, 0, 0, &in.channel, NULL},
-        {"language", JS_STR, true, 3, 0, 0, &in.language, NULL},
+        {"language", JS_STR, true, WASL_LANG_CODE_MAX - 1, 0, 0, &in.language, NULL},
         {"country", JS_STR_OPT_NULL, false, 2, 0, 0, &in.country, NULL},
         {"consulate", JS_STR_OPT_NULL, false, 11, 0, 0, &in.consulate, NULL},
         {"subject", JS_STR, true, 200, 0, 0, &in.subject, NULL},
@@ -376,7 +376,7 @@ int api_portal_file(struct http_req *r)
     struct json_spec spec[] = {
         {"type", JS_STR, true, 16, 0, 0, &f.type, NULL},
         {"category", JS_STR, true, 32, 0, 0, &f.category, NULL},
-        {"language", JS_STR, true, 3, 0, 0, &f.language, NULL},
+        {"language", JS_STR, true, WASL_LANG_CODE_MAX - 1, 0, 0, &f.language, NULL},
         {"country", JS_STR_OPT_NULL, false, 2, 0, 0, &f.country, NULL},
         {"consulate", JS_STR_OPT_NULL, false, 11, 0, 0, &f.consulate, NULL},
         {"subject", JS_STR, true, 200, 0, 0, &f.subject, NULL},

@@ -18,7 +18,7 @@ int api_desk_dispositions(struct http_req *r)
     json_t *list = json_array();
     if (lang && !language_valid(lang)) {
         json_decref(list);
-        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "lang", "lang must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "request.invalid_parameter", "lang", "lang must be one of %s", languages_list());
     }
     for (int i = 0; i < call_disposition_count(); i++) {
         const char *name, *code;
@@ -121,7 +121,7 @@ int api_desk_call_put(struct http_req *r)
         {"reference", JS_STR_OPT_NULL, false, 20, 0, 0, &in.reference, NULL},
         {"phone", JS_STR_OPT_NULL, false, 40, 0, 0, &in.phone, NULL},
         {"country", JS_STR_OPT_NULL, false, 2, 0, 0, &in.country, NULL},
-        {"language", JS_STR_OPT_NULL, false, 3, 0, 0, &in.language, NULL},
+        {"language", JS_STR_OPT_NULL, false, WASL_LANG_CODE_MAX - 1, 0, 0, &in.language, NULL},
     };
     int err;
 

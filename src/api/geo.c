@@ -1,8 +1,24 @@
 /*
- * Countries and consular posts, for forms and the portal.
+ * The center's languages, countries and consular posts, for forms, the
+ * UI's language menu and the portal.
  */
+#include <string.h>
+
 #include "api.h"
 #include "geo/geo.h"
+
+int api_languages(struct http_req *r)
+{
+    json_t *list = json_array();
+
+    for (int i = 0; list && i < wasl_nlanguages; i++) {
+        const struct language *l = language_at(i);
+        json_array_append_new(list,
+                              json_pack("{s:s, s:s, s:s, s:s, s:b}", "code", l->code, "name", l->name, "dir",
+                                        l->rtl ? "rtl" : "ltr", "locale", l->locale, "stemmed", strcmp(l->stemmer, "none") != 0));
+    }
+    return http_reply_json(r, 200, json_pack("{s:o, s:s}", "languages", list, "fallback", wasl_languages[language_fallback()]));
+}
 
 int api_countries(struct http_req *r)
 {
@@ -12,7 +28,7 @@ int api_countries(struct http_req *r)
 
     for (size_t i = 0; list && i < n; i++) {
         json_t *names = json_object(), *zones = json_array(), *langs = json_array();
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < wasl_nlanguages; k++)
             json_object_set_new(names, wasl_languages[k], json_string(c[i].name[k]));
         for (int k = 0; k < c[i].nzones; k++)
             json_array_append_new(zones, json_string(c[i].zones[k]));

@@ -74,7 +74,7 @@ static int version_from_json(json_t *obj, struct guide_version *v, bool need_met
         {"source", JS_STR, false, GUIDE_FIELD_MAX, 0, 0, &source, NULL},
         {"checked_on", JS_STR, false, 10, 0, 0, &checked, NULL},
         {"confidence", JS_STR, false, 1, 0, 0, &conf, NULL},
-        {"lang", JS_STR, need_meta, 3, 0, 0, &lang, NULL},
+        {"lang", JS_STR, need_meta, WASL_LANG_CODE_MAX - 1, 0, 0, &lang, NULL},
         {"reason", JS_STR, false, 500, 0, 0, &reason, NULL},
         {"translates", JS_INT, false, 0, 0, 1000000, &translates, NULL},
     };
@@ -136,7 +136,7 @@ static int add_summary(const struct guide_summary *s, void *arg)
 {
     struct list_ctx *c = arg;
     json_t *langs = json_object();
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         const struct guide_lang_state *l = &s->langs[i];
         if (!l->latest)
             continue;
@@ -534,7 +534,7 @@ int api_guide_synonym_add(struct http_req *r)
     const char *group = NULL, *lang = NULL, *term = NULL;
     struct json_spec spec[] = {
         {"group", JS_STR, true, 63, 0, 0, &group, NULL},
-        {"lang", JS_STR, true, 3, 0, 0, &lang, NULL},
+        {"lang", JS_STR, true, WASL_LANG_CODE_MAX - 1, 0, 0, &lang, NULL},
         {"term", JS_STR, true, 120, 0, 0, &term, NULL},
     };
     int64_t id;
@@ -566,10 +566,10 @@ int api_entry_rules(struct http_req *r)
     return http_reply_json(r, 200, rule_json(&e, listed));
 }
 
-static int add_nationality(const char *iso, const char *const names[7], void *arg)
+static int add_nationality(const char *iso, const char *const names[WASL_LANG_MAX], void *arg)
 {
     json_t *n = json_object();
-    for (int l = 0; n && l < 7; l++)
+    for (int l = 0; n && l < wasl_nlanguages; l++)
         json_object_set_new(n, wasl_languages[l], json_string(names[l]));
     return json_array_append_new(arg, json_pack("{s:s, s:o}", "iso2", iso, "name", n)) ? WASL_ENOMEM : 0;
 }

@@ -272,7 +272,7 @@ int auth_set_language(struct db *db, const struct actor *who, const char *lang)
     int err;
 
     if (!language_valid(lang))
-        return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
     if ((err = db_conn_get(db, &c)))
         return err;
     err = db_exec(c, "UPDATE users SET language = ? WHERE id = ?", DBP(DB_S(lang), DB_I(who->user_id)));

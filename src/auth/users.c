@@ -228,7 +228,7 @@ int user_create(struct db *db, const struct actor *who, const struct user_fields
         (err = check_scope(role, f->consulate)))
         return err;
     if (f->language && !language_valid(f->language))
-        return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
     if ((err = auth_password_policy(f->login, f->password)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
         return err;
     struct create cr = {who, f, hash, 0};
@@ -269,7 +269,7 @@ static int update_h(struct db_conn *c, void *arg)
     if ((err = check_scope(role, consulate)) || (err = check_name(name)))
         goto out;
     if (!language_valid(lang)) {
-        err = err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of ar fr es it nl de en");
+        err = err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
         goto out;
     }
     /* An admin cannot take away their own admin role or disable themselves:

@@ -26,7 +26,7 @@
 static struct {
     char code[32];
     bool opens_case;
-    char name[7][64];
+    char name[WASL_LANG_MAX][64];
 } dispositions[DISPOSITIONS_MAX];
 static int ndispositions;
 
@@ -35,7 +35,8 @@ int call_dispositions_load(const char *path)
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je), *list, *d;
     size_t i;
-    int err = 0;
+    int err = 0, untranslated[WASL_LANG_MAX] = {0};
+    const char *first[WASL_LANG_MAX] = {0};
 
     if (!root)
         return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, je.text);
@@ -54,17 +55,29 @@ int call_dispositions_load(const char *path)
         }
         snprintf(dispositions[i].code, sizeof(dispositions[0].code), "%s", code);
         dispositions[i].opens_case = json_is_true(json_object_get(d, "opens_case"));
-        for (int l = 0; l < 7; l++) {
+        for (int l = 0; l < wasl_nlanguages; l++) {
+            /* A language added since the file was translated shows the
+             * fallback's name, and the log says which are missing. */
+            int f = language_fallback();
             const char *name = json_string_value(json_object_get(json_object_get(d, "names"), wasl_languages[l]));
+            if (!name && l != f) {
+                name = json_string_value(json_object_get(json_object_get(d, "names"), wasl_languages[f]));
+                if (!untranslated[l]++)
+                    first[l] = dispositions[i].code;
+            }
             if (!name || strlen(name) >= sizeof(dispositions[0].name[0])) {
                 err = err_set(WASL_EINVAL, "data.invalid", "%s: %s has no name in %s (or one over 63 bytes)", path, code,
-                              wasl_languages[l]);
+                              wasl_languages[name ? l : f]);
                 goto out;
             }
             snprintf(dispositions[i].name[l], sizeof(dispositions[0].name[0]), "%s", name);
         }
         ndispositions++;
     }
+    for (int l = 0; !err && l < wasl_nlanguages; l++)
+        if (untranslated[l])
+            log_warn("cases: %s: %d of %d dispositions have no name in %s (%s first); agents see them in %s", path, untranslated[l],
+                     ndispositions, wasl_languages[l], first[l], wasl_languages[language_fallback()]);
 out:
     json_decref(root);
     return err;
@@ -77,13 +90,11 @@ int call_disposition_count(void)
 
 const char *call_disposition(int i, const char *lang, const char **name, bool *opens_case)
 {
-    int l = 0;
+    int l = language_index(lang);
     if (i < 0 || i >= ndispositions)
         return NULL;
-    while (l < 7 && lang && strcmp(wasl_languages[l], lang))
-        l++;
     if (name)
-        *name = dispositions[i].name[l < 7 ? l : 6];
+        *name = dispositions[i].name[l >= 0 ? l : language_fallback()];
     if (opens_case)
         *opens_case = dispositions[i].opens_case;
     return dispositions[i].code;
@@ -188,7 +199,7 @@ int call_note_save(struct db *db, const struct actor *who, const struct call_not
         return err_set_field(WASL_EINVAL, "calls.invalid_disposition", "disposition",
                              "unknown disposition (GET /api/v1/desk/dispositions)");
     if (in->language && *in->language && !language_valid(in->language))
-        return err_set_field(WASL_EINVAL, "calls.invalid_field", "language", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "calls.invalid_field", "language", "language must be one of %s", languages_list());
     if ((err = case_check_text(in->note, "note", NOTE_MAX, false, false)) || (err = case_articles_check(in->articles)))
         return err;
     if (in->reference && *in->reference && (err = case_ref_parse(in->reference, sv.ref)))

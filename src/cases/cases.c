@@ -621,7 +621,7 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
     if (!guide_category_valid(in->category))
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "category", "unknown category (the guide's categories)");
     if (!language_valid(in->language))
-        return err_set_field(WASL_EINVAL, "cases.invalid_field", "language", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "cases.invalid_field", "language", "language must be one of %s", languages_list());
     if (in->country && *in->country && !geo_country(in->country))
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "country", "unknown country code");
     if (in->consulate && *in->consulate && !geo_consulate(in->consulate))

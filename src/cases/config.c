@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <jansson.h>
 
 #include "cases_int.h"
@@ -40,7 +41,7 @@ static struct case_type types[8];
 static int ntypes;
 static struct sla slas[64];
 static int nslas;
-static json_t *messages[7];
+static json_t *messages[WASL_LANG_MAX];
 
 const struct case_type *case_types(int *n)
 {
@@ -66,24 +67,18 @@ const struct sla *sla_for(const char *type, const char *priority)
 
 const char *case_message(const char *lang, const char *key)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        int li = pass ? 6 : -1;
-        for (int i = 0; !pass && i < 7; i++)
-            if (lang && !strcmp(wasl_languages[i], lang))
-                li = i;
-        const char *v = li >= 0 ? json_string_value(json_object_get(messages[li], key)) : NULL;
-        if (v)
-            return v;
-    }
-    return key;
+    int li = language_index(lang), f = language_fallback();
+    const char *v = li >= 0 ? json_string_value(json_object_get(messages[li], key)) : NULL;
+    if (!v) /* cases_init has said in the log which texts a language lacks */
+        v = json_string_value(json_object_get(messages[f], key));
+    return v ? v : key;
 }
 
 void case_date_text(const char *lang, int y, int m, int d, char *out, size_t n)
 {
-    int li = 6;
-    for (int i = 0; i < 7; i++)
-        if (lang && !strcmp(wasl_languages[i], lang))
-            li = i;
+    int li = language_index(lang);
+    if (li < 0 || !json_object_get(messages[li], "date") || !json_object_get(messages[li], "months"))
+        li = language_fallback();
     const char *tmpl = json_string_value(json_object_get(messages[li], "date"));
     const char *month = json_string_value(json_array_get(json_object_get(messages[li], "months"), (size_t)(m - 1)));
     char day[8], year[8];
@@ -188,6 +183,46 @@ static int sla_row(const struct csv_row *r, void *arg)
     return 0;
 }
 
+/* Reads cases/messages/<lang>.json. A language without the file (one just
+ * added) is not an error: its citizens get the fallback language's texts,
+ * and report_untranslated() says so in the log. */
+static int load_messages(const char *data_dir, int i)
+{
+    char path[1200];
+    json_error_t je;
+
+    snprintf(path, sizeof(path), "%s/cases/messages/%s.json", data_dir, wasl_languages[i]);
+    if (access(path, F_OK) != 0)
+        return 0;
+    if (!(messages[i] = json_load_file(path, 0, &je)) || !json_is_object(messages[i]))
+        return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, messages[i] ? "not an object" : je.text);
+    return 0;
+}
+
+/* A missing translation is said, never silent: one warning per language
+ * naming how many texts it lacks and the first of them. */
+static void report_untranslated(int li)
+{
+    int f = language_fallback(), missing = 0, total = 0;
+    const char *key, *first = NULL;
+    json_t *v;
+
+    if (li == f)
+        return;
+    json_object_foreach(messages[f], key, v)
+    {
+        (void)v;
+        total++;
+        if (!messages[li] || !json_object_get(messages[li], key)) {
+            missing++;
+            first = first ? first : key;
+        }
+    }
+    if (missing)
+        log_warn("cases: messages in %s lack %d of %d texts (%s first): citizens get those in %s (data/cases/messages/%s.json)",
+                 wasl_languages[li], missing, total, first, wasl_languages[f], wasl_languages[li]);
+}
+
 int cases_init(const char *data_dir, bool create_key)
 {
     char path[1200];
@@ -220,13 +255,18 @@ int cases_init(const char *data_dir, bool create_key)
     snprintf(path, sizeof(path), "%s/cases/sla.csv", data_dir);
     if ((err = csv_load_file(path, sla_row, NULL)))
         return err;
-    for (int i = 0; i < 7; i++) {
-        json_error_t je;
+    for (int i = 0; i < WASL_LANG_MAX; i++) {
         json_decref(messages[i]);
-        snprintf(path, sizeof(path), "%s/cases/messages/%s.json", data_dir, wasl_languages[i]);
-        if (!(messages[i] = json_load_file(path, 0, &je)))
-            return err_set(WASL_EINVAL, "data.invalid", "%s:%d: %s", path, je.line, je.text);
+        messages[i] = NULL;
     }
+    for (int i = 0; i < wasl_nlanguages; i++)
+        if ((err = load_messages(data_dir, i)))
+            return err;
+    if (!messages[language_fallback()])
+        return err_set(WASL_ENOENT, "data.missing", "%s/cases/messages/%s.json: the fallback language's messages are needed",
+                       data_dir, wasl_languages[language_fallback()]);
+    for (int i = 0; i < wasl_nlanguages; i++)
+        report_untranslated(i);
     snprintf(path, sizeof(path), "%s/cases/dispositions.json", data_dir);
     if ((err = call_dispositions_load(path)))
         return err;
@@ -241,7 +281,7 @@ void cases_set_default_portal(const char *url)
 
 void cases_shutdown(void)
 {
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < WASL_LANG_MAX; i++) {
         json_decref(messages[i]);
         messages[i] = NULL;
     }

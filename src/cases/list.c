@@ -318,7 +318,7 @@ int case_query_build(struct case_query *q, const struct actor *who, const struct
     if (f->type && *f->type && !case_type(f->type))
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "type", "unknown type");
     if (f->language && *f->language && !language_valid(f->language))
-        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "language", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "language", "language must be one of %s", languages_list());
     if (f->sort && *f->sort) {
         while (q->sort < (int)(sizeof(sorts) / sizeof(sorts[0])) && strcmp(sorts[q->sort].name, f->sort))
             q->sort++;

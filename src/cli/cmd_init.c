@@ -59,7 +59,7 @@ int cmd_init(struct cli *c)
         /* The demo agent's and supervisor's phones (a softphone or baresip
          * registers with these). */
         if ((err = tel_account_set(c->db, ids[2], "agent", "agent-phone-2026", "fr ar en")) ||
-            (err = tel_account_set(c->db, ids[1], "supervisor", "supervisor-phone-2026", "ar fr es it nl de en")))
+            (err = tel_account_set(c->db, ids[1], "supervisor", "supervisor-phone-2026", languages_list())))
             return cli_fail(err, "demo SIP accounts");
         if (cli_import_guide(c))
             return 1;

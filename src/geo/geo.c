@@ -11,16 +11,6 @@
 #define GEO_MAX_COUNTRIES 64
 #define GEO_MAX_CONSULATES 256
 
-const char *const wasl_languages[7] = {"ar", "fr", "es", "it", "nl", "de", "en"};
-
-bool language_valid(const char *lang)
-{
-    for (size_t i = 0; lang && i < 7; i++)
-        if (strcmp(lang, wasl_languages[i]) == 0)
-            return true;
-    return false;
-}
-
 static struct country countries[GEO_MAX_COUNTRIES];
 static size_t ncountries;
 static struct consulate consulates[GEO_MAX_CONSULATES];
@@ -68,7 +58,6 @@ static int country_row(const struct csv_row *r, void *arg)
     char col[16];
     int err;
 
-    (void)arg;
     if (ncountries == GEO_MAX_COUNTRIES)
         return err_set(WASL_ELIMIT, "data.too_many", "more than %d countries", GEO_MAX_COUNTRIES);
     c = &countries[ncountries];
@@ -76,7 +65,8 @@ static int country_row(const struct csv_row *r, void *arg)
     if ((err = copy(c->iso2, sizeof(c->iso2), csv_get(r, "iso2"), "iso2")) ||
         (err = copy(c->calling_code, sizeof(c->calling_code), csv_get(r, "calling_code"), "calling_code")) ||
         (err = split(csv_get(r, "zones"), &c->zones[0][0], sizeof(c->zones[0]), GEO_MAX_ZONES, &c->nzones, "zones")) ||
-        (err = split(csv_get(r, "languages"), &c->languages[0][0], sizeof(c->languages[0]), 7, &c->nlanguages, "languages")))
+        (err = split(csv_get(r, "languages"), &c->languages[0][0], sizeof(c->languages[0]), WASL_LANG_MAX, &c->nlanguages,
+                     "languages")))
         return err;
     if (strlen(c->iso2) != 2 || geo_country(c->iso2))
         return err_set(WASL_EINVAL, "data.invalid", "iso2 '%s' is not a new two-letter code", c->iso2);
@@ -92,12 +82,24 @@ static int country_row(const struct csv_row *r, void *arg)
     c->covered = v && strcmp(v, "1") == 0;
     v = csv_get(r, "verified");
     c->verified = v && strcmp(v, "V") == 0;
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         snprintf(col, sizeof(col), "name_%s", wasl_languages[i]);
+        if (!csv_get(r, col)) {
+            /* a language added without its column: the fallback's name, said once */
+            *(unsigned *)arg |= 1u << i;
+            continue;
+        }
         if ((err = copy(c->name[i], sizeof(c->name[i]), csv_get(r, col), col)))
             return err;
         if (!c->name[i][0])
             return err_set(WASL_EINVAL, "data.missing_translation", "%s has no %s", c->iso2, col);
+    }
+    for (int i = 0; i < wasl_nlanguages; i++) {
+        int f = language_fallback();
+        if (!c->name[i][0] && !c->name[f][0])
+            return err_set(WASL_EINVAL, "data.missing_translation", "%s has no name_%s", c->iso2, wasl_languages[f]);
+        if (!c->name[i][0])
+            memcpy(c->name[i], c->name[f], sizeof(c->name[i]));
     }
     ncountries++;
     return 0;
@@ -144,10 +146,18 @@ int geo_load(const char *dir)
     char path[1024];
     int err;
 
+    unsigned untranslated = 0;
+
     geo_unload();
+    if ((err = geo_load_languages(dir)))
+        return err;
     snprintf(path, sizeof(path), "%s/countries.csv", dir);
-    if ((err = csv_load_file(path, country_row, NULL)))
+    if ((err = csv_load_file(path, country_row, &untranslated)))
         goto fail;
+    for (int i = 0; i < wasl_nlanguages; i++)
+        if (untranslated & (1u << i))
+            log_warn("geo: %s has no name_%s column: countries are named in %s there", path, wasl_languages[i],
+                     wasl_languages[language_fallback()]);
     snprintf(path, sizeof(path), "%s/consulates.csv", dir);
     if ((err = csv_load_file(path, consulate_row, NULL)))
         goto fail;
@@ -192,8 +202,6 @@ const struct consulate *geo_consulates(size_t *n)
 
 const char *geo_country_name(const struct country *c, const char *lang)
 {
-    for (int i = 0; i < 7; i++)
-        if (lang && strcmp(wasl_languages[i], lang) == 0)
-            return c->name[i];
-    return c->name[6];
+    int i = language_index(lang);
+    return c->name[i >= 0 ? i : language_fallback()];
 }

@@ -1,8 +1,9 @@
 /*
- * geo: the places the center works with, read from data/countries.csv and
- * data/consulates.csv: countries (names in the seven languages, calling
- * code, IANA zones, usual languages) and consular posts. Loaded once at
- * start and read-only afterwards, so lookups need no lock.
+ * geo: the center's languages (data/languages.json) and the places it works
+ * with, read from data/countries.csv and data/consulates.csv: countries
+ * (names in the center's languages, calling code, IANA zones, usual
+ * languages) and consular posts. Loaded once at start and read-only
+ * afterwards, so lookups need no lock.
  */
 #ifndef WASL_GEO_H
 #define WASL_GEO_H
@@ -10,9 +11,39 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The seven languages of the center, in the order of the IVR's full menu. */
-extern const char *const wasl_languages[7];
+/* At most this many languages: the IVR's language menu is one key per
+ * language, 1 to 9. A languages.json that lists more is refused at start. */
+#define WASL_LANG_MAX 9
+/* A code is ISO 639-1 (two letters), or ISO 639-3 (three) for a language
+ * without a two-letter code, such as Tamazight (zgh); with its NUL. */
+#define WASL_LANG_CODE_MAX 4
+
+struct language {
+    char code[WASL_LANG_CODE_MAX];
+    char name[64];    /* in the language itself: the UI's menu */
+    char locale[16];  /* BCP 47 tag for the UI's dates and numbers */
+    char stemmer[24]; /* a Snowball algorithm, or "none": words are searched unstemmed */
+    bool rtl;
+};
+
+/* The center's languages in the order of the IVR's full menu, as listed in
+ * data/languages.json: wasl_languages[i] is language_at(i)->code for i <
+ * wasl_nlanguages. Every per-language table is indexed the same way. */
+extern const char *wasl_languages[WASL_LANG_MAX];
+extern int wasl_nlanguages;
 bool language_valid(const char *lang);
+/* The position of lang in wasl_languages, or -1. */
+int language_index(const char *lang);
+/* Language i, or NULL out of range. */
+const struct language *language_at(int i);
+/* "ar fr es ...": the codes in order, space-separated, for hints. */
+const char *languages_list(void);
+/* The position of the language shown where a text lacks a translation. */
+int language_fallback(void);
+/* Reads dir/languages.json (geo_load does it first). Refuses a file with
+ * more than WASL_LANG_MAX languages (data.too_many_languages), a repeated or
+ * malformed code, an unknown stemmer, or a fallback it does not list. */
+int geo_load_languages(const char *dir);
 
 #define GEO_MAX_ZONES 4
 
@@ -21,11 +52,11 @@ struct country {
     char calling_code[8];
     char zones[GEO_MAX_ZONES][40];
     int nzones;
-    char languages[7][3]; /* the center's languages used there, usual first */
+    char languages[WASL_LANG_MAX][WASL_LANG_CODE_MAX]; /* the center's languages used there, usual first */
     int nlanguages;
-    bool covered;     /* has a toll-free number; false for Morocco itself */
-    bool verified;    /* the data was checked against an official source */
-    char name[7][64]; /* in wasl_languages order: ar fr es it nl de en */
+    bool covered;                 /* has a toll-free number; false for Morocco itself */
+    bool verified;                /* the data was checked against an official source */
+    char name[WASL_LANG_MAX][64]; /* in wasl_languages order */
 };
 
 struct consulate {
@@ -40,7 +71,10 @@ struct consulate {
     bool verified;
 };
 
-/* Reads both files from dir; every zone must exist in the zone database. */
+/* Reads languages.json, then countries.csv and consulates.csv from dir;
+ * every zone must exist in the zone database. A language without its
+ * name_<code> column in countries.csv gets the fallback language's names,
+ * and a warning in the log says so. */
 int geo_load(const char *dir);
 void geo_unload(void);
 const struct country *geo_country(const char *iso2);
@@ -48,7 +82,7 @@ const struct consulate *geo_consulate(const char *code);
 /* The whole tables, in file order. */
 const struct country *geo_countries(size_t *n);
 const struct consulate *geo_consulates(size_t *n);
-/* The country's name in lang (one of the seven; falls back to English). */
+/* The country's name in lang (falls back to the fallback language). */
 const char *geo_country_name(const struct country *c, const char *lang);
 
 #endif

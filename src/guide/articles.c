@@ -316,7 +316,7 @@ int guide_version_add(struct db *db, const struct actor *who, const char *slug, 
 {
     int err;
     if (!language_valid(v->lang))
-        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of %s", languages_list());
     if ((err = check_reason(v->reason)) || (err = guide_version_check(v)))
         return err;
     struct add ad = {who, slug, v, 0};
@@ -488,7 +488,7 @@ int guide_view_get(struct db *db, const char *slug, const char *lang, const char
 
     memset(out, 0, sizeof(*out));
     if (!language_valid(lang))
-        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of %s", languages_list());
     if (day && *day && !guide_day_valid(day))
         return err_set_field(WASL_EINVAL, "guide.invalid_date", "at", "'at' must be a date YYYY-MM-DD");
     guide_today(today);

@@ -1,7 +1,7 @@
 /*
  * Entry and stay rules for foreigners, by nationality, from
  * data/entry_rules.csv (with its source and date; unverified rows marked),
- * and the names and demonyms of nationalities in seven languages from
+ * and the names and demonyms of nationalities in the center's languages from
  * data/nationalities.csv, so a query like "visa marocain pour un Américain"
  * finds the right row.
  */
@@ -102,7 +102,6 @@ static int name_row(const struct csv_row *r, void *arg)
     const char *iso = csv_get(r, "iso2"), *dem = csv_get(r, "demonyms");
     char col[16], buf[1024];
     int err;
-    (void)arg;
     if (!iso || strlen(iso) != 2)
         return err_set(WASL_EINVAL, "data.invalid", "iso2 must be two letters");
     if (ncountries == RULES_MAX)
@@ -110,13 +109,20 @@ static int name_row(const struct csv_row *r, void *arg)
     struct entry_country *ec = &countries[ncountries++];
     memset(ec, 0, sizeof(*ec));
     snprintf(ec->iso, sizeof(ec->iso), "%s", iso);
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         snprintf(col, sizeof(col), "name_%s", wasl_languages[i]);
         const char *n = csv_get(r, col);
+        if (!n)
+            *(unsigned *)arg |= 1u << i;
         snprintf(ec->name[i], sizeof(ec->name[i]), "%s", n ? n : "");
         if (n && *n && (err = add_name(n, iso)))
             return err;
     }
+    /* A language without its column yet: the fallback's name, so lists
+     * never show an empty one (entry_rules_load says so in the log). */
+    for (int i = 0; i < wasl_nlanguages; i++)
+        if (!ec->name[i][0])
+            memcpy(ec->name[i], ec->name[language_fallback()], sizeof(ec->name[i]));
     snprintf(buf, sizeof(buf), "%s", dem ? dem : "");
     for (char *save = NULL, *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
         if ((err = add_name(t, iso)))
@@ -149,8 +155,13 @@ int entry_rules_load(const char *data_dir)
         if (strcmp(rules[i].regime, "national"))
             snprintf(source, sizeof(source), "%s", rules[i].source);
     snprintf(path, sizeof(path), "%s/nationalities.csv", data_dir);
-    if ((err = csv_load_file(path, name_row, NULL)))
+    unsigned untranslated = 0;
+    if ((err = csv_load_file(path, name_row, &untranslated)))
         return err;
+    for (int i = 0; i < wasl_nlanguages; i++)
+        if (untranslated & (1u << i))
+            log_warn("guide: %s has no name_%s column: nationalities are named in %s there", path, wasl_languages[i],
+                     wasl_languages[language_fallback()]);
     qsort(names, (size_t)nnames, sizeof(names[0]), cmp_name);
     return 0;
 }
@@ -213,8 +224,8 @@ const struct entry_country *entry_countries(int *n)
 int guide_nationalities(guide_nationality_h h, void *arg)
 {
     for (int i = 0; i < ncountries; i++) {
-        const char *n[7];
-        for (int l = 0; l < 7; l++)
+        const char *n[WASL_LANG_MAX];
+        for (int l = 0; l < wasl_nlanguages; l++)
             n[l] = countries[i].name[l];
         int err = h(countries[i].iso, n, arg);
         if (err)

@@ -1,5 +1,5 @@
 /*
- * guide: the consular guide. Articles in seven languages, every change a new
+ * guide: the consular guide. Articles in the center's languages, every change a new
  * version with an author, a reason and an effective date; a draft → review →
  * published workflow with approval by someone else; translations that know
  * which source version they translate; a search index (SQLite FTS5 in memory,
@@ -138,7 +138,7 @@ struct guide_summary {
     struct guide_article a;
     char title[GUIDE_TITLE_MAX + 1]; /* in the requested language or the source language */
     char title_lang[4];
-    struct guide_lang_state langs[7]; /* wasl_languages order */
+    struct guide_lang_state langs[WASL_LANG_MAX]; /* wasl_languages order */
 };
 typedef int (*guide_summary_h)(const struct guide_summary *s, void *arg);
 int guide_articles_list(struct db *db, const char *category, const char *lang, guide_summary_h h, void *arg);
@@ -233,9 +233,9 @@ struct entry_rule {
 int entry_rule_get(const char *nationality, struct entry_rule *out, bool *listed);
 /* Where the table comes from, for display. */
 const char *entry_rules_source(void);
-/* Every nationality with its names in the seven languages (wasl_languages
+/* Every nationality with its names in the center's languages (wasl_languages
  * order), from data/nationalities.csv; callback per row. */
-typedef int (*guide_nationality_h)(const char *iso, const char *const names[7], void *arg);
+typedef int (*guide_nationality_h)(const char *iso, const char *const names[WASL_LANG_MAX], void *arg);
 int guide_nationalities(guide_nationality_h h, void *arg);
 
 /* ---- import and export (io.c) ---- */

@@ -62,10 +62,10 @@ int guide_version_check(const struct guide_version *v);
 /* ---- index.c: the in-memory search index ---- */
 struct syn_group {
     char name[64];
-    char **terms[7]; /* per language, raw terms */
-    int nterms[7];
-    uint32_t *ids[7]; /* per language, the index terms they became (built once) */
-    int nids[7];
+    char **terms[WASL_LANG_MAX]; /* per language, raw terms */
+    int nterms[WASL_LANG_MAX];
+    uint32_t *ids[WASL_LANG_MAX]; /* per language, the index terms they became (built once) */
+    int nids[WASL_LANG_MAX];
 };
 struct syn_entry {
     char *folded; /* a term's folded words joined by one space */
@@ -104,8 +104,8 @@ struct lindex {
 };
 struct index {
     int refs;
-    struct lindex lang[7];
-    struct typo_index *typo[7];
+    struct lindex lang[WASL_LANG_MAX];
+    struct typo_index *typo[WASL_LANG_MAX];
     struct syn_group *groups;
     int ngroups;
     struct syn_entry *syn; /* sorted by folded */
@@ -147,7 +147,7 @@ void searchlog_scrub(const char *q, char *out, size_t n);
 int entry_rules_load(const char *data_dir);
 struct entry_country {
     char iso[3];
-    char name[7][80]; /* in wasl_languages order */
+    char name[WASL_LANG_MAX][80]; /* in wasl_languages order */
 };
 /* Every country of data/nationalities.csv, for the index's country-name
  * synonym groups ("Marokko" = "Maroc" = "المغرب"). */

@@ -490,7 +490,7 @@ out:
 static void groups_free(struct index *ix)
 {
     for (int g = 0; g < ix->ngroups; g++)
-        for (int l = 0; l < 7; l++) {
+        for (int l = 0; l < WASL_LANG_MAX; l++) {
             for (int i = 0; i < ix->groups[g].nterms[l]; i++)
                 free(ix->groups[g].terms[l][i]);
             free(ix->groups[g].terms[l]);
@@ -524,7 +524,7 @@ static void index_free(struct index *ix)
 {
     if (!ix)
         return;
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < WASL_LANG_MAX; i++) {
         lindex_free(&ix->lang[i]);
         typo_index_free(ix->typo[i]);
     }
@@ -612,7 +612,7 @@ static int load_docs(struct index *ix, struct db_conn *c, const char *today)
 {
     struct db_stmt *s = NULL;
     char last_key[100] = "";
-    uint32_t cap[7] = {0};
+    uint32_t cap[WASL_LANG_MAX] = {0};
     int src_in_force = 0, err;
 
     /* Every published version in force today: per (article, language) the
@@ -708,13 +708,13 @@ static int load_synonyms(struct index *ix, struct db_conn *c)
             err = add_synonym(ix, db_text(s, 0), li, db_text(s, 2));
     }
     int err2 = db_end(s);
-    /* A country's names in the seven languages are one group, so that
+    /* A country's names in the center's languages are one group, so that
      * "Marokko" finds texts that say "Maroc". */
     const struct entry_country *ec = entry_countries(&n);
     for (int i = 0; !err && !err2 && i < n; i++) {
         char grp[16];
         snprintf(grp, sizeof(grp), "country-%s", ec[i].iso);
-        for (int l = 0; !err && l < 7; l++)
+        for (int l = 0; !err && l < wasl_nlanguages; l++)
             if (ec[i].name[l][0])
                 err = add_synonym(ix, grp, l, ec[i].name[l]);
     }
@@ -736,7 +736,7 @@ static int build(struct db *db, struct index **out)
     static _Atomic uint64_t serials;
     ix->refs = 1;
     ix->serial = atomic_fetch_add(&serials, 1) + 1;
-    for (int l = 0; l < 7; l++)
+    for (int l = 0; l < wasl_nlanguages; l++)
         if ((err = typo_index_new(&ix->typo[l])))
             goto out;
     if ((err = db_conn_get(db, &c)))
@@ -754,7 +754,7 @@ static int build(struct db *db, struct index **out)
     ix->next_change = next;
     db_conn_put(c);
     c = NULL;
-    for (int l = 0; l < 7 && !err; l++)
+    for (int l = 0; l < wasl_nlanguages && !err; l++)
         err = build_language(ix, l);
     if (!err)
         log_info("guide: search index built: %d texts in %.0f ms", ix->ndocs, (clock_mono_us() - t0) / 1000.0);

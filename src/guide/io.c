@@ -201,7 +201,7 @@ static int import_article_h(struct db_conn *c, void *arg)
     } else {
         /* Hand-written: each <lang>.md is version 1, published from the day
          * its facts were checked; translations follow source version 1. */
-        for (int l = -1; l < 7; l++) {
+        for (int l = -1; l < wasl_nlanguages; l++) {
             const char *lang = l < 0 ? a->source_language : wasl_languages[l];
             char file[16], path[1600];
             struct guide_version v;
@@ -417,7 +417,7 @@ static int export_article(struct db *db, const char *dir, const char *slug)
         goto out;
     size_t n = json_array_size(x.versions);
     json_t *sorted = json_array();
-    for (int l = 0; l < 7; l++)
+    for (int l = 0; l < wasl_nlanguages; l++)
         for (size_t i = n; i-- > 0;) {
             json_t *m = json_array_get(x.versions, i);
             if (!strcmp(json_string_value(json_object_get(m, "lang")), wasl_languages[l]))
@@ -433,7 +433,7 @@ static int export_article(struct db *db, const char *dir, const char *slug)
         err = err ? err : WASL_ENOMEM;
     free(text);
     /* The text in force in each language, readable without the history. */
-    for (int l = 0; !err && l < 7; l++) {
+    for (int l = 0; !err && l < wasl_nlanguages; l++) {
         struct guide_view v;
         if (guide_view_get(db, slug, wasl_languages[l], NULL, NULL, 0, &v) == 0) {
             if (!v.fallback) {

@@ -112,7 +112,7 @@ static bool is_entry_group(const char *name)
     return false;
 }
 
-#define CANDS_MAX (7 * 20)
+#define CANDS_MAX (WASL_LANG_MAX * 20) /* up to 20 texts from each language */
 #define CONCEPT_TERMS 96
 #define PREFIX_TERMS 8
 
@@ -621,7 +621,7 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
     if (li < 0)
-        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of %s", languages_list());
     if (!utf8_valid(query, strlen(query)))
         return err_set_field(WASL_EINVAL, "guide.invalid_query", "q", "the query is not valid UTF-8");
     if (limit < 1 || limit > 20)
@@ -646,12 +646,12 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
         struct qword *w = &p.w[i];
         char best[GUIDE_WORD_MAX + 1];
         bool known = w->stop || utf8_len(w->folded) < 4 || syn_find(ix, w->folded);
-        for (int l = 0; !known && l < 7; l++)
+        for (int l = 0; !known && l < wasl_nlanguages; l++)
             known = typo_index_has(ix->typo[l], w->folded, strlen(w->folded));
         bool fixed = false;
         if (!known && guide_cfg.typo && !w->last) {
             fixed = typo_index_best(ix->typo[li], w->folded, strlen(w->folded), best);
-            for (int l = 0; !fixed && l < 7; l++)
+            for (int l = 0; !fixed && l < wasl_nlanguages; l++)
                 fixed = l != li && typo_index_best(ix->typo[l], w->folded, strlen(w->folded), best);
         } else if (!known && guide_cfg.typo && w->last) {
             /* The word being typed may be a prefix; correct it only if it is
@@ -702,7 +702,7 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
          * otherwise the other languages compete. */
         bool clear = every_word && c.n >= limit && (c.c[0].cols & (1 | 8));
         if (!err && !clear)
-            for (int l = 0; !err && l < 7; l++)
+            for (int l = 0; !err && l < wasl_nlanguages; l++)
                 if (l != li)
                     err = eval_lang(ix, l, &p, all_stop, stage == 0, limit, &c, true, &ignored);
         take(ix, li, &c, limit, out, won);

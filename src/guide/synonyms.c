@@ -1,6 +1,6 @@
 /*
  * Synonyms and acronyms, managed by editors: groups of terms that mean the
- * same thing, in any of the seven languages (CNIE, carte nationale,
+ * same thing, in any of the center's languages (CNIE, carte nationale,
  * البطاقة الوطنية, national ID card...). A search for one finds the others.
  */
 #include <stdio.h>
@@ -63,7 +63,7 @@ int guide_synonym_add(struct db *db, const struct actor *who, const char *group,
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
             return err_set_field(WASL_EINVAL, "guide.invalid_field", "group", "the group name may hold only a-z, 0-9 and '-'");
     if (!language_valid(lang))
-        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "guide.invalid_language", "lang", "language must be one of %s", languages_list());
     if (tl == 0 || tl > 120 || !utf8_valid(term, tl))
         return err_set_field(WASL_EINVAL, "guide.invalid_field", "term", "the term must be 1 to 120 bytes of text");
     for (const unsigned char *p = (const unsigned char *)term; *p; p++)

@@ -15,10 +15,7 @@
 
 int text_lang_index(const char *lang)
 {
-    for (int i = 0; lang && i < 7; i++)
-        if (strcmp(lang, wasl_languages[i]) == 0)
-            return i;
-    return -1;
+    return language_index(lang);
 }
 
 /* After decomposition, marks are gone; what is left of Arabic needs its
@@ -156,14 +153,13 @@ int text_words(const char *text, size_t n, text_word_h h, void *arg)
 
 /* ---- stems ---- */
 
-static const char *const algorithms[7] = {"arabic", "french", "spanish", "italian", "dutch", "german", "english"};
 static pthread_key_t stem_key;
 static pthread_once_t stem_once = PTHREAD_ONCE_INIT;
 
 static void stemmers_free(void *p)
 {
     struct sb_stemmer **s = p;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < WASL_LANG_MAX; i++)
         sb_stemmer_delete(s[i]);
     free(s);
 }
@@ -179,21 +175,24 @@ size_t text_stem(int lang, const char *folded, size_t n, char *out)
     const sb_symbol *r;
     int len;
 
-    if (lang < 0 || lang >= 7 || n == 0)
+    /* languages.json names the Snowball algorithm; "none" (Tamazight has no
+     * Snowball stemmer) searches the folded words as they are */
+    const char *algorithm = lang >= 0 && lang < wasl_nlanguages ? language_at(lang)->stemmer : "none";
+    if (n == 0 || !strcmp(algorithm, "none"))
         goto copy;
     pthread_once(&stem_once, stem_key_make);
     s = pthread_getspecific(stem_key);
     if (!s) {
-        if (!(s = calloc(7, sizeof(*s))))
+        if (!(s = calloc(WASL_LANG_MAX, sizeof(*s))))
             goto copy;
         pthread_setspecific(stem_key, s);
     }
-    if (!s[lang] && !(s[lang] = sb_stemmer_new(algorithms[lang], "UTF_8")))
+    if (!s[lang] && !(s[lang] = sb_stemmer_new(algorithm, "UTF_8")))
         goto copy;
     /* Snowball's Arabic stemmer leaves the sound feminine plural half done
      * (جوازات -> جوازا, سيارات -> يارا); taking "ات" off first makes plurals
      * meet their singulars (جواز, سيار). */
-    if (lang == 0 && n >= 10 && !memcmp(folded + n - 4, "\xd8\xa7\xd8\xaa", 4))
+    if (!strcmp(algorithm, "arabic") && n >= 10 && !memcmp(folded + n - 4, "\xd8\xa7\xd8\xaa", 4))
         n -= 4;
     r = sb_stemmer_stem(s[lang], (const sb_symbol *)folded, (int)n);
     len = sb_stemmer_length(s[lang]);
@@ -214,8 +213,8 @@ copy:
 
 #define STOP_MAX 400
 
-static char *stop_words[7][STOP_MAX];
-static int nstop[7];
+static char *stop_words[WASL_LANG_MAX][STOP_MAX];
+static int nstop[WASL_LANG_MAX];
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -239,17 +238,23 @@ static int add_stop(const char *word, size_t n, size_t start, const char *folded
 
 int text_load_stopwords(const char *data_dir)
 {
-    for (int l = 0; l < 7; l++) {
+    for (int l = 0; l < WASL_LANG_MAX; l++) {
+        for (int i = 0; i < nstop[l]; i++)
+            free(stop_words[l][i]);
+        nstop[l] = 0;
+    }
+    for (int l = 0; l < wasl_nlanguages; l++) {
         char path[1200], buf[16384];
         FILE *f;
         size_t n;
 
-        for (int i = 0; i < nstop[l]; i++)
-            free(stop_words[l][i]);
-        nstop[l] = 0;
         snprintf(path, sizeof(path), "%s/guide/stopwords/%s.txt", data_dir, wasl_languages[l]);
-        if (!(f = fopen(path, "r")))
-            return err_set(WASL_ENOENT, "data.missing", "%s: cannot open", path);
+        /* Stop words only sharpen ranking: a new language may come without
+         * them, and its every word is then searched. */
+        if (!(f = fopen(path, "r"))) {
+            log_info("guide: no stop words for %s (%s)", wasl_languages[l], path);
+            continue;
+        }
         n = fread(buf, 1, sizeof(buf) - 1, f);
         fclose(f);
         buf[n] = '\0';
@@ -266,7 +271,7 @@ int text_load_stopwords(const char *data_dir)
 
 bool text_is_stopword(int lang, const char *folded)
 {
-    if (lang < 0 || lang >= 7 || !nstop[lang])
+    if (lang < 0 || lang >= wasl_nlanguages || !nstop[lang])
         return false;
     return bsearch(&folded, stop_words[lang], (size_t)nstop[lang], sizeof(char *), cmp_str) != NULL;
 }

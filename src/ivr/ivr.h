@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "geo/geo.h"
+
 #define IVR_NAME_MAX 40
 #define IVR_ITEMS_MAX 64
 #define IVR_DIGITS_MAX 32
@@ -57,7 +59,7 @@ struct ivr_item {
     enum ivr_item_kind kind;
     char prompt[IVR_NAME_MAX];
     int a, b, c;
-    char lang[3]; /* spoken in this language ("": the caller's) */
+    char lang[WASL_LANG_CODE_MAX]; /* spoken in this language ("": the caller's) */
 };
 /* Prompts the interpreter itself uses (NULL-terminated): every language
  * must have them. */
@@ -87,7 +89,7 @@ struct ivr_action {
     int max_seconds;               /* RECORD */
     char ref_keys[IVR_DIGITS_MAX]; /* LOOKUP */
     char pin[IVR_DIGITS_MAX];
-    char language[3]; /* the caller's language now */
+    char language[WASL_LANG_CODE_MAX]; /* the caller's language now */
 };
 
 enum ivr_event_kind {
@@ -124,7 +126,7 @@ struct ivr_session {
     const struct ivr_flow *flow;
     int node;
     int retries;
-    char language[3];
+    char language[WASL_LANG_CODE_MAX];
     char country[3];
     struct {
         char name[16];

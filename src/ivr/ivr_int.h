@@ -45,7 +45,7 @@ struct node {
     char say_kind[8];
     int min, max;
     char terminator;
-    char language[3];
+    char language[WASL_LANG_CODE_MAX];
     int max_wait, max_seconds;
     char service[IVR_NAME_MAX]; /* enqueue: the queue's service ("general") */
 };

@@ -186,12 +186,12 @@ static void node_prompts(struct ivr_session *s, const struct node *n, int64_t no
 
 /* The language menu: the country's languages first, each offered in its
  * own language ("Pour le français, appuyez sur 1"). */
-static int language_order(const struct ivr_session *s, int order[7])
+static int language_order(const struct ivr_session *s, int order[WASL_LANG_MAX])
 {
     const struct country *co = geo_country(s->country);
     int n = 0;
     for (int i = 0; co && i < co->nlanguages; i++)
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < wasl_nlanguages; k++)
             if (!strcmp(co->languages[i], wasl_languages[k])) {
                 bool dup = false;
                 for (int j = 0; j < n; j++)
@@ -199,7 +199,7 @@ static int language_order(const struct ivr_session *s, int order[7])
                 if (!dup)
                     order[n++] = k;
             }
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < wasl_nlanguages; k++) {
         bool dup = false;
         for (int j = 0; j < n; j++)
             dup |= order[j] == k;
@@ -211,7 +211,7 @@ static int language_order(const struct ivr_session *s, int order[7])
 
 static void language_menu(struct ivr_session *s, struct ivr_action *a)
 {
-    int order[7], n = language_order(s, order);
+    int order[WASL_LANG_MAX], n = language_order(s, order);
     for (int i = 0; i < n; i++) {
         char id[IVR_NAME_MAX];
         struct ivr_item *it;
@@ -296,7 +296,7 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
         case N_ENQUEUE:
             action_reset(s, a, IVR_A_ENQUEUE);
             say_prompt(a, "please_hold");
-            for (int k = 0; k < 7; k++)
+            for (int k = 0; k < wasl_nlanguages; k++)
                 if (!strcmp(wasl_languages[k], s->language))
                     a->queue = k;
             a->timeout = (int64_t)n->max_wait * 1000000;
@@ -380,8 +380,8 @@ int ivr_step(struct ivr_session *s, const struct ivr_event *e, int64_t now, stru
             return retry(s, n, "no_input", now, a);
         break;
     case N_LANGUAGE:
-        if (e->kind == IVR_E_DIGITS && e->digits[0] >= '1' && e->digits[0] <= '7') {
-            int order[7];
+        if (e->kind == IVR_E_DIGITS && e->digits[0] >= '1' && e->digits[0] < '1' + wasl_nlanguages) {
+            int order[WASL_LANG_MAX];
             language_order(s, order);
             snprintf(s->language, sizeof(s->language), "%s", wasl_languages[order[e->digits[0] - '1']]);
             return enter(s, n->next, now, a);

@@ -1,7 +1,7 @@
 /*
  * The sound wasl plays: every prompt of every language and the music on
  * hold, read once at start into memory as 8 kHz 16-bit samples (about
- * 40 MB for the seven languages), so the real-time thread never touches a
+ * 40 MB for the seven shipped languages), so the real-time thread never touches a
  * file. A recording dropped into data/prompts/<lang>/<id>.wav replaces the
  * voice generated under build/prompts/<lang>/<id>.wav. Also WAV reading
  * and writing (RIFF, PCM only).
@@ -165,7 +165,7 @@ int audio_load(const char *data_dir, const char *gen_dir)
     audio_unload();
     if (!(slots = calloc(SLOTS, sizeof(*slots))))
         return WASL_ENOMEM;
-    for (int l = 0; l < 7; l++) {
+    for (int l = 0; l < wasl_nlanguages; l++) {
         const char *lang = wasl_languages[l];
         for (int k = 0; k < prompts_count(lang); k++) {
             const char *id = prompts_id_at(lang, k);

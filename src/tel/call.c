@@ -124,7 +124,7 @@ void call_digit(struct tcall *c, char d)
 
 static void play_items(struct tcall *c, const struct ivr_action *a)
 {
-    char ids[24][IVR_NAME_MAX], lang[3];
+    char ids[24][IVR_NAME_MAX], lang[WASL_LANG_CODE_MAX];
     for (int i = 0; i < a->nitems; i++) {
         const struct ivr_item *it = &a->items[i];
         if (it->kind == IVR_ITEM_SILENCE) {
@@ -255,7 +255,7 @@ static void log_ivr(struct tcall *c, const struct ivr_event *e, const char *lang
 
 static void step(struct tcall *c, const struct ivr_event *e)
 {
-    char lang[3];
+    char lang[WASL_LANG_CODE_MAX];
     if (c->ivr.done || c->end_reason[0])
         return;
     snprintf(lang, sizeof(lang), "%s", c->ivr.language);

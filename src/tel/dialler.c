@@ -287,7 +287,7 @@ int tel_callback_schedule(struct db *db, const char *phone, const char *language
     const char *country, *did = NULL, *cc;
     int err;
     bool known = false;
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         known = known || (language && !strcmp(language, wasl_languages[i]));
     if (!known)
         return err_set_field(WASL_EINVAL, "tel.invalid_language", "language", "one of the center's languages");

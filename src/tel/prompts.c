@@ -33,11 +33,11 @@ struct lang {
     int n, cap;
 };
 
-static struct lang langs[7];
+static struct lang langs[WASL_LANG_MAX];
 
 static int lang_index(const char *l)
 {
-    for (int i = 0; l && i < 7; i++)
+    for (int i = 0; l && i < wasl_nlanguages; i++)
         if (!strcmp(wasl_languages[i], l))
             return i;
     return -1;
@@ -228,7 +228,7 @@ static int parse_lang(const char *path, struct lang *L)
 
 void prompts_unload(void)
 {
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < WASL_LANG_MAX; i++) {
         free(langs[i].e);
         memset(&langs[i], 0, sizeof(langs[i]));
     }
@@ -239,23 +239,23 @@ int prompts_load(const char *data_dir)
     char path[1200];
     int err = 0;
     prompts_unload();
-    for (int i = 0; i < 7 && !err; i++) {
+    for (int i = 0; i < wasl_nlanguages && !err; i++) {
         snprintf(path, sizeof(path), "%s/prompts/%s.txt", data_dir, wasl_languages[i]);
         err = parse_lang(path, &langs[i]);
     }
     /* Every language has every prompt (lang_xx only in xx): a missing
      * translation is an error at start, not silence on the phone. */
-    for (int i = 0; i < 7 && !err; i++)
+    for (int i = 0; i < wasl_nlanguages && !err; i++)
         for (int k = 0; k < langs[i].n && !err; k++) {
             const char *id = langs[i].e[k].id;
             if (!strncmp(id, "lang_", 5))
                 continue;
-            for (int j = 0; j < 7 && !err; j++)
+            for (int j = 0; j < wasl_nlanguages && !err; j++)
                 if (!find(&langs[j], id))
                     err = err_set(WASL_EINVAL, "prompts.missing_translation", "prompt '%s' is in %s.txt but not in %s.txt", id,
                                   wasl_languages[i], wasl_languages[j]);
         }
-    for (int i = 0; i < 7 && !err; i++) {
+    for (int i = 0; i < wasl_nlanguages && !err; i++) {
         char id[16];
         snprintf(id, sizeof(id), "lang_%s", wasl_languages[i]);
         if (!find(&langs[i], id))
@@ -277,7 +277,7 @@ bool prompts_known(const char *id, void *arg)
         int li = lang_index(id + 5);
         return li >= 0 && find(&langs[li], id);
     }
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         if (!find(&langs[i], id))
             return false;
     return true;
@@ -314,7 +314,8 @@ static void say_number(int v, char out[][IVR_NAME_MAX], int *n, int max)
     }
 }
 
-int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[3], char out[][IVR_NAME_MAX], int max)
+int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[WASL_LANG_CODE_MAX], char out[][IVR_NAME_MAX],
+                   int max)
 {
     int n = 0, li = lang_index(it->lang[0] ? it->lang : caller_lang);
     char id[IVR_NAME_MAX];
@@ -433,7 +434,7 @@ int prompts_generate(const char *out_dir, int *made, int *kept)
     *made = *kept = 0;
     if (mkdir(out_dir, 0755) && errno != EEXIST)
         return err_set(WASL_EIO, "prompts.io", "cannot create %s: %s", out_dir, strerror(errno));
-    for (int i = 0; i < 7; i++) {
+    for (int i = 0; i < wasl_nlanguages; i++) {
         struct lang *L = &langs[i];
         snprintf(dir, sizeof(dir), "%s/%s", out_dir, wasl_languages[i]);
         if (mkdir(dir, 0755) && errno != EEXIST)

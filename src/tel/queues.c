@@ -45,16 +45,6 @@ struct queue_plan {
 
 static struct queue_plan plan;
 
-/* The center's languages (geo). */
-#define WASL_LANGUAGES 7
-static int geo_language_index(const char *code)
-{
-    for (int i = 0; i < WASL_LANGUAGES; i++)
-        if (!strcmp(code, wasl_languages[i]))
-            return i;
-    return -1;
-}
-
 static int bad(const char *where, const char *what, const char *detail)
 {
     return err_set(WASL_EINVAL, "data.invalid", "queues.json: %s: %s%s", where, what, detail ? detail : "");
@@ -161,7 +151,7 @@ static int pattern(const struct queue_plan *p, const char *key, int *lang, int *
     snprintf(l, sizeof(l), "%.*s", (int)(dot - key), key);
     *lang = -1;
     *svc = -1;
-    if (strcmp(l, "*") && (*lang = geo_language_index(l)) < 0)
+    if (strcmp(l, "*") && (*lang = language_index(l)) < 0)
         return bad(key, "unknown language ", l);
     if (strcmp(dot + 1, "*") && (*svc = service_index(p, dot + 1)) < 0)
         return bad(key, "unknown service (not in \"services\") ", dot + 1);
@@ -204,10 +194,10 @@ static int parse(json_t *root, struct queue_plan *p)
         return bad("services", "\"general\" comes first (the queue of a language without a service)", NULL);
     if (queues && !json_is_object(queues))
         return bad("queues", "an object of patterns", NULL);
-    p->nq = WASL_LANGUAGES * p->nservices;
+    p->nq = wasl_nlanguages * p->nservices;
     if (!(p->q = calloc((size_t)p->nq, sizeof(*p->q))))
         return WASL_ENOMEM;
-    for (int l = 0; l < WASL_LANGUAGES; l++)
+    for (int l = 0; l < wasl_nlanguages; l++)
         for (int s = 0; s < p->nservices; s++) {
             struct qdata *q = &p->q[l * p->nservices + s];
             q->language = l;
@@ -309,7 +299,7 @@ int queues_check_flow(const struct ivr_flow *f)
         if (s < 0)
             return err_set(WASL_EINVAL, "ivr.invalid_flow", "node %s: service '%s' has no queues (data/tel/queues.json)", e.node,
                            e.service);
-        for (int l = 0; l < WASL_LANGUAGES; l++) {
+        for (int l = 0; l < wasl_nlanguages; l++) {
             const struct qdata *q = &plan.q[l * plan.nservices + s];
             const char *missing = q->max_wait && !e.on_timeout                   ? "on_timeout (max_wait_seconds)"
                                   : q->max_length && !e.on_full && !e.on_timeout ? "on_full or on_timeout (max_length)"
@@ -328,7 +318,7 @@ int queues_check_flow(const struct ivr_flow *f)
 int queues_index(int language, const char *service)
 {
     int s = service_index(&plan, service && *service ? service : "general");
-    return language < 0 || language >= WASL_LANGUAGES || s < 0 ? -1 : language * plan.nservices + s;
+    return language < 0 || language >= wasl_nlanguages || s < 0 ? -1 : language * plan.nservices + s;
 }
 
 int queues_find(const char *name)

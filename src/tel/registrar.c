@@ -38,13 +38,13 @@ static struct lock locks[LOCKS_MAX];
 static unsigned languages_bits(const char *s)
 {
     unsigned bits = 0;
-    for (int i = 0; i < 7; i++) {
-        const char *p = s;
-        while ((p = strstr(p, wasl_languages[i]))) {
-            if ((p == s || p[-1] == ' ' || p[-1] == ',') && (!p[2] || p[2] == ' ' || p[2] == ','))
-                bits |= 1u << i;
-            p += 2;
-        }
+    for (const char *p = s; *p; p += strcspn(p, " ,"), p += strspn(p, " ,")) {
+        char code[WASL_LANG_CODE_MAX];
+        size_t l = strcspn(p, " ,");
+        int i;
+        snprintf(code, sizeof(code), "%.*s", (int)(l < sizeof(code) ? l : sizeof(code) - 1), p);
+        if (l < sizeof(code) && (i = language_index(code)) >= 0)
+            bits |= 1u << i;
     }
     return bits;
 }
@@ -159,14 +159,14 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     if (password && (strlen(password) < 10 || strlen(password) > 128))
         return err_set_field(WASL_EINVAL, "tel.weak_sip_password", "password", "10 to 128 characters");
     if (!languages || !languages_bits(languages))
-        return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "one or more of ar fr es it nl de en");
+        return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "one or more of %s", languages_list());
     for (const char *p = languages; *p; p += strcspn(p, " ,"), p += strspn(p, " ,")) {
         size_t l = strcspn(p, " ,");
         char code[8];
         snprintf(code, sizeof(code), "%.*s", (int)(l < 7 ? l : 7), p);
-        if (l != 2 || !language_valid(code))
-            return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "'%s' is not one of ar fr es it nl de en",
-                                 code);
+        if (l >= WASL_LANG_CODE_MAX || !language_valid(code))
+            return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "'%s' is not one of %s", code,
+                                 languages_list());
     }
     if (password)
         digest_ha1(sip_user, conf_str("sip.realm"), password, ha1);
@@ -504,7 +504,7 @@ void registrar_skills(const struct tel_account *a, struct acd_skills *sk)
     /* every service of data/tel/queues.json: services per agent are not set yet */
     for (int i = 0; i < queues_services() && i < ACD_SERVICES_MAX; i++)
         snprintf(sk->services[sk->nservices++], sizeof(sk->services[0]), "%s", queues_service(i));
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         if (a->languages & (1u << i)) {
             sk->languages[sk->nlanguages].language = i;
             sk->languages[sk->nlanguages++].proficiency = 3;

@@ -277,7 +277,7 @@ enum job_kind { JOB_LOOKUP, JOB_CALLBACK, JOB_RECORDING, JOB_MESSAGE, JOB_DIAL, 
 struct job {
     enum job_kind kind;
     uint64_t call;
-    char keys[IVR_DIGITS_MAX], pin[IVR_DIGITS_MAX], caller[24], country[3], did[24], language[3], callid[96];
+    char keys[IVR_DIGITS_MAX], pin[IVR_DIGITS_MAX], caller[24], country[3], did[24], language[WASL_LANG_CODE_MAX], callid[96];
     struct ivr_case kase;
     bool ok;
     /* callbacks being dialled */

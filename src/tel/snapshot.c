@@ -104,7 +104,7 @@ static void languages_text(unsigned bits, char *out, size_t n)
 {
     size_t k = 0;
     out[0] = '\0';
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < wasl_nlanguages; i++)
         if (bits & (1u << i))
             k += (size_t)snprintf(out + k, k < n ? n - k : 0, "%s%s", k ? " " : "", wasl_languages[i]);
 }
@@ -179,7 +179,7 @@ static struct snap *build(void)
             x->user_id = av[i].agent;
             unsigned bits = 0;
             for (int k = 0; k < av[i].skills.nlanguages; k++)
-                if (av[i].skills.languages[k].language < 7)
+                if (av[i].skills.languages[k].language < wasl_nlanguages)
                     bits |= 1u << av[i].skills.languages[k].language;
             languages_text(bits, x->languages, sizeof(x->languages));
         }

@@ -47,9 +47,9 @@ struct tel_agent {
     bool has_account, registered;
     bool in_acd; /* the distributor knows the agent (they logged in once) */
     char sip_user[64], contact[256];
-    char languages[32]; /* "fr ar en" */
+    char languages[WASL_LANG_MAX * WASL_LANG_CODE_MAX]; /* "fr ar en" */
     uint64_t call;
-    char call_language[3], call_country[3]; /* of that call */
+    char call_language[WASL_LANG_CODE_MAX], call_country[3]; /* of that call */
     /* The screen pop, for the agent's own call only (personal data: never in
      * the supervisors' status): the caller's number (digits, "" when
      * withheld), the time they waited when offered, the IVR path, the case
@@ -146,7 +146,7 @@ struct tel_queue_live {
 };
 struct tel_call_live {
     uint64_t id;
-    char country[3], did[24], language[3], state[12], node[40];
+    char country[3], did[24], language[WASL_LANG_CODE_MAX], state[12], node[40];
     int64_t started; /* clock_now() */
     int64_t agent;   /* the agent ringing or talking, 0: none */
     int64_t consult; /* a colleague consulted (ringing or talking), 0: none */
@@ -201,7 +201,8 @@ bool prompts_known(const char *id, void *arg);
 const char *prompt_text(const char *lang, const char *id);
 /* The prompt ids that speak an IVR item, in order; lang_out gets the
  * language they are in. Returns how many (at most max). */
-int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[3], char out[][IVR_NAME_MAX], int max);
+int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang_out[WASL_LANG_CODE_MAX], char out[][IVR_NAME_MAX],
+                   int max);
 /* Makes out_dir/<lang>/<id>.wav for every prompt with espeak-ng and sox,
  * skipping those whose text and voice did not change. */
 int prompts_generate(const char *out_dir, int *made, int *kept);

@@ -1,10 +1,11 @@
 // Checks the UI translations without a browser: every key of en.json is in
-// all seven files with a non-empty text, the {placeholders} match English,
+// the file of every language of data/languages.json with a non-empty text, the {placeholders} match English,
 // plural keys have every form the language needs for counts 0..100, and no
 // file has keys English does not (typos, leftovers). Prints TAP; exits 1 on
 // any failure.
 //
-//   node tests/browser/i18n_check.mjs [dir]     (default: web/i18n of this repo)
+//   node tests/browser/i18n_check.mjs [dir [languages.json]]
+//   (default: web/i18n and data/languages.json of this repo)
 
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -12,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = resolve(process.argv[2] || join(here, '..', '..', 'web', 'i18n'));
-const LANGS = ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'];
+const languagesFile = resolve(process.argv[3] || join(here, '..', '..', 'data', 'languages.json'));
+const LANGS = JSON.parse(readFileSync(languagesFile, 'utf8')).languages.map((l) => l.code);
 const CATEGORIES = ['zero', 'one', 'two', 'few', 'many', 'other'];
 
 let n = 0;

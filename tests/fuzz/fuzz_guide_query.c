@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "guide/guide_int.h"
+#include "geo/geo.h"
 #include "common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,7 +32,7 @@ static void setup(void)
     conf_register(guide_conf, guide_conf_count);
     wrand_init();
     auth_init();
-    if (db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, fuzz_data_dir()))
+    if (geo_load_languages(fuzz_data_dir()) || db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, fuzz_data_dir()))
         fuzz_setup_failed("the guide index");
     if (db_conn_get(db, &c))
         abort();
@@ -58,7 +59,6 @@ static void setup(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const langs[] = {"ar", "fr", "es", "it", "nl", "de", "en"};
     struct guide_search *s;
     char q[GUIDE_QUERY_MAX * 2];
 
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q[size - 1] = '\0';
     if (!(s = malloc(sizeof(*s))))
         return 0;
-    int err = guide_search_index(q, langs[data[0] % 7], 10, s);
+    int err = guide_search_index(q, wasl_languages[data[0] % wasl_nlanguages], 10, s);
     if (err && err != WASL_EINVAL)
         __builtin_trap();
     free(s);

@@ -11,7 +11,7 @@ import { href } from './router.js';
 import * as session from './session.js';
 import { badge } from './ui.js';
 
-export const LANG_CODES = LANGUAGES.map((l) => l.code);
+export { LANGUAGE_CODES as LANG_CODES } from './i18n.js';
 
 const CALLER_KEY = 'wasl.guide.callerLanguage';
 
@@ -54,7 +54,7 @@ export function categoryName(slug) {
     return t(`guide.category.${slug}`);
 }
 
-/* A small segmented control of the seven languages (radio buttons), labelled
+/* A small segmented control of the center's languages (radio buttons), labelled
  * with their own names. onChange(code) is called on a change. */
 export function languagePicker({ name, selected, legendKey, onChange, id = null }) {
     const group = h('fieldset', { class: 'lang-picker', id, dataset: { picker: name } },
@@ -162,7 +162,7 @@ export function linkify(text) {
 }
 
 /* ---- Nationalities ---------------------------------------------------------
- * Every nationality the search knows, with its names in the seven languages,
+ * Every nationality the search knows, with its names in the center's languages,
  * from /api/v1/nationalities (data/nationalities.csv on the server). */
 let countriesCache = null;
 

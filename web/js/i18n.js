@@ -1,22 +1,36 @@
 /*
- * UI text in seven languages: loads web/i18n/<lang>.json, looks keys up,
- * fills {placeholders}, picks plural forms, formats dates and numbers, and
- * sets <html lang dir>. A missing key is never hidden: it shows as ⟦key⟧
- * (class i18n-missing) and is reported with console.warn.
+ * UI text in the center's languages: loads the list of languages from the
+ * server (GET /api/v1/languages, i.e. data/languages.json) and
+ * web/i18n/<lang>.json, looks keys up, fills {placeholders}, picks plural
+ * forms, formats dates and numbers, and sets <html lang dir>. A missing key
+ * is never hidden: it shows as ⟦key⟧ (class i18n-missing) and is reported
+ * with console.warn.
  */
 
-export const LANGUAGES = [
-    { code: 'ar', name: 'العربية', dir: 'rtl', locale: 'ar-MA' },
-    { code: 'fr', name: 'Français', dir: 'ltr', locale: 'fr-FR' },
-    { code: 'es', name: 'Español', dir: 'ltr', locale: 'es-ES' },
-    { code: 'it', name: 'Italiano', dir: 'ltr', locale: 'it-IT' },
-    { code: 'nl', name: 'Nederlands', dir: 'ltr', locale: 'nl-NL' },
-    { code: 'de', name: 'Deutsch', dir: 'ltr', locale: 'de-DE' },
-    { code: 'en', name: 'English', dir: 'ltr', locale: 'en-GB' },
-];
+/* { code, name, dir, locale } in menu order, filled by loadLanguages()
+ * before anything is drawn; LANGUAGE_CODES holds the codes alone. Filled in
+ * place, so modules may keep a reference. */
+export const LANGUAGES = [];
+export const LANGUAGE_CODES = [];
+let FALLBACK = 'en'; /* until the server names its fallback language */
+
+/* Asks the server for its languages (once). Pages call it before their
+ * first setLanguage(). */
+export async function loadLanguages() {
+    if (LANGUAGES.length)
+        return LANGUAGES;
+    const res = await fetch('/api/v1/languages', { headers: { Accept: 'application/json' } });
+    if (!res.ok)
+        throw new Error(`cannot load /api/v1/languages: HTTP ${res.status}`);
+    const data = await res.json();
+    for (const l of data.languages)
+        LANGUAGES.push({ code: l.code, name: l.name, dir: l.dir, locale: l.locale });
+    LANGUAGE_CODES.push(...LANGUAGES.map((l) => l.code));
+    FALLBACK = data.fallback;
+    return LANGUAGES;
+}
 
 const STORAGE_KEY = 'wasl.language';
-const FALLBACK = 'en';
 
 const loaded = new Map(); /* code -> messages, so switching back is instant */
 const warned = new Set();
@@ -48,7 +62,7 @@ export function preferredLanguage() {
     if (isLanguage(saved))
         return saved;
     for (const tag of navigator.languages || [navigator.language || '']) {
-        const code = String(tag).slice(0, 2).toLowerCase();
+        const code = String(tag).split('-')[0].toLowerCase();
         if (isLanguage(code))
             return code;
     }
@@ -87,6 +101,7 @@ export async function messagesIn(code) {
  * remembers it on this browser and, unless silent, tells the listeners (who
  * re-render). */
 export async function setLanguage(code, { remember = true, silent = false } = {}) {
+    await loadLanguages();
     if (!isLanguage(code))
         code = FALLBACK;
     const data = await fetchMessages(code);

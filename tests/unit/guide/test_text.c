@@ -4,6 +4,7 @@
  */
 #include "test.h"
 #include "guide/guide_int.h"
+#include "geo/geo.h"
 
 static void fold(void **state)
 {
@@ -192,5 +193,11 @@ int main(void)
         cmocka_unit_test(fold),       cmocka_unit_test(words),         cmocka_unit_test(stems), cmocka_unit_test(distance),
         cmocka_unit_test(typo_index), cmocka_unit_test(article_files), cmocka_unit_test(scrub),
     };
+    const char *data = getenv("WASL_TEST_DATA");
+    /* the stemmers are named by data/languages.json */
+    if (geo_load_languages(data ? data : "data")) {
+        fprintf(stderr, "%s\n", err_message());
+        return 1;
+    }
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

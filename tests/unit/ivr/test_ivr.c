@@ -352,7 +352,7 @@ static void dossier_status(void **state)
     assert_int_equal(chars, 9);
     assert_true(date && has_prompt(&a, "status_waiting_consulate") && has_prompt(&a, "expected_on"));
     /* Rendering to prompt files: a German date is day then month. */
-    char ids[8][IVR_NAME_MAX], lang[3];
+    char ids[8][IVR_NAME_MAX], lang[WASL_LANG_CODE_MAX];
     struct ivr_item d = {.kind = IVR_ITEM_DATE, .a = 2026, .b = 12, .c = 10};
     assert_int_equal(prompts_render(&d, "de", lang, ids, 8), 2);
     assert_string_equal(ids[0], "num_10");
@@ -429,7 +429,7 @@ static void dossier_deadline_words(void **state)
         assert_int_equal(years, cases[i].year ? 1 : 0);
     }
     /* Rendering: a year in range is one prompt, one outside it digit by digit. */
-    char ids[8][IVR_NAME_MAX], lang[3];
+    char ids[8][IVR_NAME_MAX], lang[WASL_LANG_CODE_MAX];
     struct ivr_item y = {.kind = IVR_ITEM_YEAR, .a = 2027};
     assert_int_equal(prompts_render(&y, "fr", lang, ids, 8), 1);
     assert_string_equal(ids[0], "year_2027");

@@ -209,7 +209,7 @@ static void durations(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ivr_item it = {.kind = IVR_ITEM_DURATION, .a = cases[i].seconds};
-        char ids[8][IVR_NAME_MAX], lang[3], got[128] = "";
+        char ids[8][IVR_NAME_MAX], lang[WASL_LANG_CODE_MAX], got[128] = "";
         int n = prompts_render(&it, cases[i].lang, lang, ids, 8);
         for (int k = 0; k < n; k++) {
             snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", k ? " " : "", ids[k]);

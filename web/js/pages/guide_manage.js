@@ -1,5 +1,5 @@
 /*
- * The editors' view of the guide: every article with the state of its seven
+ * The editors' view of the guide: every article with the state of its
  * languages (version in force, drafts and reviews, translations out of date),
  * an article's version history with the workflow actions, and the
  * differences between any two versions.

@@ -242,7 +242,7 @@ export function telephonySection(ctx) {
             stat('waiting', waiting, t('tel.sup.stat.waiting'), waiting ? 'warning' : null),
             stat('available', free, t('tel.sup.stat.available'), 'ok'),
             stat('phones', s.phones_registered || 0, t('tel.sup.stat.phones')));
-        /* one column per language: the seven queues side by side */
+        /* one column per language: the languages' queues side by side */
         const q = (code) => (s.queues || {})[code] || { waiting: 0, oldest_seconds: 0 };
         queues.replaceChildren(h('div', { class: 'table-wrap' },
             h('table', { class: 'data-table data-table-dense tel-table tel-queues', id: 'tel-queues-table' },
