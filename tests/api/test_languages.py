@@ -74,8 +74,8 @@ def test_ui_strings_served_and_checked(t):
 def test_queue_for_the_language(t):
     s = t.login("supervisor").get("/api/v1/tel/status")
     t.status(s, 200, None, "live state")
-    t.true("zgh" in s.json["queues"], f"a zgh queue: {sorted(s.json['queues'])}")
-    t.eq(len(s.json["queues"]), 8, "one queue per language")
+    t.true("zgh" in s.json["queues"] and "zgh.dossier" in s.json["queues"], f"zgh queues: {sorted(s.json['queues'])}")
+    t.eq(len(s.json["queues"]), 8 * 2, "a queue per language and service (general, dossier)")
 
 
 def test_guide_search_finds_the_article_unstemmed(t):
