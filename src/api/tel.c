@@ -35,7 +35,11 @@ static json_t *agent_entry(const struct tel_agent *a)
 json_t *api_tel_agent_json(const struct tel_agent *a)
 {
     json_t *j = agent_entry(a);
-    if (j && json_object_set_new(j, "wrap_up_seconds", a->wrap_up_seconds ? json_integer(a->wrap_up_seconds) : json_null())) {
+    json_t *consult = a->consult_stage[0] ? json_pack("{s:I, s:s, s:b}", "with", (json_int_t)a->consult_with, "stage",
+                                                      a->consult_stage, "consulted", a->consulted)
+                                          : json_null();
+    if (j && (json_object_set_new(j, "wrap_up_seconds", a->wrap_up_seconds ? json_integer(a->wrap_up_seconds) : json_null()) ||
+              json_object_set_new(j, "consultation", consult))) {
         json_decref(j);
         return NULL;
     }
@@ -180,6 +184,40 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
     }
     return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
                      s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);
+}
+
+/* Colleagues an agent can hand a call to or consult: the staff whose phone
+ * is registered, with their state (a blind transfer needs one logged in to
+ * the queues and free; a consultation any registered phone). */
+int api_tel_colleagues(struct http_req *r)
+{
+    const struct tel_status *s;
+    int n = 0, err = tel_status_get(&s);
+    if (err)
+        return err;
+    struct user_brief *names = s->nagents ? calloc((size_t)s->nagents, sizeof(*names)) : NULL;
+    for (int i = 0; names && i < s->nagents; i++)
+        if (s->agents[i].registered && s->agents[i].user_id != r->session.user.id)
+            names[n++].id = s->agents[i].user_id;
+    if (names && n && user_briefs(APP(r)->db, names, n)) {
+        free(names);
+        tel_status_put(s);
+        return WASL_EIO;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < s->nagents; i++) {
+        const struct tel_agent *a = &s->agents[i];
+        if (!a->registered || a->user_id == r->session.user.id)
+            continue;
+        bool free_now = !strcmp(a->state, "available") || !strcmp(a->state, "wrap_up") || !strcmp(a->state, "paused");
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s?, s:s, s:s, s:b, s:b}", "user_id", (json_int_t)a->user_id, "name",
+                                        name_of(names, n, a->user_id), "state", a->in_acd ? a->state : "offline", "languages",
+                                        a->languages, "transfer", a->in_acd && free_now, "consult", !a->in_acd || free_now));
+    }
+    free(names);
+    tel_status_put(s);
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 int api_tel_status(struct http_req *r)

@@ -200,6 +200,14 @@ static struct snap *build(void)
             int64_t offered = c->bridged_at ? c->bridged_at : c->agent && c->agent->ring_start ? c->agent->ring_start : 0;
             x->call_waited_seconds = c->queued_at && offered > c->queued_at ? (offered - c->queued_at) / 1000000 : 0;
             x->call_callback = c->outbound;
+            if (c->consult) {
+                x->consulted = c->consult_user == x->user_id;
+                x->consult_with = x->consulted ? c->agent_user : c->consult_user;
+                snprintf(x->consult_stage, sizeof(x->consult_stage), "%s",
+                         c->conference             ? "conference"
+                         : c->consult->established ? "talking"
+                                                   : "ringing");
+            }
         }
     }
     free(av);

@@ -60,6 +60,13 @@ struct tel_agent {
     /* In wrap-up: how long it lasts (sip.wrap_up); it ends since_seconds
      * later unless the agent says they are ready first. 0 otherwise. */
     int64_t wrap_up_seconds;
+    /* A consultation on their call: the other party (for the agent with the
+     * caller: the colleague; for the colleague: that agent), its stage
+     * (ringing, talking, conference; "" none), and whether they are the
+     * colleague consulted. */
+    int64_t consult_with;
+    char consult_stage[12];
+    bool consulted;
 };
 /* The agent's state as of the latest snapshot (never waits for the
  * real-time thread). An unknown user is offline without a phone. */
