@@ -471,12 +471,14 @@ int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *
                  c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
     else
         snprintf(display, sizeof(display), "%s", "wasl");
-    return sipsess_connect(&l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
-                           offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h,
-                           l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s", (unsigned long long)c->id,
-                           c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
-                           l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
-                           l->is_consult ? "X-Wasl-Consult: 1\r\n" : "");
+    return sipsess_connect(
+        &l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false, offer_h, answer_h,
+        progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h, l,
+        "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s%s", (unsigned long long)c->id, c->ivr.language,
+        c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "", l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
+        l->is_consult ? "X-Wasl-Consult: 1\r\n" : "",
+        /* answered from the desk: the two headers desk phones honour to answer at once */
+        l->auto_answer ? "Call-Info: <sip:wasl>;answer-after=0\r\nAlert-Info: <http://wasl/>;info=alert-autoanswer\r\n" : "");
 }
 
 /* Calls a phone of the staff for call c: the agent or a supervisor. NULL
@@ -492,6 +494,7 @@ struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
     l->is_agent = l->uac = true;
     l->is_sup = role == LEG_SUPERVISOR;
     l->is_consult = role == LEG_CONSULT;
+    l->auto_answer = role == LEG_AGENT_ANSWER;
     l->ring_start = mono_us();
     if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
         l->declined_flag = l->unreachable = true;

@@ -52,6 +52,7 @@ struct leg {
     bool declined, unreachable;    /* why an agent's phone did not take the call */
     bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
     bool is_consult;               /* a colleague's phone rung for a consultation (also is_agent) */
+    bool auto_answer;              /* the INVITE asks the phone to answer by itself (answered from the desk) */
     bool uac;                      /* wasl called this leg (the staff's phones, a callback's citizen) */
     bool busy;                     /* it answered 486/600 */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
@@ -212,7 +213,7 @@ void bridge(struct tcall *c);
 int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);
 /* Calls a phone of the staff for call c: the agent, a supervisor or a
  * colleague consulted. */
-enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT };
+enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT, LEG_AGENT_ANSWER /* the agent's phone, asked to answer by itself */ };
 struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role);
 /* Hangs a staff leg up (BYE or CANCEL) and frees it. */
 void leg_hangup(struct leg *l);

@@ -124,9 +124,12 @@ int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, 
  * tel.no_consultation, tel.not_answered, and a transfer's colleague errors. */
 int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, int64_t colleague, bool *applied);
 
-/* The desk drives the call: "hold" (the caller hears music, neither hears
- * the other), "resume", "hangup" (both legs get a BYE); by the agent on the
- * call or a supervisor. */
+/* The desk drives the call: "answer" (the agent whose phone rings for it:
+ * the phone is called again with Call-Info answer-after=0 and Alert-Info
+ * auto-answer, the ringing INVITE cancelled; tel.not_ringing,
+ * tel.answer_pending), "hold" (the caller hears music, neither hears the
+ * other), "resume", "hangup" (both legs get a BYE); but for "answer", by
+ * the agent on the call or a supervisor. */
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *action, bool *applied);
 
 /* ---- supervision of a live call ---- */

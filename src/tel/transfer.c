@@ -355,7 +355,37 @@ int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, 
     return tel_command(consult_rt, q, free, CMD_WAIT_MS, applied);
 }
 
-/* ---- the desk drives the call: hold, resume, hang up ---- */
+/* ---- the desk drives the call: answer, hold, resume, hang up ---- */
+
+/* The agent answers from the desk while their phone rings: wasl calls the
+ * phone again asking it to answer by itself (Call-Info answer-after=0,
+ * Alert-Info auto-answer: what desk phones honour, e.g. for intercom), and
+ * cancels the ringing INVITE. The distributor still sees one offer ringing
+ * (same ring time-out); a phone that ignores the headers just rings on. */
+static int answer_rt(struct tcall *c, int64_t by)
+{
+    char contact[256];
+    struct leg *old = c->agent;
+    if ((c->st != T_QUEUED && c->st != T_CB_QUEUED) || !old || c->agent_user != by)
+        return err_set(WASL_ENOENT, "tel.not_ringing", "no call is ringing your phone");
+    if (old->established || old->answered_flag)
+        return 0; /* answered meanwhile: done */
+    if (old->auto_answer)
+        return err_set(WASL_ECONFLICT, "tel.answer_pending", "your phone was already asked to answer");
+    if (!registrar_contact(by, contact, sizeof(contact)))
+        return err_set(WASL_ECONFLICT, "tel.phone_not_registered", "your phone is not registered");
+    /* first the CANCEL (a phone with one line would refuse a second call) */
+    int64_t ring_start = old->ring_start;
+    c->agent = NULL;
+    leg_hangup(old);
+    struct leg *l = leg_dial(c, contact, LEG_AGENT_ANSWER);
+    if (!l)
+        return err_set(WASL_ENOMEM, "tel.dial", "your phone could not be called");
+    l->ring_start = ring_start;
+    c->agent = l; /* could not be called: declined at the next tick, as a ring-no-answer */
+    rt_log_call(c, "agent %lld answers from the desk: phone asked to answer at %s", (long long)by, contact);
+    return 0;
+}
 
 struct control_q {
     uint64_t call;
@@ -369,6 +399,11 @@ static int control_rt(void *arg)
     const struct control_q *q = arg;
     struct tcall *c;
     int err;
+    if (!strcmp(q->what, "answer")) {
+        if (!(c = call_find(q->call)))
+            return err_set(WASL_ENOENT, "tel.not_ringing", "no call is ringing your phone");
+        return answer_rt(c, q->by);
+    }
     if ((err = own_call(q->call, q->by, q->supervisor, &c)))
         return err;
     if (!strcmp(q->what, "hangup"))
@@ -383,8 +418,8 @@ static int control_rt(void *arg)
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *what, bool *applied)
 {
     *applied = false;
-    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup")))
-        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "hold, resume or hangup");
+    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup") && strcmp(what, "answer")))
+        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "answer, hold, resume or hangup");
     struct control_q *q = calloc(1, sizeof(*q));
     if (!q)
         return WASL_ENOMEM;

@@ -416,6 +416,8 @@ try {
         check(pop.phone.includes('44') && !pop.phone.replace(/\s/g, '').includes(CALLER), `the number masked for an agent: ${pop.phone}`);
         check(/welcome/.test(pop.facts) && /main_menu/.test(pop.facts), 'the IVR path');
         check(/France/.test(pop.facts), 'the country of the toll-free number');
+        await page.waitForSelector('#desk-controls:not([hidden]) [data-action="call-answer"]:not([hidden])');
+        check(await page.isHidden('[data-action="call-hold"]'), 'ringing: "Answer", not hold');
         await page.screenshot({ path: join(SHOTS, 'wholecall-pop-fr.png') });
     });
 
@@ -425,6 +427,7 @@ try {
         check(r.ok !== false, `baresip accept: ${JSON.stringify(r)}`);
         await phoneState('busy');
         await page.waitForSelector('#desk-controls:not([hidden]) [data-action="call-hangup"]');
+        await page.waitForSelector('[data-action="call-answer"]', { state: 'hidden' });
         check(await page.$eval('#desk-wrapup', (e) => e.hidden), 'no wrap-up during the call');
     });
 

@@ -727,6 +727,45 @@ def s_consult(t):
             p.close()
 
 
+def s_desk_answer(t):
+    """The agent answers from the desk while their phone rings (a phone that
+    does not answer by itself): wasl cancels the ringing INVITE and calls the
+    phone again with Call-Info answer-after=0 (and Alert-Info auto-answer),
+    which the phone honours as desk phones do; the call is bridged, offered
+    once. Only the agent whose phone rings can do it."""
+    srv = t.srv
+    ph = phone(t, mode="ring", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    try:
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345671", "deskanswer")
+        t.check(wait_until(lambda: any(e.startswith("INVITE") for _, e in ph.events), 5), "the agent's phone rings")
+        t.check("call-info" not in ph.dialog["headers"], "the offer does not ask the phone to answer by itself")
+        r = srv.client("supervisor").request("POST", f"/api/v1/tel/calls/{call}/control", body={"action": "answer"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "tel.not_ringing"), "only the agent whose phone rings answers")
+        first = ph.dialog["callid"]
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": "answer"})
+        t.check(ph.wait_event("CANCEL", 5), "the ringing INVITE is cancelled")
+        ok = wait_until(lambda: ph.dialog and ph.dialog["callid"] != first and ph.dialog.get("state") == "established", 5)
+        t.check(ok, "the phone is called again and answers by itself" + ("" if ok else f": {ph.events[-8:]}"))
+        t.check("answer-after=0" in ph.dialog["headers"].get("call-info", ""), f"Call-Info: {ph.dialog['headers'].get('call-info')}")
+        t.check("alert-autoanswer" in ph.dialog["headers"].get("alert-info", ""), "Alert-Info asks for auto-answer")
+        t.eq(ph.dialog["headers"].get("x-wasl-call"), str(call), "for the same call")
+        t.check(wait_until(lambda: (lambda c: c and c[0]["state"] == "bridged")(
+            [c for c in srv.status()["calls"] if c["id"] == call]), 5), "bridged")
+        ev = events_of(srv, call, until="call.answered")
+        kinds = [e["kind"] for e in ev]
+        t.eq((kinds.count("call.offered"), kinds.count("call.answered"), kinds.count("call.not_answered")), (1, 1, 0),
+             "offered once, answered once, no ring-no-answer")
+        r = srv.client("agent").request("POST", f"/api/v1/tel/calls/{call}/control", body={"action": "answer"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "tel.not_ringing"), "answering a call already answered")
+    finally:
+        hangup_all(caller, ph)
+        caller.close()
+        ph.register(expires=0)
+        ph.close()
+
+
 def s_force_state(t):
     """A supervisor pauses the agent (coaching) and logs them out of the
     queues, each an agent.state event naming the supervisor; an agent whose
@@ -1643,6 +1682,7 @@ def build_groups():
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("blind transfers: the agent's REFER to the Arabic queue, a supervisor's back to French", s_transfer),
              ("consultation, conference and attended transfer to a colleague; blind transfer to a named agent", s_consult),
+             ("the agent answers from the desk: the phone is asked to answer by itself (Call-Info answer-after=0)", s_desk_answer),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
              ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},

@@ -148,6 +148,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
      * colleague while the caller waits (then hand the call over, bring the
      * caller in, or go back to them), hang up (the agent on the call; the
      * phone need not be touched). */
+    const answer = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'call-answer' }, hidden: true }, tn('desk.control.answer'));
     const hold = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-hold' } }, tn('desk.control.hold'));
     const resume = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-resume' }, hidden: true }, tn('desk.control.resume'));
     const queues = h('optgroup', { label: t('desk.control.queues') },
@@ -163,7 +164,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
     const cancel = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'consult-cancel' } }, tn('desk.consult.cancel'));
     const consulting = h('div', { class: 'desk-consulting', id: 'desk-consulting', hidden: true }, consultState, complete, conference, cancel);
     const controls = h('div', { class: 'desk-controls', id: 'desk-controls', hidden: true, role: 'group', 'aria-label': t('desk.control.label') },
-        hold, resume, target, transfer, consult, hangup, consulting);
+        answer, hold, resume, target, transfer, consult, hangup, consulting);
     let known = []; /* the colleagues as last listed */
     const nameOf = (id) => (known.find((k) => k.user_id === id) || {}).name || tf('desk.consult.user', { id });
     async function listColleagues() {
@@ -193,9 +194,13 @@ function callerColumn(ctx, geo, dispositions, messages) {
     function drawConsult() {
         const cs = agent && agent.consultation;
         const on = Boolean(cs && !cs.consulted);
+        /* ringing: only "Answer" (the phone is asked to answer by itself) */
+        const ringing = Boolean(agent && agent.state === 'ringing' && desk.caller && String(agent.call) === desk.caller.callId);
+        answer.hidden = !ringing;
         consulting.hidden = !on;
-        for (const b of [hold, resume, target, transfer, consult])
-            b.classList.toggle('is-hidden-consult', on);
+        for (const b of [hold, resume, target, transfer, consult, hangup])
+            b.classList.toggle('is-hidden-consult', on || ringing);
+        hangup.classList.toggle('is-hidden-consult', ringing);
         if (!on)
             return;
         consultState.dataset.stage = cs.stage;
@@ -222,6 +227,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
     hold.addEventListener('click', () => control('control', { action: 'hold' }, hold));
     resume.addEventListener('click', () => control('control', { action: 'resume' }, resume));
     hangup.addEventListener('click', () => control('control', { action: 'hangup' }, hangup));
+    answer.addEventListener('click', () => control('control', { action: 'answer' }, answer));
     transfer.addEventListener('click', () => {
         const [kind, v] = target.value.split(':');
         control('transfer', kind === 'agent' ? { agent: Number(v) } : { queue: v }, transfer);
