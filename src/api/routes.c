@@ -69,6 +69,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/users/{id}/sip",        api_users_sip_get,    ROLE_ADMIN, 0,      "A user's SIP account name and languages (never the password)", 0},
     {"PUT",    "/api/v1/users/{id}/sip",        api_users_sip,        ROLE_ADMIN, 1 * KB, "Give a user a SIP account for their phone, and the languages they take calls in", 0},
     {"GET",    "/api/v1/stream",                api_stream,           ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Live events (text/event-stream): one's own agent state; the live figures for supervisors", 0},
+    {"GET",    "/api/v1/tel/pause-reasons",     api_tel_pause_reasons, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The reasons an agent may give for a pause (data/tel/pause_reasons.json), named in every language", 0},
     {"GET",    "/api/v1/tel/colleagues",        api_tel_colleagues,   ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Colleagues whose phone is registered, to transfer a call to or consult: name, state, languages", 0},
     {"GET",    "/api/v1/tel/status",            api_tel_status,       ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Live queues, agents and calls", 0},
     {"GET",    "/api/v1/tel/calls",             api_tel_calls,        ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Call log, newest first, without callers' numbers (?limit=&before=)", 0},

@@ -186,6 +186,23 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
                      s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);
 }
 
+/* The reasons an agent may give for a pause, with their names in every
+ * language (the UI shows the one of its language). */
+int api_tel_pause_reasons(struct http_req *r)
+{
+    json_t *items = json_array();
+    for (int i = 0; i < tel_pause_reasons(); i++) {
+        json_t *names = json_object();
+        const char *code = NULL, *name;
+        for (int l = 0; l < wasl_nlanguages; l++) {
+            code = tel_pause_reason(i, l, &name);
+            json_object_set_new(names, wasl_languages[l], json_string(name));
+        }
+        json_array_append_new(items, json_pack("{s:s, s:o}", "code", code, "names", names));
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 /* Colleagues an agent can hand a call to or consult: the staff whose phone
  * is registered, with their state (a blind transfer needs one logged in to
  * the queues and free; a consultation any registered phone). */

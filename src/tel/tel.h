@@ -103,6 +103,12 @@ int tel_accounts_reload(struct db *db);
  * *applied false with no error: accepted, not carried out within the wait
  * (the API answers 202; it happens a moment later). */
 
+/* ---- pause reasons (data/tel/pause_reasons.json) ---- */
+/* How many reasons agents may give, and the i-th code with its name in the
+ * language of index lang (-1: the fallback language's). */
+int tel_pause_reasons(void);
+const char *tel_pause_reason(int i, int lang, const char **name);
+
 /* ---- transfers ---- */
 /* Sends a caller in conversation, blind, to another queue (its language)
  * or to a colleague (user id; logged in to the queues and free: their

@@ -126,6 +126,13 @@ const char *queues_name(int i);
 int queues_services(void);
 const char *queues_service(int i);
 
+/* ---- pauses.c: pause reasons as data (data/tel/pause_reasons.json) ---- */
+int pauses_parse(const char *text, size_t len);
+int pauses_load(const char *data_dir);
+/* The codes the distributor accepts (the agents' then the system's),
+ * NULL-terminated; NULL before a file was loaded. */
+const char *const *pauses_codes(void);
+
 /* ---- addresses ---- */
 /* A comma-separated list of addresses and CIDR networks
  * ("127.0.0.1,10.0.0.0/8,::1"), parsed once: every SIP request is checked

@@ -109,3 +109,24 @@ def test_emergency_survives_restart(t):
     t.status(a.put("/api/v1/calendar/emergency", {"closed": False}), 200, None, "reopened")
     restart(t)
     t.true(t.client().get("/api/v1/calendar").json["state"] != "closed_emergency", "still open after a restart")
+
+
+def test_pause_reasons_are_data(t):
+    """GET /api/v1/tel/pause-reasons lists data/tel/pause_reasons.json in its
+    order, named in every language; the system's own reasons are not the
+    agents' to choose; an editor has no phone and no pause."""
+    import json
+    import os
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(top, "data", "tel", "pause_reasons.json")) as f:
+        want = [r["code"] for r in json.load(f)["reasons"]]
+    with open(os.path.join(top, "data", "languages.json")) as f:
+        langs = [l["code"] for l in json.load(f)["languages"]]
+    r = t.login("agent").get("/api/v1/tel/pause-reasons")
+    t.status(r, 200, None, "pause reasons")
+    got = r.json["items"]
+    t.eq([x["code"] for x in got], want, "the file's reasons, in its order")
+    t.true(all(sorted(x["names"]) == sorted(langs) and all(x["names"].values()) for x in got), "a name in every language")
+    t.eq({x["code"]: x["names"]["fr"] for x in got}.get("coaching"), "Accompagnement", "named in French")
+    t.true(not {"no_answer", "phone_offline", "logged_in"} & {x["code"] for x in got}, "no reason of the system")
+    t.status(t.login("editor").get("/api/v1/tel/pause-reasons"), 403, None, "an editor")
