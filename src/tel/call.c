@@ -333,6 +333,10 @@ static void on_key(struct tcall *c, char d)
 static void on_played(struct tcall *c)
 {
     const struct ivr_action *a = &c->act;
+    if (c->message_drop) {
+        call_fire(c, CE_MESSAGE_PLAYED);
+        return;
+    }
     if (c->st == T_QUEUED)
         return; /* music goes on */
     if (c->taking_message) {

@@ -126,6 +126,7 @@ struct tcall {
     int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
     int64_t held_since;   /* monotonic µs, 0: not on hold */
     bool desk_hold;       /* the agent put the caller on hold from the desk */
+    bool message_drop;    /* a callback's citizen hears wasl's recorded message, then the call ends */
     char end_reason[24];  /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;
@@ -322,6 +323,7 @@ void dialler_call(struct job *j);
 void dialler_agent_answered(struct tcall *c);
 void dialler_tick(struct tcall *c, int64_t now);
 void dialler_finished(struct tcall *c);
+int dialler_leave_message(struct tcall *c);
 
 /* supervise.c: listen, whisper, barge */
 const char *monitor_mode_name(enum monitor_mode m);

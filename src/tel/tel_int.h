@@ -40,6 +40,7 @@ enum call_event {
     CE_ERROR,
     CE_SHUTDOWN,
     CE_TRANSFER,
+    CE_MESSAGE_PLAYED,
     CE_EVENTS
 };
 enum call_action {

@@ -408,6 +408,8 @@ static int control_rt(void *arg)
         return err;
     if (!strcmp(q->what, "hangup"))
         call_fire(c, CE_AGENT_HANGUP); /* both legs get a BYE at the next tick */
+    else if (!strcmp(q->what, "message"))
+        return dialler_leave_message(c);
     else {
         c->desk_hold = !strcmp(q->what, "hold");
         call_hold_update(c); /* at once: the answer says it is done */
@@ -418,8 +420,9 @@ static int control_rt(void *arg)
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *what, bool *applied)
 {
     *applied = false;
-    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup") && strcmp(what, "answer")))
-        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "answer, hold, resume or hangup");
+    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup") && strcmp(what, "answer") &&
+                  strcmp(what, "message")))
+        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "answer, hold, resume, hangup or message");
     struct control_q *q = calloc(1, sizeof(*q));
     if (!q)
         return WASL_ENOMEM;

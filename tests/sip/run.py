@@ -874,6 +874,46 @@ def s_callback_dialled(t):
         ph.close()
 
 
+def s_callback_message(t):
+    """A callback reaches the citizen's voicemail: the agent leaves wasl's
+    recorded message from the desk (in the citizen's language) and is free
+    at once; the message plays to the end, wasl hangs up, the request is
+    done (message_left) and the event log says so."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    voicemail = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="citizen", name="voicemail", mode="answer", tone=None,
+                   port=CITIZEN_PORT)
+    try:
+        agent_login(t)
+        cb = srv.api("agent", "POST", "/api/v1/tel/callbacks", {"phone": "+33612345632", "language": "fr"}, want=201)
+        t.check(voicemail.wait_event("ACK", 20), "the citizen's voicemail answers the callback")
+        call = int(ph.dialog["headers"].get("x-wasl-call"))
+        r = srv.client("agent").request("POST", "/api/v1/tel/calls/999999/control", body={"action": "message"})
+        t.eq(r.status, 404, "no such call")
+        t0 = time.time()
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": "message"})
+        t.check(ph.wait_event("BYE received", 5), "the agent's phone is let go at once")
+        t.check(voicemail.wait_event("BYE received", 60), "the message plays to the end, then wasl hangs up")
+        played = time.time() - t0
+        samples, n, _ = voicemail.received(t0, time.time())
+        rms = (sum(x * x for x in samples) / len(samples)) ** 0.5 if samples else 0
+        t.note(f"message: {played:.1f} s, {n} audio packets, RMS {rms:.0f}")
+        t.check(played > 5 and n > 200 and rms > 300, "the voicemail got several seconds of speech")
+        t.check(wait_until(lambda: not [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+                                        if c["id"] == cb["id"]], 5), "the request is done")
+        ev = events_of(srv, call, until="call.ended")
+        steps = [e["data"]["stage"] for e in ev if e["kind"] == "callback.attempted"]
+        ended = [e["data"]["outcome"] for e in ev if e["kind"] == "call.ended"]
+        t.note(f"event log: {steps}; ended {ended}")
+        t.check(in_order(steps, ["dialling", "answered", "message", "done"]), "dialling, answered, message, done")
+        t.eq(ended, ["callback_message"], "the call ended as callback_message")
+    finally:
+        hangup_all(voicemail, ph)
+        voicemail.close()
+        ph.register(expires=0)
+        ph.close()
+
+
 def hangup_all(*uas):
     """Ends what a failed scenario left behind: BYE on established calls."""
     for ua in uas:
@@ -1691,6 +1731,7 @@ def build_groups():
                       "sip.callback_retry": "10s", "sip.callback_ring": "10s", "sip.callback_poll": "2s", "sip.wrap_up": "0s"},
          "scenarios": [
              ("a callback is dialled: agent first, then the citizen; busy, retried, answered, bridged", s_callback_dialled),
+             ("a callback reaches a voicemail: the agent leaves the recorded message from the desk", s_callback_message),
          ]},
         {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",
          "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s",

@@ -158,13 +158,15 @@ function callerColumn(ctx, geo, dispositions, messages) {
     const transfer = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-transfer' } }, tn('desk.control.transfer'));
     const consult = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-consult' }, disabled: true }, tn('desk.control.consult'));
     const hangup = h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'call-hangup' } }, tn('desk.control.hangup'));
+    /* a callback that reached a voicemail: wasl's recorded message, and the agent is free */
+    const leaveMessage = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-message' }, hidden: true }, tn('desk.control.message'));
     const consultState = h('span', { class: 'desk-consult-state', id: 'desk-consult-state', role: 'status' });
     const complete = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'consult-complete' } }, tn('desk.consult.complete'));
     const conference = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'consult-conference' } }, tn('desk.consult.conference_btn'));
     const cancel = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'consult-cancel' } }, tn('desk.consult.cancel'));
     const consulting = h('div', { class: 'desk-consulting', id: 'desk-consulting', hidden: true }, consultState, complete, conference, cancel);
     const controls = h('div', { class: 'desk-controls', id: 'desk-controls', hidden: true, role: 'group', 'aria-label': t('desk.control.label') },
-        answer, hold, resume, target, transfer, consult, hangup, consulting);
+        answer, hold, resume, target, transfer, consult, leaveMessage, hangup, consulting);
     let known = []; /* the colleagues as last listed */
     const nameOf = (id) => (known.find((k) => k.user_id === id) || {}).name || tf('desk.consult.user', { id });
     async function listColleagues() {
@@ -197,6 +199,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
         /* ringing: only "Answer" (the phone is asked to answer by itself) */
         const ringing = Boolean(agent && agent.state === 'ringing' && desk.caller && String(agent.call) === desk.caller.callId);
         answer.hidden = !ringing;
+        leaveMessage.hidden = ringing || on || !(agent && agent.state === 'busy' && agent.caller && agent.caller.callback);
         consulting.hidden = !on;
         for (const b of [hold, resume, target, transfer, consult, hangup])
             b.classList.toggle('is-hidden-consult', on || ringing);
@@ -228,6 +231,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
     resume.addEventListener('click', () => control('control', { action: 'resume' }, resume));
     hangup.addEventListener('click', () => control('control', { action: 'hangup' }, hangup));
     answer.addEventListener('click', () => control('control', { action: 'answer' }, answer));
+    leaveMessage.addEventListener('click', () => control('control', { action: 'message' }, leaveMessage));
     transfer.addEventListener('click', () => {
         const [kind, v] = target.value.split(':');
         control('transfer', kind === 'agent' ? { agent: Number(v) } : { queue: v }, transfer);
