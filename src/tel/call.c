@@ -369,6 +369,7 @@ void call_destroy(void *arg)
 
 static void leg_release(struct leg *l)
 {
+    l->refer_not = mem_deref(l->refer_not); /* not told yet: "deactivated" */
     l->sess = mem_deref(l->sess);
     leg_media_close(l);
 }

@@ -53,6 +53,7 @@ struct leg {
     bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
     bool is_consult;               /* a colleague's phone rung for a consultation (also is_agent) */
     bool auto_answer;              /* the INVITE asks the phone to answer by itself (answered from the desk) */
+    struct sipnot *refer_not;      /* the phone's REFER: its implicit subscription, told how the transfer went */
     bool uac;                      /* wasl called this leg (the staff's phones, a callback's citizen) */
     bool busy;                     /* it answered 486/600 */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
@@ -158,6 +159,7 @@ struct rt {
     struct db *db;
     struct sip *sip;
     struct sipsess_sock *sock;
+    struct sipevent_sock *evsock; /* NOTIFYs of the REFERs' implicit subscriptions */
     struct sip_lsnr *lsnr;
     struct mqueue *mq;
     struct list calls, media;

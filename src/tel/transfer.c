@@ -8,7 +8,7 @@
  *                  distributor's `joined`), with the recording, the IVR path
  *                  and the call's number kept. A REFER is answered 202 and
  *                  the agent's leg hung up with a BYE once the caller is
- *                  queued (no NOTIFY: the phone's part is over).
+ *                  queued, after the REFER's terminal NOTIFY (200 OK).
  *   to an agent    blind: as to a queue, but the distributor rings that
  *                  colleague first; not answered, the caller takes back
  *                  their place in their queue.
@@ -54,14 +54,33 @@ void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
         sip_reply(sip, msg, 491, "Consultation In Progress");
         return;
     }
-    sip_reply(sip, msg, 202, "Accepted");
+    /* 202 and the REFER's implicit subscription (RFC 3515): the phone is
+     * told "100 Trying" now and how it ended when the caller is queued */
+    if (sipevent_accept(&l->refer_not, rt.evsock, msg, sipsess_dialog(l->sess), NULL, 202, "Accepted", 60, 60, 60, "wasl",
+                        "message/sipfrag", NULL, NULL, false, NULL, NULL, NULL)) {
+        l->refer_not = NULL;
+        sip_reply(sip, msg, 202, "Accepted");
+    } else if (sipevent_notifyf(l->refer_not, NULL, SIPEVENT_ACTIVE, SIPEVENT_NORESOURCE, 0, "SIP/2.0 100 Trying\r\n")) {
+        l->refer_not = mem_deref(l->refer_not);
+    }
     c->transfer_to = q + 1; /* the tick carries it out */
     c->transfer_by = c->agent_user;
+}
+
+/* The end of a REFER's subscription: the transfer's outcome as a sipfrag
+ * (a terminal NOTIFY; libre keeps it until it is answered). */
+static void refer_done(struct leg *l, const char *sipfrag)
+{
+    if (!l || !l->refer_not)
+        return;
+    (void)sipevent_notifyf(l->refer_not, NULL, SIPEVENT_TERMINATED, SIPEVENT_NORESOURCE, 0, "%s\r\n", sipfrag);
+    l->refer_not = mem_deref(l->refer_not);
 }
 
 void transfer_tick(struct tcall *c)
 {
     if ((c->transfer_to || c->transfer_agent) && !call_fire(c, CE_TRANSFER)) {
+        refer_done(c->agent, "SIP/2.0 487 Request Terminated");
         c->transfer_to = 0; /* the call is no longer in conversation */
         c->transfer_agent = 0;
     }
@@ -76,6 +95,7 @@ void transfer_requeue(struct tcall *c)
     supervise_end(c);
     consult_end(c);
     if (c->agent) {
+        refer_done(c->agent, "SIP/2.0 200 OK"); /* before the BYE, in the same dialog */
         leg_hangup(c->agent);
         c->agent = NULL;
     }

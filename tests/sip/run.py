@@ -562,6 +562,13 @@ def s_transfer(t):
         t.eq(ph.refer("sip:queue-xx@127.0.0.1"), 404, "REFER to a queue that does not exist: 404")
         t.eq(ph.refer("sip:queue-ar@127.0.0.1"), 202, "REFER to the Arabic queue: 202 Accepted")
         t.check(ph.wait_event("BYE received", 5), "the agent's phone is hung up")
+        notifies = [e for _, e in ph.events if e.startswith("NOTIFY")]
+        t.note(f"NOTIFYs: {notifies}")
+        t.check(len(notifies) == 2 and "100 Trying" in notifies[0] and "active" in notifies[0]
+                and "SIP/2.0 200 OK" in notifies[1] and "terminated" in notifies[1],
+                "the REFER's subscription: NOTIFY 100 Trying, then terminated with 200 OK (RFC 3515)")
+        nth = [i for i, (_, e) in enumerate(ph.events) if e.startswith("NOTIFY") or e == "BYE received"]
+        t.check([ph.events[i][1].startswith("NOTIFY") for i in nth[:3]] == [True, True, False], "both before the BYE")
         t.check(wait_until(lambda: any(e.startswith("INVITE") and ts > 0 for ts, e in ph.events
                                        if ph.dialog and ph.dialog["callid"] != first_cid), 10),
                 "the phone rings again (the agent speaks Arabic)")

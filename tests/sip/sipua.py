@@ -435,6 +435,10 @@ class UA:
                 self.log("BYE received")
         elif meth == "OPTIONS":
             self.send(self.response(m, 200, "OK"), addr)
+        elif meth == "NOTIFY":  # a REFER's implicit subscription (RFC 3515): the sipfrag's status line
+            self.send(self.response(m, 200 if same else 481, "OK" if same else "No Such Call"), addr)
+            frag = (m.body or b"").decode("utf-8", "replace").split("\r\n")[0]
+            self.log(f"NOTIFY {m.get('subscription-state') or ''} | {frag}")
         else:
             self.send(self.response(m, 501, "Not Implemented"), addr)
 
