@@ -131,7 +131,10 @@ void transfer_requeue(struct tcall *c)
     events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0,
                0);
     err_clear();
-    struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono};
+    /* its first arrival, and the second language it accepted in the IVR */
+    struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono,
+                              .has_language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0,
+                              .language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0 ? c->act.language2 : 0};
     if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {
         rt_log_call(c, "cannot queue after the transfer: %s", err_message());
         err_clear();

@@ -1226,6 +1226,8 @@ def s_no_agents(t):
         caller.dtmf(str(FR_LANG_ORDER.index("es") + 1))
         srv.wait_node("main_menu", known)
         caller.dtmf("1")
+        srv.wait_node("accept_fr", known)  # would an agent speaking French do? no
+        caller.dtmf("2")
         srv.wait_node("no_agents", known, timeout=15)
         caller.dtmf("1")
         t.check(caller.wait_event("BYE received", 40), "wasl says goodbye and hangs up")
@@ -1298,6 +1300,39 @@ def s_queue_limits(t):
     t.check("agent long_wait goodbye" in rows[b]["path"], f"second: {rows[b]['path']}")
     cbs = [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"] if c["language"] == "fr"]
     t.check(len(cbs) == 1, f"one French callback request waits: {cbs}")
+
+
+def s_second_language(t):
+    """A Spanish caller (nobody logged in speaks Spanish but the French
+    agent) accepts in the IVR an agent who speaks French; the Spanish queue
+    widens to the second language after 2 s (queues_small.json), and the
+    French agent's phone rings for the call then, not before."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="spanish2", tone=1000)
+    try:
+        agent_login(t)
+        known = srv.call_ids()
+        t.eq(caller.call(FR_DID, caller="+33612345681", cid="second"), 200, "INVITE answered")
+        srv.wait_node("language", known)
+        caller.dtmf(str(FR_LANG_ORDER.index("es") + 1))
+        srv.wait_node("main_menu", known)
+        caller.dtmf("1")
+        srv.wait_node("accept_fr", known)
+        caller.dtmf("1")
+        call = srv.wait_node("agent", known)["id"]
+        t.check(ph.wait_event("ACK", 15), "the French agent's phone rings and answers")
+        t.eq(ph.dialog["headers"].get("x-wasl-language"), "es", "a Spanish caller")
+        ev = events_of(srv, call, until="call.answered")
+        at = {e["kind"]: iso_seconds(e["at"]) for e in ev if e["kind"] in ("queue.joined", "call.offered")}
+        waited = at.get("call.offered", 0) - at.get("queue.joined", 0)
+        t.note(f"offered {waited:.1f} s after joining the Spanish queue")
+        t.check(1.8 <= waited <= 6, "offered once the queue widened to French (2 s), not before")
+    finally:
+        hangup_all(caller, ph)
+        caller.close()
+        ph.register(expires=0)
+        ph.close()
 
 
 def s_voice_message(t):
@@ -1756,6 +1791,7 @@ def build_groups():
                       "sip.queues": os.path.join(TOP, "tests", "sip", "scenarios", "queues_small.json")},
          "scenarios": [
              ("queue limits as data: a full queue and a long wait send callers to the flow's long_wait menu", s_queue_limits),
+             ("a caller who accepts French in the IVR reaches a French agent once the Spanish queue widens", s_second_language),
          ]},
         {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",
