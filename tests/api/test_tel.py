@@ -78,7 +78,8 @@ def test_sip_account_read_and_rename(t):
     t.status(r, 200, None, "read")
     t.eq(r.json["sip_user"], "agent", "the demo agent's phone")
     t.true(set(r.json["languages"].split()) <= {"ar", "fr", "es", "it", "nl", "de", "en"} and r.json["languages"], "languages")
-    t.eq(sorted(r.json.keys()), ["languages", "sip_user", "user_id"], "never the secret")
+    t.eq(sorted(r.json.keys()), ["languages", "plan_services", "proficiency", "services", "sip_user", "user_id"],
+         "never the secret")
     r = a.get(f"/api/v1/users/{ed}/sip")
     t.eq((r.status, r.json["sip_user"]), (200, None), "no phone: nulls, not an error")
     t.status(a.get("/api/v1/users/999999/sip"), 404, None, "unknown user")
