@@ -220,9 +220,10 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
         const struct tel_agent *a = &s->agents[i];
         if (!a->in_acd)
             continue;
-        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)a->user_id,
-                                                "display_name", name_of(names, names ? n : 0, a->user_id), "state", a->state,
-                                                "reason", a->reason[0] ? a->reason : NULL, "languages", a->languages,
+        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:o, s:I, s:b, s:I}", "user_id",
+                                                (json_int_t)a->user_id, "display_name", name_of(names, names ? n : 0, a->user_id),
+                                                "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "languages",
+                                                a->languages, "skills", skills_json(a->proficiency, a->services, a->nservices),
                                                 "since_seconds", (json_int_t)((now - a->since) / 1000000), "registered",
                                                 a->registered, "call", (json_int_t)a->call));
     }
