@@ -495,12 +495,25 @@ async function telephonyLive() {
         await testLater('telephony (live): admin sees the agents by name; the emergency closure needs a reason and a confirmation, sends callers to the callback offer, and reopens', async () => {
             await loginOn(p, tel.url, 'admin', 'admin/users');
             check(await p.isHidden('#phone-bar'), 'a phone bar for the administrator');
+            /* with the telephony on, the SIP form offers the queues plan's services */
+            await p.click('#users-table tr[data-login="agent"] [data-action=edit]');
+            await p.waitForSelector('dialog[open] #sip-form #sip-service-dossier');
+            equal(await p.$$eval('#sip-service-list label', (l) => l.map((x) => x.textContent)),
+                [fr['tel.service.general'], fr['tel.service.dossier']], 'the services of the plan, by name');
+            check(await p.isChecked('#sip-services-all') && await p.isDisabled('#sip-service-general'), 'the demo agent takes all');
+            await p.check('#sip-services-some');
+            check(!(await p.isDisabled('#sip-service-general')), 'some services: each can be ticked');
+            await p.click('[data-action="save-sip"]');
+            equal(await textOf(p, '#sip-form .field-error:not([hidden])'), fr['users.sip.services_required'], 'some, but none ticked');
+            while (await p.$('dialog[open]'))
+                await p.keyboard.press('Escape');
             await p.click('#main-nav a[data-route="supervision"]');
             await waitRouteOn(p, 'supervision');
             const row = await p.waitForSelector('#telephony[data-state="on"] #tel-agents-table tr[data-state="busy"][data-registered="true"]');
             check((await row.textContent()).includes('Demo Agent'), `agent row: ${await row.textContent()}`);
             equal(await row.$$eval('.tel-skill', (e) => e.map((x) => `${x.dataset.lang}:${x.dataset.level}`)), ['ar:3', 'fr:3', 'en:3'],
                 'the agent\'s languages with their level');
+            await p.locator('#tel-agents-table').screenshot({ path: join(SHOTS, 'supervision-agents-skills-fr.png') });
             await p.waitForSelector('#emergency[data-closed="false"] #emergency-form');
             await p.click('[data-action="emergency-close"]');
             equal(await textOf(p, '#emergency .field-error:not([hidden])'), fr['tel.emergency.reason_required'], 'without a reason');
