@@ -212,6 +212,13 @@ static int reload_rt(void *arg)
         registrar_skills(&accounts[i], &sk);
         if (!memcmp(&sk, &v.skills, sizeof(sk)))
             continue;
+        if (!sk.nlanguages || !sk.nservices) {
+            /* no queue could be theirs any more (services the plan lacks,
+             * set while the telephony was off): out of the queues, after a call */
+            acd_agent_logout(rt.acd, accounts[i].user_id, -1, mono_us());
+            err_clear();
+            continue;
+        }
         if (acd_agent_login(rt.acd, accounts[i].user_id, &sk, mono_us())) {
             log_warn("tel: the new skills of agent %lld were not applied: %s", (long long)accounts[i].user_id, err_message());
             err_clear();

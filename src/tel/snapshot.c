@@ -456,6 +456,9 @@ static int agent_apply(void *arg)
         return logged_in ? acd_agent_logout(rt.acd, c->user, 0, now) : 0;
     struct acd_skills sk;
     registrar_skills(&a, &sk);
+    if (!logged_in && (!sk.nlanguages || !sk.nservices))
+        return err_set(WASL_ECONFLICT, "tel.no_skills",
+                       "your account's languages or services are none of the queues': an administrator sets them first");
     int err = logged_in ? 0 : acd_agent_login(rt.acd, c->user, &sk, now);
     if (!err && !strcmp(c->state, "available"))
         err = acd_agent_available(rt.acd, c->user, now);
