@@ -259,14 +259,17 @@ struct tel_account {
     int64_t user_id;
     char sip_user[64];
     char ha1[33];
-    unsigned languages; /* bit i = wasl_languages[i] */
+    unsigned languages;                       /* bit i = wasl_languages[i] */
+    unsigned char proficiency[WASL_LANG_MAX]; /* of wasl_languages[i], 1-5; 0 where the bit is clear */
+    unsigned services;                        /* bit i = queues_service(i) */
 };
 bool registrar_request(const struct sip_msg *msg);
 void registrar_sweep(int64_t now);
 int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
-/* What an account's agent logs in with: its languages, the general service. */
+/* What an account's agent logs in with: its languages at their
+ * proficiency, its services (those of the plan it names). */
 void registrar_skills(const struct tel_account *a, struct acd_skills *sk);
 /* A registration kept across a restart: false when the account is gone. */
 bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono);

@@ -1335,6 +1335,78 @@ def s_second_language(t):
         ph.close()
 
 
+def s_skills_routing(t):
+    """Agents' skills as an administrator sets them (PUT /api/v1/users/{id}/sip)
+    route the calls, at once for agents already logged in. The French
+    general queue rings the best speaker of French first
+    (tests/sip/scenarios/queues_skills.json): the agent (French 2, logged in
+    first, so the longest idle) and the supervisor (French 5) are both
+    available; the caller rings the supervisor. Then, while both stay logged
+    in, the agent becomes French 5 for the dossier service only and the
+    supervisor French 1: the next general caller rings the supervisor again
+    (the agent no longer takes general calls), and the supervision status
+    shows the distributor's new skills."""
+    srv = t.srv
+    aid = srv.client("agent").user["id"]
+    sid = srv.client("supervisor").user["id"]
+
+    def skills(uid, languages, services=None):
+        who = "agent" if uid == aid else "supervisor"
+        body = {"sip_user": who, "languages": languages, "services": services}
+        return srv.api("admin", "PUT", f"/api/v1/users/{uid}/sip", body)
+
+    def live(uid):
+        return next(a for a in srv.status()["agents"] if a["user_id"] == uid)
+
+    def seen(p, prefix):
+        return sum(1 for _, e in p.events if e.startswith(prefix))
+
+    def rung(p, n):
+        return wait_until(lambda: seen(p, "INVITE") >= n, 10)
+
+    skills(aid, "fr:2 ar")
+    skills(sid, "fr:5 en:4")
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="answer", tone=1400)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="skills1", tone=1000)
+    caller2 = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="skills2", tone=1000)
+    try:
+        agent_login(t)
+        t.check(wait_until(lambda: live(aid)["state"] == "available", 5), "the agent is available first")
+        agent_login(t, who="supervisor")
+        t.eq(live(sid)["skills"]["proficiency"], {"fr": 5, "en": 4},
+             "the supervision status shows the supervisor's languages with their proficiency")
+        call = to_queue(srv, caller, "+33612345671", "skills1")
+        t.check(rung(sup, 1), "the best speaker of French (5) is rung, not the longest idle (French 2)")
+        t.check(wait_until(lambda: any(c["id"] == call and c["agent"] == sid for c in srv.status()["calls"]), 5),
+                "the supervisor takes the call")
+        t.eq(seen(ph, "INVITE"), 0, "the agent's phone did not ring")
+        caller.bye()
+        t.check(wait_until(lambda: seen(sup, "BYE received") >= 1, 5), "the call ends")
+        t.check(wait_until(lambda: live(sid)["state"] == "available", 5), "the supervisor is available again")
+
+        skills(aid, "fr:5 ar:3", ["dossier"])
+        skills(sid, "fr:1", None)
+        t.check(wait_until(lambda: live(aid)["skills"] == {"proficiency": {"fr": 5, "ar": 3}, "services": ["dossier"]}, 3),
+            f"the logged-in agent's new skills are the distributor's at once: {live(aid)['skills']}")
+        t.eq(live(aid)["state"], "available", "the agent stays available through the change")
+        call2 = to_queue(srv, caller2, "+33612345672", "skills2")
+        t.check(rung(sup, 2), "a general caller rings the supervisor (French 1): the agent takes dossiers only now")
+        t.check(wait_until(lambda: any(c["id"] == call2 and c["agent"] == sid for c in srv.status()["calls"]), 5),
+                "the supervisor takes the second call")
+        t.eq(seen(ph, "INVITE"), 0, "the agent's phone still did not ring")
+        caller2.bye()
+        t.check(wait_until(lambda: seen(sup, "BYE received") >= 2, 5), "the second call ends")
+    finally:
+        hangup_all(caller, caller2, ph, sup)
+        for u in (caller, caller2):
+            u.close()
+        for who, p in (("agent", ph), ("supervisor", sup)):
+            srv.client(who).request("PUT", "/api/v1/me/state", body={"state": "offline"})
+            p.register(expires=0)
+            p.close()
+
+
 def s_voice_message(t):
     """The record node: after its prompt, the caller's audio (a 1000 Hz tone
     here) is kept for max_seconds as a WAV under recording_dir/messages/,
@@ -1792,6 +1864,13 @@ def build_groups():
          "scenarios": [
              ("queue limits as data: a full queue and a long wait send callers to the flow's long_wait menu", s_queue_limits),
              ("a caller who accepts French in the IVR reaches a French agent once the Spanish queue widens", s_second_language),
+         ]},
+        {"name": "skills", "about": "Tue 2026-12-01 10:00 UTC; the French general queue rings the best speaker first",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s", "sip.ring_timeout": "5s",
+                      "sip.queues": os.path.join(TOP, "tests", "sip", "scenarios", "queues_skills.json")},
+         "scenarios": [
+             ("agents' skills route calls: proficiency first (best_proficiency), services, changed while logged in",
+              s_skills_routing),
          ]},
         {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",

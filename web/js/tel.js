@@ -93,6 +93,28 @@ export function languagesNode(codes) {
     return h('span', { class: 'tel-langs' }, list.map((c, i) => [i ? comma : '', h('span', { lang: c }, languageName(c))]));
 }
 
+/* A service's name in the UI language; a service the texts do not know
+ * (added to the queues plan since) shows its own name. */
+export function serviceName(code) {
+    return has(`tel.service.${code}`) ? t(`tel.service.${code}`) : code;
+}
+
+/* An agent's languages with their proficiency ("Français 5, العربية 3"),
+ * strongest first, and the services they take, from the status' skills. */
+export function skillsNode(skills) {
+    const prof = (skills && skills.proficiency) || {};
+    const codes = Object.keys(prof).sort((a, b) => prof[b] - prof[a]);
+    if (!codes.length)
+        return h('span', { class: 'muted' }, '—');
+    const comma = language() === 'ar' ? '، ' : ', ';
+    const services = (skills.services || []).map(serviceName).join(comma);
+    return h('span', { class: 'tel-skills', title: services ? t('tel.skills.services', { services }) : null },
+        codes.map((c, i) => [i ? comma : '',
+            h('span', { class: 'tel-skill', dataset: { lang: c, level: String(prof[c]) } },
+                h('span', { lang: c }, languageName(c)), ' ',
+                h('span', { class: 'tel-level', title: t('tel.skills.level', { n: prof[c] }) }, String(prof[c])))]));
+}
+
 export function isTelOff(err) {
     return Boolean(err && err.code === 'tel.not_running');
 }
