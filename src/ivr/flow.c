@@ -262,7 +262,8 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         if ((err = int_field(c, name, o, "max_wait", 0, 7200, 0, &n->max_wait)) ||
             (err = ref(c, name, o, "on_timeout", n->max_wait > 0, &n->on_fail)) ||
             (err = ref(c, name, o, "on_full", false, &n->on_full)) || (err = ref(c, name, o, "no_agents", false, &n->no_agents)) ||
-            (err = str_field(c, name, o, "service", false, n->service, sizeof(n->service))))
+            (err = str_field(c, name, o, "service", false, n->service, sizeof(n->service))) ||
+            (err = int_field(c, name, o, "priority", 0, 9, 0, &n->priority)))
             return err;
         if (!n->service[0])
             snprintf(n->service, sizeof(n->service), "general");
@@ -295,11 +296,11 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
         break;
     }
     /* Unknown fields are mistakes (a misspelt "on_fial" would silently do nothing). */
-    static const char *const known[] = {"type",       "prompts",     "next",      "kind",      "var",      "choices",
-                                        "timeout",    "retries",     "on_fail",   "min",       "max",      "terminator",
-                                        "open",       "closed",      "holiday",   "emergency", "language", "max_wait",
-                                        "on_timeout", "max_seconds", "reference", "pin",       "found",    "not_found",
-                                        "locked",     "unavailable", "no_agents", "comment",   "on_full",  "service"};
+    static const char *const known[] = {"type",    "prompts",   "next",      "kind",     "var",         "choices",     "timeout",
+                                        "retries", "on_fail",   "min",       "max",      "terminator",  "open",        "closed",
+                                        "holiday", "emergency", "language",  "max_wait", "on_timeout",  "max_seconds", "reference",
+                                        "pin",     "found",     "not_found", "locked",   "unavailable", "no_agents",   "comment",
+                                        "on_full", "service",   "priority"};
     const char *k;
     json_t *v;
     json_object_foreach(o, k, v)

@@ -87,6 +87,7 @@ struct ivr_action {
     bool exit_no_agents;           /* ENQUEUE: the flow has a branch for "nobody logged in" */
     char service[IVR_NAME_MAX];    /* ENQUEUE: the queue's service, with the caller's language */
     int language2;                 /* ENQUEUE: the second language the caller accepted (an index), -1: none */
+    int priority;                  /* ENQUEUE: 0 .. 9, higher first */
     int max_seconds;               /* RECORD */
     char ref_keys[IVR_DIGITS_MAX]; /* LOOKUP */
     char pin[IVR_DIGITS_MAX];

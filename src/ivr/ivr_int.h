@@ -49,6 +49,7 @@ struct node {
     char language[WASL_LANG_CODE_MAX];
     int max_wait, max_seconds;
     char service[IVR_NAME_MAX]; /* enqueue: the queue's service ("general") */
+    int priority;               /* enqueue: 0 (default) .. 9, higher first */
 };
 
 struct ivr_flow {

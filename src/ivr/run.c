@@ -313,6 +313,7 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
             a->timeout = (int64_t)n->max_wait * 1000000;
             a->exit_no_agents = n->no_agents >= 0;
             snprintf(a->service, sizeof(a->service), "%s", n->service);
+            a->priority = n->priority;
             a->language2 = s->language2[0] && strcmp(s->language2, s->language) ? language_index(s->language2) : -1;
             return 0;
         case N_RECORD:

@@ -211,7 +211,8 @@ static void perform(struct tcall *c)
         c->qidx = q;
         /* the node's own limits, on top of the queue's: its exits come
          * back through acd_exit_h */
-        struct acd_call_opts o = {.max_wait = a->timeout,
+        struct acd_call_opts o = {.priority = a->priority,
+                                  .max_wait = a->timeout,
                                   .exit_no_agents = a->exit_no_agents,
                                   .has_language2 = a->language2 >= 0,
                                   .language2 = a->language2 >= 0 ? a->language2 : 0};

@@ -54,14 +54,15 @@ void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
         sip_reply(sip, msg, 491, "Consultation In Progress");
         return;
     }
-    /* 202 and the REFER's implicit subscription (RFC 3515): the phone is
-     * told "100 Trying" now and how it ended when the caller is queued */
+    /* 202 and the REFER's implicit subscription (RFC 3515): the transfer
+     * is carried out at the next tick, and its one NOTIFY (terminal, with
+     * the outcome) goes out then, before the BYE. A "100 Trying" first
+     * would still be unanswered then and hold the final one back behind
+     * the BYE. */
     if (sipevent_accept(&l->refer_not, rt.evsock, msg, sipsess_dialog(l->sess), NULL, 202, "Accepted", 60, 60, 60, "wasl",
                         "message/sipfrag", NULL, NULL, false, NULL, NULL, NULL)) {
         l->refer_not = NULL;
         sip_reply(sip, msg, 202, "Accepted");
-    } else if (sipevent_notifyf(l->refer_not, NULL, SIPEVENT_ACTIVE, SIPEVENT_NORESOURCE, 0, "SIP/2.0 100 Trying\r\n")) {
-        l->refer_not = mem_deref(l->refer_not);
     }
     c->transfer_to = q + 1; /* the tick carries it out */
     c->transfer_by = c->agent_user;
@@ -133,6 +134,7 @@ void transfer_requeue(struct tcall *c)
     err_clear();
     /* its first arrival, and the second language it accepted in the IVR */
     struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono,
+                              .priority = c->act.kind == IVR_A_ENQUEUE ? c->act.priority : 0,
                               .has_language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0,
                               .language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0 ? c->act.language2 : 0};
     if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {

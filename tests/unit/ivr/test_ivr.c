@@ -323,6 +323,13 @@ static void queue_exits(void **state)
     assert_true(e.on_timeout && !e.on_full && !e.no_agents);
     assert_int_equal(ivr_flow_enqueue_at(f, 1, &e), WASL_ENOENT);
     ivr_flow_free(f);
+    const char *prio = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"priority\": 7}}}";
+    assert_int_equal(ivr_flow_parse(prio, strlen(prio), "t.json", NULL, NULL, &f), 0);
+    assert_int_equal(ivr_start(&s, f, "FR", at("2026-11-30T10:00:00Z"), &a), 0);
+    assert_int_equal(a.priority, 7);
+    ivr_flow_free(f);
+    prio = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"priority\": 10}}}";
+    assert_int_equal(ivr_flow_parse(prio, strlen(prio), "t.json", NULL, NULL, &f), WASL_EINVAL);
     const char *bad = "{\"start\": \"q\", \"nodes\": {\"q\": {\"type\": \"enqueue\", \"service\": \"Dossier!\"}}}";
     assert_int_equal(ivr_flow_parse(bad, strlen(bad), "t.json", NULL, NULL, &f), WASL_EINVAL);
 }
