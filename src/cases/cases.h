@@ -227,6 +227,10 @@ int portal_track_keys(struct db *db, const char *keys, const char *pin, const ch
  * dialogs of calls in progress (they name the caller's number). */
 int personal_seal(const char *plain, unsigned char **blob, size_t *n);
 int personal_unseal(const void *blob, size_t n, char **plain);
+/* The keyed blind index of a phone number (E.164 digits), the one cases and
+ * callbacks are found by, for another module's sealed numbers (voice
+ * messages), so that a citizen's data can be found and erased everywhere. */
+void personal_phone_index(const char *e164, char out[65]);
 
 /* ---- callback requests left on the phone ---- */
 struct callback_input {

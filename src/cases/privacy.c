@@ -420,7 +420,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[6] = {
+    struct reseal tables[7] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -434,6 +434,7 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"callbacks", "id", {"phone_enc"}, 1, 0, 0, 0},
         {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
         {"call_dispositions", "id", {"note_enc"}, 1, 0, 0, 0},
+        {"voice_messages", "id", {"phone_enc", "note_enc"}, 2, 0, 0, 0},
     };
     int err;
     *rows = 0;
