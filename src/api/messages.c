@@ -48,6 +48,24 @@ int api_tel_messages(struct http_req *r)
         json_decref(items);
         return err;
     }
+    /* who handled each, by name (agents and supervisors cannot list users) */
+    struct user_brief names[200];
+    int n = 0;
+    size_t i;
+    json_t *m;
+    json_array_foreach(items, i, m) if (json_integer_value(json_object_get(m, "handled_by")) && n < 200) names[n++].id =
+        json_integer_value(json_object_get(m, "handled_by"));
+    if (n && user_briefs(APP(r)->db, names, n))
+        n = 0; /* the list is still worth showing without names */
+    err_clear();
+    json_array_foreach(items, i, m)
+    {
+        const char *name = NULL;
+        for (int k = 0; k < n && !name; k++)
+            if (names[k].id == json_integer_value(json_object_get(m, "handled_by")) && names[k].display_name[0])
+                name = names[k].display_name;
+        json_object_set_new(m, "handled_by_name", name ? json_string(name) : json_null());
+    }
     return http_reply_json(r, 200, json_pack("{s:o, s:o}", "items", items, "next_before", next ? json_integer(next) : json_null()));
 }
 

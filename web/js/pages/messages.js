@@ -102,7 +102,8 @@ export function render() {
         if (m.status === 'new')
             return badge('warning', tn('messages.status_new'));
         const me = user();
-        const by = m.handled_by && me && m.handled_by === me.id ? t('messages.by_you') : m.handled_by ? `#${m.handled_by}` : '';
+        const by = m.handled_by && me && m.handled_by === me.id ? t('messages.by_you')
+            : m.handled_by ? t('messages.by_name', { name: m.handled_by_name || `#${m.handled_by}` }) : '';
         return h('div', {},
             badge('ok', tn(`messages.outcome.${m.outcome || 'resolved'}`)),
             h('div', { class: 'hint' }, tn('messages.handled_on', { date: formatDateTime(m.handled_at), by })),
@@ -130,7 +131,7 @@ export function render() {
             h('time', { datetime: m.left_at }, formatDateTime(m.left_at)),
             m.language ? h('span', { lang: m.language }, languageName(m.language)) : h('span', { class: 'muted' }, '—'),
             h('span', {}, m.country),
-            m.phone ? h('span', { dir: 'ltr' }, m.phone) : h('span', { class: 'muted' }, tn('messages.anonymous')),
+            m.phone ? h('span', { dir: 'ltr', class: 'message-phone' }, m.phone) : h('span', { class: 'muted' }, tn('messages.anonymous')),
             tn('messages.seconds', { n: m.seconds }),
             statusNode(m),
             actionsNode(m),
