@@ -123,6 +123,10 @@ int tel_message_handle(struct db *db, const struct tel_viewer *v, int64_t id, co
 int tel_message_callback(struct db *db, const struct tel_viewer *v, int64_t id, const char *language, const char *note,
                          int64_t *callback_id, bool *merged);
 
+/* Lets the citizens' rights (privacy export and erase, keys rotate) reach
+ * the voice messages; called once at start-up by every command. */
+int tel_privacy_register(void);
+
 /* A supervisor (by: their user id) pauses an agent with a reason or logs
  * them out of the queues; on a call, it takes effect when the call ends.
  * WASL_ECONFLICT "tel.agent_offline" when the agent is not logged in. */

@@ -1333,6 +1333,19 @@ def voice_message_handling(t, row):
     acts = audit_actions(srv, "message.callback")
     t.check(acts and acts[0]["object"] == f"voice_message:{m['id']}" and acts[0]["detail"] == {"callback": cb, "merged": False},
             f"the callback is audited: {acts[:1]}")
+    # the citizen's rights reach it: exported with their data, then erased (audio, number, note)
+    exp = srv.api("admin", "POST", "/api/v1/privacy/export", body={"phone": "+33612345607"})
+    held = exp.get("voice_messages") or []
+    t.check(len(held) == 1 and held[0]["phone"] == "33612345607" and held[0]["note"] == "asked about a passport"
+            and held[0]["audio_kept"], f"the export holds the message in clear: {held}")
+    srv.api("admin", "POST", "/api/v1/privacy/erase", body={"phone": "+33612345607"})
+    gone = message_of(srv, row["id"], timeout=0)
+    t.check(gone is not None and gone["expired"] and gone["phone"] is None and gone["note"] is None,
+            f"after the erasure the row is statistics only: {gone}")
+    t.eq(wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id']}/audio")[0], 404, "and its audio is gone")
+    t.eq(glob.glob(os.path.join(srv.dir, "rec", "messages", "message*.wav")), [], "the file too")
+    t.eq(srv.api("admin", "POST", "/api/v1/privacy/export", body={"phone": "+33612345607"}).get("voice_messages"), [],
+         "a second export finds nothing")
 
 
 def s_open_1959(t):
