@@ -283,9 +283,13 @@ static void *work(void *arg)
         struct job *j = NULL;
         pthread_mutex_lock(&qmx);
         while (!qlen && !stopping && !poll_now) {
-            /* until the next look for callbacks due (a minute at most: the
-             * hourly purge of recordings) */
-            int64_t wait_us = dialler_enabled() ? next_poll - clock_mono_us() : 60LL * 1000000;
+            /* until the next look for callbacks due or the next purge of
+             * recordings (the first at start: what a restart after a
+             * retention change finds too old goes at once) */
+            int64_t now_us = clock_mono_us();
+            int64_t wait_us = dialler_enabled() ? next_poll - now_us : 60LL * 1000000;
+            if (next_purge - now_us < wait_us)
+                wait_us = next_purge - now_us;
             if (wait_us <= 0)
                 break;
             struct timespec ts;

@@ -17,6 +17,7 @@ baresip, sipvicious. Everything started here is stopped here, by PID.
 import argparse
 import collections
 import glob
+import json
 import os
 import random
 import shutil
@@ -1244,6 +1245,43 @@ def s_voice_message(t):
     voice_message_handling(t, row)
 
 
+def s_voice_message_retention(t):
+    """sip.recording_retention reaches voice messages: a message older than
+    it loses its file at the worker's purge (at start, then hourly) and its
+    row is marked expired, number cleared; listening then says so."""
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="old-message", tone=1000)
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345608", cid="oldmsg"), 200, "INVITE answered")
+        t.check(caller.wait_event("BYE received", 20.0), "the message is taken")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("oldmsg-")
+    m = message_of(srv, row["id"])
+    t.check(m is not None and not m["expired"] and m["phone"], f"a new message, kept: {m}")
+    files = glob.glob(os.path.join(srv.dir, "rec", "messages", "oldmsg*.wav"))
+    t.eq(len(files), 1, "its file")
+    # two hours later, with a retention of one hour
+    srv.stop()
+    srv.settings.update({"clock.start": "2026-12-01T12:30:00Z", "sip.recording_retention": "1h"})
+    srv.clients = {}
+    srv.restart()
+    end = time.time() + 10
+    while time.time() < end:
+        m = message_of(srv, row["id"], timeout=0)
+        if m and m["expired"]:
+            break
+        time.sleep(0.2)
+    t.check(m is not None and m["expired"] and m["phone"] is None and m["status"] == "new",
+            f"marked expired, the number cleared, still to be seen as unhandled: {m}")
+    t.eq(glob.glob(os.path.join(srv.dir, "rec", "messages", "oldmsg*.wav")), [], "the file deleted")
+    status, _, body = wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id']}/audio")
+    t.eq((status, json.loads(body)["error"]["code"]), (404, "tel.message_expired"), "listening says it expired")
+    r = srv.client("supervisor").post(f"/api/v1/tel/messages/{m['id']}/callback", {})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (404, "tel.message_expired"), "no callback without the number")
+
+
 def wav_of(srv, who, path):
     """GET path as who: (status, content type, the body's bytes)."""
     import http.client
@@ -1779,6 +1817,8 @@ def build_groups():
                       "sip.flow": os.path.join(TOP, "tests", "sip", "scenarios", "message_flow.json")},
          "scenarios": [
              ("a voice message: the caller's audio after the prompt, max_seconds long, in messages/", s_voice_message),
+             ("the recordings' retention expires voice messages (file deleted, row kept, number cleared)",
+              s_voice_message_retention),
          ]},
         {"name": "at2000", "about": "Tue 2026-12-01 20:00:00 UTC, clock frozen; session refresh 30 s",
          "settings": {"clock.start": "2026-12-01T20:00:00Z", "clock.freeze": "true", "sip.session_refresh": "30s"},
