@@ -30,6 +30,7 @@ import time
 import traceback
 
 import sipua
+import siptest
 
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
@@ -1336,6 +1337,21 @@ def voice_message_handling(t, row):
     # the agent takes fr ar en: the message is theirs; a language they do not take shows nothing
     t.check(message_of(srv, row["id"], who="agent", timeout=0) is not None, "the agent (fr ar en) sees it")
     t.eq(srv.api("agent", "GET", "/api/v1/tel/messages?language=es")["items"], [], "the agent sees no Spanish messages")
+    # an agent without a phone takes no language: nothing to see, nothing to hear; other roles are refused
+    created = srv.api("admin", "POST", "/api/v1/users", body={"login": "nophone", "display_name": "No Phone", "role": "agent"},
+                      want=201)
+    np = siptest.harness.Client(srv)
+    t.eq(np.login("nophone", created["temporary_password"]).status, 201, "the new agent logs in")
+    t.eq(np.post("/api/v1/me/password", {"current_password": created["temporary_password"],
+                                         "new_password": "no-phone-agent-2026"}).status, 204, "and sets a password")
+    r = np.get("/api/v1/tel/messages")
+    t.eq((r.status, (r.json or {}).get("items")), (200, []), "an agent without a SIP account sees no messages")
+    t.eq(np.get(f"/api/v1/tel/messages/{m['id']}/audio").status, 404, "nor hears one (not found)")
+    r = np.post(f"/api/v1/tel/messages/{m['id']}/handled", {"outcome": "no_action"})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (404, "tel.message_not_found"), "nor handles one")
+    t.eq(srv.client("backoffice").get("/api/v1/tel/messages").status, 403, "the back office may not list them")
+    r = srv.client("supervisor").get("/api/v1/tel/messages?status=old")
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (400, "tel.invalid_status"), "an unknown status is refused")
     # listening: audited, the caller's tone
     before = len(audit_actions(srv, "message.listen"))
     status, ctype, body = wav_of(srv, "agent", f"/api/v1/tel/messages/{m['id']}/audio")
