@@ -3,7 +3,8 @@
  * by calling the caller back (a callback request the dialler makes) or by
  * marking them handled with an outcome and a note. Agents see the messages
  * in the languages they take calls in, supervisors all of them (the server
- * decides). Listening is audited by the server.
+ * decides). Listening is audited by the server. The first page is read
+ * again every REFRESH_MS.
  */
 import { api, withQuery } from '../api.js';
 import { h } from '../dom.js';
@@ -12,6 +13,7 @@ import { user } from '../session.js';
 import { alertBox, badge, confirmDialog, errorText, field, languageName, messageArea, openDialog, pageTitle, whileBusy } from '../ui.js';
 
 const PAGE_SIZE = 50;
+const REFRESH_MS = 30_000;
 
 export function render() {
     const messages = messageArea();
@@ -34,6 +36,7 @@ export function render() {
         tbody);
     let before = 0;
     let next = null;
+    let filters = { status: 'new', language: '' }; /* as last applied */
 
     function listenNode(m) {
         if (m.expired)
@@ -140,12 +143,16 @@ export function render() {
             cells.map((c, i) => h('td', { dataset: { label: t(cols[i]) } }, c)));
     }
 
-    async function load() {
-        messages.clear();
-        tbody.replaceChildren(h('tr', {}, h('td', { colspan: String(cols.length), class: 'loading' }, tn('common.loading'))));
+    /* quiet: the periodic refresh, which leaves the notices and the rows
+     * in place until the answer comes */
+    async function load({ quiet = false } = {}) {
+        if (!quiet) {
+            messages.clear();
+            tbody.replaceChildren(h('tr', {}, h('td', { colspan: String(cols.length), class: 'loading' }, tn('common.loading'))));
+        }
         try {
             const data = await api('GET', withQuery('/api/v1/tel/messages',
-                { status: status.value, language: lang.value, limit: PAGE_SIZE, before: before || '' }));
+                { ...filters, limit: PAGE_SIZE, before: before || '' }));
             const items = data.items || [];
             tbody.replaceChildren(...(items.length ? items.map(row)
                 : [h('tr', {}, h('td', { colspan: String(cols.length) }, tn('messages.none')))]));
@@ -153,9 +160,21 @@ export function render() {
             older.hidden = !next;
             newest.hidden = !before;
         } catch (e) {
-            tbody.replaceChildren();
+            if (!quiet)
+                tbody.replaceChildren();
             messages.error(e);
         }
+    }
+
+    /* New messages come in without anyone asking: the first page is read
+     * again now and then, unless someone is listening to one or has a
+     * dialog open; it stops once the page is left. */
+    function refresh() {
+        if (!table.isConnected)
+            return;
+        if (!before && !tbody.querySelector('audio') && !document.querySelector('dialog[open]'))
+            load({ quiet: true });
+        setTimeout(refresh, REFRESH_MS);
     }
 
     const filterForm = h('form', { class: 'form form-inline', novalidate: true, role: 'search', 'aria-label': t('messages.filter') },
@@ -164,6 +183,7 @@ export function render() {
         h('div', { class: 'actions' }, apply));
     filterForm.addEventListener('submit', (ev) => {
         ev.preventDefault();
+        filters = { status: status.value, language: lang.value };
         before = 0;
         load();
     });
@@ -176,6 +196,7 @@ export function render() {
         load();
     });
     load();
+    setTimeout(refresh, REFRESH_MS);
     return h('section', { class: 'page page-messages' },
         pageTitle('messages.title'),
         h('p', { class: 'lead' }, tn('messages.intro')),
