@@ -521,22 +521,33 @@ void acd_end_of_call(struct acd *a, struct agent *ag, int64_t now)
     }
 }
 
+/* Callers of queue x who leave when nobody can take them: x, and the
+ * queue of the second language they accepted, have nobody logged in. */
+static void exit_nobody(struct acd *a, struct queue *x, int64_t now)
+{
+    for (int p = 0; p < ACD_LEVELS; p++) {
+        struct entry *e = x->line[p].head, *next;
+        for (; e; e = next) {
+            next = e->next;
+            if (!e->callback && (x->exit_no_agents || e->exit_no_agents) && (!e->q2 || !e->q2->logged_in))
+                acd_exit_entry(a, e, ACD_EXIT_NO_AGENTS, now);
+        }
+    }
+}
+
 /* ag logged out: the queues it was the last one logged in for, if they
- * send callers away then, let their callers go. */
+ * send callers away then, let their callers go; and the callers of other
+ * queues who accepted that queue's language, when theirs is empty too. */
 void acd_exit_empty(struct acd *a, struct agent *ag, int64_t now)
 {
     for (int i = 0; i < ag->nm; i++) {
         struct queue *q = ag->m[i]->q;
         if (q->logged_in > 0)
             continue;
-        for (int p = 0; p < ACD_LEVELS; p++) {
-            struct entry *e = q->line[p].head, *next;
-            for (; e; e = next) {
-                next = e->next;
-                if (!e->callback && (q->exit_no_agents || e->exit_no_agents))
-                    acd_exit_entry(a, e, ACD_EXIT_NO_AGENTS, now);
-            }
-        }
+        exit_nobody(a, q, now);
+        for (int k = 0; k < a->nq; k++)
+            if (a->q[k] != q && !a->q[k]->logged_in && !strcmp(a->q[k]->service, q->service))
+                exit_nobody(a, a->q[k], now);
     }
 }
 

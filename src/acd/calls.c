@@ -134,7 +134,11 @@ int acd_call_enqueue(struct acd *a, uint64_t id, int queue, const struct acd_cal
     int err;
     if (queue >= 0 && queue < a->nq && !find(a, id)) {
         struct queue *q = a->q[queue];
-        if ((q->exit_no_agents || (opts && opts->exit_no_agents && a->h.exit)) && !q->logged_in) {
+        /* agents of a second language the caller accepted will take them as the queue widens */
+        int q2 =
+            opts && opts->has_language2 && opts->language2 != q->language ? acd_queue_find(a, opts->language2, q->service) : -1;
+        bool nobody = !q->logged_in && (q2 < 0 || !a->q[q2]->logged_in);
+        if ((q->exit_no_agents || (opts && opts->exit_no_agents && a->h.exit)) && nobody) {
             leave_now(a, id, q, ACD_EXIT_NO_AGENTS, now);
             return 0;
         }

@@ -108,6 +108,8 @@ int api_tel_supervise(struct http_req *r);
 int api_tel_callback_add(struct http_req *r);
 int api_tel_transfer(struct http_req *r);
 int api_tel_consult(struct http_req *r);
+int api_tel_colleagues(struct http_req *r);
+int api_tel_pause_reasons(struct http_req *r);
 int api_tel_agent_force(struct http_req *r);
 int api_tel_call_control(struct http_req *r);
 int api_events_kinds(struct http_req *r);

@@ -12,6 +12,8 @@
 #include "cases/cases.h"
 #include "tel/tel.h"
 
+static json_t *skills_json(const unsigned char *prof, const char (*services)[TEL_SERVICE_MAX], int nservices);
+
 static json_t *agent_entry(const struct tel_agent *a)
 {
     char phone[26] = "";
@@ -22,12 +24,13 @@ static json_t *agent_entry(const struct tel_agent *a)
                                          (json_int_t)a->call_waited_seconds, "ivr_path", a->call_path, "reference",
                                          a->call_reference[0] ? a->call_reference : NULL, "callback", a->call_callback)
                              : json_null();
-    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:I, s:s?, s:s?, s:o}", "user_id", (json_int_t)a->user_id,
-                     "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds", (json_int_t)a->since_seconds,
-                     "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL, "registered", a->registered,
-                     "contact", a->registered ? a->contact : NULL, "languages", a->languages, "call", (json_int_t)a->call,
-                     "call_language", a->call_language[0] ? a->call_language : NULL, "call_country",
-                     a->call_country[0] ? a->call_country : NULL, "caller", caller);
+    return json_pack("{s:I, s:s, s:s?, s:I, s:b, s:s?, s:b, s:s?, s:s, s:o, s:I, s:s?, s:s?, s:o}", "user_id",
+                     (json_int_t)a->user_id, "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds",
+                     (json_int_t)a->since_seconds, "has_phone", a->has_account, "sip_user", a->has_account ? a->sip_user : NULL,
+                     "registered", a->registered, "contact", a->registered ? a->contact : NULL, "languages", a->languages, "skills",
+                     skills_json(a->proficiency, a->services, a->nservices), "call", (json_int_t)a->call, "call_language",
+                     a->call_language[0] ? a->call_language : NULL, "call_country", a->call_country[0] ? a->call_country : NULL,
+                     "caller", caller);
 }
 
 /* An agent's entry, with how long their wrap-up lasts while they are in it
@@ -35,7 +38,11 @@ static json_t *agent_entry(const struct tel_agent *a)
 json_t *api_tel_agent_json(const struct tel_agent *a)
 {
     json_t *j = agent_entry(a);
-    if (j && json_object_set_new(j, "wrap_up_seconds", a->wrap_up_seconds ? json_integer(a->wrap_up_seconds) : json_null())) {
+    json_t *consult = a->consult_stage[0] ? json_pack("{s:I, s:s, s:b}", "with", (json_int_t)a->consult_with, "stage",
+                                                      a->consult_stage, "consulted", a->consulted)
+                                          : json_null();
+    if (j && (json_object_set_new(j, "wrap_up_seconds", a->wrap_up_seconds ? json_integer(a->wrap_up_seconds) : json_null()) ||
+              json_object_set_new(j, "consultation", consult))) {
         json_decref(j);
         return NULL;
     }
@@ -71,49 +78,105 @@ int api_me_state(struct http_req *r)
     return http_reply_json(r, applied ? 200 : 202, j);
 }
 
+/* An account's skills for the API: "proficiency" {"fr": 5, ...} in the
+ * order of the center's languages, and "services" (null: every service). */
+static json_t *skills_json(const unsigned char *prof, const char (*services)[TEL_SERVICE_MAX], int nservices)
+{
+    json_t *p = json_object(), *s = nservices < 0 ? json_null() : json_array();
+    for (int i = 0; i < wasl_nlanguages; i++)
+        if (prof[i])
+            json_object_set_new(p, wasl_languages[i], json_integer(prof[i]));
+    for (int i = 0; i < nservices; i++)
+        json_array_append_new(s, json_string(services[i]));
+    return json_pack("{s:o, s:o}", "proficiency", p, "services", s);
+}
+
+/* The services of the queues plan, for the form's choices ([] while the
+ * telephony is off: the plan is not loaded then). */
+static json_t *plan_services_json(void)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < tel_plan_services(); i++)
+        json_array_append_new(a, json_string(tel_plan_service(i)));
+    return a;
+}
+
+static int reply_account(struct http_req *r, int64_t id, const struct tel_account_info *acc, bool found, json_t *extra)
+{
+    json_t *j =
+        found ? skills_json(acc->proficiency, acc->services, acc->nservices) : json_pack("{s:n, s:n}", "proficiency", "services");
+    if (!j)
+        return WASL_ENOMEM;
+    json_object_set_new(j, "user_id", json_integer(id));
+    json_object_set_new(j, "sip_user", found ? json_string(acc->sip_user) : json_null());
+    json_object_set_new(j, "languages", found ? json_string(acc->languages) : json_null());
+    json_object_set_new(j, "plan_services", plan_services_json());
+    if (extra)
+        json_object_update(j, extra);
+    json_decref(extra);
+    return http_reply_json(r, 200, j);
+}
+
 int api_users_sip_get(struct http_req *r)
 {
-    char sip_user[64], languages[64];
+    struct tel_account_info acc;
     int64_t id;
     int err;
     struct user u;
     if ((err = api_param_id(r, "id", &id)) || (err = user_get(APP(r)->db, id, &u)))
         return err;
     /* A user without a phone is an answer (nulls), not an error. */
-    err = tel_account_get(APP(r)->db, id, sip_user, sizeof(sip_user), languages, sizeof(languages));
+    err = tel_account_get(APP(r)->db, id, &acc);
     if (err && err != WASL_ENOENT)
         return err;
     err_clear();
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:s?, s:s?}", "user_id", (json_int_t)id, "sip_user", err ? NULL : sip_user, "languages",
-                                     err ? NULL : languages));
+    return reply_account(r, id, &acc, !err, NULL);
 }
 
 int api_users_sip(struct http_req *r)
 {
     const char *sip_user = NULL, *password = NULL, *languages = NULL;
+    json_t *services = NULL;
+    bool has_services = false;
     struct json_spec spec[] = {
         {"sip_user", JS_STR, true, 64, 0, 0, &sip_user, NULL},
         {"password", JS_STR, false, 200, 0, 0, &password, NULL},
-        {"languages", JS_STR, true, 40, 0, 0, &languages, NULL},
+        {"languages", JS_STR, true, 80, 0, 0, &languages, NULL},
+        {"services", JS_ARRAY_OPT_NULL, false, TEL_SERVICES_MAX, 0, 0, &services, &has_services},
     };
+    const char *names[TEL_SERVICES_MAX];
+    struct tel_account_info acc;
     char object[32];
     int64_t id;
-    int err;
+    int err, n = -1;
 
-    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 3)))
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 4)))
         return err;
+    if (services) {
+        /* absent or null: every service */
+        n = (int)json_array_size(services);
+        for (int i = 0; i < n; i++)
+            if (!(names[i] = json_string_value(json_array_get(services, (size_t)i))))
+                return err_set_field(WASL_EINVAL, "tel.invalid_services", "services", "a list of service names (strings)");
+    }
     struct user u;
     if ((err = user_get(APP(r)->db, id, &u)))
         return err;
-    if ((err = tel_account_set(APP(r)->db, id, sip_user, password, languages)))
+    if ((err = tel_account_set(APP(r)->db, id, sip_user, password, languages, names, n)) ||
+        (err = tel_account_get(APP(r)->db, id, &acc)))
         return err;
     snprintf(object, sizeof(object), "user:%lld", (long long)id);
-    if ((err = audit_append_db(APP(r)->db, &r->actor, "user.sip_account", object, NULL)))
+    /* the record says what the skills became */
+    json_t *d = json_pack("{s:s, s:O}", "languages", acc.languages, "services", services && n >= 0 ? services : json_null());
+    char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (!detail)
+        return WASL_ENOMEM;
+    err = audit_append_db(APP(r)->db, &r->actor, "user.sip_account", object, detail);
+    free(detail);
+    if (err)
         return err;
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:s, s:s, s:b}", "user_id", (json_int_t)id, "sip_user", sip_user, "languages",
-                                     languages, "password_changed", password != NULL));
+    return reply_account(r, id, &acc, true, json_pack("{s:b}", "password_changed", password != NULL));
 }
 
 /* The display name of id in b[0..n), sorted by id (user_briefs); NULL if none. */
@@ -161,9 +224,10 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
         const struct tel_agent *a = &s->agents[i];
         if (!a->in_acd)
             continue;
-        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:I, s:b, s:I}", "user_id", (json_int_t)a->user_id,
-                                                "display_name", name_of(names, names ? n : 0, a->user_id), "state", a->state,
-                                                "reason", a->reason[0] ? a->reason : NULL, "languages", a->languages,
+        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:s, s:o, s:I, s:b, s:I}", "user_id",
+                                                (json_int_t)a->user_id, "display_name", name_of(names, names ? n : 0, a->user_id),
+                                                "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "languages",
+                                                a->languages, "skills", skills_json(a->proficiency, a->services, a->nservices),
                                                 "since_seconds", (json_int_t)((now - a->since) / 1000000), "registered",
                                                 a->registered, "call", (json_int_t)a->call));
     }
@@ -180,6 +244,57 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
     }
     return json_pack("{s:s, s:i, s:i, s:I, s:o, s:o, s:o}", "sip", s->sip, "calls_active", s->calls_active, "phones_registered",
                      s->phones_registered, "records", (json_int_t)s->records, "queues", queues, "agents", agents, "calls", calls);
+}
+
+/* The reasons an agent may give for a pause, with their names in every
+ * language (the UI shows the one of its language). */
+int api_tel_pause_reasons(struct http_req *r)
+{
+    json_t *items = json_array();
+    for (int i = 0; i < tel_pause_reasons(); i++) {
+        json_t *names = json_object();
+        const char *code = NULL, *name;
+        for (int l = 0; l < wasl_nlanguages; l++) {
+            code = tel_pause_reason(i, l, &name);
+            json_object_set_new(names, wasl_languages[l], json_string(name));
+        }
+        json_array_append_new(items, json_pack("{s:s, s:o}", "code", code, "names", names));
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* Colleagues an agent can hand a call to or consult: the staff whose phone
+ * is registered, with their state (a blind transfer needs one logged in to
+ * the queues and free; a consultation any registered phone). */
+int api_tel_colleagues(struct http_req *r)
+{
+    const struct tel_status *s;
+    int n = 0, err = tel_status_get(&s);
+    if (err)
+        return err;
+    struct user_brief *names = s->nagents ? calloc((size_t)s->nagents, sizeof(*names)) : NULL;
+    for (int i = 0; names && i < s->nagents; i++)
+        if (s->agents[i].registered && s->agents[i].user_id != r->session.user.id)
+            names[n++].id = s->agents[i].user_id;
+    if (names && n && user_briefs(APP(r)->db, names, n)) {
+        free(names);
+        tel_status_put(s);
+        return WASL_EIO;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < s->nagents; i++) {
+        const struct tel_agent *a = &s->agents[i];
+        if (!a->registered || a->user_id == r->session.user.id)
+            continue;
+        bool free_now = !strcmp(a->state, "available") || !strcmp(a->state, "wrap_up") || !strcmp(a->state, "paused");
+        json_array_append_new(items,
+                              json_pack("{s:I, s:s?, s:s, s:s, s:b, s:b}", "user_id", (json_int_t)a->user_id, "name",
+                                        name_of(names, n, a->user_id), "state", a->in_acd ? a->state : "offline", "languages",
+                                        a->languages, "transfer", a->in_acd && free_now, "consult", !a->in_acd || free_now));
+    }
+    free(names);
+    tel_status_put(s);
+    return http_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 int api_tel_status(struct http_req *r)

@@ -58,8 +58,8 @@ int cmd_init(struct cli *c)
                 return cli_fail(err, demo_users[i].login);
         /* The demo agent's and supervisor's phones (a softphone or baresip
          * registers with these). */
-        if ((err = tel_account_set(c->db, ids[2], "agent", "agent-phone-2026", "fr ar en")) ||
-            (err = tel_account_set(c->db, ids[1], "supervisor", "supervisor-phone-2026", languages_list())))
+        if ((err = tel_account_set(c->db, ids[2], "agent", "agent-phone-2026", "fr ar en", NULL, -1)) ||
+            (err = tel_account_set(c->db, ids[1], "supervisor", "supervisor-phone-2026", languages_list(), NULL, -1)))
             return cli_fail(err, "demo SIP accounts");
         if (cli_import_guide(c))
             return 1;

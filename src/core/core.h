@@ -171,7 +171,7 @@ bool str_ct_equal(const char *a, const char *b);
  * required fields, sizes and UTF-8 and names the field on error.
  */
 struct json_t;
-enum jspec_type { JS_STR, JS_INT, JS_BOOL, JS_STR_OPT_NULL, JS_ARRAY, JS_OBJECT };
+enum jspec_type { JS_STR, JS_INT, JS_BOOL, JS_STR_OPT_NULL, JS_ARRAY, JS_OBJECT, JS_ARRAY_OPT_NULL /* null: out set to NULL */ };
 struct json_spec {
     const char *name;
     enum jspec_type type;

@@ -61,6 +61,12 @@ static int one(json_t *v, const struct json_spec *s)
         *(long long *)s->out = x;
         return 0;
     }
+    case JS_ARRAY_OPT_NULL:
+        if (json_is_null(v)) {
+            *(json_t **)s->out = NULL;
+            return 0;
+        }
+        /* fall through */
     case JS_ARRAY:
         if (!json_is_array(v) || (s->max && json_array_size(v) > s->max))
             return err_set_field(WASL_EINVAL, "request.invalid_field", s->name, "'%s' must be a list of at most %zu items", s->name,

@@ -23,6 +23,8 @@ static const struct {
     {"collect", N_COLLECT, true},
     {"hours", N_HOURS, false},
     {"set_language", N_SET_LANGUAGE, false},
+    /* skipped without a word when the caller speaks the offered language */
+    {"second_language", N_SECOND_LANGUAGE, false},
     {"enqueue", N_ENQUEUE, true},
     {"record", N_RECORD, true},
     {"case_status", N_CASE_STATUS, false},
@@ -245,6 +247,16 @@ static int parse_node(struct ctx *c, int idx, json_t *o)
             return err;
         if (!language_valid(n->language))
             return fail(c, name, "unknown language '%s'", n->language, NULL);
+        break;
+    case N_SECOND_LANGUAGE:
+        if ((err = str_field(c, name, o, "language", true, n->language, sizeof(n->language))) ||
+            (err = prompts(c, name, o, "prompts", true, n)) || (err = int_field(c, name, o, "timeout", 1, 60, 6, &t)) ||
+            (err = int_field(c, name, o, "retries", 0, 9, 1, &n->retries)) || (err = ref(c, name, o, "next", true, &n->next)))
+            return err;
+        if (!language_valid(n->language))
+            return fail(c, name, "unknown language '%s'", n->language, NULL);
+        n->timeout_ms = t * 1000;
+        n->on_fail = n->next; /* no answer: no consent */
         break;
     case N_ENQUEUE:
         if ((err = int_field(c, name, o, "max_wait", 0, 7200, 0, &n->max_wait)) ||

@@ -86,6 +86,7 @@ struct ivr_action {
     int queue;                     /* ENQUEUE */
     bool exit_no_agents;           /* ENQUEUE: the flow has a branch for "nobody logged in" */
     char service[IVR_NAME_MAX];    /* ENQUEUE: the queue's service, with the caller's language */
+    int language2;                 /* ENQUEUE: the second language the caller accepted (an index), -1: none */
     int max_seconds;               /* RECORD */
     char ref_keys[IVR_DIGITS_MAX]; /* LOOKUP */
     char pin[IVR_DIGITS_MAX];
@@ -127,6 +128,7 @@ struct ivr_session {
     int node;
     int retries;
     char language[WASL_LANG_CODE_MAX];
+    char language2[WASL_LANG_CODE_MAX]; /* a second language the caller accepted ("": none) */
     char country[3];
     struct {
         char name[16];

@@ -21,6 +21,7 @@ enum node_type {
     N_COLLECT,
     N_HOURS,
     N_SET_LANGUAGE,
+    N_SECOND_LANGUAGE,
     N_ENQUEUE,
     N_RECORD,
     N_CASE_STATUS,

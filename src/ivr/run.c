@@ -257,6 +257,17 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
             snprintf(s->language, sizeof(s->language), "%s", n->language);
             node = n->next;
             continue;
+        case N_SECOND_LANGUAGE:
+            if (!strcmp(s->language, n->language)) { /* they speak it already */
+                node = n->next;
+                continue;
+            }
+            action_reset(s, a, IVR_A_PLAY);
+            node_prompts(s, n, now, a);
+            a->barge_in = a->wait_digits = true;
+            a->max_digits = 1;
+            a->timeout = (int64_t)n->timeout_ms * 1000;
+            return 0;
         case N_PLAY:
             action_reset(s, a, IVR_A_PLAY);
             node_prompts(s, n, now, a);
@@ -302,6 +313,7 @@ static int enter(struct ivr_session *s, int node, int64_t now, struct ivr_action
             a->timeout = (int64_t)n->max_wait * 1000000;
             a->exit_no_agents = n->no_agents >= 0;
             snprintf(a->service, sizeof(a->service), "%s", n->service);
+            a->language2 = s->language2[0] && strcmp(s->language2, s->language) ? language_index(s->language2) : -1;
             return 0;
         case N_RECORD:
             action_reset(s, a, IVR_A_RECORD);
@@ -408,6 +420,15 @@ int ivr_step(struct ivr_session *s, const struct ivr_event *e, int64_t now, stru
         }
         if (e->kind == IVR_E_TIMEOUT)
             return retry(s, n, "no_input", now, a);
+        break;
+    case N_SECOND_LANGUAGE:
+        /* 1: yes, 2: no; silence or other keys: asked again, then no */
+        if (e->kind == IVR_E_DIGITS && (e->digits[0] == '1' || e->digits[0] == '2')) {
+            snprintf(s->language2, sizeof(s->language2), "%s", e->digits[0] == '1' ? n->language : "");
+            return enter(s, n->next, now, a);
+        }
+        if (e->kind == IVR_E_DIGITS || e->kind == IVR_E_TIMEOUT)
+            return retry(s, n, e->kind == IVR_E_TIMEOUT ? "no_input" : "invalid_choice", now, a);
         break;
     case N_ENQUEUE:
         if (e->kind == IVR_E_NO_AGENTS && n->no_agents >= 0)

@@ -211,7 +211,10 @@ static void perform(struct tcall *c)
         c->qidx = q;
         /* the node's own limits, on top of the queue's: its exits come
          * back through acd_exit_h */
-        struct acd_call_opts o = {.max_wait = a->timeout, .exit_no_agents = a->exit_no_agents};
+        struct acd_call_opts o = {.max_wait = a->timeout,
+                                  .exit_no_agents = a->exit_no_agents,
+                                  .has_language2 = a->language2 >= 0,
+                                  .language2 = a->language2 >= 0 ? a->language2 : 0};
         int err = acd_call_enqueue(rt.acd, c->id, q, &o, mono_us());
         if (err) {
             rt_log_call(c, "cannot queue: %s", err_message());
@@ -333,6 +336,10 @@ static void on_key(struct tcall *c, char d)
 static void on_played(struct tcall *c)
 {
     const struct ivr_action *a = &c->act;
+    if (c->message_drop) {
+        call_fire(c, CE_MESSAGE_PLAYED);
+        return;
+    }
     if (c->st == T_QUEUED)
         return; /* music goes on */
     if (c->taking_message) {
@@ -365,6 +372,7 @@ void call_destroy(void *arg)
 
 static void leg_release(struct leg *l)
 {
+    l->refer_not = mem_deref(l->refer_not); /* not told yet: "deactivated" */
     l->sess = mem_deref(l->sess);
     leg_media_close(l);
 }
@@ -471,12 +479,14 @@ int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *
                  c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
     else
         snprintf(display, sizeof(display), "%s", "wasl");
-    return sipsess_connect(&l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false,
-                           offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h,
-                           l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s", (unsigned long long)c->id,
-                           c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
-                           l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
-                           l->is_consult ? "X-Wasl-Consult: 1\r\n" : "");
+    return sipsess_connect(
+        &l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false, offer_h, answer_h,
+        progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h, l,
+        "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s%s", (unsigned long long)c->id, c->ivr.language,
+        c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "", l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
+        l->is_consult ? "X-Wasl-Consult: 1\r\n" : "",
+        /* answered from the desk: the two headers desk phones honour to answer at once */
+        l->auto_answer ? "Call-Info: <sip:wasl>;answer-after=0\r\nAlert-Info: <http://wasl/>;info=alert-autoanswer\r\n" : "");
 }
 
 /* Calls a phone of the staff for call c: the agent or a supervisor. NULL
@@ -492,6 +502,7 @@ struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
     l->is_agent = l->uac = true;
     l->is_sup = role == LEG_SUPERVISOR;
     l->is_consult = role == LEG_CONSULT;
+    l->auto_answer = role == LEG_AGENT_ANSWER;
     l->ring_start = mono_us();
     if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
         l->declined_flag = l->unreachable = true;

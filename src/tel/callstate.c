@@ -41,6 +41,8 @@ const struct call_transition call_transitions[] = {
     {T_BRIDGED,   CE_CALLER_HANGUP,     T_ENDED,     CA_END,         "answered"},
     {T_BRIDGED,   CE_AGENT_HANGUP,      T_ENDED,     CA_END,         "answered"},
     {T_BRIDGED,   CE_TRANSFER,          T_QUEUED,    CA_REQUEUE,     NULL},
+    /* a callback reached a voicemail: the agent left wasl's recorded message */
+    {T_BRIDGED,   CE_MESSAGE_PLAYED,    T_ENDED,     CA_END,         "callback_message"},
     /* the caller hangs up before an agent */
     {T_IVR,       CE_CALLER_HANGUP,     T_ENDED,     CA_END,         "caller_hangup"},
     {T_JOB,       CE_CALLER_HANGUP,     T_ENDED,     CA_END,         "caller_hangup"},
@@ -60,7 +62,8 @@ static const char *const state_names[] = {"ivr", "lookup", "queued", "bridged", 
 static const char *const event_names[] = {"ivr_play",         "ivr_job",        "ivr_enqueue",    "ivr_hangup",   "job_done",
                                           "queue_timeout",    "agent_answered", "agent_declined", "agent_hangup", "caller_hangup",
                                           "citizen_answered", "citizen_busy",   "citizen_failed", "dial_timeout", "dial_failed",
-                                          "center_closed",    "rtp_timeout",    "error",          "shutdown",     "transfer"};
+                                          "center_closed",    "rtp_timeout",    "error",          "shutdown",     "transfer",
+                                          "message_played"};
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == T_STATES, "a name for every state");
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == CE_EVENTS, "a name for every event");
 

@@ -275,8 +275,36 @@ void dialler_finished(struct tcall *c)
     j->callback = c->callback;
     j->attempts = c->callback_attempts;
     j->ok = reached;
-    snprintf(j->outcome, sizeof(j->outcome), "%s", reached ? "answered" : c->end_reason);
+    snprintf(j->outcome, sizeof(j->outcome), "%s", c->message_drop ? "message_left" : reached ? "answered" : c->end_reason);
     jobs_submit(j);
+}
+
+/* The citizen's voicemail answered the callback: the agent leaves wasl's
+ * recorded message (in the citizen's language: who called, and how to call
+ * back) and is free at once; the message plays to the end, then the call
+ * ends as callback_message and the request is done. */
+int dialler_leave_message(struct tcall *c)
+{
+    const struct audio *au = audio_prompt(c->ivr.language, "callback_message");
+    if (!c->outbound || c->st != T_BRIDGED || !c->agent)
+        return err_set(WASL_ECONFLICT, "tel.not_a_callback", "only a callback in conversation can be left a message");
+    if (!au)
+        return err_set(WASL_EINTERNAL, "tel.no_prompt", "the callback_message prompt is missing in %s", c->ivr.language);
+    supervise_end(c);
+    consult_end(c);
+    c->message_drop = true;
+    acd_call_gone(rt.acd, c->id, mono_us()); /* the agent goes to wrap-up */
+    err_clear();
+    leg_hangup(c->agent);
+    c->agent = NULL;
+    events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "message", NULL, NULL, c->callback,
+               c->callback_attempts + 1);
+    player_clear(&c->in);
+    c->in.moh = false;
+    player_add(&c->in, au->pcm, au->n);
+    leg_media_start(&c->in);
+    rt_log_call(c, "callback %lld: agent %lld leaves the recorded message", (long long)c->callback, (long long)c->agent_user);
+    return 0;
 }
 
 /* ---- asked by the staff ---- */

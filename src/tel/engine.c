@@ -385,10 +385,11 @@ static int rt_setup(void)
                        strerror(err));
     /* Ours first: it sees every request before sipsess does. */
     if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
-        (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)))
+        (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)) ||
+        (err = sipevent_listen(&rt.evsock, rt.sip, 32, 32, NULL, NULL)))
         return err_set(WASL_EINTERNAL, "tel.sip", "listen: %s", strerror(err));
     struct acd_hooks hooks = {.offer = acd_offer_h, .cancel = acd_cancel_h, .exit = acd_exit_h, .event = acd_event_seen};
-    struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up, .no_answer_pause = true};
+    struct acd_settings as = {rt.cfg.ring_timeout, rt.cfg.wrap_up, .no_answer_pause = true, .pause_reasons = pauses_codes()};
     if ((err = acd_new(&rt.acd, &hooks, &as)))
         return err;
     /* language x service, as data/tel/queues.json says */
@@ -422,6 +423,7 @@ static void rt_teardown(void)
     calls_tick(mono_us());
     registrar_free();
     rt.lsnr = mem_deref(rt.lsnr);
+    rt.evsock = mem_deref(rt.evsock);
     if (rt.sock)
         sipsess_close_all(rt.sock);
     rt.sock = mem_deref(rt.sock);
@@ -466,6 +468,9 @@ int tel_start(struct db *db, const char *data_dir)
     struct rlimit rl;
     int err;
 
+    /* the reasons are listed in the UI even with the telephony off */
+    if ((err = pauses_load(data_dir)))
+        return err;
     if (!conf_bool("sip.enabled"))
         return 0;
     memset(&rt, 0, sizeof(rt));

@@ -69,36 +69,24 @@ struct scope {
 
 static int scope_of(struct db *db, const struct tel_viewer *v, struct scope *s)
 {
-    char sip[64], langs[256];
+    struct tel_account_info a;
     memset(s, 0, sizeof(*s));
     s->all = v->all;
     if (s->all)
         return 0;
-    int err = tel_account_get(db, v->user_id, sip, sizeof(sip), langs, sizeof(langs));
+    snprintf(s->langs, sizeof(s->langs), " ");
+    int err = tel_account_get(db, v->user_id, &a);
     if (err == WASL_ENOENT) {
         err_clear();
-        snprintf(s->langs, sizeof(s->langs), " ");
         return 0;
     }
     if (err)
         return err;
-    /* each code, without whatever follows it in the account (a level) */
-    size_t k = 0;
-    s->langs[k++] = ' ';
-    for (const char *p = langs; *p;) {
-        size_t w = strcspn(p, " ,");
-        size_t code = strspn(p, "abcdefghijklmnopqrstuvwxyz");
-        if (code > w)
-            code = w;
-        if (code && code < WASL_LANG_CODE_MAX && k + code + 2 < sizeof(s->langs)) {
-            memcpy(s->langs + k, p, code);
-            k += code;
-            s->langs[k++] = ' ';
-        }
-        p += w;
-        p += strspn(p, " ,");
-    }
-    s->langs[k] = '\0';
+    /* every language the agent takes calls in, whatever their proficiency */
+    size_t k = 1;
+    for (int i = 0; i < wasl_nlanguages && i < WASL_LANG_MAX; i++)
+        if (a.proficiency[i] && k + strlen(wasl_languages[i]) + 2 < sizeof(s->langs))
+            k += (size_t)snprintf(s->langs + k, sizeof(s->langs) - k, "%s ", wasl_languages[i]);
     return 0;
 }
 

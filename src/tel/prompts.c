@@ -17,7 +17,7 @@
 
 #include "tel_int.h"
 
-#define TEXT_MAX 400
+#define TEXT_MAX 1024
 
 struct entry {
     char id[IVR_NAME_MAX];
@@ -153,7 +153,7 @@ static int derive(struct lang *L)
 static int parse_lang(const char *path, struct lang *L)
 {
     FILE *f = fopen(path, "r");
-    char line[1024];
+    char line[TEXT_MAX + 128];
     int lineno = 0, err = 0;
 
     if (!f)
@@ -163,6 +163,11 @@ static int parse_lang(const char *path, struct lang *L)
     while (!err && fgets(line, sizeof(line), f)) {
         char *eq, *k, *v, *end;
         lineno++;
+        if (!strchr(line, '\n') && !feof(f)) { /* cut by the buffer: said, never read in two */
+            err = err_set(WASL_EINVAL, "prompts.invalid", "%s:%d: the line is longer than %d bytes", path, lineno,
+                          (int)sizeof(line) - 2);
+            break;
+        }
         line[strcspn(line, "\r\n")] = '\0';
         if (!line[0] || line[0] == '#')
             continue;
@@ -180,7 +185,10 @@ static int parse_lang(const char *path, struct lang *L)
         while (*v == ' ')
             v++;
         if (!*v || strlen(v) >= TEXT_MAX || !utf8_valid(v, strlen(v))) {
-            err = err_set(WASL_EINVAL, "prompts.invalid", "%s:%d: the text is empty, too long or not UTF-8", path, lineno);
+            err = err_set(WASL_EINVAL, "prompts.invalid", "%s:%d: the text is %s", path, lineno,
+                          !*v                     ? "empty"
+                          : strlen(v) >= TEXT_MAX ? "longer than 1023 bytes"
+                                                  : "not UTF-8");
             break;
         }
         if (k[0] == '@') {

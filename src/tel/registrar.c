@@ -35,16 +35,67 @@ struct lock {
 };
 static struct lock locks[LOCKS_MAX];
 
-static unsigned languages_bits(const char *s)
+_Static_assert(TEL_SERVICES_MAX == ACD_SERVICES_MAX && TEL_SERVICE_MAX <= ACD_NAME_MAX, "an agent's services fit the distributor");
+
+/* The parser of tel_languages_parse(); lenient (the store's values, whose
+ * languages may have left data/languages.json since): unknown codes are
+ * skipped instead of refused. */
+static int languages_scan(const char *text, unsigned char prof[WASL_LANG_MAX], bool lenient)
+{
+    int n = 0;
+    memset(prof, 0, WASL_LANG_MAX);
+    for (const char *p = text ? text : ""; *p; p += strcspn(p, " ,"), p += strspn(p, " ,")) {
+        size_t l = strcspn(p, " ,"), cl = strcspn(p, ": ,");
+        char token[16], code[WASL_LANG_CODE_MAX];
+        int level = TEL_PROFICIENCY_DEFAULT, i;
+        snprintf(token, sizeof(token), "%.*s", (int)(l < sizeof(token) ? l : sizeof(token) - 1), p);
+        if (cl < l) {
+            /* ":N", one digit 1-5 */
+            if (l - cl != 2 || p[cl + 1] < '1' || p[cl + 1] > '0' + ACD_PROFICIENCY_MAX) {
+                if (lenient)
+                    continue;
+                return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages",
+                                     "'%s': a proficiency is a number from 1 to 5 after the code, as in fr:5", token);
+            }
+            level = p[cl + 1] - '0';
+        }
+        snprintf(code, sizeof(code), "%.*s", (int)(cl < sizeof(code) ? cl : sizeof(code) - 1), p);
+        if (cl >= sizeof(code) || (i = language_index(code)) < 0) {
+            if (lenient)
+                continue;
+            return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "'%s' is not one of %s", token,
+                                 languages_list());
+        }
+        if (prof[i]) {
+            if (lenient)
+                continue;
+            return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "'%s' is given twice", code);
+        }
+        prof[i] = (unsigned char)level;
+        n++;
+    }
+    if (!n && !lenient)
+        return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "one or more of %s", languages_list());
+    return 0;
+}
+
+int tel_languages_parse(const char *text, unsigned char prof[WASL_LANG_MAX])
+{
+    return languages_scan(text, prof, false);
+}
+
+/* The services column (NULL: all) as bits of the plan's services; names
+ * the plan no longer has are left out. */
+static unsigned services_bits(const char *text)
 {
     unsigned bits = 0;
-    for (const char *p = s; *p; p += strcspn(p, " ,"), p += strspn(p, " ,")) {
-        char code[WASL_LANG_CODE_MAX];
-        size_t l = strcspn(p, " ,");
-        int i;
-        snprintf(code, sizeof(code), "%.*s", (int)(l < sizeof(code) ? l : sizeof(code) - 1), p);
-        if (l < sizeof(code) && (i = language_index(code)) >= 0)
-            bits |= 1u << i;
+    if (!text)
+        return (1u << queues_services()) - 1;
+    for (const char *p = text; *p; p += strcspn(p, " "), p += strspn(p, " ")) {
+        size_t l = strcspn(p, " ");
+        for (int i = 0; i < queues_services(); i++)
+            if (strlen(queues_service(i)) == l && !strncmp(queues_service(i), p, l))
+                bits |= 1u << i;
     }
     return bits;
 }
@@ -60,7 +111,8 @@ static int load(struct db *db, struct tel_account *out, int *n)
     *n = 0;
     if ((err = db_conn_get(db, &c)))
         return err;
-    if (!(err = db_query(c, &s, "SELECT user_id, sip_user, ha1, languages FROM sip_accounts WHERE realm = ? ORDER BY user_id",
+    if (!(err = db_query(c, &s,
+                         "SELECT user_id, sip_user, ha1, languages, services FROM sip_accounts WHERE realm = ? ORDER BY user_id",
                          DBP(DB_S(conf_str("sip.realm")))))) {
         while (db_next(s)) {
             if (rows++ >= ACCOUNTS_MAX)
@@ -69,7 +121,11 @@ static int load(struct db *db, struct tel_account *out, int *n)
             a->user_id = db_int(s, 0);
             snprintf(a->sip_user, sizeof(a->sip_user), "%s", db_text(s, 1));
             snprintf(a->ha1, sizeof(a->ha1), "%s", db_text(s, 2));
-            a->languages = languages_bits(db_text(s, 3));
+            languages_scan(db_text(s, 3), a->proficiency, true);
+            a->languages = 0;
+            for (int i = 0; i < wasl_nlanguages; i++)
+                a->languages |= a->proficiency[i] ? 1u << i : 0;
+            a->services = services_bits(db_is_null(s, 4) ? NULL : db_text(s, 4));
         }
         err = db_end(s);
     }
@@ -144,12 +200,77 @@ static int reload_rt(void *arg)
     nregistered = 0;
     for (int i = 0; i < naccounts; i++)
         nregistered += locations[i].set;
+    /* New skills apply at once to the agents logged in: the distributor
+     * moves them to the queues that fit and keeps a call in progress. */
+    for (int i = 0; i < naccounts; i++) {
+        struct acd_agent_view v;
+        struct acd_skills sk;
+        if (acd_agent_get(rt.acd, accounts[i].user_id, &v) || v.state == ACD_OFFLINE) {
+            err_clear();
+            continue;
+        }
+        registrar_skills(&accounts[i], &sk);
+        if (!memcmp(&sk, &v.skills, sizeof(sk)))
+            continue;
+        if (!sk.nlanguages || !sk.nservices) {
+            /* no queue could be theirs any more (services the plan lacks,
+             * set while the telephony was off): out of the queues, after a call */
+            acd_agent_logout(rt.acd, accounts[i].user_id, -1, mono_us());
+            err_clear();
+            continue;
+        }
+        if (acd_agent_login(rt.acd, accounts[i].user_id, &sk, mono_us())) {
+            log_warn("tel: the new skills of agent %lld were not applied: %s", (long long)accounts[i].user_id, err_message());
+            err_clear();
+        }
+    }
     return 0; /* the snapshot is published next, before the sender hears back */
 }
 
-int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages)
+/* The services as stored: names separated by spaces, NULL for all
+ * (nservices < 0). Checked here: the plan's names while the telephony runs,
+ * the plan's form of a name when it is off (the plan is not loaded then;
+ * a name it does not have is left out when the telephony starts). */
+static int services_text(const char *const *services, int nservices, char *out, size_t n)
 {
-    char ha1[33] = "";
+    size_t used = 0;
+    out[0] = '\0';
+    if (nservices < 0)
+        return 0;
+    if (nservices == 0 || nservices > TEL_SERVICES_MAX)
+        return err_set_field(WASL_EINVAL, "tel.invalid_services", "services", "1 to %d services, or null for all of them",
+                             TEL_SERVICES_MAX);
+    for (int i = 0; i < nservices; i++) {
+        const char *name = services[i];
+        size_t l = name ? strlen(name) : 0;
+        if (!l || l >= TEL_SERVICE_MAX || strspn(name, "abcdefghijklmnopqrstuvwxyz_") != l)
+            return err_set_field(WASL_EINVAL, "tel.invalid_services", "services",
+                                 "a service is a name of lower-case letters and _, up to %d", TEL_SERVICE_MAX - 1);
+        for (int k = 0; k < i; k++)
+            if (!strcmp(services[k], name))
+                return err_set_field(WASL_EINVAL, "tel.invalid_services", "services", "'%s' is given twice", name);
+        if (tel_running()) {
+            bool known = false;
+            for (int k = 0; k < queues_services() && !known; k++)
+                known = !strcmp(queues_service(k), name);
+            if (!known) {
+                char list[TEL_SERVICES_MAX * TEL_SERVICE_MAX] = "";
+                for (int k = 0; k < queues_services(); k++)
+                    snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "", queues_service(k));
+                return err_set_field(WASL_EINVAL, "tel.invalid_services", "services", "'%s' is not one of the queues' services: %s",
+                                     name, list);
+            }
+        }
+        used += (size_t)snprintf(out + used, n - used, "%s%s", i ? " " : "", name);
+    }
+    return 0;
+}
+
+int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages,
+                    const char *const *services, int nservices)
+{
+    char ha1[33] = "", svc[TEL_SERVICES_MAX * TEL_SERVICE_MAX];
+    unsigned char prof[WASL_LANG_MAX];
     struct db_conn *c;
     int err;
 
@@ -158,16 +279,9 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
         return err_set_field(WASL_EINVAL, "tel.invalid_sip_user", "sip_user", "1 to 32 characters: a-z 0-9 . _ -");
     if (password && (strlen(password) < 10 || strlen(password) > 128))
         return err_set_field(WASL_EINVAL, "tel.weak_sip_password", "password", "10 to 128 characters");
-    if (!languages || !languages_bits(languages))
-        return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "one or more of %s", languages_list());
-    for (const char *p = languages; *p; p += strcspn(p, " ,"), p += strspn(p, " ,")) {
-        size_t l = strcspn(p, " ,");
-        char code[8];
-        snprintf(code, sizeof(code), "%.*s", (int)(l < 7 ? l : 7), p);
-        if (l >= WASL_LANG_CODE_MAX || !language_valid(code))
-            return err_set_field(WASL_EINVAL, "tel.invalid_languages", "languages", "'%s' is not one of %s", code,
-                                 languages_list());
-    }
+    if ((err = tel_languages_parse(languages, prof)) || (err = services_text(services, nservices, svc, sizeof(svc))))
+        return err;
+    const char *sv = nservices < 0 ? NULL : svc; /* NULL: every service */
     if (password)
         digest_ha1(sip_user, conf_str("sip.realm"), password, ha1);
     if ((err = db_conn_get(db, &c)))
@@ -192,15 +306,17 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
             err = err_set_field(WASL_ECONFLICT, "tel.sip_user_taken", "sip_user", "another user has this SIP name");
     }
     if (!err && password)
-        err =
-            db_exec(c,
-                    "INSERT INTO sip_accounts (user_id, sip_user, ha1, realm, languages, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (user_id) DO UPDATE SET sip_user = excluded.sip_user, ha1 = excluded.ha1, "
-                    "realm = excluded.realm, languages = excluded.languages, updated_at = excluded.updated_at",
-                    DBP(DB_I(user_id), DB_S(sip_user), DB_S(ha1), DB_S(conf_str("sip.realm")), DB_S(languages), DB_I(clock_now())));
+        err = db_exec(c,
+                      "INSERT INTO sip_accounts (user_id, sip_user, ha1, realm, languages, services, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (user_id) DO UPDATE SET sip_user = excluded.sip_user, ha1 = excluded.ha1, "
+                      "realm = excluded.realm, languages = excluded.languages, services = excluded.services, "
+                      "updated_at = excluded.updated_at",
+                      DBP(DB_I(user_id), DB_S(sip_user), DB_S(ha1), DB_S(conf_str("sip.realm")), DB_S(languages), DB_S(sv),
+                          DB_I(clock_now())));
     else if (!err)
-        err = db_exec(c, "UPDATE sip_accounts SET languages = ?, updated_at = ? WHERE user_id = ? AND sip_user = ?",
-                      DBP(DB_S(languages), DB_I(clock_now()), DB_I(user_id), DB_S(sip_user)));
+        err = db_exec(c, "UPDATE sip_accounts SET languages = ?, services = ?, updated_at = ? WHERE user_id = ? AND sip_user = ?",
+                      DBP(DB_S(languages), DB_S(sv), DB_I(clock_now()), DB_I(user_id), DB_S(sip_user)));
     db_conn_put(c);
     if (err)
         return err;
@@ -231,18 +347,30 @@ int tel_accounts_reload(struct db *db)
     return err;
 }
 
-int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2)
+int tel_account_get(struct db *db, int64_t user_id, struct tel_account_info *out)
 {
     struct db_conn *c;
     struct db_stmt *s = NULL;
     int err = db_conn_get(db, &c);
     bool found = false;
+    memset(out, 0, sizeof(*out));
     if (err)
         return err;
-    if (!(err = db_query(c, &s, "SELECT sip_user, languages FROM sip_accounts WHERE user_id = ?", DBP(DB_I(user_id))))) {
+    if (!(err = db_query(c, &s, "SELECT sip_user, languages, services FROM sip_accounts WHERE user_id = ?", DBP(DB_I(user_id))))) {
         if ((found = db_next(s))) {
-            snprintf(sip_user, n1, "%s", db_text(s, 0));
-            snprintf(languages, n2, "%s", db_text(s, 1));
+            snprintf(out->sip_user, sizeof(out->sip_user), "%s", db_text(s, 0));
+            snprintf(out->languages, sizeof(out->languages), "%s", db_text(s, 1));
+            languages_scan(out->languages, out->proficiency, true);
+            out->nservices = -1;
+            if (!db_is_null(s, 2)) {
+                out->nservices = 0;
+                for (const char *p = db_text(s, 2); *p && out->nservices < TEL_SERVICES_MAX;
+                     p += strcspn(p, " "), p += strspn(p, " ")) {
+                    size_t l = strcspn(p, " ");
+                    snprintf(out->services[out->nservices++], TEL_SERVICE_MAX, "%.*s",
+                             (int)(l < TEL_SERVICE_MAX ? l : TEL_SERVICE_MAX - 1), p);
+                }
+            }
         }
         err = db_end(s);
     }
@@ -250,6 +378,16 @@ int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, c
     if (!err && !found)
         err = err_set(WASL_ENOENT, "tel.no_phone", "this user has no SIP account");
     return err;
+}
+
+int tel_plan_services(void)
+{
+    return tel_running() ? queues_services() : 0;
+}
+
+const char *tel_plan_service(int i)
+{
+    return queues_service(i);
 }
 
 static int find_user(const char *user)
@@ -497,16 +635,16 @@ bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mon
     return false;
 }
 
-/* The account's languages at proficiency 3, the general service. */
+/* The account's languages at their proficiency, and its services. */
 void registrar_skills(const struct tel_account *a, struct acd_skills *sk)
 {
     memset(sk, 0, sizeof(*sk));
-    /* every service of data/tel/queues.json: services per agent are not set yet */
-    for (int i = 0; i < queues_services() && i < ACD_SERVICES_MAX; i++)
-        snprintf(sk->services[sk->nservices++], sizeof(sk->services[0]), "%s", queues_service(i));
-    for (int i = 0; i < wasl_nlanguages; i++)
+    for (int i = 0; i < queues_services() && sk->nservices < ACD_SERVICES_MAX; i++)
+        if (a->services & (1u << i))
+            snprintf(sk->services[sk->nservices++], sizeof(sk->services[0]), "%s", queues_service(i));
+    for (int i = 0; i < wasl_nlanguages && sk->nlanguages < ACD_SKILLS_MAX; i++)
         if (a->languages & (1u << i)) {
             sk->languages[sk->nlanguages].language = i;
-            sk->languages[sk->nlanguages++].proficiency = 3;
+            sk->languages[sk->nlanguages++].proficiency = a->proficiency[i];
         }
 }

@@ -52,6 +52,8 @@ struct leg {
     bool declined, unreachable;    /* why an agent's phone did not take the call */
     bool is_sup;                   /* a supervisor's phone (also is_agent: the staff side) */
     bool is_consult;               /* a colleague's phone rung for a consultation (also is_agent) */
+    bool auto_answer;              /* the INVITE asks the phone to answer by itself (answered from the desk) */
+    struct sipnot *refer_not;      /* the phone's REFER: its implicit subscription, told how the transfer went */
     bool uac;                      /* wasl called this leg (the staff's phones, a callback's citizen) */
     bool busy;                     /* it answered 486/600 */
     char target[256], routes[512]; /* the dialog's remote target and route set (dialogs.c) */
@@ -125,6 +127,7 @@ struct tcall {
     int64_t first_queued; /* monotonic µs: when it first joined a queue (a transfer keeps it) */
     int64_t held_since;   /* monotonic µs, 0: not on hold */
     bool desk_hold;       /* the agent put the caller on hold from the desk */
+    bool message_drop;    /* a callback's citizen hears wasl's recorded message, then the call ends */
     char end_reason[24];  /* set: end at the next tick */
     /* recording: caller left, agent right */
     bool recording;
@@ -156,6 +159,7 @@ struct rt {
     struct db *db;
     struct sip *sip;
     struct sipsess_sock *sock;
+    struct sipevent_sock *evsock; /* NOTIFYs of the REFERs' implicit subscriptions */
     struct sip_lsnr *lsnr;
     struct mqueue *mq;
     struct list calls, media;
@@ -212,7 +216,7 @@ void bridge(struct tcall *c);
 int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);
 /* Calls a phone of the staff for call c: the agent, a supervisor or a
  * colleague consulted. */
-enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT };
+enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT, LEG_AGENT_ANSWER /* the agent's phone, asked to answer by itself */ };
 struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role);
 /* Hangs a staff leg up (BYE or CANCEL) and frees it. */
 void leg_hangup(struct leg *l);
@@ -255,14 +259,17 @@ struct tel_account {
     int64_t user_id;
     char sip_user[64];
     char ha1[33];
-    unsigned languages; /* bit i = wasl_languages[i] */
+    unsigned languages;                       /* bit i = wasl_languages[i] */
+    unsigned char proficiency[WASL_LANG_MAX]; /* of wasl_languages[i], 1-5; 0 where the bit is clear */
+    unsigned services;                        /* bit i = queues_service(i) */
 };
 bool registrar_request(const struct sip_msg *msg);
 void registrar_sweep(int64_t now);
 int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
-/* What an account's agent logs in with: its languages, the general service. */
+/* What an account's agent logs in with: its languages at their
+ * proficiency, its services (those of the plan it names). */
 void registrar_skills(const struct tel_account *a, struct acd_skills *sk);
 /* A registration kept across a restart: false when the account is gone. */
 bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono);
@@ -321,6 +328,7 @@ void dialler_call(struct job *j);
 void dialler_agent_answered(struct tcall *c);
 void dialler_tick(struct tcall *c, int64_t now);
 void dialler_finished(struct tcall *c);
+int dialler_leave_message(struct tcall *c);
 
 /* supervise.c: listen, whisper, barge */
 const char *monitor_mode_name(enum monitor_mode m);

@@ -121,6 +121,19 @@ static struct tel_agent *agent_in(struct tel_agent *a, int n, int64_t user)
     return bsearch(&key, a, (size_t)n, sizeof(*a), by_user);
 }
 
+/* The skills shown for an agent: the distributor's own list once they
+ * logged in, else what their account would log them in with. */
+static void agent_skills(struct tel_agent *x, const struct acd_skills *sk)
+{
+    memset(x->proficiency, 0, sizeof(x->proficiency));
+    for (int k = 0; k < sk->nlanguages; k++)
+        if (sk->languages[k].language < wasl_nlanguages)
+            x->proficiency[sk->languages[k].language] = (unsigned char)sk->languages[k].proficiency;
+    x->nservices = 0;
+    for (int k = 0; k < sk->nservices && k < TEL_SERVICES_MAX; k++)
+        snprintf(x->services[x->nservices++], sizeof(x->services[0]), "%s", sk->services[k]);
+}
+
 /* A new snapshot (zeroed, so two of them compare with memcmp), or NULL when
  * memory is short (the last one stays). */
 static struct snap *build(void)
@@ -167,6 +180,9 @@ static struct snap *build(void)
         snprintf(x->state, sizeof(x->state), "offline");
         snprintf(x->sip_user, sizeof(x->sip_user), "%s", a->sip_user);
         languages_text(a->languages, x->languages, sizeof(x->languages));
+        struct acd_skills sk;
+        registrar_skills(a, &sk);
+        agent_skills(x, &sk);
         x->registered = registrar_contact(a->user_id, x->contact, sizeof(x->contact));
     }
     qsort(ag, (size_t)n, sizeof(*ag), by_user);
@@ -184,6 +200,7 @@ static struct snap *build(void)
             languages_text(bits, x->languages, sizeof(x->languages));
         }
         x->in_acd = true;
+        agent_skills(x, &av[i].skills); /* what the distributor routes with */
         snprintf(x->state, sizeof(x->state), "%s", acd_state_name(av[i].state));
         snprintf(x->reason, sizeof(x->reason), "%s", av[i].reason);
         x->since = av[i].since;
@@ -200,6 +217,14 @@ static struct snap *build(void)
             int64_t offered = c->bridged_at ? c->bridged_at : c->agent && c->agent->ring_start ? c->agent->ring_start : 0;
             x->call_waited_seconds = c->queued_at && offered > c->queued_at ? (offered - c->queued_at) / 1000000 : 0;
             x->call_callback = c->outbound;
+            if (c->consult) {
+                x->consulted = c->consult_user == x->user_id;
+                x->consult_with = x->consulted ? c->agent_user : c->consult_user;
+                snprintf(x->consult_stage, sizeof(x->consult_stage), "%s",
+                         c->conference             ? "conference"
+                         : c->consult->established ? "talking"
+                                                   : "ringing");
+            }
         }
     }
     free(av);
@@ -439,6 +464,9 @@ static int agent_apply(void *arg)
         return logged_in ? acd_agent_logout(rt.acd, c->user, 0, now) : 0;
     struct acd_skills sk;
     registrar_skills(&a, &sk);
+    if (!logged_in && (!sk.nlanguages || !sk.nservices))
+        return err_set(WASL_ECONFLICT, "tel.no_skills",
+                       "your account's languages or services are none of the queues': an administrator sets them first");
     int err = logged_in ? 0 : acd_agent_login(rt.acd, c->user, &sk, now);
     if (!err && !strcmp(c->state, "available"))
         err = acd_agent_available(rt.acd, c->user, now);

@@ -38,6 +38,13 @@ const char *tel_address(void);
 char *tel_metrics_text(void);
 
 /* ---- agents ---- */
+/* An agent's skills, as the queues' plan (data/tel/queues.json) names
+ * services: at most TEL_SERVICES_MAX, names of a-z and _ shorter than
+ * TEL_SERVICE_MAX. */
+#define TEL_SERVICES_MAX 8
+#define TEL_SERVICE_MAX 20
+#define TEL_PROFICIENCY_DEFAULT 3 /* a language given without one: "can take the calls" */
+
 struct tel_agent {
     int64_t user_id;
     char state[16]; /* offline, available, ringing, busy, wrap_up, paused */
@@ -48,6 +55,12 @@ struct tel_agent {
     bool in_acd; /* the distributor knows the agent (they logged in once) */
     char sip_user[64], contact[256];
     char languages[WASL_LANG_MAX * WASL_LANG_CODE_MAX]; /* "fr ar en" */
+    /* The skills the agent takes calls with (the distributor's, once logged
+     * in): proficiency 1-5 of wasl_languages[i], 0 where not spoken; the
+     * services (nservices < 0: every one of the plan). */
+    unsigned char proficiency[WASL_LANG_MAX];
+    char services[TEL_SERVICES_MAX][TEL_SERVICE_MAX];
+    int nservices;
     uint64_t call;
     char call_language[WASL_LANG_CODE_MAX], call_country[3]; /* of that call */
     /* The screen pop, for the agent's own call only (personal data: never in
@@ -60,6 +73,13 @@ struct tel_agent {
     /* In wrap-up: how long it lasts (sip.wrap_up); it ends since_seconds
      * later unless the agent says they are ready first. 0 otherwise. */
     int64_t wrap_up_seconds;
+    /* A consultation on their call: the other party (for the agent with the
+     * caller: the colleague; for the colleague: that agent), its stage
+     * (ringing, talking, conference; "" none), and whether they are the
+     * colleague consulted. */
+    int64_t consult_with;
+    char consult_stage[12];
+    bool consulted;
 };
 /* The agent's state as of the latest snapshot (never waits for the
  * real-time thread). An unknown user is offline without a phone. */
@@ -71,11 +91,37 @@ int tel_agent_get(int64_t user_id, struct tel_agent *out);
  * most: *applied false means it is still to come (the next snapshot, and
  * the agent's event stream, will show it). */
 int tel_agent_set(int64_t user_id, const char *state, const char *reason, bool *applied);
+/* Parses the languages of a SIP account: codes of the center's languages,
+ * each with an optional proficiency 1-5 after a colon ("fr:5 ar en"; 3
+ * where none is given), separated by spaces or commas. prof[i] is the
+ * proficiency of wasl_languages[i], 0 where the language is not given.
+ * WASL_EINVAL "tel.invalid_languages" (field "languages") for an unknown
+ * code, a bad proficiency, a language given twice, or none. */
+int tel_languages_parse(const char *text, unsigned char prof[WASL_LANG_MAX]);
+
 /* Creates or changes a user's SIP account (password kept as the digest
- * HA1 only; NULL keeps it) and the languages they take calls in. */
-int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages);
-/* A user's SIP name and languages (WASL_ENOENT "tel.no_phone" if none). */
-int tel_account_get(struct db *db, int64_t user_id, char *sip_user, size_t n1, char *languages, size_t n2);
+ * HA1 only; NULL keeps it), the languages they take calls in with their
+ * proficiency (tel_languages_parse) and the services they take
+ * (nservices < 0: every service of the queues plan, also those added
+ * later). Services are checked against the queues plan while the
+ * telephony runs, for their form only when it is off (WASL_EINVAL
+ * "tel.invalid_services", field "services"). A logged-in agent takes calls
+ * with the new skills at once; a call in progress is kept. */
+int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const char *password, const char *languages,
+                    const char *const *services, int nservices);
+struct tel_account_info {
+    char sip_user[64];
+    char languages[128];                      /* as stored: "fr:5 ar en" */
+    unsigned char proficiency[WASL_LANG_MAX]; /* tel_languages_parse(languages); unknown codes left out */
+    char services[TEL_SERVICES_MAX][TEL_SERVICE_MAX];
+    int nservices; /* -1: every service of the plan */
+};
+/* A user's SIP account (WASL_ENOENT "tel.no_phone" if none). */
+int tel_account_get(struct db *db, int64_t user_id, struct tel_account_info *out);
+/* The services of the queues plan while the telephony runs (0 when off):
+ * tel_plan_service(i) for i below it. */
+int tel_plan_services(void);
+const char *tel_plan_service(int i);
 
 /* ---- callbacks ---- */
 /* The staff asks wasl to call a citizen back (in international form; the
@@ -139,6 +185,12 @@ int tel_accounts_reload(struct db *db);
  * *applied false with no error: accepted, not carried out within the wait
  * (the API answers 202; it happens a moment later). */
 
+/* ---- pause reasons (data/tel/pause_reasons.json) ---- */
+/* How many reasons agents may give, and the i-th code with its name in the
+ * language of index lang (-1: the fallback language's). */
+int tel_pause_reasons(void);
+const char *tel_pause_reason(int i, int lang, const char **name);
+
 /* ---- transfers ---- */
 /* Sends a caller in conversation, blind, to another queue (its language)
  * or to a colleague (user id; logged in to the queues and free: their
@@ -160,9 +212,12 @@ int tel_transfer(uint64_t call, int64_t by, bool supervisor, const char *queue, 
  * tel.no_consultation, tel.not_answered, and a transfer's colleague errors. */
 int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, int64_t colleague, bool *applied);
 
-/* The desk drives the call: "hold" (the caller hears music, neither hears
- * the other), "resume", "hangup" (both legs get a BYE); by the agent on the
- * call or a supervisor. */
+/* The desk drives the call: "answer" (the agent whose phone rings for it:
+ * the phone is called again with Call-Info answer-after=0 and Alert-Info
+ * auto-answer, the ringing INVITE cancelled; tel.not_ringing,
+ * tel.answer_pending), "hold" (the caller hears music, neither hears the
+ * other), "resume", "hangup" (both legs get a BYE); but for "answer", by
+ * the agent on the call or a supervisor. */
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *action, bool *applied);
 
 /* ---- supervision of a live call ---- */

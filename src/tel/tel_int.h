@@ -40,6 +40,7 @@ enum call_event {
     CE_ERROR,
     CE_SHUTDOWN,
     CE_TRANSFER,
+    CE_MESSAGE_PLAYED,
     CE_EVENTS
 };
 enum call_action {
@@ -125,6 +126,13 @@ int queues_find(const char *name);
 const char *queues_name(int i);
 int queues_services(void);
 const char *queues_service(int i);
+
+/* ---- pauses.c: pause reasons as data (data/tel/pause_reasons.json) ---- */
+int pauses_parse(const char *text, size_t len);
+int pauses_load(const char *data_dir);
+/* The codes the distributor accepts (the agents' then the system's),
+ * NULL-terminated; NULL before a file was loaded. */
+const char *const *pauses_codes(void);
 
 /* ---- addresses ---- */
 /* A comma-separated list of addresses and CIDR networks

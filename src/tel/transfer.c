@@ -8,7 +8,7 @@
  *                  distributor's `joined`), with the recording, the IVR path
  *                  and the call's number kept. A REFER is answered 202 and
  *                  the agent's leg hung up with a BYE once the caller is
- *                  queued (no NOTIFY: the phone's part is over).
+ *                  queued, after the REFER's terminal NOTIFY (200 OK).
  *   to an agent    blind: as to a queue, but the distributor rings that
  *                  colleague first; not answered, the caller takes back
  *                  their place in their queue.
@@ -54,14 +54,33 @@ void transfer_refer_h(struct sip *sip, const struct sip_msg *msg, void *arg)
         sip_reply(sip, msg, 491, "Consultation In Progress");
         return;
     }
-    sip_reply(sip, msg, 202, "Accepted");
+    /* 202 and the REFER's implicit subscription (RFC 3515): the phone is
+     * told "100 Trying" now and how it ended when the caller is queued */
+    if (sipevent_accept(&l->refer_not, rt.evsock, msg, sipsess_dialog(l->sess), NULL, 202, "Accepted", 60, 60, 60, "wasl",
+                        "message/sipfrag", NULL, NULL, false, NULL, NULL, NULL)) {
+        l->refer_not = NULL;
+        sip_reply(sip, msg, 202, "Accepted");
+    } else if (sipevent_notifyf(l->refer_not, NULL, SIPEVENT_ACTIVE, SIPEVENT_NORESOURCE, 0, "SIP/2.0 100 Trying\r\n")) {
+        l->refer_not = mem_deref(l->refer_not);
+    }
     c->transfer_to = q + 1; /* the tick carries it out */
     c->transfer_by = c->agent_user;
+}
+
+/* The end of a REFER's subscription: the transfer's outcome as a sipfrag
+ * (a terminal NOTIFY; libre keeps it until it is answered). */
+static void refer_done(struct leg *l, const char *sipfrag)
+{
+    if (!l || !l->refer_not)
+        return;
+    (void)sipevent_notifyf(l->refer_not, NULL, SIPEVENT_TERMINATED, SIPEVENT_NORESOURCE, 0, "%s\r\n", sipfrag);
+    l->refer_not = mem_deref(l->refer_not);
 }
 
 void transfer_tick(struct tcall *c)
 {
     if ((c->transfer_to || c->transfer_agent) && !call_fire(c, CE_TRANSFER)) {
+        refer_done(c->agent, "SIP/2.0 487 Request Terminated");
         c->transfer_to = 0; /* the call is no longer in conversation */
         c->transfer_agent = 0;
     }
@@ -76,6 +95,7 @@ void transfer_requeue(struct tcall *c)
     supervise_end(c);
     consult_end(c);
     if (c->agent) {
+        refer_done(c->agent, "SIP/2.0 200 OK"); /* before the BYE, in the same dialog */
         leg_hangup(c->agent);
         c->agent = NULL;
     }
@@ -111,7 +131,10 @@ void transfer_requeue(struct tcall *c)
     events_add(EV_QUEUE_JOINED, (int64_t)c->id, 0, c->queue, NULL, NULL, NULL, !acd_queue_get(rt.acd, q, &qv) ? qv.waiting + 1 : 0,
                0);
     err_clear();
-    struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono};
+    /* its first arrival, and the second language it accepted in the IVR */
+    struct acd_call_opts o = {.joined = c->first_queued ? c->first_queued : mono,
+                              .has_language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0,
+                              .language2 = c->act.kind == IVR_A_ENQUEUE && c->act.language2 >= 0 ? c->act.language2 : 0};
     if (acd_call_enqueue(rt.acd, c->id, q, &o, mono)) {
         rt_log_call(c, "cannot queue after the transfer: %s", err_message());
         err_clear();
@@ -355,7 +378,37 @@ int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, 
     return tel_command(consult_rt, q, free, CMD_WAIT_MS, applied);
 }
 
-/* ---- the desk drives the call: hold, resume, hang up ---- */
+/* ---- the desk drives the call: answer, hold, resume, hang up ---- */
+
+/* The agent answers from the desk while their phone rings: wasl calls the
+ * phone again asking it to answer by itself (Call-Info answer-after=0,
+ * Alert-Info auto-answer: what desk phones honour, e.g. for intercom), and
+ * cancels the ringing INVITE. The distributor still sees one offer ringing
+ * (same ring time-out); a phone that ignores the headers just rings on. */
+static int answer_rt(struct tcall *c, int64_t by)
+{
+    char contact[256];
+    struct leg *old = c->agent;
+    if ((c->st != T_QUEUED && c->st != T_CB_QUEUED) || !old || c->agent_user != by)
+        return err_set(WASL_ENOENT, "tel.not_ringing", "no call is ringing your phone");
+    if (old->established || old->answered_flag)
+        return 0; /* answered meanwhile: done */
+    if (old->auto_answer)
+        return err_set(WASL_ECONFLICT, "tel.answer_pending", "your phone was already asked to answer");
+    if (!registrar_contact(by, contact, sizeof(contact)))
+        return err_set(WASL_ECONFLICT, "tel.phone_not_registered", "your phone is not registered");
+    /* first the CANCEL (a phone with one line would refuse a second call) */
+    int64_t ring_start = old->ring_start;
+    c->agent = NULL;
+    leg_hangup(old);
+    struct leg *l = leg_dial(c, contact, LEG_AGENT_ANSWER);
+    if (!l)
+        return err_set(WASL_ENOMEM, "tel.dial", "your phone could not be called");
+    l->ring_start = ring_start;
+    c->agent = l; /* could not be called: declined at the next tick, as a ring-no-answer */
+    rt_log_call(c, "agent %lld answers from the desk: phone asked to answer at %s", (long long)by, contact);
+    return 0;
+}
 
 struct control_q {
     uint64_t call;
@@ -369,10 +422,17 @@ static int control_rt(void *arg)
     const struct control_q *q = arg;
     struct tcall *c;
     int err;
+    if (!strcmp(q->what, "answer")) {
+        if (!(c = call_find(q->call)))
+            return err_set(WASL_ENOENT, "tel.not_ringing", "no call is ringing your phone");
+        return answer_rt(c, q->by);
+    }
     if ((err = own_call(q->call, q->by, q->supervisor, &c)))
         return err;
     if (!strcmp(q->what, "hangup"))
         call_fire(c, CE_AGENT_HANGUP); /* both legs get a BYE at the next tick */
+    else if (!strcmp(q->what, "message"))
+        return dialler_leave_message(c);
     else {
         c->desk_hold = !strcmp(q->what, "hold");
         call_hold_update(c); /* at once: the answer says it is done */
@@ -383,8 +443,9 @@ static int control_rt(void *arg)
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *what, bool *applied)
 {
     *applied = false;
-    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup")))
-        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "hold, resume or hangup");
+    if (!what || (strcmp(what, "hold") && strcmp(what, "resume") && strcmp(what, "hangup") && strcmp(what, "answer") &&
+                  strcmp(what, "message")))
+        return err_set_field(WASL_EINVAL, "tel.invalid_action", "action", "answer, hold, resume, hangup or message");
     struct control_q *q = calloc(1, sizeof(*q));
     if (!q)
         return WASL_ENOMEM;

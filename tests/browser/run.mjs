@@ -495,10 +495,25 @@ async function telephonyLive() {
         await testLater('telephony (live): admin sees the agents by name; the emergency closure needs a reason and a confirmation, sends callers to the callback offer, and reopens', async () => {
             await loginOn(p, tel.url, 'admin', 'admin/users');
             check(await p.isHidden('#phone-bar'), 'a phone bar for the administrator');
+            /* with the telephony on, the SIP form offers the queues plan's services */
+            await p.click('#users-table tr[data-login="agent"] [data-action=edit]');
+            await p.waitForSelector('dialog[open] #sip-form #sip-service-dossier');
+            equal(await p.$$eval('#sip-service-list label', (l) => l.map((x) => x.textContent)),
+                [fr['tel.service.general'], fr['tel.service.dossier']], 'the services of the plan, by name');
+            check(await p.isChecked('#sip-services-all') && await p.isDisabled('#sip-service-general'), 'the demo agent takes all');
+            await p.check('#sip-services-some');
+            check(!(await p.isDisabled('#sip-service-general')), 'some services: each can be ticked');
+            await p.click('[data-action="save-sip"]');
+            equal(await textOf(p, '#sip-form .field-error:not([hidden])'), fr['users.sip.services_required'], 'some, but none ticked');
+            while (await p.$('dialog[open]'))
+                await p.keyboard.press('Escape');
             await p.click('#main-nav a[data-route="supervision"]');
             await waitRouteOn(p, 'supervision');
             const row = await p.waitForSelector('#telephony[data-state="on"] #tel-agents-table tr[data-state="busy"][data-registered="true"]');
             check((await row.textContent()).includes('Demo Agent'), `agent row: ${await row.textContent()}`);
+            equal(await row.$$eval('.tel-skill', (e) => e.map((x) => `${x.dataset.lang}:${x.dataset.level}`)), ['ar:3', 'fr:3', 'en:3'],
+                'the agent\'s languages with their level');
+            await p.locator('#tel-agents-table').screenshot({ path: join(SHOTS, 'supervision-agents-skills-fr.png') });
             await p.waitForSelector('#emergency[data-closed="false"] #emergency-form');
             await p.click('[data-action="emergency-close"]');
             equal(await textOf(p, '#emergency .field-error:not([hidden])'), fr['tel.emergency.reason_required'], 'without a reason');
@@ -869,7 +884,7 @@ await test('admin cannot disable or reset their own account from the users page'
     await closeDialogs();
 });
 
-await test('admin gives a user a SIP phone: the name and languages are checked, a new account needs a password', async () => {
+await test('admin gives a user a SIP phone: the name and languages are checked, a new account needs a password; each language has a level, services are all or some', async () => {
     allowedNow = [{ status: /^(400|409)$/, url: /\/api\/v1\/users\/\d+\/sip$/ }];
     try {
         await openEdit('editor');
@@ -884,8 +899,18 @@ await test('admin gives a user a SIP phone: the name and languages are checked, 
             await page.uncheck(`#sip-lang-${code}`);
         await page.click('[data-action="save-sip"]');
         equal(await fieldError(), texts.en['users.sip.languages_required'], 'no language');
+        check(await page.isDisabled('#sip-level-fr'), 'a level is chosen once its language is ticked');
         await page.check('#sip-lang-fr');
         await page.check('#sip-lang-nl');
+        check(!(await page.isDisabled('#sip-level-fr')) && await page.isDisabled('#sip-level-es'), 'levels of the ticked languages only');
+        equal(await page.inputValue('#sip-level-nl'), '3', 'a language is level 3 unless told');
+        await page.selectOption('#sip-level-fr', '5');
+        /* the telephony is off here: no queues plan, so every service */
+        await page.waitForFunction(() => document.querySelector('#sip-services-hint')?.textContent.includes('off'));
+        check(await page.isChecked('#sip-services-all'), 'all services unless told');
+        check(await page.isDisabled('#sip-services-some'), 'no services to choose from without the plan');
+        equal(await page.textContent('#sip-services-hint'), `${texts.en['users.sip.services_hint']} ${texts.en['users.sip.services_off']}`,
+            'the form says why');
         await page.fill('#sip-password', 'short');
         await page.click('[data-action="save-sip"]');
         equal(await fieldError(), texts.en['users.sip.password_short'], 'a short password');
@@ -900,8 +925,11 @@ await test('admin gives a user a SIP phone: the name and languages are checked, 
         equal(await fieldError(), texts.en['error.tel.sip_user_taken'], 'another user\'s SIP name');
         await page.fill('#sip-user', 'editor-phone');
         await page.fill('#sip-password', 'Editor-phone-2026');
+        const put = page.waitForResponse((r) => /\/api\/v1\/users\/\d+\/sip$/.test(r.url()) && r.request().method() === 'PUT' && r.ok());
         await page.click('[data-action="save-sip"]');
         await page.waitForSelector(`${form}[data-saved="editor-phone"] .alert-success`);
+        const sent = (await put).request().postDataJSON();
+        equal([sent.languages, sent.services], ['fr:5 nl:3', null], 'the languages with their level, every service');
         equal(await page.textContent(`${form} .alert-success`), texts.en['users.sip.saved_new_password'].replace('{sip_user}', 'editor-phone'), 'saved');
         equal(await page.inputValue('#sip-password'), '', 'the password stays in the form');
         equal(await missingTexts(), [], 'missing texts');
@@ -909,9 +937,27 @@ await test('admin gives a user a SIP phone: the name and languages are checked, 
         await page.screenshot({ path: join(SHOTS, 'admin-sip-form.png') });
         /* languages change without a new password */
         await page.uncheck('#sip-lang-nl');
+        await page.check('#sip-lang-ar');
+        await page.selectOption('#sip-level-ar', '4');
         await page.click('[data-action="save-sip"]');
         await page.waitForFunction(() => document.querySelector('#sip-form .alert-success')?.textContent.includes('unchanged'));
         await closeDialogs();
+        /* opened again, the form shows what was saved; in Arabic it reads right to left */
+        await chooseLanguage('ar');
+        await openEdit('editor');
+        await page.waitForFunction(() => document.querySelector('#sip-user')?.value === 'editor-phone');
+        equal(await page.$$eval('#sip-form input[name=sip_languages]:checked', (b) => b.map((x) => x.value)), ['ar', 'fr'], 'languages read back');
+        equal([await page.inputValue('#sip-level-ar'), await page.inputValue('#sip-level-fr')], ['4', '5'], 'levels read back');
+        check(await page.isDisabled('#sip-level-nl'), 'a language not ticked has no level');
+        equal(await page.textContent('#sip-level-fr option:checked'), texts.ar['users.sip.level.5'], 'the level in Arabic');
+        const x = await page.$eval('#sip-form .sip-language[data-lang="fr"]', (row) =>
+            [row.querySelector('label').getBoundingClientRect().left, row.querySelector('select').getBoundingClientRect().left]);
+        check(x[1] < x[0], `the level is not after the language from right to left (label at ${x[0]}, level at ${x[1]})`);
+        equal(await missingTexts(), [], 'missing texts (ar)');
+        await page.$eval('#sip-section', (e) => e.scrollIntoView());
+        await page.screenshot({ path: join(SHOTS, 'admin-sip-form-ar.png') });
+        await closeDialogs();
+        await chooseLanguage('en');
     } finally {
         allowedNow = [];
     }

@@ -290,6 +290,7 @@ let sippDone = null;
 let browser = null;
 let page = null;
 let sup = null;
+let supId = null;
 let callId = null;
 let caseRef = null;
 let articleVersion = null;
@@ -334,6 +335,21 @@ try {
         ctrl = baresipCtrl(ctrlPort);
         await within(ctrl.connected, 5000, 'baresip\'s control socket');
         sup = await apiClient(base, 'supervisor', 'supervisor-demo-2026');
+        /* a second baresip: the supervisor's phone, answering by itself (the colleague the agent consults) */
+        let third = await freePorts();
+        while ([ports, other].some((x) => Math.abs(third.rtpMin - x.rtpMin) < 300 || third.sip === x.sip))
+            third = await freePorts();
+        const sdir2 = join(dir, 'baresip-supervisor');
+        mkdirSync(sdir2);
+        writeFileSync(join(sdir2, 'config'), BARESIP_CONFIG({ sip: third.sip, rtpMin: third.rtpMin, ctrl: await freeTcp() }));
+        writeFileSync(join(sdir2, 'accounts'), `<sip:supervisor@127.0.0.1:${ports.sip};transport=udp>;auth_pass=supervisor-phone-2026;`
+            + 'regint=120;answermode=auto;audio_codecs=pcmu\n');
+        track(spawn('baresip', ['-f', sdir2], { cwd: sdir2, stdio: ['ignore', 'ignore', 'ignore'] }));
+        const sp = await until(async () => {
+            const r = await sup('GET', '/api/v1/me/phone');
+            return r.json.registered && (r.json.contact || '').includes(`:${third.sip}`) ? r.json : null;
+        }, 20_000, 'baresip registered as the supervisor\'s phone');
+        supId = sp.user_id;
         /* the caller's open case, filed before the call (the screen pop finds it by the number's blind index) */
         const made = await agentApi('POST', '/api/v1/cases', {
             type: 'dossier', category: 'passport', language: 'fr', country: 'FR', channel: 'phone',
@@ -400,6 +416,8 @@ try {
         check(pop.phone.includes('44') && !pop.phone.replace(/\s/g, '').includes(CALLER), `the number masked for an agent: ${pop.phone}`);
         check(/welcome/.test(pop.facts) && /main_menu/.test(pop.facts), 'the IVR path');
         check(/France/.test(pop.facts), 'the country of the toll-free number');
+        await page.waitForSelector('#desk-controls:not([hidden]) [data-action="call-answer"]:not([hidden])');
+        check(await page.isHidden('[data-action="call-hold"]'), 'ringing: "Answer", not hold');
         await page.screenshot({ path: join(SHOTS, 'wholecall-pop-fr.png') });
     });
 
@@ -409,7 +427,36 @@ try {
         check(r.ok !== false, `baresip accept: ${JSON.stringify(r)}`);
         await phoneState('busy');
         await page.waitForSelector('#desk-controls:not([hidden]) [data-action="call-hangup"]');
+        await page.waitForSelector('[data-action="call-answer"]', { state: 'hidden' });
         check(await page.$eval('#desk-wrapup', (e) => e.hidden), 'no wrap-up during the call');
+    });
+
+    await test('the agent consults the supervisor from the desk: the caller waits, the three talk in conference, then the agent goes back to the caller', async () => {
+        await page.focus('#desk-transfer-queue'); /* the colleagues are listed when the list is opened */
+        await page.waitForSelector(`#desk-transfer-queue option[value="agent:${supId}"]`, { state: 'attached' });
+        await page.selectOption('#desk-transfer-queue', `agent:${supId}`);
+        check(await page.isDisabled('[data-action="call-transfer"]'), 'a colleague outside the queues cannot be given the call blind');
+        check(!(await page.isDisabled('[data-action="call-consult"]')), 'but can be consulted');
+        await page.click('[data-action="call-consult"]');
+        await page.waitForSelector('#desk-consult-state[data-stage="talking"]', { timeout: 15_000 });
+        check(await page.isHidden('[data-action="call-hold"]'), 'the usual buttons give way to the consultation\'s');
+        check(await page.isDisabled('[data-action="consult-complete"]') === false, 'the call can be handed over');
+        const said = await page.textContent('#desk-consult-state');
+        note(`consultation: ${said}`);
+        const supName = (await sup('GET', '/api/v1/session')).json.user.display_name;
+        check(supName && said.includes(supName), `the desk names the colleague (${supName}): ${said}`);
+        await page.screenshot({ path: join(SHOTS, 'wholecall-consult-fr.png') });
+        await page.click('[data-action="consult-conference"]');
+        await page.waitForSelector('#desk-consult-state[data-stage="conference"]');
+        await page.click('[data-action="consult-cancel"]');
+        await page.waitForSelector('#desk-consulting', { state: 'hidden' });
+        await page.waitForSelector('#desk-controls:not([hidden]) [data-action="call-hold"]');
+        const ev = await until(async () => {
+            const r = await sup('GET', `/api/v1/events?call=${callId}&limit=1000`);
+            const st = r.json.items.filter((e) => e.kind === 'call.consulted').map((e) => e.data.stage);
+            return st.includes('cancelled') ? st : null;
+        }, 5000, 'the consultation in the event log');
+        check(ev.join(' ') === 'ringing talking conference cancelled', `call.consulted stages: ${ev.join(' ')}`);
     });
 
     await test('during the call the agent reads the guide (Alt+G): the article is listed as consulted, with its version', async () => {

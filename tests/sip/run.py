@@ -564,6 +564,13 @@ def s_transfer(t):
         t.eq(ph.refer("sip:queue-xx@127.0.0.1"), 404, "REFER to a queue that does not exist: 404")
         t.eq(ph.refer("sip:queue-ar@127.0.0.1"), 202, "REFER to the Arabic queue: 202 Accepted")
         t.check(ph.wait_event("BYE received", 5), "the agent's phone is hung up")
+        notifies = [e for _, e in ph.events if e.startswith("NOTIFY")]
+        t.note(f"NOTIFYs: {notifies}")
+        t.check(len(notifies) == 2 and "100 Trying" in notifies[0] and "active" in notifies[0]
+                and "SIP/2.0 200 OK" in notifies[1] and "terminated" in notifies[1],
+                "the REFER's subscription: NOTIFY 100 Trying, then terminated with 200 OK (RFC 3515)")
+        nth = [i for i, (_, e) in enumerate(ph.events) if e.startswith("NOTIFY") or e == "BYE received"]
+        t.check([ph.events[i][1].startswith("NOTIFY") for i in nth[:3]] == [True, True, False], "both before the BYE")
         t.check(wait_until(lambda: any(e.startswith("INVITE") and ts > 0 for ts, e in ph.events
                                        if ph.dialog and ph.dialog["callid"] != first_cid), 10),
                 "the phone rings again (the agent speaks Arabic)")
@@ -729,6 +736,45 @@ def s_consult(t):
             p.close()
 
 
+def s_desk_answer(t):
+    """The agent answers from the desk while their phone rings (a phone that
+    does not answer by itself): wasl cancels the ringing INVITE and calls the
+    phone again with Call-Info answer-after=0 (and Alert-Info auto-answer),
+    which the phone honours as desk phones do; the call is bridged, offered
+    once. Only the agent whose phone rings can do it."""
+    srv = t.srv
+    ph = phone(t, mode="ring", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    try:
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345671", "deskanswer")
+        t.check(wait_until(lambda: any(e.startswith("INVITE") for _, e in ph.events), 5), "the agent's phone rings")
+        t.check("call-info" not in ph.dialog["headers"], "the offer does not ask the phone to answer by itself")
+        r = srv.client("supervisor").request("POST", f"/api/v1/tel/calls/{call}/control", body={"action": "answer"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "tel.not_ringing"), "only the agent whose phone rings answers")
+        first = ph.dialog["callid"]
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": "answer"})
+        t.check(ph.wait_event("CANCEL", 5), "the ringing INVITE is cancelled")
+        ok = wait_until(lambda: ph.dialog and ph.dialog["callid"] != first and ph.dialog.get("state") == "established", 5)
+        t.check(ok, "the phone is called again and answers by itself" + ("" if ok else f": {ph.events[-8:]}"))
+        t.check("answer-after=0" in ph.dialog["headers"].get("call-info", ""), f"Call-Info: {ph.dialog['headers'].get('call-info')}")
+        t.check("alert-autoanswer" in ph.dialog["headers"].get("alert-info", ""), "Alert-Info asks for auto-answer")
+        t.eq(ph.dialog["headers"].get("x-wasl-call"), str(call), "for the same call")
+        t.check(wait_until(lambda: (lambda c: c and c[0]["state"] == "bridged")(
+            [c for c in srv.status()["calls"] if c["id"] == call]), 5), "bridged")
+        ev = events_of(srv, call, until="call.answered")
+        kinds = [e["kind"] for e in ev]
+        t.eq((kinds.count("call.offered"), kinds.count("call.answered"), kinds.count("call.not_answered")), (1, 1, 0),
+             "offered once, answered once, no ring-no-answer")
+        r = srv.client("agent").request("POST", f"/api/v1/tel/calls/{call}/control", body={"action": "answer"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "tel.not_ringing"), "answering a call already answered")
+    finally:
+        hangup_all(caller, ph)
+        caller.close()
+        ph.register(expires=0)
+        ph.close()
+
+
 def s_force_state(t):
     """A supervisor pauses the agent (coaching) and logs them out of the
     queues, each an agent.state event naming the supervisor; an agent whose
@@ -833,6 +879,46 @@ def s_callback_dialled(t):
     finally:
         hangup_all(citizen, ph)
         citizen.close()
+        ph.register(expires=0)
+        ph.close()
+
+
+def s_callback_message(t):
+    """A callback reaches the citizen's voicemail: the agent leaves wasl's
+    recorded message from the desk (in the citizen's language) and is free
+    at once; the message plays to the end, wasl hangs up, the request is
+    done (message_left) and the event log says so."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    voicemail = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="citizen", name="voicemail", mode="answer", tone=None,
+                   port=CITIZEN_PORT)
+    try:
+        agent_login(t)
+        cb = srv.api("agent", "POST", "/api/v1/tel/callbacks", {"phone": "+33612345632", "language": "fr"}, want=201)
+        t.check(voicemail.wait_event("ACK", 20), "the citizen's voicemail answers the callback")
+        call = int(ph.dialog["headers"].get("x-wasl-call"))
+        r = srv.client("agent").request("POST", "/api/v1/tel/calls/999999/control", body={"action": "message"})
+        t.eq(r.status, 404, "no such call")
+        t0 = time.time()
+        srv.api("agent", "POST", f"/api/v1/tel/calls/{call}/control", {"action": "message"})
+        t.check(ph.wait_event("BYE received", 5), "the agent's phone is let go at once")
+        t.check(voicemail.wait_event("BYE received", 60), "the message plays to the end, then wasl hangs up")
+        played = time.time() - t0
+        samples, n, _ = voicemail.received(t0, time.time())
+        rms = (sum(x * x for x in samples) / len(samples)) ** 0.5 if samples else 0
+        t.note(f"message: {played:.1f} s, {n} audio packets, RMS {rms:.0f}")
+        t.check(played > 5 and n > 200 and rms > 300, "the voicemail got several seconds of speech")
+        t.check(wait_until(lambda: not [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+                                        if c["id"] == cb["id"]], 5), "the request is done")
+        ev = events_of(srv, call, until="call.ended")
+        steps = [e["data"]["stage"] for e in ev if e["kind"] == "callback.attempted"]
+        ended = [e["data"]["outcome"] for e in ev if e["kind"] == "call.ended"]
+        t.note(f"event log: {steps}; ended {ended}")
+        t.check(in_order(steps, ["dialling", "answered", "message", "done"]), "dialling, answered, message, done")
+        t.eq(ended, ["callback_message"], "the call ended as callback_message")
+    finally:
+        hangup_all(voicemail, ph)
+        voicemail.close()
         ph.register(expires=0)
         ph.close()
 
@@ -1142,6 +1228,8 @@ def s_no_agents(t):
         caller.dtmf(str(FR_LANG_ORDER.index("es") + 1))
         srv.wait_node("main_menu", known)
         caller.dtmf("1")
+        srv.wait_node("accept_fr", known)  # would an agent speaking French do? no
+        caller.dtmf("2")
         srv.wait_node("no_agents", known, timeout=15)
         caller.dtmf("1")
         t.check(caller.wait_event("BYE received", 40), "wasl says goodbye and hangs up")
@@ -1214,6 +1302,111 @@ def s_queue_limits(t):
     t.check("agent long_wait goodbye" in rows[b]["path"], f"second: {rows[b]['path']}")
     cbs = [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"] if c["language"] == "fr"]
     t.check(len(cbs) == 1, f"one French callback request waits: {cbs}")
+
+
+def s_second_language(t):
+    """A Spanish caller (nobody logged in speaks Spanish but the French
+    agent) accepts in the IVR an agent who speaks French; the Spanish queue
+    widens to the second language after 2 s (queues_small.json), and the
+    French agent's phone rings for the call then, not before."""
+    srv = t.srv
+    ph = phone(t, mode="answer", tone=600)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="spanish2", tone=1000)
+    try:
+        agent_login(t)
+        known = srv.call_ids()
+        t.eq(caller.call(FR_DID, caller="+33612345681", cid="second"), 200, "INVITE answered")
+        srv.wait_node("language", known)
+        caller.dtmf(str(FR_LANG_ORDER.index("es") + 1))
+        srv.wait_node("main_menu", known)
+        caller.dtmf("1")
+        srv.wait_node("accept_fr", known)
+        caller.dtmf("1")
+        call = srv.wait_node("agent", known)["id"]
+        t.check(ph.wait_event("ACK", 15), "the French agent's phone rings and answers")
+        t.eq(ph.dialog["headers"].get("x-wasl-language"), "es", "a Spanish caller")
+        ev = events_of(srv, call, until="call.answered")
+        at = {e["kind"]: iso_seconds(e["at"]) for e in ev if e["kind"] in ("queue.joined", "call.offered")}
+        waited = at.get("call.offered", 0) - at.get("queue.joined", 0)
+        t.note(f"offered {waited:.1f} s after joining the Spanish queue")
+        t.check(1.8 <= waited <= 6, "offered once the queue widened to French (2 s), not before")
+    finally:
+        hangup_all(caller, ph)
+        caller.close()
+        ph.register(expires=0)
+        ph.close()
+
+
+def s_skills_routing(t):
+    """Agents' skills as an administrator sets them (PUT /api/v1/users/{id}/sip)
+    route the calls, at once for agents already logged in. The French
+    general queue rings the best speaker of French first
+    (tests/sip/scenarios/queues_skills.json): the agent (French 2, logged in
+    first, so the longest idle) and the supervisor (French 5) are both
+    available; the caller rings the supervisor. Then, while both stay logged
+    in, the agent becomes French 5 for the dossier service only and the
+    supervisor French 1: the next general caller rings the supervisor again
+    (the agent no longer takes general calls), and the supervision status
+    shows the distributor's new skills."""
+    srv = t.srv
+    aid = srv.client("agent").user["id"]
+    sid = srv.client("supervisor").user["id"]
+
+    def skills(uid, languages, services=None):
+        who = "agent" if uid == aid else "supervisor"
+        body = {"sip_user": who, "languages": languages, "services": services}
+        return srv.api("admin", "PUT", f"/api/v1/users/{uid}/sip", body)
+
+    def live(uid):
+        return next(a for a in srv.status()["agents"] if a["user_id"] == uid)
+
+    def seen(p, prefix):
+        return sum(1 for _, e in p.events if e.startswith(prefix))
+
+    def rung(p, n):
+        return wait_until(lambda: seen(p, "INVITE") >= n, 10)
+
+    skills(aid, "fr:2 ar")
+    skills(sid, "fr:5 en:4")
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="answer", tone=1400)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="skills1", tone=1000)
+    caller2 = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="skills2", tone=1000)
+    try:
+        agent_login(t)
+        t.check(wait_until(lambda: live(aid)["state"] == "available", 5), "the agent is available first")
+        agent_login(t, who="supervisor")
+        t.eq(live(sid)["skills"]["proficiency"], {"fr": 5, "en": 4},
+             "the supervision status shows the supervisor's languages with their proficiency")
+        call = to_queue(srv, caller, "+33612345671", "skills1")
+        t.check(rung(sup, 1), "the best speaker of French (5) is rung, not the longest idle (French 2)")
+        t.check(wait_until(lambda: any(c["id"] == call and c["agent"] == sid for c in srv.status()["calls"]), 5),
+                "the supervisor takes the call")
+        t.eq(seen(ph, "INVITE"), 0, "the agent's phone did not ring")
+        caller.bye()
+        t.check(wait_until(lambda: seen(sup, "BYE received") >= 1, 5), "the call ends")
+        t.check(wait_until(lambda: live(sid)["state"] == "available", 5), "the supervisor is available again")
+
+        skills(aid, "fr:5 ar:3", ["dossier"])
+        skills(sid, "fr:1", None)
+        t.check(wait_until(lambda: live(aid)["skills"] == {"proficiency": {"fr": 5, "ar": 3}, "services": ["dossier"]}, 3),
+            f"the logged-in agent's new skills are the distributor's at once: {live(aid)['skills']}")
+        t.eq(live(aid)["state"], "available", "the agent stays available through the change")
+        call2 = to_queue(srv, caller2, "+33612345672", "skills2")
+        t.check(rung(sup, 2), "a general caller rings the supervisor (French 1): the agent takes dossiers only now")
+        t.check(wait_until(lambda: any(c["id"] == call2 and c["agent"] == sid for c in srv.status()["calls"]), 5),
+                "the supervisor takes the second call")
+        t.eq(seen(ph, "INVITE"), 0, "the agent's phone still did not ring")
+        caller2.bye()
+        t.check(wait_until(lambda: seen(sup, "BYE received") >= 2, 5), "the second call ends")
+    finally:
+        hangup_all(caller, caller2, ph, sup)
+        for u in (caller, caller2):
+            u.close()
+        for who, p in (("agent", ph), ("supervisor", sup)):
+            srv.client(who).request("PUT", "/api/v1/me/state", body={"state": "offline"})
+            p.register(expires=0)
+            p.close()
 
 
 def s_voice_message(t):
@@ -1802,6 +1995,7 @@ def build_groups():
              ("a supervisor listens, whispers, barges in and leaves; the call goes on", s_supervise),
              ("blind transfers: the agent's REFER to the Arabic queue, a supervisor's back to French", s_transfer),
              ("consultation, conference and attended transfer to a colleague; blind transfer to a named agent", s_consult),
+             ("the agent answers from the desk: the phone is asked to answer by itself (Call-Info answer-after=0)", s_desk_answer),
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
              ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},
@@ -1810,6 +2004,7 @@ def build_groups():
                       "sip.callback_retry": "10s", "sip.callback_ring": "10s", "sip.callback_poll": "2s", "sip.wrap_up": "0s"},
          "scenarios": [
              ("a callback is dialled: agent first, then the citizen; busy, retried, answered, bridged", s_callback_dialled),
+             ("a callback reaches a voicemail: the agent leaves the recorded message from the desk", s_callback_message),
          ]},
         {"name": "at1959", "about": "Tue 2026-12-01 19:59:59 UTC, clock frozen; ring time-out 3 s; queue announcements every 3 s",
          "settings": {"clock.start": "2026-12-01T19:59:59Z", "clock.freeze": "true", "sip.ring_timeout": "3s",
@@ -1827,6 +2022,14 @@ def build_groups():
                       "sip.queues": os.path.join(TOP, "tests", "sip", "scenarios", "queues_small.json")},
          "scenarios": [
              ("queue limits as data: a full queue and a long wait send callers to the flow's long_wait menu", s_queue_limits),
+             ("a caller who accepts French in the IVR reaches a French agent once the Spanish queue widens", s_second_language),
+         ]},
+        {"name": "skills", "about": "Tue 2026-12-01 10:00 UTC; the French general queue rings the best speaker first",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s", "sip.ring_timeout": "5s",
+                      "sip.queues": os.path.join(TOP, "tests", "sip", "scenarios", "queues_skills.json")},
+         "scenarios": [
+             ("agents' skills route calls: proficiency first (best_proficiency), services, changed while logged in",
+              s_skills_routing),
          ]},
         {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",

@@ -249,7 +249,9 @@ class UA:
     """One SIP user agent with one RTP socket and at most one call.
 
     mode (for incoming INVITEs): "answer" (180 then 200 after answer_delay),
-    "ring" (180 only, never answers), "busy" (486).
+    "ring" (180 only, never answers), "busy" (486). Like desk phones with
+    auto-answer on request enabled (intercom), a ringing UA answers at once
+    an INVITE that carries Call-Info ...;answer-after=0.
     """
 
     def __init__(self, ip, server, user="agent", password=None, domain=None, name="ua", mode="answer",
@@ -380,7 +382,8 @@ class UA:
         d = self.dialog
         same = d is not None and d["callid"] == callid
         if meth == "INVITE" and not param(m.get("to"), "tag"):
-            if d is not None and not same and not d.get("ended"):
+            # a call cancelled while ringing is over (its 487 sent; the ACK may come later)
+            if d is not None and not same and not d.get("ended") and d.get("state") != "cancelled":
                 self.send(self.response(m, 486, "Busy Here", to_tag="busy"), addr)
                 self.log("INVITE refused busy")
                 return
@@ -432,6 +435,10 @@ class UA:
                 self.log("BYE received")
         elif meth == "OPTIONS":
             self.send(self.response(m, 200, "OK"), addr)
+        elif meth == "NOTIFY":  # a REFER's implicit subscription (RFC 3515): the sipfrag's status line
+            self.send(self.response(m, 200 if same else 481, "OK" if same else "No Such Call"), addr)
+            frag = (m.body or b"").decode("utf-8", "replace").split("\r\n")[0]
+            self.log(f"NOTIFY {m.get('subscription-state') or ''} | {frag}")
         else:
             self.send(self.response(m, 501, "Not Implemented"), addr)
 
@@ -444,7 +451,8 @@ class UA:
         d = {"callid": m.get("call-id"), "role": "uas", "invite": m, "local_tag": "%08x" % random.getrandbits(32),
              "remote_tag": param(m.get("from"), "tag"), "local_uri": addr_uri(m.get("to")),
              "remote_uri": addr_uri(m.get("from")), "target": addr_uri(m.get("contact")), "addr": addr,
-             "state": "ringing", "headers": {k.lower(): v for k, v in m.headers if k.lower().startswith("x-wasl")}}
+             "state": "ringing", "headers": {k.lower(): v for k, v in m.headers
+                         if k.lower().startswith("x-wasl") or k.lower() in ("call-info", "alert-info")}}
         self.dialog = d
         self.remote_media = (ip, port) if port else None
         self.remote_te = te
@@ -459,7 +467,7 @@ class UA:
         r = self.response(m, 180, "Ringing", [("Contact", self._contact())], to_tag=d["local_tag"])
         d["last_invite_resp"] = r
         self.send(r, addr)
-        if self.mode == "answer":
+        if self.mode == "answer" or "answer-after=0" in d["headers"].get("call-info", ""):
             d["state"] = "answering_wait"
             threading.Thread(target=self._answer, args=(d,), daemon=True).start()
 

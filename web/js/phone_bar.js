@@ -17,7 +17,7 @@ import * as session from './session.js';
 import { errorText } from './ui.js';
 import { liveIndicator, liveState, onLiveState, subscribe } from './live.js';
 import { showAgentState, showCaller } from './pages/desk.js';
-import { PAUSE_REASONS, clock, isTelOff, languagesNode, poller, reasonName, stateBadge, stateName } from './tel.js';
+import { PAUSE_REASONS, clock, isTelOff, languagesNode, loadPauseReasons, poller, reasonName, stateBadge, stateName } from './tel.js';
 
 const POLL_MS = 3000;
 const OFF_MS = 60_000; /* telephony off: nothing will change soon */
@@ -100,6 +100,13 @@ export function updatePhoneBar(u, route) {
     }
     if (!built || built.lang !== language())
         build();
+    if (!PAUSE_REASONS.length)
+        loadPauseReasons().then(() => {
+            if (built && userId !== null) { /* the reasons came: the list is made again */
+                build();
+                draw();
+            }
+        }).catch(() => {});
     draw();
     root.hidden = false;
     poll.start();

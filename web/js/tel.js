@@ -4,14 +4,33 @@
  * stages and outcomes, durations as a clock (1:05, 1:02:03), and a poller
  * that runs only while the page is visible.
  */
+import { api } from './api.js';
 import { h } from './dom.js';
 import { has, language, languageInfo, t } from './i18n.js';
 import { badge, languageName } from './ui.js';
 
 export const AGENT_STATES = ['offline', 'available', 'ringing', 'busy', 'wrap_up', 'paused'];
-/* The reasons an agent picks for a pause; the server adds its own
- * (no_answer, phone_offline, logged_in). */
-export const PAUSE_REASONS = ['break', 'training', 'meeting', 'admin'];
+/* The reasons an agent picks for a pause, as the server lists them
+ * (data/tel/pause_reasons.json, named in every language); filled in place by
+ * loadPauseReasons(). The server adds its own (no_answer, phone_offline,
+ * logged_in), named by the UI's texts. */
+export const PAUSE_REASONS = [];
+const reasonNames = new Map(); /* code -> {lang: name} */
+let reasonsLoading = null;
+export function loadPauseReasons() {
+    if (!reasonsLoading) {
+        reasonsLoading = api('GET', '/api/v1/tel/pause-reasons').then((d) => {
+            PAUSE_REASONS.splice(0, PAUSE_REASONS.length, ...d.items.map((r) => r.code));
+            for (const r of d.items)
+                reasonNames.set(r.code, r.names);
+            return PAUSE_REASONS;
+        }).catch((e) => {
+            reasonsLoading = null; /* asked again next time */
+            throw e;
+        });
+    }
+    return reasonsLoading;
+}
 
 /* A server value without a translation is shown as it came: the server may
  * know states and reasons this page does not. */
@@ -20,7 +39,7 @@ function named(prefix, value) {
 }
 
 export const stateName = (s) => named('tel.state', s);
-export const reasonName = (r) => named('tel.reason', r);
+export const reasonName = (r) => (reasonNames.get(r) || {})[language()] || named('tel.reason', r);
 export const callStageName = (s) => named('tel.call_state', s);
 export const outcomeName = (o) => named('tel.outcome', o);
 
@@ -72,6 +91,28 @@ export function languagesNode(codes) {
         return h('span', { class: 'muted' }, '—');
     const comma = language() === 'ar' ? '، ' : ', ';
     return h('span', { class: 'tel-langs' }, list.map((c, i) => [i ? comma : '', h('span', { lang: c }, languageName(c))]));
+}
+
+/* A service's name in the UI language; a service the texts do not know
+ * (added to the queues plan since) shows its own name. */
+export function serviceName(code) {
+    return has(`tel.service.${code}`) ? t(`tel.service.${code}`) : code;
+}
+
+/* An agent's languages with their proficiency ("Français 5, العربية 3"),
+ * strongest first, and the services they take, from the status' skills. */
+export function skillsNode(skills) {
+    const prof = (skills && skills.proficiency) || {};
+    const codes = Object.keys(prof).sort((a, b) => prof[b] - prof[a]);
+    if (!codes.length)
+        return h('span', { class: 'muted' }, '—');
+    const comma = language() === 'ar' ? '، ' : ', ';
+    const services = (skills.services || []).map(serviceName).join(comma);
+    return h('span', { class: 'tel-skills', title: services ? t('tel.skills.services', { services }) : null },
+        codes.map((c, i) => [i ? comma : '',
+            h('span', { class: 'tel-skill', dataset: { lang: c, level: String(prof[c]) } },
+                h('span', { lang: c }, languageName(c)), ' ',
+                h('span', { class: 'tel-level', title: t('tel.skills.level', { n: prof[c] }) }, String(prof[c])))]));
 }
 
 export function isTelOff(err) {

@@ -1205,6 +1205,28 @@ static void caller_limits(void **state)
     acd_free(a);
 }
 
+/* A caller who accepted a second language does not leave for "nobody
+ * logged in" while an agent of that language is; they leave when that
+ * agent logs out. */
+static void second_language_counts_as_somebody(void **state)
+{
+    struct acd *a = fresh(0);
+    (void)state;
+    assert_int_equal(login(a, 1, 1u << FR, 3, S(0)), 0); /* paused: logged in, takes nothing */
+    struct acd_call_opts es = {.exit_no_agents = true, .has_language2 = true, .language2 = FR};
+    assert_int_equal(acd_call_enqueue(a, 100, ES, &es, S(1)), 0);
+    assert_int_equal(lg.nexits, 0);
+    assert_int_equal(waiting(a, ES), 1);
+    struct acd_call_opts alone = {.exit_no_agents = true};
+    assert_int_equal(acd_call_enqueue(a, 101, ES, &alone, S(2)), 0);
+    assert_int_equal(lg.nexits, 1); /* no second language: nobody for them */
+    assert_int_equal(acd_agent_logout(a, 1, 0, S(3)), 0);
+    assert_int_equal(lg.nexits, 2);
+    assert_int_equal(lg.exit_call[1], 100);
+    assert_int_equal(lg.exit_why[1], ACD_EXIT_NO_AGENTS);
+    acd_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1235,6 +1257,7 @@ int main(void)
         cmocka_unit_test(consult_then_complete),
         cmocka_unit_test(consult_colleague_logs_out),
         cmocka_unit_test(caller_limits),
+        cmocka_unit_test(second_language_counts_as_somebody),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,43 @@ static void json_specs(void **state)
     }
 }
 
+/* A list that may be null (null and absent differ: present says which). */
+static void json_spec_array_or_null(void **state)
+{
+    static const struct {
+        const char *body;
+        int err;
+        bool present, list;
+    } cases[] = {
+        {"{\"l\":null}", 0, true, false},
+        {"{\"l\":[\"a\",\"b\"]}", 0, true, true},
+        {"{}", 0, false, false},
+        {"{\"l\":\"a\"}", WASL_EINVAL, false, false},
+        {"{\"l\":[1,2,3]}", WASL_EINVAL, false, false},
+        {"{\"l\":{}}", WASL_EINVAL, false, false},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *root = NULL, *l = (json_t *)1;
+        bool present = false;
+        struct json_spec spec[] = {{"l", JS_ARRAY_OPT_NULL, false, 2, 0, 0, &l, &present}};
+        assert_int_equal(json_parse_object(cases[i].body, strlen(cases[i].body), &root), 0);
+        int err = json_spec_parse(root, spec, 1, false);
+        if (err != cases[i].err)
+            fail_msg("case %zu: %d want %d", i, err, cases[i].err);
+        if (!err && cases[i].present) {
+            assert_true(present);
+            if (cases[i].list)
+                assert_int_equal(json_array_size(l), 2);
+            else
+                assert_null(l);
+        } else if (err) {
+            assert_string_equal(err_field(), "l");
+        }
+        json_decref(root);
+    }
+}
+
 static void arena_and_sbuf(void **state)
 {
     struct arena *a;
@@ -215,6 +252,7 @@ int main(void)
         cmocka_unit_test(utf8),
         cmocka_unit_test(csv),
         cmocka_unit_test(json_specs),
+        cmocka_unit_test(json_spec_array_or_null),
         cmocka_unit_test(arena_and_sbuf),
         cmocka_unit_test(clock_parse_format),
         cmocka_unit_test(clock_injection),

@@ -251,7 +251,20 @@ static void no_agents_offers_a_callback(void **state)
     step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
     step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
     step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:08Z"), &a);
+    /* a Spanish speaker is asked whether an agent speaking French would do: yes */
+    assert_string_equal(ivr_node_name(&s), "accept_fr");
+    assert_true(has_prompt(&a, "accept_fr"));
+    step(&s, IVR_E_DIGITS, "7", at("2026-11-30T10:00:08Z"), &a); /* retries 0: a wrong key is a no */
     assert_int_equal(a.kind, IVR_A_ENQUEUE);
+    assert_int_equal(a.language2, -1);
+    /* again, saying yes */
+    assert_int_equal(ivr_start(&s, demo, "ES", at("2026-11-30T10:00:00Z"), &a), 0);
+    step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:08Z"), &a);
+    step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:09Z"), &a);
+    assert_int_equal(a.kind, IVR_A_ENQUEUE);
+    assert_int_equal(a.language2, 1); /* fr */
     assert_true(a.exit_no_agents);
     step(&s, IVR_E_NO_AGENTS, NULL, at("2026-11-30T10:00:09Z"), &a);
     assert_string_equal(ivr_node_name(&s), "no_agents");
@@ -285,7 +298,10 @@ static void queue_exits(void **state)
         step(&s, IVR_E_PLAYED, NULL, at("2026-11-30T10:00:05Z"), &a);
         step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:06Z"), &a);
         step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:08Z"), &a);
+        /* no to French, or no answer (asked once): no second language */
+        step(&s, k ? IVR_E_DIGITS : IVR_E_TIMEOUT, k ? "2" : NULL, at("2026-11-30T10:00:14Z"), &a);
         assert_int_equal(a.kind, IVR_A_ENQUEUE);
+        assert_int_equal(a.language2, -1);
         assert_string_equal(a.service, "general");
         step(&s, k ? IVR_E_QUEUE_FULL : IVR_E_QUEUE_TIMEOUT, NULL, at("2026-11-30T10:20:09Z"), &a);
         assert_string_equal(ivr_node_name(&s), "long_wait");

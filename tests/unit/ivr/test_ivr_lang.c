@@ -58,6 +58,8 @@ static void menu_offers_the_eighth_language(void **state)
     assert_string_equal(s.language, "zgh");
     assert_string_equal(ivr_node_name(&s), "main_menu");
     step(&s, IVR_E_DIGITS, "1", at("2026-11-30T10:00:12Z"), &a);
+    assert_string_equal(ivr_node_name(&s), "accept_fr"); /* would French do? no */
+    step(&s, IVR_E_DIGITS, "2", at("2026-11-30T10:00:14Z"), &a);
     assert_int_equal(a.kind, IVR_A_ENQUEUE);
     assert_int_equal(a.queue, language_index("zgh"));
     assert_string_equal(a.language, "zgh");

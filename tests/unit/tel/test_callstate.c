@@ -31,6 +31,7 @@ static const struct expect table[] = {
     {T_DIALLING, CE_CITIZEN_ANSWERED, "bridged"}, {T_DIALLING, CE_CITIZEN_BUSY, "end:callback_busy"},
     {T_DIALLING, CE_CITIZEN_FAILED, "end:callback_no_answer"}, {T_DIALLING, CE_DIAL_TIMEOUT, "end:callback_no_answer"},
     {T_DIALLING, CE_DIAL_FAILED, "end:callback_failed"}, {T_DIALLING, CE_AGENT_HANGUP, "end:agent_hangup"},
+    {T_BRIDGED, CE_MESSAGE_PLAYED, "end:callback_message"},
 };
 /* clang-format on */
 

@@ -286,6 +286,45 @@ static void queues_as_data(void **state)
     queues_unload();
 }
 
+/* data/tel/pause_reasons.json: codes and names checked, a missing name falls
+ * back (and is logged), the system's reasons come after the agents'. */
+static void pause_reasons_as_data(void **state)
+{
+    (void)state;
+    const char *data = getenv("WASL_TEST_DATA") ? getenv("WASL_TEST_DATA") : "data";
+    assert_int_equal(pauses_load(data), 0);
+    assert_true(tel_pause_reasons() >= 4);
+    const char *name;
+    assert_string_equal(tel_pause_reason(0, 1, &name), "break");
+    assert_string_equal(name, "Pause");
+    const char *const *codes = pauses_codes();
+    int n = 0;
+    while (codes[n])
+        n++;
+    assert_string_equal(codes[n - 1], "no_answer");
+    assert_string_equal(codes[n - 2], "phone_offline");
+    const char *partial = "{\"reasons\": [{\"code\": \"prayer\", \"names\": {\"en\": \"Prayer\", \"ar\": \"صلاة\"}}]}";
+    assert_int_equal(pauses_parse(partial, strlen(partial)), 0);
+    assert_string_equal(tel_pause_reason(0, 1, &name), "prayer");
+    assert_string_equal(name, "Prayer"); /* no French name: the fallback's */
+    assert_null(tel_pause_reason(1, 1, &name));
+    static const char *const bad[][2] = {
+        {"{\"reasons\": []}", "1 to 30 reasons"},
+        {"{\"reasons\": [{\"code\": \"Lunch Break\", \"names\": {\"en\": \"x\"}}]}", "lower-case"},
+        {"{\"reasons\": [{\"code\": \"no_answer\", \"names\": {\"en\": \"x\"}}]}", "of the system"},
+        {"{\"reasons\": [{\"code\": \"a\", \"names\": {\"en\": \"x\"}}, {\"code\": \"a\", \"names\": {\"en\": \"y\"}}]}", "twice"},
+        {"{\"reasons\": [{\"code\": \"a\", \"names\": {\"fr\": \"x\"}}]}", "fallback language"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(pauses_parse(bad[i][0], strlen(bad[i][0])), WASL_EINVAL);
+        if (!strstr(err_message(), bad[i][1]))
+            fail_msg("%s: '%s' does not say '%s'", bad[i][0], err_message(), bad[i][1]);
+        err_clear();
+    }
+    assert_string_equal(tel_pause_reason(0, 1, &name), "prayer"); /* a bad file changed nothing */
+    assert_int_equal(pauses_load(data), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +337,7 @@ int main(void)
         cmocka_unit_test(wav_files),
         cmocka_unit_test(durations),
         cmocka_unit_test(queues_as_data),
+        cmocka_unit_test(pause_reasons_as_data),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -12,6 +12,7 @@ import {
     alertBox, badge, clearFieldErrors, confirmDialog, field, languageName, languageOptions,
     markFieldError, messageArea, openDialog, pageTitle, roleOptions, secretBox, showFieldError, whileBusy,
 } from '../ui.js';
+import { serviceName } from '../tel.js';
 
 /* A <select> of the consular posts grouped by country, names in the UI language. */
 function consulateSelect(geo, selected) {
@@ -130,10 +131,13 @@ function suggestedSipUser(u) {
     return SIP_USER_RE.test(s) ? s : '';
 }
 
-/* The user's SIP account: name, password and the languages of the calls
- * they take. The API does not say whether a user already has one, so the
- * form sets it: an existing account keeps its password when the field is
- * left empty (the same SIP user name must then be given). */
+const PROFICIENCY_DEFAULT = 3; /* the server's, for a language given without one */
+
+/* The user's SIP account: name, password and the skills the calls are
+ * routed by: each language with a proficiency 1-5, and the services taken
+ * (all of them, or some). The API does not say whether a user already has
+ * one, so the form sets it: an existing account keeps its password when the
+ * field is left empty (the same SIP user name must then be given). */
 function sipSection(u) {
     const sipUser = h('input', {
         type: 'text', name: 'sip_user', autocapitalize: 'none', spellcheck: 'false', autocomplete: 'off', dir: 'ltr',
@@ -144,12 +148,51 @@ function sipSection(u) {
         type: 'checkbox', name: 'sip_languages', value: l.code, id: `sip-lang-${l.code}`, checked: l.code === u.language,
     }));
     boxes[0].dataset.field = 'languages';
+    /* one level per language, usable while the language is ticked */
+    const levels = LANGUAGES.map((l, i) => h('select', {
+        name: `sip_level_${l.code}`, id: `sip-level-${l.code}`, class: 'sip-level', disabled: !boxes[i].checked,
+        'aria-label': t('users.sip.proficiency_of', { language: l.name }),
+    }, [1, 2, 3, 4, 5].map((n) => h('option', { value: String(n), selected: n === PROFICIENCY_DEFAULT }, t(`users.sip.level.${n}`)))));
     const langs = h('fieldset', { class: 'sip-languages', id: 'sip-languages', 'aria-describedby': 'sip-languages-hint' },
         h('legend', {}, tn('users.sip.languages'), h('span', { class: 'required', 'aria-hidden': 'true' }, ' *')),
         h('p', { class: 'hint', id: 'sip-languages-hint' }, tn('users.sip.languages_hint')),
-        h('div', { class: 'sip-language-list' }, boxes.map((b, i) => h('div', { class: 'choice' }, b,
-            h('label', { for: b.id, lang: LANGUAGES[i].code, dir: LANGUAGES[i].dir }, LANGUAGES[i].name)))),
+        h('div', { class: 'sip-language-list' }, boxes.map((b, i) => h('div', { class: 'choice sip-language', dataset: { lang: LANGUAGES[i].code } }, b,
+            h('label', { for: b.id, lang: LANGUAGES[i].code, dir: LANGUAGES[i].dir }, LANGUAGES[i].name), levels[i]))),
         h('p', { class: 'field-error', id: `${boxes[0].id}-error`, hidden: true }));
+
+    /* Services: all of them (also those the plan gains later), or some. */
+    const allServices = h('input', { type: 'radio', name: 'sip_services_mode', value: 'all', id: 'sip-services-all', checked: true });
+    const someServices = h('input', { type: 'radio', name: 'sip_services_mode', value: 'some', id: 'sip-services-some' });
+    allServices.dataset.field = 'services';
+    const serviceList = h('div', { class: 'sip-service-list', id: 'sip-service-list' });
+    const servicesHint = h('p', { class: 'hint', id: 'sip-services-hint' }, tn('users.sip.services_hint'));
+    const services = h('fieldset', { class: 'sip-services', id: 'sip-services', 'aria-describedby': 'sip-services-hint' },
+        h('legend', {}, tn('users.sip.services')),
+        servicesHint,
+        h('div', { class: 'choice' }, allServices, h('label', { for: allServices.id }, tn('users.sip.services_all'))),
+        h('div', { class: 'choice' }, someServices, h('label', { for: someServices.id }, tn('users.sip.services_some'))),
+        serviceList,
+        h('p', { class: 'field-error', id: `${allServices.id}-error`, hidden: true }));
+    const serviceBoxes = () => Array.from(serviceList.querySelectorAll('input[type=checkbox]'));
+    function syncServices() {
+        for (const b of serviceBoxes())
+            b.disabled = !someServices.checked;
+    }
+    /* the plan's services, and those the account has that the plan lacks */
+    function showServices(plan, have) {
+        const codes = [...plan, ...(have || []).filter((c) => !plan.includes(c))];
+        serviceList.replaceChildren(...codes.map((c) => {
+            const box = h('input', { type: 'checkbox', name: 'sip_services', value: c, id: `sip-service-${c}`, checked: Boolean(have && have.includes(c)) });
+            return h('div', { class: 'choice' }, box, h('label', { for: box.id }, serviceName(c)));
+        }));
+        if (!plan.length)
+            servicesHint.replaceChildren(tn('users.sip.services_hint'), ' ', tn('users.sip.services_off'));
+        someServices.disabled = !codes.length;
+        syncServices();
+    }
+    allServices.addEventListener('change', syncServices);
+    someServices.addEventListener('change', syncServices);
+
     const save = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { action: 'save-sip' } }, tn('users.sip.save'));
     const messages = messageArea();
     const form = h('form', { class: 'form sip-form', id: 'sip-form', novalidate: true },
@@ -157,16 +200,18 @@ function sipSection(u) {
             field({ label: 'users.sip.user', control: sipUser, name: 'sip_user', hint: 'users.sip.user_hint', required: true }),
             field({ label: 'users.sip.password', control: password, name: 'password', hint: 'users.sip.password_hint' })),
         langs,
+        services,
         messages.el,
         h('div', { class: 'actions' }, save));
-    for (const b of boxes)
+    boxes.forEach((b, i) =>
         b.addEventListener('change', () => {
+            levels[i].disabled = !b.checked;
             const slot = document.getElementById(`${boxes[0].id}-error`);
             if (slot && boxes.some((x) => x.checked)) {
                 slot.hidden = true;
                 boxes[0].removeAttribute('aria-invalid');
             }
-        });
+        }));
 
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
@@ -177,10 +222,15 @@ function sipSection(u) {
             return markFieldError(sipUser, t('users.sip.user_invalid'));
         if (password.value && password.value.length < 10)
             return markFieldError(password, t('users.sip.password_short'));
-        const chosen = boxes.filter((b) => b.checked).map((b) => b.value);
+        const chosen = boxes.map((b, i) => (b.checked ? `${b.value}:${levels[i].value}` : null)).filter(Boolean);
         if (!chosen.length)
             return markFieldError(boxes[0], t('users.sip.languages_required'));
-        const body = { sip_user: name, languages: chosen.join(' ') };
+        const body = { sip_user: name, languages: chosen.join(' '), services: null };
+        if (someServices.checked) {
+            body.services = serviceBoxes().filter((b) => b.checked).map((b) => b.value);
+            if (!body.services.length)
+                return markFieldError(allServices, t('users.sip.services_required'));
+        }
         if (password.value)
             body.password = password.value;
         try {
@@ -195,13 +245,20 @@ function sipSection(u) {
     });
     /* An existing account fills the form (never its password). */
     api('GET', `/api/v1/users/${u.id}/sip`).then((cur) => {
+        showServices(cur.plan_services || [], cur.services);
         if (sipUser.value || !cur.sip_user)
             return;
         sipUser.value = cur.sip_user;
         form.dataset.saved = cur.sip_user;
-        const have = new Set(String(cur.languages || '').split(/[ ,]+/));
-        for (const b of boxes)
-            b.checked = have.has(b.value);
+        const have = cur.proficiency || {};
+        boxes.forEach((b, i) => {
+            b.checked = Boolean(have[b.value]);
+            levels[i].disabled = !b.checked;
+            levels[i].value = String(have[b.value] || PROFICIENCY_DEFAULT);
+        });
+        someServices.checked = Array.isArray(cur.services);
+        allServices.checked = !someServices.checked;
+        syncServices();
     }).catch(() => { /* no account yet: the form stays empty */ });
     return h('section', { class: 'dialog-section', id: 'sip-section', 'aria-labelledby': 'sip-title' },
         h('h3', { id: 'sip-title' }, tn('users.sip.title')),

@@ -143,17 +143,74 @@ function callerColumn(ctx, geo, dispositions, messages) {
 
     const facts = h('dl', { class: 'desk-facts', id: 'desk-caller' });
 
-    /* The call in conversation, driven from here: hold, resume, transfer to
-     * another language's queue, hang up (the agent on the call; the phone
-     * need not be touched). */
+    /* The call in conversation, driven from here: hold, resume, transfer
+     * (blind) to another language's queue or to a colleague, consult a
+     * colleague while the caller waits (then hand the call over, bring the
+     * caller in, or go back to them), hang up (the agent on the call; the
+     * phone need not be touched). */
+    const answer = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'call-answer' }, hidden: true }, tn('desk.control.answer'));
     const hold = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-hold' } }, tn('desk.control.hold'));
     const resume = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-resume' }, hidden: true }, tn('desk.control.resume'));
-    const target = h('select', { id: 'desk-transfer-queue', 'aria-label': t('desk.control.transfer_to') },
-        LANGUAGES.map((l) => h('option', { value: l.code }, l.name)));
+    const queues = h('optgroup', { label: t('desk.control.queues') },
+        LANGUAGES.map((l) => h('option', { value: `queue:${l.code}` }, l.name)));
+    const colleagues = h('optgroup', { label: t('desk.control.colleagues') });
+    const target = h('select', { id: 'desk-transfer-queue', 'aria-label': t('desk.control.transfer_to') }, queues, colleagues);
     const transfer = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-transfer' } }, tn('desk.control.transfer'));
+    const consult = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-consult' }, disabled: true }, tn('desk.control.consult'));
     const hangup = h('button', { type: 'button', class: 'btn btn-small btn-danger', dataset: { action: 'call-hangup' } }, tn('desk.control.hangup'));
+    /* a callback that reached a voicemail: wasl's recorded message, and the agent is free */
+    const leaveMessage = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'call-message' }, hidden: true }, tn('desk.control.message'));
+    const consultState = h('span', { class: 'desk-consult-state', id: 'desk-consult-state', role: 'status' });
+    const complete = h('button', { type: 'button', class: 'btn btn-small btn-primary', dataset: { action: 'consult-complete' } }, tn('desk.consult.complete'));
+    const conference = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'consult-conference' } }, tn('desk.consult.conference_btn'));
+    const cancel = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'consult-cancel' } }, tn('desk.consult.cancel'));
+    const consulting = h('div', { class: 'desk-consulting', id: 'desk-consulting', hidden: true }, consultState, complete, conference, cancel);
     const controls = h('div', { class: 'desk-controls', id: 'desk-controls', hidden: true, role: 'group', 'aria-label': t('desk.control.label') },
-        hold, resume, target, transfer, hangup);
+        answer, hold, resume, target, transfer, consult, leaveMessage, hangup, consulting);
+    let known = []; /* the colleagues as last listed */
+    const nameOf = (id) => (known.find((k) => k.user_id === id) || {}).name || tf('desk.consult.user', { id });
+    async function listColleagues() {
+        try {
+            const d = await api('GET', '/api/v1/tel/colleagues');
+            known = d.items;
+            const keep = target.value;
+            colleagues.replaceChildren(...known.filter((k) => k.transfer || k.consult).map((k) => h('option', {
+                value: `agent:${k.user_id}`, dataset: { transfer: String(k.transfer), consult: String(k.consult) },
+            }, `${k.name || k.user_id} · ${t(`tel.state.${k.state}`)}`)));
+            if ([...target.options].some((o) => o.value === keep))
+                target.value = keep;
+        } catch (e) {
+            colleagues.replaceChildren();
+        }
+        pickTarget();
+    }
+    function pickTarget() {
+        const o = target.selectedOptions[0];
+        const agent = o && o.value.startsWith('agent:');
+        transfer.disabled = Boolean(agent && o.dataset.transfer !== 'true');
+        consult.disabled = !agent || o.dataset.consult !== 'true';
+    }
+    target.addEventListener('focus', listColleagues);
+    target.addEventListener('change', pickTarget);
+    /* The consultation's stage, from the agent's live state. */
+    function drawConsult() {
+        const cs = agent && agent.consultation;
+        const on = Boolean(cs && !cs.consulted);
+        /* ringing: only "Answer" (the phone is asked to answer by itself) */
+        const ringing = Boolean(agent && agent.state === 'ringing' && desk.caller && String(agent.call) === desk.caller.callId);
+        answer.hidden = !ringing;
+        leaveMessage.hidden = ringing || on || !(agent && agent.state === 'busy' && agent.caller && agent.caller.callback);
+        consulting.hidden = !on;
+        for (const b of [hold, resume, target, transfer, consult, hangup])
+            b.classList.toggle('is-hidden-consult', on || ringing);
+        hangup.classList.toggle('is-hidden-consult', ringing);
+        if (!on)
+            return;
+        consultState.dataset.stage = cs.stage;
+        consultState.replaceChildren(tf(`desk.consult.${cs.stage}`, { name: nameOf(cs.with) }));
+        complete.disabled = cs.stage === 'ringing';
+        conference.disabled = cs.stage !== 'talking';
+    }
     async function control(path, body, button) {
         const c = desk.caller;
         if (!c || !c.callId)
@@ -173,7 +230,15 @@ function callerColumn(ctx, geo, dispositions, messages) {
     hold.addEventListener('click', () => control('control', { action: 'hold' }, hold));
     resume.addEventListener('click', () => control('control', { action: 'resume' }, resume));
     hangup.addEventListener('click', () => control('control', { action: 'hangup' }, hangup));
-    transfer.addEventListener('click', () => control('transfer', { queue: target.value }, transfer));
+    answer.addEventListener('click', () => control('control', { action: 'answer' }, answer));
+    leaveMessage.addEventListener('click', () => control('control', { action: 'message' }, leaveMessage));
+    transfer.addEventListener('click', () => {
+        const [kind, v] = target.value.split(':');
+        control('transfer', kind === 'agent' ? { agent: Number(v) } : { queue: v }, transfer);
+    });
+    consult.addEventListener('click', () => control('consultation', { action: 'start', agent: Number(target.value.split(':')[1]) }, consult));
+    for (const [b, action] of [[complete, 'complete'], [conference, 'conference'], [cancel, 'cancel']])
+        b.addEventListener('click', () => control('consultation', { action }, b));
 
     /* After the call: the wrap-up's time left, and "Ready" to take the next
      * call at once (PUT /api/v1/me/state available ends a wrap-up early). */
@@ -326,7 +391,7 @@ function callerColumn(ctx, geo, dispositions, messages) {
         h('h3', {}, tn('desk.caller.calls')), calls,
         callForm);
     return {
-        el, draw, drawConsulted, drawWrapUp, toggleHold, ready: goReady,
+        el, draw, drawConsulted, drawWrapUp, drawConsult, toggleHold, ready: goReady,
         focusPhone: () => phone.focus(), focusDisposition: () => disposition.focus(), save: () => callForm.requestSubmit(),
     };
 }
@@ -612,6 +677,7 @@ export async function render(ctx) {
             const was = view.lastState;
             view.lastState = agent && agent.state;
             caller.drawWrapUp();
+            caller.drawConsult();
             /* a call ended or an answer came: the day's figures moved */
             if (was !== view.lastState && (view.lastState === 'wrap_up' || view.lastState === 'busy' || was === 'wrap_up'))
                 refreshToday();
@@ -663,6 +729,7 @@ export async function render(ctx) {
     caller.draw();
     cases.draw();
     caller.drawWrapUp();
+    caller.drawConsult();
     refreshToday();
     if (desk.caller)
         refreshPop().catch((e) => messages.show('error', caseErrorText(e)));

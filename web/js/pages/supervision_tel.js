@@ -17,7 +17,7 @@ import { loadGeo, countryName } from '../geo.js';
 import { LANGUAGES, formatNumber, languageInfo, t, tn } from '../i18n.js';
 import { alertBox, confirmDialog, errorText, field, languageName, markFieldError, messageArea, showFieldError, whileBusy } from '../ui.js';
 import {
-    callStageName, clockNode, isTelOff, languagesNode, outcomeBadge, poller, reasonName, stateBadge, whenNode,
+    callStageName, clockNode, isTelOff, outcomeBadge, poller, reasonName, skillsNode, stateBadge, whenNode,
 } from '../tel.js';
 import { liveIndicator, liveState, onLiveState, subscribe } from '../live.js';
 
@@ -267,7 +267,7 @@ export function telephonySection(ctx) {
                     agentName(a.user_id, a.display_name),
                     [stateBadge(a.state), a.call ? [' ', h('span', { class: 'tel-agent-call' }, t('tel.bar.call', { id: a.call }))] : null],
                     a.reason ? h('span', { dataset: { reason: a.reason } }, reasonName(a.reason)) : muted(),
-                    languagesNode(a.languages),
+                    skillsNode(a.skills),
                     clockNode(a.since_seconds),
                     a.registered
                         ? h('span', { class: 'badge badge-ok' }, tn('tel.sup.registered'))
