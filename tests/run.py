@@ -213,6 +213,9 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
+    run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
+            env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)
     # A whole call (SIPp, the IVR, baresip, the desk): it starts its own wasl, phone and caller, and stops them.
     run_tap("browser/wholecall", ["node", "tests/browser/wholecall.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=300)

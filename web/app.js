@@ -26,6 +26,7 @@ import * as reviewPage from './js/pages/guide_review.js';
 import * as searchPage from './js/pages/guide_search.js';
 import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
+import * as messagesPage from './js/pages/messages.js';
 import * as supervisionPage from './js/pages/supervision.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
 import { stopLive } from './js/live.js';
@@ -50,6 +51,7 @@ const PAGES = {
     'cases/new': { render: caseFormPage.render, title: 'cases.new.title' },
     'cases/view': { render: casePage.render, title: 'cases.view.title_plain' },
     supervision: { render: supervisionPage.render, title: 'supervision.title' },
+    messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },
     'admin/privacy': { render: privacyPage.render, title: 'privacy.title' },

@@ -227,6 +227,10 @@ int portal_track_keys(struct db *db, const char *keys, const char *pin, const ch
  * dialogs of calls in progress (they name the caller's number). */
 int personal_seal(const char *plain, unsigned char **blob, size_t *n);
 int personal_unseal(const void *blob, size_t n, char **plain);
+/* The keyed blind index of a phone number (E.164 digits), the one cases and
+ * callbacks are found by, for another module's sealed numbers (voice
+ * messages), so that a citizen's data can be found and erased everywhere. */
+void personal_phone_index(const char *e164, char out[65]);
 
 /* ---- callback requests left on the phone ---- */
 struct callback_input {
@@ -387,6 +391,27 @@ int privacy_purge(struct db *db, int64_t now, int *n);
 /* Re-encrypts every field with a new key (added to the key file) and
  * recomputes the blind indexes. */
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows);
+/* Personal data another module keeps, sealed (personal_seal) and found by a
+ * phone's blind index (personal_phone_index): the telephony's voice
+ * messages. Registered once at start-up, before any privacy_* call, so that
+ * a citizen's export and erasure and a key rotation reach it without cases
+ * naming the module's tables. */
+struct json_t;
+struct personal_store {
+    const char *name;      /* the export's key: "voice_messages" */
+    const char *table;     /* re-sealed by privacy_rotate_key ... */
+    const char *key;       /* ... row by row on this integer key ... */
+    const char *sealed[4]; /* ... these columns */
+    int nsealed;
+    /* Appends what it holds about the index to out (a JSON array), in clear. */
+    int (*export_h)(struct db *db, const char *phone_index, struct json_t *out);
+    /* Inside the erasure's transaction: forgets it; *n how many records. */
+    int (*erase_h)(struct db_conn *c, const char *phone_index, int64_t *n);
+};
+#define PERSONAL_STORES_MAX 8
+/* s must outlive the program (a static). WASL_ELIMIT past PERSONAL_STORES_MAX;
+ * the same store twice is registered once. */
+int personal_store_add(const struct personal_store *s);
 /* "AB****89" and the like, for lists and exports. out >= 64. */
 void mask_id(const char *in, char *out, size_t n);
 void mask_phone(const char *in, char *out, size_t n);

@@ -85,6 +85,20 @@ static int matching(struct db *db, const char *kind, const char *idx, char (*ref
 
 #define SUBJECT_CASES_MAX 1000
 
+static const struct personal_store *stores[PERSONAL_STORES_MAX];
+static int nstores;
+
+int personal_store_add(const struct personal_store *st)
+{
+    for (int i = 0; i < nstores; i++)
+        if (stores[i] == st)
+            return 0;
+    if (nstores == PERSONAL_STORES_MAX)
+        return err_set(WASL_ELIMIT, "privacy.too_many_stores", "more than %d modules keep personal data", PERSONAL_STORES_MAX);
+    stores[nstores++] = st;
+    return 0;
+}
+
 /* The callback requests left on the phone from this number. */
 static int callbacks_of(struct db *db, const char *idx, json_t *out)
 {
@@ -179,6 +193,16 @@ int privacy_export(struct db *db, const struct actor *who, const char *phone, co
                     "Ministry of Foreign Affairs: consular contact center (wasl)", "cases", list, "callback_requests", cbs,
                     "calls_recorded", calls);
     list = NULL;
+    /* what the other modules keep about the number */
+    for (int i = 0; out && !strcmp(kind, "phone") && i < nstores; i++) {
+        json_t *held = json_array();
+        if (!held || json_object_set_new(out, stores[i]->name, held)) {
+            err = WASL_ENOMEM;
+            goto out;
+        }
+        if ((err = stores[i]->export_h(db, idx, held)))
+            goto out;
+    }
     *json = out ? json_dumps(out, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     if (!*json) {
         err = WASL_ENOMEM;
@@ -264,7 +288,7 @@ static int erase_h(struct db_conn *c, void *arg)
     if (err)
         return err;
     e->n = n;
-    int64_t callbacks = 0;
+    int64_t callbacks = 0, others = 0;
     if (!strcmp(e->kind, "phone")) {
         if ((err = db_exec(c, "DELETE FROM callbacks WHERE phone_index = ?", DBP(DB_S(e->idx)))))
             return err;
@@ -273,9 +297,16 @@ static int erase_h(struct db_conn *c, void *arg)
         if ((err = db_exec(c, "UPDATE call_dispositions SET phone_index = NULL, note_enc = NULL WHERE phone_index = ?",
                            DBP(DB_S(e->idx)))))
             return err;
+        for (int i = 0; i < nstores; i++) {
+            int64_t k = 0;
+            if ((err = stores[i]->erase_h(c, e->idx, &k)))
+                return err;
+            others += k;
+        }
     }
-    char detail[64];
-    snprintf(detail, sizeof(detail), "{\"cases\":%d,\"callbacks\":%lld}", n, (long long)callbacks);
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"cases\":%d,\"callbacks\":%lld,\"other_records\":%lld}", n, (long long)callbacks,
+             (long long)others);
     return audit_append(c, e->who, "privacy.erase", e->kind, detail);
 }
 
@@ -420,7 +451,7 @@ static int reseal_h(struct db_conn *c, void *arg)
 
 int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
 {
-    struct reseal tables[6] = {
+    struct reseal tables[6 + PERSONAL_STORES_MAX] = {
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
@@ -435,11 +466,19 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"case_requests", "id", {"pin_enc"}, 1, 0, 0, 0},
         {"call_dispositions", "id", {"note_enc"}, 1, 0, 0, 0},
     };
+    size_t ntables = 6;
+    for (int i = 0; i < nstores; i++, ntables++) {
+        tables[ntables].table = stores[i]->table;
+        tables[ntables].key = stores[i]->key;
+        for (int k = 0; k < stores[i]->nsealed && k < 4; k++)
+            tables[ntables].cols[k] = stores[i]->sealed[k];
+        tables[ntables].ncols = stores[i]->nsealed < 4 ? stores[i]->nsealed : 4;
+    }
     int err;
     *rows = 0;
     if ((err = keys_add()))
         return err;
-    for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+    for (size_t t = 0; t < ntables; t++) {
         do {
             if ((err = db_tx(db, reseal_h, &tables[t])))
                 return err;

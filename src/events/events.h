@@ -58,7 +58,9 @@ enum ev_kind {
 };
 
 /* One event. Which of a, b, c (text) and n, m (numbers) a kind uses, and
- * under what names they are stored, is in its definition. */
+ * under what names they are stored, is in its definition; a field without
+ * a name is given to the projections only and never stored (message.left's
+ * b: the caller's number, which its projection seals). */
 struct ev {
     enum ev_kind kind;
     int64_t at;    /* µs since the epoch */

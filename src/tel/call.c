@@ -695,6 +695,8 @@ static void finish(struct tcall *c)
             j->kind = JOB_RECORDING;
             j->call = c->id;
             snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
+            snprintf(j->caller, sizeof(j->caller), "%s", c->caller);           /* a voice message's */
+            snprintf(j->language, sizeof(j->language), "%s", c->ivr.language); /* the same */
             for (int i = 0; i < 2; i++) {
                 j->rec[i] = c->rec[i];
                 j->rec_n[i] = c->rec_n[i];

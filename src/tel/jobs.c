@@ -201,8 +201,9 @@ static void do_recording(struct job *j)
         log_error("tel: the recording of call %llu is in %s, a name too long for the event log", (unsigned long long)j->call, file);
         return;
     }
-    events_add(message ? EV_MESSAGE_LEFT : EV_CALL_RECORDED, (int64_t)j->call, 0, NULL, NULL, NULL, file, (int64_t)(frames / 8000),
-               0);
+    /* a message: the caller's language and number (b: for the projection only) */
+    events_add(message ? EV_MESSAGE_LEFT : EV_CALL_RECORDED, (int64_t)j->call, 0, NULL, message ? j->language : NULL,
+               message ? j->caller : NULL, file, (int64_t)(frames / 8000), 0);
 }
 
 static void do_message(struct job *j)
@@ -212,7 +213,7 @@ static void do_message(struct job *j)
     if (j->ok) {
         log_info("tel: voice message of call %llu in %s", (unsigned long long)j->call, file);
         if (strlen(file) < sizeof(((struct ev *)0)->c))
-            events_add(EV_MESSAGE_LEFT, (int64_t)j->call, 0, NULL, NULL, NULL, file, (int64_t)(j->rec_n[0] / 8000), 0);
+            events_add(EV_MESSAGE_LEFT, (int64_t)j->call, 0, NULL, j->language, j->caller, file, (int64_t)(j->rec_n[0] / 8000), 0);
     }
     err_clear();
 }
@@ -251,6 +252,26 @@ static void purge(void)
         rmdir(path);
     }
     closedir(d);
+    /* Voice messages: their rows marked expired with their files deleted,
+     * then any file left in messages/ without a row (the store was down
+     * when it was left) by its age. */
+    int n = 0;
+    if (messages_expire(jdb, limit * WTIME_SEC, &n)) {
+        log_warn("tel: voice messages past the retention not expired: %s", err_message());
+        err_clear();
+    }
+    removed += n;
+    snprintf(path, sizeof(path), "%s/messages", rt.cfg.recording_dir);
+    if ((d = opendir(path))) {
+        while ((e = readdir(d))) {
+            char file[1700];
+            struct stat st;
+            snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+            if (e->d_name[0] != '.' && !stat(file, &st) && S_ISREG(st.st_mode) && st.st_mtime < limit)
+                removed += remove(file) == 0;
+        }
+        closedir(d);
+    }
     if (removed)
         log_info("tel: %d recordings older than the retention deleted", removed);
 }
@@ -262,9 +283,13 @@ static void *work(void *arg)
         struct job *j = NULL;
         pthread_mutex_lock(&qmx);
         while (!qlen && !stopping && !poll_now) {
-            /* until the next look for callbacks due (a minute at most: the
-             * hourly purge of recordings) */
-            int64_t wait_us = dialler_enabled() ? next_poll - clock_mono_us() : 60LL * 1000000;
+            /* until the next look for callbacks due or the next purge of
+             * recordings (the first at start: what a restart after a
+             * retention change finds too old goes at once) */
+            int64_t now_us = clock_mono_us();
+            int64_t wait_us = dialler_enabled() ? next_poll - now_us : 60LL * 1000000;
+            if (next_purge - now_us < wait_us)
+                wait_us = next_purge - now_us;
             if (wait_us <= 0)
                 break;
             struct timespec ts;

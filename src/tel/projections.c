@@ -2,7 +2,8 @@
  * What the telephony keeps in the store, built from the event log inside
  * the log writer's transactions (so a table never disagrees with the log):
  * the calls table (a row from the moment a call arrives, outcome 'up' until
- * it ends), the phones' registrations and each agent's last state. And the
+ * it ends), the phones' registrations and each agent's last state (the
+ * voice messages' rows are messages.c's). And the
  * way back after a crash: calls left 'up' are ended as 'crashed', phones
  * and agents are restored as they were.
  */
@@ -95,7 +96,9 @@ static int project(struct db_conn *c, const struct ev *e, void *arg)
 {
     (void)arg;
     int err = calls_h(c, e);
-    return err ? err : phones_h(c, e);
+    if (!err)
+        err = phones_h(c, e);
+    return err ? err : messages_project(c, e);
 }
 
 /* ---- after a restart ---- */

@@ -378,6 +378,12 @@ void dialogs_hangup(const struct recovered *r);
 enum { D_CALLID, D_LOCAL, D_LTAG, D_REMOTE, D_RTAG, D_TARGET, D_ROUTE, D_TP, D_PARTS };
 int dialog_parts(char *text, const char *part[D_PARTS]);
 
+/* messages.c: the voice_messages table, projected from message.left (in
+ * the writer's transaction), and the retention: messages left before
+ * `before` (µs) lose their file and number; *n files deleted. */
+int messages_project(struct db_conn *c, const struct ev *e);
+int messages_expire(struct db *db, int64_t before, int *n);
+
 /* How many call rows and callback requests have been stored (projections.c). */
 uint64_t jobs_written(void);
 void tel_records_changed(void);

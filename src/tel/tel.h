@@ -130,6 +130,49 @@ const char *tel_plan_service(int i);
  * already waiting keeps its first request (*merged). */
 int tel_callback_schedule(struct db *db, const char *phone, const char *language, const char *call_id, int64_t *id, bool *merged);
 
+/* ---- voice messages (the IVR's record node) ----
+ * A work item each, in the queue of its language, until somebody handles
+ * it. Who sees what: supervisors and administrators (all) every message,
+ * agents those of the languages of their SIP account; another message is,
+ * for them, not found. */
+struct tel_viewer {
+    int64_t user_id;
+    bool all;
+};
+struct tel_message_filter {
+    const char *status;   /* "new", "handled"; NULL: both */
+    const char *language; /* NULL: every language the viewer takes */
+    int64_t before;       /* page: messages with a smaller id; 0: the newest */
+    int limit;            /* 0: 50 */
+};
+struct tel_message {
+    int64_t id, call, left_at, seconds, handled_by, handled_at, callback_id;
+    const char *country, *did, *language, *status, *outcome; /* outcome: callback, resolved, no_action or "" */
+    char phone_masked[64];                                   /* "" when anonymous or expired */
+    const char *note;                                        /* the handler's, or NULL */
+    bool expired;                                            /* the retention deleted the audio and the number */
+};
+typedef int (*tel_message_h)(const struct tel_message *m, void *arg);
+/* Newest first; *next_before is the id to page on (0: no more). */
+int tel_messages_list(struct db *db, const struct tel_viewer *v, const struct tel_message_filter *f, tel_message_h h, void *arg,
+                      int64_t *next_before);
+/* The WAV file of a message (tel.message_not_found, tel.message_expired). */
+int tel_message_audio(struct db *db, const struct tel_viewer *v, int64_t id, char *path, size_t n);
+/* Marks a new message handled: outcome "resolved" (dealt with otherwise,
+ * e.g. in a case) or "no_action", with an optional note (sealed, at most
+ * 500 characters). tel.message_handled (409) when somebody did first. */
+int tel_message_handle(struct db *db, const struct tel_viewer *v, int64_t id, const char *outcome, const char *note);
+/* Turns a new message into a callback request (tel_callback_schedule: the
+ * toll-fraud guard, one pending request per number: *merged) in the
+ * message's language unless another is given, and marks it handled with
+ * outcome "callback". tel.no_number for an anonymous caller. */
+int tel_message_callback(struct db *db, const struct tel_viewer *v, int64_t id, const char *language, const char *note,
+                         int64_t *callback_id, bool *merged);
+
+/* Lets the citizens' rights (privacy export and erase, keys rotate) reach
+ * the voice messages; called once at start-up by every command. */
+int tel_privacy_register(void);
+
 /* A supervisor (by: their user id) pauses an agent with a reason or logs
  * them out of the queues; on a call, it takes effect when the call ends.
  * WASL_ECONFLICT "tel.agent_offline" when the agent is not logged in. */

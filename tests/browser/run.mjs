@@ -31,9 +31,9 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
-    supervisor: ['supervision', 'cases', 'guide'],
-    agent: ['agent', 'cases', 'guide'],
+    admin: ['agent', 'supervision', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    supervisor: ['supervision', 'messages', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
 };

@@ -10,7 +10,7 @@
 // underneath). Everything started here is stopped by stop(), by PID.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
@@ -102,15 +102,21 @@ const FLOW = {
     },
 };
 
-/* Starts the server; resolves to {url, sipPort, stop(), phone: {send(cmd)}}. */
-export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000 } = {}) {
+/* Starts the server (flow: another IVR flow than FLOW; prompts: the few
+ * recordings it needs, ["ar/please_hold", ...], copied from build/prompts);
+ * resolves to {url, sipPort, dir, stop(), phone: {send(cmd)}}. */
+export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [] } = {}) {
     if (!binary)
         throw new Error('no wasl program (build/asan/wasl or $WASL_BINARY)');
     const dir = mkdtempSync(join(tmpdir(), 'wasl-browser-tel-'));
     const prompts = join(dir, 'no-prompts');
     mkdirSync(prompts);
+    for (const id of wanted) {
+        mkdirSync(join(prompts, dirname(id)), { recursive: true });
+        copyFileSync(join(repo, 'build', 'prompts', `${id}.wav`), join(prompts, `${id}.wav`));
+    }
     const flow = join(dir, 'flow.json');
-    writeFileSync(flow, JSON.stringify(FLOW, null, 2));
+    writeFileSync(flow, JSON.stringify(flowNodes, null, 2));
     const db = join(dir, 'wasl.db');
     const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' };
     const children = [];
@@ -241,7 +247,7 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
                 return p;
             },
         };
-        return { url, sipPort: ports.sip, phone, stop, log: () => log };
+        return { url, sipPort: ports.sip, dir, phone, stop, log: () => log };
     } catch (e) {
         stop();
         throw e;

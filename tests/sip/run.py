@@ -17,6 +17,7 @@ baresip, sipvicious. Everything started here is stopped here, by PID.
 import argparse
 import collections
 import glob
+import json
 import os
 import random
 import shutil
@@ -29,6 +30,7 @@ import time
 import traceback
 
 import sipua
+import siptest
 
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
@@ -1438,6 +1440,163 @@ def s_voice_message(t):
     t.note(f"message: {secs:.2f} s; {rep}")
     t.check(2.5 <= secs <= 3.5, f"about max_seconds (3 s) long: {secs:.2f} s")
     t.check(rep[0] > 20, f"the caller's 1000 Hz tone is in it ({rep[0]:.1f} dB over other tones)")
+    voice_message_handling(t, row)
+
+
+def s_voice_message_retention(t):
+    """sip.recording_retention reaches voice messages: a message older than
+    it loses its file at the worker's purge (at start, then hourly) and its
+    row is marked expired, number cleared; listening then says so."""
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="old-message", tone=1000)
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345608", cid="oldmsg"), 200, "INVITE answered")
+        t.check(caller.wait_event("BYE received", 20.0), "the message is taken")
+    finally:
+        hangup_all(caller)
+        caller.close()
+    row = srv.call_row("oldmsg-")
+    m = message_of(srv, row["id"])
+    t.check(m is not None and not m["expired"] and m["phone"], f"a new message, kept: {m}")
+    files = glob.glob(os.path.join(srv.dir, "rec", "messages", "oldmsg*.wav"))
+    t.eq(len(files), 1, "its file")
+    # two hours later, with a retention of one hour
+    srv.stop()
+    srv.settings.update({"clock.start": "2026-12-01T12:30:00Z", "sip.recording_retention": "1h"})
+    srv.clients = {}
+    srv.restart()
+    end = time.time() + 10
+    while time.time() < end:
+        m = message_of(srv, row["id"], timeout=0)
+        if m and m["expired"]:
+            break
+        time.sleep(0.2)
+    t.check(m is not None and m["expired"] and m["phone"] is None and m["status"] == "new",
+            f"marked expired, the number cleared, still to be seen as unhandled: {m}")
+    t.eq(glob.glob(os.path.join(srv.dir, "rec", "messages", "oldmsg*.wav")), [], "the file deleted")
+    status, _, body = wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id']}/audio")
+    t.eq((status, json.loads(body)["error"]["code"]), (404, "tel.message_expired"), "listening says it expired")
+    r = srv.client("supervisor").post(f"/api/v1/tel/messages/{m['id']}/callback", {})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (404, "tel.message_expired"), "no callback without the number")
+
+
+def wav_of(srv, who, path):
+    """GET path as who: (status, content type, the body's bytes)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=30)
+    try:
+        c.request("GET", path, headers={"Host": f"127.0.0.1:{srv.port}", "Cookie": srv.client(who).cookie})
+        r = c.getresponse()
+        return r.status, r.getheader("Content-Type"), r.read()
+    finally:
+        c.close()
+
+
+def message_of(srv, call, who="supervisor", query="", timeout=5.0):
+    """The voice message of call as who lists it (None when not there)."""
+    end = time.time() + timeout
+    while True:
+        items = srv.api(who, "GET", f"/api/v1/tel/messages?limit=200{query}")["items"]
+        found = [m for m in items if m["call"] == call]
+        if found or time.time() > end:
+            return found[0] if found else None
+        time.sleep(0.2)
+
+
+def audit_actions(srv, action):
+    return [a for a in srv.api("admin", "GET", "/api/v1/audit?limit=100")["entries"] if a.get("action") == action]
+
+
+def voice_message_handling(t, row):
+    """The message is a work item: listed (number masked, language, length),
+    listened to (the WAV, audited), turned into a callback request by an
+    agent of its language (once), and in the event log without the number."""
+    import io
+    import wave
+    srv = t.srv
+    m = message_of(srv, row["id"])
+    t.check(m is not None, f"the message of call {row['id']} is listed")
+    if m is None:
+        return
+    t.note(f"message row: {m}")
+    t.eq((m["status"], m["country"], m["callback"]), ("new", "FR", None), "new, from France, no callback yet")
+    t.check(2 <= m["seconds"] <= 4, f"its length: {m['seconds']} s")
+    t.check(m["language"] in ("fr", "ar", "en"), f"in the caller's language (the country's first): {m['language']}")
+    t.check(m["phone"] and "612345607" not in m["phone"] and m["phone"].endswith("07"), f"the number masked: {m['phone']}")
+    ev = [e for e in events_of(srv, row["id"], until="message.left") if e["kind"] == "message.left"]
+    t.check(len(ev) == 1 and ev[0]["data"].get("language") == m["language"] and ev[0]["data"].get("seconds") == m["seconds"],
+            f"message.left with its language and length: {ev}")
+    t.check(ev and "612345607" not in str(ev[0]), "the event log does not hold the number")
+    new = srv.api("supervisor", "GET", "/api/v1/tel/messages?status=new&limit=200")["items"]
+    t.check(any(x["id"] == m["id"] for x in new), "listed under status=new")
+    other = "es" if m["language"] != "es" else "de"
+    t.check(message_of(srv, row["id"], query=f"&language={other}", timeout=0) is None, f"not under language={other}")
+    # the agent takes fr ar en: the message is theirs; a language they do not take shows nothing
+    t.check(message_of(srv, row["id"], who="agent", timeout=0) is not None, "the agent (fr ar en) sees it")
+    t.eq(srv.api("agent", "GET", "/api/v1/tel/messages?language=es")["items"], [], "the agent sees no Spanish messages")
+    # an agent without a phone takes no language: nothing to see, nothing to hear; other roles are refused
+    created = srv.api("admin", "POST", "/api/v1/users", body={"login": "nophone", "display_name": "No Phone", "role": "agent"},
+                      want=201)
+    np = siptest.harness.Client(srv)
+    t.eq(np.login("nophone", created["temporary_password"]).status, 201, "the new agent logs in")
+    t.eq(np.post("/api/v1/me/password", {"current_password": created["temporary_password"],
+                                         "new_password": "no-phone-agent-2026"}).status, 204, "and sets a password")
+    r = np.get("/api/v1/tel/messages")
+    t.eq((r.status, (r.json or {}).get("items")), (200, []), "an agent without a SIP account sees no messages")
+    t.eq(np.get(f"/api/v1/tel/messages/{m['id']}/audio").status, 404, "nor hears one (not found)")
+    r = np.post(f"/api/v1/tel/messages/{m['id']}/handled", {"outcome": "no_action"})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (404, "tel.message_not_found"), "nor handles one")
+    t.eq(srv.client("backoffice").get("/api/v1/tel/messages").status, 403, "the back office may not list them")
+    r = srv.client("supervisor").get("/api/v1/tel/messages?status=old")
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (400, "tel.invalid_status"), "an unknown status is refused")
+    # listening: audited, the caller's tone
+    before = len(audit_actions(srv, "message.listen"))
+    status, ctype, body = wav_of(srv, "agent", f"/api/v1/tel/messages/{m['id']}/audio")
+    t.eq((status, ctype), (200, "audio/wav"), "the audio as WAV")
+    if status == 200:
+        with wave.open(io.BytesIO(body)) as w:
+            frames = w.readframes(w.getnframes())
+        samples = [int.from_bytes(frames[i:i + 2], "little", signed=True) for i in range(0, len(frames), 2)]
+        rep = sipua.tone_report(samples, freq=1000)
+        t.check(rep[0] > 20, f"what the agent hears is the caller's 1000 Hz tone ({rep[0]:.1f} dB)")
+    listens = audit_actions(srv, "message.listen")
+    t.check(len(listens) == before + 1 and listens[0]["object"] == f"voice_message:{m['id']}",
+            f"the listening is audited: {listens[:1]}")
+    t.eq(wav_of(srv, "agent", "/api/v1/tel/messages/999999/audio")[0], 404, "no such message: 404")
+    # handling: a bad outcome, then the callback, once
+    r = srv.client("agent").post(f"/api/v1/tel/messages/{m['id']}/handled", {"outcome": "maybe"})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (400, "tel.invalid_outcome"), "an unknown outcome is refused")
+    r = srv.client("agent").post(f"/api/v1/tel/messages/{m['id']}/callback", {"note": "asked about a passport"})
+    t.eq(r.status, 201, f"call back: a callback request ({r.body})")
+    cb = (r.json or {}).get("callback")
+    waiting = srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+    t.check(any(c["id"] == cb and c["language"] == m["language"] and c["country"] == "FR" for c in waiting),
+            f"callback {cb} waits, in the message's language: {waiting}")
+    r = srv.client("supervisor").post(f"/api/v1/tel/messages/{m['id']}/callback", {})
+    t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (409, "tel.message_handled"), "a second call back is refused")
+    r = srv.client("supervisor").post(f"/api/v1/tel/messages/{m['id']}/handled", {"outcome": "no_action"})
+    t.eq(r.status, 409, "so is marking it handled again")
+    done = message_of(srv, row["id"], query="&status=handled", timeout=0)
+    agent_id = srv.api("agent", "GET", "/api/v1/session")["user"]["id"]
+    t.check(done is not None and done["outcome"] == "callback" and done["callback"] == cb and done["handled_by"] == agent_id
+            and done["note"] == "asked about a passport", f"handled by the agent, by a callback, with the note: {done}")
+    t.check(message_of(srv, row["id"], query="&status=new", timeout=0) is None, "no longer under status=new")
+    acts = audit_actions(srv, "message.callback")
+    t.check(acts and acts[0]["object"] == f"voice_message:{m['id']}" and acts[0]["detail"] == {"callback": cb, "merged": False},
+            f"the callback is audited: {acts[:1]}")
+    # the citizen's rights reach it: exported with their data, then erased (audio, number, note)
+    exp = srv.api("admin", "POST", "/api/v1/privacy/export", body={"phone": "+33612345607"})
+    held = exp.get("voice_messages") or []
+    t.check(len(held) == 1 and held[0]["phone"] == "33612345607" and held[0]["note"] == "asked about a passport"
+            and held[0]["audio_kept"], f"the export holds the message in clear: {held}")
+    srv.api("admin", "POST", "/api/v1/privacy/erase", body={"phone": "+33612345607"})
+    gone = message_of(srv, row["id"], timeout=0)
+    t.check(gone is not None and gone["expired"] and gone["phone"] is None and gone["note"] is None,
+            f"after the erasure the row is statistics only: {gone}")
+    t.eq(wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id']}/audio")[0], 404, "and its audio is gone")
+    t.eq(glob.glob(os.path.join(srv.dir, "rec", "messages", "message*.wav")), [], "the file too")
+    t.eq(srv.api("admin", "POST", "/api/v1/privacy/export", body={"phone": "+33612345607"}).get("voice_messages"), [],
+         "a second export finds nothing")
 
 
 def s_open_1959(t):
@@ -1881,6 +2040,8 @@ def build_groups():
                       "sip.flow": os.path.join(TOP, "tests", "sip", "scenarios", "message_flow.json")},
          "scenarios": [
              ("a voice message: the caller's audio after the prompt, max_seconds long, in messages/", s_voice_message),
+             ("the recordings' retention expires voice messages (file deleted, row kept, number cleared)",
+              s_voice_message_retention),
          ]},
         {"name": "at2000", "about": "Tue 2026-12-01 20:00:00 UTC, clock frozen; session refresh 30 s",
          "settings": {"clock.start": "2026-12-01T20:00:00Z", "clock.freeze": "true", "sip.session_refresh": "30s"},

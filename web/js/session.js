@@ -64,11 +64,11 @@ export function updateUser(u) {
 /* The main navigation of each role, in display order. The admin sees
  * everything; the pages themselves are in router.js. */
 const NAV = {
-    agent: ['agent', 'cases', 'guide'],
-    supervisor: ['supervision', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide'],
+    supervisor: ['supervision', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    admin: ['agent', 'supervision', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
