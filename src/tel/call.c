@@ -228,6 +228,8 @@ static void perform(struct tcall *c)
         call_fire(c, CE_IVR_PLAY);
         c->taking_message = true;
         c->message_until = 0; /* set when the prompt ends */
+        if (!player_busy(&c->in))
+            c->in.play_done = true; /* no prompt to play: the message starts at once */
         break;
     case IVR_A_LOOKUP:
         job_for(c, JOB_LOOKUP);

@@ -59,8 +59,8 @@ watchdog.unref();
 mkdirSync(SHOTS, { recursive: true });
 
 const { chromium } = await import('playwright-core');
-/* the record node's prompt must be heard before the message starts */
-const tel = await startTelephony({ flow: FLOW, prompts: ['ar/please_hold'] });
+/* no prompt recordings at all: the record node's message starts at once */
+const tel = await startTelephony({ flow: FLOW });
 const profile = mkdtempSync(join(tmpdir(), 'wasl-messages-'));
 const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
