@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -24,26 +25,7 @@ const texts = {};
 for (const l of ['ar', 'fr', 'en'])
     texts[l] = JSON.parse(readFileSync(join(repo, 'web', 'i18n', `${l}.json`), 'utf8'));
 
-let n = 0;
-let failures = 0;
-async function test(description, fn) {
-    n += 1;
-    try {
-        await fn();
-        console.log(`ok ${n} - ${description}`);
-    } catch (e) {
-        failures += 1;
-        console.log(`not ok ${n} - ${description}`);
-        console.log(`# ${(e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n# ') : String(e))}`);
-    }
-}
-function check(cond, message) {
-    if (!cond)
-        throw new Error(message);
-}
-function equal(got, want, what) {
-    check(JSON.stringify(got) === JSON.stringify(want), `${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
+const { test, check, equal, done } = tap();
 
 const { chromium } = await import('playwright-core');
 const watchdog = setTimeout(() => {
@@ -262,8 +244,6 @@ await test('no error in the page', async () => {
     equal(pageErrors, [], 'page errors');
 });
 
-console.log(`1..${n}`);
-console.log(`# ${n - failures} passed, ${failures} failed`);
 await context.close();
 rmSync(profile, { recursive: true, force: true });
-process.exit(failures ? 1 : 0);
+done();

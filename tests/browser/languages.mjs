@@ -7,26 +7,12 @@
 //
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/languages.mjs
 
+import { tap } from './tap.mjs';
+
 const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const TIME_LIMIT_MS = 30_000;
 
-let n = 0;
-let failures = 0;
-async function test(description, fn) {
-    n += 1;
-    try {
-        await fn();
-        console.log(`ok ${n} - ${description}`);
-    } catch (e) {
-        failures += 1;
-        console.log(`not ok ${n} - ${description}`);
-        console.log(`# ${(e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n# ') : String(e))}`);
-    }
-}
-function equal(got, want, what) {
-    if (JSON.stringify(got) !== JSON.stringify(want))
-        throw new Error(`${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
+const { test, equal, done } = tap();
 
 const { chromium } = await import('playwright-core');
 const watchdog = setTimeout(() => {
@@ -71,5 +57,4 @@ await test('the portal offers it, and ?lang=zgh picks it', async () => {
 });
 
 await browser.close();
-console.log(`1..${n}`);
-process.exit(failures ? 1 : 0);
+done();

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTelephony } from './telephony.mjs';
+import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -30,26 +31,7 @@ const FLOW = {
 };
 const CALLERS = ['+33612345678', '+33612345699'];
 
-let n = 0;
-let failures = 0;
-async function test(description, fn) {
-    n += 1;
-    try {
-        await fn();
-        console.log(`ok ${n} - ${description}`);
-    } catch (e) {
-        failures += 1;
-        console.log(`not ok ${n} - ${description}`);
-        console.log(`# ${(e && e.stack ? e.stack.split('\n').slice(0, 4).join('\n# ') : String(e))}`);
-    }
-}
-function check(cond, message) {
-    if (!cond)
-        throw new Error(message);
-}
-function equal(got, want, what) {
-    check(JSON.stringify(got) === JSON.stringify(want), `${what}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
-}
+const { test, check, equal, done } = tap();
 
 const watchdog = setTimeout(() => {
     console.log(`Bail out! the voice messages tests took longer than ${TIME_LIMIT_MS / 1000} s`);
@@ -234,6 +216,4 @@ try {
     tel.stop();
 }
 
-console.log(`1..${n}`);
-console.log(`# ${n - failures} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+done();

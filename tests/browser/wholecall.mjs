@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, waslBinary } from './telephony.mjs';
+import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..', '..');
@@ -37,37 +38,7 @@ const DID = '+33800100200';
 const WRAP_UP_S = 120;
 const ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
-let n = 0;
-let failures = 0;
-let bailed = false;
-async function test(description, fn) {
-    n += 1;
-    if (bailed) {
-        failures += 1;
-        console.log(`not ok ${n} - ${description}`);
-        console.log('# not run: an earlier step failed');
-        return;
-    }
-    const t0 = Date.now();
-    try {
-        await fn();
-        console.log(`ok ${n} - ${description}`);
-    } catch (e) {
-        failures += 1;
-        bailed = true; /* each step needs the one before: the call goes on from there */
-        console.log(`not ok ${n} - ${description}`);
-        console.log(`# ${(e && e.stack ? e.stack.split('\n').slice(0, 5).join('\n# ') : String(e))}`);
-    }
-    if (process.env.WASL_TEST_TIMES)
-        console.log(`# took ${Date.now() - t0} ms`);
-}
-function check(cond, message) {
-    if (!cond)
-        throw new Error(message);
-}
-function note(s) {
-    console.log(`# ${s}`);
-}
+const { test, check, note, done } = tap({ bail: true });
 
 /* Everything started here, stopped by PID at the end (or on a bail-out). */
 const children = [];
@@ -593,6 +564,4 @@ try {
     await Promise.all(children.map((c) => within(exited(c), 10_000, 'a child stops').catch(() => c.kill('SIGKILL'))));
     rmSync(dir, { recursive: true, force: true });
 }
-console.log(`1..${n}`);
-console.log(`# ${n - failures} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+done();
