@@ -90,7 +90,10 @@ static int apply(struct qdata *q, json_t *o, const char *where)
         for (int i = 0; s && acd_strategy_name(i); i++)
             ok |= !strcmp(s, acd_strategy_name(i));
         if (!ok)
-            return bad(where, "strategy: one of longest_idle, fewest_calls, round_robin, ring_all, best_proficiency", NULL);
+            return bad(where, "strategy: one of longest_idle, fewest_calls, round_robin, best_proficiency", NULL);
+        /* the distributor rings all, but a call has one agent leg ringing at a time here */
+        if (!strcmp(s, "ring_all"))
+            return bad(where, "strategy ring_all: the telephony rings one phone per call (not supported yet)", NULL);
         snprintf(q->strategy, sizeof(q->strategy), "%s", s);
     }
     if ((err = seconds(o, "service_level_seconds", where, 1, 3600, &q->sl)) ||

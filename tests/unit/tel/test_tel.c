@@ -250,6 +250,7 @@ static void queues_as_data(void **state)
         {"{\"services\": [\"general\"], \"queues\": {\"fr.visa\": {}}}", "unknown service"},
         {"{\"services\": [\"general\"], \"queues\": {\"fr\": {}}}", "a pattern is"},
         {"{\"services\": [\"general\"], \"defaults\": {\"strategy\": \"random\"}}", "strategy: one of"},
+        {"{\"services\": [\"general\"], \"queues\": {\"fr.*\": {\"strategy\": \"ring_all\"}}}", "not supported yet"},
         {"{\"services\": [\"general\"], \"defaults\": {\"max_wait_seconds\": -1}}", "max_wait_seconds (0 to 7200)"},
         {"{\"services\": [\"general\"], \"defaults\": {\"widen\": [{\"min_proficiency\": 2}]}}", "after_seconds"},
         {"{\"services\": [\"general\", \"general\"]}", "each once"},
