@@ -78,6 +78,15 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
     int64_t now = mono_us();
     size_t n = mbuf_get_left(mb);
 
+    if (sa_cmp(src, &l->raddr, SA_ALL)) {
+        l->heard_raddr = true;
+    } else if (l->heard_raddr || (l->has_latched && !sa_cmp(src, &l->latched, SA_ALL))) {
+        tel_count(M_RTP_FOREIGN, 1); /* a stranger's packets (injected keys, audio) never reach the call */
+        return;
+    } else if (!l->has_latched) {
+        l->latched = *src;
+        l->has_latched = true;
+    }
     tel_count(M_RTP_RX, 1);
     l->last_rx = now;
     if (l->pt_telev >= 0 && hdr->pt == l->pt_telev) {

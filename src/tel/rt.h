@@ -37,6 +37,11 @@ struct leg {
     struct sdp_session *sdp;
     struct sdp_media *m;
     struct sa raddr;
+    /* strict RTP: the source audio is taken from. The negotiated address
+     * (raddr) always; before anything came from it, the first other source
+     * (a peer behind NAT) is latched and every other one dropped. */
+    struct sa latched;
+    bool has_latched, heard_raddr;
     bool alaw; /* PCMA on this leg, else PCMU */
     int pt, pt_telev;
     struct telev *telev;
@@ -401,6 +406,7 @@ enum tel_counter {
     M_DTMF,
     M_BRIDGED,
     M_ANNOUNCED,
+    M_RTP_FOREIGN,
     M_COUNTERS
 };
 void tel_count(enum tel_counter k, uint64_t n);

@@ -182,6 +182,47 @@ def dual_tone_frames(key, ms=120, amplitude=5000):
     return [bytes(enc[i:i + 160]) for i in range(0, len(enc), 160)]
 
 
+def s_strict_rtp(t):
+    """Strict RTP: while a caller is in the language menu, a stranger at
+    127.0.0.9 sends RFC 4733 key events to the caller's RTP port on wasl
+    (in an outside test this switched the caller's language). They are
+    dropped and counted (wasl_rtp_foreign_packets_total); the caller's own
+    key still chooses."""
+    import socket
+    import struct
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="strict", tone=None)
+    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        stranger.bind(("127.0.0.9", 0))
+        known = srv.call_ids()
+        t.eq(caller.call(FR_DID, caller="+33612345691", cid="strict"), 200, "INVITE answered")
+        call = srv.wait_node("language", known)["id"]
+        m0 = srv.metrics()
+        target = caller.remote_media
+        t.check(target is not None, f"wasl's RTP address for the caller: {target}")
+        seq, ts = 1000, 160000
+        for i in range(10):  # key 2 (Arabic), 7 packets then 3 ends, as a phone sends it
+            end = i >= 7
+            payload = struct.pack("!BBH", 2, (0x80 if end else 0) | 10, 160 * min(i + 1, 7))
+            hdr = struct.pack("!BBHII", 0x80, (0x80 if i == 0 else 0) | 101, seq + i, ts, 0x5EC0DE)
+            stranger.sendto(hdr + payload, target)
+            time.sleep(0.02)
+        t.check(wait_until(lambda: srv.metrics().get("wasl_rtp_foreign_packets_total", 0)
+                           - m0.get("wasl_rtp_foreign_packets_total", 0) >= 10, 5),
+                "the stranger's 10 packets are dropped and counted")
+        st = [c for c in srv.status()["calls"] if c["id"] == call]
+        t.check(st and st[0]["node"] == "language", f"the caller is still in the language menu: {st}")
+        caller.dtmf("1")
+        srv.wait_node("main_menu", known)
+        st = [c for c in srv.status()["calls"] if c["id"] == call]
+        t.eq(st[0]["language"], "fr", "the caller's own key chose French")
+    finally:
+        stranger.close()
+        hangup_all(caller)
+        caller.close()
+
+
 def s_inband_dtmf(t):
     """A trunk that offers no telephone-event: keys arrive as tones in the
     audio (in-band) and the IVR hears them: 2 in the French language menu
@@ -729,10 +770,9 @@ def s_consult(t):
                                ("call.answered", sid)]), "offered and answered by the agent, transferred, offered to and answered by the colleague")
     finally:
         hangup_all(caller, caller2, ph, sup)
-        try:
-            srv.client("supervisor").request("PUT", "/api/v1/me/state", body={"state": "offline"})
-        except Exception:  # noqa: BLE001
-            pass
+        # the supervisor leaves the queues once their call has ended (refused while on it)
+        wait_until(lambda: srv.client("supervisor").request("PUT", "/api/v1/me/state", body={"state": "offline"}).status == 200
+                   and next((a["state"] for a in srv.status()["agents"] if a["user_id"] == sid), "offline") == "offline", 10)
         for u in (caller, caller2):
             u.close()
         for p in (ph, sup):
@@ -1986,6 +2026,7 @@ def build_groups():
              ("IVR callers", s_ivr_calls),
              ("a key held 300 ms counts once (language 2, nothing chosen in the main menu)", s_long_press),
              ("in-band DTMF from a trunk without telephone-event: the tone 2 chooses Arabic", s_inband_dtmf),
+             ("strict RTP: a stranger's key events to a caller's RTP port are dropped and counted", s_strict_rtp),
              ("caller hangs up while the agent's phone rings -> CANCEL to the phone, abandoned", s_cancel),
              ("agent's phone never answers -> ring time-out, agent paused no_answer", s_ring_timeout),
              ("caller bridged to the agent: 600 Hz both ways through the relay, stereo recording", s_bridge_echo),
