@@ -167,15 +167,17 @@ static int authorize(struct http_req *r)
     int err;
 
     if (rt->roles == ROLE_NONE) {
-        /* Public routes that change state (login) must come from our own pages:
-         * a browser always sends Origin on a cross-site POST. */
+        /* Public routes that change state (login, the portal's filings) must
+         * come from our own pages: a browser always sends Origin on a
+         * cross-site POST, and "null" from a sandboxed frame or a local file
+         * is another site too; Sec-Fetch-Site says it when Origin is absent.
+         * Clients that are not browsers (Open311 apps) send neither. */
         if (unsafe) {
-            const char *origin = http_header(r, "Origin"), *host = http_header(r, "Host");
-            if (origin && strcmp(origin, "null") != 0) {
-                const char *o = strstr(origin, "://");
-                if (!host || !o || strcmp(o + 3, host) != 0)
-                    return err_set(WASL_EPERM, "auth.cross_origin", "cross-site requests are refused");
-            }
+            const char *origin = http_header(r, "Origin"), *host = http_header(r, "Host"),
+                       *site = http_header(r, "Sec-Fetch-Site");
+            const char *o = origin ? strstr(origin, "://") : NULL;
+            if ((origin && (!host || !o || strcmp(o + 3, host) != 0)) || (site && !strcmp(site, "cross-site")))
+                return err_set(WASL_EPERM, "auth.cross_origin", "cross-site requests are refused");
         }
         if (token && auth_session(srv.cfg.db, token, &r->session) == 0)
             r->has_session = true;

@@ -82,6 +82,10 @@ def test_cross_origin_login_refused(t):
     r = c.request("POST", "/api/v1/session", body={"login": "agent", "password": "agent-demo-2026"},
                   headers={"Origin": "https://evil.example"})
     t.status(r, 403, "auth.cross_origin", "login from another site")
+    # a sandboxed frame or a local file sends Origin: null; without Origin, Sec-Fetch-Site tells
+    for h in ({"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}):
+        r = c.request("POST", "/api/v1/session", body={"login": "agent", "password": "agent-demo-2026"}, headers=h)
+        t.status(r, 403, "auth.cross_origin", f"login with {h}")
     r = c.request("POST", "/api/v1/session", body={"login": "agent", "password": "agent-demo-2026"},
                   headers={"Origin": f"http://127.0.0.1:{t.srv.port}"})
     t.eq(r.status, 201, "login from our own origin")

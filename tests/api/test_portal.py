@@ -72,6 +72,8 @@ def test_file_validation(t):
     # A cross-site form post is refused.
     r = c.request("POST", "/api/v1/portal/cases", body=filing(), headers={"Origin": "https://evil.example"})
     t.status(r, 403, "auth.cross_origin", "cross-origin filing")
+    r = c.request("POST", "/api/v1/portal/cases", body=filing(), headers={"Origin": "null"})
+    t.status(r, 403, "auth.cross_origin", "a filing from a sandboxed frame (Origin: null)")
 
 
 def test_same_answer_for_unknown_and_wrong_pin_and_throttling(t):
