@@ -3,6 +3,7 @@
  *   wasl [--config FILE] [--db URL] [--set NAME=VALUE]... COMMAND [ARGS]
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
@@ -209,6 +210,10 @@ int main(int argc, char **argv)
 
     if (!rest)
         return 1;
+    /* Everything wasl writes (the database, its WAL, backups, recordings,
+     * voice messages, keys, exports) is for its own account only (issue 10:
+     * they were world-readable). */
+    umask(077);
     if ((rc = take_globals(argc, argv, &g, rest, &nrest)))
         goto out;
     if (nrest == 0 || !strcmp(rest[0], "help") || !strcmp(rest[0], "--help") || !strcmp(rest[0], "-h")) {

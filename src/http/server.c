@@ -173,8 +173,7 @@ static int authorize(struct http_req *r)
          * is another site too; Sec-Fetch-Site says it when Origin is absent.
          * Clients that are not browsers (Open311 apps) send neither. */
         if (unsafe) {
-            const char *origin = http_header(r, "Origin"), *host = http_header(r, "Host"),
-                       *site = http_header(r, "Sec-Fetch-Site");
+            const char *origin = http_header(r, "Origin"), *host = http_header(r, "Host"), *site = http_header(r, "Sec-Fetch-Site");
             const char *o = origin ? strstr(origin, "://") : NULL;
             if ((origin && (!host || !o || strcmp(o + 3, host) != 0)) || (site && !strcmp(site, "cross-site")))
                 return err_set(WASL_EPERM, "auth.cross_origin", "cross-site requests are refused");

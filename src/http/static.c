@@ -3,7 +3,9 @@
  * modification time so browsers revalidate cheaply (304) after each release.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -61,7 +63,15 @@ int static_serve(struct http_req *r, const char *web_dir)
         return 0;
     }
     snprintf(file, sizeof(file), "%s%s%s", web_dir, r->path, r->path[strlen(r->path) - 1] == '/' ? "index.html" : "");
-    fd = open(file, O_RDONLY | O_CLOEXEC);
+    /* Symbolic links are followed only within the web root: a link to the
+     * database's key or /etc is not the web UI. */
+    char real[PATH_MAX], root[PATH_MAX];
+    size_t rl;
+    if (!realpath(file, real) || !realpath(web_dir, root) || strncmp(real, root, rl = strlen(root)) || real[rl] != '/') {
+        reply_error_status(r, 404, "not_found", "not found");
+        return 0;
+    }
+    fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);

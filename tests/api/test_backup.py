@@ -162,6 +162,12 @@ def test_sqlite_online_backup_restores_every_case(t):
         t.eq(r.returncode, 0, f"wasl backup while serving: {r.stderr}")
         t.true("integrity check: ok" in r.stdout, f"backup reports its check: {r.stdout}")
         t.eq(sorted(os.listdir(out)), ["copy.db"], "the copy is one self-contained file (no -wal/-shm)")
+        # nobody but wasl's account reads the database, its WAL, its key or a backup (they were 0644)
+        for path in (copy, t.srv.db.replace("sqlite:", ""), t.srv.db.replace("sqlite:", "") + "-wal",
+                     os.path.join(t.srv.dir, "wasl.key")):
+            if os.path.exists(path):
+                mode = os.stat(path).st_mode & 0o777
+                t.eq(oct(mode & 0o077), oct(0), f"{os.path.basename(path)} is {oct(mode)}: not readable by others")
         ok = subprocess.run(["sqlite3", copy, "PRAGMA integrity_check;"], stdout=subprocess.PIPE, text=True)
         t.eq(ok.stdout.strip(), "ok", "sqlite3 integrity_check on the copy")
         new = serve_copy(t, copy, os.path.join(t.srv.dir, "wasl.key"), "sqlite")
