@@ -60,7 +60,10 @@ static void nonce_mac(const char *stamp, char out[33])
 void digest_nonce(int64_t now, char out[64])
 {
     char stamp[24], mac[33];
-    snprintf(stamp, sizeof(stamp), "%llx", (unsigned long long)now);
+    /* its time and a random part: every challenge's nonce is new, so a
+     * nonce count seen with it before is a replay (registrar.c) */
+    uint32_t salt = randombytes_random();
+    snprintf(stamp, sizeof(stamp), "%llx-%08x", (unsigned long long)now, salt);
     nonce_mac(stamp, mac);
     snprintf(out, 64, "%s.%s", stamp, mac);
 }
@@ -75,7 +78,7 @@ int digest_nonce_check(const char *nonce, int64_t now, int64_t ttl)
         return -1;
     memcpy(stamp, nonce, n);
     stamp[n] = '\0';
-    if (strspn(stamp, "0123456789abcdef") != n)
+    if (strspn(stamp, "0123456789abcdef-") != n)
         return -1;
     nonce_mac(stamp, mac);
     if (sodium_memcmp(mac, dot + 1, 32))

@@ -128,6 +128,7 @@ char *tel_metrics_text(void)
         {"wasl_calls_bridged_total", "Calls bridged to an agent"},
         {"wasl_queue_announcements_total", "Places in the queue and expected waits told to waiting callers"},
         {"wasl_rtp_foreign_packets_total", "RTP packets dropped: from another source than the leg's peer (strict RTP)"},
+        {"wasl_sip_auth_replays_total", "REGISTERs whose digest answer was used before (replays), challenged again"},
     };
     struct sbuf b;
     sbuf_init(&b, 1u << 20);

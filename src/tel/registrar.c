@@ -18,11 +18,38 @@
 #define ACCOUNTS_MAX 2048
 #define LOCKS_MAX 1024
 
+#define NONCES_SEEN 4
+
 struct location {
     bool set;
     char contact[256];
     int64_t expires; /* monotonic µs */
+    /* The nonces this account answered lately and the highest nonce count
+     * used with each: an Authorization seen before is a replay. */
+    struct {
+        char nonce[80];
+        uint32_t nc;
+    } seen[NONCES_SEEN];
+    int seen_next;
 };
+
+/* Whether (nonce, nc) is new for this account; records it. Without qop
+ * (no nc) a nonce is good once. */
+static bool nonce_count_fresh(struct location *loc, const char *nonce, const char *nc)
+{
+    uint32_t n = *nc ? (uint32_t)strtoul(nc, NULL, 16) : 0;
+    for (int i = 0; i < NONCES_SEEN; i++)
+        if (!strcmp(loc->seen[i].nonce, nonce)) {
+            if (n <= loc->seen[i].nc)
+                return false;
+            loc->seen[i].nc = n;
+            return true;
+        }
+    snprintf(loc->seen[loc->seen_next].nonce, sizeof(loc->seen[0].nonce), "%s", nonce);
+    loc->seen[loc->seen_next].nc = n;
+    loc->seen_next = (loc->seen_next + 1) % NONCES_SEEN;
+    return true;
+}
 
 static struct tel_account accounts[ACCOUNTS_MAX];
 static struct location locations[ACCOUNTS_MAX];
@@ -548,6 +575,14 @@ bool registrar_request(const struct sip_msg *msg)
     if (!ok) {
         failed(src, now);
         sip_reply(rt.sip, msg, 403, "Forbidden");
+        return true;
+    }
+    /* A right answer seen before (its nonce count not above the last one):
+     * a replay, within the nonce's 300 s, perhaps with another Contact. A
+     * phone answers the new challenge. */
+    if (!nonce_count_fresh(&locations[k], nonce, nc)) {
+        tel_count(M_REG_REPLAY, 1);
+        challenge(msg, false);
         return true;
     }
     if (lk)

@@ -407,6 +407,7 @@ enum tel_counter {
     M_BRIDGED,
     M_ANNOUNCED,
     M_RTP_FOREIGN,
+    M_REG_REPLAY,
     M_COUNTERS
 };
 void tel_count(enum tel_counter k, uint64_t n);

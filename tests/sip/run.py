@@ -1803,6 +1803,31 @@ def s_not_a_trunk(t):
     t.check(d >= 2, "the dropped requests are counted")
 
 
+def s_digest_replay(t):
+    """A REGISTER's digest answer replayed (within the nonce's 300 s) by
+    another host with its own Contact, to take the agent's calls: the nonce
+    count was used already, so wasl challenges again instead of moving the
+    agent's phone (issue 10), and counts it."""
+    srv = t.srv
+    ph = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="agent", password=PHONE_PW["agent"], name="victim")
+    thief = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="agent", password="unknown", name="thief")
+    try:
+        t.eq(ph.register(expires=300)[-1], 200, "the agent's phone registers")
+        contact = srv.api("agent", "GET", "/api/v1/me/phone")["contact"]
+        m0 = srv.metrics()
+        codes = thief.register(expires=300, replay_auth=ph.last_auth)
+        t.note(f"replayed answer: {codes}")
+        t.eq(codes, [401], "the replayed answer is challenged again, not accepted")
+        t.eq(srv.api("agent", "GET", "/api/v1/me/phone")["contact"], contact, "the agent's phone stays where it was")
+        t.check(wait_until(lambda: srv.metrics().get("wasl_sip_auth_replays_total", 0)
+                           > m0.get("wasl_sip_auth_replays_total", 0), 3), "wasl_sip_auth_replays_total counts it")
+        t.eq(ph.register(expires=300)[-1], 200, "the phone itself registers again as usual")
+    finally:
+        ph.register(expires=0)
+        for u in (ph, thief):
+            u.close()
+
+
 def s_bruteforce(t):
     """REGISTER with wrong passwords from 127.0.0.2: 401/403 five times,
     then nothing at all (locked out), even with the right password; another
@@ -2099,6 +2124,7 @@ def build_groups():
              ("sip.max_calls=3: the fourth simultaneous caller gets 503", s_max_calls),
              ("INVITE from outside trunks and phones: no answer; from a phone network: 403", s_not_a_trunk),
              ("REGISTER brute force -> lock-out: no answer at all, wasl_sip_lockouts_total > 0", s_bruteforce),
+             ("a REGISTER's digest answer replayed with another Contact is challenged again", s_digest_replay),
              ("svmap from 127.0.0.66 finds nothing", s_svmap),
              ("svwar -m REGISTER reports no extension", s_svwar),
              ("svcrack finds no password (locked out before the right one)", s_svcrack),

@@ -531,9 +531,11 @@ class UA:
                 t1 = min(t1 * 2, 4)
                 nxt = now + t1
 
-    def register(self, expires=120, password=None, timeout=4.0, contact=True):
+    def register(self, expires=120, password=None, timeout=4.0, contact=True, replay_auth=None):
         """REGISTER, answering a 401 with digest. Returns the list of status
-        codes seen (None for no answer within timeout)."""
+        codes seen (None for no answer within timeout). The Authorization that
+        succeeded is kept in last_auth; replay_auth sends one as it came (and
+        does not answer a challenge)."""
         password = self.password if password is None else password
         uri = f"sip:{self.domain}:{self.server[1]}"
         aor = f"<sip:{self.user}@{self.domain}:{self.server[1]}>"
@@ -548,11 +550,15 @@ class UA:
                 extra.append(("Contact", self._contact()))
             if auth:
                 extra.append(("Authorization", auth))
+            if replay_auth:  # a test replays another phone's answer as is
+                extra.append(("Authorization", replay_auth))
             req = self._request("REGISTER", uri, aor, f"{aor};tag={tag}", callid, self.cseq, extra)
             self.send(req)
             r = self._wait_final(callid, self.cseq, timeout, resend=lambda req=req: self.send(req))
             codes.append(r.code if r else None)
-            if not r or r.code != 401 or auth and "stale=true" not in (r.get("www-authenticate") or ""):
+            if r and r.code == 200 and auth:
+                self.last_auth = auth
+            if replay_auth or not r or r.code != 401 or auth and "stale=true" not in (r.get("www-authenticate") or ""):
                 break
             ch = parse_challenge(r.get("www-authenticate"))
             auth = digest_header(ch, self.user, password, "REGISTER", uri)
