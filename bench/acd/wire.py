@@ -31,7 +31,7 @@ def main():
     work = tempfile.mkdtemp(prefix="wasl-bench-wire-")
     flow = os.path.join(work, "flow.json")
     with open(flow, "w") as f:
-        json.dump({"start": "agent", "nodes": {"agent": {"type": "enqueue"}}}, f)
+        json.dump({"start": "agent", "nodes": {"agent": {"type": "enqueue", "on_timeout": "bye"}, "bye": {"type": "hangup"}}}, f)
     srv = Wasl("wire", os.path.join(TOP, "build", "wasl"), work,
                {"sip.flow": flow, "sip.wrap_up": "0s", "sip.ring_timeout": "60s", "log.level": "error",
                 "sip.prompts_dir": os.path.join(work, "no-prompts"), "sip.realtime_priority": "0"}, rtp_size=400)
