@@ -1811,17 +1811,29 @@ def s_digest_replay(t):
     srv = t.srv
     ph = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="agent", password=PHONE_PW["agent"], name="victim")
     thief = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="agent", password="unknown", name="thief")
+    aid = agent_id(t)
+    at = lambda u: f":{u.port}" in ((srv.api("agent", "GET", "/api/v1/me/phone") or {}).get("contact") or "")
+    def registered_at():
+        ev = srv.api("supervisor", "GET", f"/api/v1/events?agent={aid}&limit=1000")["items"]
+        return [e["data"].get("contact", "") for e in ev if e["kind"] == "phone.registered"]
     try:
         t.eq(ph.register(expires=300)[-1], 200, "the agent's phone registers")
-        contact = srv.api("agent", "GET", "/api/v1/me/phone")["contact"]
+        # the live view is a snapshot published a moment later
+        t.check(wait_until(lambda: at(ph), 5), "the agent's phone shows where it registered")
+        before = len(registered_at())
         m0 = srv.metrics()
         codes = thief.register(expires=300, replay_auth=ph.last_auth)
         t.note(f"replayed answer: {codes}")
         t.eq(codes, [401], "the replayed answer is challenged again, not accepted")
-        t.eq(srv.api("agent", "GET", "/api/v1/me/phone")["contact"], contact, "the agent's phone stays where it was")
         t.check(wait_until(lambda: srv.metrics().get("wasl_sip_auth_replays_total", 0)
                            > m0.get("wasl_sip_auth_replays_total", 0), 3), "wasl_sip_auth_replays_total counts it")
         t.eq(ph.register(expires=300)[-1], 200, "the phone itself registers again as usual")
+        # the phone's own registration after the replay is a barrier: events are in order
+        after = wait_until(lambda: (lambda r: r if len(r) > before and f":{ph.port}" in r[-1] else None)(registered_at()), 5) or registered_at()
+        t.note(f"registrations since: {after[before:]}")
+        t.check(after[before:] and not any(f":{thief.port}" in c for c in after[before:]),
+                "the replay moved nothing: the only registration since is the phone's own")
+        t.check(wait_until(lambda: at(ph), 5) and not at(thief), "the agent's phone stays where it was")
     finally:
         ph.register(expires=0)
         for u in (ph, thief):
