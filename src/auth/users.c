@@ -300,6 +300,9 @@ static int update_h(struct db_conn *c, void *arg)
         goto out;
     if (disabled && !u.disabled && (err = db_exec(c, "DELETE FROM sessions WHERE user_id = ?", DBP(DB_I(up->id)))))
         goto out;
+    /* every process's telephony lets a disabled user's phone go */
+    if ((err = db_change_bump(c, "accounts")))
+        goto out;
     detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
     snprintf(object, sizeof(object), "user:%lld", (long long)up->id);
     err = audit_append(c, up->who,

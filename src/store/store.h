@@ -105,6 +105,20 @@ int db_tx_conn(struct db_conn *c, db_tx_h fn, void *arg);
  * store.io_error and a message without the database's own words. */
 bool db_is_failing(struct db *db);
 
+/* Change counters (src/store/changes.c): a version per topic of shared
+ * state ("accounts"), bumped inside the transaction of each change, so
+ * that every process on the store can tell its copy is old. */
+int db_change_bump(struct db_conn *c, const char *topic);
+int db_change_version(struct db *db, const char *topic, int64_t *out);
+/* Polls topic every interval_ms on a thread of its own and calls fn(arg)
+ * there whenever the version differs from the last one seen (seen: the
+ * version the caller's copy was read at). A store outage only delays it. */
+typedef void (*db_watch_h)(void *arg);
+struct db_watch;
+int db_watch_start(struct db *db, const char *topic, int64_t seen, int interval_ms, db_watch_h fn, void *arg,
+                   struct db_watch **out);
+void db_watch_stop(struct db_watch *w);
+
 /* Checks the store answers (for /healthz). */
 int db_ping(struct db *db);
 /* SQLite only: a consistent online copy of the database into path (which

@@ -129,6 +129,8 @@ char *tel_metrics_text(void)
         {"wasl_queue_announcements_total", "Places in the queue and expected waits told to waiting callers"},
         {"wasl_rtp_foreign_packets_total", "RTP packets dropped: from another source than the leg's peer (strict RTP)"},
         {"wasl_sip_auth_replays_total", "REGISTERs whose digest answer was used before (replays), challenged again"},
+        {"wasl_sip_accounts_reloads_total",
+         "Times the SIP accounts were read again after a change (here, on another node or by the CLI)"},
     };
     struct sbuf b;
     sbuf_init(&b, 1u << 20);
@@ -464,6 +466,21 @@ static void *rt_main(void *arg)
     return NULL;
 }
 
+/* Users and SIP accounts changed in the store by another process (another
+ * node, `wasl user disable`) reach this node's registrar and distributor
+ * within this time: a disabled user's phone is let go, a new password or
+ * new skills apply (issue 10). */
+#define ACCOUNTS_POLL_MS 250
+static struct db_watch *accounts_watch;
+
+static void accounts_changed(void *arg)
+{
+    if (tel_accounts_reload(arg)) {
+        log_warn("tel: the accounts changed in the store could not be applied yet: %s", err_message());
+        err_clear();
+    }
+}
+
 int tel_start(struct db *db, const char *data_dir)
 {
     char path[1200], gen[1200];
@@ -491,8 +508,11 @@ int tel_start(struct db *db, const char *data_dir)
         snprintf(gen, sizeof(gen), "%s", conf_str("sip.prompts_dir"));
     else if (path_near_exe("prompts", gen, sizeof(gen)))
         snprintf(gen, sizeof(gen), "build/prompts");
-    if ((err = audio_load(data_dir, gen)) || (err = registrar_accounts_load(db)) || (err = tel_store_start(db, &recovered)) ||
-        (err = jobs_start(db)))
+    /* the accounts' version before they are read: a change made meanwhile
+     * (another node, the CLI) is seen by the watcher started below */
+    int64_t accounts_seen = 0;
+    if ((err = db_change_version(db, "accounts", &accounts_seen)) || (err = audio_load(data_dir, gen)) ||
+        (err = registrar_accounts_load(db)) || (err = tel_store_start(db, &recovered)) || (err = jobs_start(db)))
         return err;
     rt.next_id = recovered->next_call;
     /* What the restart found is in the log (and the call log) before wasl
@@ -526,6 +546,10 @@ int tel_start(struct db *db, const char *data_dir)
     accepting = true;
     pthread_mutex_unlock(&mx);
     atomic_store(&rt.running, true);
+    if (db_watch_start(db, "accounts", accounts_seen, ACCOUNTS_POLL_MS, accounts_changed, db, &accounts_watch)) {
+        log_warn("tel: %s; account changes made elsewhere reach this node at its restart", err_message());
+        err_clear();
+    }
     log_info("tel: listening on %s; %d toll-free numbers; flow %s", rt.address, dialplan_numbers(), ivr_flow_name(rt.flow));
     return 0;
 }
@@ -534,6 +558,8 @@ void tel_stop(void)
 {
     if (!atomic_load(&rt.running))
         return;
+    db_watch_stop(accounts_watch);
+    accounts_watch = NULL;
     pthread_mutex_lock(&mx);
     accepting = false;
     mqueue_push(rt.mq, MQ_STOP, NULL);

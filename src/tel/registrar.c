@@ -202,6 +202,7 @@ static int reload_rt(void *arg)
     struct reload *r = arg;
     static struct location keep[ACCOUNTS_MAX];
     memset(keep, 0, sizeof(keep));
+    tel_count(M_ACCOUNTS_RELOADED, 1);
     /* An account gone (its user disabled, or the account removed): the
      * phone is let go and the agent leaves the queues (after their call). */
     for (int k = 0; k < naccounts; k++) {
@@ -344,6 +345,8 @@ int tel_account_set(struct db *db, int64_t user_id, const char *sip_user, const 
     else if (!err)
         err = db_exec(c, "UPDATE sip_accounts SET languages = ?, services = ?, updated_at = ? WHERE user_id = ? AND sip_user = ?",
                       DBP(DB_S(languages), DB_S(sv), DB_I(clock_now()), DB_I(user_id), DB_S(sip_user)));
+    if (!err)
+        err = db_change_bump(c, "accounts"); /* the other nodes reload too */
     db_conn_put(c);
     if (err)
         return err;

@@ -408,6 +408,7 @@ enum tel_counter {
     M_ANNOUNCED,
     M_RTP_FOREIGN,
     M_REG_REPLAY,
+    M_ACCOUNTS_RELOADED,
     M_COUNTERS
 };
 void tel_count(enum tel_counter k, uint64_t n);
