@@ -113,6 +113,7 @@ int api_tel_pause_reasons(struct http_req *r);
 int api_tel_agent_force(struct http_req *r);
 int api_tel_call_control(struct http_req *r);
 int api_events_kinds(struct http_req *r);
+int api_staff(struct http_req *r);
 int api_tel_recording(struct http_req *r);
 int api_tel_messages(struct http_req *r);
 int api_tel_message_audio(struct http_req *r);
