@@ -127,7 +127,7 @@ def suite_unit(pg_url):
     for b in bins:
         name = "unit/" + os.path.relpath(b, "build/asan/tests")
         run_tap(name, [b], env=env)
-        if pg_url and any(k in b for k in ("store", "auth", "cases", "events")):
+        if pg_url and any(k in b for k in ("store", "auth", "cases", "events", "stats")):
             run_tap(name + "@postgresql", [b], env=dict(env, WASL_TEST_DB=pg_url))
 
 

@@ -28,6 +28,9 @@ int api_param_id(struct http_req *r, const char *name, int64_t *out);
 /* Optional query parameter as an integer in [lo, hi]; *out keeps its value
  * when the parameter is absent; 400 naming it when it is not a number. */
 int api_query_int(struct http_req *r, const char *name, long long lo, long long hi, void *out);
+/* A UTC instant (2026-12-06T20:00:00Z) from the query, left as is when
+ * absent; code: the API error code of a bad one (a static string). */
+int api_query_time(struct http_req *r, const char *name, const char *code, wtime_t *out);
 /* Re-names the field of the current error hint (a domain function's "password"
  * is the request's "new_password"). Returns err. */
 int api_rename_field(int err, const char *from, const char *to);
@@ -114,6 +117,7 @@ int api_tel_agent_force(struct http_req *r);
 int api_tel_call_control(struct http_req *r);
 int api_events_kinds(struct http_req *r);
 int api_staff(struct http_req *r);
+int api_stats(struct http_req *r);
 int api_tel_recording(struct http_req *r);
 int api_tel_messages(struct http_req *r);
 int api_tel_message_audio(struct http_req *r);

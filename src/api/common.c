@@ -41,6 +41,16 @@ int api_param_id(struct http_req *r, const char *name, int64_t *out)
     return 0;
 }
 
+int api_query_time(struct http_req *r, const char *name, const char *code, wtime_t *out)
+{
+    const char *v = http_query(r, name);
+    if (!v || !*v)
+        return 0;
+    if (clock_parse_utc(v, out))
+        return err_set_field(WASL_EINVAL, code, name, "give a UTC time such as 2026-12-06T20:00:00Z");
+    return 0;
+}
+
 int api_query_int(struct http_req *r, const char *name, long long lo, long long hi, void *out)
 {
     const char *v = http_query(r, name);

@@ -18,16 +18,6 @@ static int event_item(const struct ev_row *e, void *arg)
     return json_array_append_new(arg, o) ? WASL_ENOMEM : 0;
 }
 
-static int time_param(struct http_req *r, const char *name, wtime_t *out)
-{
-    const char *v = http_query(r, name);
-    if (!v || !*v)
-        return 0;
-    if (clock_parse_utc(v, out))
-        return err_set_field(WASL_EINVAL, "events.invalid_time", name, "give a UTC time such as 2026-12-06T20:00:00Z");
-    return 0;
-}
-
 int api_events_list(struct http_req *r)
 {
     long long call = 0, agent = 0, after = 0, limit = 500;
@@ -36,7 +26,8 @@ int api_events_list(struct http_req *r)
 
     if ((err = api_query_int(r, "call", 1, INT64_MAX, &call)) || (err = api_query_int(r, "agent", 1, INT64_MAX, &agent)) ||
         (err = api_query_int(r, "after", 0, INT64_MAX, &after)) || (err = api_query_int(r, "limit", 1, 10000, &limit)) ||
-        (err = time_param(r, "since", &f.since)) || (err = time_param(r, "until", &f.until)))
+        (err = api_query_time(r, "since", "events.invalid_time", &f.since)) ||
+        (err = api_query_time(r, "until", "events.invalid_time", &f.until)))
         return err;
     f.call = call;
     f.agent = agent;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "events.h"
 
 /* clang-format off */
@@ -566,11 +568,54 @@ int events_list(struct db *db, const struct ev_filter *f, ev_row_h h, void *arg)
     if (f->limit > 10000)
         return err_set_field(WASL_EINVAL, "events.limit", "limit", "at most 10000 events at a time");
     return db_each(db,
-                   "SELECT id, at, kind, call_id, agent, queue, data FROM events WHERE id > ? AND (? = 0 OR call_id = ?) "
-                   "AND (? = 0 OR agent = ?) AND at >= ? AND (? = 0 OR at < ?) ORDER BY id LIMIT ?",
+                   /* CAST: PostgreSQL types "? = 0" as a 32-bit integer, too small for µs */
+                   "SELECT id, at, kind, call_id, agent, queue, data FROM events WHERE id > ? AND "
+                   "(CAST(? AS BIGINT) = 0 OR call_id = ?) AND (CAST(? AS BIGINT) = 0 OR agent = ?) AND at >= ? AND "
+                   "(CAST(? AS BIGINT) = 0 OR at < ?) ORDER BY id LIMIT ?",
                    DBP(DB_I(f->after_id), DB_I(f->call), DB_I(f->call), DB_I(f->agent), DB_I(f->agent), DB_I(f->since),
                        DB_I(f->until), DB_I(f->until), DB_I(limit)),
                    list_row, &l);
+}
+
+int events_agent_states_at(struct db *db, int64_t before, ev_row_h h, void *arg)
+{
+    struct list_ctx l = {h, arg};
+    return db_each(db,
+                   "SELECT id, at, kind, call_id, agent, queue, data FROM events WHERE id IN "
+                   "(SELECT MAX(id) FROM events WHERE kind = 'agent.state' AND at < ? GROUP BY agent) ORDER BY id",
+                   DBP(DB_I(before)), list_row, &l);
+}
+
+int ev_from_row(const struct ev_row *r, struct ev *out)
+{
+    int k = ev_kind_of(r->kind ? r->kind : "");
+    if (k < 0)
+        return err_set(WASL_EINVAL, "events.unknown_kind", "event %lld: unknown kind '%.40s'", (long long)r->id, r->kind);
+    json_t *d = json_loads(r->data ? r->data : "{}", 0, NULL);
+    if (!json_is_object(d)) {
+        json_decref(d);
+        return err_set(WASL_EINVAL, "events.bad_data", "event %lld: its data is not a JSON object", (long long)r->id);
+    }
+    const struct ev_def *def = &ev_defs[k];
+    memset(out, 0, sizeof(*out));
+    out->kind = (enum ev_kind)k;
+    out->at = r->at;
+    out->call = r->call;
+    out->agent = r->agent;
+    snprintf(out->queue, sizeof(out->queue), "%s", r->queue ? r->queue : "");
+    const char *tn[3] = {def->a, def->b, def->c};
+    char *tv[3] = {out->a, out->b, out->c};
+    size_t tl[3] = {sizeof(out->a), sizeof(out->b), sizeof(out->c)};
+    for (int i = 0; i < 3; i++) {
+        const char *v = tn[i] ? json_string_value(json_object_get(d, tn[i])) : NULL;
+        snprintf(tv[i], tl[i], "%s", v ? v : "");
+    }
+    if (def->n)
+        out->n = (int64_t)json_integer_value(json_object_get(d, def->n));
+    if (def->m)
+        out->m = (int64_t)json_integer_value(json_object_get(d, def->m));
+    json_decref(d);
+    return 0;
 }
 
 int events_purge(struct db *db, int64_t before, int *n)

@@ -136,8 +136,15 @@ struct ev_filter {
     int64_t since, until; /* µs, 0: unbounded */
     int limit;
 };
+/* An event as read back (its data's fields under its kind's names) as the
+ * struct the projections get: WASL_EINVAL for an unknown kind or data that
+ * is not a JSON object. */
+int ev_from_row(const struct ev_row *r, struct ev *out);
 /* Oldest first. */
 int events_list(struct db *db, const struct ev_filter *f, ev_row_h h, void *arg);
+/* Each agent's last agent.state event before `before` (µs): their states
+ * as they stood then, oldest first. */
+int events_agent_states_at(struct db *db, int64_t before, ev_row_h h, void *arg);
 /* Deletes the events older than before (µs); *n how many. */
 int events_purge(struct db *db, int64_t before, int *n);
 

@@ -339,6 +339,19 @@ const char *queues_name(int i)
     return i >= 0 && i < plan.nq ? plan.q[i].name : "?";
 }
 
+int tel_plan_queues(void)
+{
+    return tel_running() ? plan.nq : 0;
+}
+
+const char *tel_plan_queue(int i, int *sl_seconds)
+{
+    if (i < 0 || i >= plan.nq)
+        return NULL;
+    *sl_seconds = (int)(plan.q[i].sl / 1000000);
+    return plan.q[i].name;
+}
+
 int queues_services(void)
 {
     return plan.nservices;

@@ -122,6 +122,10 @@ int tel_account_get(struct db *db, int64_t user_id, struct tel_account_info *out
  * tel_plan_service(i) for i below it. */
 int tel_plan_services(void);
 const char *tel_plan_service(int i);
+/* The queues of the plan while the telephony runs (0 when it is off): the
+ * name of queue i (fr, fr.dossier) and its service-level threshold. */
+int tel_plan_queues(void);
+const char *tel_plan_queue(int i, int *sl_seconds);
 
 /* ---- callbacks ---- */
 /* The staff asks wasl to call a citizen back (in international form; the

@@ -1,0 +1,80 @@
+"""The figures of a period (GET /api/v1/stats) from events written to the
+log: counts, service levels, speed of answer, handle time and the agents'
+time, sliced by queue and agent; the identity offered = answered +
+abandoned + sent on + waiting holds in every row; bad questions are refused
+with the field named; only supervisors and administrators ask. The formulas
+are checked in depth on both stores by tests/unit/stats."""
+import json
+import sqlite3
+
+SQLITE_ONLY = True  # the rows are written with sqlite3; the unit test reads them back on PostgreSQL
+
+T0 = 1796205600 * 1000000  # 2026-12-02T10:00:00Z, µs
+
+
+def at(s):
+    return T0 + s * 1000000
+
+
+def write_day(t, agent):
+    rows = [
+        (at(-60), "agent.state", None, agent, None, {"state": "available", "reason": "", "by": 0}),
+        (at(0), "call.arrived", 1, None, None, {"did": "+33800100200", "country": "FR", "sip_call_id": "x"}),
+        (at(2), "call.language", 1, None, None, {"language": "fr"}),
+        (at(5), "queue.joined", 1, None, "fr", {"service": "general", "position": 1}),
+        (at(5), "agent.state", 1, agent, None, {"state": "ringing", "reason": "", "by": 0}),
+        (at(15), "call.answered", 1, agent, "fr", {"waited_ms": 10000}),
+        (at(15), "agent.state", 1, agent, None, {"state": "busy", "reason": "", "by": 0}),
+        (at(20), "call.arrived", 2, None, None, {"did": "+33800100200", "country": "FR", "sip_call_id": "y"}),
+        (at(25), "queue.joined", 2, None, "fr", {"service": "general", "position": 1}),
+        (at(65), "call.abandoned", 2, None, "fr", {"waited_ms": 40000, "position": 1}),
+        (at(75), "call.ended", 1, agent, None, {"outcome": "answered", "path": "", "waited_ms": 10000, "talked_ms": 60000}),
+        (at(75), "agent.state", 1, agent, None, {"state": "wrap_up", "reason": "", "by": 0}),
+        (at(105), "agent.state", None, agent, None, {"state": "available", "reason": "", "by": 0}),
+        (at(200), "agent.state", None, agent, None, {"state": "paused", "reason": "break", "by": 0}),
+    ]
+    db = sqlite3.connect(t.srv.db)
+    db.executemany("INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
+                   [(a, k, c, g, q, json.dumps(d)) for a, k, c, g, q, d in rows])
+    db.commit()
+    db.close()
+
+
+def test_figures_of_a_period(t):
+    s = t.login("supervisor")
+    agent = {u["login"]: u for u in t.login("admin").get("/api/v1/users").json["users"]}["agent"]["id"]
+    write_day(t, agent)
+    period = "from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z"
+    r = s.get(f"/api/v1/stats?{period}&by=queue")
+    t.status(r, 200, None, "figures by queue")
+    fr = {x["key"]: x for x in r.json["rows"]}["fr"]
+    t.eq((fr["offered"], fr["answered"], fr["abandoned"], fr["waiting"]), (2, 1, 1, 0), "two calls: one answered, one gone")
+    t.eq(fr["service_level_answered"], 1.0, "answered within 20 s: all of the answered")
+    t.eq(fr["service_level_offered"], 0.5, "of the offered: one in two")
+    t.eq(fr["abandon_rate"], 0.5, "one in two gave up (40 s: not a short abandon)")
+    t.eq(fr["asa_s"], 10.0, "10 s to answer")
+    t.eq(fr["aht_s"], 90.0, "60 s of talk and 30 s of wrap-up")
+    t.eq(fr["longest_wait_s"], 40, "the longest wait is the abandon's")
+    r = s.get(f"/api/v1/stats?{period}&by=agent")
+    me = {x["key"]: x for x in r.json["rows"]}[str(agent)]
+    t.eq(me["agent_seconds"], {"offline": 0, "available": 5 + 95, "ringing": 10, "busy": 60, "wrap_up": 30, "paused": 400},
+         "the agent's ten minutes")
+    t.eq(r.json["pauses"], [{"reason": "break", "seconds": 400}], "pause time by reason")
+    r = s.get(f"/api/v1/stats?{period}&by=interval&interval=15m")
+    t.eq([x["key"] for x in r.json["rows"]], ["2026-12-02T10:00"], "one quarter of an hour, in the center's time zone (UTC+0)")
+    for by in ("total", "queue", "language", "country", "interval"):
+        for x in s.get(f"/api/v1/stats?{period}&by={by}").json["rows"]:
+            t.eq(x["offered"], x["answered"] + x["abandoned"] + x["sent_on"] + x["waiting"], f"identity of {by} {x['key']}")
+
+
+def test_bad_questions(t):
+    s = t.login("supervisor")
+    for q, field in (("by=planet", "by"), ("by=interval&interval=7m", "interval"), ("from=yesterday", "from"),
+                     ("from=2026-12-02T10:00:00Z&to=2026-12-01T10:00:00Z", "to"),
+                     ("from=2026-01-01T00:00:00Z&to=2026-12-01T00:00:00Z", "to"), ("threshold=0", "threshold")):
+        r = s.get("/api/v1/stats?" + q)
+        t.status(r, 400, None, q)
+        t.eq(r.json["error"].get("field"), field, f"{q} names {field}")
+    t.status(s.get("/api/v1/stats"), 200, None, "today so far by default")
+    for who in ("agent", "editor", "backoffice"):
+        t.status(t.login(who).get("/api/v1/stats"), 403, None, f"{who} may not")
