@@ -265,6 +265,7 @@ struct create {
     int64_t id;
     struct case_rec *out; /* read back in the same transaction (may be NULL) */
     bool replayed;        /* answered from an earlier request with the same key */
+    const char *own;      /* a back-office's consulate, for a case it opens without one */
 };
 
 static char *fields_json(const struct case_field *f, int n)
@@ -546,7 +547,7 @@ static int create_h(struct db_conn *c, void *arg)
             goto out;
     /* A dossier goes to its consulate's back-office at once. */
     const char *route = !strcmp(in->type, "dossier") ? field_value(in->fields, in->nfields, "consulate") : NULL;
-    const char *consulate = in->consulate && *in->consulate ? in->consulate : route;
+    const char *consulate = in->consulate && *in->consulate ? in->consulate : route && *route ? route : cr->own;
     err = db_query_int(
         c, &cr->id,
         "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
@@ -600,6 +601,22 @@ out:
     return err;
 }
 
+/* A back-office opens cases for its own consulate only, as it may not hand
+ * one to another (the hand-over rule of case_update); a case it opens
+ * without a consulate is its consulate's, so it stays in its scope. */
+static int backoffice_consulate(const struct actor *who, const struct case_input *in, const char **own)
+{
+    const char *to[2] = {in->consulate, !strcmp(in->type, "dossier") ? field_value(in->fields, in->nfields, "consulate") : NULL};
+    *own = who->consulate;
+    for (int i = 0; i < 2; i++)
+        if (to[i] && *to[i] && (!who->consulate || strcmp(to[i], who->consulate)))
+            return err_set_field(WASL_EPERM, "cases.forbidden", i ? "fields.consulate" : "consulate",
+                                 "a back-office opens cases for its own consulate only; ask the supervision team to open one "
+                                 "for %s",
+                                 to[i]);
+    return 0;
+}
+
 int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7])
 {
     const struct case_type *t = case_type(in->type);
@@ -632,6 +649,8 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
         (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
         (err = case_articles_check(in->articles)))
         return err;
+    if (who && who->role == ROLE_BACKOFFICE && (err = backoffice_consulate(who, in, &cr.own)))
+        return err;
     if (in->request_key && !case_request_key_valid(in->request_key))
         return err_set_field(WASL_EINVAL, "cases.invalid_request_key", "request_key",
                              "an Idempotency-Key has 8 to 64 characters: letters, digits, dot, underscore, colon or hyphen");
@@ -660,6 +679,14 @@ bool case_in_scope(const struct actor *who, const struct case_rec *c)
     if (!who || who->role != ROLE_BACKOFFICE)
         return true;
     return who->consulate && (!strcmp(c->assignee_consulate, who->consulate) || !strcmp(c->consulate, who->consulate));
+}
+
+int case_scope_refused(struct db_conn *c, const struct actor *who, const char *ref, const char *action)
+{
+    char object[64], detail[64];
+    snprintf(object, sizeof(object), "case:%s", ref);
+    snprintf(detail, sizeof(detail), "{\"consulate\":\"%s\"}", who && who->consulate ? who->consulate : "");
+    return audit_append(c, who, action, object, detail);
 }
 
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out)
@@ -708,8 +735,13 @@ int case_view(struct db *db, const struct actor *who, const char *reference, str
     if (err == WASL_ENOENT)
         err = 0;
     if (!err && (!found || !case_in_scope(who, out))) {
+        bool refused = found;
         case_rec_clear(out);
-        err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
+        /* Another consulate's case: the refusal is in the audit trail too,
+         * the answer the same as for a case that does not exist. */
+        err = refused ? case_scope_refused(c, who, ref, "case.view_refused") : 0;
+        if (!err)
+            err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
     }
     /* Every read of a citizen's file is in the audit trail. */
     if (!err) {

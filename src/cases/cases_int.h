@@ -71,6 +71,10 @@ int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt);
 int case_read(struct db *db, const char *ref, struct case_rec *out);
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out);
 bool case_in_scope(const struct actor *who, const struct case_rec *c);
+/* Audits a back-office user's refused access to another consulate's case
+ * (action "case.view_refused", ...): the caller then answers "not found".
+ * Outside any transaction that will be rolled back. */
+int case_scope_refused(struct db_conn *c, const struct actor *who, const char *ref, const char *action);
 bool case_status_valid(const char *s);
 bool case_priority_valid(const char *s);
 int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
