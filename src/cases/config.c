@@ -29,7 +29,7 @@ const struct conf_def cases_conf[] = {
     {"smtp.enabled", CONF_BOOL, "false", 0, 0, "send the outbox's mail (acknowledgements) by SMTP"},
     {"smtp.url", CONF_STR, "smtp://127.0.0.1:25", 0, 0, "SMTP server (smtp:// or smtps://host:port)"},
     {"smtp.from", CONF_STR, "centre-appel@consulat.example", 0, 0, "sender address of mail to citizens"},
-    {"smtp.user", CONF_STR, "", 0, 0, "SMTP user name (empty: no authentication)"},
+    {"smtp.user", CONF_STR, "", 0, 0, "SMTP user name (empty: no authentication); when set, TLS is required (smtps:// or STARTTLS)"},
     {"smtp.password", CONF_STR, "", 0, 0, "SMTP password"},
 };
 /* clang-format on */
