@@ -100,7 +100,12 @@ int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt)
     snprintf(c->consulate, sizeof(c->consulate), "%s", (t = db_text(s, 9)) ? t : "");
     c->assignee_user = db_int(s, 10);
     snprintf(c->assignee_consulate, sizeof(c->assignee_consulate), "%s", (t = db_text(s, 11)) ? t : "");
-    c->subject = strdup(db_text(s, 12));
+    /* The subject is sealed; a case from before 0013 may hold it in clear
+     * until the worker seals it (cases_seal_subjects). */
+    if (db_is_null(s, 40))
+        c->subject = strdup(db_text(s, 12));
+    else if (!(c->subject = unseal_col(s, 40, &err)) && !err)
+        c->subject = strdup("");
     c->description = unseal_col(s, 13, &err);
     fields = unseal_col(s, 14, &err);
     c->citizen.name = unseal_col(s, 15, &err);
@@ -483,16 +488,17 @@ static int create_h(struct db_conn *c, void *arg)
     struct create *cr = arg;
     const struct case_input *in = cr->in;
     const struct citizen *ci = &in->citizen;
-    unsigned char *b[7] = {0};
-    size_t n[7] = {0};
+    unsigned char *b[8] = {0};
+    size_t n[8] = {0};
     char *fields = fields_json(in->fields, in->nfields), pinh[65], phone_idx[65] = "", email_idx[65] = "", object[64];
-    char *name_tokens = case_name_tokens(ci->name);
+    char *name_tokens = case_word_tokens("name", ci->name), *subject_tokens = case_word_tokens("subject", in->subject);
     int64_t now = clock_now(), first_due, res_due;
     int err;
 
     if (!fields || (ci->name && *ci->name && !name_tokens)) {
         free(fields);
         free(name_tokens);
+        free(subject_tokens);
         return WASL_ENOMEM;
     }
     char hash[65] = "";
@@ -535,14 +541,15 @@ static int create_h(struct db_conn *c, void *arg)
     char e164[40] = "";
     if (cr->phone_norm[0])
         snprintf(e164, sizeof(e164), "+%s", cr->phone_norm);
-    const char *plain[7] = {in->description && *in->description ? in->description : NULL,
+    const char *plain[8] = {in->description && *in->description ? in->description : NULL,
                             fields,
                             ci->name,
                             e164,
                             ci->email,
                             ci->id_number,
-                            ci->passport};
-    for (int i = 0; i < 7; i++)
+                            ci->passport,
+                            in->subject};
+    for (int i = 0; i < 8; i++)
         if ((err = seal(plain[i] && *plain[i] ? plain[i] : NULL, &b[i], &n[i])))
             goto out;
     /* A dossier goes to its consulate's back-office at once. */
@@ -553,16 +560,17 @@ static int create_h(struct db_conn *c, void *arg)
         "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
         "consulate, assignee_consulate, subject, description_enc, fields_enc, name_enc, phone_enc, email_enc, "
         "id_number_enc, passport_enc, phone_index, email_index, articles, created_by, created_at, updated_at, "
-        "first_response_due, resolution_due, ref_keys, name_tokens) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "first_response_due, resolution_due, ref_keys, name_tokens, subject_enc, subject_tokens) VALUES (?, ?, ?, ?, 'new', ?, "
+        "?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         DBP(DB_S(cr->reference), DB_S(pinh), DB_S(in->type), DB_S(in->category), DB_S(cr->priority), DB_S(cr->channel),
             DB_S(in->language), DB_S(in->country && *in->country ? in->country : NULL),
-            DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL), DB_S(in->subject),
+            DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL),
             b[0] ? DB_B(b[0], n[0]) : DB_NULL, b[1] ? DB_B(b[1], n[1]) : DB_NULL, b[2] ? DB_B(b[2], n[2]) : DB_NULL,
             b[3] ? DB_B(b[3], n[3]) : DB_NULL, b[4] ? DB_B(b[4], n[4]) : DB_NULL, b[5] ? DB_B(b[5], n[5]) : DB_NULL,
             b[6] ? DB_B(b[6], n[6]) : DB_NULL, DB_S(phone_idx[0] ? phone_idx : NULL), DB_S(email_idx[0] ? email_idx : NULL),
             DB_S(in->articles ? in->articles : "[]"), DB_S(cr->who && cr->who->login ? cr->who->login : "citizen"), DB_I(now),
-            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys), DB_S(name_tokens)));
+            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys), DB_S(name_tokens), DB_B(b[7], n[7]),
+            DB_S(subject_tokens ? subject_tokens : "")));
     if (err)
         goto out;
     char detail[160];
@@ -594,10 +602,11 @@ read_back:
         err = case_read_conn(c, cr->reference, cr->out);
     }
 out:
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         free(b[i]);
     free(fields);
     free(name_tokens);
+    free(subject_tokens);
     return err;
 }
 

@@ -3,6 +3,7 @@
  * pool, thin wrappers over the backend, and the transaction runner that
  * retries on contention.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -388,6 +389,22 @@ int db_ping(struct db *db)
     db_conn_put(c);
     if (!err && one != 1)
         err = err_set(WASL_EDB, "store.unavailable", "SELECT 1 did not answer 1");
+    return err;
+}
+
+int db_scrub(struct db *db, const char *table)
+{
+    struct db_conn *c;
+    char sql[128];
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    if (db->backend == DB_PG)
+        snprintf(sql, sizeof(sql), "VACUUM FULL %s", table);
+    else
+        snprintf(sql, sizeof(sql), "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)");
+    err = c->db->ops->script(c, sql);
+    db_conn_put(c);
     return err;
 }
 
