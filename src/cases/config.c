@@ -11,6 +11,10 @@
 
 #include "cases_int.h"
 #include "calendar/calendar.h"
+#include "guide/guide.h"
+
+/* The guide's search log keeps what agents typed sealed, like the cases. */
+static const struct guide_sealer search_log_sealer = {seal, unseal, blind_index};
 
 /* clang-format off */
 const struct conf_def cases_conf[] = {
@@ -270,7 +274,10 @@ int cases_init(const char *data_dir, bool create_key)
     snprintf(path, sizeof(path), "%s/cases/dispositions.json", data_dir);
     if ((err = call_dispositions_load(path)))
         return err;
-    return keys_load(cases_cfg.key_file, create_key);
+    if ((err = keys_load(cases_cfg.key_file, create_key)))
+        return err;
+    guide_search_log_sealer(&search_log_sealer);
+    return 0;
 }
 
 void cases_set_default_portal(const char *url)

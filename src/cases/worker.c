@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cases_int.h"
+#include "guide/guide.h"
 
 static pthread_t worker;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -27,20 +28,21 @@ static bool failed(struct db *db, const char *what)
 
 /* One round of the jobs; true when the store was unreachable. */
 /* Seals the subjects that cases from before migration 0013 hold in clear,
- * then rewrites the table so their old text is gone from the files too;
- * *done once there are none left. */
+ * and the searches logged then, then rewrites the tables so their old text
+ * is gone from the files too; *done once there are none left. */
 static bool seal_subjects(struct db *db, bool *done)
 {
-    int n = 0, total = 0;
+    static const char *const tables[] = {"cases", "guide_search_log", NULL};
+    int n = 0, k = 0, total = 0;
     for (int batch = 0; !*done && batch < 50; batch++) {
-        if (cases_seal_subjects(db, &n))
-            return failed(db, "sealing subjects");
-        total += n;
-        *done = n == 0;
+        if (cases_seal_subjects(db, &n) || guide_search_log_seal_older(db, &k))
+            return failed(db, "sealing subjects and logged searches");
+        total += n + k;
+        *done = n == 0 && k == 0;
     }
     if (total)
-        log_info("cases: %d older case subject(s) sealed", total);
-    if (*done && total && db_scrub(db, "cases")) {
+        log_info("cases: %d older case subject(s) and logged search(es) sealed", total);
+    if (*done && total && db_scrub(db, tables)) {
         /* Sealed all the same; the old text waits for the next VACUUM. */
         log_warn("cases: subjects sealed, but the table could not be rewritten: %s", err_message());
         err_clear();

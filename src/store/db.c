@@ -392,18 +392,19 @@ int db_ping(struct db *db)
     return err;
 }
 
-int db_scrub(struct db *db, const char *table)
+int db_scrub(struct db *db, const char *const *tables)
 {
     struct db_conn *c;
     char sql[128];
     int err = db_conn_get(db, &c);
     if (err)
         return err;
-    if (db->backend == DB_PG)
-        snprintf(sql, sizeof(sql), "VACUUM FULL %s", table);
-    else
-        snprintf(sql, sizeof(sql), "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)");
-    err = c->db->ops->script(c, sql);
+    if (db->backend != DB_PG)
+        err = c->db->ops->script(c, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)");
+    for (int i = 0; db->backend == DB_PG && !err && tables[i]; i++) {
+        snprintf(sql, sizeof(sql), "VACUUM FULL %s", tables[i]);
+        err = c->db->ops->script(c, sql);
+    }
     db_conn_put(c);
     return err;
 }

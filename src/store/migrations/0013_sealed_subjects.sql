@@ -5,3 +5,8 @@
 -- the clear column and then rewrites the table; new cases keep it empty.
 ALTER TABLE cases ADD COLUMN subject_enc {{BLOB}};
 ALTER TABLE cases ADD COLUMN subject_tokens TEXT;
+
+-- The same for the guide's search log: what an agent typed may name a citizen (digits and
+-- addresses were already blanked); sealed, and grouped for the gaps report by a keyed hash.
+ALTER TABLE guide_search_log ADD COLUMN query_enc {{BLOB}};
+ALTER TABLE guide_search_log ADD COLUMN query_hash TEXT;
