@@ -124,10 +124,10 @@ void case_query_release(struct case_query *q);
  * (folded: case, accents), space-separated (caller frees); NULL for no text
  * or out of memory. */
 char *case_word_tokens(const char *kind, const char *text);
-/* Seals the subjects of up to 200 cases stored in clear before migration
- * 0013 (which cannot: the key is not in the database) and indexes their
- * words; *n gets how many, 0 once all are done. Run by the worker until
- * then. */
+/* Seals the subjects of up to 200 cases, and up to 200 guide searches,
+ * stored in clear before migration 0013 (which cannot: the key is not in
+ * the database), with their indexes; *n gets how many, 0 once all are
+ * done. Run by the worker until then. */
 int cases_seal_subjects(struct db *db, int *n);
 /* Indexes the names of up to 200 cases stored before the name index
  * (migration 0008 cannot: the index is keyed); *n gets how many, 0 once all

@@ -12,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "cases_int.h"
+#include "guide/guide.h"
 
 #define Q_MAX CASE_Q_MAX
 #define Q_WORDS_MAX CASE_Q_WORDS_MAX
@@ -457,23 +458,32 @@ int cases_index_names(struct db *db, int *n)
     return err;
 }
 
-/* ---- subjects stored in clear before 0013 ---- */
+/* ---- text stored in clear before 0013 ---- */
 
-static int seal_subjects_h(struct db_conn *c, void *arg)
+/* A column that held text in clear, its sealed successor and the index
+ * made from the text (fixed names, never input). */
+struct clear_column {
+    const char *table, *clear, *sealed, *index;
+    char *(*index_of)(const char *plain); /* caller frees; NULL: "" */
+    int n;
+};
+
+static int seal_clear_h(struct db_conn *c, void *arg)
 {
-    struct backfill *bf = arg;
+    struct clear_column *col = arg;
     struct db_stmt *s = NULL;
     int64_t ids[INDEX_BATCH];
-    char *subjects[INDEX_BATCH];
+    char *texts[INDEX_BATCH], sql[256];
     int n = 0, err;
 
-    bf->n = 0;
-    if ((err = db_query(c, &s, "SELECT id, subject FROM cases WHERE subject_enc IS NULL AND subject <> '' ORDER BY id LIMIT ?",
-                        DBP(DB_I(INDEX_BATCH)))))
+    col->n = 0;
+    snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s WHERE %s IS NULL AND %s <> '' ORDER BY id LIMIT ?", col->clear, col->table,
+             col->sealed, col->clear);
+    if ((err = db_query(c, &s, sql, DBP(DB_I(INDEX_BATCH)))))
         return err;
     while (n < INDEX_BATCH && db_next(s)) {
         ids[n] = db_int(s, 0);
-        if (!(subjects[n] = strdup(db_text(s, 1)))) {
+        if (!(texts[n] = strdup(db_text(s, 1)))) {
             err = WASL_ENOMEM;
             break;
         }
@@ -481,27 +491,39 @@ static int seal_subjects_h(struct db_conn *c, void *arg)
     }
     int err2 = db_end(s);
     err = err ? err : err2;
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?, %s = ?, %s = '' WHERE id = ?", col->table, col->sealed, col->index,
+             col->clear);
     for (int i = 0; i < n && !err; i++) {
         unsigned char *b = NULL;
         size_t len = 0;
-        char *tokens = case_word_tokens("subject", subjects[i]);
-        if (!(err = seal(subjects[i], &b, &len)))
-            err = db_exec(c, "UPDATE cases SET subject_enc = ?, subject_tokens = ?, subject = '' WHERE id = ?",
-                          DBP(DB_B(b, len), DB_S(tokens ? tokens : ""), DB_I(ids[i])));
+        char *idx = col->index_of(texts[i]);
+        if (!(err = seal(texts[i], &b, &len)))
+            err = db_exec(c, sql, DBP(DB_B(b, len), DB_S(idx ? idx : ""), DB_I(ids[i])));
         free(b);
-        free(tokens);
+        free(idx);
     }
     for (int i = 0; i < n; i++)
-        free(subjects[i]);
+        free(texts[i]);
     if (!err)
-        bf->n = n;
+        col->n = n;
     return err;
+}
+
+static char *subject_tokens(const char *subject)
+{
+    return case_word_tokens("subject", subject);
 }
 
 int cases_seal_subjects(struct db *db, int *n)
 {
-    struct backfill bf = {0};
-    int err = db_tx(db, seal_subjects_h, &bf);
-    *n = err ? 0 : bf.n;
+    struct clear_column cols[] = {
+        {"cases", "subject", "subject_enc", "subject_tokens", subject_tokens, 0},
+        {"guide_search_log", "query", "query_enc", "query_hash", guide_search_log_key, 0},
+    };
+    int err = 0;
+    *n = 0;
+    for (size_t i = 0; !err && i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (!(err = db_tx(db, seal_clear_h, &cols[i])))
+            *n += cols[i].n;
     return err;
 }

@@ -33,12 +33,12 @@ static bool failed(struct db *db, const char *what)
 static bool seal_subjects(struct db *db, bool *done)
 {
     static const char *const tables[] = {"cases", "guide_search_log", NULL};
-    int n = 0, k = 0, total = 0;
+    int n = 0, total = 0;
     for (int batch = 0; !*done && batch < 50; batch++) {
-        if (cases_seal_subjects(db, &n) || guide_search_log_seal_older(db, &k))
+        if (cases_seal_subjects(db, &n))
             return failed(db, "sealing subjects and logged searches");
-        total += n + k;
-        *done = n == 0 && k == 0;
+        total += n;
+        *done = n == 0;
     }
     if (total)
         log_info("cases: %d older case subject(s) and logged search(es) sealed", total);

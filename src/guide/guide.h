@@ -196,9 +196,10 @@ struct guide_sealer {
     void (*hash)(const char *kind, const char *normalized, char out[65]);
 };
 void guide_search_log_sealer(const struct guide_sealer *s);
-/* Seals up to 200 searches logged in clear before migration 0013; *n gets
- * how many (0 once all are done, or without a sealer). */
-int guide_search_log_seal_older(struct db *db, int *n);
+/* The key a logged query is grouped by (a keyed hash of its lower-case
+ * form; caller frees), NULL without a sealer. For the searches logged in
+ * clear before migration 0013, which the cases worker seals. */
+char *guide_search_log_key(const char *query);
 /* Rebuilds the search index from the store now. */
 int guide_index_rebuild(struct db *db);
 

@@ -62,22 +62,36 @@ void guide_search_log_sealer(const struct guide_sealer *s)
     sealer = s;
 }
 
-/* The scrubbed query sealed, and the keyed hash of its lower-case form
- * (the gaps report's groups); without a sealer, neither: the text is not
- * kept. */
-static int seal_query(const char *q, unsigned char **blob, size_t *n, char hash[65])
+/* The keyed hash of a query's lower-case form: the gaps report's groups. */
+static void query_hash(const char *q, char hash[65])
 {
     char low[GUIDE_QUERY_MAX + 16];
     size_t k = 0;
+    for (; q[k] && k < sizeof(low) - 1; k++)
+        low[k] = (char)tolower((unsigned char)q[k]);
+    low[k] = '\0';
+    sealer->hash("search", low, hash);
+}
+
+char *guide_search_log_key(const char *query)
+{
+    char hash[65];
+    if (!sealer)
+        return NULL;
+    query_hash(query, hash);
+    return strdup(hash);
+}
+
+/* The scrubbed query sealed, and its hash; without a sealer, neither: the
+ * text is not kept. */
+static int seal_query(const char *q, unsigned char **blob, size_t *n, char hash[65])
+{
     *blob = NULL;
     *n = 0;
     hash[0] = '\0';
     if (!sealer)
         return 0;
-    for (; q[k] && k < sizeof(low) - 1; k++)
-        low[k] = (char)tolower((unsigned char)q[k]);
-    low[k] = '\0';
-    sealer->hash("search", low, hash);
+    query_hash(q, hash);
     return sealer->seal(q, blob, n);
 }
 
@@ -101,59 +115,6 @@ int searchlog_add(struct db *db, const struct guide_search *s, const char *role,
         db_conn_put(c);
     }
     free(b);
-    return err;
-}
-
-#define SEAL_BATCH 200
-
-struct older {
-    int n;
-};
-
-static int seal_older_h(struct db_conn *c, void *arg)
-{
-    struct older *o = arg;
-    struct db_stmt *s = NULL;
-    int64_t ids[SEAL_BATCH];
-    char *queries[SEAL_BATCH];
-    int n = 0, err;
-
-    o->n = 0;
-    if ((err =
-             db_query(c, &s, "SELECT id, query FROM guide_search_log WHERE query_hash IS NULL AND query <> '' ORDER BY id LIMIT ?",
-                      DBP(DB_I(SEAL_BATCH)))))
-        return err;
-    while (n < SEAL_BATCH && db_next(s)) {
-        ids[n] = db_int(s, 0);
-        if (!(queries[n] = strdup(db_text(s, 1)))) {
-            err = WASL_ENOMEM;
-            break;
-        }
-        n++;
-    }
-    int err2 = db_end(s);
-    err = err ? err : err2;
-    for (int i = 0; i < n && !err; i++) {
-        unsigned char *b = NULL;
-        size_t len = 0;
-        char hash[65];
-        if (!(err = seal_query(queries[i], &b, &len, hash)))
-            err = db_exec(c, "UPDATE guide_search_log SET query = '', query_enc = ?, query_hash = ? WHERE id = ?",
-                          DBP(DB_B(b, len), DB_S(hash), DB_I(ids[i])));
-        free(b);
-    }
-    for (int i = 0; i < n; i++)
-        free(queries[i]);
-    if (!err)
-        o->n = n;
-    return err;
-}
-
-int guide_search_log_seal_older(struct db *db, int *n)
-{
-    struct older o = {0};
-    int err = sealer ? db_tx(db, seal_older_h, &o) : 0;
-    *n = err ? 0 : o.n;
     return err;
 }
 
