@@ -11,7 +11,6 @@ clear) is sealed by the next start, and its old text is gone from the files.
 
 Markers carry a random part: PostgreSQL's WAL of earlier runs on the same
 server must not be taken for this run's data."""
-import base64
 import os
 import random
 import socket
@@ -20,8 +19,6 @@ import subprocess
 import sys
 import time
 import urllib.parse
-
-import harness
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
