@@ -100,7 +100,12 @@ int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt)
     snprintf(c->consulate, sizeof(c->consulate), "%s", (t = db_text(s, 9)) ? t : "");
     c->assignee_user = db_int(s, 10);
     snprintf(c->assignee_consulate, sizeof(c->assignee_consulate), "%s", (t = db_text(s, 11)) ? t : "");
-    c->subject = strdup(db_text(s, 12));
+    /* The subject is sealed; a case from before 0013 may hold it in clear
+     * until the worker seals it (cases_seal_subjects). */
+    if (db_is_null(s, 40))
+        c->subject = strdup(db_text(s, 12));
+    else if (!(c->subject = unseal_col(s, 40, &err)) && !err)
+        c->subject = strdup("");
     c->description = unseal_col(s, 13, &err);
     fields = unseal_col(s, 14, &err);
     c->citizen.name = unseal_col(s, 15, &err);
@@ -265,6 +270,7 @@ struct create {
     int64_t id;
     struct case_rec *out; /* read back in the same transaction (may be NULL) */
     bool replayed;        /* answered from an earlier request with the same key */
+    const char *own;      /* a back-office's consulate, for a case it opens without one */
 };
 
 static char *fields_json(const struct case_field *f, int n)
@@ -482,16 +488,17 @@ static int create_h(struct db_conn *c, void *arg)
     struct create *cr = arg;
     const struct case_input *in = cr->in;
     const struct citizen *ci = &in->citizen;
-    unsigned char *b[7] = {0};
-    size_t n[7] = {0};
+    unsigned char *b[8] = {0};
+    size_t n[8] = {0};
     char *fields = fields_json(in->fields, in->nfields), pinh[65], phone_idx[65] = "", email_idx[65] = "", object[64];
-    char *name_tokens = case_name_tokens(ci->name);
+    char *name_tokens = case_word_tokens("name", ci->name), *subject_tokens = case_word_tokens("subject", in->subject);
     int64_t now = clock_now(), first_due, res_due;
     int err;
 
     if (!fields || (ci->name && *ci->name && !name_tokens)) {
         free(fields);
         free(name_tokens);
+        free(subject_tokens);
         return WASL_ENOMEM;
     }
     char hash[65] = "";
@@ -534,34 +541,36 @@ static int create_h(struct db_conn *c, void *arg)
     char e164[40] = "";
     if (cr->phone_norm[0])
         snprintf(e164, sizeof(e164), "+%s", cr->phone_norm);
-    const char *plain[7] = {in->description && *in->description ? in->description : NULL,
+    const char *plain[8] = {in->description && *in->description ? in->description : NULL,
                             fields,
                             ci->name,
                             e164,
                             ci->email,
                             ci->id_number,
-                            ci->passport};
-    for (int i = 0; i < 7; i++)
+                            ci->passport,
+                            in->subject};
+    for (int i = 0; i < 8; i++)
         if ((err = seal(plain[i] && *plain[i] ? plain[i] : NULL, &b[i], &n[i])))
             goto out;
     /* A dossier goes to its consulate's back-office at once. */
     const char *route = !strcmp(in->type, "dossier") ? field_value(in->fields, in->nfields, "consulate") : NULL;
-    const char *consulate = in->consulate && *in->consulate ? in->consulate : route;
+    const char *consulate = in->consulate && *in->consulate ? in->consulate : route && *route ? route : cr->own;
     err = db_query_int(
         c, &cr->id,
         "INSERT INTO cases (reference, pin_hash, type, category, status, priority, channel, language, country, "
         "consulate, assignee_consulate, subject, description_enc, fields_enc, name_enc, phone_enc, email_enc, "
         "id_number_enc, passport_enc, phone_index, email_index, articles, created_by, created_at, updated_at, "
-        "first_response_due, resolution_due, ref_keys, name_tokens) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "first_response_due, resolution_due, ref_keys, name_tokens, subject_enc, subject_tokens) VALUES (?, ?, ?, ?, 'new', ?, "
+        "?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         DBP(DB_S(cr->reference), DB_S(pinh), DB_S(in->type), DB_S(in->category), DB_S(cr->priority), DB_S(cr->channel),
             DB_S(in->language), DB_S(in->country && *in->country ? in->country : NULL),
-            DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL), DB_S(in->subject),
+            DB_S(consulate && *consulate ? consulate : NULL), DB_S(route && *route ? route : NULL),
             b[0] ? DB_B(b[0], n[0]) : DB_NULL, b[1] ? DB_B(b[1], n[1]) : DB_NULL, b[2] ? DB_B(b[2], n[2]) : DB_NULL,
             b[3] ? DB_B(b[3], n[3]) : DB_NULL, b[4] ? DB_B(b[4], n[4]) : DB_NULL, b[5] ? DB_B(b[5], n[5]) : DB_NULL,
             b[6] ? DB_B(b[6], n[6]) : DB_NULL, DB_S(phone_idx[0] ? phone_idx : NULL), DB_S(email_idx[0] ? email_idx : NULL),
             DB_S(in->articles ? in->articles : "[]"), DB_S(cr->who && cr->who->login ? cr->who->login : "citizen"), DB_I(now),
-            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys), DB_S(name_tokens)));
+            DB_I(now), DB_I(first_due), DB_I(res_due), DB_S(keys), DB_S(name_tokens), DB_B(b[7], n[7]),
+            DB_S(subject_tokens ? subject_tokens : "")));
     if (err)
         goto out;
     char detail[160];
@@ -593,11 +602,28 @@ read_back:
         err = case_read_conn(c, cr->reference, cr->out);
     }
 out:
-    for (int i = 0; i < 7; i++)
+    for (int i = 0; i < 8; i++)
         free(b[i]);
     free(fields);
     free(name_tokens);
+    free(subject_tokens);
     return err;
+}
+
+/* A back-office opens cases for its own consulate only, as it may not hand
+ * one to another (the hand-over rule of case_update); a case it opens
+ * without a consulate is its consulate's, so it stays in its scope. */
+static int backoffice_consulate(const struct actor *who, const struct case_input *in, const char **own)
+{
+    const char *to[2] = {in->consulate, !strcmp(in->type, "dossier") ? field_value(in->fields, in->nfields, "consulate") : NULL};
+    *own = who->consulate;
+    for (int i = 0; i < 2; i++)
+        if (to[i] && *to[i] && (!who->consulate || strcmp(to[i], who->consulate)))
+            return err_set_field(WASL_EPERM, "cases.forbidden", i ? "fields.consulate" : "consulate",
+                                 "a back-office opens cases for its own consulate only; ask the supervision team to open one "
+                                 "for %s",
+                                 to[i]);
+    return 0;
 }
 
 int case_create(struct db *db, const struct actor *who, const struct case_input *in, struct case_rec *out, char pin_out[7])
@@ -632,6 +658,8 @@ int case_create(struct db *db, const struct actor *who, const struct case_input 
         (err = check_citizen(&in->citizen, in->country, cr.phone_norm, sizeof(cr.phone_norm))) ||
         (err = case_articles_check(in->articles)))
         return err;
+    if (who && who->role == ROLE_BACKOFFICE && (err = backoffice_consulate(who, in, &cr.own)))
+        return err;
     if (in->request_key && !case_request_key_valid(in->request_key))
         return err_set_field(WASL_EINVAL, "cases.invalid_request_key", "request_key",
                              "an Idempotency-Key has 8 to 64 characters: letters, digits, dot, underscore, colon or hyphen");
@@ -660,6 +688,14 @@ bool case_in_scope(const struct actor *who, const struct case_rec *c)
     if (!who || who->role != ROLE_BACKOFFICE)
         return true;
     return who->consulate && (!strcmp(c->assignee_consulate, who->consulate) || !strcmp(c->consulate, who->consulate));
+}
+
+int case_scope_refused(struct db_conn *c, const struct actor *who, const char *ref, const char *action)
+{
+    char object[64], detail[64];
+    snprintf(object, sizeof(object), "case:%s", ref);
+    snprintf(detail, sizeof(detail), "{\"consulate\":\"%s\"}", who && who->consulate ? who->consulate : "");
+    return audit_append(c, who, action, object, detail);
 }
 
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out)
@@ -708,8 +744,13 @@ int case_view(struct db *db, const struct actor *who, const char *reference, str
     if (err == WASL_ENOENT)
         err = 0;
     if (!err && (!found || !case_in_scope(who, out))) {
+        bool refused = found;
         case_rec_clear(out);
-        err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
+        /* Another consulate's case: the refusal is in the audit trail too,
+         * the answer the same as for a case that does not exist. */
+        err = refused ? case_scope_refused(c, who, ref, "case.view_refused") : 0;
+        if (!err)
+            err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
     }
     /* Every read of a citizen's file is in the audit trail. */
     if (!err) {

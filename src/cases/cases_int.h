@@ -64,13 +64,17 @@ int case_check_text(const char *v, const char *field, size_t max, bool required,
     "c.first_response_at, c.resolved_at, c.closed_at, c.first_response_due, c.resolution_due, c.paused_since, "                    \
     "c.warned_at, c.breached_at, c.escalated, c.rating, c.rating_comment_enc, c.anonymized_at, "                                   \
     "(SELECT m.reference FROM cases m WHERE m.id = c.merged_into), (SELECT u.login FROM users u WHERE u.id = c.assignee_user), "   \
-    "c.citizen_reply_at, c.seen_at"
+    "c.citizen_reply_at, c.seen_at, c.subject_enc"
 /* Fills c from a row of CASE_COLUMNS; decrypt: personal data in clear, else masked. */
 int case_from_row(struct db_stmt *s, struct case_rec *c, bool decrypt);
 /* Reads a case by normalized reference, decrypted, without audit or scope. */
 int case_read(struct db *db, const char *ref, struct case_rec *out);
 int case_read_conn(struct db_conn *c, const char *ref, struct case_rec *out);
 bool case_in_scope(const struct actor *who, const struct case_rec *c);
+/* Audits a back-office user's refused access to another consulate's case
+ * (action "case.view_refused", ...): the caller then answers "not found".
+ * Outside any transaction that will be rolled back. */
+int case_scope_refused(struct db_conn *c, const struct actor *who, const char *ref, const char *action);
 bool case_status_valid(const char *s);
 bool case_priority_valid(const char *s);
 int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const char *kind, bool public_note, const char *body,
@@ -108,17 +112,23 @@ struct case_query {
     int sort;        /* index in the sort table: 0 created, 1 updated, 2 deadline, 3 priority */
     int64_t cursor_key, cursor_id;
     char name_idx[CASE_Q_WORDS_MAX][65], name_pat[CASE_Q_WORDS_MAX][70];
+    char subject_idx[CASE_Q_WORDS_MAX][65], subject_pat[CASE_Q_WORDS_MAX][70];
     int nwords;
-    char like[CASE_Q_MAX * 2 + 3];
     char phone_idx[65], email_idx[65], search_idx[65], ref[CASE_REF_LEN + 1];
     bool too_many;
 };
 /* Checks the filter and builds the query; release q in every case. */
 int case_query_build(struct case_query *q, const struct actor *who, const struct case_filter *f);
 void case_query_release(struct case_query *q);
-/* The blind index of each word of a name (folded: case, accents), space-
- * separated (caller frees); NULL for no name or out of memory. */
-char *case_name_tokens(const char *name);
+/* The blind index (of kind "name" or "subject") of each word of text
+ * (folded: case, accents), space-separated (caller frees); NULL for no text
+ * or out of memory. */
+char *case_word_tokens(const char *kind, const char *text);
+/* Seals the subjects of up to 200 cases, and up to 200 guide searches,
+ * stored in clear before migration 0013 (which cannot: the key is not in
+ * the database), with their indexes; *n gets how many, 0 once all are
+ * done. Run by the worker until then. */
+int cases_seal_subjects(struct db *db, int *n);
 /* Indexes the names of up to 200 cases stored before the name index
  * (migration 0008 cannot: the index is keyed); *n gets how many, 0 once all
  * are done. Run by the worker until then. */

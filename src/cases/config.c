@@ -11,6 +11,10 @@
 
 #include "cases_int.h"
 #include "calendar/calendar.h"
+#include "guide/guide.h"
+
+/* The guide's search log keeps what agents typed sealed, like the cases. */
+static const struct guide_sealer search_log_sealer = {seal, unseal, blind_index};
 
 /* clang-format off */
 const struct conf_def cases_conf[] = {
@@ -29,7 +33,7 @@ const struct conf_def cases_conf[] = {
     {"smtp.enabled", CONF_BOOL, "false", 0, 0, "send the outbox's mail (acknowledgements) by SMTP"},
     {"smtp.url", CONF_STR, "smtp://127.0.0.1:25", 0, 0, "SMTP server (smtp:// or smtps://host:port)"},
     {"smtp.from", CONF_STR, "centre-appel@consulat.example", 0, 0, "sender address of mail to citizens"},
-    {"smtp.user", CONF_STR, "", 0, 0, "SMTP user name (empty: no authentication)"},
+    {"smtp.user", CONF_STR, "", 0, 0, "SMTP user name (empty: no authentication); when set, TLS is required (smtps:// or STARTTLS)"},
     {"smtp.password", CONF_STR, "", 0, 0, "SMTP password"},
 };
 /* clang-format on */
@@ -270,7 +274,10 @@ int cases_init(const char *data_dir, bool create_key)
     snprintf(path, sizeof(path), "%s/cases/dispositions.json", data_dir);
     if ((err = call_dispositions_load(path)))
         return err;
-    return keys_load(cases_cfg.key_file, create_key);
+    if ((err = keys_load(cases_cfg.key_file, create_key)))
+        return err;
+    guide_search_log_sealer(&search_log_sealer);
+    return 0;
 }
 
 void cases_set_default_portal(const char *url)

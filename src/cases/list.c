@@ -2,8 +2,9 @@
  * The case list: one search box that reads what was typed (a reference, a
  * phone number, an e-mail address, or words of the citizen's name or of the
  * subject), filters, four sort orders with keyset paging (an opaque cursor)
- * and the total count. Personal data is matched through blind indexes only:
- * nothing is decrypted to search, and rows come out masked.
+ * and the total count. Personal data is matched through blind indexes only
+ * (the subject's words too: it is sealed, as it often holds a name or a
+ * number): nothing is decrypted to search, and rows come out masked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <utf8proc.h>
 
 #include "cases_int.h"
+#include "guide/guide.h"
 
 #define Q_MAX CASE_Q_MAX
 #define Q_WORDS_MAX CASE_Q_WORDS_MAX
@@ -62,6 +64,7 @@ static int each_word(const char *s, int (*fn)(const char *w, size_t n, void *arg
 
 struct tokens {
     struct sbuf *b;
+    const char *kind;
 };
 
 static int token_h(const char *w, size_t n, void *arg)
@@ -70,21 +73,21 @@ static int token_h(const char *w, size_t n, void *arg)
     char folded[WORD_BYTES], idx[65];
     if (!fold_word(w, n, folded, sizeof(folded)))
         return 0; /* a word longer than any name's: not indexed, not findable */
-    blind_index("name", folded, idx);
+    blind_index(t->kind, folded, idx);
     if (t->b->len)
         sbuf_adds(t->b, " ");
     sbuf_adds(t->b, idx);
     return 0;
 }
 
-char *case_name_tokens(const char *name)
+char *case_word_tokens(const char *kind, const char *text)
 {
     struct sbuf b;
-    struct tokens t = {&b};
-    if (!name || !*name)
+    struct tokens t = {&b, kind};
+    if (!text || !*text)
         return NULL;
     sbuf_init(&b, 8192);
-    each_word(name, token_h, &t);
+    each_word(text, token_h, &t);
     if (b.oom || !b.len) {
         sbuf_release(&b);
         return NULL;
@@ -135,8 +138,21 @@ static int name_word_h(const char *w, size_t n, void *arg)
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "search with at most %d words", Q_WORDS_MAX);
     if (!fold_word(w, n, folded, sizeof(folded)))
         return err_set_field(WASL_EINVAL, "cases.invalid_parameter", "q", "a word of the search is too long");
-    blind_index("name", folded, q->name_idx[q->nwords++]);
+    blind_index("name", folded, q->name_idx[q->nwords]);
+    blind_index("subject", folded, q->subject_idx[q->nwords++]);
     return 0;
+}
+
+/* "% <hash> %": a word's hash among the space-separated hashes of a row. */
+static const char *word_pattern(char out[70], const char idx[65])
+{
+    out[0] = '%';
+    out[1] = ' ';
+    memcpy(out + 2, idx, 64);
+    out[66] = ' ';
+    out[67] = '%';
+    out[68] = '\0';
+    return out;
 }
 
 /* Reads the search box: *how gets what it was taken for. */
@@ -176,48 +192,23 @@ static int add_search(struct case_query *q, const char *text, const char *countr
         ADD(q, " AND c.email_index = ?", DB_S(q->search_idx));
         return 0;
     }
-    /* Words: every one in the citizen's name, or the text in the subject. */
+    /* Words: every one in the citizen's name, or every one in the subject
+     * (whole words, case and accents aside). */
     *how = "text";
     if ((err = each_word(text, name_word_h, q)))
         return err;
-    size_t k = 0;
-    q->like[k++] = '%';
-    for (const char *p = text; *p; p++) {
-        if (*p == '%' || *p == '_' || *p == '\\')
-            q->like[k++] = '\\';
-        q->like[k++] = *p;
+    if (!q->nwords) {
+        sbuf_adds(&q->sql, " AND 1 = 0");
+        return 0;
     }
-    q->like[k++] = '%';
-    q->like[k] = '\0';
-    sbuf_adds(&q->sql, " AND (LOWER(c.subject) LIKE LOWER(?) ESCAPE '\\'");
-    add(q, "", DBP(DB_S(q->like)));
-    if (q->nwords) {
-        sbuf_adds(&q->sql, " OR (c.name_tokens IS NOT NULL");
-        for (int i = 0; i < q->nwords; i++)
-            ADD(q, " AND (' ' || c.name_tokens || ' ') LIKE ?", DB_S(NULL));
-        sbuf_adds(&q->sql, ")");
-    }
-    sbuf_adds(&q->sql, ")");
+    sbuf_adds(&q->sql, " AND ((c.name_tokens IS NOT NULL");
+    for (int i = 0; i < q->nwords; i++)
+        ADD(q, " AND (' ' || c.name_tokens || ' ') LIKE ?", DB_S(word_pattern(q->name_pat[i], q->name_idx[i])));
+    sbuf_adds(&q->sql, ") OR (c.subject_tokens IS NOT NULL");
+    for (int i = 0; i < q->nwords; i++)
+        ADD(q, " AND (' ' || c.subject_tokens || ' ') LIKE ?", DB_S(word_pattern(q->subject_pat[i], q->subject_idx[i])));
+    sbuf_adds(&q->sql, "))");
     return 0;
-}
-
-/* The name patterns point into q; set once q->p no longer moves. */
-static void bind_names(struct case_query *q)
-{
-    int w = 0;
-    for (int i = 0; i < q->n && w < q->nwords; i++)
-        if (q->p[i].type == 'n') {
-            /* "% <hash> %": the word among the space-separated hashes */
-            char *d = q->name_pat[w];
-            d[0] = '%';
-            d[1] = ' ';
-            memcpy(d + 2, q->name_idx[w], 64);
-            d[66] = ' ';
-            d[67] = '%';
-            d[68] = '\0';
-            q->p[i] = DB_S(q->name_pat[w]);
-            w++;
-        }
 }
 
 static int add_filters(struct case_query *q, const struct actor *who, const struct case_filter *f, const char **how)
@@ -335,7 +326,6 @@ int case_query_build(struct case_query *q, const struct actor *who, const struct
         return err;
     if (q->too_many || q->sql.oom)
         return err_set(WASL_ENOMEM, "cases.query_too_big", "the list's query outgrew its limits");
-    bind_names(q);
     return 0;
 }
 
@@ -444,7 +434,7 @@ static int backfill_h(struct db_conn *c, void *arg)
         if ((err = unseal(b, len, &name)))
             break;
         ids[n] = db_int(s, 0);
-        tokens[n] = case_name_tokens(name);
+        tokens[n] = case_word_tokens("name", name);
         free(name);
         n++;
     }
@@ -465,5 +455,75 @@ int cases_index_names(struct db *db, int *n)
     struct backfill bf = {0};
     int err = db_tx(db, backfill_h, &bf);
     *n = err ? 0 : bf.n;
+    return err;
+}
+
+/* ---- text stored in clear before 0013 ---- */
+
+/* A column that held text in clear, its sealed successor and the index
+ * made from the text (fixed names, never input). */
+struct clear_column {
+    const char *table, *clear, *sealed, *index;
+    char *(*index_of)(const char *plain); /* caller frees; NULL: "" */
+    int n;
+};
+
+static int seal_clear_h(struct db_conn *c, void *arg)
+{
+    struct clear_column *col = arg;
+    struct db_stmt *s = NULL;
+    int64_t ids[INDEX_BATCH];
+    char *texts[INDEX_BATCH], sql[256];
+    int n = 0, err;
+
+    col->n = 0;
+    snprintf(sql, sizeof(sql), "SELECT id, %s FROM %s WHERE %s IS NULL AND %s <> '' ORDER BY id LIMIT ?", col->clear, col->table,
+             col->sealed, col->clear);
+    if ((err = db_query(c, &s, sql, DBP(DB_I(INDEX_BATCH)))))
+        return err;
+    while (n < INDEX_BATCH && db_next(s)) {
+        ids[n] = db_int(s, 0);
+        if (!(texts[n] = strdup(db_text(s, 1)))) {
+            err = WASL_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    int err2 = db_end(s);
+    err = err ? err : err2;
+    snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?, %s = ?, %s = '' WHERE id = ?", col->table, col->sealed, col->index,
+             col->clear);
+    for (int i = 0; i < n && !err; i++) {
+        unsigned char *b = NULL;
+        size_t len = 0;
+        char *idx = col->index_of(texts[i]);
+        if (!(err = seal(texts[i], &b, &len)))
+            err = db_exec(c, sql, DBP(DB_B(b, len), DB_S(idx ? idx : ""), DB_I(ids[i])));
+        free(b);
+        free(idx);
+    }
+    for (int i = 0; i < n; i++)
+        free(texts[i]);
+    if (!err)
+        col->n = n;
+    return err;
+}
+
+static char *subject_tokens(const char *subject)
+{
+    return case_word_tokens("subject", subject);
+}
+
+int cases_seal_subjects(struct db *db, int *n)
+{
+    struct clear_column cols[] = {
+        {"cases", "subject", "subject_enc", "subject_tokens", subject_tokens, 0},
+        {"guide_search_log", "query", "query_enc", "query_hash", guide_search_log_key, 0},
+    };
+    int err = 0;
+    *n = 0;
+    for (size_t i = 0; !err && i < sizeof(cols) / sizeof(cols[0]); i++)
+        if (!(err = db_tx(db, seal_clear_h, &cols[i])))
+            *n += cols[i].n;
     return err;
 }

@@ -3,6 +3,8 @@
  * the same transaction as the case, then sent here by SMTP through libcurl
  * when smtp.enabled is on. A message that fails is retried on later runs, up
  * to OUTBOX_ATTEMPTS times; the error stays on the row for the operators.
+ * With smtp.user set, the conversation must be encrypted (smtps://, or
+ * STARTTLS required): a password is never sent in clear, and the mail waits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +74,9 @@ static char *message(const char *from, const char *to, const char *subject, cons
     return sbuf_take(&m);
 }
 
+/* Sends one message: 0, WASL_EIO with error filled in, or WASL_EPERM when
+ * credentials are set and the server offers no TLS (nothing was sent: not
+ * the message's fault, so not one of its attempts). */
 static int smtp_send(const char *to, const char *subject, const char *body, char *error, size_t en)
 {
     char *msg = message(cases_cfg.smtp_from, to, subject, body), from[160], errbuf[CURL_ERROR_SIZE] = "";
@@ -99,18 +104,27 @@ static int smtp_send(const char *to, const char *subject, const char *body, char
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
-    /* STARTTLS when the server offers it; smtps:// is always encrypted. */
-    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    /* smtps:// is always encrypted. With a user and password, STARTTLS is
+     * required (a server that does not offer it would get them in clear);
+     * without, a local relay may still take mail in clear. */
+    curl_easy_setopt(h, CURLOPT_USE_SSL, (long)(cases_cfg.smtp_user[0] ? CURLUSESSL_ALL : CURLUSESSL_TRY));
     if (cases_cfg.smtp_user[0]) {
         curl_easy_setopt(h, CURLOPT_USERNAME, cases_cfg.smtp_user);
         curl_easy_setopt(h, CURLOPT_PASSWORD, cases_cfg.smtp_password);
     }
     rc = curl_easy_perform(h);
-    if (rc != CURLE_OK)
+    if (rc == CURLE_USE_SSL_FAILED)
+        snprintf(error, en,
+                 "%s doesn't offer TLS (STARTTLS): smtp.user is set, so the password is not sent in clear; use smtps:// or a "
+                 "server with STARTTLS (the mail waits in the outbox)",
+                 cases_cfg.smtp_url);
+    else if (rc != CURLE_OK)
         snprintf(error, en, "%s", errbuf[0] ? errbuf : curl_easy_strerror(rc));
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(h);
     free(msg);
+    if (rc == CURLE_USE_SSL_FAILED)
+        return err_set(WASL_EPERM, "smtp.tls_required", "%s", error);
     return rc == CURLE_OK ? 0 : err_set(WASL_EIO, "smtp.failed", "%s", error);
 }
 
@@ -154,7 +168,7 @@ int outbox_send(struct db *db, int *sent)
     /* The network is used outside any transaction; each row is then marked
      * on its own, so a crash between two leaves at most one duplicate. */
     for (int i = 0; !err2 && i < n; i++) {
-        char error[256] = "";
+        char error[512] = "";
         int e = p[i].to && p[i].body ? smtp_send(p[i].to, p[i].subject, p[i].body, error, sizeof(error)) : WASL_EINVAL;
         if ((err = db_conn_get(db, &c)))
             break;
@@ -163,6 +177,14 @@ int outbox_send(struct db *db, int *sent)
                           "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
                           DBP(DB_I(clock_now()), DB_I(p[i].id)));
             (*sent)++;
+        } else if (e == WASL_EPERM) {
+            /* The server, not the message: the mail keeps its attempts and
+             * waits; the rest of the batch would meet the same server. */
+            err_clear();
+            log_error("outbox: mail %lld not sent: %s", (long long)p[i].id, error);
+            err = db_exec(c, "UPDATE outbox SET last_error = ? WHERE id = ?", DBP(DB_S(error), DB_I(p[i].id)));
+            db_conn_put(c);
+            break;
         } else {
             err_clear();
             log_warn("outbox: mail %lld not sent: %s", (long long)p[i].id, error[0] ? error : "unreadable row");

@@ -390,7 +390,7 @@ int privacy_purge(struct db *db, int64_t now, int *n)
 /* ---- key rotation ---- */
 
 struct reseal {
-    const char *table, *key, *cols[8];
+    const char *table, *key, *cols[9];
     int ncols;
     int64_t after;
     int rows;
@@ -455,8 +455,8 @@ int privacy_rotate_key(struct db *db, const struct actor *who, int *rows)
         {"cases",
          "id",
          {"description_enc", "fields_enc", "name_enc", "phone_enc", "email_enc", "id_number_enc", "passport_enc",
-          "rating_comment_enc"},
-         8,
+          "rating_comment_enc", "subject_enc"},
+         9,
          0,
          0,
          0},

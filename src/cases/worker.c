@@ -1,14 +1,15 @@
 /*
  * The cases' background work inside `wasl serve`: every minute the deadline
  * check (warnings, escalations) and the outbox; once a day, and at start,
- * the retention purge; until it is done, the name index of older cases. One
- * thread; stopping wakes it at once.
+ * the retention purge; until it is done, the name index of older cases and
+ * the sealing of their subjects. One thread; stopping wakes it at once.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "cases_int.h"
+#include "guide/guide.h"
 
 static pthread_t worker;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -26,7 +27,30 @@ static bool failed(struct db *db, const char *what)
 }
 
 /* One round of the jobs; true when the store was unreachable. */
-static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed)
+/* Seals the subjects that cases from before migration 0013 hold in clear,
+ * and the searches logged then, then rewrites the tables so their old text
+ * is gone from the files too; *done once there are none left. */
+static bool seal_subjects(struct db *db, bool *done)
+{
+    static const char *const tables[] = {"cases", "guide_search_log", NULL};
+    int n = 0, total = 0;
+    for (int batch = 0; !*done && batch < 50; batch++) {
+        if (cases_seal_subjects(db, &n))
+            return failed(db, "sealing subjects and logged searches");
+        total += n;
+        *done = n == 0;
+    }
+    if (total)
+        log_info("cases: %d older case subject(s) and logged search(es) sealed", total);
+    if (*done && total && db_scrub(db, tables)) {
+        /* Sealed all the same; the old text waits for the next VACUUM. */
+        log_warn("cases: subjects sealed, but the table could not be rewritten: %s", err_message());
+        err_clear();
+    }
+    return false;
+}
+
+static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed, bool *subjects_sealed)
 {
     int n = 0;
     bool down = false;
@@ -53,6 +77,8 @@ static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed)
         if (total && (*names_indexed || batch == 49))
             log_info("cases: %d older case(s) added to the name index", total);
     }
+    if (!*subjects_sealed)
+        down |= seal_subjects(db, subjects_sealed);
     if (now - *last_purge >= 86400 * WTIME_SEC) {
         if (privacy_purge(db, now, &n)) {
             down |= failed(db, "retention purge failed");
@@ -69,13 +95,14 @@ static void *loop(void *arg)
 {
     struct db *db = arg;
     int64_t last_purge = 0;
-    bool names_indexed = false; /* cases from before the name index are all indexed */
-    int backoff = 0;            /* seconds; 0 while the store answers */
+    bool names_indexed = false;   /* cases from before the name index are all indexed */
+    bool subjects_sealed = false; /* no case holds its subject in clear any more */
+    int backoff = 0;              /* seconds; 0 while the store answers */
 
     pthread_mutex_lock(&lock);
     while (!stopping) {
         pthread_mutex_unlock(&lock);
-        bool down = run_once(db, &last_purge, &names_indexed);
+        bool down = run_once(db, &last_purge, &names_indexed, &subjects_sealed);
         /* While the store is down: again after 1, 2, 4 ... s, at most a tick. */
         backoff = !down ? 0 : backoff ? backoff * 2 : 1;
         if (backoff > cases_cfg.tick_seconds)

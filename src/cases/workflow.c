@@ -58,6 +58,7 @@ struct update {
     const struct actor *who;
     const char *ref;
     const struct case_change *ch;
+    bool refused; /* another consulate's case: audited after the rollback */
 };
 
 /* Tells the citizen, in the case's language, when the case has an address:
@@ -98,6 +99,7 @@ static int update_h(struct db_conn *c, void *arg)
     if ((err = case_read_conn(c, u->ref, &r)))
         goto done;
     if (!case_in_scope(u->who, &r)) {
+        u->refused = true;
         err = err_set(WASL_ENOENT, "cases.not_found", "no case %s", u->ref);
         goto out;
     }
@@ -258,9 +260,22 @@ done:
     return err;
 }
 
+/* A refused change to another consulate's case, audited once its
+ * transaction is rolled back; the answer stays "not found". */
+static int scope_refused(struct db *db, const struct actor *who, const char *ref, const char *action)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (!err) {
+        err = case_scope_refused(c, who, ref, action);
+        db_conn_put(c);
+    }
+    return err ? err : err_set(WASL_ENOENT, "cases.not_found", "no case %s", ref);
+}
+
 int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch)
 {
-    struct update u = {who, ref, ch};
+    struct update u = {who, ref, ch, false};
     return update_h(c, &u);
 }
 
@@ -272,14 +287,16 @@ int case_update(struct db *db, const struct actor *who, const char *reference, c
         return err;
     if (ch->category && !guide_category_valid(ch->category))
         return err_set_field(WASL_EINVAL, "cases.invalid_field", "category", "unknown category");
-    struct update u = {who, ref, ch};
-    return db_tx(db, update_h, &u);
+    struct update u = {who, ref, ch, false};
+    err = db_tx(db, update_h, &u);
+    return u.refused ? scope_refused(db, who, ref, "case.update_refused") : err;
 }
 
 struct note {
     const struct actor *who;
     const char *ref, *body;
     bool public_note;
+    bool refused;
 };
 
 static int note_h(struct db_conn *c, void *arg)
@@ -291,6 +308,7 @@ static int note_h(struct db_conn *c, void *arg)
     if (err)
         return err;
     if (!case_in_scope(n->who, &r)) {
+        n->refused = true;
         case_rec_clear(&r);
         return err_set(WASL_ENOENT, "cases.not_found", "no case %s", n->ref);
     }
@@ -318,8 +336,9 @@ int case_add_note(struct db *db, const struct actor *who, const char *reference,
         return err;
     if ((err = case_check_text(body, "body", 10000, true, false)))
         return err;
-    struct note nt = {who, ref, body, public_note};
-    return db_tx(db, note_h, &nt);
+    struct note nt = {who, ref, body, public_note, false};
+    err = db_tx(db, note_h, &nt);
+    return nt.refused ? scope_refused(db, who, ref, "case.note_refused") : err;
 }
 
 struct merge {

@@ -187,6 +187,19 @@ int guide_search_opened(struct db *db, int64_t log_id, const char *slug);
 /* Deletes the logged searches older than before (the retention purge runs
  * it inside its own transaction); *n gets how many. */
 int guide_search_log_purge(struct db_conn *c, int64_t before, int64_t *n);
+/* How the search log keeps what agents typed (it may name a citizen):
+ * sealed with the personal-data key, grouped by a keyed hash. The cases
+ * module sets it (cases_init); without it the query text is not kept. */
+struct guide_sealer {
+    int (*seal)(const char *plain, unsigned char **blob, size_t *n);
+    int (*unseal)(const void *blob, size_t n, char **plain);
+    void (*hash)(const char *kind, const char *normalized, char out[65]);
+};
+void guide_search_log_sealer(const struct guide_sealer *s);
+/* The key a logged query is grouped by (a keyed hash of its lower-case
+ * form; caller frees), NULL without a sealer. For the searches logged in
+ * clear before migration 0013, which the cases worker seals. */
+char *guide_search_log_key(const char *query);
 /* Rebuilds the search index from the store now. */
 int guide_index_rebuild(struct db *db);
 

@@ -1,11 +1,14 @@
 /*
  * The search log and the gaps report. Agents' searches are stored without
- * personal data (no user, long digit runs and e-mail addresses blanked), so
- * editors can see what the guide fails to answer: searches that found
- * nothing, and searches whose results nobody opened.
+ * the user, long digit runs and e-mail addresses blanked, and the rest
+ * (which may still name a citizen) sealed with the personal-data key and
+ * grouped by a keyed hash, so editors can see what the guide fails to
+ * answer: searches that found nothing, and searches whose results nobody
+ * opened.
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guide_int.h"
@@ -52,18 +55,66 @@ void searchlog_scrub(const char *q, char *out, size_t n)
     out[k] = '\0';
 }
 
+static const struct guide_sealer *sealer;
+
+void guide_search_log_sealer(const struct guide_sealer *s)
+{
+    sealer = s;
+}
+
+/* The keyed hash of a query's lower-case form: the gaps report's groups. */
+static void query_hash(const char *q, char hash[65])
+{
+    char low[GUIDE_QUERY_MAX + 16];
+    size_t k = 0;
+    for (; q[k] && k < sizeof(low) - 1; k++)
+        low[k] = (char)tolower((unsigned char)q[k]);
+    low[k] = '\0';
+    sealer->hash("search", low, hash);
+}
+
+char *guide_search_log_key(const char *query)
+{
+    char hash[65];
+    if (!sealer)
+        return NULL;
+    query_hash(query, hash);
+    return strdup(hash);
+}
+
+/* The scrubbed query sealed, and its hash; without a sealer, neither: the
+ * text is not kept. */
+static int seal_query(const char *q, unsigned char **blob, size_t *n, char hash[65])
+{
+    *blob = NULL;
+    *n = 0;
+    hash[0] = '\0';
+    if (!sealer)
+        return 0;
+    query_hash(q, hash);
+    return sealer->seal(q, blob, n);
+}
+
 int searchlog_add(struct db *db, const struct guide_search *s, const char *role, int64_t *id)
 {
-    char q[GUIDE_QUERY_MAX + 16];
+    char q[GUIDE_QUERY_MAX + 16], hash[65];
+    unsigned char *b = NULL;
+    size_t n = 0;
     struct db_conn *c;
     int err;
 
     searchlog_scrub(s->query, q, sizeof(q));
-    if ((err = db_conn_get(db, &c)))
+    if ((err = seal_query(q, &b, &n, hash)))
         return err;
-    err = db_query_int(c, id, "INSERT INTO guide_search_log (at, lang, query, results, role) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                       DBP(DB_I(clock_now()), DB_S(s->lang), DB_S(q), DB_I(s->nhits), DB_S(role ? role : "")));
-    db_conn_put(c);
+    if (!(err = db_conn_get(db, &c))) {
+        err = db_query_int(c, id,
+                           "INSERT INTO guide_search_log (at, lang, query, query_enc, query_hash, results, role) "
+                           "VALUES (?, ?, '', ?, ?, ?, ?) RETURNING id",
+                           DBP(DB_I(clock_now()), DB_S(s->lang), b ? DB_B(b, n) : DB_NULL, DB_S(hash[0] ? hash : NULL),
+                               DB_I(s->nhits), DB_S(role ? role : "")));
+        db_conn_put(c);
+    }
+    free(b);
     return err;
 }
 
@@ -87,40 +138,83 @@ int guide_search_log_purge(struct db_conn *c, int64_t before, int64_t *n)
     return err;
 }
 
+/* The text of a group of searches: its newest row's query, unsealed
+ * (a row from before 0013 not sealed yet holds it in clear). */
+static int gap_query(struct db_conn *c, int64_t id, struct guide_gap *g)
+{
+    struct db_stmt *s = NULL;
+    char *plain = NULL;
+    int err = db_query(c, &s, "SELECT query, query_enc FROM guide_search_log WHERE id = ?", DBP(DB_I(id)));
+    if (!err && db_next(s)) {
+        size_t n;
+        const void *b = db_blob(s, 1, &n);
+        if (b && n && sealer)
+            err = sealer->unseal(b, n, &plain);
+        snprintf(g->query, sizeof(g->query), "%s", plain ? plain : b ? "" : db_text(s, 0));
+    }
+    int err2 = db_end(s);
+    free(plain);
+    for (char *p = g->query; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    return err ? err : err2;
+}
+
 int guide_gaps(struct db *db, const char *kind, int64_t since, int max, guide_gap_h h, void *arg)
 {
     struct db_conn *c;
     struct db_stmt *s = NULL;
-    int err;
+    struct guide_gap *gaps;
+    int64_t *ids;
+    int n = 0, err;
     bool zero = !strcmp(kind, "zero");
 
     if (!zero && strcmp(kind, "unopened"))
         return err_set_field(WASL_EINVAL, "guide.invalid_parameter", "kind", "kind must be zero or unopened");
-    if ((err = db_conn_get(db, &c)))
+    if (max < 1)
+        return 0;
+    gaps = calloc((size_t)max, sizeof(*gaps));
+    ids = calloc((size_t)max, sizeof(*ids));
+    if (!gaps || !ids) {
+        free(gaps);
+        free(ids);
+        return WASL_ENOMEM;
+    }
+    if ((err = db_conn_get(db, &c))) {
+        free(gaps);
+        free(ids);
         return err;
-    /* Grouped by the query as typed, case aside: the same question asked in
-     * slightly different ways stays separate, which is what editors read. */
+    }
+    /* Grouped by the query as typed, case aside (its keyed hash; the text
+     * itself for rows not sealed yet): the same question asked in slightly
+     * different ways stays separate, which is what editors read. */
     err = db_query(c, &s,
-                   zero ? "SELECT LOWER(query), lang, COUNT(*), MIN(results), SUM(CASE WHEN opened IS NULL THEN 0 ELSE 1 END), "
-                          "MAX(at) FROM guide_search_log WHERE at >= ? AND results = 0 GROUP BY LOWER(query), lang "
+                   zero ? "SELECT COALESCE(query_hash, LOWER(query)), lang, COUNT(*), MIN(results), "
+                          "SUM(CASE WHEN opened IS NULL THEN 0 ELSE 1 END), MAX(at), MAX(id) FROM guide_search_log "
+                          "WHERE at >= ? AND results = 0 GROUP BY COALESCE(query_hash, LOWER(query)), lang "
                           "ORDER BY COUNT(*) DESC, MAX(at) DESC LIMIT ?"
-                        : "SELECT LOWER(query), lang, COUNT(*), MAX(results), SUM(CASE WHEN opened IS NULL THEN 0 ELSE 1 END), "
-                          "MAX(at) FROM guide_search_log WHERE at >= ? AND results > 0 GROUP BY LOWER(query), lang "
+                        : "SELECT COALESCE(query_hash, LOWER(query)), lang, COUNT(*), MAX(results), "
+                          "SUM(CASE WHEN opened IS NULL THEN 0 ELSE 1 END), MAX(at), MAX(id) FROM guide_search_log "
+                          "WHERE at >= ? AND results > 0 GROUP BY COALESCE(query_hash, LOWER(query)), lang "
                           "HAVING SUM(CASE WHEN opened IS NULL THEN 0 ELSE 1 END) = 0 "
                           "ORDER BY COUNT(*) DESC, MAX(at) DESC LIMIT ?",
                    DBP(DB_I(since), DB_I(max)));
-    while (!err && db_next(s)) {
-        struct guide_gap g;
-        memset(&g, 0, sizeof(g));
-        snprintf(g.query, sizeof(g.query), "%s", db_text(s, 0));
-        snprintf(g.lang, sizeof(g.lang), "%s", db_text(s, 1));
-        g.searches = (int)db_int(s, 2);
-        g.results = (int)db_int(s, 3);
-        g.opened = (int)db_int(s, 4);
-        g.last_at = db_int(s, 5);
-        err = h(&g, arg);
+    while (!err && n < max && db_next(s)) {
+        struct guide_gap *g = &gaps[n];
+        snprintf(g->lang, sizeof(g->lang), "%s", db_text(s, 1));
+        g->searches = (int)db_int(s, 2);
+        g->results = (int)db_int(s, 3);
+        g->opened = (int)db_int(s, 4);
+        g->last_at = db_int(s, 5);
+        ids[n++] = db_int(s, 6);
     }
     int err2 = s ? db_end(s) : 0;
+    err = err ? err : err2;
+    for (int i = 0; i < n && !err; i++)
+        err = gap_query(c, ids[i], &gaps[i]);
     db_conn_put(c);
-    return err ? err : err2;
+    for (int i = 0; i < n && !err; i++)
+        err = h(&gaps[i], arg);
+    free(gaps);
+    free(ids);
+    return err;
 }

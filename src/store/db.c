@@ -3,6 +3,7 @@
  * pool, thin wrappers over the backend, and the transaction runner that
  * retries on contention.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -388,6 +389,23 @@ int db_ping(struct db *db)
     db_conn_put(c);
     if (!err && one != 1)
         err = err_set(WASL_EDB, "store.unavailable", "SELECT 1 did not answer 1");
+    return err;
+}
+
+int db_scrub(struct db *db, const char *const *tables)
+{
+    struct db_conn *c;
+    char sql[128];
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    if (db->backend != DB_PG)
+        err = c->db->ops->script(c, "VACUUM; PRAGMA wal_checkpoint(TRUNCATE)");
+    for (int i = 0; db->backend == DB_PG && !err && tables[i]; i++) {
+        snprintf(sql, sizeof(sql), "VACUUM FULL %s", tables[i]);
+        err = c->db->ops->script(c, sql);
+    }
+    db_conn_put(c);
     return err;
 }
 

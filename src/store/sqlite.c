@@ -78,8 +78,11 @@ static int sq_connect(struct db *db, struct db_conn **out)
     sqlite3_busy_timeout(c->h, db->busy_timeout_ms);
     sqlite3_extended_result_codes(c->h, 1);
     /* WAL lets readers go on while one writer commits; FULL syncs the WAL on
-     * every commit so a committed write survives a power cut. */
-    rc = sqlite3_exec(c->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", NULL, NULL, &emsg);
+     * every commit so a committed write survives a power cut. secure_delete
+     * overwrites what is deleted or replaced with zeros: erased personal
+     * data leaves no trace in the file's free space. */
+    rc = sqlite3_exec(c->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
+                      NULL, NULL, &emsg);
     if (rc != SQLITE_OK) {
         char detail[300];
         snprintf(detail, sizeof(detail), "cannot set up %s: %s", db->url, emsg ? emsg : sqlite3_errstr(rc));

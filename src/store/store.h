@@ -121,6 +121,14 @@ void db_watch_stop(struct db_watch *w);
 
 /* Checks the store answers (for /healthz). */
 int db_ping(struct db *db);
+/* Rewrites the storage of tables (fixed names, never input; the list ends
+ * with NULL) so that the old contents of rows changed or deleted (personal
+ * data sealed or erased since) are gone from the files, not only from view:
+ * SQLite rewrites the whole file (VACUUM) and empties the WAL; PostgreSQL
+ * rewrites the tables (VACUUM FULL, an exclusive lock while it runs).
+ * Outside any transaction. Backups and PostgreSQL's WAL archive keep what
+ * they held. */
+int db_scrub(struct db *db, const char *const *tables);
 /* SQLite only: a consistent online copy of the database into path (which
  * must not exist), checked with PRAGMA integrity_check. */
 int db_backup(struct db *db, const char *path);

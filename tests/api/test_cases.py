@@ -155,6 +155,41 @@ def test_backoffice_scope(t):
     t.status(t.login("editor").get("/api/v1/cases"), 403, None, "editors do not see cases")
 
 
+def test_backoffice_refusals_audited(t):
+    """A Paris back-office reading, changing or annotating a Brussels case is
+    answered "not found" and each attempt is in the audit trail; it cannot
+    open a case for Brussels either (the hand-over rule), and a case it opens
+    without a consulate is Paris's."""
+    a = t.login("agent")
+    bru = a.post("/api/v1/cases", dossier(country="BE", fields={"procedure": "passport", "consulate": "BE-BRU"}))
+    t.status(bru, 201)
+    bru = bru.json["reference"]
+    adm = t.login("admin")
+    bo = t.login("backoffice")
+    t.status(bo.get(f"/api/v1/cases/{bru}"), 404, "cases.not_found", "another consulate's case reads as not found")
+    t.status(bo.patch(f"/api/v1/cases/{bru}", {"status": "open"}), 404, "cases.not_found", "and cannot be changed")
+    t.status(bo.post(f"/api/v1/cases/{bru}/notes", {"body": "vu", "public": False}), 404, "cases.not_found",
+             "nor annotated")
+    got = {}
+    for action in ("case.view_refused", "case.update_refused", "case.note_refused"):
+        got[action] = adm.get(f"/api/v1/audit?action={action}&object=case:{bru}").json["entries"]
+    for action, entries in got.items():
+        t.eq(len(entries), 1, f"{action} audited once: {entries}")
+        t.eq((entries[0]["actor"], entries[0]["object"]), ("backoffice", f"case:{bru}"), f"{action}: who and what")
+    t.eq(adm.get(f"/api/v1/audit?action=case.view&object=case:{bru}").json["entries"], [], "no case.view for it")
+    # opening cases: the hand-over rule
+    r = bo.post("/api/v1/cases", dossier(country="BE", fields={"procedure": "passport", "consulate": "BE-BRU"}))
+    t.status(r, 403, "cases.forbidden", "a Paris back-office cannot open a Brussels dossier")
+    r = bo.post("/api/v1/cases", dossier(type="information", category="passport", fields={}, consulate="BE-BRU"))
+    t.status(r, 403, "cases.forbidden", "nor a case assigned to Brussels")
+    r = bo.post("/api/v1/cases", dossier(type="information", category="passport", fields={}))
+    t.status(r, 201, None, "a case without a consulate")
+    t.eq(r.json["consulate"], "FR-PAR", "is the back-office's own consulate's")
+    t.status(bo.get(f"/api/v1/cases/{r.json['reference']}"), 200, None, "and stays in its scope")
+    r = bo.post("/api/v1/cases", dossier())
+    t.status(r, 201, None, "a Paris dossier is fine")
+
+
 def test_workflow_notes_and_deadlines(t):
     a = t.login("agent")
     c = a.post("/api/v1/cases", dossier(priority="high")).json

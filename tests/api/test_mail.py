@@ -4,70 +4,14 @@ filings per address."""
 import base64
 import email
 import email.header
-import socket
-import socketserver
-import threading
 import time
 
-RECEIVED = []
+from smtp_server import SmtpServer
 
-
-class Sink(socketserver.StreamRequestHandler):
-    """Just enough SMTP to accept mail: EHLO, MAIL, RCPT, DATA, QUIT."""
-
-    def handle(self):
-        self.wfile.write(b"220 sink ESMTP\r\n")
-        rcpt, sender = [], None
-        while True:
-            line = self.rfile.readline()
-            if not line:
-                return
-            cmd = line.decode("ascii", "replace").strip()
-            verb = cmd.split(" ", 1)[0].upper()
-            if verb in ("EHLO", "HELO"):
-                self.wfile.write(b"250-sink\r\n250 8BITMIME\r\n")
-            elif verb == "MAIL":
-                sender = cmd
-                self.wfile.write(b"250 ok\r\n")
-            elif verb == "RCPT":
-                rcpt.append(cmd)
-                self.wfile.write(b"250 ok\r\n")
-            elif verb == "DATA":
-                self.wfile.write(b"354 go on\r\n")
-                data = b""
-                while True:
-                    l2 = self.rfile.readline()
-                    if not l2 or l2 == b".\r\n":
-                        break
-                    data += l2[1:] if l2.startswith(b"..") else l2
-                RECEIVED.append({"from": sender, "rcpt": rcpt, "data": data})
-                rcpt = []
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == "QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-class Server(socketserver.ThreadingTCPServer):
-    allow_reuse_address = True
-    daemon_threads = True
-
-
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-PORT = _free_port()
-SETTINGS = {"smtp.enabled": "true", "smtp.url": f"smtp://127.0.0.1:{PORT}", "smtp.from": "centre@consulat.example",
+_sink = SmtpServer()
+RECEIVED = _sink.mails
+SETTINGS = {"smtp.enabled": "true", "smtp.url": f"smtp://127.0.0.1:{_sink.port}", "smtp.from": "centre@consulat.example",
             "cases.tick_seconds": "1", "cases.portal_per_hour": "3", "cases.demo_cases": "0"}
-_sink = Server(("127.0.0.1", PORT), Sink)
-threading.Thread(target=_sink.serve_forever, daemon=True).start()
 
 
 def test_reference_and_pin_mailed_in_the_filers_language(t):

@@ -7,6 +7,7 @@ upgrade"."""
 import os
 import subprocess
 import sys
+import time
 import urllib.parse
 
 import harness
@@ -151,9 +152,39 @@ def upgrade_from(t, commit, why, backend, db):
             t.eq(harness.Client(new).login(who, pw).status, 201, f"{label}: {who} logs in")
         v = new.cli("audit", "verify")
         t.eq(v.returncode, 0, f"{label}: audit trail intact across the upgrade: {v.stdout}{v.stderr}")
+        if "0013_sealed_subjects" in pending(commit) and backend == "sqlite":
+            sealed_after_upgrade(t, label, new)
     finally:
         new.cleanup()
         old.cleanup()
+
+
+def sealed_after_upgrade(t, label, srv):
+    """The subjects the older server stored in clear are sealed by the first
+    start after 0013, and their text is gone from the file and its WAL."""
+    t.true(wait_for(lambda: "older case subject(s) and logged search(es) sealed" in srv.log()),
+           f"{label}: the worker seals the older subjects")
+    wanted = [case_body(i)["subject"].encode() for i in range(5)]
+
+    def in_clear():
+        found = []
+        for f in (srv.db, srv.db + "-wal"):
+            if os.path.exists(f):
+                with open(f, "rb") as fh:
+                    data = fh.read()
+                found += [w.decode() for w in wanted if w in data]
+        return found
+
+    t.true(wait_for(lambda: not in_clear()), f"{label}: older subjects still in clear in the file: {in_clear()}")
+
+
+def wait_for(fn, timeout=20.0):
+    end = time.time() + timeout
+    while not fn():
+        if time.time() > end:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def test_sqlite_database_of_older_binary_upgrades(t):
