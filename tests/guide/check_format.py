@@ -3,7 +3,7 @@
 languages per article, categories, no '---' or HTML in bodies, body length) and that every
 slug in tests/guide/relevance.csv exists, with kind other-language only where the article has
 no translation in that language. Prints one TAP line per check and exits 1 on any error."""
-import json, os, re, sys, csv, glob
+import json, os, re, sys, csv, glob, datetime
 G=os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),'data','guide')
 CATS="registration identity-card passport civil-status death-repatriation legalisation return-customs military-service fees-appointments complaints foreigners general".split()
 LANGS="ar fr es it nl de en".split()
@@ -69,7 +69,10 @@ for d in sorted(os.listdir(G)):
             if not re.fullmatch(r'\d+(\.\d+)? [A-Z]{3}: \S.*',fee): E(d,f,'fee format',fee)
         fees_by_lang[l]=[x.split(':')[0] for x in vals.get('fees',[])]
         docs_by_lang[l]=len(vals.get('documents',[]))
-        if vals.get('checked_on')!='2026-11-01': E(d,f,'checked_on')
+        # the day the facts were last checked: a real date, not in the future
+        try: checked=datetime.date.fromisoformat(vals.get('checked_on') or '')
+        except ValueError: checked=None
+        if not checked or checked>datetime.date.today() or checked<datetime.date(2026,1,1): E(d,f,'checked_on',vals.get('checked_on'))
         if vals.get('confidence') not in ('V','S','U'): E(d,f,'confidence')
         conf[l]=vals.get('confidence')
         if 'http' not in (vals.get('source') or ''): E(d,f,'source url')
