@@ -21,7 +21,13 @@ const struct conf_def http_conf[] = {
     {"http.listen", CONF_STR, "127.0.0.1", 0, 0, "address the web server listens on (0.0.0.0 or :: for every interface)"},
     {"http.port", CONF_INT, "8080", 0, 65535, "TCP port of the web UI and API (0: any free port)"},
     {"http.threads", CONF_INT, "4", 1, 256, "worker threads answering requests"},
-    {"http.timeout", CONF_DURATION, "30s", 1, 3600, "a connection idle this long is closed (cuts off slow clients)"},
+    {"http.timeout", CONF_DURATION, "30s", 1, 3600,
+     "a connection idle this long is closed, and a kept-alive one must send its next request head within it"},
+    {"http.head_timeout", CONF_DURATION, "10s", 1, 3600,
+     "a new connection must send its whole request head within this, however many bytes it sends (cuts off slowloris)"},
+    {"http.reserve", CONF_INT, "25", 0, 90,
+     "percent of http.max_connections kept for clients that complete requests: beyond the rest, the oldest connections "
+     "still waiting for their first request head are cut off"},
     {"http.max_connections", CONF_INT, "1024", 1, 100000, "most connections open at once"},
     {"http.max_per_address", CONF_INT, "256", 0, 100000, "most connections from one address (0: no limit)"},
     {"http.web_root", CONF_PATH, "", 0, 0, "folder of the web UI (empty: web/ next to the program, else ./web)"},
@@ -317,6 +323,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)version;
     if (!r) {
+        guard_request_begins(conn);
         if (!(r = req_new(conn, url, method)))
             return MHD_NO;
         *con_cls = r;
@@ -356,7 +363,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t us;
 
     (void)cls;
-    (void)conn;
+    guard_request_ends(conn);
     if (!r)
         return;
     p = r->priv;
@@ -397,15 +404,38 @@ static void find_web_root(void)
     err_clear();
 }
 
+/* http.listen and http.port as a socket address. */
+static int listen_address(struct sockaddr_storage *ss, unsigned *flags)
+{
+    const char *listen = conf_str("http.listen");
+
+    memset(ss, 0, sizeof(*ss));
+    if (strchr(listen, ':')) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)conf_int("http.port"));
+        if (inet_pton(AF_INET6, listen, &a->sin6_addr) != 1)
+            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
+        *flags |= MHD_USE_IPv6;
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)conf_int("http.port"));
+        if (inet_pton(AF_INET, listen, &a->sin_addr) != 1)
+            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
+    }
+    return 0;
+}
+
 int http_start(const struct http_config *cfg)
 {
     struct sockaddr_storage ss;
-    socklen_t sl;
     const char *listen = conf_str("http.listen");
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     int err;
 
-    memset(&ss, 0, sizeof(ss));
+    if ((err = listen_address(&ss, &flags)))
+        return err;
     srv.cfg = *cfg;
     srv.secure_cookies = conf_bool("http.secure_cookies");
     snprintf(srv.trusted_proxy, sizeof(srv.trusted_proxy), "%s", conf_str("http.trusted_proxy"));
@@ -417,30 +447,20 @@ int http_start(const struct http_config *cfg)
         metrics_free();
         return err;
     }
-    if (strchr(listen, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons((uint16_t)conf_int("http.port"));
-        if (inet_pton(AF_INET6, listen, &a->sin6_addr) != 1)
-            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
-        sl = sizeof(*a);
-        flags |= MHD_USE_IPv6;
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        a->sin_family = AF_INET;
-        a->sin_port = htons((uint16_t)conf_int("http.port"));
-        if (inet_pton(AF_INET, listen, &a->sin_addr) != 1)
-            return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
-        sl = sizeof(*a);
+    if ((err = guard_start((unsigned)conf_int("http.max_connections"), (int)conf_int("http.reserve"),
+                           conf_int("http.head_timeout") * 1000000, conf_int("http.timeout") * 1000000))) {
+        sse_stop();
+        metrics_free();
+        return err;
     }
-    (void)sl;
-    srv.d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf_int("http.threads"), MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)conf_int("http.timeout"), MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned)conf_int("http.max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                             (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
+    srv.d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)conf_int("http.threads"), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf_int("http.timeout"),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf_int("http.max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        guard_notify, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (!srv.d) {
+        guard_stop();
         sse_stop();
         metrics_free();
         return err_set(WASL_EIO, "http.listen_failed", "cannot listen on %s port %lld (in use, or not allowed)", listen,
@@ -463,6 +483,7 @@ void http_stop(void)
     if (srv.d)
         MHD_stop_daemon(srv.d);
     srv.d = NULL;
+    guard_stop();
     metrics_free();
 }
 
