@@ -8,17 +8,19 @@
  *
  *  - a new connection whose whole request head has not arrived within
  *    http.head_timeout of its opening (however many bytes it sent);
+ *  - a request whose body has not all arrived within http.timeout of its
+ *    head (slow POST; the largest body a route takes is 128 KiB);
  *  - a kept-alive connection whose next request head has not arrived within
  *    http.timeout of its last reply;
- *  - the oldest connections still waiting for their first request head when
+ *  - the oldest connections still waiting for a request head or body when
  *    they are more than (100 - http.reserve) % of http.max_connections: the
  *    rest is kept for clients that complete requests;
- *  - the connection waiting longest for a head (new ones first, then idle
- *    kept-alive ones) when every slot but a few is taken, so a new client
+ *  - the connection waiting longest for a head or body (then an idle
+ *    kept-alive one) when every slot but a few is taken, so a new client
  *    always finds a free one.
  *
- * A connection is never cut off while a request is being answered (its head
- * complete, the reply not yet sent): event streams and downloads are safe.
+ * A connection is never cut off while a request is being answered (all of
+ * it arrived, the reply not yet sent): event streams and downloads are safe.
  * Every cut is counted for /metrics. One mutex; libmicrohttpd calls
  * "closed" before it closes the socket, so a record's fd is never reused
  * while the guard may shut it down.
@@ -33,13 +35,13 @@
 
 #include "http_int.h"
 
-enum guard_list { L_NONE, L_NEW, L_IDLE };
+enum guard_list { L_NONE, L_NEW, L_BODY, L_IDLE };
 
 struct guard_conn {
     int fd;
     bool cut;
     enum guard_list list;
-    int64_t since_us; /* opened (L_NEW) or last reply (L_IDLE) */
+    int64_t since_us; /* opened (L_NEW), head complete (L_BODY) or last reply (L_IDLE) */
     struct guard_conn *prev, *next;
 };
 
@@ -48,15 +50,15 @@ struct glist {
     unsigned n;
 };
 
-enum { SHED_HEAD_LATE, SHED_IDLE_LATE, SHED_NEW_SHARE, SHED_FULL, SHED_N };
-static const char *const shed_names[SHED_N] = {"head_timeout", "idle_timeout", "new_share", "full"};
+enum { SHED_HEAD_LATE, SHED_BODY_LATE, SHED_IDLE_LATE, SHED_NEW_SHARE, SHED_FULL, SHED_N };
+static const char *const shed_names[SHED_N] = {"head_timeout", "body_timeout", "idle_timeout", "new_share", "full"};
 
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_t thread;
     bool running, stop;
-    struct glist lists[3];
+    struct glist lists[4];
     unsigned open, cutting; /* open: between opened and closed; cutting: of them, shut down and closing */
     unsigned max_new, max_open;
     int64_t head_us, idle_us;
@@ -108,13 +110,25 @@ static void shed(struct guard_conn *c, int why)
     g.shed[why]++;
 }
 
-/* Under g.mu: the share of new connections, and room for one more. */
+/* Under g.mu: the one waiting longest for a head or a body, else for a
+ * next request when idle is set; NULL when none. */
+static struct guard_conn *slowest(bool idle)
+{
+    struct guard_conn *a = g.lists[L_NEW].head, *b = g.lists[L_BODY].head;
+    if (a && b)
+        return a->since_us <= b->since_us ? a : b;
+    return a ? a : b ? b : idle ? g.lists[L_IDLE].head : NULL;
+}
+
+/* Under g.mu: the share of connections that have not completed a request
+ * yet, and room for one more. */
 static void shed_crowd(void)
 {
-    while (g.lists[L_NEW].n > g.max_new)
-        shed(g.lists[L_NEW].head, SHED_NEW_SHARE);
-    while (g.open - g.cutting > g.max_open && (g.lists[L_NEW].head || g.lists[L_IDLE].head))
-        shed(g.lists[L_NEW].head ? g.lists[L_NEW].head : g.lists[L_IDLE].head, SHED_FULL);
+    struct guard_conn *c;
+    while (g.lists[L_NEW].n + g.lists[L_BODY].n > g.max_new && (c = slowest(false)))
+        shed(c, SHED_NEW_SHARE);
+    while (g.open - g.cutting > g.max_open && (c = slowest(true)))
+        shed(c, SHED_FULL);
 }
 
 /* Under g.mu: the ones past their deadline (the oldest are first). */
@@ -122,6 +136,8 @@ static void shed_late(int64_t now)
 {
     while (g.lists[L_NEW].head && now - g.lists[L_NEW].head->since_us >= g.head_us)
         shed(g.lists[L_NEW].head, SHED_HEAD_LATE);
+    while (g.lists[L_BODY].head && now - g.lists[L_BODY].head->since_us >= g.idle_us)
+        shed(g.lists[L_BODY].head, SHED_BODY_LATE);
     while (g.lists[L_IDLE].head && now - g.lists[L_IDLE].head->since_us >= g.idle_us)
         shed(g.lists[L_IDLE].head, SHED_IDLE_LATE);
 }
@@ -162,7 +178,16 @@ void guard_request_begins(struct MHD_Connection *conn)
 {
     pthread_mutex_lock(&g.mu);
     struct guard_conn *c = conn_record(conn);
-    if (c)
+    if (c && !c->cut)
+        append(c, L_BODY);
+    pthread_mutex_unlock(&g.mu);
+}
+
+void guard_body_done(struct MHD_Connection *conn)
+{
+    pthread_mutex_lock(&g.mu);
+    struct guard_conn *c = conn_record(conn);
+    if (c && c->list == L_BODY)
         unlink_conn(c);
     pthread_mutex_unlock(&g.mu);
 }
@@ -251,11 +276,12 @@ void guard_metrics(struct sbuf *b)
               "# HELP wasl_http_connections Connections open now, by state.\n"
               "# TYPE wasl_http_connections gauge\n"
               "wasl_http_connections{state=\"awaiting_first_request\"} %u\n"
+              "wasl_http_connections{state=\"receiving_body\"} %u\n"
               "wasl_http_connections{state=\"idle\"} %u\n"
               "wasl_http_connections{state=\"open\"} %u\n"
               "# HELP wasl_http_connections_shed_total Connections cut off by the guard against slow clients, by reason.\n"
               "# TYPE wasl_http_connections_shed_total counter\n",
-              g.lists[L_NEW].n, g.lists[L_IDLE].n, g.open);
+              g.lists[L_NEW].n, g.lists[L_BODY].n, g.lists[L_IDLE].n, g.open);
     for (int i = 0; i < SHED_N; i++)
         sbuf_addf(b, "wasl_http_connections_shed_total{reason=\"%s\"} %llu\n", shed_names[i], (unsigned long long)g.shed[i]);
     pthread_mutex_unlock(&g.mu);

@@ -70,8 +70,9 @@ void sse_metrics(struct sbuf *b);
 int guard_start(unsigned max_connections, int reserve_pct, int64_t head_us, int64_t idle_us);
 void guard_stop(void);
 void guard_notify(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_ConnectionNotificationCode code);
-/* The connection's request head is complete / its reply is sent. */
+/* The connection's request head is complete / its body too / its reply is sent. */
 void guard_request_begins(struct MHD_Connection *conn);
+void guard_body_done(struct MHD_Connection *conn);
 void guard_request_ends(struct MHD_Connection *conn);
 void guard_metrics(struct sbuf *b);
 

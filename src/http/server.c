@@ -356,6 +356,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         log_set_request_id(NULL);
         return MHD_YES;
     }
+    guard_body_done(conn);
     if (p->metric == -2)
         static_serve(r, srv.web_dir);
     else

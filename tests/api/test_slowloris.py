@@ -20,7 +20,7 @@ import time
 
 from harness import Skip
 
-SETTINGS = {"http.head_timeout": "3s", "http.timeout": "30s", "http.max_connections": "1024",
+SETTINGS = {"http.head_timeout": "3s", "http.timeout": "6s", "http.max_connections": "1024",
             "http.max_per_address": "256", "http.reserve": "25"}
 
 ATTACKERS = [f"127.0.0.{i}" for i in range(2, 7)]
@@ -174,7 +174,7 @@ def test_head_deadline_is_not_reset_by_bytes(t):
     # One slow connection alone: a byte every half second keeps
     # libmicrohttpd's idle time-out from firing, the head deadline (3 s) not.
     # A kept-alive connection that answered a request at the same moment is
-    # between requests, not new: it has http.timeout (30 s) and still works
+    # between requests, not new: it has http.timeout (6 s) and still works
     # once the slow one was cut off.
     keep = http.client.HTTPConnection("127.0.0.1", t.srv.port, timeout=5)
     keep.request("GET", "/healthz")
@@ -188,3 +188,17 @@ def test_head_deadline_is_not_reset_by_bytes(t):
     keep.request("GET", "/healthz")
     t.eq(keep.getresponse().status, 200, "the kept-alive connection, idle past the head deadline, still answers")
     keep.close()
+
+
+def test_slow_body_is_cut_off(t):
+    # Slow POST: the head arrives at once, the body a byte every half second.
+    # The whole body must arrive within http.timeout (6 s) of the head.
+    s = socket.create_connection(("127.0.0.1", t.srv.port))
+    s.sendall(b"POST /api/v1/session HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: 4000\r\n\r\n{")
+    took = trickle_until_closed(s, 15)
+    s.close()
+    t.true(took is not None, "the server closed a request whose body kept trickling for 15 s")
+    t.true(5 < took < 9, f"it was closed after {took:.1f} s (http.timeout is 6 s)")
+    m = t.client().get("/metrics").body
+    t.true(re.search(r'wasl_http_connections_shed_total\{reason="body_timeout"\} [1-9]', m), "counted as body_timeout")
