@@ -22,6 +22,7 @@ import warnings
 import harness
 from harness import Skip
 
+SQLITE_ONLY = True  # the web layer is the same on both backends
 DEMO_LOGIN = '{"login":"admin","password":"admin-demo-2026"}'
 
 
@@ -118,8 +119,6 @@ def handshake(port, cafile, max_version):
 
 
 def test_https_with_hsts_and_secure_cookie(t):
-    if t.srv.backend != "sqlite":
-        raise Skip("the web layer is the same on both backends; run once")
     pki = Pki()
     srv, _, _ = tls_server(t, pki)
     try:
@@ -152,8 +151,6 @@ def test_https_with_hsts_and_secure_cookie(t):
 
 
 def test_certificate_reload_without_restart(t):
-    if t.srv.backend != "sqlite":
-        raise Skip("the web layer is the same on both backends; run once")
     pki = Pki()
     srv, cert_at, key_at = tls_server(t, pki)
     try:
