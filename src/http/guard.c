@@ -25,7 +25,6 @@
  * "closed" before it closes the socket, so a record's fd is never reused
  * while the guard may shut it down.
  */
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -174,31 +173,34 @@ static struct guard_conn *conn_record(struct MHD_Connection *conn)
     return ci ? ci->socket_context : NULL;
 }
 
-void guard_request_begins(struct MHD_Connection *conn)
+/* Moves conn's record to list `to` (L_NONE: off every list) when it is on
+ * `from` (L_NONE: on any); a connection being cut stays off. */
+static void step(struct MHD_Connection *conn, enum guard_list from, enum guard_list to)
 {
     pthread_mutex_lock(&g.mu);
     struct guard_conn *c = conn_record(conn);
-    if (c && !c->cut)
-        append(c, L_BODY);
+    if (c && !c->cut && (from == L_NONE || c->list == from)) {
+        if (to == L_NONE)
+            unlink_conn(c);
+        else
+            append(c, to);
+    }
     pthread_mutex_unlock(&g.mu);
+}
+
+void guard_request_begins(struct MHD_Connection *conn)
+{
+    step(conn, L_NONE, L_BODY);
 }
 
 void guard_body_done(struct MHD_Connection *conn)
 {
-    pthread_mutex_lock(&g.mu);
-    struct guard_conn *c = conn_record(conn);
-    if (c && c->list == L_BODY)
-        unlink_conn(c);
-    pthread_mutex_unlock(&g.mu);
+    step(conn, L_BODY, L_NONE);
 }
 
 void guard_request_ends(struct MHD_Connection *conn)
 {
-    pthread_mutex_lock(&g.mu);
-    struct guard_conn *c = conn_record(conn);
-    if (c && !c->cut)
-        append(c, L_IDLE);
-    pthread_mutex_unlock(&g.mu);
+    step(conn, L_NONE, L_IDLE);
 }
 
 static void *watchdog(void *arg)

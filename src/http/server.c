@@ -22,12 +22,13 @@ const struct conf_def http_conf[] = {
     {"http.port", CONF_INT, "8080", 0, 65535, "TCP port of the web UI and API (0: any free port)"},
     {"http.threads", CONF_INT, "4", 1, 256, "worker threads answering requests"},
     {"http.timeout", CONF_DURATION, "30s", 1, 3600,
-     "a connection idle this long is closed, and a kept-alive one must send its next request head within it"},
+     "a connection idle this long is closed; a request's body must arrive within it of the head, and a kept-alive "
+     "connection's next request head within it of the last reply"},
     {"http.head_timeout", CONF_DURATION, "10s", 1, 3600,
      "a new connection must send its whole request head within this, however many bytes it sends (cuts off slowloris)"},
     {"http.reserve", CONF_INT, "25", 0, 90,
      "percent of http.max_connections kept for clients that complete requests: beyond the rest, the oldest connections "
-     "still waiting for their first request head are cut off"},
+     "still sending a request head or body are cut off"},
     {"http.max_connections", CONF_INT, "1024", 1, 100000, "most connections open at once"},
     {"http.max_per_address", CONF_INT, "256", 0, 100000, "most connections from one address (0: no limit)"},
     {"http.web_root", CONF_PATH, "", 0, 0, "folder of the web UI (empty: web/ next to the program, else ./web)"},
