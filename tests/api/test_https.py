@@ -21,6 +21,7 @@ import warnings
 
 import harness
 from harness import Skip
+from test_slowloris import trickle_until_closed
 
 SQLITE_ONLY = True  # the web layer is the same on both backends
 DEMO_LOGIN = '{"login":"admin","password":"admin-demo-2026"}'
@@ -177,6 +178,25 @@ def test_certificate_reload_without_restart(t):
         t.eq(r.returncode, 0, f"still serving: {r.stderr}")
         t.eq(srv.proc.pid, pid, "the same process throughout")
         t.true(srv.proc.poll() is None, "still running")
+    finally:
+        srv.cleanup()
+        pki.cleanup()
+
+
+def test_slow_handshake_cut_off(t):
+    # The head deadline counts from the connection's opening, so it covers the
+    # TLS handshake: a ClientHello record announced (512 bytes) and trickled
+    # a byte every half second is cut off at http.head_timeout.
+    pki = Pki()
+    srv, _, _ = tls_server(t, pki, **{"http.head_timeout": "2s"})
+    try:
+        s = socket.create_connection(("127.0.0.1", srv.port))
+        s.sendall(b"\x16\x03\x01\x02\x00")
+        took = trickle_until_closed(s, 10)
+        s.close()
+        t.true(took is not None and 1.5 < took < 4, f"a trickled handshake closed after {took} s (head deadline 2 s)")
+        r = run("curl", "-sS", "--cacert", pki.ca, f"https://127.0.0.1:{srv.port}/healthz")
+        t.eq(r.returncode, 0, f"still serving: {r.stderr}")
     finally:
         srv.cleanup()
         pki.cleanup()
