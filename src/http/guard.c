@@ -15,9 +15,9 @@
  *  - the oldest connections still waiting for a request head or body when
  *    they are more than (100 - http.reserve) % of http.max_connections: the
  *    rest is kept for clients that complete requests;
- *  - the connection waiting longest for a head or body (then an idle
- *    kept-alive one) when every slot but a few is taken, so a new client
- *    always finds a free one.
+ *  - the connection waiting longest for its client (a head, a body or,
+ *    kept alive, a next request) when every slot but a few is taken, so a
+ *    new client always finds a free one.
  *
  * A connection is never cut off while a request is being answered (all of
  * it arrived, the reply not yet sent): event streams and downloads are safe.
@@ -109,14 +109,16 @@ static void shed(struct guard_conn *c, int why)
     g.shed[why]++;
 }
 
-/* Under g.mu: the one waiting longest for a head or a body, else for a
- * next request when idle is set; NULL when none. */
+/* Under g.mu: of the connections waiting for their client (for a head or
+ * a body; also between requests when idle is set), the one waiting
+ * longest; NULL when none. A newcomer is never cut before an older one. */
 static struct guard_conn *slowest(bool idle)
 {
-    struct guard_conn *a = g.lists[L_NEW].head, *b = g.lists[L_BODY].head;
-    if (a && b)
-        return a->since_us <= b->since_us ? a : b;
-    return a ? a : b ? b : idle ? g.lists[L_IDLE].head : NULL;
+    struct guard_conn *best = NULL;
+    for (int l = L_NEW; l <= (idle ? L_IDLE : L_BODY); l++)
+        if (g.lists[l].head && (!best || g.lists[l].head->since_us < best->since_us))
+            best = g.lists[l].head;
+    return best;
 }
 
 /* Under g.mu: the share of connections that have not completed a request

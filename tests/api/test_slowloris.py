@@ -18,6 +18,8 @@ import socket
 import threading
 import time
 
+import harness
+
 
 SQLITE_ONLY = True  # the web layer is the same on both backends
 SETTINGS = {"http.head_timeout": "3s", "http.timeout": "6s", "http.max_connections": "1024",
@@ -200,3 +202,31 @@ def test_slow_body_is_cut_off(t):
     t.true(5 < took < 9, f"it was closed after {took:.1f} s (http.timeout is 6 s)")
     m = t.client().get("/metrics").body
     t.true(re.search(r'wasl_http_connections_shed_total\{reason="body_timeout"\} [1-9]', m), "counted as body_timeout")
+
+
+def test_idle_keepalives_make_room_when_full(t):
+    # Clients that completed a request and keep their connection open (as
+    # browsers do, up to http.timeout) can fill every slot too. With 64
+    # slots, an 80th client still gets its answer: the connection idle the
+    # longest is cut ("full") instead of the newcomer waiting.
+    srv = harness.Server(t.srv.binary, backend="sqlite", settings={"http.max_connections": "64", "http.timeout": "30s"})
+    srv.start()
+    kept = []
+    try:
+        for i in range(80):
+            c = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=3)
+            try:
+                c.request("GET", "/healthz")
+                status = c.getresponse()
+                status.read()
+            except OSError as e:
+                raise harness.Failure(f"client {i + 1} of 80 got no answer with {len(kept)} kept-alive connections: {e}")
+            t.eq(status.status, 200, f"client {i + 1}")
+            kept.append(c)
+        m = harness.Client(srv).get("/metrics").body
+        full = re.search(r'wasl_http_connections_shed_total\{reason="full"\} (\d+)', m)
+        t.true(full and int(full.group(1)) >= 16, f"the longest idle were cut to make room: {full and full.group(0)}")
+    finally:
+        for c in kept:
+            c.close()
+        srv.cleanup()
