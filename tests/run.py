@@ -216,6 +216,9 @@ def suite_browser():
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)
+    # HTTPS served by wasl itself: its own wasl with a throwaway CA's certificate, Chromium logging in.
+    run_tap("browser/https", ["node", "tests/browser/https.mjs"],
+            env={"WASL_BINARY": os.path.join(TOP, "build", "asan", "wasl")}, timeout=120)
     # A whole call (SIPp, the IVR, baresip, the desk): it starts its own wasl, phone and caller, and stops them.
     run_tap("browser/wholecall", ["node", "tests/browser/wholecall.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=300)

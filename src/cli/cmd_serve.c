@@ -76,7 +76,7 @@ int cmd_serve(struct cli *c)
     if ((err = http_start(&hc)))
         return cli_fail(err, "http");
     char portal[160];
-    snprintf(portal, sizeof(portal), "http://%s:%d/portal.html",
+    snprintf(portal, sizeof(portal), "%s://%s:%d/portal.html", http_scheme(),
              strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"), http_port());
     cases_set_default_portal(portal);
     if ((err = cases_worker_start(c->db))) {
@@ -101,8 +101,8 @@ int cmd_serve(struct cli *c)
         return cli_fail(err, "live events");
     }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
-    printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
-           http_port());
+    printf("  web UI and API: %s://%s:%d/\n", http_scheme(),
+           strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"), http_port());
     printf("  citizens' portal: %s\n", portal);
     if (tel_running())
         printf("  SIP (trunks and agents' phones): %s\n", tel_address());
@@ -110,11 +110,14 @@ int cmd_serve(struct cli *c)
         printf("  SIP: off (sip.enabled = false)\n");
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
-    /* SIGHUP: read the IVR flow again (calls in progress keep theirs). */
+    /* SIGHUP: read the IVR flow again (calls in progress keep theirs) and
+     * the HTTPS certificate (handshakes in progress keep theirs). */
     bool applied;
-    while (!sigwait(&set, &sig) && sig == SIGHUP)
+    while (!sigwait(&set, &sig) && sig == SIGHUP) {
         if (tel_running() && tel_flow_reload(&applied))
             log_error("tel: flow not reloaded: %s", err_message());
+        http_tls_reload(); /* logs why when the new pair is refused */
+    }
     log_info("serve: stopping on signal %d", sig);
     /* The live events, then the web server: a request still waiting for the
      * telephony thread gets its answer before that thread goes. Then the

@@ -71,6 +71,11 @@ int http_start(const struct http_config *cfg);
 /* The port actually bound (useful with http.port = 0). */
 int http_port(void);
 void http_stop(void);
+/* "https" when wasl serves TLS itself (http.tls_cert set), else "http". */
+const char *http_scheme(void);
+/* Reads http.tls_cert and http.tls_key again (SIGHUP); the pair in use stays
+ * when the new one is bad. 0 without TLS. */
+int http_tls_reload(void);
 
 /* Path parameter {name} of the matched route, or NULL. */
 const char *http_param(struct http_req *r, const char *name);

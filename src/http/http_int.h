@@ -66,6 +66,21 @@ struct MHD_Response *sse_response(struct sse_sub *s);
 void sse_abandon(struct sse_sub *s);
 void sse_metrics(struct sbuf *b);
 
+/* guard.c: deadlines and shedding against slow clients (see there). */
+int guard_start(unsigned max_connections, int reserve_pct, int64_t head_us, int64_t idle_us);
+void guard_stop(void);
+void guard_notify(void *cls, struct MHD_Connection *conn, void **ctx, enum MHD_ConnectionNotificationCode code);
+/* The connection's request head is complete / its body too / its reply is sent. */
+void guard_request_begins(struct MHD_Connection *conn);
+void guard_body_done(struct MHD_Connection *conn);
+void guard_request_ends(struct MHD_Connection *conn);
+void guard_metrics(struct sbuf *b);
+
+/* tls.c: reads the pair (refusing a bad one) and gives libmicrohttpd's
+ * certificate callback (a gnutls_certificate_retrieve_function2). */
+int tls_start(const char *cert_path, const char *key_path, void **callback);
+void tls_stop(void);
+
 /* reply.c */
 void reply_error_status(struct http_req *r, int status, const char *code, const char *message);
 const char *reply_status_text(int status);

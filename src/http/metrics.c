@@ -118,5 +118,6 @@ char *http_metrics_text(void)
         sbuf_addf(&b, "wasl_http_request_duration_seconds_count{route=\"%s\"} %llu\n", slots[i].route, (unsigned long long)cum);
     }
     sse_metrics(&b);
+    guard_metrics(&b);
     return sbuf_take(&b);
 }

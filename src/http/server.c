@@ -21,11 +21,25 @@ const struct conf_def http_conf[] = {
     {"http.listen", CONF_STR, "127.0.0.1", 0, 0, "address the web server listens on (0.0.0.0 or :: for every interface)"},
     {"http.port", CONF_INT, "8080", 0, 65535, "TCP port of the web UI and API (0: any free port)"},
     {"http.threads", CONF_INT, "4", 1, 256, "worker threads answering requests"},
-    {"http.timeout", CONF_DURATION, "30s", 1, 3600, "a connection idle this long is closed (cuts off slow clients)"},
+    {"http.timeout", CONF_DURATION, "30s", 1, 3600,
+     "a connection idle this long is closed; a request's body must arrive within it of the head, and a kept-alive "
+     "connection's next request head within it of the last reply"},
+    {"http.head_timeout", CONF_DURATION, "10s", 1, 3600,
+     "a new connection must send its whole request head within this, however many bytes it sends (cuts off slowloris)"},
+    {"http.reserve", CONF_INT, "25", 0, 90,
+     "percent of http.max_connections kept for clients that complete requests: beyond the rest, the oldest connections "
+     "still sending a request head or body are cut off"},
     {"http.max_connections", CONF_INT, "1024", 1, 100000, "most connections open at once"},
     {"http.max_per_address", CONF_INT, "256", 0, 100000, "most connections from one address (0: no limit)"},
     {"http.web_root", CONF_PATH, "", 0, 0, "folder of the web UI (empty: web/ next to the program, else ./web)"},
-    {"http.secure_cookies", CONF_BOOL, "false", 0, 0, "mark the session cookie Secure (set when served over HTTPS)"},
+    {"http.secure_cookies", CONF_BOOL, "false", 0, 0,
+     "mark the session cookie Secure (set it behind an HTTPS reverse proxy; always on with http.tls_cert)"},
+    {"http.tls_cert", CONF_PATH, "", 0, 0,
+     "certificate chain (PEM, the server's own first) for HTTPS served by wasl; empty: plain HTTP. Read again on SIGHUP "
+     "and when the file changes"},
+    {"http.tls_key", CONF_PATH, "", 0, 0, "private key (PEM, unencrypted) of http.tls_cert"},
+    {"http.allow_plain", CONF_BOOL, "false", 0, 0,
+     "serve plain HTTP on an address other than loopback (only behind a TLS-terminating proxy on a trusted network)"},
     {"http.metrics_from", CONF_STR, "127.0.0.1 ::1", 0, 0, "addresses allowed to read /metrics, space-separated"},
     {"http.trusted_proxy", CONF_STR, "", 0, 0, "address of a reverse proxy whose X-Forwarded-For is believed"},
     {"http.stream_max", CONF_INT, "200", 1, 100000, "event streams (live pages) open at once; more get 503 http.streams_full"},
@@ -41,7 +55,7 @@ static struct {
     struct http_config cfg;
     char web_dir[PATH_MAX];
     int port;
-    bool secure_cookies;
+    bool secure_cookies, tls;
     char trusted_proxy[64];
     char metrics_from[256];
 } srv;
@@ -264,6 +278,8 @@ static enum MHD_Result send_reply(struct http_req *r)
         return MHD_NO;
     for (size_t i = 0; i < sizeof(security_headers) / sizeof(security_headers[0]); i++)
         MHD_add_response_header(resp, security_headers[i][0], security_headers[i][1]);
+    if (srv.tls) /* browsers then refuse plain HTTP to this host for a year */
+        MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
     MHD_add_response_header(resp, "X-Request-Id", r->request_id);
     if (p->ctype)
         MHD_add_response_header(resp, "Content-Type", p->ctype);
@@ -317,6 +333,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)version;
     if (!r) {
+        guard_request_begins(conn);
         if (!(r = req_new(conn, url, method)))
             return MHD_NO;
         *con_cls = r;
@@ -340,6 +357,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         log_set_request_id(NULL);
         return MHD_YES;
     }
+    guard_body_done(conn);
     if (p->metric == -2)
         static_serve(r, srv.web_dir);
     else
@@ -356,7 +374,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     int64_t us;
 
     (void)cls;
-    (void)conn;
+    guard_request_ends(conn);
     if (!r)
         return;
     p = r->priv;
@@ -397,59 +415,118 @@ static void find_web_root(void)
     err_clear();
 }
 
-int http_start(const struct http_config *cfg)
+static bool is_loopback(const struct sockaddr_storage *ss)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    const char *listen = conf_str("http.listen");
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    if (ss->ss_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+}
+
+/* HTTPS when a certificate is set; plain HTTP only on loopback unless the
+ * operator allows it. Fills the TLS options of libmicrohttpd. */
+static int tls_setup(const struct sockaddr_storage *ss, unsigned *flags, struct MHD_OptionItem *ops)
+{
+    const char *cert = conf_str("http.tls_cert"), *key = conf_str("http.tls_key");
+    void *cb;
     int err;
 
-    memset(&ss, 0, sizeof(ss));
-    srv.cfg = *cfg;
-    srv.secure_cookies = conf_bool("http.secure_cookies");
-    snprintf(srv.trusted_proxy, sizeof(srv.trusted_proxy), "%s", conf_str("http.trusted_proxy"));
-    snprintf(srv.metrics_from, sizeof(srv.metrics_from), "%s", conf_str("http.metrics_from"));
-    find_web_root();
-    if ((err = metrics_init(cfg->routes, cfg->nroutes)))
-        return err;
-    if ((err = sse_start())) {
-        metrics_free();
-        return err;
+    ops[0] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    srv.tls = false;
+    if (!*cert && !*key) {
+        if (!is_loopback(ss) && !conf_bool("http.allow_plain"))
+            return err_set(WASL_EINVAL, "http.plain_refused",
+                           "http.listen %s is not a loopback address: set http.tls_cert and http.tls_key for HTTPS, or "
+                           "http.allow_plain = true when a TLS-terminating proxy on a trusted network is in front",
+                           conf_str("http.listen"));
+        return 0;
     }
+    if (!*cert || !*key)
+        return err_set(WASL_EINVAL, "config.invalid", "HTTPS needs both http.tls_cert and http.tls_key");
+    if ((err = tls_start(cert, key, &cb)))
+        return err;
+    *flags |= MHD_USE_TLS;
+    /* TLS 1.2 and 1.3 only, GnuTLS's default ciphers for them. */
+    ops[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0, cb};
+    ops[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+    ops[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    srv.tls = true;
+    return 0;
+}
+
+/* http.listen and http.port as a socket address. */
+static int listen_address(struct sockaddr_storage *ss, unsigned *flags)
+{
+    const char *listen = conf_str("http.listen");
+
+    memset(ss, 0, sizeof(*ss));
     if (strchr(listen, ':')) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
         a->sin6_family = AF_INET6;
         a->sin6_port = htons((uint16_t)conf_int("http.port"));
         if (inet_pton(AF_INET6, listen, &a->sin6_addr) != 1)
             return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
-        sl = sizeof(*a);
-        flags |= MHD_USE_IPv6;
+        *flags |= MHD_USE_IPv6;
     } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        struct sockaddr_in *a = (struct sockaddr_in *)ss;
         a->sin_family = AF_INET;
         a->sin_port = htons((uint16_t)conf_int("http.port"));
         if (inet_pton(AF_INET, listen, &a->sin_addr) != 1)
             return err_set(WASL_EINVAL, "config.invalid", "http.listen: '%s' is not an IP address", listen);
-        sl = sizeof(*a);
     }
-    (void)sl;
-    srv.d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned)conf_int("http.threads"), MHD_OPTION_CONNECTION_TIMEOUT,
-                             (unsigned)conf_int("http.timeout"), MHD_OPTION_CONNECTION_LIMIT,
-                             (unsigned)conf_int("http.max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                             (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-                             MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
-    if (!srv.d) {
+    return 0;
+}
+
+int http_start(const struct http_config *cfg)
+{
+    struct sockaddr_storage ss;
+    const char *listen = conf_str("http.listen");
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    struct MHD_OptionItem tls_ops[3];
+    int err;
+
+    if ((err = listen_address(&ss, &flags)) || (err = tls_setup(&ss, &flags, tls_ops)))
+        return err;
+    srv.cfg = *cfg;
+    srv.secure_cookies = conf_bool("http.secure_cookies") || srv.tls;
+    snprintf(srv.trusted_proxy, sizeof(srv.trusted_proxy), "%s", conf_str("http.trusted_proxy"));
+    snprintf(srv.metrics_from, sizeof(srv.metrics_from), "%s", conf_str("http.metrics_from"));
+    find_web_root();
+    if ((err = metrics_init(cfg->routes, cfg->nroutes)) || (err = sse_start())) {
+        metrics_free();
+        tls_stop();
+        return err;
+    }
+    if ((err = guard_start((unsigned)conf_int("http.max_connections"), (int)conf_int("http.reserve"),
+                           conf_int("http.head_timeout") * 1000000, conf_int("http.timeout") * 1000000))) {
         sse_stop();
         metrics_free();
+        tls_stop();
+        return err;
+    }
+    srv.d = MHD_start_daemon(
+        flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)conf_int("http.threads"), MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)conf_int("http.timeout"),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)conf_int("http.max_connections"), MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)conf_int("http.max_per_address"), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        guard_notify, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_ARRAY, tls_ops, MHD_OPTION_END);
+    if (!srv.d) {
+        guard_stop();
+        sse_stop();
+        metrics_free();
+        tls_stop();
         return err_set(WASL_EIO, "http.listen_failed", "cannot listen on %s port %lld (in use, or not allowed)", listen,
                        conf_int("http.port"));
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(srv.d, MHD_DAEMON_INFO_BIND_PORT);
     srv.port = di ? di->port : (int)conf_int("http.port");
-    log_info("http: listening on %s port %d, web UI from %s", listen, srv.port, srv.web_dir);
+    log_info("http: listening on %s port %d (%s), web UI from %s", listen, srv.port, srv.tls ? "HTTPS" : "plain HTTP", srv.web_dir);
     return 0;
+}
+
+const char *http_scheme(void)
+{
+    return srv.tls ? "https" : "http";
 }
 
 int http_port(void)
@@ -463,6 +540,8 @@ void http_stop(void)
     if (srv.d)
         MHD_stop_daemon(srv.d);
     srv.d = NULL;
+    guard_stop();
+    tls_stop();
     metrics_free();
 }
 

@@ -69,14 +69,14 @@ class Server:
             line = self.proc.stdout.readline()
             if not line:
                 break
-            m = re.search(r"http://[^:]+:(\d+)/", line)
+            m = re.search(r"(https?)://[^:]+:(\d+)/", line)
             if m:
-                self.port = int(m.group(1))
+                self.scheme, self.port = m.group(1), int(m.group(2))
                 break
         if not self.port:
             self.stop()
             raise RuntimeError("wasl serve did not start: " + open(self.log_path).read()[-2000:])
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{self.scheme}://127.0.0.1:{self.port}"
         return self
 
     def stop(self, sig=signal.SIGTERM):
