@@ -13,6 +13,7 @@
 #include "tel/tel.h"
 #include "events/events.h"
 #include "calendar/calendar.h"
+#include "auth/auth.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -100,6 +101,14 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "live events");
     }
+    if ((err = audit_checkpoint_start(c->db))) {
+        api_live_stop();
+        tel_stop();
+        events_stop();
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "audit");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: http://%s:%d/\n", strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"),
            http_port());
@@ -125,6 +134,8 @@ int cmd_serve(struct cli *c)
     tel_stop();
     events_stop();
     cases_worker_stop();
+    /* Last: everything above may still have written to the audit trail. */
+    audit_checkpoint_stop(c->db);
     cases_shutdown();
     return 0;
 }
