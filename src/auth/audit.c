@@ -366,7 +366,8 @@ int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct a
     } else if (r->keyed_from) {
         audit_problem(r, 0, "unverifiable", "no public key to check the checkpoints with (audit.key_file or audit.public_key)");
     }
-    qsort(cps, (size_t)ncps, sizeof(*cps), cp_cmp);
+    if (ncps)
+        qsort(cps, (size_t)ncps, sizeof(*cps), cp_cmp);
     r->checkpoints = ncps;
     if (ncps) {
         r->checkpoint_seq = cps[ncps - 1].seq;

@@ -475,20 +475,20 @@ static bool running, stopping;
 static void *loop(void *arg)
 {
     struct db *db = arg;
-    const char *why = "start";
 
     pthread_mutex_lock(&run_lock);
     while (!stopping) {
-        pthread_mutex_unlock(&run_lock);
-        if (audit_checkpoint(db, why, !strcmp(why, "start")) && !db_is_failing(db))
-            log_error("audit: checkpoint: %s", err_message());
-        err_clear();
-        why = "interval";
-        pthread_mutex_lock(&run_lock);
         struct timespec until;
         clock_deadline(conf_int("audit.checkpoint_interval") * WTIME_SEC, &until);
         while (!stopping && pthread_cond_timedwait(&run_wake, &run_lock, &until) == 0)
             ;
+        if (stopping)
+            break;
+        pthread_mutex_unlock(&run_lock);
+        if (audit_checkpoint(db, "interval", false) && !db_is_failing(db))
+            log_error("audit: checkpoint: %s", err_message());
+        err_clear();
+        pthread_mutex_lock(&run_lock);
     }
     pthread_mutex_unlock(&run_lock);
     return NULL;
@@ -498,6 +498,13 @@ int audit_checkpoint_start(struct db *db)
 {
     if (!audit_key.loaded)
         return 0;
+    /* The first one before serving: it checks what was added since the
+     * last checkpoint (a tampered trail is reported at start), and a running
+     * server always has one on file. */
+    if (audit_checkpoint(db, "start", true)) {
+        log_error("audit: checkpoint: %s", err_message());
+        err_clear();
+    }
     stopping = false;
     if (pthread_create(&cp_thread, NULL, loop, db))
         return err_set(WASL_EINTERNAL, "audit.thread", "cannot start the audit checkpoint thread");
