@@ -44,7 +44,7 @@ int api_audit_verify(struct http_req *r)
     if (err)
         return err;
     problems = json_array();
-    for (int i = 0; problems && i < rep.nproblems && i < AUDIT_PROBLEMS_MAX; i++)
+    for (int i = 0; problems && i < rep.nlisted; i++)
         json_array_append_new(problems, json_pack("{s:s, s:I, s:s}", "kind", rep.problems[i].kind, "entry",
                                                   (json_int_t)rep.problems[i].seq, "text", rep.problems[i].text));
     return http_reply_json(r, 200,

@@ -17,6 +17,7 @@
 
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define VERIFY_PAGE 5000
+#define AUDIT_PROBLEMS_PER_KIND 5
 
 /* SHA-256 before the switch-over, HMAC-SHA-512/256 after: both 32 bytes. */
 struct chain_hash {
@@ -144,8 +145,13 @@ void audit_problem(struct audit_report *r, int64_t seq, const char *kind, const 
         snprintf(r->problem, sizeof(r->problem), "%s", text);
     if (!r->bad_seq && seq > 0)
         r->bad_seq = seq;
-    if (r->nproblems < AUDIT_PROBLEMS_MAX) {
-        struct audit_problem *p = &r->problems[r->nproblems];
+    /* A rewritten stretch gives a problem per entry: a few of each kind
+     * are listed, so that the other kinds are not crowded out. */
+    int same = 0;
+    for (int i = 0; i < r->nlisted; i++)
+        same += !strcmp(r->problems[i].kind, kind);
+    if (same < AUDIT_PROBLEMS_PER_KIND && r->nlisted < AUDIT_PROBLEMS_MAX) {
+        struct audit_problem *p = &r->problems[r->nlisted++];
         p->seq = seq;
         p->kind = kind;
         snprintf(p->text, sizeof(p->text), "%s", text);

@@ -160,7 +160,7 @@ int audit_append_db(struct db *db, const struct actor *who, const char *action, 
  * entries are gone: the head or a signed checkpoint counts more),
  * "inserted", "bad_signature" (a checkpoint line was altered or signed by
  * another key) or "unverifiable" (no key or no checkpoint to check with). */
-#define AUDIT_PROBLEMS_MAX 20
+#define AUDIT_PROBLEMS_MAX 32
 struct audit_problem {
     int64_t seq;      /* entry concerned, 0 when none (a checkpoint line) */
     const char *kind; /* static */
@@ -170,7 +170,8 @@ struct audit_report {
     int64_t checked;   /* entries read */
     int64_t bad_seq;   /* first entry at fault, 0 when none */
     char problem[256]; /* the first problem, "" when intact */
-    int nproblems;     /* how many were found; the first AUDIT_PROBLEMS_MAX are in problems */
+    int nproblems;     /* how many were found */
+    int nlisted;       /* how many are in problems: the first few of each kind */
     struct audit_problem problems[AUDIT_PROBLEMS_MAX];
     int64_t keyed_from;  /* first entry under the audit key (0: no key loaded) */
     int checkpoints;     /* checkpoints whose signature verified */

@@ -54,10 +54,10 @@ static int audit_verify_cmd(struct cli *c)
     if (r.nproblems) {
         printf("audit trail BROKEN at entry %lld: %s\n(%lld entries checked; %d problem(s))\n", (long long)r.bad_seq, r.problem,
                (long long)r.checked, r.nproblems);
-        for (int i = 0; i < r.nproblems && i < AUDIT_PROBLEMS_MAX; i++)
+        for (int i = 0; i < r.nlisted; i++)
             printf("  %-13s %s\n", r.problems[i].kind, r.problems[i].text);
-        if (r.nproblems > AUDIT_PROBLEMS_MAX)
-            printf("  ... and %d more\n", r.nproblems - AUDIT_PROBLEMS_MAX);
+        if (r.nproblems > r.nlisted)
+            printf("  ... and %d more like these\n", r.nproblems - r.nlisted);
         return 1;
     }
     printf("audit trail intact: %lld entries, every hash matches", (long long)r.checked);
