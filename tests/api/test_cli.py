@@ -103,6 +103,10 @@ def test_cli_identity_is_the_os_account(t):
     r = subprocess.run(t.srv.args("user", "add", "idtest1", "--role", "agent"), cwd=t.srv.dir, env=env,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
     t.eq(r.returncode, 0, r.stderr)
+    # The data-protection officer's commands took $USER as it came.
+    r = subprocess.run(t.srv.args("privacy", "export", "--phone", "+33612345678"), cwd=t.srv.dir, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    t.eq(r.returncode, 0, r.stderr)
     env["SUDO_USER"] = "alice"
     r = subprocess.run(t.srv.args("user", "disable", "idtest1"), cwd=t.srv.dir, env=env, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True, timeout=60)
@@ -111,7 +115,9 @@ def test_cli_identity_is_the_os_account(t):
     entries = a.get("/api/v1/audit?limit=20").json["entries"]
     create = [e for e in entries if e["action"] == "user.create" and e["detail"].get("login") == "idtest1"]
     t.true(create, f"user.create of idtest1 audited: {entries[:3]}")
-    t.eq(create[0]["actor"], "cli:" + me, "the actor is the OS account, not $USER")
+    export = [e for e in entries if e["action"] == "privacy.export"]
+    t.true(export and export[0]["actor"] == "cli:" + me, f"privacy export: the OS account, not $USER: {export[:1]}")
+    t.eq(create[0]["actor"], "cli:" + me, "the actor is the OS account")
     dis = [e for e in entries if e["action"] == "user.disable"][0]
     t.eq(dis["actor"], f"cli:{me} (SUDO_USER=alice)", "SUDO_USER is added, labelled as such")
     t.true(all("somebody-else" not in e["actor"] for e in entries), "$USER is never the identity")
