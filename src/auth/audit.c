@@ -204,8 +204,8 @@ static void check_row(struct walk *w, struct db_stmt *s)
         w->unkeyed_noted = true;
     } else {
         bool keyed = audit_key.loaded && seq >= audit_key.from;
-        entry_hash(keyed, w->prev, seq, db_int(s, 1), db_text(s, 2), db_text(s, 3), db_text(s, 4), db_text(s, 5),
-                   db_text(s, 6), db_text(s, 7), h);
+        entry_hash(keyed, w->prev, seq, db_int(s, 1), db_text(s, 2), db_text(s, 3), db_text(s, 4), db_text(s, 5), db_text(s, 6),
+                   db_text(s, 7), h);
         if (!str_ct_equal(h, stored))
             audit_problem(r, seq, "rewritten",
                           keyed ? "entry %lld was altered: its MAC does not match (it was written without the audit key)"
@@ -259,6 +259,13 @@ int audit_check(struct db_conn *c, int64_t from_seq, const char *prev, bool upto
     if (!found)
         audit_problem(r, 0, "truncated", "the trail's head row was deleted");
     w.head_seq = found ? *head_seq : -1;
+    if (found && *head_seq < from_seq - 1) {
+        audit_problem(r, *head_seq + 1, "truncated",
+                      "the trail's head is at entry %lld, behind entry %lld that was already checked: entries were deleted",
+                      (long long)*head_seq, (long long)(from_seq - 1));
+        *last = from_seq - 1;
+        return 0;
+    }
     snprintf(w.prev, sizeof(w.prev), "%s", prev ? prev : "");
     w.adopt = !prev;
     /* Pages by seq so a long trail never sits in memory at once. */
@@ -344,7 +351,8 @@ int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct a
     }
     if (*pk64) {
         size_t n = 0;
-        if (sodium_base642bin(pk, sizeof(pk), pk64, strlen(pk64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) || n != sizeof(pk)) {
+        if (sodium_base642bin(pk, sizeof(pk), pk64, strlen(pk64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||
+            n != sizeof(pk)) {
             err = err_set(WASL_EINVAL, "audit.public_key", "the public key must be the base64 of %d bytes (wasl audit public-key)",
                           (int)sizeof(pk));
             goto out;
@@ -362,8 +370,8 @@ int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct a
             err = audit_checkpoints_read(files[i], pk, &cps, &ncps, r);
             if (err == WASL_ENOENT) {
                 err_clear();
-                audit_problem(r, 0, "unverifiable",
-                              "no checkpoint file %s: the deletion of the newest entries cannot be detected", files[i]);
+                audit_problem(r, 0, "unverifiable", "no checkpoint file %s: the deletion of the newest entries cannot be detected",
+                              files[i]);
                 err = 0;
             }
             if (err)

@@ -173,8 +173,8 @@ struct audit_report {
     int nproblems;     /* how many were found */
     int nlisted;       /* how many are in problems: the first few of each kind */
     struct audit_problem problems[AUDIT_PROBLEMS_MAX];
-    int64_t keyed_from;  /* first entry under the audit key (0: no key loaded) */
-    int checkpoints;     /* checkpoints whose signature verified */
+    int64_t keyed_from;     /* first entry under the audit key (0: no key loaded) */
+    int checkpoints;        /* checkpoints whose signature verified */
     int64_t checkpoint_seq; /* the newest of them: head seq and time */
     char checkpoint_at[40];
 };

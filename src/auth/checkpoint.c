@@ -278,7 +278,8 @@ int audit_checkpoints_read(const char *path, const unsigned char *pk, struct aud
     FILE *f = fopen(path, "r");
 
     if (!f)
-        return errno == ENOENT ? WASL_ENOENT : err_set(WASL_EIO, "audit.checkpoint_file", "cannot read %s: %s", path, strerror(errno));
+        return errno == ENOENT ? WASL_ENOENT
+                               : err_set(WASL_EIO, "audit.checkpoint_file", "cannot read %s: %s", path, strerror(errno));
     while (fgets(line, sizeof(line), f)) {
         struct audit_cp cp;
         lineno++;
@@ -286,8 +287,8 @@ int audit_checkpoints_read(const char *path, const unsigned char *pk, struct aud
             continue;
         if (!parse_line(line, pk, &cp)) {
             audit_problem(r, 0, "bad_signature",
-                          "%s:%d: the checkpoint's signature does not verify: the line was altered, or signed by another key",
-                          path, lineno);
+                          "%s:%d: the checkpoint's signature does not verify: the line was altered, or signed by another key", path,
+                          lineno);
             continue;
         }
         if (*n == CP_MAX)
@@ -392,8 +393,8 @@ static int sign_and_write(struct db *db, int64_t seq, const char *hash, const ch
     for (char *p = host; *p; p++)
         if (*p <= ' ')
             *p = '_';
-    n = snprintf(line, sizeof(line), CP_MARK "seq=%lld hash=%s at=%s key=%s node=%s why=%s", (long long)seq, hash, at,
-                 audit_key.id, host, why);
+    n = snprintf(line, sizeof(line), CP_MARK "seq=%lld hash=%s at=%s key=%s node=%s why=%s", (long long)seq, hash, at, audit_key.id,
+                 host, why);
     crypto_sign_detached(sig, NULL, (const unsigned char *)line, (size_t)n, audit_key.sk);
     sodium_bin2base64(s64, sizeof(s64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
     snprintf(line + n, sizeof(line) - (size_t)n, " sig=%s\n", s64);

@@ -39,7 +39,8 @@ static const struct {
     {"migrate", cmd_migrate, "migrate                apply pending database migrations"},
     {"backup", cmd_backup, "backup FILE            consistent online copy of a SQLite database"},
     {"user", cmd_user, "user add|passwd|disable|enable|unlock|list ...   manage accounts (wasl user help)"},
-    {"audit", cmd_audit, "audit verify|list|checkpoint|public-key   check the audit trail (keyed chain, signed checkpoints), show it, sign its head"},
+    {"audit", cmd_audit,
+     "audit verify|list|checkpoint|public-key   check the audit trail (keyed chain, signed checkpoints), show it, sign its head"},
     {"config", cmd_config, "config check FILE      validate a settings file"},
     {"guide", cmd_guide, "guide import|export DIR | reindex   load or save the consular guide with its history"},
     {"privacy", cmd_privacy, "privacy export|erase --phone N|--email A | purge   a citizen's personal data (audited)"},
@@ -155,10 +156,10 @@ static int setup(const char *config_path, bool config_given)
 
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
-        (err = conf_register(auth_conf, auth_conf_count)) ||
-        (err = conf_register(audit_conf, audit_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)) ||
-        (err = conf_register(cases_conf, cases_conf_count)) || (err = conf_register(tel_conf, tel_conf_count)) ||
-        (err = conf_register(events_conf, events_conf_count)) || (err = tel_privacy_register()))
+        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(audit_conf, audit_conf_count)) ||
+        (err = conf_register(guide_conf, guide_conf_count)) || (err = conf_register(cases_conf, cases_conf_count)) ||
+        (err = conf_register(tel_conf, tel_conf_count)) || (err = conf_register(events_conf, events_conf_count)) ||
+        (err = tel_privacy_register()))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

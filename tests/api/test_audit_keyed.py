@@ -13,6 +13,7 @@ import re
 import socket
 import subprocess
 import tempfile
+import time
 
 import harness
 
@@ -21,14 +22,14 @@ SYSLOG_PATH = os.path.join(SYSLOG_DIR, "log")
 # A syslog daemon's socket: checkpoints are sent there as they are written.
 SYSLOG = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 SYSLOG.bind(SYSLOG_PATH)
-SETTINGS = {"audit.syslog_socket": SYSLOG_PATH}
+SETTINGS = {"audit.syslog_socket": SYSLOG_PATH, "audit.checkpoint_interval": "1"}
 CP = "wasl-audit.checkpoints"
 
 
 def sql(t, statement):
     """Runs SQL as an intruder with the database's own shell would."""
     if t.srv.backend == "sqlite":
-        r = subprocess.run(["sqlite3", t.srv.db], input=statement, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        r = subprocess.run(["sqlite3", "-cmd", ".timeout 10000", t.srv.db], input=statement, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     else:
         r = subprocess.run(["psql", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", t.srv.db], input=statement,
@@ -224,3 +225,27 @@ def test_keyless_node_refuses_to_append(t):
     finally:
         os.rename(key + ".away", key)
     t.eq(t.srv.cli("audit", "verify").returncode, 0, "nothing was written")
+
+
+def test_running_server_alerts_on_a_cut_behind_its_checkpoint(t):
+    """While wasl runs, the newest entries are deleted and the head set back
+    behind the head it signed: its next checkpoint (every second here) alerts
+    instead of signing."""
+    t.srv.init = False
+    t.srv.start()
+    save(t)
+    try:
+        head = int(rows(t, "SELECT seq FROM audit_head")[0][0])
+        deadline = time.time() + 20
+        while time.time() < deadline and f" seq={head} " not in open(os.path.join(t.srv.dir, CP)).read().splitlines()[-1]:
+            time.sleep(0.1)
+        h = rows(t, f"SELECT hash FROM audit_log WHERE seq = {head - 3}")[0][0]
+        sql(t, f"DELETE FROM audit_log WHERE seq > {head - 3}; UPDATE audit_head SET seq = {head - 3}, hash = '{h}';")
+        deadline = time.time() + 20
+        while time.time() < deadline and "ALERT" not in t.srv.log():
+            time.sleep(0.1)
+        t.true(f"the trail's head is at entry {head - 3}, behind entry {head}" in t.srv.log(),
+               f"alerted: {t.srv.log()[-600:]}")
+    finally:
+        restore(t)
+        t.srv.stop()
