@@ -333,7 +333,8 @@ int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct a
     struct audit_cp *cps = NULL;
     struct db_conn *c;
     int64_t head_seq = 0, mac_from = 0, last = 0;
-    char head_hash[65];
+    struct db_stmt *s = NULL;
+    char head_hash[65], key_id[64] = "";
     int ncps = 0, err;
     bool have_pk = false;
 
@@ -341,14 +342,23 @@ int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct a
     if ((err = db_conn_get(db, &c)))
         return err;
     /* The key file says where the keyed chain starts; the database's copy
-     * only says that there is one when this program has no key. */
-    if (audit_key.loaded) {
-        r->keyed_from = audit_key.from;
-    } else if ((err = db_query_int(c, &mac_from, "SELECT mac_from FROM audit_head WHERE id = 1", NULL, 0))) {
-        goto out;
-    } else {
-        r->keyed_from = mac_from;
+     * only says that there is one when this program has no key, and which
+     * key it was. */
+    if (!(err = db_query(c, &s, "SELECT mac_from, key_id FROM audit_head WHERE id = 1", NULL, 0))) {
+        if (db_next(s)) {
+            mac_from = db_int(s, 0);
+            snprintf(key_id, sizeof(key_id), "%s", db_text(s, 1));
+        }
+        err = db_end(s);
     }
+    if (err)
+        goto out;
+    r->keyed_from = audit_key.loaded ? audit_key.from : mac_from;
+    if (audit_key.loaded && key_id[0] && strcmp(key_id, audit_key.id) != 0)
+        audit_problem(r, 0, "unverifiable",
+                      "the audit key file (%s) is not the key this trail records (%s): every MAC will differ; give the right "
+                      "key file",
+                      audit_key.id, key_id);
     if (*pk64) {
         size_t n = 0;
         if (sodium_base642bin(pk, sizeof(pk), pk64, strlen(pk64), NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) ||

@@ -185,6 +185,32 @@ static int create_keys(struct db *db, const char *path)
     return audit_checkpoint(db, "keyed", true);
 }
 
+/* A key file found for a trail no key has claimed: it was made for another
+ * database (a new one made here, the old file left behind) when its keyed
+ * chain starts beyond this trail's head; entries below `from` would then be
+ * written unkeyed. Otherwise the trail is claimed for it. */
+static int claim_existing(struct db *db, const char *path)
+{
+    struct db_conn *c;
+    int64_t head = 0;
+    int err;
+
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    if (!(err = db_query_int(c, &head, "SELECT seq FROM audit_head WHERE id = 1", NULL, 0))) {
+        if (audit_key.from > head + 1)
+            err = err_set(WASL_ECONFLICT, "audit.key_mismatch",
+                          "%s keys the audit trail from entry %lld on, and this trail has %lld entries: it belongs to another "
+                          "database; move it away (a new one is made) or give the right one",
+                          path, (long long)audit_key.from, (long long)head);
+        else
+            err = db_exec(c, "UPDATE audit_head SET mac_from = ?, key_id = ? WHERE id = 1 AND key_id = ''",
+                          DBP(DB_I(audit_key.from), DB_S(audit_key.id)));
+    }
+    db_conn_put(c);
+    return err;
+}
+
 int audit_keys_open(struct db *db, bool create)
 {
     const char *path = conf_str("audit.key_file");
@@ -222,6 +248,10 @@ int audit_keys_open(struct db *db, bool create)
         return err_set(WASL_ECONFLICT, "audit.key_mismatch",
                        "%s is not the key of this audit trail (%s): copy the audit key file from the node that made it", path,
                        key_id);
+    }
+    if (create && !key_id[0] && (err = claim_existing(db, path))) {
+        audit_keys_forget();
+        return err;
     }
     return 0;
 }

@@ -249,3 +249,18 @@ def test_running_server_alerts_on_a_cut_behind_its_checkpoint(t):
     finally:
         restore(t)
         t.srv.stop()
+
+
+def test_key_file_of_another_database_is_refused(t):
+    """A key file left behind by an upgraded database (its keyed chain starts
+    at entry 99999) must not key a new trail from 99999 on: entries below it
+    would be written with the plain hash anyone can recompute."""
+    d = tempfile.mkdtemp(prefix="wasl-stale-key-")
+    with open(os.path.join(t.srv.dir, "wasl-audit.key")) as f:
+        key = f.read()
+    with open(os.path.join(d, "wasl-audit.key"), "w") as f:
+        f.write(re.sub(r"^from \d+$", "from 99999", key, flags=re.M))
+    os.chmod(os.path.join(d, "wasl-audit.key"), 0o600)
+    r = subprocess.run([t.srv.binary, "--db", os.path.join(d, "new.db"), "--set", "cases.demo_cases=0", "init"], cwd=d,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+    t.true(r.returncode != 0 and "belongs to another database" in r.stderr, f"refused: {r.stderr}")
