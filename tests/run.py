@@ -213,6 +213,13 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # The audit page: its own server, whose SQLite file the test edits as an intruder would.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
+    srv.start()
+    try:
+        run_tap("browser/audit", ["node", "tests/browser/audit.mjs"], env={"WASL_URL": srv.url, "WASL_DB": srv.db})
+    finally:
+        srv.stop()
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)

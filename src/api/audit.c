@@ -39,10 +39,18 @@ int api_audit_list(struct http_req *r)
 int api_audit_verify(struct http_req *r)
 {
     struct audit_report rep;
+    json_t *problems;
     int err = audit_verify(APP(r)->db, &rep);
     if (err)
         return err;
+    problems = json_array();
+    for (int i = 0; problems && i < rep.nlisted; i++)
+        json_array_append_new(problems, json_pack("{s:s, s:I, s:s}", "kind", rep.problems[i].kind, "entry",
+                                                  (json_int_t)rep.problems[i].seq, "text", rep.problems[i].text));
     return http_reply_json(r, 200,
-                           json_pack("{s:b, s:I, s:I, s:s}", "intact", rep.bad_seq == 0, "checked", (json_int_t)rep.checked,
-                                     "first_bad_entry", (json_int_t)rep.bad_seq, "problem", rep.problem));
+                           json_pack("{s:b, s:I, s:I, s:s, s:I, s:o, s:I, s:i, s:I, s:s}", "intact", rep.nproblems == 0, "checked",
+                                     (json_int_t)rep.checked, "first_bad_entry", (json_int_t)rep.bad_seq, "problem", rep.problem,
+                                     "problem_count", (json_int_t)rep.nproblems, "problems", problems, "keyed_from",
+                                     (json_int_t)rep.keyed_from, "checkpoints", rep.checkpoints, "checkpoint_entry",
+                                     (json_int_t)rep.checkpoint_seq, "checkpoint_at", rep.checkpoint_at));
 }

@@ -23,7 +23,7 @@ const struct route api_routes[] = {
     {"POST",   "/api/v1/users/{id}/password",   api_users_reset_password, ROLE_ADMIN, 0,  "Reset a user's password to a new temporary one", 0},
     {"POST",   "/api/v1/users/{id}/unlock",     api_users_unlock,     ROLE_ADMIN, 0,      "Lift a lock-out after failed logins", 0},
     {"GET",    "/api/v1/audit",                 api_audit_list,       ROLE_ADMIN, 0,      "Audit trail entries, newest first", 0},
-    {"GET",    "/api/v1/audit/verify",          api_audit_verify,     ROLE_ADMIN, 0,      "Check the audit trail's hash chain", 0},
+    {"GET",    "/api/v1/audit/verify",          api_audit_verify,     ROLE_ADMIN, 0,      "Check the audit trail: its keyed chain and signed checkpoints", 0},
     {"GET",    "/api/v1/languages",             api_languages,        ROLE_NONE,  0,      "The center's languages in menu order, with their names, direction and locale", 0},
     {"GET",    "/api/v1/countries",             api_countries,        ROLE_NONE,  0,      "Countries served, with names in the center's languages", 0},
     {"GET",    "/api/v1/consulates",            api_consulates,       ROLE_NONE,  0,      "Consular posts", 0},

@@ -2,7 +2,8 @@
  * auth: who may do what. Users and roles, Argon2id passwords, sessions kept in
  * the store with idle and absolute time-outs, CSRF tokens, login throttling
  * per account and per source address, and the append-only audit trail whose
- * entries are chained by SHA-256. Knows nothing of HTTP.
+ * entries are chained by a keyed MAC, with signed checkpoints of its head.
+ * Knows nothing of HTTP.
  */
 #ifndef WASL_AUTH_H
 #define WASL_AUTH_H
@@ -153,13 +154,76 @@ void auth_token_hash(const char *token, char out[65]);
 int audit_append(struct db_conn *c, const struct actor *who, const char *action, const char *object, const char *detail);
 int audit_append_db(struct db *db, const struct actor *who, const char *action, const char *object, const char *detail);
 
-struct audit_report {
-    int64_t checked; /* entries read */
-    int64_t bad_seq; /* first entry at fault, 0 when the chain is whole */
-    char problem[256];
+/* What `audit verify` found. Each problem has a kind: "rewritten" (an
+ * entry's hash or MAC does not match, or it is not the entry a signed
+ * checkpoint saw), "deleted" (a gap in the seqs), "truncated" (the newest
+ * entries are gone: the head or a signed checkpoint counts more),
+ * "inserted", "bad_signature" (a checkpoint line was altered or signed by
+ * another key) or "unverifiable" (no key or no checkpoint to check with). */
+#define AUDIT_PROBLEMS_MAX 32
+struct audit_problem {
+    int64_t seq;      /* entry concerned, 0 when none (a checkpoint line) */
+    const char *kind; /* static */
+    char text[256];
 };
-/* Walks the whole chain; returns 0 when it could be read (look at bad_seq). */
+struct audit_report {
+    int64_t checked;   /* entries read */
+    int64_t bad_seq;   /* first entry at fault, 0 when none */
+    char problem[256]; /* the first problem, "" when intact */
+    int nproblems;     /* how many were found */
+    int nlisted;       /* how many are in problems: the first few of each kind */
+    struct audit_problem problems[AUDIT_PROBLEMS_MAX];
+    int64_t keyed_from;     /* first entry under the audit key (0: no key loaded) */
+    int checkpoints;        /* checkpoints whose signature verified */
+    int64_t checkpoint_seq; /* the newest of them: head seq and time */
+    char checkpoint_at[40];
+};
+/* Walks the whole chain, with the audit key, and against the signed
+ * checkpoints of audit.checkpoint_file; returns 0 when it could be read
+ * (the trail is intact when r->nproblems is 0). */
 int audit_verify(struct db *db, struct audit_report *r);
+/* The same with other checkpoint files (a copy kept by the auditor, the
+ * syslog, mails: any line holding a checkpoint is read, others skipped)
+ * instead of audit.checkpoint_file, and the public key (base64) they must
+ * be signed with instead of audit.public_key or the key file's. */
+struct audit_verify_opts {
+    const char *checkpoint_files[8];
+    int nfiles;
+    const char *public_key;
+};
+int audit_verify_with(struct db *db, const struct audit_verify_opts *o, struct audit_report *r);
+
+/* ---- the audit key and signed checkpoints (checkpoint.c) ---- */
+extern const struct conf_def audit_conf[];
+extern const size_t audit_conf_count;
+/* Loads audit.key_file. When it is missing: with create, and if the trail
+ * was never keyed, makes one (0600) whose chain starts after the current
+ * head (older entries stay verified by their plain SHA-256 up to there,
+ * and are sealed by the first keyed entry's MAC), claims the trail for it
+ * in audit_head, appends "audit.keyed" and writes a first checkpoint;
+ * with create, on a keyed trail, it is an error (WASL_ENOENT); without
+ * create, nothing is loaded (appends then refuse on a keyed trail, and
+ * verify reports what it could not check). */
+int audit_keys_open(struct db *db, bool create);
+void audit_keys_forget(void);
+/* The Ed25519 public key that signs the checkpoints, base64; out >= 48.
+ * WASL_ENOENT when no key is loaded. */
+int audit_public_key(char *out, size_t n);
+/* Checks the entries added since the last checkpoint (all of them, the
+ * first time), then signs the head (seq, hash, time) and writes it to
+ * audit.checkpoint_file (O_APPEND), to the syslog (LOG_AUTHPRIV) and, when
+ * audit.mail_to is set, to the mail hook. Nothing is written when the head
+ * has not moved unless force. WASL_ECONFLICT (and an alert in the log and
+ * the syslog) when the entries do not verify: a tampered head is never
+ * signed. 0 without a key. */
+int audit_checkpoint(struct db *db, const char *why, bool force);
+/* Where checkpoints are mailed when audit.mail_to is set (the outbox). */
+typedef int (*audit_mail_h)(struct db *db, const char *to, const char *subject, const char *body);
+void audit_set_mailer(audit_mail_h fn);
+/* A thread that writes a checkpoint every audit.checkpoint_interval; stop
+ * writes a last one. */
+int audit_checkpoint_start(struct db *db);
+void audit_checkpoint_stop(struct db *db);
 
 struct audit_entry {
     int64_t seq, at;

@@ -4,6 +4,8 @@
 #ifndef WASL_AUTH_INT_H
 #define WASL_AUTH_INT_H
 
+#include <sodium.h>
+
 #include "auth.h"
 
 struct auth_settings {
@@ -30,5 +32,39 @@ int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *ret
 /* Counts a failure; *locked_now is set when this failure locked the key. */
 int throttle_fail(struct db_conn *c, const char *key, int max, int64_t now, bool *locked_now);
 int throttle_clear(struct db_conn *c, const char *key);
+
+/* The audit key (checkpoint.c): read-only once loaded. Entries from seq
+ * `from` on are MACed with `mac`; checkpoints are signed with `sk`. */
+struct audit_keys {
+    bool loaded;
+    unsigned char mac[crypto_auth_hmacsha512256_KEYBYTES];
+    unsigned char sk[crypto_sign_SECRETKEYBYTES];
+    unsigned char pk[crypto_sign_PUBLICKEYBYTES];
+    int64_t from;
+    char id[48]; /* the public key in base64: names the key in audit_head and the checkpoints */
+};
+extern struct audit_keys audit_key;
+
+/* A signed checkpoint as read back: the head it saw. */
+struct audit_cp {
+    int64_t seq;
+    char hash[65];
+    char at[40];
+};
+/* Adds a problem to r (the first also fills bad_seq and problem). */
+void audit_problem(struct audit_report *r, int64_t seq, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Checks entries from from_seq (prev: the hash of the entry before it;
+ * NULL: the first entry's link is taken as it is) up to the head when
+ * upto_head, else to the newest entry, each against its predecessor, its hash or MAC
+ * and the checkpoints cps (sorted by seq), then against audit_head;
+ * problems go to r. *last gets the newest entry read, *head_seq and
+ * head_hash the head that was checked. */
+int audit_check(struct db_conn *c, int64_t from_seq, const char *prev, bool upto_head, const struct audit_cp *cps, int ncps,
+                struct audit_report *r, int64_t *last, int64_t *head_seq, char head_hash[65]);
+/* Reads the checkpoints of one file (lines without one are skipped) into
+ * *cps (grown, caller frees), checking each signature with pk; a bad line is
+ * a "bad_signature" problem in r. A missing file is WASL_ENOENT. */
+int audit_checkpoints_read(const char *path, const unsigned char *pk, struct audit_cp **cps, int *n, struct audit_report *r);
 
 #endif

@@ -429,6 +429,9 @@ void cases_worker_stop(void);
 /* ---- mail ---- */
 /* Sends pending outbox mail when SMTP is on; returns how many were sent. */
 int outbox_send(struct db *db, int *sent);
+/* Queues a mail in the outbox on c (case_id 0: not about a case, such as the
+ * audit trail's checkpoints mailed to an auditor); to and body are sealed. */
+int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);
 
 /* ---- demo data ---- */
 /* Adds count demo cases (data/cases/demo.json); an open portal filing's

@@ -26,6 +26,11 @@ int cli_open_db(struct cli *c);
 int cli_load_data(void);
 /* The data folder actually used. */
 const char *cli_data_dir(void);
+/* The actor of a command run by hand, for permission checks and the audit
+ * trail: "cli:<the operating system account>" (from the effective uid, never
+ * from $USER), with SUDO_USER added as labelled information. Static. */
+struct actor;
+const struct actor *cli_who(int role);
 /* Prints the error hint of err on stderr as "wasl: message". Returns 1. */
 int cli_fail(int err, const char *what);
 

@@ -8,15 +8,13 @@
 #include "cli.h"
 #include "guide/guide.h"
 
-static const struct actor guide_actor = {.login = "cli", .request_id = "", .ip = "", .role = ROLE_EDITOR};
-
 int cli_import_guide(struct cli *c)
 {
     char dir[4200];
     int n = 0, err;
 
     snprintf(dir, sizeof(dir), "%s/guide", cli_data_dir());
-    if ((err = guide_init(NULL, cli_data_dir())) || (err = guide_import(c->db, &guide_actor, dir, &n)))
+    if ((err = guide_init(NULL, cli_data_dir())) || (err = guide_import(c->db, cli_who(ROLE_EDITOR), dir, &n)))
         return cli_fail(err, "guide import");
     printf("Consular guide: %d article(s) loaded from %s\n", n, dir);
     return 0;
@@ -36,7 +34,7 @@ int cmd_guide(struct cli *c)
     if ((err = cli_open_db(c)) || (err = guide_init(NULL, cli_data_dir())))
         return cli_fail(err, "guide");
     if (!strcmp(sub, "import")) {
-        if ((err = guide_import(c->db, &guide_actor, c->argv[1], &n)))
+        if ((err = guide_import(c->db, cli_who(ROLE_EDITOR), c->argv[1], &n)))
             return cli_fail(err, "guide import");
         printf("%d article(s) imported or extended from %s\n", n, c->argv[1]);
     } else if (!strcmp(sub, "export")) {

@@ -22,7 +22,7 @@ static const struct user_fields demo_users[] = {
 
 int cmd_init(struct cli *c)
 {
-    struct actor who = {.login = "cli:init", .request_id = "", .ip = ""};
+    const struct actor *who = cli_who(ROLE_NONE);
     bool demo = c->argc > 0 && strcmp(c->argv[0], "--demo") == 0;
     int64_t users = 0;
     struct db_conn *conn;
@@ -54,7 +54,7 @@ int cmd_init(struct cli *c)
     if (demo) {
         int64_t ids[sizeof(demo_users) / sizeof(demo_users[0])];
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
-            if ((err = user_create(c->db, &who, &demo_users[i], &ids[i])))
+            if ((err = user_create(c->db, who, &demo_users[i], &ids[i])))
                 return cli_fail(err, demo_users[i].login);
         /* The demo agent's and supervisor's phones (a softphone or baresip
          * registers with these). */
@@ -67,6 +67,8 @@ int cmd_init(struct cli *c)
         int ncases = (int)conf_int("cases.demo_cases");
         if (ncases && (err = cases_demo(c->db, ncases, ref, pin)))
             return cli_fail(err, "demo cases");
+        if ((err = audit_checkpoint(c->db, "init", false)))
+            return cli_fail(err, "audit checkpoint");
         printf("Demo database ready in %s, with %d demo cases. Demo logins (login / password):\n", conf_str("store.url"), ncases);
         for (size_t i = 0; i < sizeof(demo_users) / sizeof(demo_users[0]); i++)
             printf("  %-11s %s\n", demo_users[i].login, demo_users[i].password);
@@ -80,10 +82,12 @@ int cmd_init(struct cli *c)
     char pw[32];
     auth_random_password(pw, sizeof(pw));
     struct user_fields admin = {"admin", "Administrator", "admin", NULL, "fr", pw, true};
-    if ((err = user_create(c->db, &who, &admin, NULL)))
+    if ((err = user_create(c->db, who, &admin, NULL)))
         return cli_fail(err, "admin");
     if (cli_import_guide(c))
         return 1;
+    if ((err = audit_checkpoint(c->db, "init", false)))
+        return cli_fail(err, "audit checkpoint");
     printf("Database ready in %s.\n"
            "Administrator login: admin\n"
            "Password (shown only now; you will be asked to change it): %s\n",

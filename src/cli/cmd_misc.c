@@ -33,27 +33,69 @@ int cmd_backup(struct cli *c)
     return 0;
 }
 
+static int audit_verify_cmd(struct cli *c)
+{
+    struct audit_verify_opts o = {0};
+    struct audit_report r;
+    int err;
+
+    for (int i = 1; i < c->argc; i++) {
+        if (!strcmp(c->argv[i], "--checkpoints") && i + 1 < c->argc && o.nfiles < 8) {
+            o.checkpoint_files[o.nfiles++] = c->argv[++i];
+        } else if (!strcmp(c->argv[i], "--public-key") && i + 1 < c->argc) {
+            o.public_key = c->argv[++i];
+        } else {
+            fprintf(stderr, "usage: wasl audit verify [--checkpoints FILE]... [--public-key KEY]\n");
+            return 2;
+        }
+    }
+    if ((err = cli_open_db(c)) || (err = audit_verify_with(c->db, &o, &r)))
+        return cli_fail(err, "audit verify");
+    if (r.nproblems) {
+        printf("audit trail BROKEN at entry %lld: %s\n(%lld entries checked; %d problem(s))\n", (long long)r.bad_seq, r.problem,
+               (long long)r.checked, r.nproblems);
+        for (int i = 0; i < r.nlisted; i++)
+            printf("  %-13s %s\n", r.problems[i].kind, r.problems[i].text);
+        if (r.nproblems > r.nlisted)
+            printf("  ... and %d more like these\n", r.nproblems - r.nlisted);
+        return 1;
+    }
+    printf("audit trail intact: %lld entries, every hash matches", (long long)r.checked);
+    if (r.keyed_from)
+        printf(" (keyed from entry %lld)", (long long)r.keyed_from);
+    if (r.checkpoints)
+        printf("; %d signed checkpoint(s), the newest at entry %lld (%s)", r.checkpoints, (long long)r.checkpoint_seq,
+               r.checkpoint_at);
+    printf("\n");
+    return 0;
+}
+
 int cmd_audit(struct cli *c)
 {
     const char *sub = c->argc ? c->argv[0] : "";
     int err;
 
-    if (strcmp(sub, "verify") && strcmp(sub, "list")) {
-        fprintf(stderr, "usage: wasl audit verify | wasl audit list [N]\n");
+    if (!strcmp(sub, "verify"))
+        return audit_verify_cmd(c);
+    if (strcmp(sub, "list") && strcmp(sub, "checkpoint") && strcmp(sub, "public-key")) {
+        fprintf(stderr, "usage: wasl audit verify [--checkpoints FILE]... [--public-key KEY]\n"
+                        "       wasl audit list [N] | wasl audit checkpoint | wasl audit public-key\n");
         return 2;
     }
     if ((err = cli_open_db(c)))
         return cli_fail(err, "audit");
-    if (strcmp(sub, "verify") == 0) {
-        struct audit_report r;
-        if ((err = audit_verify(c->db, &r)))
-            return cli_fail(err, "audit verify");
-        if (r.bad_seq) {
-            printf("audit trail BROKEN at entry %lld: %s\n(%lld entries checked)\n", (long long)r.bad_seq, r.problem,
-                   (long long)r.checked);
-            return 1;
-        }
-        printf("audit trail intact: %lld entries, every hash matches\n", (long long)r.checked);
+    if (!strcmp(sub, "public-key")) {
+        char pk[64];
+        if ((err = audit_public_key(pk, sizeof(pk))))
+            return cli_fail(err, "audit public-key");
+        printf("%s\n", pk);
+        return 0;
+    }
+    if (!strcmp(sub, "checkpoint")) {
+        char pk[64];
+        if ((err = audit_public_key(pk, sizeof(pk))) || (err = audit_checkpoint(c->db, "cli", true)))
+            return cli_fail(err, "audit checkpoint");
+        printf("checkpoint of the audit trail's head appended to %s\n", conf_str("audit.checkpoint_file"));
         return 0;
     }
     int max = c->argc > 1 ? atoi(c->argv[1]) : 20, n;

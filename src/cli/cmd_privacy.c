@@ -4,7 +4,7 @@
  *   wasl privacy erase  --phone N | --email A   erase it (cases stay as statistics)
  *   wasl privacy purge                          apply the retention periods now
  *   wasl keys rotate                            new key; re-encrypt everything
- * Each is written to the audit trail under "cli:<system user>".
+ * Each is written to the audit trail under "cli:<operating system account>".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +12,6 @@
 
 #include "cli.h"
 #include "cases/cases.h"
-
-static void cli_actor(struct actor *who, char *login, size_t n)
-{
-    const char *u = getenv("SUDO_USER");
-    if (!u || !*u)
-        u = getenv("USER");
-    snprintf(login, n, "cli:%.40s", u && *u ? u : "unknown");
-    *who = (struct actor){.login = login, .role = ROLE_ADMIN, .request_id = "", .ip = ""};
-}
 
 static int open_cases(struct cli *c, bool create_key)
 {
@@ -47,11 +38,9 @@ static int subject_args(struct cli *c, const char **phone, const char **email)
 int cmd_privacy(struct cli *c)
 {
     const char *sub = c->argc ? c->argv[0] : "", *phone, *email;
-    char login[48];
-    struct actor who;
+    const struct actor *who = cli_who(ROLE_ADMIN);
     int err, n = 0;
 
-    cli_actor(&who, login, sizeof(login));
     if (!strcmp(sub, "purge") && c->argc == 1) {
         if ((err = open_cases(c, false)) || (err = privacy_purge(c->db, clock_now(), &n)))
             return cli_fail(err, "privacy purge");
@@ -68,13 +57,13 @@ int cmd_privacy(struct cli *c)
         return cli_fail(err, "privacy");
     if (!strcmp(sub, "export")) {
         char *json = NULL;
-        if ((err = privacy_export(c->db, &who, phone, email, &json)))
+        if ((err = privacy_export(c->db, who, phone, email, &json)))
             return cli_fail(err, "privacy export");
         printf("%s\n", json);
         free(json);
         return 0;
     }
-    if ((err = privacy_erase(c->db, &who, phone, email, &n)))
+    if ((err = privacy_erase(c->db, who, phone, email, &n)))
         return cli_fail(err, "privacy erase");
     printf("personal data erased from %d case(s); they remain as anonymous statistics\n", n);
     return 0;
@@ -82,16 +71,14 @@ int cmd_privacy(struct cli *c)
 
 int cmd_keys(struct cli *c)
 {
-    char login[48];
-    struct actor who;
+    const struct actor *who = cli_who(ROLE_ADMIN);
     int err, rows = 0;
 
     if (c->argc != 1 || strcmp(c->argv[0], "rotate")) {
         fprintf(stderr, "usage: wasl keys rotate   (stop wasl serve first; see docs/operations.md)\n");
         return 2;
     }
-    cli_actor(&who, login, sizeof(login));
-    if ((err = open_cases(c, false)) || (err = privacy_rotate_key(c->db, &who, &rows)))
+    if ((err = open_cases(c, false)) || (err = privacy_rotate_key(c->db, who, &rows)))
         return cli_fail(err, "keys rotate");
     printf("new key in use; %d value(s) re-encrypted and blind indexes recomputed.\n"
            "Copy the key file %s to its safe place again; the old keys in it may be removed once no backup needs them.\n",

@@ -13,6 +13,7 @@
 #include "tel/tel.h"
 #include "events/events.h"
 #include "calendar/calendar.h"
+#include "auth/auth.h"
 
 /* Morocco returned to UTC+00 for good on 2026-09-20 (tzdata 2026c). Older
  * zone data still has +01 with Ramadan switches; mid-2027 tells them apart. */
@@ -29,6 +30,19 @@ static void check_tzdata(void)
     if (l.utoff != 0)
         log_warn("time: this machine's Africa/Casablanca data predates Morocco's return to UTC+00 on 2026-09-20 "
                  "(tzdata 2026c): Moroccan times will be an hour off. Upgrade tzdata (scripts/deps.sh).");
+}
+
+/* The audit trail's checkpoints mailed to the auditor (audit.mail_to) go
+ * through the outbox like any mail. */
+static int mail_checkpoint(struct db *db, const char *to, const char *subject, const char *body)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = outbox_add(c, 0, to, subject, body);
+    db_conn_put(c);
+    return err;
 }
 
 int cmd_serve(struct cli *c)
@@ -100,6 +114,17 @@ int cmd_serve(struct cli *c)
         http_stop();
         return cli_fail(err, "live events");
     }
+    if (*conf_str("audit.mail_to") && !conf_bool("smtp.enabled"))
+        log_warn("audit: audit.mail_to is set but smtp.enabled is off: checkpoint mails wait in the outbox");
+    audit_set_mailer(mail_checkpoint);
+    if ((err = audit_checkpoint_start(c->db))) {
+        api_live_stop();
+        tel_stop();
+        events_stop();
+        cases_worker_stop();
+        http_stop();
+        return cli_fail(err, "audit");
+    }
     printf("wasl is running (store: %s)\n", db_backend_name(c->db));
     printf("  web UI and API: %s://%s:%d/\n", http_scheme(),
            strchr(conf_str("http.listen"), ':') ? "[::1]" : conf_str("http.listen"), http_port());
@@ -128,6 +153,8 @@ int cmd_serve(struct cli *c)
     tel_stop();
     events_stop();
     cases_worker_stop();
+    /* Last: everything above may still have written to the audit trail. */
+    audit_checkpoint_stop(c->db);
     cases_shutdown();
     return 0;
 }

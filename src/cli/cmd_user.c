@@ -1,6 +1,6 @@
 /*
  * wasl user: account management from the shell, for the first admin and for
- * scripts. Every change is audited with the actor "cli".
+ * scripts. Every change is audited with the actor "cli:<operating system account>".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,6 @@
 
 #include "cli.h"
 #include "auth/auth.h"
-
-static const struct actor cli_actor = {.login = "cli", .request_id = "", .ip = "", .role = ROLE_ADMIN};
 
 static void user_usage(void)
 {
@@ -72,7 +70,7 @@ static int user_add(struct cli *c)
     } else {
         auth_random_password(pw, sizeof(pw));
     }
-    if ((err = user_create(c->db, &cli_actor, &f, NULL)))
+    if ((err = user_create(c->db, cli_who(ROLE_ADMIN), &f, NULL)))
         return cli_fail(err, "user add");
     printf("created %s (%s)\n", f.login, f.role);
     if (!from_stdin)
@@ -92,7 +90,7 @@ static int user_passwd(struct cli *c, struct user *u)
     } else {
         auth_random_password(pw, sizeof(pw));
     }
-    if ((err = user_set_password(c->db, &cli_actor, u->id, pw, !from_stdin, NULL)))
+    if ((err = user_set_password(c->db, cli_who(ROLE_ADMIN), u->id, pw, !from_stdin, NULL)))
         return cli_fail(err, "user passwd");
     if (!from_stdin)
         printf("temporary password for %s (shown only now): %s\n", u->login, pw);
@@ -152,13 +150,13 @@ int cmd_user(struct cli *c)
     if (strcmp(sub, "passwd") == 0)
         return user_passwd(c, &u);
     if (strcmp(sub, "unlock") == 0) {
-        if ((err = user_unlock(c->db, &cli_actor, u.id)))
+        if ((err = user_unlock(c->db, cli_who(ROLE_ADMIN), u.id)))
             return cli_fail(err, "user unlock");
         printf("%s unlocked\n", u.login);
         return 0;
     }
     struct user_change ch = {.disabled = strcmp(sub, "disable") == 0};
-    if ((err = user_update(c->db, &cli_actor, u.id, &ch)))
+    if ((err = user_update(c->db, cli_who(ROLE_ADMIN), u.id, &ch)))
         return cli_fail(err, sub);
     printf("%s %sd\n", u.login, sub);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -38,7 +39,8 @@ static const struct {
     {"migrate", cmd_migrate, "migrate                apply pending database migrations"},
     {"backup", cmd_backup, "backup FILE            consistent online copy of a SQLite database"},
     {"user", cmd_user, "user add|passwd|disable|enable|unlock|list ...   manage accounts (wasl user help)"},
-    {"audit", cmd_audit, "audit verify|list      check the audit trail's hash chain, or show its newest entries"},
+    {"audit", cmd_audit,
+     "audit verify|list|checkpoint|public-key   check the audit trail (keyed chain, signed checkpoints), show it, sign its head"},
     {"config", cmd_config, "config check FILE      validate a settings file"},
     {"guide", cmd_guide, "guide import|export DIR | reindex   load or save the consular guide with its history"},
     {"privacy", cmd_privacy, "privacy export|erase --phone N|--email A | purge   a citizen's personal data (audited)"},
@@ -115,15 +117,38 @@ int cli_open_db(struct cli *c)
         return err_set(WASL_ECONFLICT, "store.newer_schema",
                        "the database is at schema version %d, newer than this wasl knows (%d): use the wasl that upgraded it", cur,
                        latest);
+    /* The audit key: made by the commands that migrate when the trail has
+     * none yet (a new installation, or the first start after the upgrade
+     * that brought it); the others load it when it is there. */
     if (c->migrates)
-        return db_migrate(c->db, &c->applied);
+        return (err = db_migrate(c->db, &c->applied)) ? err : audit_keys_open(c->db, true);
     /* A backup or an audit check must not change the schema under a
      * running server of another version. */
     if (cur < latest)
         return err_set(WASL_ECONFLICT, "store.old_schema",
                        "the database is at schema version %d and this wasl needs %d: run `wasl migrate` first (after a backup)",
                        cur, latest);
-    return 0;
+    return audit_keys_open(c->db, false);
+}
+
+const struct actor *cli_who(int role)
+{
+    /* The operating system's account that runs the command, not $USER or
+     * $LOGNAME, which anyone sets. SUDO_USER is recorded too, labelled as
+     * what it is: a claim from the environment (sudo sets it, so can anyone). */
+    static char login[96];
+    static struct actor who;
+    struct passwd *pw = getpwuid(geteuid());
+    const char *sudo = getenv("SUDO_USER");
+    char uid[24];
+
+    snprintf(uid, sizeof(uid), "uid %u", (unsigned)geteuid());
+    if (sudo && *sudo && (!pw || strcmp(sudo, pw->pw_name) != 0))
+        snprintf(login, sizeof(login), "cli:%.32s (SUDO_USER=%.32s)", pw ? pw->pw_name : uid, sudo);
+    else
+        snprintf(login, sizeof(login), "cli:%.32s", pw ? pw->pw_name : uid);
+    who = (struct actor){.login = login, .role = role, .request_id = "", .ip = ""};
+    return &who;
 }
 
 static int setup(const char *config_path, bool config_given)
@@ -132,9 +157,10 @@ static int setup(const char *config_path, bool config_given)
 
     if ((err = conf_register(main_conf, sizeof(main_conf) / sizeof(main_conf[0]))) ||
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
-        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(guide_conf, guide_conf_count)) ||
-        (err = conf_register(cases_conf, cases_conf_count)) || (err = conf_register(tel_conf, tel_conf_count)) ||
-        (err = conf_register(events_conf, events_conf_count)) || (err = tel_privacy_register()))
+        (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(audit_conf, audit_conf_count)) ||
+        (err = conf_register(guide_conf, guide_conf_count)) || (err = conf_register(cases_conf, cases_conf_count)) ||
+        (err = conf_register(tel_conf, tel_conf_count)) || (err = conf_register(events_conf, events_conf_count)) ||
+        (err = tel_privacy_register()))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

@@ -132,8 +132,9 @@ def check_restored(t, old_client, new_srv, before, during, restored_label):
 
 
 def serve_copy(t, db, key_from, backend):
-    """A new server on the copy: first without the key file (it must refuse:
-    the cases' personal data cannot be read), then with it."""
+    """A new server on the copy: first without the key files (it must refuse:
+    the cases' personal data cannot be read, the audit trail not extended),
+    then with them."""
     new = harness.Server(t.srv.binary, backend=backend, db_url=db, init=False, settings={})
     try:
         new.start()
@@ -144,6 +145,17 @@ def serve_copy(t, db, key_from, backend):
     new.stop()
     shutil.copy(key_from, os.path.join(new.dir, "wasl.key"))
     os.chmod(os.path.join(new.dir, "wasl.key"), 0o600)
+    try:
+        new.start()
+        new.stop()
+        raise harness.Failure("wasl serve started on a keyed audit trail without its key file")
+    except RuntimeError as e:
+        t.true("audit key" in str(e), f"without the audit key file, serve says why: {str(e)[-300:]}")
+    new.stop()
+    # The audit key travels with the personal-data key, never in the backup.
+    audit_key = os.path.join(os.path.dirname(key_from), "wasl-audit.key")
+    shutil.copy(audit_key, os.path.join(new.dir, "wasl-audit.key"))
+    os.chmod(os.path.join(new.dir, "wasl-audit.key"), 0o600)
     new.start()
     return new
 

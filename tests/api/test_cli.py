@@ -1,5 +1,6 @@
 """The command line: settings files, migrations, backups, user commands."""
 import os
+import pwd
 import sqlite3
 import subprocess
 
@@ -87,8 +88,39 @@ def test_user_commands(t):
     t.eq(t.srv.cli("user", "enable", "cliuser").returncode, 0, "enable")
     t.true(t.srv.cli("user", "disable", "nobody").returncode != 0, "unknown user")
     a = t.login("admin")
-    acts = [e["action"] for e in a.get("/api/v1/audit?actor=cli").json["entries"]]
+    me = "cli:" + pwd.getpwuid(os.geteuid()).pw_name
+    acts = [e["action"] for e in a.get("/api/v1/audit?actor=" + me).json["entries"]]
     t.true("user.create" in acts and "user.disable" in acts and "user.enable" in acts, f"CLI changes audited: {acts}")
+
+
+def test_cli_identity_is_the_os_account(t):
+    """Issue 10: the CLI's audit identity came from $USER, which anyone sets;
+    it is the operating system account of the process, and SUDO_USER, a claim
+    from the environment too, is only added with its label."""
+    me = pwd.getpwuid(os.geteuid()).pw_name
+    env = dict(os.environ, USER="somebody-else", LOGNAME="somebody-else")
+    env.pop("SUDO_USER", None)
+    r = subprocess.run(t.srv.args("user", "add", "idtest1", "--role", "agent"), cwd=t.srv.dir, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    t.eq(r.returncode, 0, r.stderr)
+    # The data-protection officer's commands took $USER as it came.
+    r = subprocess.run(t.srv.args("privacy", "export", "--phone", "+33612345678"), cwd=t.srv.dir, env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+    t.eq(r.returncode, 0, r.stderr)
+    env["SUDO_USER"] = "alice"
+    r = subprocess.run(t.srv.args("user", "disable", "idtest1"), cwd=t.srv.dir, env=env, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=60)
+    t.eq(r.returncode, 0, r.stderr)
+    a = t.login("admin")
+    entries = a.get("/api/v1/audit?limit=20").json["entries"]
+    create = [e for e in entries if e["action"] == "user.create" and e["detail"].get("login") == "idtest1"]
+    t.true(create, f"user.create of idtest1 audited: {entries[:3]}")
+    export = [e for e in entries if e["action"] == "privacy.export"]
+    t.true(export and export[0]["actor"] == "cli:" + me, f"privacy export: the OS account, not $USER: {export[:1]}")
+    t.eq(create[0]["actor"], "cli:" + me, "the actor is the OS account")
+    dis = [e for e in entries if e["action"] == "user.disable"][0]
+    t.eq(dis["actor"], f"cli:{me} (SUDO_USER=alice)", "SUDO_USER is added, labelled as such")
+    t.true(all("somebody-else" not in e["actor"] for e in entries), "$USER is never the identity")
 
 
 def test_schema_versions_are_checked(t):
@@ -145,7 +177,7 @@ def test_backup_online(t):
     t.eq(db.execute("PRAGMA integrity_check").fetchone()[0], "ok", "integrity")
     t.eq(db.execute("SELECT COUNT(*) FROM users WHERE login = 'before-backup'").fetchone()[0], 1, "data copied")
     db.close()
-    r = subprocess.run([t.srv.binary, "--db", out, "audit", "verify"], stdout=subprocess.PIPE, text=True)
+    r = subprocess.run([t.srv.binary, "--db", out, "audit", "verify"], stdout=subprocess.PIPE, text=True, cwd=t.srv.dir)
     t.eq(r.returncode, 0, "the copy's audit chain is intact: " + r.stdout)
     r = t.srv.cli("backup", out)
     t.true(r.returncode != 0 and "already exists" in r.stderr, "no overwrite")

@@ -11,6 +11,7 @@ import time
 import urllib.parse
 
 import harness
+from test_audit_keyed import q, sha_entry
 from test_backup import case_body, pg_tool, refs
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
@@ -125,7 +126,12 @@ def upgrade_from(t, commit, why, backend, db):
         old.stop()
     key = os.path.join(old.dir, "wasl.key")
     t.true(os.path.exists(key), f"{label}: the older init wrote its key file")
-    new = harness.Server(t.srv.binary, backend=backend, db_url=db, init=False, settings={"cases.key_file": key})
+    settings = {"cases.key_file": key}
+    # An older wasl with the keyed audit chain made its key and checkpoints: they go on.
+    audit_key = os.path.join(old.dir, "wasl-audit.key")
+    if os.path.exists(audit_key):
+        settings.update({"audit.key_file": audit_key, "audit.checkpoint_file": os.path.join(old.dir, "wasl-audit.checkpoints")})
+    new = harness.Server(t.srv.binary, backend=backend, db_url=db, init=False, settings=settings)
     try:
         r = new.cli("migrate")
         t.eq(r.returncode, 0, f"{label}: wasl migrate: {r.stdout}{r.stderr}")
@@ -154,6 +160,8 @@ def upgrade_from(t, commit, why, backend, db):
         t.eq(v.returncode, 0, f"{label}: audit trail intact across the upgrade: {v.stdout}{v.stderr}")
         if "0013_sealed_subjects" in pending(commit) and backend == "sqlite":
             sealed_after_upgrade(t, label, new)
+        if "audit.key_file" not in settings:
+            rekeyed_old_era(t, label, new, backend)
     finally:
         new.cleanup()
         old.cleanup()
@@ -185,6 +193,37 @@ def wait_for(fn, timeout=20.0):
             return False
         time.sleep(0.2)
     return True
+
+
+def rekeyed_old_era(t, label, new, backend):
+    """The upgrade keyed the chain from the head on (the key file says where):
+    entries before it keep their plain SHA-256, and the first keyed entry's
+    MAC seals them. Rewriting one of them and recomputing the plain hashes up
+    to the switch-over, even the first keyed entry's link, is found."""
+    with open(os.path.join(new.dir, "wasl-audit.key")) as f:
+        start = int([x for x in f.read().splitlines() if x.startswith("from ")][0].split()[1])
+    v = new.cli("audit", "verify")
+    t.true(f"keyed from entry {start}" in v.stdout and start > 1, f"{label}: switch-over at the old head: {v.stdout}")
+
+    def sql(q):
+        cmd = ["sqlite3", new.db] if backend == "sqlite" else ["psql", "-q", "-At", "-F", "|", new.db]
+        r = subprocess.run(cmd, input=q, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        t.eq(r.returncode, 0, f"{label}: {q[:80]}: {r.stderr}")
+        return [line.split("|") for line in r.stdout.splitlines() if line]
+
+    cols = "seq, at, actor, action, object, detail, request_id, ip, prev_hash"
+    old = sql(f"SELECT {cols} FROM audit_log WHERE seq >= {start - 3} AND seq < {start} ORDER BY seq")
+    prev, script = old[0][8], []
+    for i, (seq, at, actor, action, obj, detail, rid, ip, _) in enumerate(old):
+        actor = "someone-else" if i == 0 else actor
+        h = sha_entry(prev, seq, at, actor, action, obj, detail, rid, ip)
+        script.append(f"UPDATE audit_log SET actor = {q(actor)}, prev_hash = {q(prev)}, hash = {q(h)} WHERE seq = {seq};")
+        prev = h
+    script.append(f"UPDATE audit_log SET prev_hash = {q(prev)} WHERE seq = {start};")
+    sql("\n".join(script))
+    v = new.cli("audit", "verify")
+    t.true(v.returncode == 1 and f"entry {start} was altered: its MAC does not match" in v.stdout,
+           f"{label}: an old entry rewritten under the keyed one is found: {v.stdout}")
 
 
 def test_sqlite_database_of_older_binary_upgrades(t):

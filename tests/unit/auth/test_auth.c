@@ -31,6 +31,7 @@ static int setup(void **state)
     conf_reset();
     conf_register(store_conf, store_conf_count);
     conf_register(auth_conf, auth_conf_count);
+    conf_register(audit_conf, audit_conf_count);
     conf_set("auth.password_hash", "interactive", "test");
     conf_set("auth.max_failures_account", "3", "test");
     conf_set("auth.max_failures_address", "10", "test");
@@ -194,13 +195,112 @@ static void audit_chain(void **state)
     assert_non_null(strstr(r.problem, "missing"));
 }
 
+/* Whether r lists a problem of this kind. */
+static bool has_kind(const struct audit_report *r, const char *kind)
+{
+    for (int i = 0; i < r->nlisted; i++)
+        if (!strcmp(r->problems[i].kind, kind))
+            return true;
+    return false;
+}
+
+/* The keyed chain and its checkpoints: each tampering that someone with the
+ * database but not the key file can do is reported with its kind, undone,
+ * and the trail is whole again; a head that does not verify is never signed;
+ * a program without the key appends nothing. */
+static void audit_keyed(void **state)
+{
+    char *key = test_tmp_path("audit.key"), *cps = test_tmp_path("audit.checkpoints");
+    struct audit_report r;
+    char sql[256];
+    (void)state;
+    conf_set("audit.key_file", key, "test");
+    conf_set("audit.checkpoint_file", cps, "test");
+    conf_set("audit.syslog", "false", "test");
+    unlink(key);
+    unlink(cps);
+    /* A fresh trail (the test above left it broken). */
+    assert_int_equal(exec("DELETE FROM audit_log"), 0);
+    assert_int_equal(exec("UPDATE audit_head SET seq = 0, mac_from = 0, key_id = '', "
+                          "hash = '0000000000000000000000000000000000000000000000000000000000000000'"),
+                     0);
+    assert_int_equal(audit_keys_open(db, true), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(audit_append_db(db, &sys, "test.keyed", "thing:2", "{\"i\":1}"), 0);
+    assert_int_equal(audit_checkpoint(db, "test", false), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_int_equal(r.nproblems, 0);
+    assert_int_equal(r.keyed_from, 1);
+    assert_int_equal(r.checkpoints, 2); /* when the key was made, and now */
+    assert_int_equal(r.checkpoint_seq, 11);
+
+    /* What someone with the database but not the key file does, how it is
+     * undone, what verify must say, and the first entry it names. */
+    static const struct {
+        const char *tamper[4], *undo[4], *kind;
+        int64_t seq;
+    } cases[] = {
+        {{"UPDATE audit_log SET detail = '{\"i\":2}' WHERE seq = 5"},
+         {"UPDATE audit_log SET detail = '{\"i\":1}' WHERE seq = 5"},
+         "rewritten",
+         5},
+        {{"UPDATE audit_log SET seq = 100 WHERE seq = 6"}, {"UPDATE audit_log SET seq = 6 WHERE seq = 100"}, "deleted", 6},
+        /* The newest two entries deleted and the head set back: only the
+         * signed checkpoint of entry 11 shows it. */
+        {{"CREATE TABLE saved AS SELECT * FROM audit_log WHERE seq > 9", "DELETE FROM audit_log WHERE seq > 9",
+          "UPDATE audit_head SET seq = 9, hash = (SELECT hash FROM audit_log WHERE seq = 9)"},
+         {"INSERT INTO audit_log SELECT * FROM saved", "DROP TABLE saved",
+          "UPDATE audit_head SET seq = 11, hash = (SELECT hash FROM audit_log WHERE seq = 11)"},
+         "truncated",
+         10},
+        /* Everything deleted, the head too. */
+        {{"CREATE TABLE saved AS SELECT * FROM audit_log", "CREATE TABLE saved_head AS SELECT * FROM audit_head",
+          "DELETE FROM audit_log", "DELETE FROM audit_head"},
+         {"INSERT INTO audit_log SELECT * FROM saved", "DROP TABLE saved", "INSERT INTO audit_head SELECT * FROM saved_head",
+          "DROP TABLE saved_head"},
+         "truncated",
+         1},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        for (int k = 0; k < 4 && cases[i].tamper[k]; k++)
+            assert_int_equal(exec(cases[i].tamper[k]), 0);
+        assert_int_equal(audit_verify(db, &r), 0);
+        assert_true(r.nproblems > 0);
+        assert_true(has_kind(&r, cases[i].kind));
+        assert_int_equal(r.bad_seq, cases[i].seq);
+        for (int k = 0; k < 4 && cases[i].undo[k]; k++)
+            assert_int_equal(exec(cases[i].undo[k]), 0);
+        assert_int_equal(audit_verify(db, &r), 0);
+        assert_int_equal(r.nproblems, 0);
+    }
+
+    /* An entry rewritten after the last checkpoint: the next one is refused. */
+    assert_int_equal(audit_append_db(db, &sys, "test.keyed", "thing:2", "{\"i\":1}"), 0);
+    snprintf(sql, sizeof(sql), "UPDATE audit_log SET actor = 'mallory' WHERE seq = 12");
+    assert_int_equal(exec(sql), 0);
+    assert_int_equal(audit_checkpoint(db, "test", false), WASL_ECONFLICT);
+    assert_int_equal(exec("UPDATE audit_log SET actor = 'unit' WHERE seq = 12"), 0);
+    assert_int_equal(audit_checkpoint(db, "test", false), 0);
+
+    /* Without the key file, nothing is appended; a server refuses to start. */
+    audit_keys_forget();
+    assert_int_equal(unlink(key), 0);
+    assert_int_equal(audit_keys_open(db, false), 0);
+    assert_int_not_equal(audit_append_db(db, &sys, "test.keyed", "thing:2", "{}"), 0);
+    assert_int_equal(audit_verify(db, &r), 0);
+    assert_true(has_kind(&r, "unverifiable"));
+    assert_int_equal(audit_keys_open(db, true), WASL_ENOENT);
+    audit_keys_forget();
+    free(key);
+    free(cps);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(password_policy),
-        cmocka_unit_test(login_session_timeouts),
-        cmocka_unit_test(throttling),
-        cmocka_unit_test(audit_chain),
+        cmocka_unit_test(password_policy), cmocka_unit_test(login_session_timeouts),
+        cmocka_unit_test(throttling),      cmocka_unit_test(audit_chain),
+        cmocka_unit_test(audit_keyed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -111,12 +111,20 @@ export function render() {
         verifyResult.replaceChildren();
         try {
             const r = await whileBusy(verify, 'audit.verifying', () => api('GET', '/api/v1/audit/verify'));
+            // Each problem: its kind in the user's language, the server's
+            // precise text (English, left to right) beside it.
+            const problems = (r.problems || []).map((p) => h('li', { 'data-kind': p.kind },
+                h('strong', {}, tn(`audit.kind.${p.kind}`)), ' ',
+                h('span', { dir: 'ltr', lang: 'en', class: 'problem' }, p.text)));
             verifyResult.replaceChildren(r.intact
                 ? alertBox('success', tn('audit.intact', { checked: r.checked }))
                 : alertBox('error',
-                    h('strong', {}, tn('audit.broken', { seq: r.first_bad_entry, checked: r.checked })),
+                    h('strong', {}, r.first_bad_entry
+                        ? tn('audit.broken', { seq: r.first_bad_entry, checked: r.checked })
+                        : tn('audit.not_verified')),
                     h('br'),
-                    tn('audit.problem'), ' ', h('span', { dir: 'ltr', lang: 'en', class: 'problem' }, r.problem)));
+                    tn('audit.problem_count', { count: r.problem_count }),
+                    h('ul', { class: 'problems' }, ...problems)));
             verifyResult.dataset.intact = String(Boolean(r.intact));
         } catch (e) {
             verifyResult.replaceChildren(alertBox('error', tn('audit.verify_failed')));
