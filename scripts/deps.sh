@@ -24,13 +24,14 @@ BUILD_PKGS="
 build-essential pkg-config
 libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
 libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev
+libxlsxwriter-dev
 "
 RUN_PKGS="
 tzdata espeak-ng sox
 "
 TEST_PKGS="
 clang clang-format libclang-rt-14-dev valgrind libcmocka-dev sqlite3
-postgresql postgresql-client python3 curl jq git ca-certificates openssl
+postgresql postgresql-client python3 python3-openpyxl curl jq git ca-certificates openssl
 sip-tester baresip-core sipsak sipvicious kamailio nginx-light afl++
 chromium nodejs npm:npm man-db systemd
 "

@@ -2,7 +2,10 @@
  * The contact center's figures for a period (src/stats, docs/metrics.md):
  * GET /api/v1/stats?from=&to=&by=&interval=&threshold=&short=
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "stats/stats.h"
@@ -11,34 +14,18 @@
 #define PERIOD_MAX_DAYS 93
 #define QUEUES_MAX 64
 
-static json_t *share(double x)
-{
-    return x < 0 ? json_null() : json_real(x);
-}
-
+/* A row as JSON: every column of stats_columns (a share or a time without
+ * a denominator is null), the agents' seconds per state in one object. */
 static json_t *row_json(const struct stats_row *x)
 {
-    static const char *const states[SA_STATES] = {"offline", "available", "ringing", "busy", "wrap_up", "paused"};
-    json_t *agents = json_object();
-    for (int s = 0; s < SA_STATES; s++)
-        json_object_set_new(agents, states[s], json_integer(x->state_ms[s] / 1000));
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key", x->key, "offered",
-                          (json_int_t)x->offered, "answered", (json_int_t)x->answered, "abandoned", (json_int_t)x->abandoned,
-                          "short_abandons", (json_int_t)x->short_abandons, "sent_on", (json_int_t)x->sent_on, "waiting",
-                          (json_int_t)x->waiting, "answered_within", (json_int_t)x->answered_within, "abandoned_within",
-                          (json_int_t)x->abandoned_within, "handled", (json_int_t)x->handled, "transfers", (json_int_t)x->transfers,
-                          "rings_unanswered", (json_int_t)x->rings_unanswered, "callbacks", (json_int_t)x->callbacks,
-                          "longest_wait_s", (json_int_t)(x->wait_max_ms / 1000));
-    json_object_set_new(o, "service_level_answered", share(stats_sl_answered(x)));
-    json_object_set_new(o, "service_level_offered", share(stats_sl_offered(x)));
-    json_object_set_new(o, "abandon_rate", share(stats_abandon_rate(x)));
-    json_object_set_new(o, "asa_s", share(stats_asa_s(x)));
-    json_object_set_new(o, "aht_s", share(stats_aht_s(x)));
-    json_object_set_new(o, "talk_s", json_integer(x->talk_ms / 1000));
-    json_object_set_new(o, "hold_s", json_integer(x->hold_ms / 1000));
-    json_object_set_new(o, "wrap_up_s", json_integer(x->wrap_ms / 1000));
-    json_object_set_new(o, "occupancy", share(stats_occupancy(x)));
-    json_object_set_new(o, "utilisation", share(stats_utilisation(x)));
+    json_t *o = json_pack("{s:s}", "key", x->key), *agents = json_object();
+    for (int k = 0; k < stats_ncolumns; k++) {
+        const struct stats_column *c = &stats_columns[k];
+        double v = stats_column_value(c, x);
+        bool real = c->type == SC_SHARE || c->type == SC_SECONDS;
+        json_t *j = real && v < 0 ? json_null() : real ? json_real(v) : json_integer((json_int_t)v);
+        json_object_set_new(c->type == SC_STATE ? agents : o, c->name, j);
+    }
     json_object_set_new(o, "agent_seconds", agents);
     return o;
 }
@@ -66,6 +53,56 @@ static int bucket_of(const char *v, int *out)
             return 0;
         }
     return err_set_field(WASL_EINVAL, "stats.invalid_bucket", "interval", "interval: 15m, 30m, 1h or 1d");
+}
+
+#define EXPORT_MAX (16u << 20)
+
+/* The report as a download: CSV, or XLSX made in a private temporary file
+ * (libxlsxwriter writes files) and read back. */
+static int reply_file(struct http_req *r, const struct stats_report *rep, const struct stats_query *q, const char *by,
+                      const char *format)
+{
+    char from[40], to[40], name[96], disposition[160];
+    clock_format_utc(q->from, from, sizeof(from));
+    clock_format_utc(q->to, to, sizeof(to));
+    snprintf(name, sizeof(name), "wasl-figures-%s-%.10s.%s", by, from, format);
+    snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", name);
+    if (!strcmp(format, "csv")) {
+        struct sbuf b;
+        sbuf_init(&b, EXPORT_MAX);
+        int err = stats_export_csv(rep, &b);
+        if (err) {
+            sbuf_release(&b);
+            return err;
+        }
+        size_t len = b.len;
+        http_add_header(r, "Content-Disposition", disposition);
+        return http_reply_text(r, 200, "text/csv; charset=utf-8", sbuf_take(&b), len);
+    }
+    char about[6][80], dir[] = "/tmp/wasl-xlsx-XXXXXX", path[64];
+    const char *lines[6];
+    snprintf(about[0], sizeof(about[0]), "from=%s", from);
+    snprintf(about[1], sizeof(about[1]), "to=%s", to);
+    snprintf(about[2], sizeof(about[2]), "by=%s", by);
+    snprintf(about[3], sizeof(about[3]), "time_zone=%s", q->tz);
+    snprintf(about[4], sizeof(about[4]), "threshold_s=%d", q->sl_threshold_s);
+    snprintf(about[5], sizeof(about[5]), "definitions=docs/metrics.md");
+    for (int i = 0; i < 6; i++)
+        lines[i] = about[i];
+    if (!mkdtemp(dir))
+        return err_set(WASL_EIO, "stats.xlsx", "no temporary folder for the workbook");
+    snprintf(path, sizeof(path), "%s/figures.xlsx", dir);
+    char *body = NULL;
+    size_t len = 0;
+    int err = stats_export_xlsx(rep, lines, 6, path);
+    if (!err)
+        err = file_read(path, &body, &len, EXPORT_MAX);
+    remove(path);
+    rmdir(dir);
+    if (err)
+        return err;
+    http_add_header(r, "Content-Disposition", disposition);
+    return http_reply_text(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len);
 }
 
 int api_stats(struct http_req *r)
@@ -108,9 +145,17 @@ int api_stats(struct http_req *r)
     q.thresholds = th;
     q.short_abandon_s = (int)short_s;
 
+    const char *format = http_query(r, "format");
+    if (format && strcmp(format, "json") && strcmp(format, "csv") && strcmp(format, "xlsx"))
+        return err_set_field(WASL_EINVAL, "stats.invalid_format", "format", "format: json, csv or xlsx");
     struct stats_report *rep;
     if ((err = stats_report_from_store(APP(r)->db, &q, now, &rep)))
         return err;
+    if (format && strcmp(format, "json")) {
+        err = reply_file(r, rep, &q, by ? by : "total", format);
+        stats_report_free(rep);
+        return err;
+    }
     const struct stats_row *rows;
     int n = stats_report_rows(rep, &rows);
     json_t *out = json_array();

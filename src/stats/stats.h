@@ -140,4 +140,29 @@ double stats_aht_s(const struct stats_row *r);
 double stats_occupancy(const struct stats_row *r);   /* (busy + wrap-up) / (busy + wrap-up + ringing + available) */
 double stats_utilisation(const struct stats_row *r); /* (busy + wrap-up) / logged in (every state but offline) */
 
+/* ---- the columns of a row, once for JSON, CSV and XLSX ---- */
+enum stats_col_type {
+    SC_COUNT,   /* a whole number */
+    SC_SHARE,   /* 0..1, or -1: no denominator (null, an empty cell) */
+    SC_SECONDS, /* a time, in seconds; -1 likewise */
+    SC_STATE,   /* agents' seconds in one state (JSON: the agent_seconds object) */
+};
+struct stats_column {
+    const char *name; /* the JSON key and the CSV/XLSX header */
+    enum stats_col_type type;
+    double (*value)(const struct stats_row *r); /* NULL for SC_STATE */
+    int state;                                  /* SC_STATE: which */
+};
+extern const struct stats_column stats_columns[];
+extern const int stats_ncolumns;
+double stats_column_value(const struct stats_column *c, const struct stats_row *r);
+
+/* The report as CSV (RFC 4180, a header line then one line per row; an
+ * empty field for a share without denominator), or as an XLSX workbook
+ * written to path (a sheet of figures, one of pauses, one saying what was
+ * asked). about: "name=value" lines describing the question. */
+struct sbuf;
+int stats_export_csv(const struct stats_report *r, struct sbuf *out);
+int stats_export_xlsx(const struct stats_report *r, const char *const *about, int nabout, const char *path);
+
 #endif

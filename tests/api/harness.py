@@ -146,8 +146,9 @@ class Client:
         try:
             c.request(method, path, body=raw, headers=h)
             r = c.getresponse()
-            data = r.read().decode("utf-8", errors="replace")
-            resp = Response(r.status, r.getheaders(), data)
+            raw = r.read()
+            resp = Response(r.status, r.getheaders(), raw.decode("utf-8", errors="replace"))
+            resp.raw = raw  # the bytes, for a download that is not text
         finally:
             c.close()
         sc = resp.header("Set-Cookie")

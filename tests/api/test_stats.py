@@ -5,7 +5,9 @@ abandoned + sent on + waiting holds in every row; bad questions are refused
 with the field named; only supervisors and administrators ask. The formulas
 are checked in depth on both stores by tests/unit/stats."""
 import json
+import os
 import sqlite3
+import subprocess
 
 SQLITE_ONLY = True  # the rows are written with sqlite3; the unit test reads them back on PostgreSQL
 
@@ -16,7 +18,15 @@ def at(s):
     return T0 + s * 1000000
 
 
+_written = False
+
+
 def write_day(t, agent):
+    """The scripted ten minutes, once for the file's server."""
+    global _written
+    if _written:
+        return
+    _written = True
     rows = [
         (at(-60), "agent.state", None, agent, None, {"state": "available", "reason": "", "by": 0}),
         (at(0), "call.arrived", 1, None, None, {"did": "+33800100200", "country": "FR", "sip_call_id": "x"}),
@@ -65,6 +75,54 @@ def test_figures_of_a_period(t):
     for by in ("total", "queue", "language", "country", "interval"):
         for x in s.get(f"/api/v1/stats?{period}&by={by}").json["rows"]:
             t.eq(x["offered"], x["answered"] + x["abandoned"] + x["sent_on"] + x["waiting"], f"identity of {by} {x['key']}")
+
+
+def read_xlsx(path):
+    """Every sheet's rows, read by openpyxl - Debian's python3-openpyxl, with
+    Debian's own Python (the tests' python3 may be another one)."""
+    code = ("import json, sys, openpyxl\n"
+            "wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n"
+            "print(json.dumps({n: [list(r) for r in wb[n].iter_rows(values_only=True)] for n in wb.sheetnames}))")
+    r = subprocess.run(["/usr/bin/python3", "-c", code, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=60)
+    if r.returncode:
+        raise AssertionError("openpyxl could not read the workbook: " + r.stderr[-800:])
+    return json.loads(r.stdout)
+
+
+def test_exports(t):
+    """CSV (parsed) and XLSX (read back with openpyxl) carry the JSON's figures."""
+    import csv
+    import io
+    s = t.login("supervisor")
+    agent = {u["login"]: u for u in t.login("admin").get("/api/v1/users").json["users"]}["agent"]["id"]
+    write_day(t, agent)
+    period = "from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z&by=queue"
+    js = {x["key"]: x for x in s.get(f"/api/v1/stats?{period}").json["rows"]}
+    r = s.get(f"/api/v1/stats?{period}&format=csv")
+    t.status(r, 200, None, "CSV")
+    t.true(r.header("Content-Type").startswith("text/csv"), r.header("Content-Type"))
+    t.true('filename="wasl-figures-queue-2026-12-02.csv"' in r.header("Content-Disposition"), r.header("Content-Disposition"))
+    rows = {x["key"]: x for x in csv.DictReader(io.StringIO(r.body))}
+    fr = rows["fr"]
+    t.eq((int(fr["offered"]), int(fr["answered"]), int(fr["abandoned"])), (2, 1, 1), "the counts")
+    t.eq(float(fr["service_level_offered"]), js["fr"]["service_level_offered"], "a share")
+    t.eq(float(fr["aht_s"]), js["fr"]["aht_s"], "a time")
+    r = s.get(f"/api/v1/stats?{period}&format=xlsx")
+    t.status(r, 200, None, "XLSX")
+    path = os.path.join(t.srv.dir, "figures.xlsx")
+    with open(path, "wb") as f:
+        f.write(r.raw)
+    wb = read_xlsx(path)
+    t.eq(sorted(wb), ["about", "figures", "pauses"], "three sheets")
+    sheet = wb["figures"]
+    head, data = sheet[0], {row[0]: dict(zip(sheet[0], row)) for row in sheet[1:]}
+    t.eq(head[:4], ["key", "offered", "answered", "abandoned"], "the header")
+    t.eq((data["fr"]["offered"], data["fr"]["service_level_offered"], data["fr"]["aht_s"]),
+         (2, js["fr"]["service_level_offered"], js["fr"]["aht_s"]), "the same figures as the JSON")
+    about = dict(wb["about"])
+    t.eq(about["by"], "queue", "says what was asked")
+    t.status(s.get(f"/api/v1/stats?{period}&format=pdf"), 400, None, "another format")
 
 
 def test_bad_questions(t):
