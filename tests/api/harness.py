@@ -47,6 +47,14 @@ class Server:
             a += ["--set", f"{k}={v}"]
         return a + list(more)
 
+    def share_keys(self, other):
+        """Another node of the same store: every node holds the same key files
+        (the personal-data key, the audit trail's key; docs/operations.md)."""
+        for name in ("wasl.key", "wasl-audit.key"):
+            src = os.path.join(other.dir, name)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(self.dir, name))
+
     def cli(self, *args, input=None, check=False):
         return subprocess.run(self.args(*args), cwd=self.dir, input=input, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=check, timeout=120)
