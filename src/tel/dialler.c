@@ -221,7 +221,7 @@ void dialler_agent_answered(struct tcall *c)
     l->uac = true;
     int err = leg_media_open(l) || leg_sdp_local(l, true, &desc);
     if (!err)
-        err = call_connect(l, uri, from, desc);
+        err = call_connect(l, uri, NULL, from, desc);
     mem_deref(desc);
     events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "dialling", NULL, NULL, c->callback,
                c->callback_attempts + 1);

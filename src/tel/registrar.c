@@ -23,6 +23,11 @@
 struct location {
     bool set;
     char contact[256];
+    /* The connection a phone registered over (TCP, TLS): "sip:ip:port;
+     * transport=tls", the route of requests to it, since a phone's
+     * contact names its own listener, which a phone behind NAT or without a
+     * server certificate cannot offer. Empty over UDP. */
+    char flow[96];
     int64_t expires; /* monotonic µs */
     /* The nonces this account answered lately and the highest nonce count
      * used with each: an Authorization seen before is a replay. */
@@ -460,6 +465,16 @@ bool registrar_contact(int64_t user_id, char *uri, size_t n)
     return false;
 }
 
+bool registrar_flow(const char *contact, char *route, size_t n)
+{
+    for (int i = 0; i < naccounts; i++)
+        if (locations[i].set && locations[i].flow[0] && !strcmp(locations[i].contact, contact)) {
+            snprintf(route, n, "%s", locations[i].flow);
+            return true;
+        }
+    return false;
+}
+
 int registrar_count(void)
 {
     return nregistered;
@@ -629,6 +644,9 @@ bool registrar_request(const struct sip_msg *msg)
         loc->set = true;
         snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
+        loc->flow[0] = '\0';
+        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP)
+            re_snprintf(loc->flow, sizeof(loc->flow), "sip:%J;transport=%s", &msg->src, sip_transp_param(msg->tp));
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
         events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);

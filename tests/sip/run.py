@@ -1129,6 +1129,116 @@ def s_baresip(t):
             t.note("baresip: " + l)
 
 
+# ================================================================ the "tls" group
+# Agents' phones over SIP TLS with SRTP (SDES) required; the carrier (SIPp on
+# loopback) stays plain RTP over UDP, as a carrier offering only that would.
+
+
+def tls_setup(work):
+    """A certificate for 127.0.0.1 made now (never kept in the tree), the TLS
+    listener's port, and the settings of the "tls" group."""
+    d = os.path.join(work, "tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+    return {"sip.tls_port": str(PORTS.get(tcp=True)), "sip.tls_cert": cert, "sip.tls_key": key}
+
+
+def srtp_forge(rtp_min, rtp_max, n=3):
+    """RTP packets with a random payload and authentication tag (a stranger
+    who does not have the leg's key) to every port of wasl's RTP range."""
+    s = __import__("socket").socket(__import__("socket").AF_INET, __import__("socket").SOCK_DGRAM)
+    try:
+        for port in range(rtp_min, rtp_max + 1, 2):
+            for i in range(n):
+                hdr = bytes([0x80, 0x00]) + (4000 + i).to_bytes(2, "big") + (160 * i).to_bytes(4, "big") + b"\x12\x34\x56\x78"
+                s.sendto(hdr + os.urandom(160 + 10), ("127.0.0.1", port))
+    finally:
+        s.close()
+
+
+def s_tls_srtp_baresip(t):
+    """baresip registers over TLS with SRTP mandatory (mediaenc=srtp-mand);
+    a plain-RTP caller (SIPp -rtp_echo, keys through the IVR in RFC 4733)
+    reaches it. The phone's leg is SRTP both ways (it would hear nothing,
+    and wasl nothing from it, otherwise); the caller hears the agent's audio
+    decrypted (its echo is in the recording's caller channel); forged SRTP
+    packets are dropped and counted."""
+    srv = t.srv
+    conf = os.path.join(t.work, "baresip-tls")
+    os.makedirs(conf, exist_ok=True)
+    sp, ctrl = PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
+    r1, r2 = PORTS.block(200)
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write(BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl))
+        f.write(f"module\t\t\tsrtp.so\nsip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write(f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;auth_pass={PHONE_PW['agent']};"
+                "regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand\n")
+    log = open(os.path.join(conf, "baresip.log"), "w")
+    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    try:
+        me = wait_until(lambda: (lambda m: m if m["registered"] and "transport=tls" in (m.get("contact") or "") else None)(
+            srv.api("agent", "GET", "/api/v1/me/phone")), 15)
+        t.check(me, "baresip registered over TLS as the agent's phone (its contact says transport=tls)")
+        t.note(f"GET /api/v1/me/phone: registered={me['registered']} contact={me['contact']}")
+        agent_login(t)
+        m0 = srv.metrics()
+        s = sipp(t, "tlsphone", to_agent_steps(7000), echo=True)
+        bridged = wait_until(lambda: srv.agent_view(agent_id(t))["state"] == "busy", 25)
+        t.check(bridged, "the caller reached the agent's phone (the agent busy)")
+        m1 = srv.metrics()
+        srtp_forge(srv.rtp_min, srv.rtp_max)
+        res = s.wait()
+        expect_sipp_ok(t, res)
+        m2 = srv.metrics()
+        row = srv.call_row("tlsphone-")
+        row_note(t, row)
+        t.eq(row["outcome"], "answered", "outcome")
+        t.check(row["talked_ms"] > 4000, "talked_ms above 4 s")
+        tx, rx = metric_delta(m0, m2, "wasl_srtp_packets_sent_total"), metric_delta(m0, m2, "wasl_srtp_packets_received_total")
+        plain_rx = metric_delta(m0, m2, "wasl_rtp_packets_received_total")
+        dropped = metric_delta(m1, m2, "wasl_srtp_dropped_total")
+        t.note(f"SRTP packets to the phone {tx:.0f}, from it {rx:.0f} (all legs' RTP received {plain_rx:.0f}); "
+               f"forged SRTP packets dropped {dropped:.0f}")
+        t.check(tx > 150 and rx > 150, "the phone's leg is SRTP both ways (over 3 s of 20 ms packets each way)")
+        t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
+        check_recording(t, row)
+    finally:
+        stop_proc(p, signal.SIGTERM, 10)
+        log.close()
+        with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+            lines = [l.rstrip() for l in f if "srtp" in l.lower() or "tls" in l.lower() or "error" in l.lower()
+                     or "Call established" in l]
+        for l in lines[:10]:
+            t.note("baresip: " + l)
+
+
+def s_tls_required(t):
+    """sip.phones_tls: a REGISTER over UDP is refused with 403 before any
+    challenge (the phone's digest never crosses clear signalling); TLS
+    older than 1.2 is refused by the listener."""
+    srv = t.srv
+    m0 = srv.metrics()
+    ua = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="supervisor", password=PHONE_PW["supervisor"])
+    try:
+        codes = ua.register(expires=60)
+    finally:
+        ua.close()
+    t.note(f"REGISTER over UDP: {codes}")
+    t.eq(codes, [403], "a plain UDP REGISTER is refused with 403 (no challenge)")
+    t.eq(metric_delta(m0, srv.metrics(), "wasl_sip_register_not_tls_total"), 1, "and counted")
+    port = srv.settings["sip.tls_port"]
+    for ver, ok in (("-tls1_1", False), ("-tls1_2", True)):
+        r = subprocess.run(["openssl", "s_client", ver, "-connect", f"127.0.0.1:{port}", "-CAfile",
+                            srv.settings["sip.tls_cert"], "-verify_return_error"],
+                           input=b"", capture_output=True, timeout=20)
+        t.note(f"openssl s_client {ver}: exit {r.returncode}")
+        t.eq(r.returncode == 0, ok, f"TLS handshake with {ver} {'succeeds' if ok else 'is refused'}")
+
+
 def pacing_p99_ms(m0, m1):
     les = [("0.0005", 0.5), ("0.001", 1), ("0.002", 2), ("0.005", 5), ("0.01", 10), ("0.02", 20), ("+Inf", None)]
     key = 'wasl_rtp_pacing_error_seconds_bucket{le="%s"}'
@@ -2128,6 +2238,15 @@ def build_groups():
              ("session refresh after 30 s: a caller answering 200 stays, one answering 481 is hung up",
               s_session_refresh),
          ]},
+        {"name": "tls", "about": "Tue 2026-12-01 10:00 UTC; phones over TLS only, SRTP required on their legs; recording",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.phones_tls": "true", "sip.phones_srtp": "required",
+                      "sip.recording": "true", "sip.recording_dir": "rec", "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
+         "setup": tls_setup,
+         "scenarios": [
+             ("baresip over TLS with SRTP mandatory answers a plain-RTP caller: encrypted both ways, forged SRTP dropped",
+              s_tls_srtp_baresip),
+             ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
+         ]},
         {"name": "holsec", "about": "Mon 2027-01-11 10:00 UTC (holiday); trunks 127.0.0.1; phones 127.0.0.1-3; max_calls 3",
          "settings": {"clock.start": "2027-01-11T10:00:00Z", "sip.trunks": "127.0.0.1",
                       "sip.phones": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.max_calls": "3"},
@@ -2177,6 +2296,8 @@ def main():
     servers = {}
     try:
         for g in groups:
+            if g.get("setup"):
+                g["settings"].update(g["setup"](work))
             servers[g["name"]] = Wasl(g["name"], binary, work, g["settings"], g.get("rtp_size", 300))
         threads = [threading.Thread(target=s.start, daemon=True) for s in servers.values()]
         for th in threads:
