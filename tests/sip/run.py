@@ -1216,6 +1216,100 @@ def s_tls_srtp_baresip(t):
             t.note("baresip: " + l)
 
 
+def baresip_ctrl(port, command, params=None):
+    """One ctrl_tcp command (netstring JSON) to baresip; its answer is not awaited."""
+    import socket
+    msg = {"command": command, "token": "t"}
+    if params:
+        msg["params"] = params
+    b = json.dumps(msg).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(str(len(b)).encode() + b":" + b + b",")
+
+
+def s_tls_trunk_srtp(t):
+    """A carrier that may use SRTP (sip.trunks_srtp) calls over TLS with
+    SRTP mandatory (baresip): wasl answers RTP/SAVP with its own key, and
+    the caller's RFC 4733 keys, encrypted, walk the IVR to the agent menu."""
+    srv = t.srv
+    conf = os.path.join(t.work, "baresip-carrier")
+    os.makedirs(conf, exist_ok=True)
+    sp, ctrl, cons = PORTS.get(span=2, tcp=True), PORTS.get(tcp=True), PORTS.get()
+    r1, r2 = PORTS.block(200)
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write(BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl))
+        f.write(f"module\t\t\tsrtp.so\nmodule_app\t\tcons.so\ncons_listen\t\t127.0.0.1:{cons}\n"
+                f"sip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write("<sip:carrier@127.0.0.1;transport=tls>;regint=0;audio_codecs=pcmu;mediaenc=srtp-mand\n")
+    log = open(os.path.join(conf, "baresip.log"), "w")
+    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    try:
+        m0 = srv.metrics()
+        up = wait_until(lambda: (lambda c: c.connect_ex(("127.0.0.1", ctrl)) == 0)(__import__("socket").socket()), 15)
+        t.check(up, "baresip's control port is up")
+        baresip_ctrl(ctrl, "dial", f"sip:{FR_DID}@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls")
+        call = wait_until(lambda: next(iter(srv.status()["calls"]), None), 15)
+        t.check(call, "the carrier's call over TLS with SRTP is answered")
+        import socket
+        keys = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        path = None
+        end = time.time() + 40
+        while time.time() < end:
+            st = [c for c in srv.status()["calls"] if c["id"] == call["id"]]
+            if not st or st[0]["node"] == "agent" or st[0]["state"] != "ivr":
+                break
+            keys.sendto(b"1", ("127.0.0.1", cons))  # a key each 0.5 s until the menus move on
+            wait_until(lambda: [c for c in srv.status()["calls"] if c["id"] == call["id"] and c["node"] != st[0]["node"]],
+                       0.5, step=0.05)
+        keys.close()
+        baresip_ctrl(ctrl, "hangup")
+        row = wait_until(lambda: next((c for c in srv.calls() if c["id"] == call["id"]), None), 10)
+        t.check(row, "the call is in the call log")
+        row_note(t, row)
+        path = row["path"]
+        t.check("main_menu agent" in path and row["language"] == "fr",
+                f"the encrypted RFC 4733 keys chose French, then an agent (path {path})")
+        m1 = srv.metrics()
+        rx = metric_delta(m0, m1, "wasl_srtp_packets_received_total")
+        tx = metric_delta(m0, m1, "wasl_srtp_packets_sent_total")
+        t.note(f"SRTP on the carrier's leg: {tx:.0f} packets sent, {rx:.0f} received")
+        t.check(tx > 50 and rx > 50, "the carrier's leg is SRTP both ways")
+    finally:
+        stop_proc(p, signal.SIGTERM, 10)
+        log.close()
+        with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+            lines = [l.rstrip() for l in f if "srtp" in l.lower() or "error" in l.lower() or "Call established" in l]
+        for l in lines[:6]:
+            t.note("baresip: " + l)
+
+
+def s_srtp_keys_in_clear(t):
+    """SDES keys only over TLS: over UDP, an RTP/SAVP offer gets 488 and an
+    RTP/AVP offer with a=crypto is answered plain, without wasl's key; a
+    carrier that must use TLS gets 403 over UDP, one that must use SRTP 488."""
+    srv = t.srv
+    key = __import__("base64").b64encode(os.urandom(30)).decode()
+    crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\r\n"
+    for ip, proto, want, why in (
+            ("127.0.0.1", "RTP/SAVP", 488, "an SRTP offer over UDP (its key readable by anyone on the path) gets 488"),
+            ("127.0.0.1", "RTP/AVP", 200, "an RTP/AVP offer with a key over UDP is answered plain"),
+            ("127.0.0.2", "RTP/AVP", 403, "a carrier of sip.trunks_tls calling over UDP gets 403"),
+            ("127.0.0.3", "RTP/SAVP", 488, "a carrier of sip.trunks_srtp_required calling over UDP gets 488")):
+        ua = UA(ip, ("127.0.0.1", srv.sip_port), user="carrier")
+        try:
+            body = (sipua.make_sdp(ip, ua.rtp_port).decode().replace("RTP/AVP", proto) + crypto).encode()
+            code = ua.call(FR_DID, body=body, timeout=4)
+            answer = getattr(ua, "last_answer", b"") or b""
+            t.note(f"{proto} + a=crypto from {ip} over UDP: {code}" + (" (answer has a=crypto)" if b"crypto" in answer else ""))
+            t.eq(code, want, why)
+            if code == 200:
+                t.check(b"a=crypto" not in answer and b"RTP/AVP" in answer, "wasl's answer carries no key")
+                ua.bye()
+        finally:
+            ua.close()
+
+
 def s_tls_required(t):
     """sip.phones_tls: a REGISTER over UDP is refused with 403 before any
     challenge (the phone's digest never crosses clear signalling); TLS
@@ -2238,14 +2332,19 @@ def build_groups():
              ("session refresh after 30 s: a caller answering 200 stays, one answering 481 is hung up",
               s_session_refresh),
          ]},
-        {"name": "tls", "about": "Tue 2026-12-01 10:00 UTC; phones over TLS only, SRTP required on their legs; recording",
+        {"name": "tls", "about": "Tue 2026-12-01 10:00 UTC; phones over TLS only, SRTP required on their legs; carriers: "
+                                     "127.0.0.1 SRTP optional, .2 TLS required, .3 SRTP required; recording",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.phones_tls": "true", "sip.phones_srtp": "required",
-                      "sip.recording": "true", "sip.recording_dir": "rec", "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
+                      "sip.recording": "true", "sip.recording_dir": "rec", "sip.wrap_up": "0s", "sip.ring_timeout": "8s",
+                      "sip.trunks": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.trunks_srtp": "127.0.0.1",
+                      "sip.trunks_tls": "127.0.0.2", "sip.trunks_srtp_required": "127.0.0.3"},
          "setup": tls_setup,
          "scenarios": [
              ("baresip over TLS with SRTP mandatory answers a plain-RTP caller: encrypted both ways, forged SRTP dropped",
               s_tls_srtp_baresip),
              ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
+             ("a carrier over TLS with SRTP: answered with wasl's key, encrypted RFC 4733 keys walk the IVR", s_tls_trunk_srtp),
+             ("SDES keys only over TLS: 488 or plain over UDP; per-carrier TLS and SRTP requirements", s_srtp_keys_in_clear),
          ]},
         {"name": "holsec", "about": "Mon 2027-01-11 10:00 UTC (holiday); trunks 127.0.0.1; phones 127.0.0.1-3; max_calls 3",
          "settings": {"clock.start": "2027-01-11T10:00:00Z", "sip.trunks": "127.0.0.1",
