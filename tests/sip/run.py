@@ -1173,7 +1173,9 @@ def s_tls_srtp_baresip(t):
     r1, r2 = PORTS.block(200)
     with open(os.path.join(conf, "config"), "w") as f:
         f.write(BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl))
-        f.write(f"module\t\t\tsrtp.so\nsip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
+        # sndfile: what the phone decoded (heard) goes to dump-*-dec.wav
+        f.write(f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
+                f"sip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
     with open(os.path.join(conf, "accounts"), "w") as f:
         f.write(f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;auth_pass={PHONE_PW['agent']};"
                 "regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand\n")
@@ -1206,6 +1208,15 @@ def s_tls_srtp_baresip(t):
         t.check(tx > 150 and rx > 150, "the phone's leg is SRTP both ways (over 3 s of 20 ms packets each way)")
         t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
         check_recording(t, row)
+        # The phone (SRTP mandatory: it drops what does not decrypt) hears its
+        # own 600 Hz back through wasl and the caller's echo: wasl encrypted
+        # it with the key it offered.
+        dec = glob.glob(os.path.join(conf, "dump-*-dec.wav"))
+        t.check(len(dec) == 1, f"baresip dumped what it heard ({dec})")
+        ch, rate, chans = read_wav(dec[0])
+        n = len(chans[0])
+        ratio, r = audio_note(t, f"the phone hears ({ch} ch, {rate} Hz)", chans[0][n // 4:n - n // 4], None, 600)
+        t.check(ratio > 15 and r > 300, "the phone decrypts wasl's SRTP and hears the call's audio (600 Hz)")
     finally:
         stop_proc(p, signal.SIGTERM, 10)
         log.close()
