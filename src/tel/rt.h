@@ -23,7 +23,6 @@
 
 /* SRTP on a leg: none, when the peer wants it, always. */
 enum sdes_mode { SDES_OFF, SDES_OPTIONAL, SDES_REQUIRED };
-#define SDES_KEY_LEN 30 /* AES_CM_128_HMAC_SHA1_80: a 128-bit key and a 112-bit salt */
 
 struct seg {
     const int16_t *pcm; /* NULL: silence */

@@ -108,35 +108,47 @@ int leg_srtp_offer(struct leg *l)
     return crypto_line(l, 1);
 }
 
+int sdes_crypto_parse(const char *value, int *tag, unsigned char key[SDES_KEY_LEN])
+{
+    char suite[40], b64[128];
+    unsigned char buf[96];
+    size_t n = sizeof(buf);
+    int used = 0;
+    if (sscanf(value, "%d %39s inline:%127[^| ]%n", tag, suite, b64, &used) != 3 || *tag < 0 || *tag > 999999999 ||
+        strcmp(suite, SUITE))
+        return WASL_EINVAL;
+    const char *rest = value + used;
+    if (*rest == '|') {
+        /* a lifetime ("2^31", "1048576") is fine; "|1:4" (one field with a
+         * colon) or a second field is an MKI, which libre's SRTP lacks */
+        size_t l = strcspn(rest + 1, " ");
+        if (memchr(rest + 1, '|', l) || memchr(rest + 1, ':', l))
+            return WASL_EINVAL;
+        rest += 1 + l;
+    }
+    if (*rest)
+        return WASL_EINVAL; /* session parameters (UNENCRYPTED_SRTP, KDR, ...) */
+    if (base64_decode(b64, strlen(b64), buf, &n) || n != SDES_KEY_LEN)
+        return WASL_EINVAL;
+    memcpy(key, buf, SDES_KEY_LEN);
+    return 0;
+}
+
 struct crypto {
     int tag;
     uint8_t key[SDES_KEY_LEN];
     bool found, want_tag;
 };
 
-/* "TAG SUITE inline:KEY[|lifetime]" of our suite; a line with an MKI
- * (libre's SRTP has none) or a session parameter is not usable. */
+/* The first usable line of our suite (an answer's: the tag we offered). */
 static bool crypto_h(const char *name, const char *value, void *arg)
 {
     struct crypto *c = arg;
-    char suite[40], key[128];
-    int tag, used = 0;
-    if (sscanf(value, "%d %39s inline:%127[^| ]%n", &tag, suite, key, &used) != 3 || strcmp(suite, SUITE))
+    int tag;
+    uint8_t key[SDES_KEY_LEN];
+    if (sdes_crypto_parse(value, &tag, key) || (c->want_tag && tag != c->tag))
         return false;
-    const char *rest = value + used;
-    if (*rest == '|' && strchr(rest + 1, '|'))
-        return false; /* lifetime|MKI:length */
-    if (*rest == '|')
-        rest += strcspn(rest, " ");
-    if (*rest)
-        return false; /* session parameters (UNENCRYPTED_SRTP, ...) */
-    if (c->want_tag && tag != c->tag)
-        return false;
-    uint8_t buf[96];
-    size_t n = sizeof(buf);
-    if (base64_decode(key, strlen(key), buf, &n) || n != SDES_KEY_LEN)
-        return false;
-    memcpy(c->key, buf, SDES_KEY_LEN);
+    memcpy(c->key, key, SDES_KEY_LEN);
     c->tag = tag;
     c->found = true;
     return true;
