@@ -1159,15 +1159,16 @@ def srtp_forge(rtp_min, rtp_max, n=3):
         s.close()
 
 
-def s_tls_srtp_baresip(t):
-    """baresip registers over TLS with SRTP mandatory (mediaenc=srtp-mand);
-    a plain-RTP caller (SIPp -rtp_echo, keys through the IVR in RFC 4733)
-    reaches it. The phone's leg is SRTP both ways (it would hear nothing,
-    and wasl nothing from it, otherwise); the caller hears the agent's audio
-    decrypted (its echo is in the recording's caller channel); forged SRTP
-    packets are dropped and counted."""
+def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False):
+    """baresip registers as the agent's phone over transport with mediaenc
+    (an account parameter; "" for none) and answers a plain-RTP caller
+    (SIPp -rtp_echo, keys through the IVR in RFC 4733). srtp: whether the
+    phone's leg must come out encrypted. Checks what the phone heard (its
+    decoded audio, dumped by sndfile): its own 600 Hz back through wasl and
+    the caller's echo. forge: forged SRTP packets are sent during the call
+    and must be dropped and counted."""
     srv = t.srv
-    conf = os.path.join(t.work, "baresip-tls")
+    conf = os.path.join(t.work, f"baresip-{name}")
     os.makedirs(conf, exist_ok=True)
     sp, ctrl = PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
     r1, r2 = PORTS.block(200)
@@ -1176,47 +1177,51 @@ def s_tls_srtp_baresip(t):
         # sndfile: what the phone decoded (heard) goes to dump-*-dec.wav
         f.write(f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
                 f"sip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
+    port = srv.settings["sip.tls_port"] if transport == "tls" else srv.sip_port
     with open(os.path.join(conf, "accounts"), "w") as f:
-        f.write(f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;auth_pass={PHONE_PW['agent']};"
-                "regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand\n")
+        f.write(f"<sip:agent@127.0.0.1:{port};transport={transport}>;auth_pass={PHONE_PW['agent']};"
+                f"regint=120;answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}\n")
     log = open(os.path.join(conf, "baresip.log"), "w")
     p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
     try:
-        me = wait_until(lambda: (lambda m: m if m["registered"] and "transport=tls" in (m.get("contact") or "") else None)(
+        # over TLS the contact names baresip's TLS listener (port + 1), over UDP its port, without a transport
+        want = "transport=tls" if transport == "tls" else f"127.0.0.1:{sp}"
+        me = wait_until(lambda: (lambda m: m if m["registered"] and want in (m.get("contact") or "") else None)(
             srv.api("agent", "GET", "/api/v1/me/phone")), 15)
-        t.check(me, "baresip registered over TLS as the agent's phone (its contact says transport=tls)")
+        t.check(me, f"baresip registered over {transport} as the agent's phone (its contact has {want})")
         t.note(f"GET /api/v1/me/phone: registered={me['registered']} contact={me['contact']}")
         agent_login(t)
         m0 = srv.metrics()
-        s = sipp(t, "tlsphone", to_agent_steps(7000), echo=True)
+        s = sipp(t, name, to_agent_steps(7000), echo=True)
         bridged = wait_until(lambda: srv.agent_view(agent_id(t))["state"] == "busy", 25)
         t.check(bridged, "the caller reached the agent's phone (the agent busy)")
         m1 = srv.metrics()
-        srtp_forge(srv.rtp_min, srv.rtp_max)
+        if forge:
+            srtp_forge(srv.rtp_min, srv.rtp_max)
         res = s.wait()
         expect_sipp_ok(t, res)
         m2 = srv.metrics()
-        row = srv.call_row("tlsphone-")
+        row = srv.call_row(name + "-")
         row_note(t, row)
         t.eq(row["outcome"], "answered", "outcome")
         t.check(row["talked_ms"] > 4000, "talked_ms above 4 s")
         tx, rx = metric_delta(m0, m2, "wasl_srtp_packets_sent_total"), metric_delta(m0, m2, "wasl_srtp_packets_received_total")
-        plain_rx = metric_delta(m0, m2, "wasl_rtp_packets_received_total")
         dropped = metric_delta(m1, m2, "wasl_srtp_dropped_total")
-        t.note(f"SRTP packets to the phone {tx:.0f}, from it {rx:.0f} (all legs' RTP received {plain_rx:.0f}); "
-               f"forged SRTP packets dropped {dropped:.0f}")
-        t.check(tx > 150 and rx > 150, "the phone's leg is SRTP both ways (over 3 s of 20 ms packets each way)")
-        t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
-        check_recording(t, row)
-        # The phone (SRTP mandatory: it drops what does not decrypt) hears its
-        # own 600 Hz back through wasl and the caller's echo: wasl encrypted
-        # it with the key it offered.
+        t.note(f"SRTP packets to the phone {tx:.0f}, from it {rx:.0f}; SRTP packets dropped {dropped:.0f}")
+        if srtp:
+            t.check(tx > 150 and rx > 150, "the phone's leg is SRTP both ways (over 3 s of 20 ms packets each way)")
+        else:
+            t.check(tx == 0 and rx == 0, "the phone's leg is plain RTP (no key was sent)")
+        if forge:
+            t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
+        if srv.settings.get("sip.recording") == "true":
+            check_recording(t, row)
         dec = glob.glob(os.path.join(conf, "dump-*-dec.wav"))
         t.check(len(dec) == 1, f"baresip dumped what it heard ({dec})")
         ch, rate, chans = read_wav(dec[0])
         n = len(chans[0])
         ratio, r = audio_note(t, f"the phone hears ({ch} ch, {rate} Hz)", chans[0][n // 4:n - n // 4], None, 600)
-        t.check(ratio > 15 and r > 300, "the phone decrypts wasl's SRTP and hears the call's audio (600 Hz)")
+        t.check(ratio > 15 and r > 300, "the phone hears the call's audio (its 600 Hz through wasl and the caller's echo)")
     finally:
         stop_proc(p, signal.SIGTERM, 10)
         log.close()
@@ -1225,6 +1230,27 @@ def s_tls_srtp_baresip(t):
                      or "Call established" in l]
         for l in lines[:10]:
             t.note("baresip: " + l)
+
+
+def s_tls_srtp_baresip(t):
+    """baresip over TLS with SRTP mandatory (mediaenc=srtp-mand) answers a
+    plain-RTP caller: the phone drops what does not decrypt, so hearing its
+    tone back proves wasl encrypted with the key it offered; the recording
+    (caller left: the echo of the agent's audio) proves wasl decrypted the
+    phone's. Forged SRTP packets are dropped and counted."""
+    baresip_phone_call(t, "tlsphone", "tls", "srtp-mand", True, forge=True)
+
+
+def s_srtp_optional_tls(t):
+    """sip.phones_srtp = optional: a phone over TLS that takes SRTP when
+    offered (mediaenc=srtp) gets it."""
+    baresip_phone_call(t, "optphone", "tls", "srtp", True)
+
+
+def s_srtp_optional_udp(t):
+    """sip.phones_srtp = optional: a phone over UDP (mediaenc=srtp) is
+    offered no key (it would cross the LAN in clear) and talks plain RTP."""
+    baresip_phone_call(t, "udpphone", "udp", "srtp", False)
 
 
 def baresip_ctrl(port, command, params=None):
@@ -2356,6 +2382,13 @@ def build_groups():
              ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
              ("a carrier over TLS with SRTP: answered with wasl's key, encrypted RFC 4733 keys walk the IVR", s_tls_trunk_srtp),
              ("SDES keys only over TLS: 488 or plain over UDP; per-carrier TLS and SRTP requirements", s_srtp_keys_in_clear),
+         ]},
+        {"name": "tlsopt", "about": "Tue 2026-12-01 10:00 UTC; a TLS listener, phones may use UDP; SRTP optional (the default)",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
+         "setup": tls_setup,
+         "scenarios": [
+             ("SRTP optional: a phone over TLS that takes SRTP gets it", s_srtp_optional_tls),
+             ("SRTP optional: a phone over UDP is offered no key and talks plain RTP", s_srtp_optional_udp),
          ]},
         {"name": "holsec", "about": "Mon 2027-01-11 10:00 UTC (holiday); trunks 127.0.0.1; phones 127.0.0.1-3; max_calls 3",
          "settings": {"clock.start": "2027-01-11T10:00:00Z", "sip.trunks": "127.0.0.1",
