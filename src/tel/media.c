@@ -142,7 +142,7 @@ int leg_media_open(struct leg *l)
         (err = sdp_media_add(&l->m, l->sdp, "audio", sa_port(rtp_local(l->rtp)),
                              l->uac && l->sdes == SDES_REQUIRED ? sdp_proto_rtpsavp : sdp_proto_rtpavp)) ||
         (l->sdes != SDES_OFF && (err = sdp_media_set_alt_protos(l->m, 2, sdp_proto_rtpavp, sdp_proto_rtpsavp))) ||
-        (l->uac && (err = leg_srtp_offer(l))) ||
+        (err = leg_srtp_attach(l)) ||
         (err = sdp_format_add(NULL, l->m, false, "0", "PCMU", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
         (err = sdp_format_add(NULL, l->m, false, "8", "PCMA", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
         (err = sdp_format_add(NULL, l->m, false, "101", telev_rtpfmt, 8000, 1, NULL, NULL, NULL, false, "0-15")))

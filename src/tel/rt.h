@@ -232,9 +232,11 @@ int sdes_mode_parse(const char *s, enum sdes_mode *out);
  * the peer, tls whether its signalling is over TLS. Returns WASL_EACCES
  * when the leg must be SRTP and its keys cannot be sent safely. */
 int leg_srtp_policy(struct leg *l, enum sdes_mode mode, bool tls);
-/* The leg's first SDP offer (wasl calls): a=crypto with our key when the
- * leg may do SRTP; RTP/SAVP when it must. */
-int leg_srtp_offer(struct leg *l);
+/* From leg_media_open(), when the leg may do SRTP: draws our key, puts
+ * SRTP under its RTP socket (until keys are agreed, a leg that must be SRTP
+ * sends and takes nothing), and for a leg wasl calls, the a=crypto line of
+ * its offer. */
+int leg_srtp_attach(struct leg *l);
 /* After the peer's SDP was decoded: takes its key (and answers an offered
  * one with ours), or EPROTO when the leg must be SRTP and the peer offers
  * no usable key, or the peer tries to drop SRTP once it is on. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 
 #include "rt.h"
 
@@ -61,7 +62,9 @@ static bool send_h(int *err, struct sa *dst, struct mbuf *mb, void *arg)
 {
     struct leg *l = arg;
     size_t start = mb->pos;
-    if (!l->srtp_tx || rtcp_packet(mb))
+    if (!l->srtp_tx)
+        return l->sdes == SDES_REQUIRED; /* nothing in clear on a leg that must be SRTP, even before the keys */
+    if (rtcp_packet(mb))
         return false;
     if ((*err = srtp_encrypt(l->srtp_tx, mb)))
         return true; /* never sent in clear */
@@ -74,8 +77,12 @@ static bool recv_h(struct sa *src, struct mbuf *mb, void *arg)
 {
     struct leg *l = arg;
     size_t start = mb->pos;
-    if (!l->srtp_rx)
-        return false;
+    if (!l->srtp_rx) {
+        if (l->sdes != SDES_REQUIRED)
+            return false;
+        tel_count(M_SRTP_DROPPED, 1); /* plain RTP on a leg that must be SRTP */
+        return true;
+    }
     if (rtcp_packet(mb))
         return true; /* wasl runs no RTCP */
     if (srtp_decrypt(l->srtp_rx, mb)) {
@@ -100,12 +107,15 @@ static int crypto_line(struct leg *l, int tag)
     return sdp_media_set_lattr(l->m, true, "crypto", "%d " SUITE " inline:%s", tag, b64);
 }
 
-int leg_srtp_offer(struct leg *l)
+int leg_srtp_attach(struct leg *l)
 {
     if (l->sdes == SDES_OFF)
         return 0;
-    rand_bytes(l->key_tx, SDES_KEY_LEN);
-    return crypto_line(l, 1);
+    randombytes_buf(l->key_tx, SDES_KEY_LEN);
+    int err = udp_register_helper(&l->srtp_uh, rtp_sock(l->rtp), LAYER_SRTP, send_h, recv_h, l);
+    if (!err && l->uac)
+        err = crypto_line(l, 1);
+    return err;
 }
 
 int sdes_crypto_parse(const char *value, int *tag, unsigned char key[SDES_KEY_LEN])
@@ -166,11 +176,6 @@ static int srtp_start(struct leg *l, const uint8_t *rx_key)
         mem_deref(rx);
         return err;
     }
-    if (!l->srtp_uh && (err = udp_register_helper(&l->srtp_uh, rtp_sock(l->rtp), LAYER_SRTP, send_h, recv_h, l))) {
-        mem_deref(rx);
-        mem_deref(tx);
-        return err;
-    }
     mem_deref(l->srtp_rx);
     l->srtp_rx = rx;
     if (tx)
@@ -197,9 +202,8 @@ int leg_srtp_remote(struct leg *l, bool offer)
         return 0;
     }
     if (offer) {
-        /* answered with our key for the line chosen (kept across re-INVITEs) */
-        if (!l->srtp_tx)
-            rand_bytes(l->key_tx, SDES_KEY_LEN);
+        /* answered with our key (drawn at attach, kept across re-INVITEs)
+         * on the line chosen */
         int err = crypto_line(l, c.tag);
         if (err)
             return err;
@@ -213,4 +217,6 @@ void leg_srtp_close(struct leg *l)
     l->srtp_tx = mem_deref(l->srtp_tx);
     l->srtp_rx = mem_deref(l->srtp_rx);
     l->srtp_on = false;
+    sodium_memzero(l->key_tx, sizeof(l->key_tx));
+    sodium_memzero(l->key_rx, sizeof(l->key_rx));
 }
