@@ -1159,14 +1159,14 @@ def srtp_forge(rtp_min, rtp_max, n=3):
         s.close()
 
 
-def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False):
+def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=False):
     """baresip registers as the agent's phone over transport with mediaenc
     (an account parameter; "" for none) and answers a plain-RTP caller
     (SIPp -rtp_echo, keys through the IVR in RFC 4733). srtp: whether the
     phone's leg must come out encrypted. Checks what the phone heard (its
     decoded audio, dumped by sndfile): its own 600 Hz back through wasl and
     the caller's echo. forge: forged SRTP packets are sent during the call
-    and must be dropped and counted."""
+    and must be dropped and counted. hold: the phone holds and resumes."""
     srv = t.srv
     conf = os.path.join(t.work, f"baresip-{name}")
     os.makedirs(conf, exist_ok=True)
@@ -1198,6 +1198,15 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False):
         m1 = srv.metrics()
         if forge:
             srtp_forge(srv.rtp_min, srv.rtp_max)
+        if hold:
+            # re-INVITEs from the phone over TLS, with its key: the caller hears music, then the agent again
+            call = srv.agent_view(agent_id(t))["call"]
+            baresip_ctrl(ctrl, "hold")
+            held = any(e["kind"] == "call.held" for e in events_of(srv, call, until="call.held"))
+            baresip_ctrl(ctrl, "resume")
+            resumed = any(e["kind"] == "call.resumed" for e in events_of(srv, call, until="call.resumed"))
+            t.check(held and resumed, "the phone put the caller on hold and took them back (re-INVITEs over TLS)")
+            m_back = srv.metrics()
         res = s.wait()
         expect_sipp_ok(t, res)
         m2 = srv.metrics()
@@ -1214,6 +1223,13 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False):
             t.check(tx == 0 and rx == 0, "the phone's leg is plain RTP (no key was sent)")
         if forge:
             t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
+        if hold:
+            # the phone restarts its stream at each re-INVITE (and sndfile its dump): the counters tell
+            tx, rx = (metric_delta(m_back, m2, "wasl_srtp_packets_sent_total"),
+                      metric_delta(m_back, m2, "wasl_srtp_packets_received_total"))
+            t.note(f"after the resume: SRTP packets to the phone {tx:.0f}, from it {rx:.0f}")
+            t.check(tx > 50 and rx > 50, "the leg is SRTP both ways after the re-INVITEs (the keys were taken again)")
+            return
         if srv.settings.get("sip.recording") == "true":
             check_recording(t, row)
         dec = glob.glob(os.path.join(conf, "dump-*-dec.wav"))
@@ -1239,6 +1255,12 @@ def s_tls_srtp_baresip(t):
     (caller left: the echo of the agent's audio) proves wasl decrypted the
     phone's. Forged SRTP packets are dropped and counted."""
     baresip_phone_call(t, "tlsphone", "tls", "srtp-mand", True, forge=True)
+
+
+def s_tls_srtp_hold(t):
+    """The SRTP phone holds and resumes the caller with re-INVITEs over TLS
+    that carry its key again: the call stays encrypted both ways."""
+    baresip_phone_call(t, "holdphone", "tls", "srtp-mand", True, hold=True)
 
 
 def s_srtp_optional_tls(t):
@@ -2379,6 +2401,7 @@ def build_groups():
          "scenarios": [
              ("baresip over TLS with SRTP mandatory answers a plain-RTP caller: encrypted both ways, forged SRTP dropped",
               s_tls_srtp_baresip),
+             ("an SRTP phone holds and resumes (re-INVITEs over TLS with its key): still encrypted both ways", s_tls_srtp_hold),
              ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
              ("a carrier over TLS with SRTP: answered with wasl's key, encrypted RFC 4733 keys walk the IVR", s_tls_trunk_srtp),
              ("SDES keys only over TLS: 488 or plain over UDP; per-carrier TLS and SRTP requirements", s_srtp_keys_in_clear),
