@@ -15,6 +15,7 @@ digits from SIPp's pcaps), a Python agent phone and caller (sipua.py),
 baresip, sipvicious. Everything started here is stopped here, by PID.
 """
 import argparse
+import base64
 import collections
 import glob
 import json
@@ -22,6 +23,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -1149,7 +1151,7 @@ def tls_setup(work):
 def srtp_forge(rtp_min, rtp_max, n=3):
     """RTP packets with a random payload and authentication tag (a stranger
     who does not have the leg's key) to every port of wasl's RTP range."""
-    s = __import__("socket").socket(__import__("socket").AF_INET, __import__("socket").SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         for port in range(rtp_min, rtp_max + 1, 2):
             for i in range(n):
@@ -1277,7 +1279,6 @@ def s_srtp_optional_udp(t):
 
 def baresip_ctrl(port, command, params=None):
     """One ctrl_tcp command (netstring JSON) to baresip; its answer is not awaited."""
-    import socket
     msg = {"command": command, "token": "t"}
     if params:
         msg["params"] = params
@@ -1305,14 +1306,15 @@ def s_tls_trunk_srtp(t):
     p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
     try:
         m0 = srv.metrics()
-        up = wait_until(lambda: (lambda c: c.connect_ex(("127.0.0.1", ctrl)) == 0)(__import__("socket").socket()), 15)
+        def ctrl_up():
+            with socket.socket() as c:
+                return c.connect_ex(("127.0.0.1", ctrl)) == 0
+        up = wait_until(ctrl_up, 15)
         t.check(up, "baresip's control port is up")
         baresip_ctrl(ctrl, "dial", f"sip:{FR_DID}@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls")
         call = wait_until(lambda: next(iter(srv.status()["calls"]), None), 15)
         t.check(call, "the carrier's call over TLS with SRTP is answered")
-        import socket
         keys = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        path = None
         end = time.time() + 40
         while time.time() < end:
             st = [c for c in srv.status()["calls"] if c["id"] == call["id"]]
@@ -1348,7 +1350,7 @@ def s_srtp_keys_in_clear(t):
     RTP/AVP offer with a=crypto is answered plain, without wasl's key; a
     carrier that must use TLS gets 403 over UDP, one that must use SRTP 488."""
     srv = t.srv
-    key = __import__("base64").b64encode(os.urandom(30)).decode()
+    key = base64.b64encode(os.urandom(30)).decode()
     crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\r\n"
     for ip, proto, want, why in (
             ("127.0.0.1", "RTP/SAVP", 488, "an SRTP offer over UDP (its key readable by anyone on the path) gets 488"),
