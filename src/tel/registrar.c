@@ -19,6 +19,10 @@
 #define LOCKS_MAX 1024
 
 #define NONCES_SEEN 4
+/* The longest registration over TCP or TLS: under libre 1.1.0's 900 s
+ * idle time-out of SIP connections (TCP_IDLE_TIMEOUT), after which wasl
+ * could no longer reach the phone over its own connection. */
+#define FLOW_EXPIRES_MAX 600
 
 struct location {
     bool set;
@@ -645,8 +649,13 @@ bool registrar_request(const struct sip_msg *msg)
         snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
         loc->flow[0] = '\0';
-        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP)
+        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP) {
             re_snprintf(loc->flow, sizeof(loc->flow), "sip:%J;transport=%s", &msg->src, sip_transp_param(msg->tp));
+            /* libre closes a SIP connection that carried nothing for 900 s:
+             * the phone comes back before (its REGISTER keeps it open) */
+            if (expires > FLOW_EXPIRES_MAX)
+                expires = FLOW_EXPIRES_MAX;
+        }
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
         events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);

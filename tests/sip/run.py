@@ -1161,7 +1161,7 @@ def srtp_forge(rtp_min, rtp_max, n=3):
         s.close()
 
 
-def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=False):
+def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=False, regint=120):
     """baresip registers as the agent's phone over transport with mediaenc
     (an account parameter; "" for none) and answers a plain-RTP caller
     (SIPp -rtp_echo, keys through the IVR in RFC 4733). srtp: whether the
@@ -1182,7 +1182,7 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
     port = srv.settings["sip.tls_port"] if transport == "tls" else srv.sip_port
     with open(os.path.join(conf, "accounts"), "w") as f:
         f.write(f"<sip:agent@127.0.0.1:{port};transport={transport}>;auth_pass={PHONE_PW['agent']};"
-                f"regint=120;answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}\n")
+                f"regint={regint};answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}\n")
     log = open(os.path.join(conf, "baresip.log"), "w")
     p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
     try:
@@ -1192,6 +1192,13 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
             srv.api("agent", "GET", "/api/v1/me/phone")), 15)
         t.check(me, f"baresip registered over {transport} as the agent's phone (its contact has {want})")
         t.note(f"GET /api/v1/me/phone: registered={me['registered']} contact={me['contact']}")
+        if transport == "tls":
+            # libre closes a SIP connection idle for 900 s: wasl keeps a phone on TLS coming back sooner
+            regs = [e for e in srv.api("supervisor", "GET", f"/api/v1/events?agent={agent_id(t)}&limit=1000")["items"]
+                    if e["kind"] == "phone.registered"]
+            t.note(f"asked for {regint} s, registered for {regs[-1]['data'].get('expires_s')} s")
+            t.check(regs and regs[-1]["data"].get("expires_s", 10**9) <= min(regint, 600),
+                    "a registration over TLS lasts 600 s at most (under libre's 900 s idle close of the connection)")
         agent_login(t)
         m0 = srv.metrics()
         s = sipp(t, name, to_agent_steps(7000), echo=True)
@@ -1256,7 +1263,7 @@ def s_tls_srtp_baresip(t):
     tone back proves wasl encrypted with the key it offered; the recording
     (caller left: the echo of the agent's audio) proves wasl decrypted the
     phone's. Forged SRTP packets are dropped and counted."""
-    baresip_phone_call(t, "tlsphone", "tls", "srtp-mand", True, forge=True)
+    baresip_phone_call(t, "tlsphone", "tls", "srtp-mand", True, forge=True, regint=3600)
 
 
 def s_tls_srtp_hold(t):
