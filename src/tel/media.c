@@ -53,7 +53,7 @@ static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out
 
 int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 {
-    uint8_t buf[RTP_HEADER_SIZE + 512];
+    uint8_t buf[RTP_HEADER_SIZE + 512]; /* 480 samples at most, and room for SRTP's 10-byte tag (srtp.c) */
     struct mbuf mb;
     if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
         return 0;
