@@ -458,8 +458,8 @@ static int tls_listen(const struct sa *udp_addr)
     sa_set_port(&a, (uint16_t)rt.cfg.tls_port);
     struct stat st;
     if (!stat(rt.cfg.tls_key, &st) && (st.st_mode & 077))
-        log_warn("tel: sip.tls_key %s can be read by other accounts than wasl's (mode %03o): chmod 600 it",
-                 rt.cfg.tls_key, (unsigned)(st.st_mode & 0777));
+        log_warn("tel: sip.tls_key %s can be read by other accounts than wasl's (mode %03o): chmod 600 it", rt.cfg.tls_key,
+                 (unsigned)(st.st_mode & 0777));
     if ((err = pem_read(rt.cfg.tls_cert, "sip.tls_cert", &cert, &ncert)) ||
         (err = pem_read(rt.cfg.tls_key, "sip.tls_key", &key, &nkey)))
         goto out;

@@ -1352,6 +1352,84 @@ def s_tls_trunk_srtp(t):
             t.note("baresip: " + l)
 
 
+CITIZEN_TLS = PORTS.get(span=2, tcp=True)  # the carrier's baresip for callbacks: SIP on it, TLS on it + 1
+
+
+def spawn_baresip(t, name, account, extra="", ip="127.0.0.1", tone=600, sip=None):
+    """A baresip on loopback address ip (its own folder, SIP port, RTP range
+    and control port) with one account line; what it decodes is dumped
+    (sndfile). Returns (process, folder, control port, log file)."""
+    conf = os.path.join(t.work, f"baresip-{name}")
+    os.makedirs(conf, exist_ok=True)
+    sp, ctrl = sip or PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
+    r1, r2 = PORTS.block(200)
+    cfg = BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl)
+    cfg = cfg.replace(f"127.0.0.1:{sp}", f"{ip}:{sp}").replace("net_interface\t\t127.0.0.1", f"net_interface\t\t{ip}")
+    cfg = cfg.replace("ausine,600", f"ausine,{tone}")
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write(cfg + f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
+                f"sip_cafile\t\t{t.srv.settings['sip.tls_cert']}\n" + extra)
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write(account + "\n")
+    log = open(os.path.join(conf, "baresip.log"), "w")
+    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    return p, conf, ctrl, log
+
+
+def s_tls_callback(t):
+    """A callback dialled to a carrier that must be TLS and SRTP
+    (sip.trunks_tls, sip.trunks_srtp_required: 127.0.0.2, a baresip with a
+    server certificate): the agent's phone (TLS, SRTP) rings first, then the
+    citizen over TLS with RTP/SAVP; the citizen hears the agent's 600 Hz
+    (decrypted from one leg, encrypted to the other)."""
+    srv = t.srv
+    both = os.path.join(t.work, "tls", "both.pem")
+    with open(both, "w") as f:
+        f.write(open(srv.settings["sip.tls_cert"]).read() + open(srv.settings["sip.tls_key"]).read())
+    ag = spawn_baresip(t, "cbagent", f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;"
+                       f"auth_pass={PHONE_PW['agent']};regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand")
+    ci = spawn_baresip(t, "citizen", "<sip:+33612345632@127.0.0.2;transport=tls>;regint=0;answermode=auto;audio_codecs=pcmu;"
+                       "mediaenc=srtp-mand", extra=f"sip_certificate\t{both}\n", ip="127.0.0.2", tone=1000,
+                       sip=CITIZEN_TLS)  # TLS on the next port: sip.outbound_proxy
+    try:
+        me = wait_until(lambda: (lambda m: m if m["registered"] and "transport=tls" in (m.get("contact") or "") else None)(
+            srv.api("agent", "GET", "/api/v1/me/phone")), 15)
+        t.check(me, "the agent's baresip registered over TLS")
+        agent_login(t)
+        m0 = srv.metrics()
+        cb = srv.api("agent", "POST", "/api/v1/tel/callbacks", {"phone": "+33612345632", "language": "fr"}, want=201)
+        t.note(f"callback {cb}")
+        bridged = wait_until(lambda: any(c["state"] == "bridged" for c in srv.status()["calls"]), 30)
+        t.check(bridged, "the agent's phone answered, then the citizen's over TLS: bridged")
+        m_b = srv.metrics()
+        # two legs of 50 packets/s each: 2 s of audio both ways
+        flowing = wait_until(lambda: metric_delta(m_b, srv.metrics(), "wasl_srtp_packets_received_total") > 200, 10)
+        t.check(flowing, "SRTP from both phones")
+        baresip_ctrl(ag[2], "hangup")
+        gone = wait_until(lambda: not [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+                                       if c["id"] == cb["id"]], 10)
+        t.check(gone, "the callback is done")
+        m1 = srv.metrics()
+        tx, rx = metric_delta(m0, m1, "wasl_srtp_packets_sent_total"), metric_delta(m0, m1, "wasl_srtp_packets_received_total")
+        t.note(f"SRTP packets sent {tx:.0f}, received {rx:.0f} (both legs)")
+        stop_proc(ci[0], signal.SIGTERM, 10)
+        dec = glob.glob(os.path.join(ci[1], "dump-*-dec.wav"))
+        t.check(len(dec) == 1, f"the citizen's baresip dumped what it heard ({dec})")
+        ch, rate, chans = read_wav(dec[0])
+        n = len(chans[0])
+        ratio, r = audio_note(t, "the citizen hears", chans[0][n // 4:n - n // 4], None, 600)
+        t.check(ratio > 15 and r > 300, "the citizen hears the agent's 600 Hz over SRTP")
+    finally:
+        for p, conf, _, log in (ag, ci):
+            stop_proc(p, signal.SIGTERM, 10)
+            log.close()
+            with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+                lines = [l.rstrip() for l in f if "srtp" in l.lower() or "error" in l.lower() or "Call established" in l
+                         or "tls" in l.lower()]
+            for l in lines[:6]:
+                t.note(f"baresip {os.path.basename(conf)}: " + l)
+
+
 def s_srtp_keys_in_clear(t):
     """SDES keys only over TLS: over UDP, an RTP/SAVP offer gets 488 and an
     RTP/AVP offer with a=crypto is answered plain, without wasl's key; a
@@ -2405,7 +2483,9 @@ def build_groups():
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.phones_tls": "true", "sip.phones_srtp": "required",
                       "sip.recording": "true", "sip.recording_dir": "rec", "sip.wrap_up": "0s", "sip.ring_timeout": "8s",
                       "sip.trunks": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.trunks_srtp": "127.0.0.1",
-                      "sip.trunks_tls": "127.0.0.2", "sip.trunks_srtp_required": "127.0.0.3"},
+                      "sip.trunks_tls": "127.0.0.2", "sip.trunks_srtp_required": "127.0.0.2,127.0.0.3",
+                      "sip.outbound_proxy": f"127.0.0.2:{CITIZEN_TLS + 1}", "sip.callback_poll": "2s",
+                      "sip.callback_ring": "10s"},
          "setup": tls_setup,
          "scenarios": [
              ("baresip over TLS with SRTP mandatory answers a plain-RTP caller: encrypted both ways, forged SRTP dropped",
@@ -2414,6 +2494,8 @@ def build_groups():
              ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
              ("a carrier over TLS with SRTP: answered with wasl's key, encrypted RFC 4733 keys walk the IVR", s_tls_trunk_srtp),
              ("SDES keys only over TLS: 488 or plain over UDP; per-carrier TLS and SRTP requirements", s_srtp_keys_in_clear),
+             ("a callback to a carrier that must be TLS and SRTP: both legs encrypted, the citizen hears the agent",
+              s_tls_callback),
          ]},
         {"name": "tlsopt", "about": "Tue 2026-12-01 10:00 UTC; a TLS listener, phones may use UDP; SRTP optional (the default)",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
