@@ -1161,6 +1161,30 @@ def srtp_forge(rtp_min, rtp_max, n=3):
         s.close()
 
 
+CITIZEN_TLS = PORTS.get(span=2, tcp=True)  # the carrier's baresip for callbacks: SIP on it, TLS on it + 1
+
+
+def spawn_baresip(t, name, account, extra="", ip="127.0.0.1", tone=600, sip=None):
+    """A baresip on loopback address ip (its own folder, SIP port, RTP range
+    and control port) with one account line; what it decodes is dumped
+    (sndfile). Returns (process, folder, control port, log file)."""
+    conf = os.path.join(t.work, f"baresip-{name}")
+    os.makedirs(conf, exist_ok=True)
+    sp, ctrl = sip or PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
+    r1, r2 = PORTS.block(200)
+    cfg = BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl)
+    cfg = cfg.replace(f"127.0.0.1:{sp}", f"{ip}:{sp}").replace("net_interface\t\t127.0.0.1", f"net_interface\t\t{ip}")
+    cfg = cfg.replace("ausine,600", f"ausine,{tone}")
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write(cfg + f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
+                f"sip_cafile\t\t{t.srv.settings['sip.tls_cert']}\n" + extra)
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write(account + "\n")
+    log = open(os.path.join(conf, "baresip.log"), "w")
+    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    return p, conf, ctrl, log
+
+
 def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=False, regint=120):
     """baresip registers as the agent's phone over transport with mediaenc
     (an account parameter; "" for none) and answers a plain-RTP caller
@@ -1170,21 +1194,11 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
     the caller's echo. forge: forged SRTP packets are sent during the call
     and must be dropped and counted. hold: the phone holds and resumes."""
     srv = t.srv
-    conf = os.path.join(t.work, f"baresip-{name}")
-    os.makedirs(conf, exist_ok=True)
-    sp, ctrl = PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
-    r1, r2 = PORTS.block(200)
-    with open(os.path.join(conf, "config"), "w") as f:
-        f.write(BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl))
-        # sndfile: what the phone decoded (heard) goes to dump-*-dec.wav
-        f.write(f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
-                f"sip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
+    sp = PORTS.get(span=2, tcp=True)
     port = srv.settings["sip.tls_port"] if transport == "tls" else srv.sip_port
-    with open(os.path.join(conf, "accounts"), "w") as f:
-        f.write(f"<sip:agent@127.0.0.1:{port};transport={transport}>;auth_pass={PHONE_PW['agent']};"
-                f"regint={regint};answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}\n")
-    log = open(os.path.join(conf, "baresip.log"), "w")
-    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    p, conf, ctrl, log = spawn_baresip(
+        t, name, f"<sip:agent@127.0.0.1:{port};transport={transport}>;auth_pass={PHONE_PW['agent']};regint={regint};"
+        f"answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}", sip=sp)
     try:
         # over TLS the contact names baresip's TLS listener (port + 1), over UDP its port, without a transport
         want = "transport=tls" if transport == "tls" else f"127.0.0.1:{sp}"
@@ -1299,18 +1313,9 @@ def s_tls_trunk_srtp(t):
     SRTP mandatory (baresip): wasl answers RTP/SAVP with its own key, and
     the caller's RFC 4733 keys, encrypted, walk the IVR to the agent menu."""
     srv = t.srv
-    conf = os.path.join(t.work, "baresip-carrier")
-    os.makedirs(conf, exist_ok=True)
-    sp, ctrl, cons = PORTS.get(span=2, tcp=True), PORTS.get(tcp=True), PORTS.get()
-    r1, r2 = PORTS.block(200)
-    with open(os.path.join(conf, "config"), "w") as f:
-        f.write(BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl))
-        f.write(f"module\t\t\tsrtp.so\nmodule_app\t\tcons.so\ncons_listen\t\t127.0.0.1:{cons}\n"
-                f"sip_cafile\t\t{srv.settings['sip.tls_cert']}\n")
-    with open(os.path.join(conf, "accounts"), "w") as f:
-        f.write("<sip:carrier@127.0.0.1;transport=tls>;regint=0;audio_codecs=pcmu;mediaenc=srtp-mand\n")
-    log = open(os.path.join(conf, "baresip.log"), "w")
-    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    cons = PORTS.get()
+    p, conf, ctrl, log = spawn_baresip(t, "carrier", "<sip:carrier@127.0.0.1;transport=tls>;regint=0;audio_codecs=pcmu;"
+                                       "mediaenc=srtp-mand", extra=f"module_app\t\tcons.so\ncons_listen\t\t127.0.0.1:{cons}\n")
     try:
         m0 = srv.metrics()
         def ctrl_up():
@@ -1350,30 +1355,6 @@ def s_tls_trunk_srtp(t):
             lines = [l.rstrip() for l in f if "srtp" in l.lower() or "error" in l.lower() or "Call established" in l]
         for l in lines[:6]:
             t.note("baresip: " + l)
-
-
-CITIZEN_TLS = PORTS.get(span=2, tcp=True)  # the carrier's baresip for callbacks: SIP on it, TLS on it + 1
-
-
-def spawn_baresip(t, name, account, extra="", ip="127.0.0.1", tone=600, sip=None):
-    """A baresip on loopback address ip (its own folder, SIP port, RTP range
-    and control port) with one account line; what it decodes is dumped
-    (sndfile). Returns (process, folder, control port, log file)."""
-    conf = os.path.join(t.work, f"baresip-{name}")
-    os.makedirs(conf, exist_ok=True)
-    sp, ctrl = sip or PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
-    r1, r2 = PORTS.block(200)
-    cfg = BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl)
-    cfg = cfg.replace(f"127.0.0.1:{sp}", f"{ip}:{sp}").replace("net_interface\t\t127.0.0.1", f"net_interface\t\t{ip}")
-    cfg = cfg.replace("ausine,600", f"ausine,{tone}")
-    with open(os.path.join(conf, "config"), "w") as f:
-        f.write(cfg + f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
-                f"sip_cafile\t\t{t.srv.settings['sip.tls_cert']}\n" + extra)
-    with open(os.path.join(conf, "accounts"), "w") as f:
-        f.write(account + "\n")
-    log = open(os.path.join(conf, "baresip.log"), "w")
-    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
-    return p, conf, ctrl, log
 
 
 def s_tls_callback(t):
