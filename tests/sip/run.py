@@ -1201,7 +1201,7 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
         f"answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}", sip=sp)
     try:
         # over TLS the contact names baresip's TLS listener (port + 1), over UDP its port, without a transport
-        want = "transport=tls" if transport == "tls" else f"127.0.0.1:{sp}"
+        want = f"127.0.0.1:{sp + 1};transport=tls" if transport == "tls" else f"127.0.0.1:{sp}"
         me = wait_until(lambda: (lambda m: m if m["registered"] and want in (m.get("contact") or "") else None)(
             srv.api("agent", "GET", "/api/v1/me/phone")), 15)
         t.check(me, f"baresip registered over {transport} as the agent's phone (its contact has {want})")
@@ -1209,7 +1209,7 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
         if transport == "tls":
             # libre closes a SIP connection idle for 900 s: wasl keeps a phone on TLS coming back sooner
             regs = [e for e in srv.api("supervisor", "GET", f"/api/v1/events?agent={agent_id(t)}&limit=1000")["items"]
-                    if e["kind"] == "phone.registered"]
+                    if e["kind"] == "phone.registered" and want in (e["data"].get("contact") or "")]
             t.note(f"asked for {regint} s, registered for {regs[-1]['data'].get('expires_s')} s")
             t.check(regs and regs[-1]["data"].get("expires_s", 10**9) <= min(regint, 600),
                     "a registration over TLS lasts 600 s at most (under libre's 900 s idle close of the connection)")
@@ -1367,13 +1367,16 @@ def s_tls_callback(t):
     both = os.path.join(t.work, "tls", "both.pem")
     with open(both, "w") as f:
         f.write(open(srv.settings["sip.tls_cert"]).read() + open(srv.settings["sip.tls_key"]).read())
+    sp = PORTS.get(span=2, tcp=True)
     ag = spawn_baresip(t, "cbagent", f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;"
-                       f"auth_pass={PHONE_PW['agent']};regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand")
+                       f"auth_pass={PHONE_PW['agent']};regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand",
+                       sip=sp)
     ci = spawn_baresip(t, "citizen", "<sip:+33612345632@127.0.0.2;transport=tls>;regint=0;answermode=auto;audio_codecs=pcmu;"
                        "mediaenc=srtp-mand", extra=f"sip_certificate\t{both}\n", ip="127.0.0.2", tone=1000,
                        sip=CITIZEN_TLS)  # TLS on the next port: sip.outbound_proxy
     try:
-        me = wait_until(lambda: (lambda m: m if m["registered"] and "transport=tls" in (m.get("contact") or "") else None)(
+        want = f"127.0.0.1:{sp + 1};transport=tls"  # this baresip's, not an earlier scenario's
+        me = wait_until(lambda: (lambda m: m if m["registered"] and want in (m.get("contact") or "") else None)(
             srv.api("agent", "GET", "/api/v1/me/phone")), 15)
         t.check(me, "the agent's baresip registered over TLS")
         agent_login(t)
