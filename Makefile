@@ -20,7 +20,7 @@
 # see the packages. Plain `make` on a machine without them stops with a clear message.
 
 CC ?= cc
-PKGS := libmicrohttpd gnutls jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl xlsxwriter
+PKGS := libmicrohttpd gnutls jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl xlsxwriter libssl
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # libre needs the same defines as its own build (/usr/share/re/re.mk): without

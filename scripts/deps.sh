@@ -23,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_PKGS="
 build-essential pkg-config
 libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev
+libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev libssl-dev
 libxlsxwriter-dev
 "
 RUN_PKGS="

@@ -19,10 +19,19 @@
 #define LOCKS_MAX 1024
 
 #define NONCES_SEEN 4
+/* The longest registration over TCP or TLS: under libre 1.1.0's 900 s
+ * idle time-out of SIP connections (TCP_IDLE_TIMEOUT), after which wasl
+ * could no longer reach the phone over its own connection. */
+#define FLOW_EXPIRES_MAX 600
 
 struct location {
     bool set;
     char contact[256];
+    /* The connection a phone registered over (TCP, TLS): "sip:ip:port;
+     * transport=tls", the route of requests to it, since a phone's
+     * contact names its own listener, which a phone behind NAT or without a
+     * server certificate cannot offer. Empty over UDP. */
+    char flow[96];
     int64_t expires; /* monotonic µs */
     /* The nonces this account answered lately and the highest nonce count
      * used with each: an Authorization seen before is a replay. */
@@ -460,6 +469,16 @@ bool registrar_contact(int64_t user_id, char *uri, size_t n)
     return false;
 }
 
+bool registrar_flow(const char *contact, char *route, size_t n)
+{
+    for (int i = 0; i < naccounts; i++)
+        if (locations[i].set && locations[i].flow[0] && !strcmp(locations[i].contact, contact)) {
+            snprintf(route, n, "%s", locations[i].flow);
+            return true;
+        }
+    return false;
+}
+
 int registrar_count(void)
 {
     return nregistered;
@@ -629,6 +648,14 @@ bool registrar_request(const struct sip_msg *msg)
         loc->set = true;
         snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
+        loc->flow[0] = '\0';
+        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP) {
+            re_snprintf(loc->flow, sizeof(loc->flow), "sip:%J;transport=%s", &msg->src, sip_transp_param(msg->tp));
+            /* libre closes a SIP connection that carried nothing for 900 s:
+             * the phone comes back before (its REGISTER keeps it open) */
+            if (expires > FLOW_EXPIRES_MAX)
+                expires = FLOW_EXPIRES_MAX;
+        }
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
         events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);
