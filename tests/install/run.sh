@@ -101,10 +101,10 @@ w() {
     "$bin" --config "$tmp/wasl.conf" --set http.port=0 --set sip.port="$sip_port" --set sip.realtime_priority=0 "$@"
 }
 check "the installed program creates a database with the installed settings (wasl init)" w init
-if [ -e "$state/wasl.db" ] && [ -e "$state/wasl.key" ]; then
-    ok "the database and the key file are in the state folder"
+if [ -e "$state/wasl.db" ] && [ -e "$state/wasl.key" ] && [ -e "$state/wasl-audit.key" ]; then
+    ok "the database and the key files are in the state folder"
 else
-    not_ok "no wasl.db and wasl.key in the state folder: $(ls "$state")"
+    not_ok "no wasl.db, wasl.key and wasl-audit.key in the state folder: $(ls "$state")"
 fi
 
 (cd "$tmp" && exec "$bin" --config "$tmp/wasl.conf" --set http.port=0 --set sip.port="$sip_port" \
