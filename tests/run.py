@@ -108,7 +108,7 @@ def suite_format():
 
 def suite_build():
     t0 = time.time()
-    p = sh(["make", "-j2", "-s", "build/wasl", "build/asan/wasl", "unit-build", "prompts"], stdout=subprocess.PIPE,
+    p = sh(["make", "-j2", "-s", "build/wasl", "build/asan/wasl", "unit-build", "prompts", "web-vendor"], stdout=subprocess.PIPE,
            stderr=subprocess.STDOUT, text=True)
     ok = p.returncode == 0
     record("build", ok, "make failed:\n" + p.stdout[-3000:])
