@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth/auth.h"
 #include "stats/stats.h"
 #include "tel/tel.h"
 
@@ -28,6 +29,36 @@ static json_t *row_json(const struct stats_row *x)
     }
     json_object_set_new(o, "agent_seconds", agents);
     return o;
+}
+
+static int brief_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct user_brief *)a)->id, y = ((const struct user_brief *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The agent slice's rows get "name", the agent's display name (null for an
+ * account that is gone): supervisors read the report but may not list the
+ * accounts. One query for all the rows. */
+static int name_agents(struct db *db, json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    if (!n)
+        return 0;
+    struct user_brief *b = calloc(n, sizeof(*b));
+    if (!b)
+        return WASL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        b[i].id = strtoll(json_string_value(json_object_get(json_array_get(rows, i), "key")), NULL, 10);
+    int err = user_briefs(db, b, (int)n);
+    for (size_t i = 0; !err && i < n; i++) {
+        json_t *row = json_array_get(rows, i);
+        struct user_brief key = {.id = strtoll(json_string_value(json_object_get(row, "key")), NULL, 10)};
+        const struct user_brief *hit = bsearch(&key, b, n, sizeof(*b), brief_cmp);
+        json_object_set_new(row, "name", hit && hit->display_name[0] ? json_string(hit->display_name) : json_null());
+    }
+    free(b);
+    return err;
 }
 
 static int slice_of(const char *by, enum stats_slice *out)
@@ -179,6 +210,11 @@ int api_stats(struct http_req *r)
     json_t *out = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(out, row_json(&rows[i]));
+    if (q.slice == SS_AGENT && (err = name_agents(APP(r)->db, out))) {
+        json_decref(out);
+        stats_report_free(rep);
+        return err;
+    }
     const char(*reasons)[32];
     const int64_t *ms;
     int np = stats_report_pauses(rep, &reasons, &ms);

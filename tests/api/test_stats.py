@@ -152,3 +152,16 @@ def test_days_are_local_midnights(t):
     for bad in ("2026-02-30", "2026-13-01", "2026-1-011"):
         r = s.get(f"/api/v1/stats?from={bad}&to=2026-12-03")
         t.status(r, 400, "stats.invalid_time", f"from={bad}")
+
+
+def test_agents_are_named(t):
+    """The agent slice names each agent (supervisors may not list the accounts)."""
+    s = t.login("supervisor")
+    users = {u["login"]: u for u in t.login("admin").get("/api/v1/users").json["users"]}
+    write_day(t, users["agent"]["id"])
+    r = s.get("/api/v1/stats?from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z&by=agent")
+    t.status(r, 200, None, "figures by agent")
+    rows = {x["key"]: x for x in r.json["rows"]}
+    t.eq(rows[str(users["agent"]["id"])]["name"], users["agent"]["display_name"], "the agent's name")
+    r = s.get("/api/v1/stats?from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z&by=queue")
+    t.true(all("name" not in x for x in r.json["rows"]), "only the agent slice has names")

@@ -214,6 +214,18 @@ print(json.dumps({r[0]: r[head.index("offered")] for r in rows[1:]}))`, path], {
         equal(byHour.rows.reduce((n, r) => n + r.offered, 0), 36, 'all calls in the hours');
     });
 
+    await test('by agent: the agent is named, not numbered', async () => {
+        await page.selectOption('#report-by', 'agent');
+        await loaded();
+        const byAgent = await api(`/api/v1/stats?from=${DAY}&to=2026-12-03&by=agent`);
+        compareRows(await tableValues(), byAgent.rows);
+        const row = byAgent.rows.find((r) => r.answered > 0);
+        check(row && row.name, `the API names the agent: ${JSON.stringify(row)}`);
+        equal((await page.textContent(`#report-table tr[data-key="${row.key}"] th`)).trim(), row.name, 'the name in the table');
+        await page.selectOption('#report-by', 'interval');
+        await loaded();
+    });
+
     await test('printed to PDF: landscape pages with the header, the charts and the table, no menus', async () => {
         const pdf = join(SHOTS, 'reports.pdf');
         await page.pdf({ path: pdf, preferCSSPageSize: true, printBackground: true });

@@ -80,8 +80,9 @@ function formatValue(v, type) {
     return formatNumber(v);
 }
 
-/* The label of a row's key in the UI language. */
-function keyLabel(key, by, bucket) {
+/* The label of a row in the UI language. */
+function rowLabel(row, by, bucket) {
+    const key = row.key;
     try {
         if (by === 'total')
             return t('reports.total');
@@ -90,7 +91,7 @@ function keyLabel(key, by, bucket) {
         if (by === 'country')
             return key ? new Intl.DisplayNames([locale()], { type: 'region' }).of(key) || key : t('reports.no_country');
         if (by === 'agent')
-            return t('reports.agent_no', { id: key });
+            return row.name || t('reports.agent_no', { id: key });
         if (by === 'interval') {
             /* labels are local times already: format them as given */
             const d = new Date(`${key}:00Z`);
@@ -125,7 +126,7 @@ function goToDefinition(ev) {
 function figuresTable(data) {
     const rows = data.rows || [];
     const body = rows.map((r) => h('tr', { dataset: { key: r.key } },
-        h('th', { scope: 'row', dir: 'auto' }, keyLabel(r.key, data.by, choice.interval)),
+        h('th', { scope: 'row', dir: 'auto' }, rowLabel(r, data.by, choice.interval)),
         COLUMNS.map(([name, type]) => h('td', {
             class: 'num',
             dataset: { col: name, value: r[name] === null ? '' : String(r[name]), label: t(`reports.m.${name}`) },
@@ -169,7 +170,7 @@ async function drawCharts(data, callsCanvas, slCanvas) {
     const Chart = await chartJs();
     destroyCharts();
     const rows = data.rows || [];
-    const labels = rows.map((r) => keyLabel(r.key, data.by, choice.interval));
+    const labels = rows.map((r) => rowLabel(r, data.by, choice.interval));
     const rtl = languageInfo().dir === 'rtl';
     const pct = new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 });
     const common = {
