@@ -102,6 +102,16 @@ const chartOf = (id) => page.evaluate(async (canvasId) => {
     return { type: c.config.type, labels: c.data.labels, data: c.data.datasets.map((d) => d.data), ink, reverse: c.options.scales.x.reverse };
 }, id);
 
+/* Clicks a download link; the path of the file saved under its suggested name. */
+async function download(selector) {
+    const dl = page.waitForEvent('download');
+    await page.click(selector);
+    const file = await dl;
+    const path = join(downloads, file.suggestedFilename());
+    await file.saveAs(path);
+    return path;
+}
+
 function compareRows(rows, apiRows) {
     equal(Object.keys(rows).sort(), apiRows.map((r) => r.key).sort(), 'the rows of the table are the API\'s');
     for (const r of apiRows)
@@ -169,12 +179,8 @@ try {
     });
 
     await test('the CSV download carries the table\'s figures', async () => {
-        const dl = page.waitForEvent('download');
-        await page.click('#download-csv');
-        const file = await dl;
-        const path = join(downloads, file.suggestedFilename());
-        await file.saveAs(path);
-        check(/^wasl-figures-queue-2026-12-02\.csv$/.test(file.suggestedFilename()), `the file's name: ${file.suggestedFilename()}`);
+        const path = await download('#download-csv');
+        check(/wasl-figures-queue-2026-12-02\.csv$/.test(path), `the file's name: ${path}`);
         const [head, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/).map((l) => l.split(','));
         const col = (name) => head.indexOf(name);
         check(col('offered') > 0, `an offered column: ${head}`);
@@ -187,11 +193,7 @@ try {
     });
 
     await test('the XLSX download opens with a spreadsheet library and carries them too', async () => {
-        const dl = page.waitForEvent('download');
-        await page.click('#download-xlsx');
-        const file = await dl;
-        const path = join(downloads, file.suggestedFilename());
-        await file.saveAs(path);
+        const path = await download('#download-xlsx');
         /* Debian's python3 with python3-openpyxl (scripts/deps.sh), whatever python3 is first on PATH */
         const read = execFileSync('/usr/bin/python3', ['-c', `
 import json, sys, openpyxl
