@@ -42,12 +42,12 @@ bin=$dest$prefix/sbin/wasl
 share=$dest$prefix/share/wasl
 conf=$dest/etc/wasl/wasl.conf
 missing=""
-for f in "$bin" "$share/web/index.html" "$share/data/ivr/main.json" "$share/prompts/fr" "$conf" \
+for f in "$bin" "$share/web/index.html" "$share/web/vendor/chart.js/chart.js" "$share/data/ivr/main.json" "$share/prompts/fr" "$conf" \
     "$dest$prefix/share/man/man8/wasl.8" "$dest$prefix/share/man/man5/wasl.conf.5" \
     "$dest$prefix/lib/systemd/system/wasl.service" "$dest$prefix/lib/sysusers.d/wasl.conf" "$dest/var/lib/wasl"; do
     [ -e "$f" ] || missing="$missing ${f#"$dest"}"
 done
-if [ -z "$missing" ]; then ok "program, web UI, data, prompts, manual pages, unit and settings are installed"; else
+if [ -z "$missing" ]; then ok "program, web UI (with its charting library), data, prompts, manual pages, unit and settings are installed"; else
     not_ok "installed files are missing:$missing"
 fi
 
