@@ -120,10 +120,10 @@ static char *month_json(const struct stats_pub *p, const char *month, int64_t fr
     }
     for (int k = 0; k < SP_FIGURES; k++)
         json_array_append_new(names, json_string(stats_pub_names[k]));
-    json_t *j = json_pack("{s:s, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, s:s}", "month", month, "from", api_time(from), "to",
-                          api_time(to), "time_zone", TZ_CENTER, "min_count", min_count, "figures", names, "total",
-                          total ? total : json_object(), "countries", countries, "consulates", consulates, "definitions",
-                          "docs/published-figures.md");
+    json_t *j =
+        json_pack("{s:s, s:o, s:o, s:s, s:i, s:o, s:o, s:o, s:o, s:s}", "month", month, "from", api_time(from), "to", api_time(to),
+                  "time_zone", TZ_CENTER, "min_count", min_count, "figures", names, "total", total ? total : json_object(),
+                  "countries", countries, "consulates", consulates, "definitions", "docs/published-figures.md");
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
     json_decref(j);
     return s;
@@ -148,8 +148,9 @@ static int month_of(struct http_req *r, int64_t now, int *year, int *month)
         asked = y * 12 + (mo - 1);
     }
     if (asked >= current)
-        return err_set_field(WASL_EINVAL, "stats.month_not_over", "month", "only whole months are published: %04d-%02d at the latest",
-                             (current - 1) / 12, (current - 1) % 12 + 1);
+        return err_set_field(WASL_EINVAL, "stats.month_not_over", "month",
+                             "only whole months are published: %04d-%02d at the latest", (current - 1) / 12,
+                             (current - 1) % 12 + 1);
     *year = asked / 12;
     *month = asked % 12 + 1;
     return 0;

@@ -17,8 +17,8 @@
 #define ROWS_MAX 512 /* countries and consulates together: a few dozen in practice */
 
 const char *const stats_pub_names[SP_FIGURES] = {
-    "calls_answered", "service_level", "median_wait_s", "complaints_received", "complaints_resolved",
-    "resolved_within_deadline", "ratings", "satisfaction",
+    "calls_answered",           "service_level", "median_wait_s", "complaints_received", "complaints_resolved",
+    "resolved_within_deadline", "ratings",       "satisfaction",
 };
 
 struct stats_pub {
