@@ -191,7 +191,7 @@ int api_public_figures(struct http_req *r)
 {
     const char *format = http_query(r, "format");
     int64_t now = clock_now(), ttl = conf_int("publish.cache_seconds") * WTIME_SEC;
-    int year, month, err;
+    int year = 0, month = 0, err;
     char name[8], etag[40], disposition[96], cc[48];
     char *body = NULL;
     size_t len = 0;
