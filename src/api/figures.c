@@ -36,7 +36,7 @@ struct cached {
     int64_t at; /* µs, monotonic */
 };
 static struct cached cache[CACHE_MAX];
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER, compute_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* A copy of the cached body of (month, format) if it is fresh. */
 static bool cache_get(const char *month, const char *format, int64_t ttl, char **body, size_t *len, char *etag)
@@ -205,16 +205,25 @@ int api_public_figures(struct http_req *r)
     if ((err = month_of(r, now, &year, &month)))
         return err;
     snprintf(name, sizeof(name), "%04d-%02d", year, month);
-    if (!ttl || !cache_get(name, format, ttl, &body, &len, etag)) {
-        if ((err = compute(r, year, month, name, format, now, &body, &len)))
+    /* One month computed at a time: a burst from many addresses on a cold
+     * cache waits for the first computation instead of repeating it, and a
+     * cached month is answered without waiting. */
+    bool cached = ttl && cache_get(name, format, ttl, &body, &len, etag);
+    if (!cached) {
+        pthread_mutex_lock(&compute_lock);
+        cached = ttl && cache_get(name, format, ttl, &body, &len, etag);
+        if (!cached && !(err = compute(r, year, month, name, format, now, &body, &len))) {
+            unsigned char h[16];
+            crypto_generichash(h, sizeof(h), (const unsigned char *)body, len, NULL, 0);
+            etag[0] = '"';
+            sodium_bin2hex(etag + 1, 33, h, sizeof(h));
+            snprintf(etag + 33, 7, "\"");
+            if (ttl)
+                cache_put(name, format, body, len, etag);
+        }
+        pthread_mutex_unlock(&compute_lock);
+        if (err)
             return err;
-        unsigned char h[16];
-        crypto_generichash(h, sizeof(h), (const unsigned char *)body, len, NULL, 0);
-        etag[0] = '"';
-        sodium_bin2hex(etag + 1, 33, h, sizeof(h));
-        snprintf(etag + 33, 7, "\"");
-        if (ttl)
-            cache_put(name, format, body, len, etag);
     }
     http_add_header(r, "ETag", etag);
     snprintf(cc, sizeof(cc), ttl ? "public, max-age=%lld" : "no-cache", (long long)(ttl / WTIME_SEC));
