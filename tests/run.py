@@ -229,6 +229,14 @@ def suite_browser():
                 timeout=180)
     finally:
         srv.stop()
+    # The published figures on the portal: its own server (the demo cases), whose event log the test writes calls to.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser/published", ["node", "tests/browser/published.mjs"],
+                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)

@@ -89,6 +89,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/events",                api_events_list,      ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The contact center's event log, oldest first (?call=&agent=&after=&since=&until=&limit=)", 0},
     {"GET",    "/api/v1/events/kinds",          api_events_kinds,     ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The kinds of events, their fields and meaning", 0},
     {"GET",    "/api/v1/stats",                 api_stats,            ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The contact center's figures for a period from the event log (docs/metrics.md), by queue, language, country, agent or time interval (?from=&to=&by=&interval=&threshold=&short=)", 0},
+    {"GET",    "/api/v1/public/figures",        api_public_figures,   ROLE_NONE,  0,      "Published figures of a whole month per country and per consulate, small counts suppressed (?month=YYYY-MM&format=json|csv; rate limited, cacheable)", 0},
     {"GET",    "/api/v1/staff",                 api_staff,            ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Agents an interval's calls need: Erlang C, or Erlang A with patience (?calls=&interval=&aht=&target=&sl=&occupancy=&shrinkage=&patience=&abandon=)", 0},
     {"GET",    "/api/v1/portal/form",           api_portal_form,      ROLE_NONE,  0,      "What the citizens' portal form offers: types, fields, categories", 0},
     {"POST",   "/api/v1/portal/cases",          api_portal_file,      ROLE_NONE,  16 * KB, "File a complaint, suggestion or observation (rate limited)", ROUTE_PUBLIC_POST},

@@ -155,6 +155,20 @@ static int reply_file(struct http_req *r, const struct stats_report *rep, const 
     return http_reply_text(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len);
 }
 
+int api_stats_thresholds(struct stats_threshold *th, int max)
+{
+    int n = 0;
+    for (int i = 0; i < tel_plan_queues() && n < max; i++) {
+        int s;
+        const char *name = tel_plan_queue(i, &s);
+        if (!name)
+            continue;
+        snprintf(th[n].queue, sizeof(th[0].queue), "%s", name);
+        th[n++].seconds = s;
+    }
+    return n;
+}
+
 int api_stats(struct http_req *r)
 {
     struct stats_query q = {.slice = SS_TOTAL, .bucket_s = 3600, .tz = "Africa/Casablanca"};
@@ -183,14 +197,7 @@ int api_stats(struct http_req *r)
         return err_set_field(WASL_EINVAL, "stats.period_too_long", "to", "at most %d days at a time", PERIOD_MAX_DAYS);
     /* each queue's own threshold (data/tel/queues.json) unless one is asked */
     q.sl_threshold_s = threshold ? (int)threshold : 20;
-    for (int i = 0; !threshold && i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
-        int s;
-        const char *name = tel_plan_queue(i, &s);
-        if (!name)
-            continue;
-        snprintf(th[q.nthresholds].queue, sizeof(th[0].queue), "%s", name);
-        th[q.nthresholds++].seconds = s;
-    }
+    q.nthresholds = threshold ? 0 : api_stats_thresholds(th, QUEUES_MAX);
     q.thresholds = th;
     q.short_abandon_s = (int)short_s;
 

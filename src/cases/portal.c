@@ -222,6 +222,20 @@ static int rate_h(struct db_conn *c, void *arg)
     return err ? err : case_event_add(c, rt->id, "citizen", "rated", false, NULL, detail);
 }
 
+int portal_limit(struct db *db, const char *what, const char *ip, int per_hour, int64_t block)
+{
+    struct db_conn *c;
+    char key[96];
+    int64_t retry = 0;
+    snprintf(key, sizeof(key), "%s:%s", what, ip ? ip : "");
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = rate_hit(c, key, per_hour, 3600, block, &retry);
+    db_conn_put(c);
+    return err;
+}
+
 int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment)
 {
     char ref[CASE_REF_LEN + 1];

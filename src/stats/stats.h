@@ -97,6 +97,11 @@ struct stats_query {
     int nthresholds;
     int short_abandon_s; /* abandons quicker than this are counted apart */
     const char *tz;      /* the center's time zone (buckets) */
+    /* Optional: every segment the tally counts (joined in the period) is
+     * also given here, whatever the slice; the published figures read the
+     * distribution of waits from it (public.c). */
+    stats_segment_h on_counted;
+    void *on_counted_arg;
 };
 
 /* One row of figures. Counts of segments; times in ms. */
@@ -164,5 +169,62 @@ double stats_column_value(const struct stats_column *c, const struct stats_row *
 struct sbuf;
 int stats_export_csv(const struct stats_report *r, struct sbuf *out);
 int stats_export_xlsx(const struct stats_report *r, const char *const *about, int nabout, const char *path);
+
+/* ---- published figures (public.c): the monthly open data ----
+ * Figures of a whole month per country and per consulate, for the public
+ * page and the open-data export (docs/published-figures.md): calls from the
+ * event log through the report above (by country: calls carry no
+ * consulate), complaints and ratings from the cases table (no personal
+ * data is read), then small counts suppressed so that nobody can be singled
+ * out: a count under min_count is withheld (primary), then further cells
+ * (secondary) so that no withheld count can be worked out from a total and
+ * the others; a share or a median from fewer than min_count people, or from
+ * a withheld count, is withheld too. */
+enum stats_pub_figure {
+    SP_CALLS_ANSWERED,      /* answered segments (stats "answered") */
+    SP_SERVICE_LEVEL,       /* service_level_offered */
+    SP_MEDIAN_WAIT,         /* median wait of the answered, whole seconds */
+    SP_COMPLAINTS_RECEIVED, /* complaints filed in the month, duplicates (merged) left out */
+    SP_COMPLAINTS_RESOLVED, /* complaints resolved in the month */
+    SP_RESOLVED_IN_TIME,    /* share of those resolved by their deadline */
+    SP_RATINGS,             /* portal ratings given in the month */
+    SP_SATISFACTION,        /* share of those ratings at 4 or 5 out of 5 */
+    SP_FIGURES
+};
+enum stats_pub_level { SPL_TOTAL, SPL_COUNTRY, SPL_CONSULATE };
+enum stats_pub_cell {
+    SPC_SHOWN,
+    SPC_EMPTY,      /* nothing to compute (no denominator), or not at this level (calls by consulate) */
+    SPC_SUPPRESSED, /* withheld: small (primary), or to protect another cell (secondary); never said which */
+};
+extern const char *const stats_pub_names[SP_FIGURES];
+struct stats_pub_row {
+    enum stats_pub_level level;
+    char key[16]; /* an ISO country, a consulate's code; "" not stated; "all" for the total */
+    double value[SP_FIGURES];
+    enum stats_pub_cell cell[SP_FIGURES];
+    /* the counts behind the shares and the median (unpublished) */
+    int64_t sl_within, sl_base, in_time, satisfied;
+    uint32_t *waits; /* answered per whole second of wait (STATS_PUB_WAIT_MAX buckets, the last one "or more") */
+};
+#define STATS_PUB_WAIT_MAX 7200
+struct stats_pub;
+/* The month [from, to) (µs, local midnights): calls through
+ * stats_report_from_store with calls_q's thresholds and time zone (its
+ * period and slice are set here), cases from the store. */
+int stats_pub_month(struct db *db, const struct stats_query *calls_q, int64_t from, int64_t to, int min_count, int64_t now,
+                    struct stats_pub **out);
+/* Rows: the total first, then countries, then consulates, each by code
+ * ("" not stated last). */
+int stats_pub_rows(const struct stats_pub *p, const struct stats_pub_row **rows);
+void stats_pub_free(struct stats_pub *p);
+/* Applies the rule to rows whose counts are set (value[] of the counts and
+ * the unpublished counts, cell[] SPC_SHOWN or SPC_EMPTY): pure, for tests. */
+void stats_pub_suppress(struct stats_pub_row *rows, int n, int min_count);
+/* The month as CSV: month,level,code, then one column per figure; a
+ * withheld cell is "c", an empty one empty. */
+int stats_pub_csv(const struct stats_pub *p, const char *month, struct sbuf *out);
+/* The first instant of a month and of the next, in the time zone. */
+int stats_pub_period(const char *tz, int year, int month, int64_t *from, int64_t *to);
 
 #endif
