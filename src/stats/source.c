@@ -10,8 +10,7 @@
 
 struct feed {
     struct stats_report *r;
-    int64_t from, last_at, last_id;
-    int n;
+    int64_t from, last_at;
     bool states_only;
 };
 
@@ -19,8 +18,6 @@ static int feed_row(const struct ev_row *row, void *arg)
 {
     struct feed *f = arg;
     struct ev e;
-    f->n++;
-    f->last_id = row->id;
     /* the states before the period were given already, as they stood */
     if (!f->states_only && row->at < f->from && !strcmp(row->kind, "agent.state"))
         return 0;
@@ -45,16 +42,9 @@ int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t 
     /* each agent's last state before the period */
     err = events_agent_states_at(db, q->from, feed_row, &f);
     f.states_only = false;
-    f.last_id = 0;
     int64_t margin = (int64_t)STATS_CALL_MARGIN_S * WTIME_SEC, end = q->to + margin < now ? q->to + margin : now;
-    struct ev_filter filter = {
-        .since = q->from - margin, .until = end > q->from - margin ? end : q->from - margin + 1, .limit = 10000};
-    while (!err) {
-        f.n = 0;
-        filter.after_id = f.last_id;
-        if ((err = events_list(db, &filter, feed_row, &f)) || f.n < filter.limit)
-            break;
-    }
+    if (!err)
+        err = events_scan(db, q->from - margin, end > q->from - margin ? end : q->from - margin + 1, feed_row, &f);
     if (!err)
         err = stats_report_finish(r, end > f.last_at ? end : f.last_at);
     if (err) {
