@@ -51,11 +51,12 @@ static json_t *mean(int64_t sum, int64_t n)
 
 static json_t *case_row_json(const struct stats_case_row *x)
 {
-    json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key", x->key, "backlog_start",
-                          (json_int_t)x->backlog_start, "opened", (json_int_t)x->opened, "resolved", (json_int_t)x->resolved, "merged",
-                          (json_int_t)x->merged, "reopened", (json_int_t)x->reopened, "backlog_end", (json_int_t)x->backlog_end,
-                          "complaints", (json_int_t)x->complaints, "suggestions", (json_int_t)x->suggestions, "first_answered",
-                          (json_int_t)x->first_answered, "breaches", (json_int_t)x->breaches, "rated", (json_int_t)x->rated);
+    json_t *o =
+        json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "key", x->key, "backlog_start",
+                  (json_int_t)x->backlog_start, "opened", (json_int_t)x->opened, "resolved", (json_int_t)x->resolved, "merged",
+                  (json_int_t)x->merged, "reopened", (json_int_t)x->reopened, "backlog_end", (json_int_t)x->backlog_end,
+                  "complaints", (json_int_t)x->complaints, "suggestions", (json_int_t)x->suggestions, "first_answered",
+                  (json_int_t)x->first_answered, "breaches", (json_int_t)x->breaches, "rated", (json_int_t)x->rated);
     json_object_set_new(o, "first_answer_s", mean(x->first_answer_s, x->first_answered));
     json_object_set_new(o, "resolution_s", mean(x->resolution_s, x->resolved));
     json_object_set_new(o, "csat_average", mean(x->rating_sum, x->rated));
@@ -76,7 +77,8 @@ int api_stats_cases(struct http_req *r)
         while (i < SCS_SLICES && strcmp(by, stats_case_slices[i]))
             i++;
         if (i == SCS_SLICES)
-            return err_set_field(WASL_EINVAL, "stats.invalid_slice", "by", "by: total, category, type, consulate, procedure or day");
+            return err_set_field(WASL_EINVAL, "stats.invalid_slice", "by",
+                                 "by: total, category, type, consulate, procedure or day");
         q.slice = (enum stats_case_slice)i;
     }
     struct stats_case_row *rows;
@@ -114,8 +116,9 @@ int api_stats_contacts(struct http_req *r)
                             (json_int_t)c.fcr_contacts, "unknown_caller", (json_int_t)c.fcr_unknown, "pending",
                             (json_int_t)c.fcr_pending, "repeated", (json_int_t)c.fcr_repeated, "resolved",
                             (json_int_t)c.fcr_resolved, "rate", share(c.fcr_resolved, c.fcr_resolved + c.fcr_repeated));
-    json_t *gs = json_pack("{s:I, s:I, s:o, s:o}", "searches", (json_int_t)c.searches, "no_answer", (json_int_t)c.searches_no_answer,
-                           "no_answer_share", share(c.searches_no_answer, c.searches), "rows", rows);
+    json_t *gs =
+        json_pack("{s:I, s:I, s:o, s:o}", "searches", (json_int_t)c.searches, "no_answer", (json_int_t)c.searches_no_answer,
+                  "no_answer_share", share(c.searches_no_answer, c.searches), "rows", rows);
     return http_reply_json(r, 200,
                            json_pack("{s:o, s:o, s:s, s:o, s:o, s:o}", "from", api_time(from), "to", api_time(to), "time_zone",
                                      CENTER_TZ, "callbacks", cb, "first_contact_resolution", fcr, "guide_searches", gs));
@@ -137,13 +140,15 @@ int api_stats_procedures(struct http_req *r)
         snprintf(link, sizeof(link), "/api/v1/guide/articles/%s", p[i].key);
         json_t *samples = json_array();
         for (int k = 0; k < p[i].nsamples; k++)
-            json_array_append_new(samples, json_pack("{s:s, s:s+}", "reference", p[i].samples[k], "link", "/api/v1/cases/",
-                                                     p[i].samples[k]));
-        json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rank", i + 1, "kind", p[i].kind, "key",
-                              p[i].key, "score", (json_int_t)p[i].score, "calls", (json_int_t)p[i].calls, "repeat_calls",
-                              (json_int_t)p[i].repeat_calls, "cases", (json_int_t)p[i].cases, "complaints",
-                              (json_int_t)p[i].complaints, "rated", (json_int_t)p[i].rated, "rated_low", (json_int_t)p[i].rated_low);
-        json_object_set_new(o, "aht_s", p[i].handled ? json_real((double)p[i].handle_ms / 1000.0 / (double)p[i].handled) : json_null());
+            json_array_append_new(
+                samples, json_pack("{s:s, s:s+}", "reference", p[i].samples[k], "link", "/api/v1/cases/", p[i].samples[k]));
+        json_t *o =
+            json_pack("{s:i, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rank", i + 1, "kind", p[i].kind, "key", p[i].key,
+                      "score", (json_int_t)p[i].score, "calls", (json_int_t)p[i].calls, "repeat_calls",
+                      (json_int_t)p[i].repeat_calls, "cases", (json_int_t)p[i].cases, "complaints", (json_int_t)p[i].complaints,
+                      "rated", (json_int_t)p[i].rated, "rated_low", (json_int_t)p[i].rated_low);
+        json_object_set_new(o, "aht_s",
+                            p[i].handled ? json_real((double)p[i].handle_ms / 1000.0 / (double)p[i].handled) : json_null());
         json_object_set_new(o, "repeat_share", share(p[i].repeat_calls, p[i].calls));
         json_object_set_new(o, "searches_no_answer", json_null()); /* not attributable: docs/metrics.md */
         json_object_set_new(o, "link", strcmp(p[i].kind, "article") ? json_null() : json_string(link));

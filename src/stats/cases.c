@@ -344,10 +344,10 @@ int stats_cases(struct db *db, const struct stats_case_query *q, struct stats_ca
     int err = tz_get(q->tz && *q->tz ? q->tz : "Africa/Casablanca", &t.tz);
     if (!err)
         err = bounds(&t);
-    /* Every case that could count: created before the end, and not done
-     * before the start with nothing of it (a rating, a breach) since. */
+        /* Every case that could count: created before the end, and not done
+         * before the start with nothing of it (a rating, a breach) since. */
 #define RELEVANT                                                                                                                   \
-    "c.created_at < ? AND (c.status IN ('new', 'open', 'waiting_citizen', 'waiting_consulate') OR c.updated_at >= ? OR "          \
+    "c.created_at < ? AND (c.status IN ('new', 'open', 'waiting_citizen', 'waiting_consulate') OR c.updated_at >= ? OR "           \
     "c.rated_at >= ? OR c.breached_at >= ?)"
     if (!err)
         err = db_each(db,

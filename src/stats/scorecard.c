@@ -16,8 +16,8 @@
 
 struct queue {
     char name[16];
-    int64_t handled, ms;       /* everybody's */
-    int64_t mine;              /* the agent's handled there */
+    int64_t handled, ms; /* everybody's */
+    int64_t mine;        /* the agent's handled there */
 };
 
 struct card {

@@ -187,13 +187,13 @@ struct stats_case_query {
 /* One row of case figures (docs/metrics.md, "Cases"). Times in seconds. */
 struct stats_case_row {
     char key[64];
-    int64_t backlog_start, opened, resolved, merged, reopened, backlog_end; /* identity: end = start + opened
-                                                                              * + reopened - resolved - merged */
-    int64_t complaints, suggestions;                                        /* opened, of that type */
-    int64_t first_answered, first_answer_s;                                 /* of the opened: answered, Σ time to answer */
-    int64_t resolution_s;                                                   /* Σ created -> resolved, of the resolved */
-    int64_t breaches;                                                       /* deadlines missed in the period */
-    int64_t rated, rating_sum, rated_high, rated_low;                       /* ratings given in the period: 4-5, 1-2 */
+    /* identity: backlog_end = backlog_start + opened + reopened - resolved - merged */
+    int64_t backlog_start, opened, resolved, merged, reopened, backlog_end;
+    int64_t complaints, suggestions;                  /* opened, of that type */
+    int64_t first_answered, first_answer_s;           /* of the opened: answered, Σ time to answer */
+    int64_t resolution_s;                             /* Σ created -> resolved, of the resolved */
+    int64_t breaches;                                 /* deadlines missed in the period */
+    int64_t rated, rating_sum, rated_high, rated_low; /* ratings given in the period: 4-5, 1-2 */
 };
 /* Rows sorted by key (days in order); *rows is the caller's to free(). */
 int stats_cases(struct db *db, const struct stats_case_query *q, struct stats_case_row **rows, int *n);
@@ -204,11 +204,11 @@ struct stats_contacts {
     int64_t cb_requested, cb_completed, cb_cancelled, cb_pending;
     int64_t cb_delay_s, cb_delay_max_s; /* Σ and max, request -> the citizen reached, of the completed */
     /* first-contact resolution: calls the agents recorded in the period */
-    int64_t fcr_contacts;   /* dispositions, wrong numbers and silent calls left out */
-    int64_t fcr_unknown;    /* ... without the caller's number: cannot be followed */
-    int64_t fcr_pending;    /* ... whose window is not over yet and no repeat so far */
-    int64_t fcr_repeated;   /* ... followed by a repeat within the window */
-    int64_t fcr_resolved;   /* ... followed by none over the whole window */
+    int64_t fcr_contacts; /* dispositions, wrong numbers and silent calls left out */
+    int64_t fcr_unknown;  /* ... without the caller's number: cannot be followed */
+    int64_t fcr_pending;  /* ... whose window is not over yet and no repeat so far */
+    int64_t fcr_repeated; /* ... followed by a repeat within the window */
+    int64_t fcr_resolved; /* ... followed by none over the whole window */
     int window_days;
     /* guide searches in the period */
     int64_t searches, searches_no_answer;
@@ -234,8 +234,7 @@ struct stats_procedure {
     int nsamples;
 };
 /* Ranked, worst first; *out the caller's to free(). */
-int stats_procedures(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, struct stats_procedure **out,
-                     int *n);
+int stats_procedures(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, struct stats_procedure **out, int *n);
 
 /* ---- an agent's scorecard (src/stats/scorecard.c) ---- */
 struct stats_scorecard {

@@ -176,11 +176,24 @@ int stats_summary_text(struct db *db, const char *data_dir, const char *day, con
     fmt_share(v[14], 32, ct.fcr_resolved, ct.fcr_resolved + ct.fcr_repeated);
     snprintf(v[15], 32, "%lld", (long long)ct.searches_no_answer);
     snprintf(v[16], 32, "%lld", (long long)ct.searches);
-    const char *const vars[][2] = {{"day", day},          {"offered", v[0]},   {"answered", v[1]},   {"abandoned", v[2]},
-                                   {"service_level", v[3]}, {"asa_s", v[4]},     {"aht_s", v[5]},      {"cases_opened", v[6]},
-                                   {"cases_resolved", v[7]}, {"backlog", v[8]},   {"breaches", v[9]},   {"complaints", v[10]},
-                                   {"csat", v[11]},       {"callbacks_requested", v[12]}, {"callbacks_completed", v[13]},
-                                   {"fcr", v[14]},        {"searches_no_answer", v[15]},  {"searches", v[16]}};
+    const char *const vars[][2] = {{"day", day},
+                                   {"offered", v[0]},
+                                   {"answered", v[1]},
+                                   {"abandoned", v[2]},
+                                   {"service_level", v[3]},
+                                   {"asa_s", v[4]},
+                                   {"aht_s", v[5]},
+                                   {"cases_opened", v[6]},
+                                   {"cases_resolved", v[7]},
+                                   {"backlog", v[8]},
+                                   {"breaches", v[9]},
+                                   {"complaints", v[10]},
+                                   {"csat", v[11]},
+                                   {"callbacks_requested", v[12]},
+                                   {"callbacks_completed", v[13]},
+                                   {"fcr", v[14]},
+                                   {"searches_no_answer", v[15]},
+                                   {"searches", v[16]}};
     int nv = (int)(sizeof(vars) / sizeof(vars[0]));
     const char *nl = strchr(tpl, '\n');
     char *subj_tpl = strndup(tpl + 9, (size_t)(nl - tpl - 9));
@@ -208,8 +221,9 @@ static int send_h(struct db_conn *c, void *arg)
 {
     struct send *s = arg;
     int64_t now = clock_now();
-    int err = db_exec(c, "UPDATE center_state SET value = ?, changed_at = ?, changed_by = 'system' WHERE name = '" MARK "' AND value <> ?",
-                      DBP(DB_S(s->day), DB_I(now), DB_S(s->day)));
+    int err = db_exec(
+        c, "UPDATE center_state SET value = ?, changed_at = ?, changed_by = 'system' WHERE name = '" MARK "' AND value <> ?",
+        DBP(DB_S(s->day), DB_I(now), DB_S(s->day)));
     if (!err && db_changes(c) == 0) {
         int64_t have = 0;
         if ((err = db_query_int(c, &have, "SELECT COUNT(*) FROM center_state WHERE name = '" MARK "'", NULL, 0)) || have)

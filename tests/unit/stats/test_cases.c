@@ -89,7 +89,9 @@ static void ev(enum ev_kind k, int64_t at, int64_t call, int64_t agent, const ch
     events_emit(&e);
 }
 
-#define PR "[{\"slug\":\"passport-renewal\",\"lang\":\"fr\",\"version\":1},{\"slug\":\"passport-renewal\",\"lang\":\"ar\",\"version\":1}]"
+#define PR                                                                                                                         \
+    "[{\"slug\":\"passport-renewal\",\"lang\":\"fr\",\"version\":1},{\"slug\":\"passport-renewal\",\"lang\":\"ar\",\"version\":1}" \
+    "]"
 #define VS "[{\"slug\":\"visa-schengen\",\"lang\":\"fr\",\"version\":2}]"
 
 static int setup(void **state)
