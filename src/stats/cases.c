@@ -47,6 +47,22 @@ static bool running(const char *status)
            !strcmp(status, "waiting_consulate");
 }
 
+int stats_grow(void *array, int *cap, int n, size_t size, int max)
+{
+    if (n < *cap)
+        return 0;
+    if (*cap >= max)
+        return err_set(WASL_ELIMIT, "stats.too_many_rows", "more than %d rows in one question: ask a shorter period", max);
+    int cap2 = *cap ? *cap * 2 : 64;
+    void *old, *p;
+    memcpy(&old, array, sizeof(old)); /* array is a T **: its value read as bytes */
+    if (!(p = realloc(old, (size_t)cap2 * size)))
+        return WASL_ENOMEM;
+    memcpy(array, &p, sizeof(p));
+    *cap = cap2;
+    return 0;
+}
+
 int stats_links(const char *json, char (*out)[64], int max)
 {
     json_t *a = json_loads(json ? json : "[]", 0, NULL), *v;
@@ -70,17 +86,9 @@ int stats_links(const char *json, char (*out)[64], int max)
 static int case_row(struct db_stmt *s, void *arg)
 {
     struct load *l = arg;
-    if (l->n == l->cap) {
-        if (l->cap >= CASES_MAX)
-            return err_set(WASL_ELIMIT, "stats.too_many_cases", "more than %d cases in one question: ask a shorter period",
-                           CASES_MAX);
-        int cap = l->cap ? l->cap * 2 : 256;
-        struct kase *k = realloc(l->k, (size_t)cap * sizeof(*k));
-        if (!k)
-            return WASL_ENOMEM;
-        l->k = k;
-        l->cap = cap;
-    }
+    int err = stats_grow(&l->k, &l->cap, l->n, sizeof(*l->k), CASES_MAX);
+    if (err)
+        return err;
     struct kase *k = &l->k[l->n++];
     memset(k, 0, sizeof(*k));
     k->id = db_int(s, 0);
@@ -146,14 +154,9 @@ static int move_row(struct db_stmt *s, void *arg)
     }
     if (k->nmoves < 0) /* the history replaces the guess */
         k->nmoves = 0;
-    if (k->nmoves == k->cap) {
-        int cap = k->cap ? k->cap * 2 : 4;
-        struct move *m = realloc(k->moves, (size_t)cap * sizeof(*m));
-        if (!m)
-            return WASL_ENOMEM;
-        k->moves = m;
-        k->cap = cap;
-    }
+    int err = stats_grow(&k->moves, &k->cap, k->nmoves, sizeof(*k->moves), 1 << 20);
+    if (err)
+        return err;
     struct move *m = &k->moves[k->nmoves++];
     m->at = db_int(s, 1);
     snprintf(m->to, sizeof(m->to), "%s", to);
@@ -188,14 +191,8 @@ static struct stats_case_row *row_for(struct tally *t, const char *key)
     for (int i = t->n - 1; i >= 0; i--)
         if (!strcmp(t->rows[i].key, key))
             return &t->rows[i];
-    if (t->n == t->cap) {
-        int cap = t->cap ? t->cap * 2 : 32;
-        struct stats_case_row *r = realloc(t->rows, (size_t)cap * sizeof(*r));
-        if (!r)
-            return NULL;
-        t->rows = r;
-        t->cap = cap;
-    }
+    if (stats_grow(&t->rows, &t->cap, t->n, sizeof(*t->rows), CASES_MAX))
+        return NULL;
     struct stats_case_row *r = &t->rows[t->n++];
     memset(r, 0, sizeof(*r));
     snprintf(r->key, sizeof(r->key), "%s", key);

@@ -27,16 +27,9 @@ struct load {
 static int contact_row(struct db_stmt *s, void *arg)
 {
     struct load *l = arg;
-    if (l->n == l->cap) {
-        if (l->cap >= CONTACTS_MAX)
-            return err_set(WASL_ELIMIT, "stats.too_many_calls", "more than %d recorded calls in one question", CONTACTS_MAX);
-        int cap = l->cap ? l->cap * 2 : 256;
-        struct stats_contact *c = realloc(l->c, (size_t)cap * sizeof(*c));
-        if (!c)
-            return WASL_ENOMEM;
-        l->c = c;
-        l->cap = cap;
-    }
+    int err = stats_grow(&l->c, &l->cap, l->n, sizeof(*l->c), CONTACTS_MAX);
+    if (err)
+        return err;
     struct stats_contact *c = &l->c[l->n++];
     memset(c, 0, sizeof(*c));
     char *end;
@@ -169,16 +162,9 @@ static int search_row(struct db_stmt *s, void *arg)
     while (i >= 0 && !strcmp(x->rows[i].day, day) && strcmp(x->rows[i].lang, lang))
         i--;
     if (i < 0 || strcmp(x->rows[i].day, day)) {
-        if (x->n == x->cap) {
-            if (x->cap >= SEARCH_ROWS_MAX)
-                return err_set(WASL_ELIMIT, "stats.too_many_rows", "too many languages and days");
-            int cap = x->cap ? x->cap * 2 : 32;
-            struct stats_search_row *r = realloc(x->rows, (size_t)cap * sizeof(*r));
-            if (!r)
-                return WASL_ENOMEM;
-            x->rows = r;
-            x->cap = cap;
-        }
+        int err = stats_grow(&x->rows, &x->cap, x->n, sizeof(*x->rows), SEARCH_ROWS_MAX);
+        if (err)
+            return err;
         i = x->n++;
         memset(&x->rows[i], 0, sizeof(x->rows[i]));
         snprintf(x->rows[i].day, sizeof(x->rows[i].day), "%s", day);

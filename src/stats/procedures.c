@@ -32,20 +32,8 @@ static struct stats_procedure *proc(struct rank *r, const char *kind, const char
     for (int i = 0; i < r->n; i++)
         if (!strcmp(r->p[i].key, key) && !strcmp(r->p[i].kind, kind))
             return &r->p[i];
-    if (r->n == r->cap) {
-        if (r->cap >= PROCEDURES_MAX) {
-            r->err = err_set(WASL_ELIMIT, "stats.too_many_rows", "more than %d procedures", PROCEDURES_MAX);
-            return NULL;
-        }
-        int cap = r->cap ? r->cap * 2 : 64;
-        struct stats_procedure *p = realloc(r->p, (size_t)cap * sizeof(*p));
-        if (!p) {
-            r->err = WASL_ENOMEM;
-            return NULL;
-        }
-        r->p = p;
-        r->cap = cap;
-    }
+    if ((r->err = stats_grow(&r->p, &r->cap, r->n, sizeof(*r->p), PROCEDURES_MAX)))
+        return NULL;
     struct stats_procedure *p = &r->p[r->n++];
     memset(p, 0, sizeof(*p));
     snprintf(p->kind, sizeof(p->kind), "%s", kind);
@@ -58,16 +46,8 @@ static void on_segment(const struct stats_segment *s, void *arg)
     struct rank *r = arg;
     if (s->fate != SF_ANSWERED || s->wrap_ms < 0 || r->err)
         return;
-    if (r->nh == r->caph) {
-        int cap = r->caph ? r->caph * 2 : 256;
-        struct handled *h = realloc(r->h, (size_t)cap * sizeof(*h));
-        if (!h) {
-            r->err = WASL_ENOMEM;
-            return;
-        }
-        r->h = h;
-        r->caph = cap;
-    }
+    if ((r->err = stats_grow(&r->h, &r->caph, r->nh, sizeof(*r->h), 1 << 26)))
+        return;
     r->h[r->nh++] = (struct handled){s->call, s->talk_ms + s->hold_ms + s->wrap_ms};
 }
 

@@ -26,6 +26,11 @@ struct stats_contact {
  * window after them; *out the caller's to free(). */
 int stats_contacts_load(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, struct stats_contact **out, int *n);
 
+/* Makes room for element n of *array (elements of size bytes, *cap held):
+ * doubles it when full; WASL_ELIMIT past max elements, WASL_ENOMEM. *array
+ * is left as it was on error. */
+int stats_grow(void *array, int *cap, int n, size_t size, int max);
+
 /* Slugs of a list of linked articles ([{"slug", ...}]) without repeats. */
 int stats_links(const char *json, char (*out)[64], int max);
 

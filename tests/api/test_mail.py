@@ -52,18 +52,7 @@ def test_filings_per_address_are_limited(t):
 
 def _mail_to(address, n, timeout=15):
     """The first n mails received for address (decoded subject, body), waiting for them to arrive."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = [m for m in RECEIVED if any(address in r for r in m["rcpt"])]
-        if len(got) >= n:
-            break
-        time.sleep(0.2)
-    out = []
-    for m in got:
-        msg = email.message_from_bytes(m["data"])
-        out.append((str(email.header.make_header(email.header.decode_header(msg["Subject"]))),
-                    base64.b64decode(msg.get_payload()).decode("utf-8")))
-    return out
+    return _sink.mails_to(address, n, timeout)
 
 
 def test_public_note_and_resolution_mailed_in_the_citizens_language(t):
