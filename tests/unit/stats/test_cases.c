@@ -7,9 +7,8 @@
  */
 #include <math.h>
 
-#include "test.h"
+#include "stats_test.h"
 #include "stats/stats.h"
-#include "store/store.h"
 
 #define D1 INT64_C(1796601600) /* 2026-12-07T00:00:00Z */
 #define AT(day, h, m) ((D1 + ((day)-1) * 86400 + (h)*3600 + (m)*60) * WTIME_SEC)
@@ -97,21 +96,7 @@ static void ev(enum ev_kind k, int64_t at, int64_t call, int64_t agent, const ch
 static int setup(void **state)
 {
     (void)state;
-    const char *url = getenv("WASL_TEST_DB");
-    char *path = NULL;
-    struct db_conn *c;
-    conf_reset();
-    conf_register(store_conf, store_conf_count);
-    conf_register(events_conf, events_conf_count);
-    if (!url || !*url)
-        url = path = test_tmp_path("stats-cases.db");
-    assert_int_equal(db_open(&db, url), 0);
-    free(path);
-    if (db_backend(db) == DB_PG && db_conn_get(db, &c) == 0) {
-        db_exec(c, TEST_PG_DROP_ALL, NULL, 0);
-        db_conn_put(c);
-    }
-    assert_int_equal(db_migrate(db, NULL), 0);
+    db = stats_test_store("stats-cases.db");
 
     /* A: a complaint about a passport, open since D0, resolved on D1 by agent101, rated 1 */
     int64_t a = kase("A", "complaint", "passport", "PAR", NULL, PR, "resolved", AT(0, 12, 0), AT(0, 13, 0), 0, 1, AT(1, 12, 0));
