@@ -14,11 +14,13 @@
 #include "cases/cases.h"
 #include "geo/geo.h"
 #include "store/store.h"
+#include "tel/tel.h"
 
 #define RECIPIENTS_MAX 32
 #define TEMPLATE_MAX (16 * 1024)
 #define CENTER_TZ "Africa/Casablanca"
 #define MARK "stats.summary_day"
+#define QUEUES_MAX 64
 
 /* clang-format off */
 const struct conf_def stats_conf[] = {
@@ -130,7 +132,15 @@ int stats_summary_text(struct db *db, const char *data_dir, const char *day, con
         return err_set(WASL_EINVAL, "stats.invalid_template", "%s: a 'Subject: ' line, a blank line, then the text", path);
     }
 
-    struct stats_query q = {.from = from, .to = to, .slice = SS_TOTAL, .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ};
+    /* each queue's own answer-time target, as the supervision page counts it */
+    struct stats_threshold th[QUEUES_MAX];
+    struct stats_query q = {
+        .from = from, .to = to, .slice = SS_TOTAL, .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ, .thresholds = th};
+    for (int i = 0; i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
+        const char *name = tel_plan_queue(i, &th[q.nthresholds].seconds);
+        if (name)
+            snprintf(th[q.nthresholds++].queue, sizeof(th[0].queue), "%s", name);
+    }
     struct stats_case_query cq = {.from = from, .to = to, .slice = SCS_TOTAL, .tz = CENTER_TZ};
     struct stats_report *rep = NULL;
     struct stats_case_row *cr = NULL;

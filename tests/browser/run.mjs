@@ -31,9 +31,9 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
-    supervisor: ['supervision', 'messages', 'cases', 'guide'],
-    agent: ['agent', 'messages', 'cases', 'guide'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    supervisor: ['supervision', 'supervision/procedures', 'messages', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
     editor: ['guide'],
     backoffice: ['cases'],
 };
