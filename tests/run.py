@@ -237,6 +237,14 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # The figures' pages (procedures, scorecard): a server of its own, the demo's cases.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser/stats_pages", ["node", "tests/browser/stats_pages.mjs"],
+                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)

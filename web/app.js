@@ -29,6 +29,7 @@ import * as loginPage from './js/pages/login.js';
 import * as messagesPage from './js/pages/messages.js';
 import * as reportsPage from './js/pages/reports.js';
 import * as supervisionPage from './js/pages/supervision.js';
+import * as statsPages from './js/pages/stats_pages.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
 import { stopLive } from './js/live.js';
 
@@ -53,6 +54,8 @@ const PAGES = {
     'cases/view': { render: casePage.render, title: 'cases.view.title_plain' },
     supervision: { render: supervisionPage.render, title: 'supervision.title' },
     reports: { render: reportsPage.render, title: 'reports.title' },
+    'supervision/procedures': { render: statsPages.renderProcedures, title: 'stats.procedures.title' },
+    scorecard: { render: statsPages.renderScorecard, title: 'stats.scorecard.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },

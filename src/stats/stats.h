@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/core.h"
 #include "events/events.h"
 
 /* ---- the fold ---- */
@@ -226,5 +227,98 @@ void stats_pub_suppress(struct stats_pub_row *rows, int n, int min_count);
 int stats_pub_csv(const struct stats_pub *p, const char *month, struct sbuf *out);
 /* The first instant of a month and of the next, in the time zone. */
 int stats_pub_period(const char *tz, int year, int month, int64_t *from, int64_t *to);
+
+/* ---- the store's events fed to a fold of one's own ---- */
+/* Gives h every event around [from, to) oldest first, as
+ * stats_report_from_store reads them (the agents' states at `from`, then
+ * the events from STATS_CALL_MARGIN_S before to after, or until now);
+ * *end: when the events ran out (for stats_fold_end). */
+typedef int (*stats_event_h)(const struct ev *e, void *arg);
+int stats_events_from_store(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h h, void *arg, int64_t *end);
+
+/* ---- cases (src/stats/cases.c): from the cases' tables, never their sealed data ---- */
+enum stats_case_slice { SCS_TOTAL, SCS_CATEGORY, SCS_TYPE, SCS_CONSULATE, SCS_PROCEDURE, SCS_DAY, SCS_SLICES };
+extern const char *const stats_case_slices[SCS_SLICES]; /* "total", "category", ... */
+
+struct stats_case_query {
+    int64_t from, to; /* µs */
+    enum stats_case_slice slice;
+    const char *tz; /* the center's time zone (days) */
+};
+
+/* One row of case figures (docs/metrics.md, "Cases"). Times in seconds. */
+struct stats_case_row {
+    char key[64];
+    /* identity: backlog_end = backlog_start + opened + reopened - resolved - merged */
+    int64_t backlog_start, opened, resolved, merged, reopened, backlog_end;
+    int64_t complaints, suggestions;                  /* opened, of that type */
+    int64_t first_answered, first_answer_s;           /* of the opened: answered, Σ time to answer */
+    int64_t resolution_s;                             /* Σ created -> resolved, of the resolved */
+    int64_t breaches;                                 /* deadlines missed in the period */
+    int64_t rated, rating_sum, rated_high, rated_low; /* ratings given in the period: 4-5, 1-2 */
+};
+/* Rows sorted by key (days in order); *rows is the caller's to free(). */
+int stats_cases(struct db *db, const struct stats_case_query *q, struct stats_case_row **rows, int *n);
+
+/* ---- callbacks, first-contact resolution, guide searches (src/stats/contacts.c) ---- */
+struct stats_contacts {
+    /* callback requests made in the period (the callbacks table) */
+    int64_t cb_requested, cb_completed, cb_cancelled, cb_pending;
+    int64_t cb_delay_s, cb_delay_max_s; /* Σ and max, request -> the citizen reached, of the completed */
+    /* first-contact resolution: calls the agents recorded in the period */
+    int64_t fcr_contacts; /* dispositions, wrong numbers and silent calls left out */
+    int64_t fcr_unknown;  /* ... without the caller's number: cannot be followed */
+    int64_t fcr_pending;  /* ... whose window is not over yet and no repeat so far */
+    int64_t fcr_repeated; /* ... followed by a repeat within the window */
+    int64_t fcr_resolved; /* ... followed by none over the whole window */
+    int window_days;
+    /* guide searches in the period */
+    int64_t searches, searches_no_answer;
+};
+struct stats_search_row {
+    char lang[8], day[12]; /* day: local YYYY-MM-DD */
+    int64_t searches, no_answer;
+};
+/* The contacts' figures; *search rows (by language and day, the caller's
+ * to free()). window_days: the repeat window N, 1..90. */
+int stats_contacts(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, const char *tz,
+                   struct stats_contacts *out, struct stats_search_row **search, int *nsearch);
+
+/* ---- where procedures hurt (src/stats/procedures.c) ---- */
+#define STATS_SAMPLES 5
+struct stats_procedure {
+    char kind[12]; /* "article" (a guide article's slug) or "category" (a case category) */
+    char key[64];
+    int64_t calls, repeat_calls, handled, handle_ms; /* calls recorded with it; repeats; their handle time */
+    int64_t cases, complaints, rated, rated_low;     /* cases opened with it; complaints; ratings, 1-2 */
+    int64_t score;                                   /* repeat_calls + complaints + rated_low */
+    char samples[STATS_SAMPLES][24];                 /* the latest cases' references */
+    int nsamples;
+};
+/* Ranked, worst first; *out the caller's to free(). */
+int stats_procedures(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, struct stats_procedure **out, int *n);
+
+/* ---- an agent's scorecard (src/stats/scorecard.c) ---- */
+struct stats_scorecard {
+    int64_t agent;
+    int64_t handled, handle_ms, transfers, rings_unanswered;
+    int64_t expected_ms; /* Σ over their handled calls of their queue's average handle time (all agents) */
+    int64_t state_ms[SA_STATES];
+    int64_t rated, rating_sum, rated_high; /* ratings given in the period to cases they resolved */
+};
+int stats_scorecard(struct db *db, int64_t agent, const char *login, int64_t from, int64_t to, int64_t now,
+                    struct stats_scorecard *out);
+
+/* ---- the daily summary mail (src/stats/summary.c) ---- */
+extern const struct conf_def stats_conf[];
+extern const size_t stats_conf_count;
+/* Once a day, after stats.summary_hour (local), queues the day's summary
+ * for each address of stats.summary_to in its language; *sent how many.
+ * Several nodes: one sends (a mark in center_state). Templates:
+ * data_dir/mail/daily_summary.<lang>.txt. */
+int stats_summary_tick(struct db *db, const char *data_dir, int64_t now, int *sent);
+/* The text of the summary of the local day `day` (YYYY-MM-DD) in lang:
+ * *subject and *body, the caller's to free(). */
+int stats_summary_text(struct db *db, const char *data_dir, const char *day, const char *lang, char **subject, char **body);
 
 #endif

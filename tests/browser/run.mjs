@@ -31,9 +31,9 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'reports', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
-    supervisor: ['supervision', 'reports', 'messages', 'cases', 'guide'],
-    agent: ['agent', 'messages', 'cases', 'guide'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    supervisor: ['supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
     editor: ['guide'],
     backoffice: ['cases'],
 };
