@@ -140,9 +140,11 @@ int auth_login(struct db *db, const char *login, const char *password, const str
 int auth_session(struct db *db, const char *token, struct session *out);
 /* Ends the session whose token hash is given. */
 int auth_logout(struct db *db, const struct actor *who, const char *token_hash);
-/* Checks a signed-in user's current password before a change; wrong
- * answers count towards the account's lock-out. */
-int auth_check_password(struct db *db, int64_t user_id, const char *password);
+/* Checks a signed-in user's (who's) current password before a change; a
+ * wrong one is audited (user.password_check_failed) and counted like a
+ * failed login from who->ip on the account: WASL_EINVAL auth.wrong_password,
+ * WASL_ELIMIT auth.locked once the address is locked out of it. */
+int auth_check_password(struct db *db, const struct actor *who, const char *password);
 /* Sets the user's own UI language. */
 int auth_set_language(struct db *db, const struct actor *who, const char *lang);
 void auth_token_hash(const char *token, char out[65]);

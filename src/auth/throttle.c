@@ -1,60 +1,105 @@
 /*
- * Login throttling: failed logins counted per key ("acct:<login>",
- * "addr:<ip>") over a window in the store, so every node sees them. Too many
- * failures lock the key for a while; the count starts again after the window.
+ * Login throttling on the limiter (src/limit), in the store so every node
+ * sees it. Three keys per attempt, after OWASP: the address on the account
+ * ("acctaddr:<login>|<ip>") and the address on all accounts ("addr:<ip>")
+ * are locked after too many failures; the account itself ("acct:<login>")
+ * is only slowed down, 1 s, 2 s, 4 s ... up to auth.max_delay, so that
+ * guessing from many addresses stays slow while its owner, from a clean
+ * address, waits at most that long - never a lock-out.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include "auth_int.h"
 
-int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *retry_after)
-{
-    int64_t until = 0;
-    int err = db_query_int(c, &until, "SELECT locked_until FROM login_throttle WHERE key = ?", DBP(DB_S(key)));
+#define KEY_MAX 160
 
-    if (err == WASL_ENOENT) {
-        err_clear();
-        return 0;
-    }
-    if (err)
+static void keys(const char *login, const char *ip, char acct[KEY_MAX], char pair[KEY_MAX], char addr[KEY_MAX])
+{
+    snprintf(acct, KEY_MAX, "acct:%s", login);
+    snprintf(pair, KEY_MAX, "acctaddr:%s|%s", login, ip ? ip : "");
+    snprintf(addr, KEY_MAX, "addr:%s", ip ? ip : "");
+}
+
+static int locked(int64_t wait)
+{
+    int64_t s = limit_seconds(wait);
+    err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)", (long long)((s + 59) / 60));
+    err_set_retry_after(s);
+    return WASL_ELIMIT;
+}
+
+int throttle_check(struct db_conn *c, const char *login, const char *ip, int64_t now)
+{
+    char acct[KEY_MAX], pair[KEY_MAX], addr[KEY_MAX];
+    int64_t wait = 0;
+    int err;
+
+    keys(login, ip, acct, pair, addr);
+    if ((err = limit_check(c, addr, now, &wait)) || (!wait && (err = limit_check(c, pair, now, &wait))))
         return err;
-    if (until > now) {
-        *retry_after = (until - now + WTIME_SEC - 1) / WTIME_SEC;
-        err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)",
-                (long long)((*retry_after + 59) / 60));
-        err_set_retry_after(*retry_after);
-        return WASL_ELIMIT;
-    }
+    if (wait)
+        return locked(wait);
+    if ((err = limit_check(c, acct, now, &wait)) || !wait)
+        return err;
+    int64_t s = limit_seconds(wait);
+    err_set(WASL_ELIMIT, "auth.slow_down", "too many failed logins on this account; try again in %lld second(s)", (long long)s);
+    err_set_retry_after(s);
+    return WASL_ELIMIT;
+}
+
+int throttle_fail(struct db_conn *c, enum throttle_kind kind, const char *login, const char *ip, int64_t now, bool *acct_locked,
+                  bool *addr_locked, bool *slowed)
+{
+    const struct limit_rule pair_rule = {.window = auth_cfg.failure_window,
+                                         .lock_after = auth_cfg.max_failures_account,
+                                         .lock = auth_cfg.lockout};
+    const struct limit_rule addr_rule = {.window = auth_cfg.failure_window,
+                                         .lock_after = auth_cfg.max_failures_address,
+                                         .lock = auth_cfg.lockout};
+    const struct limit_rule acct_rule = {.window = auth_cfg.failure_window,
+                                         .free = auth_cfg.max_failures_account,
+                                         .delay = WTIME_SEC,
+                                         .delay_max = auth_cfg.max_delay};
+    char acct[KEY_MAX], pair[KEY_MAX], addr[KEY_MAX];
+    enum limit_verdict v = LIMIT_OK;
+    int64_t wait;
+    int err;
+
+    keys(login, ip, acct, pair, addr);
+    *acct_locked = *addr_locked = *slowed = false;
+    if ((err = limit_count(c, &pair_rule, pair, now, &v, &wait)))
+        return err;
+    *acct_locked = v == LIMIT_LOCKED;
+    if ((err = limit_count(c, &addr_rule, addr, now, &v, &wait)))
+        return err;
+    *addr_locked = v == LIMIT_LOCKED;
+    /* A logged-in user who mistypes the current password slows nobody else. */
+    if (kind == THROTTLE_PASSWORD)
+        return 0;
+    if ((err = limit_count(c, &acct_rule, acct, now, &v, &wait)))
+        return err;
+    *slowed = v == LIMIT_DELAYED && wait == acct_rule.delay; /* the first delay */
     return 0;
 }
 
-int throttle_fail(struct db_conn *c, const char *key, int max, int64_t now, bool *locked_now)
+int throttle_clear(struct db_conn *c, const char *login, const char *ip)
 {
-    int64_t failures = 0, window_end = now - auth_cfg.failure_window;
+    char acct[KEY_MAX], pair[KEY_MAX], addr[KEY_MAX];
     int err;
 
-    *locked_now = false;
-    /* Insert-if-missing then one UPDATE: the UPDATE takes the row lock, so
-     * concurrent failures on one key are all counted (on both backends). */
-    if ((err = db_exec(c,
-                       "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 0, ?, 0) "
-                       "ON CONFLICT (key) DO NOTHING",
-                       DBP(DB_S(key), DB_I(now)))))
+    keys(login, ip, acct, pair, addr);
+    if (ip)
+        return limit_clear(c, pair);
+    /* pair is "acctaddr:<login>|": the prefix of every address's key on it. */
+    if ((err = limit_clear(c, acct)))
         return err;
-    if ((err = db_exec(c,
-                       "UPDATE login_throttle SET "
-                       "failures = CASE WHEN window_start < ? THEN 1 ELSE failures + 1 END, "
-                       "window_start = CASE WHEN window_start < ? THEN ? ELSE window_start END "
-                       "WHERE key = ?",
-                       DBP(DB_I(window_end), DB_I(window_end), DB_I(now), DB_S(key)))))
-        return err;
-    if ((err = db_query_int(c, &failures, "SELECT failures FROM login_throttle WHERE key = ?", DBP(DB_S(key)))))
-        return err;
-    if (failures < max)
-        return 0;
-    *locked_now = failures == max;
-    return db_exec(c, "UPDATE login_throttle SET locked_until = ? WHERE key = ?", DBP(DB_I(now + auth_cfg.lockout), DB_S(key)));
+    return limit_clear_prefix(c, pair);
 }
 
-int throttle_clear(struct db_conn *c, const char *key)
+int throttle_until(struct db_conn *c, const char *login, int64_t *until)
 {
-    return db_exec(c, "DELETE FROM login_throttle WHERE key = ?", DBP(DB_S(key)));
+    char acct[KEY_MAX], pair[KEY_MAX], addr[KEY_MAX];
+    keys(login, NULL, acct, pair, addr);
+    return limit_until(c, acct, pair, until);
 }

@@ -93,10 +93,8 @@ int user_get(struct db *db, int64_t id, struct user *out)
         return err;
     err = user_get_conn(c, id, out);
     if (!err) {
-        char key[100];
         int64_t until = 0;
-        snprintf(key, sizeof(key), "acct:%s", out->login);
-        if (db_query_int(c, &until, "SELECT locked_until FROM login_throttle WHERE key = ?", DBP(DB_S(key))) == 0)
+        if (throttle_until(c, out->login, &until) == 0)
             out->locked = until > clock_now();
         err_clear();
     }
@@ -171,8 +169,7 @@ int user_list(struct db *db, struct user *out, int max, int *n)
     if (err)
         return err;
     err = db_query(c, &s,
-                   "SELECT " USER_COLUMNS ", (SELECT locked_until FROM login_throttle t WHERE t.key = 'acct:' || u.login) "
-                   "FROM users u ORDER BY login LIMIT ?",
+                   "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?",
                    DBP(DB_I(max)));
     if (!err) {
         int64_t now = clock_now();
@@ -333,7 +330,7 @@ struct setpw {
 static int setpw_h(struct db_conn *c, void *arg)
 {
     struct setpw *p = arg;
-    char object[48], key[100];
+    char object[48];
     struct user u;
     int err;
 
@@ -346,8 +343,7 @@ static int setpw_h(struct db_conn *c, void *arg)
     if ((err = db_exec(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
                        DBP(DB_I(p->id), DB_S(p->keep ? p->keep : "")))))
         return err;
-    snprintf(key, sizeof(key), "acct:%s", u.login);
-    if ((err = throttle_clear(c, key)))
+    if ((err = throttle_clear(c, u.login, NULL)))
         return err;
     snprintf(object, sizeof(object), "user:%lld", (long long)p->id);
     return audit_append(c, p->who, p->who && p->who->user_id == p->id ? "user.password_change" : "user.password_reset", object,
@@ -376,14 +372,13 @@ struct unlock {
 static int unlock_h(struct db_conn *c, void *arg)
 {
     struct unlock *ul = arg;
-    char key[100], object[48];
+    char object[48];
     struct user u;
     int err;
 
     if ((err = user_get_conn(c, ul->id, &u)))
         return err;
-    snprintf(key, sizeof(key), "acct:%s", u.login);
-    if ((err = throttle_clear(c, key)))
+    if ((err = throttle_clear(c, u.login, NULL)))
         return err;
     snprintf(object, sizeof(object), "user:%lld", (long long)ul->id);
     return audit_append(c, ul->who, "user.unlock", object, NULL);

@@ -36,6 +36,7 @@ static int setup(void **state)
     conf_set("auth.max_failures_account", "3", "test");
     conf_set("auth.max_failures_address", "10", "test");
     conf_set("auth.lockout", "5m", "test");
+    conf_set("auth.max_delay", "5s", "test");
     if (wrand_init() || auth_init() || geo_load(data ? data : "data"))
         return -1;
     if (!url || !*url) {
@@ -144,10 +145,34 @@ static void throttling(void **state)
     assert_int_equal(retry, 300);
     assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
     assert_true(retry > 0 && retry <= 300);
-    /* Another address is locked out of bob too: the lock is on the account. */
+    /* Only that address is locked out of bob: bob, from another, logs in. */
     from.ip = "10.9.9.8";
+    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), 0);
+    /* Guessing from other addresses slows the account down (1 s, 2 s, 4 s ...
+     * up to auth.max_delay), never locks it: one more failure from each. */
+    int64_t t = t0 + 24 * 3600 * WTIME_SEC;
+    char ip[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(ip, sizeof(ip), "10.8.0.%d", i);
+        from.ip = ip;
+        assert_int_equal(auth_login(db, "bob", "wrong-pass-1", &from, &s, &retry), WASL_EAUTH);
+        /* The 4th failure on bob is the first past the 3 free ones. */
+        int64_t want = i == 0 ? 1 : i == 1 ? 2 : i == 2 ? 4 : 5; /* auth.max_delay is 5s */
+        from.ip = "10.7.7.7";
+        assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
+        assert_string_equal(err_code(), "auth.slow_down");
+        assert_int_equal(retry, want);
+        t += want * WTIME_SEC;
+        clock_freeze(t);
+    }
+    /* The owner, from a clean address, waits out the last delay and is in. */
+    from.ip = "10.7.7.7";
+    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), 0);
+    /* The guessing address stays locked out of bob until the lock ends. */
+    from.ip = "10.9.9.9";
     assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
-    clock_freeze(t0 + 24 * 3600 * WTIME_SEC + 301 * WTIME_SEC);
+    assert_string_equal(err_code(), "auth.locked");
+    clock_freeze(t + 301 * WTIME_SEC);
     assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), 0);
     /* Backoffice accounts need a known consulate. */
     struct user_fields bo = {"carla", "Carla", "backoffice", "NOPE", NULL, "Carla-pass-1", false};
