@@ -70,8 +70,15 @@ int auth_init(void);
 /* Argon2id hash in libsodium's string form; out >= 128 bytes. */
 int auth_hash_password(const char *password, char *out, size_t n);
 bool auth_verify_password(const char *hash, const char *password);
-/* WASL_EINVAL with a hint when the password is too weak for login. */
-int auth_password_policy(const char *login, const char *password);
+/* Every new password passes here (accounts created by an administrator,
+ * by `wasl user` or `wasl init`, changes, resets). 0, or WASL_EINVAL on the
+ * field "password" with the reason as the code: auth.password_short (under
+ * auth.min_password_length characters), auth.password_personal (the login
+ * or the name, or made of them), auth.password_common (common or leaked
+ * passwords and words), auth.password_pattern (repeats, sequences, keyboard
+ * rows, dates), auth.weak_password (otherwise guessable, or not UTF-8, or
+ * too long), auth.password_reused (the same as current_hash's; NULL: none). */
+int auth_password_policy(const char *login, const char *name, const char *password, const char *current_hash);
 /* The shortest password the policy accepts (a setting). */
 int auth_password_min_length(void);
 /* A random password that passes the policy, for `wasl init` and resets; out >= 24. */

@@ -18,6 +18,7 @@ struct auth_settings {
     int max_failures_account;
     int max_failures_address;
     int min_password;
+    int min_password_bits;
     unsigned long long opslimit;
     size_t memlimit;
 };

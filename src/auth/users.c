@@ -226,7 +226,7 @@ int user_create(struct db *db, const struct actor *who, const struct user_fields
         return err;
     if (f->language && !language_valid(f->language))
         return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
-    if ((err = auth_password_policy(f->login, f->password)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
+    if ((err = auth_password_policy(f->login, f->display_name, f->password, NULL)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
         return err;
     struct create cr = {who, f, hash, 0};
     if ((err = db_tx(db, create_h, &cr)))
@@ -354,10 +354,20 @@ int user_set_password(struct db *db, const struct actor *who, int64_t id, const 
                       const char *keep_token_hash)
 {
     struct user u;
-    char hash[256];
+    struct db_conn *c;
+    char hash[256], current[256] = "";
     int err;
 
-    if ((err = user_get(db, id, &u)) || (err = auth_password_policy(u.login, password)) ||
+    if ((err = user_get(db, id, &u)) || (err = db_conn_get(db, &c)))
+        return err;
+    struct db_stmt *s = NULL;
+    if (!(err = db_query(c, &s, "SELECT password_hash FROM users WHERE id = ?", DBP(DB_I(id))))) {
+        if (db_next(s))
+            snprintf(current, sizeof(current), "%s", db_text(s, 0));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err || (err = auth_password_policy(u.login, u.display_name, password, current)) ||
         (err = auth_hash_password(password, hash, sizeof(hash))))
         return err;
     struct setpw p = {who, id, hash, must_change, keep_token_hash};
