@@ -20,8 +20,8 @@ const struct conf_def auth_conf[] = {
     {"auth.max_delay", CONF_DURATION, "30s", 1, 3600,
      "the longest wait between logins of an account under attack (1 s, 2 s, 4 s ... up to this)"},
     {"auth.min_password_length", CONF_INT, "10", 8, 128, "shortest password accepted"},
-    {"auth.min_password_bits", CONF_INT, "30", 0, 128,
-     "weakest password accepted, as zxcvbn estimates it (bits; 30 refuses common and leaked passwords, names, sequences)"},
+    {"auth.min_password_strength", CONF_INT, "8", 0, 30,
+     "weakest password accepted: at least 10^N guesses as zxcvbn estimates them (8: its \"safely unguessable\" score 3)"},
     {"auth.password_hash", CONF_STR, "interactive", 0, 0,
      "Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB)"},
 };
@@ -37,7 +37,7 @@ struct auth_settings auth_cfg = {
     .max_failures_account = 5,
     .max_failures_address = 20,
     .min_password = 10,
-    .min_password_bits = 30,
+    .min_password_strength = 8,
     .opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE,
     .memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE,
 };
@@ -54,7 +54,7 @@ int auth_init(void)
     auth_cfg.max_failures_account = (int)conf_int("auth.max_failures_account");
     auth_cfg.max_failures_address = (int)conf_int("auth.max_failures_address");
     auth_cfg.min_password = (int)conf_int("auth.min_password_length");
-    auth_cfg.min_password_bits = (int)conf_int("auth.min_password_bits");
+    auth_cfg.min_password_strength = (int)conf_int("auth.min_password_strength");
     if (strcmp(cost, "interactive") == 0) {
         auth_cfg.opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
         auth_cfg.memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;

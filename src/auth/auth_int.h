@@ -18,7 +18,7 @@ struct auth_settings {
     int max_failures_account;
     int max_failures_address;
     int min_password;
-    int min_password_bits;
+    int min_password_strength; /* log10 of the guesses a password must need */
     unsigned long long opslimit;
     size_t memlimit;
 };

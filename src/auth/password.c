@@ -41,35 +41,39 @@ static void letters(const char *s, size_t len, char *out, size_t n)
     out[k] = '\0';
 }
 
-static bool reversed_equal(const char *a, const char *b)
+/* pw is w, w backwards, or w again and again. */
+static bool made_of(const char *pw, const char *w)
 {
-    size_t n = strlen(a);
-    if (n != strlen(b))
+    size_t n = strlen(pw), l = strlen(w);
+    bool back = n == l;
+    if (!l || n % l)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[n - 1 - i])
-            return false;
+    for (size_t i = 0; i < n && back; i++)
+        back = pw[i] == w[l - 1 - i];
+    for (size_t i = 0; i < n; i += l)
+        if (memcmp(pw + i, w, l))
+            return back;
     return true;
 }
 
 /* True when the password, reduced to its letters, is the login, the whole
- * name, or one of its words (of 3 letters or more), forwards or backwards:
- * "Admin2026!", "nimda12345", "Fatima.1990". */
+ * name, or one of its words (of 3 letters or more), forwards, backwards or
+ * repeated: "Admin2026!", "nimda12345", "Fatima.1990", "Blanc-Blanc-1". */
 static bool echoes(const char *pw_letters, const char *login, const char *name)
 {
     char w[USER_LOGIN_MAX * 4 + 1];
     if (!pw_letters[0])
         return false;
     letters(login ? login : "", SIZE_MAX, w, sizeof(w));
-    if (w[0] && (!strcmp(w, pw_letters) || reversed_equal(w, pw_letters)))
+    if (made_of(pw_letters, w))
         return true;
     letters(name ? name : "", SIZE_MAX, w, sizeof(w));
-    if (w[0] && (!strcmp(w, pw_letters) || reversed_equal(w, pw_letters)))
+    if (made_of(pw_letters, w))
         return true;
     for (const char *p = name ? name : ""; *p; p += strspn(p, " -.'")) {
         size_t l = strcspn(p, " -.'");
         letters(p, l, w, sizeof(w));
-        if (strlen(w) >= 3 && (!strcmp(w, pw_letters) || reversed_equal(w, pw_letters)))
+        if (strlen(w) >= 3 && made_of(pw_letters, w))
             return true;
         p += l;
     }
@@ -153,7 +157,8 @@ int auth_password_policy(const char *login, const char *name, const char *passwo
     cut[k] = '\0';
     ZxcMatch_t *info = NULL;
     double bits = ZxcvbnMatch(cut, dict, &info);
-    int err = bits < auth_cfg.min_password_bits ? guessable(info) : 0;
+    /* zxcvbn's entropy is log2 of the guesses it would take. */
+    int err = bits * 0.30103 < auth_cfg.min_password_strength ? guessable(info) : 0;
     ZxcvbnFreeInfo(info);
     if (err)
         return err;

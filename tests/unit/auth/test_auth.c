@@ -83,6 +83,7 @@ static void password_policy(void **state)
         {"Alice-Login-2026", "auth.password_personal"}, /* the login, give or take case, digits, punctuation */
         {"nigol-ecila", "auth.password_personal"},   /* backwards */
         {"Wonderland1990", "auth.password_personal"}, /* a word of the name */
+        {"Alice.Alice.7", "auth.password_personal"},  /* repeated */
         {"correct horse battery", NULL},
         {"admin-demo-2026", NULL},
         {"Velvet-Harbor-73", NULL},
