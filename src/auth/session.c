@@ -174,8 +174,9 @@ int auth_login(struct db *db, const char *login_in, const char *password, const 
     /* The slow hash runs with no connection held and no lock taken. */
     bool ok = auth_verify_password(found ? hash : dummy_hash(), password);
     if (!found || !ok) {
-        struct fail f = {ctx,           login, found ? "wrong_password" : "unknown_login", "login.failure", THROTTLE_LOGIN,
-                         found ? out->user.id : 0, now, false};
+        struct fail f = {
+            ctx, login, found ? "wrong_password" : "unknown_login", "login.failure", THROTTLE_LOGIN, found ? out->user.id : 0,
+            now, false};
         if ((err = db_tx(db, fail_h, &f)))
             return err;
         if (f.locked) {
@@ -313,8 +314,8 @@ int auth_check_password(struct db *db, const struct actor *who, const char *pass
     if (err)
         return err;
     if (!hash[0] || !auth_verify_password(hash, password)) {
-        struct fail f = {who, login, "wrong_current_password", "user.password_check_failed", THROTTLE_PASSWORD, who->user_id, now,
-                         false};
+        struct fail f = {who, login, "wrong_current_password", "user.password_check_failed", THROTTLE_PASSWORD, who->user_id,
+                         now, false};
         if (login[0] && (err = db_tx(db, fail_h, &f)))
             return err;
         if (f.locked)

@@ -51,12 +51,10 @@ int throttle_check(struct db_conn *c, const char *login, const char *ip, int64_t
 int throttle_fail(struct db_conn *c, enum throttle_kind kind, const char *login, const char *ip, int64_t now, bool *acct_locked,
                   bool *addr_locked, bool *slowed)
 {
-    const struct limit_rule pair_rule = {.window = auth_cfg.failure_window,
-                                         .lock_after = auth_cfg.max_failures_account,
-                                         .lock = auth_cfg.lockout};
-    const struct limit_rule addr_rule = {.window = auth_cfg.failure_window,
-                                         .lock_after = auth_cfg.max_failures_address,
-                                         .lock = auth_cfg.lockout};
+    const struct limit_rule pair_rule = {
+        .window = auth_cfg.failure_window, .lock_after = auth_cfg.max_failures_account, .lock = auth_cfg.lockout};
+    const struct limit_rule addr_rule = {
+        .window = auth_cfg.failure_window, .lock_after = auth_cfg.max_failures_address, .lock = auth_cfg.lockout};
     const struct limit_rule acct_rule = {.window = auth_cfg.failure_window,
                                          .free = auth_cfg.max_failures_account,
                                          .delay = WTIME_SEC,

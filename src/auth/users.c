@@ -168,9 +168,7 @@ int user_list(struct db *db, struct user *out, int max, int *n)
     *n = 0;
     if (err)
         return err;
-    err = db_query(c, &s,
-                   "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?",
-                   DBP(DB_I(max)));
+    err = db_query(c, &s, "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?", DBP(DB_I(max)));
     if (!err) {
         int64_t now = clock_now();
         while (*n < max && db_next(s)) {
@@ -226,7 +224,8 @@ int user_create(struct db *db, const struct actor *who, const struct user_fields
         return err;
     if (f->language && !language_valid(f->language))
         return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
-    if ((err = auth_password_policy(f->login, f->display_name, f->password, NULL)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
+    if ((err = auth_password_policy(f->login, f->display_name, f->password, NULL)) ||
+        (err = auth_hash_password(f->password, hash, sizeof(hash))))
         return err;
     struct create cr = {who, f, hash, 0};
     if ((err = db_tx(db, create_h, &cr)))

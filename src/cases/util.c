@@ -110,7 +110,8 @@ bool phone_normalize(const char *in, const char *country, char *out, size_t n)
 static int too_many(int64_t wait)
 {
     int64_t retry = limit_seconds(wait);
-    err_set(WASL_ELIMIT, "cases.too_many_attempts", "too many attempts; try again in %lld minute(s)", (long long)((retry + 59) / 60));
+    err_set(WASL_ELIMIT, "cases.too_many_attempts", "too many attempts; try again in %lld minute(s)",
+            (long long)((retry + 59) / 60));
     err_set_retry_after(retry);
     return WASL_ELIMIT;
 }
@@ -155,7 +156,8 @@ int pin_check(struct db_conn *c, const char *ref, const char *ip)
     if ((err = limit_check(c, one, now, &wait)) || !wait)
         return err;
     int64_t retry = limit_seconds(wait);
-    err_set(WASL_ELIMIT, "cases.slow_down", "too many wrong PINs for this reference; try again in %lld second(s)", (long long)retry);
+    err_set(WASL_ELIMIT, "cases.slow_down", "too many wrong PINs for this reference; try again in %lld second(s)",
+            (long long)retry);
     err_set_retry_after(retry);
     return WASL_ELIMIT;
 }
@@ -165,9 +167,8 @@ int pin_fail(struct db_conn *c, const char *ref, const char *ip)
     const struct limit_rule pair_rule = {.window = cases_cfg.pin_lockout * WTIME_SEC,
                                          .lock_after = cases_cfg.pin_failures,
                                          .lock = cases_cfg.pin_lockout * WTIME_SEC};
-    const struct limit_rule addr_rule = {.window = 3600 * WTIME_SEC,
-                                         .lock_after = 4 * cases_cfg.pin_failures,
-                                         .lock = cases_cfg.pin_lockout * WTIME_SEC};
+    const struct limit_rule addr_rule = {
+        .window = 3600 * WTIME_SEC, .lock_after = 4 * cases_cfg.pin_failures, .lock = cases_cfg.pin_lockout * WTIME_SEC};
     const struct limit_rule one_rule = {.window = cases_cfg.pin_lockout * WTIME_SEC,
                                         .free = cases_cfg.pin_failures,
                                         .delay = WTIME_SEC,

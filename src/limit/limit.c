@@ -102,8 +102,7 @@ static int count_h(struct db_conn *c, void *arg)
                    DBP(DB_I(s.hits), DB_I(s.start), DB_I(s.until), DB_S(k->key)));
 }
 
-int limit_count(struct db_conn *c, const struct limit_rule *r, const char *key, int64_t now, enum limit_verdict *v,
-                int64_t *wait)
+int limit_count(struct db_conn *c, const struct limit_rule *r, const char *key, int64_t now, enum limit_verdict *v, int64_t *wait)
 {
     struct count k = {r, key, now, LIMIT_OK, 0};
     int err = db_tx_conn(c, count_h, &k);

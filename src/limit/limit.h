@@ -57,8 +57,7 @@ int64_t limit_seconds(int64_t wait);
 int limit_check(struct db_conn *c, const char *key, int64_t now, int64_t *wait);
 /* Counts a hit on key at now under r, atomically (its own transaction, or
  * part of the caller's); *v says what follows, *wait for how long. */
-int limit_count(struct db_conn *c, const struct limit_rule *r, const char *key, int64_t now, enum limit_verdict *v,
-                int64_t *wait);
+int limit_count(struct db_conn *c, const struct limit_rule *r, const char *key, int64_t now, enum limit_verdict *v, int64_t *wait);
 /* Forgets key; limit_clear_prefix() every key that begins with prefix. */
 int limit_clear(struct db_conn *c, const char *key);
 int limit_clear_prefix(struct db_conn *c, const char *prefix);

@@ -79,11 +79,11 @@ static void password_policy(void **state)
         {"aaaaaaaaaaaaaaaa", "auth.password_pattern"},
         {"abcdefghij", "auth.password_pattern"},
         {"1234567890", "auth.password_pattern"},
-        {"alice-login", "auth.password_personal"},  /* the login */
+        {"alice-login", "auth.password_personal"},      /* the login */
         {"Alice-Login-2026", "auth.password_personal"}, /* the login, give or take case, digits, punctuation */
-        {"nigol-ecila", "auth.password_personal"},   /* backwards */
-        {"Wonderland1990", "auth.password_personal"}, /* a word of the name */
-        {"Alice.Alice.7", "auth.password_personal"},  /* repeated */
+        {"nigol-ecila", "auth.password_personal"},      /* backwards */
+        {"Wonderland1990", "auth.password_personal"},   /* a word of the name */
+        {"Alice.Alice.7", "auth.password_personal"},    /* repeated */
         {"correct horse battery", NULL},
         {"admin-demo-2026", NULL},
         {"Velvet-Harbor-73", NULL},

@@ -10,9 +10,9 @@
 #define S WTIME_SEC
 
 struct step {
-    int64_t at;                 /* seconds */
-    enum limit_verdict v;       /* the verdict of a hit at `at` */
-    int64_t wait;               /* seconds to wait right after it */
+    int64_t at;           /* seconds */
+    enum limit_verdict v; /* the verdict of a hit at `at` */
+    int64_t wait;         /* seconds to wait right after it */
 };
 
 static const struct {
@@ -61,8 +61,8 @@ static void rules(void **state)
             assert_int_equal(limit_wait(&s, now), 0); /* every step waits out the last */
             enum limit_verdict v = limit_hit(&cases[i].r, &s, now);
             if (v != st->v || limit_wait(&s, now) != st->wait * S)
-                fail_msg("%s, hit %d at %llds: verdict %d wait %lldus, want %d and %llds", cases[i].name, k + 1,
-                         (long long)st->at, v, (long long)limit_wait(&s, now), st->v, (long long)st->wait);
+                fail_msg("%s, hit %d at %llds: verdict %d wait %lldus, want %d and %llds", cases[i].name, k + 1, (long long)st->at,
+                         v, (long long)limit_wait(&s, now), st->v, (long long)st->wait);
         }
     }
 }
