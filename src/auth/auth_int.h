@@ -52,7 +52,7 @@ int throttle_until(struct db_conn *c, const char *login, int64_t *until);
 /* The same, as a column of a query over "users u" (NULL: never throttled). */
 #define THROTTLE_UNTIL_SQL                                                                                                         \
     "(SELECT MAX(t.until_at) FROM limits t WHERE t.key = 'acct:' || u.login OR "                                                   \
-    "substr(t.key, 1, length(u.login) + 10) = 'acctaddr:' || u.login || '|')"
+    "substr(t.key, 1, length(u.login) + 10) = 'acctpair:' || u.login || '|')"
 
 /* The audit key (checkpoint.c): read-only once loaded. Entries from seq
  * `from` on are MACed with `mac`; checkpoints are signed with `sk`. */

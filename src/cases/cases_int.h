@@ -93,7 +93,6 @@ int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_
  * who knows a reference cannot keep its owner out. pin_check(): 0, or
  * WASL_ELIMIT cases.too_many_attempts (locked) / cases.slow_down; pin_fail()
  * counts a wrong PIN. */
-#define PIN_KEY_MAX 128
 int pin_check(struct db_conn *c, const char *ref, const char *ip);
 int pin_fail(struct db_conn *c, const char *ref, const char *ip);
 /* Queues a mail to a citizen in the outbox. */

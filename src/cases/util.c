@@ -134,27 +134,35 @@ int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_
     return v == LIMIT_LOCKED ? too_many(wait) : 0;
 }
 
-/* The keys of the PIN of ref tried from ip. */
-static void pin_keys(const char *ref, const char *ip, char pair[PIN_KEY_MAX], char addr[PIN_KEY_MAX], char one[PIN_KEY_MAX])
+/* The guard of PINs (see cases_int.h): "pin:<ref>", "pinpair:<ref>|<ip>",
+ * "pinaddr:<ip>". */
+static struct limit_guard pin_guard(void)
 {
-    snprintf(pair, PIN_KEY_MAX, "pinpair:%s|%s", ref, ip ? ip : "");
-    snprintf(addr, PIN_KEY_MAX, "pinaddr:%s", ip ? ip : "");
-    snprintf(one, PIN_KEY_MAX, "pin:%s", ref);
+    struct limit_guard g = {
+        .ns = "pin",
+        .pair = {.window = cases_cfg.pin_lockout * WTIME_SEC,
+                 .lock_after = cases_cfg.pin_failures,
+                 .lock = cases_cfg.pin_lockout * WTIME_SEC},
+        .addr = {.window = 3600 * WTIME_SEC, .lock_after = 4 * cases_cfg.pin_failures, .lock = cases_cfg.pin_lockout * WTIME_SEC},
+        .subject = {.window = cases_cfg.pin_lockout * WTIME_SEC,
+                    .free = cases_cfg.pin_failures,
+                    .delay = WTIME_SEC,
+                    .delay_max = cases_cfg.pin_max_delay * WTIME_SEC},
+    };
+    return g;
 }
 
 int pin_check(struct db_conn *c, const char *ref, const char *ip)
 {
-    char pair[PIN_KEY_MAX], addr[PIN_KEY_MAX], one[PIN_KEY_MAX];
-    int64_t now = clock_now(), wait = 0;
+    struct limit_guard g = pin_guard();
+    enum limit_scope refused;
+    int64_t wait = 0;
     int err;
 
-    pin_keys(ref, ip, pair, addr, one);
-    if ((err = limit_check(c, addr, now, &wait)) || (!wait && (err = limit_check(c, pair, now, &wait))))
+    if ((err = limit_guard_check(c, &g, ref, ip, clock_now(), &refused, &wait)) || refused == LIMIT_NONE)
         return err;
-    if (wait)
+    if (refused != LIMIT_SUBJECT)
         return too_many(wait);
-    if ((err = limit_check(c, one, now, &wait)) || !wait)
-        return err;
     int64_t retry = limit_seconds(wait);
     err_set(WASL_ELIMIT, "cases.slow_down", "too many wrong PINs for this reference; try again in %lld second(s)",
             (long long)retry);
@@ -164,24 +172,9 @@ int pin_check(struct db_conn *c, const char *ref, const char *ip)
 
 int pin_fail(struct db_conn *c, const char *ref, const char *ip)
 {
-    const struct limit_rule pair_rule = {.window = cases_cfg.pin_lockout * WTIME_SEC,
-                                         .lock_after = cases_cfg.pin_failures,
-                                         .lock = cases_cfg.pin_lockout * WTIME_SEC};
-    const struct limit_rule addr_rule = {
-        .window = 3600 * WTIME_SEC, .lock_after = 4 * cases_cfg.pin_failures, .lock = cases_cfg.pin_lockout * WTIME_SEC};
-    const struct limit_rule one_rule = {.window = cases_cfg.pin_lockout * WTIME_SEC,
-                                        .free = cases_cfg.pin_failures,
-                                        .delay = WTIME_SEC,
-                                        .delay_max = cases_cfg.pin_max_delay * WTIME_SEC};
-    char pair[PIN_KEY_MAX], addr[PIN_KEY_MAX], one[PIN_KEY_MAX];
-    int64_t now = clock_now(), wait;
-    enum limit_verdict v;
-    int err;
-
-    pin_keys(ref, ip, pair, addr, one);
-    if ((err = limit_count(c, &pair_rule, pair, now, &v, &wait)) || (err = limit_count(c, &addr_rule, addr, now, &v, &wait)))
-        return err;
-    return limit_count(c, &one_rule, one, now, &v, &wait);
+    struct limit_guard g = pin_guard();
+    struct limit_outcome o;
+    return limit_guard_fail(c, &g, ref, ip, clock_now(), true, &o);
 }
 
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body)

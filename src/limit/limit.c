@@ -135,6 +135,80 @@ int limit_sweep(struct db_conn *c, int64_t now, int64_t before)
     return db_exec(c, "DELETE FROM limits WHERE until_at < ? AND start_at < ?", DBP(DB_I(now), DB_I(before)));
 }
 
+/* ---- guarding a secret ---- */
+
+#define GUARD_KEY_MAX 192
+
+static void guard_keys(const struct limit_guard *g, const char *subject, const char *ip, char pair[GUARD_KEY_MAX],
+                       char addr[GUARD_KEY_MAX], char one[GUARD_KEY_MAX])
+{
+    /* An address holds no '|', so no subject (typed by anyone) makes its
+     * pair key another subject's. */
+    snprintf(pair, GUARD_KEY_MAX, "%spair:%s|%s", g->ns, subject, ip ? ip : "");
+    snprintf(addr, GUARD_KEY_MAX, "%saddr:%s", g->ns, ip ? ip : "");
+    snprintf(one, GUARD_KEY_MAX, "%s:%s", g->ns, subject);
+}
+
+int limit_guard_check(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip, int64_t now,
+                      enum limit_scope *refused, int64_t *wait)
+{
+    char pair[GUARD_KEY_MAX], addr[GUARD_KEY_MAX], one[GUARD_KEY_MAX];
+    int err;
+
+    guard_keys(g, subject, ip, pair, addr, one);
+    *refused = LIMIT_NONE;
+    if ((err = limit_check(c, addr, now, wait)) || *wait) {
+        *refused = LIMIT_ADDR;
+        return err;
+    }
+    if ((err = limit_check(c, pair, now, wait)) || *wait) {
+        *refused = LIMIT_PAIR;
+        return err;
+    }
+    if ((err = limit_check(c, one, now, wait)) || *wait)
+        *refused = LIMIT_SUBJECT;
+    return err;
+}
+
+int limit_guard_fail(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip, int64_t now,
+                     bool with_subject, struct limit_outcome *out)
+{
+    char pair[GUARD_KEY_MAX], addr[GUARD_KEY_MAX], one[GUARD_KEY_MAX];
+    int64_t wait;
+    int err;
+
+    guard_keys(g, subject, ip, pair, addr, one);
+    memset(out, 0, sizeof(*out));
+    if ((err = limit_count(c, &g->pair, pair, now, &out->pair, &wait)) ||
+        (err = limit_count(c, &g->addr, addr, now, &out->addr, &wait)) || !with_subject)
+        return err;
+    if ((err = limit_count(c, &g->subject, one, now, &out->subject, &wait)))
+        return err;
+    out->slowed = out->subject == LIMIT_DELAYED && wait == g->subject.delay; /* the first delay */
+    return 0;
+}
+
+int limit_guard_clear(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip)
+{
+    char pair[GUARD_KEY_MAX], addr[GUARD_KEY_MAX], one[GUARD_KEY_MAX];
+    int err;
+
+    guard_keys(g, subject, ip ? ip : "", pair, addr, one);
+    if (ip)
+        return limit_clear(c, pair);
+    /* pair is "<ns>pair:<subject>|": the prefix of every address's key. */
+    if ((err = limit_clear(c, one)))
+        return err;
+    return limit_clear_prefix(c, pair);
+}
+
+int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t *until)
+{
+    char pair[GUARD_KEY_MAX], addr[GUARD_KEY_MAX], one[GUARD_KEY_MAX];
+    guard_keys(g, subject, "", pair, addr, one);
+    return limit_until(c, one, pair, until);
+}
+
 /* ---- in memory ---- */
 
 struct limit_slot *limit_slot_get(struct limit_slot *t, int n, const char *key, bool add, int64_t now)

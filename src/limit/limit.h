@@ -68,6 +68,38 @@ int limit_until(struct db_conn *c, const char *key, const char *prefix, int64_t 
  * `before` (every rule's window is shorter than now - before). */
 int limit_sweep(struct db_conn *c, int64_t now, int64_t before);
 
+/* ---- guarding a secret (a password, a PIN), after OWASP ---- */
+
+/* Three keys per attempt on a subject (an account, a case reference) from
+ * an address: "<ns>pair:<subject>|<ip>" and "<ns>addr:<ip>" lock (the
+ * address out of the subject, or out of every subject); "<ns>:<subject>"
+ * only slows down, so nobody can lock the subject's owner out. */
+struct limit_guard {
+    const char *ns;
+    struct limit_rule pair, addr, subject;
+};
+
+enum limit_scope { LIMIT_NONE, LIMIT_ADDR, LIMIT_PAIR, LIMIT_SUBJECT };
+
+struct limit_outcome {
+    enum limit_verdict pair, addr, subject;
+    bool slowed; /* this failure began the subject's slow-down */
+};
+
+/* Which key refuses an attempt on subject from ip at now (LIMIT_NONE: it
+ * may go on), and for how long (*wait). */
+int limit_guard_check(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip, int64_t now,
+                      enum limit_scope *refused, int64_t *wait);
+/* Counts a failure on the pair and address keys, and on the subject's when
+ * with_subject. */
+int limit_guard_fail(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip, int64_t now,
+                     bool with_subject, struct limit_outcome *out);
+/* Forgets the failures of subject from ip, or with ip NULL every one on
+ * subject (the subject's delay and every address's lock on it). */
+int limit_guard_clear(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip);
+/* *until: until when subject is slowed down or an address locked out of it. */
+int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t *until);
+
 /* ---- state in memory, for a thread that must not wait ---- */
 
 #define LIMIT_KEY_MAX 64
