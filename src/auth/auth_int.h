@@ -48,11 +48,13 @@ int throttle_fail(struct db_conn *c, enum throttle_kind kind, const char *login,
  * ip NULL all of the account's (an unlock, a new password). */
 int throttle_clear(struct db_conn *c, const char *login, const char *ip);
 /* Until when the account is slowed down, or an address locked out of it. */
-int throttle_until(struct db_conn *c, const char *login, int64_t *until);
-/* The same, as a column of a query over "users u" (NULL: never throttled). */
+int throttle_until(struct db_conn *c, const char *login, int64_t now, int64_t *until);
+/* The same, as a column of a query over "users u" whose one parameter is
+ * now (NULL: not throttled now); it reads only the keys refused now, found
+ * by the index on limits.until_at, however many an attack left. */
 #define THROTTLE_UNTIL_SQL                                                                                                         \
-    "(SELECT MAX(t.until_at) FROM limits t WHERE t.key = 'acct:' || u.login OR "                                                   \
-    "substr(t.key, 1, length(u.login) + 10) = 'acctpair:' || u.login || '|')"
+    "(SELECT MAX(t.until_at) FROM limits t WHERE t.until_at > ? AND (t.key = 'acct:' || u.login OR "                               \
+    "substr(t.key, 1, length(u.login) + 10) = 'acctpair:' || u.login || '|'))"
 
 /* The audit key (checkpoint.c): read-only once loaded. Entries from seq
  * `from` on are MACed with `mac`; checkpoints are signed with `sk`. */

@@ -61,8 +61,8 @@ int throttle_clear(struct db_conn *c, const char *login, const char *ip)
     return limit_guard_clear(c, &g, login, ip);
 }
 
-int throttle_until(struct db_conn *c, const char *login, int64_t *until)
+int throttle_until(struct db_conn *c, const char *login, int64_t now, int64_t *until)
 {
     struct limit_guard g = guard();
-    return limit_guard_until(c, &g, login, until);
+    return limit_guard_until(c, &g, login, now, until);
 }

@@ -93,9 +93,9 @@ int user_get(struct db *db, int64_t id, struct user *out)
         return err;
     err = user_get_conn(c, id, out);
     if (!err) {
-        int64_t until = 0;
-        if (throttle_until(c, out->login, &until) == 0)
-            out->locked = until > clock_now();
+        int64_t until = 0, now = clock_now();
+        if (throttle_until(c, out->login, now, &until) == 0)
+            out->locked = until > now;
         err_clear();
     }
     db_conn_put(c);
@@ -168,9 +168,10 @@ int user_list(struct db *db, struct user *out, int max, int *n)
     *n = 0;
     if (err)
         return err;
-    err = db_query(c, &s, "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?", DBP(DB_I(max)));
+    int64_t now = clock_now();
+    err = db_query(c, &s, "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?",
+                   DBP(DB_I(now), DB_I(max)));
     if (!err) {
-        int64_t now = clock_now();
         while (*n < max && db_next(s)) {
             user_from_row(s, 0, &out[*n]);
             out[*n].locked = !db_is_null(s, 11) && db_int(s, 11) > now;

@@ -123,11 +123,13 @@ int limit_clear_prefix(struct db_conn *c, const char *prefix)
     return db_exec(c, "DELETE FROM limits WHERE substr(key, 1, length(?)) = ?", DBP(DB_S(prefix), DB_S(prefix)));
 }
 
-int limit_until(struct db_conn *c, const char *key, const char *prefix, int64_t *until)
+int limit_until(struct db_conn *c, const char *key, const char *prefix, int64_t now, int64_t *until)
 {
     const char *k = key ? key : prefix, *p = prefix ? prefix : key;
-    return db_query_int(c, until, "SELECT COALESCE(MAX(until_at), 0) FROM limits WHERE key = ? OR substr(key, 1, length(?)) = ?",
-                        DBP(DB_S(k), DB_S(p), DB_S(p)));
+    /* until_at first: the index finds the few keys refused now. */
+    return db_query_int(
+        c, until, "SELECT COALESCE(MAX(until_at), 0) FROM limits WHERE until_at > ? AND (key = ? OR substr(key, 1, length(?)) = ?)",
+        DBP(DB_I(now), DB_S(k), DB_S(p), DB_S(p)));
 }
 
 int limit_sweep(struct db_conn *c, int64_t now, int64_t before)
@@ -202,11 +204,11 @@ int limit_guard_clear(struct db_conn *c, const struct limit_guard *g, const char
     return limit_clear_prefix(c, pair);
 }
 
-int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t *until)
+int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t now, int64_t *until)
 {
     char pair[GUARD_KEY_MAX], addr[GUARD_KEY_MAX], one[GUARD_KEY_MAX];
     guard_keys(g, subject, "", pair, addr, one);
-    return limit_until(c, one, pair, until);
+    return limit_until(c, one, pair, now, until);
 }
 
 /* ---- in memory ---- */

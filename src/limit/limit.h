@@ -62,8 +62,8 @@ int limit_count(struct db_conn *c, const struct limit_rule *r, const char *key, 
 int limit_clear(struct db_conn *c, const char *key);
 int limit_clear_prefix(struct db_conn *c, const char *prefix);
 /* *until: the latest time until which key, or any key that begins with
- * prefix (either may be NULL), is refused; 0 when none is. */
-int limit_until(struct db_conn *c, const char *key, const char *prefix, int64_t *until);
+ * prefix (either may be NULL), is refused after now; 0 when none is. */
+int limit_until(struct db_conn *c, const char *key, const char *prefix, int64_t now, int64_t *until);
 /* Deletes the state of keys neither refused at now nor counted since
  * `before` (every rule's window is shorter than now - before). */
 int limit_sweep(struct db_conn *c, int64_t now, int64_t before);
@@ -97,8 +97,9 @@ int limit_guard_fail(struct db_conn *c, const struct limit_guard *g, const char 
 /* Forgets the failures of subject from ip, or with ip NULL every one on
  * subject (the subject's delay and every address's lock on it). */
 int limit_guard_clear(struct db_conn *c, const struct limit_guard *g, const char *subject, const char *ip);
-/* *until: until when subject is slowed down or an address locked out of it. */
-int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t *until);
+/* *until: until when subject is slowed down or an address locked out of it
+ * (0: neither, at now). */
+int limit_guard_until(struct db_conn *c, const struct limit_guard *g, const char *subject, int64_t now, int64_t *until);
 
 /* ---- state in memory, for a thread that must not wait ---- */
 

@@ -10,6 +10,9 @@ CREATE TABLE limits (
     start_at BIGINT NOT NULL,
     until_at BIGINT NOT NULL
 );
+-- The keys refused now (an account's state on the users page) and the
+-- sweep of old ones are found without reading every key an attack left.
+CREATE INDEX limits_until ON limits (until_at);
 -- The portal's per-address counters keep their meaning and are carried
 -- over. The old account and reference locks are not: under the new scheme
 -- an account or a reference is never locked, only slowed down.
