@@ -41,7 +41,8 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(NO_TRUNC)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"$(VERSION)\" $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS := $(PKG_LIBS) -lstemmer -lpthread -lm
+# zxcvbn (libzxcvbn-dev) has no pkg-config file; its dictionaries are compiled in.
+LIBS := $(PKG_LIBS) -lzxcvbn -lstemmer -lpthread -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -fstack-protector-strong
 
@@ -70,7 +71,7 @@ deps-run deps-test deps-bench:
 # Before the first compile: say what is missing instead of "libpq-fe.h: No such file".
 check-pkgs:
 	@command -v $(firstword $(CC)) >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && \
-	  pkg-config --exists $(PKGS) && test -f /usr/include/re/re.h || \
+	  pkg-config --exists $(PKGS) && test -f /usr/include/re/re.h && test -f /usr/include/zxcvbn.h || \
 	  { echo "wasl: the compiler or a -dev package is missing; run ./scripts/deps.sh run (make run does it)" >&2; exit 1; }
 
 $(GEN): $(MIGRATIONS) src/store/migrations scripts/embed-migrations.sh

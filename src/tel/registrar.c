@@ -14,6 +14,7 @@
 #include "rt.h"
 #include "auth/auth.h"
 #include "events/events.h"
+#include "limit/limit.h"
 
 #define ACCOUNTS_MAX 2048
 #define LOCKS_MAX 1024
@@ -64,12 +65,10 @@ static struct tel_account accounts[ACCOUNTS_MAX];
 static struct location locations[ACCOUNTS_MAX];
 static int naccounts, nregistered;
 
-struct lock {
-    char addr[64];
-    int failures;
-    int64_t first, until, used;
-};
-static struct lock locks[LOCKS_MAX];
+/* Failed authentications per source address, on the limiter's pure rule
+ * with its state here in memory: the real-time thread never waits on the
+ * store. */
+static struct limit_slot locks[LOCKS_MAX];
 
 _Static_assert(TEL_SERVICES_MAX == ACD_SERVICES_MAX && TEL_SERVICE_MAX <= ACD_NAME_MAX, "an agent's services fit the distributor");
 
@@ -492,37 +491,12 @@ void registrar_free(void)
 
 /* ---- lock-out of failing addresses ---- */
 
-static struct lock *lock_get(const char *addr, bool add, int64_t now)
-{
-    struct lock *oldest = &locks[0];
-    for (int i = 0; i < LOCKS_MAX; i++) {
-        if (!strcmp(locks[i].addr, addr)) {
-            locks[i].used = now;
-            return &locks[i];
-        }
-        if (locks[i].used < oldest->used)
-            oldest = &locks[i];
-    }
-    if (!add)
-        return NULL;
-    memset(oldest, 0, sizeof(*oldest));
-    snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
-    oldest->used = oldest->first = now;
-    return oldest;
-}
-
 static void failed(const char *addr, int64_t now)
 {
-    struct lock *l = lock_get(addr, true, now);
+    const struct limit_rule r = {.window = rt.cfg.auth_lockout, .lock_after = rt.cfg.auth_failures, .lock = rt.cfg.auth_lockout};
+    struct limit_slot *l = limit_slot_get(locks, LOCKS_MAX, addr, true, now);
     tel_count(M_REG_FAIL, 1);
-    if (now - l->first > rt.cfg.auth_lockout) {
-        l->first = now;
-        l->failures = 0;
-    }
-    if (++l->failures >= rt.cfg.auth_failures) {
-        l->until = now + rt.cfg.auth_lockout;
-        l->failures = 0;
-        l->first = now;
+    if (limit_hit(&r, &l->st, now) == LIMIT_LOCKED) {
         tel_count(M_LOCKOUTS, 1);
         log_warn("tel: %s locked out for %llds after %d failed REGISTER authentications", addr,
                  (long long)(rt.cfg.auth_lockout / 1000000), rt.cfg.auth_failures);
@@ -558,11 +532,11 @@ bool registrar_request(const struct sip_msg *msg)
     const struct sip_hdr *h;
     struct httpauth_digest_resp r;
     int64_t now = mono_us();
-    struct lock *lk;
+    struct limit_slot *lk;
 
     if (sa_ntop(&msg->src, src, sizeof(src)))
         return true;
-    if ((lk = lock_get(src, false, now)) && lk->until > now) {
+    if ((lk = limit_slot_get(locks, LOCKS_MAX, src, false, now)) && limit_wait(&lk->st, now)) {
         tel_count(M_DROPPED, 1);
         return true;
     }
@@ -608,7 +582,7 @@ bool registrar_request(const struct sip_msg *msg)
         return true;
     }
     if (lk)
-        lk->failures = 0;
+        lk->st.hits = 0;
 
     /* Where the phone is, and for how long. */
     struct sip_addr addr;

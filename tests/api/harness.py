@@ -133,8 +133,12 @@ class Response:
 
 
 class Client:
-    def __init__(self, srv):
+    """source: the loopback address to send from ("127.0.0.2"), so that a
+    test can be an attacker and a user at two addresses; None: 127.0.0.1."""
+
+    def __init__(self, srv, source=None):
         self.srv = srv
+        self.source = source
         self.cookie = None
         self.csrf = None
         self.user = None
@@ -150,7 +154,8 @@ class Client:
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h["X-CSRF-Token"] = self.csrf
         h.update(headers or {})
-        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30)
+        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30,
+                                       source_address=(self.source, 0) if self.source else None)
         try:
             c.request(method, path, body=raw, headers=h)
             r = c.getresponse()
@@ -203,11 +208,11 @@ class T:
     def __init__(self, srv):
         self.srv = srv
 
-    def client(self):
-        return Client(self.srv)
+    def client(self, source=None):
+        return Client(self.srv, source)
 
-    def login(self, who, password=None):
-        c = Client(self.srv)
+    def login(self, who, password=None, source=None):
+        c = Client(self.srv, source)
         r = c.login(who, password)
         self.eq(r.status, 201, f"login as {who}: {r}")
         return c

@@ -1137,6 +1137,16 @@ await test('my account: change language and password (then the old password is r
     await page.click('#password-form button[type=submit]');
     const err = await page.waitForSelector('#password-form .field-error:not([hidden])');
     equal((await err.textContent()).trim(), texts.de['error.auth.wrong_password'], 'wrong current password');
+    /* A weak new password is refused with its reason, in German. */
+    for (const [weak, code] of [['password12', 'password_common'], ['aaaaaaaaaaaaaaaa', 'password_pattern']]) {
+        await page.fill('#password-form [data-field=current_password]', DEMO.admin);
+        await page.fill('#password-form [data-field=password]', weak);
+        await page.fill('#password-form [data-field=again]', weak);
+        await page.click('#password-form button[type=submit]');
+        await page.waitForFunction((want) => document.querySelector('#password-form [data-field=password]')
+            ?.closest('.field')?.querySelector('.field-error:not([hidden])')?.textContent.trim() === want,
+        texts.de[`error.auth.${code}`], { polling: 50, timeout: 5000 });
+    }
     await page.fill('#password-form [data-field=current_password]', DEMO.admin);
     await page.fill('#password-form [data-field=password]', 'Admin-new-2026!');
     await page.fill('#password-form [data-field=again]', 'Admin-new-2026!');
