@@ -213,12 +213,11 @@ int portal_limit(struct db *db, const char *what, const char *ip, int per_hour, 
 {
     struct db_conn *c;
     char key[96];
-    int64_t retry = 0;
     snprintf(key, sizeof(key), "%s:%s", what, ip ? ip : "");
     int err = db_conn_get(db, &c);
     if (err)
         return err;
-    err = rate_hit(c, key, per_hour, 3600, block, &retry);
+    err = rate_hit(c, key, per_hour, 3600, block);
     db_conn_put(c);
     return err;
 }
