@@ -45,6 +45,16 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s);
  * telephony runs); stopped before the web server. */
 int api_live_start(struct db *db);
 void api_live_stop(void);
+/* The live supervision figures (supervision.c): the thresholds of
+ * data/supervision/thresholds.json (setting supervision.thresholds) read
+ * at start (data.invalid naming the key when the file is wrong), and the
+ * JSON of GET /api/v1/supervision/live, also the stream's event
+ * "supervision". */
+extern const struct conf_def api_conf[];
+extern const size_t api_conf_count;
+int api_supervision_load(const char *data_dir);
+int api_supervision_parse(const char *text, size_t len);
+json_t *api_supervision_json(struct db *db, const struct tel_status *s);
 /* A case as the API shows it: full, the view (personal data as given, what
  * the viewer of this role may do next); else a list row. */
 struct case_rec;
@@ -52,6 +62,7 @@ json_t *api_case_json(const struct case_rec *c, bool full, int role);
 
 /* handlers */
 int api_healthz(struct http_req *r);
+int api_supervision_live(struct http_req *r);
 int api_metrics(struct http_req *r);
 int api_login(struct http_req *r);
 int api_session_get(struct http_req *r);
