@@ -28,6 +28,7 @@ import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as messagesPage from './js/pages/messages.js';
 import * as supervisionPage from './js/pages/supervision.js';
+import * as wallboardPage from './js/pages/wallboard.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
 import { stopLive } from './js/live.js';
 
@@ -51,6 +52,7 @@ const PAGES = {
     'cases/new': { render: caseFormPage.render, title: 'cases.new.title' },
     'cases/view': { render: casePage.render, title: 'cases.view.title_plain' },
     supervision: { render: supervisionPage.render, title: 'supervision.title' },
+    wallboard: { render: wallboardPage.render, title: 'wallboard.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },
@@ -174,6 +176,8 @@ async function show(route) {
         return; /* a newer navigation won */
 
     drawChrome(route);
+    /* the wallboard takes the whole screen: no header, navigation or footer */
+    document.body.classList.toggle('wallboard-mode', route === 'wallboard' && Boolean(page) && node.id === 'wallboard');
     const notice = flashed ? alertBox(flashed.kind, flashed.text) : null;
     if (notice)
         notice.classList.add('flash');

@@ -441,6 +441,10 @@ json_t *api_supervision_json(struct db *db, const struct tel_status *s)
                               "answered", (json_int_t)r->answered, "answered_within", (json_int_t)r->answered_within, "abandoned",
                               (json_int_t)r->abandoned, "service_level", share(sl), "abandon_rate", share(ab), "asa_s",
                               share(stats_asa_s(r)), "level", level_names[w], "levels", lvj);
+        /* "fr" is the plan's first service's queue */
+        const char *dot = strchr(q->name, '.');
+        json_object_set_new(o, "language", json_stringn(q->name, dot ? (size_t)(dot - q->name) : strlen(q->name)));
+        json_object_set_new(o, "service", json_string(dot ? dot + 1 : tel_plan_services() ? tel_plan_service(0) : ""));
         json_array_append_new(queues, o);
     }
     for (int i = 0; i < today.ncountries; i++) {
