@@ -103,9 +103,12 @@ const FLOW = {
 };
 
 /* Starts the server (flow: another IVR flow than FLOW; prompts: the few
- * recordings it needs, ["ar/please_hold", ...], copied from build/prompts);
- * resolves to {url, sipPort, dir, stop(), phone: {send(cmd)}}. */
-export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [] } = {}) {
+ * recordings it needs, ["ar/please_hold", ...], copied from build/prompts;
+ * settings: more --set name=value); resolves to {url, sipPort, dir, stop(),
+ * phone: {send(cmd)}}. */
+export async function startTelephony({
+    binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [], settings: more = {},
+} = {}) {
     if (!binary)
         throw new Error('no wasl program (build/asan/wasl or $WASL_BINARY)');
     const dir = mkdtempSync(join(tmpdir(), 'wasl-browser-tel-'));
@@ -174,6 +177,7 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
             'sip.enabled': 'true', 'sip.tcp': 'false', 'sip.port': ports.sip, 'sip.rtp_min': ports.rtpMin, 'sip.rtp_max': ports.rtpMax,
             'sip.ring_timeout': '120s', 'sip.flow': flow, 'sip.prompts_dir': prompts, 'log.level': 'warn',
             'sip.recording': 'true', 'sip.recording_dir': join(dir, 'rec'),
+            ...(typeof more === 'function' ? more(dir) : more),
         };
         const args = ['--db', db, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]), 'serve'];
         const server = spawn(binary, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
