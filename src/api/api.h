@@ -55,6 +55,8 @@ extern const size_t api_conf_count;
 int api_supervision_load(const char *data_dir);
 int api_supervision_parse(const char *text, size_t len);
 json_t *api_supervision_json(struct db *db, const struct tel_status *s);
+/* Stops the thread of today's figures (api_live_stop() does). */
+void api_supervision_stop(void);
 /* A case as the API shows it: full, the view (personal data as given, what
  * the viewer of this role may do next); else a list row. */
 struct case_rec;

@@ -140,6 +140,7 @@ void api_live_stop(void)
     atomic_store(&live.stop, true);
     pthread_join(live.thread, NULL);
     live.started = false;
+    api_supervision_stop();
 }
 
 /* ---- GET /api/v1/stream ---- */

@@ -8,9 +8,10 @@
  * and the list of alerts. GET /api/v1/supervision/live, and the event
  * "supervision" of the stream (live.c) for the wallboard.
  *
- * Today's figures cost a pass over the day's events: they are computed at
- * most every TODAY_REFRESH_US and kept, whatever the number of requests
- * and events; the live part is the snapshot's, always current.
+ * Today's figures cost a pass over the day's events: a thread computes them
+ * at most every TODAY_REFRESH_US (more seldom when a pass takes long) and
+ * keeps them, whatever the number of requests and events; the live part is
+ * the snapshot's, always current.
  */
 #include <math.h>
 #include <pthread.h>
@@ -303,39 +304,107 @@ static int today_compute(struct db *db, struct today *t)
     return 0;
 }
 
-/* Today's figures no older than TODAY_REFRESH_US (or a new day): computed
- * again outside the lock, by one caller at a time. */
-static pthread_mutex_t compute_mx = PTHREAD_MUTEX_INITIALIZER;
+/* Today's figures are computed by a thread of their own, never by the
+ * thread that asks (the live events' must not wait on a pass over the day):
+ * again when they are older than TODAY_REFRESH_US, or ten times what the last
+ * computation took (a center of 100,000 calls a day: seconds; it then takes
+ * at most a tenth of a core), or a new day began; and only while somebody
+ * asked within WANTED_US. The first request waits for the first figures. */
+#define WANTED_US 30000000
+#define FIRST_WAIT_MS 30000
+static struct {
+    pthread_t thread;
+    bool started, stop;
+    struct db *db;
+    int64_t wanted, tried; /* mono µs */
+} worker;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER; /* with mx: a wish, a result, the stop */
 
+static int64_t refresh_every(void)
+{
+    int64_t e = 10 * today.cost_us;
+    return e > TODAY_REFRESH_US ? e : TODAY_REFRESH_US;
+}
+
+/* Under mx. */
 static bool fresh(int64_t mono, int64_t now)
 {
     int64_t from;
-    bool ok = today.computed_mono && mono - today.computed_mono < TODAY_REFRESH_US;
+    bool ok = today.computed_mono && mono - today.computed_mono < refresh_every();
     if (ok && !day_start(now, &from) && from != today.from)
         ok = false; /* midnight passed */
     err_clear();
     return ok;
 }
 
-static int today_refresh(struct db *db)
+static void *worker_main(void *arg)
 {
-    pthread_mutex_lock(&compute_mx);
+    (void)arg;
     pthread_mutex_lock(&mx);
-    bool ok = fresh(clock_mono_us(), clock_now());
-    pthread_mutex_unlock(&mx);
-    int err = 0;
-    if (!ok) {
-        struct today t = {0};
-        if (!(err = today_compute(db, &t))) {
-            pthread_mutex_lock(&mx);
-            free(today.queues);
-            free(today.countries);
-            today = t;
+    while (!worker.stop) {
+        int64_t mono = clock_mono_us();
+        if (mono - worker.wanted < WANTED_US && !fresh(mono, clock_now()) && mono - worker.tried >= TODAY_REFRESH_US) {
+            struct today t = {0};
+            worker.tried = mono;
             pthread_mutex_unlock(&mx);
+            int err = today_compute(worker.db, &t);
+            if (err)
+                log_warn("supervision: today's figures not computed: %s", err_message());
+            err_clear();
+            pthread_mutex_lock(&mx);
+            if (!err) {
+                free(today.queues);
+                free(today.countries);
+                today = t;
+                worker.tried = 0;
+            }
+            pthread_cond_broadcast(&cv);
+            continue;
         }
+        struct timespec until;
+        clock_deadline(1000000, &until);
+        pthread_cond_timedwait(&cv, &mx, &until);
     }
-    pthread_mutex_unlock(&compute_mx);
-    return err;
+    pthread_mutex_unlock(&mx);
+    return NULL;
+}
+
+/* Under mx: wakes (or starts) the thread; the first time, waits for its
+ * figures. */
+static void today_want(struct db *db)
+{
+    worker.wanted = clock_mono_us();
+    if (!worker.started && !worker.stop) {
+        worker.db = db;
+        if (pthread_create(&worker.thread, NULL, worker_main, NULL)) {
+            log_warn("supervision: no thread for today's figures");
+            return;
+        }
+        worker.started = true;
+    }
+    pthread_cond_broadcast(&cv);
+    struct timespec until;
+    clock_deadline((int64_t)FIRST_WAIT_MS * 1000, &until);
+    while (!today.computed_mono && !worker.stop && worker.started)
+        if (pthread_cond_timedwait(&cv, &mx, &until))
+            break; /* shown without today's figures */
+}
+
+void api_supervision_stop(void)
+{
+    pthread_mutex_lock(&mx);
+    worker.stop = true;
+    bool started = worker.started;
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mx);
+    if (started)
+        pthread_join(worker.thread, NULL);
+    pthread_mutex_lock(&mx);
+    worker.started = false;
+    free(today.queues);
+    free(today.countries);
+    memset(&today, 0, sizeof(today));
+    pthread_mutex_unlock(&mx);
 }
 
 static const struct stats_row *row_of(const struct stats_row *rows, int n, const char *key)
@@ -395,13 +464,10 @@ static int worst(int a, int b)
 
 json_t *api_supervision_json(struct db *db, const struct tel_status *s)
 {
-    int64_t mono = clock_mono_us();
-    if (today_refresh(db))
-        log_warn("supervision: today's figures not computed: %s", err_message());
-    err_clear();
-
     json_t *queues = json_array(), *countries = json_array(), *agents = json_array(), *alerts = json_array();
     pthread_mutex_lock(&mx);
+    today_want(db);
+    int64_t mono = clock_mono_us();
     const struct rules *p = &rules;
     for (int i = 0; i < s->nqueues; i++) {
         const struct tel_queue_live *q = &s->queues[i];
@@ -457,8 +523,9 @@ json_t *api_supervision_json(struct db *db, const struct tel_status *s)
                            json_object());
     for (int i = 0; i < p->n; i++)
         json_object_set_new(json_object_get(th, "queues"), p->queue[i], limits_json(&p->q[i]));
-    json_t *day = json_pack("{s:o, s:o, s:s, s:f}", "from", api_time(today.from), "computed_at", api_time(today.computed_at),
-                            "time_zone", CENTER_TZ, "cost_ms", (double)today.cost_us / 1000.0);
+    json_t *day = json_pack("{s:o, s:o, s:s, s:f, s:I}", "from", api_time(today.from), "computed_at", api_time(today.computed_at),
+                            "time_zone", CENTER_TZ, "cost_ms", (double)today.cost_us / 1000.0, "refresh_seconds",
+                            (json_int_t)(refresh_every() / 1000000));
     pthread_mutex_unlock(&mx);
 
     /* each agent: state and time in it, named for the supervisors */

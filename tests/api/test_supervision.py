@@ -109,6 +109,7 @@ def test_today_and_alerts(t):
     t.eq((c["FR"]["calls"], c["ES"]["calls"]), (2, 2), "calls today per country")
     t.eq(j["today"]["time_zone"], "Africa/Casablanca", "the center's day")
     t.true(j["today"]["cost_ms"] >= 0, "the cost of the day's figures is given")
+    t.eq(j["today"]["refresh_seconds"], 5, "a small day: computed again every 5 s (ten times the cost when that is longer)")
 
 
 def test_refreshed_every_few_seconds(t):

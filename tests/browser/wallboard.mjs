@@ -40,7 +40,39 @@ let tel = null;
 let browser = null;
 let page = null;
 let sipp = null;
+let agent = null;
+let agentId = null;
 const pageErrors = [];
+
+/* A logged-in API client (Node's fetch with the session cookie). */
+async function apiClient(base, login, password) {
+    const r = await fetch(`${base}/api/v1/session`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
+    });
+    check(r.status === 201, `login as ${login}: ${r.status}`);
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    const { csrf_token: csrf } = await r.json();
+    return async (method, path, body) => {
+        const res = await fetch(`${base}${path}`, {
+            method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, json: res.status === 204 ? null : await res.json() };
+    };
+}
+
+/* Asks fn until it gives something (every 100 ms, at most ms). */
+async function until(fn, ms, what) {
+    const end = Date.now() + ms;
+    for (;;) {
+        const v = await fn();
+        if (v)
+            return v;
+        if (Date.now() > end)
+            throw new Error(`${what}: not within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
 
 function stopAll() {
     if (sipp && sipp.exitCode === null)
@@ -208,7 +240,28 @@ try {
         await page.screenshot({ path: join(SHOTS, 'wallboard-1280-en.png') });
     });
 
-    await test('the supervision page: the same tiles, a link to the wallboard, the agents\' and calls\' actions', async () => {
+    await test('an agent registers and goes available: the board lists them with their state and time, and counts them in their queues', async () => {
+        const r = await tel.phone.send({ cmd: 'register' });
+        check(r.ok, `REGISTER: ${JSON.stringify(r)}`);
+        agent = await apiClient(tel.url, 'agent', 'agent-demo-2026');
+        const me = await until(async () => {
+            const x = await agent('GET', '/api/v1/me/phone');
+            return x.json.registered ? x.json : null;
+        }, 10_000, 'the agent\'s phone registered');
+        const set = await agent('PUT', '/api/v1/me/state', { state: 'available' });
+        check(set.status === 200 || set.status === 202, `available: ${set.status}`);
+        await page.waitForSelector(`#wb-agent-list [data-user="${me.user_id}"][data-state="available"]`);
+        const spoken = me.languages.split(/\s+/).filter(Boolean);
+        const avail = await page.$eval('#wb-tiles [data-queue="ar"] .wb-avail', (e) => e.textContent);
+        note(`the agent speaks ${spoken.join(' ')}; the Arabic tile shows ${avail}`);
+        check(!spoken.includes('ar') || /1/.test(avail), 'counted as available in the Arabic queue');
+        const total = await page.$eval('#wb-totals [data-key="available"]', (e) => e.dataset.n);
+        check(total === '1', `one agent available: ${total}`);
+        agentId = me.user_id;
+        await page.screenshot({ path: join(SHOTS, 'wallboard-1280-en-agent.png') });
+    });
+
+    await test('the supervision page: the same tiles, a link to the wallboard; the supervisor pauses the agent from it', async () => {
         await page.setViewportSize({ width: 1366, height: 768 });
         await setLanguage('fr').catch(() => null);
         await page.click('.wb-exit');
@@ -216,8 +269,17 @@ try {
         check(await page.isVisible('header.topbar'), 'the header is back');
         await page.waitForSelector('#tel-figures[data-state="on"] [data-queue="ar"]');
         check(await page.isVisible('#open-wallboard'), 'a link opens the wallboard');
-        check(await page.$$eval('#tel-agents-table thead th', (ths) => ths.length) === 7, 'the agents\' table has an actions column');
+        await page.click(`#tel-agents-table [data-action="agent"][data-user="${agentId}"]`);
+        await page.waitForSelector('dialog [data-field="reason"]');
         await page.screenshot({ path: join(SHOTS, 'wallboard-supervision-fr.png'), fullPage: false });
+        const reasons = await page.$$eval('dialog [data-field="reason"] option', (o) => o.map((x) => x.value));
+        check(reasons.length > 0, `pause reasons offered: ${reasons}`);
+        await page.click('dialog [data-action="pause"]');
+        await until(async () => (await agent('GET', '/api/v1/me/phone')).json.state === 'paused', 5000, 'the agent paused');
+        await page.waitForSelector(`#tel-agents-table tr[data-user="${agentId}"][data-state="paused"]`);
+        const audit = await page.evaluate(async () => (await (await fetch('/api/v1/tel/status')).json()).agents);
+        check(audit.some((a) => a.user_id && a.state === 'paused'), 'the status shows the pause');
+        await agent('PUT', '/api/v1/me/state', { state: 'offline' });
     });
 
     await test('no script error on the pages', async () => {

@@ -25,7 +25,7 @@ import { href } from '../router.js';
 
 const FALLBACK_MS = 5000; /* the stream is down: ask */
 const KEEP_MS = 60_000; /* ask anyway: the session stays active, a missed event is caught up */
-const AGENTS_SHOWN = 24; /* the rest as "+N" */
+const AGENTS_SHOWN = 16; /* the rest as "+N" */
 const COUNTRIES_SHOWN = 8;
 const ALERTS_SHOWN = 6;
 
