@@ -62,8 +62,7 @@ struct rules {
 };
 
 static pthread_mutex_t mx = PTHREAD_MUTEX_INITIALIZER;
-static struct rules rules = {.min_offered = 10,
-                             .defaults = {{0.8, 0.05, 60, 5}, {0.6, 0.10, 180, 15}}};
+static struct rules rules = {.min_offered = 10, .defaults = {{0.8, 0.05, 60, 5}, {0.6, 0.10, 180, 15}}};
 
 static int invalid(const char *where, const char *what)
 {
@@ -519,8 +518,8 @@ json_t *api_supervision_json(struct db *db, const struct tel_status *s)
                                                    (json_int_t)r->offered, "answered", (json_int_t)r->answered, "abandoned",
                                                    (json_int_t)r->abandoned));
     }
-    json_t *th = json_pack("{s:i, s:o, s:o}", "min_offered", p->min_offered, "defaults", limits_json(&p->defaults), "queues",
-                           json_object());
+    json_t *th =
+        json_pack("{s:i, s:o, s:o}", "min_offered", p->min_offered, "defaults", limits_json(&p->defaults), "queues", json_object());
     for (int i = 0; i < p->n; i++)
         json_object_set_new(json_object_get(th, "queues"), p->queue[i], limits_json(&p->q[i]));
     json_t *day = json_pack("{s:o, s:o, s:s, s:f, s:I}", "from", api_time(today.from), "computed_at", api_time(today.computed_at),
@@ -548,10 +547,10 @@ json_t *api_supervision_json(struct db *db, const struct tel_status *s)
         for (int k = 0; k < n && !name; k++)
             if (names[k].id == a->user_id && names[k].display_name[0])
                 name = names[k].display_name;
-        json_array_append_new(agents, json_pack("{s:I, s:s?, s:s, s:s?, s:I, s:I}", "user_id", (json_int_t)a->user_id,
-                                                "display_name", name, "state", a->state, "reason", a->reason[0] ? a->reason : NULL,
-                                                "since_seconds", (json_int_t)(a->since ? (mono - a->since) / 1000000 : 0), "call",
-                                                (json_int_t)a->call));
+        json_array_append_new(agents,
+                              json_pack("{s:I, s:s?, s:s, s:s?, s:I, s:I}", "user_id", (json_int_t)a->user_id, "display_name", name,
+                                        "state", a->state, "reason", a->reason[0] ? a->reason : NULL, "since_seconds",
+                                        (json_int_t)(a->since ? (mono - a->since) / 1000000 : 0), "call", (json_int_t)a->call));
     }
     free(names);
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "at", api_time(clock_now()), "today", day, "queues", queues,
