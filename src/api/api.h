@@ -55,6 +55,10 @@ extern const size_t api_conf_count;
 int api_supervision_load(const char *data_dir);
 int api_supervision_parse(const char *text, size_t len);
 json_t *api_supervision_json(struct db *db, const struct tel_status *s);
+/* Each queue's service-level threshold of the plan (data/tel/queues.json)
+ * in th[0..max): how many. */
+struct stats_threshold;
+int api_plan_thresholds(struct stats_threshold *th, int max);
 /* Stops the thread of today's figures (api_live_stop() does). */
 void api_supervision_stop(void);
 /* A case as the API shows it: full, the view (personal data as given, what

@@ -134,14 +134,8 @@ int api_stats(struct http_req *r)
         return err_set_field(WASL_EINVAL, "stats.period_too_long", "to", "at most %d days at a time", PERIOD_MAX_DAYS);
     /* each queue's own threshold (data/tel/queues.json) unless one is asked */
     q.sl_threshold_s = threshold ? (int)threshold : 20;
-    for (int i = 0; !threshold && i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
-        int s;
-        const char *name = tel_plan_queue(i, &s);
-        if (!name)
-            continue;
-        snprintf(th[q.nthresholds].queue, sizeof(th[0].queue), "%s", name);
-        th[q.nthresholds++].seconds = s;
-    }
+    if (!threshold)
+        q.nthresholds = api_plan_thresholds(th, QUEUES_MAX);
     q.thresholds = th;
     q.short_abandon_s = (int)short_s;
 

@@ -260,6 +260,20 @@ static int day_start(int64_t now, int64_t *from)
     return 0;
 }
 
+int api_plan_thresholds(struct stats_threshold *th, int max)
+{
+    int n = 0;
+    for (int i = 0; i < tel_plan_queues() && n < max; i++) {
+        int s;
+        const char *name = tel_plan_queue(i, &s);
+        if (!name)
+            continue;
+        snprintf(th[n].queue, sizeof(th[0].queue), "%s", name);
+        th[n++].seconds = s;
+    }
+    return n;
+}
+
 /* Computes today's figures by queue and by country from the store. */
 static int today_compute(struct db *db, struct today *t)
 {
@@ -270,14 +284,7 @@ static int today_compute(struct db *db, struct today *t)
     if ((err = day_start(now, &q.from)))
         return err;
     q.to = now;
-    for (int i = 0; i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
-        int s;
-        const char *name = tel_plan_queue(i, &s);
-        if (!name)
-            continue;
-        snprintf(th[q.nthresholds].queue, sizeof(th[0].queue), "%s", name);
-        th[q.nthresholds++].seconds = s;
-    }
+    q.nthresholds = api_plan_thresholds(th, QUEUES_MAX);
     q.thresholds = th;
     struct stats_report *rq = NULL, *rc = NULL;
     if ((err = stats_report_from_store(db, &q, now, &rq)))

@@ -257,3 +257,35 @@ export async function startTelephony({
         throw e;
     }
 }
+
+/* A logged-in API client (Node's fetch with the session cookie):
+ * (method, path, body) -> {status, json}. */
+export async function apiClient(base, login, password) {
+    const r = await fetch(`${base}/api/v1/session`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
+    });
+    if (r.status !== 201)
+        throw new Error(`login as ${login}: ${r.status}`);
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    const { csrf_token: csrf } = await r.json();
+    return async (method, path, body) => {
+        const res = await fetch(`${base}${path}`, {
+            method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, json: res.status === 204 ? null : await res.json() };
+    };
+}
+
+/* Asks fn until it gives something (every 100 ms, at most ms). */
+export async function until(fn, ms, what) {
+    const end = Date.now() + ms;
+    for (;;) {
+        const v = await fn();
+        if (v)
+            return v;
+        if (Date.now() > end)
+            throw new Error(`${what}: not within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}

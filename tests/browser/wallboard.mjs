@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, startTelephony } from './telephony.mjs';
+import { apiClient, freePorts, startTelephony, until } from './telephony.mjs';
 import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,36 +43,6 @@ let sipp = null;
 let agent = null;
 let agentId = null;
 const pageErrors = [];
-
-/* A logged-in API client (Node's fetch with the session cookie). */
-async function apiClient(base, login, password) {
-    const r = await fetch(`${base}/api/v1/session`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
-    });
-    check(r.status === 201, `login as ${login}: ${r.status}`);
-    const cookie = r.headers.get('set-cookie').split(';')[0];
-    const { csrf_token: csrf } = await r.json();
-    return async (method, path, body) => {
-        const res = await fetch(`${base}${path}`, {
-            method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-        });
-        return { status: res.status, json: res.status === 204 ? null : await res.json() };
-    };
-}
-
-/* Asks fn until it gives something (every 100 ms, at most ms). */
-async function until(fn, ms, what) {
-    const end = Date.now() + ms;
-    for (;;) {
-        const v = await fn();
-        if (v)
-            return v;
-        if (Date.now() > end)
-            throw new Error(`${what}: not within ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
-}
 
 function stopAll() {
     if (sipp && sipp.exitCode === null)
