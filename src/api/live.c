@@ -19,6 +19,8 @@
 /* The status is sent again this often even without a change, so that the
  * waiting times and durations on the supervisors' screens move on. */
 #define STATUS_REFRESH_US 5000000
+/* The supervision figures (a larger event) go out at most this often. */
+#define SUPERVISION_MIN_US 1000000
 /* How long the thread waits for a snapshot before it checks for the
  * refresh and for stop. */
 #define WAIT_MS 500
@@ -91,6 +93,7 @@ static void *live_main(void *arg)
 {
     const struct tel_status *prev = NULL;
     int64_t last_status = 0, last_supervision = 0;
+    bool supervision_due = false;
     (void)arg;
     while (!atomic_load(&live.stop)) {
         const struct tel_status *s = NULL;
@@ -106,9 +109,15 @@ static void *live_main(void *arg)
             publish("status", "status", dump(api_tel_status_json(live.db, cur)));
             last_status = now;
         }
-        if (cur && (s || now - last_supervision >= STATUS_REFRESH_US) && http_sse_listeners("supervision")) {
+        /* the wallboard's figures: at most once a second (a burst of
+         * snapshots is one event), and every 5 s for the clocks */
+        supervision_due |= s != NULL;
+        if (cur &&
+            ((supervision_due && now - last_supervision >= SUPERVISION_MIN_US) || now - last_supervision >= STATUS_REFRESH_US) &&
+            http_sse_listeners("supervision")) {
             publish("supervision", "supervision", dump(api_supervision_json(live.db, cur)));
             last_supervision = now;
+            supervision_due = false;
         }
         if (s) {
             if (prev)

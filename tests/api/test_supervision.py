@@ -171,6 +171,17 @@ def test_stream_topic(t):
         t.eq(st.status, 200, "the wallboard's stream")
         ev = st.next(lambda e: e["event"] == "supervision")
         t.eq(sorted(ev["json"].keys()), sorted(live(s).keys()), "the JSON of /supervision/live")
+        ag = t.login("agent")
+        uid = ag.user["id"]
+        t0 = time.time()
+        set_state(t, ag, "available")
+        try:
+            st.next(lambda e: e["event"] == "supervision" and any(a["user_id"] == uid and a["state"] == "available"
+                                                                for a in e["json"]["agents"]), timeout=3)
+            took = time.time() - t0
+            t.true(took < 2.5, f"a change reaches the wallboard's stream within the second's throttle: {took:.2f} s")
+        finally:
+            set_state(t, ag, "offline")
     finally:
         st.close()
     bad = Stream(s, path="/api/v1/stream?topics=everything")
