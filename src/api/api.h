@@ -49,12 +49,13 @@ void api_live_stop(void);
  * data/supervision/thresholds.json (setting supervision.thresholds) read
  * at start (data.invalid naming the key when the file is wrong), and the
  * JSON of GET /api/v1/supervision/live, also the stream's event
- * "supervision". */
+ * "supervision"; wait: the very first time, for today's figures (the live
+ * events' thread does not: its first event goes without them). */
 extern const struct conf_def api_conf[];
 extern const size_t api_conf_count;
 int api_supervision_load(const char *data_dir);
 int api_supervision_parse(const char *text, size_t len);
-json_t *api_supervision_json(struct db *db, const struct tel_status *s);
+json_t *api_supervision_json(struct db *db, const struct tel_status *s, bool wait);
 /* Each queue's service-level threshold of the plan (data/tel/queues.json)
  * in th[0..max): how many. */
 struct stats_threshold;

@@ -115,7 +115,7 @@ static void *live_main(void *arg)
         if (cur &&
             ((supervision_due && now - last_supervision >= SUPERVISION_MIN_US) || now - last_supervision >= STATUS_REFRESH_US) &&
             http_sse_listeners("supervision")) {
-            publish("supervision", "supervision", dump(api_supervision_json(live.db, cur)));
+            publish("supervision", "supervision", dump(api_supervision_json(live.db, cur, false)));
             last_supervision = now;
             supervision_due = false;
         }
@@ -183,7 +183,7 @@ static char *first_supervision(void *arg)
     const struct tel_status *s;
     if (tel_status_get(&s))
         return NULL;
-    char *text = dump(api_supervision_json(f->db, s));
+    char *text = dump(api_supervision_json(f->db, s, true));
     tel_status_put(s);
     return text;
 }

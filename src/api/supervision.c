@@ -376,8 +376,8 @@ static void *worker_main(void *arg)
 }
 
 /* Under mx: wakes (or starts) the thread; the first time, waits for its
- * figures. */
-static void today_want(struct db *db)
+ * figures when wait. */
+static void today_want(struct db *db, bool wait)
 {
     worker.wanted = clock_mono_us();
     if (!worker.started && !worker.stop) {
@@ -391,7 +391,7 @@ static void today_want(struct db *db)
     pthread_cond_broadcast(&cv);
     struct timespec until;
     clock_deadline((int64_t)FIRST_WAIT_MS * 1000, &until);
-    while (!today.computed_mono && !worker.stop && worker.started)
+    while (wait && !today.computed_mono && !worker.stop && worker.started)
         if (pthread_cond_timedwait(&cv, &mx, &until))
             break; /* shown without today's figures */
 }
@@ -468,11 +468,11 @@ static int worst(int a, int b)
     return a > b ? a : b;
 }
 
-json_t *api_supervision_json(struct db *db, const struct tel_status *s)
+json_t *api_supervision_json(struct db *db, const struct tel_status *s, bool wait)
 {
     json_t *queues = json_array(), *countries = json_array(), *agents = json_array(), *alerts = json_array();
     pthread_mutex_lock(&mx);
-    today_want(db);
+    today_want(db, wait);
     int64_t mono = clock_mono_us();
     const struct rules *p = &rules;
     for (int i = 0; i < s->nqueues; i++) {
@@ -570,7 +570,7 @@ int api_supervision_live(struct http_req *r)
     int err = tel_status_get(&s);
     if (err)
         return err;
-    json_t *j = api_supervision_json(APP(r)->db, s);
+    json_t *j = api_supervision_json(APP(r)->db, s, true);
     tel_status_put(s);
     return http_reply_json(r, 200, j);
 }
