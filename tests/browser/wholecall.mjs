@@ -26,7 +26,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, waslBinary } from './telephony.mjs';
+import { apiClient, freePorts, until, waslBinary } from './telephony.mjs';
 import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
