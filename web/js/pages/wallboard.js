@@ -72,6 +72,7 @@ function tile(q) {
     h('div', { class: 'wb-tile-main' },
         figure('waiting', formatNumber(q.waiting), q.levels.waiting, true),
         figure('longest_wait_s', h('bdi', { dir: 'ltr' }, clock(q.longest_wait_s)), q.levels.longest_wait_s, true)),
+    h('p', { class: 'wb-today-caption' }, tn('wallboard.today')),
     h('div', { class: 'wb-tile-today' },
         figure('service_level', percent(q.service_level), q.levels.service_level),
         figure('abandon_rate', percent(q.abandon_rate), q.levels.abandon_rate),
