@@ -8,6 +8,7 @@ the server with the key named. Every wait is bounded and polls."""
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -16,7 +17,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import test_stream  # noqa: E402
 from test_stream import Stream, set_state  # noqa: E402
 
-SQLITE_ONLY = True  # the events are written with sqlite3; the stats' store reading is tested on both by tests/unit/stats
 
 _dir = tempfile.mkdtemp(prefix="wasl-thresholds-")
 THRESHOLDS = os.path.join(_dir, "thresholds.json")
@@ -66,11 +66,25 @@ def write_today(t, agent):
 
 
 def insert(t, rows):
-    db = sqlite3.connect(t.srv.db)
-    db.executemany("INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
-                   [(a, k, c, g, q, json.dumps(d)) for a, k, c, g, q, d in rows])
-    db.commit()
-    db.close()
+    """Events written straight to the log (sqlite3, or psql on PostgreSQL)."""
+    if t.srv.backend == "sqlite":
+        db = sqlite3.connect(t.srv.db)
+        db.executemany("INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)",
+                       [(a, k, c, g, q, json.dumps(d)) for a, k, c, g, q, d in rows])
+        db.commit()
+        db.close()
+        return
+
+    def lit(v):
+        if v is None:
+            return "NULL"
+        if isinstance(v, int):
+            return str(v)
+        return "'" + str(v).replace("'", "''") + "'"
+    values = ", ".join(f"({lit(a)}, {lit(k)}, {lit(c)}, {lit(g)}, {lit(q)}, {lit(json.dumps(d))})" for a, k, c, g, q, d in rows)
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", t.srv.db],
+                   input=f"INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES {values};", text=True,
+                   check=True, stdout=subprocess.DEVNULL, timeout=30)
 
 
 def agent_id(t):
