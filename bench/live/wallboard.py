@@ -82,7 +82,14 @@ def measure(binary, calls):
                 offered = sum(q["offered"] for q in j["queues"])
                 every = j["today"]["refresh_seconds"]
             time.sleep(0.5)
-        return len(rows), offered, costs, every
+        # the live part: what each event (and request) costs once today's
+        # figures are kept: the snapshot and the kept rows as JSON
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("lr", os.path.join(TOP, "bench", "live", "run.py"))
+        lr = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(lr)
+        rps, p99 = lr.wrk(srv.url + "/api/v1/supervision/live", sup.cookie, 5)
+        return len(rows), offered, costs, every, rps, p99
     finally:
         srv.cleanup()
 
@@ -92,13 +99,14 @@ def main():
     ap.add_argument("--binary", default=os.path.join(TOP, "build", "wasl"))
     ap.add_argument("--calls", default="2000,100000")
     a = ap.parse_args()
-    print("| calls today | events | counted | today's figures (median of 3) | per event | computed every | share of one core |")
-    print("|---|---|---|---|---|---|---|")
+    print("| calls today | events | counted | today's figures (median of 3) | per event | computed every | share of one core "
+          "| GET /supervision/live (kept figures) |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in [int(x) for x in a.calls.split(",")]:
-        events, offered, costs, every = measure(a.binary, n)
+        events, offered, costs, every, rps, p99 = measure(a.binary, n)
         med = statistics.median(costs)
         print(f"| {n:,} | {events:,} | {offered:,} | {med:.1f} ms | {1000 * med / events:.2f} µs | {every} s | "
-              f"{med / (10 * every):.1f} % |")
+              f"{med / (10 * every):.1f} % | {rps:,.0f}/s, p99 {p99:.2f} ms |")
 
 
 if __name__ == "__main__":
