@@ -254,6 +254,9 @@ def suite_browser():
     # A whole call (SIPp, the IVR, baresip, the desk): it starts its own wasl, phone and caller, and stops them.
     run_tap("browser/wholecall", ["node", "tests/browser/wholecall.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=300)
+    # The wallboard while SIPp callers wait and give up: its own wasl with the telephony on.
+    run_tap("browser/wallboard", ["node", "tests/browser/wallboard.mjs"],
+            env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=200)
 
 
 def main():

@@ -30,6 +30,7 @@ import * as messagesPage from './js/pages/messages.js';
 import * as reportsPage from './js/pages/reports.js';
 import * as supervisionPage from './js/pages/supervision.js';
 import * as statsPages from './js/pages/stats_pages.js';
+import * as wallboardPage from './js/pages/wallboard.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
 import { stopLive } from './js/live.js';
 
@@ -56,6 +57,7 @@ const PAGES = {
     reports: { render: reportsPage.render, title: 'reports.title' },
     'supervision/procedures': { render: statsPages.renderProcedures, title: 'stats.procedures.title' },
     scorecard: { render: statsPages.renderScorecard, title: 'stats.scorecard.title' },
+    wallboard: { render: wallboardPage.render, title: 'wallboard.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },
@@ -179,6 +181,8 @@ async function show(route) {
         return; /* a newer navigation won */
 
     drawChrome(route);
+    /* the wallboard takes the whole screen: no header, navigation or footer */
+    document.body.classList.toggle('wallboard-mode', route === 'wallboard' && Boolean(page) && node.id === 'wallboard');
     const notice = flashed ? alertBox(flashed.kind, flashed.text) : null;
     if (notice)
         notice.classList.add('flash');

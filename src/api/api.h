@@ -45,6 +45,19 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s);
  * telephony runs); stopped before the web server. */
 int api_live_start(struct db *db);
 void api_live_stop(void);
+/* The live supervision figures (supervision.c): the thresholds of
+ * data/supervision/thresholds.json (setting supervision.thresholds) read
+ * at start (data.invalid naming the key when the file is wrong), and the
+ * JSON of GET /api/v1/supervision/live, also the stream's event
+ * "supervision"; wait: the very first time, for today's figures (the live
+ * events' thread does not: its first event goes without them). */
+extern const struct conf_def api_conf[];
+extern const size_t api_conf_count;
+int api_supervision_load(const char *data_dir);
+int api_supervision_parse(const char *text, size_t len);
+json_t *api_supervision_json(struct db *db, const struct tel_status *s, bool wait);
+/* Stops the thread of today's figures (api_live_stop() does). */
+void api_supervision_stop(void);
 /* A case as the API shows it: full, the view (personal data as given, what
  * the viewer of this role may do next); else a list row. */
 struct case_rec;
@@ -60,6 +73,7 @@ extern const size_t api_figures_conf_count;
 
 /* handlers */
 int api_healthz(struct http_req *r);
+int api_supervision_live(struct http_req *r);
 int api_metrics(struct http_req *r);
 int api_login(struct http_req *r);
 int api_session_get(struct http_req *r);

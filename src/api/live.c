@@ -3,7 +3,9 @@
  * turns each new snapshot of the telephony into events. An agent's stream
  * carries their own state (event "agent", the JSON of GET /api/v1/me/phone);
  * a supervisor's and an administrator's also the live figures (event
- * "status", the JSON of GET /api/v1/tel/status).
+ * "status", the JSON of GET /api/v1/tel/status), and when asked
+ * (?topics=supervision: the wallboard) the supervision figures (event
+ * "supervision", the JSON of GET /api/v1/supervision/live).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,6 +19,8 @@
 /* The status is sent again this often even without a change, so that the
  * waiting times and durations on the supervisors' screens move on. */
 #define STATUS_REFRESH_US 5000000
+/* The supervision figures (a larger event) go out at most this often. */
+#define SUPERVISION_MIN_US 1000000
 /* How long the thread waits for a snapshot before it checks for the
  * refresh and for stop. */
 #define WAIT_MS 500
@@ -88,7 +92,8 @@ static void agents_changed(const struct tel_status *prev, const struct tel_statu
 static void *live_main(void *arg)
 {
     const struct tel_status *prev = NULL;
-    int64_t last_status = 0;
+    int64_t last_status = 0, last_supervision = 0;
+    bool supervision_due = false;
     (void)arg;
     while (!atomic_load(&live.stop)) {
         const struct tel_status *s = NULL;
@@ -103,6 +108,16 @@ static void *live_main(void *arg)
         if (cur && (s || now - last_status >= STATUS_REFRESH_US) && http_sse_listeners("status")) {
             publish("status", "status", dump(api_tel_status_json(live.db, cur)));
             last_status = now;
+        }
+        /* the wallboard's figures: at most once a second (a burst of
+         * snapshots is one event), and every 5 s for the clocks */
+        supervision_due |= s != NULL;
+        if (cur &&
+            ((supervision_due && now - last_supervision >= SUPERVISION_MIN_US) || now - last_supervision >= STATUS_REFRESH_US) &&
+            http_sse_listeners("supervision")) {
+            publish("supervision", "supervision", dump(api_supervision_json(live.db, cur, false)));
+            last_supervision = now;
+            supervision_due = false;
         }
         if (s) {
             if (prev)
@@ -134,6 +149,7 @@ void api_live_stop(void)
     atomic_store(&live.stop, true);
     pthread_join(live.thread, NULL);
     live.started = false;
+    api_supervision_stop();
 }
 
 /* ---- GET /api/v1/stream ---- */
@@ -161,13 +177,34 @@ static char *first_status(void *arg)
     return text;
 }
 
+static char *first_supervision(void *arg)
+{
+    const struct first_arg *f = arg;
+    const struct tel_status *s;
+    if (tel_status_get(&s))
+        return NULL;
+    char *text = dump(api_supervision_json(f->db, s, true));
+    tel_status_put(s);
+    return text;
+}
+
 int api_stream(struct http_req *r)
 {
     struct first_arg f = {APP(r)->db, r->session.user.id};
     char topic[HTTP_TOPIC_MAX];
-    struct http_stream_topic t[2] = {{topic, "agent", first_agent, &f}, {"status", "status", first_status, &f}};
+    struct http_stream_topic t[3] = {{topic, "agent", first_agent, &f}, {"status", "status", first_status, &f}};
     const struct tel_status *s;
-    int err;
+    const char *topics = http_query(r, "topics");
+    bool sup = r->session.user.role & (ROLE_SUPERVISOR | ROLE_ADMIN);
+    int n = sup ? 2 : 1, err;
+
+    /* the wallboard's figures, for supervisors who ask for them */
+    if (topics && strcmp(topics, "supervision"))
+        return err_set_field(WASL_EINVAL, "stream.invalid_topics", "topics", "topics: supervision, or none");
+    if (topics && !sup)
+        return err_set(WASL_EPERM, "auth.forbidden", "the supervision figures are for supervisors");
+    if (topics)
+        t[n++] = (struct http_stream_topic){"supervision", "supervision", first_supervision, &f};
 
     /* With the telephony off there is nothing to stream: the same answer
      * as the other live routes. */
@@ -175,5 +212,5 @@ int api_stream(struct http_req *r)
         return err;
     tel_status_put(s);
     agent_topic(r->session.user.id, topic, sizeof(topic));
-    return http_reply_stream(r, t, r->session.user.role & (ROLE_SUPERVISOR | ROLE_ADMIN) ? 2 : 1);
+    return http_reply_stream(r, t, n);
 }

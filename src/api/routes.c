@@ -72,6 +72,7 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/tel/pause-reasons",     api_tel_pause_reasons, ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The reasons an agent may give for a pause (data/tel/pause_reasons.json), named in every language", 0},
     {"GET",    "/api/v1/tel/colleagues",        api_tel_colleagues,   ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Colleagues whose phone is registered, to transfer a call to or consult: name, state, languages", 0},
     {"GET",    "/api/v1/tel/status",            api_tel_status,       ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Live queues, agents and calls", 0},
+    {"GET",    "/api/v1/supervision/live",      api_supervision_live, ROLE_SUPERVISOR | ROLE_ADMIN, 0, "The live supervision figures: per queue waiting, longest wait, agents by state, today's service level and abandon rate with their amber/red levels; calls today per country; agents' states; the alerts", 0},
     {"GET",    "/api/v1/tel/calls",             api_tel_calls,        ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Call log, newest first, without callers' numbers (?limit=&before=)", 0},
     {"GET",    "/api/v1/tel/calls/{id}/recording", api_tel_recording, ROLE_SUPERVISOR | ROLE_ADMIN, 0, "A call's recording (stereo WAV: caller left, agent right); audited", 0},
     {"GET",    "/api/v1/tel/messages",          api_tel_messages,     ROLE_AGENT | ROLE_SUPERVISOR | ROLE_ADMIN, 0, "Voice messages left in the IVR, newest first, numbers masked (?status=new|handled&language=&limit=&before=); agents: their languages", 0},

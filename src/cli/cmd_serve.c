@@ -75,6 +75,8 @@ int cmd_serve(struct cli *c)
         return cli_fail(err, "cases");
     if ((err = calendar_emergency_load(c->db)))
         return cli_fail(err, "calendar");
+    if ((err = api_supervision_load(cli_data_dir())))
+        return cli_fail(err, "supervision");
     app.db = c->db;
     hc = (struct http_config){.routes = api_routes, .nroutes = api_routes_count, .db = c->db, .app = &app};
 

@@ -45,7 +45,7 @@ SETTINGS = {
 class Stream:
     """One event stream read line by line, every read bounded."""
 
-    def __init__(self, client, last_id=None, rcvbuf=None, timeout=10):
+    def __init__(self, client, last_id=None, rcvbuf=None, timeout=10, path="/api/v1/stream"):
         srv = client.srv
         self.conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
         if rcvbuf:
@@ -58,7 +58,7 @@ class Stream:
             h["Cookie"] = client.cookie
         if last_id is not None:
             h["Last-Event-ID"] = str(last_id)
-        self.conn.request("GET", "/api/v1/stream", headers=h)
+        self.conn.request("GET", path, headers=h)
         self.resp = self.conn.getresponse()
         self.status = self.resp.status
         self.comments = 0

@@ -103,9 +103,12 @@ const FLOW = {
 };
 
 /* Starts the server (flow: another IVR flow than FLOW; prompts: the few
- * recordings it needs, ["ar/please_hold", ...], copied from build/prompts);
- * resolves to {url, sipPort, dir, stop(), phone: {send(cmd)}}. */
-export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [] } = {}) {
+ * recordings it needs, ["ar/please_hold", ...], copied from build/prompts;
+ * settings: more --set name=value); resolves to {url, sipPort, dir, stop(),
+ * phone: {send(cmd)}}. */
+export async function startTelephony({
+    binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [], settings: more = {},
+} = {}) {
     if (!binary)
         throw new Error('no wasl program (build/asan/wasl or $WASL_BINARY)');
     const dir = mkdtempSync(join(tmpdir(), 'wasl-browser-tel-'));
@@ -174,6 +177,7 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
             'sip.enabled': 'true', 'sip.tcp': 'false', 'sip.port': ports.sip, 'sip.rtp_min': ports.rtpMin, 'sip.rtp_max': ports.rtpMax,
             'sip.ring_timeout': '120s', 'sip.flow': flow, 'sip.prompts_dir': prompts, 'log.level': 'warn',
             'sip.recording': 'true', 'sip.recording_dir': join(dir, 'rec'),
+            ...(typeof more === 'function' ? more(dir) : more),
         };
         const args = ['--db', db, ...Object.entries(settings).flatMap(([k, v]) => ['--set', `${k}=${v}`]), 'serve'];
         const server = spawn(binary, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -251,5 +255,37 @@ export async function startTelephony({ binary = waslBinary(), timeoutMs = 30_000
     } catch (e) {
         stop();
         throw e;
+    }
+}
+
+/* A logged-in API client (Node's fetch with the session cookie):
+ * (method, path, body) -> {status, json}. */
+export async function apiClient(base, login, password) {
+    const r = await fetch(`${base}/api/v1/session`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
+    });
+    if (r.status !== 201)
+        throw new Error(`login as ${login}: ${r.status}`);
+    const cookie = r.headers.get('set-cookie').split(';')[0];
+    const { csrf_token: csrf } = await r.json();
+    return async (method, path, body) => {
+        const res = await fetch(`${base}${path}`, {
+            method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+            body: body ? JSON.stringify(body) : undefined,
+        });
+        return { status: res.status, json: res.status === 204 ? null : await res.json() };
+    };
+}
+
+/* Asks fn until it gives something (every 100 ms, at most ms). */
+export async function until(fn, ms, what) {
+    const end = Date.now() + ms;
+    for (;;) {
+        const v = await fn();
+        if (v)
+            return v;
+        if (Date.now() > end)
+            throw new Error(`${what}: not within ${ms} ms`);
+        await new Promise((r) => setTimeout(r, 100));
     }
 }

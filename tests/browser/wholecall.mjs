@@ -26,7 +26,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePorts, waslBinary } from './telephony.mjs';
+import { apiClient, freePorts, until, waslBinary } from './telephony.mjs';
 import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,37 +129,6 @@ async function startWasl(binary, ports) {
         server.once('exit', (c) => rej(new Error(`wasl serve exited (${c}): ${log}`)));
     }), 60_000, 'wasl serve');
     return { url, server, sipPort: ports.sip, log: () => log };
-}
-
-/* A logged-in API client (Node's fetch with the session cookie). */
-async function apiClient(base, login, password) {
-    const r = await fetch(`${base}/api/v1/session`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }),
-    });
-    check(r.status === 201, `login as ${login}: ${r.status}`);
-    const cookie = r.headers.get('set-cookie').split(';')[0];
-    const { csrf_token: csrf } = await r.json();
-    return async (method, path, body) => {
-        const res = await fetch(`${base}${path}`, {
-            method, headers: { Cookie: cookie, 'X-CSRF-Token': csrf, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-            body: body ? JSON.stringify(body) : undefined,
-        });
-        return { status: res.status, json: res.status === 204 ? null : await res.json() };
-    };
-}
-
-/* Asks fn until it gives something (every 100 ms, at most ms). */
-async function until(fn, ms, what) {
-    const end = Date.now() + ms;
-    let last;
-    for (;;) {
-        last = await fn();
-        if (last)
-            return last;
-        if (Date.now() > end)
-            throw new Error(`${what}: not within ${ms} ms`);
-        await new Promise((r) => setTimeout(r, 100));
-    }
 }
 
 /* ---- baresip: the agent's desk phone, answering when told ---- */

@@ -57,7 +57,8 @@ function open() {
     if (source || !wanted() || typeof EventSource === 'undefined')
         return;
     setState(state === 'off' ? 'connecting' : 'reconnecting');
-    const es = new EventSource(URL_STREAM);
+    /* the wallboard's figures come only to a page that listens for them */
+    const es = new EventSource(listeners.has('supervision') ? `${URL_STREAM}?topics=supervision` : URL_STREAM);
     source = es;
     for (const name of listeners.keys())
         es.addEventListener(name, (ev) => dispatch(name, ev));
@@ -109,6 +110,8 @@ export function subscribe(name, fn) {
     open();
     return () => {
         set.delete(fn);
+        if (!set.size && listeners.get(name) === set)
+            listeners.delete(name);
         if (!wanted())
             close();
     };

@@ -106,6 +106,7 @@ const SUBPAGES = {
     'guide/edit/review': ['editor', 'supervisor'],
     'guide/edit/synonyms': GUIDE_MANAGERS,
     'guide/edit/gaps': ['editor', 'supervisor'],
+    wallboard: ['supervisor', 'admin'],
     'cases/new': CASE_WORKERS,
     'cases/view': CASE_WORKERS,
     scorecard: ['supervisor', 'admin'], /* any agent's, with ?agent= */

@@ -15,11 +15,15 @@ import { api, withQuery } from '../api.js';
 import { h, uid } from '../dom.js';
 import { loadGeo, countryName } from '../geo.js';
 import { LANGUAGES, formatNumber, languageInfo, t, tn } from '../i18n.js';
-import { alertBox, confirmDialog, errorText, field, languageName, markFieldError, messageArea, showFieldError, whileBusy } from '../ui.js';
 import {
-    callStageName, clockNode, isTelOff, outcomeBadge, poller, reasonName, skillsNode, stateBadge, whenNode,
+    alertBox, confirmDialog, errorText, field, languageName, markFieldError, messageArea, openDialog, showFieldError, whileBusy,
+} from '../ui.js';
+import {
+    PAUSE_REASONS, callStageName, clockNode, isTelOff, loadPauseReasons, outcomeBadge, poller, reasonName, serviceName, skillsNode,
+    stateBadge, whenNode,
 } from '../tel.js';
 import { liveIndicator, liveState, onLiveState, subscribe } from '../live.js';
+import { figuresSection } from './wallboard.js';
 
 const REFRESH_MS = 5000;
 const OFF_REFRESH_MS = 30_000; /* telephony off: only the records can change */
@@ -29,12 +33,16 @@ const CALLBACK_LIMIT = 50;
 
 let current = null; /* the poller of the section on screen */
 let unfollow = null; /* its live events */
+let figuresStop = null; /* the supervision figures above it */
 
 /* Before logging out: no request of this user may reach the server after. */
 export function stopTelephony() {
     if (current)
         current.stop();
     current = null;
+    if (figuresStop)
+        figuresStop();
+    figuresStop = null;
     if (unfollow)
         unfollow();
     unfollow = null;
@@ -201,8 +209,11 @@ export function telephonySection(ctx) {
         return h('section', { class: 'tel-part', id, 'aria-labelledby': titleId },
             h('h3', { id: titleId }, tn(titleKey)), content);
     };
+    const figures = figuresSection((d) => { queueNames = d.queues || []; });
+    figuresStop = figures.stop;
     const live = h('div', { class: 'tel-live', id: 'tel-live' },
         h('div', { class: 'stat-row' }, stats),
+        figures.el,
         sub('tel-queues', 'tel.sup.queues', queues),
         sub('tel-agents', 'tel.sup.agents', agents),
         sub('tel-calls', 'tel.sup.calls', calls));
@@ -258,7 +269,7 @@ export function telephonySection(ctx) {
         agents.replaceChildren(table({
             id: 'tel-agents-table',
             caption: 'tel.sup.agents_caption',
-            cols: ['tel.col.agent', 'tel.col.state', 'tel.col.reason', 'tel.col.languages', 'tel.col.since', 'tel.col.phone'],
+            cols: ['tel.col.agent', 'tel.col.state', 'tel.col.reason', 'tel.col.languages', 'tel.col.since', 'tel.col.phone', 'tel.col.actions'],
             empty: 'tel.sup.no_agents',
             rows: (s.agents || []).map((a) => ({
                 data: { user: String(a.user_id), state: a.state, registered: String(Boolean(a.registered)) },
@@ -272,13 +283,14 @@ export function telephonySection(ctx) {
                     a.registered
                         ? h('span', { class: 'badge badge-ok' }, tn('tel.sup.registered'))
                         : h('span', { class: 'badge badge-warning' }, tn('tel.sup.not_registered')),
+                    a.state !== 'offline' ? agentActions(a) : muted(),
                 ],
             })),
         }));
         calls.replaceChildren(table({
             id: 'tel-calls-table',
             caption: 'tel.sup.calls_caption',
-            cols: ['tel.col.call', 'tel.col.country', 'tel.col.language', 'tel.col.stage', 'tel.col.node', 'tel.col.duration'],
+            cols: ['tel.col.call', 'tel.col.country', 'tel.col.language', 'tel.col.stage', 'tel.col.node', 'tel.col.duration', 'tel.col.actions'],
             empty: 'tel.sup.no_calls',
             rows: (s.calls || []).map((c) => ({
                 data: { call: String(c.id), state: c.state },
@@ -289,9 +301,65 @@ export function telephonySection(ctx) {
                     h('span', { class: `tel-stage tel-stage-${c.state}` }, callStageName(c.state)),
                     c.node ? h('code', { dir: 'ltr' }, c.node) : muted(),
                     clockNode(c.seconds),
+                    c.state === 'bridged' && c.agent && c.agent !== me.id ? callActions(c) : muted(),
                 ],
             })),
         }));
+    }
+
+    /* ---- the supervisor's actions (the API audits each) ---- */
+    let queueNames = []; /* for "move to another queue", from the figures */
+    function done(key, r) {
+        messages.show('success', t(r && r.applied === false ? 'tel.act.accepted' : key));
+    }
+    async function act(button, fn, key) {
+        try {
+            button.disabled = true;
+            done(key, await fn());
+        } catch (e) {
+            messages.show('error', errorText(e));
+        } finally {
+            button.disabled = false;
+        }
+    }
+    function agentActions(a) {
+        const b = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'agent', user: String(a.user_id) } }, tn('tel.act.agent'));
+        b.addEventListener('click', async () => {
+            await loadPauseReasons().catch(() => null);
+            const reason = h('select', { id: uid('reason'), dataset: { field: 'reason' } },
+                PAUSE_REASONS.map((r) => h('option', { value: r }, reasonName(r))));
+            const pause = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'pause' } }, tn('tel.act.pause'));
+            const logout = h('button', { type: 'button', class: 'btn btn-danger', dataset: { action: 'logout' } }, tn('tel.act.logout'));
+            const d = openDialog({
+                title: t('tel.act.agent_title', { name: a.display_name || t('cases.event.user', { id: a.user_id }) }),
+                content: [field({ label: 'tel.col.reason', control: reason }), h('p', { class: 'hint' }, tn('tel.act.on_call_note')),
+                    h('div', { class: 'actions' }, pause, logout)],
+            });
+            const put = (body) => api('PUT', `/api/v1/tel/agents/${a.user_id}/state`, body);
+            pause.addEventListener('click', () => act(pause, () => put({ state: 'paused', reason: reason.value }), 'tel.act.paused').then(d.close));
+            logout.addEventListener('click', () => act(logout, () => put({ state: 'offline' }), 'tel.act.logged_out').then(d.close));
+        });
+        return b;
+    }
+    function callActions(c) {
+        const mode = (m) => {
+            const b = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: m, call: String(c.id) }, title: t('tel.act.from_phone') }, tn(`tel.act.${m}`));
+            b.addEventListener('click', () => act(b, () => api('PUT', `/api/v1/tel/calls/${c.id}/supervision`, { mode: m }), `tel.act.${m}_done`));
+            return b;
+        };
+        const move = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'move', call: String(c.id) } }, tn('tel.act.move'));
+        move.addEventListener('click', () => {
+            const select = h('select', { id: uid('queue'), dataset: { field: 'queue' } },
+                queueNames.map((q) => h('option', { value: q.queue }, `${languageName(q.language)} · ${serviceName(q.service)}`)));
+            const go = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'move-go' } }, tn('tel.act.move'));
+            const d = openDialog({
+                title: t('tel.act.move_title', { id: c.id }),
+                content: [field({ label: 'tel.act.queue', control: select }), h('p', { class: 'hint' }, tn('tel.act.move_note')),
+                    h('div', { class: 'actions' }, go)],
+            });
+            go.addEventListener('click', () => act(go, () => api('POST', `/api/v1/tel/calls/${c.id}/transfer`, { queue: select.value }), 'tel.act.moved').then(d.close));
+        });
+        return h('span', { class: 'tel-actions' }, mode('listen'), ' ', mode('whisper'), ' ', mode('barge'), ' ', mode('off'), ' ', move);
     }
 
     /* Recordings being listened to survive the 5-second redraws. */
