@@ -9,7 +9,8 @@
 #include "core/core.h"
 
 struct feed {
-    struct stats_report *r;
+    stats_event_h on_event;
+    void *arg;
     int64_t from, last_at, last_id;
     int n;
     bool states_only;
@@ -32,31 +33,43 @@ static int feed_row(const struct ev_row *row, void *arg)
     }
     if (e.at > f->last_at)
         f->last_at = e.at;
-    return stats_report_event(f->r, &e);
+    return f->on_event(&e, f->arg);
 }
 
-int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t now, struct stats_report **out)
+int stats_store_events(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h on_event, void *arg, int64_t *end)
 {
-    struct stats_report *r;
-    int err = stats_report_new(q, &r);
-    if (err)
-        return err;
-    struct feed f = {.r = r, .from = q->from, .states_only = true};
+    struct feed f = {.on_event = on_event, .arg = arg, .from = from, .states_only = true};
     /* each agent's last state before the period */
-    err = events_agent_states_at(db, q->from, feed_row, &f);
+    int err = events_agent_states_at(db, from, feed_row, &f);
     f.states_only = false;
     f.last_id = 0;
-    int64_t margin = (int64_t)STATS_CALL_MARGIN_S * WTIME_SEC, end = q->to + margin < now ? q->to + margin : now;
-    struct ev_filter filter = {
-        .since = q->from - margin, .until = end > q->from - margin ? end : q->from - margin + 1, .limit = 10000};
+    int64_t margin = (int64_t)STATS_CALL_MARGIN_S * WTIME_SEC, stop = to + margin < now ? to + margin : now;
+    struct ev_filter filter = {.since = from - margin, .until = stop > from - margin ? stop : from - margin + 1, .limit = 10000};
     while (!err) {
         f.n = 0;
         filter.after_id = f.last_id;
         if ((err = events_list(db, &filter, feed_row, &f)) || f.n < filter.limit)
             break;
     }
+    *end = stop > f.last_at ? stop : f.last_at;
+    return err;
+}
+
+static int report_event(const struct ev *e, void *arg)
+{
+    return stats_report_event(arg, e);
+}
+
+int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t now, struct stats_report **out)
+{
+    struct stats_report *r;
+    int64_t end;
+    int err = stats_report_new(q, &r);
+    if (err)
+        return err;
+    err = stats_store_events(db, q->from, q->to, now, report_event, r, &end);
     if (!err)
-        err = stats_report_finish(r, end > f.last_at ? end : f.last_at);
+        err = stats_report_finish(r, end);
     if (err) {
         stats_report_free(r);
         return err;

@@ -71,6 +71,15 @@ int stats_fold_event(struct stats_fold *f, const struct ev *e);
 void stats_fold_end(struct stats_fold *f, int64_t at);
 void stats_fold_free(struct stats_fold *f);
 
+/* Every event the figures of [from, to) need from the store's log, oldest
+ * first, to on_event: the agents' states as they stood at `from`, then the
+ * events from STATS_CALL_MARGIN_S before it until that margin after `to`,
+ * or `now`. *end: where the events ran out (for stats_fold_end). A non-zero
+ * return of on_event stops the reading and is returned. */
+typedef int (*stats_event_h)(const struct ev *e, void *arg);
+struct db;
+int stats_store_events(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h on_event, void *arg, int64_t *end);
+
 /* ---- the tally ---- */
 
 enum stats_slice {
