@@ -31,8 +31,8 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
-    supervisor: ['supervision', 'messages', 'cases', 'guide'],
+    admin: ['agent', 'supervision', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    supervisor: ['supervision', 'staffing', 'messages', 'cases', 'guide'],
     agent: ['agent', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],

@@ -65,10 +65,10 @@ export function updateUser(u) {
  * everything; the pages themselves are in router.js. */
 const NAV = {
     agent: ['agent', 'messages', 'cases', 'guide'],
-    supervisor: ['supervision', 'messages', 'cases', 'guide'],
+    supervisor: ['supervision', 'staffing', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    admin: ['agent', 'supervision', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
