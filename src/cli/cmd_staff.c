@@ -62,9 +62,9 @@ static void plan_table(const json_t *plan)
     printf("\n");
     json_array_foreach(json_object_get(plan, "languages"), i, l)
     {
-        printf("\n%s: %.1f calls, %.1f agent-hours to schedule, at most %d at once\n", json_string_value(json_object_get(l, "language")),
-               json_real_value(json_object_get(l, "calls")), json_real_value(json_object_get(l, "agent_hours")),
-               (int)json_integer_value(json_object_get(l, "peak_rostered")));
+        printf("\n%s: %.1f calls, %.1f agent-hours to schedule, at most %d at once\n",
+               json_string_value(json_object_get(l, "language")), json_real_value(json_object_get(l, "calls")),
+               json_real_value(json_object_get(l, "agent_hours")), (int)json_integer_value(json_object_get(l, "peak_rostered")));
         printf("  %5s %8s %8s %-8s %6s %8s %8s %9s\n", "start", "calls", "aht (s)", "aht from", "agents", "rostered", "service",
                "occupancy");
         json_array_foreach(json_object_get(l, "intervals"), k, iv) printf(

@@ -129,8 +129,9 @@ static int group(json_t *o, struct sim_in *in)
     }
     g->from_s = 0;
     g->to_s = 86400;
-    if (shift && (!json_is_array(shift) || json_array_size(shift) != 2 || (err = clock_of(json_array_get(shift, 0), "shift", &g->from_s)) ||
-                  (err = clock_of(json_array_get(shift, 1), "shift", &g->to_s)) || g->to_s <= g->from_s))
+    if (shift &&
+        (!json_is_array(shift) || json_array_size(shift) != 2 || (err = clock_of(json_array_get(shift, 0), "shift", &g->from_s)) ||
+         (err = clock_of(json_array_get(shift, 1), "shift", &g->to_s)) || g->to_s <= g->from_s))
         return bad("shift", "[\"HH:MM\", \"HH:MM\"], the start before the end");
     in->ngroups++;
     return 0;
@@ -138,11 +139,12 @@ static int group(json_t *o, struct sim_in *in)
 
 int sim_in_from_json(json_t *j, struct sim_in *in, char *forecast_day, int *forecast_weeks)
 {
-    static const char *const keys[] = {"languages", "agents", "start", "target_s", "wrap_s", "patience_s",
+    static const char *const keys[] = {"languages", "agents", "start", "target_s", "wrap_s",  "patience_s",
                                        "strategy",  "days",   "seed",  "forecast", "comment", NULL};
     int err, start = 0;
     double patience = 0, days = 1, seed = 1;
-    json_t *langs = json_object_get(j, "languages"), *agents = json_object_get(j, "agents"), *fc = json_object_get(j, "forecast"), *v;
+    json_t *langs = json_object_get(j, "languages"), *agents = json_object_get(j, "agents"), *fc = json_object_get(j, "forecast"),
+           *v;
     const char *k;
     size_t i;
 
@@ -150,7 +152,8 @@ int sim_in_from_json(json_t *j, struct sim_in *in, char *forecast_day, int *fore
     *forecast_day = 0;
     if (!json_is_object(j))
         return bad("file", "a JSON object");
-    if ((err = only_keys(j, keys, "the file")) || (err = number(json_object_get(j, "target_s"), "target_s", 0, 3600, &in->target_s)) ||
+    if ((err = only_keys(j, keys, "the file")) ||
+        (err = number(json_object_get(j, "target_s"), "target_s", 0, 3600, &in->target_s)) ||
         (err = number(json_object_get(j, "wrap_s"), "wrap_s", 0, 3600, &in->wrap_s)) ||
         (err = number(json_object_get(j, "patience_s"), "patience_s", 0, 86400, &patience)) ||
         (err = number(json_object_get(j, "days"), "days", 1, SIM_DAYS_MAX, &days)) ||

@@ -102,7 +102,8 @@ static struct ev pop(struct run *r)
         size_t c = 2 * i + 1;
         if (c >= r->n)
             break;
-        if (c + 1 < r->n && (r->heap[c + 1].at < r->heap[c].at || (r->heap[c + 1].at == r->heap[c].at && r->heap[c + 1].seq < r->heap[c].seq)))
+        if (c + 1 < r->n &&
+            (r->heap[c + 1].at < r->heap[c].at || (r->heap[c + 1].at == r->heap[c].at && r->heap[c + 1].seq < r->heap[c].seq)))
             c++;
         if (last.at < r->heap[c].at || (last.at == r->heap[c].at && last.seq < r->heap[c].seq))
             break;
@@ -275,7 +276,8 @@ static int run_day(struct run *r)
     r->n = r->noffers = 0;
     r->ncalls = 1; /* call 0 means none to the distributor */
     for (int l = 0; l < in->nlangs && !err; l++) {
-        struct acd_queue_def d = {.name = in->lang[l], .language = l, .service = "general", .strategy = in->strategy[0] ? in->strategy : NULL};
+        struct acd_queue_def d = {
+            .name = in->lang[l], .language = l, .service = "general", .strategy = in->strategy[0] ? in->strategy : NULL};
         err = acd_queue_add(r->acd, &d, NULL);
     }
     for (int l = 0; l < in->nlangs && !err; l++) {
@@ -338,7 +340,8 @@ int sim_check(const struct sim_in *in)
         return err_set_field(WASL_EINVAL, "sim.invalid", "days", "days: 1 to %d", SIM_DAYS_MAX);
     for (int l = 0; l < in->nlangs; l++) {
         if (!(in->aht_s[l] > in->wrap_s && in->aht_s[l] <= 86400))
-            return err_set_field(WASL_EINVAL, "sim.invalid", "aht_s", "%s: aht_s must be more than wrap_s and at most 24 h", in->lang[l]);
+            return err_set_field(WASL_EINVAL, "sim.invalid", "aht_s", "%s: aht_s must be more than wrap_s and at most 24 h",
+                                 in->lang[l]);
         if (!(in->patience_s[l] >= 0 && in->patience_s[l] <= 86400))
             return err_set_field(WASL_EINVAL, "sim.invalid", "patience_s", "%s: patience_s 0 to 24 h", in->lang[l]);
         for (int s = 0; s < SIM_SLOTS; s++)

@@ -52,8 +52,8 @@ struct sim_counts {
 struct sim_result {
     struct sim_counts lang[SIM_LANGS_MAX], total;
     struct sim_counts slot[SIM_LANGS_MAX][SIM_SLOTS]; /* by the half-hour the caller arrived in */
-    double busy_s, logged_s; /* agents' time on calls (talk and wrap-up) and in their shifts */
-    long long events;        /* simulation events processed */
+    double busy_s, logged_s;                          /* agents' time on calls (talk and wrap-up) and in their shifts */
+    long long events;                                 /* simulation events processed */
 };
 
 /* Defaults: no languages, no agents, 20 s target, one day, seed 1. */

@@ -17,7 +17,7 @@
 #include "geo/geo.h"
 #include "stats/stats.h"
 
-#define RAMADAN_DAYS 30 /* the tabular length; a 29-day one flags the last day of Sha'ban too */
+#define RAMADAN_DAYS 30  /* the tabular length; a 29-day one flags the last day of Sha'ban too */
 #define MARHABA_FROM 615 /* MMDD: mid-June ... */
 #define MARHABA_TO 915   /* ... to mid-September */
 
@@ -129,7 +129,7 @@ int staff_forecast(struct db *db, const char *day, int weeks, double default_aht
 {
     const struct tz *tz;
     struct day_read *d = NULL;
-    double (*handle_s)[STAFF_SLOTS] = NULL;
+    double(*handle_s)[STAFF_SLOTS] = NULL;
     int err;
 
     memset(out, 0, sizeof(*out));
@@ -245,8 +245,8 @@ int staff_plan_slot(const struct staff_in *base, const struct staff_slot *s, str
     return staff_needed(&in, out);
 }
 
-static json_t *slot_json(const struct staff_forecast *f, const struct staff_in *base, int li, int s, double *agent_hours,
-                         int *peak, int *err)
+static json_t *slot_json(const struct staff_forecast *f, const struct staff_in *base, int li, int s, double *agent_hours, int *peak,
+                         int *err)
 {
     static const char *const from[] = {"interval", "day", "default"};
     const struct staff_slot *x = &f->slot[li][s];
@@ -294,15 +294,15 @@ int staff_plan_json(const struct staff_forecast *f, const struct staff_in *base,
             if (o)
                 json_array_append_new(iv, o);
         }
-        json_array_append_new(langs, json_pack("{s:s, s:f, s:f, s:i, s:o}", "language", f->languages[li], "calls",
-                                               round(calls * 10) / 10, "agent_hours", agent_hours, "peak_rostered", peak,
-                                               "intervals", iv));
+        json_array_append_new(langs,
+                              json_pack("{s:s, s:f, s:f, s:i, s:o}", "language", f->languages[li], "calls", round(calls * 10) / 10,
+                                        "agent_hours", agent_hours, "peak_rostered", peak, "intervals", iv));
     }
     snprintf(day, sizeof(day), "%04d-%02d-%02d", f->year, f->month, f->day);
-    json_t *o = json_pack("{s:s, s:i, s:o, s:b, s:o, s:b, s:s, s:o, s:o}", "day", day, "weekday", f->wday, "seasons",
-                          staff_seasons_json(f->seasons), "season_mismatch", f->season_mismatch, "holiday",
-                          f->holiday ? json_string(f->holiday->name[2]) : json_null(), "open", f->open_slot < f->close_slot,
-                          "model", base->patience_s > 0 ? "erlang_a" : "erlang_c", "weeks", weeks, "languages", langs);
+    json_t *o = json_pack(
+        "{s:s, s:i, s:o, s:b, s:o, s:b, s:s, s:o, s:o}", "day", day, "weekday", f->wday, "seasons", staff_seasons_json(f->seasons),
+        "season_mismatch", f->season_mismatch, "holiday", f->holiday ? json_string(f->holiday->name[2]) : json_null(), "open",
+        f->open_slot<f->close_slot, "model", base->patience_s> 0 ? "erlang_a" : "erlang_c", "weeks", weeks, "languages", langs);
     if (err || !o) {
         json_decref(o);
         return err ? err : WASL_ENOMEM;

@@ -230,8 +230,12 @@ static void data_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(erlang_c_single_queue), cmocka_unit_test(erlang_a_single_queue), cmocka_unit_test(bilingual_agents),
-        cmocka_unit_test(same_seed_same_day),    cmocka_unit_test(shifts),                cmocka_unit_test(data_files),
+        cmocka_unit_test(erlang_c_single_queue),
+        cmocka_unit_test(erlang_a_single_queue),
+        cmocka_unit_test(bilingual_agents),
+        cmocka_unit_test(same_seed_same_day),
+        cmocka_unit_test(shifts),
+        cmocka_unit_test(data_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
