@@ -71,16 +71,25 @@ static double exp1(uint64_t *s)
     return -log1p(-u);
 }
 
+/* Room for one more element in a growing array (*p of *cap elements of
+ * size `size`, n used): doubled when full. WASL_ENOMEM, *p untouched. */
+static int grow(void *p, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t cap2 = *cap ? *cap * 2 : 1024;
+    void *q = realloc(*(void **)p, cap2 * size);
+    if (!q)
+        return WASL_ENOMEM;
+    *(void **)p = q;
+    *cap = cap2;
+    return 0;
+}
+
 static int push(struct run *r, int64_t at, int kind, int64_t id)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct ev *h = realloc(r->heap, cap * sizeof(*h));
-        if (!h)
-            return WASL_ENOMEM;
-        r->heap = h;
-        r->cap = cap;
-    }
+    if (grow(&r->heap, &r->cap, r->n, sizeof(*r->heap)))
+        return WASL_ENOMEM;
     struct ev e = {at, r->seq++, kind, id};
     size_t i = r->n++;
     while (i > 0) {
@@ -138,15 +147,9 @@ static int64_t us(double s)
 static void on_offer(void *arg, uint64_t call, int64_t agent)
 {
     struct run *r = arg;
-    if (r->noffers == r->cap_offers) {
-        size_t cap = r->cap_offers ? r->cap_offers * 2 : 64;
-        struct offer *o = realloc(r->offers, cap * sizeof(*o));
-        if (!o) {
-            r->err = WASL_ENOMEM;
-            return;
-        }
-        r->offers = o;
-        r->cap_offers = cap;
+    if (grow(&r->offers, &r->cap_offers, r->noffers, sizeof(*r->offers))) {
+        r->err = WASL_ENOMEM;
+        return;
     }
     r->offers[r->noffers++] = (struct offer){call, agent};
 }
@@ -190,14 +193,8 @@ static int arrive(struct run *r, int lang, int64_t now)
 {
     if (++r->calls_total > SIM_CALLS_MAX)
         return err_set(WASL_ELIMIT, "sim.too_many_calls", "more than %d calls in all: simulate fewer days", SIM_CALLS_MAX);
-    if (r->ncalls >= r->cap_calls) {
-        size_t cap = r->cap_calls ? r->cap_calls * 2 : 4096;
-        struct call *c = realloc(r->calls, cap * sizeof(*c));
-        if (!c)
-            return WASL_ENOMEM;
-        r->calls = c;
-        r->cap_calls = cap;
-    }
+    if (grow(&r->calls, &r->cap_calls, r->ncalls, sizeof(*r->calls)))
+        return WASL_ENOMEM;
     uint64_t id = r->ncalls++;
     double t = (double)(now - BASE_US) / 1e6;
     int slot = (int)(t / 1800);
