@@ -3,13 +3,12 @@ calls per language and half-hour from the same weekday of past weeks
 (weighted, the last one heaviest), the handle time measured in the log, the
 agents each half-hour needs; a week with no calls is left out and said;
 Ramadan (from the calendar's Hijri holidays) and Marhaba are flagged;
-bad questions are refused with the field named; agents may not ask."""
+bad questions are refused with the field named; agents may not ask. On
+both stores: the events are written with the database's own shell."""
 import datetime
 import json
-import sqlite3
+import subprocess
 from zoneinfo import ZoneInfo
-
-SQLITE_ONLY = True  # the events are written with sqlite3; the fold reads both stores (tests/unit/stats)
 
 ZONE = ZoneInfo("Africa/Casablanca")
 DAY = "2026-12-07"  # a Monday; the weeks before: 30 Nov (6 fr calls answered), 23 Nov (3 fr abandoned), 16 Nov (1 ar)
@@ -59,10 +58,14 @@ def write_weeks(t, agent):
     ev(t0, "call.arrived", call, None, None, {"did": "+33800100200", "country": "FR", "sip_call_id": f"c{call}"})
     ev(t0 + 1000000, "queue.joined", call, None, "ar", {"service": "general", "position": 1})
     ev(t0 + 31000000, "call.abandoned", call, None, "ar", {"waited_ms": 30000, "position": 1})
-    db = sqlite3.connect(t.srv.db)
-    db.executemany("INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES (?, ?, ?, ?, ?, ?)", rows)
-    db.commit()
-    db.close()
+    def lit(v):
+        return "NULL" if v is None else str(v) if isinstance(v, int) else "'" + v.replace("'", "''") + "'"
+
+    sql = "INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES " + ", ".join(
+        "(" + ", ".join(lit(v) for v in r) + ")" for r in rows) + ";"
+    shell = ["sqlite3", "-cmd", ".timeout 10000", t.srv.db] if t.srv.backend == "sqlite" else \
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", t.srv.db]
+    subprocess.run(shell, input=sql, text=True, check=True, stdout=subprocess.DEVNULL)
 
 
 def slot(plan, lang, start):
