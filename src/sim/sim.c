@@ -304,7 +304,7 @@ static int run_day(struct run *r)
         if (!err)
             err = answer_offers(r, now);
     }
-    for (size_t i = 0; !err && i < r->ncalls; i++)
+    for (size_t i = 1; !err && i < r->ncalls; i++) /* 0 is no call */
         if (r->calls[i].st == C_WAITING) {
             const struct call *c = &r->calls[i];
             r->out->lang[c->lang].unserved++;

@@ -138,6 +138,11 @@ static void same_seed_same_day(void **state)
     in.seed++;
     assert_int_equal(sim_run(&in, b), 0);
     assert_true(a->total.offered != b->total.offered || a->total.answered_within != b->total.answered_within);
+    /* a day without a call (found by tests/fuzz/fuzz_sim.c: the end of the
+     * day read a call that never was) */
+    memset(in.calls, 0, sizeof(in.calls));
+    assert_int_equal(sim_run(&in, b), 0);
+    assert_int_equal(b->total.offered + b->total.unserved, 0);
     free(a);
     free(b);
 }
