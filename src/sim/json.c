@@ -95,7 +95,9 @@ static int language(json_t *o, const char *code, int start, double patience, str
     return 0;
 }
 
-static int group(json_t *o, struct sim_in *in)
+/* A group of agents. add_langs (a file with a forecast, whose languages
+ * come later): a language the file does not list is added, with `patience`. */
+static int group(json_t *o, struct sim_in *in, bool add_langs, double patience)
 {
     static const char *const keys[] = {"name", "count", "languages", "shift", NULL};
     struct sim_group *g = &in->groups[in->ngroups];
@@ -122,6 +124,12 @@ static int group(json_t *o, struct sim_in *in)
     json_array_foreach(langs, i, v)
     {
         int l = json_is_string(v) ? lang_index(in, json_string_value(v)) : -1;
+        if (l < 0 && add_langs && json_is_string(v) && in->nlangs < SIM_LANGS_MAX && *json_string_value(v) &&
+            strlen(json_string_value(v)) < sizeof(in->lang[0])) {
+            l = in->nlangs++;
+            snprintf(in->lang[l], sizeof(in->lang[0]), "%s", json_string_value(v));
+            in->patience_s[l] = patience;
+        }
         if (l < 0)
             return err_set_field(WASL_EINVAL, "sim.invalid", "languages", "group %s: '%.20s' is not a language of the simulation",
                                  g->name, json_is_string(v) ? json_string_value(v) : "?");
@@ -187,7 +195,7 @@ int sim_in_from_json(json_t *j, struct sim_in *in, char *forecast_day, int *fore
     json_object_foreach(langs, k, v) if ((err = language(v, k, start, patience, in))) return err;
     if (!json_is_array(agents))
         return bad("agents", "an array of groups: count, languages, shift");
-    json_array_foreach(agents, i, v) if ((err = group(v, in))) return err;
+    json_array_foreach(agents, i, v) if ((err = group(v, in, fc != NULL, patience))) return err;
     return 0;
 }
 

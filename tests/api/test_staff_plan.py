@@ -146,3 +146,37 @@ def test_plan_cli(t):
     t.true(r.returncode != 0 and "day" in r.stderr, f"refused: {r.stderr}")
     r = t.srv.cli("staff", "plan", "--day", DAY, "--calls", "10")
     t.true(r.returncode == 2 and "forecast" in r.stderr, f"calls come from the forecast: {r.stderr}")
+
+
+def test_simulate_cli(t):
+    """`wasl simulate`: the example day of data/sim, a group's count changed from the command line,
+    and a file whose calls come from the forecast of the past Mondays in the log."""
+    import os
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    day = os.path.join(top, "data", "sim", "day.json")
+    r = t.srv.cli("simulate", day, "--json")
+    t.eq(r.returncode, 0, r.stderr)
+    out = json.loads(r.stdout)
+    t.eq([x["language"] for x in out["languages"]], ["ar", "fr", "es", "it", "nl", "de", "en"], "the seven queues")
+    for x in out["languages"] + [out["total"]]:
+        t.eq(x["offered"], x["answered"] + x["abandoned"] + x["unserved"], f"every caller has one fate: {x.get('language')}")
+    few = json.loads(t.srv.cli("simulate", day, "--json", "--agents", "nl=0", "--agents", "nl+de+en-late=0").stdout)
+    nl = {x["language"]: x for x in few["languages"]}["nl"]
+    t.eq(nl["answered"], 0, "nobody takes Dutch: no caller answered")
+    t.eq(nl["offered"], nl["abandoned"] + nl["unserved"], "they hang up or are left at the end of the day")
+    r = t.srv.cli("simulate", day, "--agents", "nobody=3")
+    t.true(r.returncode == 2 and "no group named 'nobody'" in r.stderr, r.stderr)
+    agent = {u["login"]: u for u in t.login("admin").get("/api/v1/users").json["users"]}["agent"]["id"]
+    write_weeks(t, agent)
+    path = os.path.join(t.srv.dir, "forecast.json")
+    with open(path, "w") as f:
+        json.dump({"forecast": {"day": DAY, "weeks": 4}, "days": 40, "patience_s": 120,
+                   "agents": [{"count": 1, "languages": ["fr", "ar"], "shift": ["08:00", "20:00"]}]}, f)
+    r = t.srv.cli("simulate", path, "--json")
+    t.eq(r.returncode, 0, r.stderr)
+    langs = {x["language"]: x for x in json.loads(r.stdout)["languages"]}
+    t.eq(sorted(langs), sorted(["ar", "fr", "es", "it", "nl", "de", "en"]), "the forecast's languages")
+    fr = langs["fr"]
+    t.true(100 < fr["offered"] < 200, f"about 40 x 33/9 French calls: {fr['offered']}")
+    t.eq([x["start"] for x in fr["intervals"]], ["10:00"], "all at 10:00, as forecast")
+    t.eq(langs["es"]["offered"], 0, "no Spanish calls in the past Mondays")
