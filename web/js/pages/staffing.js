@@ -8,10 +8,8 @@
  */
 import { api, withQuery } from '../api.js';
 import { h } from '../dom.js';
-import { formatNumber, t, tn } from '../i18n.js';
+import { LANGUAGE_CODES, formatNumber, t, tn } from '../i18n.js';
 import { field, languageName, messageArea, pageTitle } from '../ui.js';
-
-const LANGUAGES = ['ar', 'fr', 'es', 'it', 'nl', 'de', 'en'];
 
 function pct(x) {
     return x === null || x === undefined ? '—' : `${formatNumber(Math.round(x * 1000) / 10)} %`;
@@ -129,7 +127,7 @@ function plan() {
     const day = h('input', { type: 'date', name: 'day', id: 'plan-day', value: tomorrow(), required: true });
     const lang = h('select', { name: 'language', id: 'plan-language' },
         h('option', { value: '' }, t('staffing.all_languages')),
-        LANGUAGES.map((c) => h('option', { value: c }, languageName(c))));
+        LANGUAGE_CODES.map((c) => h('option', { value: c, lang: c }, languageName(c))));
     const weeks = input('weeks', 6, { min: '1', max: '26', id: 'plan-weeks-n' });
     const shrinkage = input('shrinkage', 30, { min: '0', max: '94', id: 'plan-shrinkage' });
     const sl = input('sl', 80, { min: '1', max: '99', id: 'plan-sl' });
