@@ -20,7 +20,7 @@
 # see the packages. Plain `make` on a machine without them stops with a clear message.
 
 CC ?= cc
-PKGS := libmicrohttpd gnutls jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl xlsxwriter
+PKGS := libmicrohttpd gnutls jansson sqlite3 libpq libsodium inih libutf8proc libcmark libcurl xlsxwriter libssl
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 
 # libre needs the same defines as its own build (/usr/share/re/re.mk): without
@@ -41,7 +41,8 @@ HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter $(NO_TRUNC)
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -DWASL_VERSION=\"$(VERSION)\" $(WARN) -Isrc -Ibuild/gen $(PKG_CFLAGS)
 CFLAGS ?= -O2 -g
-LIBS := $(PKG_LIBS) -lstemmer -lpthread -lm
+# zxcvbn (libzxcvbn-dev) has no pkg-config file; its dictionaries are compiled in.
+LIBS := $(PKG_LIBS) -lzxcvbn -lstemmer -lpthread -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -fstack-protector-strong
 
@@ -59,8 +60,8 @@ FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all asan prompts run demo test unit unit-build unit-list fuzz fuzz-build format check-format bench clean \
-	deps deps-run deps-test deps-bench check-pkgs install fresh-check man
-all: build/wasl
+	deps deps-run deps-test deps-bench check-pkgs install fresh-check man web-vendor
+all: build/wasl web-vendor
 
 deps:
 	./scripts/deps.sh
@@ -70,7 +71,7 @@ deps-run deps-test deps-bench:
 # Before the first compile: say what is missing instead of "libpq-fe.h: No such file".
 check-pkgs:
 	@command -v $(firstword $(CC)) >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && \
-	  pkg-config --exists $(PKGS) && test -f /usr/include/re/re.h || \
+	  pkg-config --exists $(PKGS) && test -f /usr/include/re/re.h && test -f /usr/include/zxcvbn.h || \
 	  { echo "wasl: the compiler or a -dev package is missing; run ./scripts/deps.sh run (make run does it)" >&2; exit 1; }
 
 $(GEN): $(MIGRATIONS) src/store/migrations scripts/embed-migrations.sh
@@ -152,6 +153,32 @@ check-format:
 
 # The IVR's voice: every prompt of data/prompts/<lang>.txt spoken by espeak-ng
 # and made 8 kHz by sox; only changed texts are spoken again.
+# The npm packages the web UI serves (vendor/package.json, pinned by its lock file, installed
+# by scripts/deps.sh run into vendor/node_modules), copied to web/vendor/ as the browser loads
+# them: Chart.js's ES module imports its colour helper by a bare name, which browsers resolve
+# only through an import map (and the CSP forbids an inline one), so the copy imports it by path.
+CHARTJS := vendor/node_modules/chart.js
+WEB_VENDOR := web/vendor/chart.js/chart.js web/vendor/chart.js/chunks/helpers.dataset.js \
+	web/vendor/chart.js/LICENSE.md web/vendor/kurkle-color/color.esm.js web/vendor/kurkle-color/LICENSE.md
+web-vendor: $(WEB_VENDOR)
+web/vendor/chart.js/chart.js: $(CHARTJS)/dist/chart.js
+	@mkdir -p $(dir $@)
+	sed "s#'@kurkle/color'#'../kurkle-color/color.esm.js'#" $< > $@
+web/vendor/chart.js/chunks/helpers.dataset.js: $(CHARTJS)/dist/chunks/helpers.dataset.js
+	@mkdir -p $(dir $@)
+	sed "s#'@kurkle/color'#'../../kurkle-color/color.esm.js'#" $< > $@
+web/vendor/chart.js/LICENSE.md: $(CHARTJS)/LICENSE.md
+	@mkdir -p $(dir $@)
+	cp $< $@
+web/vendor/kurkle-color/%: vendor/node_modules/@kurkle/color/dist/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+web/vendor/kurkle-color/LICENSE.md: vendor/node_modules/@kurkle/color/LICENSE.md
+	@mkdir -p $(dir $@)
+	cp $< $@
+vendor/node_modules/%:
+	@echo "wasl: $@ is missing; run ./scripts/deps.sh run (make run does it)" >&2; exit 1
+
 PROMPT_TEXTS := $(wildcard data/prompts/*.txt)
 build/prompts/.done: $(PROMPT_TEXTS) build/wasl
 	./build/wasl prompts generate build/prompts
@@ -163,7 +190,7 @@ prompts: build/prompts/.done
 run:
 	./scripts/deps.sh run
 	@$(MAKE) --no-print-directory demo
-demo: build/wasl build/prompts/.done
+demo: build/wasl web-vendor build/prompts/.done
 	@if [ ! -e wasl.db ] && [ -z "$$WASL_STORE_URL" ]; then ./build/wasl init --demo; \
 	else echo "Using the existing wasl.db. Demo logins (see README.md): admin/admin-demo-2026," \
 	  "supervisor/supervisor-demo-2026, agent/agent-demo-2026, editor/editor-demo-2026," \
@@ -211,7 +238,7 @@ SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
-install: build/wasl build/prompts/.done build/man/wasl.8 build/man/wasl.conf.5
+install: build/wasl web-vendor build/prompts/.done build/man/wasl.8 build/man/wasl.conf.5
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
 	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/wasl
 	install -d -m 750 $(DESTDIR)/var/lib/wasl
@@ -236,6 +263,6 @@ install: build/wasl build/prompts/.done build/man/wasl.8 build/man/wasl.conf.5
 	    "&& sudo systemctl enable --now wasl"; fi
 
 clean:
-	rm -rf build
+	rm -rf build web/vendor
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -2,12 +2,14 @@
 # Installs the Debian and npm packages wasl needs, by purpose:
 #
 #   scripts/deps.sh run     build and run (what `make run` needs): compiler, -dev libraries,
-#                           tzdata, espeak-ng and sox for the IVR prompts
+#                           tzdata, espeak-ng and sox for the IVR prompts, Node.js and npm with
+#                           the npm packages the web UI serves (vendor/package.json: Chart.js)
 #   scripts/deps.sh test    run, plus everything `make test` drives: clang and the fuzzer
 #                           runtime, cmocka, a PostgreSQL server, SIPp, baresip, sipvicious,
-#                           Kamailio, nginx, AFL++, valgrind, Chromium, Node.js, npm and the
-#                           browser tests' npm packages; man-db and systemd, with which the
-#                           install test renders the manual pages and verifies the unit
+#                           Kamailio, nginx, AFL++, valgrind, Chromium, poppler-utils (the
+#                           printed report's pages as images) and the browser tests' npm
+#                           packages; man-db and systemd, with which the install test renders
+#                           the manual pages and verifies the unit
 #   scripts/deps.sh bench   run, plus the benchmarks' load generators (wrk, SIPp, Kamailio, nginx)
 #   scripts/deps.sh         all of them
 #
@@ -23,17 +25,17 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 BUILD_PKGS="
 build-essential pkg-config
 libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
-libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev
-libxlsxwriter-dev
+libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev libssl-dev
+libxlsxwriter-dev libzxcvbn-dev
 "
 RUN_PKGS="
-tzdata espeak-ng sox
+tzdata espeak-ng sox nodejs npm:npm
 "
 TEST_PKGS="
 clang clang-format libclang-rt-14-dev valgrind libcmocka-dev sqlite3
 postgresql postgresql-client python3 python3-openpyxl curl jq git ca-certificates openssl
 sip-tester baresip-core sipsak sipvicious kamailio nginx-light afl++
-chromium nodejs npm:npm man-db systemd
+chromium poppler-utils man-db systemd
 "
 BENCH_PKGS="
 python3 curl wrk sip-tester kamailio nginx-light sqlite3
@@ -116,16 +118,21 @@ if [ -n "$missing" ]; then
     fi
 fi
 
-case $what in
-test | all)
+# npm ci in folder $1 (for $2) unless its packages are in and its lock file has not
+# changed since (npm writes node_modules/.package-lock.json); $3 names a package it has.
+npm_ci() {
     command -v npm >/dev/null 2>&1 || fail "npm is not on PATH after installing it"
-    # Again when the lock file changed since (npm writes node_modules/.package-lock.json).
-    b=$top/tests/browser
-    if [ ! -d "$b/node_modules/playwright-core" ] || [ ! -e "$b/node_modules/.package-lock.json" ] ||
-        [ -n "$(find "$b/package-lock.json" -newer "$b/node_modules/.package-lock.json")" ]; then
-        echo "deps: installing npm packages for browser tests"
-        (cd "$top/tests/browser" && npm ci --loglevel=error --no-audit --no-fund) || fail "npm ci in tests/browser failed"
+    if [ ! -d "$1/node_modules/$3" ] || [ ! -e "$1/node_modules/.package-lock.json" ] ||
+        [ -n "$(find "$1/package-lock.json" -newer "$1/node_modules/.package-lock.json")" ]; then
+        echo "deps: installing npm packages for $2"
+        (cd "$1" && npm ci --loglevel=error --no-audit --no-fund) || fail "npm ci in $1 failed"
     fi
-    ;;
+}
+
+case $what in
+run | test | all) npm_ci "$top/vendor" "the web UI" chart.js ;;
+esac
+case $what in
+test | all) npm_ci "$top/tests/browser" "browser tests" playwright-core ;;
 esac
 exit 0

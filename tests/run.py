@@ -108,7 +108,7 @@ def suite_format():
 
 def suite_build():
     t0 = time.time()
-    p = sh(["make", "-j2", "-s", "build/wasl", "build/asan/wasl", "unit-build", "prompts"], stdout=subprocess.PIPE,
+    p = sh(["make", "-j2", "-s", "build/wasl", "build/asan/wasl", "unit-build", "prompts", "web-vendor"], stdout=subprocess.PIPE,
            stderr=subprocess.STDOUT, text=True)
     ok = p.returncode == 0
     record("build", ok, "make failed:\n" + p.stdout[-3000:])
@@ -218,6 +218,31 @@ def suite_browser():
     srv.start()
     try:
         run_tap("browser/audit", ["node", "tests/browser/audit.mjs"], env={"WASL_URL": srv.url, "WASL_DB": srv.db})
+    finally:
+        srv.stop()
+    # The reports page: its own server, into whose SQLite event log the test writes a day of calls.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
+    srv.start()
+    try:
+        run_tap("browser/reports", ["node", "tests/browser/reports.mjs"],
+                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")},
+                timeout=180)
+    finally:
+        srv.stop()
+    # The published figures on the portal: its own server (the demo cases), whose event log the test writes calls to.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser/published", ["node", "tests/browser/published.mjs"],
+                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
+    # The figures' pages (procedures, scorecard): a server of its own, the demo's cases.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
+    srv.start()
+    try:
+        run_tap("browser/stats_pages", ["node", "tests/browser/stats_pages.mjs"],
+                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
     # Staffing: its own server, whose event log the test fills with past Mondays' calls.

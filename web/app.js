@@ -27,8 +27,10 @@ import * as searchPage from './js/pages/guide_search.js';
 import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as messagesPage from './js/pages/messages.js';
+import * as reportsPage from './js/pages/reports.js';
 import * as staffingPage from './js/pages/staffing.js';
 import * as supervisionPage from './js/pages/supervision.js';
+import * as statsPages from './js/pages/stats_pages.js';
 import { stopTelephony } from './js/pages/supervision_tel.js';
 import { stopLive } from './js/live.js';
 
@@ -52,6 +54,9 @@ const PAGES = {
     'cases/new': { render: caseFormPage.render, title: 'cases.new.title' },
     'cases/view': { render: casePage.render, title: 'cases.view.title_plain' },
     supervision: { render: supervisionPage.render, title: 'supervision.title' },
+    reports: { render: reportsPage.render, title: 'reports.title' },
+    'supervision/procedures': { render: statsPages.renderProcedures, title: 'stats.procedures.title' },
+    scorecard: { render: statsPages.renderScorecard, title: 'stats.scorecard.title' },
     staffing: { render: staffingPage.render, title: 'staffing.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },

@@ -3,8 +3,9 @@
  * switcher (Arabic right to left), large type for readers who are often
  * elderly, one column on a phone. Three things: file a complaint, suggestion
  * or observation; follow a case with its reference and PIN; rate how a
- * resolved case was handled. Views are hash routes: "" (the two choices),
- * "#file" and "#track" ("#track?ref=ABC-DEF-GHJ" fills the reference in).
+ * resolved case was handled; and the center's published figures. Views are
+ * hash routes: "" (the choices), "#file", "#track" ("#track?ref=ABC-DEF-GHJ"
+ * fills the reference in) and "#figures" ("#figures?month=2026-11").
  * "?lang=ar" in the address picks the language of a link sent to a citizen.
  */
 import { h } from './js/dom.js';
@@ -12,6 +13,7 @@ import { LANGUAGES, isLanguage, language, loadLanguages, onLanguageChange, prefe
 import { alertBox } from './js/ui.js';
 import * as filing from './js/portal/file.js';
 import * as tracking from './js/portal/track.js';
+import * as figures from './js/portal/figures.js';
 
 const main = document.getElementById('portal-main');
 let refocus = null; /* a language button to give the focus back to after a redraw */
@@ -26,12 +28,13 @@ function home(ctx) {
         h('p', { class: 'lead' }, tn('portal.home.intro')),
         h('div', { class: 'portal-choices' },
             choice('track', 'portal.home.track', 'portal.home.track_hint'),
-            choice('file', 'portal.home.file', 'portal.home.file_hint')),
+            choice('file', 'portal.home.file', 'portal.home.file_hint'),
+            choice('figures', 'portal.home.figures', 'portal.home.figures_hint')),
         h('p', { class: 'hint portal-privacy' }, tn('portal.privacy_note')),
         ctx.notice);
 }
 
-const VIEWS = { '': home, file: filing.render, track: tracking.render };
+const VIEWS = { '': home, file: filing.render, track: tracking.render, figures: figures.render };
 
 function currentView() {
     const v = (location.hash || '').replace(/^#\/?/, '').split('?')[0];

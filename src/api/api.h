@@ -50,6 +50,14 @@ void api_live_stop(void);
 struct case_rec;
 json_t *api_case_json(const struct case_rec *c, bool full, int role);
 
+/* Each queue's own service-level threshold (data/tel/queues.json) into th,
+ * at most max; returns how many (stats.c, also for the published figures). */
+struct stats_threshold;
+int api_stats_thresholds(struct stats_threshold *th, int max);
+/* The published figures' settings (figures.c). */
+extern const struct conf_def api_figures_conf[];
+extern const size_t api_figures_conf_count;
+
 /* handlers */
 int api_healthz(struct http_req *r);
 int api_metrics(struct http_req *r);
@@ -119,6 +127,11 @@ int api_events_kinds(struct http_req *r);
 int api_staff(struct http_req *r);
 int api_staff_plan(struct http_req *r);
 int api_stats(struct http_req *r);
+int api_public_figures(struct http_req *r);
+int api_stats_cases(struct http_req *r);
+int api_stats_contacts(struct http_req *r);
+int api_stats_procedures(struct http_req *r);
+int api_stats_scorecard(struct http_req *r);
 int api_tel_recording(struct http_req *r);
 int api_tel_messages(struct http_req *r);
 int api_tel_message_audio(struct http_req *r);

@@ -70,7 +70,7 @@ int api_me_password(struct http_req *r)
 
     if ((err = http_body_json(r, spec, 2)))
         return err;
-    if ((err = auth_check_password(APP(r)->db, r->session.user.id, current)))
+    if ((err = auth_check_password(APP(r)->db, &r->actor, current)))
         return err;
     err = user_set_password(APP(r)->db, &r->actor, r->session.user.id, next, false, r->session.token_hash);
     if (err)

@@ -1,6 +1,6 @@
 /*
  * The contact center's figures for a period (src/stats, docs/metrics.md):
- * GET /api/v1/stats?from=&to=&by=&interval=&threshold=&short=
+ * GET /api/v1/stats?from=&to=&by=&interval=&threshold=&short=&format=
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "auth/auth.h"
 #include "stats/stats.h"
 #include "tel/tel.h"
 
@@ -28,6 +29,36 @@ static json_t *row_json(const struct stats_row *x)
     }
     json_object_set_new(o, "agent_seconds", agents);
     return o;
+}
+
+static int brief_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct user_brief *)a)->id, y = ((const struct user_brief *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* The agent slice's rows get "name", the agent's display name (null for an
+ * account that is gone): supervisors read the report but may not list the
+ * accounts. One query for all the rows. */
+static int name_agents(struct db *db, json_t *rows)
+{
+    size_t n = json_array_size(rows);
+    if (!n)
+        return 0;
+    struct user_brief *b = calloc(n, sizeof(*b));
+    if (!b)
+        return WASL_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        b[i].id = strtoll(json_string_value(json_object_get(json_array_get(rows, i), "key")), NULL, 10);
+    int err = user_briefs(db, b, (int)n);
+    for (size_t i = 0; !err && i < n; i++) {
+        json_t *row = json_array_get(rows, i);
+        struct user_brief key = {.id = strtoll(json_string_value(json_object_get(row, "key")), NULL, 10)};
+        const struct user_brief *hit = bsearch(&key, b, n, sizeof(*b), brief_cmp);
+        json_object_set_new(row, "name", hit && hit->display_name[0] ? json_string(hit->display_name) : json_null());
+    }
+    free(b);
+    return err;
 }
 
 static int slice_of(const char *by, enum stats_slice *out)
@@ -53,6 +84,25 @@ static int bucket_of(const char *v, int *out)
             return 0;
         }
     return err_set_field(WASL_EINVAL, "stats.invalid_bucket", "interval", "interval: 15m, 30m, 1h or 1d");
+}
+
+/* A bound of the period: a UTC time (2026-12-07T10:00:00Z), or a day alone
+ * (2026-12-07), which is that day's local midnight in the center's time zone,
+ * so that a page need not know the zone's rules (Morocco's change of offset
+ * for Ramadan and in 2026) to ask for "yesterday". */
+static int time_or_day(struct http_req *r, const char *name, const struct tz *z, wtime_t *out)
+{
+    const char *v = http_query(r, name);
+    int y, m, d, n = 0;
+    if (!v || strlen(v) != 10 || sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+        return api_query_time(r, name, "stats.invalid_time", out);
+    int cy, cm, cd;
+    civil_from_days(days_from_civil(y, m, d), &cy, &cm, &cd);
+    int64_t s;
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || cy != y || cm != m || cd != d || tz_from_local(z, y, m, d, 0, 0, 0, &s))
+        return err_set_field(WASL_EINVAL, "stats.invalid_time", name, "no such day: %s", v);
+    *out = s * WTIME_SEC;
+    return 0;
 }
 
 #define EXPORT_MAX (16u << 20)
@@ -105,6 +155,20 @@ static int reply_file(struct http_req *r, const struct stats_report *rep, const 
     return http_reply_text(r, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body, len);
 }
 
+int api_stats_thresholds(struct stats_threshold *th, int max)
+{
+    int n = 0;
+    for (int i = 0; i < tel_plan_queues() && n < max; i++) {
+        int s;
+        const char *name = tel_plan_queue(i, &s);
+        if (!name)
+            continue;
+        snprintf(th[n].queue, sizeof(th[0].queue), "%s", name);
+        th[n++].seconds = s;
+    }
+    return n;
+}
+
 int api_stats(struct http_req *r)
 {
     struct stats_query q = {.slice = SS_TOTAL, .bucket_s = 3600, .tz = "Africa/Casablanca"};
@@ -123,8 +187,7 @@ int api_stats(struct http_req *r)
         return err;
     q.from = midnight * WTIME_SEC;
     q.to = now;
-    if ((err = api_query_time(r, "from", "stats.invalid_time", &q.from)) ||
-        (err = api_query_time(r, "to", "stats.invalid_time", &q.to)) ||
+    if ((err = time_or_day(r, "from", z, &q.from)) || (err = time_or_day(r, "to", z, &q.to)) ||
         (err = api_query_int(r, "threshold", 1, 3600, &threshold)) || (err = api_query_int(r, "short", 0, 600, &short_s)) ||
         (by && (err = slice_of(by, &q.slice))) || (iv && (err = bucket_of(iv, &q.bucket_s))))
         return err;
@@ -134,14 +197,7 @@ int api_stats(struct http_req *r)
         return err_set_field(WASL_EINVAL, "stats.period_too_long", "to", "at most %d days at a time", PERIOD_MAX_DAYS);
     /* each queue's own threshold (data/tel/queues.json) unless one is asked */
     q.sl_threshold_s = threshold ? (int)threshold : 20;
-    for (int i = 0; !threshold && i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
-        int s;
-        const char *name = tel_plan_queue(i, &s);
-        if (!name)
-            continue;
-        snprintf(th[q.nthresholds].queue, sizeof(th[0].queue), "%s", name);
-        th[q.nthresholds++].seconds = s;
-    }
+    q.nthresholds = threshold ? 0 : api_stats_thresholds(th, QUEUES_MAX);
     q.thresholds = th;
     q.short_abandon_s = (int)short_s;
 
@@ -161,6 +217,11 @@ int api_stats(struct http_req *r)
     json_t *out = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(out, row_json(&rows[i]));
+    if (q.slice == SS_AGENT && (err = name_agents(APP(r)->db, out))) {
+        json_decref(out);
+        stats_report_free(rep);
+        return err;
+    }
     const char(*reasons)[32];
     const int64_t *ms;
     int np = stats_report_pauses(rep, &reasons, &ms);

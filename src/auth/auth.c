@@ -11,10 +11,17 @@ const struct conf_def auth_conf[] = {
     {"auth.session_idle", CONF_DURATION, "30m", 2, 86400, "a session ends after this long without a request"},
     {"auth.session_absolute", CONF_DURATION, "12h", 2, 7 * 86400, "a session ends this long after login, busy or not"},
     {"auth.failure_window", CONF_DURATION, "15m", 1, 86400, "failed logins are counted over this window"},
-    {"auth.lockout", CONF_DURATION, "15m", 1, 86400, "how long an account or address stays locked after too many failures"},
-    {"auth.max_failures_account", CONF_INT, "5", 1, 1000, "failed logins on one account before it is locked"},
+    {"auth.lockout", CONF_DURATION, "15m", 1, 86400,
+     "how long an address stays locked out of an account (or out of every account) after too many failures"},
+    {"auth.max_failures_account", CONF_INT, "5", 1, 1000,
+     "failed logins on one account from one address before that address is locked out of it; past as many from "
+     "all addresses, the account is slowed down (never locked)"},
     {"auth.max_failures_address", CONF_INT, "20", 1, 100000, "failed logins from one address before it is locked"},
+    {"auth.max_delay", CONF_DURATION, "30s", 1, 3600,
+     "the longest wait between logins of an account under attack (1 s, 2 s, 4 s ... up to this)"},
     {"auth.min_password_length", CONF_INT, "10", 8, 128, "shortest password accepted"},
+    {"auth.min_password_strength", CONF_INT, "8", 0, 30,
+     "weakest password accepted: at least 10^N guesses as zxcvbn estimates them (8: its \"safely unguessable\" score 3)"},
     {"auth.password_hash", CONF_STR, "interactive", 0, 0,
      "Argon2id cost: interactive (64 MiB), moderate (256 MiB) or sensitive (1 GiB)"},
 };
@@ -26,9 +33,11 @@ struct auth_settings auth_cfg = {
     .session_absolute = 12 * 3600 * WTIME_SEC,
     .failure_window = 900 * WTIME_SEC,
     .lockout = 900 * WTIME_SEC,
+    .max_delay = 30 * WTIME_SEC,
     .max_failures_account = 5,
     .max_failures_address = 20,
     .min_password = 10,
+    .min_password_strength = 8,
     .opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE,
     .memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE,
 };
@@ -41,9 +50,11 @@ int auth_init(void)
     auth_cfg.session_absolute = conf_int("auth.session_absolute") * WTIME_SEC;
     auth_cfg.failure_window = conf_int("auth.failure_window") * WTIME_SEC;
     auth_cfg.lockout = conf_int("auth.lockout") * WTIME_SEC;
+    auth_cfg.max_delay = conf_int("auth.max_delay") * WTIME_SEC;
     auth_cfg.max_failures_account = (int)conf_int("auth.max_failures_account");
     auth_cfg.max_failures_address = (int)conf_int("auth.max_failures_address");
     auth_cfg.min_password = (int)conf_int("auth.min_password_length");
+    auth_cfg.min_password_strength = (int)conf_int("auth.min_password_strength");
     if (strcmp(cost, "interactive") == 0) {
         auth_cfg.opslimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
         auth_cfg.memlimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;

@@ -70,8 +70,15 @@ int auth_init(void);
 /* Argon2id hash in libsodium's string form; out >= 128 bytes. */
 int auth_hash_password(const char *password, char *out, size_t n);
 bool auth_verify_password(const char *hash, const char *password);
-/* WASL_EINVAL with a hint when the password is too weak for login. */
-int auth_password_policy(const char *login, const char *password);
+/* Every new password passes here (accounts created by an administrator,
+ * by `wasl user` or `wasl init`, changes, resets). 0, or WASL_EINVAL on the
+ * field "password" with the reason as the code: auth.password_short (under
+ * auth.min_password_length characters), auth.password_personal (the login
+ * or the name, or made of them), auth.password_common (common or leaked
+ * passwords and words), auth.password_pattern (repeats, sequences, keyboard
+ * rows, dates), auth.weak_password (otherwise guessable, or not UTF-8, or
+ * too long), auth.password_reused (the same as current_hash's; NULL: none). */
+int auth_password_policy(const char *login, const char *name, const char *password, const char *current_hash);
 /* The shortest password the policy accepts (a setting). */
 int auth_password_min_length(void);
 /* A random password that passes the policy, for `wasl init` and resets; out >= 24. */
@@ -140,9 +147,11 @@ int auth_login(struct db *db, const char *login, const char *password, const str
 int auth_session(struct db *db, const char *token, struct session *out);
 /* Ends the session whose token hash is given. */
 int auth_logout(struct db *db, const struct actor *who, const char *token_hash);
-/* Checks a signed-in user's current password before a change; wrong
- * answers count towards the account's lock-out. */
-int auth_check_password(struct db *db, int64_t user_id, const char *password);
+/* Checks a signed-in user's (who's) current password before a change; a
+ * wrong one is audited (user.password_check_failed) and counted like a
+ * failed login from who->ip on the account: WASL_EINVAL auth.wrong_password,
+ * WASL_ELIMIT auth.locked once the address is locked out of it. */
+int auth_check_password(struct db *db, const struct actor *who, const char *password);
 /* Sets the user's own UI language. */
 int auth_set_language(struct db *db, const struct actor *who, const char *lang);
 void auth_token_hash(const char *token, char out[65]);

@@ -7,15 +7,18 @@
 #include <sodium.h>
 
 #include "auth.h"
+#include "limit/limit.h"
 
 struct auth_settings {
     int64_t session_idle;     /* microseconds */
     int64_t session_absolute; /* microseconds */
     int64_t failure_window;   /* microseconds */
     int64_t lockout;          /* microseconds */
+    int64_t max_delay;        /* microseconds */
     int max_failures_account;
     int max_failures_address;
     int min_password;
+    int min_password_strength; /* log10 of the guesses a password must need */
     unsigned long long opslimit;
     size_t memlimit;
 };
@@ -27,11 +30,31 @@ extern struct auth_settings auth_cfg;
     "u.updated_at, u.last_login_at"
 void user_from_row(struct db_stmt *s, int col, struct user *u);
 
-/* Login throttling (throttle.c). */
-int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *retry_after);
-/* Counts a failure; *locked_now is set when this failure locked the key. */
-int throttle_fail(struct db_conn *c, const char *key, int max, int64_t now, bool *locked_now);
-int throttle_clear(struct db_conn *c, const char *key);
+/* Login throttling (throttle.c), on the limiter. */
+enum throttle_kind {
+    THROTTLE_LOGIN,    /* a failed login: every key counts */
+    THROTTLE_PASSWORD, /* a wrong current password: the (account, address) and address keys */
+};
+/* 0 when login may try from ip now; WASL_ELIMIT (auth.locked for the
+ * address, or the address on this account; auth.slow_down for the account's
+ * delay) with Retry-After when not. */
+int throttle_check(struct db_conn *c, const char *login, const char *ip, int64_t now);
+/* Counts a failure of login from ip (audited by the caller); *locked says
+ * the address is now locked (out of the account or of all), *slowed that
+ * the account's delay began with this failure. */
+int throttle_fail(struct db_conn *c, enum throttle_kind kind, const char *login, const char *ip, int64_t now, bool *acct_locked,
+                  bool *addr_locked, bool *slowed);
+/* Forgets the failures of login from ip (a login that succeeded), or with
+ * ip NULL all of the account's (an unlock, a new password). */
+int throttle_clear(struct db_conn *c, const char *login, const char *ip);
+/* Until when the account is slowed down, or an address locked out of it. */
+int throttle_until(struct db_conn *c, const char *login, int64_t now, int64_t *until);
+/* The same, as a column of a query over "users u" whose one parameter is
+ * now (NULL: not throttled now); it reads only the keys refused now, found
+ * by the index on limits.until_at, however many an attack left. */
+#define THROTTLE_UNTIL_SQL                                                                                                         \
+    "(SELECT MAX(t.until_at) FROM limits t WHERE t.until_at > ? AND (t.key = 'acct:' || u.login OR "                               \
+    "substr(t.key, 1, length(u.login) + 10) = 'acctpair:' || u.login || '|'))"
 
 /* The audit key (checkpoint.c): read-only once loaded. Entries from seq
  * `from` on are MACed with `mac`; checkpoints are signed with `sk`. */

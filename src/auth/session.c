@@ -48,44 +48,57 @@ static const char *dummy_hash(void)
 
 struct fail {
     const struct actor *ctx;
-    const char *login, *reason;
+    const char *login, *reason, *action;
+    enum throttle_kind kind;
     int64_t user_id; /* 0: no such account */
     int64_t now;
-    bool locked; /* out: this failure locked the account or the address */
+    bool locked; /* out: this failure locked the address (out of the account or of all) */
 };
 
+/* Counts and audits one failure: a login's, or a wrong current password's. */
 static int fail_h(struct db_conn *c, void *arg)
 {
     struct fail *f = arg;
-    char key[128], object[100], detail[160];
-    bool acct_locked, addr_locked;
+    char object[100], detail[160];
+    bool acct_locked, addr_locked, slowed;
     int err;
 
-    snprintf(key, sizeof(key), "acct:%s", f->login);
-    if ((err = throttle_fail(c, key, auth_cfg.max_failures_account, f->now, &acct_locked)))
-        return err;
-    snprintf(key, sizeof(key), "addr:%s", f->ctx->ip ? f->ctx->ip : "");
-    if ((err = throttle_fail(c, key, auth_cfg.max_failures_address, f->now, &addr_locked)))
+    if ((err = throttle_fail(c, f->kind, f->login, f->ctx->ip, f->now, &acct_locked, &addr_locked, &slowed)))
         return err;
     /* An existing account is named by id like every other entry about it;
-     * a login that matches no account is kept as typed. */
+     * a login that matches no account is kept as typed. The address is the
+     * entry's own (ip). */
     if (f->user_id)
         snprintf(object, sizeof(object), "user:%lld", (long long)f->user_id);
     else
         snprintf(object, sizeof(object), "login:%s", f->login);
     snprintf(detail, sizeof(detail), "{\"reason\":\"%s\"}", f->reason);
     struct actor anon = *f->ctx;
-    anon.login = "anonymous";
-    if ((err = audit_append(c, &anon, "login.failure", object, detail)))
+    if (f->kind == THROTTLE_LOGIN)
+        anon.login = "anonymous";
+    if ((err = audit_append(c, &anon, f->action, object, detail)))
         return err;
     f->locked = acct_locked || addr_locked;
-    if (acct_locked && (err = audit_append(c, &anon, "login.account_locked", object, NULL)))
+    /* The address is locked out of this account (not the account itself). */
+    if (acct_locked && (err = audit_append(c, &anon, "login.account_locked", object, "{\"scope\":\"address\"}")))
+        return err;
+    if (slowed && (err = audit_append(c, &anon, "login.account_slowed", object, NULL)))
         return err;
     if (addr_locked) {
         snprintf(object, sizeof(object), "address:%s", f->ctx->ip ? f->ctx->ip : "");
         err = audit_append(c, &anon, "login.address_locked", object, NULL);
     }
     return err;
+}
+
+/* The answer to a failure that locked the address: say so at once rather
+ * than on the next attempt. */
+static int locked_now(void)
+{
+    int64_t retry = limit_seconds(auth_cfg.lockout);
+    err_set(WASL_ELIMIT, "auth.locked", "too many failed attempts: try again in %lld minute(s)", (long long)((retry + 59) / 60));
+    err_set_retry_after(retry);
+    return WASL_ELIMIT;
 }
 
 struct open {
@@ -98,11 +111,10 @@ static int open_h(struct db_conn *c, void *arg)
 {
     struct open *o = arg;
     struct session *s = o->s;
-    char key[128], object[48];
+    char object[48];
     int err;
 
-    snprintf(key, sizeof(key), "acct:%s", s->user.login);
-    if ((err = throttle_clear(c, key)))
+    if ((err = throttle_clear(c, s->user.login, o->ctx->ip ? o->ctx->ip : "")))
         return err;
     /* Sweep sessions that timed out, so the table does not grow for ever. */
     if ((err = db_exec(c, "DELETE FROM sessions WHERE seen_at < ? OR created_at < ?",
@@ -126,7 +138,7 @@ static int open_h(struct db_conn *c, void *arg)
 int auth_login(struct db *db, const char *login_in, const char *password, const struct actor *ctx, struct session *out,
                int64_t *retry_after)
 {
-    char login[USER_LOGIN_MAX + 1], key[128], hash[256] = "";
+    char login[USER_LOGIN_MAX + 1], hash[256] = "";
     struct db_conn *c;
     struct db_stmt *st = NULL;
     int64_t now = clock_now();
@@ -143,12 +155,10 @@ int auth_login(struct db *db, const char *login_in, const char *password, const 
 
     if ((err = db_conn_get(db, &c)))
         return err;
-    snprintf(key, sizeof(key), "addr:%s", ctx->ip ? ctx->ip : "");
-    if ((err = throttle_check(c, key, now, retry_after)))
+    if ((err = throttle_check(c, login, ctx->ip, now))) {
+        *retry_after = err_retry_after();
         goto out;
-    snprintf(key, sizeof(key), "acct:%s", login);
-    if ((err = throttle_check(c, key, now, retry_after)))
-        goto out;
+    }
     if ((err = db_query(c, &st, "SELECT " USER_COLUMNS ", u.password_hash FROM users u WHERE u.login = ?", DBP(DB_S(login)))))
         goto out;
     if (db_next(st)) {
@@ -164,16 +174,15 @@ int auth_login(struct db *db, const char *login_in, const char *password, const 
     /* The slow hash runs with no connection held and no lock taken. */
     bool ok = auth_verify_password(found ? hash : dummy_hash(), password);
     if (!found || !ok) {
-        struct fail f = {ctx, login, found ? "wrong_password" : "unknown_login", found ? out->user.id : 0, now, false};
+        struct fail f = {
+            ctx, login, found ? "wrong_password" : "unknown_login", "login.failure", THROTTLE_LOGIN, found ? out->user.id : 0,
+            now, false};
         if ((err = db_tx(db, fail_h, &f)))
             return err;
         if (f.locked) {
-            /* Say so at once rather than on the next attempt. */
-            *retry_after = auth_cfg.lockout / WTIME_SEC;
-            err_set(WASL_ELIMIT, "auth.locked", "wrong login or password; too many failed logins: try again in %lld minute(s)",
-                    (long long)((*retry_after + 59) / 60));
-            err_set_retry_after(*retry_after);
-            return WASL_ELIMIT;
+            err = locked_now();
+            *retry_after = err_retry_after();
+            return err;
         }
         return err_set(WASL_EAUTH, "auth.bad_credentials", "wrong login or password");
     }
@@ -280,48 +289,37 @@ int auth_set_language(struct db *db, const struct actor *who, const char *lang)
     return err;
 }
 
-struct wrong {
-    const char *login;
-};
-
-static int wrong_h(struct db_conn *c, void *arg)
-{
-    struct wrong *w = arg;
-    char key[128];
-    bool locked;
-    snprintf(key, sizeof(key), "acct:%s", w->login);
-    return throttle_fail(c, key, auth_cfg.max_failures_account, clock_now(), &locked);
-}
-
-int auth_check_password(struct db *db, int64_t user_id, const char *password)
+int auth_check_password(struct db *db, const struct actor *who, const char *password)
 {
     struct db_conn *c;
     struct db_stmt *s = NULL;
     char hash[256] = "", login[USER_LOGIN_MAX + 1] = "";
-    int64_t retry = 0;
+    int64_t now = clock_now();
     int err;
 
     if ((err = db_conn_get(db, &c)))
         return err;
-    if (!(err = db_query(c, &s, "SELECT password_hash, login FROM users WHERE id = ?", DBP(DB_I(user_id))))) {
+    if (!(err = db_query(c, &s, "SELECT password_hash, login FROM users WHERE id = ?", DBP(DB_I(who->user_id))))) {
         if (db_next(s)) {
             snprintf(hash, sizeof(hash), "%s", db_text(s, 0));
             snprintf(login, sizeof(login), "%s", db_text(s, 1));
         }
         err = db_end(s);
     }
-    if (!err && login[0]) {
-        char key[128];
-        snprintf(key, sizeof(key), "acct:%s", login);
-        err = throttle_check(c, key, clock_now(), &retry);
-    }
+    /* Guessing the current password with a stolen session is guessing a
+     * password: the same locks as a login from this address. */
+    if (!err && login[0])
+        err = throttle_check(c, login, who->ip, now);
     db_conn_put(c);
     if (err)
         return err;
     if (!hash[0] || !auth_verify_password(hash, password)) {
-        struct wrong w = {login};
-        if (login[0] && (err = db_tx(db, wrong_h, &w)))
+        struct fail f = {who, login, "wrong_current_password", "user.password_check_failed", THROTTLE_PASSWORD, who->user_id,
+                         now, false};
+        if (login[0] && (err = db_tx(db, fail_h, &f)))
             return err;
+        if (f.locked)
+            return locked_now();
         return err_set_field(WASL_EINVAL, "auth.wrong_password", "current_password", "the current password is wrong");
     }
     return 0;

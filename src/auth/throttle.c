@@ -1,60 +1,68 @@
 /*
- * Login throttling: failed logins counted per key ("acct:<login>",
- * "addr:<ip>") over a window in the store, so every node sees them. Too many
- * failures lock the key for a while; the count starts again after the window.
+ * Login throttling: the limiter's guard (src/limit) over accounts, in the
+ * store so every node sees it. After OWASP, the address on the account
+ * ("acctpair:<login>|<ip>") and the address on all accounts
+ * ("acctaddr:<ip>") are locked after too many failures; the account itself
+ * ("acct:<login>") is only slowed down, 1 s, 2 s, 4 s ... up to
+ * auth.max_delay, so that guessing from many addresses stays slow while its
+ * owner, from a clean address, waits at most that long - never a lock-out.
  */
 #include "auth_int.h"
 
-int throttle_check(struct db_conn *c, const char *key, int64_t now, int64_t *retry_after)
+static struct limit_guard guard(void)
 {
-    int64_t until = 0;
-    int err = db_query_int(c, &until, "SELECT locked_until FROM login_throttle WHERE key = ?", DBP(DB_S(key)));
-
-    if (err == WASL_ENOENT) {
-        err_clear();
-        return 0;
-    }
-    if (err)
-        return err;
-    if (until > now) {
-        *retry_after = (until - now + WTIME_SEC - 1) / WTIME_SEC;
-        err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)",
-                (long long)((*retry_after + 59) / 60));
-        err_set_retry_after(*retry_after);
-        return WASL_ELIMIT;
-    }
-    return 0;
+    struct limit_guard g = {
+        .ns = "acct",
+        .pair = {.window = auth_cfg.failure_window, .lock_after = auth_cfg.max_failures_account, .lock = auth_cfg.lockout},
+        .addr = {.window = auth_cfg.failure_window, .lock_after = auth_cfg.max_failures_address, .lock = auth_cfg.lockout},
+        .subject = {.window = auth_cfg.failure_window,
+                    .free = auth_cfg.max_failures_account,
+                    .delay = WTIME_SEC,
+                    .delay_max = auth_cfg.max_delay},
+    };
+    return g;
 }
 
-int throttle_fail(struct db_conn *c, const char *key, int max, int64_t now, bool *locked_now)
+int throttle_check(struct db_conn *c, const char *login, const char *ip, int64_t now)
 {
-    int64_t failures = 0, window_end = now - auth_cfg.failure_window;
+    struct limit_guard g = guard();
+    enum limit_scope refused;
+    int64_t wait = 0;
     int err;
 
-    *locked_now = false;
-    /* Insert-if-missing then one UPDATE: the UPDATE takes the row lock, so
-     * concurrent failures on one key are all counted (on both backends). */
-    if ((err = db_exec(c,
-                       "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 0, ?, 0) "
-                       "ON CONFLICT (key) DO NOTHING",
-                       DBP(DB_S(key), DB_I(now)))))
+    if ((err = limit_guard_check(c, &g, login, ip, now, &refused, &wait)) || refused == LIMIT_NONE)
         return err;
-    if ((err = db_exec(c,
-                       "UPDATE login_throttle SET "
-                       "failures = CASE WHEN window_start < ? THEN 1 ELSE failures + 1 END, "
-                       "window_start = CASE WHEN window_start < ? THEN ? ELSE window_start END "
-                       "WHERE key = ?",
-                       DBP(DB_I(window_end), DB_I(window_end), DB_I(now), DB_S(key)))))
-        return err;
-    if ((err = db_query_int(c, &failures, "SELECT failures FROM login_throttle WHERE key = ?", DBP(DB_S(key)))))
-        return err;
-    if (failures < max)
-        return 0;
-    *locked_now = failures == max;
-    return db_exec(c, "UPDATE login_throttle SET locked_until = ? WHERE key = ?", DBP(DB_I(now + auth_cfg.lockout), DB_S(key)));
+    int64_t s = limit_seconds(wait);
+    if (refused == LIMIT_SUBJECT)
+        err_set(WASL_ELIMIT, "auth.slow_down", "too many failed logins on this account; try again in %lld second(s)", (long long)s);
+    else
+        err_set(WASL_ELIMIT, "auth.locked", "too many failed logins; try again in %lld minute(s)", (long long)((s + 59) / 60));
+    err_set_retry_after(s);
+    return WASL_ELIMIT;
 }
 
-int throttle_clear(struct db_conn *c, const char *key)
+int throttle_fail(struct db_conn *c, enum throttle_kind kind, const char *login, const char *ip, int64_t now, bool *acct_locked,
+                  bool *addr_locked, bool *slowed)
 {
-    return db_exec(c, "DELETE FROM login_throttle WHERE key = ?", DBP(DB_S(key)));
+    struct limit_guard g = guard();
+    struct limit_outcome o;
+    /* A logged-in user who mistypes the current password slows nobody else. */
+    int err = limit_guard_fail(c, &g, login, ip, now, kind == THROTTLE_LOGIN, &o);
+
+    *acct_locked = o.pair == LIMIT_LOCKED;
+    *addr_locked = o.addr == LIMIT_LOCKED;
+    *slowed = o.slowed;
+    return err;
+}
+
+int throttle_clear(struct db_conn *c, const char *login, const char *ip)
+{
+    struct limit_guard g = guard();
+    return limit_guard_clear(c, &g, login, ip);
+}
+
+int throttle_until(struct db_conn *c, const char *login, int64_t now, int64_t *until)
+{
+    struct limit_guard g = guard();
+    return limit_guard_until(c, &g, login, now, until);
 }

@@ -93,11 +93,9 @@ int user_get(struct db *db, int64_t id, struct user *out)
         return err;
     err = user_get_conn(c, id, out);
     if (!err) {
-        char key[100];
-        int64_t until = 0;
-        snprintf(key, sizeof(key), "acct:%s", out->login);
-        if (db_query_int(c, &until, "SELECT locked_until FROM login_throttle WHERE key = ?", DBP(DB_S(key))) == 0)
-            out->locked = until > clock_now();
+        int64_t until = 0, now = clock_now();
+        if (throttle_until(c, out->login, now, &until) == 0)
+            out->locked = until > now;
         err_clear();
     }
     db_conn_put(c);
@@ -170,12 +168,10 @@ int user_list(struct db *db, struct user *out, int max, int *n)
     *n = 0;
     if (err)
         return err;
-    err = db_query(c, &s,
-                   "SELECT " USER_COLUMNS ", (SELECT locked_until FROM login_throttle t WHERE t.key = 'acct:' || u.login) "
-                   "FROM users u ORDER BY login LIMIT ?",
-                   DBP(DB_I(max)));
+    int64_t now = clock_now();
+    err = db_query(c, &s, "SELECT " USER_COLUMNS ", " THROTTLE_UNTIL_SQL " FROM users u ORDER BY login LIMIT ?",
+                   DBP(DB_I(now), DB_I(max)));
     if (!err) {
-        int64_t now = clock_now();
         while (*n < max && db_next(s)) {
             user_from_row(s, 0, &out[*n]);
             out[*n].locked = !db_is_null(s, 11) && db_int(s, 11) > now;
@@ -229,7 +225,8 @@ int user_create(struct db *db, const struct actor *who, const struct user_fields
         return err;
     if (f->language && !language_valid(f->language))
         return err_set_field(WASL_EINVAL, "auth.invalid_language", "language", "language must be one of %s", languages_list());
-    if ((err = auth_password_policy(f->login, f->password)) || (err = auth_hash_password(f->password, hash, sizeof(hash))))
+    if ((err = auth_password_policy(f->login, f->display_name, f->password, NULL)) ||
+        (err = auth_hash_password(f->password, hash, sizeof(hash))))
         return err;
     struct create cr = {who, f, hash, 0};
     if ((err = db_tx(db, create_h, &cr)))
@@ -333,7 +330,7 @@ struct setpw {
 static int setpw_h(struct db_conn *c, void *arg)
 {
     struct setpw *p = arg;
-    char object[48], key[100];
+    char object[48];
     struct user u;
     int err;
 
@@ -346,8 +343,7 @@ static int setpw_h(struct db_conn *c, void *arg)
     if ((err = db_exec(c, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
                        DBP(DB_I(p->id), DB_S(p->keep ? p->keep : "")))))
         return err;
-    snprintf(key, sizeof(key), "acct:%s", u.login);
-    if ((err = throttle_clear(c, key)))
+    if ((err = throttle_clear(c, u.login, NULL)))
         return err;
     snprintf(object, sizeof(object), "user:%lld", (long long)p->id);
     return audit_append(c, p->who, p->who && p->who->user_id == p->id ? "user.password_change" : "user.password_reset", object,
@@ -358,10 +354,20 @@ int user_set_password(struct db *db, const struct actor *who, int64_t id, const 
                       const char *keep_token_hash)
 {
     struct user u;
-    char hash[256];
+    struct db_conn *c;
+    char hash[256], current[256] = "";
     int err;
 
-    if ((err = user_get(db, id, &u)) || (err = auth_password_policy(u.login, password)) ||
+    if ((err = user_get(db, id, &u)) || (err = db_conn_get(db, &c)))
+        return err;
+    struct db_stmt *s = NULL;
+    if (!(err = db_query(c, &s, "SELECT password_hash FROM users WHERE id = ?", DBP(DB_I(id))))) {
+        if (db_next(s))
+            snprintf(current, sizeof(current), "%s", db_text(s, 0));
+        err = db_end(s);
+    }
+    db_conn_put(c);
+    if (err || (err = auth_password_policy(u.login, u.display_name, password, current)) ||
         (err = auth_hash_password(password, hash, sizeof(hash))))
         return err;
     struct setpw p = {who, id, hash, must_change, keep_token_hash};
@@ -376,14 +382,13 @@ struct unlock {
 static int unlock_h(struct db_conn *c, void *arg)
 {
     struct unlock *ul = arg;
-    char key[100], object[48];
+    char object[48];
     struct user u;
     int err;
 
     if ((err = user_get_conn(c, ul->id, &u)))
         return err;
-    snprintf(key, sizeof(key), "acct:%s", u.login);
-    if ((err = throttle_clear(c, key)))
+    if ((err = throttle_clear(c, u.login, NULL)))
         return err;
     snprintf(object, sizeof(object), "user:%lld", (long long)ul->id);
     return audit_append(c, ul->who, "user.unlock", object, NULL);

@@ -215,6 +215,10 @@ int portal_rate(struct db *db, const char *reference, const char *pin, const cha
  * portal_track; replies per address are limited like filings (WASL_ELIMIT);
  * a closed or merged case is WASL_ECONFLICT "cases.closed". */
 int portal_reply(struct db *db, const char *reference, const char *pin, const char *ip, const char *body);
+/* The public routes' limiter (the portal's): counts one request of `what`
+ * ("figures") from this address; past per_hour in an hour, WASL_ELIMIT
+ * (Retry-After set) for the next `block` seconds. */
+int portal_limit(struct db *db, const char *what, const char *ip, int per_hour, int64_t block);
 /* The same look-up for a caller who keyed the reference on the phone: keys
  * are its nine keypad digits (several references can share them; the PIN
  * tells them apart). Same answers and throttling as portal_track; source

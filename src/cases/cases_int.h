@@ -7,6 +7,7 @@
 
 #include "cases.h"
 #include "geo/geo.h"
+#include "limit/limit.h"
 
 /* ---- crypto.c: keys, sealed fields, blind indexes ---- */
 int keys_load(const char *path, bool create);
@@ -47,6 +48,7 @@ struct case_settings {
     int tick_seconds;            /* worker period */
     int pin_failures;            /* wrong PINs per reference before a pause */
     int64_t pin_lockout;
+    int64_t pin_max_delay; /* seconds */
     int smtp_on;
     char smtp_url[256], smtp_from[128], smtp_user[128], smtp_password[128];
     char portal_url[256];
@@ -81,11 +83,18 @@ int case_event_add(struct db_conn *c, int64_t case_id, const char *actor, const 
                    const char *detail);
 /* case_update() inside a caller's transaction (ref normalized). */
 int case_update_conn(struct db_conn *c, const struct actor *who, const char *ref, const struct case_change *ch);
-/* A rate-limit hit on key: WASL_ELIMIT once more than max hits fall in the
- * window (then blocked for `block` seconds); *retry gets seconds. */
-int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block, int64_t *retry);
-int rate_check(struct db_conn *c, const char *key, int64_t *retry);
-int rate_clear(struct db_conn *c, const char *key);
+/* A rate-limit hit on key: WASL_ELIMIT (cases.too_many_attempts, with
+ * Retry-After) for the hit past max in a window of `window` seconds, and for
+ * every hit while the key is blocked (`block` seconds). */
+int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block);
+/* PIN attempts, after OWASP: the address on the reference and the address
+ * on all references are locked after too many wrong PINs; the reference
+ * itself is only slowed down (1 s, 2 s ... up to cases.pin_max_delay), so
+ * who knows a reference cannot keep its owner out. pin_check(): 0, or
+ * WASL_ELIMIT cases.too_many_attempts (locked) / cases.slow_down; pin_fail()
+ * counts a wrong PIN. */
+int pin_check(struct db_conn *c, const char *ref, const char *ip);
+int pin_fail(struct db_conn *c, const char *ref, const char *ip);
 /* Queues a mail to a citizen in the outbox. */
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);
 /* A list of guide articles consulted: JSON [{"slug","lang","version"}], at

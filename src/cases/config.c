@@ -25,8 +25,9 @@ const struct conf_def cases_conf[] = {
     {"cases.retention_callbacks", CONF_DURATION, "30d", 86400, 3650 * 86400LL, "callback requests (with the caller's number) are kept this long"},
     {"cases.retention_addresses", CONF_DURATION, "2d", 3600, 365 * 86400LL, "counters of public requests per source address are kept this long"},
     {"cases.portal_per_hour", CONF_INT, "10", 1, 10000, "filings per source address per hour on the citizens' portal"},
-    {"cases.pin_failures", CONF_INT, "5", 1, 100, "wrong PINs for one reference before look-ups pause"},
-    {"cases.pin_lockout", CONF_DURATION, "15m", 1, 86400, "how long look-ups of a reference pause after too many wrong PINs"},
+    {"cases.pin_failures", CONF_INT, "5", 1, 100, "wrong PINs for one reference from one address before that address is locked out of it; past as many from all addresses, the reference is slowed down (never locked)"},
+    {"cases.pin_lockout", CONF_DURATION, "15m", 1, 86400, "how long an address stays locked out of a reference after too many wrong PINs"},
+    {"cases.pin_max_delay", CONF_DURATION, "30s", 1, 3600, "the longest wait between PIN attempts on a reference under attack (1 s, 2 s, 4 s ... up to this)"},
     {"cases.tick_seconds", CONF_INT, "60", 1, 3600, "how often deadlines are checked and the outbox is sent, in seconds"},
     {"cases.demo_cases", CONF_INT, "300", 0, 5000, "how many demo cases `wasl init --demo` creates"},
     {"cases.portal_url", CONF_STR, "", 0, 0, "address of the citizens' portal, given in mails (empty: this server's /portal.html)"},
@@ -243,6 +244,7 @@ int cases_init(const char *data_dir, bool create_key)
     cases_cfg.pin_failures = (int)conf_int("cases.pin_failures");
     cases_cfg.tick_seconds = (int)conf_int("cases.tick_seconds");
     cases_cfg.pin_lockout = conf_int("cases.pin_lockout");
+    cases_cfg.pin_max_delay = conf_int("cases.pin_max_delay");
     cases_cfg.smtp_on = conf_bool("smtp.enabled");
     snprintf(cases_cfg.smtp_url, sizeof(cases_cfg.smtp_url), "%s", conf_str("smtp.url"));
     snprintf(cases_cfg.smtp_from, sizeof(cases_cfg.smtp_from), "%s", conf_str("smtp.from"));

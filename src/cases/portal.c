@@ -2,7 +2,8 @@
  * The citizens' portal: filing a complaint, suggestion or observation,
  * following a case with its reference and PIN, and rating how it was
  * handled. Public and attacked: rate limits per address, PIN attempts
- * limited per reference, and one answer for "no such reference" and
+ * locked per address and slowed down per reference (pin_check() in
+ * util.c), and one answer for "no such reference" and
  * "wrong PIN" so references cannot be probed.
  */
 #include <stdio.h>
@@ -19,7 +20,6 @@ int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *o
     struct actor citizen = {.login = "citizen", .ip = "", .request_id = ""};
     struct db_conn *c;
     char key[96];
-    int64_t retry = 0;
     int err;
 
     *ack = NULL;
@@ -31,7 +31,7 @@ int portal_file(struct db *db, const struct portal_filing *f, struct case_rec *o
     snprintf(key, sizeof(key), "portal:%s", f->ip ? f->ip : "");
     if ((err = db_conn_get(db, &c)))
         return err;
-    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600, &retry);
+    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600);
     db_conn_put(c);
     if (err)
         return err;
@@ -86,15 +86,12 @@ struct lookup {
  * unknown reference and a wrong PIN. */
 static int check_pin(struct db_conn *c, struct lookup *l)
 {
-    char key_ref[64], key_ip[96], h[65];
     struct db_stmt *s = NULL;
-    int64_t retry;
+    char h[65];
     bool ok = false;
     int err;
 
-    snprintf(key_ref, sizeof(key_ref), "pin:%s", l->ref);
-    snprintf(key_ip, sizeof(key_ip), "pinaddr:%s", l->ip ? l->ip : "");
-    if ((err = rate_check(c, key_ref, &retry)) || (err = rate_check(c, key_ip, &retry)))
+    if ((err = pin_check(c, l->ref, l->ip)))
         return err;
     pin_hash(l->ref, l->pin ? l->pin : "", h);
     if ((err = db_query(c, &s, "SELECT id, pin_hash FROM cases WHERE reference = ?", DBP(DB_S(l->ref)))))
@@ -106,18 +103,8 @@ static int check_pin(struct db_conn *c, struct lookup *l)
     if ((err = db_end(s)))
         return err;
     l->matched = ok;
-    if (ok)
-        return 0;
-    /* Counted, and committed: the failure must outlive this transaction. A
-     * count that crosses the limit is an ELIMIT for the next attempt. */
-    int64_t ignored;
-    err = rate_hit(c, key_ref, cases_cfg.pin_failures - 1, cases_cfg.pin_lockout, cases_cfg.pin_lockout, &ignored);
-    if (!err || err == WASL_ELIMIT)
-        err = rate_hit(c, key_ip, 4 * cases_cfg.pin_failures - 1, 3600, cases_cfg.pin_lockout, &ignored);
-    if (err == WASL_ELIMIT)
-        err = 0;
-    err_clear();
-    return err;
+    /* Counted, and committed: the failure must outlive this transaction. */
+    return ok ? 0 : pin_fail(c, l->ref, l->ip);
 }
 
 static int pin_fail_h(struct db_conn *c, void *arg)
@@ -222,6 +209,19 @@ static int rate_h(struct db_conn *c, void *arg)
     return err ? err : case_event_add(c, rt->id, "citizen", "rated", false, NULL, detail);
 }
 
+int portal_limit(struct db *db, const char *what, const char *ip, int per_hour, int64_t block)
+{
+    struct db_conn *c;
+    char key[96];
+    snprintf(key, sizeof(key), "%s:%s", what, ip ? ip : "");
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = rate_hit(c, key, per_hour, 3600, block);
+    db_conn_put(c);
+    return err;
+}
+
 int portal_rate(struct db *db, const char *reference, const char *pin, const char *ip, int rating, const char *comment)
 {
     char ref[CASE_REF_LEN + 1];
@@ -284,7 +284,6 @@ int portal_reply(struct db *db, const char *reference, const char *pin, const ch
     char ref[CASE_REF_LEN + 1], key[96];
     struct lookup l = {ref, pin, ip, 0, NULL, false};
     struct db_conn *c;
-    int64_t retry = 0;
     int err;
 
     if ((err = case_check_text(body, "body", REPLY_MAX, true, false)) || (err = case_ref_parse(reference, ref)))
@@ -293,7 +292,7 @@ int portal_reply(struct db *db, const char *reference, const char *pin, const ch
     snprintf(key, sizeof(key), "reply:%s", ip ? ip : "");
     if ((err = db_conn_get(db, &c)))
         return err;
-    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600, &retry);
+    err = rate_hit(c, key, cases_cfg.portal_per_hour, 3600, 3600);
     db_conn_put(c);
     if (err || (err = lookup(db, &l)))
         return err;

@@ -365,7 +365,7 @@ static int purge_h(struct db_conn *c, void *arg)
         return err;
     /* Counters of public requests name source addresses: kept only while useful. */
     int64_t addr_before = p->now - cases_cfg.retention_addresses * WTIME_SEC;
-    return db_exec(c, "DELETE FROM rate_limits WHERE window_start < ? AND blocked_until < ?", DBP(DB_I(addr_before), DB_I(p->now)));
+    return limit_sweep(c, p->now, addr_before);
 }
 
 int privacy_purge(struct db *db, int64_t now, int *n)

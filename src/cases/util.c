@@ -1,6 +1,6 @@
 /*
  * Small pieces of the cases module: masking personal data for lists,
- * normalizing phone numbers, rate limits for public look-ups, and queuing
+ * normalizing phone numbers, the limits of public look-ups (on src/limit), and queuing
  * mail in the outbox.
  */
 #include <ctype.h>
@@ -107,58 +107,74 @@ bool phone_normalize(const char *in, const char *country, char *out, size_t n)
     return true;
 }
 
-int rate_check(struct db_conn *c, const char *key, int64_t *retry)
+static int too_many(int64_t wait)
 {
-    int64_t until = 0, now = clock_now();
-    int err = db_query_int(c, &until, "SELECT blocked_until FROM rate_limits WHERE key = ?", DBP(DB_S(key)));
-    if (err == WASL_ENOENT) {
-        err_clear();
-        return 0;
-    }
-    if (err)
-        return err;
-    if (until > now) {
-        *retry = (until - now + WTIME_SEC - 1) / WTIME_SEC;
-        err_set(WASL_ELIMIT, "cases.too_many_attempts", "too many attempts; try again in %lld minute(s)",
-                (long long)((*retry + 59) / 60));
-        err_set_retry_after(*retry);
-        return WASL_ELIMIT;
-    }
-    return 0;
-}
-
-int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block, int64_t *retry)
-{
-    int64_t now = clock_now(), start = now - window * WTIME_SEC, hits = 0;
-    int err;
-
-    if ((err = rate_check(c, key, retry)))
-        return err;
-    /* Insert-if-missing then one UPDATE, which serializes hits on one key. */
-    if ((err = db_exec(c,
-                       "INSERT INTO rate_limits (key, hits, window_start, blocked_until) VALUES (?, 0, ?, 0) "
-                       "ON CONFLICT (key) DO NOTHING",
-                       DBP(DB_S(key), DB_I(now)))) ||
-        (err = db_exec(c,
-                       "UPDATE rate_limits SET hits = CASE WHEN window_start < ? THEN 1 ELSE hits + 1 END, "
-                       "window_start = CASE WHEN window_start < ? THEN ? ELSE window_start END WHERE key = ?",
-                       DBP(DB_I(start), DB_I(start), DB_I(now), DB_S(key)))) ||
-        (err = db_query_int(c, &hits, "SELECT hits FROM rate_limits WHERE key = ?", DBP(DB_S(key)))))
-        return err;
-    if (hits <= max)
-        return 0;
-    if ((err = db_exec(c, "UPDATE rate_limits SET blocked_until = ? WHERE key = ?", DBP(DB_I(now + block * WTIME_SEC), DB_S(key)))))
-        return err;
-    *retry = block;
+    int64_t retry = limit_seconds(wait);
     err_set(WASL_ELIMIT, "cases.too_many_attempts", "too many attempts; try again in %lld minute(s)",
-            (long long)((block + 59) / 60));
-    err_set_retry_after(block);
+            (long long)((retry + 59) / 60));
+    err_set_retry_after(retry);
     return WASL_ELIMIT;
 }
 
-int rate_clear(struct db_conn *c, const char *key)
+int rate_hit(struct db_conn *c, const char *key, int max, int64_t window, int64_t block)
 {
-    return db_exec(c, "DELETE FROM rate_limits WHERE key = ?", DBP(DB_S(key)));
+    /* The hit past max locks the key: it is refused, and so is every hit
+     * until the block is over. */
+    const struct limit_rule r = {.window = window * WTIME_SEC, .lock_after = max + 1, .lock = block * WTIME_SEC};
+    int64_t now = clock_now(), wait = 0;
+    enum limit_verdict v;
+    int err;
+
+    if ((err = limit_check(c, key, now, &wait)))
+        return err;
+    if (wait)
+        return too_many(wait);
+    if ((err = limit_count(c, &r, key, now, &v, &wait)))
+        return err;
+    return v == LIMIT_LOCKED ? too_many(wait) : 0;
+}
+
+/* The guard of PINs (see cases_int.h): "pin:<ref>", "pinpair:<ref>|<ip>",
+ * "pinaddr:<ip>". */
+static struct limit_guard pin_guard(void)
+{
+    struct limit_guard g = {
+        .ns = "pin",
+        .pair = {.window = cases_cfg.pin_lockout * WTIME_SEC,
+                 .lock_after = cases_cfg.pin_failures,
+                 .lock = cases_cfg.pin_lockout * WTIME_SEC},
+        .addr = {.window = 3600 * WTIME_SEC, .lock_after = 4 * cases_cfg.pin_failures, .lock = cases_cfg.pin_lockout * WTIME_SEC},
+        .subject = {.window = cases_cfg.pin_lockout * WTIME_SEC,
+                    .free = cases_cfg.pin_failures,
+                    .delay = WTIME_SEC,
+                    .delay_max = cases_cfg.pin_max_delay * WTIME_SEC},
+    };
+    return g;
+}
+
+int pin_check(struct db_conn *c, const char *ref, const char *ip)
+{
+    struct limit_guard g = pin_guard();
+    enum limit_scope refused;
+    int64_t wait = 0;
+    int err;
+
+    if ((err = limit_guard_check(c, &g, ref, ip, clock_now(), &refused, &wait)) || refused == LIMIT_NONE)
+        return err;
+    if (refused != LIMIT_SUBJECT)
+        return too_many(wait);
+    int64_t retry = limit_seconds(wait);
+    err_set(WASL_ELIMIT, "cases.slow_down", "too many wrong PINs for this reference; try again in %lld second(s)",
+            (long long)retry);
+    err_set_retry_after(retry);
+    return WASL_ELIMIT;
+}
+
+int pin_fail(struct db_conn *c, const char *ref, const char *ip)
+{
+    struct limit_guard g = pin_guard();
+    struct limit_outcome o;
+    return limit_guard_fail(c, &g, ref, ip, clock_now(), true, &o);
 }
 
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body)

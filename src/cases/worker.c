@@ -10,6 +10,7 @@
 
 #include "cases_int.h"
 #include "guide/guide.h"
+#include "stats/stats.h"
 
 static pthread_t worker;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -64,6 +65,10 @@ static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed, bo
         down |= failed(db, "outbox");
     else if (n)
         log_info("cases: %d mail(s) sent", n);
+    if (stats_summary_tick(db, cases_cfg.data_dir, now, &n)) /* after closing, once a day */
+        down |= failed(db, "daily summary");
+    else if (n)
+        log_info("cases: the daily summary queued for %d supervisor(s)", n);
     if (case_requests_purge(db, now, &n))
         down |= failed(db, "idempotency keys purge");
     /* Batches of 200 in short transactions, at most 10,000 a round. */

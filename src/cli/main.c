@@ -18,6 +18,8 @@
 #include "tel/tel.h"
 #include "events/events.h"
 #include "cases/cases.h"
+#include "api/api.h"
+#include "stats/stats.h"
 
 /* clang-format off */
 static const struct conf_def main_conf[] = {
@@ -164,6 +166,7 @@ static int setup(const char *config_path, bool config_given)
         (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(audit_conf, audit_conf_count)) ||
         (err = conf_register(guide_conf, guide_conf_count)) || (err = conf_register(cases_conf, cases_conf_count)) ||
         (err = conf_register(tel_conf, tel_conf_count)) || (err = conf_register(events_conf, events_conf_count)) ||
+        (err = conf_register(api_figures_conf, api_figures_conf_count)) || (err = conf_register(stats_conf, stats_conf_count)) ||
         (err = tel_privacy_register()))
         return err;
     if (config_given || access(config_path, F_OK) == 0)

@@ -577,6 +577,51 @@ int events_list(struct db *db, const struct ev_filter *f, ev_row_h h, void *arg)
                    list_row, &l);
 }
 
+struct scan_ctx {
+    ev_row_h h;
+    void *arg;
+    int64_t since, until, last_id;
+    int n;
+};
+
+static int scan_row(struct db_stmt *s, void *arg)
+{
+    struct scan_ctx *x = arg;
+    x->n++;
+    x->last_id = db_int(s, 0);
+    int64_t at = db_int(s, 1);
+    if (at < x->since || at >= x->until) /* written a little out of time order */
+        return 0;
+    struct list_ctx l = {x->h, x->arg};
+    return list_row(s, &l);
+}
+
+int events_scan(struct db *db, int64_t since, int64_t until, ev_row_h h, void *arg)
+{
+    struct db_conn *c;
+    int64_t first = 0, last = 0;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    /* MIN over the time index: the first event of the period; MAX: the last */
+    if (!(err = db_query_int(c, &first, "SELECT COALESCE(MIN(id), 0) FROM events WHERE at >= ? AND at < ?",
+                             DBP(DB_I(since), DB_I(until)))))
+        err = db_query_int(c, &last, "SELECT COALESCE(MAX(id), 0) FROM events WHERE at >= ? AND at < ?",
+                           DBP(DB_I(since), DB_I(until)));
+    db_conn_put(c);
+    if (err || !first)
+        return err;
+    struct scan_ctx x = {h, arg, since, until, first - 1, 0};
+    do {
+        x.n = 0;
+        err = db_each(db,
+                      "SELECT id, at, kind, call_id, agent, queue, data FROM events WHERE id > ? AND id <= ? ORDER BY id "
+                      "LIMIT 10000",
+                      DBP(DB_I(x.last_id), DB_I(last)), scan_row, &x);
+    } while (!err && x.n == 10000);
+    return err;
+}
+
 int events_agent_states_at(struct db *db, int64_t before, ev_row_h h, void *arg)
 {
     struct list_ctx l = {h, arg};

@@ -142,6 +142,11 @@ struct ev_filter {
 int ev_from_row(const struct ev_row *r, struct ev *out);
 /* Oldest first. */
 int events_list(struct db *db, const struct ev_filter *f, ev_row_h h, void *arg);
+/* Every event with since <= at < until, oldest first, in one pass: the
+ * first and last ids of the period are found by their time, then the rows
+ * are read by id in pages (a report over a month of events reads each row
+ * once; events_list's pages each search the period again). */
+int events_scan(struct db *db, int64_t since, int64_t until, ev_row_h h, void *arg);
 /* Each agent's last agent.state event before `before` (µs): their states
  * as they stood then, oldest first. */
 int events_agent_states_at(struct db *db, int64_t before, ev_row_h h, void *arg);

@@ -104,7 +104,7 @@ static int read_day(struct db *db, const struct tz *tz, int y, int m, int dd, in
     d->to = to * WTIME_SEC;
     if ((err = stats_fold_new(on_segment, NULL, d, &d->fold)))
         return err;
-    err = stats_store_events(db, d->from, d->to, now, on_event, d, &end);
+    err = stats_events_from_store(db, d->from, d->to, now, on_event, d, &end);
     if (!err)
         stats_fold_end(d->fold, end);
     stats_fold_free(d->fold);

@@ -80,6 +80,8 @@ static void on_segment(const struct stats_segment *s, void *arg)
     struct stats_report *r = arg;
     if (s->joined < r->q.from || s->joined >= r->q.to)
         return;
+    if (r->q.on_counted)
+        r->q.on_counted(s, r->q.on_counted_arg);
     char key[32], *k = key;
     int64_t b0, b1;
     switch (r->q.slice) {

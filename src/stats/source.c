@@ -1,18 +1,18 @@
 /*
- * A report over the store's event log (src/events): the agents' states as
- * they stood when the period began, then every event around the period,
- * oldest first, through the fold.
+ * The store's event log (src/events) read for the figures: the agents'
+ * states as they stood when the period began, then every event around the
+ * period, oldest first, given to a fold (a report's, or one of the other
+ * figures' of src/stats).
  */
 #include <string.h>
 
-#include "stats.h"
+#include "stats_int.h"
 #include "core/core.h"
 
 struct feed {
-    stats_event_h on_event;
+    stats_event_h h;
     void *arg;
-    int64_t from, last_at, last_id;
-    int n;
+    int64_t from, last_at;
     bool states_only;
 };
 
@@ -20,8 +20,6 @@ static int feed_row(const struct ev_row *row, void *arg)
 {
     struct feed *f = arg;
     struct ev e;
-    f->n++;
-    f->last_id = row->id;
     /* the states before the period were given already, as they stood */
     if (!f->states_only && row->at < f->from && !strcmp(row->kind, "agent.state"))
         return 0;
@@ -33,25 +31,19 @@ static int feed_row(const struct ev_row *row, void *arg)
     }
     if (e.at > f->last_at)
         f->last_at = e.at;
-    return f->on_event(&e, f->arg);
+    return f->h(&e, f->arg);
 }
 
-int stats_store_events(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h on_event, void *arg, int64_t *end)
+int stats_events_from_store(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h h, void *arg, int64_t *end_out)
 {
-    struct feed f = {.on_event = on_event, .arg = arg, .from = from, .states_only = true};
+    struct feed f = {.h = h, .arg = arg, .from = from, .states_only = true};
     /* each agent's last state before the period */
     int err = events_agent_states_at(db, from, feed_row, &f);
     f.states_only = false;
-    f.last_id = 0;
-    int64_t margin = (int64_t)STATS_CALL_MARGIN_S * WTIME_SEC, stop = to + margin < now ? to + margin : now;
-    struct ev_filter filter = {.since = from - margin, .until = stop > from - margin ? stop : from - margin + 1, .limit = 10000};
-    while (!err) {
-        f.n = 0;
-        filter.after_id = f.last_id;
-        if ((err = events_list(db, &filter, feed_row, &f)) || f.n < filter.limit)
-            break;
-    }
-    *end = stop > f.last_at ? stop : f.last_at;
+    int64_t margin = (int64_t)STATS_CALL_MARGIN_S * WTIME_SEC, end = to + margin < now ? to + margin : now;
+    if (!err) /* one pass by id over the period's events */
+        err = events_scan(db, from - margin, end > from - margin ? end : from - margin + 1, feed_row, &f);
+    *end_out = end > f.last_at ? end : f.last_at;
     return err;
 }
 
@@ -63,11 +55,11 @@ static int report_event(const struct ev *e, void *arg)
 int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t now, struct stats_report **out)
 {
     struct stats_report *r;
-    int64_t end;
+    int64_t end = now;
     int err = stats_report_new(q, &r);
     if (err)
         return err;
-    err = stats_store_events(db, q->from, q->to, now, report_event, r, &end);
+    err = stats_events_from_store(db, q->from, q->to, now, report_event, r, &end);
     if (!err)
         err = stats_report_finish(r, end);
     if (err) {
@@ -76,4 +68,32 @@ int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t 
     }
     *out = r;
     return 0;
+}
+
+struct walk {
+    struct stats_fold *fold;
+    stats_event_h on_event;
+    void *arg;
+};
+
+static int walk_event(const struct ev *e, void *arg)
+{
+    struct walk *w = arg;
+    int err = w->on_event ? w->on_event(e, w->arg) : 0;
+    return err ? err : stats_fold_event(w->fold, e);
+}
+
+int stats_fold_store(struct db *db, int64_t from, int64_t to, int64_t now, stats_segment_h on_segment, stats_interval_h on_interval,
+                     stats_event_h on_event, void *arg)
+{
+    struct walk w = {.on_event = on_event, .arg = arg};
+    int64_t end = now;
+    int err = stats_fold_new(on_segment, on_interval, arg, &w.fold);
+    if (err)
+        return err;
+    err = stats_events_from_store(db, from, to, now, walk_event, &w, &end);
+    if (!err)
+        stats_fold_end(w.fold, end);
+    stats_fold_free(w.fold);
+    return err;
 }

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/core.h"
 #include "events/events.h"
 
 /* ---- the fold ---- */
@@ -71,15 +72,6 @@ int stats_fold_event(struct stats_fold *f, const struct ev *e);
 void stats_fold_end(struct stats_fold *f, int64_t at);
 void stats_fold_free(struct stats_fold *f);
 
-/* Every event the figures of [from, to) need from the store's log, oldest
- * first, to on_event: the agents' states as they stood at `from`, then the
- * events from STATS_CALL_MARGIN_S before it until that margin after `to`,
- * or `now`. *end: where the events ran out (for stats_fold_end). A non-zero
- * return of on_event stops the reading and is returned. */
-typedef int (*stats_event_h)(const struct ev *e, void *arg);
-struct db;
-int stats_store_events(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h on_event, void *arg, int64_t *end);
-
 /* ---- the tally ---- */
 
 enum stats_slice {
@@ -106,6 +98,11 @@ struct stats_query {
     int nthresholds;
     int short_abandon_s; /* abandons quicker than this are counted apart */
     const char *tz;      /* the center's time zone (buckets) */
+    /* Optional: every segment the tally counts (joined in the period) is
+     * also given here, whatever the slice; the published figures read the
+     * distribution of waits from it (public.c). */
+    stats_segment_h on_counted;
+    void *on_counted_arg;
 };
 
 /* One row of figures. Counts of segments; times in ms. */
@@ -173,5 +170,155 @@ double stats_column_value(const struct stats_column *c, const struct stats_row *
 struct sbuf;
 int stats_export_csv(const struct stats_report *r, struct sbuf *out);
 int stats_export_xlsx(const struct stats_report *r, const char *const *about, int nabout, const char *path);
+
+/* ---- published figures (public.c): the monthly open data ----
+ * Figures of a whole month per country and per consulate, for the public
+ * page and the open-data export (docs/published-figures.md): calls from the
+ * event log through the report above (by country: calls carry no
+ * consulate), complaints and ratings from the cases table (no personal
+ * data is read), then small counts suppressed so that nobody can be singled
+ * out: a count under min_count is withheld (primary), then further cells
+ * (secondary) so that no withheld count can be worked out from a total and
+ * the others; a share or a median from fewer than min_count people, or from
+ * a withheld count, is withheld too. */
+enum stats_pub_figure {
+    SP_CALLS_ANSWERED,      /* answered segments (stats "answered") */
+    SP_SERVICE_LEVEL,       /* service_level_offered */
+    SP_MEDIAN_WAIT,         /* median wait of the answered, whole seconds */
+    SP_COMPLAINTS_RECEIVED, /* complaints filed in the month, duplicates (merged) left out */
+    SP_COMPLAINTS_RESOLVED, /* complaints resolved in the month */
+    SP_RESOLVED_IN_TIME,    /* share of those resolved by their deadline */
+    SP_RATINGS,             /* portal ratings given in the month */
+    SP_SATISFACTION,        /* share of those ratings at 4 or 5 out of 5 */
+    SP_FIGURES
+};
+enum stats_pub_level { SPL_TOTAL, SPL_COUNTRY, SPL_CONSULATE };
+enum stats_pub_cell {
+    SPC_SHOWN,
+    SPC_EMPTY,      /* nothing to compute (no denominator), or not at this level (calls by consulate) */
+    SPC_SUPPRESSED, /* withheld: small (primary), or to protect another cell (secondary); never said which */
+};
+extern const char *const stats_pub_names[SP_FIGURES];
+struct stats_pub_row {
+    enum stats_pub_level level;
+    char key[16]; /* an ISO country, a consulate's code; "" not stated; "all" for the total */
+    double value[SP_FIGURES];
+    enum stats_pub_cell cell[SP_FIGURES];
+    /* the counts behind the shares and the median (unpublished) */
+    int64_t sl_within, sl_base, in_time, satisfied;
+    uint32_t *waits; /* answered per whole second of wait (STATS_PUB_WAIT_MAX buckets, the last one "or more") */
+};
+#define STATS_PUB_WAIT_MAX 7200
+struct stats_pub;
+/* The month [from, to) (µs, local midnights): calls through
+ * stats_report_from_store with calls_q's thresholds and time zone (its
+ * period and slice are set here), cases from the store. */
+int stats_pub_month(struct db *db, const struct stats_query *calls_q, int64_t from, int64_t to, int min_count, int64_t now,
+                    struct stats_pub **out);
+/* Rows: the total first, then countries, then consulates, each by code
+ * ("" not stated last). */
+int stats_pub_rows(const struct stats_pub *p, const struct stats_pub_row **rows);
+void stats_pub_free(struct stats_pub *p);
+/* Applies the rule to rows whose counts are set (value[] of the counts and
+ * the unpublished counts, cell[] SPC_SHOWN or SPC_EMPTY): pure, for tests. */
+void stats_pub_suppress(struct stats_pub_row *rows, int n, int min_count);
+/* The month as CSV: month,level,code, then one column per figure; a
+ * withheld cell is "c", an empty one empty. */
+int stats_pub_csv(const struct stats_pub *p, const char *month, struct sbuf *out);
+/* The first instant of a month and of the next, in the time zone. */
+int stats_pub_period(const char *tz, int year, int month, int64_t *from, int64_t *to);
+
+/* ---- the store's events fed to a fold of one's own ---- */
+/* Gives h every event around [from, to) oldest first, as
+ * stats_report_from_store reads them (the agents' states at `from`, then
+ * the events from STATS_CALL_MARGIN_S before to after, or until now);
+ * *end: when the events ran out (for stats_fold_end). */
+typedef int (*stats_event_h)(const struct ev *e, void *arg);
+int stats_events_from_store(struct db *db, int64_t from, int64_t to, int64_t now, stats_event_h h, void *arg, int64_t *end);
+
+/* ---- cases (src/stats/cases.c): from the cases' tables, never their sealed data ---- */
+enum stats_case_slice { SCS_TOTAL, SCS_CATEGORY, SCS_TYPE, SCS_CONSULATE, SCS_PROCEDURE, SCS_DAY, SCS_SLICES };
+extern const char *const stats_case_slices[SCS_SLICES]; /* "total", "category", ... */
+
+struct stats_case_query {
+    int64_t from, to; /* µs */
+    enum stats_case_slice slice;
+    const char *tz; /* the center's time zone (days) */
+};
+
+/* One row of case figures (docs/metrics.md, "Cases"). Times in seconds. */
+struct stats_case_row {
+    char key[64];
+    /* identity: backlog_end = backlog_start + opened + reopened - resolved - merged */
+    int64_t backlog_start, opened, resolved, merged, reopened, backlog_end;
+    int64_t complaints, suggestions;                  /* opened, of that type */
+    int64_t first_answered, first_answer_s;           /* of the opened: answered, Σ time to answer */
+    int64_t resolution_s;                             /* Σ created -> resolved, of the resolved */
+    int64_t breaches;                                 /* deadlines missed in the period */
+    int64_t rated, rating_sum, rated_high, rated_low; /* ratings given in the period: 4-5, 1-2 */
+};
+/* Rows sorted by key (days in order); *rows is the caller's to free(). */
+int stats_cases(struct db *db, const struct stats_case_query *q, struct stats_case_row **rows, int *n);
+
+/* ---- callbacks, first-contact resolution, guide searches (src/stats/contacts.c) ---- */
+struct stats_contacts {
+    /* callback requests made in the period (the callbacks table) */
+    int64_t cb_requested, cb_completed, cb_cancelled, cb_pending;
+    int64_t cb_delay_s, cb_delay_max_s; /* Σ and max, request -> the citizen reached, of the completed */
+    /* first-contact resolution: calls the agents recorded in the period */
+    int64_t fcr_contacts; /* dispositions, wrong numbers and silent calls left out */
+    int64_t fcr_unknown;  /* ... without the caller's number: cannot be followed */
+    int64_t fcr_pending;  /* ... whose window is not over yet and no repeat so far */
+    int64_t fcr_repeated; /* ... followed by a repeat within the window */
+    int64_t fcr_resolved; /* ... followed by none over the whole window */
+    int window_days;
+    /* guide searches in the period */
+    int64_t searches, searches_no_answer;
+};
+struct stats_search_row {
+    char lang[8], day[12]; /* day: local YYYY-MM-DD */
+    int64_t searches, no_answer;
+};
+/* The contacts' figures; *search rows (by language and day, the caller's
+ * to free()). window_days: the repeat window N, 1..90. */
+int stats_contacts(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, const char *tz,
+                   struct stats_contacts *out, struct stats_search_row **search, int *nsearch);
+
+/* ---- where procedures hurt (src/stats/procedures.c) ---- */
+#define STATS_SAMPLES 5
+struct stats_procedure {
+    char kind[12]; /* "article" (a guide article's slug) or "category" (a case category) */
+    char key[64];
+    int64_t calls, repeat_calls, handled, handle_ms; /* calls recorded with it; repeats; their handle time */
+    int64_t cases, complaints, rated, rated_low;     /* cases opened with it; complaints; ratings, 1-2 */
+    int64_t score;                                   /* repeat_calls + complaints + rated_low */
+    char samples[STATS_SAMPLES][24];                 /* the latest cases' references */
+    int nsamples;
+};
+/* Ranked, worst first; *out the caller's to free(). */
+int stats_procedures(struct db *db, int64_t from, int64_t to, int64_t now, int window_days, struct stats_procedure **out, int *n);
+
+/* ---- an agent's scorecard (src/stats/scorecard.c) ---- */
+struct stats_scorecard {
+    int64_t agent;
+    int64_t handled, handle_ms, transfers, rings_unanswered;
+    int64_t expected_ms; /* Σ over their handled calls of their queue's average handle time (all agents) */
+    int64_t state_ms[SA_STATES];
+    int64_t rated, rating_sum, rated_high; /* ratings given in the period to cases they resolved */
+};
+int stats_scorecard(struct db *db, int64_t agent, const char *login, int64_t from, int64_t to, int64_t now,
+                    struct stats_scorecard *out);
+
+/* ---- the daily summary mail (src/stats/summary.c) ---- */
+extern const struct conf_def stats_conf[];
+extern const size_t stats_conf_count;
+/* Once a day, after stats.summary_hour (local), queues the day's summary
+ * for each address of stats.summary_to in its language; *sent how many.
+ * Several nodes: one sends (a mark in center_state). Templates:
+ * data_dir/mail/daily_summary.<lang>.txt. */
+int stats_summary_tick(struct db *db, const char *data_dir, int64_t now, int *sent);
+/* The text of the summary of the local day `day` (YYYY-MM-DD) in lang:
+ * *subject and *body, the caller's to free(). */
+int stats_summary_text(struct db *db, const char *data_dir, const char *day, const char *lang, char **subject, char **body);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rt.h"
 #include "events/events.h"
@@ -69,6 +70,9 @@ static void path_add(struct tcall *c)
 static int offer_h(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
+    /* an encrypted leg's re-INVITE in clear would carry keys in clear */
+    if (l->sdes != SDES_OFF && msg->tp != SIP_TRANSP_TLS && !rt.cfg.srtp_in_clear)
+        return EPROTO;
     int err = leg_sdp_remote(l, msg->mb, true);
     if (err)
         return err;
@@ -423,6 +427,17 @@ int call_incoming(const struct sip_msg *msg)
         err_clear();
         c->caller[0] = '\0';
     }
+    char src[64] = "";
+    sa_ntop(&msg->src, src, sizeof(src));
+    if (leg_srtp_policy(&c->in, trunk_srtp_mode(src), msg->tp == SIP_TRANSP_TLS)) {
+        /* the carrier must send SRTP, and its keys would come in clear */
+        err_clear();
+        leg_release(&c->in);
+        mem_deref(c);
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treplyf(NULL, NULL, rt.sip, msg, false, 488, "Not Acceptable Here",
+                           "Warning: 399 wasl \"SRTP keys are taken over TLS only\"\r\nContent-Length: 0\r\n\r\n");
+    }
     if ((err = leg_media_open(&c->in))) {
         leg_release(&c->in);
         mem_deref(c);
@@ -470,8 +485,9 @@ int call_incoming(const struct sip_msg *msg)
 /* Calls a phone of the staff for call c: the agent (caller's number and
  * country as the display name) or a supervisor. NULL when out of memory;
  * a leg that could not be called comes back declined. */
-int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc)
+int call_connect(struct leg *l, const char *uri, const char *route, const char *from, struct mbuf *desc)
 {
+    const char *routev[1] = {route};
     struct tcall *c = l->call;
     char display[48];
     if (l->is_agent)
@@ -483,13 +499,19 @@ int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *
     else
         snprintf(display, sizeof(display), "%s", "wasl");
     return sipsess_connect(
-        &l->sess, rt.sock, uri, display, from, "wasl", NULL, 0, "application/sdp", desc, NULL, NULL, false, offer_h, answer_h,
-        progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h, l,
+        &l->sess, rt.sock, uri, display, from, "wasl", route ? routev : NULL, route ? 1 : 0, "application/sdp", desc, NULL, NULL,
+        false, offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h, l,
         "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s%s", (unsigned long long)c->id, c->ivr.language,
         c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "", l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
         l->is_consult ? "X-Wasl-Consult: 1\r\n" : "",
         /* answered from the desk: the two headers desk phones honour to answer at once */
         l->auto_answer ? "Call-Info: <sip:wasl>;answer-after=0\r\nAlert-Info: <http://wasl/>;info=alert-autoanswer\r\n" : "");
+}
+
+/* Whether requests to a phone's contact go over TLS. */
+static bool uri_tls(const char *uri)
+{
+    return !strncasecmp(uri, "sips:", 5) || strcasestr(uri, ";transport=tls");
 }
 
 /* Calls a phone of the staff for call c: the agent or a supervisor. NULL
@@ -507,14 +529,24 @@ struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
     l->is_consult = role == LEG_CONSULT;
     l->auto_answer = role == LEG_AGENT_ANSWER;
     l->ring_start = mono_us();
+    char flow[96];
+    bool routed = contact && registrar_flow(contact, flow, sizeof(flow));
+    if (contact && leg_srtp_policy(l, rt.cfg.phones_srtp, routed ? uri_tls(flow) : uri_tls(contact))) {
+        log_warn("tel: call %llu: %s is not rung: %s", (unsigned long long)c->id, contact, err_message());
+        err_clear();
+        contact = NULL;
+    }
     if (!contact || leg_media_open(l) || leg_sdp_local(l, true, &desc)) {
         l->declined_flag = l->unreachable = true;
         mem_deref(desc);
         return l;
     }
     snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
-    int err = call_connect(l, contact, from, desc);
+    int err = call_connect(l, contact, routed ? flow : NULL, from, desc);
     mem_deref(desc);
+    if (err)
+        log_warn("tel: call %llu: cannot call %s%s%s: %s", (unsigned long long)c->id, contact, routed ? " through " : "",
+                 routed ? flow : "", strerror(err));
     if (err)
         l->declined_flag = l->unreachable = true;
     return l;

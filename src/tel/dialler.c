@@ -216,12 +216,25 @@ void dialler_agent_answered(struct tcall *c)
     /* the agent hears music while the citizen's phone rings */
     c->agent->moh = true;
     leg_media_start(c->agent);
-    snprintf(uri, sizeof(uri), "sip:+%s@%s", c->caller, conf_str("sip.outbound_proxy"));
+    /* the carrier as configured: over TLS when it must be, SRTP as its policy says */
+    const char *proxy = conf_str("sip.outbound_proxy");
+    char host[64] = "";
+    struct sa pa;
+    if (!sa_decode(&pa, proxy, strlen(proxy)))
+        sa_ntop(&pa, host, sizeof(host));
+    bool tls = host[0] && addr_list_has(&rt.cfg.trunks_tls, host);
+    snprintf(uri, sizeof(uri), "sip:+%s@%s%s", c->caller, proxy, tls ? ";transport=tls" : "");
     snprintf(from, sizeof(from), "sip:%s%s@%s:%d", c->did[0] == '+' ? "" : "+", c->did, rt.cfg.address, rt.cfg.port);
     l->uac = true;
-    int err = leg_media_open(l) || leg_sdp_local(l, true, &desc);
+    int err = leg_srtp_policy(l, trunk_srtp_mode(host), tls);
+    if (err) {
+        rt_log_call(c, "callback %lld: %s", (long long)c->callback, err_message());
+        err_clear();
+    }
     if (!err)
-        err = call_connect(l, uri, from, desc);
+        err = leg_media_open(l) || leg_sdp_local(l, true, &desc);
+    if (!err)
+        err = call_connect(l, uri, NULL, from, desc);
     mem_deref(desc);
     events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "dialling", NULL, NULL, c->callback,
                c->callback_attempts + 1);

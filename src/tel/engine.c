@@ -22,8 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+#include <openssl/ssl.h>
+#include <sodium.h>
 
 #include "rt.h"
 #include "calendar/calendar.h"
@@ -39,6 +43,25 @@ const struct conf_def tel_conf[] = {
     {"sip.trunks", CONF_STR, "127.0.0.1,::1", 0, 0,
      "carriers' addresses or networks that may send calls (comma separated); INVITEs from anywhere else get no answer"},
     {"sip.phones", CONF_STR, "127.0.0.0/8,::1", 0, 0, "networks the agents' phones register from; other REGISTERs get no answer"},
+    {"sip.tls_port", CONF_INT, "0", 0, 65535,
+     "SIP over TLS port for the agents' phones (and carriers that use TLS); 0: no TLS listener. Needs sip.tls_cert and "
+     "sip.tls_key"},
+    {"sip.tls_cert", CONF_PATH, "", 0, 0, "PEM certificate of the SIP TLS listener (the server's first, then its chain)"},
+    {"sip.tls_key", CONF_PATH, "", 0, 0, "PEM private key of sip.tls_cert (keep it readable by wasl only)"},
+    {"sip.phones_tls", CONF_BOOL, "false", 0, 0,
+     "agents' phones must register over TLS: a REGISTER over UDP or TCP gets 403 (needs sip.tls_port)"},
+    {"sip.phones_srtp", CONF_STR, "optional", 0, 0,
+     "SRTP (SDES) on the agents' phone legs: off; optional (offered with the call to phones registered over TLS, used "
+     "when the phone answers with a key); required (RTP/SAVP only: a phone that cannot is not rung)"},
+    {"sip.trunks_tls", CONF_STR, "", 0, 0,
+     "carriers (addresses or networks, a part of sip.trunks) whose calls must come over TLS; others get 403"},
+    {"sip.trunks_srtp", CONF_STR, "", 0, 0,
+     "carriers whose SRTP (SDES) offers wasl accepts (SRTP optional); the other carriers' calls stay plain RTP"},
+    {"sip.trunks_srtp_required", CONF_STR, "", 0, 0,
+     "carriers whose calls must be SRTP (SDES): a plain RTP offer from them gets 488"},
+    {"sip.srtp_keys_in_clear", CONF_BOOL, "false", 0, 0,
+     "allow SRTP keys (a=crypto) in SIP that is not over TLS; off: such offers get 488 and no key is sent, since "
+     "anyone who sees the signalling can then decrypt the audio"},
     {"sip.realm", CONF_STR, "wasl", 0, 0, "digest realm of the agents' SIP accounts (changing it invalidates their passwords)"},
     {"sip.rtp_min", CONF_INT, "20000", 1024, 65534, "lowest RTP port"},
     {"sip.rtp_max", CONF_INT, "40000", 1026, 65535, "highest RTP port (two per leg: RTP and RTCP)"},
@@ -131,6 +154,10 @@ char *tel_metrics_text(void)
         {"wasl_sip_auth_replays_total", "REGISTERs whose digest answer was used before (replays), challenged again"},
         {"wasl_sip_accounts_reloads_total",
          "Times the SIP accounts were read again after a change (here, on another node or by the CLI)"},
+        {"wasl_srtp_packets_sent_total", "RTP packets sent encrypted (SRTP)"},
+        {"wasl_srtp_packets_received_total", "SRTP packets received whose authentication tag verified"},
+        {"wasl_srtp_dropped_total", "SRTP packets dropped: wrong key or authentication tag (forged, damaged), or replayed"},
+        {"wasl_sip_register_not_tls_total", "REGISTERs refused because they did not come over TLS (sip.phones_tls)"},
     };
     struct sbuf b;
     sbuf_init(&b, 1u << 20);
@@ -309,10 +336,27 @@ static bool on_request(const struct sip_msg *msg, void *arg)
             tel_count(M_DROPPED, 1);
             return true;
         }
+        if (rt.cfg.phones_tls && msg->tp != SIP_TRANSP_TLS) {
+            /* Before the digest: a phone's password hash and location are
+             * never taken over clear signalling. */
+            tel_count(M_REG_NOT_TLS, 1);
+            sip_replyf(rt.sip, msg, 403, "TLS Required",
+                       "Warning: 399 wasl \"phones register over TLS here (transport=tls, port %d)\"\r\n"
+                       "Content-Length: 0\r\n\r\n",
+                       rt.cfg.tls_port);
+            return true;
+        }
         return registrar_request(msg);
     }
     if (!pl_strcmp(&msg->met, "OPTIONS") && !in_dialog) {
         sip_replyf(rt.sip, msg, 200, "OK", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, REGISTER\r\nContent-Length: 0\r\n\r\n");
+        return true;
+    }
+    if (!pl_strcmp(&msg->met, "INVITE") && !in_dialog && trunk && msg->tp != SIP_TRANSP_TLS &&
+        addr_list_has(&rt.cfg.trunks_tls, src)) {
+        sip_replyf(rt.sip, msg, 403, "TLS Required",
+                   "Warning: 399 wasl \"this carrier's calls come over TLS (sip.trunks_tls)\"\r\nContent-Length: 0\r\n\r\n");
+        tel_count(M_CALLS_REFUSED, 1);
         return true;
     }
     if (!pl_strcmp(&msg->met, "INVITE") && !in_dialog && !trunk) {
@@ -354,10 +398,32 @@ static int load_config(void)
     snprintf(c->recording_countries, sizeof(c->recording_countries), "%s", conf_str("sip.recording_countries"));
     snprintf(c->recording_dir, sizeof(c->recording_dir), "%s", conf_str("sip.recording_dir"));
     c->recording_retention = conf_int("sip.recording_retention");
+    c->tls_port = (int)conf_int("sip.tls_port");
+    snprintf(c->tls_cert, sizeof(c->tls_cert), "%s", conf_str("sip.tls_cert"));
+    snprintf(c->tls_key, sizeof(c->tls_key), "%s", conf_str("sip.tls_key"));
+    c->phones_tls = conf_bool("sip.phones_tls");
+    c->srtp_in_clear = conf_bool("sip.srtp_keys_in_clear");
+    if (c->tls_port && (!c->tls_cert[0] || !c->tls_key[0]))
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.tls_port needs sip.tls_cert and sip.tls_key");
+    if (c->tls_port && c->tls_port == c->port && c->tcp)
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.tls_port is sip.port, which SIP over TCP uses already");
+    if (c->phones_tls && !c->tls_port)
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.phones_tls needs a TLS listener (sip.tls_port)");
+    if (sdes_mode_parse(conf_str("sip.phones_srtp"), &c->phones_srtp))
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.phones_srtp: %s", err_message());
+    if (c->phones_srtp == SDES_REQUIRED && !c->phones_tls && !c->srtp_in_clear)
+        return err_set(WASL_EINVAL, "conf.invalid",
+                       "sip.phones_srtp = required needs sip.phones_tls (the keys travel in the phones' SIP)");
     if (c->rtp_max - c->rtp_min < 64)
         return err_set(WASL_EINVAL, "conf.invalid", "sip.rtp_max must be at least 64 above sip.rtp_min");
-    if ((err = addr_list_parse(conf_str("sip.trunks"), &c->trunks)) || (err = addr_list_parse(conf_str("sip.phones"), &c->phones)))
+    if ((err = addr_list_parse(conf_str("sip.trunks"), &c->trunks)) ||
+        (err = addr_list_parse(conf_str("sip.phones"), &c->phones)) ||
+        (err = addr_list_parse(conf_str("sip.trunks_tls"), &c->trunks_tls)) ||
+        (err = addr_list_parse(conf_str("sip.trunks_srtp"), &c->trunks_srtp)) ||
+        (err = addr_list_parse(conf_str("sip.trunks_srtp_required"), &c->trunks_srtp_req)))
         return err;
+    if ((c->trunks_tls.n || c->trunks_srtp_req.n) && !c->tls_port && !c->srtp_in_clear)
+        return err_set(WASL_EINVAL, "conf.invalid", "sip.trunks_tls and sip.trunks_srtp_required need sip.tls_port");
     return 0;
 }
 
@@ -366,6 +432,59 @@ static void acd_event_seen(void *arg, const struct acd_event *e)
 {
     snap_dirty();
     acd_event_h(arg, e);
+}
+
+/* libre's own (re_tls.h declares it only under its build's USE_OPENSSL) */
+struct ssl_ctx_st *tls_openssl_context(const struct tls *tls);
+
+/* A file read whole (a PEM certificate or key), NUL-terminated; the caller
+ * frees it, wiping a key first. */
+static int pem_read(const char *path, const char *what, char **out, size_t *n)
+{
+    int err = file_read(path, out, n, 1u << 20);
+    if (err)
+        return err_set(WASL_EIO, "tel.tls", "%s %s: %s", what, path, err_message());
+    return 0;
+}
+
+/* SIP over TLS (TLS 1.2 or later) on sip.tls_port with the certificate
+ * and key of the settings. */
+static int tls_listen(const struct sa *udp_addr)
+{
+    char *cert = NULL, *key = NULL;
+    size_t ncert = 0, nkey = 0;
+    struct sa a = *udp_addr;
+    int err;
+    sa_set_port(&a, (uint16_t)rt.cfg.tls_port);
+    struct stat st;
+    if (!stat(rt.cfg.tls_key, &st) && (st.st_mode & 077))
+        log_warn("tel: sip.tls_key %s can be read by other accounts than wasl's (mode %03o): chmod 600 it", rt.cfg.tls_key,
+                 (unsigned)(st.st_mode & 0777));
+    if ((err = pem_read(rt.cfg.tls_cert, "sip.tls_cert", &cert, &ncert)) ||
+        (err = pem_read(rt.cfg.tls_key, "sip.tls_key", &key, &nkey)))
+        goto out;
+    if ((err = tls_alloc(&rt.tls, TLS_METHOD_SSLV23, NULL, NULL))) {
+        err = err_set(WASL_EINTERNAL, "tel.tls", "tls_alloc: %s", strerror(err));
+        goto out;
+    }
+    if (!SSL_CTX_set_min_proto_version(tls_openssl_context(rt.tls), TLS1_2_VERSION)) {
+        err = err_set(WASL_EINTERNAL, "tel.tls", "cannot require TLS 1.2");
+        goto out;
+    }
+    if ((err = tls_set_certificate_pem(rt.tls, cert, ncert, key, nkey))) {
+        err = err_set(WASL_EINVAL, "tel.tls", "sip.tls_cert %s and sip.tls_key %s are not a PEM certificate and its key",
+                      rt.cfg.tls_cert, rt.cfg.tls_key);
+        goto out;
+    }
+    if ((err = sip_transp_add(rt.sip, SIP_TRANSP_TLS, &a, rt.tls)))
+        err = err_set(WASL_EIO, "tel.listen", "cannot listen for SIP on tls %s:%d: %s", rt.cfg.address, rt.cfg.tls_port,
+                      strerror(err));
+out:
+    free(cert);
+    if (key)
+        sodium_memzero(key, nkey);
+    free(key);
+    return err;
 }
 
 static int rt_setup(void)
@@ -387,6 +506,8 @@ static int rt_setup(void)
     if (rt.cfg.tcp && (err = sip_transp_add(rt.sip, SIP_TRANSP_TCP, &laddr)))
         return err_set(WASL_EIO, "tel.listen", "cannot listen for SIP on tcp %s:%d: %s", rt.cfg.address, rt.cfg.port,
                        strerror(err));
+    if (rt.cfg.tls_port && (err = tls_listen(&laddr)))
+        return err;
     /* Ours first: it sees every request before sipsess does. */
     if ((err = sip_listen(&rt.lsnr, rt.sip, true, on_request, NULL)) ||
         (err = sipsess_listen(&rt.sock, rt.sip, 4096, on_connect, NULL)) || (err = mqueue_alloc(&rt.mq, mq_handler, NULL)) ||
@@ -435,6 +556,7 @@ static void rt_teardown(void)
         sip_close(rt.sip, true);
     rt.sip = mem_deref(rt.sip);
     rt.mq = mem_deref(rt.mq);
+    rt.tls = mem_deref(rt.tls);
     acd_free(rt.acd);
     rt.acd = NULL;
     libre_close();
@@ -527,6 +649,9 @@ int tel_start(struct db *db, const char *data_dir)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     snprintf(rt.address, sizeof(rt.address), "sip:%s:%d (udp%s)", rt.cfg.address, rt.cfg.port, rt.cfg.tcp ? ", tcp" : "");
+    if (rt.cfg.tls_port)
+        snprintf(rt.address + strlen(rt.address), sizeof(rt.address) - strlen(rt.address), ", sips:%s:%d (tls)", rt.cfg.address,
+                 rt.cfg.tls_port);
     start_done = false;
     if (pthread_create(&rt.thread, NULL, rt_main, NULL)) {
         jobs_stop();

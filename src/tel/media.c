@@ -53,7 +53,7 @@ static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out
 
 int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 {
-    uint8_t buf[RTP_HEADER_SIZE + 512];
+    uint8_t buf[RTP_HEADER_SIZE + 512]; /* 480 samples at most, and room for SRTP's 10-byte tag (srtp.c) */
     struct mbuf mb;
     if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
         return 0;
@@ -139,7 +139,10 @@ int leg_media_open(struct leg *l)
                           l)) ||
         (err = telev_alloc(&l->telev, 20)) || (err = dtmf_dec_alloc(&l->dtmf, 8000, 1, inband_h, l)) ||
         (err = sdp_session_alloc(&l->sdp, &laddr)) ||
-        (err = sdp_media_add(&l->m, l->sdp, "audio", sa_port(rtp_local(l->rtp)), "RTP/AVP")) ||
+        (err = sdp_media_add(&l->m, l->sdp, "audio", sa_port(rtp_local(l->rtp)),
+                             l->uac && l->sdes == SDES_REQUIRED ? sdp_proto_rtpsavp : sdp_proto_rtpavp)) ||
+        (l->sdes != SDES_OFF && (err = sdp_media_set_alt_protos(l->m, 2, sdp_proto_rtpavp, sdp_proto_rtpsavp))) ||
+        (err = leg_srtp_attach(l)) ||
         (err = sdp_format_add(NULL, l->m, false, "0", "PCMU", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
         (err = sdp_format_add(NULL, l->m, false, "8", "PCMA", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
         (err = sdp_format_add(NULL, l->m, false, "101", telev_rtpfmt, 8000, 1, NULL, NULL, NULL, false, "0-15")))
@@ -153,6 +156,7 @@ int leg_media_open(struct leg *l)
 void leg_media_close(struct leg *l)
 {
     leg_media_stop(l);
+    leg_srtp_close(l);
     l->rtp = mem_deref(l->rtp);
     l->telev = mem_deref(l->telev);
     l->dtmf = mem_deref(l->dtmf);
@@ -173,8 +177,8 @@ int leg_sdp_remote(struct leg *l, struct mbuf *mb, bool offer)
             break;
         }
     }
-    if (!f)
-        return EPROTO;
+    if (!f || (err = leg_srtp_remote(l, offer)))
+        return err ? err : EPROTO;
     l->alaw = !str_casecmp(f->name, "PCMA");
     l->pt = l->alaw ? 8 : 0;
     te = sdp_media_rformat(l->m, telev_rtpfmt);

@@ -14,15 +14,25 @@
 #include "rt.h"
 #include "auth/auth.h"
 #include "events/events.h"
+#include "limit/limit.h"
 
 #define ACCOUNTS_MAX 2048
 #define LOCKS_MAX 1024
 
 #define NONCES_SEEN 4
+/* The longest registration over TCP or TLS: under libre 1.1.0's 900 s
+ * idle time-out of SIP connections (TCP_IDLE_TIMEOUT), after which wasl
+ * could no longer reach the phone over its own connection. */
+#define FLOW_EXPIRES_MAX 600
 
 struct location {
     bool set;
     char contact[256];
+    /* The connection a phone registered over (TCP, TLS): "sip:ip:port;
+     * transport=tls", the route of requests to it, since a phone's
+     * contact names its own listener, which a phone behind NAT or without a
+     * server certificate cannot offer. Empty over UDP. */
+    char flow[96];
     int64_t expires; /* monotonic µs */
     /* The nonces this account answered lately and the highest nonce count
      * used with each: an Authorization seen before is a replay. */
@@ -55,12 +65,10 @@ static struct tel_account accounts[ACCOUNTS_MAX];
 static struct location locations[ACCOUNTS_MAX];
 static int naccounts, nregistered;
 
-struct lock {
-    char addr[64];
-    int failures;
-    int64_t first, until, used;
-};
-static struct lock locks[LOCKS_MAX];
+/* Failed authentications per source address, on the limiter's pure rule
+ * with its state here in memory: the real-time thread never waits on the
+ * store. */
+static struct limit_slot locks[LOCKS_MAX];
 
 _Static_assert(TEL_SERVICES_MAX == ACD_SERVICES_MAX && TEL_SERVICE_MAX <= ACD_NAME_MAX, "an agent's services fit the distributor");
 
@@ -460,6 +468,16 @@ bool registrar_contact(int64_t user_id, char *uri, size_t n)
     return false;
 }
 
+bool registrar_flow(const char *contact, char *route, size_t n)
+{
+    for (int i = 0; i < naccounts; i++)
+        if (locations[i].set && locations[i].flow[0] && !strcmp(locations[i].contact, contact)) {
+            snprintf(route, n, "%s", locations[i].flow);
+            return true;
+        }
+    return false;
+}
+
 int registrar_count(void)
 {
     return nregistered;
@@ -473,37 +491,12 @@ void registrar_free(void)
 
 /* ---- lock-out of failing addresses ---- */
 
-static struct lock *lock_get(const char *addr, bool add, int64_t now)
-{
-    struct lock *oldest = &locks[0];
-    for (int i = 0; i < LOCKS_MAX; i++) {
-        if (!strcmp(locks[i].addr, addr)) {
-            locks[i].used = now;
-            return &locks[i];
-        }
-        if (locks[i].used < oldest->used)
-            oldest = &locks[i];
-    }
-    if (!add)
-        return NULL;
-    memset(oldest, 0, sizeof(*oldest));
-    snprintf(oldest->addr, sizeof(oldest->addr), "%s", addr);
-    oldest->used = oldest->first = now;
-    return oldest;
-}
-
 static void failed(const char *addr, int64_t now)
 {
-    struct lock *l = lock_get(addr, true, now);
+    const struct limit_rule r = {.window = rt.cfg.auth_lockout, .lock_after = rt.cfg.auth_failures, .lock = rt.cfg.auth_lockout};
+    struct limit_slot *l = limit_slot_get(locks, LOCKS_MAX, addr, true, now);
     tel_count(M_REG_FAIL, 1);
-    if (now - l->first > rt.cfg.auth_lockout) {
-        l->first = now;
-        l->failures = 0;
-    }
-    if (++l->failures >= rt.cfg.auth_failures) {
-        l->until = now + rt.cfg.auth_lockout;
-        l->failures = 0;
-        l->first = now;
+    if (limit_hit(&r, &l->st, now) == LIMIT_LOCKED) {
         tel_count(M_LOCKOUTS, 1);
         log_warn("tel: %s locked out for %llds after %d failed REGISTER authentications", addr,
                  (long long)(rt.cfg.auth_lockout / 1000000), rt.cfg.auth_failures);
@@ -539,11 +532,11 @@ bool registrar_request(const struct sip_msg *msg)
     const struct sip_hdr *h;
     struct httpauth_digest_resp r;
     int64_t now = mono_us();
-    struct lock *lk;
+    struct limit_slot *lk;
 
     if (sa_ntop(&msg->src, src, sizeof(src)))
         return true;
-    if ((lk = lock_get(src, false, now)) && lk->until > now) {
+    if ((lk = limit_slot_get(locks, LOCKS_MAX, src, false, now)) && limit_wait(&lk->st, now)) {
         tel_count(M_DROPPED, 1);
         return true;
     }
@@ -589,7 +582,7 @@ bool registrar_request(const struct sip_msg *msg)
         return true;
     }
     if (lk)
-        lk->failures = 0;
+        lk->st.hits = 0;
 
     /* Where the phone is, and for how long. */
     struct sip_addr addr;
@@ -629,6 +622,14 @@ bool registrar_request(const struct sip_msg *msg)
         loc->set = true;
         snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
+        loc->flow[0] = '\0';
+        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP) {
+            re_snprintf(loc->flow, sizeof(loc->flow), "sip:%J;transport=%s", &msg->src, sip_transp_param(msg->tp));
+            /* libre closes a SIP connection that carried nothing for 900 s:
+             * the phone comes back before (its REGISTER keeps it open) */
+            if (expires > FLOW_EXPIRES_MAX)
+                expires = FLOW_EXPIRES_MAX;
+        }
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
         events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);

@@ -21,6 +21,9 @@
 #define TICK_MS 2
 #define SEGS_MAX (IVR_ITEMS_MAX * 3)
 
+/* SRTP on a leg: none, when the peer wants it, always. */
+enum sdes_mode { SDES_OFF, SDES_OPTIONAL, SDES_REQUIRED };
+
 struct seg {
     const int16_t *pcm; /* NULL: silence */
     size_t n, pos;
@@ -72,6 +75,15 @@ struct leg {
     /* RFC 4733: the event whose start was reported and whose end has not
      * come yet (-1: none) */
     int te_open;
+    /* SRTP with SDES keys (RFC 4568; srtp.c) */
+    enum sdes_mode sdes;          /* what this leg may (optional) or must (required) do */
+    bool sig_tls;                 /* its signalling runs over TLS: keys may be sent and taken */
+    bool srtp_on;                 /* negotiated: its audio is encrypted both ways */
+    int crypto_tag;               /* the a=crypto line agreed on */
+    uint8_t key_tx[SDES_KEY_LEN]; /* ours, random per leg */
+    uint8_t key_rx[SDES_KEY_LEN]; /* the peer's */
+    struct srtp *srtp_tx, *srtp_rx;
+    struct udp_helper *srtp_uh;
 };
 
 enum monitor_mode { MON_OFF, MON_LISTEN, MON_WHISPER, MON_BARGE };
@@ -149,6 +161,11 @@ struct rt_config {
     int port;
     bool tcp;
     struct addr_list trunks, phones;
+    int tls_port;
+    char tls_cert[1024], tls_key[1024];
+    bool phones_tls, srtp_in_clear;
+    enum sdes_mode phones_srtp;
+    struct addr_list trunks_tls, trunks_srtp, trunks_srtp_req;
     char realm[64];
     int rtp_min, rtp_max, max_calls;
     int64_t ring_timeout, wrap_up, rtp_timeout, refresh, max_expires, auth_lockout, queue_announce;
@@ -164,6 +181,7 @@ struct rt {
     struct db *db;
     struct sip *sip;
     struct sipsess_sock *sock;
+    struct tls *tls;              /* the SIP TLS listener's certificate (NULL: no TLS) */
     struct sipevent_sock *evsock; /* NOTIFYs of the REFERs' implicit subscriptions */
     struct sip_lsnr *lsnr;
     struct mqueue *mq;
@@ -208,6 +226,25 @@ void media_tick(int64_t now);
 int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker);
 void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n);
 
+/* srtp.c: SDES keys in the SDP and SRTP on the leg's RTP socket */
+int sdes_mode_parse(const char *s, enum sdes_mode *out);
+/* Sets what the leg does before leg_media_open(): mode as configured for
+ * the peer, tls whether its signalling is over TLS. Returns WASL_EACCES
+ * when the leg must be SRTP and its keys cannot be sent safely. */
+int leg_srtp_policy(struct leg *l, enum sdes_mode mode, bool tls);
+/* From leg_media_open(), when the leg may do SRTP: draws our key, puts
+ * SRTP under its RTP socket (until keys are agreed, a leg that must be SRTP
+ * sends and takes nothing), and for a leg wasl calls, the a=crypto line of
+ * its offer. */
+int leg_srtp_attach(struct leg *l);
+/* After the peer's SDP was decoded: takes its key (and answers an offered
+ * one with ours), or EPROTO when the leg must be SRTP and the peer offers
+ * no usable key, or the peer tries to drop SRTP once it is on. */
+int leg_srtp_remote(struct leg *l, bool offer);
+void leg_srtp_close(struct leg *l);
+/* The carrier's SRTP policy for a source address. */
+enum sdes_mode trunk_srtp_mode(const char *addr);
+
 /* call.c */
 void call_destroy(void *arg);
 /* A libre string into a C string, cut to n - 1 bytes (header values wasl
@@ -218,7 +255,7 @@ void call_hold_update(struct tcall *c);
 bool call_fire(struct tcall *c, enum call_event e);
 void bridge(struct tcall *c);
 /* Sends the INVITE of a leg wasl calls (desc: its SDP offer). */
-int call_connect(struct leg *l, const char *uri, const char *from, struct mbuf *desc);
+int call_connect(struct leg *l, const char *uri, const char *route, const char *from, struct mbuf *desc);
 /* Calls a phone of the staff for call c: the agent, a supervisor or a
  * colleague consulted. */
 enum leg_role { LEG_AGENT, LEG_SUPERVISOR, LEG_CONSULT, LEG_AGENT_ANSWER /* the agent's phone, asked to answer by itself */ };
@@ -273,6 +310,9 @@ void registrar_sweep(int64_t now);
 int registrar_accounts_load(struct db *db);
 bool registrar_account(int64_t user_id, struct tel_account *out);
 bool registrar_contact(int64_t user_id, char *uri, size_t n);
+/* The route to the connection (TLS, TCP) a phone registered contact over,
+ * a URI ("sip:ip:port;transport=tls"); false when it registered over UDP. */
+bool registrar_flow(const char *contact, char *route, size_t n);
 /* What an account's agent logs in with: its languages at their
  * proficiency, its services (those of the plan it names). */
 void registrar_skills(const struct tel_account *a, struct acd_skills *sk);
@@ -409,6 +449,10 @@ enum tel_counter {
     M_RTP_FOREIGN,
     M_REG_REPLAY,
     M_ACCOUNTS_RELOADED,
+    M_SRTP_TX,
+    M_SRTP_RX,
+    M_SRTP_DROPPED,
+    M_REG_NOT_TLS,
     M_COUNTERS
 };
 void tel_count(enum tel_counter k, uint64_t n);

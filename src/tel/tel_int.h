@@ -148,6 +148,13 @@ struct addr_list {
     struct addr_net net[ADDR_LIST_MAX];
     int n;
 };
+/* SRTP with SDES (srtp.c): one a=crypto value (RFC 4568), "TAG
+ * AES_CM_128_HMAC_SHA1_80 inline:KEY[|lifetime]": 0 with its tag and key,
+ * or WASL_EINVAL for another suite, an MKI, session parameters, or a key
+ * that is not 30 bytes in base64. */
+#define SDES_KEY_LEN 30 /* AES_CM_128_HMAC_SHA1_80: a 128-bit key and a 112-bit salt */
+int sdes_crypto_parse(const char *value, int *tag, unsigned char key[SDES_KEY_LEN]);
+
 /* Parses text; the error names the bad item. */
 int addr_list_parse(const char *text, struct addr_list *out);
 /* Whether an address (text; IPv4-mapped IPv6 counts as IPv4) is in it. */

@@ -47,6 +47,14 @@ class Server:
             a += ["--set", f"{k}={v}"]
         return a + list(more)
 
+    def share_keys(self, other):
+        """Another node of the same store: every node holds the same key files
+        (the personal-data key, the audit trail's key; docs/operations.md)."""
+        for name in ("wasl.key", "wasl-audit.key"):
+            src = os.path.join(other.dir, name)
+            if os.path.exists(src):
+                shutil.copy(src, os.path.join(self.dir, name))
+
     def cli(self, *args, input=None, check=False):
         return subprocess.run(self.args(*args), cwd=self.dir, input=input, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True, check=check, timeout=120)
@@ -125,8 +133,12 @@ class Response:
 
 
 class Client:
-    def __init__(self, srv):
+    """source: the loopback address to send from ("127.0.0.2"), so that a
+    test can be an attacker and a user at two addresses; None: 127.0.0.1."""
+
+    def __init__(self, srv, source=None):
         self.srv = srv
+        self.source = source
         self.cookie = None
         self.csrf = None
         self.user = None
@@ -142,7 +154,8 @@ class Client:
         if csrf and self.csrf and method not in ("GET", "HEAD"):
             h["X-CSRF-Token"] = self.csrf
         h.update(headers or {})
-        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30)
+        c = http.client.HTTPConnection("127.0.0.1", self.srv.port, timeout=30,
+                                       source_address=(self.source, 0) if self.source else None)
         try:
             c.request(method, path, body=raw, headers=h)
             r = c.getresponse()
@@ -195,11 +208,11 @@ class T:
     def __init__(self, srv):
         self.srv = srv
 
-    def client(self):
-        return Client(self.srv)
+    def client(self, source=None):
+        return Client(self.srv, source)
 
-    def login(self, who, password=None):
-        c = Client(self.srv)
+    def login(self, who, password=None, source=None):
+        c = Client(self.srv, source)
         r = c.login(who, password)
         self.eq(r.status, 201, f"login as {who}: {r}")
         return c

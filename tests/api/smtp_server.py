@@ -2,9 +2,13 @@
 take mail (EHLO, AUTH, MAIL, RCPT, DATA, QUIT), on a free loopback port, in
 a thread. It offers what it is given in EHLO (never STARTTLS unless told)
 and keeps every command line it got and every message."""
+import base64
+import email
+import email.header
 import socket
 import socketserver
 import threading
+import time
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -62,3 +66,19 @@ class SmtpServer(socketserver.ThreadingTCPServer):
         s.close()
         super().__init__(("127.0.0.1", self.port), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    def mails_to(self, address, n, timeout=15):
+        """The first n mails received for address as (decoded subject, body),
+        waiting (at most timeout s) for them to arrive."""
+        deadline = time.time() + timeout
+        while True:
+            got = [m for m in self.mails if any(address in r for r in m["rcpt"])]
+            if len(got) >= n or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        out = []
+        for m in got:
+            msg = email.message_from_bytes(m["data"])
+            out.append((str(email.header.make_header(email.header.decode_header(msg["Subject"]))),
+                        base64.b64decode(msg.get_payload()).decode("utf-8")))
+        return out

@@ -1,21 +1,20 @@
 """Issue 10: the audit trail's signed checkpoints mailed to an auditor through
-the outbox and a real SMTP conversation (the SMTP sink of test_mail.py), so a
+the outbox and a real SMTP conversation (tests/api/smtp_server.py), so a
 copy of the head lives where the database's administrator cannot reach it;
 the auditor verifies the trail with the mails and the public key alone."""
-import importlib.util
 import os
 
-_spec = importlib.util.spec_from_file_location("smtp_sink", os.path.join(os.path.dirname(__file__), "test_mail.py"))
-sink = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(sink)
+from smtp_server import SmtpServer
+
+sink = SmtpServer()
 
 AUDITOR = "auditor@example.org"
-SETTINGS = {"smtp.enabled": "true", "smtp.url": f"smtp://127.0.0.1:{sink.PORT}", "smtp.from": "centre@consulat.example",
+SETTINGS = {"smtp.enabled": "true", "smtp.url": f"smtp://127.0.0.1:{sink.port}", "smtp.from": "centre@consulat.example",
             "cases.tick_seconds": "1", "cases.demo_cases": "0", "audit.mail_to": AUDITOR}
 
 
 def test_checkpoint_mailed_to_the_auditor(t):
-    mails = sink._mail_to(AUDITOR, 1)
+    mails = sink.mails_to(AUDITOR, 1)
     t.true(mails, "the checkpoint signed at start reached the auditor")
     subject, body = mails[0]
     t.true(subject.startswith("wasl audit checkpoint "), subject)

@@ -347,8 +347,7 @@ def test_second_node_sees_changes(t):
     if t.srv.backend != "postgresql":
         return  # one SQLite file has one node
     node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=SETTINGS, init=False)
-    # Every node shares the personal-data key file (docs/cases.md).
-    shutil.copy(os.path.join(t.srv.dir, "wasl.key"), os.path.join(node2.dir, "wasl.key"))
+    node2.share_keys(t.srv)
     node2.start()
     try:
         e = t.login("editor")

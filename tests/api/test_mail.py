@@ -50,22 +50,6 @@ def test_filings_per_address_are_limited(t):
     t.status(t.login("agent").post("/api/v1/cases", dict(body, type="observation")), 201, None, "staff unaffected")
 
 
-def _mail_to(address, n, timeout=15):
-    """The first n mails received for address (decoded subject, body), waiting for them to arrive."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        got = [m for m in RECEIVED if any(address in r for r in m["rcpt"])]
-        if len(got) >= n:
-            break
-        time.sleep(0.2)
-    out = []
-    for m in got:
-        msg = email.message_from_bytes(m["data"])
-        out.append((str(email.header.make_header(email.header.decode_header(msg["Subject"]))),
-                    base64.b64decode(msg.get_payload()).decode("utf-8")))
-    return out
-
-
 def test_public_note_and_resolution_mailed_in_the_citizens_language(t):
     a = t.login("agent")
     c = a.post("/api/v1/cases", {"type": "dossier", "category": "passport", "language": "de", "country": "DE",
@@ -75,14 +59,14 @@ def test_public_note_and_resolution_mailed_in_the_citizens_language(t):
     ref = c.json["reference"]
     t.status(a.post(f"/api/v1/cases/{ref}/notes", {"body": "Intern: Akte angefordert", "public": False}), 200)
     t.status(a.post(f"/api/v1/cases/{ref}/notes", {"body": "Ihr Pass liegt zur Abholung bereit.", "public": True}), 200)
-    mails = _mail_to("samir.de@example.org", 1)
+    mails = _sink.mails_to("samir.de@example.org", 1)
     t.eq(len(mails), 1, "one mail for the public note, none for the internal one")
     subject, body = mails[0]
     t.true(ref in subject and "Neues" in subject, f"German subject with the reference: {subject}")
     t.true("Guten Tag" in body and "Ihr Pass liegt zur Abholung bereit." in body, "the note, in German")
     t.true("Intern" not in body, "the internal note is not sent")
     t.status(a.patch(f"/api/v1/cases/{ref}", {"status": "resolved"}), 200)
-    mails = _mail_to("samir.de@example.org", 2)
+    mails = _sink.mails_to("samir.de@example.org", 2)
     t.eq(len(mails), 2, "a mail on resolution")
     t.true("erledigt" in mails[1][0] and ref in mails[1][0], f"resolution subject: {mails[1][0]}")
     # A case without an address sends nothing and does not fail.

@@ -4,10 +4,11 @@ PIN, a wrong check character refused before any look-up, wrong PINs
 throttled), rating after resolution, no HTML, and GeoReport v2."""
 import http.client
 import json
+import time
 import urllib.parse
 
 SETTINGS = {"cases.pin_failures": "3", "cases.pin_lockout": "10m", "cases.portal_per_hour": "50",
-            "cases.demo_cases": "0"}
+            "cases.demo_cases": "0", "cases.pin_max_delay": "2s"}
 
 
 def filing(**over):
@@ -102,6 +103,47 @@ def test_same_answer_for_unknown_and_wrong_pin_and_throttling(t):
     t.true(int(r.header("Retry-After") or 0) > 0, "Retry-After given")
     # The rating endpoint is behind the same lock.
     t.status(c.post("/api/v1/portal/rate", {"reference": ref, "pin": pin, "rating": 5}), 429, None, "rate locked too")
+
+
+def track_within(t, c, ref, pin, bound):
+    """Tracks ref, waiting out slow-down answers (429 cases.slow_down, with a
+    Retry-After no longer than bound) for at most bound + 3 s."""
+    start = time.time()
+    while True:
+        r = c.post("/api/v1/portal/track", {"reference": ref, "pin": pin})
+        if r.status == 200:
+            return time.time() - start
+        t.status(r, 429, "cases.slow_down", "the owner is only slowed down")
+        t.true(1 <= int(r.header("Retry-After") or 0) <= bound, f"Retry-After within 1..{bound}: {r.headers}")
+        t.true(time.time() - start < bound + 3, f"the owner still refused after {bound + 3} s")
+        time.sleep(0.1)
+
+
+def test_who_knows_a_reference_cannot_keep_its_owner_out(t):
+    owner = t.client(source="127.0.0.20")
+    f = owner.post("/api/v1/portal/cases", filing(language="fr", subject="Passeport", description="Délai ?")).json
+    ref, pin = f["reference"], f["pin"]
+    wrong = "000000" if pin != "000000" else "111111"
+    attacker = t.client(source="127.0.0.21")
+    codes = [attacker.post("/api/v1/portal/track", {"reference": ref, "pin": wrong}).status for _ in range(8)]
+    t.eq(codes, [404, 404, 404] + [429] * 5, "the attacker's address is locked out of the reference")
+    r = attacker.post("/api/v1/portal/track", {"reference": ref, "pin": pin})
+    t.status(r, 429, "cases.too_many_attempts", "even with the right PIN")
+    # The owner, from a clean address: tracks at once, and by Open311 too.
+    t.eq(owner.post("/api/v1/portal/track", {"reference": ref, "pin": pin}).status, 200, "the owner tracks at once")
+    r = owner.get(f"/open311/v2/requests/{ref}.json?pin={pin}")
+    t.eq(r.status, 200, f"and by Open311: {r}")
+    # Guessing from many addresses only slows the reference down (1 s, then the 2 s cap).
+    for i in range(3):
+        src = f"127.0.2.{i + 1}"
+        r = t.client(source=src).post("/api/v1/portal/track", {"reference": ref, "pin": wrong})
+        if r.status == 429:
+            t.status(r, 429, "cases.slow_down", f"a guess from {src} during the delay")
+            time.sleep(int(r.header("Retry-After")))
+            r = t.client(source=src).post("/api/v1/portal/track", {"reference": ref, "pin": wrong})
+        t.status(r, 404, None, f"guess from {src}")
+    waited = track_within(t, owner, ref, pin, 2)
+    t.true(waited < 5, f"the owner waited {waited:.1f} s")
 
 
 def test_rating_after_resolution(t):

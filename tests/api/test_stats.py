@@ -136,3 +136,32 @@ def test_bad_questions(t):
     t.status(s.get("/api/v1/stats"), 200, None, "today so far by default")
     for who in ("agent", "editor", "backoffice"):
         t.status(t.login(who).get("/api/v1/stats"), 403, None, f"{who} may not")
+
+
+def test_days_are_local_midnights(t):
+    """A bound given as a day alone is that day's midnight in Africa/Casablanca:
+    UTC+01 in July 2026, UTC+00 from 2026-09-20 (tzdata 2026c); a day that does
+    not exist is refused with the field named."""
+    s = t.login("supervisor")
+    r = s.get("/api/v1/stats?from=2026-07-01&to=2026-07-02")
+    t.status(r, 200, None, "a summer day")
+    t.true(r.json["from"].startswith("2026-06-30T23:00:00") and r.json["to"].startswith("2026-07-01T23:00:00"),
+            f"July's midnights are 23:00 UTC the day before: {r.json['from']} {r.json['to']}")
+    r = s.get("/api/v1/stats?from=2026-12-02&to=2026-12-03")
+    t.true(r.json["from"].startswith("2026-12-02T00:00:00"), f"December's midnight is 00:00 UTC: {r.json['from']}")
+    for bad in ("2026-02-30", "2026-13-01", "2026-1-011"):
+        r = s.get(f"/api/v1/stats?from={bad}&to=2026-12-03")
+        t.status(r, 400, "stats.invalid_time", f"from={bad}")
+
+
+def test_agents_are_named(t):
+    """The agent slice names each agent (supervisors may not list the accounts)."""
+    s = t.login("supervisor")
+    users = {u["login"]: u for u in t.login("admin").get("/api/v1/users").json["users"]}
+    write_day(t, users["agent"]["id"])
+    r = s.get("/api/v1/stats?from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z&by=agent")
+    t.status(r, 200, None, "figures by agent")
+    rows = {x["key"]: x for x in r.json["rows"]}
+    t.eq(rows[str(users["agent"]["id"])]["name"], users["agent"]["display_name"], "the agent's name")
+    r = s.get("/api/v1/stats?from=2026-12-02T10:00:00Z&to=2026-12-02T10:10:00Z&by=queue")
+    t.true(all("name" not in x for x in r.json["rows"]), "only the agent slice has names")

@@ -6,7 +6,6 @@ agent's phone follows an administrator's changes made on the first node
 (disabled, a new SIP password). Before, each process kept the accounts it
 read at start until a restart."""
 import os
-import shutil
 import socket
 import sys
 import tempfile
@@ -107,8 +106,7 @@ def test_cli_disable_reaches_the_running_server(t):
 
 def test_second_node_follows_account_changes(t):
     node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=_settings(_rtp + 100), init=False)
-    # Every node shares the personal-data key file (docs/cases.md).
-    shutil.copy(os.path.join(t.srv.dir, "wasl.key"), os.path.join(node2.dir, "wasl.key"))
+    node2.share_keys(t.srv)
     node2.start()
     port2 = int(node2.settings["sip.port"])
     ph = _phone(port2, "node2-phone")

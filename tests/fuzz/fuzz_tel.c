@@ -2,8 +2,8 @@
  * Fuzz target: everything the telephony parses itself (libre parses SIP
  * and SDP): the dial plan files, numbers given to the toll-fraud guard,
  * address lists, digest nonces coming back from phones, WAV files
- * dropped in as prompt recordings, and the queues' file (queues.json). The
- * first byte picks the parser.
+ * dropped in as prompt recordings, the queues' file (queues.json), and
+ * SRTP keys offered in SDP (a=crypto). The first byte picks the parser.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data + 1, size - 1);
     s[size - 1] = '\0';
     size_t n = size - 1;
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
     case 0: {
         /* numbers.csv and outbound.csv, split at the first NUL */
         size_t a = strnlen(s, n);
@@ -67,6 +67,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!wav_parse((const unsigned char *)data + 1, n, &pcm, &count) && count > n / 2)
             __builtin_trap();
         free(pcm);
+        break;
+    }
+    case 6: {
+        int tag;
+        unsigned char key[SDES_KEY_LEN];
+        if (!sdes_crypto_parse(s, &tag, key) && (tag < 0 || !strstr(s, "inline:")))
+            __builtin_trap();
         break;
     }
     case 5:

@@ -42,12 +42,12 @@ bin=$dest$prefix/sbin/wasl
 share=$dest$prefix/share/wasl
 conf=$dest/etc/wasl/wasl.conf
 missing=""
-for f in "$bin" "$share/web/index.html" "$share/data/ivr/main.json" "$share/prompts/fr" "$conf" \
+for f in "$bin" "$share/web/index.html" "$share/web/vendor/chart.js/chart.js" "$share/data/ivr/main.json" "$share/prompts/fr" "$conf" \
     "$dest$prefix/share/man/man8/wasl.8" "$dest$prefix/share/man/man5/wasl.conf.5" \
     "$dest$prefix/lib/systemd/system/wasl.service" "$dest$prefix/lib/sysusers.d/wasl.conf" "$dest/var/lib/wasl"; do
     [ -e "$f" ] || missing="$missing ${f#"$dest"}"
 done
-if [ -z "$missing" ]; then ok "program, web UI, data, prompts, manual pages, unit and settings are installed"; else
+if [ -z "$missing" ]; then ok "program, web UI (with its charting library), data, prompts, manual pages, unit and settings are installed"; else
     not_ok "installed files are missing:$missing"
 fi
 
@@ -101,10 +101,10 @@ w() {
     "$bin" --config "$tmp/wasl.conf" --set http.port=0 --set sip.port="$sip_port" --set sip.realtime_priority=0 "$@"
 }
 check "the installed program creates a database with the installed settings (wasl init)" w init
-if [ -e "$state/wasl.db" ] && [ -e "$state/wasl.key" ]; then
-    ok "the database and the key file are in the state folder"
+if [ -e "$state/wasl.db" ] && [ -e "$state/wasl.key" ] && [ -e "$state/wasl-audit.key" ]; then
+    ok "the database and the key files are in the state folder"
 else
-    not_ok "no wasl.db and wasl.key in the state folder: $(ls "$state")"
+    not_ok "no wasl.db, wasl.key and wasl-audit.key in the state folder: $(ls "$state")"
 fi
 
 (cd "$tmp" && exec "$bin" --config "$tmp/wasl.conf" --set http.port=0 --set sip.port="$sip_port" \

@@ -15,6 +15,7 @@ digits from SIPp's pcaps), a Python agent phone and caller (sipua.py),
 baresip, sipvicious. Everything started here is stopped here, by PID.
 """
 import argparse
+import base64
 import collections
 import glob
 import json
@@ -22,6 +23,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -1129,6 +1131,338 @@ def s_baresip(t):
             t.note("baresip: " + l)
 
 
+# ================================================================ the "tls" group
+# Agents' phones over SIP TLS with SRTP (SDES) required; the carrier (SIPp on
+# loopback) stays plain RTP over UDP, as a carrier offering only that would.
+
+
+def tls_setup(work):
+    """A certificate for 127.0.0.1 made now (never kept in the tree), the TLS
+    listener's port, and the settings of the "tls" group."""
+    d = os.path.join(work, "tls")
+    os.makedirs(d, exist_ok=True)
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=30)
+    return {"sip.tls_port": str(PORTS.get(tcp=True)), "sip.tls_cert": cert, "sip.tls_key": key}
+
+
+def srtp_forge(rtp_min, rtp_max, n=3):
+    """RTP packets with a random payload and authentication tag (a stranger
+    who does not have the leg's key) to every port of wasl's RTP range."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for port in range(rtp_min, rtp_max + 1, 2):
+            for i in range(n):
+                hdr = bytes([0x80, 0x00]) + (4000 + i).to_bytes(2, "big") + (160 * i).to_bytes(4, "big") + b"\x12\x34\x56\x78"
+                s.sendto(hdr + os.urandom(160 + 10), ("127.0.0.1", port))
+    finally:
+        s.close()
+
+
+CITIZEN_TLS = PORTS.get(span=2, tcp=True)  # the carrier's baresip for callbacks: SIP on it, TLS on it + 1
+
+
+def spawn_baresip(t, name, account, extra="", ip="127.0.0.1", tone=600, sip=None):
+    """A baresip on loopback address ip (its own folder, SIP port, RTP range
+    and control port) with one account line; what it decodes is dumped
+    (sndfile). Returns (process, folder, control port, log file)."""
+    conf = os.path.join(t.work, f"baresip-{name}")
+    os.makedirs(conf, exist_ok=True)
+    sp, ctrl = sip or PORTS.get(span=2, tcp=True), PORTS.get(tcp=True)
+    r1, r2 = PORTS.block(200)
+    cfg = BARESIP_CONFIG.format(sip=sp, r1=r1, r2=r2, ctrl=ctrl)
+    cfg = cfg.replace(f"127.0.0.1:{sp}", f"{ip}:{sp}").replace("net_interface\t\t127.0.0.1", f"net_interface\t\t{ip}")
+    cfg = cfg.replace("ausine,600", f"ausine,{tone}")
+    with open(os.path.join(conf, "config"), "w") as f:
+        f.write(cfg + f"module\t\t\tsrtp.so\nmodule\t\t\tsndfile.so\nsnd_path\t\t{conf}\n"
+                f"sip_cafile\t\t{t.srv.settings['sip.tls_cert']}\n" + extra)
+    with open(os.path.join(conf, "accounts"), "w") as f:
+        f.write(account + "\n")
+    log = open(os.path.join(conf, "baresip.log"), "w")
+    p = spawn(["baresip", "-f", conf], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=conf)
+    return p, conf, ctrl, log
+
+
+def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=False, regint=120):
+    """baresip registers as the agent's phone over transport with mediaenc
+    (an account parameter; "" for none) and answers a plain-RTP caller
+    (SIPp -rtp_echo, keys through the IVR in RFC 4733). srtp: whether the
+    phone's leg must come out encrypted. Checks what the phone heard (its
+    decoded audio, dumped by sndfile): its own 600 Hz back through wasl and
+    the caller's echo. forge: forged SRTP packets are sent during the call
+    and must be dropped and counted. hold: the phone holds and resumes."""
+    srv = t.srv
+    sp = PORTS.get(span=2, tcp=True)
+    port = srv.settings["sip.tls_port"] if transport == "tls" else srv.sip_port
+    p, conf, ctrl, log = spawn_baresip(
+        t, name, f"<sip:agent@127.0.0.1:{port};transport={transport}>;auth_pass={PHONE_PW['agent']};regint={regint};"
+        f"answermode=auto;audio_codecs=pcmu{';mediaenc=' + mediaenc if mediaenc else ''}", sip=sp)
+    try:
+        # over TLS the contact names baresip's TLS listener (port + 1), over UDP its port, without a transport
+        want = f"127.0.0.1:{sp + 1};transport=tls" if transport == "tls" else f"127.0.0.1:{sp}"
+        me = wait_until(lambda: (lambda m: m if m["registered"] and want in (m.get("contact") or "") else None)(
+            srv.api("agent", "GET", "/api/v1/me/phone")), 15)
+        t.check(me, f"baresip registered over {transport} as the agent's phone (its contact has {want})")
+        t.note(f"GET /api/v1/me/phone: registered={me['registered']} contact={me['contact']}")
+        if transport == "tls":
+            # libre closes a SIP connection idle for 900 s: wasl keeps a phone on TLS coming back sooner
+            regs = [e for e in srv.api("supervisor", "GET", f"/api/v1/events?agent={agent_id(t)}&limit=1000")["items"]
+                    if e["kind"] == "phone.registered" and want in (e["data"].get("contact") or "")]
+            t.note(f"asked for {regint} s, registered for {regs[-1]['data'].get('expires_s')} s")
+            t.check(regs and regs[-1]["data"].get("expires_s", 10**9) <= min(regint, 600),
+                    "a registration over TLS lasts 600 s at most (under libre's 900 s idle close of the connection)")
+        agent_login(t)
+        m0 = srv.metrics()
+        s = sipp(t, name, to_agent_steps(7000), echo=True)
+        bridged = wait_until(lambda: srv.agent_view(agent_id(t))["state"] == "busy", 25)
+        t.check(bridged, "the caller reached the agent's phone (the agent busy)")
+        m1 = srv.metrics()
+        if forge:
+            srtp_forge(srv.rtp_min, srv.rtp_max)
+        if hold:
+            # re-INVITEs from the phone over TLS, with its key: the caller hears music, then the agent again
+            call = srv.agent_view(agent_id(t))["call"]
+            baresip_ctrl(ctrl, "hold")
+            held = any(e["kind"] == "call.held" for e in events_of(srv, call, until="call.held"))
+            baresip_ctrl(ctrl, "resume")
+            resumed = any(e["kind"] == "call.resumed" for e in events_of(srv, call, until="call.resumed"))
+            t.check(held and resumed, "the phone put the caller on hold and took them back (re-INVITEs over TLS)")
+            m_back = srv.metrics()
+        res = s.wait()
+        expect_sipp_ok(t, res)
+        m2 = srv.metrics()
+        row = srv.call_row(name + "-")
+        row_note(t, row)
+        t.eq(row["outcome"], "answered", "outcome")
+        t.check(row["talked_ms"] > 4000, "talked_ms above 4 s")
+        tx, rx = metric_delta(m0, m2, "wasl_srtp_packets_sent_total"), metric_delta(m0, m2, "wasl_srtp_packets_received_total")
+        dropped = metric_delta(m1, m2, "wasl_srtp_dropped_total")
+        t.note(f"SRTP packets to the phone {tx:.0f}, from it {rx:.0f}; SRTP packets dropped {dropped:.0f}")
+        if srtp:
+            t.check(tx > 150 and rx > 150, "the phone's leg is SRTP both ways (over 3 s of 20 ms packets each way)")
+        else:
+            t.check(tx == 0 and rx == 0, "the phone's leg is plain RTP (no key was sent)")
+        if forge:
+            t.check(dropped >= 3, "the forged packets (random key and tag) are dropped and counted in /metrics")
+        if hold:
+            # the phone restarts its stream at each re-INVITE (and sndfile its dump): the counters tell
+            tx, rx = (metric_delta(m_back, m2, "wasl_srtp_packets_sent_total"),
+                      metric_delta(m_back, m2, "wasl_srtp_packets_received_total"))
+            t.note(f"after the resume: SRTP packets to the phone {tx:.0f}, from it {rx:.0f}")
+            t.check(tx > 50 and rx > 50, "the leg is SRTP both ways after the re-INVITEs (the keys were taken again)")
+            return
+        if srv.settings.get("sip.recording") == "true":
+            check_recording(t, row)
+        dec = glob.glob(os.path.join(conf, "dump-*-dec.wav"))
+        t.check(len(dec) == 1, f"baresip dumped what it heard ({dec})")
+        ch, rate, chans = read_wav(dec[0])
+        n = len(chans[0])
+        ratio, r = audio_note(t, f"the phone hears ({ch} ch, {rate} Hz)", chans[0][n // 4:n - n // 4], None, 600)
+        t.check(ratio > 15 and r > 300, "the phone hears the call's audio (its 600 Hz through wasl and the caller's echo)")
+    finally:
+        stop_proc(p, signal.SIGTERM, 10)
+        log.close()
+        with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+            lines = [l.rstrip() for l in f if "srtp" in l.lower() or "tls" in l.lower() or "error" in l.lower()
+                     or "Call established" in l]
+        for l in lines[:10]:
+            t.note("baresip: " + l)
+
+
+def s_tls_srtp_baresip(t):
+    """baresip over TLS with SRTP mandatory (mediaenc=srtp-mand) answers a
+    plain-RTP caller: the phone drops what does not decrypt, so hearing its
+    tone back proves wasl encrypted with the key it offered; the recording
+    (caller left: the echo of the agent's audio) proves wasl decrypted the
+    phone's. Forged SRTP packets are dropped and counted."""
+    baresip_phone_call(t, "tlsphone", "tls", "srtp-mand", True, forge=True, regint=3600)
+
+
+def s_tls_srtp_hold(t):
+    """The SRTP phone holds and resumes the caller with re-INVITEs over TLS
+    that carry its key again: the call stays encrypted both ways."""
+    baresip_phone_call(t, "holdphone", "tls", "srtp-mand", True, hold=True)
+
+
+def s_srtp_optional_tls(t):
+    """sip.phones_srtp = optional: a phone over TLS that takes SRTP when
+    offered (mediaenc=srtp) gets it."""
+    baresip_phone_call(t, "optphone", "tls", "srtp", True)
+
+
+def s_srtp_optional_udp(t):
+    """sip.phones_srtp = optional: a phone over UDP (mediaenc=srtp) is
+    offered no key (it would cross the LAN in clear) and talks plain RTP."""
+    baresip_phone_call(t, "udpphone", "udp", "srtp", False)
+
+
+def baresip_ctrl(port, command, params=None):
+    """One ctrl_tcp command (netstring JSON) to baresip; its answer is not awaited."""
+    msg = {"command": command, "token": "t"}
+    if params:
+        msg["params"] = params
+    b = json.dumps(msg).encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        c.sendall(str(len(b)).encode() + b":" + b + b",")
+
+
+def s_tls_trunk_srtp(t):
+    """A carrier that may use SRTP (sip.trunks_srtp) calls over TLS with
+    SRTP mandatory (baresip): wasl answers RTP/SAVP with its own key, and
+    the caller's RFC 4733 keys, encrypted, walk the IVR to the agent menu."""
+    srv = t.srv
+    cons = PORTS.get()
+    p, conf, ctrl, log = spawn_baresip(t, "carrier", "<sip:carrier@127.0.0.1;transport=tls>;regint=0;audio_codecs=pcmu;"
+                                       "mediaenc=srtp-mand", extra=f"module_app\t\tcons.so\ncons_listen\t\t127.0.0.1:{cons}\n")
+    try:
+        m0 = srv.metrics()
+        def ctrl_up():
+            with socket.socket() as c:
+                return c.connect_ex(("127.0.0.1", ctrl)) == 0
+        up = wait_until(ctrl_up, 15)
+        t.check(up, "baresip's control port is up")
+        baresip_ctrl(ctrl, "dial", f"sip:{FR_DID}@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls")
+        call = wait_until(lambda: next(iter(srv.status()["calls"]), None), 15)
+        t.check(call, "the carrier's call over TLS with SRTP is answered")
+        keys = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        end = time.time() + 40
+        while time.time() < end:
+            st = [c for c in srv.status()["calls"] if c["id"] == call["id"]]
+            if not st or st[0]["node"] == "agent" or st[0]["state"] != "ivr":
+                break
+            keys.sendto(b"1", ("127.0.0.1", cons))  # a key each 0.5 s until the menus move on
+            wait_until(lambda: [c for c in srv.status()["calls"] if c["id"] == call["id"] and c["node"] != st[0]["node"]],
+                       0.5, step=0.05)
+        keys.close()
+        baresip_ctrl(ctrl, "hangup")
+        row = wait_until(lambda: next((c for c in srv.calls() if c["id"] == call["id"]), None), 10)
+        t.check(row, "the call is in the call log")
+        row_note(t, row)
+        path = row["path"]
+        t.check("main_menu agent" in path and row["language"] == "fr",
+                f"the encrypted RFC 4733 keys chose French, then an agent (path {path})")
+        m1 = srv.metrics()
+        rx = metric_delta(m0, m1, "wasl_srtp_packets_received_total")
+        tx = metric_delta(m0, m1, "wasl_srtp_packets_sent_total")
+        t.note(f"SRTP on the carrier's leg: {tx:.0f} packets sent, {rx:.0f} received")
+        t.check(tx > 50 and rx > 50, "the carrier's leg is SRTP both ways")
+    finally:
+        stop_proc(p, signal.SIGTERM, 10)
+        log.close()
+        with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+            lines = [l.rstrip() for l in f if "srtp" in l.lower() or "error" in l.lower() or "Call established" in l]
+        for l in lines[:6]:
+            t.note("baresip: " + l)
+
+
+def s_tls_callback(t):
+    """A callback dialled to a carrier that must be TLS and SRTP
+    (sip.trunks_tls, sip.trunks_srtp_required: 127.0.0.2, a baresip with a
+    server certificate): the agent's phone (TLS, SRTP) rings first, then the
+    citizen over TLS with RTP/SAVP; the citizen hears the agent's 600 Hz
+    (decrypted from one leg, encrypted to the other)."""
+    srv = t.srv
+    both = os.path.join(t.work, "tls", "both.pem")
+    with open(both, "w") as f:
+        f.write(open(srv.settings["sip.tls_cert"]).read() + open(srv.settings["sip.tls_key"]).read())
+    sp = PORTS.get(span=2, tcp=True)
+    ag = spawn_baresip(t, "cbagent", f"<sip:agent@127.0.0.1:{srv.settings['sip.tls_port']};transport=tls>;"
+                       f"auth_pass={PHONE_PW['agent']};regint=120;answermode=auto;audio_codecs=pcmu;mediaenc=srtp-mand",
+                       sip=sp)
+    ci = spawn_baresip(t, "citizen", "<sip:+33612345632@127.0.0.2;transport=tls>;regint=0;answermode=auto;audio_codecs=pcmu;"
+                       "mediaenc=srtp-mand", extra=f"sip_certificate\t{both}\n", ip="127.0.0.2", tone=1000,
+                       sip=CITIZEN_TLS)  # TLS on the next port: sip.outbound_proxy
+    try:
+        want = f"127.0.0.1:{sp + 1};transport=tls"  # this baresip's, not an earlier scenario's
+        me = wait_until(lambda: (lambda m: m if m["registered"] and want in (m.get("contact") or "") else None)(
+            srv.api("agent", "GET", "/api/v1/me/phone")), 15)
+        t.check(me, "the agent's baresip registered over TLS")
+        agent_login(t)
+        m0 = srv.metrics()
+        cb = srv.api("agent", "POST", "/api/v1/tel/callbacks", {"phone": "+33612345632", "language": "fr"}, want=201)
+        t.note(f"callback {cb}")
+        bridged = wait_until(lambda: any(c["state"] == "bridged" for c in srv.status()["calls"]), 30)
+        t.check(bridged, "the agent's phone answered, then the citizen's over TLS: bridged")
+        m_b = srv.metrics()
+        # two legs of 50 packets/s each: 2 s of audio both ways
+        flowing = wait_until(lambda: metric_delta(m_b, srv.metrics(), "wasl_srtp_packets_received_total") > 200, 10)
+        t.check(flowing, "SRTP from both phones")
+        baresip_ctrl(ag[2], "hangup")
+        gone = wait_until(lambda: not [c for c in srv.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+                                       if c["id"] == cb["id"]], 10)
+        t.check(gone, "the callback is done")
+        m1 = srv.metrics()
+        tx, rx = metric_delta(m0, m1, "wasl_srtp_packets_sent_total"), metric_delta(m0, m1, "wasl_srtp_packets_received_total")
+        t.note(f"SRTP packets sent {tx:.0f}, received {rx:.0f} (both legs)")
+        stop_proc(ci[0], signal.SIGTERM, 10)
+        dec = glob.glob(os.path.join(ci[1], "dump-*-dec.wav"))
+        t.check(len(dec) == 1, f"the citizen's baresip dumped what it heard ({dec})")
+        ch, rate, chans = read_wav(dec[0])
+        n = len(chans[0])
+        ratio, r = audio_note(t, "the citizen hears", chans[0][n // 4:n - n // 4], None, 600)
+        t.check(ratio > 15 and r > 300, "the citizen hears the agent's 600 Hz over SRTP")
+    finally:
+        for p, conf, _, log in (ag, ci):
+            stop_proc(p, signal.SIGTERM, 10)
+            log.close()
+            with open(os.path.join(conf, "baresip.log"), errors="replace") as f:
+                lines = [l.rstrip() for l in f if "srtp" in l.lower() or "error" in l.lower() or "Call established" in l
+                         or "tls" in l.lower()]
+            for l in lines[:6]:
+                t.note(f"baresip {os.path.basename(conf)}: " + l)
+
+
+def s_srtp_keys_in_clear(t):
+    """SDES keys only over TLS: over UDP, an RTP/SAVP offer gets 488 and an
+    RTP/AVP offer with a=crypto is answered plain, without wasl's key; a
+    carrier that must use TLS gets 403 over UDP, one that must use SRTP 488."""
+    srv = t.srv
+    key = base64.b64encode(os.urandom(30)).decode()
+    crypto = f"a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\r\n"
+    for ip, proto, want, why in (
+            ("127.0.0.1", "RTP/SAVP", 488, "an SRTP offer over UDP (its key readable by anyone on the path) gets 488"),
+            ("127.0.0.1", "RTP/AVP", 200, "an RTP/AVP offer with a key over UDP is answered plain"),
+            ("127.0.0.2", "RTP/AVP", 403, "a carrier of sip.trunks_tls calling over UDP gets 403"),
+            ("127.0.0.3", "RTP/SAVP", 488, "a carrier of sip.trunks_srtp_required calling over UDP gets 488")):
+        ua = UA(ip, ("127.0.0.1", srv.sip_port), user="carrier")
+        try:
+            body = (sipua.make_sdp(ip, ua.rtp_port).decode().replace("RTP/AVP", proto) + crypto).encode()
+            code = ua.call(FR_DID, body=body, timeout=4)
+            answer = getattr(ua, "last_answer", b"") or b""
+            t.note(f"{proto} + a=crypto from {ip} over UDP: {code}" + (" (answer has a=crypto)" if b"crypto" in answer else ""))
+            t.eq(code, want, why)
+            if code == 200:
+                t.check(b"a=crypto" not in answer and b"RTP/AVP" in answer, "wasl's answer carries no key")
+                ua.bye()
+        finally:
+            ua.close()
+
+
+def s_tls_required(t):
+    """sip.phones_tls: a REGISTER over UDP is refused with 403 before any
+    challenge (the phone's digest never crosses clear signalling); TLS
+    older than 1.2 is refused by the listener."""
+    srv = t.srv
+    m0 = srv.metrics()
+    ua = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="supervisor", password=PHONE_PW["supervisor"])
+    try:
+        codes = ua.register(expires=60)
+    finally:
+        ua.close()
+    t.note(f"REGISTER over UDP: {codes}")
+    t.eq(codes, [403], "a plain UDP REGISTER is refused with 403 (no challenge)")
+    t.eq(metric_delta(m0, srv.metrics(), "wasl_sip_register_not_tls_total"), 1, "and counted")
+    port = srv.settings["sip.tls_port"]
+    for ver, ok in (("-tls1_1", False), ("-tls1_2", True)):
+        r = subprocess.run(["openssl", "s_client", ver, "-connect", f"127.0.0.1:{port}", "-CAfile",
+                            srv.settings["sip.tls_cert"], "-verify_return_error"],
+                           input=b"", capture_output=True, timeout=20)
+        t.note(f"openssl s_client {ver}: exit {r.returncode}")
+        t.eq(r.returncode == 0, ok, f"TLS handshake with {ver} {'succeeds' if ok else 'is refused'}")
+
+
 def pacing_p99_ms(m0, m1):
     les = [("0.0005", 0.5), ("0.001", 1), ("0.002", 2), ("0.005", 5), ("0.01", 10), ("0.02", 20), ("+Inf", None)]
     key = 'wasl_rtp_pacing_error_seconds_bucket{le="%s"}'
@@ -2128,6 +2462,32 @@ def build_groups():
              ("session refresh after 30 s: a caller answering 200 stays, one answering 481 is hung up",
               s_session_refresh),
          ]},
+        {"name": "tls", "about": "Tue 2026-12-01 10:00 UTC; phones over TLS only, SRTP required on their legs; carriers: "
+                                     "127.0.0.1 SRTP optional, .2 TLS required, .3 SRTP required; recording",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.phones_tls": "true", "sip.phones_srtp": "required",
+                      "sip.recording": "true", "sip.recording_dir": "rec", "sip.wrap_up": "0s", "sip.ring_timeout": "8s",
+                      "sip.trunks": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.trunks_srtp": "127.0.0.1",
+                      "sip.trunks_tls": "127.0.0.2", "sip.trunks_srtp_required": "127.0.0.2,127.0.0.3",
+                      "sip.outbound_proxy": f"127.0.0.2:{CITIZEN_TLS + 1}", "sip.callback_poll": "2s",
+                      "sip.callback_ring": "10s"},
+         "setup": tls_setup,
+         "scenarios": [
+             ("baresip over TLS with SRTP mandatory answers a plain-RTP caller: encrypted both ways, forged SRTP dropped",
+              s_tls_srtp_baresip),
+             ("an SRTP phone holds and resumes (re-INVITEs over TLS with its key): still encrypted both ways", s_tls_srtp_hold),
+             ("phones must use TLS: a UDP REGISTER gets 403; TLS 1.1 is refused", s_tls_required),
+             ("a carrier over TLS with SRTP: answered with wasl's key, encrypted RFC 4733 keys walk the IVR", s_tls_trunk_srtp),
+             ("SDES keys only over TLS: 488 or plain over UDP; per-carrier TLS and SRTP requirements", s_srtp_keys_in_clear),
+             ("a callback to a carrier that must be TLS and SRTP: both legs encrypted, the citizen hears the agent",
+              s_tls_callback),
+         ]},
+        {"name": "tlsopt", "about": "Tue 2026-12-01 10:00 UTC; a TLS listener, phones may use UDP; SRTP optional (the default)",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
+         "setup": tls_setup,
+         "scenarios": [
+             ("SRTP optional: a phone over TLS that takes SRTP gets it", s_srtp_optional_tls),
+             ("SRTP optional: a phone over UDP is offered no key and talks plain RTP", s_srtp_optional_udp),
+         ]},
         {"name": "holsec", "about": "Mon 2027-01-11 10:00 UTC (holiday); trunks 127.0.0.1; phones 127.0.0.1-3; max_calls 3",
          "settings": {"clock.start": "2027-01-11T10:00:00Z", "sip.trunks": "127.0.0.1",
                       "sip.phones": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.max_calls": "3"},
@@ -2177,6 +2537,8 @@ def main():
     servers = {}
     try:
         for g in groups:
+            if g.get("setup"):
+                g["settings"].update(g["setup"](work))
             servers[g["name"]] = Wasl(g["name"], binary, work, g["settings"], g.get("rtp_size", 300))
         threads = [threading.Thread(target=s.start, daemon=True) for s in servers.values()]
         for th in threads:

@@ -587,6 +587,7 @@ class UA:
         r = self._wait_final(callid, self.cseq, timeout, resend=lambda: self.send(req))
         if not r:
             return None
+        self.last_answer = r.body
         d = self.dialog
         if r.code >= 300:
             self._ack(r, uri, to, from_, callid, self.cseq)

@@ -64,11 +64,11 @@ export function updateUser(u) {
 /* The main navigation of each role, in display order. The admin sees
  * everything; the pages themselves are in router.js. */
 const NAV = {
-    agent: ['agent', 'messages', 'cases', 'guide'],
-    supervisor: ['supervision', 'staffing', 'messages', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
+    supervisor: ['supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
@@ -108,6 +108,7 @@ const SUBPAGES = {
     'guide/edit/gaps': ['editor', 'supervisor'],
     'cases/new': CASE_WORKERS,
     'cases/view': CASE_WORKERS,
+    scorecard: ['supervisor', 'admin'], /* any agent's, with ?agent= */
 };
 
 export function mayVisit(role, route) {

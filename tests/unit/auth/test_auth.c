@@ -36,6 +36,7 @@ static int setup(void **state)
     conf_set("auth.max_failures_account", "3", "test");
     conf_set("auth.max_failures_address", "10", "test");
     conf_set("auth.lockout", "5m", "test");
+    conf_set("auth.max_delay", "5s", "test");
     if (wrand_init() || auth_init() || geo_load(data ? data : "data"))
         return -1;
     if (!url || !*url) {
@@ -67,21 +68,44 @@ static void password_policy(void **state)
 {
     static const struct {
         const char *pw;
-        bool ok;
+        const char *code; /* NULL: accepted */
     } cases[] = {
-        {"short1", false},      {"abcdefghij", false},                                   /* one kind, under 16 */
-        {"abcdefghi1", true},   {"correct horse battery", true}, {"alice-login", false}, /* equals the login */
-        {"ÅÄÖåäöÅÄÖå", false},                                                           /* one kind of character, under 16 */
-        {"كلمةسرية2026", true},                                                          /* Arabic letters and digits */
+        {"short1", "auth.password_short"},
+        {"password12", "auth.password_common"},
+        {"Password1!", "auth.password_common"},
+        {"iloveyou123", "auth.password_common"},
+        {"qwerty1234", "auth.password_common"}, /* "qwerty" is on the lists */
+        {"asdfghjkl;'", "auth.password_pattern"},
+        {"aaaaaaaaaaaaaaaa", "auth.password_pattern"},
+        {"abcdefghij", "auth.password_pattern"},
+        {"1234567890", "auth.password_pattern"},
+        {"alice-login", "auth.password_personal"},      /* the login */
+        {"Alice-Login-2026", "auth.password_personal"}, /* the login, give or take case, digits, punctuation */
+        {"nigol-ecila", "auth.password_personal"},      /* backwards */
+        {"Wonderland1990", "auth.password_personal"},   /* a word of the name */
+        {"Alice.Alice.7", "auth.password_personal"},    /* repeated */
+        {"correct horse battery", NULL},
+        {"admin-demo-2026", NULL},
+        {"Velvet-Harbor-73", NULL},
+        {"كلمةسرية2026", NULL}, /* Arabic letters and digits */
     };
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        if ((auth_password_policy("alice-login", cases[i].pw) == 0) != cases[i].ok)
-            fail_msg("policy case %zu (%s): %s", i, cases[i].pw, err_message());
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        int err = auth_password_policy("alice-login", "Alice Wonderland", cases[i].pw, NULL);
+        if (cases[i].code ? err != WASL_EINVAL || strcmp(err_code(), cases[i].code) : err != 0)
+            fail_msg("policy case %zu (%s): %s %s, want %s", i, cases[i].pw, err_code(), err_message(),
+                     cases[i].code ? cases[i].code : "accepted");
+    }
     char pw[32];
     auth_random_password(pw, sizeof(pw));
     assert_int_equal(strlen(pw), 23);
-    assert_int_equal(auth_password_policy("x", pw), 0);
+    assert_int_equal(auth_password_policy("x", "X", pw, NULL), 0);
+    /* Not the current password again. */
+    char cur[256];
+    assert_int_equal(auth_hash_password("Velvet-Harbor-73", cur, sizeof(cur)), 0);
+    assert_int_equal(auth_password_policy("alice-login", "Alice", "Velvet-Harbor-73", cur), WASL_EINVAL);
+    assert_string_equal(err_code(), "auth.password_reused");
+    assert_int_equal(auth_password_policy("alice-login", "Alice", "Copper-Lantern-88", cur), 0);
     char hash[256];
     assert_int_equal(auth_hash_password("Secret-123", hash, sizeof(hash)), 0);
     assert_non_null(strstr(hash, "$argon2id$"));
@@ -91,13 +115,13 @@ static void password_policy(void **state)
 
 static void login_session_timeouts(void **state)
 {
-    struct user_fields f = {"alice", "Alice", "agent", NULL, "ar", "Alice-pass-1", false};
+    struct user_fields f = {"alice", "Alice", "agent", NULL, "ar", "Alice-tulip-4271", false};
     struct session s, s2;
     int64_t id, retry;
     (void)state;
     assert_int_equal(user_create(db, &sys, &f, &id), 0);
     assert_int_equal(user_create(db, &sys, &f, NULL), WASL_ECONFLICT);
-    assert_int_equal(auth_login(db, "ALICE", "Alice-pass-1", &sys, &s, &retry), 0);
+    assert_int_equal(auth_login(db, "ALICE", "Alice-tulip-4271", &sys, &s, &retry), 0);
     assert_string_equal(s.user.language, "ar");
     assert_int_equal(auth_session(db, s.token, &s2), 0);
     assert_string_equal(s2.csrf, s.csrf);
@@ -117,7 +141,7 @@ static void login_session_timeouts(void **state)
 
     /* Absolute: 12 hours even when busy. */
     clock_freeze(t0);
-    assert_int_equal(auth_login(db, "alice", "Alice-pass-1", &sys, &s, &retry), 0);
+    assert_int_equal(auth_login(db, "alice", "Alice-tulip-4271", &sys, &s, &retry), 0);
     for (int m = 20; m <= 12 * 60; m += 20) {
         clock_freeze(t0 + (int64_t)m * 60 * WTIME_SEC);
         assert_int_equal(auth_session(db, s.token, &s2), 0);
@@ -129,7 +153,7 @@ static void login_session_timeouts(void **state)
 
 static void throttling(void **state)
 {
-    struct user_fields f = {"bob", "Bob", "supervisor", NULL, NULL, "Bob-pass-123", false};
+    struct user_fields f = {"bob", "Bob", "supervisor", NULL, NULL, "Bob-violet-5193", false};
     struct actor from = sys;
     struct session s;
     int64_t retry;
@@ -142,15 +166,39 @@ static void throttling(void **state)
     /* The failure that locks the account says so. */
     assert_int_equal(auth_login(db, "bob", "wrong-pass-1", &from, &s, &retry), WASL_ELIMIT);
     assert_int_equal(retry, 300);
-    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
+    assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), WASL_ELIMIT);
     assert_true(retry > 0 && retry <= 300);
-    /* Another address is locked out of bob too: the lock is on the account. */
+    /* Only that address is locked out of bob: bob, from another, logs in. */
     from.ip = "10.9.9.8";
-    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), WASL_ELIMIT);
-    clock_freeze(t0 + 24 * 3600 * WTIME_SEC + 301 * WTIME_SEC);
-    assert_int_equal(auth_login(db, "bob", "Bob-pass-123", &from, &s, &retry), 0);
+    assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), 0);
+    /* Guessing from other addresses slows the account down (1 s, 2 s, 4 s ...
+     * up to auth.max_delay), never locks it: one more failure from each. */
+    int64_t t = t0 + 24 * 3600 * WTIME_SEC;
+    char ip[32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(ip, sizeof(ip), "10.8.0.%d", i);
+        from.ip = ip;
+        assert_int_equal(auth_login(db, "bob", "wrong-pass-1", &from, &s, &retry), WASL_EAUTH);
+        /* The 4th failure on bob is the first past the 3 free ones. */
+        int64_t want = i == 0 ? 1 : i == 1 ? 2 : i == 2 ? 4 : 5; /* auth.max_delay is 5s */
+        from.ip = "10.7.7.7";
+        assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), WASL_ELIMIT);
+        assert_string_equal(err_code(), "auth.slow_down");
+        assert_int_equal(retry, want);
+        t += want * WTIME_SEC;
+        clock_freeze(t);
+    }
+    /* The owner, from a clean address, waits out the last delay and is in. */
+    from.ip = "10.7.7.7";
+    assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), 0);
+    /* The guessing address stays locked out of bob until the lock ends. */
+    from.ip = "10.9.9.9";
+    assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), WASL_ELIMIT);
+    assert_string_equal(err_code(), "auth.locked");
+    clock_freeze(t + 301 * WTIME_SEC);
+    assert_int_equal(auth_login(db, "bob", "Bob-violet-5193", &from, &s, &retry), 0);
     /* Backoffice accounts need a known consulate. */
-    struct user_fields bo = {"carla", "Carla", "backoffice", "NOPE", NULL, "Carla-pass-1", false};
+    struct user_fields bo = {"carla", "Carla", "backoffice", "NOPE", NULL, "Carla-meadow-864", false};
     assert_int_equal(user_create(db, &sys, &bo, NULL), WASL_EINVAL);
     bo.consulate = "IT-MIL";
     assert_int_equal(user_create(db, &sys, &bo, NULL), 0);

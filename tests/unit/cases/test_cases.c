@@ -356,13 +356,31 @@ static void pin_throttling(void **state)
     case_ref_new(other);
     assert_int_equal(portal_track(db, other, pin, "10.1.1.2", &st, NULL, NULL), WASL_ENOENT);
     assert_string_equal(err_code(), "cases.no_match");
-    /* Three wrong PINs (pin_failures = 3) pause the reference, even with the right PIN, from any address. */
+    /* Three wrong PINs (pin_failures = 3) from three addresses: the reference
+     * is not locked, its owner follows it. */
     assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.3", &st, NULL, NULL), WASL_ENOENT);
     assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.4", &st, NULL, NULL), WASL_ENOENT);
-    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), WASL_ELIMIT);
-    /* ... for pin_lockout (10 minutes). */
-    clock_freeze(at("2026-11-30T11:11:00Z"));
     assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), 0);
+    /* Past them each wrong PIN slows the reference down (1 s, 2 s, 4 s ...). */
+    assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.6", &st, NULL, NULL), WASL_ENOENT);
+    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), WASL_ELIMIT);
+    assert_string_equal(err_code(), "cases.slow_down");
+    assert_int_equal(err_retry_after(), 1);
+    clock_freeze(at("2026-11-30T11:00:01Z"));
+    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), 0);
+    /* Three from one address lock that address out of the reference, for
+     * pin_lockout (10 minutes), even with the right PIN; not the others. */
+    assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.7", &st, NULL, NULL), WASL_ENOENT);
+    clock_freeze(at("2026-11-30T11:00:03Z"));
+    assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.7", &st, NULL, NULL), WASL_ENOENT);
+    clock_freeze(at("2026-11-30T11:00:07Z"));
+    assert_int_equal(portal_track(db, c.reference, wrong, "10.1.1.7", &st, NULL, NULL), WASL_ENOENT);
+    clock_freeze(at("2026-11-30T11:01:00Z"));
+    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.7", &st, NULL, NULL), WASL_ELIMIT);
+    assert_string_equal(err_code(), "cases.too_many_attempts");
+    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.5", &st, NULL, NULL), 0);
+    clock_freeze(at("2026-11-30T11:11:00Z"));
+    assert_int_equal(portal_track(db, c.reference, pin, "10.1.1.7", &st, NULL, NULL), 0);
 
     /* On the phone: the reference keyed on a keypad, same answers. */
     char keys[10];

@@ -8,9 +8,8 @@
  */
 #include <math.h>
 
-#include "test.h"
+#include "stats_test.h"
 #include "stats/stats.h"
-#include "store/store.h"
 
 #define T0 INT64_C(1796637600) /* 2026-12-07T10:00:00Z */
 #define AT(m, s) ((T0 + (m)*60 + (s)) * WTIME_SEC)
@@ -230,22 +229,7 @@ static void a_queue_threshold_of_its_own(void **state)
 static void from_the_store(void **state)
 {
     (void)state;
-    const char *url = getenv("WASL_TEST_DB");
-    char *path = NULL;
-    struct db *db;
-    struct db_conn *c;
-    conf_reset();
-    conf_register(store_conf, store_conf_count);
-    conf_register(events_conf, events_conf_count);
-    if (!url || !*url)
-        url = path = test_tmp_path("stats.db");
-    assert_int_equal(db_open(&db, url), 0);
-    free(path);
-    if (db_backend(db) == DB_PG && db_conn_get(db, &c) == 0) {
-        db_exec(c, TEST_PG_DROP_ALL, NULL, 0);
-        db_conn_put(c);
-    }
-    assert_int_equal(db_migrate(db, NULL), 0);
+    struct db *db = stats_test_store("stats.db");
     assert_int_equal(events_start(db), 0);
     script();
     for (int i = 0; i < nday; i++)

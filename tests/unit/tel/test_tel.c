@@ -326,6 +326,41 @@ static void pause_reasons_as_data(void **state)
     assert_int_equal(pauses_load(data), 0);
 }
 
+/* RFC 4568 a=crypto values: only AES_CM_128_HMAC_SHA1_80 with a 30-byte
+ * inline key, a lifetime allowed, no MKI, no session parameters. */
+static void sdes_crypto_lines(void **state)
+{
+    /* 30 bytes: 0x00 0x01 ... 0x1d */
+    const char *k = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd";
+    static const struct {
+        const char *fmt;
+        int ok, tag;
+    } cases[] = {
+        {"1 AES_CM_128_HMAC_SHA1_80 inline:%s", 1, 1},         {"7 AES_CM_128_HMAC_SHA1_80 inline:%s|2^20", 1, 7},
+        {"2 AES_CM_128_HMAC_SHA1_80 inline:%s|1048576", 1, 2}, {"1 AES_CM_128_HMAC_SHA1_32 inline:%s", 0, 0},
+        {"1 AES_256_CM_HMAC_SHA1_80 inline:%s", 0, 0},         {"1 AES_CM_128_HMAC_SHA1_80 inline:%s|2^20|1:4", 0, 0},
+        {"1 AES_CM_128_HMAC_SHA1_80 inline:%s|1:4", 0, 0},     {"1 AES_CM_128_HMAC_SHA1_80 inline:%s UNENCRYPTED_SRTP", 0, 0},
+        {"1 AES_CM_128_HMAC_SHA1_80 inline:%.20s", 0, 0},      {"1 AES_CM_128_HMAC_SHA1_80 inline:%sAAAA", 0, 0},
+        {"-1 AES_CM_128_HMAC_SHA1_80 inline:%s", 0, 0},        {"1 AES_CM_128_HMAC_SHA1_80 %s", 0, 0},
+        {"x AES_CM_128_HMAC_SHA1_80 inline:%s", 0, 0},         {"", 0, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char line[256];
+        unsigned char key[SDES_KEY_LEN];
+        int tag = -5;
+        snprintf(line, sizeof(line), cases[i].fmt, k);
+        int err = sdes_crypto_parse(line, &tag, key);
+        if (cases[i].ok != !err)
+            fail_msg("'%s': %s", line, err ? "refused" : "accepted");
+        if (!err) {
+            assert_int_equal(tag, cases[i].tag);
+            for (int b = 0; b < SDES_KEY_LEN; b++)
+                assert_int_equal(key[b], b);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +370,7 @@ int main(void)
         cmocka_unit_test(digest_rfc2617_example),
         cmocka_unit_test(nonces),
         cmocka_unit_test(address_lists),
+        cmocka_unit_test(sdes_crypto_lines),
         cmocka_unit_test(wav_files),
         cmocka_unit_test(durations),
         cmocka_unit_test(queues_as_data),
