@@ -245,6 +245,14 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # Staffing: its own server, whose event log the test fills with past Mondays' calls.
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
+    srv.start()
+    try:
+        run_tap("browser/staffing", ["node", "tests/browser/staffing.mjs"],
+                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)

@@ -28,6 +28,7 @@ import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as messagesPage from './js/pages/messages.js';
 import * as reportsPage from './js/pages/reports.js';
+import * as staffingPage from './js/pages/staffing.js';
 import * as supervisionPage from './js/pages/supervision.js';
 import * as statsPages from './js/pages/stats_pages.js';
 import * as wallboardPage from './js/pages/wallboard.js';
@@ -58,6 +59,7 @@ const PAGES = {
     'supervision/procedures': { render: statsPages.renderProcedures, title: 'stats.procedures.title' },
     scorecard: { render: statsPages.renderScorecard, title: 'stats.scorecard.title' },
     wallboard: { render: wallboardPage.render, title: 'wallboard.title' },
+    staffing: { render: staffingPage.render, title: 'staffing.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },

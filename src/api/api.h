@@ -139,6 +139,7 @@ int api_tel_agent_force(struct http_req *r);
 int api_tel_call_control(struct http_req *r);
 int api_events_kinds(struct http_req *r);
 int api_staff(struct http_req *r);
+int api_staff_plan(struct http_req *r);
 int api_stats(struct http_req *r);
 int api_public_figures(struct http_req *r);
 int api_stats_cases(struct http_req *r);

@@ -90,6 +90,13 @@ static int hijri_row(const struct csv_row *r, void *arg)
     h->day = d;
     h->days = days;
     h->hijri = true;
+    const char *hd = csv_get(r, "hijri");
+    int hy;
+    if (!hd || sscanf(hd, "%d-%2d-%2d", &hy, &h->hijri_month, &h->hijri_day) != 3 || h->hijri_month < 1 || h->hijri_month > 12 ||
+        h->hijri_day < 1 || h->hijri_day > 30) {
+        cal.nholidays--;
+        return err_set(WASL_EINVAL, "data.invalid", "hijri must be YYYY-MM-DD (the Hijri date)");
+    }
     h->estimated = !strcmp(status, "estimated");
     snprintf(h->name[0], sizeof(h->name[0]), "%s", csv_get(r, "name_ar"));
     snprintf(h->name[1], sizeof(h->name[1]), "%s", csv_get(r, "name_fr"));

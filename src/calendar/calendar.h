@@ -17,6 +17,7 @@ struct holiday {
     int days;         /* days off from this date */
     bool estimated;   /* a Hijri date not yet confirmed */
     bool hijri;
+    int hijri_month, hijri_day; /* of a Hijri-dated one (10, 1: 1 Shawwal, Aid Al Fitr); 0 otherwise */
 };
 
 /* Loads data_dir/calendar/center.json and its holidays. Replaces any

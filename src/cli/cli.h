@@ -48,6 +48,7 @@ int cmd_keys(struct cli *c);
 int cmd_prompts(struct cli *c);
 int cmd_ivr(struct cli *c);
 int cmd_staff(struct cli *c);
+int cmd_simulate(struct cli *c);
 /* Loads data/guide into an empty guide (used by init). */
 int cli_import_guide(struct cli *c);
 

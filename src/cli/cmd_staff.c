@@ -4,15 +4,19 @@
  *   wasl staff --calls 100 [--interval 30m] [--aht 180] [--target 20] [--sl 80]
  *              [--occupancy 90] [--shrinkage 30] [--patience 120] [--abandon 5]
  *              [--agents N] [--json]
+ *   wasl staff plan --day YYYY-MM-DD [--language fr] [--weeks 6] [the targets as above] [--json]
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cli.h"
 #include "staff/staff.h"
+#include "calendar/calendar.h"
+#include "geo/geo.h"
 
 static const char usage[] = "usage: wasl staff --calls N [--interval 30m] [--aht 180] [--target 20] [--sl 80] [--occupancy 90]\n"
                             "                  [--shrinkage 0] [--patience 0] [--abandon 100] [--agents N] [--json]\n"
@@ -30,6 +34,117 @@ static void row(const struct staff_result *r, bool chosen)
            100 * r->service_level, 100 * r->p_wait, asa, 100 * r->abandon, 100 * r->occupancy);
 }
 
+static const char plan_usage[] =
+    "usage: wasl staff plan --day YYYY-MM-DD [--language fr] [--weeks 6] [--aht 180] [--target 20] [--sl 80]\n"
+    "                       [--occupancy 90] [--shrinkage 0] [--patience 0] [--abandon 100] [--json]\n"
+    "  the day's calls per language and half-hour forecast from the same weekday of past weeks' events,\n"
+    "  and the agents each half-hour needs; --aht is the handle time where none was measured.\n";
+
+static void plan_table(const json_t *plan)
+{
+    json_t *l, *w, *iv;
+    size_t i, k;
+    printf("%s (weekday %d)", json_string_value(json_object_get(plan, "day")),
+           (int)json_integer_value(json_object_get(plan, "weekday")));
+    json_array_foreach(json_object_get(plan, "seasons"), i, w) printf(" [%s]", json_string_value(w));
+    if (json_is_true(json_object_get(plan, "season_mismatch")))
+        printf(" - some past weeks are of another season");
+    if (json_is_string(json_object_get(plan, "holiday")))
+        printf(" - holiday: %s", json_string_value(json_object_get(plan, "holiday")));
+    printf("\nweeks:");
+    json_array_foreach(json_object_get(plan, "weeks"), i, w)
+    {
+        printf(" %s %s", json_string_value(json_object_get(w, "day")), json_string_value(json_object_get(w, "use")));
+        if (!strcmp(json_string_value(json_object_get(w, "use")), "used"))
+            printf(" (%.0f %%, %lld calls)", 100 * json_real_value(json_object_get(w, "weight")),
+                   (long long)json_integer_value(json_object_get(w, "calls")));
+    }
+    printf("\n");
+    json_array_foreach(json_object_get(plan, "languages"), i, l)
+    {
+        printf("\n%s: %.1f calls, %.1f agent-hours to schedule, at most %d at once\n",
+               json_string_value(json_object_get(l, "language")), json_real_value(json_object_get(l, "calls")),
+               json_real_value(json_object_get(l, "agent_hours")), (int)json_integer_value(json_object_get(l, "peak_rostered")));
+        printf("  %5s %8s %8s %-8s %6s %8s %8s %9s\n", "start", "calls", "aht (s)", "aht from", "agents", "rostered", "service",
+               "occupancy");
+        json_array_foreach(json_object_get(l, "intervals"), k, iv) printf(
+            "  %5s %8.2f %8.1f %-8s %6d %8d %6.1f %% %7.1f %%\n", json_string_value(json_object_get(iv, "start")),
+            json_real_value(json_object_get(iv, "calls")), json_real_value(json_object_get(iv, "aht_s")),
+            json_string_value(json_object_get(iv, "aht_from")), (int)json_integer_value(json_object_get(iv, "agents")),
+            (int)json_integer_value(json_object_get(iv, "rostered")), 100 * json_real_value(json_object_get(iv, "service_level")),
+            100 * json_real_value(json_object_get(iv, "occupancy")));
+    }
+}
+
+static int cmd_staff_plan(struct cli *c)
+{
+    const char *day = NULL, *lang = NULL;
+    int weeks = STAFF_WEEKS_DEFAULT, err;
+    bool json = false;
+    struct staff_in in;
+    staff_defaults(&in);
+    for (int i = 1; i < c->argc; i++) {
+        const char *a = c->argv[i];
+        if (!strcmp(a, "--json")) {
+            json = true;
+        } else if (!strncmp(a, "--", 2) && i + 1 < c->argc) {
+            const char *v = c->argv[++i];
+            if (!strcmp(a + 2, "day")) {
+                day = v;
+            } else if (!strcmp(a + 2, "language")) {
+                lang = v;
+            } else if (!strcmp(a + 2, "weeks")) {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (*end || n < 1 || n > STAFF_WEEKS_MAX) {
+                    fprintf(stderr, "wasl: --weeks: a whole number from 1 to %d\n", STAFF_WEEKS_MAX);
+                    return 2;
+                }
+                weeks = (int)n;
+            } else if (!strcmp(a + 2, "calls") || !strcmp(a + 2, "interval") || (err = staff_set(&in, a + 2, v))) {
+                if (!strcmp(a + 2, "calls") || !strcmp(a + 2, "interval"))
+                    fprintf(stderr, "wasl: --%s: the plan's calls come from the forecast, in half-hours\n", a + 2);
+                else
+                    cli_fail(err, "staff plan");
+                fputs(plan_usage, stderr);
+                return 2;
+            }
+        } else {
+            fputs(plan_usage, stderr);
+            return 2;
+        }
+    }
+    if (!day) {
+        fputs(plan_usage, stderr);
+        return 2;
+    }
+    if ((err = cli_load_data()) || (err = calendar_load(cli_data_dir())) || (err = cli_open_db(c)))
+        return cli_fail(err, "staff plan");
+    if (lang && !language_valid(lang)) {
+        fprintf(stderr, "wasl: --language: one of %s\n", languages_list());
+        return 2;
+    }
+    struct staff_forecast *f = malloc(sizeof(*f));
+    json_t *plan = NULL;
+    if (!f)
+        return cli_fail(WASL_ENOMEM, "staff plan");
+    err = staff_forecast(c->db, day, weeks, in.aht_s, clock_now(), f);
+    if (!err)
+        err = staff_plan_json(f, &in, lang, &plan);
+    free(f);
+    if (err)
+        return cli_fail(err, "staff plan");
+    if (json) {
+        char *s = json_dumps(plan, JSON_INDENT(2));
+        puts(s ? s : "{}");
+        free(s);
+    } else {
+        plan_table(plan);
+    }
+    json_decref(plan);
+    return 0;
+}
+
 int cmd_staff(struct cli *c)
 {
     struct staff_in in;
@@ -37,6 +152,8 @@ int cmd_staff(struct cli *c)
     bool json = false, have_calls = false;
     int agents = 0, err;
 
+    if (c->argc > 0 && !strcmp(c->argv[0], "plan"))
+        return cmd_staff_plan(c);
     staff_defaults(&in);
     for (int i = 0; i < c->argc; i++) {
         const char *a = c->argv[i];

@@ -49,7 +49,11 @@ static const struct {
     {"keys", cmd_keys, "keys rotate            new personal-data key; re-encrypts everything"},
     {"prompts", cmd_prompts, "prompts generate [DIR] | list LANG   make the telephone prompts (espeak-ng, sox)"},
     {"ivr", cmd_ivr, "ivr check [FILE...]    load and check call flows (data/ivr/*.json)"},
-    {"staff", cmd_staff, "staff --calls N [...]   agents an interval's calls need (Erlang C; --patience: Erlang A)"},
+    {"staff", cmd_staff,
+     "staff --calls N [...] | plan --day D   agents an interval's calls need (Erlang C; --patience: Erlang A); a day's forecast "
+     "and plan"},
+    {"simulate", cmd_simulate,
+     "simulate FILE [--days N] [--agents GROUP=N] [--json]   a day of the language queues with the real distributor"},
     {"routes", cmd_routes, "routes                 the HTTP route table as JSON"},
 };
 

@@ -66,4 +66,67 @@ int staff_needed(const struct staff_in *in, struct staff_result *out);
 struct json_t;
 struct json_t *staff_result_json(const struct staff_result *r);
 
+/* ---- the forecast and the plan (forecast.c) ---- */
+
+/* Seasons that change the calls: Ramadan (the 30 days before Aid Al Fitr,
+ * from the calendar's Hijri holidays) and Opération Marhaba, the summer
+ * return of Moroccans living abroad (15 June to 15 September). */
+enum { STAFF_RAMADAN = 1, STAFF_MARHABA = 2 };
+/* The seasons of a local date, as a set of the flags above. */
+unsigned staff_seasons(int year, int month, int day);
+/* Their names into a JSON array. */
+struct json_t *staff_seasons_json(unsigned seasons);
+
+#define STAFF_WEEKS_MAX 26 /* half a year of past weeks: older ones say little of next week */
+#define STAFF_WEEKS_DEFAULT 6
+#define STAFF_SLOTS 48 /* half-hours of a local day */
+#define STAFF_LANGS_MAX 9
+#define STAFF_AHT_MIN_CALLS 5 /* handled calls an interval needs for its own handle time */
+
+enum staff_week_use { STAFF_WEEK_USED, STAFF_WEEK_HOLIDAY, STAFF_WEEK_NO_DATA, STAFF_WEEK_FUTURE };
+struct staff_week {
+    int year, month, day;
+    enum staff_week_use use;
+    double weight; /* in the average, 0..1 (0: not used) */
+    long long segments;
+    unsigned seasons;
+};
+enum staff_aht_from { STAFF_AHT_INTERVAL, STAFF_AHT_DAY, STAFF_AHT_DEFAULT };
+struct staff_slot {
+    double calls; /* forecast: offered segments, the weighted average of the weeks used */
+    double aht_s; /* measured handle time: the interval's, else the day's, else the default */
+    enum staff_aht_from aht_from;
+    long long handled; /* handled calls behind aht_s (all weeks used) */
+};
+struct staff_forecast {
+    int year, month, day, wday; /* wday: 0 = Sunday */
+    unsigned seasons;
+    bool season_mismatch; /* a week used is not in the day's seasons, or the other way round */
+    const struct holiday *holiday;
+    int open_slot, close_slot; /* the calendar's opening hours as slots [open, close); equal: closed */
+    struct staff_week weeks[STAFF_WEEKS_MAX];
+    int nweeks;
+    char languages[STAFF_LANGS_MAX][8]; /* the center's, in their order */
+    struct staff_slot slot[STAFF_LANGS_MAX][STAFF_SLOTS];
+    int nlanguages;
+};
+/* The calls of each language's queues per half-hour of a local day
+ * (YYYY-MM-DD, the center's zone) from the same weekday of the `weeks`
+ * weeks before (1 .. STAFF_WEEKS_MAX): week k back weighs weeks + 1 - k,
+ * closed days (holidays), days without a single call in the log and days
+ * not over by `now` are left out. Handle times are measured on the same
+ * days; default_aht_s where none was. A segment counts in the language of
+ * its queue ("fr.dossier": fr). WASL_EINVAL for a bad date or count. */
+struct db;
+int staff_forecast(struct db *db, const char *day, int weeks, double default_aht_s, int64_t now, struct staff_forecast *out);
+
+/* The plan for one slot: the agents a slot's forecast needs (base: the
+ * targets, shrinkage and patience; its calls and handle time are the
+ * slot's). No calls: no agents. */
+int staff_plan_slot(const struct staff_in *base, const struct staff_slot *s, struct staff_result *out);
+/* The forecast and plan as JSON (the API's and the CLI's --json) into
+ * *out, set only on success; language NULL: every language. The error of
+ * the first half-hour the model cannot size. */
+int staff_plan_json(const struct staff_forecast *f, const struct staff_in *base, const char *language, struct json_t **out);
+
 #endif

@@ -31,8 +31,8 @@ const DEMO = {
     backoffice: 'backoffice-demo-2026',
 };
 const NAV = {
-    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
-    supervisor: ['supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    supervisor: ['supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide'],
     agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
     editor: ['guide'],
     backoffice: ['cases'],

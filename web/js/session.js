@@ -65,10 +65,10 @@ export function updateUser(u) {
  * everything; the pages themselves are in router.js. */
 const NAV = {
     agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
-    supervisor: ['supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide'],
+    supervisor: ['supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
