@@ -509,6 +509,8 @@ static void lindex_free(struct lindex *li)
         free(li->docs[d].summary);
         free(li->docs[d].body);
         free(li->docs[d].keywords);
+        free(li->docs[d].tstems);
+        free(li->docs[d].kstems);
     }
     free(li->docs);
     for (uint32_t t = 0; t < li->nterms; t++)
@@ -582,6 +584,37 @@ static char *keywords_for(const char *json, const char *lang)
     return sbuf_take(&b);
 }
 
+/* The title's and each keyword's stems, for the whole-query ranking. */
+static int head_stems(int lang, struct idoc *d)
+{
+    char buf[GUIDE_TITLE_MAX * 2 + 8];
+    struct sbuf b;
+
+    text_stems(lang, d->title, buf, sizeof(buf), false);
+    if (!(d->tstems = strdup(buf)))
+        return WASL_ENOMEM;
+    sbuf_init(&b, 1 << 20);
+    sbuf_adds(&b, "");
+    for (const char *k = d->keywords; *k;) {
+        const char *e = strstr(k, " ; ");
+        size_t n = e ? (size_t)(e - k) : strlen(k);
+        char term[GUIDE_FIELD_MAX + 1];
+        snprintf(term, sizeof(term), "%.*s", (int)(n < GUIDE_FIELD_MAX ? n : GUIDE_FIELD_MAX), k);
+        if (text_stems(lang, term, buf, sizeof(buf), false)) {
+            if (b.len)
+                sbuf_add(&b, "|", 1);
+            sbuf_adds(&b, buf);
+        }
+        k += n + (e ? 3 : 0);
+    }
+    if (b.oom) {
+        sbuf_release(&b);
+        return WASL_ENOMEM;
+    }
+    d->kstems = sbuf_take(&b);
+    return d->kstems ? 0 : WASL_ENOMEM;
+}
+
 static int add_doc(struct index *ix, int lang, const char *slug, const char *category, const char *title, const char *summary,
                    const char *body_md, const char *keywords, bool outdated, uint32_t *cap)
 {
@@ -605,7 +638,9 @@ static int add_doc(struct index *ix, int lang, const char *slug, const char *cat
     d->outdated = outdated;
     li->ndocs++;
     ix->ndocs++;
-    return d->title && d->summary && d->body && d->keywords ? 0 : WASL_ENOMEM;
+    if (!d->title || !d->summary || !d->body || !d->keywords)
+        return WASL_ENOMEM;
+    return head_stems(lang, d);
 }
 
 static int load_docs(struct index *ix, struct db_conn *c, const char *today)

@@ -238,6 +238,106 @@ static int by_postings(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* ---- whole-query matches in the title and keywords ----
+ * An agent presses Enter on the first result: an article whose title or
+ * keyword says exactly what was typed ("passeport perdu" -> "Passeport perdu
+ * ou volé") must come before one that mentions the words in passing. */
+
+struct qstems {
+    char s[QWORDS][GUIDE_WORD_MAX + 1];
+    size_t len[QWORDS];
+    int n;
+    bool last_prefix; /* the last word is being typed: it may be a prefix */
+};
+
+/* Does the word [w, w+wl) match query stem k? */
+static bool qs_word(const struct qstems *q, int k, const char *w, size_t wl)
+{
+    if (wl == q->len[k])
+        return !memcmp(w, q->s[k], wl);
+    return k == q->n - 1 && q->last_prefix && q->len[k] >= 2 && wl > q->len[k] && !memcmp(w, q->s[k], q->len[k]);
+}
+
+/* How the query's stems sit in one stem sequence (words separated by one
+ * space, ending at end): 3 the sequence is the query, 2 it holds the query
+ * as a phrase; found[] gets the query stems it holds. */
+static int qs_in(const struct qstems *q, const char *seq, const char *end, bool *found)
+{
+    const char *w[64];
+    size_t wl[64];
+    int n = 0, best = 0;
+    for (const char *p = seq; p < end && n < 64;) {
+        const char *e = memchr(p, ' ', (size_t)(end - p));
+        if (!e)
+            e = end;
+        if (e > p) {
+            w[n] = p;
+            wl[n++] = (size_t)(e - p);
+        }
+        p = e + 1;
+    }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < q->n; k++)
+            if (!found[k] && qs_word(q, k, w[i], wl[i]))
+                found[k] = true;
+    for (int i = 0; i + q->n <= n && best < 2; i++) {
+        int k = 0;
+        while (k < q->n && qs_word(q, k, w[i + k], wl[i + k]))
+            k++;
+        if (k == q->n)
+            best = 2;
+    }
+    return best == 2 && n == q->n ? 3 : best;
+}
+
+#define BOOST_EXACT 2.0
+#define BOOST_PHRASE 1.6
+#define BOOST_COVER 0.4
+
+/* The factor a text's score gets for how its title and keywords match the
+ * whole query: exactly (a keyword or the title is the query), as a phrase,
+ * or by the share of the query's words they hold. */
+static double head_boost(const struct idoc *d, const struct qstems *q)
+{
+    bool found[QWORDS] = {false};
+    int tier = 0;
+    if (!q->n)
+        return 1.0;
+    tier = qs_in(q, d->tstems, d->tstems + strlen(d->tstems), found);
+    for (const char *k = d->kstems; *k && tier < 3;) {
+        const char *e = strchr(k, '|');
+        if (!e)
+            e = k + strlen(k);
+        int t = qs_in(q, k, e, found);
+        if (t > tier)
+            tier = t;
+        k = *e ? e + 1 : e;
+    }
+    if (tier == 3)
+        return BOOST_EXACT;
+    if (tier == 2)
+        return BOOST_PHRASE;
+    int got = 0;
+    for (int k = 0; k < q->n; k++)
+        got += found[k];
+    return 1.0 + BOOST_COVER * got / q->n;
+}
+
+static void qstems_for(int lang, const struct parsed *p, bool all_stop, struct qstems *q)
+{
+    q->n = 0;
+    q->last_prefix = false;
+    for (int i = 0; i < p->n && q->n < QWORDS; i++) {
+        const struct qword *w = &p->w[i];
+        if (w->stop && !all_stop)
+            continue;
+        q->len[q->n] = text_stem(lang, w->folded, strlen(w->folded), q->s[q->n]);
+        if (q->len[q->n])
+            q->n++;
+        q->last_prefix = w->last;
+    }
+}
+
 /* Scores the texts of one language; its best `limit` join the candidates
  * (only texts matching every concept when all). */
 static int eval_lang(const struct index *ix, int lang, const struct parsed *p, bool all_stop, bool all, int limit, struct cands *c,
@@ -344,11 +444,12 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
             s->mask[d] |= bit;
         }
     }
-    /* The best `limit` texts, kept sorted in a small array. */
+    /* The best texts by their words, kept sorted in a small array; then
+     * the whole-query boost reorders them. More are kept than asked for, so
+     * that a text the boost lifts is not cut before it is boosted. */
     uint32_t best[20];
     int nb = 0;
-    if (limit > 20)
-        limit = 20;
+    limit = limit < 10 ? 10 : limit > 20 ? 20 : limit;
     for (uint32_t k = 0; k < ntouched; k++) {
         uint32_t d = s->touched[k];
         if (all && s->mask[d] != full)
@@ -362,10 +463,13 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
         }
         best[at] = d;
     }
+    struct qstems q;
+    qstems_for(lang, p, all_stop, &q);
     for (int k = 0; k < nb && c->n < CANDS_MAX; k++) {
         float score = s->acc[best[k]];
+        double adj = score * head_boost(&li->docs[best[k]], &q);
         /* A text in another language must match clearly better to come first. */
-        c->c[c->n++] = (struct cand){best[k], lang, score, score * (other ? 0.75 : 1.0), s->cols[best[k]], other};
+        c->c[c->n++] = (struct cand){best[k], lang, score, adj * (other ? 0.75 : 1.0), s->cols[best[k]], other};
     }
     return 0;
 }
