@@ -29,9 +29,15 @@ int text_lang_index(const char *lang);
  * before exit). stem() writes the stem of a folded word into out
  * (GUIDE_WORD_MAX+1) and returns its length. */
 size_t text_stem(int lang, const char *folded, size_t n, char *out);
-/* Stop words per language, from data/guide/stopwords/<lang>.txt. */
+/* Stop words per language, from data/guide/stopwords/<lang>.txt, and the
+ * everyday words of data/guide/words/<lang>.txt. */
 int text_load_stopwords(const char *data_dir);
 bool text_is_stopword(int lang, const char *folded);
+/* Everyday words of lang (data/guide/words/<lang>.txt, loaded with the stop
+ * words): real words that typo correction leaves alone. */
+bool text_is_word(int lang, const char *folded);
+/* A separable verb particle of lang ("ein", "in"; data/guide/particles). */
+bool text_is_particle(int lang, const char *folded);
 
 /* ---- typo.c: nearest known spellings ---- */
 struct typo_index;
@@ -155,8 +161,11 @@ struct entry_country {
  * synonym groups ("Marokko" = "Maroc" = "المغرب"). */
 const struct entry_country *entry_countries(int *n);
 /* The ISO code of a nationality named by the folded words (country name or
- * demonym, one to three words joined by spaces), or NULL. */
-const char *entry_nationality(const char *folded);
+ * demonym in any of the center's languages, one to three words joined by
+ * spaces; Arabic words also with a joined preposition or article), or NULL;
+ * *demonym (may be NULL) tells whether they named people ("indien") rather
+ * than a country ("Inde"). */
+const char *entry_nationality(const char *folded, bool *demonym);
 
 /* ---- guide.c ---- */
 struct guide_settings {

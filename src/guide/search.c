@@ -22,6 +22,8 @@
 
 #define QWORDS 24
 
+static size_t result_size(int nhits);
+
 #define WORD_GROUPS 6
 
 struct qword {
@@ -76,9 +78,17 @@ static void add_group(struct parsed *p, int g, int first, int len)
     }
 }
 
-/* Phrases of one to three words that name a synonym group, and nationalities. */
+/* Phrases of one to three words that name a synonym group, and the
+ * nationality the query is about. A query names Morocco as the destination
+ * as often as the traveller's nationality ("visa maroc pour un indien"), so
+ * people ("indien") count before countries ("Inde"), and another country
+ * before Morocco; Morocco alone is a nationality only in an entry question
+ * (see search_ix). */
 static void match_phrases(const struct index *ix, struct parsed *p, struct guide_search *out)
 {
+    int best_rank = -1;
+    out->nationality[0] = '\0';
+    p->nat_first = p->nat_len = 0;
     for (int i = 0; i < p->n; i++) {
         char phrase[GUIDE_WORD_MAX * 3 + 3] = "";
         for (int len = 1; len <= 3 && i + len <= p->n; len++) {
@@ -93,8 +103,15 @@ static void match_phrases(const struct index *ix, struct parsed *p, struct guide
                 for (; e < ix->syn + ix->nsyn && !strcmp(e->folded, phrase); e++)
                     add_group(p, e->group, i, len);
             }
-            const char *iso = entry_nationality(phrase);
-            if (iso && !out->nationality[0]) {
+            bool demonym;
+            const char *iso = entry_nationality(phrase, &demonym);
+            if (!iso)
+                continue;
+            int rank = (demonym ? 2 : 0) + (strcmp(iso, "MA") ? 1 : 0);
+            /* A longer phrase at the same place ("états unis") replaces
+             * its first word. */
+            if (rank > best_rank || (p->nat_first == i && rank == best_rank && len > p->nat_len)) {
+                best_rank = rank;
                 snprintf(out->nationality, sizeof(out->nationality), "%s", iso);
                 p->nat_first = i;
                 p->nat_len = len;
@@ -716,11 +733,83 @@ static void cut_query(const char *query, struct guide_search *out)
     out->query[n] = '\0';
 }
 
+/* Is w a word of the language, never to be "corrected"? A word of the
+ * guide in any language or of a synonym, a word whose stem the asked
+ * language's texts hold ("trage" when they say "tragen"), an everyday word
+ * of data/guide/words, a stop word, or a country or people's name. */
+static bool known_word(const struct index *ix, int li, const struct qword *w)
+{
+    char stem[GUIDE_WORD_MAX + 1];
+    size_t n = strlen(w->folded);
+    if (w->stop || utf8_len(w->folded) < 4 || syn_find(ix, w->folded) || text_is_word(li, w->folded) ||
+        entry_nationality(w->folded, NULL))
+        return true;
+    for (int l = 0; l < wasl_nlanguages; l++)
+        if (typo_index_has(ix->typo[l], w->folded, n))
+            return true;
+    size_t sl = text_stem(li, w->folded, n, stem);
+    return lindex_term(&ix->lang[li], stem, sl) >= 0;
+}
+
+/* Ranks the texts for the parsed query: entry intent, then texts matching
+ * every word (or a synonym of it) first, then texts matching some. The asked
+ * language goes first; the others are searched unless it has a clear
+ * answer, and the best win with the asked language counting more. */
+static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop, int limit, struct guide_search *out,
+                struct cand *won)
+{
+    int err = 0;
+    p->ngroups = 0;
+    for (int i = 0; i < p->n; i++)
+        p->w[i].ngroups = 0;
+    out->entry_intent = false;
+    out->nhits = 0;
+    match_phrases(ix, p, out);
+    for (int g = 0; g < p->ngroups; g++)
+        if (is_entry_group(ix->groups[p->groups[g]].name))
+            out->entry_intent = true;
+    /* "américain" alone asks about Americans coming in; "marocaine" alone
+     * ("nationalité marocaine") is about Moroccans, not entry. */
+    if (out->nationality[0] && strcmp(out->nationality, "MA") && p->ngroups == 0)
+        out->entry_intent = true;
+    if (!out->entry_intent && !strcmp(out->nationality, "MA"))
+        out->nationality[0] = '\0';
+    /* "visa ... américain": the nationality is answered by the entry rule;
+     * the texts are found by the other words. */
+    if (out->entry_intent && out->nationality[0] && p->nat_len < p->n)
+        for (int i = p->nat_first; i < p->nat_first + p->nat_len; i++)
+            p->w[i].stop = true;
+    int concepts = 0;
+    for (int i = 0; i < p->n; i++)
+        concepts += !p->w[i].stop || all_stop;
+    struct cands cs, *c = &cs;
+    for (int stage = concepts > 1 ? 0 : 1; !err && stage < 2 && out->nhits < limit; stage++) {
+        bool every_word, ignored;
+        c->n = 0;
+        err = eval_lang(ix, li, p, all_stop, stage == 0, limit, c, false, &every_word);
+        /* The asked language has a clear answer when it knows every word of
+         * the query and its best text has one in its title or keywords;
+         * otherwise the other languages compete. */
+        bool clear = every_word && c->n >= limit && (c->c[0].cols & (1 | 8));
+        if (!err && !clear)
+            for (int l = 0; !err && l < wasl_nlanguages; l++)
+                if (l != li)
+                    err = eval_lang(ix, l, p, all_stop, stage == 0, limit, c, true, &ignored);
+        take(ix, li, c, limit, out, won);
+    }
+    return err;
+}
+
+/* A correction is proposed only when it finds clearly better: its best
+ * text scores this much more than the best text of the query as typed. */
+#define CORRECTION_GAIN 1.3
+
 static int search_ix(struct index *ix, const char *query, const char *lang, int limit, struct guide_search *out)
 {
-    struct parsed p;
+    struct parsed p, typed;
     int li = text_lang_index(lang), err = 0;
     bool all_stop = true, trailing_space;
+    struct cand won[20];
 
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
@@ -741,75 +830,75 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
         all_stop &= p.w[i].stop;
     }
     p.w[p.n - 1].last = !trailing_space;
-    match_phrases(ix, &p, out);
-    /* Misspellings: a word no text and no synonym knows is replaced by the
-     * nearest known word of the query's language, else of any language. */
+    /* A separable verb: its particle ends the clause ("wie trage ich die
+     * Geburt ein", "hoe schrijf ik de geboorte in"); the verb, the first
+     * word that is not a stop word, is searched whole ("eintrage"). */
+    if (p.n >= 3 && text_is_particle(li, p.w[p.n - 1].folded)) {
+        for (int i = 0; i < p.n - 1; i++) {
+            if (p.w[i].stop)
+                continue;
+            char joined[GUIDE_WORD_MAX * 2 + 2];
+            snprintf(joined, sizeof(joined), "%s%s", p.w[p.n - 1].folded, p.w[i].folded);
+            if (strlen(joined) <= GUIDE_WORD_MAX) {
+                memcpy(p.w[i].folded, joined, strlen(joined) + 1);
+                p.w[p.n - 1].stop = true;
+                p.w[p.n - 1].last = false;
+            }
+            break;
+        }
+    }
+    typed = p;
+    /* Misspellings: a word that is no word of the language is replaced by
+     * the nearest word of the guide in the asked language (a word being
+     * typed only once it is long enough to be a whole word). */
     struct sbuf cq;
+    bool corrected = false;
     sbuf_init(&cq, sizeof(out->corrected_query) - 1);
     for (int i = 0; i < p.n; i++) {
         struct qword *w = &p.w[i];
         char best[GUIDE_WORD_MAX + 1];
-        bool known = w->stop || utf8_len(w->folded) < 4 || syn_find(ix, w->folded);
-        for (int l = 0; !known && l < wasl_nlanguages; l++)
-            known = typo_index_has(ix->typo[l], w->folded, strlen(w->folded));
         bool fixed = false;
-        if (!known && guide_cfg.typo && !w->last) {
+        if (guide_cfg.typo && (!w->last || utf8_len(w->folded) >= 5) && !known_word(ix, li, w))
             fixed = typo_index_best(ix->typo[li], w->folded, strlen(w->folded), best);
-            for (int l = 0; !fixed && l < wasl_nlanguages; l++)
-                fixed = l != li && typo_index_best(ix->typo[l], w->folded, strlen(w->folded), best);
-        } else if (!known && guide_cfg.typo && w->last) {
-            /* The word being typed may be a prefix; correct it only if it is
-             * long enough to be a whole word. */
-            if (utf8_len(w->folded) >= 5)
-                fixed = typo_index_best(ix->typo[li], w->folded, strlen(w->folded), best);
-        }
         if (fixed) {
             snprintf(w->folded, sizeof(w->folded), "%s", best);
-            out->corrected = true;
+            corrected = true;
         }
         if (cq.len)
             sbuf_add(&cq, " ", 1);
         sbuf_adds(&cq, fixed ? best : w->orig);
     }
-    if (out->corrected) {
+    if (corrected)
         snprintf(out->corrected_query, sizeof(out->corrected_query), "%s", cq.p ? cq.p : "");
-        p.ngroups = 0;
-        match_phrases(ix, &p, out); /* corrected words may name a group */
-    }
     sbuf_release(&cq);
-    for (int g = 0; g < p.ngroups; g++)
-        if (is_entry_group(ix->groups[p.groups[g]].name))
-            out->entry_intent = true;
-    if (out->nationality[0] && p.ngroups == 0)
-        out->entry_intent = true;
-    /* "visa ... américain": the nationality is answered by the entry rule;
-     * the texts are found by the other words. */
-    if (out->entry_intent && out->nationality[0] && p.nat_len < p.n)
-        for (int i = p.nat_first; i < p.nat_first + p.nat_len; i++)
-            p.w[i].stop = true;
-
-    /* Texts that match every word (or a synonym of it) come first, then texts
-     * matching some words. The asked language goes first; the others are
-     * searched unless it has a clear answer, and the best win with the asked
-     * language counting more. */
-    int concepts = 0;
-    for (int i = 0; i < p.n; i++)
-        concepts += !p.w[i].stop || all_stop;
-    struct cands c;
-    struct cand won[20];
-    for (int stage = concepts > 1 ? 0 : 1; !err && stage < 2 && out->nhits < limit; stage++) {
-        bool every_word, ignored;
-        c.n = 0;
-        err = eval_lang(ix, li, &p, all_stop, stage == 0, limit, &c, false, &every_word);
-        /* The asked language has a clear answer when it knows every word of
-         * the query and its best text has one in its title or keywords;
-         * otherwise the other languages compete. */
-        bool clear = every_word && c.n >= limit && (c.c[0].cols & (1 | 8));
-        if (!err && !clear)
-            for (int l = 0; !err && l < wasl_nlanguages; l++)
-                if (l != li)
-                    err = eval_lang(ix, l, &p, all_stop, stage == 0, limit, &c, true, &ignored);
-        take(ix, li, &c, limit, out, won);
+    err = rank(ix, corrected ? &p : &typed, li, all_stop, limit, out, won);
+    if (!err && corrected) {
+        /* Keep the correction only if it finds clearly better than the
+         * words as typed; else answer the words as typed, with no "did you
+         * mean". */
+        struct guide_search *as_typed = malloc(sizeof(*as_typed));
+        struct cand *won2 = malloc(sizeof(struct cand) * 20);
+        if (!as_typed || !won2) {
+            free(as_typed);
+            free(won2);
+            return WASL_ENOMEM;
+        }
+        memcpy(as_typed, out, offsetof(struct guide_search, nhits));
+        err = rank(ix, &typed, li, all_stop, limit, as_typed, won2);
+        bool better = out->nhits && (!as_typed->nhits || out->hits[0].score >= CORRECTION_GAIN * as_typed->hits[0].score);
+        if (!err && better) {
+            out->corrected = true;
+        } else if (!err) {
+            memcpy(out, as_typed, result_size(as_typed->nhits));
+            out->corrected = false;
+            out->corrected_query[0] = '\0';
+            memcpy(won, won2, sizeof(struct cand) * 20);
+            p = typed;
+        }
+        free(as_typed);
+        free(won2);
+    } else {
+        p = typed;
     }
     for (int i = 0; !err && i < out->nhits; i++)
         decorate(ix, &p, won[i].lang, won[i].doc, won[i].cols, &out->hits[i]);
