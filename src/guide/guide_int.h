@@ -44,8 +44,9 @@ struct typo_index;
 int typo_index_new(struct typo_index **out);
 void typo_index_free(struct typo_index *t);
 int typo_index_add(struct typo_index *t, const char *word, size_t n);
-/* The known word nearest to word within 1 edit (words of 4-7 bytes) or 2 edits
- * (8 or more), preferring the most frequent; false when none. */
+/* The likeliest known word for word: within 1 edit (words of 4-5 letters) or
+ * 2 edits (6 or more), fewer edits and more frequent words preferred; false
+ * when none. */
 bool typo_index_best(const struct typo_index *t, const char *word, size_t n, char *out);
 bool typo_index_has(const struct typo_index *t, const char *word, size_t n);
 /* Damerau-Levenshtein distance (restricted), bounded by max (returns max+1 beyond). */

@@ -756,7 +756,7 @@ static bool known_word(const struct index *ix, int li, const struct qword *w)
  * language goes first; the others are searched unless it has a clear
  * answer, and the best win with the asked language counting more. */
 static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop, int limit, struct guide_search *out,
-                struct cand *won)
+                struct cand *won, int *full)
 {
     int err = 0;
     p->ngroups = 0;
@@ -780,6 +780,7 @@ static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop,
         for (int i = p->nat_first; i < p->nat_first + p->nat_len; i++)
             p->w[i].stop = true;
     int concepts = 0;
+    *full = 0;
     for (int i = 0; i < p->n; i++)
         concepts += !p->w[i].stop || all_stop;
     struct cands cs, *c = &cs;
@@ -796,6 +797,8 @@ static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop,
                 if (l != li)
                     err = eval_lang(ix, l, p, all_stop, stage == 0, limit, c, true, &ignored);
         take(ix, li, c, limit, out, won);
+        if (stage == 0)
+            *full = out->nhits; /* texts that match every word */
     }
     return err;
 }
@@ -871,7 +874,8 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
     if (corrected)
         snprintf(out->corrected_query, sizeof(out->corrected_query), "%s", cq.p ? cq.p : "");
     sbuf_release(&cq);
-    err = rank(ix, corrected ? &p : &typed, li, all_stop, limit, out, won);
+    int full = 0, full_typed = 0;
+    err = rank(ix, corrected ? &p : &typed, li, all_stop, limit, out, won, &full);
     if (!err && corrected) {
         /* Keep the correction only if it finds clearly better than the
          * words as typed; else answer the words as typed, with no "did you
@@ -884,8 +888,11 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
             return WASL_ENOMEM;
         }
         memcpy(as_typed, out, offsetof(struct guide_search, nhits));
-        err = rank(ix, &typed, li, all_stop, limit, as_typed, won2);
-        bool better = out->nhits && (!as_typed->nhits || out->hits[0].score >= CORRECTION_GAIN * as_typed->hits[0].score);
+        err = rank(ix, &typed, li, all_stop, limit, as_typed, won2, &full_typed);
+        /* Better: texts that hold every word where the words as typed have
+         * none, or a first text that scores clearly more. */
+        bool better = out->nhits && (!as_typed->nhits || (full && !full_typed) ||
+                                     out->hits[0].score >= CORRECTION_GAIN * as_typed->hits[0].score);
         if (!err && better) {
             out->corrected = true;
         } else if (!err) {
