@@ -129,11 +129,16 @@ int syn_cmp(const void *a, const void *b);
 int typo_word(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg);
 int index_build(struct db *db);
 void index_free_all(void);
-/* Notes that the store changed: the next search rebuilds. */
-void index_mark_stale(void);
-/* The current index, with a reference (NULL when none); checks freshness
- * against the store when db is given. */
+/* Notes that the store changed and, with db and an index built, starts a
+ * rebuild on a thread of its own (the old index answers meanwhile). */
+void index_mark_stale(struct db *db);
+/* The current index, with a reference (NULL when none). With db, builds it
+ * when there is none, and when it is behind the store starts a rebuild on
+ * a thread of its own and returns the old one meanwhile. */
 struct index *index_acquire(struct db *db);
+/* Whether a background rebuild is running; waiting for it to end. */
+bool index_rebuilding(void);
+void index_wait_rebuild(void);
 void index_release(struct index *ix);
 /* Term id of s in a language index, or -1. */
 int64_t lindex_term(const struct lindex *li, const char *s, size_t n);
