@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
+#include "geo/geo.h"
 #include "guide/guide_int.h"
 
 #define VOCAB_MAX 20000
@@ -229,7 +230,7 @@ int main(int argc, char **argv)
     wrand_init();
     auth_init();
     close(mkstemp(path));
-    if (db_open(&db, keep ? keep : path) || db_migrate(db, NULL) || guide_init(NULL, "data")) {
+    if (geo_load("data") || db_open(&db, keep ? keep : path) || db_migrate(db, NULL) || guide_init(NULL, "data")) {
         fprintf(stderr, "setup: %s\n", err_message());
         return 1;
     }
