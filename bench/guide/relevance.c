@@ -64,8 +64,8 @@ int main(int argc, char **argv)
     wrand_init();
     auth_init();
     close(mkstemp(path));
-    if (geo_load("data") || db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, "data") || guide_import(db, &who, "data/guide", &n) ||
-        guide_index_rebuild(db) || csv_load_file(csv, on_row, NULL)) {
+    if (geo_load("data") || db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, "data") ||
+        guide_import(db, &who, "data/guide", &n) || guide_index_rebuild(db) || csv_load_file(csv, on_row, NULL)) {
         fprintf(stderr, "setup: %s\n", err_message());
         unlink(path);
         return 1;

@@ -231,8 +231,9 @@ const char *entry_nationality(const char *folded, bool *demonym)
     const struct name *n = name_find(folded);
     /* Arabic joins prepositions and the article to the word: "للهنود",
      * "والجزائري", "بالمغرب". */
-    static const char *const prefixes[] = {"\u0644\u0644", "\u0648\u0627\u0644", "\u0628\u0627\u0644",
-                                           "\u0644\u0627\u0644", "\u0627\u0644", "\u0644", "\u0648", "\u0628"};
+    static const char *const prefixes[] = {
+        "\u0644\u0644", "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0644\u0627\u0644", "\u0627\u0644", "\u0644", "\u0648",
+        "\u0628"};
     for (size_t i = 0; !n && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         size_t pl = strlen(prefixes[i]);
         if (strncmp(folded, prefixes[i], pl) || strlen(folded) <= pl + 4 || strchr(folded, ' '))

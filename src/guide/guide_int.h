@@ -83,8 +83,8 @@ struct idoc {
     char slug[80];
     char category[32];
     char *title, *summary, *body, *keywords; /* body as plain text */
-    char *tstems; /* the title's stems, space-separated: whole-query matches */
-    char *kstems; /* each keyword's stems, keywords separated by '|' */
+    char *tstems;                            /* the title's stems, space-separated: whole-query matches */
+    char *kstems;                            /* each keyword's stems, keywords separated by '|' */
     bool outdated;
 };
 struct posting {
