@@ -748,7 +748,11 @@ static bool known_word(const struct index *ix, int li, const struct qword *w)
         if (typo_index_has(ix->typo[l], w->folded, n))
             return true;
     size_t sl = text_stem(li, w->folded, n, stem);
-    return lindex_term(&ix->lang[li], stem, sl) >= 0;
+    if (lindex_term(&ix->lang[li], stem, sl) >= 0)
+        return true;
+    /* The word being typed: the start of a word the texts hold ("Marok"). */
+    uint32_t id;
+    return w->last && lindex_prefix(&ix->lang[li], w->folded, n, &id, 1) > 0;
 }
 
 /* Ranks the texts for the parsed query: entry intent, then texts matching
