@@ -9,7 +9,7 @@
  * FTS5 query on a `unicode61` table holding the same texts (the peer). With
  * --keep FILE the store is kept for the HTTP part (bench/guide/run.sh).
  *
- *   build/bench/guide_search [--articles N] [--queries N] [--keep FILE]
+ *   build/bench/guide_search [--articles N] [--queries N] [--keep FILE | --reuse FILE] [--peer no]
  */
 #include <math.h>
 #include <stdio.h>
@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 {
     int articles = 10000, nq = 20000;
     const char *keep = NULL;
+    bool reuse = false;
     bool peer_on = true;
     char path[] = "/tmp/wasl-bench-guide-XXXXXX";
     struct db *db;
@@ -230,6 +231,8 @@ int main(int argc, char **argv)
             nq = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--keep"))
             keep = argv[i + 1];
+        else if (!strcmp(argv[i], "--reuse")) /* a store kept by an earlier run: no generation */
+            keep = argv[i + 1], reuse = true;
         else if (!strcmp(argv[i], "--peer"))
             peer_on = strcmp(argv[i + 1], "no") != 0;
     }
@@ -260,7 +263,7 @@ int main(int argc, char **argv)
     t0 = clock_mono_us();
     db_conn_get(db, &c);
     db_exec(c, "BEGIN", NULL, 0);
-    for (int a = 0; a < articles; a++) {
+    for (int a = 0; a < articles && !reuse; a++) {
         char slug[32];
         int64_t id;
         snprintf(slug, sizeof(slug), "bench-%05d", a);

@@ -550,6 +550,11 @@ struct marks {
     int n;
     char prefix[GUIDE_WORD_MAX + 1]; /* the word being typed, folded */
     int lang;
+    /* The first two bytes of every stem: a word that starts otherwise is
+     * not stemmed at all (stems of these languages begin as their words
+     * do; not Arabic's, whose stemmer takes prefixes off). */
+    bool filter;
+    uint8_t first2[8192]; /* bitmap over 16 bits */
 };
 
 static int cmp_word(const void *a, const void *b)
@@ -587,6 +592,12 @@ static void marks_for(const struct index *ix, const struct parsed *p, int lang, 
         }
     }
     qsort(m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
+    memset(m->first2, 0, sizeof(m->first2));
+    m->filter = strcmp(language_at(lang)->stemmer, "arabic") != 0;
+    for (int i = 0; i < m->n; i++) {
+        unsigned k = ((unsigned)(unsigned char)m->words[i][0] << 8) | (unsigned char)m->words[i][1];
+        m->first2[k >> 3] |= (uint8_t)(1u << (k & 7));
+    }
 }
 
 static bool marked(const struct marks *m, const char *folded, size_t flen)
@@ -595,6 +606,13 @@ static bool marked(const struct marks *m, const char *folded, size_t flen)
     size_t pl = strlen(m->prefix);
     if (pl >= 2 && flen >= pl && !memcmp(folded, m->prefix, pl))
         return true;
+    if (m->filter && flen >= 1) {
+        unsigned k = ((unsigned)(unsigned char)folded[0] << 8) | (flen >= 2 ? (unsigned char)folded[1] : 0);
+        /* a one-letter stem is "x\0": its key ends in 0 */
+        unsigned k1 = (unsigned)(unsigned char)folded[0] << 8;
+        if (!(m->first2[k >> 3] & (1u << (k & 7))) && !(m->first2[k1 >> 3] & (1u << (k1 & 7))))
+            return false;
+    }
     text_stem(m->lang, folded, flen, stem);
     return m->n && bsearch(stem, m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
 }
