@@ -397,15 +397,19 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
     if (all)
         qsort(cs, (size_t)nconcepts, sizeof(cs[0]), by_postings);
     uint32_t gen = ++s->gen;
+    /* A concept found in most texts ("Maroc", the prefix "co") barely moves
+     * the ranking (its idf is near zero) but costs the most to add up or to
+     * check: when the query has other words, they decide, and it is not
+     * required either. */
+    int rare = 0;
+    for (int ci_i = 0; ci_i < nconcepts; ci_i++)
+        rare += cs[ci_i].postings <= li->ndocs / 2;
     for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
         const struct concept_ids *ci = &cs[ci_i];
         uint32_t bit = 1u << (ci_i < 31 ? ci_i : 31), nct = 0;
-        full |= bit;
-        /* When any word may match, a concept found in most texts ("Maroc",
-         * the prefix "co") barely moves the ranking (its idf is near zero)
-         * but costs the most to add up: the other words decide. */
-        if (!all && nconcepts > 1 && ci->postings > li->ndocs / 2)
+        if (rare && ci->postings > li->ndocs / 2)
             continue;
+        full |= bit;
         if (all && ci_i > 0 && ci->postings > (size_t)ntouched * 8) {
             uint32_t kept = 0;
             for (uint32_t k = 0; k < ntouched; k++) {
