@@ -404,6 +404,10 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
     int rare = 0;
     for (int ci_i = 0; ci_i < nconcepts; ci_i++)
         rare += cs[ci_i].postings <= li->ndocs / 2;
+    /* This language knows only such words of the query ("Maroc" of
+     * "dienstplicht Marokko" in French): all it could offer is noise. */
+    if (!rare && !*every_word)
+        return 0;
     for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
         const struct concept_ids *ci = &cs[ci_i];
         uint32_t bit = 1u << (ci_i < 31 ? ci_i : 31), nct = 0;
