@@ -31,6 +31,7 @@ struct qword {
     char orig[GUIDE_WORD_MAX * 2 + 1];
     bool stop;
     bool last;               /* the word being typed: also matched as a prefix */
+    bool optional;           /* scored but not required (a country named as context) */
     int groups[WORD_GROUPS]; /* synonym groups named by a phrase covering this word */
     int ngroups;
 };
@@ -41,6 +42,7 @@ struct parsed {
     int groups[QWORDS * 3]; /* all of them, once each */
     int ngroups;
     int nat_first, nat_len; /* words naming a nationality */
+    bool nat_people;        /* named by a people's name ("indien"), not a country's */
 };
 
 static int collect(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
@@ -115,6 +117,7 @@ static void match_phrases(const struct index *ix, struct parsed *p, struct guide
                 snprintf(out->nationality, sizeof(out->nationality), "%s", iso);
                 p->nat_first = i;
                 p->nat_len = len;
+                p->nat_people = demonym;
             }
         }
     }
@@ -247,12 +250,16 @@ struct concept_ids {
     uint32_t ids[CONCEPT_TERMS + PREFIX_TERMS];
     int n;
     size_t postings;
+    bool optional;
 };
 
+/* Rarest first, optional concepts last. */
 static int by_postings(const void *a, const void *b)
 {
-    size_t x = ((const struct concept_ids *)a)->postings, y = ((const struct concept_ids *)b)->postings;
-    return x < y ? -1 : x > y;
+    const struct concept_ids *p = a, *q = b;
+    if (p->optional != q->optional)
+        return p->optional ? 1 : -1;
+    return p->postings < q->postings ? -1 : p->postings > q->postings;
 }
 
 /* ---- whole-query matches in the title and keywords ----
@@ -385,6 +392,7 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
             continue;
         }
         ci->postings = 0;
+        ci->optional = w->optional;
         for (int k = 0; k < ci->n; k++)
             ci->postings += li->terms[ci->ids[k]].count;
         nconcepts++;
@@ -401,9 +409,11 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
      * the ranking (its idf is near zero) but costs the most to add up or to
      * check: when the query has other words, they decide, and it is not
      * required either. */
-    int rare = 0;
-    for (int ci_i = 0; ci_i < nconcepts; ci_i++)
+    int rare = 0, required = 0;
+    for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
         rare += cs[ci_i].postings <= li->ndocs / 2;
+        required += !cs[ci_i].optional;
+    }
     /* This language knows only such words of the query ("Maroc" of
      * "dienstplicht Marokko" in French): all it could offer is noise. */
     if (!rare && !*every_word)
@@ -413,7 +423,8 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
         uint32_t bit = 1u << (ci_i < 31 ? ci_i : 31), nct = 0;
         if (rare && ci->postings > li->ndocs / 2)
             continue;
-        full |= bit;
+        if (!ci->optional || !required)
+            full |= bit;
         if (all && ci_i > 0 && ci->postings > (size_t)ntouched * 8) {
             uint32_t kept = 0;
             for (uint32_t k = 0; k < ntouched; k++) {
@@ -799,11 +810,17 @@ static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop,
         if (is_entry_group(ix->groups[p->groups[g]].name))
             out->entry_intent = true;
     /* "américain" alone asks about Americans coming in; "marocaine" alone
-     * ("nationalité marocaine") is about Moroccans, not entry. */
-    if (out->nationality[0] && strcmp(out->nationality, "MA") && p->ngroups == 0)
+     * ("nationalité marocaine") is about Moroccans, and a country alone
+     * ("mon bébé est né en France") about where one lives: not entry. */
+    if (out->nationality[0] && strcmp(out->nationality, "MA") && p->nat_people && p->ngroups == 0)
         out->entry_intent = true;
     if (!out->entry_intent && !strcmp(out->nationality, "MA"))
         out->nationality[0] = '\0';
+    /* A country outside an entry question is context ("né en France"):
+     * texts that do not name it are not left out for that. */
+    if (!out->entry_intent && out->nationality[0] && !p->nat_people && p->nat_len < p->n)
+        for (int i = p->nat_first; i < p->nat_first + p->nat_len; i++)
+            p->w[i].optional = true;
     /* "visa ... américain": the nationality is answered by the entry rule;
      * the texts are found by the other words. */
     if (out->entry_intent && out->nationality[0] && p->nat_len < p->n)
