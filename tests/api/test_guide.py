@@ -360,6 +360,9 @@ def test_second_node_sees_changes(t):
     node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=SETTINGS, init=False)
     # Every node shares the personal-data key file (docs/cases.md).
     shutil.copy(os.path.join(t.srv.dir, "wasl.key"), os.path.join(node2.dir, "wasl.key"))
+    # and the audit trail's key (docs/security.md)
+    if os.path.exists(os.path.join(t.srv.dir, "wasl-audit.key")):
+        shutil.copy(os.path.join(t.srv.dir, "wasl-audit.key"), os.path.join(node2.dir, "wasl-audit.key"))
     node2.start()
     try:
         e = t.login("editor")
