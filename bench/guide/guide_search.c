@@ -19,8 +19,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 
-#include "geo/geo.h"
-#include "guide/guide_int.h"
+#include "bench.h"
 
 #define VOCAB_MAX 20000
 
@@ -236,14 +235,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--peer"))
             peer_on = strcmp(argv[i + 1], "no") != 0;
     }
-    log_set_level(LOG_WARN);
-    conf_register(store_conf, store_conf_count);
-    conf_register(auth_conf, auth_conf_count);
-    conf_register(guide_conf, guide_conf_count);
-    wrand_init();
-    auth_init();
     close(mkstemp(path));
-    if (geo_load("data") || db_open(&db, keep ? keep : path) || db_migrate(db, NULL) || guide_init(NULL, "data")) {
+    if (bench_guide_open(keep ? keep : path, &db)) {
         fprintf(stderr, "setup: %s\n", err_message());
         return 1;
     }

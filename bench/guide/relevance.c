@@ -14,8 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "geo/geo.h"
-#include "guide/guide_int.h"
+#include "bench.h"
 
 struct row {
     char lang[4], query[256], slug[80], kind[24];
@@ -57,15 +56,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--csv"))
             csv = argv[i + 1];
     }
-    log_set_level(LOG_WARN);
-    conf_register(store_conf, store_conf_count);
-    conf_register(auth_conf, auth_conf_count);
-    conf_register(guide_conf, guide_conf_count);
-    wrand_init();
-    auth_init();
     close(mkstemp(path));
-    if (geo_load("data") || db_open(&db, path) || db_migrate(db, NULL) || guide_init(NULL, "data") ||
-        guide_import(db, &who, "data/guide", &n) || guide_index_rebuild(db) || csv_load_file(csv, on_row, NULL)) {
+    if (bench_guide_open(path, &db) || guide_import(db, &who, "data/guide", &n) || guide_index_rebuild(db) ||
+        csv_load_file(csv, on_row, NULL)) {
         fprintf(stderr, "setup: %s\n", err_message());
         unlink(path);
         return 1;
