@@ -438,7 +438,7 @@ int guide_approve(struct db *db, const struct actor *who, int64_t version_id, co
     struct transition t = {who, version_id, "review", "published", effective_on, note};
     if ((err = db_tx(db, transition_h, &t)))
         return err;
-    index_mark_stale();
+    index_mark_stale(db);
     return 0;
 }
 

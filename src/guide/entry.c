@@ -21,6 +21,7 @@ static char source[300];
 struct name {
     char *folded;
     char iso[3];
+    bool demonym; /* "indien", not "Inde" */
 };
 static struct name names[NAMES_MAX];
 static int nnames;
@@ -66,7 +67,7 @@ struct name_ctx {
     const char *iso;
 };
 
-static int add_name(const char *text, const char *iso)
+static int add_name(const char *text, const char *iso, bool demonym)
 {
     char phrase[GUIDE_WORD_MAX * 3 + 3] = "";
     int words = 0;
@@ -93,6 +94,7 @@ static int add_name(const char *text, const char *iso)
     if (!(names[nnames].folded = strdup(phrase)))
         return WASL_ENOMEM;
     snprintf(names[nnames].iso, 3, "%s", iso);
+    names[nnames].demonym = demonym;
     nnames++;
     return 0;
 }
@@ -115,7 +117,7 @@ static int name_row(const struct csv_row *r, void *arg)
         if (!n)
             *(unsigned *)arg |= 1u << i;
         snprintf(ec->name[i], sizeof(ec->name[i]), "%s", n ? n : "");
-        if (n && *n && (err = add_name(n, iso)))
+        if (n && *n && (err = add_name(n, iso, false)))
             return err;
     }
     /* A language without its column yet: the fallback's name, so lists
@@ -125,7 +127,7 @@ static int name_row(const struct csv_row *r, void *arg)
             memcpy(ec->name[i], ec->name[language_fallback()], sizeof(ec->name[i]));
     snprintf(buf, sizeof(buf), "%s", dem ? dem : "");
     for (char *save = NULL, *t = strtok_r(buf, "|", &save); t; t = strtok_r(NULL, "|", &save))
-        if ((err = add_name(t, iso)))
+        if ((err = add_name(t, iso, true)))
             return err;
     return 0;
 }
@@ -208,10 +210,43 @@ const char *entry_rules_source(void)
     return source;
 }
 
-const char *entry_nationality(const char *folded)
+static const struct name *name_find(const char *folded)
 {
-    struct name key = {(char *)folded, ""};
+    struct name key = {(char *)folded, "", false};
     const struct name *n = nnames ? bsearch(&key, names, (size_t)nnames, sizeof(key), cmp_name) : NULL;
+    if (!n)
+        return NULL;
+    /* Several rows may fold alike ("china" names the country and, in
+     * Spanish, its women): a demonym among them wins. */
+    while (n > names && !strcmp(n[-1].folded, folded))
+        n--;
+    for (const struct name *m = n; m < names + nnames && !strcmp(m->folded, folded); m++)
+        if (m->demonym)
+            return m;
+    return n;
+}
+
+const char *entry_nationality(const char *folded, bool *demonym)
+{
+    const struct name *n = name_find(folded);
+    /* Arabic joins prepositions and the article to the word: "للهنود",
+     * "والجزائري", "بالمغرب". */
+    static const char *const prefixes[] = {
+        "\u0644\u0644", "\u0648\u0627\u0644", "\u0628\u0627\u0644", "\u0644\u0627\u0644", "\u0627\u0644", "\u0644", "\u0648",
+        "\u0628"};
+    for (size_t i = 0; !n && i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        size_t pl = strlen(prefixes[i]);
+        if (strncmp(folded, prefixes[i], pl) || strlen(folded) <= pl + 4 || strchr(folded, ' '))
+            continue;
+        n = name_find(folded + pl);
+        if (!n && i == 0) { /* "للمغرب": li + al-Maghrib, the alef dropped */
+            char with_al[GUIDE_WORD_MAX * 3 + 8];
+            snprintf(with_al, sizeof(with_al), "\u0627%s", folded + 1);
+            n = name_find(with_al);
+        }
+    }
+    if (demonym)
+        *demonym = n && n->demonym;
     return n ? n->iso : NULL;
 }
 

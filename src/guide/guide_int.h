@@ -29,17 +29,24 @@ int text_lang_index(const char *lang);
  * before exit). stem() writes the stem of a folded word into out
  * (GUIDE_WORD_MAX+1) and returns its length. */
 size_t text_stem(int lang, const char *folded, size_t n, char *out);
-/* Stop words per language, from data/guide/stopwords/<lang>.txt. */
+/* Stop words per language, from data/guide/stopwords/<lang>.txt, and the
+ * everyday words of data/guide/words/<lang>.txt. */
 int text_load_stopwords(const char *data_dir);
 bool text_is_stopword(int lang, const char *folded);
+/* Everyday words of lang (data/guide/words/<lang>.txt, loaded with the stop
+ * words): real words that typo correction leaves alone. */
+bool text_is_word(int lang, const char *folded);
+/* A separable verb particle of lang ("ein", "in"; data/guide/particles). */
+bool text_is_particle(int lang, const char *folded);
 
 /* ---- typo.c: nearest known spellings ---- */
 struct typo_index;
 int typo_index_new(struct typo_index **out);
 void typo_index_free(struct typo_index *t);
 int typo_index_add(struct typo_index *t, const char *word, size_t n);
-/* The known word nearest to word within 1 edit (words of 4-7 bytes) or 2 edits
- * (8 or more), preferring the most frequent; false when none. */
+/* The likeliest known word for word: within 1 edit (words of 4-5 letters) or
+ * 2 edits (6 or more), fewer edits and more frequent words preferred; false
+ * when none. */
 bool typo_index_best(const struct typo_index *t, const char *word, size_t n, char *out);
 bool typo_index_has(const struct typo_index *t, const char *word, size_t n);
 /* Damerau-Levenshtein distance (restricted), bounded by max (returns max+1 beyond). */
@@ -76,6 +83,8 @@ struct idoc {
     char slug[80];
     char category[32];
     char *title, *summary, *body, *keywords; /* body as plain text */
+    char *tstems;                            /* the title's stems, space-separated: whole-query matches */
+    char *kstems;                            /* each keyword's stems, keywords separated by '|' */
     bool outdated;
 };
 struct posting {
@@ -120,11 +129,16 @@ int syn_cmp(const void *a, const void *b);
 int typo_word(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg);
 int index_build(struct db *db);
 void index_free_all(void);
-/* Notes that the store changed: the next search rebuilds. */
-void index_mark_stale(void);
-/* The current index, with a reference (NULL when none); checks freshness
- * against the store when db is given. */
+/* Notes that the store changed and, with db and an index built, starts a
+ * rebuild on a thread of its own (the old index answers meanwhile). */
+void index_mark_stale(struct db *db);
+/* The current index, with a reference (NULL when none). With db, builds it
+ * when there is none, and when it is behind the store starts a rebuild on
+ * a thread of its own and returns the old one meanwhile. */
 struct index *index_acquire(struct db *db);
+/* Whether a background rebuild is running; waiting for it to end. */
+bool index_rebuilding(void);
+void index_wait_rebuild(void);
 void index_release(struct index *ix);
 /* Term id of s in a language index, or -1. */
 int64_t lindex_term(const struct lindex *li, const char *s, size_t n);
@@ -153,8 +167,11 @@ struct entry_country {
  * synonym groups ("Marokko" = "Maroc" = "المغرب"). */
 const struct entry_country *entry_countries(int *n);
 /* The ISO code of a nationality named by the folded words (country name or
- * demonym, one to three words joined by spaces), or NULL. */
-const char *entry_nationality(const char *folded);
+ * demonym in any of the center's languages, one to three words joined by
+ * spaces; Arabic words also with a joined preposition or article), or NULL;
+ * *demonym (may be NULL) tells whether they named people ("indien") rather
+ * than a country ("Inde"). */
+const char *entry_nationality(const char *folded, bool *demonym);
 
 /* ---- guide.c ---- */
 struct guide_settings {

@@ -12,8 +12,9 @@
  * has the numbers.
  *
  * Rebuilt whole when the guide changes (here or, with PostgreSQL, on another
- * node) or when an approved amendment comes into force; searches keep the
- * old index until the new one is swapped in.
+ * node) or when an approved amendment comes into force, on a thread of its
+ * own: searches keep answering from the old index until the new one is
+ * swapped in.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -35,9 +36,18 @@ static struct index *cur;
 static _Atomic int stale;
 static _Atomic int64_t last_check;
 
-void index_mark_stale(void)
+static void bg_start(struct db *db);
+
+void index_mark_stale(struct db *db)
 {
     atomic_store(&stale, 1);
+    pthread_mutex_lock(&cur_lock);
+    bool have = cur != NULL;
+    pthread_mutex_unlock(&cur_lock);
+    /* The change was made here: rebuild now, on the side, so that the next
+     * searches find it without waiting for it. */
+    if (db && have)
+        bg_start(db);
 }
 
 char *md_plain(const char *md)
@@ -509,6 +519,8 @@ static void lindex_free(struct lindex *li)
         free(li->docs[d].summary);
         free(li->docs[d].body);
         free(li->docs[d].keywords);
+        free(li->docs[d].tstems);
+        free(li->docs[d].kstems);
     }
     free(li->docs);
     for (uint32_t t = 0; t < li->nterms; t++)
@@ -546,6 +558,7 @@ void index_release(struct index *ix)
 
 void index_free_all(void)
 {
+    index_wait_rebuild();
     pthread_mutex_lock(&cur_lock);
     struct index *ix = cur;
     cur = NULL;
@@ -582,6 +595,37 @@ static char *keywords_for(const char *json, const char *lang)
     return sbuf_take(&b);
 }
 
+/* The title's and each keyword's stems, for the whole-query ranking. */
+static int head_stems(int lang, struct idoc *d)
+{
+    char buf[GUIDE_TITLE_MAX * 2 + 8];
+    struct sbuf b;
+
+    text_stems(lang, d->title, buf, sizeof(buf), false);
+    if (!(d->tstems = strdup(buf)))
+        return WASL_ENOMEM;
+    sbuf_init(&b, 1 << 20);
+    sbuf_adds(&b, "");
+    for (const char *k = d->keywords; *k;) {
+        const char *e = strstr(k, " ; ");
+        size_t n = e ? (size_t)(e - k) : strlen(k);
+        char term[GUIDE_FIELD_MAX + 1];
+        snprintf(term, sizeof(term), "%.*s", (int)(n < GUIDE_FIELD_MAX ? n : GUIDE_FIELD_MAX), k);
+        if (text_stems(lang, term, buf, sizeof(buf), false)) {
+            if (b.len)
+                sbuf_add(&b, "|", 1);
+            sbuf_adds(&b, buf);
+        }
+        k += n + (e ? 3 : 0);
+    }
+    if (b.oom) {
+        sbuf_release(&b);
+        return WASL_ENOMEM;
+    }
+    d->kstems = sbuf_take(&b);
+    return d->kstems ? 0 : WASL_ENOMEM;
+}
+
 static int add_doc(struct index *ix, int lang, const char *slug, const char *category, const char *title, const char *summary,
                    const char *body_md, const char *keywords, bool outdated, uint32_t *cap)
 {
@@ -605,7 +649,9 @@ static int add_doc(struct index *ix, int lang, const char *slug, const char *cat
     d->outdated = outdated;
     li->ndocs++;
     ix->ndocs++;
-    return d->title && d->summary && d->body && d->keywords ? 0 : WASL_ENOMEM;
+    if (!d->title || !d->summary || !d->body || !d->keywords)
+        return WASL_ENOMEM;
+    return head_stems(lang, d);
 }
 
 static int load_docs(struct index *ix, struct db_conn *c, const char *today)
@@ -818,6 +864,60 @@ static bool needs_rebuild(struct db *db, struct index *ix)
     return changed;
 }
 
+/* ---- rebuilding off the request path ----
+ * A search that finds the index behind the store starts a rebuild on its
+ * own thread and answers from the index it has; the new one is swapped in
+ * when built (index_build). One rebuild at a time. */
+
+static pthread_mutex_t bg_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_t bg_thread;
+static bool bg_joinable;
+static _Atomic int bg_running;
+
+static void *bg_main(void *arg)
+{
+    struct db *db = arg;
+    if (index_build(db))
+        log_error("guide: rebuilding the search index failed: %s", err_message());
+    err_clear();
+    atomic_store(&bg_running, 0);
+    return NULL;
+}
+
+static void bg_start(struct db *db)
+{
+    if (atomic_load(&bg_running))
+        return;
+    pthread_mutex_lock(&bg_lock);
+    if (!atomic_load(&bg_running)) {
+        if (bg_joinable) /* the last rebuild, finished */
+            pthread_join(bg_thread, NULL);
+        bg_joinable = false;
+        atomic_store(&bg_running, 1);
+        if (pthread_create(&bg_thread, NULL, bg_main, db) == 0) {
+            bg_joinable = true;
+        } else {
+            atomic_store(&bg_running, 0);
+            log_error("guide: cannot start the index rebuild thread");
+        }
+    }
+    pthread_mutex_unlock(&bg_lock);
+}
+
+bool index_rebuilding(void)
+{
+    return atomic_load(&bg_running) != 0;
+}
+
+void index_wait_rebuild(void)
+{
+    pthread_mutex_lock(&bg_lock);
+    if (bg_joinable)
+        pthread_join(bg_thread, NULL);
+    bg_joinable = false;
+    pthread_mutex_unlock(&bg_lock);
+}
+
 struct index *index_acquire(struct db *db)
 {
     struct index *ix;
@@ -825,10 +925,13 @@ struct index *index_acquire(struct db *db)
     pthread_mutex_lock(&cur_lock);
     ix = cur;
     pthread_mutex_unlock(&cur_lock);
-    if (db && (!ix || needs_rebuild(db, ix))) {
+    if (db && !ix) {
+        /* Nothing to answer from yet: build now. */
         if (index_build(db))
-            log_error("guide: rebuilding the search index failed: %s", err_message());
+            log_error("guide: building the search index failed: %s", err_message());
         err_clear();
+    } else if (db && needs_rebuild(db, ix)) {
+        bg_start(db);
     }
     pthread_mutex_lock(&cur_lock);
     ix = cur;

@@ -341,7 +341,7 @@ int guide_import(struct db *db, const struct actor *who, const char *dir, int *a
     if (!err && access(path, R_OK) == 0)
         err = db_tx(db, synonyms_h, path);
     if (!err)
-        index_mark_stale();
+        index_mark_stale(db);
     return err;
 }
 

@@ -22,6 +22,8 @@
 
 #define QWORDS 24
 
+static size_t result_size(int nhits);
+
 #define WORD_GROUPS 6
 
 struct qword {
@@ -29,6 +31,7 @@ struct qword {
     char orig[GUIDE_WORD_MAX * 2 + 1];
     bool stop;
     bool last;               /* the word being typed: also matched as a prefix */
+    bool optional;           /* scored but not required (a country named as context) */
     int groups[WORD_GROUPS]; /* synonym groups named by a phrase covering this word */
     int ngroups;
 };
@@ -39,6 +42,7 @@ struct parsed {
     int groups[QWORDS * 3]; /* all of them, once each */
     int ngroups;
     int nat_first, nat_len; /* words naming a nationality */
+    bool nat_people;        /* named by a people's name ("indien"), not a country's */
 };
 
 static int collect(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
@@ -76,9 +80,17 @@ static void add_group(struct parsed *p, int g, int first, int len)
     }
 }
 
-/* Phrases of one to three words that name a synonym group, and nationalities. */
+/* Phrases of one to three words that name a synonym group, and the
+ * nationality the query is about. A query names Morocco as the destination
+ * as often as the traveller's nationality ("visa maroc pour un indien"), so
+ * people ("indien") count before countries ("Inde"), and another country
+ * before Morocco; Morocco alone is a nationality only in an entry question
+ * (see search_ix). */
 static void match_phrases(const struct index *ix, struct parsed *p, struct guide_search *out)
 {
+    int best_rank = -1;
+    out->nationality[0] = '\0';
+    p->nat_first = p->nat_len = 0;
     for (int i = 0; i < p->n; i++) {
         char phrase[GUIDE_WORD_MAX * 3 + 3] = "";
         for (int len = 1; len <= 3 && i + len <= p->n; len++) {
@@ -93,11 +105,19 @@ static void match_phrases(const struct index *ix, struct parsed *p, struct guide
                 for (; e < ix->syn + ix->nsyn && !strcmp(e->folded, phrase); e++)
                     add_group(p, e->group, i, len);
             }
-            const char *iso = entry_nationality(phrase);
-            if (iso && !out->nationality[0]) {
+            bool demonym;
+            const char *iso = entry_nationality(phrase, &demonym);
+            if (!iso)
+                continue;
+            int rank = (demonym ? 2 : 0) + (strcmp(iso, "MA") ? 1 : 0);
+            /* A longer phrase at the same place ("états unis") replaces
+             * its first word. */
+            if (rank > best_rank || (p->nat_first == i && rank == best_rank && len > p->nat_len)) {
+                best_rank = rank;
                 snprintf(out->nationality, sizeof(out->nationality), "%s", iso);
                 p->nat_first = i;
                 p->nat_len = len;
+                p->nat_people = demonym;
             }
         }
     }
@@ -230,12 +250,116 @@ struct concept_ids {
     uint32_t ids[CONCEPT_TERMS + PREFIX_TERMS];
     int n;
     size_t postings;
+    bool optional;
 };
 
+/* Rarest first, optional concepts last. */
 static int by_postings(const void *a, const void *b)
 {
-    size_t x = ((const struct concept_ids *)a)->postings, y = ((const struct concept_ids *)b)->postings;
-    return x < y ? -1 : x > y;
+    const struct concept_ids *p = a, *q = b;
+    if (p->optional != q->optional)
+        return p->optional ? 1 : -1;
+    return p->postings < q->postings ? -1 : p->postings > q->postings;
+}
+
+/* ---- whole-query matches in the title and keywords ----
+ * An agent presses Enter on the first result: an article whose title or
+ * keyword says exactly what was typed ("passeport perdu" -> "Passeport perdu
+ * ou volé") must come before one that mentions the words in passing. */
+
+struct qstems {
+    char s[QWORDS][GUIDE_WORD_MAX + 1];
+    size_t len[QWORDS];
+    int n;
+    bool last_prefix; /* the last word is being typed: it may be a prefix */
+};
+
+/* Does the word [w, w+wl) match query stem k? */
+static bool qs_word(const struct qstems *q, int k, const char *w, size_t wl)
+{
+    if (wl == q->len[k])
+        return !memcmp(w, q->s[k], wl);
+    return k == q->n - 1 && q->last_prefix && q->len[k] >= 2 && wl > q->len[k] && !memcmp(w, q->s[k], q->len[k]);
+}
+
+/* How the query's stems sit in one stem sequence (words separated by one
+ * space, ending at end): 3 the sequence is the query, 2 it holds the query
+ * as a phrase; found[] gets the query stems it holds. */
+static int qs_in(const struct qstems *q, const char *seq, const char *end, bool *found)
+{
+    const char *w[64];
+    size_t wl[64];
+    int n = 0, best = 0;
+    for (const char *p = seq; p < end && n < 64;) {
+        const char *e = memchr(p, ' ', (size_t)(end - p));
+        if (!e)
+            e = end;
+        if (e > p) {
+            w[n] = p;
+            wl[n++] = (size_t)(e - p);
+        }
+        p = e + 1;
+    }
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < q->n; k++)
+            if (!found[k] && qs_word(q, k, w[i], wl[i]))
+                found[k] = true;
+    for (int i = 0; i + q->n <= n && best < 2; i++) {
+        int k = 0;
+        while (k < q->n && qs_word(q, k, w[i + k], wl[i + k]))
+            k++;
+        if (k == q->n)
+            best = 2;
+    }
+    return best == 2 && n == q->n ? 3 : best;
+}
+
+#define BOOST_EXACT 2.0
+#define BOOST_PHRASE 1.6
+#define BOOST_COVER 0.4
+
+/* The factor a text's score gets for how its title and keywords match the
+ * whole query: exactly (a keyword or the title is the query), as a phrase,
+ * or by the share of the query's words they hold. */
+static double head_boost(const struct idoc *d, const struct qstems *q)
+{
+    bool found[QWORDS] = {false};
+    int tier = 0;
+    if (!q->n)
+        return 1.0;
+    tier = qs_in(q, d->tstems, d->tstems + strlen(d->tstems), found);
+    for (const char *k = d->kstems; *k && tier < 3;) {
+        const char *e = strchr(k, '|');
+        if (!e)
+            e = k + strlen(k);
+        int t = qs_in(q, k, e, found);
+        if (t > tier)
+            tier = t;
+        k = *e ? e + 1 : e;
+    }
+    if (tier == 3)
+        return BOOST_EXACT;
+    if (tier == 2)
+        return BOOST_PHRASE;
+    int got = 0;
+    for (int k = 0; k < q->n; k++)
+        got += found[k];
+    return 1.0 + BOOST_COVER * got / q->n;
+}
+
+static void qstems_for(int lang, const struct parsed *p, bool all_stop, struct qstems *q)
+{
+    q->n = 0;
+    q->last_prefix = false;
+    for (int i = 0; i < p->n && q->n < QWORDS; i++) {
+        const struct qword *w = &p->w[i];
+        if (w->stop && !all_stop)
+            continue;
+        q->len[q->n] = text_stem(lang, w->folded, strlen(w->folded), q->s[q->n]);
+        if (q->len[q->n])
+            q->n++;
+        q->last_prefix = w->last;
+    }
 }
 
 /* Scores the texts of one language; its best `limit` join the candidates
@@ -268,6 +392,7 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
             continue;
         }
         ci->postings = 0;
+        ci->optional = w->optional;
         for (int k = 0; k < ci->n; k++)
             ci->postings += li->terms[ci->ids[k]].count;
         nconcepts++;
@@ -280,15 +405,26 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
     if (all)
         qsort(cs, (size_t)nconcepts, sizeof(cs[0]), by_postings);
     uint32_t gen = ++s->gen;
+    /* A concept found in most texts ("Maroc", the prefix "co") barely moves
+     * the ranking (its idf is near zero) but costs the most to add up or to
+     * check: when the query has other words, they decide, and it is not
+     * required either. */
+    int rare = 0, required = 0;
+    for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
+        rare += cs[ci_i].postings <= li->ndocs / 2;
+        required += !cs[ci_i].optional;
+    }
+    /* This language knows only such words of the query ("Maroc" of
+     * "dienstplicht Marokko" in French): all it could offer is noise. */
+    if (!rare && !*every_word)
+        return 0;
     for (int ci_i = 0; ci_i < nconcepts; ci_i++) {
         const struct concept_ids *ci = &cs[ci_i];
         uint32_t bit = 1u << (ci_i < 31 ? ci_i : 31), nct = 0;
-        full |= bit;
-        /* When any word may match, a concept found in most texts ("Maroc",
-         * the prefix "co") barely moves the ranking (its idf is near zero)
-         * but costs the most to add up: the other words decide. */
-        if (!all && nconcepts > 1 && ci->postings > li->ndocs / 2)
+        if (rare && ci->postings > li->ndocs / 2)
             continue;
+        if (!ci->optional || !required)
+            full |= bit;
         if (all && ci_i > 0 && ci->postings > (size_t)ntouched * 8) {
             uint32_t kept = 0;
             for (uint32_t k = 0; k < ntouched; k++) {
@@ -344,11 +480,12 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
             s->mask[d] |= bit;
         }
     }
-    /* The best `limit` texts, kept sorted in a small array. */
+    /* The best texts by their words, kept sorted in a small array; then
+     * the whole-query boost reorders them. More are kept than asked for, so
+     * that a text the boost lifts is not cut before it is boosted. */
     uint32_t best[20];
     int nb = 0;
-    if (limit > 20)
-        limit = 20;
+    limit = limit < 10 ? 10 : limit > 20 ? 20 : limit;
     for (uint32_t k = 0; k < ntouched; k++) {
         uint32_t d = s->touched[k];
         if (all && s->mask[d] != full)
@@ -362,10 +499,13 @@ static int eval_lang(const struct index *ix, int lang, const struct parsed *p, b
         }
         best[at] = d;
     }
+    struct qstems q;
+    qstems_for(lang, p, all_stop, &q);
     for (int k = 0; k < nb && c->n < CANDS_MAX; k++) {
         float score = s->acc[best[k]];
+        double adj = score * head_boost(&li->docs[best[k]], &q);
         /* A text in another language must match clearly better to come first. */
-        c->c[c->n++] = (struct cand){best[k], lang, score, score * (other ? 0.75 : 1.0), s->cols[best[k]], other};
+        c->c[c->n++] = (struct cand){best[k], lang, score, adj * (other ? 0.75 : 1.0), s->cols[best[k]], other};
     }
     return 0;
 }
@@ -429,6 +569,11 @@ struct marks {
     int n;
     char prefix[GUIDE_WORD_MAX + 1]; /* the word being typed, folded */
     int lang;
+    /* The first two bytes of every stem: a word that starts otherwise is
+     * not stemmed at all (stems of these languages begin as their words
+     * do; not Arabic's, whose stemmer takes prefixes off). */
+    bool filter;
+    uint8_t first2[8192]; /* bitmap over 16 bits */
 };
 
 static int cmp_word(const void *a, const void *b)
@@ -466,6 +611,12 @@ static void marks_for(const struct index *ix, const struct parsed *p, int lang, 
         }
     }
     qsort(m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
+    memset(m->first2, 0, sizeof(m->first2));
+    m->filter = strcmp(language_at(lang)->stemmer, "arabic") != 0;
+    for (int i = 0; i < m->n; i++) {
+        unsigned k = ((unsigned)(unsigned char)m->words[i][0] << 8) | (unsigned char)m->words[i][1];
+        m->first2[k >> 3] |= (uint8_t)(1u << (k & 7));
+    }
 }
 
 static bool marked(const struct marks *m, const char *folded, size_t flen)
@@ -474,6 +625,13 @@ static bool marked(const struct marks *m, const char *folded, size_t flen)
     size_t pl = strlen(m->prefix);
     if (pl >= 2 && flen >= pl && !memcmp(folded, m->prefix, pl))
         return true;
+    if (m->filter && flen >= 1) {
+        unsigned k = ((unsigned)(unsigned char)folded[0] << 8) | (flen >= 2 ? (unsigned char)folded[1] : 0);
+        /* a one-letter stem is "x\0": its key ends in 0 */
+        unsigned k1 = (unsigned)(unsigned char)folded[0] << 8;
+        if (!(m->first2[k >> 3] & (1u << (k & 7))) && !(m->first2[k1 >> 3] & (1u << (k1 & 7))))
+            return false;
+    }
     text_stem(m->lang, folded, flen, stem);
     return m->n && bsearch(stem, m->words, (size_t)m->n, sizeof(m->words[0]), cmp_word);
 }
@@ -612,11 +770,96 @@ static void cut_query(const char *query, struct guide_search *out)
     out->query[n] = '\0';
 }
 
+/* Is w a word of the language, never to be "corrected"? A word of the
+ * guide in any language or of a synonym, a word whose stem the asked
+ * language's texts hold ("trage" when they say "tragen"), an everyday word
+ * of data/guide/words, a stop word, or a country or people's name. */
+static bool known_word(const struct index *ix, int li, const struct qword *w)
+{
+    char stem[GUIDE_WORD_MAX + 1];
+    size_t n = strlen(w->folded);
+    if (w->stop || utf8_len(w->folded) < 4 || syn_find(ix, w->folded) || text_is_word(li, w->folded) ||
+        entry_nationality(w->folded, NULL))
+        return true;
+    for (int l = 0; l < wasl_nlanguages; l++)
+        if (typo_index_has(ix->typo[l], w->folded, n))
+            return true;
+    size_t sl = text_stem(li, w->folded, n, stem);
+    if (lindex_term(&ix->lang[li], stem, sl) >= 0)
+        return true;
+    /* The word being typed: the start of a word the texts hold ("Marok"). */
+    uint32_t id;
+    return w->last && lindex_prefix(&ix->lang[li], w->folded, n, &id, 1) > 0;
+}
+
+/* Ranks the texts for the parsed query: entry intent, then texts matching
+ * every word (or a synonym of it) first, then texts matching some. The asked
+ * language goes first; the others are searched unless it has a clear
+ * answer, and the best win with the asked language counting more. */
+static int rank(const struct index *ix, struct parsed *p, int li, bool all_stop, int limit, struct guide_search *out,
+                struct cand *won, int *full)
+{
+    int err = 0;
+    p->ngroups = 0;
+    for (int i = 0; i < p->n; i++)
+        p->w[i].ngroups = 0;
+    out->entry_intent = false;
+    out->nhits = 0;
+    match_phrases(ix, p, out);
+    for (int g = 0; g < p->ngroups; g++)
+        if (is_entry_group(ix->groups[p->groups[g]].name))
+            out->entry_intent = true;
+    /* "américain" alone asks about Americans coming in; "marocaine" alone
+     * ("nationalité marocaine") is about Moroccans, and a country alone
+     * ("mon bébé est né en France") about where one lives: not entry. */
+    if (out->nationality[0] && strcmp(out->nationality, "MA") && p->nat_people && p->ngroups == 0)
+        out->entry_intent = true;
+    if (!out->entry_intent && !strcmp(out->nationality, "MA"))
+        out->nationality[0] = '\0';
+    /* A country outside an entry question is context ("né en France"):
+     * texts that do not name it are not left out for that. */
+    if (!out->entry_intent && out->nationality[0] && !p->nat_people && p->nat_len < p->n)
+        for (int i = p->nat_first; i < p->nat_first + p->nat_len; i++)
+            p->w[i].optional = true;
+    /* "visa ... américain": the nationality is answered by the entry rule;
+     * the texts are found by the other words. */
+    if (out->entry_intent && out->nationality[0] && p->nat_len < p->n)
+        for (int i = p->nat_first; i < p->nat_first + p->nat_len; i++)
+            p->w[i].stop = true;
+    int concepts = 0;
+    *full = 0;
+    for (int i = 0; i < p->n; i++)
+        concepts += !p->w[i].stop || all_stop;
+    struct cands cs, *c = &cs;
+    for (int stage = concepts > 1 ? 0 : 1; !err && stage < 2 && out->nhits < limit; stage++) {
+        bool every_word, ignored;
+        c->n = 0;
+        err = eval_lang(ix, li, p, all_stop, stage == 0, limit, c, false, &every_word);
+        /* The asked language has a clear answer when it knows every word of
+         * the query and its best text has one in its title or keywords;
+         * otherwise the other languages compete. */
+        bool clear = every_word && c->n >= limit && (c->c[0].cols & (1 | 8));
+        if (!err && !clear)
+            for (int l = 0; !err && l < wasl_nlanguages; l++)
+                if (l != li)
+                    err = eval_lang(ix, l, p, all_stop, stage == 0, limit, c, true, &ignored);
+        take(ix, li, c, limit, out, won);
+        if (stage == 0)
+            *full = out->nhits; /* texts that match every word */
+    }
+    return err;
+}
+
+/* A correction is proposed only when it finds clearly better: its best
+ * text scores this much more than the best text of the query as typed. */
+#define CORRECTION_GAIN 1.3
+
 static int search_ix(struct index *ix, const char *query, const char *lang, int limit, struct guide_search *out)
 {
-    struct parsed p;
+    struct parsed p, typed;
     int li = text_lang_index(lang), err = 0;
     bool all_stop = true, trailing_space;
+    struct cand won[20];
 
     memset(out, 0, sizeof(*out));
     memset(&p, 0, sizeof(p));
@@ -637,75 +880,79 @@ static int search_ix(struct index *ix, const char *query, const char *lang, int 
         all_stop &= p.w[i].stop;
     }
     p.w[p.n - 1].last = !trailing_space;
-    match_phrases(ix, &p, out);
-    /* Misspellings: a word no text and no synonym knows is replaced by the
-     * nearest known word of the query's language, else of any language. */
+    /* A separable verb: its particle ends the clause ("wie trage ich die
+     * Geburt ein", "hoe schrijf ik de geboorte in"); the verb, the first
+     * word that is not a stop word, is searched whole ("eintrage"). */
+    if (p.n >= 3 && text_is_particle(li, p.w[p.n - 1].folded)) {
+        for (int i = 0; i < p.n - 1; i++) {
+            if (p.w[i].stop)
+                continue;
+            char joined[GUIDE_WORD_MAX * 2 + 2];
+            snprintf(joined, sizeof(joined), "%s%s", p.w[p.n - 1].folded, p.w[i].folded);
+            if (strlen(joined) <= GUIDE_WORD_MAX) {
+                memcpy(p.w[i].folded, joined, strlen(joined) + 1);
+                p.w[p.n - 1].stop = true;
+                p.w[p.n - 1].last = false;
+            }
+            break;
+        }
+    }
+    typed = p;
+    /* Misspellings: a word that is no word of the language is replaced by
+     * the nearest word of the guide in the asked language (a word being
+     * typed only once it is long enough to be a whole word). */
     struct sbuf cq;
+    bool corrected = false;
     sbuf_init(&cq, sizeof(out->corrected_query) - 1);
     for (int i = 0; i < p.n; i++) {
         struct qword *w = &p.w[i];
         char best[GUIDE_WORD_MAX + 1];
-        bool known = w->stop || utf8_len(w->folded) < 4 || syn_find(ix, w->folded);
-        for (int l = 0; !known && l < wasl_nlanguages; l++)
-            known = typo_index_has(ix->typo[l], w->folded, strlen(w->folded));
         bool fixed = false;
-        if (!known && guide_cfg.typo && !w->last) {
+        if (guide_cfg.typo && (!w->last || utf8_len(w->folded) >= 5) && !known_word(ix, li, w))
             fixed = typo_index_best(ix->typo[li], w->folded, strlen(w->folded), best);
-            for (int l = 0; !fixed && l < wasl_nlanguages; l++)
-                fixed = l != li && typo_index_best(ix->typo[l], w->folded, strlen(w->folded), best);
-        } else if (!known && guide_cfg.typo && w->last) {
-            /* The word being typed may be a prefix; correct it only if it is
-             * long enough to be a whole word. */
-            if (utf8_len(w->folded) >= 5)
-                fixed = typo_index_best(ix->typo[li], w->folded, strlen(w->folded), best);
-        }
         if (fixed) {
             snprintf(w->folded, sizeof(w->folded), "%s", best);
-            out->corrected = true;
+            corrected = true;
         }
         if (cq.len)
             sbuf_add(&cq, " ", 1);
         sbuf_adds(&cq, fixed ? best : w->orig);
     }
-    if (out->corrected) {
+    if (corrected)
         snprintf(out->corrected_query, sizeof(out->corrected_query), "%s", cq.p ? cq.p : "");
-        p.ngroups = 0;
-        match_phrases(ix, &p, out); /* corrected words may name a group */
-    }
     sbuf_release(&cq);
-    for (int g = 0; g < p.ngroups; g++)
-        if (is_entry_group(ix->groups[p.groups[g]].name))
-            out->entry_intent = true;
-    if (out->nationality[0] && p.ngroups == 0)
-        out->entry_intent = true;
-    /* "visa ... américain": the nationality is answered by the entry rule;
-     * the texts are found by the other words. */
-    if (out->entry_intent && out->nationality[0] && p.nat_len < p.n)
-        for (int i = p.nat_first; i < p.nat_first + p.nat_len; i++)
-            p.w[i].stop = true;
-
-    /* Texts that match every word (or a synonym of it) come first, then texts
-     * matching some words. The asked language goes first; the others are
-     * searched unless it has a clear answer, and the best win with the asked
-     * language counting more. */
-    int concepts = 0;
-    for (int i = 0; i < p.n; i++)
-        concepts += !p.w[i].stop || all_stop;
-    struct cands c;
-    struct cand won[20];
-    for (int stage = concepts > 1 ? 0 : 1; !err && stage < 2 && out->nhits < limit; stage++) {
-        bool every_word, ignored;
-        c.n = 0;
-        err = eval_lang(ix, li, &p, all_stop, stage == 0, limit, &c, false, &every_word);
-        /* The asked language has a clear answer when it knows every word of
-         * the query and its best text has one in its title or keywords;
-         * otherwise the other languages compete. */
-        bool clear = every_word && c.n >= limit && (c.c[0].cols & (1 | 8));
-        if (!err && !clear)
-            for (int l = 0; !err && l < wasl_nlanguages; l++)
-                if (l != li)
-                    err = eval_lang(ix, l, &p, all_stop, stage == 0, limit, &c, true, &ignored);
-        take(ix, li, &c, limit, out, won);
+    int full = 0, full_typed = 0;
+    err = rank(ix, corrected ? &p : &typed, li, all_stop, limit, out, won, &full);
+    if (!err && corrected) {
+        /* Keep the correction only if it finds clearly better than the
+         * words as typed; else answer the words as typed, with no "did you
+         * mean". */
+        struct guide_search *as_typed = malloc(sizeof(*as_typed));
+        struct cand *won2 = malloc(sizeof(struct cand) * 20);
+        if (!as_typed || !won2) {
+            free(as_typed);
+            free(won2);
+            return WASL_ENOMEM;
+        }
+        memcpy(as_typed, out, offsetof(struct guide_search, nhits));
+        err = rank(ix, &typed, li, all_stop, limit, as_typed, won2, &full_typed);
+        /* Better: texts that hold every word where the words as typed have
+         * none, or a first text that scores clearly more. */
+        bool better = out->nhits && (!as_typed->nhits || (full && !full_typed) ||
+                                     out->hits[0].score >= CORRECTION_GAIN * as_typed->hits[0].score);
+        if (!err && better) {
+            out->corrected = true;
+        } else if (!err) {
+            memcpy(out, as_typed, result_size(as_typed->nhits));
+            out->corrected = false;
+            out->corrected_query[0] = '\0';
+            memcpy(won, won2, sizeof(struct cand) * 20);
+            p = typed;
+        }
+        free(as_typed);
+        free(won2);
+    } else {
+        p = typed;
     }
     for (int i = 0; !err && i < out->nhits; i++)
         decorate(ix, &p, won[i].lang, won[i].doc, won[i].cols, &out->hits[i]);

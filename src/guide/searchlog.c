@@ -103,15 +103,22 @@ int searchlog_add(struct db *db, const struct guide_search *s, const char *role,
     struct db_conn *c;
     int err;
 
+    /* A search the entry card answered (a nationality in an entry
+     * question) is no gap of the guide: the card counts as a result and as
+     * what the search led to, "entry-rule:XX" (an article opened after it
+     * replaces that). */
+    bool card = s->entry_intent && s->nationality[0];
+    char opened[32];
+    snprintf(opened, sizeof(opened), "entry-rule:%s", s->nationality);
     searchlog_scrub(s->query, q, sizeof(q));
     if ((err = seal_query(q, &b, &n, hash)))
         return err;
     if (!(err = db_conn_get(db, &c))) {
         err = db_query_int(c, id,
-                           "INSERT INTO guide_search_log (at, lang, query, query_enc, query_hash, results, role) "
-                           "VALUES (?, ?, '', ?, ?, ?, ?) RETURNING id",
+                           "INSERT INTO guide_search_log (at, lang, query, query_enc, query_hash, results, opened, role) "
+                           "VALUES (?, ?, '', ?, ?, ?, ?, ?) RETURNING id",
                            DBP(DB_I(clock_now()), DB_S(s->lang), b ? DB_B(b, n) : DB_NULL, DB_S(hash[0] ? hash : NULL),
-                               DB_I(s->nhits), DB_S(role ? role : "")));
+                               DB_I(s->nhits + (card ? 1 : 0)), card ? DB_S(opened) : DB_NULL, DB_S(role ? role : "")));
         db_conn_put(c);
     }
     free(b);
@@ -124,7 +131,8 @@ int guide_search_opened(struct db *db, int64_t log_id, const char *slug)
     int err;
     if ((err = db_conn_get(db, &c)))
         return err;
-    err = db_exec(c, "UPDATE guide_search_log SET opened = ? WHERE id = ? AND opened IS NULL", DBP(DB_S(slug), DB_I(log_id)));
+    err = db_exec(c, "UPDATE guide_search_log SET opened = ? WHERE id = ? AND (opened IS NULL OR opened LIKE 'entry-rule:%')",
+                  DBP(DB_S(slug), DB_I(log_id)));
     if (!err && db_changes(c) == 0)
         err = err_set(WASL_ENOENT, "guide.search_not_found", "no such search, or an article was already recorded for it");
     db_conn_put(c);

@@ -72,7 +72,7 @@ int guide_synonym_add(struct db *db, const struct actor *who, const char *group,
     struct add a = {who, group, lang, term, 0};
     if ((err = db_tx(db, add_h, &a)))
         return err;
-    index_mark_stale();
+    index_mark_stale(db);
     if (id)
         *id = a.id;
     return 0;
@@ -110,6 +110,6 @@ int guide_synonym_delete(struct db *db, const struct actor *who, int64_t id)
     struct del d = {who, id};
     int err = db_tx(db, del_h, &d);
     if (!err)
-        index_mark_stale();
+        index_mark_stale(db);
     return err;
 }

@@ -209,69 +209,119 @@ copy:
     return n;
 }
 
-/* ---- stop words ---- */
+/* ---- stop words and everyday words ----
+ * Two lists per language, one word a line ('#' starts a comment line):
+ * data/guide/stopwords/<lang>.txt, words left out of searches, and
+ * data/guide/words/<lang>.txt, everyday words the guide's texts may not
+ * hold ("trage", "baby") that typo correction must never replace; and
+ * data/guide/particles/<lang>.txt, the separable verb particles of German
+ * and Dutch ("trage ... ein" is "eintragen"). */
 
-#define STOP_MAX 400
+struct wordlist {
+    char **w;
+    int n, cap;
+};
 
-static char *stop_words[WASL_LANG_MAX][STOP_MAX];
-static int nstop[WASL_LANG_MAX];
+static struct wordlist stop_words[WASL_LANG_MAX], every_words[WASL_LANG_MAX], particles[WASL_LANG_MAX];
 
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct stop_load {
-    int lang;
-};
-
-static int add_stop(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
+static int add_listed(const char *word, size_t n, size_t start, const char *folded, size_t flen, void *arg)
 {
-    struct stop_load *sl = arg;
+    struct wordlist *wl = arg;
     (void)word;
     (void)n;
     (void)start;
-    if (nstop[sl->lang] < STOP_MAX && (stop_words[sl->lang][nstop[sl->lang]] = strndup(folded, flen)))
-        nstop[sl->lang]++;
+    if (wl->n == wl->cap) {
+        int cap = wl->cap ? wl->cap * 2 : 256;
+        char **w = realloc(wl->w, sizeof(*w) * (size_t)cap);
+        if (!w)
+            return WASL_ENOMEM;
+        wl->w = w;
+        wl->cap = cap;
+    }
+    if (!(wl->w[wl->n] = strndup(folded, flen)))
+        return WASL_ENOMEM;
+    wl->n++;
     return 0;
+}
+
+static void list_clear(struct wordlist *wl)
+{
+    for (int i = 0; i < wl->n; i++)
+        free(wl->w[i]);
+    free(wl->w);
+    memset(wl, 0, sizeof(*wl));
+}
+
+/* Lists only sharpen search: a new language may come without them. */
+static int list_load(const char *data_dir, const char *kind, int lang, struct wordlist *wl)
+{
+    char path[1200];
+    struct sbuf b;
+    FILE *f;
+    int err = 0;
+
+    list_clear(wl);
+    snprintf(path, sizeof(path), "%s/guide/%s/%s.txt", data_dir, kind, wasl_languages[lang]);
+    if (!(f = fopen(path, "r"))) {
+        log_info("guide: no %s for %s (%s)", kind, wasl_languages[lang], path);
+        return 0;
+    }
+    sbuf_init(&b, 4 << 20);
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        sbuf_add(&b, chunk, n);
+    fclose(f);
+    if (b.oom) {
+        sbuf_release(&b);
+        return err_set(WASL_ELIMIT, "guide.list_too_big", "%s is over 4 MB", path);
+    }
+    sbuf_adds(&b, "");
+    for (char *save = NULL, *line = strtok_r(b.p, "\n", &save); line && !err; line = strtok_r(NULL, "\n", &save))
+        if (line[0] != '#')
+            err = text_words(line, strlen(line), add_listed, wl);
+    sbuf_release(&b);
+    if (wl->n)
+        qsort(wl->w, (size_t)wl->n, sizeof(char *), cmp_str);
+    return err;
 }
 
 int text_load_stopwords(const char *data_dir)
 {
+    int err = 0;
     for (int l = 0; l < WASL_LANG_MAX; l++) {
-        for (int i = 0; i < nstop[l]; i++)
-            free(stop_words[l][i]);
-        nstop[l] = 0;
+        list_clear(&stop_words[l]);
+        list_clear(&every_words[l]);
+        list_clear(&particles[l]);
     }
-    for (int l = 0; l < wasl_nlanguages; l++) {
-        char path[1200], buf[16384];
-        FILE *f;
-        size_t n;
+    for (int l = 0; l < wasl_nlanguages && !err; l++)
+        if (!(err = list_load(data_dir, "stopwords", l, &stop_words[l])))
+            if (!(err = list_load(data_dir, "words", l, &every_words[l])))
+                err = list_load(data_dir, "particles", l, &particles[l]);
+    return err;
+}
 
-        snprintf(path, sizeof(path), "%s/guide/stopwords/%s.txt", data_dir, wasl_languages[l]);
-        /* Stop words only sharpen ranking: a new language may come without
-         * them, and its every word is then searched. */
-        if (!(f = fopen(path, "r"))) {
-            log_info("guide: no stop words for %s (%s)", wasl_languages[l], path);
-            continue;
-        }
-        n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        /* One word per line; '#' starts a comment line. */
-        for (char *save = NULL, *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-            struct stop_load sl = {l};
-            if (line[0] != '#')
-                text_words(line, strlen(line), add_stop, &sl);
-        }
-        qsort(stop_words[l], (size_t)nstop[l], sizeof(char *), cmp_str);
-    }
-    return 0;
+static bool listed(const struct wordlist *wl, const char *folded)
+{
+    return wl->n && bsearch(&folded, wl->w, (size_t)wl->n, sizeof(char *), cmp_str) != NULL;
 }
 
 bool text_is_stopword(int lang, const char *folded)
 {
-    if (lang < 0 || lang >= wasl_nlanguages || !nstop[lang])
-        return false;
-    return bsearch(&folded, stop_words[lang], (size_t)nstop[lang], sizeof(char *), cmp_str) != NULL;
+    return lang >= 0 && lang < wasl_nlanguages && listed(&stop_words[lang], folded);
+}
+
+bool text_is_word(int lang, const char *folded)
+{
+    return lang >= 0 && lang < wasl_nlanguages && listed(&every_words[lang], folded);
+}
+
+bool text_is_particle(int lang, const char *folded)
+{
+    return lang >= 0 && lang < wasl_nlanguages && listed(&particles[lang], folded);
 }

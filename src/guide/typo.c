@@ -6,6 +6,7 @@
  * bounded Damerau-Levenshtein distance. Works on code points, so Arabic
  * letters count as one character each.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,6 +300,7 @@ struct best_ctx {
     int max;
     int64_t best;
     int best_d;
+    double best_cost;
 };
 
 static int check_variant(const char *v, size_t n, void *arg)
@@ -318,8 +320,12 @@ static int check_variant(const char *v, size_t n, void *arg)
         int d = text_distance(b->q, b->qn, w, strlen(w), b->max);
         if (d > b->max || d == 0)
             continue;
-        if (b->best < 0 || d < b->best_d || (d == b->best_d && t->freq[s->word] > t->freq[b->best]))
-            b->best = s->word, b->best_d = d;
+        /* The likeliest word: fewer edits, and among near ones the far more
+         * frequent ("pasport" is "passeport", said hundreds of times, not
+         * "passport" of a link). */
+        double cost = d - 0.6 * log10((double)t->freq[s->word]);
+        if (b->best < 0 || cost < b->best_cost)
+            b->best = s->word, b->best_d = d, b->best_cost = cost;
     }
     return 0;
 }
@@ -327,7 +333,11 @@ static int check_variant(const char *v, size_t n, void *arg)
 bool typo_index_best(const struct typo_index *t, const char *word, size_t n, char *out)
 {
     int depth = depth_for(word, n);
-    struct best_ctx b = {t, word, n, depth, -1, 99};
+    /* Words of 6-7 letters are looked up with one deletion but may be two
+     * edits from a longer known word, whose two-deletion keys are stored
+     * ("volmagt" -> "volmacht"). */
+    int cps = (int)utf8proc_decompose((const utf8proc_uint8_t *)word, (utf8proc_ssize_t)n, NULL, 0, 0);
+    struct best_ctx b = {t, word, n, cps >= 6 ? 2 : depth, -1, 99, 0};
 
     if (!t || depth == 0)
         return false;
