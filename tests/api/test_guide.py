@@ -3,7 +3,6 @@ effective dates, translations, diffs, search input handling, synonyms, gaps,
 entry rules, import/export, and (PostgreSQL) a second node seeing changes."""
 import filecmp
 import os
-import shutil
 import time
 import urllib.parse
 
