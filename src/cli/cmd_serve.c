@@ -152,6 +152,9 @@ int cmd_serve(struct cli *c)
      * them, then the cases' worker. */
     api_live_stop();
     http_stop();
+    /* no request searches the guide now: its index rebuild (a thread of
+     * its own) ends before the store closes */
+    guide_shutdown();
     tel_stop();
     events_stop();
     cases_worker_stop();

@@ -922,21 +922,25 @@ struct index *index_acquire(struct db *db)
 {
     struct index *ix;
 
+    /* The reference first: a rebuild may swap in a new index and release
+     * this one at any moment, and needs_rebuild() reads it. */
     pthread_mutex_lock(&cur_lock);
     ix = cur;
+    if (ix)
+        ix->refs++;
     pthread_mutex_unlock(&cur_lock);
     if (db && !ix) {
         /* Nothing to answer from yet: build now. */
         if (index_build(db))
             log_error("guide: building the search index failed: %s", err_message());
         err_clear();
+        pthread_mutex_lock(&cur_lock);
+        ix = cur;
+        if (ix)
+            ix->refs++;
+        pthread_mutex_unlock(&cur_lock);
     } else if (db && needs_rebuild(db, ix)) {
-        bg_start(db);
+        bg_start(db); /* the index held answers meanwhile */
     }
-    pthread_mutex_lock(&cur_lock);
-    ix = cur;
-    if (ix)
-        ix->refs++;
-    pthread_mutex_unlock(&cur_lock);
     return ix;
 }

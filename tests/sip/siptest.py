@@ -91,7 +91,14 @@ class Ports:
                 s.close()
         return True
 
-    def get(self, span=1, tcp=False, lo=10000, hi=32000, step=2):
+    # Single ports (SIP, control) and RTP blocks come from separate ranges,
+    # both under the kernel's ephemeral range (32768-) so that no outgoing
+    # socket takes them: a single port taken inside the blocks' range spoils
+    # a whole 500-port block, and with the TLS groups' peers the blocks ran
+    # out ("no free RTP block").
+    SINGLE_LO, BLOCKS_HI = 26000, 26000
+
+    def get(self, span=1, tcp=False, lo=SINGLE_LO, hi=32000, step=2):
         """The first of span consecutive free ports (even), under the
         kernel's ephemeral range so that no outgoing socket takes it."""
         with self.lock:
@@ -109,7 +116,7 @@ class Ports:
         """A free range of size ports under the ephemeral range (RTP)."""
         with self.lock:
             used = self.in_use() | self.given
-            bases = list(range(10000, 32000 - size, 500))
+            bases = list(range(10000, self.BLOCKS_HI - size + 1, 500))
             random.shuffle(bases)
             for b in bases:
                 if not any(b <= q < b + size for q in used):

@@ -491,8 +491,10 @@ export function telephonySection(ctx) {
             el.dataset.state = 'on';
             off.hidden = true;
             live.hidden = false;
+            figures.start();
             drawStatus(status.value);
         } else if (isTelOff(status.reason)) {
+            figures.stop();
             el.dataset.state = 'off';
             off.replaceChildren(alertBox('info', tn('tel.sup.off')));
             off.hidden = false;

@@ -263,13 +263,23 @@ export function figuresSection(onData = () => {}) {
             h('h3', { id: 'tel-figures-title' }, tn('wallboard.figures')),
             h('a', { class: 'btn btn-small', href: href('wallboard'), id: 'open-wallboard' }, tn('wallboard.open'))),
         body);
-    const stop = follow(el, (d) => {
-        onData(d);
-        el.dataset.state = 'on';
-        body.replaceChildren(tiles(d, 'wb-tiles-compact'),
-            h('div', { class: 'wb-section-alerts' }, h('h4', {}, tn('wallboard.alerts')), alertsList(d, 20)));
-    }, (e) => {
-        body.replaceChildren(h('p', { class: 'muted' }, isTelOff(e) ? tn('tel.sup.off') : errorText(e)));
-    });
-    return { el, stop };
+    /* followed only once the caller knows the telephony runs: with it off
+     * the figures' route and stream topic answer 409, which is no error */
+    let stopFollowing = null;
+    const start = () => {
+        stopFollowing = stopFollowing || follow(el, (d) => {
+            onData(d);
+            el.dataset.state = 'on';
+            body.replaceChildren(tiles(d, 'wb-tiles-compact'),
+                h('div', { class: 'wb-section-alerts' }, h('h4', {}, tn('wallboard.alerts')), alertsList(d, 20)));
+        }, (e) => {
+            body.replaceChildren(h('p', { class: 'muted' }, isTelOff(e) ? tn('tel.sup.off') : errorText(e)));
+        });
+    };
+    const stop = () => {
+        if (stopFollowing)
+            stopFollowing();
+        stopFollowing = null;
+    };
+    return { el, start, stop };
 }
