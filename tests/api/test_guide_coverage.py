@@ -107,12 +107,12 @@ def test_cross_references(t):
                                           "version": draft(body="Voir [[nope-nope]] et [[xref-new]].")})
     t.status(r, 400, "guide.unknown_link", "refused on a new article too")
     # A link to a French-only article, from a text read in German: the title falls back, marked.
-    french_only(t, "xref-target", "Cible (x) [spéciale]")
+    french_only(t, "xref-target", "Cible *x* (y) [spéciale]")
     publish(t, "fees", "de", "Gebühren", body="Siehe [[passport-lost]] und [[xref-target]] und [[not a link]].")
     html = a.get("/api/v1/guide/articles/fees?lang=de").json["text"]["body_html"]
     de_title = a.get("/api/v1/guide/articles/passport-lost?lang=de").json["text"]["title"]
     t.true(f'<a href="#/guide/article?slug=passport-lost&amp;lang=de">{de_title}</a>' in html, f"German title: {html}")
-    t.true('<a href="#/guide/article?slug=xref-target&amp;lang=de">Cible (x) [spéciale] (fr)</a>' in html,
+    t.true('<a href="#/guide/article?slug=xref-target&amp;lang=de">Cible *x* (y) [spéciale] (fr)</a>' in html,
            f"source-language title, marked, and escaped: {html}")
     t.true("[[not a link]]" in html, "a non-slug stays text")
     # The preview resolves them as the agents will see them, and flags an unknown one.
