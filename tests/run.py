@@ -245,6 +245,14 @@ def suite_browser():
                 env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
     finally:
         srv.stop()
+    # The guide's coverage panel, translation queue and cross-references: a server of its own (it publishes an article).
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
+    srv.start()
+    try:
+        run_tap("browser/guide_coverage", ["node", "tests/browser/guide_coverage.mjs"],
+                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
+    finally:
+        srv.stop()
     # Staffing: its own server, whose event log the test fills with past Mondays' calls.
     srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
     srv.start()

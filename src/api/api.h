@@ -107,6 +107,8 @@ int api_guide_categories(struct http_req *r);
 int api_guide_search(struct http_req *r);
 int api_guide_search_opened(struct http_req *r);
 int api_guide_gaps(struct http_req *r);
+int api_guide_coverage(struct http_req *r);
+int api_guide_queue(struct http_req *r);
 int api_guide_synonyms(struct http_req *r);
 int api_guide_synonym_add(struct http_req *r);
 int api_guide_synonym_delete(struct http_req *r);

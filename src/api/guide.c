@@ -28,7 +28,9 @@ static json_t *docs_json(const struct guide_version *v)
     return a;
 }
 
-static json_t *version_json(const struct guide_version *v, bool with_html)
+/* read_lang: with the body as HTML, its cross-references resolved for a
+ * reader of that language; NULL: without. */
+static json_t *version_json(struct http_req *r, const struct guide_version *v, const char *read_lang)
 {
     json_t *j =
         json_pack("{s:I, s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:s?, "
@@ -40,8 +42,10 @@ static json_t *version_json(const struct guide_version *v, bool with_html)
                   "effective_on", v->effective_on[0] ? v->effective_on : NULL, "created_at", api_time(v->created_at), "reviewer",
                   v->reviewer && *v->reviewer ? v->reviewer : NULL, "reviewed_at", api_time(v->reviewed_at), "review_note",
                   v->review_note && *v->review_note ? v->review_note : NULL);
-    if (j && with_html) {
-        char *html = guide_render_markdown(v->body);
+    if (j && read_lang) {
+        char *html = NULL;
+        if (guide_render_body(APP(r)->db, v->body, read_lang, &html)) /* links unresolved rather than no text */
+            html = guide_render_markdown(v->body);
         json_object_set_new(j, "body_html", json_string(html ? html : ""));
         free(html);
     }
@@ -195,7 +199,7 @@ int api_guide_article_create(struct http_req *r)
         return err;
     if ((err = guide_version_get(APP(r)->db, id, &v)))
         return err;
-    json_t *j = version_json(&v, false);
+    json_t *j = version_json(r, &v, NULL);
     guide_version_clear(&v);
     return http_reply_json(r, 201, j);
 }
@@ -211,9 +215,9 @@ int api_guide_article_get(struct http_req *r)
         lang = r->session.user.language;
     if ((err = guide_view_get(APP(r)->db, http_param(r, "slug"), lang, http_query(r, "at"), readable, 1, &v)))
         return err;
-    json_t *j = json_pack("{s:o, s:o, s:s, s:b, s:b, s:i}", "article", article_json(&v.article), "text", version_json(&v.v, true),
-                          "asked_lang", v.asked_lang, "fallback", v.fallback, "translation_outdated", v.translation_outdated,
-                          "source_version", v.source_version);
+    json_t *j = json_pack("{s:o, s:o, s:s, s:b, s:b, s:i}", "article", article_json(&v.article), "text",
+                          version_json(r, &v.v, v.asked_lang), "asked_lang", v.asked_lang, "fallback", v.fallback,
+                          "translation_outdated", v.translation_outdated, "source_version", v.source_version);
     if (j && v.has_upcoming)
         json_object_set_new(j, "upcoming", json_pack("{s:i, s:s}", "version", v.upcoming_version, "effective_on", v.upcoming_on));
     if (j && v.source_upcoming)
@@ -226,7 +230,7 @@ int api_guide_article_get(struct http_req *r)
 
 static int add_version(const struct guide_version *v, void *arg)
 {
-    return json_array_append_new(arg, version_json(v, false)) ? WASL_ENOMEM : 0;
+    return json_array_append_new(arg, version_json(NULL, v, NULL)) ? WASL_ENOMEM : 0;
 }
 
 int api_guide_versions(struct http_req *r)
@@ -257,7 +261,7 @@ int api_guide_version_add(struct http_req *r)
     guide_version_clear(&v);
     if (err || (err = guide_version_get(APP(r)->db, id, &v)))
         return err;
-    json_t *j = version_json(&v, false);
+    json_t *j = version_json(r, &v, NULL);
     guide_version_clear(&v);
     return http_reply_json(r, 201, j);
 }
@@ -269,7 +273,7 @@ int api_guide_version_get(struct http_req *r)
     int err;
     if ((err = api_param_id(r, "id", &id)) || (err = guide_version_get(APP(r)->db, id, &v)))
         return err;
-    json_t *j = version_json(&v, true);
+    json_t *j = version_json(r, &v, v.lang);
     guide_version_clear(&v);
     return http_reply_json(r, 200, j);
 }
@@ -280,7 +284,7 @@ static int reply_version(struct http_req *r, int64_t id)
     int err = guide_version_get(APP(r)->db, id, &v);
     if (err)
         return err;
-    json_t *j = version_json(&v, false);
+    json_t *j = version_json(r, &v, NULL);
     guide_version_clear(&v);
     return http_reply_json(r, 200, j);
 }
@@ -349,17 +353,58 @@ int api_guide_diff(struct http_req *r)
 
 int api_guide_preview(struct http_req *r)
 {
-    const char *body = NULL;
-    struct json_spec spec[] = {{"body", JS_STR, true, GUIDE_BODY_MAX, 0, 0, &body, NULL}};
+    const char *body = NULL, *lang = NULL;
+    struct json_spec spec[] = {
+        {"body", JS_STR, true, GUIDE_BODY_MAX, 0, 0, &body, NULL},
+        {"lang", JS_STR, false, WASL_LANG_CODE_MAX - 1, 0, 0, &lang, NULL},
+    };
+    char *html;
     int err;
-    if ((err = http_body_json(r, spec, 1)))
+    if ((err = http_body_json(r, spec, 2)) || (err = guide_render_body(APP(r)->db, body, lang ? lang : "", &html)))
         return err;
-    char *html = guide_render_markdown(body);
-    if (!html)
-        return WASL_ENOMEM;
     json_t *j = json_pack("{s:s}", "html", html);
     free(html);
     return http_reply_json(r, 200, j);
+}
+
+/* ---- coverage and the translation queue ---- */
+
+int api_guide_coverage(struct http_req *r)
+{
+    struct guide_coverage cov[WASL_LANG_MAX];
+    int err = guide_coverage(APP(r)->db, cov);
+    if (err)
+        return err;
+    json_t *list = json_array();
+    for (int i = 0; list && i < wasl_nlanguages; i++)
+        json_array_append_new(list, json_pack("{s:s, s:i, s:i, s:i, s:i, s:i}", "lang", cov[i].lang, "articles", cov[i].articles,
+                                              "published", cov[i].published, "missing", cov[i].missing, "outdated", cov[i].outdated,
+                                              "pending", cov[i].pending));
+    return http_reply_json(r, 200, json_pack("{s:o}", "languages", list));
+}
+
+static int add_queue_item(const struct guide_queue_item *q, void *arg)
+{
+    const struct guide_summary *s = q->s;
+    return json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s?, s:i}", "slug", s->a.slug,
+                                                "category", s->a.category, "source_language", s->a.source_language, "title",
+                                                s->title, "title_lang", s->title_lang, "state", q->state, "source_on", q->source_on,
+                                                "source_version", q->source_version, "translated_version", q->translated_version,
+                                                "pending_status", *q->pending_status ? q->pending_status : NULL, "pending_version",
+                                                q->pending_version))
+               ? WASL_ENOMEM
+               : 0;
+}
+
+int api_guide_queue(struct http_req *r)
+{
+    json_t *list = json_array();
+    int err = guide_translation_queue(APP(r)->db, http_query(r, "lang"), add_queue_item, list);
+    if (err) {
+        json_decref(list);
+        return err;
+    }
+    return http_reply_json(r, 200, json_pack("{s:s, s:o}", "lang", http_query(r, "lang"), "articles", list));
 }
 
 int api_guide_categories(struct http_req *r)

@@ -47,6 +47,8 @@ const struct route api_routes[] = {
     {"GET",    "/api/v1/guide/synonyms",        api_guide_synonyms,   ROLE_STAFF, 0,      "Synonym groups used by search", 0},
     {"POST",   "/api/v1/guide/synonyms",        api_guide_synonym_add, ROLE_EDITOR, 1 * KB, "Add a term to a synonym group", 0},
     {"DELETE", "/api/v1/guide/synonyms/{id}",   api_guide_synonym_delete, ROLE_EDITOR, 0, "Remove a synonym", 0},
+    {"GET",    "/api/v1/guide/coverage",        api_guide_coverage,   ROLE_EDITOR | ROLE_SUPERVISOR, 0, "Per language: articles published, missing, outdated and pending review", 0},
+    {"GET",    "/api/v1/guide/coverage/queue",  api_guide_queue,      ROLE_EDITOR | ROLE_SUPERVISOR, 0, "The translation queue of a language, oldest source change first (?lang=)", 0},
     {"GET",    "/api/v1/guide/gaps",            api_guide_gaps,       ROLE_EDITOR | ROLE_SUPERVISOR, 0, "Searches that found nothing or led nowhere (?kind=zero|unopened&days=)", 0},
     {"GET",    "/api/v1/cases/types",           api_case_types,       ROLE_STAFF, 0,      "Case types with their declared fields, categories, priorities, statuses", 0},
     {"GET",    "/api/v1/cases",                 api_cases_list,       ROLE_AGENT | ROLE_SUPERVISOR | ROLE_BACKOFFICE | ROLE_ADMIN, 0, "Cases, personal data masked, with the total (?q=&status=&type=&consulate=&language=&assignee=me|ID&overdue=1&phone=&country=&email=&sort=created|updated|deadline|priority&cursor=&limit=; before= for older clients)", 0},

@@ -237,6 +237,8 @@ static int create_h(struct db_conn *c, void *arg)
         return err == WASL_ECONFLICT ? err_set_field(err, "guide.slug_taken", "slug", "the slug '%s' is taken", a.slug) : err;
     snprintf(cr->v->lang, sizeof(cr->v->lang), "%s", a.source_language);
     cr->v->translates = 0;
+    if ((err = guide_links_check(c, a.slug, cr->v->body)))
+        return err;
     return insert_version(c, cr->who, &a, cr->v, "created", &cr->id);
 }
 
@@ -306,7 +308,7 @@ static int add_h(struct db_conn *c, void *arg)
 
     if ((err = article_from_conn(c, ad->slug, &a)))
         return err;
-    if (!(err = set_translates(c, &a, ad->v)))
+    if (!(err = guide_links_check(c, a.slug, ad->v->body)) && !(err = set_translates(c, &a, ad->v)))
         err = insert_version(c, ad->who, &a, ad->v, ad->v->reason, &ad->id);
     free(a.keywords);
     return err;
@@ -640,6 +642,7 @@ int guide_articles_list(struct db *db, const char *category, const char *lang, g
             snprintf(ls->latest_effective_on, sizeof(ls->latest_effective_on), "%s", eff);
         if (!strcmp(status, "published") && strcmp(eff, today) <= 0) {
             ls->published = version;
+            snprintf(ls->in_force_on, sizeof(ls->in_force_on), "%s", eff);
             if (is_src)
                 src_in_force = version;
             else

@@ -133,6 +133,7 @@ struct guide_lang_state {
     char latest_status[12];
     char latest_effective_on[12]; /* of the newest published one ("" none) */
     bool outdated;                /* translation of an older source version */
+    char in_force_on[12];         /* effective date of the version in force ("" none) */
 };
 struct guide_summary {
     struct guide_article a;
@@ -142,6 +143,39 @@ struct guide_summary {
 };
 typedef int (*guide_summary_h)(const struct guide_summary *s, void *arg);
 int guide_articles_list(struct db *db, const char *category, const char *lang, guide_summary_h h, void *arg);
+
+/* ---- coverage and the translation queue (coverage.c) ---- */
+/* Per language, over every article: published (a version in force), missing
+ * (none in force), outdated (in force but translating an older source
+ * version than the one in force) and pending (its newest version waits for
+ * review). outdated is part of published; pending overlaps the others. */
+struct guide_coverage {
+    char lang[4];
+    int articles, published, missing, outdated, pending;
+};
+/* out holds wasl_nlanguages entries, in wasl_languages order. */
+int guide_coverage(struct db *db, struct guide_coverage *out);
+/* What a translator of lang has to do: the articles with a source text in
+ * force and no translation in force ("missing") or an outdated one, oldest
+ * source change first (the date the source text in force took effect). */
+struct guide_queue_item {
+    const struct guide_summary *s;
+    const char *state;     /* missing, outdated */
+    const char *source_on; /* effective date of the source text in force */
+    int source_version, translated_version;
+    const char *pending_status; /* draft or review when a newer version is under way, else "" */
+    int pending_version;
+};
+typedef int (*guide_queue_h)(const struct guide_queue_item *q, void *arg);
+int guide_translation_queue(struct db *db, const char *lang, guide_queue_h h, void *arg);
+
+/* ---- cross-references (links.c) ---- */
+/* Refuses (guide.unknown_link) a body linking [[slug]] when no article has
+ * that slug (self, the article being written, is always known). */
+int guide_links_check(struct db_conn *c, const char *self, const char *body);
+/* The body as safe HTML with its [[slug]] links resolved for a reader of
+ * lang (caller frees *html). */
+int guide_render_body(struct db *db, const char *body, const char *lang, char **html);
 
 /* ---- diffs (diff.c) ---- */
 /* JSON describing how version b differs from version a (same article and

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch } from './pages.mjs';
 import { tap } from './tap.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,27 +22,7 @@ const SLUG = 'apostille';
 const { test, check, equal, done } = tap({ bail: true });
 mkdirSync(SHOTS, { recursive: true });
 
-const { chromium } = await import('playwright-core');
-const browser = await chromium.launch({
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
-const pageErrors = [];
-
-async function open(login, password) {
-    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'fr-FR', timezoneId: 'Africa/Casablanca' });
-    const page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.setDefaultTimeout(10_000);
-    await page.goto(`${BASE}/#/login`);
-    await page.waitForSelector('input[name=login]');
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=password]', password);
-    await page.click('form button[type=submit]');
-    await page.waitForFunction(() => document.getElementById('main').dataset.route !== 'login');
-    return page;
-}
+const { browser, open, pageErrors } = await launch({ base: BASE });
 
 let ref = '';
 try {

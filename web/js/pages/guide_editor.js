@@ -169,7 +169,7 @@ export function versionForm(base, lang, { withReason = true } = {}) {
             return;
         }
         try {
-            const r = await api('POST', '/api/v1/guide/preview', { body: body.value }, { signal: controller.signal });
+            const r = await api('POST', '/api/v1/guide/preview', { body: body.value, lang: preview.lang || undefined }, { signal: controller.signal });
             preview.innerHTML = r.html; /* rendered and made safe by the server */
             previewState.textContent = '';
         } catch (e) {

@@ -41,6 +41,99 @@ export function diffHref(from, to) {
 
 let categoryFilter = '';
 
+const COVERAGE_STATES = ['missing', 'outdated', 'pending'];
+
+/* Whether language code of article a is in state (the server's definitions,
+ * src/guide/coverage.c): missing = nothing in force, outdated = in force but
+ * behind the source, pending = newest version waiting for review. */
+function inState(a, code, state) {
+    const s = a.languages[code];
+    if (state === 'missing')
+        return !s || !s.published;
+    if (state === 'outdated')
+        return !!(s && s.published && s.outdated);
+    return !!(s && s.latest_status === 'review');
+}
+
+export function coverageHref(state, lang) {
+    return `#/guide/edit?${new URLSearchParams({ state, lang })}`;
+}
+
+/* The coverage panel: a row per language, each count a link that filters the
+ * article list below. */
+function coveragePanel(messages, current) {
+    const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: '5', class: 'loading' }, tn('common.loading'))));
+    const cols = ['guide.coverage.language', 'guide.coverage.published', 'guide.coverage.missing', 'guide.coverage.outdated', 'guide.coverage.pending'];
+    api('GET', '/api/v1/guide/coverage').then((r) => {
+        tbody.replaceChildren(...(r.languages || []).map((c) => h('tr', { dataset: { lang: c.lang } },
+            h('th', { scope: 'row' }, h('span', { lang: c.lang, dir: dirOf(c.lang) }, nativeName(c.lang)), ' ', h('code', { dir: 'ltr' }, c.lang)),
+            h('td', { class: 'num', dataset: { label: t(cols[1]), count: 'published' } }, h('span', { dir: 'ltr' }, `${c.published} / ${c.articles}`)),
+            COVERAGE_STATES.map((st, k) => {
+                const on = current.state === st && current.lang === c.lang;
+                return h('td', { class: 'num', dataset: { label: t(cols[k + 2]), count: st } },
+                    c[st]
+                        ? h('a', { href: coverageHref(st, c.lang), class: ['coverage-count', on && 'active'], 'aria-current': on ? 'true' : null,
+                            'aria-label': t('guide.coverage.count_label', { what: t(`guide.coverage.filter_${st}`, { language: inLang(c.lang) }), n: c[st] }) }, String(c[st]))
+                        : h('span', { class: 'muted' }, '0'));
+            }))));
+    }).catch((e) => {
+        tbody.replaceChildren();
+        messages.error(e);
+    });
+    return h('section', { class: 'card coverage-panel', id: 'coverage', 'aria-labelledby': 'coverage-title' },
+        h('h2', { id: 'coverage-title' }, tn('guide.coverage.title')),
+        h('p', { class: 'hint' }, tn('guide.coverage.intro')),
+        h('div', { class: 'table-wrap' }, h('table', { class: 'data-table coverage-table', id: 'coverage-table' },
+            h('thead', {}, h('tr', {}, cols.map((k) => h('th', { scope: 'col' }, tn(k))))),
+            tbody)));
+}
+
+/* The translation queue of one language: what to translate or update, oldest
+ * source change first, each with a link to write that translation. */
+function queuePanel(messages, initial) {
+    let lang = initial;
+    const list = h('ol', { class: 'translation-queue', id: 'translation-queue' });
+    const status = h('p', { class: 'hint', role: 'status' });
+    const select = h('select', { id: 'queue-lang', name: 'queue-lang' },
+        LANG_CODES.map((c) => h('option', { value: c, selected: c === lang, lang: c }, nativeName(c))));
+
+    async function load() {
+        list.replaceChildren();
+        status.replaceChildren(tn('common.loading'));
+        try {
+            const r = await api('GET', withQuery('/api/v1/guide/coverage/queue', { lang }));
+            const items = r.articles || [];
+            list.replaceChildren(...items.map((q) => h('li', { class: 'queue-item', dataset: { slug: q.slug, state: q.state } },
+                h('a', { class: 'btn btn-small btn-primary queue-edit', href: editorHref(q.slug, lang) },
+                    tn(q.state === 'missing' ? 'guide.coverage.translate' : 'guide.coverage.update', { language: inLang(lang) })),
+                ' ',
+                h('span', { class: 'queue-title', lang: q.title_lang, dir: 'auto' }, q.title),
+                ' ',
+                h('span', { class: q.state === 'missing' ? 'badge badge-neutral' : 'badge badge-warning' }, tn(`guide.coverage.state_${q.state}`)),
+                q.pending_status ? [' ', h('span', { class: 'cell-pending' }, `v${q.pending_version} `, statusBadge(q.pending_status))] : null,
+                h('span', { class: 'article-sub' },
+                    h('code', { dir: 'ltr' }, q.slug), ' · ',
+                    tn('guide.coverage.since', { language: inLang(q.source_language), version: q.source_version }), ' ',
+                    h('time', { datetime: q.source_on, class: 'nowrap', dir: 'ltr' }, q.source_on)))));
+            status.replaceChildren(items.length ? tn('guide.coverage.queue_count', { n: items.length, language: inLang(lang) })
+                : tn('guide.coverage.queue_none', { language: inLang(lang) }));
+        } catch (e) {
+            status.replaceChildren();
+            messages.error(e);
+        }
+    }
+    select.addEventListener('change', () => {
+        lang = select.value;
+        load();
+    });
+    load();
+    return h('section', { class: 'card queue-panel', id: 'queue', 'aria-labelledby': 'queue-title' },
+        h('h2', { id: 'queue-title' }, tn('guide.coverage.queue_title')),
+        h('div', { class: 'form-inline' }, h('div', { class: 'field' }, h('label', { for: 'queue-lang' }, tn('guide.coverage.queue_language')), select)),
+        status,
+        list);
+}
+
 function stateCell(a, code) {
     const s = a.languages[code];
     const source = a.source_language === code;
@@ -71,6 +164,11 @@ function stateCell(a, code) {
 
 export function renderList(ctx) {
     const messages = messageArea();
+    const p = routeParams();
+    const filter = { state: p.get('state') || '', lang: p.get('lang') || '' };
+    if (!COVERAGE_STATES.includes(filter.state) || !LANG_CODES.includes(filter.lang))
+        filter.state = filter.lang = '';
+    const coverage = ['editor', 'supervisor'].includes(ctx.user.role);
     const select = h('select', { id: 'category-filter', name: 'category' }, h('option', { value: '' }, t('guide.list.all_categories')));
     const count = h('p', { class: 'hint', role: 'status' });
     const tbody = h('tbody', {}, h('tr', {}, h('td', { colspan: '8', class: 'loading' }, tn('common.loading'))));
@@ -86,7 +184,7 @@ export function renderList(ctx) {
         messages.clear();
         try {
             const data = await api('GET', withQuery('/api/v1/guide/articles', { category: categoryFilter, lang: language() }));
-            const list = data.articles || [];
+            const list = (data.articles || []).filter((a) => !filter.state || inState(a, filter.lang, filter.state));
             tbody.replaceChildren(...list.map((a) => h('tr', { dataset: { slug: a.slug } },
                 h('th', { scope: 'row', class: 'wrap article-cell' },
                     h('a', { href: versionsHref(a.slug, a.source_language), lang: a.title_lang, dir: 'auto', class: 'article-name' }, a.title),
@@ -120,8 +218,15 @@ export function renderList(ctx) {
         guideTabs(ctx.user, 'guide/edit'),
         h('p', { class: 'lead' }, tn('guide.list.intro')),
         messages.el,
+        coverage ? coveragePanel(messages, filter) : null,
+        coverage ? queuePanel(messages, filter.lang || (LANG_CODES.includes(language()) ? language() : 'fr')) : null,
         h('div', { class: 'form-inline filter-bar' },
             h('div', { class: 'field' }, h('label', { for: 'category-filter' }, tn('guide.list.category')), select),
+            filter.state
+                ? h('p', { class: 'coverage-filter', id: 'coverage-filter' },
+                    h('span', { class: 'badge badge-info' }, tn(`guide.coverage.filter_${filter.state}`, { language: inLang(filter.lang) })), ' ',
+                    h('a', { href: '#/guide/edit', id: 'clear-filter' }, tn('guide.coverage.clear')))
+                : null,
             count),
         h('div', { class: 'legend hint' },
             h('span', { class: 'legend-item lang-source-sample' }, tn('guide.list.legend_source')),
