@@ -104,7 +104,8 @@ export async function render(ctx) {
         href: `/api/v1/public/figures?month=${data.month}${format === 'csv' ? '&format=csv' : ''}`,
         class: 'btn', dataset: { download: format }, download: format === 'csv' ? `wasl-published-${data.month}.csv` : null,
     }, format.toUpperCase());
-    return h('section', { class: 'portal-page portal-figures' },
+    /* data-month: the month the tables show (the select changes before they do) */
+    return h('section', { class: 'portal-page portal-figures', dataset: { month: data.month } },
         h('p', { class: 'portal-back' }, h('a', { href: '#' }, '← ', tn('portal.brand'))),
         h('h1', { tabindex: '-1' }, tn('portal.figures.title')),
         h('p', { class: 'lead' }, tn('portal.figures.intro')),
