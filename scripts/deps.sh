@@ -26,7 +26,7 @@ BUILD_PKGS="
 build-essential pkg-config
 libre-dev librem-dev libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev
 libutf8proc-dev libstemmer-dev libcmark-dev libsodium-dev libinih-dev libcurl4-openssl-dev libgnutls28-dev libssl-dev
-libxlsxwriter-dev libzxcvbn-dev
+libxlsxwriter-dev zlib1g-dev libzxcvbn-dev
 "
 RUN_PKGS="
 tzdata espeak-ng sox nodejs npm:npm
