@@ -178,6 +178,23 @@ def suite_install():
     run_tap("install", ["sh", "tests/install/run.sh"], timeout=600)
 
 
+def browser_own_server(name, script, demo_cases=True, db=False, screenshots=True, timeout=None):
+    """A browser test with a wasl of its own (SQLite): its URL, and when asked
+    its database file (tests that write events or edit it) and the screenshots' folder."""
+    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite",
+                         settings=None if demo_cases else {"cases.demo_cases": "0"})
+    srv.start()
+    env = {"WASL_URL": srv.url}
+    if db:
+        env["WASL_DB"] = srv.db
+    if screenshots:
+        env["WASL_SCREENSHOTS"] = os.path.join(TOP, "build", "screenshots")
+    try:
+        run_tap(name, ["node", script], env=env, **({"timeout": timeout} if timeout else {}))
+    finally:
+        srv.stop()
+
+
 def suite_browser():
     if not os.path.isdir(os.path.join(TOP, "tests", "browser", "node_modules", "playwright-core")):
         record("browser", False, "playwright-core is not installed (scripts/deps.sh)")
@@ -206,61 +223,19 @@ def suite_browser():
         srv.stop()
         shutil.rmtree(folder, ignore_errors=True)
     # The desk's tests get a server of their own: the tests above change the demo users' passwords and languages.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
-    srv.start()
-    try:
-        run_tap("browser/desk", ["node", "tests/browser/desk.mjs"],
-                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
-    finally:
-        srv.stop()
+    browser_own_server("browser/desk", "tests/browser/desk.mjs")
     # The audit page: its own server, whose SQLite file the test edits as an intruder would.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
-    srv.start()
-    try:
-        run_tap("browser/audit", ["node", "tests/browser/audit.mjs"], env={"WASL_URL": srv.url, "WASL_DB": srv.db})
-    finally:
-        srv.stop()
+    browser_own_server("browser/audit", "tests/browser/audit.mjs", demo_cases=False, db=True, screenshots=False)
     # The reports page: its own server, into whose SQLite event log the test writes a day of calls.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
-    srv.start()
-    try:
-        run_tap("browser/reports", ["node", "tests/browser/reports.mjs"],
-                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")},
-                timeout=180)
-    finally:
-        srv.stop()
+    browser_own_server("browser/reports", "tests/browser/reports.mjs", demo_cases=False, db=True, timeout=180)
     # The published figures on the portal: its own server (the demo cases), whose event log the test writes calls to.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
-    srv.start()
-    try:
-        run_tap("browser/published", ["node", "tests/browser/published.mjs"],
-                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
-    finally:
-        srv.stop()
+    browser_own_server("browser/published", "tests/browser/published.mjs", db=True)
     # The figures' pages (procedures, scorecard): a server of its own, the demo's cases.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite")
-    srv.start()
-    try:
-        run_tap("browser/stats_pages", ["node", "tests/browser/stats_pages.mjs"],
-                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
-    finally:
-        srv.stop()
+    browser_own_server("browser/stats_pages", "tests/browser/stats_pages.mjs")
     # The guide's coverage panel, translation queue and cross-references: a server of its own (it publishes an article).
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
-    srv.start()
-    try:
-        run_tap("browser/guide_coverage", ["node", "tests/browser/guide_coverage.mjs"],
-                env={"WASL_URL": srv.url, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
-    finally:
-        srv.stop()
+    browser_own_server("browser/guide_coverage", "tests/browser/guide_coverage.mjs", demo_cases=False)
     # Staffing: its own server, whose event log the test fills with past Mondays' calls.
-    srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite", settings={"cases.demo_cases": "0"})
-    srv.start()
-    try:
-        run_tap("browser/staffing", ["node", "tests/browser/staffing.mjs"],
-                env={"WASL_URL": srv.url, "WASL_DB": srv.db, "WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")})
-    finally:
-        srv.stop()
+    browser_own_server("browser/staffing", "tests/browser/staffing.mjs", demo_cases=False, db=True)
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)

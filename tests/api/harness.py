@@ -27,6 +27,22 @@ DEMO = {
 }
 
 
+def free_port(udp=True, tcp=True):
+    """A loopback port free for UDP and/or TCP now (SIP listens on both)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM) as a:
+            a.bind(("127.0.0.1", 0))
+            port = a.getsockname()[1]
+            if not (udp and tcp):
+                return port
+            with socket.socket() as b:
+                try:
+                    b.bind(("127.0.0.1", port))
+                    return port
+                except OSError:
+                    continue
+
+
 class Server:
     """One wasl process. settings: extra `--set name=value` pairs."""
 

@@ -7,7 +7,6 @@ not translated. The IVR's menu for it is in tests/unit/ivr/test_ivr_lang.c."""
 import atexit
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -17,6 +16,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "lang"))
 import overlay  # noqa: E402
+from harness import free_port  # noqa: E402
 
 SQLITE_ONLY = True
 FOLDER = tempfile.mkdtemp(prefix="wasl-lang-")
@@ -24,22 +24,9 @@ atexit.register(shutil.rmtree, FOLDER, True)
 DATA, WEB = overlay.build(FOLDER)
 
 
-def free_udp_tcp_port():
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-            u.bind(("127.0.0.1", 0))
-            port = u.getsockname()[1]
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                    return port
-                except OSError:
-                    continue
-
-
 # SIP on (on a port of its own) so the distributor runs and has its queues.
 SETTINGS = {"paths.data": DATA, "http.web_root": WEB, "cases.demo_cases": "0", "sip.enabled": "true",
-            "sip.port": str(free_udp_tcp_port()), "sip.rtp_min": "47000", "sip.rtp_max": "47100"}
+            "sip.port": str(free_port()), "sip.rtp_min": "47000", "sip.rtp_max": "47100"}
 
 
 def test_listed_with_its_name_and_direction(t):

@@ -13,7 +13,6 @@ Markers carry a random part: PostgreSQL's WAL of earlier runs on the same
 server must not be taken for this run's data."""
 import os
 import random
-import socket
 import string
 import subprocess
 import sys
@@ -24,29 +23,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "sip"))
 import sipua  # noqa: E402
+from harness import free_port  # noqa: E402
 
 FR_DID = "+33800100200"
 
 
-def _free_port():
-    """A port free for both UDP and TCP (SIP listens on both)."""
-    while True:
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        s = socket.socket()
-        try:
-            s.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            s.close()
-            u.close()
-
-
 _rtp = random.randrange(41000, 59000, 2)
-SETTINGS = {"sip.enabled": "true", "sip.port": str(_free_port()), "sip.tcp": "false",
+SETTINGS = {"sip.enabled": "true", "sip.port": str(free_port()), "sip.tcp": "false",
             "sip.rtp_min": str(_rtp), "sip.rtp_max": str(_rtp + 200), "sip.recording_dir": "rec",
             "sip.prompts_dir": os.path.join(TOP, "build", "prompts"),
             "sip.flow": os.path.join(TOP, "tests", "sip", "scenarios", "message_flow.json"),

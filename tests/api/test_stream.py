@@ -15,23 +15,16 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sip"))
 import sipua  # noqa: E402
+from harness import free_port  # noqa: E402
 
 SQLITE_ONLY = True  # the store plays no part here
-
-
-def _free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 _rtp = 10000 + 200 * (os.getpid() % 100)
 SETTINGS = {
     "sip.enabled": "true",
     "sip.tcp": "false",
-    "sip.port": str(_free_udp_port()),
+    "sip.port": str(free_port(tcp=False)),
     "sip.rtp_min": str(_rtp),
     "sip.rtp_max": str(_rtp + 199),
     "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"),

@@ -6,12 +6,11 @@ agent's phone follows an administrator's changes made on the first node
 (disabled, a new SIP password). Before, each process kept the accounts it
 read at start until a restart."""
 import os
-import socket
 import sys
 import tempfile
 import time
 
-from harness import Client, Server
+from harness import Client, Server, free_port
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "sip"))
 import sipua  # noqa: E402
@@ -20,29 +19,11 @@ PHONE_PW = "agent-phone-2026"
 WITHIN = 1.0  # seconds: what the issue asks
 
 
-def _free_port():
-    # UDP and TCP both free: the node listens on both for SIP
-    for _ in range(50):
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        u.bind(("127.0.0.1", 0))
-        port = u.getsockname()[1]
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            s.bind(("127.0.0.1", port))
-            return port
-        except OSError:
-            continue
-        finally:
-            s.close()
-            u.close()
-    raise RuntimeError("no free port")
-
-
 def _settings(rtp):
     return {
         "sip.enabled": "true",
         "sip.tcp": "false",
-        "sip.port": str(_free_port()),
+        "sip.port": str(free_port()),
         "sip.rtp_min": str(rtp),
         "sip.rtp_max": str(rtp + 99),
         "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"),

@@ -4,25 +4,17 @@ the form offers (plan_services); a name the plan does not have is refused
 with the list it has. The status shows each agent's skills before they log
 in (their account's) and after (the distributor's)."""
 import os
-import socket
 import tempfile
+from harness import free_port  # noqa: E402
 
 SQLITE_ONLY = True  # the store's part is in test_tel (both stores)
-
-
-def _free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 _rtp = 12000 + 200 * (os.getpid() % 100)
 SETTINGS = {
     "sip.enabled": "true",
     "sip.tcp": "false",
-    "sip.port": str(_free_udp_port()),
+    "sip.port": str(free_port(tcp=False)),
     "sip.rtp_min": str(_rtp),
     "sip.rtp_max": str(_rtp + 199),
     "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"),
