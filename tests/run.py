@@ -181,6 +181,8 @@ def suite_install():
 def browser_own_server(name, script, demo_cases=True, db=False, screenshots=True, timeout=None):
     """A browser test with a wasl of its own (SQLite): its URL, and when asked
     its database file (tests that write events or edit it) and the screenshots' folder."""
+    sys.path.insert(0, os.path.join(TOP, "tests", "api"))
+    import harness  # noqa: E402
     srv = harness.Server(os.path.join(TOP, "build", "asan", "wasl"), backend="sqlite",
                          settings=None if demo_cases else {"cases.demo_cases": "0"})
     srv.start()
