@@ -131,36 +131,40 @@ static void add_case(struct stats_pub_row *x, bool received, bool resolved, bool
 
 /* Complaints and ratings. Only these columns are read: no name, number,
  * address, text or comment, sealed or not, comes into this file. */
+struct case_read {
+    struct stats_pub *p;
+    int64_t from, to;
+};
+
+static int case_row(struct db_stmt *s, void *arg)
+{
+    const struct case_read *cr = arg;
+    const char *type = db_text(s, 0), *status = db_text(s, 1), *country = db_text(s, 2), *consulate = db_text(s, 3);
+    int64_t created = db_int(s, 4), resolved_at = db_int(s, 5), due = db_int(s, 6), rated_at = db_int(s, 8);
+    int rating = db_is_null(s, 7) ? 0 : (int)db_int(s, 7);
+    bool complaint = type && !strcmp(type, "complaint") && status && strcmp(status, "merged");
+    bool received = complaint && created >= cr->from && created < cr->to;
+    bool resolved = complaint && resolved_at >= cr->from && resolved_at < cr->to;
+    bool in_time = !due || resolved_at <= due; /* a complaint without a deadline cannot be late */
+    if (rating < 1 || rating > 5 || rated_at < cr->from || rated_at >= cr->to)
+        rating = 0;
+    struct stats_pub_row *rows[3] = {row_of(cr->p, SPL_TOTAL, "all"), row_of(cr->p, SPL_COUNTRY, country ? country : ""),
+                                     row_of(cr->p, SPL_CONSULATE, consulate ? consulate : "")};
+    for (int i = 0; i < 3 && rows[i]; i++)
+        add_case(rows[i], received, resolved, in_time, rating);
+    return cr->p->err;
+}
+
 static int read_cases(struct db *db, int64_t from, int64_t to, struct stats_pub *p)
 {
-    struct db_conn *c;
-    struct db_stmt *s = NULL;
-    int err = db_conn_get(db, &c);
-    if (err)
-        return err;
-    err = db_query(c, &s,
-                   "SELECT type, status, country, consulate, created_at, resolved_at, resolution_due, rating, rated_at FROM cases "
-                   "WHERE (type = 'complaint' AND status <> 'merged' AND ((created_at >= ? AND created_at < ?) "
-                   "OR (resolved_at >= ? AND resolved_at < ?))) OR (rating IS NOT NULL AND rated_at >= ? AND rated_at < ?)",
-                   DBP(DB_I(from), DB_I(to), DB_I(from), DB_I(to), DB_I(from), DB_I(to)));
-    while (!err && !p->err && db_next(s)) {
-        const char *type = db_text(s, 0), *status = db_text(s, 1), *country = db_text(s, 2), *consulate = db_text(s, 3);
-        int64_t created = db_int(s, 4), resolved_at = db_int(s, 5), due = db_int(s, 6), rated_at = db_int(s, 8);
-        int rating = db_is_null(s, 7) ? 0 : (int)db_int(s, 7);
-        bool complaint = type && !strcmp(type, "complaint") && status && strcmp(status, "merged");
-        bool received = complaint && created >= from && created < to;
-        bool resolved = complaint && resolved_at >= from && resolved_at < to;
-        bool in_time = !due || resolved_at <= due; /* a complaint without a deadline cannot be late */
-        if (rating < 1 || rating > 5 || rated_at < from || rated_at >= to)
-            rating = 0;
-        struct stats_pub_row *rows[3] = {row_of(p, SPL_TOTAL, "all"), row_of(p, SPL_COUNTRY, country ? country : ""),
-                                         row_of(p, SPL_CONSULATE, consulate ? consulate : "")};
-        for (int i = 0; i < 3 && rows[i]; i++)
-            add_case(rows[i], received, resolved, in_time, rating);
-    }
-    int err2 = db_end(s);
-    db_conn_put(c);
-    return err ? err : err2 ? err2 : p->err;
+    struct case_read cr = {p, from, to};
+    int err =
+        db_each(db,
+                "SELECT type, status, country, consulate, created_at, resolved_at, resolution_due, rating, rated_at FROM cases "
+                "WHERE (type = 'complaint' AND status <> 'merged' AND ((created_at >= ? AND created_at < ?) "
+                "OR (resolved_at >= ? AND resolved_at < ?))) OR (rating IS NOT NULL AND rated_at >= ? AND rated_at < ?)",
+                DBP(DB_I(from), DB_I(to), DB_I(from), DB_I(to), DB_I(from), DB_I(to)), case_row, &cr);
+    return err ? err : p->err;
 }
 
 /* A count is small when it is 1 .. min_count - 1: zero tells nothing of
