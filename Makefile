@@ -10,6 +10,7 @@
 #   make install    install under PREFIX (default /usr/local) and DESTDIR; see docs/operations.md
 #   make fresh-check  `make run` and `make test` in bare Debian 12 roots (scripts/fresh-check.sh)
 #   make asan       build build/asan/wasl with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make tsan       build build/tsan/wasl with ThreadSanitizer (races between the telephony's threads)
 #   make fuzz       build the fuzz targets and fuzz each for FUZZ_SECONDS (default 60)
 #   make format     reformat the C sources with clang-format
 #   make bench      run the benchmarks in bench/ (see BENCHMARKS.md)
@@ -45,6 +46,7 @@ CFLAGS ?= -O2 -g
 LIBS := $(PKG_LIBS) -lzxcvbn -lstemmer -lpthread -lm
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -fstack-protector-strong
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -53,13 +55,14 @@ GEN := build/gen/migrations.c
 
 OBJS := $(patsubst %.c,build/obj/%.o,$(SRCS) $(GEN:build/gen/%=gen/%))
 ASAN_OBJS := $(patsubst %.c,build/asan/obj/%.o,$(SRCS) $(GEN:build/gen/%=gen/%))
+TSAN_OBJS := $(patsubst %.c,build/tsan/obj/%.o,$(SRCS) $(CLI_SRCS) $(GEN:build/gen/%=gen/%))
 
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all asan prompts run demo test unit unit-build unit-list fuzz fuzz-build format check-format bench clean \
+.PHONY: all asan tsan prompts run demo test unit unit-build unit-list fuzz fuzz-build format check-format bench clean \
 	deps deps-run deps-test deps-bench check-pkgs install fresh-check man web-vendor
 all: build/wasl web-vendor
 
@@ -102,6 +105,16 @@ build/asan/wasl: $(patsubst %.c,build/asan/obj/%.o,$(CLI_SRCS)) build/asan/libwa
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(LIBS)
 
 asan: build/asan/wasl
+
+build/tsan/obj/gen/%.o: build/gen/%.c | check-pkgs
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) -MMD -MP -c $< -o $@
+build/tsan/obj/%.o: %.c $(GEN) | check-pkgs
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) -MMD -MP -c $< -o $@
+build/tsan/wasl: $(TSAN_OBJS)
+	$(CC) $(TSAN_FLAGS) -o $@ $^ $(LIBS)
+tsan: build/tsan/wasl
 
 # Unit tests: cmocka, one binary per file, linked with the sanitized library.
 build/asan/tests/%: tests/unit/%.c build/asan/libwasl.a
@@ -179,7 +192,7 @@ web/vendor/kurkle-color/LICENSE.md: vendor/node_modules/@kurkle/color/LICENSE.md
 vendor/node_modules/%:
 	@echo "wasl: $@ is missing; run ./scripts/deps.sh run (make run does it)" >&2; exit 1
 
-PROMPT_TEXTS := $(wildcard data/prompts/*.txt)
+PROMPT_TEXTS := $(wildcard data/prompts/*.txt) $(wildcard data/practice/scripts/*.json)
 build/prompts/.done: $(PROMPT_TEXTS) build/wasl
 	./build/wasl prompts generate build/prompts
 	@touch $@

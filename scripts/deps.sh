@@ -5,8 +5,10 @@
 #                           tzdata, espeak-ng and sox for the IVR prompts, Node.js and npm with
 #                           the npm packages the web UI serves (vendor/package.json: Chart.js)
 #   scripts/deps.sh test    run, plus everything `make test` drives: clang and the fuzzer
-#                           runtime, cmocka, a PostgreSQL server, SIPp, baresip, sipvicious,
-#                           Kamailio, nginx, AFL++, valgrind, Chromium, poppler-utils (the
+#                           runtime, cmocka, a PostgreSQL server (and Patroni with etcd,
+#                           running deploy/patroni/ in the fail-over test), SIPp, baresip, sipvicious,
+#                           Kamailio (and keepalived with sipsak, the floating SIP address of
+#                           deploy/keepalived/ in the cluster test), nginx, AFL++, valgrind, Chromium, poppler-utils (the
 #                           printed report's pages as images) and the browser tests' npm
 #                           packages; man-db and systemd, with which the install test renders
 #                           the manual pages and verifies the unit
@@ -33,12 +35,12 @@ tzdata espeak-ng sox nodejs npm:npm
 "
 TEST_PKGS="
 clang clang-format libclang-rt-14-dev valgrind libcmocka-dev sqlite3
-postgresql postgresql-client python3 python3-openpyxl curl jq git ca-certificates openssl
-sip-tester baresip-core sipsak sipvicious kamailio nginx-light afl++
+postgresql postgresql-client patroni etcd-server python3 python3-openpyxl curl jq git ca-certificates openssl
+sip-tester baresip-core sipsak sipvicious kamailio keepalived iproute2 nginx-light haproxy afl++
 chromium poppler-utils man-db systemd
 "
 BENCH_PKGS="
-python3 curl wrk sip-tester kamailio nginx-light sqlite3
+python3 curl wrk sip-tester kamailio iproute2 postgresql nginx-light sqlite3 tcpdump linux-perf
 "
 
 what=${1:-all}
@@ -102,14 +104,15 @@ if [ -n "$missing" ]; then
     tzv=$(dpkg-query -W -f='${Version}' tzdata 2>/dev/null || echo 0)
     dpkg --compare-versions "$tzv" ge 2026c ||
         fail "tzdata $tzv is older than 2026c (Morocco's 2026 change); enable the bookworm-updates or -security suite"
-    # Debian starts a service on install; wasl's tests run their own PostgreSQL, nginx and
-    # Kamailio on private ports, and a system Kamailio would hold wasl's SIP port 5060.
+    # Debian starts a service on install; wasl's tests run their own PostgreSQL, nginx, HAProxy,
+    # etcd, Patroni, Kamailio and keepalived on private ports, and a system Kamailio would hold wasl's SIP port 5060.
     # Only what this run installed is stopped, never a service that was there before.
     if [ -d /run/systemd/system ]; then
         for p in $missing; do
             case $p in
-            postgresql | nginx-light | kamailio)
+            postgresql | nginx-light | kamailio | keepalived | haproxy | etcd-server | patroni)
                 s=${p%-light}
+                s=${s%-server} # etcd-server's service is etcd
                 $SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
                 echo "deps: stopped and disabled the system $s service (the tests start their own)"
                 ;;

@@ -113,6 +113,10 @@ prepare_root() {
     mkdir -p "$r"
     tar -C "$r" -xf "$tarball"
     current_root=$r
+    # The root a mount point of its own (private), as / is on a machine: `ip netns` (the
+    # cluster suite's network namespaces) makes / a slave mount, which needs one.
+    mount --bind "$r" "$r"
+    mount --make-private "$r"
     mount -t proc proc "$r/proc"
     mount -t sysfs sysfs "$r/sys"
     mount --rbind /dev "$r/dev"

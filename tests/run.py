@@ -5,7 +5,9 @@ Suites, in order: C format check, build, unit tests (cmocka, ASan+UBSan) on
 SQLite and PostgreSQL, API tests against a running wasl on SQLite and on a real
 PostgreSQL started here, SIP tests (real SIPp, baresip and sipvicious peers
 against wasl over loopback), store outages under load (PostgreSQL stopped for
-90 s, a SQLite disk full), fuzz corpus replay, `make install` into a temporary
+90 s, a SQLite disk full, a PostgreSQL primary replaced by its promoted
+replica), three nodes behind Kamailio in network namespaces (tests/cluster),
+fuzz corpus replay, `make install` into a temporary
 folder and a start of the installed program, browser tests in Chromium. Every
 suite speaks TAP ("ok N - ..." / "not ok N - ..."); this runner counts them and
 ends with one line: "N passed, N failed" (followed by ", N skipped" when a
@@ -81,8 +83,15 @@ def run_tap(suite, cmd, env=None, cwd=TOP, timeout=1200):
     for l in [l for l in out.splitlines() if TAP.match(l) and SKIP.search(l)][:10]:
         print("    " + l[:200])
     if n_fail:
-        tail = [l for l in out.splitlines() if l.startswith("not ok") or "ERROR" in l or "Sanitizer" in l][:15]
-        for l in tail:
+        # each failure with the first lines of its diagnostic (what CI shows)
+        lines, tail = out.splitlines(), []
+        for i, l in enumerate(lines):
+            if l.startswith("not ok"):
+                tail.append(l)
+                tail += [d for d in lines[i + 1:i + 5] if d.startswith("#")][:4]
+            elif "ERROR" in l or "Sanitizer" in l:
+                tail.append(l)
+        for l in tail[:40]:
             print("    " + l[:200])
     return n_fail == 0
 
@@ -144,10 +153,29 @@ def suite_sip():
 
 def suite_outage():
     """PostgreSQL stopped under API and SIP load, then a SQLite disk filled:
-    wasl must live through both and lose no acknowledged case."""
+    wasl must live through both and lose no acknowledged case. Then a
+    PostgreSQL primary killed, stopped and fenced off under load, its
+    synchronous replica promoted: wasl writes to it by itself."""
     for backend in ("postgresql", "sqlite"):
         run_tap(f"outage@{backend}", ["python3", "tests/outage/run.py", "--binary", "build/asan/wasl", "--backend",
                                       backend], timeout=900)
+    run_tap("outage@promotion", ["python3", "tests/outage/promotion.py", "--binary", "build/asan/wasl"], timeout=480)
+
+
+def suite_cluster():
+    """Three wasl nodes on PostgreSQL (a primary and its synchronous replica)
+    behind two Kamailio instances with a floating address (deploy/kamailio,
+    deploy/keepalived), each in a network namespace of its own: calls through
+    the proxy, kill -9 of the active Kamailio, of the lease holder (a caller
+    waiting in its queue) and of a standby under load, then of the
+    PostgreSQL primary, its replica promoted; every acknowledged case stored
+    and mailed once, the figures alike on two nodes (tests/cluster/run.py).
+    Needs root for `ip netns`: without it the suite is reported skipped."""
+    if os.geteuid() != 0:
+        record("cluster", True, "needs root (ip netns)", skipped=True)
+        print(f"{'cluster':<28}    0 passed   0 failed   1 skipped  (needs root for ip netns)")
+        return
+    run_tap("cluster", ["python3", "tests/cluster/run.py", "--binary", "build/wasl"], timeout=420)
 
 
 def suite_fuzz():
@@ -236,8 +264,12 @@ def suite_browser():
     browser_own_server("browser/stats_pages", "tests/browser/stats_pages.mjs")
     # The guide's coverage panel, translation queue and cross-references: a server of its own (it publishes an article).
     browser_own_server("browser/guide_coverage", "tests/browser/guide_coverage.mjs", demo_cases=False)
+    # Guide briefings: an amendment published, read at the right agents' desks only, acknowledged, seen by supervisors.
+    browser_own_server("browser/briefings", "tests/browser/briefings.mjs", demo_cases=False)
     # Staffing: its own server, whose event log the test fills with past Mondays' calls.
     browser_own_server("browser/staffing", "tests/browser/staffing.mjs", demo_cases=False, db=True)
+    # Coaching: its own server, whose event log the test fills with a past week's calls of the demo agent.
+    browser_own_server("browser/coaching", "tests/browser/coaching.mjs", demo_cases=False, db=True)
     # Voice messages: its own wasl with the telephony on, callers leaving messages, the agent handling them.
     run_tap("browser/messages", ["node", "tests/browser/messages.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)
@@ -250,16 +282,22 @@ def suite_browser():
     # The wallboard while SIPp callers wait and give up: its own wasl with the telephony on.
     run_tap("browser/wallboard", ["node", "tests/browser/wallboard.mjs"],
             env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=200)
+    # A quality review from the call's selection to the agent's acknowledgement, on a recorded call.
+    run_tap("browser/quality", ["node", "tests/browser/quality.mjs"],
+            env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=180)
+    # The practice line: wasl calls the agent's phone, the page records and scores the call.
+    run_tap("browser/practice", ["node", "tests/browser/practice.mjs"],
+            env={"WASL_SCREENSHOTS": os.path.join(TOP, "build", "screenshots")}, timeout=150)
 
 
 def main():
-    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "fuzz", "install", "browser"]
+    wanted = sys.argv[1:] or ["format", "build", "unit", "api", "sip", "outage", "cluster", "fuzz", "install", "browser"]
     t0 = time.time()
     print("wasl test run: " + " ".join(wanted), flush=True)
     if "format" in wanted:
         suite_format()
     built = True
-    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "install", "browser")):
+    if "build" in wanted or any(s in wanted for s in ("unit", "api", "sip", "outage", "cluster", "install", "browser")):
         built = suite_build()
     pg = None
     if built and any(s in wanted for s in ("unit", "api")):
@@ -284,6 +322,8 @@ def main():
         suite_sip()
     if built and "outage" in wanted:
         suite_outage()
+    if built and "cluster" in wanted:
+        suite_cluster()
     if "fuzz" in wanted:
         suite_fuzz()
     if built and "install" in wanted:

@@ -12,6 +12,7 @@ import { alertBox, errorText, languageOptions, pageTitle } from './js/ui.js';
 import { stopPhoneBar, updatePhoneBar } from './js/phone_bar.js';
 import * as accountPage from './js/pages/account.js';
 import * as auditPage from './js/pages/admin_audit.js';
+import * as briefingsPage from './js/pages/briefings.js';
 import * as privacyPage from './js/pages/admin_privacy.js';
 import * as usersPage from './js/pages/admin_users.js';
 import * as caseFormPage from './js/pages/case_form.js';
@@ -27,6 +28,9 @@ import * as searchPage from './js/pages/guide_search.js';
 import * as synonymsPage from './js/pages/guide_synonyms.js';
 import * as loginPage from './js/pages/login.js';
 import * as messagesPage from './js/pages/messages.js';
+import * as qualityPages from './js/pages/quality.js';
+import * as coachingPages from './js/pages/coaching.js';
+import * as practicePage from './js/pages/practice.js';
 import * as reportsPage from './js/pages/reports.js';
 import * as staffingPage from './js/pages/staffing.js';
 import * as supervisionPage from './js/pages/supervision.js';
@@ -57,10 +61,19 @@ const PAGES = {
     supervision: { render: supervisionPage.render, title: 'supervision.title' },
     reports: { render: reportsPage.render, title: 'reports.title' },
     'supervision/procedures': { render: statsPages.renderProcedures, title: 'stats.procedures.title' },
+    'supervision/briefings': { render: briefingsPage.render, title: 'briefing.list_title' },
     scorecard: { render: statsPages.renderScorecard, title: 'stats.scorecard.title' },
     wallboard: { render: wallboardPage.render, title: 'wallboard.title' },
     staffing: { render: staffingPage.render, title: 'staffing.title' },
     messages: { render: messagesPage.render, title: 'messages.title' },
+    quality: { render: qualityPages.render, title: 'quality.title' },
+    'quality/review': { render: qualityPages.renderReview, title: 'quality.review_title_plain' },
+    'quality/calibration': { render: qualityPages.renderCalibration, title: 'quality.calibration_title_plain' },
+    reviews: { render: qualityPages.renderMine, title: 'quality.mine_title' },
+    coaching: { render: coachingPages.render, title: 'coaching.title' },
+    'coaching/session': { render: coachingPages.renderSession, title: 'coaching.session_title' },
+    'coaching/progress': { render: coachingPages.renderProgress, title: 'coaching.progress_title' },
+    practice: { render: practicePage.render, title: 'practice.title' },
     'admin/users': { render: usersPage.render, title: 'users.title' },
     'admin/audit': { render: auditPage.render, title: 'audit.title' },
     'admin/privacy': { render: privacyPage.render, title: 'privacy.title' },

@@ -135,7 +135,7 @@ def one(calls_per_day):
         period = "from=2026-11-01&to=2026-12-01"  # days are local midnights; to is excluded
         print("| question | cold (s) | warm, median of 3 (s) | rows | offered |")
         print("|---|---|---|---|---|")
-        for by in ("country", "queue", "interval&interval=1d"):
+        for by in ("country,language", "country", "queue", "interval&interval=1d"):
             url = f"{base}/api/v1/stats?{period}&by={by}"
             cold, j = get(url, cookie)
             warm = statistics.median(get(url, cookie)[0] for _ in range(3))

@@ -8,7 +8,7 @@
 # concurrency run holds many calls with media at once on wasl.
 # Loopback only; every process it starts is stopped by PID on exit.
 #
-#   bench/sip/run.sh [--quick] [--targets "wasl kamailio"] [--keep]
+#   bench/sip/run.sh [--quick] [--targets "wasl base kamailio"] [--keep]
 #
 # Environment overrides (defaults: full run / --quick):
 #   RATES="50 100 200 300 400 500" / "100 300"   offered calls/s per ramp step
@@ -22,10 +22,36 @@
 #                             Casablanca, so the IVR takes the "open" path
 #                             every run (empty: the real clock)
 #   CONC_TARGETS=wasl         targets of the concurrency run
+#   BRIDGED_AGENTS="500" / "100"  the bridged concurrency step (bridged.py),
+#                             one run per size: that many agents' phones
+#                             (SIPp, registered with digest auth) and as many
+#                             callers bridged to them through the IVR and the
+#                             relay ("": no bridged step)
+#   BRIDGED_IVR=              callers who stay in the IVR beside them (empty:
+#                             as many as agents)
+#   BRIDGED_RATE=100          calls placed per second, all kinds together
+#   BRIDGED_TALK=20 / 10      seconds every call of the step is up at once
+#   BRIDGED_REC_SHARE=0.5     share of the bridged calls recorded (France's
+#                             number, sip.recording_countries=FR; the others
+#                             call Belgium's)
+#   BRIDGED_PERF=0            perf record -g this many seconds while all the
+#                             calls are up (build/bench/sip/perf-bridged.txt)
 #   KAM_SHM_MB=256            Kamailio's shared memory (-m); 64 is too small
 #                             at 500 calls/s
 #   WASL_BIN=path             run this binary as wasl instead of building
 #                             build/wasl (make build/wasl)
+#   OVERLOAD_RATE=            the clean rate the overload step multiplies
+#                             (empty: wasl's highest ramp rate that passed)
+#   OVERLOAD_FACTORS="2 4"    offered = clean rate x each factor ("": no step)
+#   OVERLOAD_SECONDS=20 / 5   length of each overload step; uac_overload.xml
+#                             takes 503 as an answer (the excess shed)
+#   BASE_BIN=path             the binary of the target "base" (a second wasl,
+#                             e.g. main's, for a before/after in the same run;
+#                             --targets "wasl base kamailio")
+#   WASL_SETTINGS="k=v ..."   more --set for the target "wasl"; BASE_SETTINGS
+#                             the same for "base" (e.g. BASE_BIN=build/wasl
+#                             BASE_SETTINGS=sip.media_threads=0: one binary,
+#                             two settings, in one run)
 # Output: Markdown on stdout and in build/bench/sip/results.md; the raw step
 # lines in build/bench/sip/steps.tsv; SIPp error logs of failed steps and the
 # servers' stderr in build/bench/sip/logs/.
@@ -59,8 +85,17 @@ else
     CONC_HOLD_MS=${CONC_HOLD_MS:-12000}
 fi
 HOLD_MS=${HOLD_MS:-1000}
+OVERLOAD_RATE=${OVERLOAD_RATE:-}
+OVERLOAD_FACTORS=${OVERLOAD_FACTORS-"2 4"}
+OVERLOAD_SECONDS=${OVERLOAD_SECONDS:-$([ "$quick" = 1 ] && echo 5 || echo 20)}
 CONC_RATE=${CONC_RATE:-100}
 CONC_TARGETS=${CONC_TARGETS:-wasl}
+BRIDGED_AGENTS=${BRIDGED_AGENTS-$([ "$quick" = 1 ] && echo 100 || echo 500)}
+BRIDGED_IVR=${BRIDGED_IVR:-}
+BRIDGED_RATE=${BRIDGED_RATE:-100}
+BRIDGED_TALK=${BRIDGED_TALK:-$([ "$quick" = 1 ] && echo 10 || echo 20)}
+BRIDGED_REC_SHARE=${BRIDGED_REC_SHARE:-0.5}
+BRIDGED_PERF=${BRIDGED_PERF:-0}
 DID=${DID:-+33800100200}     # France's toll-free number in data/tel/numbers.csv
 CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 # Kamailio's shared memory (-m, MB). Every transaction (~10 KB) stays 5 s
@@ -68,6 +103,11 @@ CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 # BYE transactions, and -m 64 ran out ("could not allocate shared memory",
 # 500 replies), which measured the setting, not the proxy.
 KAM_SHM_MB=${KAM_SHM_MB:-256}
+# SIPp's socket buffers (-buff_size; its default, 64 KB, holds ~30 ms of
+# answers at 1,000 calls/s: a SIPp descheduled that long on a shared
+# machine dropped 200 OKs and counted its own INVITE retransmissions
+# against the target). The same for both targets.
+SIPP_BUF=${SIPP_BUF:-1048576}
 
 stat="python3 $here/sipstat.py"
 load_at_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -108,7 +148,7 @@ cleanup() {
     # a signal can land inside `IFS='=' read`, whose IFS would stay in force
     local pid IFS=$' \t\n'
     for pid in $started; do stop_pid "$pid"; done
-    for f in "$work"/wasl.err "$work"/kamailio.log; do
+    for f in "$work"/wasl.err "$work"/base.err "$work"/kamailio.log; do
         [ -s "$f" ] && cp "$f" "$outdir/logs/" 2>/dev/null
     done
     if [ "$keep" = 1 ]; then log "work files kept in $work"; else rm -rf "$work"; fi
@@ -126,13 +166,16 @@ if [ "$hard" = unlimited ] || [ "$hard" -gt 65536 ]; then hard=65536; fi
 ulimit -n "$hard" 2>/dev/null
 
 # ---- ports (all chosen free on 127.0.0.1) ----
-read -r uac_port uas_port kam_port wasl_sip wasl_http <<<"$($stat ports 5)"
+read -r uac_port uas_port kam_port wasl_sip wasl_http base_sip base_http <<<"$($stat ports 7)"
 uac_mp=$($stat mediaport)
 uas_mp=$((uac_mp + 4))
-rtp_min=$($stat rtpblock 4000)
-rtp_max=$((rtp_min + 3999))
+# two RTP ports a leg, 2,000 calls and room: 8,000 ports per wasl (a second
+# block for base only when it runs: on a machine shared with the SIP suite a
+# free block of 16,000 below the ephemeral range is rare)
+case " $targets " in *" base "*) rtp_ports=16000 ;; *) rtp_ports=8000 ;; esac
+rtp_min=$($stat rtpblock $rtp_ports)
 
-declare -A tpid tport tstate
+declare -A tpid tport tstate thttp
 for t in $targets; do tstate[$t]="not started"; done
 
 wait_udp() { # port seconds: wait until something listens on udp 127.0.0.1:port
@@ -143,9 +186,16 @@ wait_udp() { # port seconds: wait until something listens on udp 127.0.0.1:port
     return 1
 }
 
-start_wasl() {
-    local wasl=${WASL_BIN:-$top/build/wasl}
-    if [ -z "${WASL_BIN:-}" ]; then
+start_wasl() { # target (wasl or base)
+    local t=$1 wasl=${WASL_BIN:-$top/build/wasl} sip=$wasl_sip http=$wasl_http lo=$rtp_min
+    if [ "$t" = base ]; then
+        wasl=${BASE_BIN:-}
+        sip=$base_sip http=$base_http lo=$((rtp_min + 8000))
+        if [ -z "$wasl" ] || [ ! -x "$wasl" ]; then
+            tstate[base]="BASE_BIN is not set to a wasl binary"
+            return 1
+        fi
+    elif [ -z "${WASL_BIN:-}" ]; then
         log "building wasl (make build/wasl)"
         if ! make -s -C "$top" build/wasl >"$work/make.log" 2>&1; then
             tstate[wasl]="build failed (make build/wasl; logs/make.log)"
@@ -155,41 +205,49 @@ start_wasl() {
     fi
     # wasl runs in the work dir: relative defaults (data/, build/prompts)
     # point at the repository through links, and nothing lands in the tree.
-    mkdir -p "$work/wasl/build"
-    ln -s "$top/data" "$work/wasl/data"
-    [ -d "$top/build/prompts" ] && ln -s "$top/build/prompts" "$work/wasl/build/prompts"
-    local common=(--db "$work/wasl/wasl.db" --set "paths.data=$top/data" --set "cases.key_file=$work/wasl/wasl.key")
-    if ! (cd "$work/wasl" && "$wasl" "${common[@]}" init --demo) >"$work/wasl-init.log" 2>&1; then
-        tstate[wasl]="wasl init --demo failed: $(tail -1 "$work/wasl-init.log")"
+    local w="$work/$t"
+    mkdir -p "$w/build"
+    ln -s "$top/data" "$w/data"
+    [ -d "$top/build/prompts" ] && ln -s "$top/build/prompts" "$w/build/prompts"
+    local common=(--db "$w/wasl.db" --set "paths.data=$top/data" --set "cases.key_file=$w/wasl.key")
+    if ! (cd "$w" && "$wasl" "${common[@]}" init --demo) >"$work/$t-init.log" 2>&1; then
+        tstate[$t]="wasl init --demo failed: $(tail -1 "$work/$t-init.log")"
         return 1
     fi
-    wasl_cmd=("$wasl" "${common[@]}" --set "http.port=$wasl_http" --set "sip.port=$wasl_sip"
+    local -n cmd=${t}_cmd
+    cmd=("$wasl" "${common[@]}" --set "http.port=$http" --set "sip.port=$sip"
         --set sip.address=127.0.0.1 --set sip.trunks=127.0.0.1
-        --set "sip.rtp_min=$rtp_min" --set "sip.rtp_max=$rtp_max" --set log.level=warn)
-    [ -n "$CLOCK_START" ] && wasl_cmd+=(--set "clock.start=$CLOCK_START")
-    wasl_cmd+=(serve)
-    launch_wasl
+        --set "sip.rtp_min=$lo" --set "sip.rtp_max=$((lo + 7999))" --set log.level=warn)
+    [ -n "$CLOCK_START" ] && cmd+=(--set "clock.start=$CLOCK_START")
+    local extra
+    if [ "$t" = base ]; then extra=${BASE_SETTINGS:-}; else extra=${WASL_SETTINGS:-}; fi
+    for kv in $extra; do cmd+=(--set "$kv"); done
+    cmd+=(serve)
+    tport[$t]=$sip
+    thttp[$t]=$http
+    launch_wasl "$t"
 }
 
-launch_wasl() {
-    (cd "$work/wasl" && exec "${wasl_cmd[@]}") >"$work/wasl.out" 2>>"$work/wasl.err" &
-    tpid[wasl]=$!
-    started="${tpid[wasl]} $started"
-    tport[wasl]=$wasl_sip
+launch_wasl() { # target
+    local t=$1
+    local -n cmd=${t}_cmd
+    (cd "$work/$t" && exec "${cmd[@]}") >"$work/$t.out" 2>>"$work/$t.err" &
+    tpid[$t]=$!
+    started="${tpid[$t]} $started"
     for _ in $(seq 100); do
-        alive "${tpid[wasl]}" || break
-        curl -sf "http://127.0.0.1:$wasl_http/healthz" >/dev/null 2>&1 && break
+        alive "${tpid[$t]}" || break
+        curl -sf "http://127.0.0.1:${thttp[$t]}/healthz" >/dev/null 2>&1 && break
         sleep 0.1
     done
-    if ! alive "${tpid[wasl]}"; then
-        tstate[wasl]="wasl serve exited: $(grep -v '^$' "$work/wasl.err" | tail -1)"
+    if ! alive "${tpid[$t]}"; then
+        tstate[$t]="wasl serve exited: $(grep -v '^$' "$work/$t.err" | tail -1)"
         return 1
     fi
-    if ! wait_udp "$wasl_sip" 5; then
-        tstate[wasl]="wasl runs but nothing listens on udp:127.0.0.1:$wasl_sip"
+    if ! wait_udp "${tport[$t]}" 5; then
+        tstate[$t]="wasl runs but nothing listens on udp:127.0.0.1:${tport[$t]}"
         return 1
     fi
-    tstate[wasl]=up
+    tstate[$t]=up
 }
 
 start_kamailio() {
@@ -225,13 +283,13 @@ launch_kamailio() {
 # sends no BYE when its -timeout ends them) do not load the next steps.
 restart_target() {
     local t=$1 old=${tpid[$1]} p rest=""
-    log "$t: restarting after a failed step"
+    log "$t: restarting (${2:-after a failed step})"
     stop_pid "$old"
     for p in $started; do [ "$p" = "$old" ] || rest="$rest $p"; done
     started=$rest
     sleep 0.5
     case $t in
-    wasl) launch_wasl ;;
+    wasl | base) launch_wasl "$t" ;;
     kamailio) launch_kamailio ;;
     esac || log "$t: ${tstate[$t]}"
 }
@@ -250,24 +308,32 @@ sipp_in() {
 }
 hz=$($stat cpu $$ | cut -d' ' -f3)
 
+rss_kb() { # pid: resident memory in KB (0 if gone)
+    awk '/^VmRSS:/ { print $2; f = 1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+
 snap_metrics() { # target file
-    if [ "$1" = wasl ] && [ "${tstate[wasl]:-}" = up ]; then
-        curl -s -m 2 "http://127.0.0.1:$wasl_http/metrics" >"$2" 2>/dev/null || : >"$2"
+    if [ -n "${thttp[$1]:-}" ] && [ "${tstate[$1]:-}" = up ]; then
+        curl -s -m 2 "http://127.0.0.1:${thttp[$1]}/metrics" >"$2" 2>/dev/null || : >"$2"
     else
         : >"$2"
     fi
 }
 
 # One SIPp run against a target. Prints nothing; appends a line to $steps.
-#   run_step TARGET KIND RATE CALLS HOLD_MS
+#   run_step TARGET KIND RATE CALLS HOLD_MS [CLEAN_RATE]
+# KIND overload: uac_overload.xml (503 is an answer); it passes when every
+# call was admitted and completed or refused, the 503s came within 10 ms
+# (p99) and the admitted rate stayed >= 90 % of CLEAN_RATE.
 run_step() {
-    local t=$1 kind=$2 rate=$3 calls=$4 hold=$5
+    local t=$1 kind=$2 rate=$3 calls=$4 hold=$5 clean=${6:-0} scen=uac_short.xml extra=""
+    [ "$kind" = overload ] && scen=uac_overload.xml
     local d="$work/$t-$kind-$rate" uas_pid="" rc k v
     mkdir -p "$d/uac" "$d/uas"
     local tmo=$((calls / rate + hold / 1000 + 20))
     if [ "$t" = kamailio ]; then
         sipp_in "$d/uas" $((tmo + 10)) -sf "$here/uas_answer.xml" -i 127.0.0.1 -p "$uas_port" \
-            -mi 127.0.0.1 -mp "$uas_mp" -m "$calls" -nostdin -timeout "$((tmo + 5))s" \
+            -mi 127.0.0.1 -mp "$uas_mp" -m "$calls" -buff_size "$SIPP_BUF" -nostdin -timeout "$((tmo + 5))s" \
             -trace_stat -stf stat.csv -fd 1 -trace_counts -trace_err &
         uas_pid=$!
         started="$uas_pid $started"
@@ -276,13 +342,21 @@ run_step() {
     local c0 c1
     c0=$(cpu_ticks "${tpid[$t]}")
     snap_metrics "$t" "$d/metrics0.txt"
-    sipp_in "$d/uac" $((tmo + 10)) "127.0.0.1:${tport[$t]}" -sf "$here/uac_short.xml" -s "$DID" \
+    sipp_in "$d/uac" $((tmo + 10)) "127.0.0.1:${tport[$t]}" -sf "$here/$scen" -s "$DID" \
         -i 127.0.0.1 -p "$uac_port" -mi 127.0.0.1 -mp "$uac_mp" -rtp_echo \
-        -r "$rate" -m "$calls" -l "$calls" -d "$hold" -nostdin -timeout "${tmo}s" -timeout_error \
+        -r "$rate" -m "$calls" -l "$calls" -d "$hold" -buff_size "$SIPP_BUF" -nostdin -timeout "${tmo}s" -timeout_error \
         -trace_stat -stf stat.csv -fd 1 -trace_counts -trace_rtt -rtt_freq 100 -trace_err \
         -trace_screen -screen_file screen.log &
     local sp=$!
     started="$sp $started"
+    # the target's resident memory: before, and its peak during the step
+    local rss0 rss_peak=0 r
+    rss0=$(rss_kb "${tpid[$t]}")
+    while alive "$sp"; do
+        r=$(rss_kb "${tpid[$t]}")
+        [ "$r" -gt "$rss_peak" ] && rss_peak=$r
+        sleep 0.5
+    done
     wait "$sp"
     rc=$?
     sleep 0.5
@@ -307,7 +381,20 @@ run_step() {
     [ "$rc" -ne 0 ] && why="$why sipp rc=$rc;"
     [ "$ok" -ne "$calls" ] && why="$why $ok of $calls ok;"
     [ "$failed" -ne 0 ] && why="$why $failed failed;"
-    [ "$retrans" -ne 0 ] && why="$why $retrans retransmissions;"
+    if [ "$kind" = overload ]; then
+        declare -A ov=()
+        while IFS='=' read -r k v; do ov[$k]=$v; done < <($stat overload "$d/metrics0.txt" "$d/metrics1.txt")
+        answered=${uac[rtd1_cps]:-0}
+        extra=$(printf '\tclean=%s\tadmitted=%s\trefused=%s\tr503_p50_ms=%s\tr503_p99_ms=%s\tr200_p99_ms=%s\tshed_delay=%s\tshed_rate=%s\tudp_drops=%s\tepisodes=%s' \
+            "$clean" "${uac[rtd1_n]:-0}" "${uac[rtd2_n]:-0}" "${uac[rtd2_p50_ms]:-n/a}" "${uac[rtd2_p99_ms]:-n/a}" "${uac[rtd1_p99_ms]:-n/a}" \
+            "${ov[refused_delay]:-n/a}" "${ov[refused_rate]:-n/a}" "${ov[udp_drops]:-n/a}" "${ov[episodes]:-n/a}")
+        python3 -c "import sys; sys.exit(0 if '${uac[rtd2_n]:-0}' == '0' or float('${uac[rtd2_p99_ms]:-1e9}') <= 10 else 1)" ||
+            why="$why 503 p99 ${uac[rtd2_p99_ms]:-?} ms > 10 ms;"
+        python3 -c "import sys; sys.exit(0 if float('$answered') >= 0.9 * $clean else 1)" ||
+            why="$why admitted only $answered/s of a clean $clean/s;"
+    elif [ "$retrans" -ne 0 ]; then
+        why="$why $retrans retransmissions;"
+    fi
     [ "${uas[failedcall]:-0}" -ne 0 ] && why="$why UAS: ${uas[failedcall]} failed;"
     if [ "$kind" = ramp ] && ! python3 -c "import sys; sys.exit(0 if float('$answered') >= 0.9 * $rate else 1)"; then
         why="$why answered only $answered/s;"
@@ -318,10 +405,10 @@ run_step() {
             [ -s "$f" ] && cp "$f" "$outdir/logs/$t-$kind-$rate-$(basename "$f")"
         done
     fi
-    printf 'target=%s\tstep=%s\trate=%s\tcalls=%s\thold_ms=%s\tok=%s\tfailed=%s\tretrans=%s\tsipp_retrans=%s\tuas_retrans=%s\tunexpected=%s\tpeak=%s\tanswered_cps=%s\trtd_p50_ms=%s\trtd_p99_ms=%s\trtd_max_ms=%s\tcpu_s=%s\tsipp_cpu_s=%s\tpacing_p99=%s\tpacing_n=%s\tsip_calls=%s\trc=%s\tresult=%s\n' \
+    printf 'target=%s\tstep=%s\trate=%s\tcalls=%s\thold_ms=%s\tok=%s\tfailed=%s\tretrans=%s\tsipp_retrans=%s\tuas_retrans=%s\tunexpected=%s\tpeak=%s\tanswered_cps=%s\trtd_p50_ms=%s\trtd_p99_ms=%s\trtd_max_ms=%s\tcpu_s=%s\tsipp_cpu_s=%s\tpacing_p99=%s\tpacing_n=%s\tsip_calls=%s\trss0_kb=%s\trss_peak_kb=%s\trc=%s\tresult=%s%s\n' \
         "$t" "$kind" "$rate" "$calls" "$hold" "$ok" "$failed" "$retrans" "${uac[retransmissions]:-?}" "${uas[retrans_msgs]:-0}" \
         "${uac[unexpected]:-?}" "${uac[peak]:-?}" "$answered" "${uac[rtd_p50_ms]:-?}" "${uac[rtd_p99_ms]:-?}" "${uac[rtd_max_ms]:-?}" \
-        "$cpu" "$sipp_cpu" "${pm[pacing_p99]:-n/a}" "${pm[pacing_n]:-0}" "${pm[sip_calls]:-n/a}" "$rc" "$result" >>"$steps"
+        "$cpu" "$sipp_cpu" "${pm[pacing_p99]:-n/a}" "${pm[pacing_n]:-0}" "${pm[sip_calls]:-n/a}" "$rss0" "$rss_peak" "$rc" "$result" "$extra" >>"$steps"
     log "$t $kind ${rate}cps x $calls, hold ${hold}ms: ok $ok failed $failed retrans $retrans answered ${answered}/s cpu ${cpu}s pacing p99 ${pm[pacing_p99]:-n/a} -> $result"
     [ "$result" = pass ]
 }
@@ -331,10 +418,10 @@ skip_line() { # target kind rate why
 }
 
 # ---- start the targets ----
-log "work dir $work; SIP ports: wasl $wasl_sip, kamailio $kam_port, UAS $uas_port, SIPp $uac_port (media $uac_mp); wasl RTP $rtp_min-$rtp_max"
+log "work dir $work; SIP ports: wasl $wasl_sip, kamailio $kam_port, UAS $uas_port, SIPp $uac_port (media $uac_mp); wasl RTP from $rtp_min"
 for t in $targets; do
     case $t in
-    wasl) start_wasl ;;
+    wasl | base) start_wasl "$t" ;;
     kamailio) start_kamailio ;;
     *) echo "run.sh: unknown target '$t'" >&2; exit 2 ;;
     esac
@@ -386,9 +473,48 @@ for t in $CONC_TARGETS; do
     if [ "${tstate[$t]}" != up ]; then
         skip_line "$t" hold "$CONC_RATE" "${tstate[$t]}"
     else
+        # a fresh process: its RSS before the step is then its size at rest,
+        # not what the ramp's lingering transactions left in its heap
+        case $t in wasl | base) restart_target "$t" "for the memory per call" ;; esac
         run_step "$t" hold "$CONC_RATE" "$CONC_CALLS" "$CONC_HOLD_MS"
     fi
 done
+
+# ---- bridged concurrency: callers through the IVR to agents, the relay, recordings (wasl) ----
+# bridged.py runs its own wasl (the same binary) with the agents it needs;
+# the target above is stopped meanwhile, so that only one wasl runs.
+if [ -n "$BRIDGED_AGENTS" ] && [ "${tstate[wasl]:-}" = up ]; then
+    stop_pid "${tpid[wasl]}"
+    for agents in $BRIDGED_AGENTS; do
+        sleep 1
+        log "bridged: $agents agents, ${BRIDGED_IVR:-$agents} IVR callers at $BRIDGED_RATE calls/s (load $(cut -d' ' -f1-3 /proc/loadavg))"
+        python3 "$here/bridged.py" --binary "${WASL_BIN:-$top/build/wasl}" --agents "$agents" --ivr "${BRIDGED_IVR:-$agents}" \
+            --rate "$BRIDGED_RATE" --talk "$BRIDGED_TALK" --rec-share "$BRIDGED_REC_SHARE" --perf "$BRIDGED_PERF" \
+            --steps "$steps" --work "$work/bridged-$agents" >>"$work/bridged.log" 2>&1 ||
+            log "bridged $agents: $(tail -1 "$work/bridged.log")"
+        tail -6 "$work/bridged.log" >&2
+    done
+    cp "$work/bridged.log" "$outdir/logs/" 2>/dev/null
+    restart_target wasl "after the bridged step"
+fi
+
+# ---- overload: 2x and 4x a clean rate for OVERLOAD_SECONDS, 503 allowed (wasl) ----
+if [ -n "$OVERLOAD_FACTORS" ] && [ "${tstate[wasl]:-}" = up ]; then
+    clean=$OVERLOAD_RATE
+    if [ -z "$clean" ]; then
+        clean=$(awk -F'\t' '{ t = r = res = ""; for (i = 1; i <= NF; i++) { split($i, kv, "=");
+                if (kv[1] == "target") t = kv[2]; if (kv[1] == "step") s = kv[2]; if (kv[1] == "rate") r = kv[2]; if (kv[1] == "result") res = kv[2] }
+                if (t == "wasl" && s == "ramp" && res == "pass" && r + 0 > best) best = r + 0 } END { print best + 0 }' "$steps")
+    fi
+    for f in $OVERLOAD_FACTORS; do
+        if [ "${clean:-0}" -le 0 ]; then
+            skip_line wasl overload 0 "no clean rate: no ramp step passed (set OVERLOAD_RATE)"
+            break
+        fi
+        sleep 1
+        run_step wasl overload $((clean * f)) $((clean * f * OVERLOAD_SECONDS)) "$HOLD_MS" "$clean" || restart_target wasl
+    done
+fi
 
 # ---- report ----
 cp "$steps" "$outdir/steps.tsv"

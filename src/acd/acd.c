@@ -27,7 +27,8 @@ static const char *const event_names[] = {"queue_joined",
                                           "callback_requested",
                                           "callback_reserved",
                                           "callback_attempted",
-                                          "callback_cancelled"};
+                                          "callback_cancelled",
+                                          "moved"};
 static const char *const exit_names[] = {"none", "full", "max_wait", "no_agents"};
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == ACD_STATES, "a name for every agent state");
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == ACD_EVENT_KINDS, "a name for every event");

@@ -61,8 +61,10 @@ enum acd_event_kind {
     ACD_EV_CALLBACK_RESERVED,  /* agent reserved, dial_callback called: attempt (1 = first) */
     ACD_EV_CALLBACK_ATTEMPTED, /* an attempt failed: attempt, reason agent_no_answer|no_answer, retry_at (0: given up) */
     ACD_EV_CALLBACK_CANCELLED, /* reason: cancelled|called_again */
+    ACD_EV_MOVED,              /* a supervisor moved a waiting caller: queue (the new one), from_queue, by, position (in the new
+                                * queue), waited (since the first arrival), step (the new queue's widening step in force) */
 };
-#define ACD_EVENT_KINDS 14
+#define ACD_EVENT_KINDS 15
 
 struct acd_event {
     enum acd_event_kind kind;
@@ -77,7 +79,8 @@ struct acd_event {
     int64_t talked;             /* ENDED: µs since the agent answered */
     enum acd_agent_state state; /* AGENT_STATE: the new state */
     enum acd_agent_state from;  /* AGENT_STATE: the state before */
-    int64_t by;                 /* AGENT_STATE: who forced it (0: the agent or the ACD itself) */
+    int64_t by;                 /* AGENT_STATE: who forced it (0: the agent or the ACD itself); MOVED: who moved it */
+    int from_queue;             /* MOVED: the queue it left */
     enum acd_exit exit;         /* EXIT */
     int step, min_proficiency;  /* WIDENED */
     bool second_language;       /* WIDENED */
@@ -216,6 +219,28 @@ int acd_call_declined(struct acd *a, uint64_t call, int64_t agent, int64_t now);
 /* The caller hung up (waiting, ringing or talking) or the agent did; a
  * callback entry is cancelled. WASL_ENOENT (acd.unknown_call). */
 int acd_call_gone(struct acd *a, uint64_t call, int64_t now);
+
+/* A supervisor (by) moves a waiting caller to another queue (a caller
+ * who picked the wrong language or service). The caller keeps their first
+ * arrival and their priority: they take the place that arrival gives in the
+ * new queue, their wait (and its service level) goes on counting from it,
+ * and the new queue's widening steps apply by that wait at once. The
+ * maximum waits (the new queue's, the caller's own) count from the move:
+ * a caller moved is never let go at once for a wait spent elsewhere. The
+ * new queue's maximum length does not apply: it limits arrivals, and a
+ * supervisor's move is a decision, not one.
+ * A second language the caller accepted applies in the new queue's
+ * service. Ringing an agent (who has not answered yet): the ring stops
+ * (RING_CANCELLED, reason "moved"; the agent is free again, no
+ * ring-no-answer pause) and the call moves — the supervisor moves a
+ * caller because this queue is the wrong one for them, so its agent
+ * should not take them. Then MOVED, and the caller may be offered at once.
+ * Errors: WASL_ENOENT acd.unknown_call (not held: gone meanwhile),
+ * WASL_EINVAL acd.invalid_queue, WASL_ECONFLICT acd.not_waiting (talking,
+ * a callback request, or between a transfer's end and its next ring),
+ * acd.same_queue, acd.no_agents (nobody who can take the new queue is
+ * logged in, paused included: the caller would wait for nobody). */
+int acd_call_move(struct acd *a, uint64_t call, int queue, int64_t by, int64_t now);
 
 /* ---- a call handed to a named colleague (transfer.c) ---- */
 

@@ -92,6 +92,8 @@ struct entry {
     int64_t answered_at;
     int attempts;
     int64_t max_wait;    /* the caller's own (opts), 0: none */
+    int64_t wait_from;   /* the max waits count from here: joined, or the last move */
+    int language2;       /* the second language accepted (opts), -1: none */
     bool exit_no_agents; /* the caller's own (opts) */
     struct timer t_wait; /* next widening step or max wait; a callback's retry */
     bool pending;        /* in a's list of entries to route */
@@ -191,6 +193,8 @@ bool acd_route_agent(struct acd *a, struct agent *ag, int64_t now);
 void acd_route_entry(struct acd *a, struct entry *e, int64_t now);
 int acd_line_insert(struct acd *a, struct entry *e, int64_t now);
 void acd_widen_due(struct acd *a, struct entry *e, int64_t now);
+/* The widening step of q in force after waiting `waited` µs (-1: none). */
+int acd_step_at(const struct queue *q, int64_t waited);
 void acd_line_remove(struct acd *a, struct entry *e);
 int acd_position(const struct entry *e);
 /* The shorter of the queue's and the caller's max wait (0: none). */

@@ -106,7 +106,9 @@ static int make(struct acd *a, uint64_t id, int queue, const struct acd_call_opt
     e->priority = o.priority;
     e->max_wait = o.max_wait;
     e->exit_no_agents = o.exit_no_agents;
+    e->language2 = o.has_language2 && o.language2 != e->q->language ? o.language2 : -1;
     e->joined = o.joined ? o.joined : now;
+    e->wait_from = e->joined;
     e->seq = ++a->seq;
     e->step = -1;
     e->t_wait.pos = e->t_ring.pos = -1;
@@ -305,6 +307,22 @@ void acd_end_talk(struct acd *a, struct entry *e, int64_t now)
     acd_end_of_call(a, ag, now);
 }
 
+/* The phones ringing for e stop (RING_CANCELLED with reason): the agents
+ * are free again, without a ring-no-answer pause. */
+static void stop_rings(struct acd *a, struct entry *e, const char *reason, int64_t now)
+{
+    while (e->nring) {
+        struct agent *x = e->ring[e->nring - 1];
+        unring(a, e, x, ACD_EV_RING_CANCELLED, reason, now);
+        if (e->direct)
+            acd_back_to_before(a, x, now);
+        else
+            acd_set_state(a, x, ACD_AVAILABLE, NULL, 0, now);
+    }
+    e->direct = false;
+    acd_timer_stop(a, &e->t_ring);
+}
+
 /* The entry of a call the ACD holds, or WASL_ENOENT (acd.unknown_call). */
 static int held(const struct acd *a, uint64_t id, struct entry **e)
 {
@@ -332,17 +350,47 @@ int acd_call_gone(struct acd *a, uint64_t id, int64_t now)
     } else {
         event(a, ACD_EV_ABANDONED, e, NULL, NULL, now);
         e->q->abandoned++;
-        /* Hung up while agents' phones rang: they are free again. */
-        while (e->nring) {
-            struct agent *x = e->ring[e->nring - 1];
-            unring(a, e, x, ACD_EV_RING_CANCELLED, "caller_gone", now);
-            if (e->direct)
-                acd_back_to_before(a, x, now);
-            else
-                acd_set_state(a, x, ACD_AVAILABLE, NULL, 0, now);
-        }
+        stop_rings(a, e, "caller_gone", now); /* hung up while agents' phones rang */
     }
     acd_entry_free(a, e);
+    acd_settle(a, now);
+    return 0;
+}
+
+/* ---- a supervisor moves a waiting caller ---- */
+
+int acd_call_move(struct acd *a, uint64_t id, int queue, int64_t by, int64_t now)
+{
+    struct entry *e;
+    int err = held(a, id, &e);
+    if (err)
+        return err;
+    if (queue < 0 || queue >= a->nq)
+        return err_set_field(WASL_EINVAL, "acd.invalid_queue", "queue", "no queue %d", queue);
+    if (e->callback || e->talking || e->reserved || (!e->in_line && !e->nring))
+        return err_set(WASL_ECONFLICT, "acd.not_waiting", "only a caller waiting for an agent can be moved");
+    struct queue *to = a->q[queue], *from = e->q;
+    if (to == from)
+        return err_set(WASL_ECONFLICT, "acd.same_queue", "the caller already waits in this queue");
+    int k2 = e->language2 >= 0 && e->language2 != to->language ? acd_queue_find(a, e->language2, to->service) : -1;
+    struct queue *q2 = k2 >= 0 ? a->q[k2] : NULL;
+    if (!to->logged_in && !(q2 && q2->logged_in))
+        return err_set(WASL_ECONFLICT, "acd.no_agents", "nobody who can take this queue is logged in");
+    stop_rings(a, e, "moved", now);
+    acd_line_remove(a, e);
+    e->q = to;
+    e->q2 = q2;
+    /* the new queue's widening by the whole wait, without a WIDENED of its own (MOVED says it) */
+    e->step = acd_step_at(to, now - e->joined);
+    e->wait_from = now;
+    struct acd_event ev = {.kind = ACD_EV_MOVED, .at = now, .queue = to->idx, .call = e->id};
+    ev.from_queue = from->idx;
+    ev.by = by;
+    ev.position = acd_line_insert(a, e, now);
+    ev.priority = e->priority;
+    ev.waited = now - e->joined;
+    ev.step = e->step;
+    acd_emit(a, &ev);
     acd_settle(a, now);
     return 0;
 }
@@ -449,6 +497,7 @@ int acd_callback_replace(struct acd *a, uint64_t id, uint64_t call, int64_t now)
     if ((err = make(a, call, e->q->idx, &o, now, &n)))
         return err;
     n->q2 = e->q2;
+    n->language2 = e->language2;
     n->seq = e->seq; /* exactly its place */
     if (e->reserved) {
         acd_set_state(a, unreserve(a, e, ACD_EV_CALLBACK_CANCELLED, "called_again", now), ACD_AVAILABLE, NULL, 0, now);
@@ -478,7 +527,7 @@ int64_t acd_tick(struct acd *a, int64_t now)
         } else {
             struct entry *e = OWNER(t, struct entry, t_wait);
             int64_t mw = acd_max_wait(e);
-            if (mw > 0 && !e->callback && now - e->joined >= mw)
+            if (mw > 0 && !e->callback && now - e->wait_from >= mw)
                 acd_exit_entry(a, e, ACD_EXIT_MAX_WAIT, now);
             else
                 acd_widen_due(a, e, now);

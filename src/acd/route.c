@@ -144,14 +144,22 @@ static void over_remove(struct entry *e)
         q->over_mask &= ~(1u << e->priority);
 }
 
+int acd_step_at(const struct queue *q, int64_t waited)
+{
+    int step = -1;
+    while (step + 1 < q->nwiden && waited >= q->widen[step + 1].after)
+        step++;
+    return step;
+}
+
 /* The widening step in force after the wait so far, and the time-out for
  * the next step or the maximum wait. Returns true if the step changed. */
 static bool widen(struct acd *a, struct entry *e, int64_t now)
 {
     const struct queue *q = e->q;
-    int step = e->step;
-    while (step + 1 < q->nwiden && now - e->joined >= q->widen[step + 1].after)
-        step++;
+    int step = acd_step_at(q, now - e->joined);
+    if (step < e->step)
+        step = e->step; /* steps only widen */
     bool changed = step != e->step;
     e->step = step;
     if (second_on(e) && !e->in_over) {
@@ -162,8 +170,8 @@ static bool widen(struct acd *a, struct entry *e, int64_t now)
     if (step + 1 < q->nwiden)
         due = e->joined + q->widen[step + 1].after;
     int64_t mw = acd_max_wait(e);
-    if (mw > 0 && !e->callback && e->joined + mw < due)
-        due = e->joined + mw;
+    if (mw > 0 && !e->callback && e->wait_from + mw < due)
+        due = e->wait_from + mw;
     if (due == INT64_MAX) {
         acd_timer_stop(a, &e->t_wait);
     } else {

@@ -3,7 +3,8 @@
  * resume, hang up) and blind transfers; a supervisor on a live call
  * (listen, whisper, barge, audited before the phone rings: listening is
  * access to personal data) or forcing an agent's pause or log-out; a
- * callback scheduled for a citizen.
+ * callback scheduled for a citizen; a waiting caller moved to another
+ * queue by a supervisor.
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,6 +79,27 @@ int api_tel_transfer(struct http_req *r)
     else
         json_object_set_new(o, "agent", json_integer(agent));
     return http_reply_json(r, applied ? 200 : 202, o);
+}
+
+/* A supervisor moves a waiting caller: audited once the telephony took the
+ * command (a refusal changes nothing and is not an action on the call). */
+int api_tel_move(struct http_req *r)
+{
+    const char *queue = NULL;
+    struct json_spec spec[] = {{"queue", JS_STR, true, 16, 0, 0, &queue, NULL}};
+    char object[40];
+    int64_t id;
+    bool applied;
+    int err;
+
+    if ((err = api_param_id(r, "id", &id)) || (err = http_body_json(r, spec, 1)) ||
+        (err = tel_call_move((uint64_t)id, queue, r->actor.user_id, &applied)))
+        return err;
+    snprintf(object, sizeof(object), "call:%lld", (long long)id);
+    if ((err = audit_append_db(APP(r)->db, &r->actor, "call.move", object, queue)))
+        return err;
+    return http_reply_json(r, applied ? 200 : 202,
+                           json_pack("{s:I, s:s, s:b}", "call", (json_int_t)id, "queue", queue, "applied", applied));
 }
 
 int api_tel_consult(struct http_req *r)

@@ -10,11 +10,7 @@
 
 json_t *api_time(wtime_t t)
 {
-    char buf[40];
-    if (!t)
-        return json_null();
-    clock_format_utc(t, buf, sizeof(buf));
-    return json_string(buf);
+    return json_utc_time(t);
 }
 
 json_t *api_user_json(const struct user *u)

@@ -92,9 +92,6 @@ static json_t *row_json(const struct stats_pub_row *x)
     if (x->level != SPL_TOTAL)
         json_object_set_new(o, "code", x->key[0] ? json_string(x->key) : json_null());
     for (int k = 0; k < SP_FIGURES; k++) {
-        bool calls = k == SP_CALLS_ANSWERED || k == SP_SERVICE_LEVEL || k == SP_MEDIAN_WAIT;
-        if (calls && x->level == SPL_CONSULATE) /* calls carry no consulate */
-            continue;
         bool share = k == SP_SERVICE_LEVEL || k == SP_RESOLVED_IN_TIME || k == SP_SATISFACTION;
         json_t *v = json_null();
         if (x->cell[k] == SPC_SHOWN)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "brief/brief.h"
 #include "guide/guide.h"
 
 /* ---- rendering ---- */
@@ -301,16 +302,23 @@ int api_guide_submit(struct http_req *r)
 int api_guide_approve(struct http_req *r)
 {
     const char *effective_on = NULL, *note = NULL;
+    json_t *questions = NULL;
     struct json_spec spec[] = {
         {"effective_on", JS_STR, false, 10, 0, 0, &effective_on, NULL},
         {"note", JS_STR, false, 1000, 0, 0, &note, NULL},
+        {"questions", JS_ARRAY, false, BRIEF_QUESTIONS_MAX, 0, 0, &questions, NULL},
     };
     int64_t id;
     int err;
-    if ((err = api_param_id(r, "id", &id)) || (r->body && (err = http_body_json(r, spec, 2))) ||
-        (err = guide_approve(APP(r)->db, &r->actor, id, effective_on, note)))
+    if ((err = api_param_id(r, "id", &id)) || (r->body && (err = http_body_json(r, spec, 3))))
         return err;
-    return reply_version(r, id);
+    /* The briefing's questions (src/brief checks them when the version amends an earlier one). */
+    char *extra = questions ? json_dumps(questions, JSON_COMPACT) : NULL;
+    if (questions && !extra)
+        return WASL_ENOMEM;
+    err = guide_approve(APP(r)->db, &r->actor, id, effective_on, note, extra);
+    free(extra);
+    return err ? err : reply_version(r, id);
 }
 
 int api_guide_reject(struct http_req *r)

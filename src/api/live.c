@@ -79,12 +79,12 @@ static void agents_changed(const struct tel_status *prev, const struct tel_statu
             k++;
             snprintf(off.state, sizeof(off.state), "offline");
             agent_topic(off.user_id, topic, sizeof(topic));
-            if (http_sse_listeners(topic))
+            if (http_sse_wanted(topic))
                 publish(topic, "agent", agent_text(&off, now));
             continue;
         }
         agent_topic(a->user_id, topic, sizeof(topic));
-        if (http_sse_listeners(topic))
+        if (http_sse_wanted(topic))
             publish(topic, "agent", agent_text(a, now));
     }
 }
@@ -105,7 +105,7 @@ static void *live_main(void *arg)
         if (s)
             agents_changed(prev, s, now);
         const struct tel_status *cur = s ? s : prev;
-        if (cur && (s || now - last_status >= STATUS_REFRESH_US) && http_sse_listeners("status")) {
+        if (cur && (s || now - last_status >= STATUS_REFRESH_US) && http_sse_wanted("status")) {
             publish("status", "status", dump(api_tel_status_json(live.db, cur)));
             last_status = now;
         }
@@ -114,7 +114,7 @@ static void *live_main(void *arg)
         supervision_due |= s != NULL;
         if (cur &&
             ((supervision_due && now - last_supervision >= SUPERVISION_MIN_US) || now - last_supervision >= STATUS_REFRESH_US) &&
-            http_sse_listeners("supervision")) {
+            http_sse_wanted("supervision")) {
             publish("supervision", "supervision", dump(api_supervision_json(live.db, cur, false)));
             last_supervision = now;
             supervision_due = false;

@@ -20,10 +20,10 @@ static struct tel_viewer viewer_of(const struct http_req *r)
 static int message_item(const struct tel_message *m, void *arg)
 {
     json_t *o =
-        json_pack("{s:I, s:I, s:o, s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:b}", "id", (json_int_t)m->id, "call", (json_int_t)m->call,
-                  "left_at", api_time(m->left_at), "country", m->country, "did", m->did, "language", m->language, "seconds",
-                  (json_int_t)m->seconds, "status", m->status, "outcome", m->outcome[0] ? m->outcome : NULL, "phone",
-                  m->phone_masked[0] ? m->phone_masked : NULL, "expired", m->expired);
+        json_pack("{s:I, s:I, s:o, s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:b, s:s}", "id", (json_int_t)m->id, "call",
+                  (json_int_t)m->call, "left_at", api_time(m->left_at), "country", m->country, "did", m->did, "language",
+                  m->language, "seconds", (json_int_t)m->seconds, "status", m->status, "outcome", m->outcome[0] ? m->outcome : NULL,
+                  "phone", m->phone_masked[0] ? m->phone_masked : NULL, "expired", m->expired, "audio", m->audio);
     if (!o)
         return WASL_ENOMEM;
     json_object_set_new(o, "handled_by", m->handled_by ? json_integer(m->handled_by) : json_null());

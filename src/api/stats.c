@@ -17,9 +17,12 @@
 
 /* A row as JSON: every column of stats_columns (a share or a time without
  * a denominator is null), the agents' seconds per state in one object. */
-static json_t *row_json(const struct stats_row *x)
+static json_t *row_json(const struct stats_row *x, unsigned by)
 {
     json_t *o = json_pack("{s:s}", "key", x->key), *agents = json_object();
+    for (int d = 0; d < SD_DIMS; d++) /* each dimension the rows are cut by, as its own field */
+        if (by & STATS_BY(d))
+            json_object_set_new(o, stats_dim_names[d], json_string(x->value[d]));
     for (int k = 0; k < stats_ncolumns; k++) {
         const struct stats_column *c = &stats_columns[k];
         double v = stats_column_value(c, x);
@@ -37,7 +40,7 @@ static int brief_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The agent slice's rows get "name", the agent's display name (null for an
+/* Rows cut by agent get "name", the agent's display name (null for an
  * account that is gone): supervisors read the report but may not list the
  * accounts. One query for all the rows. */
 static int name_agents(struct db *db, json_t *rows)
@@ -49,27 +52,16 @@ static int name_agents(struct db *db, json_t *rows)
     if (!b)
         return WASL_ENOMEM;
     for (size_t i = 0; i < n; i++)
-        b[i].id = strtoll(json_string_value(json_object_get(json_array_get(rows, i), "key")), NULL, 10);
+        b[i].id = strtoll(json_string_value(json_object_get(json_array_get(rows, i), "agent")), NULL, 10);
     int err = user_briefs(db, b, (int)n);
     for (size_t i = 0; !err && i < n; i++) {
         json_t *row = json_array_get(rows, i);
-        struct user_brief key = {.id = strtoll(json_string_value(json_object_get(row, "key")), NULL, 10)};
+        struct user_brief key = {.id = strtoll(json_string_value(json_object_get(row, "agent")), NULL, 10)};
         const struct user_brief *hit = bsearch(&key, b, n, sizeof(*b), brief_cmp);
         json_object_set_new(row, "name", hit && hit->display_name[0] ? json_string(hit->display_name) : json_null());
     }
     free(b);
     return err;
-}
-
-static int slice_of(const char *by, enum stats_slice *out)
-{
-    static const char *const names[SS_SLICES] = {"total", "queue", "language", "country", "agent", "interval"};
-    for (int i = 0; i < SS_SLICES; i++)
-        if (!strcmp(by, names[i])) {
-            *out = (enum stats_slice)i;
-            return 0;
-        }
-    return err_set_field(WASL_EINVAL, "stats.invalid_slice", "by", "by: total, queue, language, country, agent or interval");
 }
 
 static int bucket_of(const char *v, int *out)
@@ -112,10 +104,13 @@ static int time_or_day(struct http_req *r, const char *name, const struct tz *z,
 static int reply_file(struct http_req *r, const struct stats_report *rep, const struct stats_query *q, const char *by,
                       const char *format)
 {
-    char from[40], to[40], name[96], disposition[160];
+    char from[40], to[40], name[128], disposition[192];
     clock_format_utc(q->from, from, sizeof(from));
     clock_format_utc(q->to, to, sizeof(to));
     snprintf(name, sizeof(name), "wasl-figures-%s-%.10s.%s", by, from, format);
+    for (char *c = name; *c; c++) /* country,language -> country+language */
+        if (*c == ',')
+            *c = '+';
     snprintf(disposition, sizeof(disposition), "attachment; filename=\"%s\"", name);
     if (!strcmp(format, "csv")) {
         struct sbuf b;
@@ -171,7 +166,7 @@ int api_stats_thresholds(struct stats_threshold *th, int max)
 
 int api_stats(struct http_req *r)
 {
-    struct stats_query q = {.slice = SS_TOTAL, .bucket_s = 3600, .tz = "Africa/Casablanca"};
+    struct stats_query q = {.by = 0, .bucket_s = 3600, .tz = "Africa/Casablanca"};
     struct stats_threshold th[QUEUES_MAX];
     long long threshold = 0, short_s = 5;
     const char *by = http_query(r, "by"), *iv = http_query(r, "interval");
@@ -189,8 +184,10 @@ int api_stats(struct http_req *r)
     q.to = now;
     if ((err = time_or_day(r, "from", z, &q.from)) || (err = time_or_day(r, "to", z, &q.to)) ||
         (err = api_query_int(r, "threshold", 1, 3600, &threshold)) || (err = api_query_int(r, "short", 0, 600, &short_s)) ||
-        (by && (err = slice_of(by, &q.slice))) || (iv && (err = bucket_of(iv, &q.bucket_s))))
+        (by && (err = stats_dims_parse(by, &q.by))) || (iv && (err = bucket_of(iv, &q.bucket_s))))
         return err;
+    char by_name[96];
+    stats_dims_format(q.by, by_name, sizeof(by_name));
     if (q.to <= q.from)
         return err_set_field(WASL_EINVAL, "stats.invalid_period", "to", "the period ends before it starts");
     if (q.to - q.from > (int64_t)PERIOD_MAX_DAYS * 86400 * WTIME_SEC)
@@ -208,7 +205,7 @@ int api_stats(struct http_req *r)
     if ((err = stats_report_from_store(APP(r)->db, &q, now, &rep)))
         return err;
     if (format && strcmp(format, "json")) {
-        err = reply_file(r, rep, &q, by ? by : "total", format);
+        err = reply_file(r, rep, &q, by_name, format);
         stats_report_free(rep);
         return err;
     }
@@ -216,8 +213,8 @@ int api_stats(struct http_req *r)
     int n = stats_report_rows(rep, &rows);
     json_t *out = json_array();
     for (int i = 0; i < n; i++)
-        json_array_append_new(out, row_json(&rows[i]));
-    if (q.slice == SS_AGENT && (err = name_agents(APP(r)->db, out))) {
+        json_array_append_new(out, row_json(&rows[i], q.by));
+    if ((q.by & STATS_BY(SD_AGENT)) && (err = name_agents(APP(r)->db, out))) {
         json_decref(out);
         stats_report_free(rep);
         return err;
@@ -231,6 +228,6 @@ int api_stats(struct http_req *r)
     stats_report_free(rep);
     return http_reply_json(r, 200,
                            json_pack("{s:o, s:o, s:s, s:s, s:i, s:i, s:o, s:o}", "from", api_time(q.from), "to", api_time(q.to),
-                                     "by", by ? by : "total", "time_zone", q.tz, "threshold_s", q.sl_threshold_s, "short_abandon_s",
+                                     "by", by_name, "time_zone", q.tz, "threshold_s", q.sl_threshold_s, "short_abandon_s",
                                      q.short_abandon_s, "rows", out, "pauses", pauses));
 }

@@ -264,7 +264,7 @@ static int day_start(int64_t now, int64_t *from)
 static int today_compute(struct db *db, struct today *t)
 {
     struct stats_threshold th[QUEUES_MAX];
-    struct stats_query q = {.slice = SS_QUEUE, .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ};
+    struct stats_query q = {.by = STATS_BY(SD_QUEUE), .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ};
     int64_t now = clock_now(), t0 = clock_mono_us();
     int err;
     if ((err = day_start(now, &q.from)))
@@ -275,7 +275,7 @@ static int today_compute(struct db *db, struct today *t)
     struct stats_report *rq = NULL, *rc = NULL;
     if ((err = stats_report_from_store(db, &q, now, &rq)))
         return err;
-    q.slice = SS_COUNTRY;
+    q.by = STATS_BY(SD_COUNTRY);
     if ((err = stats_report_from_store(db, &q, now, &rc))) {
         stats_report_free(rq);
         return err;

@@ -237,6 +237,7 @@ json_t *api_tel_status_json(struct db *db, const struct tel_status *s)
         json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)c->id, "country", c->country, "did", c->did,
                               "language", c->language, "state", c->state, "node", c->node, "seconds",
                               (json_int_t)((wall - c->started) / 1000000));
+        json_object_set_new(o, "queue", c->queue[0] ? json_string(c->queue) : json_null());
         json_object_set_new(o, "agent", c->agent ? json_integer(c->agent) : json_null());
         json_object_set_new(o, "consult", c->consult ? json_integer(c->consult) : json_null());
         json_object_set_new(o, "conference", json_boolean(c->conference));

@@ -100,6 +100,10 @@ int user_get(struct db *db, int64_t id, struct user *out);
 /* Same inside a caller's transaction (no lock-out state). */
 int user_get_conn(struct db_conn *c, int64_t id, struct user *out);
 int user_get_by_login(struct db *db, const char *login, struct user *out);
+/* {"id", "name"} of a user as other modules show who did what: the display
+ * name, "" when the id is 0 or unknown (a new reference). */
+struct json_t;
+struct json_t *user_ref_json(struct db *db, int64_t id);
 /* Up to max users ordered by login; *n gets how many. */
 int user_list(struct db *db, struct user *out, int max, int *n);
 /* What other modules need of accounts they only know by id (the telephony's

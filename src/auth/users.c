@@ -399,3 +399,13 @@ int user_unlock(struct db *db, const struct actor *who, int64_t id)
     struct unlock ul = {who, id};
     return db_tx(db, unlock_h, &ul);
 }
+
+json_t *user_ref_json(struct db *db, int64_t id)
+{
+    struct user u;
+    if (!id || user_get(db, id, &u)) {
+        err_clear();
+        return json_pack("{s:I, s:s}", "id", (json_int_t)id, "name", "");
+    }
+    return json_pack("{s:I, s:s}", "id", (json_int_t)id, "name", u.display_name);
+}

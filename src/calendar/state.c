@@ -52,6 +52,9 @@ static int save_h(struct db_conn *c, void *arg)
                       "changed_at = excluded.changed_at",
                       DBP(DB_S(sv->closed ? (sv->reason && *sv->reason ? sv->reason : "closed") : ""),
                           DB_S(sv->who && sv->who->login ? sv->who->login : "system"), DB_I(clock_now())));
+    /* the other nodes read it again (cmd_serve's watcher) */
+    if (!err)
+        err = db_change_bump(c, "emergency");
     return err ? err
                : audit_append(c, sv->who, sv->closed ? "calendar.emergency_close" : "calendar.emergency_reopen", "calendar", NULL);
 }

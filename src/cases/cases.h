@@ -235,6 +235,10 @@ int personal_unseal(const void *blob, size_t n, char **plain);
  * callbacks are found by, for another module's sealed numbers (voice
  * messages), so that a citizen's data can be found and erased everywhere. */
 void personal_phone_index(const char *e164, char out[65]);
+/* A keyed digest of text for another module's own purpose (the quality
+ * reviews' weekly sample): deterministic for a key file, unpredictable
+ * without it. purpose names the use (a subkey per purpose). */
+void personal_keyed_digest(const char *purpose, const char *text, char out[65]);
 
 /* ---- callback requests left on the phone ---- */
 struct callback_input {
@@ -427,12 +431,18 @@ bool phone_normalize(const char *in, const char *country, char *out, size_t n);
 /* ---- background work (wasl serve) ---- */
 /* A thread that runs the deadline check and the outbox every
  * cases.tick_seconds, and the retention purge daily. */
+/* The jobs run only on the node that holds the store's lease (src/cluster);
+ * the start registers the take-over hook: a round at once, the outbox's
+ * claims of the node that led before released first. */
 int cases_worker_start(struct db *db);
 void cases_worker_stop(void);
 
 /* ---- mail ---- */
 /* Sends pending outbox mail when SMTP is on; returns how many were sent. */
 int outbox_send(struct db *db, int *sent);
+/* This node took the store: its next outbox_send() first releases the
+ * claims in force (their node no longer sends). */
+void outbox_take_over(void);
 /* Queues a mail in the outbox on c (case_id 0: not about a case, such as the
  * audit trail's checkpoints mailed to an auditor); to and body are sealed. */
 int outbox_add(struct db_conn *c, int64_t case_id, const char *to, const char *subject, const char *body);

@@ -227,3 +227,8 @@ void personal_phone_index(const char *e164, char out[65])
 {
     blind_index("phone", e164, out);
 }
+
+void personal_keyed_digest(const char *purpose, const char *text, char out[65])
+{
+    blind_index(purpose, text, out);
+}

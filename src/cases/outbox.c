@@ -5,7 +5,20 @@
  * to OUTBOX_ATTEMPTS times; the error stays on the row for the operators.
  * With smtp.user set, the conversation must be encrypted (smtps://, or
  * STARTTLS required): a password is never sent in clear, and the mail waits.
+ *
+ * Several nodes may run this (src/cluster lets one at a time, but a node
+ * that lost its lease may still be finishing a round): each mail is claimed
+ * by a conditional update before the SMTP conversation, so only one node
+ * sends it. A node that dies between the claim and the mark leaves its
+ * claim behind: the next leader releases every claim in force when it takes
+ * the lease (release_stale_claims), so the mail goes within seconds, and so
+ * does a node without the cluster when it takes the store. Sent
+ * again, a mail keeps its Message-ID, so a mailbox can tell a duplicate (the
+ * dead node sent it but did not mark it). A node that sent a mail and could
+ * not mark it (the store went away in between) keeps the mark and writes it
+ * when the store answers again (unmarked_flush).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +26,11 @@
 #include <sodium.h>
 
 #include "cases_int.h"
+#include "cluster/cluster.h"
 
 #define OUTBOX_ATTEMPTS 5
 #define OUTBOX_BATCH 50
+#define OUTBOX_CLAIM (10 * 60 * WTIME_SEC)
 
 struct reader {
     const char *p;
@@ -34,13 +49,12 @@ static size_t read_cb(char *buf, size_t size, size_t nmemb, void *arg)
 
 /* An RFC 5322 message: UTF-8 subject as an RFC 2047 encoded word, body in
  * base64 so that Arabic and long lines travel untouched. */
-static char *message(const char *from, const char *to, const char *subject, const char *body)
+static char *message(int64_t row, const char *from, const char *to, const char *subject, const char *body)
 {
     size_t sl = strlen(subject), bl = strlen(body);
     size_t s64 = sodium_base64_ENCODED_LEN(sl, sodium_base64_VARIANT_ORIGINAL);
     size_t b64 = sodium_base64_ENCODED_LEN(bl, sodium_base64_VARIANT_ORIGINAL);
-    char *es = malloc(s64), *eb = malloc(b64), date[64], id[40];
-    unsigned char r[12];
+    char *es = malloc(s64), *eb = malloc(b64), date[64];
     struct sbuf m;
     time_t now = (time_t)clock_now_sec();
     struct tm tm;
@@ -54,13 +68,11 @@ static char *message(const char *from, const char *to, const char *subject, cons
     sodium_bin2base64(eb, b64, (const unsigned char *)body, bl, sodium_base64_VARIANT_ORIGINAL);
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    wrand_bytes(r, sizeof(r));
-    sodium_bin2hex(id, sizeof(id), r, sizeof(r));
     sbuf_init(&m, 1 << 20);
     sbuf_addf(&m,
-              "Date: %s\r\nFrom: %s\r\nTo: %s\r\nMessage-ID: <%s@wasl>\r\nSubject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\n"
+              "Date: %s\r\nFrom: %s\r\nTo: %s\r\nMessage-ID: <outbox-%lld@%s>\r\nSubject: =?UTF-8?B?%s?=\r\nMIME-Version: 1.0\r\n"
               "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-              date, from, to, id, es);
+              date, from, to, (long long)row, strchr(from, '@') ? strchr(from, '@') + 1 : "wasl", es);
     for (size_t i = 0; i < strlen(eb); i += 76) {
         sbuf_add(&m, eb + i, strlen(eb + i) < 76 ? strlen(eb + i) : 76);
         sbuf_adds(&m, "\r\n");
@@ -77,9 +89,9 @@ static char *message(const char *from, const char *to, const char *subject, cons
 /* Sends one message: 0, WASL_EIO with error filled in, or WASL_EPERM when
  * credentials are set and the server offers no TLS (nothing was sent: not
  * the message's fault, so not one of its attempts). */
-static int smtp_send(const char *to, const char *subject, const char *body, char *error, size_t en)
+static int smtp_send(int64_t row, const char *to, const char *subject, const char *body, char *error, size_t en)
 {
-    char *msg = message(cases_cfg.smtp_from, to, subject, body), from[160], errbuf[CURL_ERROR_SIZE] = "";
+    char *msg = message(row, cases_cfg.smtp_from, to, subject, body), from[160], errbuf[CURL_ERROR_SIZE] = "";
     struct curl_slist *rcpt = NULL;
     struct reader r;
     CURL *h;
@@ -128,10 +140,121 @@ static int smtp_send(const char *to, const char *subject, const char *body, char
     return rc == CURLE_OK ? 0 : err_set(WASL_EIO, "smtp.failed", "%s", error);
 }
 
+/* Takes row for this node: *mine when no other node holds it. */
+static int claim(struct db *db, int64_t row, bool *mine)
+{
+    struct db_conn *c;
+    int64_t now = clock_now();
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err =
+        db_exec(c, "UPDATE outbox SET claimed_until = ?, claimed_by = ? WHERE id = ? AND status = 'pending' AND claimed_until < ?",
+                DBP(DB_I(now + OUTBOX_CLAIM), DB_S(cluster_node()), DB_I(row), DB_I(now)));
+    *mine = !err && db_changes(c) == 1;
+    db_conn_put(c);
+    return err;
+}
+
+/* Set by the take-over hook (outbox_take_over), cleared once done: the
+ * claims in force when this node took the store belong to nodes that no
+ * longer send. The previous leader died, or exited when it lost the lease
+ * (src/cluster fences a leader before its lease can expire, and the fence
+ * ends the process); a clean stop ends the outbox's round before it gives
+ * the lease back; a node without the cluster holds the store alone (its
+ * claim: src/cluster). Without this, a mail the dead node had claimed
+ * waited OUTBOX_CLAIM (10 minutes). */
+static _Atomic bool release_due;
+
+void outbox_take_over(void)
+{
+    atomic_store(&release_due, true);
+}
+
+/* Only the outbox's thread calls it; a failure leaves it due. */
+static int release_stale_claims(struct db *db)
+{
+    struct db_conn *c;
+    int err;
+
+    if (!atomic_exchange(&release_due, false))
+        return 0;
+    if ((err = db_conn_get(db, &c))) {
+        atomic_store(&release_due, true);
+        return err;
+    }
+    err = db_exec(c, "UPDATE outbox SET claimed_until = 0 WHERE status = 'pending' AND claimed_until > ?", DBP(DB_I(clock_now())));
+    int n = err ? 0 : db_changes(c);
+    db_conn_put(c);
+    if (err) {
+        atomic_store(&release_due, true);
+        return err;
+    }
+    if (n)
+        log_warn("outbox: %d mail(s) claimed by the node that led before were released: they go now (a mailbox may see "
+                 "one twice, with the same Message-ID, if that node had sent it)",
+                 n);
+    return 0;
+}
+
 struct pending {
     int64_t id;
     char *to, *subject, *body;
 };
+
+/* Mails this node sent whose mark the store did not take (it went away
+ * between the SMTP server's yes and the UPDATE): marked at the start of the
+ * next rounds, before anything else, so that the store coming back does not
+ * see them pending (their claim would expire and they would go again). Only
+ * a node that stops before the store comes back leaves one to be sent again
+ * by the next (with the same Message-ID); its log names it. Only the
+ * outbox's thread touches this. */
+#define UNMARKED_MAX 256
+static struct {
+    int64_t id, sent_at;
+} unmarked[UNMARKED_MAX];
+static int nunmarked;
+
+static int mark_sent(struct db *db, int64_t id, int64_t sent_at)
+{
+    struct db_conn *c;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    err = db_exec(c,
+                  "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL, claimed_until = 0 "
+                  "WHERE id = ? AND status = 'pending'",
+                  DBP(DB_I(sent_at), DB_I(id)));
+    db_conn_put(c);
+    return err;
+}
+
+static void unmarked_add(int64_t id, int64_t sent_at)
+{
+    log_error("outbox: mail %lld sent, not marked (the store: %s): marked when the store answers again", (long long)id,
+              err_message());
+    if (nunmarked == UNMARKED_MAX) {
+        log_error("outbox: mail %lld sent, not marked, and %d more wait for their mark: it may go again when its claim "
+                  "expires",
+                  (long long)id, UNMARKED_MAX);
+        return;
+    }
+    unmarked[nunmarked].id = id;
+    unmarked[nunmarked].sent_at = sent_at;
+    nunmarked++;
+}
+
+static int unmarked_flush(struct db *db)
+{
+    while (nunmarked) {
+        int err = mark_sent(db, unmarked[0].id, unmarked[0].sent_at);
+        if (err)
+            return err;
+        log_info("outbox: mail %lld marked as sent at last", (long long)unmarked[0].id);
+        memmove(&unmarked[0], &unmarked[1], sizeof(unmarked[0]) * (size_t)--nunmarked);
+    }
+    return 0;
+}
 
 int outbox_send(struct db *db, int *sent)
 {
@@ -143,12 +266,12 @@ int outbox_send(struct db *db, int *sent)
     *sent = 0;
     if (!cases_cfg.smtp_on)
         return 0;
-    if ((err = db_conn_get(db, &c)))
+    if ((err = unmarked_flush(db)) || (err = release_stale_claims(db)) || (err = db_conn_get(db, &c)))
         return err;
     err = db_query(c, &s,
                    "SELECT id, to_enc, subject, body_enc FROM outbox WHERE status = 'pending' AND attempts < ? "
-                   "ORDER BY id LIMIT ?",
-                   DBP(DB_I(OUTBOX_ATTEMPTS), DB_I(OUTBOX_BATCH)));
+                   "AND claimed_until < ? ORDER BY id LIMIT ?",
+                   DBP(DB_I(OUTBOX_ATTEMPTS), DB_I(clock_now()), DB_I(OUTBOX_BATCH)));
     while (!err && db_next(s)) {
         size_t len;
         const void *b;
@@ -169,27 +292,36 @@ int outbox_send(struct db *db, int *sent)
      * on its own, so a crash between two leaves at most one duplicate. */
     for (int i = 0; !err2 && i < n; i++) {
         char error[512] = "";
-        int e = p[i].to && p[i].body ? smtp_send(p[i].to, p[i].subject, p[i].body, error, sizeof(error)) : WASL_EINVAL;
+        bool mine = false;
+        if ((err = claim(db, p[i].id, &mine)))
+            break;
+        if (!mine)
+            continue; /* another node took it since the query */
+        int e = p[i].to && p[i].body ? smtp_send(p[i].id, p[i].to, p[i].subject, p[i].body, error, sizeof(error)) : WASL_EINVAL;
+        if (!e) {
+            int64_t at = clock_now();
+            (*sent)++;
+            if ((err = mark_sent(db, p[i].id, at))) {
+                unmarked_add(p[i].id, at);
+                break;
+            }
+            continue;
+        }
         if ((err = db_conn_get(db, &c)))
             break;
-        if (!e) {
-            err = db_exec(c,
-                          "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
-                          DBP(DB_I(clock_now()), DB_I(p[i].id)));
-            (*sent)++;
-        } else if (e == WASL_EPERM) {
+        if (e == WASL_EPERM) {
             /* The server, not the message: the mail keeps its attempts and
              * waits; the rest of the batch would meet the same server. */
             err_clear();
             log_error("outbox: mail %lld not sent: %s", (long long)p[i].id, error);
-            err = db_exec(c, "UPDATE outbox SET last_error = ? WHERE id = ?", DBP(DB_S(error), DB_I(p[i].id)));
+            err = db_exec(c, "UPDATE outbox SET last_error = ?, claimed_until = 0 WHERE id = ?", DBP(DB_S(error), DB_I(p[i].id)));
             db_conn_put(c);
             break;
         } else {
             err_clear();
             log_warn("outbox: mail %lld not sent: %s", (long long)p[i].id, error[0] ? error : "unreadable row");
             err = db_exec(c,
-                          "UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                          "UPDATE outbox SET attempts = attempts + 1, last_error = ?, claimed_until = 0, "
                           "status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END WHERE id = ?",
                           DBP(DB_S(error[0] ? error : "unreadable row"), DB_I(OUTBOX_ATTEMPTS), DB_I(p[i].id)));
         }

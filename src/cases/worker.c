@@ -9,13 +9,14 @@
 #include <time.h>
 
 #include "cases_int.h"
+#include "cluster/cluster.h"
 #include "guide/guide.h"
 #include "stats/stats.h"
 
 static pthread_t worker;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
-static bool running, stopping;
+static bool running, stopping, woken;
 
 /* Logs a job's failure, unless the store is down: it logs that itself,
  * once, and the job is tried again after a back-off. */
@@ -57,6 +58,8 @@ static bool run_once(struct db *db, int64_t *last_purge, bool *names_indexed, bo
     bool down = false;
     int64_t now = clock_now();
 
+    if (!cluster_leading()) /* another node runs them: each mail once */
+        return false;
     if (cases_sla_tick(db, now, &n))
         down |= failed(db, "deadline check failed");
     else if (n)
@@ -116,15 +119,37 @@ static void *loop(void *arg)
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += backoff ? backoff : cases_cfg.tick_seconds;
-        while (!stopping && pthread_cond_timedwait(&wake, &lock, &until) == 0)
+        while (!stopping && !woken && pthread_cond_timedwait(&wake, &lock, &until) == 0)
             ;
+        woken = false;
     }
     pthread_mutex_unlock(&lock);
     return NULL;
 }
 
+static void worker_wake(void)
+{
+    pthread_mutex_lock(&lock);
+    woken = true;
+    pthread_cond_signal(&wake);
+    pthread_mutex_unlock(&lock);
+}
+
+/* On lead (src/cluster): the claims of the node that led before go, then
+ * a round at once. */
+static int take_over(void *arg)
+{
+    (void)arg;
+    outbox_take_over();
+    worker_wake();
+    return 0;
+}
+
 int cases_worker_start(struct db *db)
 {
+    int err;
+    if ((err = cluster_on_lead("cases: outbox claims released, jobs woken", CLUSTER_STAGE_JOBS, take_over, NULL)))
+        return err;
     stopping = false;
     if (pthread_create(&worker, NULL, loop, db))
         return err_set(WASL_EINTERNAL, "cases.worker", "cannot start the cases worker");

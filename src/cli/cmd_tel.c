@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "tel/tel.h"
 #include "ivr/ivr.h"
+#include "practice/practice.h"
 
 int cmd_prompts(struct cli *c)
 {
@@ -21,7 +22,10 @@ int cmd_prompts(struct cli *c)
         return cli_fail(err, "prompts");
     if (!strcmp(sub, "generate") && c->argc <= 2) {
         const char *dir = c->argc == 2 ? c->argv[1] : "build/prompts";
-        if ((err = prompts_generate(dir, &made, &kept)))
+        /* the practice scripts' caller lines too (their references to the
+         * guide and the case types are checked when the server loads them) */
+        if ((err = prompts_generate(dir, &made, &kept)) || (err = practice_load(cli_data_dir(), NULL, false)) ||
+            (err = prompts_generate_practice(dir, &made, &kept)))
             return cli_fail(err, "prompts");
         printf("prompts in %s: %d made, %d unchanged\n", dir, made, kept);
         return 0;

@@ -20,6 +20,9 @@
 #include "cases/cases.h"
 #include "api/api.h"
 #include "stats/stats.h"
+#include "quality/quality.h"
+#include "coach/coach.h"
+#include "cluster/cluster.h"
 
 /* clang-format off */
 static const struct conf_def main_conf[] = {
@@ -165,9 +168,11 @@ static int setup(const char *config_path, bool config_given)
         (err = conf_register(store_conf, store_conf_count)) || (err = conf_register(http_conf, http_conf_count)) ||
         (err = conf_register(auth_conf, auth_conf_count)) || (err = conf_register(audit_conf, audit_conf_count)) ||
         (err = conf_register(guide_conf, guide_conf_count)) || (err = conf_register(cases_conf, cases_conf_count)) ||
-        (err = conf_register(tel_conf, tel_conf_count)) || (err = conf_register(api_conf, api_conf_count)) ||
-        (err = conf_register(events_conf, events_conf_count)) || (err = conf_register(api_figures_conf, api_figures_conf_count)) ||
-        (err = conf_register(stats_conf, stats_conf_count)) || (err = tel_privacy_register()))
+        (err = conf_register(tel_conf, tel_conf_count)) || (err = conf_register(tel_overload_conf, tel_overload_conf_count)) ||
+        (err = conf_register(api_conf, api_conf_count)) || (err = conf_register(events_conf, events_conf_count)) ||
+        (err = conf_register(api_figures_conf, api_figures_conf_count)) || (err = conf_register(stats_conf, stats_conf_count)) ||
+        (err = conf_register(quality_conf, quality_conf_count)) || (err = conf_register(cluster_conf, cluster_conf_count)) ||
+        (err = tel_privacy_register()) || (err = coach_privacy_register()))
         return err;
     if (config_given || access(config_path, F_OK) == 0)
         if ((err = conf_load_file(config_path)))

@@ -63,6 +63,29 @@ int log_parse_level(const char *s, enum log_level *out);
 void log_set_request_id(const char *id);
 const char *log_request_id(void);
 void log_msg(enum log_level l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The calling thread's lines go through a lock-free ring written out by a
+ * thread of its own (the real-time thread: it must never wait on stderr).
+ * One producer at a time; stop writes out what is left. Lines that find
+ * the ring full are dropped and their number logged. */
+int log_ring_start(void);
+void log_ring_stop(void);
+/* ---- a lock-free single-producer single-consumer ring ------------------
+ * Fixed-size slots in memory the caller gives; one thread puts, one takes,
+ * neither ever waits: a put that finds the ring full fails (the producer
+ * counts the drop). Used by the log (the real-time thread's lines) and by
+ * call recordings (their 20 ms frames). */
+struct spsc_ring {
+    unsigned char *slots;
+    size_t slot_size, count;
+    _Atomic size_t head, tail; /* written by the producer, by the consumer */
+};
+void spsc_init(struct spsc_ring *r, void *slots, size_t slot_size, size_t count);
+/* Producer: the next free slot to fill (NULL: full), then spsc_push. */
+void *spsc_slot(struct spsc_ring *r);
+void spsc_push(struct spsc_ring *r);
+/* Consumer: the oldest slot (NULL: empty), then spsc_pop to free it. */
+void *spsc_peek(struct spsc_ring *r);
+void spsc_pop(struct spsc_ring *r);
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
@@ -183,6 +206,9 @@ struct json_spec {
 };
 /* Appends s as a JSON string (quotes included) to b. */
 int json_add_string(struct sbuf *b, const char *s);
+/* An instant as RFC 3339 UTC text ("2026-12-06T20:00:00Z"), JSON null for 0
+ * (a new reference; NULL out of memory). */
+struct json_t *json_utc_time(wtime_t t);
 /* Parses body[0..n) as one JSON object. Owns nothing: *root must be
  * json_decref()'d by the caller on success. */
 int json_parse_object(const char *body, size_t n, struct json_t **root);

@@ -115,6 +115,15 @@ int json_spec_parse(json_t *obj, const struct json_spec *spec, size_t nspec, boo
     return 0;
 }
 
+json_t *json_utc_time(wtime_t t)
+{
+    char buf[40];
+    if (!t)
+        return json_null();
+    clock_format_utc(t, buf, sizeof(buf));
+    return json_string(buf);
+}
+
 int json_add_string(struct sbuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";

@@ -5,6 +5,7 @@
  */
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <jansson.h>
 
 #include "events.h"
+#include "cluster/cluster.h"
 
 /* clang-format off */
 const struct conf_def events_conf[] = {
@@ -29,8 +31,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "The IVR reached a node; keys: the keys that led there (never the digits of a PIN or of a case reference: those are given as their count, '#4')."},
     [EV_CALL_LANGUAGE] = {"call.language", "language", NULL, NULL, NULL, NULL,
         "The caller's language is known (chosen with a key, or the country's default)."},
-    [EV_QUEUE_JOINED] = {"queue.joined", "service", NULL, NULL, "position", NULL,
-        "The caller joined a queue at this position (1: next). The queue column is its name: the language for the general service (fr), language.service otherwise (fr.dossier); service: the IVR node's (empty after a transfer or for a callback)."},
+    [EV_QUEUE_JOINED] = {"queue.joined", "service", "from", NULL, "position", "by",
+        "The caller joined a queue at this position (1: next). The queue column is its name: the language for the general service (fr), language.service otherwise (fr.dossier); service: the IVR node's (empty after a transfer, a move or for a callback); from and by: set when a supervisor moved a waiting caller here (the queue they left, the supervisor's user id), empty and 0 otherwise: not a new offer, the caller keeps their first arrival (a queue.left why moved comes just before)."},
     [EV_CALL_OFFERED] = {"call.offered", "contact", NULL, NULL, NULL, NULL,
         "The distributor offered the call to an agent: their phone rings."},
     [EV_CALL_NOT_ANSWERED] = {"call.not_answered", "why", NULL, NULL, "ring_ms", NULL,
@@ -43,22 +45,22 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "The agent took the caller back from hold."},
     [EV_CALL_ABANDONED] = {"call.abandoned", NULL, NULL, NULL, "waited_ms", "position",
         "The caller hung up while waiting in a queue (or while an agent's phone rang); position: their place when they left."},
-    [EV_QUEUE_LEFT] = {"queue.left", "why", NULL, NULL, "waited_ms", NULL,
-        "The caller left the queue without an agent, sent on by the distributor to the IVR node's branch: why is timeout (the node's or the queue's max wait), full (the queue held its max length when they came) or no_agents (nobody who can take the queue is logged in, when they came or since)."},
+    [EV_QUEUE_LEFT] = {"queue.left", "why", "to", NULL, "waited_ms", "by",
+        "The caller left the queue without an agent, sent on by the distributor to the IVR node's branch: why is timeout (the node's or the queue's max wait), full (the queue held its max length when they came) or no_agents (nobody who can take the queue is logged in, when they came or since); or why is moved: a supervisor (by: their user id) moved the waiting caller to the queue to, where a queue.joined follows (waited_ms: the wait so far; to and by are empty and 0 for the other reasons)."},
     [EV_CALL_ENDED] = {"call.ended", "outcome", NULL, "path", "waited_ms", "talked_ms",
-        "The call ended. outcome: completed, answered, abandoned, caller_hangup, rtp_timeout, error, shutdown or crashed; path: the IVR nodes visited; by whom is in the outcome (answered calls: agent column set when the agent hung up)."},
-    [EV_CALL_RECORDED] = {"call.recorded", NULL, NULL, "file", "seconds", NULL,
-        "The call's recording (or voice message) was written to this file."},
+        "The call ended. outcome: completed, answered, abandoned, caller_hangup, rtp_timeout, no_ack (wasl's 200 never acknowledged), error, shutdown or crashed; path: the IVR nodes visited; by whom is in the outcome (answered calls: agent column set when the agent hung up)."},
+    [EV_CALL_RECORDED] = {"call.recorded", "error", NULL, "file", "seconds", "dropped_frames",
+        "The call's recording was written to this file (streamed during the call). error: empty, or disk_full or disk_error when the disk failed and the file ends there; dropped_frames: 20 ms frames the disk did not keep up with, silence in the file."},
     [EV_CALLBACK_REQUESTED] = {"callback.requested", "result", NULL, NULL, NULL, NULL,
         "The caller asked to be called back; result: stored, merged (a request from the same number was already waiting) or refused."},
-    [EV_MESSAGE_LEFT] = {"message.left", "language", NULL, "file", "seconds", NULL,
-        "The caller left a voice message: their language at that moment, the WAV file and its length. The caller's number goes to the projection (the voice_messages table, sealed) and never into the log."},
+    [EV_MESSAGE_LEFT] = {"message.left", "language", NULL, "file", "seconds", "cut",
+        "The caller left a voice message: their language at that moment, the WAV file and its length (streamed to disk as they spoke). cut: 0 the whole message; 1 wasl stopped during it (a crash): the file holds what was said until then, finished at the next start (the event's time: when wasl was last known to run); 2 the disk failed (full or failing): the file holds what was written before, or is empty when nothing was kept. The caller's number goes to the projection (the voice_messages table, sealed) and never into the log."},
     [EV_AGENT_STATE] = {"agent.state", "state", "reason", NULL, "by", NULL,
         "An agent's state changed: offline, available, ringing, busy, wrap_up or paused (reason: break, training, phone_offline, ...); call column: the call that made it (ringing, busy, wrap_up); by: 0 when the agent or the distributor did it, else the supervisor who forced it (-1: the system, e.g. the account was disabled)."},
-    [EV_PHONE_REGISTERED] = {"phone.registered", "contact", NULL, NULL, "expires_s", NULL,
-        "An agent's phone registered (or refreshed its registration) at this contact."},
-    [EV_PHONE_UNREGISTERED] = {"phone.unregistered", "why", NULL, NULL, NULL, NULL,
-        "An agent's phone is no longer registered (why: unregistered, expired, disabled)."},
+    [EV_PHONE_REGISTERED] = {"phone.registered", "contact", "flow", "path", "expires_s", NULL,
+        "An agent's phone registered (or refreshed its registration) at this contact. flow: the TCP or TLS connection it came over (empty over UDP or behind a proxy); path: the proxies it registered through (RFC 3327 Path, empty when none)."},
+    [EV_PHONE_UNREGISTERED] = {"phone.unregistered", "why", NULL, NULL, "registered_at", NULL,
+        "An agent's phone is no longer registered (why: unregistered, expired, disabled). registered_at: for expired, when the registration that expired was made (µs since the epoch); the store's binding is removed only if no node took a newer one since."},
     [EV_CALL_SUPERVISED] = {"call.supervised", "mode", "change", NULL, "supervisor", NULL,
         "A supervisor's phone joined, changed mode on or left a call in conversation. mode: listen (hears both), whisper (the agent hears them too), barge (everybody hears everybody) or off; change: joined, changed, or why they left (stopped, hung_up, not_answered, call_ended); supervisor: their user id (agent column: the call's agent)."},
     [EV_CALLBACK_ATTEMPTED] = {"callback.attempted", "stage", "why", NULL, "callback", "attempt",
@@ -69,6 +71,8 @@ const struct ev_def ev_defs[EV_KINDS] = {
         "A consultation on a call in conversation: the agent calls a colleague while the caller waits on hold with music. stage: ringing (the colleague's phone is called), talking (they answered: agent and colleague hear each other, the caller hears music), conference (the caller joined: the three talk), or how it ended without a transfer (cancelled, not_answered, unreachable, hung_up, call_ended); a completed consultation is a call.transferred to agent_attended. colleague: their user id; by: who asked it."},
     [EV_CALL_DISPOSITION] = {"call.disposition", "disposition", NULL, NULL, "with_case", "changed",
         "The agent recorded the call's outcome at the desk: disposition (a code of data/cases/dispositions.json); with_case: 1 when a case was opened or followed up (its reference is in the audit trail, not here); changed: 1 when it replaces an earlier record of the same call."},
+    [EV_PRACTICE_CALL] = {"practice.call", "stage", "outcome", "script", "session", "lines",
+        "A practice call (docs/practice.md): wasl itself calls a trainee's phone and plays a script's pretend caller; never a call of the center (no call.* event, no call row, no queue, left out of every figure). stage: dialling, ringing, answered, ended (outcome: trainee_hangup, script_done, rtp_timeout, shutdown), not_answered (outcome: declined, timeout, unreachable) or failed; script: its id; session: the practice session; lines: the script's lines played so far (agent column: the trainee)."},
     [EV_CALL_LEG] = {"call.leg", "leg", NULL, "dialog", "cseq", NULL,
         "A call's leg (caller or agent) is established: its SIP dialog, so that a restart after a crash can hang it up. Not stored in the log (the dialog names the caller's number): only its projection keeps it, sealed, until the call ends.", true},
 };
@@ -324,10 +328,33 @@ int events_heartbeat(struct db *db, int64_t at)
 }
 
 static int64_t previous_beat; /* read at start, before the writer beats */
+/* Only the node that runs the telephony notes it is alive (and purges old
+ * events): a standby's beats would hide when the leader died. */
+static _Atomic bool beating;
 
 int64_t events_previous_beat(void)
 {
     return previous_beat;
+}
+
+static void read_previous_beat(void)
+{
+    struct db_conn *c;
+    previous_beat = 0;
+    if (!db_conn_get(g.db, &c)) {
+        if (db_query_int(c, &previous_beat, "SELECT COALESCE(MAX(at), 0) FROM heartbeats WHERE node = 'main'", NULL, 0))
+            previous_beat = 0;
+        db_conn_put(c);
+    }
+    err_clear(); /* unknown: the calls cut end at their last event */
+}
+
+static void events_take_over(void)
+{
+    if (atomic_load(&beating))
+        return;
+    read_previous_beat(); /* the last beat of the node that died */
+    atomic_store(&beating, true);
 }
 
 /* Every EVENTS_BEAT_S: the process is alive (a restart after a crash ends
@@ -356,7 +383,7 @@ static void *writer(void *arg)
 
     pthread_mutex_lock(&g.mx);
     for (;;) {
-        if (!outage) {
+        if (!outage && atomic_load(&beating)) {
             purge_due(&next_purge);
             heartbeat_due(&next_beat);
         }
@@ -432,8 +459,27 @@ static void *writer(void *arg)
     return NULL;
 }
 
+/* The cluster's hooks: the log's part of taking over, and of stepping
+ * down (a node that no longer leads does not beat). */
+static int take_over_h(void *arg)
+{
+    (void)arg;
+    events_take_over();
+    return 0;
+}
+
+static void step_down_h(void *arg)
+{
+    (void)arg;
+    atomic_store(&beating, false);
+}
+
 int events_start(struct db *db)
 {
+    int err;
+    if ((err = cluster_on_lead("events: the last beat of the node that led before", CLUSTER_STAGE_LOG, take_over_h, NULL)) ||
+        (err = cluster_on_step_down("events: no more beats", CLUSTER_STAGE_LOG, step_down_h, NULL)))
+        return err;
     pthread_mutex_lock(&g.mx);
     if (g.started) {
         pthread_mutex_unlock(&g.mx);
@@ -441,14 +487,8 @@ int events_start(struct db *db)
     }
     g.db = db;
     g.stopping = false;
-    struct db_conn *c;
-    previous_beat = 0;
-    if (!db_conn_get(db, &c)) {
-        if (db_query_int(c, &previous_beat, "SELECT COALESCE(MAX(at), 0) FROM heartbeats WHERE node = 'main'", NULL, 0))
-            previous_beat = 0;
-        db_conn_put(c);
-    }
-    err_clear(); /* unknown: the calls cut end at their last event */
+    read_previous_beat();
+    atomic_store(&beating, cluster_leading());
     if (!g.cap && !ring_grow()) {
         pthread_mutex_unlock(&g.mx);
         return err_set(WASL_ENOMEM, "events.memory", "no memory for the event buffer");
@@ -626,8 +666,16 @@ int events_agent_states_at(struct db *db, int64_t before, ev_row_h h, void *arg)
 {
     struct list_ctx l = {h, arg};
     return db_each(db,
+                   /* the agents who ever had a state, one descent each of the partial
+                    * index events_agent_state (migration 0018) from the last one found
+                    * (a loose index scan), then each one's last state before the
+                    * instant, one more descent: never a pass over the states logged */
+                   "WITH RECURSIVE a(agent) AS (SELECT MIN(agent) FROM events WHERE kind = 'agent.state' UNION ALL "
+                   "SELECT (SELECT MIN(e.agent) FROM events e WHERE e.kind = 'agent.state' AND e.agent > a.agent) FROM a "
+                   "WHERE a.agent IS NOT NULL) "
                    "SELECT id, at, kind, call_id, agent, queue, data FROM events WHERE id IN "
-                   "(SELECT MAX(id) FROM events WHERE kind = 'agent.state' AND at < ? GROUP BY agent) ORDER BY id",
+                   "(SELECT (SELECT e.id FROM events e WHERE e.kind = 'agent.state' AND e.agent = a.agent AND e.at < ? "
+                   "ORDER BY e.at DESC, e.id DESC LIMIT 1) FROM a WHERE a.agent IS NOT NULL) ORDER BY id",
                    DBP(DB_I(before)), list_row, &l);
 }
 
@@ -636,31 +684,15 @@ int ev_from_row(const struct ev_row *r, struct ev *out)
     int k = ev_kind_of(r->kind ? r->kind : "");
     if (k < 0)
         return err_set(WASL_EINVAL, "events.unknown_kind", "event %lld: unknown kind '%.40s'", (long long)r->id, r->kind);
-    json_t *d = json_loads(r->data ? r->data : "{}", 0, NULL);
-    if (!json_is_object(d)) {
-        json_decref(d);
-        return err_set(WASL_EINVAL, "events.bad_data", "event %lld: its data is not a JSON object", (long long)r->id);
-    }
     const struct ev_def *def = &ev_defs[k];
     memset(out, 0, sizeof(*out));
     out->kind = (enum ev_kind)k;
     out->at = r->at;
     out->call = r->call;
     out->agent = r->agent;
-    snprintf(out->queue, sizeof(out->queue), "%s", r->queue ? r->queue : "");
-    const char *tn[3] = {def->a, def->b, def->c};
-    char *tv[3] = {out->a, out->b, out->c};
-    size_t tl[3] = {sizeof(out->a), sizeof(out->b), sizeof(out->c)};
-    for (int i = 0; i < 3; i++) {
-        const char *v = tn[i] ? json_string_value(json_object_get(d, tn[i])) : NULL;
-        snprintf(tv[i], tl[i], "%s", v ? v : "");
-    }
-    if (def->n)
-        out->n = (int64_t)json_integer_value(json_object_get(d, def->n));
-    if (def->m)
-        out->m = (int64_t)json_integer_value(json_object_get(d, def->m));
-    json_decref(d);
-    return 0;
+    size_t q = r->queue ? strnlen(r->queue, sizeof(out->queue) - 1) : 0;
+    memcpy(out->queue, r->queue ? r->queue : "", q);
+    return ev_data_read(def, r->data ? r->data : "{}", out, r->id, true);
 }
 
 int events_purge(struct db *db, int64_t before, int *n)

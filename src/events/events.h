@@ -54,6 +54,7 @@ enum ev_kind {
     EV_CALL_TRANSFERRED,
     EV_CALL_CONSULTED,
     EV_CALL_DISPOSITION,
+    EV_PRACTICE_CALL,
     EV_KINDS
 };
 
@@ -78,6 +79,11 @@ struct ev_def {
     bool transient; /* given to the projections only, never stored in the log */
 };
 extern const struct ev_def ev_defs[EV_KINDS];
+/* The kind's fields of an event's stored data (a JSON object) into out's
+ * a, b, c, n, m (data.c): by a scanner of flat objects when it is certain
+ * (scanner true), else by jansson, with the same result. id: the event's,
+ * for the error (events.bad_data: not a JSON object). */
+int ev_data_read(const struct ev_def *def, const char *data, struct ev *out, int64_t id, bool scanner);
 /* The kind of a name, -1 when unknown. */
 int ev_kind_of(const char *name);
 
@@ -103,6 +109,10 @@ void events_add(enum ev_kind k, int64_t call, int64_t agent, const char *queue, 
 #define EVENTS_BEAT_S 2
 int events_heartbeat(struct db *db, int64_t at);
 int64_t events_previous_beat(void);
+/* events_start() registers the log's take-over hook (src/cluster): when
+ * this node takes the distributor's lease, the dead leader's last beat is
+ * read (for the calls it cut), then this node beats; nothing when it
+ * already beats (it led from the start). */
 /* Waits (at most timeout_ms) until every event emitted before the call is
  * in the store: WASL_EBUSY "events.not_written" when not (the store is down). */
 int events_flush(int timeout_ms);

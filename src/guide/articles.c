@@ -103,9 +103,12 @@ int guide_article_get(struct db *db, const char *slug, struct guide_article *out
     return err;
 }
 
-static int bump_generation(struct db_conn *c)
+/* Inside the transaction of every change to what searches see: this node
+ * and the others (through the "guide" change counter) rebuild their index. */
+int guide_generation_bump(struct db_conn *c)
 {
-    return db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+    int err = db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+    return err ? err : db_change_bump(c, "guide");
 }
 
 static int audit_version(struct db_conn *c, const struct actor *who, const char *action, const char *slug, const char *lang,
@@ -329,7 +332,7 @@ int guide_version_add(struct db *db, const struct actor *who, const char *slug, 
     return 0;
 }
 
-static int version_conn(struct db_conn *c, int64_t id, struct guide_version *out)
+int guide_version_conn(struct db_conn *c, int64_t id, struct guide_version *out)
 {
     struct db_stmt *s = NULL;
     bool found = false;
@@ -356,7 +359,7 @@ int guide_version_get(struct db *db, int64_t version_id, struct guide_version *o
     int err = db_conn_get(db, &c);
     if (err)
         return err;
-    err = version_conn(c, version_id, out);
+    err = guide_version_conn(c, version_id, out);
     db_conn_put(c);
     return err;
 }
@@ -365,8 +368,15 @@ struct transition {
     const struct actor *who;
     int64_t id;
     const char *from, *to;
-    const char *effective_on, *note;
+    const char *effective_on, *note, *extra;
 };
+
+static guide_publish_h publish_hook;
+
+void guide_on_publish(guide_publish_h h)
+{
+    publish_hook = h;
+}
 
 static int transition_h(struct db_conn *c, void *arg)
 {
@@ -374,7 +384,7 @@ static int transition_h(struct db_conn *c, void *arg)
     struct guide_version v;
     int err;
 
-    if ((err = version_conn(c, t->id, &v)))
+    if ((err = guide_version_conn(c, t->id, &v)))
         return err;
     if (strcmp(v.status, t->from)) {
         err = err_set(WASL_ECONFLICT, "guide.wrong_status", "this version is %s, not %s", v.status, t->from);
@@ -410,7 +420,14 @@ static int transition_h(struct db_conn *c, void *arg)
     if (!err)
         err = audit_version(c, t->who, "guide.publish", v.slug, v.lang, v.version, "effective_on", t->effective_on);
     if (!err)
-        err = bump_generation(c);
+        err = guide_generation_bump(c);
+    if (!err && publish_hook) {
+        snprintf(v.status, sizeof(v.status), "published");
+        snprintf(v.effective_on, sizeof(v.effective_on), "%s", t->effective_on);
+        v.effective_at = at;
+        v.reviewed_at = clock_now();
+        err = publish_hook(c, t->who, &v, t->extra);
+    }
 out:
     guide_version_clear(&v);
     return err;
@@ -418,11 +435,12 @@ out:
 
 int guide_submit(struct db *db, const struct actor *who, int64_t version_id)
 {
-    struct transition t = {who, version_id, "draft", "review", NULL, NULL};
+    struct transition t = {who, version_id, "draft", "review", NULL, NULL, NULL};
     return db_tx(db, transition_h, &t);
 }
 
-int guide_approve(struct db *db, const struct actor *who, int64_t version_id, const char *effective_on, const char *note)
+int guide_approve(struct db *db, const struct actor *who, int64_t version_id, const char *effective_on, const char *note,
+                  const char *extra)
 {
     char today[12];
     int err;
@@ -437,7 +455,7 @@ int guide_approve(struct db *db, const struct actor *who, int64_t version_id, co
                              "an amendment cannot take effect in the past (today is %s)", today);
     if (note && strlen(note) > 1000)
         return err_set_field(WASL_EINVAL, "guide.invalid_field", "note", "the note must be at most 1000 bytes");
-    struct transition t = {who, version_id, "review", "published", effective_on, note};
+    struct transition t = {who, version_id, "review", "published", effective_on, note, extra};
     if ((err = db_tx(db, transition_h, &t)))
         return err;
     index_mark_stale(db);
@@ -448,8 +466,73 @@ int guide_reject(struct db *db, const struct actor *who, int64_t version_id, con
 {
     if (!note || !*note || strlen(note) > 1000)
         return err_set_field(WASL_EINVAL, "guide.invalid_field", "note", "say in at most 1000 bytes what the author should change");
-    struct transition t = {who, version_id, "review", "rejected", NULL, note};
+    struct transition t = {who, version_id, "review", "rejected", NULL, note, NULL};
     return db_tx(db, transition_h, &t);
+}
+
+/* One version found by a query on VERSION_COLUMNS; *found says whether. */
+static int version_query(struct db_conn *c, struct guide_version *out, bool *found, const char *sql, const struct db_param *p,
+                         int n)
+{
+    struct db_stmt *s = NULL;
+    int err = db_query(c, &s, sql, p, n);
+    *found = false;
+    if (err)
+        return err;
+    if (db_next(s)) {
+        *found = true;
+        err = version_from_row(s, out);
+    }
+    int err2 = db_end(s);
+    if ((err || err2) && *found)
+        guide_version_clear(out);
+    return err ? err : err2;
+}
+
+int guide_version_number(struct db_conn *c, const char *slug, const char *lang, int version, struct guide_version *out)
+{
+    bool found;
+    int err = version_query(c, out, &found,
+                            "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
+                            "WHERE a.slug = ? AND v.lang = ? AND v.version = ?",
+                            DBP(DB_S(slug), DB_S(lang), DB_I(version)));
+    if (!err && !found)
+        err = err_set(WASL_ENOENT, "guide.version_not_found", "no version %d of '%.80s' in %s", version, slug, lang);
+    return err;
+}
+
+int guide_version_before(struct db_conn *c, const char *slug, const char *lang, int version, struct guide_version *out, bool *found)
+{
+    return version_query(c, out, found,
+                         "SELECT " VERSION_COLUMNS " FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
+                         "WHERE a.slug = ? AND v.lang = ? AND v.version < ? AND v.status = 'published' "
+                         "ORDER BY v.version DESC LIMIT 1",
+                         DBP(DB_S(slug), DB_S(lang), DB_I(version)));
+}
+
+int guide_version_at(struct db *db, const char *slug, const char *lang, int64_t at, int *version, int *newest)
+{
+    struct db_conn *c;
+    int64_t v = 0, nv = 0;
+    int err = db_conn_get(db, &c);
+    if (err)
+        return err;
+    *version = *newest = 0;
+    err = db_query_int(c, &v,
+                       "SELECT COALESCE(MAX(v.version), 0) FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
+                       "WHERE a.slug = ? AND v.lang = ? AND v.status = 'published' AND v.reviewed_at <= ? AND v.effective_at <= ? "
+                       "AND v.effective_on = (SELECT MAX(w.effective_on) FROM guide_versions w WHERE w.article_id = v.article_id "
+                       "AND w.lang = v.lang AND w.status = 'published' AND w.reviewed_at <= ? AND w.effective_at <= ?)",
+                       DBP(DB_S(slug), DB_S(lang), DB_I(at), DB_I(at), DB_I(at), DB_I(at)));
+    if (!err)
+        err = db_query_int(c, &nv,
+                           "SELECT COALESCE(MAX(v.version), 0) FROM guide_versions v JOIN guide_articles a ON a.id = v.article_id "
+                           "WHERE a.slug = ? AND v.lang = ? AND v.status = 'published'",
+                           DBP(DB_S(slug), DB_S(lang)));
+    db_conn_put(c);
+    *version = (int)v;
+    *newest = (int)nv;
+    return err;
 }
 
 /* ---- reading ---- */

@@ -1,6 +1,6 @@
 /*
  * Differences between two versions: field by field, lists item by item and
- * the body line by line (longest common subsequence), as JSON for the
+ * the body line by line (src/diff's edit script), as JSON for the
  * editor's history view.
  */
 #include <stdio.h>
@@ -9,8 +9,7 @@
 #include <jansson.h>
 
 #include "guide_int.h"
-
-#define DIFF_LINES_MAX 3000 /* lines per side; beyond this the body is compared whole */
+#include "diff/diff.h"
 
 static int split_lines(const char *s, char ***out)
 {
@@ -48,43 +47,39 @@ static void free_lines(char **l, int n)
     free(l);
 }
 
-/* [{"op":"=","line":...}, {"op":"-",...}, {"op":"+",...}] */
+static int line_h(char op, const struct diff_tok *t, void *arg)
+{
+    char o[2] = {op, 0};
+    return json_array_append_new(arg, json_pack("{s:s, s:s%}", "op", o, "line", t->p, t->n)) ? WASL_ENOMEM : 0;
+}
+
+/* [{"op":"=","line":...}, {"op":"-",...}, {"op":"+",...}]; lists too long
+ * to compare (src/diff's cap) are shown as all removed, then all added. */
 static json_t *diff_lists(char **a, int n, char **b, int m)
 {
     json_t *out = json_array();
-    if (n > DIFF_LINES_MAX || m > DIFF_LINES_MAX) {
-        for (int i = 0; i < n; i++)
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "-", "line", a[i]));
-        for (int j = 0; j < m; j++)
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "+", "line", b[j]));
-        return out;
+    struct diff_tok *ta = calloc((size_t)n + 1, sizeof(*ta)), *tb = calloc((size_t)m + 1, sizeof(*tb));
+    int err = out && ta && tb ? 0 : WASL_ENOMEM;
+
+    for (int i = 0; !err && i < n; i++)
+        ta[i] = (struct diff_tok){a[i], strlen(a[i])};
+    for (int j = 0; !err && j < m; j++)
+        tb[j] = (struct diff_tok){b[j], strlen(b[j])};
+    if (!err && (err = diff_seq(ta, (size_t)n, tb, (size_t)m, line_h, out)) == WASL_ELIMIT) {
+        err_clear();
+        json_array_clear(out);
+        err = 0;
+        for (int i = 0; !err && i < n; i++)
+            err = line_h('-', &ta[i], out);
+        for (int j = 0; !err && j < m; j++)
+            err = line_h('+', &tb[j], out);
     }
-    /* LCS table from the end, so the walk below goes forward. */
-    int *t = calloc((size_t)(n + 1) * (size_t)(m + 1), sizeof(int));
-    if (!t) {
+    free(ta);
+    free(tb);
+    if (err) {
         json_decref(out);
         return NULL;
     }
-#define T(i, j) t[(size_t)(i) * (size_t)(m + 1) + (size_t)(j)]
-    for (int i = n - 1; i >= 0; i--)
-        for (int j = m - 1; j >= 0; j--)
-            T(i, j) = !strcmp(a[i], b[j]) ? T(i + 1, j + 1) + 1 : (T(i + 1, j) > T(i, j + 1) ? T(i + 1, j) : T(i, j + 1));
-    int i = 0, j = 0;
-    while (i < n || j < m) {
-        if (i < n && j < m && !strcmp(a[i], b[j])) {
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "=", "line", a[i]));
-            i++, j++;
-        } else if (i < n && (j == m || T(i + 1, j) >= T(i, j + 1))) {
-            /* Removals before additions, as diff(1) shows a changed line. */
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "-", "line", a[i]));
-            i++;
-        } else {
-            json_array_append_new(out, json_pack("{s:s, s:s}", "op", "+", "line", b[j]));
-            j++;
-        }
-    }
-#undef T
-    free(t);
     return out;
 }
 

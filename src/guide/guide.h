@@ -79,6 +79,9 @@ struct guide_article {
  * builds the search index from the store. */
 int guide_init(struct db *db, const char *data_dir);
 void guide_shutdown(void);
+/* Another node changed the guide (its "guide" change counter moved): the
+ * search index is rebuilt on the side, searches answer meanwhile. */
+void guide_changed_elsewhere(struct db *db);
 
 /* ---- articles and versions (articles.c) ---- */
 /* New article with its first draft (in the source language). */
@@ -93,8 +96,29 @@ int guide_version_get(struct db *db, int64_t version_id, struct guide_version *o
 /* draft -> review (by the author or an editor). */
 int guide_submit(struct db *db, const struct actor *who, int64_t version_id);
 /* review -> published, effective on effective_on (YYYY-MM-DD, "" = today);
- * refused (WASL_EPERM, guide.self_approval) when who wrote the version. */
-int guide_approve(struct db *db, const struct actor *who, int64_t version_id, const char *effective_on, const char *note);
+ * refused (WASL_EPERM, guide.self_approval) when who wrote the version.
+ * extra (may be NULL) is handed to the publication hook as is. */
+int guide_approve(struct db *db, const struct actor *who, int64_t version_id, const char *effective_on, const char *note,
+                  const char *extra);
+/* What else publishing a version does, in the same transaction (an error
+ * undoes the publication): set once at start by the briefings module
+ * (src/brief), which the guide does not know. v is the version as now
+ * published; extra is what guide_approve was given. */
+typedef int (*guide_publish_h)(struct db_conn *c, const struct actor *who, const struct guide_version *v, const char *extra);
+void guide_on_publish(guide_publish_h h);
+/* On the caller's connection (inside its transaction): a version by id, and
+ * the version `version` of slug in lang (guide.version_not_found). */
+int guide_version_conn(struct db_conn *c, int64_t version_id, struct guide_version *out);
+int guide_version_number(struct db_conn *c, const char *slug, const char *lang, int version, struct guide_version *out);
+/* The newest version of slug in lang published before `version` (by
+ * number); *found false when there is none (a first publication). */
+int guide_version_before(struct db_conn *c, const char *slug, const char *lang, int version, struct guide_version *out,
+                         bool *found);
+/* Which version of slug in lang was current at the instant at: published
+ * (approved) by then and in effect (its effective day begun) by then; 0 in
+ * *version when none was. *newest gets the newest version published so far
+ * (may be later than at, or not yet in effect). */
+int guide_version_at(struct db *db, const char *slug, const char *lang, int64_t at, int *version, int *newest);
 /* review -> rejected, with a note for the author. */
 int guide_reject(struct db *db, const struct actor *who, int64_t version_id, const char *note);
 

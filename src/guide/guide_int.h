@@ -132,6 +132,7 @@ void index_free_all(void);
 /* Notes that the store changed and, with db and an index built, starts a
  * rebuild on a thread of its own (the old index answers meanwhile). */
 void index_mark_stale(struct db *db);
+int guide_generation_bump(struct db_conn *c);
 /* The current index, with a reference (NULL when none). With db, builds it
  * when there is none, and when it is behind the store starts a rebuild on
  * a thread of its own and returns the old one meanwhile. */

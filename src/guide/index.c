@@ -50,6 +50,11 @@ void index_mark_stale(struct db *db)
         bg_start(db);
 }
 
+void guide_changed_elsewhere(struct db *db)
+{
+    index_mark_stale(db);
+}
+
 char *md_plain(const char *md)
 {
     struct sbuf b;

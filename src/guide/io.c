@@ -235,7 +235,7 @@ static int import_article_h(struct db_conn *c, void *arg)
         snprintf(object, sizeof(object), "guide:%s", a->slug);
         if ((err = audit_append(c, ai->who, "guide.import", object, NULL)))
             return err;
-        err = db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+        err = guide_generation_bump(c);
     }
     return err;
 }
@@ -290,7 +290,7 @@ static int synonyms_h(struct db_conn *c, void *arg)
     const char *path = arg;
     int err = csv_load_file(path, synonym_row, c);
     if (!err)
-        err = db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+        err = guide_generation_bump(c);
     return err;
 }
 

@@ -49,7 +49,7 @@ static int add_h(struct db_conn *c, void *arg)
     snprintf(detail, sizeof(detail), "{\"lang\":\"%s\",\"id\":%lld}", a->lang, (long long)a->id);
     if ((err = audit_append(c, a->who, "guide.synonym_add", object, detail)))
         return err;
-    return db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+    return guide_generation_bump(c);
 }
 
 int guide_synonym_add(struct db *db, const struct actor *who, const char *group, const char *lang, const char *term, int64_t *id)
@@ -102,7 +102,7 @@ static int del_h(struct db_conn *c, void *arg)
     if ((err = db_exec(c, "DELETE FROM guide_synonyms WHERE id = ?", DBP(DB_I(d->id)))) ||
         (err = audit_append(c, d->who, "guide.synonym_delete", object, detail)))
         return err;
-    return db_exec(c, "UPDATE guide_state SET generation = generation + 1 WHERE id = 1", NULL, 0);
+    return guide_generation_bump(c);
 }
 
 int guide_synonym_delete(struct db *db, const struct actor *who, int64_t id)

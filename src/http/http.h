@@ -122,8 +122,10 @@ int http_reply_stream(struct http_req *r, const struct http_stream_topic *t, int
  * thread. Never waits for a client: a stream whose buffer is full is
  * dropped (logged and counted). WASL_ETOOBIG when larger than a buffer. */
 int http_sse_publish(const char *topic, const char *event, const char *data);
-/* The streams listening to topic now. */
-int http_sse_listeners(const char *topic);
+/* Whether events of topic are wanted: a stream listens to it now, or one
+ * did within the last minute (its client may come back with Last-Event-ID
+ * and must find what it missed in the ring). */
+bool http_sse_wanted(const char *topic);
 
 /* The Prometheus text of /metrics (caller frees). */
 char *http_metrics_text(void);

@@ -74,8 +74,9 @@ void reply_error_status(struct http_req *r, int status, const char *code, const 
  * written for clients, and the client may retry after a while. */
 static bool is_outage(int err, const char *code)
 {
-    static const char *const codes[] = {"store.unavailable", "store.outcome_unknown", "store.full", "store.io_error", "store.busy",
-                                        "tel.busy",          "http.streams_full"};
+    static const char *const codes[] = {
+        "store.unavailable", "store.outcome_unknown", "store.full",      "store.io_error", "store.busy",
+        "tel.busy",          "http.streams_full",     "cluster.standby", "tel.starting"};
     if (err != WASL_EDB && err != WASL_EBUSY)
         return false;
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)

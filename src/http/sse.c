@@ -44,6 +44,12 @@ struct sse_sub {
     struct sse_sub *next;
 };
 
+/* Topics whose last stream ended lately: their events are still made for
+ * a while, so that a client that reconnects (a network change, a page
+ * reloaded) resumes with Last-Event-ID without a gap. */
+#define LEFT_MAX 256
+#define LEFT_KEEP_US 60000000LL
+
 struct ring_ev {
     uint64_t id;
     char topic[HTTP_TOPIC_MAX];
@@ -63,6 +69,10 @@ static struct {
     struct ring_ev ring[RING_MAX];
     int ring_head, ring_n; /* oldest at ring_head */
     size_t ring_bytes;
+    struct {
+        char topic[HTTP_TOPIC_MAX];
+        int64_t at; /* clock_mono_us() when its last stream ended; 0: free */
+    } left[LEFT_MAX];
     bool running, stopping;
     pthread_t hb;
 } hub = {.mx = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
@@ -233,14 +243,36 @@ int http_sse_publish(const char *topic, const char *event, const char *data)
     return 0;
 }
 
-int http_sse_listeners(const char *topic)
+/* Under hub.mx: the topics of a stream that ends are remembered (the
+ * oldest memory makes room when the table is full). */
+static void left_note(const struct sse_sub *s, int64_t now)
 {
-    int n = 0;
+    for (int i = 0; i < s->ntopics; i++) {
+        int slot = 0;
+        for (int k = 0; k < LEFT_MAX; k++) {
+            if (hub.left[k].at && !strcmp(hub.left[k].topic, s->topics[i])) {
+                slot = k;
+                break;
+            }
+            if (hub.left[k].at < hub.left[slot].at)
+                slot = k;
+        }
+        snprintf(hub.left[slot].topic, sizeof(hub.left[slot].topic), "%s", s->topics[i]);
+        hub.left[slot].at = now;
+    }
+}
+
+bool http_sse_wanted(const char *topic)
+{
+    bool yes = false;
+    int64_t now = clock_mono_us();
     pthread_mutex_lock(&hub.mx);
-    for (struct sse_sub *s = hub.subs; s; s = s->next)
-        n += sub_has(s, topic);
+    for (struct sse_sub *s = hub.subs; s && !yes; s = s->next)
+        yes = sub_has(s, topic);
+    for (int k = 0; k < LEFT_MAX && !yes; k++)
+        yes = hub.left[k].at && now - hub.left[k].at < LEFT_KEEP_US && !strcmp(hub.left[k].topic, topic);
     pthread_mutex_unlock(&hub.mx);
-    return n;
+    return yes;
 }
 
 /* ---- one stream's life ---- */
@@ -281,6 +313,7 @@ static void sse_done(void *cls)
         if (*p == s) {
             *p = s->next;
             hub.nsubs--;
+            left_note(s, clock_mono_us());
             break;
         }
     pthread_cond_broadcast(&hub.cv);

@@ -46,12 +46,21 @@ int stats_export_csv(const struct stats_report *r, struct sbuf *out)
 {
     const struct stats_row *rows;
     int n = stats_report_rows(r, &rows);
+    unsigned by = stats_report_by(r);
     sbuf_adds(out, "key");
+    for (int d = 0; d < SD_DIMS; d++)
+        if (by & STATS_BY(d))
+            sbuf_addf(out, ",%s", stats_dim_names[d]);
     for (int k = 0; k < stats_ncolumns; k++)
         sbuf_addf(out, ",%s%s", stats_columns[k].name, stats_columns[k].type == SC_STATE ? "_s" : "");
     sbuf_adds(out, "\r\n");
     for (int i = 0; i < n; i++) {
         csv_text(out, rows[i].key);
+        for (int d = 0; d < SD_DIMS; d++)
+            if (by & STATS_BY(d)) {
+                sbuf_adds(out, ",");
+                csv_text(out, rows[i].value[d]);
+            }
         for (int k = 0; k < stats_ncolumns; k++) {
             sbuf_adds(out, ",");
             csv_number(out, &stats_columns[k], stats_column_value(&stats_columns[k], &rows[i]));
@@ -65,6 +74,8 @@ int stats_export_xlsx(const struct stats_report *r, const char *const *about, in
 {
     const struct stats_row *rows;
     int n = stats_report_rows(r, &rows);
+    unsigned by = stats_report_by(r);
+    int nd = 0; /* the dimensions' columns after the key */
     lxw_workbook *wb = workbook_new(path);
     if (!wb)
         return err_set(WASL_EIO, "stats.xlsx", "cannot create the workbook");
@@ -75,21 +86,30 @@ int stats_export_xlsx(const struct stats_report *r, const char *const *about, in
     format_set_num_format(pct, "0.0%");
     format_set_num_format(secs, "0.0");
     worksheet_write_string(ws, 0, 0, "key", head);
+    for (int d = 0; d < SD_DIMS; d++)
+        if (by & STATS_BY(d))
+            worksheet_write_string(ws, 0, (lxw_col_t)(1 + nd++), stats_dim_names[d], head);
     for (int k = 0; k < stats_ncolumns; k++) {
         char name[48];
         snprintf(name, sizeof(name), "%s%s", stats_columns[k].name, stats_columns[k].type == SC_STATE ? "_s" : "");
-        worksheet_write_string(ws, 0, (lxw_col_t)(k + 1), name, head);
+        worksheet_write_string(ws, 0, (lxw_col_t)(k + 1 + nd), name, head);
     }
-    worksheet_freeze_panes(ws, 1, 1);
+    worksheet_freeze_panes(ws, 1, 1 + nd);
     for (int i = 0; i < n; i++) {
         lxw_row_t row = (lxw_row_t)(i + 1);
         worksheet_write_string(ws, row, 0, rows[i].key, NULL);
+        for (int d = 0, col = 1; d < SD_DIMS; d++)
+            if (by & STATS_BY(d))
+                worksheet_write_string(ws, row, (lxw_col_t)col++, rows[i].value[d], NULL);
         for (int k = 0; k < stats_ncolumns; k++) {
             const struct stats_column *c = &stats_columns[k];
             double v = stats_column_value(c, &rows[i]);
             if ((c->type == SC_SHARE || c->type == SC_SECONDS) && v < 0)
                 continue; /* no denominator: an empty cell, never 0 */
-            worksheet_write_number(ws, row, (lxw_col_t)(k + 1), v, c->type == SC_SHARE ? pct : c->type == SC_SECONDS ? secs : NULL);
+            worksheet_write_number(ws, row, (lxw_col_t)(k + 1 + nd), v,
+                                   c->type == SC_SHARE     ? pct
+                                   : c->type == SC_SECONDS ? secs
+                                                           : NULL);
         }
     }
     const char(*reasons)[32];

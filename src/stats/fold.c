@@ -9,7 +9,9 @@
  * answered segment's conversation lasts until call.ended or
  * call.transferred; it is given out once the agent's wrap-up for it ends
  * (their next agent.state after wrap_up), or at once when the agent went
- * on without one.
+ * on without one. A waiting caller a supervisor moved (queue.left why
+ * moved, then queue.joined from) stays one segment: it goes on in the new
+ * queue, with its first arrival, and counts there only.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,7 +231,8 @@ int stats_fold_event(struct stats_fold *f, const struct ev *e)
         break;
     case EV_QUEUE_JOINED:
         snprintf(c->queue, sizeof(c->queue), "%s", e->queue);
-        if (c->open && !c->talking) /* back at its place after an offer to a colleague */
+        /* back at its place after an offer to a colleague, or moved by a supervisor */
+        if (c->open && !c->talking)
             snprintf(c->seg.queue, sizeof(c->seg.queue), "%s", e->queue);
         else
             open_segment(c, e->queue, e->at);
@@ -262,6 +265,8 @@ int stats_fold_event(struct stats_fold *f, const struct ev *e)
             close_unanswered(f, c, SF_ABANDONED, e->n);
         break;
     case EV_QUEUE_LEFT:
+        if (!strcmp(e->a, "moved")) /* not a fate: the segment goes on in the queue named next */
+            break;
         if (c->open && !c->talking)
             close_unanswered(f, c, !strcmp(e->a, "full") ? SF_FULL : !strcmp(e->a, "no_agents") ? SF_NO_AGENTS : SF_TIMEOUT, e->n);
         break;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
+#include "stats_int.h"
 #include "core/core.h"
 #include "store/store.h"
 
@@ -25,6 +25,7 @@ struct stats_pub {
     struct stats_pub_row *rows;
     int nrows;
     int err;
+    struct stats_consulates consulates; /* of the month's calls (read_calls) */
 };
 
 /* The row of (level, key), added (every cell empty) when new. */
@@ -43,12 +44,10 @@ static struct stats_pub_row *row_of(struct stats_pub *p, enum stats_pub_level le
     snprintf(x->key, sizeof(x->key), "%s", key);
     for (int k = 0; k < SP_FIGURES; k++)
         x->cell[k] = SPC_EMPTY;
-    if (level != SPL_CONSULATE) {
-        x->cell[SP_CALLS_ANSWERED] = SPC_SHOWN;
-        if (!(x->waits = calloc(STATS_PUB_WAIT_MAX, sizeof(*x->waits)))) {
-            p->err = WASL_ENOMEM;
-            return NULL;
-        }
+    x->cell[SP_CALLS_ANSWERED] = SPC_SHOWN;
+    if (!(x->waits = calloc(STATS_PUB_WAIT_MAX, sizeof(*x->waits)))) {
+        p->err = WASL_ENOMEM;
+        return NULL;
     }
     x->cell[SP_COMPLAINTS_RECEIVED] = x->cell[SP_COMPLAINTS_RESOLVED] = x->cell[SP_RATINGS] = SPC_SHOWN;
     p->nrows++;
@@ -61,17 +60,17 @@ static void count_wait(struct stats_pub_row *x, int64_t wait_ms)
     x->waits[s < STATS_PUB_WAIT_MAX ? s : STATS_PUB_WAIT_MAX - 1]++;
 }
 
-/* Each answered segment of the month: its wait, in its country and in all. */
+/* Each answered segment of the month: its wait, in its country, its
+ * consulate (that of the case recorded with the call) and in all. */
 static void on_counted(const struct stats_segment *s, void *arg)
 {
     struct stats_pub *p = arg;
     if (s->fate != SF_ANSWERED)
         return;
-    struct stats_pub_row *c = row_of(p, SPL_COUNTRY, s->country), *t = row_of(p, SPL_TOTAL, "all");
-    if (c && t) {
-        count_wait(c, s->wait_ms);
-        count_wait(t, s->wait_ms);
-    }
+    struct stats_pub_row *rows[3] = {row_of(p, SPL_TOTAL, "all"), row_of(p, SPL_COUNTRY, s->country),
+                                     row_of(p, SPL_CONSULATE, stats_consulate_of(s->call, &p->consulates))};
+    for (int i = 0; i < 3 && rows[i]; i++)
+        count_wait(rows[i], s->wait_ms);
 }
 
 /* The lower median: the smallest whole second that half the answered
@@ -97,22 +96,26 @@ static int read_calls(struct db *db, const struct stats_query *calls_q, int64_t 
     struct stats_query q = *calls_q;
     q.from = from;
     q.to = to;
-    q.slice = SS_COUNTRY;
+    q.by = STATS_BY(SD_COUNTRY) | STATS_BY(SD_CONSULATE);
     q.on_counted = on_counted;
     q.on_counted_arg = p;
+    q.consulate_of = stats_consulate_of;
+    q.consulate_arg = &p->consulates;
     struct stats_report *rep;
-    int err = stats_report_from_store(db, &q, now, &rep);
+    int err = stats_consulates_load(db, from, to, &p->consulates);
+    if (!err)
+        err = stats_report_from_store(db, &q, now, &rep);
     if (err)
         return err;
     const struct stats_row *rows;
     int n = stats_report_rows(rep, &rows);
-    struct stats_pub_row *t = row_of(p, SPL_TOTAL, "all");
-    for (int i = 0; t && i < n; i++) {
-        struct stats_pub_row *c = row_of(p, SPL_COUNTRY, rows[i].key);
-        if (!c)
+    for (int i = 0; i < n; i++) {
+        struct stats_pub_row *x[3] = {row_of(p, SPL_TOTAL, "all"), row_of(p, SPL_COUNTRY, rows[i].value[SD_COUNTRY]),
+                                      row_of(p, SPL_CONSULATE, rows[i].value[SD_CONSULATE])};
+        if (!x[0] || !x[1] || !x[2])
             break;
-        add_calls(c, &rows[i]);
-        add_calls(t, &rows[i]);
+        for (int k = 0; k < 3; k++)
+            add_calls(x[k], &rows[i]);
     }
     stats_report_free(rep);
     return p->err;
@@ -300,6 +303,7 @@ void stats_pub_free(struct stats_pub *p)
     for (int i = 0; p->rows && i < p->nrows; i++)
         free(p->rows[i].waits);
     free(p->rows);
+    free(p->consulates.v);
     free(p);
 }
 

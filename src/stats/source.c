@@ -4,10 +4,12 @@
  * period, oldest first, given to a fold (a report's, or one of the other
  * figures' of src/stats).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats_int.h"
 #include "core/core.h"
+#include "store/store.h"
 
 struct feed {
     stats_event_h h;
@@ -55,13 +57,25 @@ static int report_event(const struct ev *e, void *arg)
 int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t now, struct stats_report **out)
 {
     struct stats_report *r;
+    struct stats_query qq = *q;
+    struct stats_consulates m = {0};
     int64_t end = now;
-    int err = stats_report_new(q, &r);
-    if (err)
+    int err = 0;
+    if ((q->by & STATS_BY(SD_CONSULATE)) && !q->consulate_of) {
+        err = stats_consulates_load(db, q->from, q->to, &m);
+        qq.consulate_of = stats_consulate_of;
+        qq.consulate_arg = &m;
+    }
+    if (!err)
+        err = stats_report_new(&qq, &r);
+    if (err) {
+        free(m.v);
         return err;
+    }
     err = stats_events_from_store(db, q->from, q->to, now, report_event, r, &end);
     if (!err)
         err = stats_report_finish(r, end);
+    free(m.v); /* the tally is over: nothing asks for a consulate any more */
     if (err) {
         stats_report_free(r);
         return err;

@@ -74,15 +74,26 @@ void stats_fold_free(struct stats_fold *f);
 
 /* ---- the tally ---- */
 
-enum stats_slice {
-    SS_TOTAL, /* one row: the whole center */
-    SS_QUEUE, /* fr, fr.dossier ... */
-    SS_LANGUAGE,
-    SS_COUNTRY,
-    SS_AGENT,
-    SS_INTERVAL, /* time buckets of `bucket_s`, in the center's time zone */
-    SS_SLICES
+/* What a report's rows are cut by: none (one row, the whole center), or
+ * any combination of these dimensions (country x language x service ...),
+ * one row per combination of values met. */
+enum stats_dim {
+    SD_INTERVAL,  /* time buckets of `bucket_s`, in the center's time zone */
+    SD_COUNTRY,   /* of the toll-free number dialled */
+    SD_LANGUAGE,  /* the caller's */
+    SD_SERVICE,   /* general, dossier ... (the queue's part after the language) */
+    SD_QUEUE,     /* fr, fr.dossier ... */
+    SD_AGENT,     /* who answered (calls nobody answered are in no agent's row) */
+    SD_CONSULATE, /* of the case the agent opened or followed up during the call; "" none */
+    SD_DIMS
 };
+#define STATS_BY(d) (1u << (d))
+extern const char *const stats_dim_names[SD_DIMS]; /* "interval", "country", ... */
+/* `by` as the API takes it: "total", or dimensions separated by commas
+ * ("country,language"), each at most once; *dims a set of STATS_BY(). */
+int stats_dims_parse(const char *by, unsigned *dims);
+/* The set written back in the canonical order ("total" for none). */
+void stats_dims_format(unsigned dims, char *out, size_t n);
 
 struct stats_threshold {
     char queue[16];
@@ -90,9 +101,9 @@ struct stats_threshold {
 };
 
 struct stats_query {
-    int64_t from, to; /* the period, µs: segments that joined in it, intervals clipped to it */
-    enum stats_slice slice;
-    int bucket_s;                             /* SS_INTERVAL: 900, 1800, 3600 or 86400, from local midnight */
+    int64_t from, to;                         /* the period, µs: segments that joined in it, intervals clipped to it */
+    unsigned by;                              /* the dimensions (STATS_BY), 0: the whole center */
+    int bucket_s;                             /* SD_INTERVAL: 900, 1800, 3600 or 86400, from local midnight */
     int sl_threshold_s;                       /* the answer-time target of the service level ... */
     const struct stats_threshold *thresholds; /* ... unless the queue has its own */
     int nthresholds;
@@ -103,11 +114,17 @@ struct stats_query {
      * distribution of waits from it (public.c). */
     stats_segment_h on_counted;
     void *on_counted_arg;
+    /* SD_CONSULATE: the consulate a call is counted for ("" none); NULL:
+     * stats_report_from_store reads the desk's records and their cases. */
+    const char *(*consulate_of)(int64_t call, void *arg);
+    void *consulate_arg;
 };
 
 /* One row of figures. Counts of segments; times in ms. */
 struct stats_row {
-    char key[32]; /* the slice's value: "fr", "FR", "1042" (an agent), "2026-12-07T10:00" */
+    char key[176];           /* the values of the row's dimensions in the canonical order, joined
+                              * by "|": "fr", "FR|fr", "2026-12-07T10:00|1042"; "all" for none */
+    char value[SD_DIMS][24]; /* each dimension's value ("" for those not asked) */
     int64_t offered, answered, abandoned, short_abandons, sent_on, waiting;
     int64_t answered_within, abandoned_within;
     int64_t wait_answered_ms, wait_max_ms;
@@ -132,6 +149,7 @@ int stats_report_finish(struct stats_report *r, int64_t at);
 struct db;
 int stats_report_from_store(struct db *db, const struct stats_query *q, int64_t now, struct stats_report **out);
 int stats_report_rows(const struct stats_report *r, const struct stats_row **rows);
+unsigned stats_report_by(const struct stats_report *r); /* the query's dimensions */
 /* Pause time by reason over the period: reasons[i], ms[i]. */
 int stats_report_pauses(const struct stats_report *r, const char (**reasons)[32], const int64_t **ms);
 void stats_report_free(struct stats_report *r);
@@ -163,7 +181,8 @@ extern const struct stats_column stats_columns[];
 extern const int stats_ncolumns;
 double stats_column_value(const struct stats_column *c, const struct stats_row *r);
 
-/* The report as CSV (RFC 4180, a header line then one line per row; an
+/* The report as CSV (RFC 4180, a header line then one line per row: the
+ * key, a column per dimension the rows are cut by, then the figures; an
  * empty field for a share without denominator), or as an XLSX workbook
  * written to path (a sheet of figures, one of pauses, one saying what was
  * asked). about: "name=value" lines describing the question. */
@@ -174,8 +193,8 @@ int stats_export_xlsx(const struct stats_report *r, const char *const *about, in
 /* ---- published figures (public.c): the monthly open data ----
  * Figures of a whole month per country and per consulate, for the public
  * page and the open-data export (docs/published-figures.md): calls from the
- * event log through the report above (by country: calls carry no
- * consulate), complaints and ratings from the cases table (no personal
+ * event log through the report above (by country and by consulate: that
+ * of the case recorded with the call, "" for a call about no case), complaints and ratings from the cases table (no personal
  * data is read), then small counts suppressed so that nobody can be singled
  * out: a count under min_count is withheld (primary), then further cells
  * (secondary) so that no withheld count can be worked out from a total and
@@ -195,7 +214,7 @@ enum stats_pub_figure {
 enum stats_pub_level { SPL_TOTAL, SPL_COUNTRY, SPL_CONSULATE };
 enum stats_pub_cell {
     SPC_SHOWN,
-    SPC_EMPTY,      /* nothing to compute (no denominator), or not at this level (calls by consulate) */
+    SPC_EMPTY,      /* nothing to compute (no denominator) */
     SPC_SUPPRESSED, /* withheld: small (primary), or to protect another cell (secondary); never said which */
 };
 extern const char *const stats_pub_names[SP_FIGURES];

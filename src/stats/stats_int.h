@@ -40,4 +40,22 @@ int stats_links(const char *json, char (*out)[64], int max);
 int stats_fold_store(struct db *db, int64_t from, int64_t to, int64_t now, stats_segment_h on_segment, stats_interval_h on_interval,
                      stats_event_h on_event, void *arg);
 
+/* Calls and the consulate of the case recorded with them at the desk
+ * (consulates.c): the desk's records of the calls of [from, to), made
+ * during the call, its wrap-up or later (up to STATS_RECORD_LATE_S after
+ * the period), whose case has a consulate: the one it is assigned to, else
+ * the one it states. m starts zeroed; free(m->v) after. */
+#define STATS_RECORD_LATE_S (7 * 86400)
+struct stats_call_consulate {
+    int64_t call;
+    char consulate[16];
+};
+struct stats_consulates {
+    struct stats_call_consulate *v;
+    int n, cap;
+};
+int stats_consulates_load(struct db *db, int64_t from, int64_t to, struct stats_consulates *m);
+/* A stats_query's consulate_of over such a map: "" for a call without one. */
+const char *stats_consulate_of(int64_t call, void *map);
+
 #endif

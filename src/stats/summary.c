@@ -135,7 +135,7 @@ int stats_summary_text(struct db *db, const char *data_dir, const char *day, con
     /* each queue's own answer-time target, as the supervision page counts it */
     struct stats_threshold th[QUEUES_MAX];
     struct stats_query q = {
-        .from = from, .to = to, .slice = SS_TOTAL, .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ, .thresholds = th};
+        .from = from, .to = to, .by = 0, .sl_threshold_s = 20, .short_abandon_s = 5, .tz = CENTER_TZ, .thresholds = th};
     for (int i = 0; i < tel_plan_queues() && q.nthresholds < QUEUES_MAX; i++) {
         const char *name = tel_plan_queue(i, &th[q.nthresholds].seconds);
         if (name)

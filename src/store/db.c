@@ -13,7 +13,8 @@
 /* clang-format off */
 const struct conf_def store_conf[] = {
     {"store.url", CONF_STR, "wasl.db", 0, 0,
-     "database: a SQLite file path, or postgresql://user@host:port/dbname"},
+     "database: a SQLite file path, or postgresql://user@host:port/dbname; with a primary and its standbys, name "
+     "them all (postgresql://user@host1:port1,host2:port2/dbname): wasl writes to the one that is the primary"},
     {"store.pool_size", CONF_INT, "16", 1, 512, "most connections open at once"},
     {"store.busy_timeout", CONF_DURATION, "5s", 0, 600, "how long a SQLite writer waits for the lock before it retries"},
     {"store.tx_retries", CONF_INT, "10", 0, 100, "how many times a transaction is retried after contention"},
@@ -57,6 +58,11 @@ void db_recovered(struct db *db)
     int64_t since = atomic_exchange(&db->failing_since, 0);
     if (since && atomic_exchange(&db->episode_logged, false))
         log_info("store: %s is answering again after %.1fs", db->ops->name, (double)(clock_mono_us() - since) / 1e6);
+}
+
+void db_server_changed(struct db *db)
+{
+    atomic_fetch_add(&db->epoch, 1);
 }
 
 bool db_is_failing(struct db *db)
@@ -144,6 +150,14 @@ int db_conn_get(struct db *db, struct db_conn **out)
         if (db->idle) {
             c = db->idle;
             db->idle = c->next_idle;
+            if (c->epoch != atomic_load(&db->epoch)) {
+                /* opened before a fail-over: possibly on the old server */
+                db->nconn--;
+                pthread_mutex_unlock(&db->lock);
+                db->ops->disconnect(c);
+                pthread_mutex_lock(&db->lock);
+                continue;
+            }
             pthread_mutex_unlock(&db->lock);
             c->next_idle = NULL;
             *out = c;
@@ -155,6 +169,7 @@ int db_conn_get(struct db *db, struct db_conn **out)
     }
     db->nconn++;
     pthread_mutex_unlock(&db->lock);
+    unsigned long long epoch = atomic_load(&db->epoch);
     if ((err = db->ops->connect(db, &c))) {
         pthread_mutex_lock(&db->lock);
         db->nconn--;
@@ -163,6 +178,7 @@ int db_conn_get(struct db *db, struct db_conn **out)
         return err;
     }
     c->db = db;
+    c->epoch = epoch;
     *out = c;
     return 0;
 }
@@ -179,9 +195,16 @@ void db_conn_put(struct db_conn *c)
         db->ops->rollback(c);
         c->in_tx = false;
     }
-    pthread_mutex_lock(&db->lock);
-    c->next_idle = db->idle;
-    db->idle = c;
+    if (c->epoch != atomic_load(&db->epoch)) {
+        /* the server changed while it was in use: the next user reconnects */
+        db->ops->disconnect(c);
+        pthread_mutex_lock(&db->lock);
+        db->nconn--;
+    } else {
+        pthread_mutex_lock(&db->lock);
+        c->next_idle = db->idle;
+        db->idle = c;
+    }
     pthread_cond_signal(&db->cond);
     pthread_mutex_unlock(&db->lock);
 }
@@ -385,10 +408,13 @@ int db_ping(struct db *db)
     int err = db_conn_get(db, &c);
     if (err)
         return err;
-    err = db_query_int(c, &one, "SELECT 1", NULL, 0);
+    err = db_query_int(c, &one, db->ops->ping_sql ? db->ops->ping_sql : "SELECT 1", NULL, 0);
+    if (!err && one != 1) {
+        /* A standby or a fenced primary: not a store wasl can write to. */
+        db_server_changed(db);
+        err = db_failed(db, WASL_EDB, "store.unavailable", "the server is read-only (a standby, or a primary fenced off)");
+    }
     db_conn_put(c);
-    if (!err && one != 1)
-        err = err_set(WASL_EDB, "store.unavailable", "SELECT 1 did not answer 1");
     return err;
 }
 

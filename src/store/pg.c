@@ -25,6 +25,7 @@ struct pg_conn {
     struct pg_prep cache[STMT_CACHE];
     int ncache, seq;
     int64_t changes;
+    bool lost; /* the server went away or refused a write as read-only */
 };
 
 struct pg_stmt {
@@ -35,9 +36,31 @@ struct pg_stmt {
     unsigned char *blob; /* decoded bytea of the last db_blob() */
 };
 
+static void flatten(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\n')
+            *s = ' ';
+}
+
+/* A server that takes no writes: a standby (in_hot_standby, reported by
+ * PostgreSQL 14 and later) or a primary fenced off with
+ * default_transaction_read_only. Both are reported by the server as they
+ * change, so this costs no round trip. */
+static bool read_only(PGconn *h)
+{
+    const char *standby = PQparameterStatus(h, "in_hot_standby");
+    const char *ro = PQparameterStatus(h, "default_transaction_read_only");
+    return (standby && !strcmp(standby, "on")) || (ro && !strcmp(ro, "on"));
+}
+
 /* Connection failures and the server going away (SQLSTATE classes 08 and
  * 57P, a full disk 53100, too many connections 53300) are outages: logged
- * once by db_failed(), 503 to the client. Anything else is logged here. */
+ * once by db_failed(), 503 to the client. So is a write refused because the
+ * server became read-only (25006: a primary demoted or fenced off, the
+ * connection left on it): the connection is reset before its next statement,
+ * and the whole pool reconnects through the URL, which finds the new primary.
+ * Anything else is logged here. */
 static int map_result(struct pg_conn *c, PGresult *res, const char *what)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -47,11 +70,14 @@ static int map_result(struct pg_conn *c, PGresult *res, const char *what)
     if (!msg)
         msg = PQerrorMessage(c->h);
     snprintf(detail, sizeof(detail), "%s: %s (%s)", what, msg, state ? state : "no SQLSTATE");
-    for (char *p = detail; *p; p++)
-        if (*p == '\n')
-            *p = ' ';
+    flatten(detail);
     if (PQstatus(c->h) != CONNECTION_OK || !state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
-        !strcmp(state, "53300"))
+        !strcmp(state, "25006")) {
+        c->lost = true;
+        db_server_changed(c->base.db);
+        return db_failed(c->base.db, WASL_EDB, "store.unavailable", detail);
+    }
+    if (!strcmp(state, "53300"))
         return db_failed(c->base.db, WASL_EDB, "store.unavailable", detail);
     if (!strcmp(state, "53100"))
         return db_failed(c->base.db, WASL_EDB, "store.full", detail);
@@ -74,12 +100,24 @@ static void forget_prepared(struct pg_conn *c)
     c->ncache = 0;
 }
 
-/* A server that does not answer is given up after connect_timeout seconds
- * (the URL may set its own), and keepalives find a silently dead one. */
+/* A server that does not answer is given up after connect_timeout seconds,
+ * keepalives find a silently dead one, and tcp_user_timeout gives up a
+ * request sent to a server that stopped acknowledging (its machine gone)
+ * after 10 s instead of TCP's quarter of an hour. target_session_attrs:
+ * wasl writes, so of the servers a URL names (host1:port1,host2:port2) it
+ * takes the one that accepts writes, the primary. The URL may set its own
+ * value for each; it is expanded after these defaults, so it wins. */
 static PGconn *open_conn(const char *url)
 {
-    const char *keys[] = {"connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "dbname", NULL};
-    const char *values[] = {"5", "30", "10", "3", url, NULL};
+    const char *keys[] = {"connect_timeout",
+                          "keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "tcp_user_timeout",
+                          "target_session_attrs",
+                          "dbname",
+                          NULL};
+    const char *values[] = {"5", "30", "10", "3", "10000", "read-write", url, NULL};
     return PQconnectdbParams(keys, values, 1);
 }
 
@@ -94,9 +132,7 @@ static int pg_connect(struct db *db, struct db_conn **out)
     if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
         char detail[400];
         snprintf(detail, sizeof(detail), "cannot connect: %s", c->h ? PQerrorMessage(c->h) : "out of memory");
-        for (char *p = detail; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
+        flatten(detail);
         PQfinish(c->h);
         free(c);
         return db_failed(db, WASL_EDB, "store.unavailable", detail);
@@ -117,20 +153,27 @@ static void pg_disconnect(struct db_conn *base)
     free(c);
 }
 
-/* A dropped connection is re-opened before the next statement, unless a
- * transaction was open on it (that one fails; the runner retries). */
+/* A dropped connection, or one left on a server that became read-only (a
+ * fail-over: the old primary fenced off or turned into a standby), is
+ * re-opened through the URL before the next statement. Inside a transaction
+ * a read-only server is left alone: the transaction's write fails with 25006
+ * and the runner gives up on it. */
 static int ensure_connected(struct pg_conn *c)
 {
-    if (PQstatus(c->h) == CONNECTION_OK)
+    if (PQstatus(c->h) == CONNECTION_OK && !c->lost && (c->base.in_tx || !read_only(c->h)))
         return 0;
+    db_server_changed(c->base.db);
     forget_prepared(c);
+    c->lost = false;
     PQreset(c->h);
-    if (PQstatus(c->h) != CONNECTION_OK) {
+    if (PQstatus(c->h) != CONNECTION_OK || read_only(c->h)) {
         char detail[400];
-        snprintf(detail, sizeof(detail), "lost the connection: %s", PQerrorMessage(c->h));
-        for (char *p = detail; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
+        if (PQstatus(c->h) != CONNECTION_OK)
+            snprintf(detail, sizeof(detail), "lost the connection: %s", PQerrorMessage(c->h));
+        else
+            snprintf(detail, sizeof(detail), "the server is read-only (a standby, or a primary fenced off)");
+        flatten(detail);
+        c->lost = true;
         return db_failed(c->base.db, WASL_EDB, "store.unavailable", detail);
     }
     db_recovered(c->base.db);
@@ -144,7 +187,7 @@ static int ensure_connected(struct pg_conn *c)
  * of failing one request per pooled connection. */
 static bool retry_after_drop(struct pg_conn *c, const char *sql)
 {
-    if (PQstatus(c->h) == CONNECTION_OK || c->base.in_tx)
+    if ((PQstatus(c->h) == CONNECTION_OK && !c->lost) || c->base.in_tx)
         return false;
     while (*sql == ' ' || *sql == '\n')
         sql++;
@@ -409,4 +452,5 @@ const struct db_ops db_pg_ops = {
     .begin_sql = "BEGIN",
     .ddl_id = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
     .ddl_blob = "BYTEA",
+    .ping_sql = "SELECT CASE WHEN pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on' THEN 0 ELSE 1 END",
 };

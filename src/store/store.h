@@ -119,7 +119,8 @@ int db_watch_start(struct db *db, const char *topic, int64_t seen, int interval_
                    struct db_watch **out);
 void db_watch_stop(struct db_watch *w);
 
-/* Checks the store answers (for /healthz). */
+/* Checks the store answers and takes writes (for /healthz): a PostgreSQL
+ * standby or a primary fenced off read-only is an outage. */
 int db_ping(struct db *db);
 /* Rewrites the storage of tables (fixed names, never input; the list ends
  * with NULL) so that the old contents of rows changed or deleted (personal

@@ -40,6 +40,9 @@ struct db_ops {
     /* DDL words that differ between backends, substituted in migrations. */
     const char *ddl_id;
     const char *ddl_blob;
+    /* db_ping()'s query: answers 1 when the store takes writes, 0 when it is
+     * read-only (a PostgreSQL standby, or a primary fenced off); NULL: SELECT 1. */
+    const char *ping_sql;
 };
 
 struct db {
@@ -60,6 +63,9 @@ struct db {
     atomic_llong failing_since;  /* monotonic µs of the first failure; 0: healthy */
     atomic_llong failure_logged; /* when the last outage line was logged */
     atomic_bool episode_logged;  /* this outage's start was logged: log its end */
+    /* Bumped by db_server_changed(): connections opened before it are closed
+     * instead of being pooled again, so a fail-over moves the whole pool. */
+    atomic_ullong epoch;
 };
 
 /* Every backend's connection starts with this. */
@@ -67,6 +73,7 @@ struct db_conn {
     struct db *db;
     struct db_conn *next_idle;
     bool in_tx;
+    unsigned long long epoch; /* db->epoch when it was opened */
 };
 
 /* Numbered migrations, generated from src/store/migrations/NNNN_name.sql. */
@@ -87,6 +94,11 @@ extern const struct db_ops db_pg_ops;
  * is set for the caller (code, generic message) and returned. */
 int db_failed(struct db *db, int err, const char *code, const char *detail);
 void db_recovered(struct db *db);
+/* The server behind the pool was lost or stopped taking writes (PostgreSQL
+ * promoted a standby): every connection opened until now is closed when it
+ * is next given back or taken, and the next ones go through the URL again,
+ * which finds the new primary. */
+void db_server_changed(struct db *db);
 
 /* FNV-1a of a SQL text, for the prepared-statement caches. */
 uint64_t db_sql_hash(const char *sql);

@@ -119,15 +119,10 @@ static void put32(unsigned char *p, uint32_t v)
     put16(p + 2, v >> 16);
 }
 
-int wav_write(const char *path, const int16_t *pcm, size_t frames, int channels)
+void wav_header(unsigned char *h, uint32_t data, int channels)
 {
-    unsigned char h[44];
-    uint32_t data = (uint32_t)(frames * (size_t)channels * 2);
-    char tmp[1200];
-    FILE *f;
-
     memcpy(h, "RIFF", 4);
-    put32(h + 4, 36 + data);
+    put32(h + 4, data == UINT32_MAX ? UINT32_MAX : 36 + data);
     memcpy(h + 8, "WAVEfmt ", 8);
     put32(h + 16, 16);
     put16(h + 20, 1);
@@ -138,6 +133,15 @@ int wav_write(const char *path, const int16_t *pcm, size_t frames, int channels)
     put16(h + 34, 16);
     memcpy(h + 36, "data", 4);
     put32(h + 40, data);
+}
+
+int wav_write(const char *path, const int16_t *pcm, size_t frames, int channels)
+{
+    unsigned char h[44];
+    char tmp[1200];
+    FILE *f;
+
+    wav_header(h, (uint32_t)(frames * (size_t)channels * 2), channels);
     snprintf(tmp, sizeof(tmp), "%s.part", path);
     if (!(f = fopen(tmp, "wb")))
         return err_set(WASL_EIO, "tel.io", "cannot write %s", tmp);

@@ -45,7 +45,56 @@ bool call_fire(struct tcall *c, enum call_event e)
         dialler_agent_answered(c);
     else if (t->action == CA_REQUEUE)
         transfer_requeue(c);
+    call_media_sync(c);
     return true;
+}
+
+/* The route of one of the call's legs (NULL: none): what its received
+ * audio is for. Relayed only between the caller and the agent, once both
+ * are established and while the caller is not on hold with music; a
+ * supervisor's or a colleague's leg only ever feeds the mixer; recorded
+ * sides are the caller's and the agent's. */
+static void leg_route_sync(struct tcall *c, struct leg *l)
+{
+    if (!l)
+        return;
+    bool bridged = c->st == T_BRIDGED && c->agent;
+    bool third = l != &c->in && l != c->agent;
+    struct leg *other = l == &c->in ? c->agent : &c->in;
+    struct leg_route r = {.tones = l == &c->in && c->st == T_IVR && c->collecting};
+    if (bridged && c->mix) {
+        r.mix = c->mix;
+        r.mix_at = mixer_place(c, l);
+    } else if (bridged && !third && other && other->established && !c->in.in_media) {
+        r.relay_to = other;
+    }
+    if (bridged && !third && c->recording && c->rec_stream) {
+        r.rec = c->rec_stream;
+        r.rec_side = l == &c->in ? 0 : 1;
+    }
+    if (l == &c->in && c->message)
+        r.message = c->message;
+    if (r.rec || r.message)
+        r.rec_start = c->rec_start;
+    const struct leg_route *o = &l->route;
+    if (r.tones == o->tones && r.relay_to == o->relay_to && r.mix == o->mix && r.mix_at == o->mix_at && r.rec == o->rec &&
+        r.rec_side == o->rec_side && r.message == o->message && r.rec_start == o->rec_start)
+        return; /* the media side is not disturbed when nothing changes */
+    media_lock();
+    l->route = r;
+    media_unlock();
+}
+
+void call_media_sync(struct tcall *c)
+{
+    if (c->practice)
+        return; /* wasl plays a script: nothing received is relayed or kept */
+    leg_route_sync(c, &c->in);
+    leg_route_sync(c, c->agent);
+    leg_route_sync(c, c->sup);
+    leg_route_sync(c, c->consult);
+    if (c->mix)
+        mixer_sync(c);
 }
 
 static bool waiting(const struct tcall *c)
@@ -89,6 +138,8 @@ static void estab_h(const struct sip_msg *msg, void *arg)
 {
     struct leg *l = arg;
     l->established = true;
+    if (l == &l->call->in)
+        halfopen_done(l->call); /* the caller's ACK */
     dialog_established(l, msg);
     if (l->uac)
         l->answered_flag = true;
@@ -147,6 +198,7 @@ static void play_items(struct tcall *c, const struct ivr_action *a)
 }
 
 static void step(struct tcall *c, const struct ivr_event *e);
+static void message_end(struct tcall *c);
 
 static void job_for(struct tcall *c, enum job_kind k)
 {
@@ -164,12 +216,6 @@ static void job_for(struct tcall *c, enum job_kind k)
     snprintf(j->did, sizeof(j->did), "%s", c->did);
     snprintf(j->language, sizeof(j->language), "%s", c->ivr.language);
     snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
-    if (k == JOB_MESSAGE) {
-        j->rec[0] = c->rec[0];
-        j->rec_n[0] = c->rec_n[0];
-        c->rec[0] = NULL;
-        c->rec_n[0] = c->rec_cap[0] = 0;
-    }
     call_fire(c, CE_IVR_JOB);
     jobs_submit(j);
 }
@@ -197,7 +243,7 @@ static void perform(struct tcall *c)
         break;
     case IVR_A_ENQUEUE: {
         play_items(c, a);
-        c->in.moh = true;
+        player_moh(&c->in, true);
         call_fire(c, CE_IVR_ENQUEUE);
         if (!c->first_queued)
             c->first_queued = mono_us();
@@ -350,10 +396,13 @@ static void on_played(struct tcall *c)
     if (c->st == T_QUEUED)
         return; /* music goes on */
     if (c->taking_message) {
-        /* the prompt is over: the message starts now */
+        /* the prompt is over: the message starts now, streamed to disk
+         * (recstream.c) */
         if (!c->message_until) {
             c->rec_start = mono_us();
             c->message_until = c->rec_start + (int64_t)a->max_seconds * 1000000;
+            if (!(c->message = rec_message_open(c->id, c->callid, c->ivr.language, c->caller)))
+                log_error("tel: out of memory: the voice message of call %llu is not recorded", (unsigned long long)c->id);
         }
         return;
     }
@@ -373,8 +422,10 @@ void call_destroy(void *arg)
 {
     struct tcall *c = arg;
     mixer_stop(c);
-    free(c->rec[0]);
-    free(c->rec[1]);
+    if (c->rec_stream)
+        rec_stream_close(c->rec_stream);
+    if (c->message)
+        rec_stream_close(c->message);
 }
 
 static void leg_release(struct leg *l)
@@ -400,11 +451,15 @@ int call_incoming(const struct sip_msg *msg)
     struct tcall *c;
     int err;
 
+    char src[64] = "";
+    sa_ntop(&msg->src, src, sizeof(src));
     pl_copy(&msg->uri.user, user, sizeof(user));
     if (!(country = dialplan_country(user))) {
         tel_count(M_CALLS_REFUSED, 1);
         return sip_treply(NULL, rt.sip, msg, 404, "Not Found");
     }
+    if (halfopen_refuse(msg, src))
+        return 0;
     if (rt.ncalls >= rt.cfg.max_calls) {
         tel_count(M_CALLS_REFUSED, 1);
         return sip_treply(NULL, rt.sip, msg, 503, "Service Unavailable");
@@ -412,6 +467,12 @@ int call_incoming(const struct sip_msg *msg)
     if (!mbuf_get_left(msg->mb)) {
         tel_count(M_CALLS_REFUSED, 1);
         return sip_treply(NULL, rt.sip, msg, 488, "Not Acceptable Here");
+    }
+    if (pl_isset(&msg->ctyp.type) && (pl_strcasecmp(&msg->ctyp.type, "application") || pl_strcasecmp(&msg->ctyp.subtype, "sdp"))) {
+        /* RFC 3261 8.2.3: a body wasl cannot read (RFC 4475 3.3.7) */
+        tel_count(M_CALLS_REFUSED, 1);
+        return sip_treplyf(NULL, NULL, rt.sip, msg, false, 415, "Unsupported Media Type",
+                           "Accept: application/sdp\r\nContent-Length: 0\r\n\r\n");
     }
     if (!(c = mem_zalloc(sizeof(*c), call_destroy)))
         return sip_treply(NULL, rt.sip, msg, 500, "Server Error");
@@ -427,8 +488,6 @@ int call_incoming(const struct sip_msg *msg)
         err_clear();
         c->caller[0] = '\0';
     }
-    char src[64] = "";
-    sa_ntop(&msg->src, src, sizeof(src));
     if (leg_srtp_policy(&c->in, trunk_srtp_mode(src), msg->tp == SIP_TRANSP_TLS)) {
         /* the carrier must send SRTP, and its keys would come in clear */
         err_clear();
@@ -462,6 +521,7 @@ int call_incoming(const struct sip_msg *msg)
     list_append(&rt.calls, &c->le, c);
     if (!rt.ncalls++)
         ticker_wake();
+    halfopen_add(c, &msg->src);
     tel_count(M_CALLS, 1);
     c->started = clock_now();
     c->last_refresh = mono_us();
@@ -477,6 +537,7 @@ int call_incoming(const struct sip_msg *msg)
     }
     log_ivr(c, NULL, "");
     perform(c);
+    call_media_sync(c);
     return 0;
 }
 
@@ -485,25 +546,26 @@ int call_incoming(const struct sip_msg *msg)
 /* Calls a phone of the staff for call c: the agent (caller's number and
  * country as the display name) or a supervisor. NULL when out of memory;
  * a leg that could not be called comes back declined. */
-int call_connect(struct leg *l, const char *uri, const char *route, const char *from, struct mbuf *desc)
+int call_connect(struct leg *l, const char *uri, const char *routev[], int routec, const char *from, struct mbuf *desc)
 {
-    const char *routev[1] = {route};
     struct tcall *c = l->call;
     char display[48];
     if (l->is_agent)
         snprintf(display, sizeof(display), "%s%s%s %s",
                  l->is_sup     ? "wasl supervision "
+                 : c->practice ? "wasl practice "
                  : c->outbound ? "Callback "
                                : "",
                  c->caller[0] ? "+" : "", c->caller[0] ? c->caller : "anonymous", c->country);
     else
         snprintf(display, sizeof(display), "%s", "wasl");
     return sipsess_connect(
-        &l->sess, rt.sock, uri, display, from, "wasl", route ? routev : NULL, route ? 1 : 0, "application/sdp", desc, NULL, NULL,
-        false, offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup ? transfer_refer_h : NULL, close_h, l,
-        "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s%s", (unsigned long long)c->id, c->ivr.language,
-        c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "", l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "",
-        l->is_consult ? "X-Wasl-Consult: 1\r\n" : "",
+        &l->sess, rt.sock, uri, display, from, "wasl", routec ? routev : NULL, (uint32_t)routec, "application/sdp", desc, NULL,
+        NULL, false, offer_h, answer_h, progr_h, estab_h, NULL, l->is_agent && !l->is_sup && !c->practice ? transfer_refer_h : NULL,
+        close_h, l, "X-Wasl-Call: %llu\r\nX-Wasl-Language: %s\r\nX-Wasl-Country: %s\r\n%s%s%s%s%s", (unsigned long long)c->id,
+        c->ivr.language, c->country, l->is_sup ? "X-Wasl-Supervision: 1\r\n" : "",
+        l->is_agent && c->outbound ? "X-Wasl-Callback: 1\r\n" : "", l->is_consult ? "X-Wasl-Consult: 1\r\n" : "",
+        c->practice ? "X-Wasl-Practice: 1\r\n" : "",
         /* answered from the desk: the two headers desk phones honour to answer at once */
         l->auto_answer ? "Call-Info: <sip:wasl>;answer-after=0\r\nAlert-Info: <http://wasl/>;info=alert-autoanswer\r\n" : "");
 }
@@ -529,8 +591,14 @@ struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
     l->is_consult = role == LEG_CONSULT;
     l->auto_answer = role == LEG_AGENT_ANSWER;
     l->ring_start = mono_us();
-    char flow[96];
-    bool routed = contact && registrar_flow(contact, flow, sizeof(flow));
+    /* through the proxies of its Path, or over its connection */
+    char routes[PATH_HOPS_MAX][PATH_URI_MAX];
+    const char *routev[PATH_HOPS_MAX];
+    int nroutes = contact ? registrar_route(contact, routes, PATH_HOPS_MAX) : 0;
+    for (int i = 0; i < nroutes; i++)
+        routev[i] = routes[i];
+    bool routed = nroutes > 0;
+    const char *flow = routed ? routes[0] : "";
     if (contact && leg_srtp_policy(l, rt.cfg.phones_srtp, routed ? uri_tls(flow) : uri_tls(contact))) {
         log_warn("tel: call %llu: %s is not rung: %s", (unsigned long long)c->id, contact, err_message());
         err_clear();
@@ -542,7 +610,7 @@ struct leg *leg_dial(struct tcall *c, const char *contact, enum leg_role role)
         return l;
     }
     snprintf(from, sizeof(from), "sip:wasl@%s:%d", rt.cfg.address, rt.cfg.port);
-    int err = call_connect(l, contact, routed ? flow : NULL, from, desc);
+    int err = call_connect(l, contact, routev, nroutes, from, desc);
     mem_deref(desc);
     if (err)
         log_warn("tel: call %llu: cannot call %s%s%s: %s", (unsigned long long)c->id, contact, routed ? " through " : "",
@@ -649,6 +717,10 @@ void acd_event_h(void *arg, const struct acd_event *e)
                    : c         ? c->left_position
                                : 0);
         break;
+    case ACD_EV_MOVED:
+        if (c)
+            call_moved(c, e);
+        break;
     default: /* joined, offered, ended: logged where the telephony acts */
         break;
     }
@@ -659,10 +731,11 @@ void acd_event_h(void *arg, const struct acd_event *e)
 void call_hold_update(struct tcall *c)
 {
     bool held = c->agent && (c->agent->held || c->desk_hold || (c->consult && !c->conference));
+    call_media_sync(c); /* its callers changed the call's legs or mixer */
     if (c->st != T_BRIDGED || !c->agent || held == c->in.in_media)
         return;
     if (held) {
-        c->in.moh = true;
+        player_moh(&c->in, true);
         leg_media_start(&c->in);
         c->held_since = mono_us();
         events_add(EV_CALL_HELD, (int64_t)c->id, c->agent_user, c->queue, NULL, NULL, NULL, 0, 0);
@@ -672,6 +745,7 @@ void call_hold_update(struct tcall *c)
                    c->held_since ? (mono_us() - c->held_since) / 1000 : 0, 0);
         c->held_since = 0;
     }
+    call_media_sync(c);
 }
 
 void bridge(struct tcall *c)
@@ -683,6 +757,11 @@ void bridge(struct tcall *c)
     if (rt.cfg.recording && (!rt.cfg.recording_countries[0] || strstr(rt.cfg.recording_countries, c->country))) {
         c->recording = true;
         c->rec_start = mono_us();
+        /* bridged again (a transfer): the same recording goes on */
+        if (!c->rec_stream && !(c->rec_stream = rec_stream_open(c->id, c->callid))) {
+            log_error("tel: out of memory: call %llu is not recorded", (unsigned long long)c->id);
+            c->recording = false;
+        }
     }
     rt_log_call(c, "bridged to agent %lld after %llds", (long long)c->agent_user,
                 (long long)((c->bridged_at - c->queued_at) / 1000000));
@@ -705,6 +784,7 @@ static void finish(struct tcall *c)
     consult_end(c);
     agent_leg_free(c);
     leg_release(&c->in);
+    halfopen_done(c);
     if (!c->outbound)
         path_add(c);
     /* durations on the monotonic clock: a clock step changes no wait */
@@ -723,24 +803,13 @@ static void finish(struct tcall *c)
     events_emit(&ended);
     if (c->outbound)
         dialler_finished(c);
-    if (c->recording || c->taking_message) {
-        struct job *j = calloc(1, sizeof(*j));
-        if (j) {
-            j->kind = JOB_RECORDING;
-            j->call = c->id;
-            snprintf(j->callid, sizeof(j->callid), "%s", c->callid);
-            snprintf(j->caller, sizeof(j->caller), "%s", c->caller);           /* a voice message's */
-            snprintf(j->language, sizeof(j->language), "%s", c->ivr.language); /* the same */
-            for (int i = 0; i < 2; i++) {
-                j->rec[i] = c->rec[i];
-                j->rec_n[i] = c->rec_n[i];
-                c->rec[i] = NULL;
-            }
-            j->ok = c->taking_message; /* a voice message, not a call recording */
-            jobs_submit(j);
-        } else {
-            log_error("tel: out of memory: the recording of call %llu is lost", (unsigned long long)c->id);
-        }
+    if (c->rec_stream) { /* the writer finishes the file and logs call.recorded */
+        rec_stream_close(c->rec_stream);
+        c->rec_stream = NULL;
+    }
+    if (c->message) { /* the caller hung up during the message: it ends here, and is kept */
+        rec_stream_close(c->message);
+        c->message = NULL;
     }
     rt_log_call(c, "ended: %s; path: %s", c->end_reason, c->path);
     list_unlink(&c->le);
@@ -758,6 +827,7 @@ void calls_tick(int64_t now)
             finish(c);
             continue;
         }
+        player_poll(&c->in); /* before the keys: a prompt over takes them without barge-in */
         if (c->agent) {
             struct leg *a = c->agent;
             if (a->answered_flag) {
@@ -774,6 +844,7 @@ void calls_tick(int64_t now)
             }
             call_hold_update(c);
         }
+        halfopen_tick(c, now);
         supervise_tick(c);
         consult_tick(c, now);
         dialler_tick(c, now);
@@ -801,14 +872,11 @@ void calls_tick(int64_t now)
         }
         if (c->queue_exit && !c->end_reason[0])
             queue_left(c, now);
-        if (c->taking_message && c->message_until && now >= c->message_until) {
-            c->taking_message = false;
-            c->recording = false;
-            job_for(c, JOB_MESSAGE);
-        }
+        if (c->taking_message && c->message_until && now >= c->message_until)
+            message_end(c);
         /* A caller gone without a BYE (a dropped line): no audio for too
          * long, unless they put the call on hold themselves. */
-        if (now - c->in.last_rx > rt.cfg.rtp_timeout && !c->in.held && (!c->outbound || c->st == T_BRIDGED))
+        if (now - leg_last_rx(&c->in) > rt.cfg.rtp_timeout && !c->in.held && (!c->outbound || c->st == T_BRIDGED))
             call_fire(c, CE_RTP_TIMEOUT);
         if (now - c->last_refresh > rt.cfg.refresh && c->in.sess && c->in.established) {
             struct mbuf *desc = NULL;
@@ -817,7 +885,20 @@ void calls_tick(int64_t now)
                 sipsess_modify(c->in.sess, desc);
             mem_deref(desc);
         }
+        call_media_sync(c); /* the IVR's keys, an answer, a message: what its audio is for now */
     }
+}
+
+/* A job's answer reaches its call: the IVR steps at the next tick. */
+static void job_answered(struct tcall *c, enum job_kind k, const struct ivr_case *kase, bool ok)
+{
+    memset(&c->job_ev, 0, sizeof(c->job_ev));
+    c->job_ev.kind = k == JOB_LOOKUP ? IVR_E_LOOKUP : IVR_E_STORED;
+    if (kase)
+        c->job_ev.kase = *kase;
+    c->job_ev.ok = ok;
+    c->job_done = true;
+    call_fire(c, CE_JOB_DONE);
 }
 
 void calls_job_done(void *arg)
@@ -828,13 +909,27 @@ void calls_job_done(void *arg)
         return;
     }
     struct tcall *c = call_find(j->call);
-    if (c && j->kind != JOB_RECORDING) {
-        memset(&c->job_ev, 0, sizeof(c->job_ev));
-        c->job_ev.kind = j->kind == JOB_LOOKUP ? IVR_E_LOOKUP : IVR_E_STORED;
-        c->job_ev.kase = j->kase;
-        c->job_ev.ok = j->ok;
-        c->job_done = true;
-        call_fire(c, CE_JOB_DONE);
-    }
+    if (c)
+        job_answered(c, j->kind, &j->kase, j->ok);
     free(j);
+}
+
+/* The message's time is up (max_seconds, or '#'): the writer finishes the
+ * file and answers (message.left, then rec_done's answer through the
+ * mqueue); the caller waits for it like for a job, then hears the node's
+ * next. No file I/O here. */
+static void message_end(struct tcall *c)
+{
+    rt_log_call(c, "voice message ends: %s", c->message_until == 1 ? "the caller pressed #" : "max_seconds reached");
+    c->taking_message = false;
+    c->recording = false;
+    call_fire(c, CE_IVR_JOB);
+    if (c->message) {
+        struct rec_stream *s = c->message;
+        c->message = NULL;
+        call_media_sync(c); /* no packet feeds it any more: the writer may take it back */
+        rec_message_end(s);
+    } else {
+        job_answered(c, JOB_MESSAGE, NULL, false); /* nothing was recorded */
+    }
 }

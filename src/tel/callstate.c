@@ -51,6 +51,8 @@ const struct call_transition call_transitions[] = {
     {T_JOB,       CE_RTP_TIMEOUT,       T_ENDED,     CA_END,         "rtp_timeout"},
     {T_QUEUED,    CE_RTP_TIMEOUT,       T_ENDED,     CA_END,         "rtp_timeout"},
     {T_BRIDGED,   CE_RTP_TIMEOUT,       T_ENDED,     CA_END,         "rtp_timeout"},
+    /* answered, never acknowledged (no ACK within sip.ack_timeout) */
+    {ANY,         CE_NO_ACK,            T_ENDED,     CA_END,         "no_ack"},
     /* from any state */
     {ANY,         CE_ERROR,             T_ENDED,     CA_END,         "error"},
     {ANY,         CE_SHUTDOWN,          T_ENDED,     CA_END,         "shutdown"},
@@ -63,7 +65,7 @@ static const char *const event_names[] = {"ivr_play",         "ivr_job",        
                                           "queue_timeout",    "agent_answered", "agent_declined", "agent_hangup", "caller_hangup",
                                           "citizen_answered", "citizen_busy",   "citizen_failed", "dial_timeout", "dial_failed",
                                           "center_closed",    "rtp_timeout",    "error",          "shutdown",     "transfer",
-                                          "message_played"};
+                                          "message_played",   "no_ack"};
 _Static_assert(sizeof(state_names) / sizeof(state_names[0]) == T_STATES, "a name for every state");
 _Static_assert(sizeof(event_names) / sizeof(event_names[0]) == CE_EVENTS, "a name for every event");
 

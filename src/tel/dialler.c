@@ -214,7 +214,7 @@ void dialler_agent_answered(struct tcall *c)
 
     c->dial_deadline = mono_us() + conf_int("sip.callback_ring") * WTIME_SEC;
     /* the agent hears music while the citizen's phone rings */
-    c->agent->moh = true;
+    player_moh(c->agent, true);
     leg_media_start(c->agent);
     /* the carrier as configured: over TLS when it must be, SRTP as its policy says */
     const char *proxy = conf_str("sip.outbound_proxy");
@@ -234,7 +234,7 @@ void dialler_agent_answered(struct tcall *c)
     if (!err)
         err = leg_media_open(l) || leg_sdp_local(l, true, &desc);
     if (!err)
-        err = call_connect(l, uri, NULL, from, desc);
+        err = call_connect(l, uri, NULL, 0, from, desc);
     mem_deref(desc);
     events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "dialling", NULL, NULL, c->callback,
                c->callback_attempts + 1);
@@ -259,7 +259,7 @@ void dialler_tick(struct tcall *c, int64_t now)
     if (c->in.answered_flag) {
         c->in.answered_flag = false;
         leg_media_stop(c->agent);
-        c->agent->moh = false;
+        player_moh(c->agent, false);
         player_clear(c->agent);
         events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "answered", NULL, NULL, c->callback,
                    c->callback_attempts + 1);
@@ -313,7 +313,7 @@ int dialler_leave_message(struct tcall *c)
     events_add(EV_CALLBACK_ATTEMPTED, (int64_t)c->id, c->agent_user, c->queue, "message", NULL, NULL, c->callback,
                c->callback_attempts + 1);
     player_clear(&c->in);
-    c->in.moh = false;
+    player_moh(&c->in, false);
     player_add(&c->in, au->pcm, au->n);
     leg_media_start(&c->in);
     rt_log_call(c, "callback %lld: agent %lld leaves the recorded message", (long long)c->callback, (long long)c->agent_user);

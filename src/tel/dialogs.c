@@ -64,6 +64,10 @@ void dialog_established(struct leg *l, const struct sip_msg *msg)
     pl_copy(&local->tag, ltag, sizeof(ltag));
     pl_copy(&remote->auri, ruri, sizeof(ruri));
     pl_copy(&remote->tag, rtag, sizeof(rtag));
+    /* a practice call is no call of the center: no call_legs row (its
+     * trainee's leg ends with the process; there is no caller to call back) */
+    if (l->call->practice)
+        return;
     char text[EVENTS_LONG_MAX];
     int len = snprintf(text, sizeof(text), "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s", callid, luri, ltag, ruri, rtag,
                        l->target[0] ? l->target : ruri, l->routes, sip_transp_name(msg->tp));
@@ -136,9 +140,10 @@ static void bye(int64_t call, const char *leg, const char *dialog, int64_t cseq)
     }
     char *what = NULL;
     re_sdprintf(&what, "call %lld (%s)", (long long)call, leg);
+    /* no Max-Forwards here: libre's sip_requestf writes one, and a second
+     * makes a proxy (Kamailio) drop the BYE as malformed */
     int err = sip_requestf(NULL, rt.sip, true, "BYE", target, routed ? &first : NULL, NULL, NULL, bye_resp, what,
                            "%s%s%s"
-                           "Max-Forwards: 70\r\n"
                            "To: <%s>;tag=%s\r\n"
                            "From: <%s>;tag=%s\r\n"
                            "Call-ID: %s\r\n"

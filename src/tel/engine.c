@@ -31,6 +31,7 @@
 
 #include "rt.h"
 #include "calendar/calendar.h"
+#include "cluster/cluster.h"
 #include "events/events.h"
 
 struct rt rt;
@@ -43,6 +44,9 @@ const struct conf_def tel_conf[] = {
     {"sip.trunks", CONF_STR, "127.0.0.1,::1", 0, 0,
      "carriers' addresses or networks that may send calls (comma separated); INVITEs from anywhere else get no answer"},
     {"sip.phones", CONF_STR, "127.0.0.0/8,::1", 0, 0, "networks the agents' phones register from; other REGISTERs get no answer"},
+    {"sip.path_from", CONF_STR, "", 0, 0,
+     "proxies (addresses or networks, e.g. Kamailio in front of several nodes) that may add a Path (RFC 3327) to the "
+     "phones' REGISTERs; every hop of a Path must be one of them, else the REGISTER gets 403. Empty: no Path is taken"},
     {"sip.tls_port", CONF_INT, "0", 0, 65535,
      "SIP over TLS port for the agents' phones (and carriers that use TLS); 0: no TLS listener. Needs sip.tls_cert and "
      "sip.tls_key"},
@@ -67,7 +71,15 @@ const struct conf_def tel_conf[] = {
     {"sip.rtp_max", CONF_INT, "40000", 1026, 65535, "highest RTP port (two per leg: RTP and RTCP)"},
     {"sip.realtime_priority", CONF_INT, "10", 0, 99,
      "SCHED_RR priority of the thread that paces RTP (0: normal scheduling); needs root or CAP_SYS_NICE"},
+    {"sip.media_threads", CONF_INT, "1", 0, 1,
+     "threads that send and receive the calls' RTP (prompts, the relay, recordings, mixers), apart from the SIP "
+     "thread; 0: all on the SIP thread"},
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
+    {"sip.half_open_max", CONF_INT, "200", 1, 20000,
+     "calls answered but not yet acknowledged (no ACK) from one address; its INVITEs beyond get 503 with Retry-After. "
+     "Size it above a carrier's call rate times its ACK delay"},
+    {"sip.ack_timeout", CONF_DURATION, "8s", 1, 32,
+     "a call whose ACK has not come this long after wasl's 200 is ended (outcome no_ack) and its slot freed"},
     {"sip.flow", CONF_PATH, "", 0, 0, "IVR flow file (empty: data/ivr/main.json)"},
     {"sip.queues", CONF_PATH, "", 0, 0,
      "the distributor's queues: languages x services, limits, strategies (empty: data/tel/queues.json)"},
@@ -112,28 +124,45 @@ static const struct recovered *recovered; /* what the last run left, read at sta
 /* ---- metrics ---- */
 static _Atomic uint64_t counters[M_COUNTERS];
 static const double pacing_bounds_ms[] = {0.5, 1, 2, 5, 10, 20};
-#define NPB (sizeof(pacing_bounds_ms) / sizeof(pacing_bounds_ms[0]))
-static _Atomic uint64_t pacing[NPB + 1];
-static _Atomic uint64_t pacing_sum_us;
-static _Atomic int active_calls, active_regs;
+static struct tel_hist pacing = {.bounds_ms = pacing_bounds_ms, .n = sizeof(pacing_bounds_ms) / sizeof(pacing_bounds_ms[0])};
+static _Atomic int active_calls, active_regs, half_open_calls;
 
 void tel_count(enum tel_counter k, uint64_t n)
 {
     atomic_fetch_add_explicit(&counters[k], n, memory_order_relaxed);
 }
 
-void tel_metric_pacing(int64_t err_us)
+void tel_hist_add(struct tel_hist *h, int64_t us)
 {
-    size_t b = NPB;
-    if (err_us < 0)
-        err_us = 0;
-    for (size_t i = 0; i < NPB; i++)
-        if (err_us <= pacing_bounds_ms[i] * 1000) {
+    size_t b = h->n;
+    if (us < 0)
+        us = 0;
+    for (size_t i = 0; i < h->n; i++)
+        if (us <= h->bounds_ms[i] * 1000) {
             b = i;
             break;
         }
-    atomic_fetch_add_explicit(&pacing[b], 1, memory_order_relaxed);
-    atomic_fetch_add_explicit(&pacing_sum_us, (uint64_t)err_us, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->b[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&h->sum_us, (uint64_t)us, memory_order_relaxed);
+}
+
+void tel_hist_text(struct sbuf *b, const char *name, const char *help, struct tel_hist *h)
+{
+    uint64_t cum = 0;
+    sbuf_addf(b, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+    for (size_t i = 0; i <= h->n; i++) {
+        cum += atomic_load_explicit(&h->b[i], memory_order_relaxed);
+        if (i < h->n)
+            sbuf_addf(b, "%s_bucket{le=\"%g\"} %llu\n", name, h->bounds_ms[i] / 1000, (unsigned long long)cum);
+        else
+            sbuf_addf(b, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+    }
+    sbuf_addf(b, "%s_sum %.6f\n%s_count %llu\n", name, atomic_load(&h->sum_us) / 1e6, name, (unsigned long long)cum);
+}
+
+void tel_metric_pacing(int64_t err_us)
+{
+    tel_hist_add(&pacing, err_us);
 }
 
 char *tel_metrics_text(void)
@@ -158,6 +187,10 @@ char *tel_metrics_text(void)
         {"wasl_srtp_packets_received_total", "SRTP packets received whose authentication tag verified"},
         {"wasl_srtp_dropped_total", "SRTP packets dropped: wrong key or authentication tag (forged, damaged), or replayed"},
         {"wasl_sip_register_not_tls_total", "REGISTERs refused because they did not come over TLS (sip.phones_tls)"},
+        {"wasl_sip_malformed_total", "Malformed SIP requests from trunks and phones: answered 400, 416 or 420, or dropped"},
+        {"wasl_sip_half_open_refused_total",
+         "INVITEs refused with 503 because their source had sip.half_open_max calls not acknowledged"},
+        {"wasl_sip_ack_timeouts_total", "Answered calls ended because their ACK did not come within sip.ack_timeout"},
     };
     struct sbuf b;
     sbuf_init(&b, 1u << 20);
@@ -169,22 +202,32 @@ char *tel_metrics_text(void)
     sbuf_addf(&b, "# HELP wasl_sip_calls_active Calls in progress.\n# TYPE wasl_sip_calls_active gauge\nwasl_sip_calls_active %d\n",
               atomic_load(&active_calls));
     sbuf_addf(&b,
+              "# HELP wasl_sip_calls_half_open Calls answered whose ACK has not come.\n# TYPE wasl_sip_calls_half_open gauge\n"
+              "wasl_sip_calls_half_open %d\n",
+              atomic_load(&half_open_calls));
+    sbuf_addf(&b,
               "# HELP wasl_sip_registered_phones Agents' phones registered.\n# TYPE wasl_sip_registered_phones gauge\n"
               "wasl_sip_registered_phones %d\n",
               atomic_load(&active_regs));
-    sbuf_adds(&b, "# HELP wasl_rtp_pacing_error_seconds How late each RTP packet left against its due time.\n"
-                  "# TYPE wasl_rtp_pacing_error_seconds histogram\n");
-    uint64_t cum = 0;
-    for (size_t i = 0; i <= NPB; i++) {
-        cum += atomic_load_explicit(&pacing[i], memory_order_relaxed);
-        if (i < NPB)
-            sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_bucket{le=\"%g\"} %llu\n", pacing_bounds_ms[i] / 1000,
-                      (unsigned long long)cum);
-        else
-            sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-    }
-    sbuf_addf(&b, "wasl_rtp_pacing_error_seconds_sum %.6f\nwasl_rtp_pacing_error_seconds_count %llu\n",
-              atomic_load(&pacing_sum_us) / 1e6, (unsigned long long)cum);
+    tel_hist_text(&b, "wasl_rtp_pacing_error_seconds", "How late each RTP packet left against its due time.", &pacing);
+    sbuf_addf(&b,
+              "# HELP wasl_recording_frames_dropped_total Recorded 20 ms frames dropped because the disk did not keep up "
+              "(silence in the file).\n# TYPE wasl_recording_frames_dropped_total counter\n"
+              "wasl_recording_frames_dropped_total %llu\n",
+              (unsigned long long)rec_frames_dropped());
+    struct rec_stats rs;
+    rec_stats(&rs);
+    sbuf_addf(&b,
+              "# HELP wasl_recordings_active Recordings being streamed to disk: calls' and voice messages.\n"
+              "# TYPE wasl_recordings_active gauge\nwasl_recordings_active{kind=\"call\"} %d\n"
+              "wasl_recordings_active{kind=\"message\"} %d\n",
+              rs.calls, rs.messages);
+    sbuf_addf(&b,
+              "# HELP wasl_recording_buffer_bytes Memory the recordings hold (a fixed ring and window each, open or kept "
+              "ready): constant per recording whatever its length.\n# TYPE wasl_recording_buffer_bytes gauge\n"
+              "wasl_recording_buffer_bytes %zu\n",
+              rs.bytes);
+    overload_metrics(&b);
     return sbuf_take(&b);
 }
 
@@ -220,12 +263,26 @@ void rt_log_call(const struct tcall *c, const char *fmt, ...)
  * the loop ends and nothing is ever pushed into the freed queue. */
 static bool accepting;
 
+/* tel_stop() ran: a request now meets a telephony that is going away, not
+ * one that is about to start. */
+static _Atomic bool stopped;
+
+int tel_not_running(void)
+{
+    if (conf_bool("sip.enabled") && !cluster_leading())
+        return err_set(WASL_EDB, "cluster.standby",
+                       "this node stands by: the telephony runs on the node that holds the distributor's lease (see /healthz)");
+    if (conf_bool("sip.enabled") && !atomic_load(&stopped))
+        return err_set(WASL_EDB, "tel.starting", "the telephony is starting on this node; try again in a moment");
+    return err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
+}
+
 int tel_post(int id, void *data)
 {
     int err = 0;
     pthread_mutex_lock(&mx);
     if (!accepting)
-        err = err_set(WASL_ECONFLICT, "tel.not_running", "the telephony is not running (sip.enabled, or stopping)");
+        err = tel_not_running();
     else if (mqueue_push(rt.mq, id, data))
         err = err_set(WASL_EINTERNAL, "tel.queue", "cannot reach the telephony thread");
     pthread_mutex_unlock(&mx);
@@ -238,9 +295,16 @@ static void mq_handler(int id, void *data, void *arg)
         calls_job_done(data);
     } else if (id == MQ_CMD) {
         snap_cmd_run(data);
+    } else if (id == MQ_DIGIT) {
+        media_digit_run(data);
     } else if (id == MQ_STOP) {
         re_cancel();
     }
+}
+
+int tel_post_digit(void *m)
+{
+    return mqueue_push(rt.mq, MQ_DIGIT, m);
 }
 
 void tel_post_job(void *job)
@@ -294,20 +358,29 @@ static void tick(int flags, void *arg)
     if (read(tick_fd, &expirations, sizeof(expirations)) < 0)
         return;
     int64_t now = mono_us();
-    media_tick(now);
-    calls_tick(now);
+    overload_tick(now, expirations, (tick_fast ? TICK_MS : 20) * 1000);
+    tmrwheel_tick(tmr_jiffies());
+    if (!media_threaded())
+        media_tick(now);
+    if (rt.ncalls < CALLS_TICK_MANY || now - rt.last_calls_tick >= CALLS_TICK_US) {
+        rt.last_calls_tick = now;
+        calls_tick(now);
+    }
+    practice_tick(now);
     if (now - rt.last_sweep >= 100000) {
         rt.last_sweep = now;
         acd_tick(rt.acd, now); /* the ACD runs on the monotonic clock */
         registrar_sweep(now);
         atomic_store(&active_calls, rt.ncalls);
+        atomic_store(&half_open_calls, halfopen_count());
         atomic_store(&active_regs, registrar_count());
         new_day_check(now);
     }
     snap_tick(now);
     /* With no call at all, a slower beat; a new call wakes it. */
-    if (tick_fast != (rt.ncalls > 0))
-        ticker_set(rt.ncalls > 0);
+    bool busy = rt.ncalls > 0 || practice_count() > 0;
+    if (tick_fast != busy)
+        ticker_set(busy);
 }
 
 void ticker_wake(void)
@@ -318,11 +391,40 @@ void ticker_wake(void)
 
 /* ---- who may talk to us ---- */
 
+/* A request sipcheck.c finds malformed (from a trunk or a phone): answered
+ * with its 4xx, or dropped when nothing can be answered. True: done with. */
+static bool malformed(const struct sip_msg *msg, const char *src)
+{
+    const char *reason;
+    int code = sipcheck_request(msg, &reason);
+    if (code == SIPCHECK_OK)
+        return false;
+    if (!pl_strcmp(&msg->met, "REGISTER") && registrar_locked_out(src))
+        code = SIPCHECK_DROP; /* a locked-out address's REGISTERs get no answer, malformed or not */
+    static struct log_gate gate;
+    tel_count(M_MALFORMED, 1);
+    uint64_t more = 0;
+    if (log_gate_open(&gate, mono_us(), &more))
+        log_warn("tel: malformed %.*s from %s: %s (%llu more malformed requests since the last such line)", (int)msg->met.l,
+                 msg->met.p, src, reason ? reason : "no Via to answer through, dropped", (unsigned long long)more);
+    if (code == SIPCHECK_DROP)
+        return true;
+    if (code == 420) {
+        char options[512];
+        sipcheck_unsupported(msg, options, sizeof(options));
+        sip_replyf(rt.sip, msg, 420, reason, "Unsupported: %s\r\nContent-Length: 0\r\n\r\n", options);
+    } else {
+        sip_reply(rt.sip, msg, (uint16_t)code, reason);
+    }
+    return true;
+}
+
 static bool on_request(const struct sip_msg *msg, void *arg)
 {
     char src[64];
     bool trunk, phone, in_dialog = pl_isset(&msg->to.tag);
 
+    overload_seen(msg);
     if (sa_ntop(&msg->src, src, sizeof(src)))
         return true;
     trunk = addr_list_has(&rt.cfg.trunks, src);
@@ -331,6 +433,8 @@ static bool on_request(const struct sip_msg *msg, void *arg)
         tel_count(M_DROPPED, 1);
         return true;
     }
+    if (malformed(msg, src))
+        return true;
     if (!pl_strcmp(&msg->met, "REGISTER")) {
         if (!phone) {
             tel_count(M_DROPPED, 1);
@@ -365,7 +469,9 @@ static bool on_request(const struct sip_msg *msg, void *arg)
         tel_count(M_CALLS_REFUSED, 1);
         return true;
     }
-    return false; /* INVITEs from trunks and in-dialog requests: sipsess */
+    if (!pl_strcmp(&msg->met, "INVITE") && !in_dialog && overload_refuse(msg, src))
+        return true; /* shed before any state exists for it */
+    return false;    /* INVITEs from trunks and in-dialog requests: sipsess */
 }
 
 static void on_connect(const struct sip_msg *msg, void *arg)
@@ -386,6 +492,8 @@ static int load_config(void)
     c->rtp_min = (int)conf_int("sip.rtp_min");
     c->rtp_max = (int)conf_int("sip.rtp_max");
     c->max_calls = (int)conf_int("sip.max_calls");
+    c->half_open_max = (int)conf_int("sip.half_open_max");
+    c->ack_timeout = conf_int("sip.ack_timeout") * 1000000;
     c->ring_timeout = conf_int("sip.ring_timeout") * 1000000;
     c->wrap_up = conf_int("sip.wrap_up") * 1000000;
     c->queue_announce = conf_int("sip.queue_announce") * 1000000;
@@ -418,6 +526,7 @@ static int load_config(void)
         return err_set(WASL_EINVAL, "conf.invalid", "sip.rtp_max must be at least 64 above sip.rtp_min");
     if ((err = addr_list_parse(conf_str("sip.trunks"), &c->trunks)) ||
         (err = addr_list_parse(conf_str("sip.phones"), &c->phones)) ||
+        (err = addr_list_parse(conf_str("sip.path_from"), &c->path_from)) ||
         (err = addr_list_parse(conf_str("sip.trunks_tls"), &c->trunks_tls)) ||
         (err = addr_list_parse(conf_str("sip.trunks_srtp"), &c->trunks_srtp)) ||
         (err = addr_list_parse(conf_str("sip.trunks_srtp_required"), &c->trunks_srtp_req)))
@@ -520,7 +629,11 @@ static int rt_setup(void)
     /* language x service, as data/tel/queues.json says */
     if ((err = queues_add(rt.acd)))
         return err;
+    if ((err = media_loop_start()))
+        return err;
     tel_store_restore(recovered, mono_us());
+    if ((err = tmrwheel_init()))
+        return err;
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0 ||
         (err = fd_listen(tick_fd, FD_READ, tick, NULL)))
         return err_set(WASL_EINTERNAL, "tel.ticker", "cannot start the media ticker");
@@ -536,17 +649,21 @@ static void rt_teardown(void)
         close(tick_fd);
         tick_fd = -1;
     }
+    tmrwheel_flush(); /* without the ticker, libre runs its timers alone again */
     struct le *le = rt.calls.head;
     while (le) {
         struct tcall *c = le->data;
         le = le->next;
         call_fire(c, CE_SHUTDOWN);
     }
+    practice_shutdown();
     /* The calls' last rows are still written; their answers are not
      * awaited any more (the queue is about to go). */
     jobs_detach();
     calls_tick(mono_us());
+    media_loop_stop(); /* every leg is closed: their sockets are freed there first */
     registrar_free();
+    halfopen_free();
     rt.lsnr = mem_deref(rt.lsnr);
     rt.evsock = mem_deref(rt.evsock);
     if (rt.sock)
@@ -573,6 +690,11 @@ static void *rt_main(void *arg)
                      "busy. Give wasl CAP_SYS_NICE, or set sip.realtime_priority = 0 to silence this.",
                      strerror(e));
     }
+    /* this thread's log lines go through a ring, never a wait on stderr */
+    if (log_ring_start()) {
+        log_warn("tel: %s: the real-time thread writes its log lines itself", err_message());
+        err_clear();
+    }
     int err = rt_setup();
     char msg[300];
     snprintf(msg, sizeof(msg), "%s", err ? err_message() : "");
@@ -584,6 +706,7 @@ static void *rt_main(void *arg)
     if (!err)
         re_main(NULL);
     rt_teardown();
+    log_ring_stop();
     (void)msg;
     return NULL;
 }
@@ -594,6 +717,18 @@ static void *rt_main(void *arg)
  * new skills apply (issue 10). */
 #define ACCOUNTS_POLL_MS 250
 static struct db_watch *accounts_watch;
+/* The phones' bindings another node wrote (a REGISTER it took, through
+ * the proxy or not) reach this node's registrar within this time. */
+#define BINDINGS_POLL_MS 250
+static struct db_watch *bindings_watch;
+
+static void bindings_changed(void *arg)
+{
+    if (tel_locations_reload(arg)) {
+        log_warn("tel: the phones' bindings changed in the store could not be read yet: %s", err_message());
+        err_clear();
+    }
+}
 
 static void accounts_changed(void *arg)
 {
@@ -601,6 +736,24 @@ static void accounts_changed(void *arg)
         log_warn("tel: the accounts changed in the store could not be applied yet: %s", err_message());
         err_clear();
     }
+}
+
+/* A call's recording finished (the writer's thread): its place in the
+ * event log (and so in the call log), with the error that cut it short; a
+ * voice message goes to jobs_message_done. */
+static void recorded(const struct rec_done *d, void *arg)
+{
+    (void)arg;
+    if (d->message) {
+        jobs_message_done(d);
+        return;
+    }
+    if (strlen(d->file) >= sizeof(((struct ev *)0)->c)) {
+        log_error("tel: the recording of call %llu is in %s, a name too long for the event log", (unsigned long long)d->call,
+                  d->file);
+        return;
+    }
+    events_add(EV_CALL_RECORDED, (int64_t)d->call, 0, NULL, d->error, NULL, d->file, d->seconds, (int64_t)d->dropped);
 }
 
 int tel_start(struct db *db, const char *data_dir)
@@ -616,7 +769,7 @@ int tel_start(struct db *db, const char *data_dir)
         return 0;
     memset(&rt, 0, sizeof(rt));
     rt.db = db;
-    if ((err = load_config()) || (err = dialler_check_conf()) || (err = dialplan_load(data_dir)) ||
+    if ((err = load_config()) || (err = overload_load()) || (err = dialler_check_conf()) || (err = dialplan_load(data_dir)) ||
         (err = prompts_load(data_dir)) || (err = queues_load(*conf_str("sip.queues") ? conf_str("sip.queues") : NULL, data_dir)))
         return err;
     if (*conf_str("sip.flow"))
@@ -630,16 +783,22 @@ int tel_start(struct db *db, const char *data_dir)
         snprintf(gen, sizeof(gen), "%s", conf_str("sip.prompts_dir"));
     else if (path_near_exe("prompts", gen, sizeof(gen)))
         snprintf(gen, sizeof(gen), "build/prompts");
+    snprintf(rt.gen_dir, sizeof(rt.gen_dir), "%s", gen);
     /* the accounts' version before they are read: a change made meanwhile
      * (another node, the CLI) is seen by the watcher started below */
-    int64_t accounts_seen = 0;
-    if ((err = db_change_version(db, "accounts", &accounts_seen)) || (err = audio_load(data_dir, gen)) ||
+    int64_t accounts_seen = 0, bindings_seen = 0;
+    if ((err = db_change_version(db, "accounts", &accounts_seen)) ||
+        (err = db_change_version(db, "registrations", &bindings_seen)) || (err = audio_load(data_dir, gen)) ||
         (err = registrar_accounts_load(db)) || (err = tel_store_start(db, &recovered)) || (err = jobs_start(db)))
         return err;
+    if ((err = rec_writer_start(rt.cfg.recording_dir, recorded, NULL))) {
+        jobs_stop();
+        return err;
+    }
     rt.next_id = recovered->next_call;
     /* What the restart found is in the log (and the call log) before wasl
      * says it runs. */
-    if ((recovered->crashed || recovered->callbacks) && events_flush(5000)) {
+    if ((recovered->crashed || recovered->callbacks || recovered->messages) && events_flush(5000)) {
         log_warn("tel: %s", err_message());
         err_clear();
     }
@@ -654,6 +813,7 @@ int tel_start(struct db *db, const char *data_dir)
                  rt.cfg.tls_port);
     start_done = false;
     if (pthread_create(&rt.thread, NULL, rt_main, NULL)) {
+        rec_writer_stop();
         jobs_stop();
         return err_set(WASL_EINTERNAL, "tel.thread", "cannot start the telephony thread");
     }
@@ -664,6 +824,7 @@ int tel_start(struct db *db, const char *data_dir)
     pthread_mutex_unlock(&mx);
     if (err) {
         pthread_join(rt.thread, NULL);
+        rec_writer_stop();
         jobs_stop();
         return err_set(err, "tel.start", "telephony: could not start (see the log above)");
     }
@@ -675,16 +836,25 @@ int tel_start(struct db *db, const char *data_dir)
         log_warn("tel: %s; account changes made elsewhere reach this node at its restart", err_message());
         err_clear();
     }
+    if (db_watch_start(db, "registrations", bindings_seen, BINDINGS_POLL_MS, bindings_changed, db, &bindings_watch)) {
+        log_warn("tel: %s; phones registered with other nodes reach this node when it reads the bindings again (SIGHUP, "
+                 "takeover)",
+                 err_message());
+        err_clear();
+    }
     log_info("tel: listening on %s; %d toll-free numbers; flow %s", rt.address, dialplan_numbers(), ivr_flow_name(rt.flow));
     return 0;
 }
 
 void tel_stop(void)
 {
+    atomic_store(&stopped, true);
     if (!atomic_load(&rt.running))
         return;
     db_watch_stop(accounts_watch);
     accounts_watch = NULL;
+    db_watch_stop(bindings_watch);
+    bindings_watch = NULL;
     pthread_mutex_lock(&mx);
     accepting = false;
     mqueue_push(rt.mq, MQ_STOP, NULL);
@@ -692,6 +862,7 @@ void tel_stop(void)
     pthread_join(rt.thread, NULL);
     atomic_store(&rt.running, false);
     snap_stop();
+    rec_writer_stop(); /* the calls ended: their recordings are finished */
     jobs_stop();
     ivr_flow_free(rt.flow);
     rt.flow = NULL;

@@ -1,6 +1,7 @@
 /*
  * The telephony's store worker: everything a call needs from the database
- * or the disk (a case look-up, a callback request, a recording) runs here,
+ * (a case look-up, a callback request) runs here (recordings and voice
+ * messages are streamed by recstream.c's writer),
  * off the real-time thread (what happened on the phones goes to the event
  * log, which has a writer of its own). Answers go back to
  * it through libre's message queue. Once an hour it also deletes the
@@ -19,6 +20,7 @@
 #include "events/events.h"
 #include "cases/cases.h"
 #include "calendar/calendar.h"
+#include "quality/quality.h"
 
 static pthread_t worker;
 static pthread_mutex_t qmx = PTHREAD_MUTEX_INITIALIZER;
@@ -57,8 +59,6 @@ void jobs_submit(struct job *j)
         if (!q) {
             pthread_mutex_unlock(&qmx);
             log_error("tel: out of memory for a job");
-            free(j->rec[0]);
-            free(j->rec[1]);
             j->ok = false;
             if (!detached)
                 tel_post_job(j);
@@ -140,82 +140,53 @@ static void do_callback(struct job *j)
     j->ok = err == 0;
 }
 
-static int ensure_dir(const char *path)
+/* A voice message the recording writer finished (on its thread; the file
+ * was streamed there as the caller spoke, recstream.c): its place in the
+ * event log (cut MESSAGE_FAILED when the disk failed: what was kept, if
+ * anything), then the IVR's answer when the caller waits for it. Nothing
+ * said (half a second or less): no message. */
+void jobs_message_done(const struct rec_done *d)
 {
-    if (mkdir(path, 0700) && errno != EEXIST)
-        return err_set(WASL_EIO, "tel.io", "cannot create %s: %s", path, strerror(errno));
-    return 0;
-}
-
-/* recordings/YYYY-MM-DD/<call-id>.wav, or messages/... for voice messages */
-static int write_recording(struct job *j, bool message, char *file, size_t n)
-{
-    char day[16], dir[1100], safe[64];
-    int64_t now = clock_now_sec();
-    int err;
-    snprintf(day, sizeof(day), "%04d-%02d-%02d", 1970, 1, 1);
-    struct tz_local l;
-    const struct tz *z;
-    if (!tz_get("UTC", &z) && !tz_to_local(z, now, &l))
-        snprintf(day, sizeof(day), "%04d-%02d-%02d", l.year, l.month, l.day);
-    size_t k = 0;
-    for (const char *p = j->callid; *p && k < sizeof(safe) - 1; p++)
-        safe[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '_');
-    safe[k] = '\0';
-    if ((err = ensure_dir(rt.cfg.recording_dir)))
-        return err;
-    snprintf(dir, sizeof(dir), "%s/%s", rt.cfg.recording_dir, message ? "messages" : day);
-    if ((err = ensure_dir(dir)))
-        return err;
-    snprintf(file, n, "%s/%s-%llu.wav", dir, safe, (unsigned long long)j->call);
-    if (message)
-        return wav_write(file, j->rec[0], j->rec_n[0], 1);
-    size_t frames = j->rec_n[0] > j->rec_n[1] ? j->rec_n[0] : j->rec_n[1];
-    int16_t *st = calloc(frames ? frames * 2 : 1, sizeof(int16_t));
-    if (!st)
-        return WASL_ENOMEM;
-    for (size_t i = 0; i < frames; i++) {
-        st[2 * i] = i < j->rec_n[0] ? j->rec[0][i] : 0;
-        st[2 * i + 1] = i < j->rec_n[1] ? j->rec[1][i] : 0;
+    if (d->said && strlen(d->file) >= sizeof(((struct ev *)0)->c)) {
+        log_error("tel: the voice message of call %llu is in %s, a name too long for the event log", (unsigned long long)d->call,
+                  d->file);
+    } else if (d->said) {
+        if (!d->error)
+            log_info("tel: voice message of call %llu in %s (%lld s)", (unsigned long long)d->call, d->file, (long long)d->seconds);
+        /* the caller's language and number (b: for the projection only) */
+        events_add(EV_MESSAGE_LEFT, (int64_t)d->call, 0, NULL, d->language, d->caller, d->file, d->seconds,
+                   d->error ? MESSAGE_FAILED : MESSAGE_COMPLETE);
     }
-    err = wav_write(file, st, frames, 2);
-    free(st);
-    return err;
-}
-
-/* A call's recording (or the voice message left as the caller hung up):
- * the file, then its place in the event log (and so in the call log). */
-static void do_recording(struct job *j)
-{
-    char file[1100];
-    size_t frames = j->rec_n[0] > j->rec_n[1] ? j->rec_n[0] : j->rec_n[1];
-    bool message = j->ok;
-    if (message && frames <= 8000 / 2)
-        return; /* under half a second: nothing said */
-    if (write_recording(j, message, file, sizeof(file))) {
-        log_warn("tel: recording of call %llu not written: %s", (unsigned long long)j->call, err_message());
-        err_clear();
+    if (!d->answer)
+        return;
+    struct job *j = calloc(1, sizeof(*j));
+    if (!j) { /* the caller waits for silence until they hang up */
+        log_error("tel: out of memory: call %llu cannot go on after its voice message", (unsigned long long)d->call);
         return;
     }
-    if (strlen(file) >= sizeof(((struct ev *)0)->c)) {
-        log_error("tel: the recording of call %llu is in %s, a name too long for the event log", (unsigned long long)j->call, file);
-        return;
-    }
-    /* a message: the caller's language and number (b: for the projection only) */
-    events_add(message ? EV_MESSAGE_LEFT : EV_CALL_RECORDED, (int64_t)j->call, 0, NULL, message ? j->language : NULL,
-               message ? j->caller : NULL, file, (int64_t)(frames / 8000), 0);
+    j->kind = JOB_MESSAGE;
+    j->call = d->call;
+    j->ok = d->said && !d->error;
+    jobs_answer(j);
 }
 
-static void do_message(struct job *j)
+/* Deletes the files of a folder last written before limit (seconds). */
+static int purge_older(const char *path, int64_t limit)
 {
-    char file[1100];
-    j->ok = j->rec_n[0] > 8000 / 2 && !write_recording(j, true, file, sizeof(file));
-    if (j->ok) {
-        log_info("tel: voice message of call %llu in %s", (unsigned long long)j->call, file);
-        if (strlen(file) < sizeof(((struct ev *)0)->c))
-            events_add(EV_MESSAGE_LEFT, (int64_t)j->call, 0, NULL, j->language, j->caller, file, (int64_t)(j->rec_n[0] / 8000), 0);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    int removed = 0;
+    if (!d)
+        return 0;
+    while ((e = readdir(d))) {
+        char file[1700];
+        struct stat st;
+        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+        if (e->d_name[0] != '.' && !stat(file, &st) && S_ISREG(st.st_mode) && st.st_mtime < limit)
+            removed += remove(file) == 0;
     }
-    err_clear();
+    closedir(d);
+    return removed;
 }
 
 /* Deletes recordings older than the retention: day folders by their name,
@@ -262,18 +233,20 @@ static void purge(void)
     }
     removed += n;
     snprintf(path, sizeof(path), "%s/messages", rt.cfg.recording_dir);
-    if ((d = opendir(path))) {
-        while ((e = readdir(d))) {
-            char file[1700];
-            struct stat st;
-            snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-            if (e->d_name[0] != '.' && !stat(file, &st) && S_ISREG(st.st_mode) && st.st_mtime < limit)
-                removed += remove(file) == 0;
-        }
-        closedir(d);
-    }
+    removed += purge_older(path, limit);
+    /* a recording a crash cut short stays in .streaming/ (recstream.c) */
+    snprintf(path, sizeof(path), "%s/.streaming", rt.cfg.recording_dir);
+    removed += purge_older(path, limit);
     if (removed)
         log_info("tel: %d recordings older than the retention deleted", removed);
+    /* Quality reviews outlive the recording they were scored on by
+     * quality.review_retention, then go in the same purge. */
+    if (quality_purge(jdb, (limit - conf_int("quality.review_retention")) * WTIME_SEC, &n)) {
+        log_warn("quality: reviews past their retention not deleted: %s", err_message());
+        err_clear();
+    } else if (n) {
+        log_info("quality: %d review(s) older than the recordings' retention and quality.review_retention deleted", n);
+    }
 }
 
 static void *work(void *arg)
@@ -332,19 +305,9 @@ static void *work(void *arg)
             dialler_result(jdb, j);
             free(j);
             continue;
-        case JOB_RECORDING:
-            do_recording(j); /* nobody waits for its answer */
-            free(j->rec[0]);
-            free(j->rec[1]);
-            free(j);
-            continue;
-        case JOB_MESSAGE:
-            do_message(j);
+        case JOB_MESSAGE: /* answered by the recording writer, never submitted */
             break;
         }
-        free(j->rec[0]);
-        free(j->rec[1]);
-        j->rec[0] = j->rec[1] = NULL;
         jobs_answer(j);
     }
     return NULL;

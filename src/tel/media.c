@@ -3,7 +3,7 @@
  * on hold) paced by one shared ticker on absolute due times, RFC 4733 and
  * in-band DTMF, and the relay that carries audio between the caller and
  * the agent (transcoding PCMU <-> PCMA when their phones differ) and feeds
- * the recording.
+ * the recordings (a call's, a voice message: recstream.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@ static void leg_digit(struct leg *l, int ev)
     if (d <= 0 || l->is_agent)
         return;
     tel_count(M_DTMF, 1);
-    call_digit(l->call, (char)d);
+    media_digit(l->call, (char)d);
 }
 
 /* RFC 4733: a key is reported when its first packet arrives, and at its
@@ -71,10 +71,13 @@ int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
     return err;
 }
 
+/* A packet of the leg's peer. What it is for (keys, the relay, a mixer,
+ * recordings) is the leg's route, set from the call's state by
+ * call_media_sync(): nothing here reads the call. */
 static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
     struct leg *l = arg;
-    struct tcall *c = l->call;
+    const struct leg_route *r = &l->route;
     int64_t now = mono_us();
     size_t n = mbuf_get_left(mb);
 
@@ -88,7 +91,7 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
         l->has_latched = true;
     }
     tel_count(M_RTP_RX, 1);
-    l->last_rx = now;
+    atomic_store_explicit(&l->last_rx, now, memory_order_relaxed);
     if (l->pt_telev >= 0 && hdr->pt == l->pt_telev) {
         int ev;
         bool end;
@@ -97,37 +100,106 @@ static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct 
             telev_event(l, ev, end);
         return;
     }
-    if (hdr->pt != 0 && hdr->pt != 8)
+    if (hdr->pt != 0 && hdr->pt != 8 && hdr->pt != l->pt)
         return;
     if (n > 480)
         return;
-    /* Follow the codec the peer actually sends. */
-    l->alaw = hdr->pt == 8;
+    /* Follow the codec the peer actually sends (its own number for it
+     * keeps the codec negotiated). */
+    if (hdr->pt == 0 || hdr->pt == 8)
+        l->alaw = hdr->pt == 8;
     /* Tones are listened for only while the IVR waits for keys and the
      * peer did not offer RFC 4733: the detector is the costliest thing
      * done per packet. */
-    bool tones = !l->is_agent && l->pt_telev < 0 && c->st == T_IVR && c->collecting;
-    bool bridged = c->st == T_BRIDGED && c->agent;
-    if (!tones && !bridged && !c->taking_message)
+    bool tones = r->tones && l->pt_telev < 0;
+    if (!tones && !r->relay_to && !r->mix && !r->rec && !r->message)
         return;
     int16_t pcm[480];
     decode(l, mbuf_buf(mb), n, pcm);
     if (tones)
         dtmf_dec_probe(l->dtmf, pcm, n);
-    if (c->taking_message && c->message_until > 1 && !l->is_agent)
-        rec_add(c, 0, pcm, n);
-    if (bridged) {
-        struct leg *o = l->is_agent ? &c->in : c->agent;
-        /* the caller on hold (from the phone, the desk, during a
-         * consultation): neither hears the other (the caller hears music) */
-        if (!mixer_feed(c, l, pcm, n) && !l->is_sup && !l->is_consult && o->established && !c->in.in_media)
-            media_send(o, pcm, n, hdr->m);
-        if (c->recording && !l->is_sup && !l->is_consult)
-            rec_add(c, l->is_agent ? 1 : 0, pcm, n);
-    }
+    if (r->message)
+        rec_stream_add(r->message, 0, pcm, n, now - r->rec_start);
+    if (r->mix)
+        mixer_feed(r->mix, r->mix_at, pcm, n);
+    else if (r->relay_to)
+        media_send(r->relay_to, pcm, n, hdr->m);
+    if (r->rec)
+        rec_stream_add(r->rec, r->rec_side, pcm, n, now - r->rec_start);
 }
 
-int leg_media_open(struct leg *l)
+/* What wasl speaks, in its order of preference: PCMU, PCMA, RFC 4733 keys. */
+static int sdp_formats_add(struct sdp_media *m)
+{
+    int err;
+    if ((err = sdp_format_add(NULL, m, false, "0", "PCMU", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
+        (err = sdp_format_add(NULL, m, false, "8", "PCMA", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
+        (err = sdp_format_add(NULL, m, false, "101", telev_rtpfmt, 8000, 1, NULL, NULL, NULL, false, "0-15")))
+        return err;
+    return 0;
+}
+
+/* The codec of a format of the peer's SDP. RFC 3551 table 4 fixes payload
+ * types 0 (PCMU) and 8 (PCMA), and RFC 4566 section 6 makes a=rtpmap
+ * optional for them: "m=audio 4000 RTP/AVP 0 8" with no rtpmap line is a
+ * valid offer (several carriers send it), named by its numbers. A dynamic
+ * type (96-127) means nothing without its rtpmap, and a static number is
+ * what it is whatever an rtpmap says. NULL: not a codec wasl knows. */
+static const char *format_codec(const struct sdp_format *f)
+{
+    if (f->id && !strcmp(f->id, "0"))
+        return "PCMU";
+    if (f->id && !strcmp(f->id, "8"))
+        return "PCMA";
+    return f->pt >= 96 ? f->name : NULL;
+}
+
+/* The first format of the peer's that wasl speaks too (libre's sup flag:
+ * matched with one of ours), PCMU or PCMA; NULL when there is none. */
+static const struct sdp_format *sdp_codec(const struct sdp_media *m, bool *alaw)
+{
+    for (struct le *le = list_head(sdp_media_format_lst(m, false)); le; le = le->next) {
+        const struct sdp_format *x = le->data;
+        const char *name = format_codec(x);
+        if (x->sup && name && (!str_casecmp(name, "PCMU") || !str_casecmp(name, "PCMA"))) {
+            *alaw = !str_casecmp(name, "PCMA");
+            return x;
+        }
+    }
+    return NULL;
+}
+
+int sdp_offer_check(const char *text, size_t n, bool *alaw, int *pt_telev)
+{
+    struct sdp_session *sess = NULL;
+    struct sdp_media *m = NULL;
+    struct mbuf *mb = mbuf_alloc(n ? n : 1);
+    struct sa laddr;
+    int err;
+    *alaw = false;
+    *pt_telev = -1;
+    if (!mb)
+        return ENOMEM;
+    sa_set_in(&laddr, 0x7f000001, 0);
+    if ((err = mbuf_write_mem(mb, (const uint8_t *)text, n)) || (err = sdp_session_alloc(&sess, &laddr)) ||
+        (err = sdp_media_add(&m, sess, "audio", 4000, sdp_proto_rtpavp)) || (err = sdp_formats_add(m)))
+        goto out;
+    mb->pos = 0;
+    if ((err = sdp_decode(sess, mb, true)))
+        goto out;
+    if (!sdp_codec(m, alaw)) {
+        err = EPROTO;
+        goto out;
+    }
+    const struct sdp_format *te = sdp_media_rformat(m, telev_rtpfmt);
+    *pt_telev = te ? te->pt : -1;
+out:
+    mem_deref(sess);
+    mem_deref(mb);
+    return err;
+}
+
+static int media_open(struct leg *l)
 {
     struct sa laddr = rt.laddr;
     int err;
@@ -142,45 +214,67 @@ int leg_media_open(struct leg *l)
         (err = sdp_media_add(&l->m, l->sdp, "audio", sa_port(rtp_local(l->rtp)),
                              l->uac && l->sdes == SDES_REQUIRED ? sdp_proto_rtpsavp : sdp_proto_rtpavp)) ||
         (l->sdes != SDES_OFF && (err = sdp_media_set_alt_protos(l->m, 2, sdp_proto_rtpavp, sdp_proto_rtpsavp))) ||
-        (err = leg_srtp_attach(l)) ||
-        (err = sdp_format_add(NULL, l->m, false, "0", "PCMU", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
-        (err = sdp_format_add(NULL, l->m, false, "8", "PCMA", 8000, 1, NULL, NULL, NULL, false, NULL)) ||
-        (err = sdp_format_add(NULL, l->m, false, "101", telev_rtpfmt, 8000, 1, NULL, NULL, NULL, false, "0-15")))
+        (err = leg_srtp_attach(l)) || (err = sdp_formats_add(l->m)))
         return err;
     l->ts = (uint32_t)rand_u32();
     l->marker = true;
-    l->last_rx = mono_us();
-    return 0;
+    atomic_store_explicit(&l->last_rx, mono_us(), memory_order_relaxed);
+    return media_sock_adopt(l->rtp);
+}
+
+int leg_media_open(struct leg *l)
+{
+    media_lock();
+    int err = media_open(l);
+    media_unlock();
+    return err;
 }
 
 void leg_media_close(struct leg *l)
 {
+    media_lock();
+    /* no leg of the call relays to this one any more */
+    struct tcall *c = l->call;
+    struct leg *legs[] = {c ? &c->in : NULL, c ? c->agent : NULL, c ? c->sup : NULL, c ? c->consult : NULL};
+    for (size_t i = 0; i < sizeof(legs) / sizeof(legs[0]); i++)
+        if (legs[i] && legs[i]->route.relay_to == l)
+            legs[i]->route.relay_to = NULL;
+    if (c && c->mix)
+        mixer_forget(c->mix, l);
+    l->route = (struct leg_route){0};
     leg_media_stop(l);
     leg_srtp_close(l);
-    l->rtp = mem_deref(l->rtp);
+    media_sock_free(l->rtp); /* freed on the thread whose loop it is in */
+    l->rtp = NULL;
     l->telev = mem_deref(l->telev);
     l->dtmf = mem_deref(l->dtmf);
     l->sdp = mem_deref(l->sdp);
     l->m = NULL;
+    media_unlock();
 }
+
+static int sdp_remote(struct leg *l, struct mbuf *mb, bool offer);
 
 int leg_sdp_remote(struct leg *l, struct mbuf *mb, bool offer)
 {
-    const struct sdp_format *f = NULL, *te;
+    media_lock();
+    int err = sdp_remote(l, mb, offer);
+    media_unlock();
+    return err;
+}
+
+static int sdp_remote(struct leg *l, struct mbuf *mb, bool offer)
+{
+    const struct sdp_format *te;
+    bool alaw;
     int err = sdp_decode(l->sdp, mb, offer);
     if (err)
         return err;
-    for (struct le *le = list_head(sdp_media_format_lst(l->m, false)); le; le = le->next) {
-        const struct sdp_format *x = le->data;
-        if (x->sup && (!str_casecmp(x->name, "PCMU") || !str_casecmp(x->name, "PCMA"))) {
-            f = x;
-            break;
-        }
-    }
+    const struct sdp_format *f = sdp_codec(l->m, &alaw);
     if (!f || (err = leg_srtp_remote(l, offer)))
         return err ? err : EPROTO;
-    l->alaw = !str_casecmp(f->name, "PCMA");
-    l->pt = l->alaw ? 8 : 0;
+    l->alaw = alaw;
+    l->pt = f->pt; /* 0 or 8, or the dynamic number the peer gave PCMU or PCMA */
     te = sdp_media_rformat(l->m, telev_rtpfmt);
     l->pt_telev = te ? te->pt : -1;
     l->raddr = *sdp_media_raddr(l->m);
@@ -198,23 +292,51 @@ int leg_sdp_local(struct leg *l, bool offer, struct mbuf **out)
 
 /* ---- the player ---- */
 
+int64_t leg_last_rx(const struct leg *l)
+{
+    return atomic_load_explicit(&l->last_rx, memory_order_relaxed);
+}
+
 void player_clear(struct leg *l)
 {
+    l->playing = l->play_done = false;
+    media_lock();
+    l->media_token = ++l->play_token;
     l->nseg = l->cur = 0;
     l->moh = false;
-    l->play_done = false;
+    media_unlock();
 }
 
 void player_add(struct leg *l, const int16_t *pcm, size_t n)
 {
-    if (l->nseg < SEGS_MAX && n)
-        l->segs[l->nseg++] = (struct seg){pcm, n, 0};
     l->play_done = false;
+    if (l->nseg >= SEGS_MAX || !n)
+        return;
+    l->playing = true;
+    media_lock();
+    l->media_token = ++l->play_token;
+    l->segs[l->nseg++] = (struct seg){pcm, n, 0};
+    media_unlock();
+}
+
+void player_moh(struct leg *l, bool on)
+{
+    media_lock();
+    l->moh = on;
+    media_unlock();
 }
 
 bool player_busy(const struct leg *l)
 {
-    return l->cur < l->nseg;
+    return l->playing;
+}
+
+void player_poll(struct leg *l)
+{
+    if (l->playing && atomic_load_explicit(&l->played, memory_order_acquire) == l->play_token) {
+        l->playing = false;
+        l->play_done = true;
+    }
 }
 
 /* 160 samples: the next of the segments, then music or silence. Reports
@@ -234,7 +356,7 @@ static void fill(struct leg *l, int16_t *out)
         if (s->pos >= s->n) {
             l->cur++;
             if (l->cur >= l->nseg)
-                l->play_done = true;
+                atomic_store_explicit(&l->played, l->media_token, memory_order_release);
         }
     }
     const struct audio *m = l->moh ? audio_moh() : NULL;
@@ -248,30 +370,41 @@ static void fill(struct leg *l, int16_t *out)
         memset(out + k, 0, (FRAME - k) * 2);
 }
 
+static struct list *media_slot(int64_t due)
+{
+    return &rt.media[(due / (TICK_MS * 1000)) % MEDIA_SLOTS];
+}
+
 void leg_media_start(struct leg *l)
 {
     if (l->in_media || !l->rtp)
         return;
     /* On the ticker's grid, so packets leave when the ticker runs. */
     int64_t now = mono_us();
+    media_lock();
     l->due = now - now % (TICK_MS * 1000) + TICK_MS * 1000;
     l->in_media = true;
-    list_append(&rt.media, &l->le, l);
+    list_append(media_slot(l->due), &l->le, l);
+    media_unlock();
 }
 
 void leg_media_stop(struct leg *l)
 {
     if (!l->in_media)
         return;
+    media_lock();
     list_unlink(&l->le);
     l->in_media = false;
+    media_unlock();
 }
 
-void media_tick(int64_t now)
+static void media_slot_run(struct list *slot, int64_t now)
 {
-    for (struct le *le = rt.media.head; le; le = le->next) {
+    struct le *le = slot->head;
+    while (le) {
         struct leg *l = le->data;
         int sent = 0;
+        le = le->next; /* l may move to another slot below */
         while (l->due <= now && sent < 5) {
             int16_t pcm[FRAME];
             fill(l, pcm);
@@ -281,39 +414,27 @@ void media_tick(int64_t now)
             l->due += PTIME_US;
             sent++;
         }
-        /* Far behind (the machine stalled): start again from now rather
-         * than sending a burst. */
+        /* Far behind (the machine stalled): start again a packet from now
+         * (on the grid) rather than sending a burst. */
         if (l->due <= now) {
-            l->due = now + PTIME_US;
+            int64_t next = now + PTIME_US;
+            l->due = next - next % (TICK_MS * 1000) + TICK_MS * 1000;
             l->marker = true;
+            list_unlink(&l->le);
+            list_append(media_slot(l->due), &l->le, l);
         }
     }
-    mixer_tick(now);
 }
 
-/* ---- recording ---- */
-
-void rec_add(struct tcall *c, int ch, const int16_t *pcm, size_t n)
+void media_tick(int64_t now)
 {
-    const size_t max = 8000u * 60 * 120; /* two hours a side */
-    /* Keep the two sides in step: a side that sent nothing for more than
-     * 100 ms (hold, silence suppression) gets that much silence. */
-    size_t expected = (size_t)((mono_us() - c->rec_start) * 8 / 1000);
-    size_t pad = expected > c->rec_n[ch] + n + 800 ? expected - c->rec_n[ch] - n : 0;
-    if (c->rec_n[ch] + pad + n > max)
-        return;
-    n += pad;
-    if (c->rec_n[ch] + n > c->rec_cap[ch]) {
-        size_t cap = c->rec_cap[ch] ? c->rec_cap[ch] * 2 : 8000u * 30;
-        while (cap < c->rec_n[ch] + n)
-            cap *= 2;
-        int16_t *p = realloc(c->rec[ch], cap * 2);
-        if (!p)
-            return;
-        c->rec[ch] = p;
-        c->rec_cap[ch] = cap;
-    }
-    memset(c->rec[ch] + c->rec_n[ch], 0, pad * 2);
-    memcpy(c->rec[ch] + c->rec_n[ch] + pad, pcm, (n - pad) * 2);
-    c->rec_n[ch] += n;
+    int64_t t = now / (TICK_MS * 1000), from = rt.media_tick_done + 1;
+    /* every slot whose tick came since the last run (all of them after a
+     * stall of a period or more) */
+    if (t - from >= MEDIA_SLOTS)
+        from = t - MEDIA_SLOTS + 1;
+    for (; from <= t; from++)
+        media_slot_run(&rt.media[from % MEDIA_SLOTS], now);
+    rt.media_tick_done = t;
+    mixer_tick(now);
 }

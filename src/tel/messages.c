@@ -7,6 +7,9 @@
  * request through the callbacks store. Agents see the messages of the
  * languages of their SIP account, supervisors and administrators all of them.
  * The recordings' retention deletes the audio and marks the row expired.
+ * The audio column says how much of the message was kept (message.left's
+ * cut): complete, partial (a crash: what was said until then, finished at
+ * the next start by projections.c) or failed (the disk failed).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,15 +46,18 @@ int messages_project(struct db_conn *c, const struct ev *e)
             personal_phone_index(norm, idx);
         }
     }
-    int err =
-        db_exec(c,
-                "INSERT INTO voice_messages (call_id, left_at, country, did, language, phone_enc, phone_index, seconds, file) "
-                "VALUES (?, ?, COALESCE((SELECT country FROM calls WHERE id = ?), ''), "
-                "COALESCE((SELECT did FROM calls WHERE id = ?), ''), "
-                "COALESCE(NULLIF(?, ''), (SELECT language FROM calls WHERE id = ?), ''), ?, ?, ?, ?) "
-                "ON CONFLICT (call_id) DO NOTHING",
-                DBP(DB_I(e->call), DB_I(e->at), DB_I(e->call), DB_I(e->call), DB_S(e->a), DB_I(e->call), b ? DB_B(b, n) : DB_NULL,
-                    idx[0] ? DB_S(idx) : DB_NULL, DB_I(e->n), DB_S(e->c)));
+    static const char *const audio[] = {
+        [MESSAGE_COMPLETE] = "complete", [MESSAGE_PARTIAL] = "partial", [MESSAGE_FAILED] = "failed"};
+    int err = db_exec(
+        c,
+        "INSERT INTO voice_messages (call_id, left_at, country, did, language, phone_enc, phone_index, seconds, file, audio) "
+        "VALUES (?, ?, COALESCE((SELECT country FROM calls WHERE id = ?), ''), "
+        "COALESCE((SELECT did FROM calls WHERE id = ?), ''), "
+        "COALESCE(NULLIF(?, ''), (SELECT language FROM calls WHERE id = ?), ''), ?, ?, ?, ?, ?) "
+        "ON CONFLICT (call_id) DO NOTHING",
+        DBP(DB_I(e->call), DB_I(e->at), DB_I(e->call), DB_I(e->call), DB_S(e->a), DB_I(e->call), b ? DB_B(b, n) : DB_NULL,
+            idx[0] ? DB_S(idx) : DB_NULL, DB_I(e->n), DB_S(e->c),
+            DB_S(e->m >= 0 && e->m <= MESSAGE_FAILED ? audio[e->m] : "failed")));
     free(b);
     if (!err)
         tel_records_changed(); /* the pages that list them read again */
@@ -133,6 +139,7 @@ static int message_row(struct db_stmt *s, void *arg)
         .outcome = db_text(s, 10),
         .callback_id = db_is_null(s, 12) ? 0 : db_int(s, 12),
         .expired = db_int(s, 13) != 0,
+        .audio = db_text(s, 15),
     };
     if (!scope_has(l->scope, m.language))
         return 0;
@@ -174,7 +181,7 @@ int tel_messages_list(struct db *db, const struct tel_viewer *v, const struct te
     /* The scope is applied in SQL too, so that a page is full. */
     err = db_each(db,
                   "SELECT id, call_id, left_at, country, did, language, seconds, status, handled_by, handled_at, outcome, "
-                  "note_enc, callback_id, expired_at <> 0, phone_enc FROM voice_messages "
+                  "note_enc, callback_id, expired_at <> 0, phone_enc, audio FROM voice_messages "
                   "WHERE id < ? AND (? = '' OR status = ?) AND (? = '' OR language = ?) "
                   "AND (? = 1 OR ? LIKE '% ' || language || ' %') ORDER BY id DESC LIMIT ?",
                   DBP(DB_I(f->before > 0 ? f->before : INT64_MAX), DB_S(f->status ? f->status : ""),
@@ -190,7 +197,7 @@ int tel_messages_list(struct db *db, const struct tel_viewer *v, const struct te
 
 struct one {
     bool found, expired;
-    char status[16], language[WASL_LANG_CODE_MAX], file[1100];
+    char status[16], language[WASL_LANG_CODE_MAX], file[1100], audio[16];
     unsigned char *phone;
     size_t nphone;
 };
@@ -205,6 +212,7 @@ static int one_row(struct db_stmt *s, void *arg)
     snprintf(o->language, sizeof(o->language), "%s", db_text(s, 1));
     snprintf(o->file, sizeof(o->file), "%s", db_text(s, 2));
     o->expired = db_int(s, 3) != 0;
+    snprintf(o->audio, sizeof(o->audio), "%s", db_text(s, 5));
     if (b && n && (o->phone = malloc(n))) {
         memcpy(o->phone, b, n);
         o->nphone = n;
@@ -220,7 +228,7 @@ static int message_get(struct db *db, const struct tel_viewer *v, int64_t id, st
     int err;
     memset(o, 0, sizeof(*o));
     if ((err = scope_of(db, v, &sc)) ||
-        (err = db_each(db, "SELECT status, language, file, expired_at <> 0, phone_enc FROM voice_messages WHERE id = ?",
+        (err = db_each(db, "SELECT status, language, file, expired_at <> 0, phone_enc, audio FROM voice_messages WHERE id = ?",
                        DBP(DB_I(id)), one_row, o)))
         return err;
     if (!o->found || !scope_has(&sc, o->language)) {
@@ -238,6 +246,8 @@ int tel_message_audio(struct db *db, const struct tel_viewer *v, int64_t id, cha
     free(o.phone);
     if (err)
         return err;
+    if (!o.expired && !o.file[0] && !strcmp(o.audio, "failed"))
+        return err_set(WASL_ENOENT, "tel.message_no_audio", "the disk failed while the message was left: no audio was kept");
     if (o.expired || !o.file[0])
         return err_set(WASL_ENOENT, "tel.message_expired", "the message's audio was deleted (sip.recording_retention)");
     snprintf(path, n, "%s", o.file);

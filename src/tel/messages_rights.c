@@ -22,7 +22,7 @@ static int export_h(struct db *db, const char *idx, struct json_t *out)
     if (err)
         return err;
     err = db_query(c, &s,
-                   "SELECT left_at, country, did, language, seconds, status, outcome, handled_at, phone_enc, note_enc, file "
+                   "SELECT left_at, country, did, language, seconds, status, outcome, handled_at, phone_enc, note_enc, file, audio "
                    "FROM voice_messages WHERE phone_index = ? ORDER BY id",
                    DBP(DB_S(idx)));
     while (!err && db_next(s)) {
@@ -38,10 +38,10 @@ static int export_h(struct db *db, const char *idx, struct json_t *out)
         }
         const char *outcome = db_text(s, 6);
         json_t *o =
-            json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:b}", "left_at", at, "country", db_text(s, 1),
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s?, s:s?, s:b, s:s}", "left_at", at, "country", db_text(s, 1),
                       "number_called", db_text(s, 2), "language", db_text(s, 3), "seconds", (json_int_t)db_int(s, 4), "status",
                       db_text(s, 5), "outcome", outcome && *outcome ? outcome : NULL, "handled_at", handled[0] ? handled : NULL,
-                      "phone", phone, "note", note, "audio_kept", *db_text(s, 10) != '\0');
+                      "phone", phone, "note", note, "audio_kept", *db_text(s, 10) != '\0', "audio", db_text(s, 11));
         free(phone);
         free(note);
         if (!o || json_array_append_new(out, o)) {

@@ -5,8 +5,11 @@
  * it ends), the phones' registrations and each agent's last state (the
  * voice messages' rows are messages.c's). And the
  * way back after a crash: calls left 'up' are ended as 'crashed', phones
- * and agents are restored as they were.
+ * and agents are restored as they were, a voice message being left is kept
+ * as far as it went (partial).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,16 +76,32 @@ static int calls_h(struct db_conn *c, const struct ev *e)
     }
 }
 
-static int phones_h(struct db_conn *c, const struct ev *e)
+static int bindings_h(struct db_conn *c, const struct ev *e)
 {
+    /* with what another node needs to reach the phone: the proxies' Path,
+     * or the connection (only this node's) it came over, and this node */
     if (e->kind == EV_PHONE_REGISTERED)
         return db_exec(c,
-                       "INSERT INTO sip_registrations (user_id, contact, expires_at, updated_at) VALUES (?, ?, ?, ?) "
+                       "INSERT INTO sip_registrations (user_id, contact, expires_at, updated_at, path, flow, node) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) "
                        "ON CONFLICT (user_id) DO UPDATE SET contact = excluded.contact, expires_at = excluded.expires_at, "
-                       "updated_at = excluded.updated_at",
-                       DBP(DB_I(e->agent), DB_S(e->a), DB_I(e->at + e->n * WTIME_SEC), DB_I(e->at)));
+                       "updated_at = excluded.updated_at, path = excluded.path, flow = excluded.flow, node = excluded.node",
+                       DBP(DB_I(e->agent), DB_S(e->a), DB_I(e->at + e->n * WTIME_SEC), DB_I(e->at), DB_S(e->c), DB_S(e->b),
+                           DB_S(registrar_node())));
+    if (e->kind == EV_PHONE_UNREGISTERED && e->n > 0)
+        return db_exec(c, "DELETE FROM sip_registrations WHERE user_id = ? AND updated_at <= ?", DBP(DB_I(e->agent), DB_I(e->n)));
     if (e->kind == EV_PHONE_UNREGISTERED)
         return db_exec(c, "DELETE FROM sip_registrations WHERE user_id = ?", DBP(DB_I(e->agent)));
+    return 0;
+}
+
+static int phones_h(struct db_conn *c, const struct ev *e)
+{
+    if (e->kind == EV_PHONE_REGISTERED || e->kind == EV_PHONE_UNREGISTERED) {
+        int err = bindings_h(c, e);
+        /* the other nodes read the bindings again (tel_locations_reload) */
+        return err ? err : db_change_bump(c, "registrations");
+    }
     if (e->kind == EV_AGENT_STATE)
         return db_exec(c,
                        "INSERT INTO agent_states (user_id, state, reason, since) VALUES (?, ?, ?, ?) "
@@ -208,6 +227,121 @@ struct waiting {
     int n;
 };
 
+/* The caller's number (digits, as call_incoming keeps it) from the caller
+ * leg's dialog of a call cut by a crash; false when there is none (an
+ * anonymous caller, the leg not known). */
+static bool crashed_caller(int64_t call, char *digits, size_t n)
+{
+    for (int i = 0; i < recovered.nlegs; i++) {
+        if (recovered.legs[i].call != call || strcmp(recovered.legs[i].leg, "caller"))
+            continue;
+        char text[sizeof(recovered.legs[0].dialog)], user[40] = "";
+        const char *part[D_PARTS];
+        snprintf(text, sizeof(text), "%s", recovered.legs[i].dialog);
+        const char *remote = dialog_parts(text, part) ? NULL : part[D_REMOTE];
+        err_clear();
+        if (remote && !strncmp(remote, "sip:", 4))
+            snprintf(user, sizeof(user), "%.*s", (int)strcspn(remote + 4, "@;>"), remote + 4);
+        if (dialplan_digits(user, digits, n)) {
+            digits[0] = '\0';
+            return false; /* err set: the caller's */
+        }
+        return true;
+    }
+    digits[0] = '\0';
+    err_set(WASL_ENOENT, "tel.no_number", "the caller's leg is not known");
+    return false;
+}
+
+/* ---- voice messages a crash cut short ---- */
+
+struct orphan {
+    bool found;
+    char callid[96], language[WASL_LANG_CODE_MAX];
+    int64_t last; /* the call's last event */
+};
+
+static int orphan_row(struct db_stmt *s, void *arg)
+{
+    struct orphan *o = arg;
+    o->found = true;
+    snprintf(o->callid, sizeof(o->callid), "%s", db_text(s, 0));
+    snprintf(o->language, sizeof(o->language), "%s", db_text(s, 1));
+    o->last = db_is_null(s, 2) ? 0 : db_int(s, 2);
+    return 0;
+}
+
+/* The message of call that a crash left in part (recstream.c streams it
+ * there as the caller speaks): its header fixed for what it holds, moved to
+ * messages/ under the name it would have had, and logged as message.left
+ * with cut MESSAGE_PARTIAL (what was said until the crash, at the time wasl
+ * was last known to run), the number from the caller's leg. Half a second
+ * or less: deleted, no message (as when the caller says nothing). True
+ * when a message was logged. */
+static bool recover_message(struct db *db, uint64_t call, const char *part)
+{
+    struct orphan o = {0};
+    size_t frames = 0;
+    char file[1100], digits[24];
+    struct ev e = {.kind = EV_MESSAGE_LEFT, .call = (int64_t)call, .m = MESSAGE_PARTIAL};
+    if (rec_part_seal(part, 1, &frames)) {
+        log_error("tel: the voice message of call %llu cut by the crash stays in %s: %s", (unsigned long long)call, part,
+                  err_message());
+        err_clear();
+        return false;
+    }
+    if (frames <= 8000 / 2) {
+        if (remove(part))
+            log_warn("tel: %s not deleted: %s", part, strerror(errno));
+        log_info("tel: call %llu was leaving a voice message at the crash: nothing said (%.1f s), none kept",
+                 (unsigned long long)call, (double)frames / 8000);
+        return false;
+    }
+    if (db_each(db, "SELECT call_id, language, (SELECT MAX(at) FROM events WHERE call_id = c.id) FROM calls c WHERE id = ?",
+                DBP(DB_I((int64_t)call)), orphan_row, &o))
+        err_clear(); /* named by its number only */
+    if (rec_path(rt.cfg.recording_dir, o.found ? o.callid : "crashed", call, true, file, sizeof(file)) ||
+        strlen(file) >= sizeof(e.c) || rename(part, file)) {
+        log_error("tel: the voice message of call %llu cut by the crash stays in %s: %s", (unsigned long long)call, part,
+                  err_message()[0] ? err_message() : strerror(errno));
+        err_clear();
+        return false;
+    }
+    if (!crashed_caller((int64_t)call, digits, sizeof(digits)))
+        err_clear(); /* kept without a number to call back */
+    int64_t beat = events_previous_beat();
+    e.at = beat > o.last ? beat : o.last ? o.last : clock_now();
+    snprintf(e.a, sizeof(e.a), "%s", o.language);
+    snprintf(e.b, sizeof(e.b), "%s", digits);
+    snprintf(e.c, sizeof(e.c), "%s", file);
+    e.n = (int64_t)(frames / 8000);
+    events_emit(&e);
+    log_warn("tel: the voice message of call %llu was cut by the crash: the %.1f s said until then are kept in %s (partial)",
+             (unsigned long long)call, (double)frames / 8000, file);
+    return true;
+}
+
+/* Every message a crash left in recording_dir/.streaming/. */
+static int recover_messages(struct db *db)
+{
+    char dir[1100], part[1400];
+    int n = 0;
+    snprintf(dir, sizeof(dir), "%s/.streaming", rt.cfg.recording_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    for (struct dirent *f; (f = readdir(d));) {
+        unsigned long long call;
+        int end = 0;
+        if (sscanf(f->d_name, REC_MESSAGE_PART "%llu.wav.part%n", &call, &end) != 1 || f->d_name[end] || !end)
+            continue;
+        snprintf(part, sizeof(part), "%s/%s", dir, f->d_name);
+        n += recover_message(db, call, part);
+    }
+    closedir(d);
+    return n;
+}
+
 static int waiting_row(struct db_stmt *s, void *arg)
 {
     struct waiting *w = arg;
@@ -216,15 +350,9 @@ static int waiting_row(struct db_stmt *s, void *arg)
     for (int i = 0; i < recovered.nlegs; i++) {
         if (recovered.legs[i].call != call || strcmp(recovered.legs[i].leg, "caller"))
             continue;
-        char text[sizeof(recovered.legs[0].dialog)], user[40] = "", e164[20], cid[32];
-        const char *part[D_PARTS], *cc;
-        snprintf(text, sizeof(text), "%s", recovered.legs[i].dialog);
-        const char *remote = dialog_parts(text, part) ? NULL : part[D_REMOTE];
-        err_clear();
-        if (remote && !strncmp(remote, "sip:", 4))
-            snprintf(user, sizeof(user), "%.*s", (int)strcspn(remote + 4, "@;>"), remote + 4);
-        char digits[24];
-        if (dialplan_digits(user, digits, sizeof(digits)) || dialplan_outbound_check(digits, e164, sizeof(e164), &cc)) {
+        char e164[20], cid[32], digits[24];
+        const char *cc;
+        if (!crashed_caller(call, digits, sizeof(digits)) || dialplan_outbound_check(digits, e164, sizeof(e164), &cc)) {
             log_info("tel: caller of call %lld was waiting at the crash; no callback: %s", (long long)call, err_message());
             err_clear();
             return 0;
@@ -241,17 +369,6 @@ static int waiting_row(struct db_stmt *s, void *arg)
         w->n++;
         return 0;
     }
-    return 0;
-}
-
-static int reg_row(struct db_stmt *s, void *arg)
-{
-    struct recovered *r = arg;
-    if (r->nphones == RECOVER_MAX)
-        return err_set(WASL_ELIMIT, "tel.too_many_phones", "more than %d registrations to restore", RECOVER_MAX);
-    r->phones[r->nphones].user_id = db_int(s, 0);
-    snprintf(r->phones[r->nphones].contact, sizeof(r->phones[0].contact), "%s", db_text(s, 1));
-    r->phones[r->nphones++].expires_at = db_int(s, 2);
     return 0;
 }
 
@@ -290,6 +407,7 @@ int tel_store_start(struct db *db, const struct recovered **out)
                        "WHERE c.outcome = 'up' ORDER BY l.call_id, l.leg",
                        NULL, 0, leg_row, &recovered)))
         return err;
+    recovered.messages = recover_messages(db);
     struct waiting w = {db, 0};
     if ((err = db_each(db,
                        "SELECT c.id, e.at, c.country, c.did, c.language FROM calls c JOIN events e ON e.call_id = c.id "
@@ -311,8 +429,8 @@ int tel_store_start(struct db *db, const struct recovered **out)
     if (up.n)
         log_warn("tel: %d calls were up when wasl last stopped without ending them: logged as crashed", up.n);
     recovered.crashed = up.n;
-    if ((err = db_each(db, "SELECT user_id, contact, expires_at FROM sip_registrations WHERE expires_at > ? ORDER BY user_id",
-                       DBP(DB_I(clock_now())), reg_row, &recovered)) ||
+    /* the phones' bindings, as tel_locations_reload() reads them */
+    if ((err = registrar_bindings_read(db, &recovered.phones)) ||
         (err = db_each(db, "SELECT user_id, state, reason FROM agent_states WHERE state <> 'offline' ORDER BY user_id", NULL, 0,
                        agent_row, &recovered)))
         return err;
@@ -321,10 +439,8 @@ int tel_store_start(struct db *db, const struct recovered **out)
 
 void tel_store_restore(const struct recovered *r, int64_t now)
 {
-    int phones = 0, agents = 0;
-    int64_t wall = clock_now();
-    for (int i = 0; i < r->nphones; i++)
-        phones += registrar_restore(r->phones[i].user_id, r->phones[i].contact, now + (r->phones[i].expires_at - wall));
+    int agents = 0;
+    registrar_bindings_apply(&r->phones, now);
     for (int i = 0; i < r->nagents; i++) {
         struct tel_account a;
         int64_t user = r->agents[i].user_id;
@@ -344,7 +460,7 @@ void tel_store_restore(const struct recovered *r, int64_t now)
         }
         agents++;
     }
-    if (phones || agents)
-        log_info("tel: restored %d phone registrations and %d agents' states from the last run", phones, agents);
+    if (agents)
+        log_info("tel: restored %d agents' states from the last run", agents);
     dialogs_hangup(r);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tel_int.h"
+#include "practice/practice.h"
 
 #define TEXT_MAX 1024
 
@@ -436,9 +437,63 @@ static bool same_file_text(const char *path, const char *text)
     return !strcmp(buf, text);
 }
 
+/* Speaks text with voice into wav (8 kHz mono 16-bit), unless wav was made
+ * from the same voice, speed and text (its stamp file says so). */
+static int speak(const struct lang *L, const char *text, const char *wav, const char *what, int *made, int *kept)
+{
+    char raw[1300], stamp[1300], key[TEXT_MAX + 64], speed[16];
+    size_t wl = strlen(wav);
+    snprintf(stamp, sizeof(stamp), "%.*s.txt", (int)(wl > 4 ? wl - 4 : wl), wav);
+    snprintf(raw, sizeof(raw), "%.*s.raw.wav", (int)(wl > 4 ? wl - 4 : wl), wav);
+    snprintf(key, sizeof(key), "%s|%d|%s", L->voice, L->speed, text);
+    snprintf(speed, sizeof(speed), "%d", L->speed);
+    if (access(wav, R_OK) == 0 && same_file_text(stamp, key)) {
+        (*kept)++;
+        return 0;
+    }
+    char *espeak[] = {"espeak-ng", "-v", (char *)L->voice, "-s", speed, "-w", raw, (char *)text, NULL};
+    char *sox[] = {"sox", raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", (char *)wav, NULL};
+    if (run(espeak) != 0 || run(sox) != 0) {
+        unlink(raw);
+        return err_set(WASL_EIO, "prompts.generate", "espeak-ng or sox failed on %s (are they installed?)", what);
+    }
+    unlink(raw);
+    FILE *f = fopen(stamp, "w");
+    if (!f || fputs(key, f) < 0 || fclose(f))
+        return err_set(WASL_EIO, "prompts.io", "cannot write %s", stamp);
+    (*made)++;
+    return 0;
+}
+
+int prompts_generate_practice(const char *out_dir, int *made, int *kept)
+{
+    char dir[1100], sub[1200], wav[1400], what[120];
+    const struct practice_script *s;
+    int n = practice_scripts(&s), err;
+    snprintf(dir, sizeof(dir), "%s/practice", out_dir);
+    if (mkdir(dir, 0755) && errno != EEXIST)
+        return err_set(WASL_EIO, "prompts.io", "cannot create %s: %s", dir, strerror(errno));
+    for (int i = 0; i < n; i++) {
+        int li = lang_index(s[i].language);
+        if (li < 0 || !langs[li].voice[0])
+            return err_set(WASL_EINVAL, "prompts.missing", "script %s: no voice for %s", s[i].id, s[i].language);
+        snprintf(sub, sizeof(sub), "%s/%s", dir, s[i].id);
+        if (mkdir(sub, 0755) && errno != EEXIST)
+            return err_set(WASL_EIO, "prompts.io", "cannot create %s: %s", sub, strerror(errno));
+        for (int k = 0; k < s[i].nlines; k++) {
+            practice_line_wav(out_dir, s[i].id, k, wav, sizeof(wav));
+            snprintf(what, sizeof(what), "practice script %s line %d", s[i].id, k + 1);
+            if ((err = speak(&langs[li], s[i].lines[k], wav, what, made, kept)))
+                return err;
+        }
+    }
+    return 0;
+}
+
 int prompts_generate(const char *out_dir, int *made, int *kept)
 {
-    char dir[1100], wav[1200], raw[1200], stamp[1200], key[TEXT_MAX + 64], speed[16];
+    char dir[1100], wav[1200], what[120];
+    int err;
     *made = *kept = 0;
     if (mkdir(out_dir, 0755) && errno != EEXIST)
         return err_set(WASL_EIO, "prompts.io", "cannot create %s: %s", out_dir, strerror(errno));
@@ -447,28 +502,11 @@ int prompts_generate(const char *out_dir, int *made, int *kept)
         snprintf(dir, sizeof(dir), "%s/%s", out_dir, wasl_languages[i]);
         if (mkdir(dir, 0755) && errno != EEXIST)
             return err_set(WASL_EIO, "prompts.io", "cannot create %s: %s", dir, strerror(errno));
-        snprintf(speed, sizeof(speed), "%d", L->speed);
         for (int k = 0; k < L->n; k++) {
             snprintf(wav, sizeof(wav), "%s/%s.wav", dir, L->e[k].id);
-            snprintf(stamp, sizeof(stamp), "%s/%s.txt", dir, L->e[k].id);
-            snprintf(key, sizeof(key), "%s|%d|%s", L->voice, L->speed, L->e[k].text);
-            if (access(wav, R_OK) == 0 && same_file_text(stamp, key)) {
-                (*kept)++;
-                continue;
-            }
-            snprintf(raw, sizeof(raw), "%s/%s.raw.wav", dir, L->e[k].id);
-            char *espeak[] = {"espeak-ng", "-v", L->voice, "-s", speed, "-w", raw, L->e[k].text, NULL};
-            char *sox[] = {"sox", raw, "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", wav, NULL};
-            if (run(espeak) != 0 || run(sox) != 0) {
-                unlink(raw);
-                return err_set(WASL_EIO, "prompts.generate", "espeak-ng or sox failed on %s/%s (are they installed?)",
-                               wasl_languages[i], L->e[k].id);
-            }
-            unlink(raw);
-            FILE *f = fopen(stamp, "w");
-            if (!f || fputs(key, f) < 0 || fclose(f))
-                return err_set(WASL_EIO, "prompts.io", "cannot write %s", stamp);
-            (*made)++;
+            snprintf(what, sizeof(what), "%s/%s", wasl_languages[i], L->e[k].id);
+            if ((err = speak(L, L->e[k].text, wav, what, made, kept)))
+                return err;
         }
     }
     /* Music on hold: a soft chord with a slow tremolo, made by sox too (a

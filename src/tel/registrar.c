@@ -4,15 +4,20 @@
  * the location of each registered phone, and lock-out of addresses that
  * keep failing. Unknown users and wrong passwords get the same answers in
  * the same order (401, then 403), so scanners learn no extension; a locked
- * address gets no answer at all.
+ * address gets no answer at all. Behind a proxy (sip.path_from) the
+ * location carries the proxies' Path, the address a lock-out counts is the
+ * phone's own, and the bindings in the store are read back when this node
+ * takes over the calls.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sodium.h>
 
 #include "rt.h"
 #include "auth/auth.h"
+#include "cluster/cluster.h"
 #include "events/events.h"
 #include "limit/limit.h"
 
@@ -33,7 +38,13 @@ struct location {
      * contact names its own listener, which a phone behind NAT or without a
      * server certificate cannot offer. Empty over UDP. */
     char flow[96];
-    int64_t expires; /* monotonic µs */
+    /* The proxies it registered through (RFC 3327 Path, "<uri>,<uri>"):
+     * the Route set of requests to it. Empty when it registered directly. */
+    char path[PATH_TEXT_MAX];
+    int64_t expires;    /* monotonic µs */
+    int64_t at;         /* when it registered (µs since the epoch): the newer of two bindings wins */
+    bool from_store;    /* read from the store (another node took the REGISTER) */
+    int64_t skipped_at; /* the registration in the store last found unusable (logged once) */
     /* The nonces this account answered lately and the highest nonce count
      * used with each: an Authorization seen before is a replay. */
     struct {
@@ -185,8 +196,22 @@ static int load(struct db *db, struct tel_account *out, int *n)
     return err;
 }
 
+static char node[64];
+
+const char *registrar_node(void)
+{
+    return node;
+}
+
 int registrar_accounts_load(struct db *db)
 {
+    /* the cluster's name of the node (cluster.node, else the host name) */
+    char host[48] = "";
+    if (*cluster_node())
+        snprintf(host, sizeof(host), "%s", cluster_node());
+    else if (gethostname(host, sizeof(host) - 1) || !host[0])
+        snprintf(host, sizeof(host), "wasl");
+    snprintf(node, sizeof(node), "%s:%d", host, rt.cfg.port);
     memset(locations, 0, sizeof(locations));
     nregistered = 0;
     return load(db, accounts, &naccounts);
@@ -418,6 +443,28 @@ int tel_account_get(struct db *db, int64_t user_id, struct tel_account_info *out
     return err;
 }
 
+int tel_agents_of_language(struct db_conn *c, const char *lang, tel_user_h h, void *arg)
+{
+    struct db_stmt *s = NULL;
+    int li = language_index(lang), err;
+    if (li < 0)
+        return err_set_field(WASL_EINVAL, "tel.invalid_languages", "lang", "'%.8s' is not one of %s", lang, languages_list());
+    /* users.disabled is read here, in the caller's transaction, rather than
+     * through user_briefs() on a connection of its own. */
+    err = db_query(c, &s,
+                   "SELECT s.user_id, s.languages FROM sip_accounts s JOIN users u ON u.id = s.user_id WHERE u.disabled = 0 "
+                   "ORDER BY s.user_id",
+                   NULL, 0);
+    while (!err && db_next(s)) {
+        unsigned char prof[WASL_LANG_MAX];
+        languages_scan(db_text(s, 1), prof, true);
+        if (prof[li])
+            err = h(db_int(s, 0), arg);
+    }
+    int err2 = db_end(s);
+    return err ? err : err2;
+}
+
 int tel_plan_services(void)
 {
     return tel_running() ? queues_services() : 0;
@@ -456,26 +503,42 @@ bool registrar_account(int64_t user_id, struct tel_account *out)
     return false;
 }
 
-bool registrar_contact(int64_t user_id, char *uri, size_t n)
+/* The contact of the account at index i (registrar_account_at), without
+ * a search: the snapshot walks every account. */
+bool registrar_contact_at(int i, char *uri, size_t n)
 {
-    for (int i = 0; i < naccounts; i++)
-        if (accounts[i].user_id == user_id && locations[i].set) {
-            snprintf(uri, n, "%s", locations[i].contact);
-            return true;
-        }
+    if (i >= 0 && i < naccounts && locations[i].set) {
+        snprintf(uri, n, "%s", locations[i].contact);
+        return true;
+    }
     if (n)
         uri[0] = '\0';
     return false;
 }
 
-bool registrar_flow(const char *contact, char *route, size_t n)
+bool registrar_contact(int64_t user_id, char *uri, size_t n)
 {
     for (int i = 0; i < naccounts; i++)
-        if (locations[i].set && locations[i].flow[0] && !strcmp(locations[i].contact, contact)) {
-            snprintf(route, n, "%s", locations[i].flow);
-            return true;
+        if (accounts[i].user_id == user_id && locations[i].set)
+            return registrar_contact_at(i, uri, n);
+    return registrar_contact_at(-1, uri, n);
+}
+
+int registrar_route(const char *contact, char routes[][PATH_URI_MAX], int max)
+{
+    for (int i = 0; i < naccounts; i++) {
+        const struct location *loc = &locations[i];
+        if (!loc->set || strcmp(loc->contact, contact))
+            continue;
+        if (loc->path[0])
+            return regpath_routes(loc->path, routes, max);
+        if (loc->flow[0] && max > 0 && strlen(loc->flow) < PATH_URI_MAX) {
+            snprintf(routes[0], PATH_URI_MAX, "%s", loc->flow);
+            return 1;
         }
-    return false;
+        return 0;
+    }
+    return 0;
 }
 
 int registrar_count(void)
@@ -490,6 +553,13 @@ void registrar_free(void)
 }
 
 /* ---- lock-out of failing addresses ---- */
+
+bool registrar_locked_out(const char *src)
+{
+    int64_t now = mono_us();
+    struct limit_slot *lk = limit_slot_get(locks, LOCKS_MAX, src, false, now);
+    return lk && limit_wait(&lk->st, now);
+}
 
 static void failed(const char *addr, int64_t now)
 {
@@ -526,9 +596,64 @@ static void pl_exact(const struct pl *p, char *out, size_t n)
     out[p->l] = '\0';
 }
 
+/* The Path headers of a REGISTER into the stored form; stops at the
+ * first fault. */
+struct path_walk {
+    char *out;
+    size_t n;
+    const char *why;
+    int hops;
+};
+
+static bool path_h(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+    struct path_walk *w = arg;
+    (void)msg;
+    return regpath_add(w->out, w->n, hdr->val.p, hdr->val.l, &rt.cfg.path_from, &w->why) != 0;
+}
+
+/* The Via a proxy of sip.path_from received the REGISTER with: below the
+ * proxies' own (one per hop of the Path, one when there is none). */
+struct via_walk {
+    int skip;
+};
+
+static bool via_h(const struct sip_hdr *hdr, const struct sip_msg *msg, void *arg)
+{
+    struct via_walk *w = arg;
+    (void)hdr;
+    (void)msg;
+    return w->skip-- == 0;
+}
+
+/* The address failed authentications count against: the source, or behind
+ * a proxy of sip.path_from the phone's own as that proxy saw it (the
+ * received parameter it put on the phone's Via, else that Via's host).
+ * Counted against the proxy, one phone's wrong passwords would lock every
+ * phone behind it out; the phone's Via is the one below the proxies', so
+ * Vias a phone adds under its own change nothing. */
+static void phone_address(const struct sip_msg *msg, const char *src, int hops, char *out, size_t n)
+{
+    struct via_walk w = {hops > 0 ? hops : 1};
+    const struct sip_hdr *h;
+    struct sip_via via;
+    struct pl rcv;
+    struct sa sa;
+
+    snprintf(out, n, "%s", src);
+    if (!addr_list_has(&rt.cfg.path_from, src) || !(h = sip_msg_hdr_apply(msg, true, SIP_HDR_VIA, via_h, &w)) ||
+        sip_via_decode(&via, &h->val))
+        return;
+    if (!msg_param_decode(&via.params, "received", &rcv) && !sa_set(&sa, &rcv, 0))
+        sa_ntop(&sa, out, n);
+    else if (sa_isset(&via.addr, SA_ADDR))
+        sa_ntop(&via.addr, out, n);
+}
+
 bool registrar_request(const struct sip_msg *msg)
 {
     char src[64], user[64], realm[64], nonce[80], uri[256], resp[40], nc[16], cnonce[80], qop[16], want[33];
+    char path[PATH_TEXT_MAX] = "";
     const struct sip_hdr *h;
     struct httpauth_digest_resp r;
     int64_t now = mono_us();
@@ -536,7 +661,32 @@ bool registrar_request(const struct sip_msg *msg)
 
     if (sa_ntop(&msg->src, src, sizeof(src)))
         return true;
-    if ((lk = limit_slot_get(locks, LOCKS_MAX, src, false, now)) && limit_wait(&lk->st, now)) {
+    /* A Path (RFC 3327) makes wasl send the phone's calls to its hops: only
+     * the proxies of sip.path_from may add one, and only name themselves
+     * (a phone cannot slip a host of its choice under the proxy's). */
+    if (sip_msg_hdr(msg, SIP_HDR_PATH)) {
+        struct path_walk w = {path, sizeof(path), NULL, 0};
+        if (!addr_list_has(&rt.cfg.path_from, src))
+            w.why = "a Path is taken only from the proxies of sip.path_from";
+        else if (!sip_msg_hdr_apply(msg, true, SIP_HDR_PATH, path_h, &w) && !path[0])
+            w.why = "empty Path";
+        if (w.why) {
+            static struct log_gate gate;
+            uint64_t more = 0;
+            tel_count(M_REG_FAIL, 1);
+            if (log_gate_open(&gate, now, &more))
+                log_warn("tel: REGISTER from %s refused: %s (%llu more since the last such line)", src, w.why,
+                         (unsigned long long)more);
+            sip_replyf(rt.sip, msg, 403, "Forbidden", "Warning: 399 wasl \"%s\"\r\nContent-Length: 0\r\n\r\n", w.why);
+            return true;
+        }
+    }
+    int hops = 0;
+    for (const char *p = path; (p = strchr(p, '<')); p++)
+        hops++;
+    char who[64];
+    phone_address(msg, src, hops, who, sizeof(who));
+    if ((lk = limit_slot_get(locks, LOCKS_MAX, who, false, now)) && limit_wait(&lk->st, now)) {
         tel_count(M_DROPPED, 1);
         return true;
     }
@@ -545,7 +695,7 @@ bool registrar_request(const struct sip_msg *msg)
         return true;
     }
     if (httpauth_digest_response_decode(&r, &h->val)) {
-        failed(src, now);
+        failed(who, now);
         sip_reply(rt.sip, msg, 403, "Forbidden");
         return true;
     }
@@ -569,7 +719,7 @@ bool registrar_request(const struct sip_msg *msg)
     bool ok = fresh == 0 && k >= 0 && strlen(resp) == 32 && !sodium_memcmp(want, resp, 32) && !strcmp(realm, rt.cfg.realm) &&
               !pl_strcmp(&msg->to.uri.user, user);
     if (!ok) {
-        failed(src, now);
+        failed(who, now);
         sip_reply(rt.sip, msg, 403, "Forbidden");
         return true;
     }
@@ -622,8 +772,13 @@ bool registrar_request(const struct sip_msg *msg)
         loc->set = true;
         snap_dirty();
         snprintf(loc->contact, sizeof(loc->contact), "%s", contact);
+        snprintf(loc->path, sizeof(loc->path), "%s", path);
+        loc->at = clock_now();
+        loc->from_store = false;
         loc->flow[0] = '\0';
-        if (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP) {
+        /* behind a proxy, the proxy holds the phone's connection; wasl
+         * reaches the proxy as its Path says */
+        if (!path[0] && (msg->tp == SIP_TRANSP_TLS || msg->tp == SIP_TRANSP_TCP)) {
             re_snprintf(loc->flow, sizeof(loc->flow), "sip:%J;transport=%s", &msg->src, sip_transp_param(msg->tp));
             /* libre closes a SIP connection that carried nothing for 900 s:
              * the phone comes back before (its REGISTER keeps it open) */
@@ -632,11 +787,23 @@ bool registrar_request(const struct sip_msg *msg)
         }
         loc->expires = now + (int64_t)expires * 1000000;
         tel_count(M_REG_OK, 1);
-        events_add(EV_PHONE_REGISTERED, 0, accounts[k].user_id, NULL, contact, NULL, NULL, expires, 0);
+        /* at: the binding's own time, which the store's row keeps (a node
+         * reading it back knows it for its own) */
+        struct ev e = {.kind = EV_PHONE_REGISTERED, .at = loc->at, .agent = accounts[k].user_id, .n = expires};
+        if (strlen(contact) >= sizeof(e.a) - 1)
+            log_warn("tel: the contact of %s's phone (%zu bytes) is longer than the event log and the store keep (%zu): "
+                     "other nodes cannot reach it",
+                     accounts[k].sip_user, strlen(contact), sizeof(e.a) - 2);
+        snprintf(e.a, sizeof(e.a), "%s", contact);
+        snprintf(e.b, sizeof(e.b), "%s", loc->flow);
+        snprintf(e.c, sizeof(e.c), "%s", loc->path);
+        events_emit(&e);
     }
+    /* RFC 3327 5.3: the Path goes back to a phone that says it knows it */
+    bool echo = loc->set && loc->path[0] && sip_msg_hdr_has_value(msg, SIP_HDR_SUPPORTED, "path");
     if (loc->set)
-        sip_replyf(rt.sip, msg, 200, "OK", "Contact: <%s>;expires=%lld\r\nContent-Length: 0\r\n\r\n", loc->contact,
-                   (long long)((loc->expires - now) / 1000000));
+        sip_replyf(rt.sip, msg, 200, "OK", "Contact: <%s>;expires=%lld\r\n%s%s%sContent-Length: 0\r\n\r\n", loc->contact,
+                   (long long)((loc->expires - now) / 1000000), echo ? "Path: " : "", echo ? loc->path : "", echo ? "\r\n" : "");
     else
         sip_replyf(rt.sip, msg, 200, "OK", "Content-Length: 0\r\n\r\n");
     return true;
@@ -650,7 +817,10 @@ void registrar_sweep(int64_t now)
             continue;
         loc->set = false;
         nregistered--;
-        events_add(EV_PHONE_UNREGISTERED, 0, accounts[i].user_id, NULL, "expired", NULL, NULL, 0, 0);
+        /* with when it registered: the store's row goes only if no node
+         * has had a newer REGISTER since (a node that read the binding at
+         * its start sees it expire while the phone refreshes elsewhere) */
+        events_add(EV_PHONE_UNREGISTERED, 0, accounts[i].user_id, NULL, "expired", NULL, NULL, loc->at, 0);
         snap_dirty();
         struct acd_agent_view v;
         if (!acd_agent_get(rt.acd, accounts[i].user_id, &v) && v.state == ACD_AVAILABLE)
@@ -659,19 +829,137 @@ void registrar_sweep(int64_t now)
     }
 }
 
-bool registrar_restore(int64_t user_id, const char *contact, int64_t expires_mono)
+/* ---- the bindings in the store ---- */
+
+static int binding_row_h(struct db_stmt *s, void *arg)
 {
-    for (int i = 0; i < naccounts; i++) {
-        if (accounts[i].user_id != user_id)
+    struct bindings *b = arg;
+    if (b->n == BINDINGS_MAX)
+        return err_set(WASL_ELIMIT, "tel.too_many_phones", "more than %d phone registrations in the store", BINDINGS_MAX);
+    struct binding_row *r = &b->row[b->n++];
+    r->user_id = db_int(s, 0);
+    snprintf(r->contact, sizeof(r->contact), "%s", db_text(s, 1));
+    r->expires_at = db_int(s, 2);
+    snprintf(r->path, sizeof(r->path), "%s", db_text(s, 3));
+    snprintf(r->flow, sizeof(r->flow), "%s", db_text(s, 4));
+    snprintf(r->node, sizeof(r->node), "%s", db_text(s, 5));
+    r->updated_at = db_int(s, 6);
+    return 0;
+}
+
+int registrar_bindings_read(struct db *db, struct bindings *out)
+{
+    struct db_conn *c;
+    int64_t now = clock_now();
+    int err;
+
+    out->n = 0;
+    if ((err = db_conn_get(db, &c)))
+        return err;
+    err = db_exec(c, "DELETE FROM sip_registrations WHERE expires_at <= ?", DBP(DB_I(now)));
+    db_conn_put(c);
+    if (err)
+        return err;
+    return db_each(db,
+                   "SELECT user_id, contact, expires_at, path, flow, node, updated_at FROM sip_registrations WHERE expires_at > ? "
+                   "ORDER BY user_id",
+                   DBP(DB_I(now)), binding_row_h, out);
+}
+
+/* A binding let go because the store has a newer one this node cannot use,
+ * or none any more (the phone unregistered, or expired, with another node). */
+static void binding_drop(int k)
+{
+    locations[k].set = false;
+    nregistered--;
+}
+
+void registrar_bindings_apply(const struct bindings *b, int64_t now)
+{
+    static bool listed[ACCOUNTS_MAX];
+    int64_t wall = clock_now();
+    int loaded = 0, skipped = 0, dropped = 0;
+    memset(listed, 0, sizeof(listed));
+    for (int i = 0; i < b->n; i++) {
+        const struct binding_row *r = &b->row[i];
+        int k = -1;
+        for (int a = 0; a < naccounts && k < 0; a++)
+            if (accounts[a].user_id == r->user_id)
+                k = a;
+        if (k < 0 || r->expires_at <= wall)
+            continue; /* no account any more (disabled, removed), or expired since it was read */
+        struct location *loc = &locations[k];
+        listed[k] = true;
+        if (loc->set && loc->at >= r->updated_at)
+            continue; /* this node's own, or read before: as recent */
+        char path[PATH_TEXT_MAX] = "";
+        const char *why = NULL;
+        if (strlen(r->contact) >= EVENTS_TEXT_MAX - 1)
+            why = "its contact is longer than the store keeps";
+        else if (r->flow[0] && !r->path[0])
+            /* over a TCP or TLS connection another process holds (or held,
+             * before this one started): nothing here can reach the phone
+             * until it registers again */
+            why = "it is bound to that node's TCP or TLS connection";
+        else if (r->path[0])
+            /* checked again: sip.path_from may no longer trust that proxy */
+            regpath_add(path, sizeof(path), r->path, strlen(r->path), &rt.cfg.path_from, &why);
+        if (why) {
+            if (loc->skipped_at != r->updated_at) /* said once per registration */
+                log_warn("tel: the phone of %s registered with node %s (%s%s%s) is not reachable from this node until it "
+                         "registers again: %s",
+                         accounts[k].sip_user, r->node[0] ? r->node : "(unknown)", r->contact, r->path[0] ? " through " : "",
+                         r->path, why);
+            loc->skipped_at = r->updated_at;
+            if (loc->set) {
+                binding_drop(k); /* older than the one it cannot use */
+                dropped++;
+            }
+            skipped++;
             continue;
-        if (!locations[i].set)
+        }
+        if (!loc->set)
             nregistered++;
-        locations[i].set = true;
-        snprintf(locations[i].contact, sizeof(locations[i].contact), "%s", contact);
-        locations[i].expires = expires_mono;
-        return true;
+        loc->set = loc->from_store = true;
+        snprintf(loc->contact, sizeof(loc->contact), "%s", r->contact);
+        snprintf(loc->path, sizeof(loc->path), "%s", path);
+        loc->flow[0] = '\0';
+        loc->expires = now + (r->expires_at - wall);
+        loc->at = r->updated_at;
+        loaded++;
     }
-    return false;
+    /* what this node read from the store before and the store no longer has */
+    for (int k = 0; k < naccounts; k++)
+        if (locations[k].set && locations[k].from_store && !listed[k]) {
+            binding_drop(k);
+            dropped++;
+        }
+    snap_dirty();
+    if (loaded || skipped || dropped)
+        log_info("tel: phone registrations from the store: %d loaded, %d not reachable from here, %d let go", loaded, skipped,
+                 dropped);
+}
+
+static int bindings_rt(void *arg)
+{
+    registrar_bindings_apply(arg, mono_us());
+    return 0;
+}
+
+int tel_locations_reload(struct db *db)
+{
+    struct bindings *b;
+    bool applied;
+    int err;
+    if (!tel_running())
+        return 0;
+    if (!(b = calloc(1, sizeof(*b))))
+        return WASL_ENOMEM;
+    if ((err = registrar_bindings_read(db, b))) {
+        free(b);
+        return err;
+    }
+    return tel_command(bindings_rt, b, free, 1000, &applied);
 }
 
 /* The account's languages at their proficiency, and its services. */

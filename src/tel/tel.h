@@ -19,6 +19,9 @@
 /* ---- settings (sip.*) ---- */
 extern const struct conf_def tel_conf[];
 extern const size_t tel_conf_count;
+/* overload control (overload.c) */
+extern const struct conf_def tel_overload_conf[];
+extern const size_t tel_overload_conf_count;
 
 /* ---- the engine ---- */
 /* Loads the dial plan, the flow, the prompts' audio and the agents' SIP
@@ -118,6 +121,11 @@ struct tel_account_info {
 };
 /* A user's SIP account (WASL_ENOENT "tel.no_phone" if none). */
 int tel_account_get(struct db *db, int64_t user_id, struct tel_account_info *out);
+/* The users who take calls in lang: those not disabled whose SIP account
+ * lists it (any proficiency), by id, on the caller's connection (inside its
+ * transaction); h per user, a non-zero return stops and is returned. */
+typedef int (*tel_user_h)(int64_t user_id, void *arg);
+int tel_agents_of_language(struct db_conn *c, const char *lang, tel_user_h h, void *arg);
 /* The services of the queues plan while the telephony runs (0 when off):
  * tel_plan_service(i) for i below it. */
 int tel_plan_services(void);
@@ -155,12 +163,17 @@ struct tel_message {
     char phone_masked[64];                                   /* "" when anonymous or expired */
     const char *note;                                        /* the handler's, or NULL */
     bool expired;                                            /* the retention deleted the audio and the number */
+    /* how much audio was kept: complete; partial (wasl stopped during the
+     * message: what was said until then); failed (the disk failed: what was
+     * written before, if anything; no file when seconds is 0) */
+    const char *audio;
 };
 typedef int (*tel_message_h)(const struct tel_message *m, void *arg);
 /* Newest first; *next_before is the id to page on (0: no more). */
 int tel_messages_list(struct db *db, const struct tel_viewer *v, const struct tel_message_filter *f, tel_message_h h, void *arg,
                       int64_t *next_before);
-/* The WAV file of a message (tel.message_not_found, tel.message_expired). */
+/* The WAV file of a message (tel.message_not_found, tel.message_expired,
+ * tel.message_no_audio: the disk failed before anything was kept). */
 int tel_message_audio(struct db *db, const struct tel_viewer *v, int64_t id, char *path, size_t n);
 /* Marks a new message handled: outcome "resolved" (dealt with otherwise,
  * e.g. in a case) or "no_action", with an optional note (sealed, at most
@@ -184,6 +197,14 @@ int tel_agent_force(int64_t user_id, const char *state, const char *reason, int6
 /* The SIP accounts read again (after a user is disabled or enabled): a
  * disabled user's phone is let go and they are logged out of the queues. */
 int tel_accounts_reload(struct db *db);
+/* The phones' bindings read again from the store (expired rows deleted
+ * first): the node that takes over the calls (the cluster's leader) reaches
+ * every phone registered through a proxy (Path) or over UDP with another
+ * node, without waiting for its next REGISTER; phones bound to another
+ * node's TCP or TLS connection are skipped (logged). Called at start too.
+ * 0 when the telephony is off; the real-time thread applies it within a
+ * second (later when busy). */
+int tel_locations_reload(struct db *db);
 
 /* ---- transfers and supervision: commands to the real-time thread ----
  * *applied false with no error: accepted, not carried out within the wait
@@ -224,6 +245,14 @@ int tel_consult(uint64_t call, int64_t by, bool supervisor, const char *action, 
  * the agent on the call or a supervisor. */
 int tel_call_control(uint64_t call, int64_t by, bool supervisor, const char *action, bool *applied);
 
+/* A supervisor (by) moves a caller waiting in a queue (or whose agent's
+ * phone rings: the ring stops) to another queue, by its name (fr,
+ * ar.dossier): they keep their first arrival and priority, and take their
+ * place by them there (acd_call_move). Errors: tel.invalid_queue,
+ * tel.not_running, tel.no_such_call and acd.unknown_call (gone), and
+ * tel.not_waiting, acd.not_waiting, acd.same_queue, acd.no_agents (409). */
+int tel_call_move(uint64_t call, const char *queue, int64_t by, bool *applied);
+
 /* ---- supervision of a live call ---- */
 /* A supervisor joins call (a call in conversation) from their registered
  * phone, which wasl calls: mode "listen" (hears caller and agent), "whisper"
@@ -249,6 +278,7 @@ struct tel_queue_live {
 struct tel_call_live {
     uint64_t id;
     char country[3], did[24], language[WASL_LANG_CODE_MAX], state[12], node[40];
+    char queue[16];  /* the queue it waits or waited in ("fr", "ar.dossier"), "" before any */
     int64_t started; /* clock_now() */
     int64_t agent;   /* the agent ringing or talking, 0: none */
     int64_t consult; /* a colleague consulted (ringing or talking), 0: none */
@@ -308,6 +338,15 @@ int prompts_render(const struct ivr_item *it, const char *caller_lang, char lang
 /* Makes out_dir/<lang>/<id>.wav for every prompt with espeak-ng and sox,
  * skipping those whose text and voice did not change. */
 int prompts_generate(const char *out_dir, int *made, int *kept);
+/* Makes out_dir/practice/<script>/<k>.wav for every line of the practice
+ * scripts loaded (practice_load), in the voice of the script's language. */
+int prompts_generate_practice(const char *out_dir, int *made, int *kept);
+/* Calls the trainee's phone for practice session `session`, with the
+ * script's caller (src/tel/practice.c). WASL_ECONFLICT practice.logged_in
+ * (the trainee is in the queues), practice.in_progress,
+ * tel.phone_not_registered; WASL_EINTERNAL practice.no_audio (the lines
+ * were not generated); *applied as tel_agent_set's. */
+int tel_practice_call(int64_t user, int64_t session, const char *script_id, bool *applied);
 int prompts_count(const char *lang);
 const char *prompts_id_at(const char *lang, int k);
 

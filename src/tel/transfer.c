@@ -104,7 +104,7 @@ void transfer_requeue(struct tcall *c)
     c->bridged_at = 0;
     c->queued_at = mono;
     player_clear(&c->in);
-    c->in.moh = true;
+    player_moh(&c->in, true);
     leg_media_start(&c->in);
     if (to_agent) {
         char target[24];

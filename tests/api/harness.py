@@ -27,6 +27,24 @@ DEMO = {
 }
 
 
+def wait_until(fn, timeout=20.0, step=0.2):
+    """fn() until it gives something true, at most timeout seconds; returns its last value."""
+    end = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+def seconds_until(cond, timeout, step=0.05):
+    """How many seconds cond() took to give something true, polled as
+    wait_until polls; None if it did not within timeout seconds (for the
+    tests that measure a delay)."""
+    t0 = time.time()
+    return time.time() - t0 if wait_until(cond, timeout, step) else None
+
+
 def free_port(udp=True, tcp=True):
     """A loopback port free for UDP and/or TCP now (SIP listens on both)."""
     while True:
@@ -41,6 +59,31 @@ def free_port(udp=True, tcp=True):
                     return port
                 except OSError:
                     continue
+
+
+def telephony_settings(rtp, span=199):
+    """Settings that run a server's telephony (the distributor, the live
+    events) without calls' audio: SIP over UDP on a free port, RTP on ports
+    rtp to rtp + span, an empty prompts folder, no real-time priority."""
+    return {"sip.enabled": "true", "sip.tcp": "false", "sip.port": str(free_port(tcp=False)),
+            "sip.rtp_min": str(rtp), "sip.rtp_max": str(rtp + span),
+            "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"), "sip.realtime_priority": "0"}
+
+
+def wait_listening(proc, port, what, timeout=10.0):
+    """Until the child proc (its stderr a pipe) accepts TCP connections on
+    the loopback port; AssertionError, naming what, if it exits first (with
+    its stderr) or does not listen within timeout seconds."""
+    def up():
+        if proc.poll() is not None:
+            raise AssertionError(f"{what} exited: {proc.stderr.read()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+    if not wait_until(up, timeout, 0.05):
+        raise AssertionError(f"{what} did not start listening")
 
 
 class Server:

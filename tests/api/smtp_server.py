@@ -42,6 +42,10 @@ class _Handler(socketserver.StreamRequestHandler):
                     if not l2 or l2 == b".\r\n":
                         break
                     data += l2[1:] if l2.startswith(b"..") else l2
+                if srv.delay:
+                    time.sleep(srv.delay)  # a slow server: the sender waits for each mail
+                if srv.before_yes:
+                    srv.before_yes(data)  # what a test does between the message and the server's yes
                 srv.mails.append({"from": sender, "rcpt": rcpt, "data": data})
                 rcpt = []
                 self.wfile.write(b"250 queued\r\n")
@@ -56,15 +60,19 @@ class SmtpServer(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
 
-    def __init__(self, extensions=("8BITMIME",)):
+    def __init__(self, extensions=("8BITMIME",), delay=0.0, host="127.0.0.1"):
+        """host: the address to listen on (the cluster lab's bridge, for
+        nodes in other network namespaces)."""
         self.extensions = list(extensions)
+        self.delay = delay
+        self.before_yes = None
         self.lines = []
         self.mails = []
         s = socket.socket()
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         self.port = s.getsockname()[1]
         s.close()
-        super().__init__(("127.0.0.1", self.port), _Handler)
+        super().__init__((host, self.port), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def mails_to(self, address, n, timeout=15):

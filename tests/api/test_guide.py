@@ -356,7 +356,13 @@ def test_import_export_round_trip(t):
 def test_second_node_sees_changes(t):
     if t.srv.backend != "postgresql":
         return  # one SQLite file has one node
-    node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, settings=SETTINGS, init=False)
+    # two nodes of a cluster (a node without it holds its store alone)
+    t.srv.stop()
+    t.srv.settings.update({"cluster.enabled": "true", "cluster.node": "one"})
+    t.srv.port, t.srv.init = None, False
+    t.srv.start()
+    node2 = Server(t.srv.binary, backend="postgresql", db_url=t.srv.db, init=False,
+                   settings=dict(SETTINGS or {}, **{"cluster.enabled": "true", "cluster.node": "two"}))
     node2.share_keys(t.srv)
     node2.start()
     try:

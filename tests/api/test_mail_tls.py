@@ -5,8 +5,8 @@ log, keeps its attempts, and goes out once the setting is fixed (here: a
 local relay without credentials, which may still take mail in clear)."""
 import base64
 import subprocess
-import time
 
+from harness import wait_until
 from smtp_server import SmtpServer
 
 PASSWORD = "smtp-secret-9f3a71"
@@ -30,16 +30,6 @@ def outbox(t, where):
     out = subprocess.run(["psql", "-At", "-F", "\t", t.srv.db, "-c", sql], check=True, stdout=subprocess.PIPE,
                          text=True).stdout
     return [(s, int(a), e) for s, a, e in (line.split("\t") for line in out.splitlines())]
-
-
-def wait_until(fn, timeout=20):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.2)
-    return fn()
 
 
 def test_credentials_need_tls(t):

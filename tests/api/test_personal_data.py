@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(TOP, "tests", "sip"))
 import sipua  # noqa: E402
-from harness import free_port  # noqa: E402
+from harness import free_port, wait_until  # noqa: E402
 
 FR_DID = "+33800100200"
 
@@ -53,15 +53,6 @@ def phone_forms(p):
     """The ways a number could sit in a file in clear: as typed, E.164, national."""
     d = p.replace(" ", "").replace("+", "")
     return [p, d, "0" + d[2:], d[2:]]
-
-
-def wait_until(fn, timeout=20.0):
-    end = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > end:
-            return v
-        time.sleep(0.2)
 
 
 def form_post(t, path, fields):

@@ -11,29 +11,18 @@ own X-Forwarded-For).
 import os
 import re
 import shutil
-import socket
 import subprocess
-import tempfile
-import time
 
-from harness import Skip
+from harness import Skip, free_port, telephony_settings, wait_listening
 from test_https import Pki, run
 
 SQLITE_ONLY = True  # the web layer is the same on both backends
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 _rtp = 30000 + 200 * (os.getpid() % 100)
 SETTINGS = {"http.trusted_proxy": "127.0.0.1", "http.secure_cookies": "true", "http.metrics_from": "127.0.0.9",
             # the event stream needs the telephony (UDP only, no prompts)
-            "sip.enabled": "true", "sip.tcp": "false", "sip.port": str(free_port(socket.SOCK_DGRAM)),
-            "sip.rtp_min": str(_rtp), "sip.rtp_max": str(_rtp + 199),
-            "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"), "sip.realtime_priority": "0"}
+            **telephony_settings(_rtp)}
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "deploy.md")
 
 
@@ -50,7 +39,7 @@ class Nginx:
         self.dir = pki.path("nginx")
         os.makedirs(os.path.join(self.dir, "tmp"))
         os.chmod(pki.dir, 0o755)  # nginx's workers run as another account
-        self.port = free_port()
+        self.port = free_port(udp=False)
         block = documented_server_block()
         for old, new in (("listen 443 ssl", f"listen 127.0.0.1:{self.port} ssl"),
                          ("/etc/ssl/wasl/fullchain.pem", pki.path("srv.pem")),
@@ -68,16 +57,7 @@ class Nginx:
                     f"    uwsgi_temp_path {tmp};\n    scgi_temp_path {tmp};\n{block}}}\n")
         self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-c", conf], stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"nginx exited: {self.proc.stderr.read()}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError("nginx did not start listening")
+        wait_listening(self.proc, self.port, "nginx", 15)
 
     def stop(self):
         if self.proc.poll() is None:

@@ -1,7 +1,8 @@
 """The published figures (GET /api/v1/public/figures, docs/published-figures.md):
 two months of calls (written to the event log) and complaints (filed through
 the portal, then dated back in the store) give, for anybody without a login,
-each country's and consulate's month with small counts suppressed - a count
+each country's and consulate's month (a call's consulate: that of the case
+recorded with it at the desk) with small counts suppressed - a count
 under publish.min_count withheld, and a second one so the total minus the
 others cannot tell it; the shares and medians of withheld or small counts
 withheld too. The cells shown are the internal reports' numbers for the same
@@ -156,10 +157,21 @@ def write_cases(t):
 _seeded = {}
 
 
+def record_calls(t, ref):
+    """Twelve of France's November calls (1001-1012, waits 1 .. 23 s) recorded
+    at the desk with a case of FR-PAR: that consulate's calls."""
+    at = us("2026-11-04T09:00:00Z")
+    values = ",\n".join(f"('{c}', 7, 'information_given', '{ref}', {at}, {at})" for c in range(1001, 1013))
+    sql(t, "INSERT INTO call_dispositions (call_id, agent_user, disposition, case_reference, created_at, updated_at) "
+           f"VALUES {values};")
+
+
 def seed(t):
     if not _seeded:
         write_calls(t)
         _seeded["it"] = write_cases(t)
+        ref = sql(t, "SELECT reference FROM cases WHERE consulate = 'FR-PAR' ORDER BY id LIMIT 1;").strip()
+        record_calls(t, ref)
     return _seeded["it"]
 
 
@@ -206,7 +218,9 @@ def test_november_by_hand(t):
     t.true("service_level" not in itr["suppressed"], "a share without a denominator is empty, not withheld")
     cons = by_code(j["consulates"])
     t.eq(cons["FR-PAR"]["complaints_received"], 12, "FR-PAR: 12")
-    t.true("calls_answered" not in cons["FR-PAR"], "calls carry no consulate: no call figure per consulate")
+    t.eq((cons["FR-PAR"]["calls_answered"], cons["FR-PAR"]["service_level"], cons["FR-PAR"]["median_wait_s"]),
+         (12, 0.8333, 11), "FR-PAR: the 12 calls recorded with its cases, 10 within 20 s, median 11 s")
+    t.eq(cons[None]["calls_answered"], 34 - 12, "the calls about no case: consulate not stated")
     t.eq((cons["ES-MAD"]["complaints_received"], cons[it]["complaints_received"]), (None, None),
          "ES-MAD's 4 withheld, and the next smallest (Italy's 10) with it")
     t.eq(tot["complaints_received"], 26, "26 complaints in all")
@@ -240,7 +254,8 @@ def test_suppression_rules_hold_everywhere(t):
         j = published(t, month).json
         for rows, figures, what in ((j["countries"], ("calls_answered", "complaints_received", "complaints_resolved", "ratings"),
                                      "countries"),
-                                    (j["consulates"], ("complaints_received", "complaints_resolved", "ratings"), "consulates")):
+                                    (j["consulates"], ("calls_answered", "complaints_received", "complaints_resolved", "ratings"),
+                                     "consulates")):
             check_table(t, j["total"], rows, figures, f"{month} {what}")
             for r in rows + [j["total"]]:
                 for f in ("calls_answered", "complaints_received", "complaints_resolved", "ratings"):
@@ -257,9 +272,11 @@ def test_matches_the_internal_reports(t):
         j = published(t, month).json
         period = f"from={start}&to={end}"
         internal = {x["key"]: x for x in s.get(f"/api/v1/stats?{period}&by=country").json["rows"]}
+        consulates = {x["key"]: x for x in s.get(f"/api/v1/stats?{period}&by=consulate").json["rows"]}
         total = s.get(f"/api/v1/stats?{period}&by=total").json["rows"][0]
         compared = 0
-        for row, x in [(r, internal.get(r["code"] or "")) for r in j["countries"]] + [(j["total"], total)]:
+        for row, x in [(r, internal.get(r["code"] or "")) for r in j["countries"]] + [(j["total"], total)] + \
+                [(r, consulates.get(r["code"] or "")) for r in j["consulates"]]:
             if x is None:
                 t.eq(row["calls_answered"], 0, f"{month} {row.get('code')}: no call in the internal report")
                 continue

@@ -68,6 +68,11 @@ def test_off_when_sip_disabled(t):
     t.status(sup.get("/api/v1/tel/calls"), 200, None, "the call log is in the store")
     t.status(sup.get("/api/v1/tel/callbacks"), 200, None, "callbacks too")
     t.status(ag.get("/api/v1/tel/calls"), 403, None, "not for agents")
+    # moving a waiting caller: supervisors only, the body checked, then the telephony asked
+    t.status(ag.post("/api/v1/tel/calls/5/move", {"queue": "ar"}), 403, None, "agents do not move callers")
+    t.status(sup.post("/api/v1/tel/calls/5/move", {}), 400, None, "the queue is required")
+    t.status(sup.post("/api/v1/tel/calls/5/move", {"queue": "x" * 40}), 400, None, "a queue name is short")
+    t.status(sup.post("/api/v1/tel/calls/5/move", {"queue": "ar"}), 409, "tel.not_running", "move")
 
 
 def test_sip_account_read_and_rename(t):

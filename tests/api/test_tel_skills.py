@@ -4,22 +4,14 @@ the form offers (plan_services); a name the plan does not have is refused
 with the list it has. The status shows each agent's skills before they log
 in (their account's) and after (the distributor's)."""
 import os
-import tempfile
-from harness import free_port  # noqa: E402
+
+from harness import telephony_settings
 
 SQLITE_ONLY = True  # the store's part is in test_tel (both stores)
 
 
 _rtp = 12000 + 200 * (os.getpid() % 100)
-SETTINGS = {
-    "sip.enabled": "true",
-    "sip.tcp": "false",
-    "sip.port": str(free_port(tcp=False)),
-    "sip.rtp_min": str(_rtp),
-    "sip.rtp_max": str(_rtp + 199),
-    "sip.prompts_dir": tempfile.mkdtemp(prefix="wasl-no-prompts-"),
-    "sip.realtime_priority": "0",
-}
+SETTINGS = telephony_settings(_rtp)
 
 
 def test_services_of_the_plan(t):

@@ -7,32 +7,18 @@
 //   WASL_URL=http://127.0.0.1:18181 WASL_DB=/tmp/wasl-api-x/wasl.db node tests/browser/audit.mjs
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tap } from './tap.mjs';
+import { BASE, uiTexts } from './pages.mjs';
+import { checkNoErrors, tap } from './tap.mjs';
+import { openBrowser } from './telephony.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const DB = process.env.WASL_DB;
-const fr = JSON.parse(readFileSync(join(repo, 'web', 'i18n', 'fr.json'), 'utf8'));
+const fr = uiTexts('fr');
 const { test, check, equal, done } = tap({ bail: true });
 
 const sqlite = (sql) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', DB, sql], { encoding: 'utf8' }).trim();
 
-const { chromium } = await import('playwright-core');
-const profile = mkdtempSync(join(tmpdir(), 'wasl-audit-'));
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: 1366, height: 768 }, locale: 'fr-FR',
-});
-const page = context.pages()[0] || await context.newPage();
-const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(String(e)));
+const browser = await openBrowser('wasl-audit-', { timezoneId: null });
+const { page, pageErrors } = browser;
 page.setDefaultTimeout(8000);
 
 async function verify() {
@@ -77,12 +63,11 @@ try {
     await test('restored, the trail is intact again, and the page raised no error', async () => {
         sqlite(`UPDATE audit_log SET actor = '${actor.replace(/'/g, "''")}' WHERE seq = ${seq}`);
         check(await verify(), 'intact after the restore');
-        equal(pageErrors, [], 'no script errors');
+        checkNoErrors(pageErrors);
     });
 } finally {
     if (seq && actor)
         sqlite(`UPDATE audit_log SET actor = '${actor.replace(/'/g, "''")}' WHERE seq = ${seq}`);
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
 }
 done();

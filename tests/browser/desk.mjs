@@ -8,68 +8,34 @@
 //
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/desk.mjs
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tap } from './tap.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BASE, call, SHOTS, uiTexts } from './pages.mjs';
+import { tap, timeLimit, watchErrors } from './tap.mjs';
+import { openBrowser, pageSteps } from './telephony.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const TIME_LIMIT_MS = 60_000;
 const CALLER = '+33 6 45 67 89 01';
 const CALL_ID = `desk-test-${Date.now()}@wasl`;
 const texts = {};
 for (const l of ['ar', 'fr', 'en'])
-    texts[l] = JSON.parse(readFileSync(join(repo, 'web', 'i18n', `${l}.json`), 'utf8'));
+    texts[l] = uiTexts(l);
 
-const { test, check, equal, done } = tap();
+const { test, check, equal, noScriptErrors, done } = tap();
 
-const { chromium } = await import('playwright-core');
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the desk tests took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+timeLimit(TIME_LIMIT_MS, 'the desk tests');
 mkdirSync(SHOTS, { recursive: true });
-const profile = mkdtempSync(join(tmpdir(), 'wasl-desk-'));
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: 1366, height: 768 }, locale: 'fr-FR', timezoneId: 'Africa/Casablanca',
-});
-const page = context.pages()[0] || await context.newPage();
-const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(String(e)));
+const browser = await openBrowser('wasl-desk-');
+const { context, page, pageErrors } = browser;
 page.setDefaultTimeout(8000);
+const { waitRoute, chooseLanguage } = pageSteps(page, BASE);
+const apiCall = (method, path, body) => call(page, method, path, body);
 
 /* Every click of the agent goes through here, so the flow's clicks are counted. */
 let clicks = 0;
 async function click(selector) {
     clicks += 1;
     await page.click(selector);
-}
-
-async function waitRoute(r) {
-    await page.waitForFunction((want) => document.getElementById('main').dataset.route === want, r);
-}
-
-async function apiCall(method, path, body) {
-    return page.evaluate(async ([m, p, b]) => {
-        const s = await (await fetch('/api/v1/session')).json();
-        const res = await fetch(p, {
-            method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: b ? JSON.stringify(b) : undefined,
-        });
-        return { status: res.status, json: res.status === 204 ? null : await res.json() };
-    }, [method, path, body]);
-}
-
-async function chooseLanguage(code) {
-    await page.selectOption('#lang-select', code);
-    await page.waitForFunction((c) => document.documentElement.lang === c, code);
 }
 
 /* The three columns' boxes, in the page's coordinates. */
@@ -218,7 +184,7 @@ await test('the citizen answers on the portal; the agent sees the reply, marked 
     /* the agent takes the case first (its answer is a view: what it shows is read) */
     await apiCall('PATCH', `/api/v1/cases/${created.reference}`, { assignee_user: (await apiCall('GET', '/api/v1/session')).json.user.id });
     const portal = await context.newPage();
-    portal.on('pageerror', (e) => pageErrors.push(String(e)));
+    watchErrors(portal, pageErrors);
     await portal.goto(`${BASE}/portal.html?lang=fr#track`);
     await portal.waitForSelector('#portal-track-form');
     await portal.fill('#track-reference', created.reference);
@@ -240,10 +206,7 @@ await test('the citizen answers on the portal; the agent sees the reply, marked 
     equal(await page.$$eval('.i18n-missing', (e) => e.length), 0, 'missing texts');
 });
 
-await test('no error in the page', async () => {
-    equal(pageErrors, [], 'page errors');
-});
+await noScriptErrors(pageErrors);
 
-await context.close();
-rmSync(profile, { recursive: true, force: true });
+await browser.close();
 done();

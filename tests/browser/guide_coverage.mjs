@@ -8,37 +8,17 @@
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/guide_coverage.mjs
 
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launch } from './pages.mjs';
+import { join } from 'node:path';
+import { BASE, call, chooseLanguage, launch, REPO, SHOTS } from './pages.mjs';
 import { tap } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const SLUG = 'browser-coverage-fr';
-const { test, check, equal, done } = tap({ bail: true });
+const { test, check, equal, noScriptErrors, done } = tap({ bail: true });
 mkdirSync(SHOTS, { recursive: true });
 
-const titleOf = (slug, lang) => readFileSync(join(repo, 'data', 'guide', slug, `${lang}.md`), 'utf8').match(/^title: (.*)$/m)[1].trim();
+const titleOf = (slug, lang) => readFileSync(join(REPO, 'data', 'guide', slug, `${lang}.md`), 'utf8').match(/^title: (.*)$/m)[1].trim();
 
 const { browser, open, pageErrors } = await launch({ base: BASE, viewport: { width: 1366, height: 900 } });
-
-async function call(page, method, path, body) {
-    return page.evaluate(async ([m, p, b]) => {
-        const s = await (await fetch('/api/v1/session')).json();
-        const r = await fetch(p, {
-            method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: b ? JSON.stringify(b) : undefined,
-        });
-        return { status: r.status, json: await r.json() };
-    }, [method, path, body]);
-}
-
-async function chooseLanguage(page, code) {
-    await page.selectOption('#lang-select', code);
-    await page.waitForFunction((c) => document.documentElement.lang === c, code);
-}
 
 const route = (page, r) => page.waitForFunction((x) => document.getElementById('main').dataset.route === x, r);
 
@@ -103,9 +83,7 @@ try {
         equal(await editor.$eval('#guide-article', (a) => a.dataset.lang), 'nl', 'opened in Dutch');
     });
 
-    await test('the page raised no script error', async () => {
-        equal(pageErrors, [], 'no script errors');
-    });
+    await noScriptErrors(pageErrors);
 } finally {
     await browser.close();
 }

@@ -10,20 +10,14 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tap } from './tap.mjs';
+import { join } from 'node:path';
+import { chromiumOptions, REPO } from './pages.mjs';
+import { tap, timeLimit } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
 const TIME_LIMIT_MS = 90_000;
 const { test, check, equal, note, done } = tap({ bail: true });
 
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the HTTPS browser test took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+timeLimit(TIME_LIMIT_MS, 'the HTTPS browser test');
 
 const dir = mkdtempSync(join(tmpdir(), 'wasl-https-'));
 const at = (name) => join(dir, name);
@@ -51,7 +45,7 @@ function makePki() {
 }
 
 async function startWasl() {
-    const binary = process.env.WASL_BINARY || join(repo, 'build', 'asan', 'wasl');
+    const binary = process.env.WASL_BINARY || join(REPO, 'build', 'asan', 'wasl');
     check(existsSync(binary), `no wasl at ${binary} (make asan)`);
     const env = { ...process.env, ASAN_OPTIONS: 'detect_leaks=0' };
     const db = at('wasl.db');
@@ -91,10 +85,7 @@ try {
     await test('Chromium, trusting only that key, logs in over HTTPS; the session cookie is Secure', async () => {
         const { chromium } = await import('playwright-core');
         context = await chromium.launchPersistentContext(at('profile'), {
-            executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-            headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-                `--ignore-certificate-errors-spki-list=${spki}`],
+            ...chromiumOptions(`--ignore-certificate-errors-spki-list=${spki}`),
             viewport: { width: 1280, height: 720 }, locale: 'en-GB',
         });
         const page = context.pages()[0] || await context.newPage();

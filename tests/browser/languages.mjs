@@ -7,24 +7,16 @@
 //
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/languages.mjs
 
-import { tap } from './tap.mjs';
+import { BASE, chromiumOptions } from './pages.mjs';
+import { tap, timeLimit } from './tap.mjs';
 
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const TIME_LIMIT_MS = 30_000;
 
 const { test, equal, done } = tap();
 
 const { chromium } = await import('playwright-core');
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the language checks took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
-const browser = await chromium.launch({
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+timeLimit(TIME_LIMIT_MS, 'the language checks');
+const browser = await chromium.launch(chromiumOptions());
 const page = await browser.newPage({ locale: 'fr-FR' });
 page.setDefaultTimeout(8000);
 const served = (await (await fetch(`${BASE}/api/v1/languages`)).json()).languages;

@@ -4,22 +4,21 @@
 // tone; the prompt before it is the one recording the server loads). The agent (fr ar en) sees them with the numbers masked, plays one in
 // the page's player, has one caller called back (a callback request) and
 // marks the other handled with a note; the supervisor sees them handled; the
-// page in Arabic is right to left. Prints TAP; exits 1 on a failure.
+// page in Arabic is right to left. A third caller meets a full disk: the
+// supervisor sees the message marked "recording failed", with no audio.
+// Prints TAP; exits 1 on a failure.
 // Screenshots go to WASL_SCREENSHOTS (default build/screenshots):
-// messages-fr.png, messages-player-fr.png, messages-handled-fr.png, messages-ar.png.
+// messages-fr.png, messages-player-fr.png, messages-handled-fr.png, messages-failed-fr.png, messages-ar.png,
+// messages-failed-ar.png.
 //
 //   node tests/browser/messages.mjs
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { startTelephony } from './telephony.mjs';
-import { tap } from './tap.mjs';
+import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, SHOTS } from './pages.mjs';
+import { openBrowser, pageSteps, startTelephony } from './telephony.mjs';
+import { tap, timeLimit } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const TIME_LIMIT_MS = 120_000;
 const FLOW = {
     start: 'arabic',
@@ -31,60 +30,21 @@ const FLOW = {
 };
 const CALLERS = ['+33612345678', '+33612345699'];
 
-const { test, check, equal, done } = tap();
+const { test, check, equal, noScriptErrors, done } = tap();
 
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the voice messages tests took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+timeLimit(TIME_LIMIT_MS, 'the voice messages tests');
 mkdirSync(SHOTS, { recursive: true });
 
-const { chromium } = await import('playwright-core');
 /* no prompt recordings at all: the record node's message starts at once */
 const tel = await startTelephony({ flow: FLOW });
-const profile = mkdtempSync(join(tmpdir(), 'wasl-messages-'));
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--autoplay-policy=no-user-gesture-required'],
-    viewport: { width: 1366, height: 768 }, locale: 'fr-FR', timezoneId: 'Africa/Casablanca',
-});
-const page = context.pages()[0] || await context.newPage();
-const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(String(e)));
-page.setDefaultTimeout(10_000);
+const browser = await openBrowser('wasl-messages-');
+const { page, pageErrors } = browser;
+const { waitRoute, login, chooseLanguage } = pageSteps(page, tel.url);
 
-async function waitRoute(r) {
-    await page.waitForFunction((want) => document.getElementById('main').dataset.route === want, r);
-}
-
-async function apiCall(method, path, body) {
-    return page.evaluate(async ([m, p, b]) => {
-        const s = await (await fetch('/api/v1/session')).json();
-        const res = await fetch(p, {
-            method: m, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf_token }, body: b ? JSON.stringify(b) : undefined,
-        });
-        return { status: res.status, json: res.status === 204 ? null : await res.json() };
-    }, [method, path, body]);
-}
-
-async function login(who, password) {
-    await page.goto(`${tel.url}/#/login`);
-    await page.fill('input[name=login]', who);
-    await page.fill('input[name=password]', password);
-    await page.click('form button[type=submit]');
-    await page.waitForFunction(() => !['login', ''].includes(document.getElementById('main').dataset.route));
-}
+const apiCall = (method, path, body) => call(page, method, path, body);
 
 async function logout() {
     await apiCall('DELETE', '/api/v1/session');
-}
-
-async function chooseLanguage(code) {
-    await page.selectOption('#lang-select', code);
-    await page.waitForFunction((c) => document.documentElement.lang === c, code);
 }
 
 /* The messages listed as the logged-in user, once there are `count` of them
@@ -180,6 +140,32 @@ try {
         check(cbs.some((c) => c.id === cb && c.language === 'ar'), `callback ${cb} waits, in Arabic: ${JSON.stringify(cbs)}`);
     });
 
+    await test('a message left on a full disk is marked "recording failed", with no audio to play', async () => {
+        /* the next calls' message files are /dev/full */
+        const streaming = join(tel.dir, 'rec', '.streaming');
+        mkdirSync(streaming, { recursive: true });
+        const next = Math.max(...messages.map((m) => m.call)) + 1;
+        const links = [0, 1, 2].map((i) => join(streaming, `message-${next + i}.wav.part`));
+        links.forEach((l) => symlinkSync('/dev/full', l));
+        try {
+            const r = await tel.phone.send({ cmd: 'call_wait', caller: '+33612345611', timeout: 10 }, 15_000);
+            check(r.ok && r.code === 200, `the IVR answers the third caller: ${JSON.stringify(r)}`);
+            const failed = (await messagesListed(1, '?status=new')).find((m) => m.audio === 'failed');
+            check(failed && failed.seconds === 0, `a new message marked failed: ${JSON.stringify(failed)}`);
+            await page.goto(`${tel.url}/#/messages`);
+            await waitRoute('messages');
+            const row = `#messages-table tr[data-id="${failed && failed.id}"]`;
+            await page.waitForSelector(`${row} [data-audio="failed"]`);
+            const text = await page.textContent(row);
+            check(text.includes('Enregistrement échoué') && text.includes('Aucun son conservé'), `marked, no player: ${text}`);
+            equal(await page.$$eval(`${row} [data-action="listen"]`, (b) => b.length), 0, 'nothing to listen to');
+            equal(await page.$$eval(`${row} [data-action="callback"]`, (b) => b.length), 1, 'the caller can be called back');
+            await page.screenshot({ path: join(SHOTS, 'messages-failed-fr.png'), fullPage: true });
+        } finally {
+            links.filter((l) => existsSync(l)).forEach((l) => rmSync(l));
+        }
+    });
+
     await test('in Arabic the page reads right to left', async () => {
         await page.goto(`${tel.url}/#/messages`);
         await waitRoute('messages');
@@ -203,17 +189,18 @@ try {
         const by = await page.textContent(`#messages-table tr[data-id="${messages[0].id}"]`);
         check(by.includes('Demo Agent'), `who handled it, by name: ${by}`);
         await page.screenshot({ path: join(SHOTS, 'messages-ar.png'), fullPage: true });
+        await page.selectOption('select[name=status]', 'new');
+        await page.click('[data-action="filter"]');
+        await page.waitForSelector('#messages-table [data-audio="failed"]');
+        check((await page.textContent('#messages-table [data-audio="failed"]')).includes('فشل التسجيل'), 'the failed mark in Arabic');
+        await page.screenshot({ path: join(SHOTS, 'messages-failed-ar.png'), fullPage: true });
         await chooseLanguage('fr');
     });
 
-    await test('no script error in the page', async () => {
-        equal(pageErrors, [], 'page errors');
-    });
+    await noScriptErrors(pageErrors);
 } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
-    await tel.phone.send({ cmd: 'quit' }).catch(() => null);
-    tel.stop();
+    await browser.close();
+    await tel.close();
 }
 
 done();

@@ -2,7 +2,7 @@
 // against a wasl with the demo cases (wasl init --demo) and calls written to
 // its event log here, in the middle of the last whole month: no login; the
 // page shows the public route's numbers for France and the total, its
-// withheld cells as "c" with the legend, no call figure per consulate; a
+// withheld cells as "c" with the legend, the calls per consulate; a
 // change of month follows; in Arabic the page is right to left. Screenshots
 // in French and Arabic go to WASL_SCREENSHOTS. Prints TAP; exits 1 on a
 // failure.
@@ -12,9 +12,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { tap } from './tap.mjs';
+import { BASE, chromiumOptions } from './pages.mjs';
+import { tap, timeLimit } from './tap.mjs';
 
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const DB = process.env.WASL_DB;
 const SHOTS = process.env.WASL_SCREENSHOTS || '';
 const TIME_LIMIT_MS = 60_000;
@@ -47,17 +47,9 @@ function writeCalls() {
 }
 
 const { chromium } = await import('playwright-core');
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the published figures' checks took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+timeLimit(TIME_LIMIT_MS, 'the published figures\' checks');
 writeCalls();
-const browser = await chromium.launch({
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await chromium.launch(chromiumOptions());
 const page = await browser.newPage({ locale: 'fr-FR', viewport: { width: 1366, height: 900 } });
 page.setDefaultTimeout(10000);
 const api = await (await fetch(`${BASE}/api/v1/public/figures`)).json();
@@ -87,14 +79,15 @@ await test('France and the total: the public route\'s numbers', async () => {
     equal((await cellText(0, null, 'calls_answered')).replace(/\s/g, ''), String(api.total.calls_answered), 'the total');
 });
 
-await test('withheld cells are "c", explained under the tables; calls have no consulate column', async () => {
+await test('withheld cells are "c", explained under the tables; calls per consulate too', async () => {
     const withheld = api.countries.concat(api.consulates).reduce((n, r) => n + r.suppressed.length, 0);
     check(withheld > 0, 'the month has withheld cells (Belgium\'s 3 calls at least)');
     equal(await page.locator('tbody td.figure-withheld').count(), withheld, 'one "c" per withheld cell');
     equal(await cellText(0, 'BE', 'calls_answered'), 'c', 'Belgium\'s 3 calls');
     check((await page.innerText('.figures-legend')).includes(`moins de ${api.min_count} personnes`), 'the legend says the rule');
-    equal(await page.locator('.figures-table >> nth=1 >> th', { hasText: 'Appels' }).count(), 0, 'no call column per consulate');
-    check((await page.innerText('.figures-notes')).includes('pas à un consulat'), 'the note says why');
+    check(await page.locator('.figures-table >> nth=1 >> th', { hasText: 'Appels' }).count() > 0, 'a call column per consulate');
+    equal((await cellText(1, null, 'calls_answered')).replace(/\s/g, ''), String(api.total.calls_answered), 'the consulates\' total is the center\'s');
+    check((await page.innerText('.figures-notes')).includes('avec un dossier de ce consulat'), 'the note says how a call gets a consulate');
     await shot('published-fr.png');
 });
 

@@ -12,18 +12,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tap } from './tap.mjs';
+import { join } from 'node:path';
+import { BASE, chromiumOptions, REPO, SHOTS, uiTexts } from './pages.mjs';
+import { checkNoErrors, tap, watchErrors } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const DB = process.env.WASL_DB;
-const SHOTS = process.env.WASL_SCREENSHOTS || join(repo, 'build', 'screenshots');
-const fr = JSON.parse(readFileSync(join(repo, 'web', 'i18n', 'fr.json'), 'utf8'));
-const ar = JSON.parse(readFileSync(join(repo, 'web', 'i18n', 'ar.json'), 'utf8'));
-const arLocale = JSON.parse(readFileSync(join(repo, 'data', 'languages.json'), 'utf8')).languages.find((l) => l.code === 'ar').locale;
+const fr = uiTexts('fr');
+const ar = uiTexts('ar');
+const arLocale = JSON.parse(readFileSync(join(REPO, 'data', 'languages.json'), 'utf8')).languages.find((l) => l.code === 'ar').locale;
 const { test, check, equal, note, done } = tap({ bail: true });
 mkdirSync(SHOTS, { recursive: true });
 
@@ -66,17 +62,12 @@ function seedDay(agent) {
 }
 
 const { chromium } = await import('playwright-core');
-const profile = mkdtempSync(join(tmpdir(), 'wasl-reports-'));
 const downloads = mkdtempSync(join(tmpdir(), 'wasl-reports-dl-'));
-const browser = await chromium.launch({
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-});
+const browser = await chromium.launch(chromiumOptions());
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR', acceptDownloads: true });
 const page = await context.newPage();
 const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(String(e)));
+watchErrors(page, pageErrors);
 page.setDefaultTimeout(10000);
 
 const api = (path) => page.evaluate(async (p) => (await fetch(p, { headers: { Accept: 'application/json' } })).json(), path);
@@ -110,6 +101,19 @@ async function download(selector) {
     const path = join(downloads, file.suggestedFilename());
     await file.saveAs(path);
     return path;
+}
+
+/* Ticks exactly the boxes of dims (the dimensions the report is cut by),
+ * waiting for each reload. */
+const DIMS = ['interval', 'country', 'language', 'service', 'queue', 'agent', 'consulate'];
+async function cut(...dims) {
+    for (const d of DIMS) {
+        const want = dims.includes(d);
+        if ((await page.isChecked(`#report-by-${d}`)) !== want) {
+            await page.setChecked(`#report-by-${d}`, want);
+            await loaded();
+        }
+    }
 }
 
 function compareRows(rows, apiRows) {
@@ -205,7 +209,7 @@ print(json.dumps({r[0]: r[head.index("offered")] for r in rows[1:]}))`, path], {
     });
 
     await test('by hour: one row per hour of the API, drawn as lines', async () => {
-        await page.selectOption('#report-by', 'interval');
+        await cut('interval');
         await page.waitForSelector('#report-interval', { state: 'visible' });
         await loaded();
         await page.selectOption('#report-interval', '1h');
@@ -219,15 +223,39 @@ print(json.dumps({r[0]: r[head.index("offered")] for r in rows[1:]}))`, path], {
     });
 
     await test('by agent: the agent is named, not numbered', async () => {
-        await page.selectOption('#report-by', 'agent');
-        await loaded();
+        await cut('agent');
         const byAgent = await api(`/api/v1/stats?from=${DAY}&to=2026-12-03&by=agent`);
         compareRows(await tableValues(), byAgent.rows);
         const row = byAgent.rows.find((r) => r.answered > 0);
         check(row && row.name, `the API names the agent: ${JSON.stringify(row)}`);
         equal((await page.textContent(`#report-table tr[data-key="${row.key}"] th`)).trim(), row.name, 'the name in the table');
-        await page.selectOption('#report-by', 'interval');
-        await loaded();
+    });
+
+    await test('cut by country and language at once: a column per dimension, the API\'s cross, bars', async () => {
+        await cut('country', 'language');
+        equal(await page.evaluate(() => location.hash.includes('by=country%2Clanguage')), true, 'the choice in the address');
+        const cross = await api(`/api/v1/stats?from=${DAY}&to=2026-12-03&by=country,language`);
+        compareRows(await tableValues(), cross.rows);
+        equal(cross.rows.reduce((n, r) => n + r.offered, 0), 36, 'the cross adds up to the day');
+        const heads = await page.$$eval('#report-table thead th[data-dim]', (ths) => ths.map((th) => th.textContent.trim()));
+        equal(heads, [fr['reports.slice.country'], fr['reports.slice.language']], 'one column per dimension');
+        const r = cross.rows.find((x) => x.country === 'BE' && x.language === 'ar');
+        check(r, `a row for Belgium and Arabic: ${JSON.stringify(cross.rows.map((x) => x.key))}`);
+        const cells = await page.$$eval(`#report-table tr[data-key="${r.key}"] th`, (ths) => ths.map((th) => th.textContent.trim()));
+        equal(cells, [new Intl.DisplayNames(['fr'], { type: 'region' }).of('BE'), new Intl.DisplayNames(['fr'], { type: 'language' }).of('ar')],
+            'the values named in French');
+        const heading = await page.textContent('#report-period-title');
+        check(heading.includes(`${fr['reports.slice.country']} × ${fr['reports.slice.language']}`), `the cross in the header: ${heading}`);
+        equal((await chartOf('chart-calls')).type, 'bar', 'bars for a cross');
+        await page.screenshot({ path: join(SHOTS, 'reports-cross-fr.png'), fullPage: true });
+        const path = await download('#download-csv');
+        check(/wasl-figures-country\+language-2026-12-02\.csv$/.test(path), `the file's name: ${path}`);
+        const [head] = readFileSync(path, 'utf8').split(/\r?\n/);
+        check(head.startsWith('key,country,language,offered'), `the dimensions' columns in the CSV: ${head}`);
+        /* by consulate: no call was recorded with a case: one row, named so */
+        await cut('consulate');
+        equal((await page.textContent('#report-table tbody tr th')).trim(), fr['reports.no_consulate'], 'calls without a case');
+        await cut('interval');
     });
 
     await test('printed to PDF: landscape pages with the header, the charts and the table, no menus', async () => {
@@ -269,11 +297,10 @@ print(json.dumps({r[0]: r[head.index("offered")] for r in rows[1:]}))`, path], {
         await page.goto(`${BASE}/#/reports?period=custom&from=2026-01-01&to=2026-12-31&by=queue`);
         await page.waitForSelector('.page-reports[data-loaded="error"]');
         equal((await page.textContent('.page-reports .alert-error')).trim(), fr['error.stats.period_too_long'], 'the refusal in French');
-        equal(pageErrors, [], 'no script errors');
+        checkNoErrors(pageErrors);
     });
 } finally {
     await browser.close();
-    rmSync(profile, { recursive: true, force: true });
     rmSync(downloads, { recursive: true, force: true });
     if (!existsSync(SHOTS))
         note('no screenshots folder');

@@ -8,18 +8,14 @@
 //   WASL_URL=http://127.0.0.1:18181 WASL_DB=/tmp/wasl-api-x/wasl.db node tests/browser/staffing.mjs
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tap } from './tap.mjs';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BASE, SHOTS, uiTexts } from './pages.mjs';
+import { checkNoErrors, tap } from './tap.mjs';
+import { openBrowser } from './telephony.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const DB = process.env.WASL_DB;
-const SHOTS = process.env.WASL_SCREENSHOTS || join(repo, 'build', 'screenshots');
-const ar = JSON.parse(readFileSync(join(repo, 'web', 'i18n', 'ar.json'), 'utf8'));
+const ar = uiTexts('ar');
 const { test, check, equal, done } = tap({ bail: true });
 mkdirSync(SHOTS, { recursive: true });
 
@@ -54,17 +50,8 @@ function writeMondays() {
     sqlite(`INSERT INTO events (at, kind, call_id, agent, queue, data) VALUES ${rows.join(', ')}`);
 }
 
-const { chromium } = await import('playwright-core');
-const profile = mkdtempSync(join(tmpdir(), 'wasl-staffing-'));
-const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-    viewport: { width: 1366, height: 900 }, locale: 'en-GB',
-});
-const page = context.pages()[0] || await context.newPage();
-const pageErrors = [];
-page.on('pageerror', (e) => pageErrors.push(String(e)));
+const browser = await openBrowser('wasl-staffing-', { viewport: { width: 1366, height: 900 }, locale: 'en-GB', timezoneId: null });
+const { page, pageErrors } = browser;
 page.setDefaultTimeout(8000);
 
 async function makePlan(day, lang) {
@@ -134,10 +121,9 @@ try {
         });
         check(box.form - box.label < 40, `labels start on the right: ${JSON.stringify(box)}`);
         await page.screenshot({ path: join(SHOTS, 'staffing-ar.png'), fullPage: true });
-        equal(pageErrors, [], 'no script errors');
+        checkNoErrors(pageErrors);
     });
 } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
 }
 done();

@@ -9,17 +9,12 @@
 //   WASL_URL=http://127.0.0.1:18181 node tests/browser/stats_pages.mjs
 
 import { mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launch } from './pages.mjs';
+import { join } from 'node:path';
+import { BASE, launch, SHOTS } from './pages.mjs';
 import { tap } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const BASE = (process.env.WASL_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const SLUG = 'apostille';
-const { test, check, equal, done } = tap({ bail: true });
+const { test, check, equal, noScriptErrors, done } = tap({ bail: true });
 mkdirSync(SHOTS, { recursive: true });
 
 const { browser, open, pageErrors } = await launch({ base: BASE });
@@ -83,9 +78,7 @@ try {
         await sup.screenshot({ path: join(SHOTS, 'procedures-ar.png'), fullPage: true });
     });
 
-    await test('no script error on the pages', async () => {
-        equal(pageErrors, [], 'page errors');
-    });
+    await noScriptErrors(pageErrors);
 } finally {
     await browser.close();
 }

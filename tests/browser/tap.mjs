@@ -2,8 +2,36 @@
  * The TAP output of the browser scripts: `ok N - ...` / `not ok N - ...`,
  * `# ` diagnostics, and the closing plan and count that tests/run.py reads.
  * tap({ bail: true }) is for a script whose steps each need the one before:
- * after a failure the rest are reported as not run.
+ * after a failure the rest are reported as not run; timeLimit() bails out of
+ * a script that runs too long. watchErrors() and
+ * t.noScriptErrors() are the scripts' check that their pages raised no
+ * script error.
  */
+
+/* Ends the script with a TAP bail-out if it runs longer than ms (what: its
+ * tests, for the message; before(): what to do first, e.g. kill children).
+ * The timer does not keep the script alive; clearTimeout() it to finish. */
+export function timeLimit(ms, what, before = () => {}) {
+    const timer = setTimeout(() => {
+        console.log(`Bail out! ${what} took longer than ${ms / 1000} s`);
+        before();
+        process.exit(1);
+    }, ms);
+    timer.unref();
+    return timer;
+}
+
+/* Collects the uncaught script errors of page into errors (an array). */
+export function watchErrors(page, errors) {
+    page.on('pageerror', (e) => errors.push(String(e)));
+}
+
+/* Throws, naming them all on one line, when errors is not empty. */
+export function checkNoErrors(errors) {
+    if (errors.length)
+        throw new Error(`${errors.length} error(s): ${errors.join(' | ')}`);
+}
+
 export function tap({ bail = false } = {}) {
     let n = 0;
     let failures = 0;
@@ -39,6 +67,11 @@ export function tap({ bail = false } = {}) {
         },
         note(s) {
             console.log(`# ${s}`);
+        },
+        /* The closing step: the pages raised no script error (errors: what
+         * watchErrors() collected). */
+        noScriptErrors(errors) {
+            return t.test('no script error in the pages', async () => checkNoErrors(errors));
         },
         /* The plan and the count; exits 1 when a test failed. */
         done() {

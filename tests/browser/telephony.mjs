@@ -15,17 +15,16 @@ import dgram from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { chromiumOptions, REPO } from './pages.mjs';
+import { watchErrors } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..');
 export const HTTP_ADDRESS = '127.0.0.2';
 
 /* The wasl program: $WASL_BINARY, else the plain build (tests/run.py makes it
  * with the ASan one, which the SIP suite exercises; this server only has to
  * feed the pages, beside the main one, and the plain build is far lighter). */
 export function waslBinary() {
-    for (const p of [process.env.WASL_BINARY, join(repo, 'build', 'wasl'), join(repo, 'build', 'asan', 'wasl')])
+    for (const p of [process.env.WASL_BINARY, join(REPO, 'build', 'wasl'), join(REPO, 'build', 'asan', 'wasl')])
         if (p && existsSync(p))
             return p;
     return null;
@@ -104,7 +103,7 @@ const FLOW = {
 
 /* Starts the server (flow: another IVR flow than FLOW; prompts: the few
  * recordings it needs, ["ar/please_hold", ...], copied from build/prompts;
- * settings: more --set name=value); resolves to {url, sipPort, dir, stop(),
+ * settings: more --set name=value); resolves to {url, sipPort, dir, stop(), close(),
  * phone: {send(cmd)}}. */
 export async function startTelephony({
     binary = waslBinary(), timeoutMs = 30_000, flow: flowNodes = FLOW, prompts: wanted = [], settings: more = {},
@@ -116,7 +115,7 @@ export async function startTelephony({
     mkdirSync(prompts);
     for (const id of wanted) {
         mkdirSync(join(prompts, dirname(id)), { recursive: true });
-        copyFileSync(join(repo, 'build', 'prompts', `${id}.wav`), join(prompts, `${id}.wav`));
+        copyFileSync(join(REPO, 'build', 'prompts', `${id}.wav`), join(prompts, `${id}.wav`));
     }
     const flow = join(dir, 'flow.json');
     writeFileSync(flow, JSON.stringify(flowNodes, null, 2));
@@ -203,7 +202,7 @@ export async function startTelephony({
             });
         });
 
-        const py = spawn('python3', [join(here, 'sip_phone.py'), '--port', String(ports.sip)], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const py = spawn('python3', [join(REPO, 'tests', 'browser', 'sip_phone.py'), '--port', String(ports.sip)], { stdio: ['pipe', 'pipe', 'pipe'] });
         children.push(py);
         let pyErr = '';
         py.stderr.on('data', (d) => {
@@ -251,7 +250,12 @@ export async function startTelephony({
                 return p;
             },
         };
-        return { url, sipPort: ports.sip, dir, phone, stop, log: () => log };
+        /* the end of a test: the phone says goodbye (3 s at most), then everything stops */
+        const close = async () => {
+            await phone.send({ cmd: 'quit' }, 3000).catch(() => null);
+            stop();
+        };
+        return { url, sipPort: ports.sip, dir, phone, stop, close, log: () => log };
     } catch (e) {
         stop();
         throw e;
@@ -288,4 +292,55 @@ export async function until(fn, ms, what) {
             throw new Error(`${what}: not within ${ms} ms`);
         await new Promise((r) => setTimeout(r, 100));
     }
+}
+
+/* A headless Chromium (chromiumOptions) with a profile of its own, in the
+ * French locale and Casablanca's time unless told (timezoneId null: the
+ * machine's), its first page with the page's script errors collected;
+ * close() ends it and deletes the profile. */
+export async function openBrowser(prefix, { viewport = { width: 1366, height: 768 }, locale = 'fr-FR', timezoneId = 'Africa/Casablanca' } = {}) {
+    const { chromium } = await import('playwright-core');
+    const profile = mkdtempSync(join(tmpdir(), prefix));
+    const context = await chromium.launchPersistentContext(profile, {
+        ...chromiumOptions('--autoplay-policy=no-user-gesture-required'),
+        viewport, locale, timezoneId: timezoneId || undefined,
+    });
+    const page = context.pages()[0] || await context.newPage();
+    const pageErrors = [];
+    watchErrors(page, pageErrors);
+    page.setDefaultTimeout(10_000);
+    return {
+        context, page, pageErrors,
+        async close() {
+            await context.close();
+            rmSync(profile, { recursive: true, force: true });
+        },
+    };
+}
+
+/* What a page test does over and over on the server at url: wait for a
+ * route to be drawn, log in through the form, choose the UI language. */
+export function pageSteps(page, url) {
+    const waitRoute = (r) => page.waitForFunction((want) => document.getElementById('main').dataset.route === want, r);
+    return {
+        waitRoute,
+        async login(who, password) {
+            await page.goto(`${url}/#/login`);
+            await page.fill('input[name=login]', who);
+            await page.fill('input[name=password]', password);
+            await page.click('form button[type=submit]');
+            await page.waitForFunction(() => !['login', ''].includes(document.getElementById('main').dataset.route));
+        },
+        async chooseLanguage(code) {
+            await page.selectOption('#lang-select', code);
+            await page.waitForFunction((c) => document.documentElement.lang === c, code);
+        },
+        /* Ends the session from inside the page (then login() as someone else). */
+        async logout() {
+            await page.evaluate(async () => {
+                const s = await (await fetch('/api/v1/session')).json();
+                await fetch('/api/v1/session', { method: 'DELETE', headers: { 'X-CSRF-Token': s.csrf_token } });
+            });
+        },
+    };
 }

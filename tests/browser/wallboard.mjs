@@ -15,25 +15,18 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { apiClient, freePorts, startTelephony, until } from './telephony.mjs';
-import { tap } from './tap.mjs';
+import { chromiumOptions, REPO, SHOTS } from './pages.mjs';
+import { tap, timeLimit, watchErrors } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const TIME_LIMIT_MS = 150_000;
 const DID = '+33800100200';
 const CALLERS = 3;
 const HOLD_MS = 15_000; /* each caller waits this long, then hangs up */
 
-const { test, check, note, done } = tap({ bail: true });
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the wallboard test took longer than ${TIME_LIMIT_MS / 1000} s`);
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+const { test, check, note, noScriptErrors, done } = tap({ bail: true });
+timeLimit(TIME_LIMIT_MS, 'the wallboard test');
 mkdirSync(SHOTS, { recursive: true });
 
 let tel = null;
@@ -124,13 +117,10 @@ try {
             },
         });
         const { chromium } = await import('playwright-core');
-        browser = await chromium.launch({
-            executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium', headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-        });
+        browser = await chromium.launch(chromiumOptions());
         const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'fr-FR', timezoneId: 'Africa/Casablanca' });
         page = await context.newPage();
-        page.on('pageerror', (e) => pageErrors.push(String(e)));
+        watchErrors(page, pageErrors);
         page.setDefaultTimeout(10_000);
     });
 
@@ -154,7 +144,7 @@ try {
     });
 
     await test(`${CALLERS} SIPp callers wait in the Arabic queue: the board follows by itself (waiting, longest wait, red tile, alert)`, async () => {
-        const gen = spawnSync('python3', [join(repo, 'tests', 'sip', 'sippgen.py'), '--steps', String(HOLD_MS), '--name', 'wallboard'],
+        const gen = spawnSync('python3', [join(REPO, 'tests', 'sip', 'sippgen.py'), '--steps', String(HOLD_MS), '--name', 'wallboard'],
             { encoding: 'utf8' });
         check(gen.status === 0, `sippgen: ${gen.stderr}`);
         const sdir = join(tel.dir, 'sipp');
@@ -252,9 +242,7 @@ try {
         await agent('PUT', '/api/v1/me/state', { state: 'offline' });
     });
 
-    await test('no script error on the pages', async () => {
-        check(pageErrors.length === 0, `page errors: ${pageErrors.join(' | ')}`);
-    });
+    await noScriptErrors(pageErrors);
 } finally {
     if (browser)
         await browser.close().catch(() => null);

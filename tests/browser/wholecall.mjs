@@ -21,24 +21,21 @@
 //   node tests/browser/wholecall.mjs        # prints TAP; exits 1 on a failure
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { apiClient, freePorts, until, waslBinary } from './telephony.mjs';
-import { tap } from './tap.mjs';
+import { chromiumOptions, REPO, SHOTS } from './pages.mjs';
+import { tap, timeLimit, watchErrors } from './tap.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-const SHOTS = process.env.WASL_SCREENSHOTS ? resolve(process.env.WASL_SCREENSHOTS) : join(repo, 'build', 'screenshots');
 const TIME_LIMIT_MS = 150_000;
 const CALLER = '+33611223344';
 const DID = '+33800100200';
 const WRAP_UP_S = 120;
 const ROOT = typeof process.getuid === 'function' && process.getuid() === 0;
 
-const { test, check, note, done } = tap({ bail: true });
+const { test, check, note, noScriptErrors, done } = tap({ bail: true });
 
 /* Everything started here, stopped by PID at the end (or on a bail-out). */
 const children = [];
@@ -57,12 +54,7 @@ function stopAll(signal = 'SIGTERM') {
             }
 }
 process.once('exit', () => stopAll('SIGKILL'));
-const watchdog = setTimeout(() => {
-    console.log(`Bail out! the whole-call test took longer than ${TIME_LIMIT_MS / 1000} s`);
-    stopAll('SIGKILL');
-    process.exit(1);
-}, TIME_LIMIT_MS);
-watchdog.unref();
+timeLimit(TIME_LIMIT_MS, 'the whole-call test', () => stopAll('SIGKILL'));
 
 /* Resolves when a child exits; never rejects. */
 function exited(p) {
@@ -298,13 +290,10 @@ try {
         });
         check(made.status === 201, `the caller's case: ${made.status} ${JSON.stringify(made.json)}`);
         caseRef = made.json.reference;
-        browser = await chromium.launch({
-            executablePath: process.env.WASL_CHROMIUM || '/usr/bin/chromium', headless: true,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-        });
+        browser = await chromium.launch(chromiumOptions());
         const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'fr-FR', timezoneId: 'Africa/Casablanca' });
         page = await context.newPage();
-        page.on('pageerror', (e) => pageErrors.push(String(e)));
+        watchErrors(page, pageErrors);
         page.setDefaultTimeout(10_000);
     });
 
@@ -326,7 +315,7 @@ try {
         const xml = join(dir, 'caller.xml');
         /* silent prompts: the language menu and the main menu listen at once */
         const steps = ROOT ? '1500:1,1000:1' : '0';
-        const gen = spawnSync('python3', [join(repo, 'tests', 'sip', 'sippgen.py'), '--steps', steps, '--wait-bye', '--wait-bye-ms', '90000',
+        const gen = spawnSync('python3', [join(REPO, 'tests', 'sip', 'sippgen.py'), '--steps', steps, '--wait-bye', '--wait-bye-ms', '90000',
             '--caller', CALLER, '--name', 'wholecall'], { encoding: 'utf8' });
         check(gen.status === 0, `sippgen: ${gen.stderr}`);
         writeFileSync(xml, gen.stdout);
@@ -521,9 +510,7 @@ try {
         check(gap < WRAP_UP_S - 5, `ended early (after ${gap.toFixed(1)} s of ${WRAP_UP_S})`);
     });
 
-    await test('no script error in the page', async () => {
-        check(pageErrors.length === 0, pageErrors.join('; '));
-    });
+    await noScriptErrors(pageErrors);
 } finally {
     if (ctrl)
         ctrl.close();

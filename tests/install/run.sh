@@ -96,7 +96,21 @@ fi
 # The installed settings name the final paths (/usr/local/..., /var/lib/wasl); here they
 # are moved under DESTDIR and the temporary state folder.
 sed -e "s|= $prefix/|= $dest$prefix/|" -e "s|= /var/lib/wasl|= $state|" "$conf" >"$tmp/wasl.conf"
-sip_port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# free for UDP and TCP both (wasl listens on both), and under the kernel's ephemeral range
+# (32768-) so that no outgoing connection of another program takes it meanwhile
+sip_port=$(python3 -c '
+import random, socket
+for _ in range(500):
+    p = random.randrange(20000, 32000)
+    try:
+        for k in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            with socket.socket(socket.AF_INET, k) as s:
+                s.bind(("127.0.0.1", p))
+    except OSError:
+        continue
+    print(p)
+    break
+')
 w() {
     "$bin" --config "$tmp/wasl.conf" --set http.port=0 --set sip.port="$sip_port" --set sip.realtime_priority=0 "$@"
 }

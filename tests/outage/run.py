@@ -151,13 +151,7 @@ class Writers:
 
 
 def wait_for(fn, timeout, step=0.1):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(step)
-    return fn()
+    return pgserver.wait_until(fn, timeout, step)
 
 
 def api_status(srv, path="/healthz"):
@@ -424,6 +418,17 @@ def run_shutdown(binary, work):
             srv.stop()
 
 
+def end_run(work):
+    """Stops what the run started; keeps its work folder when a test failed."""
+    with siptest.children_lock:
+        for p in children:
+            stop_proc(p)
+    if TAP.failed == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        print(f"# work folder kept: {work}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="build/asan/wasl")
@@ -440,13 +445,7 @@ def main():
     except Exception as e:  # noqa: BLE001 - a crash of the test is a failure
         TAP.emit(False, f"[{a.backend}] outage test could not run: {e}", [], None)
     finally:
-        with siptest.children_lock:
-            for p in children:
-                stop_proc(p)
-        if TAP.failed == 0:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print(f"# work folder kept: {work}")
+        end_run(work)
     print(f"1..{TAP.n}")
     sys.exit(1 if TAP.failed else 0)
 

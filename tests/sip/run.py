@@ -17,10 +17,12 @@ baresip, sipvicious. Everything started here is stopped here, by PID.
 import argparse
 import base64
 import collections
+import datetime
 import glob
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -31,12 +33,14 @@ import threading
 import time
 import traceback
 
+import overload_cases
+import path_cases
 import sipua
 import siptest
 
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
-                     keys_of, language_order, menu_at, phone, prompt_secs, read_wav, row_note, sipp, spawn, stop_proc,
+                     keys_of, language_order, menu_at, phone, prompt_secs, read_wav, row_note, rss_kb, sipp, spawn, stop_proc,
                      to_agent_steps, wait_until)
 
 # ================================================================ the "open" group
@@ -259,6 +263,17 @@ def agent_id(t, who="agent"):
     return t.srv.client(who).user["id"]
 
 
+def agent_events(t, who="agent"):
+    """Every event of an agent in the log, oldest first, page after page."""
+    out, after = [], 0
+    while True:
+        page = t.srv.api("supervisor", "GET", f"/api/v1/events?agent={agent_id(t, who)}&after={after}&limit=1000")
+        out += page["items"]
+        if not page.get("next_after"):
+            return out
+        after = page["next_after"]
+
+
 def s_cancel(t):
     """The caller hangs up while the agent's phone rings: CANCEL to the phone."""
     srv = t.srv
@@ -367,6 +382,13 @@ def s_bridge_echo(t):
         t.note(f"while talking: calls {[(c['state'], c['node'], c['language']) for c in st['calls']]}; "
                f"agent {av['state']} on call {av['call']}")
         t.check(len(calls) == 1 and av["state"] == "busy", "one bridged call, the agent busy")
+        # the agent's call as the snapshot finds it among the calls (by id)
+        me = srv.api("agent", "GET", "/api/v1/me/phone")
+        t.note(f"GET /api/v1/me/phone: call {me.get('call')} {me.get('call_language')} {me.get('call_country')} "
+               f"caller {me.get('caller')}")
+        t.check(calls and me.get("call") == calls[0]["id"] and me.get("call_language") == "fr"
+                and me.get("call_country") == "FR" and "agent" in ((me.get("caller") or {}).get("ivr_path") or ""),
+                "the agent's phone shows the bridged call: its number, language, country and IVR path")
         # the window below is complete once audio later than its end has come
         t.check(wait_until(lambda: ph.received(t_ack + 4.5)[1], 15), "the phone still gets audio 4.5 s after ACK")
         samples, na, no = ph.received(t_ack + 1.0, t_ack + 4.5)
@@ -519,6 +541,157 @@ def s_crash(t):
             if u:
                 u.close()
         ph.close()
+
+
+def healthz(srv):
+    """The node's /healthz (cluster: its role, the leader, the nodes seen)."""
+    import urllib.request
+    with urllib.request.urlopen(f"http://127.0.0.1:{srv.port}/healthz", timeout=5) as r:
+        return json.loads(r.read())
+
+
+def virtual_offset(t):
+    """Seconds from the real clock to t.srv's (clock.start pins it at its
+    start): from an event written now. Another node started with
+    clock.start = real now + this runs on the same timeline, so the day's
+    figures of both nodes cover the same calls."""
+    t_real = time.time()
+    agent_login(t)
+    at = iso_seconds(agent_events(t)[-1]["at"])
+    return at - t_real
+
+
+def clock_at(offset):
+    return datetime.datetime.fromtimestamp(int(time.time() + offset), datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def standby_node(t, name, offset):
+    """A second node on the same store as t.srv (its file, its key files),
+    with ports of its own and t.srv's timeline; it stands by while t.srv
+    holds the lease."""
+    import shutil
+    b = Wasl(name, t.srv.binary, os.path.dirname(t.srv.dir),
+             {k: v for k, v in t.srv.settings.items() if k.startswith(("sip.ring", "sip.wrap", "cluster.lease"))})
+    b.settings["clock.start"] = clock_at(offset)
+    b.db, b.key = t.srv.db, t.srv.key
+    b.settings.update({"cases.key_file": t.srv.key, "cluster.enabled": "true", "cluster.node": name})
+    if os.path.exists(os.path.join(t.srv.dir, "wasl-audit.key")):
+        shutil.copy(os.path.join(t.srv.dir, "wasl-audit.key"), os.path.join(b.dir, "wasl-audit.key"))
+    b.serve()
+    return b
+
+
+def s_takeover(t):
+    """Two nodes on one store, the first holding the distributor's lease.
+    kill -9 it while a caller talks to the agent and another waits: the
+    standby takes the lease when it expires and starts the telephony, whose
+    recovery hangs up the cut call's legs, calls the waiting caller back at
+    their place and restores the phone and the agent; new calls to the
+    standby's address are answered and reach the phone, which never
+    registered with it. N: the seconds from the kill to the first new call
+    answered."""
+    srv = t.srv
+    h = healthz(srv)
+    t.eq((h["cluster"]["enabled"], h["cluster"]["role"], h["cluster"]["leader"]), (True, "leader", "a"), "the first node leads")
+    ph = phone(t, mode="answer", tone=600)
+    offset = virtual_offset(t)
+    b = standby_node(t, "b", offset)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="caller", tone=1000)
+    waiting = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="waiting", tone=1000)
+    caller2 = None
+    try:
+        t.check(b.standby, "the second node says it stands by")
+        hb = healthz(b)
+        t.eq((hb["cluster"]["role"], hb["cluster"]["leader"]), ("standby", "a"), "the second node stands by, a leads")
+        t.check(wait_until(lambda: sorted(n["node"] for n in healthz(b)["cluster"]["nodes"]) == ["a", "b"], 10),
+                f"both nodes are seen on the store: {healthz(b)['cluster']['nodes']}")
+        r = b.client("agent").request("PUT", "/api/v1/me/state", body={"state": "available"})
+        t.eq((r.status, r.json["error"]["code"]), (503, "cluster.standby"), f"the standby says where the telephony is ({r.json})")
+        agent_login(t)
+        aid = agent_id(t)
+        first = to_queue(srv, caller, "+33612345621", "takeover1")
+        t.check(ph.wait_event("ACK", 10), "the agent's phone answered the first caller")
+        held = to_queue(srv, waiting, "+33612345623", "takeover3")
+        t.check(wait_until(lambda: srv.status()["queues"]["fr"]["waiting"] == 1, 10), "a second caller waits")
+        joined_at = [iso_seconds(e["at"]) for e in events_of(srv, held) if e["kind"] == "queue.joined"][0]
+        t.check(wait_until(lambda: srv.metrics().get("wasl_events_heartbeat_timestamp_seconds", 0) > joined_at + 0.5, 10),
+                "the writer's heartbeat after the second caller joined is in the store")
+        srv.kill9()
+        t0 = time.time()
+        killed_at = t0 + offset  # on the nodes' timeline
+        t.note(f"killed -9 node a during call {first}, with call {held} waiting")
+        t.check(wait_until(lambda: healthz(b)["cluster"]["role"] == "leader", 20), "the standby takes the lease")
+        t_lead = time.time() - t0
+        t.check(caller.wait_event("BYE received", 15), "the caller of the cut call gets a BYE (from the new leader)")
+        t.check(ph.wait_event("BYE received", 10), "the agent's phone gets a BYE for it")
+        t.check(waiting.wait_event("BYE received", 10), "the waiting caller gets a BYE")
+        caller2 = UA("127.0.0.1", ("127.0.0.1", b.sip_port), user="caller", name="caller2", tone=1000)
+        known = b.call_ids()
+        code = None
+        while code != 200 and time.time() - t0 < 30:
+            code = caller2.call(FR_DID, caller="+33612345622", cid="takeover2", timeout=2)
+        n_answer = time.time() - t0
+        t.note(f"N: lease taken {t_lead:.1f} s after the kill, first new call answered after {n_answer:.1f} s "
+               f"(cluster.lease {srv.settings.get('cluster.lease')})")
+        t.eq(code, 200, "the new leader answers a new call")
+        t.check(n_answer < 15, f"new calls answered again within 15 s of the kill ({n_answer:.1f} s)")
+        rows = {c["id"]: c for c in b.calls()}
+        t.eq((rows[first]["outcome"], rows[held]["outcome"]), ("crashed", "crashed"), "both calls of the dead node logged crashed")
+        ended = [e for e in events_of(b, first, until="call.ended") if e["kind"] == "call.ended"][-1]
+        t.note(f"the cut call ended at {ended['at']} ({iso_seconds(ended['at']) - killed_at:+.1f} s from the kill), {ended['data']}")
+        t.check(ended["data"]["talked_ms"] > 0 and iso_seconds(ended["at"]) <= killed_at + 0.3,
+                "the cut call ends at the dead node's last heartbeat, not when the standby took over")
+        cbs = b.api("supervisor", "GET", "/api/v1/tel/callbacks")["items"]
+        t.note(f"callbacks on the new leader: {cbs}")
+        t.check(len(cbs) == 1 and cbs[0]["language"] == "fr", "the waiting caller is to be called back")
+        av = b.agent_view(aid)
+        t.check(av and av["registered"] and av["state"] == "available",
+                f"phone and agent restored on the new leader without a new REGISTER ({av})")
+        b.wait_node("language", known)
+        n_inv = sum(1 for _, e in ph.events if e.startswith("INVITE"))
+        caller2.dtmf("1")
+        b.wait_node("main_menu", known)
+        caller2.dtmf("1")
+        nxt = b.wait_node("agent", known)["id"]
+        t.check(wait_until(lambda: sum(1 for _, e in ph.events if e.startswith("INVITE")) > n_inv, 15),
+                "the new leader rings the phone for the next caller")
+        t.check(nxt > held, f"the next call's number {nxt} follows {held}")
+        # the day's figures, from the one event log, across the take-over
+        period = "from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z&by=total"
+        tot = b.api("supervisor", "GET", f"/api/v1/stats?{period}")["rows"][0]
+        t.note(f"the day on b: offered {tot['offered']}, answered {tot['answered']}, abandoned {tot['abandoned']}, "
+               f"waiting {tot['waiting']}, sent on {tot['sent_on']}")
+        t.check(tot["offered"] >= 3, "the calls of both nodes are offered in the day's figures")
+        t.eq(tot["offered"], tot["answered"] + tot["abandoned"] + tot["sent_on"] + tot["waiting"],
+             "offered = answered + abandoned + sent on + waiting across the take-over")
+        hangup_all(caller2)
+        # the dead node comes back: it stands by; the leader stops cleanly and
+        # gives the lease back: the node that came back leads within a round
+        t1 = time.time()
+        srv.settings["clock.start"] = clock_at(offset)
+        srv.restart()
+        t.note(f"node a started again in {time.time() - t1:.1f} s")
+        t.check(srv.standby and healthz(srv)["cluster"]["role"] == "standby", "node a, started again, stands by")
+        tot_a = srv.api("supervisor", "GET", f"/api/v1/stats?{period}")["rows"][0]
+        t.eq({k: tot_a[k] for k in ("offered", "answered", "abandoned")}, {k: tot[k] for k in ("offered", "answered", "abandoned")},
+             "the standby computes the same day")
+        b.stop()
+        t1 = time.time()
+        t.eq(b.rc, 0, "node b stopped cleanly")
+        t.check(wait_until(lambda: healthz(srv)["cluster"]["role"] == "leader", 10), "node a leads again after b's clean stop")
+        t.note(f"clean hand-over: a leads {time.time() - t1:.1f} s after b stopped")
+        t.check(wait_until(lambda: srv.client("supervisor").request("GET", "/api/v1/tel/status").status == 200, 10),
+                "a's telephony runs")
+    finally:
+        hangup_all(*(u for u in (caller2, ph) if u))
+        for u in (caller, waiting, caller2):
+            if u:
+                u.close()
+        ph.close()
+        if b.alive():
+            b.stop()
+        if not srv.alive():
+            srv.restart()  # the group's server, for the checks after the scenario
 
 
 def hears(samples, freq, tones=(600, 1000, 1400)):
@@ -1208,8 +1381,11 @@ def baresip_phone_call(t, name, transport, mediaenc, srtp, forge=False, hold=Fal
         t.note(f"GET /api/v1/me/phone: registered={me['registered']} contact={me['contact']}")
         if transport == "tls":
             # libre closes a SIP connection idle for 900 s: wasl keeps a phone on TLS coming back sooner
-            regs = [e for e in srv.api("supervisor", "GET", f"/api/v1/events?agent={agent_id(t)}&limit=1000")["items"]
-                    if e["kind"] == "phone.registered" and want in (e["data"].get("contact") or "")]
+            # the log is written up to 100 ms after the live view moved, and the agent may have more events
+            # than a page: every page, this phone's registrations (its own port)
+            regs = wait_until(lambda: [e for e in agent_events(t) if e["kind"] == "phone.registered"
+                                       and want in (e["data"].get("contact") or "")], 10)
+            t.check(regs, f"the phone's registration over TLS is in the event log: {regs}")
             t.note(f"asked for {regint} s, registered for {regs[-1]['data'].get('expires_s')} s")
             t.check(regs and regs[-1]["data"].get("expires_s", 10**9) <= min(regint, 600),
                     "a registration over TLS lasts 600 s at most (under libre's 900 s idle close of the connection)")
@@ -1778,13 +1954,155 @@ def s_skills_routing(t):
         caller2.bye()
         t.check(wait_until(lambda: seen(sup, "BYE received") >= 2, 5), "the second call ends")
     finally:
-        hangup_all(caller, caller2, ph, sup)
-        for u in (caller, caller2):
-            u.close()
-        for who, p in (("agent", ph), ("supervisor", sup)):
-            srv.client(who).request("PUT", "/api/v1/me/state", body={"state": "offline"})
-            p.register(expires=0)
-            p.close()
+        agents_off(srv, ph, sup, caller, caller2)
+
+
+def move_skills(t):
+    """The moves' cast: the agent takes Arabic only, the supervisor French
+    only (as an agent); their user ids."""
+    aid, sid = agent_id(t), agent_id(t, "supervisor")
+    t.srv.api("admin", "PUT", f"/api/v1/users/{aid}/sip", {"sip_user": "agent", "languages": "ar", "services": None})
+    t.srv.api("admin", "PUT", f"/api/v1/users/{sid}/sip", {"sip_user": "supervisor", "languages": "fr", "services": None})
+    return aid, sid
+
+
+def agents_off(srv, ph, sup, *callers):
+    """The end of a test with the agent's and the supervisor's phones: every
+    call hung up, the callers closed, both agents offline and unregistered."""
+    hangup_all(*callers, ph, sup)
+    for u in callers:
+        u.close()
+    for who, p in (("agent", ph), ("supervisor", sup)):
+        srv.client(who).request("PUT", "/api/v1/me/state", body={"state": "offline"})
+        p.register(expires=0)
+        p.close()
+
+
+def s_move(t):
+    """A supervisor moves a real caller waiting in the French queue to the
+    Arabic queue (POST /api/v1/tel/calls/{id}/move): the caller hears the
+    music on without a gap, the status shows them in the Arabic queue, and
+    the Arabic agent's phone (an agent who takes no French calls) rings for
+    the same call and answers. The event log says queue.left (why moved, to
+    ar, by the supervisor) then queue.joined (from fr, by), then the offer
+    and the answer in the Arabic queue, whose wait counts from the first
+    arrival; the move is audited; the day's figures count the call once,
+    answered, in the Arabic queue and not in the French one. Bad requests
+    get clear errors."""
+    srv = t.srv
+    aid, sid = move_skills(t)
+    day = "from=2026-12-01&to=2026-12-02&by=queue"
+
+    def figures():
+        return {x["key"]: x for x in srv.api("supervisor", "GET", f"/api/v1/stats?{day}")["rows"]}
+
+    def count(rows, q, k):
+        return rows.get(q, {}).get(k, 0)
+
+    before = figures()
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="answer", tone=1400)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="move1", tone=1000)
+    try:
+        # both logged in and paused: the French queue has somebody, nobody takes the caller yet
+        for who in ("supervisor", "agent"):
+            r = srv.client(who).request("PUT", "/api/v1/me/state", body={"state": "paused", "reason": "break"})
+            t.eq(r.status, 200, f"{who} logged in, paused")
+        call = to_queue(srv, caller, "+33612345691", "move1")
+
+        def live():
+            return next((c for c in srv.status()["calls"] if c["id"] == call), None) or {}
+
+        t.check(wait_until(lambda: live().get("state") == "queued" and live().get("queue") == "fr", 5),
+                f"the caller waits in the French queue: {live()}")
+        for who, body, want, code in (("agent", {"queue": "ar"}, 403, None),
+                                      ("supervisor", {"queue": "pt"}, 400, "tel.invalid_queue"),
+                                      ("supervisor", {"queue": "fr"}, 409, "acd.same_queue"),
+                                      ("supervisor", {"queue": "es"}, 409, "acd.no_agents")):
+            r = srv.client(who).request("POST", f"/api/v1/tel/calls/{call}/move", body=body)
+            got = (r.status, r.json["error"]["code"] if code else None)
+            t.eq(got, (want, code), f"move {body} as {who}")
+        r = srv.client("supervisor").request("POST", "/api/v1/tel/calls/999999/move", body={"queue": "ar"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "tel.no_such_call"), "move of an unknown call")
+        t.eq(live().get("queue"), "fr", "refused moves changed nothing")
+        t0 = time.time()
+        r = srv.api("supervisor", "POST", f"/api/v1/tel/calls/{call}/move", {"queue": "ar"})
+        t1 = time.time()
+        t.eq((r["queue"], r["applied"]), ("ar", True), "moved")
+        t.check(wait_until(lambda: live().get("queue") == "ar" and live().get("state") == "queued", 3),
+                "the status shows the caller waiting in the Arabic queue")
+        t.check(wait_until(lambda: caller.received(t1 + 1.5)[1] > 0, 5), "the caller still receives audio after the move")
+        with caller.rx_lock:
+            times = [x for x, _, smp in caller.rx if smp is not None and t0 - 1.0 <= x <= t1 + 1.5]
+        gap = max((b - a for a, b in zip(times, times[1:])), default=9)
+        t.note(f"music around the move: {len(times)} packets, longest gap {gap * 1000:.0f} ms")
+        t.check(len(times) > 50 and gap < 0.3, "the music goes on through the move, without a gap")
+        t.eq(sum(1 for _, e in ph.events if e.startswith("INVITE")), 0, "the Arabic agent, paused, was not rung yet")
+        agent_login(t)
+        t.check(ph.wait_event("ACK", 10), "the Arabic agent's phone rings for the caller and answers")
+        t.eq(ph.dialog["headers"].get("x-wasl-call"), str(call), "for the same call")
+        t.check(wait_until(lambda: live().get("state") == "bridged" and live().get("agent") == aid, 5), "bridged to them")
+        ev = events_of(srv, call, until="call.answered")
+        seq = [(e["kind"], e["queue"]) for e in ev if e["kind"] in ("queue.joined", "queue.left", "call.offered", "call.answered")]
+        t.note(f"event log: {seq}")
+        t.eq(seq, [("queue.joined", "fr"), ("queue.left", "fr"), ("queue.joined", "ar"), ("call.offered", "ar"),
+                   ("call.answered", "ar")], "joined fr, left fr, joined ar, offered and answered in ar")
+        left = next(e for e in ev if e["kind"] == "queue.left")
+        joined = [e for e in ev if e["kind"] == "queue.joined"]
+        t.eq((left["data"]["why"], left["data"]["to"], left["data"]["by"]), ("moved", "ar", sid), "queue.left: moved, to ar, by")
+        t.eq((joined[1]["data"]["from"], joined[1]["data"]["by"], joined[1]["data"]["position"]), ("fr", sid, 1),
+             "queue.joined: from fr, by, first in line")
+        t.eq((joined[0]["data"]["from"], joined[0]["data"]["by"]), ("", 0), "the first join is no move")
+        answered = next(e for e in ev if e["kind"] == "call.answered")
+        since_first = iso_seconds(answered["at"]) - iso_seconds(joined[0]["at"])
+        t.check(abs(answered["data"]["waited_ms"] / 1000 - since_first) < 1.0,
+                f"the wait counts from the first arrival: {answered['data']['waited_ms']} ms, {since_first:.1f} s since joining fr")
+        moves = [a for a in audit_actions(srv, "call.move") if a.get("object") == f"call:{call}"]
+        t.eq(len(moves), 1, "the move is audited once (refusals are not actions)")
+        t.eq(caller.bye(), 200, "the caller hangs up")
+        events_of(srv, call, until="call.ended")
+        after = figures()
+        t.note(f"ar {count(before, 'ar', 'offered')} -> {count(after, 'ar', 'offered')} offered; "
+               f"fr {count(before, 'fr', 'offered')} -> {count(after, 'fr', 'offered')}")
+        t.eq((count(after, "ar", "offered") - count(before, "ar", "offered"),
+              count(after, "ar", "answered") - count(before, "ar", "answered")), (1, 1),
+             "the day's figures: one more call offered and answered in the Arabic queue")
+        t.eq(count(after, "fr", "offered"), count(before, "fr", "offered"), "and none more in the French queue")
+        for x in after.values():
+            t.eq(x["offered"], x["answered"] + x["abandoned"] + x["sent_on"] + x["waiting"], f"identity of {x['key']}")
+    finally:
+        agents_off(srv, ph, sup, caller)
+
+
+def s_move_ringing(t):
+    """A caller whose French agent's phone is already ringing is moved to
+    the Arabic queue: the ringing phone gets a CANCEL, its agent is free
+    again (not paused for a ring-no-answer), and the Arabic agent's phone
+    rings for the call and answers; the log has no call.not_answered."""
+    srv = t.srv
+    aid, sid = move_skills(t)
+    ph = phone(t, mode="answer", tone=600)
+    sup = phone(t, who="supervisor", mode="ring", tone=1400)  # rings, never answers
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="move2", tone=1000)
+    try:
+        agent_login(t, who="supervisor")
+        agent_login(t)
+        call = to_queue(srv, caller, "+33612345692", "move2")
+        t.check(sup.wait_event("INVITE", 5), "the French agent's phone rings for the caller")
+        srv.api("supervisor", "POST", f"/api/v1/tel/calls/{call}/move", {"queue": "ar"})
+        t.check(sup.wait_event("CANCEL", 5), "the ringing phone is cancelled")
+        t.check(ph.wait_event("ACK", 10), "the Arabic agent's phone rings for the caller and answers")
+        t.eq(ph.dialog["headers"].get("x-wasl-call"), str(call), "the same call")
+        t.eq(srv.agent_view(sid)["state"], "available", "the French agent is free again, not paused for a ring-no-answer")
+        ev = events_of(srv, call, until="call.answered")
+        seq = [(e["kind"], e["queue"], e["agent"]) for e in ev
+               if e["kind"] in ("call.offered", "call.not_answered", "queue.left", "queue.joined", "call.answered")]
+        t.note(f"event log: {seq}")
+        t.eq(seq, [("queue.joined", "fr", None), ("call.offered", "fr", sid), ("queue.left", "fr", None),
+                   ("queue.joined", "ar", None), ("call.offered", "ar", aid), ("call.answered", "ar", aid)],
+             "offered in fr, moved, offered and answered in ar; no ring-no-answer")
+    finally:
+        agents_off(srv, ph, sup, caller)
 
 
 def s_voice_message(t):
@@ -1852,6 +2170,168 @@ def s_voice_message_retention(t):
     t.eq((status, json.loads(body)["error"]["code"]), (404, "tel.message_expired"), "listening says it expired")
     r = srv.client("supervisor").post(f"/api/v1/tel/messages/{m['id']}/callback", {})
     t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (404, "tel.message_expired"), "no callback without the number")
+
+
+LONG_CALLERS = 4  # callers leaving a minute's message at once
+
+
+def message_metric(srv, name):
+    m = srv.metrics()
+    return m.get(name, -1)
+
+
+def s_voice_message_memory(t):
+    """Four callers leave a minute's message each at once (the node's
+    max_seconds is 62): wasl's memory does not grow with the messages'
+    length (RSS measured from 3 s to 57 s in; it used to grow 16 KB a second
+    a caller, held on the real-time thread, and more with each doubling of
+    the buffer), the memory the recordings hold stays the same (/metrics
+    wasl_recording_buffer_bytes), and each message is whole on disk:
+    62 s of the caller's tone, mono 8 kHz, row complete."""
+    srv = t.srv
+    pid = srv.proc.pid
+    callers = [UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name=f"long{i}", tone=1000)
+               for i in range(LONG_CALLERS)]
+    try:
+        for i, c in enumerate(callers):
+            t.eq(c.call(FR_DID, caller=f"+3361234562{i}", cid=f"longmsg{i}"), 200, f"caller {i} answered")
+        active = 'wasl_recordings_active{kind="message"}'
+        at_node = wait_until(lambda: sum(c["node"] == "message" for c in srv.status()["calls"]) == LONG_CALLERS or None, 20)
+        t.check(at_node, f"the {LONG_CALLERS} callers reach the record node")
+        # the messages start when the prompt ends; measured from 3 s in (past the first allocations)
+        t0 = time.time() + prompt_secs("fr", "please_hold")
+        wait_until(lambda: time.time() - t0 >= 3, 10)
+        rss0, buf0 = rss_kb(pid), message_metric(srv, "wasl_recording_buffer_bytes")
+        samples = [(3.0, rss0)]
+        while time.time() - t0 < 57:
+            time.sleep(1)  # a sample a second, as recmem.py
+            samples.append((time.time() - t0, rss_kb(pid)))
+        rss1, buf1 = samples[-1][1], message_metric(srv, "wasl_recording_buffer_bytes")
+        still = message_metric(srv, active)
+        slope = siptest.slope(samples)
+        t.note(f"RSS {rss0} KB at 3 s, {rss1} KB at {samples[-1][0]:.0f} s: {rss1 - rss0:+d} KB for {LONG_CALLERS} callers "
+               f"({slope / LONG_CALLERS:.1f} KB per second a caller); recordings' buffers {buf0:.0f} -> {buf1:.0f} bytes")
+        t.check(slope / LONG_CALLERS < 2.0, f"memory does not grow with the messages: {slope / LONG_CALLERS:.1f} KB/s a caller "
+                                            "(it was ~16 KB/s, the audio held in memory)")
+        t.check(rss1 - rss0 < 1024 * LONG_CALLERS // 2, f"RSS grew {rss1 - rss0} KB in 54 s of {LONG_CALLERS} messages "
+                                                        f"(held in memory they took ~{16 * 54 * LONG_CALLERS} KB)")
+        t.eq(still, LONG_CALLERS, f"the {LONG_CALLERS} messages were still being recorded at the last sample ({active})")
+        t.check(buf0 > 0 and buf0 == buf1, f"the recordings' buffers stay the same: {buf0:.0f} -> {buf1:.0f} bytes")
+        for i, c in enumerate(callers):
+            t.check(c.wait_event("BYE received", 30.0), f"caller {i}: the message ends at max_seconds, goodbye, BYE")
+    finally:
+        hangup_all(*callers)
+        for c in callers:
+            c.close()
+    t.check(wait_until(lambda: message_metric(srv, active) == 0 or None, 10), "no message is being recorded any more")
+    t.eq(srv.log().count("voice message ends: max_seconds reached"), LONG_CALLERS, "the log says each reached max_seconds")
+    for i in range(LONG_CALLERS):
+        row = srv.call_row(f"longmsg{i}-")
+        m = message_of(srv, row["id"])
+        t.check(m is not None and m["audio"] == "complete" and 60 <= m["seconds"] <= 62,
+                f"caller {i}: a complete message of max_seconds: {m and (m['audio'], m['seconds'])}")
+    files = sorted(glob.glob(os.path.join(srv.dir, "rec", "messages", "longmsg*.wav")))
+    t.eq(len(files), LONG_CALLERS, "a file each, in messages/")
+    if files:
+        ch, rate, chans = read_wav(files[0])
+        secs = len(chans[0]) / rate
+        rep = sipua.tone_report(chans[0][30 * 8000:31 * 8000], freq=1000)
+        t.note(f"{os.path.basename(files[0])}: {secs:.2f} s; a second in its middle: {rep[0]:.1f} dB")
+        t.check((ch, rate) == (1, 8000) and 61 <= secs <= 62.5, f"mono 8 kHz, the whole minute: {ch} ch, {secs:.2f} s")
+        t.check(rep[0] > 20, f"the caller's tone half a minute in ({rep[0]:.1f} dB)")
+    t.eq(glob.glob(os.path.join(srv.dir, "rec", ".streaming", "message-*")), [], "nothing left in .streaming/")
+
+
+def s_voice_message_crash(t):
+    """kill -9 while a caller leaves a message: the part on disk is what
+    was said (to within the writer's fraction of a second); after the
+    restart the message is kept as far as it went: moved to messages/ with a
+    valid header, its row marked partial (with the caller's number, to call
+    back), message.left cut 1, the call logged crashed, listening works."""
+    srv = t.srv
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="crash-msg", tone=1000)
+    part_dir = os.path.join(srv.dir, "rec", ".streaming")
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345631", cid="crashmsg"), 200, "INVITE answered")
+        live = wait_until(lambda: [c for c in srv.status()["calls"] if c["node"] == "message"] or None, 10)
+        t.check(live, "the call reaches the record node")
+        call = live[0]["id"] if live else 0
+
+        def part_seconds():
+            parts = glob.glob(os.path.join(part_dir, f"message-{call}.wav.part"))
+            return (os.path.getsize(parts[0]) - 44) / 16000 if parts else 0
+
+        t.check(wait_until(lambda: part_seconds() >= 4 or None, 20), "4 s of the message are on disk while it is left")
+        srv.kill9()
+        on_disk = part_seconds()
+        t.note(f"killed -9 during the message of call {call}: {on_disk:.2f} s in its part")
+    finally:
+        caller.close()
+    srv.restart()
+    m = message_of(srv, call, timeout=10)
+    t.note(f"after the restart: {m}")
+    t.check(m is not None and m["audio"] == "partial" and m["status"] == "new" and 3 <= m["seconds"] <= on_disk + 1,
+            f"the message is kept as far as it went, marked partial, to be handled: {m}")
+    t.check(m is not None and m["phone"] and m["phone"].endswith("31"), f"with the caller's number, to call back: {m and m['phone']}")
+    t.eq(glob.glob(os.path.join(part_dir, "message-*")), [], "its part left .streaming/")
+    files = glob.glob(os.path.join(srv.dir, "rec", "messages", "crashmsg*.wav"))
+    t.eq(len(files), 1, "its file is in messages/ under its usual name")
+    if files:
+        ch, rate, chans = read_wav(files[0])
+        secs = len(chans[0]) / rate
+        rep = sipua.tone_report(chans[0][8000:16000], freq=1000)
+        t.check((ch, rate) == (1, 8000) and abs(secs - on_disk) < 0.01,
+                f"a valid WAV of all that was on disk: {secs:.2f} s (part {on_disk:.2f} s)")
+        t.check(rep[0] > 20, f"the caller's tone in it ({rep[0]:.1f} dB)")
+    ev = [e for e in events_of(srv, call, until="message.left") if e["kind"] == "message.left"]
+    t.check(len(ev) == 1 and ev[0]["data"].get("cut") == 1, f"message.left with cut 1 (partial): {ev}")
+    row = srv.call_row("crashmsg-")
+    t.eq(row["outcome"], "crashed", "the call is logged crashed")
+    status, ctype, body = wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id'] if m else 0}/audio")
+    t.check(status == 200 and ctype == "audio/wav" and len(body) > 44 + 3 * 16000, f"listening works: {status} {ctype}")
+
+
+def s_voice_message_disk_full(t):
+    """The disk is full when a caller leaves a message (its part file is
+    /dev/full) and ends it with '#': the caller still hears goodbye and is
+    hung up; the message
+    is there, marked failed, with no audio (listening says so) but the
+    caller's number, to call back; the failure is in the log."""
+    srv = t.srv
+    part_dir = os.path.join(srv.dir, "rec", ".streaming")
+    os.makedirs(part_dir, exist_ok=True)
+    rows = srv.calls(limit=200)
+    nxt = max([r["id"] for r in rows] or [0]) + 1
+    links = [os.path.join(part_dir, f"message-{i}.wav.part") for i in range(nxt, nxt + 3)]
+    for p in links:
+        os.symlink("/dev/full", p)
+    caller = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="caller", name="full-msg", tone=1000)
+    try:
+        t.eq(caller.call(FR_DID, caller="+33612345632", cid="fullmsg"), 200, "INVITE answered")
+        t.check(wait_until(lambda: "No space left on device" in srv.log() or None, 20), "the writer meets the full disk")
+        started = time.time()
+        wait_until(lambda: time.time() - started > 1.5, 3)  # more than half a second said
+        caller.dtmf("#")  # the caller ends the message with '#'
+        t.check(caller.wait_event("BYE received", 20.0), "the caller hears the end and is hung up")
+    finally:
+        hangup_all(caller)
+        caller.close()
+        for p in links:
+            if os.path.islink(p):
+                os.remove(p)
+    row = srv.call_row("fullmsg-")
+    row_note(t, row)
+    t.check(row["id"] in range(nxt, nxt + 3), f"call {row['id']} got a full disk")
+    t.eq((row["outcome"], row["path"]), ("completed", "message goodbye hangup"), "the flow went on after the message: goodbye")
+    m = message_of(srv, row["id"])
+    t.check(m is not None and m["audio"] == "failed" and m["seconds"] == 0 and m["phone"] and m["status"] == "new",
+            f"the message is marked failed, no audio, the number kept: {m}")
+    t.check(f"call {row['id']}" in srv.log() and "the caller pressed #" in srv.log(), "the log says '#' ended it")
+    status, _, body = wav_of(srv, "supervisor", f"/api/v1/tel/messages/{m['id'] if m else 0}/audio")
+    t.eq((status, json.loads(body or b"{}").get("error", {}).get("code")), (404, "tel.message_no_audio"),
+         "listening says no audio was kept")
+    ev = [e for e in events_of(srv, row["id"], until="message.left") if e["kind"] == "message.left"]
+    t.check(len(ev) == 1 and ev[0]["data"].get("cut") == 2, f"message.left with cut 2 (failed): {ev}")
 
 
 def wav_of(srv, who, path):
@@ -2191,6 +2671,12 @@ def s_bruteforce(t):
         right = bf.register(password=PHONE_PW["agent"], timeout=1.5)
         t.note(f"right password from the locked address: {right}")
         t.eq(right, [None], "no answer to the locked address, whatever the password")
+        bad = (f"REGISTER sip:127.0.0.1:{srv.sip_port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.2:{bf.port};rport;branch=z9hG4bKlk1\r\n"
+               f"From: <sip:agent@127.0.0.1>;tag=lk\r\nTo: <sip:agent@127.0.0.1>\r\nCSeq: 1 REGISTER\r\n"
+               "Content-Length: 0\r\n\r\n").encode()  # no Call-ID: 400 from anywhere else
+        n0 = len(bf.responses)
+        bf.send(bad)
+        t.check(not wait_until(lambda: len(bf.responses) > n0, 1.5), "nor to a malformed REGISTER from it")
     finally:
         bf.close()
     ok = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="agent", password=PHONE_PW["agent"])
@@ -2362,7 +2848,8 @@ def s_malformed(t):
 
 
 def s_max_calls(t):
-    """sip.max_calls=3: a fourth simultaneous caller gets 503."""
+    """sip.max_calls=3: a fourth simultaneous caller gets 503, answered
+    before libre's parse since every slot is taken (sip.overload_early)."""
     srv = t.srv
     m0 = srv.metrics()
     uas = [UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user=f"c{i}", tone=None) for i in range(4)]
@@ -2379,7 +2866,389 @@ def s_max_calls(t):
     m1 = srv.metrics()
     t.note(f"wasl_sip_calls_refused_total +{metric_delta(m0, m1, 'wasl_sip_calls_refused_total'):.0f}")
     t.eq(metric_delta(m0, m1, "wasl_sip_calls_refused_total"), 1, "refused calls counted")
+    t.eq(metric_delta(m0, m1, "wasl_sip_overload_early_total"), 1,
+         "the fourth refused as it came off the socket, before libre's parse (every slot taken)")
     t.check(srv.wait_idle(), "no call left active")
+
+
+# ================================================================ the "sipwire" group
+# Carriers at 127.0.0.1 and 127.0.0.2; at most 5 calls answered but not yet
+# acknowledged per address; a call whose ACK has not come after 3 s ends.
+
+SIPWIRE_HALF_OPEN_MAX = 5
+SIPWIRE_ACK_TIMEOUT = 3
+
+
+def s_static_pt(t):
+    """An offer naming PCMU or PCMA by static payload type alone, with no
+    a=rtpmap (RFC 4566 6, RFC 3551 table 4): answered 200 with that codec,
+    and the caller hears the IVR in it."""
+    srv = t.srv
+    for pt, name in ((0, "PCMU"), (8, "PCMA")):
+        ua = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user=f"static{pt}", codec=pt)
+        try:
+            offer = (f"v=0\r\no=carrier 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+                     f"m=audio {ua.rtp_port} RTP/AVP 18 {pt}\r\n").encode()
+            t0 = time.time()
+            code = ua.call(FR_DID, body=offer, timeout=5, cid=f"static-pt{pt}")
+            t.note(f"{name} offered as 'RTP/AVP 18 {pt}' without rtpmap: {code}")
+            t.eq(code, 200, f"{name} by number answered")
+            _, _, pts, _, _ = sipua.parse_sdp(ua.last_answer)
+            t.eq(pts[:1], [pt], f"the answer chooses {name}")
+            ok = wait_until(lambda: ua.received_pts(t0)[1] >= 50, 10)
+            samples, na, _, seen = ua.received_pts(t0)
+            t.note(f"{na} audio packets received, payload types {seen}, RMS {sipua.rms(samples):.0f}")
+            t.check(ok, f"the IVR's audio reaches a caller that offered {name} by number")
+            t.eq(set(seen), {pt}, "payload type of the audio")
+            t.check(sipua.rms(samples) > 100, "the audio is not silence")
+            t.eq(ua.bye(), 200, "BYE answered")
+        finally:
+            hangup_all(ua)
+            ua.close()
+    t.check(srv.wait_idle(), "no call left active")
+
+
+def flood_invite(srv, src_ip, port, i):
+    sdp = (f"v=0\r\no=x 1 1 IN IP4 {src_ip}\r\ns=-\r\nc=IN IP4 {src_ip}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n"
+           "a=rtpmap:0 PCMU/8000\r\n")
+    return (f"INVITE sip:{FR_DID}@127.0.0.1:{srv.sip_port} SIP/2.0\r\n"
+            f"Via: SIP/2.0/UDP {src_ip}:{port};branch=z9hG4bKflood{i}x{random.getrandbits(32):x}\r\n"
+            f"From: <sip:{CALLER}@{src_ip}>;tag=f{i}\r\nTo: <sip:{FR_DID}@127.0.0.1>\r\n"
+            f"Call-ID: flood-{i}-{random.getrandbits(32):x}@{src_ip}\r\nCSeq: 1 INVITE\r\n"
+            f"Contact: <sip:flood@{src_ip}:{port}>\r\nMax-Forwards: 70\r\nContent-Type: application/sdp\r\n"
+            f"Content-Length: {len(sdp)}\r\n\r\n{sdp}").encode()
+
+
+def final_answers(sock, want, timeout):
+    """{Call-ID: Msg} of the first final answer to each request, until `want`
+    Call-IDs have one or the time is up."""
+    got = {}
+    end = time.time() + timeout
+    while len(got) < want and time.time() < end:
+        sock.settimeout(max(0.05, end - time.time()))
+        try:
+            data, _ = sock.recvfrom(65536)
+        except OSError:
+            continue
+        m = sipua.Msg.parse(data)
+        if m and not m.is_request and m.code >= 200:
+            got.setdefault(m.get("call-id"), m)
+    return got
+
+
+def s_half_open_flood(t):
+    """INVITEs from 127.0.0.2 never acknowledged: the first sip.half_open_max
+    are answered, the rest get 503 with Retry-After; a carrier at 127.0.0.1
+    is still answered meanwhile; the half-open calls end after
+    sip.ack_timeout (outcome no_ack) and 127.0.0.2 is answered again."""
+    srv = t.srv
+    m0 = srv.metrics()
+    log0 = len(srv.log())
+    n = 4 * SIPWIRE_HALF_OPEN_MAX
+    flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    flood.bind(("127.0.0.2", 0))
+    port = flood.getsockname()[1]
+    legit = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="legit", tone=None)
+    try:
+        for i in range(n):
+            flood.sendto(flood_invite(srv, "127.0.0.2", port, i), ("127.0.0.1", srv.sip_port))
+        got = final_answers(flood, n, 10)
+        codes = collections.Counter(m.code for m in got.values())
+        t.note(f"{n} INVITEs from 127.0.0.2 without ACK: {dict(codes)}")
+        t.eq(codes[200], SIPWIRE_HALF_OPEN_MAX, "answered up to sip.half_open_max")
+        t.eq(codes[503], n - SIPWIRE_HALF_OPEN_MAX, "the rest refused with 503")
+        retry = {m.get("retry-after") for m in got.values() if m.code == 503}
+        t.note(f"Retry-After of the 503s: {retry}")
+        t.eq(retry, {str(SIPWIRE_ACK_TIMEOUT)}, "503 carries Retry-After: the ACK time-out")
+        warn = {m.get("warning") for m in got.values() if m.code == 503}
+        t.eq(warn, {'399 wasl "too many calls not acknowledged from this address"'}, "and a Warning that says why")
+        m1 = srv.metrics()
+        t.eq(metric_delta(m0, m1, "wasl_sip_overload_early_total"), n - SIPWIRE_HALF_OPEN_MAX,
+             "refused as they came off the socket, before libre's parse (sip.overload_early)")
+        code = legit.call(FR_DID, timeout=5, cid="legit")
+        t.note(f"meanwhile an INVITE from 127.0.0.1: {code}")
+        t.eq(code, 200, "the other carrier's caller is answered")
+        t.check(wait_until(lambda: srv.metrics().get("wasl_sip_calls_half_open", -1) == SIPWIRE_HALF_OPEN_MAX, 3),
+                "wasl_sip_calls_half_open shows the flood's calls")
+        t.eq(legit.bye(), 200, "the legitimate call ends normally")
+        t0 = time.time()
+        t.check(wait_until(lambda: srv.status()["calls_active"] == 0, SIPWIRE_ACK_TIMEOUT + 5),
+                "the half-open calls are freed")
+        t.note(f"freed {time.time() - t0:.1f} s after the flood (sip.ack_timeout {SIPWIRE_ACK_TIMEOUT} s)")
+        rows = srv.call_rows("flood-", SIPWIRE_HALF_OPEN_MAX, timeout=5)
+        t.eq(sorted(r["outcome"] for r in rows), ["no_ack"] * SIPWIRE_HALF_OPEN_MAX, "outcome of the unacknowledged calls")
+        again = UA("127.0.0.2", ("127.0.0.1", srv.sip_port), user="again", tone=None)
+        try:
+            code = again.call(FR_DID, timeout=5, cid="again")
+            t.note(f"127.0.0.2 calling again, with an ACK: {code}")
+            t.eq(code, 200, "the flooding address is answered again once its calls are freed")
+            t.eq(again.bye(), 200, "BYE")
+        finally:
+            hangup_all(again)
+            again.close()
+    finally:
+        hangup_all(legit)
+        legit.close()
+        flood.close()
+    m1 = srv.metrics()
+    refused = metric_delta(m0, m1, "wasl_sip_half_open_refused_total")
+    timeouts = metric_delta(m0, m1, "wasl_sip_ack_timeouts_total")
+    t.note(f"wasl_sip_half_open_refused_total +{refused:.0f}, wasl_sip_ack_timeouts_total +{timeouts:.0f}")
+    t.eq(refused, n - SIPWIRE_HALF_OPEN_MAX, "refusals counted")
+    t.eq(timeouts, SIPWIRE_HALF_OPEN_MAX, "ACK time-outs counted")
+    lines = [ln for ln in srv.log()[log0:].splitlines() if "calls answered but not acknowledged" in ln]
+    t.note(f"log lines about 127.0.0.2: {len(lines)}")
+    t.eq(len(lines), 1, "one log line for the flood, not one per INVITE")
+    t.check(srv.wait_idle(), "no call left active")
+
+
+# RFC 4475's messages (tests/fuzz/corpus/fuzz_sip) and what wasl answers:
+# a status code, or None for no answer at all. Valid messages get a sensible
+# answer (not 400), invalid ones 400 (or 4xx naming the fault) or nothing.
+TORTURE = {
+    # 3.1.1 valid
+    "rfc4475-3.1.1.1-wsinv": {481},  # To has a tag: an in-dialog INVITE for no dialog
+    "rfc4475-3.1.1.2-intmeth": {501},
+    "rfc4475-3.1.1.3-esc01": {404},  # not one of wasl's numbers
+    "rfc4475-3.1.1.4-escnull": {401},  # REGISTER: challenged
+    "rfc4475-3.1.1.5-esc02": {501},  # RE%47IST%45R is not REGISTER
+    "rfc4475-3.1.1.6-lwsdisp": {200},
+    "rfc4475-3.1.1.7-longreq": {488},  # its SDP's "a=rtpmap:31 LPC" has no clock rate: libre refuses the offer
+    "rfc4475-3.1.1.8-dblreq": {401},  # the REGISTER only; the INVITE after it is noise
+    "rfc4475-3.1.1.9-semiuri": {200},
+    "rfc4475-3.1.1.10-transports": {200},
+    "rfc4475-3.1.1.11-mpart01": {415},  # multipart bodies are not read: Accept: application/sdp
+    "rfc4475-3.1.1.12-unreason": {None},  # responses to nothing
+    "rfc4475-3.1.1.13-noreason": {None},
+    "rfc3551-static-pt": {200},
+    # 3.1.2 invalid
+    "rfc4475-3.1.2.1-badinv01": {None, 400},  # libre drops it: its top Via has no branch
+    "rfc4475-3.1.2.2-clerr": {400},
+    "rfc4475-3.1.2.3-ncl": {400},
+    "rfc4475-3.1.2.3-ncl-five": {400},
+    "rfc4475-3.1.2.4-scalar02": {400},
+    "rfc4475-3.1.2.5-scalarlg": {None},
+    "rfc4475-3.1.2.6-quotbal": {400},
+    "rfc4475-3.1.2.7-ltgtruri": {400},
+    "rfc4475-3.1.2.8-lwsruri": {None},  # libre cannot read the start line
+    "rfc4475-3.1.2.9-lwsstart": {None},
+    "rfc4475-3.1.2.10-trws": {None},
+    "rfc4475-3.1.2.11-escruri": {400},
+    "rfc4475-3.1.2.12-baddate": {404},  # the RFC: ignore a Date that is not used
+    "rfc4475-3.1.2.13-regbadct": {400},
+    "rfc4475-3.1.2.14-badaspec": {200},  # the RFC allows being liberal with these two
+    "rfc4475-3.1.2.15-baddn": {200},
+    "rfc4475-3.1.2.16-badvers": {None},  # libre takes SIP/7.0 for a response and drops it (505 would be better)
+    "rfc4475-3.1.2.17-mismatch01": {400},
+    "rfc4475-3.1.2.18-mismatch02": {400},
+    "rfc4475-3.1.2.19-bigcode": {None},
+    # 3.2, 3.3
+    "rfc4475-3.2.1-badbranch": {200},
+    "rfc4475-3.3.1-insuf": {400},
+    "rfc4475-3.3.2-unkscm": {416},
+    "rfc4475-3.3.3-novelsc": {416},
+    "rfc4475-3.3.5-bext01": {420},
+    "rfc4475-3.3.7-invut": {415},
+    "rfc4475-3.3.9-mcl01": {400},
+    "rfc4475-3.3.10-multi01": {400},
+    "rfc4475-3.3.13-inv2543": {None},  # RFC 2543 (no branch): libre drops it
+    "rfc4475-3.3.16-zeromf": {200},
+}
+
+
+def s_torture(t):
+    """RFC 4475's torture messages over UDP from a carrier's address: each
+    answered as TORTURE says (a 400's reason phrase names the fault), wasl
+    stays up and answers OPTIONS afterwards."""
+    srv = t.srv
+    corpus = os.path.join(TOP, "tests", "fuzz", "corpus", "fuzz_sip")
+    files = sorted(f for f in os.listdir(corpus) if not f.endswith(".sdp"))
+    t.eq(sorted(files), sorted(TORTURE), "every corpus message has an expected answer")
+    m0 = srv.metrics()
+    socks = {}
+    for f in files:
+        with open(os.path.join(corpus, f), "rb") as fh:
+            data = fh.read()
+        # rport (RFC 3581) on the top Via: the answer comes back to this
+        # socket, not to the Via's port 5060 (RFC 3261 18.2.2); and the RFC's
+        # messages share branches, which sent together would make one look
+        # like another's retransmission (RFC 3261 17.2.3): each gets its own
+        # (but badbranch's empty one)
+        data = re.sub(rb";branch=([^;\r\n ]*)", lambda m: b";rport;branch=" + m.group(1) + (
+            f"-{len(socks)}".encode() if m.group(1) != b"z9hG4bK" else b""), data, count=1)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", 0))
+        s.sendto(data, ("127.0.0.1", srv.sip_port))
+        socks[f] = s
+    answers = {f: [] for f in files}
+    end = time.time() + 3
+    while time.time() < end:
+        for f, s in socks.items():
+            s.setblocking(False)
+            try:
+                while True:
+                    m = sipua.Msg.parse(s.recv(65536))
+                    if m and not m.is_request and m.code >= 200:
+                        answers[f].append(m)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    bad = []
+    for f in files:
+        finals = {}
+        for m in answers[f]:
+            finals.setdefault(m.get("call-id"), m)
+        first = next(iter(finals.values()), None)
+        code = first.code if first else None
+        reason = first.first.split(" ", 2)[2] if first and first.first.count(" ") >= 2 else ""
+        t.note(f"{f}: {code} {reason}".rstrip())
+        if code not in TORTURE[f]:
+            bad.append(f"{f}: {code}, expected one of {sorted(TORTURE[f], key=str)}")
+        if code == 400 and reason.strip() in ("", "Bad Request"):
+            bad.append(f"{f}: the 400 does not name the fault")
+        if f == "rfc4475-3.1.1.8-dblreq" and len(finals) != 1:
+            bad.append(f"{f}: {len(finals)} requests answered in the datagram, expected the REGISTER only")
+        if code == 420 and "nothingSupportsThis" not in (first.get("unsupported") or ""):
+            bad.append(f"{f}: the 420 does not list the options in Unsupported")
+    for s in socks.values():
+        s.close()
+    t.check(not bad, "; ".join(bad))
+    t.check(srv.alive(), "wasl still running")
+    ua = UA("127.0.0.1", ("127.0.0.1", srv.sip_port), user="after")
+    try:
+        t.eq(ua.options(), 200, "OPTIONS answered afterwards")
+    finally:
+        ua.close()
+    t.check(wait_until(lambda: srv.status()["calls_active"] == 0, SIPWIRE_ACK_TIMEOUT + 5),
+            "the calls answered to the corpus (never acknowledged) are freed")
+    m1 = srv.metrics()
+    t.note(f"wasl_sip_malformed_total +{metric_delta(m0, m1, 'wasl_sip_malformed_total'):.0f}")
+
+
+# ================================================================ the "practice" group
+
+
+def s_practice(t):
+    """The practice line end to end: the trainee's Python phone registered
+    and logged out of the queues, a practice call started through the API;
+    wasl calls the phone (X-Wasl-Practice), the phone answers and hears the
+    script's caller (espeak-ng audio: RTP packets that are not silence);
+    the trainee cannot join the queues meanwhile; they record the call with
+    the expected article, case type, category and due date: 100 %. A second
+    session recorded with a wrong article scores less. The day's figures
+    (/api/v1/stats) and the wallboard count no call, the call log has no
+    row, and the event log has practice.call events only."""
+    srv = t.srv
+    day = "from=2026-12-01&to=2026-12-02&by=queue"
+
+    def offered():
+        rows = srv.api("supervisor", "GET", f"/api/v1/stats?{day}")["rows"]
+        return sum(r.get("offered", 0) for r in rows), sum(r.get("answered", 0) for r in rows)
+
+    def wallboard():
+        live = srv.api("supervisor", "GET", "/api/v1/supervision/live")
+        return (sum(q.get("offered", 0) for q in live["queues"]), sum(q.get("answered", 0) for q in live["queues"]),
+                [a for a in live["agents"] if a["state"] in ("ringing", "busy")])
+
+    def session(sid):
+        return srv.api("agent", "GET", f"/api/v1/practice/sessions/{sid}")
+
+    def wait_state(sid, states, timeout=10):
+        return wait_until(lambda: session(sid)["state"] in states, timeout)
+
+    script = "fr-passeport-perdu-milan"
+    ph = phone(t, mode="answer", tone=600)
+    try:
+        mine = srv.api("agent", "GET", "/api/v1/practice/scripts")["items"]
+        t.eq(sorted({s["language"] for s in mine}), sorted(FR_LANG_ORDER), "scripts in the seven languages")
+        t.check(all("expected" not in s for s in mine), "the trainee does not see the expected answers")
+        sup = {s["id"]: s for s in srv.api("supervisor", "GET", "/api/v1/practice/scripts")["items"]}
+        exp = sup[script]["expected"]
+        t.note(f"script {script}: expected {exp}")
+        stats0, board0 = offered(), wallboard()
+        calls0 = len(srv.calls())
+        agent_login(t)
+        r = srv.client("agent").request("POST", "/api/v1/practice/sessions", body={"script": script})
+        t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (409, "practice.logged_in"),
+             "logged in to the queues: no practice call (it would mix with real ones)")
+        agent_login(t, state="offline")
+        r = srv.client("agent").request("POST", "/api/v1/practice/sessions", body={"script": "no-such-script"})
+        t.eq((r.status, r.json["error"]["code"]), (404, "practice.script_not_found"), "an unknown script")
+        s1 = srv.api("agent", "POST", "/api/v1/practice/sessions", {"script": script}, want=201)
+        t.note(f"session {s1['id']}: {s1['state']}")
+        t.check(ph.wait_event("INVITE", 10), "wasl calls the trainee's phone")
+        t.eq(ph.dialog["headers"].get("x-wasl-practice"), "1", "the phone is told it is a practice call")
+        t.check(ph.wait_event("ACK", 10), "the phone answers")
+        t0 = time.time()
+        t.check(wait_state(s1["id"], ("answered",)), "the session is answered")
+        r = srv.client("agent").request("PUT", "/api/v1/me/state", body={"state": "available"})
+        t.eq((r.status, (r.json or {}).get("error", {}).get("code")), (409, "practice.in_progress"),
+             "the trainee cannot join the queues during a practice call")
+        t.check(wait_until(lambda: ph.received(t0, time.time())[1] >= 100, 10), "RTP comes from wasl")
+        samples, npk, _ = ph.received(t0, time.time())
+        rms = (sum(x * x for x in samples) / max(1, len(samples))) ** 0.5
+        t.note(f"the phone heard {npk} audio packets, RMS {rms:.0f}")
+        t.check(rms > 300, "the script's caller speaks: not silence")
+        board_mid = wallboard()
+        t.eq(board_mid[2], [], "the wallboard shows nobody ringing or on a call")
+        t.eq(ph.bye(), 200, "the trainee hangs up")
+        t.check(wait_state(s1["id"], ("ended",)), "the session is ended")
+        got = session(s1["id"])
+        t.note(f"session: {got['state']} {got['outcome']}, lines played {got['lines_played']}")
+        t.eq(got["outcome"], "trainee_hangup", "outcome")
+        call_day = datetime.date.fromisoformat(got["started_at"][:10])
+        due = (call_day + datetime.timedelta(days=exp["deadline_days"])).isoformat()
+        body = {"disposition": "case_opened", "articles": [{"slug": exp["article"], "lang": "fr", "version": 1}],
+                "case": {"type": exp["case_type"], "category": exp["category"], "due_on": due}}
+        r = srv.client("agent").request("POST", f"/api/v1/practice/sessions/{s1['id']}/record",
+                                        body={**body, "case": {**body["case"], "type": "nope"}})
+        t.eq((r.status, r.json["error"]["code"]), (400, "practice.invalid_record"), "an unknown case type is refused")
+        rec = srv.api("agent", "POST", f"/api/v1/practice/sessions/{s1['id']}/record", body)
+        t.note(f"result: {rec['result']}")
+        t.eq(rec["score"], 100, "the expected article, case type, category and deadline: 100 %")
+        r = srv.client("agent").request("POST", f"/api/v1/practice/sessions/{s1['id']}/record", body)
+        t.eq((r.status, r.json["error"]["code"]), (409, "practice.already_recorded"), "recorded once")
+        t.eq(srv.api("supervisor", "GET", f"/api/v1/practice/sessions/{s1['id']}")["score"], 100,
+             "the supervisor sees the result")
+
+        # a second session, recorded with a wrong article
+        s2 = srv.api("agent", "POST", "/api/v1/practice/sessions", {"script": script}, want=201)
+        n_inv = sum(1 for _, e in ph.events if e.startswith("INVITE"))
+        t.check(wait_state(s2["id"], ("answered",)), "the second practice call is answered")
+        r = srv.client("agent").request("POST", "/api/v1/practice/sessions", body={"script": script})
+        t.eq((r.status, r.json["error"]["code"]), (409, "practice.in_progress"), "one practice call at a time")
+        t.eq(ph.bye(), 200, "the trainee hangs up")
+        t.check(wait_state(s2["id"], ("ended",)), "the second session is ended")
+        wrong = {**body, "articles": ["passport-adult"]}
+        r = srv.client("supervisor").request("POST", f"/api/v1/practice/sessions/{s2['id']}/record", body)
+        t.eq((r.status, r.json["error"]["code"]), (404, "practice.session_not_found"),
+             "nobody records in the trainee's name (a supervisor gets 404)")
+        rec2 = srv.api("agent", "POST", f"/api/v1/practice/sessions/{s2['id']}/record", wrong)
+        t.note(f"result with a wrong article: {rec2['result']}")
+        t.check(rec2["score"] < 100, f"a wrong article scores less ({rec2['score']} %)")
+        t.check(not next(c for c in rec2["result"]["criteria"] if c["id"] == "article")["met"], "the article is marked missed")
+        t.check(n_inv >= 1, "two practice calls")
+
+        t.check(wait_until(lambda: offered() == stats0, 5), f"the day's /api/v1/stats count no call: {offered()} (before {stats0})")
+        board1 = wallboard()
+        t.eq(board1[:2], board0[:2], "the wallboard's offered and answered are unchanged")
+        t.eq(len(srv.calls()), calls0, "the call log has no practice call")
+        import sqlite3
+        with sqlite3.connect(srv.db) as db:
+            legs = db.execute("SELECT COUNT(*) FROM call_legs WHERE call_id = 0").fetchone()[0]
+        t.eq(legs, 0, "no call leg kept for a practice call (call_legs)")
+        me = srv.api("agent", "GET", "/api/v1/session")["user"]
+        ev = srv.api("supervisor", "GET", f"/api/v1/events?agent={me['id']}&limit=1000")["items"]
+        kinds = [e["kind"] for e in ev]
+        pr = [(e["data"]["session"], e["data"]["stage"]) for e in ev if e["kind"] == "practice.call"]
+        t.note(f"events of the trainee: {sorted(set(kinds))}; practice: {pr}")
+        t.check(in_order([st for sid, st in pr if sid == s1["id"]], ["dialling", "ringing", "answered", "ended"]),
+                "the event log marks the call practice: dialling, ringing, answered, ended")
+        t.check(not [k for k in kinds if k.startswith("call.") or k.startswith("queue.")], "and no call.* or queue.* event")
+    finally:
+        hangup_all(ph)
+        ph.register(expires=0)
+        ph.close()
 
 
 # ================================================================ groups
@@ -2415,6 +3284,18 @@ def build_groups():
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
              ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},
+        {"name": "takeover", "about": "Tue 2026-12-01 10:00 UTC; two nodes on one store, the leader killed with -9",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.ring_timeout": "5s", "sip.wrap_up": "0s",
+                      "cluster.enabled": "true", "cluster.node": "a", "cluster.lease": "2s"},
+         "scenarios": [
+             ("kill -9 the node holding the lease: the standby takes over, recovers its calls, answers new ones", s_takeover),
+         ]},
+        {"name": "practice", "about": "Tue 2026-12-01 10:00 UTC; the practice line: wasl calls a trainee's phone",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.wrap_up": "0s"},
+         "scenarios": [
+             ("a practice call scored end to end: wasl calls the trainee, the script speaks, 100 % then less; no figure counts it",
+              s_practice),
+         ]},
         {"name": "callback", "about": "Tue 2026-12-01 10:00 UTC; callbacks dialled through a carrier on loopback",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.outbound_proxy": f"127.0.0.1:{CITIZEN_PORT}",
                       "sip.callback_retry": "10s", "sip.callback_ring": "10s", "sip.callback_poll": "2s", "sip.wrap_up": "0s"},
@@ -2446,6 +3327,10 @@ def build_groups():
          "scenarios": [
              ("agents' skills route calls: proficiency first (best_proficiency), services, changed while logged in",
               s_skills_routing),
+             ("a supervisor moves a waiting caller from the French to the Arabic queue: music on, answered there, counted there",
+              s_move),
+             ("a caller whose French agent's phone rings is moved: the ring is cancelled, the Arabic agent answers",
+              s_move_ringing),
          ]},
         {"name": "message", "about": "a flow with a record node (voice message of 3 s), recordings kept",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",
@@ -2454,6 +3339,17 @@ def build_groups():
              ("a voice message: the caller's audio after the prompt, max_seconds long, in messages/", s_voice_message),
              ("the recordings' retention expires voice messages (file deleted, row kept, number cleared)",
               s_voice_message_retention),
+         ]},
+        {"name": "message_long", "about": "a record node of 62 s, recordings kept; killed with -9 during a message; "
+                                          "ASan's quarantine off (memory is measured)",
+         "asan": "quarantine_size_mb=0:thread_local_quarantine_size_kb=0",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.recording_dir": "rec",
+                      "sip.flow": os.path.join(TOP, "tests", "sip", "scenarios", "message_long_flow.json")},
+         "scenarios": [
+             ("four messages of a minute at once: memory does not grow with their length, each whole on disk",
+              s_voice_message_memory),
+             ("kill -9 during a message: kept as far as it went after the restart, marked partial", s_voice_message_crash),
+             ("a full disk during a message: the caller hears goodbye, the message is marked failed", s_voice_message_disk_full),
          ]},
         {"name": "at2000", "about": "Tue 2026-12-01 20:00:00 UTC, clock frozen; session refresh 30 s",
          "settings": {"clock.start": "2026-12-01T20:00:00Z", "clock.freeze": "true", "sip.session_refresh": "30s"},
@@ -2488,6 +3384,16 @@ def build_groups():
              ("SRTP optional: a phone over TLS that takes SRTP gets it", s_srtp_optional_tls),
              ("SRTP optional: a phone over UDP is offered no key and talks plain RTP", s_srtp_optional_udp),
          ]},
+        {"name": "sipwire", "about": "Tue 2026-12-01 10:00 UTC; carriers 127.0.0.1 and .2; 5 calls not acknowledged per "
+                                     "address at most, ACK time-out 3 s",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.trunks": "127.0.0.1,127.0.0.2",
+                      "sip.half_open_max": str(SIPWIRE_HALF_OPEN_MAX), "sip.ack_timeout": f"{SIPWIRE_ACK_TIMEOUT}s"},
+         "scenarios": [
+             ("an offer of PCMU or PCMA by static payload type, without rtpmap: answered, audio flows", s_static_pt),
+             ("a flood of INVITEs never acknowledged from 127.0.0.2: 503 past the limit, others answered, slots freed",
+              s_half_open_flood),
+             ("RFC 4475 torture messages over UDP: valid ones answered, invalid ones 4xx or dropped, no crash", s_torture),
+         ]},
         {"name": "holsec", "about": "Mon 2027-01-11 10:00 UTC (holiday); trunks 127.0.0.1; phones 127.0.0.1-3; max_calls 3",
          "settings": {"clock.start": "2027-01-11T10:00:00Z", "sip.trunks": "127.0.0.1",
                       "sip.phones": "127.0.0.1,127.0.0.2,127.0.0.3", "sip.max_calls": "3"},
@@ -2501,6 +3407,36 @@ def build_groups():
              ("svwar -m REGISTER reports no extension", s_svwar),
              ("svcrack finds no password (locked out before the right one)", s_svcrack),
              ("malformed SIP over UDP and TCP: no crash, 488 for bad offers, OPTIONS still answered", s_malformed),
+         ]},
+        {"name": "path", "about": "Tue 2026-12-01 10:00 UTC; phones behind Kamailio (sip.path_from 127.0.0.1); 3 failed "
+                                  "REGISTERs lock out",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.path_from": "127.0.0.1", "sip.auth_failures": "3",
+                      "sip.wrap_up": "0s", "sip.ring_timeout": "8s"},
+         "scenarios": [
+             ("a phone behind NAT registers through Kamailio: its Path kept and answered, calls ring it through Kamailio",
+              path_cases.s_path_call),
+             ("a Path not from a proxy of sip.path_from, or naming another host under the proxy's, gets 403",
+              path_cases.s_path_refused),
+             ("the standby on the same SQLite store, once it leads, rings the phone behind Kamailio without a new REGISTER",
+              path_cases.s_second_node),
+             ("the standby on the same PostgreSQL store, once it leads, rings the phone behind Kamailio without a new REGISTER",
+              path_cases.s_second_node_pg),
+             ("one phone's wrong passwords behind Kamailio lock out that phone's address, not Kamailio's",
+              path_cases.s_path_lockout),
+         ]},
+        {"name": "overload", "about": "Tue 2026-12-01 10:00 UTC; sip.admit_rate 10 a second, sip.overload_delay_ms 50; "
+                                      "trunks 127.0.0.1-3: .2 wants silence, .3 RFC 7339 oc",
+         "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.admit_rate": "10", "sip.overload_delay_ms": "50",
+                      "sip.overload_retry_after": "3s", "sip.trunks": "127.0.0.1,127.0.0.2,127.0.0.3",
+                      "sip.trunks_overload_silent": "127.0.0.2", "sip.trunks_oc": "127.0.0.3", "log.level": "info"},
+         "scenarios": [
+             ("a burst at 20x sip.admit_rate: 503 with Retry-After, admitted calls complete, the phone stays registered",
+              overload_cases.s_overload_burst),
+             ("per carrier: silence, RFC 7339 oc in the Via, or 503 with Retry-After", overload_cases.s_overload_signalling),
+             ("a refused INVITE sent again gets 503 again, not a new verdict", overload_cases.s_overload_retransmission),
+             ("a new call refused before libre's parse: the same 503, field by field", overload_cases.s_overload_early),
+             ("a standing queue (wasl stopped 400 ms) sheds new calls; the overload ends by itself",
+              overload_cases.s_overload_delay),
          ]},
     ]
 
@@ -2539,7 +3475,7 @@ def main():
         for g in groups:
             if g.get("setup"):
                 g["settings"].update(g["setup"](work))
-            servers[g["name"]] = Wasl(g["name"], binary, work, g["settings"], g.get("rtp_size", 300))
+            servers[g["name"]] = Wasl(g["name"], binary, work, g["settings"], g.get("rtp_size", 300), g.get("asan", ""))
         threads = [threading.Thread(target=s.start, daemon=True) for s in servers.values()]
         for th in threads:
             th.start()

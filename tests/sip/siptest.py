@@ -1,6 +1,7 @@
 """Shared pieces of the SIP suite (tests/sip/run.py): free ports, a wasl
 server with its API, TAP output with sub-tests, SIPp and agent-phone helpers.
 """
+import bisect
 import os
 import random
 import re
@@ -19,6 +20,7 @@ sys.path.insert(0, os.path.join(TOP, "tests", "api"))
 import harness  # noqa: E402
 import sippgen  # noqa: E402
 import sipua  # noqa: E402
+from harness import wait_until  # noqa: E402,F401 - the SIP tests take it from here
 from sipua import UA  # noqa: E402
 
 FR_DID = "+33800100200"
@@ -29,7 +31,7 @@ KEYPAD = {**{c: "2" for c in "ABC"}, **{c: "3" for c in "DEF"}, **{c: "4" for c 
           **{c: "5" for c in "JKL"}, **{c: "6" for c in "MNO"}, **{c: "7" for c in "PQRS"},
           **{c: "8" for c in "TUV"}, **{c: "9" for c in "WXYZ"}}
 KEY_GAP = 450  # ms from one key to the next: ~150 ms of pcap, ~300 ms of silence
-SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer", "UndefinedBehaviorSanitizer")
+SANITIZER_MARKERS = ("AddressSanitizer", "runtime error:", "LeakSanitizer", "UndefinedBehaviorSanitizer", "ThreadSanitizer")
 
 children = []  # every process started here (Popen), stopped at the end by PID
 children_lock = threading.Lock()
@@ -116,10 +118,14 @@ class Ports:
         """A free range of size ports under the ephemeral range (RTP)."""
         with self.lock:
             used = self.in_use() | self.given
-            bases = list(range(10000, self.BLOCKS_HI - size + 1, 500))
+            # every 100 ports: blocks pack tightly (a run holds ~20 groups'
+            # blocks, and a shared machine's other sockets spoil some)
+            bases = list(range(10000, self.BLOCKS_HI - size + 1, 100))
             random.shuffle(bases)
+            taken = sorted(used)
             for b in bases:
-                if not any(b <= q < b + size for q in used):
+                i = bisect.bisect_left(taken, b)
+                if i == len(taken) or taken[i] >= b + size:
                     self.given.update(range(b, b + size))
                     return b, b + size - 1
         raise RuntimeError("no free RTP block")
@@ -134,8 +140,9 @@ class Wasl:
     """One wasl server: init --demo on a fresh SQLite database, then serve
     with its own ports and settings."""
 
-    def __init__(self, name, binary, root, settings=None, rtp_size=300):
+    def __init__(self, name, binary, root, settings=None, rtp_size=300, asan=""):
         self.name = name
+        self.asan = asan
         self.binary = os.path.abspath(binary)
         self.dir = os.path.join(root, name)
         os.makedirs(self.dir, exist_ok=True)
@@ -185,7 +192,7 @@ class Wasl:
             args += ["--set", f"{k}={v}"]
         self.logf = open(self.log_path, "w")  # noqa: SIM115 - closed by stop()/kill9()
         self.proc = spawn(args + ["serve"], cwd=self.dir, stdout=subprocess.PIPE, stderr=self.logf, text=True,
-                          env=asan_env())
+                          env=asan_env(self.asan))
         deadline = time.time() + 240
         seen = []
         while time.time() < deadline:
@@ -193,11 +200,13 @@ class Wasl:
             if not line:
                 break
             seen.append(line)
-            if "SIP (trunks" in line:
+            if "SIP (trunks" in line or "SIP: standing by" in line:
                 break
         else:
             raise RuntimeError("wasl serve did not say it was running in 240 s")
-        if not any("SIP (trunks" in l for l in seen):
+        # a node of a cluster may stand by (another node holds the lease)
+        self.standby = any("SIP: standing by" in l for l in seen)
+        if not self.standby and not any("SIP (trunks" in l for l in seen):
             raise RuntimeError("wasl serve stopped: " + self.log()[-2000:])
         # keep draining stdout so the server never blocks on it
         threading.Thread(target=self._drain, daemon=True).start()
@@ -232,11 +241,7 @@ class Wasl:
             self.logf.close()
 
     def log(self):
-        try:
-            with open(self.log_path, errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_log(self.log_path)
 
     # -- API
 
@@ -279,18 +284,7 @@ class Wasl:
         return self.api("supervisor", "GET", "/api/v1/tel/status")
 
     def metrics(self):
-        c = harness.Client(self)
-        r = c.get("/metrics")
-        out = {}
-        for line in r.body.splitlines():
-            if line.startswith("#") or not line.strip():
-                continue
-            name, _, val = line.rpartition(" ")
-            try:
-                out[name] = float(val)
-            except ValueError:
-                pass
-        return out
+        return parse_metrics(harness.Client(self).get("/metrics").body)
 
     def agent_view(self, user_id):
         for a in self.status()["agents"]:
@@ -344,9 +338,53 @@ class Wasl:
         return False
 
 
-def asan_env():
+def read_log(path):
+    """A process's log as text ("" before it exists)."""
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def parse_metrics(text):
+    """{name: value} of a /metrics answer (Prometheus text)."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        name, _, val = line.rpartition(" ")
+        try:
+            out[name] = float(val)
+        except ValueError:
+            pass
+    return out
+
+
+def rss_kb(pid):
+    """A process's resident memory (VmRSS of /proc/PID/status), in KB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def slope(samples):
+    """The least-squares slope of [(x, y), ...]: how fast y grows with x."""
+    xs, ys = [x for x, _ in samples], [y for _, y in samples]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / max(1e-9, sum((x - mx) ** 2 for x in xs))
+
+
+def asan_env(extra=""):
+    """The sanitizers' options; extra: more of ASAN's (a group that measures
+    memory turns the quarantine off, or every freed packet buffer is kept
+    and counted in the RSS)."""
     e = dict(os.environ)
     e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+    if extra:
+        e["ASAN_OPTIONS"] += ":" + extra
     e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
     return e
 
@@ -523,15 +561,6 @@ def menu_at(lang="fr", margin_ms=1000):
 def to_agent_steps(hold_ms):
     """French, then 1 (an agent), then hold_ms in the queue or with the agent."""
     return [(menu_at(), "1"), (1000, "1"), (hold_ms, None)]
-
-
-def wait_until(fn, timeout, step=0.2):
-    end = time.time() + timeout
-    while True:
-        v = fn()
-        if v or time.time() > end:
-            return v
-        time.sleep(step)
 
 
 def audio_note(t, who, samples, npk, freq=600):

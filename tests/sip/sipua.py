@@ -245,6 +245,22 @@ def make_sdp(ip, port, direction="sendrecv", version=1, pts=(0, 101)):
 DTMF_EVENTS = {**{str(i): i for i in range(10)}, "*": 10, "#": 11}
 
 
+def datagrams(sock, alive):
+    """The SIP messages that come to sock (with their sender) while alive()."""
+    sock.settimeout(0.1)
+    while alive():
+        try:
+            data, addr = sock.recvfrom(65535)
+        except socket.timeout:
+            continue
+        except OSError:
+            return
+        m = Msg.parse(data)
+        if m:
+            m.raw = data
+            yield m, addr
+
+
 class UA:
     """One SIP user agent with one RTP socket and at most one call.
 
@@ -339,17 +355,7 @@ class UA:
     # -- SIP receive loop
 
     def _sip_loop(self):
-        self.sock.settimeout(0.1)
-        while self.running:
-            try:
-                data, addr = self.sock.recvfrom(65535)
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            m = Msg.parse(data)
-            if not m:
-                continue
+        for m, addr in datagrams(self.sock, lambda: self.running):
             if m.is_request:
                 with self.cv:
                     self.requests.append((time.time(), m))
@@ -363,7 +369,10 @@ class UA:
                     self.cv.notify_all()
 
     def response(self, req, code, reason, extra=(), body=b"", to_tag=None):
-        hdrs = [(k, v) for k, v in req.headers if COMPACT.get(k.lower(), k.lower()) in ("via", "from", "call-id", "cseq")]
+        # Record-Route comes back in the answers (RFC 3261 12.1.1): a proxy in
+        # the path stays in the dialog
+        hdrs = [(k, v) for k, v in req.headers
+                if COMPACT.get(k.lower(), k.lower()) in ("via", "record-route", "from", "call-id", "cseq")]
         to = req.get("to") or ""
         if to_tag and "tag=" not in to:
             to += f";tag={to_tag}"
@@ -374,7 +383,10 @@ class UA:
         return Msg(f"SIP/2.0 {code} {reason}", hdrs, body)
 
     def _contact(self):
-        return f"<sip:{self.user}@{self.ip}:{self.port};transport=udp>"
+        # contact_host: the address a phone behind NAT writes in its Contact
+        # (its own private one), which only its proxy's Path gets around
+        host = getattr(self, "contact_host", None) or f"{self.ip}:{self.port}"
+        return f"<sip:{self.user}@{host};transport=udp>"
 
     def _on_request(self, m, addr):
         meth = m.method
@@ -531,7 +543,7 @@ class UA:
                 t1 = min(t1 * 2, 4)
                 nxt = now + t1
 
-    def register(self, expires=120, password=None, timeout=4.0, contact=True, replay_auth=None):
+    def register(self, expires=120, password=None, timeout=4.0, contact=True, replay_auth=None, extra=()):
         """REGISTER, answering a 401 with digest. Returns the list of status
         codes seen (None for no answer within timeout). The Authorization that
         succeeded is kept in last_auth; replay_auth sends one as it came (and
@@ -545,17 +557,18 @@ class UA:
         auth = None
         for attempt in range(3):
             self.cseq += 1
-            extra = [("Expires", str(expires))]
+            hdrs = [("Expires", str(expires))] + list(extra)
             if contact:
-                extra.append(("Contact", self._contact()))
+                hdrs.append(("Contact", self._contact()))
             if auth:
-                extra.append(("Authorization", auth))
+                hdrs.append(("Authorization", auth))
             if replay_auth:  # a test replays another phone's answer as is
-                extra.append(("Authorization", replay_auth))
-            req = self._request("REGISTER", uri, aor, f"{aor};tag={tag}", callid, self.cseq, extra)
+                hdrs.append(("Authorization", replay_auth))
+            req = self._request("REGISTER", uri, aor, f"{aor};tag={tag}", callid, self.cseq, hdrs)
             self.send(req)
             r = self._wait_final(callid, self.cseq, timeout, resend=lambda req=req: self.send(req))
             codes.append(r.code if r else None)
+            self.last_register = r  # the whole answer (its Path, Warning, ...)
             if r and r.code == 200 and auth:
                 self.last_auth = auth
             if replay_auth or not r or r.code != 401 or auth and "stale=true" not in (r.get("www-authenticate") or ""):
@@ -585,6 +598,7 @@ class UA:
                        "invite_cseq": self.cseq}
         self.send(req)
         r = self._wait_final(callid, self.cseq, timeout, resend=lambda: self.send(req))
+        self.last_final = r  # the whole final response (its headers: Retry-After, ...)
         if not r:
             return None
         self.last_answer = r.body

@@ -64,11 +64,11 @@ export function updateUser(u) {
 /* The main navigation of each role, in display order. The admin sees
  * everything; the pages themselves are in router.js. */
 const NAV = {
-    agent: ['agent', 'messages', 'cases', 'guide', 'scorecard'],
-    supervisor: ['supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide'],
+    agent: ['agent', 'messages', 'cases', 'guide', 'scorecard', 'reviews', 'coaching'],
+    supervisor: ['supervision', 'supervision/procedures', 'supervision/briefings', 'reports', 'staffing', 'quality', 'coaching', 'practice', 'messages', 'cases', 'guide'],
     editor: ['guide'],
     backoffice: ['cases'],
-    admin: ['agent', 'supervision', 'supervision/procedures', 'reports', 'staffing', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
+    admin: ['agent', 'supervision', 'supervision/procedures', 'supervision/briefings', 'reports', 'staffing', 'quality', 'coaching', 'practice', 'messages', 'cases', 'guide', 'admin/users', 'admin/audit', 'admin/privacy'],
 };
 
 export function navFor(role) {
@@ -107,9 +107,15 @@ const SUBPAGES = {
     'guide/edit/synonyms': GUIDE_MANAGERS,
     'guide/edit/gaps': ['editor', 'supervisor'],
     wallboard: ['supervisor', 'admin'],
+    'supervision/briefings': ['supervisor', 'editor', 'admin'], /* editors see how their amendments were read */
     'cases/new': CASE_WORKERS,
     'cases/view': CASE_WORKERS,
     scorecard: ['supervisor', 'admin'], /* any agent's, with ?agent= */
+    'quality/review': ['supervisor', 'admin'],
+    'quality/calibration': ['supervisor', 'admin'],
+    'coaching/session': ['agent', 'supervisor', 'admin'],
+    'coaching/progress': ['agent', 'supervisor', 'admin'], /* an agent: their own (the API refuses another's) */
+    practice: ['agent'], /* from the desk's "Practice mode" (supervisors and admins have it in their navigation) */
 };
 
 export function mayVisit(role, route) {

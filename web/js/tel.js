@@ -56,7 +56,7 @@ export function stateBadge(state) {
 }
 
 const OUTCOME_KIND = {
-    answered: 'ok', completed: 'ok', caller_hangup: 'muted', abandoned: 'warning', rtp_timeout: 'warning', error: 'danger', shutdown: 'muted',
+    answered: 'ok', completed: 'ok', caller_hangup: 'muted', abandoned: 'warning', rtp_timeout: 'warning', no_ack: 'warning', error: 'danger', shutdown: 'muted',
 };
 
 export function outcomeBadge(outcome) {

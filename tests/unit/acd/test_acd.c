@@ -1227,6 +1227,194 @@ static void second_language_counts_as_somebody(void **state)
     acd_free(a);
 }
 
+/* ---- a supervisor moves a waiting caller (acd_call_move) ---- */
+
+static int place_of(struct acd *a, uint64_t call)
+{
+    int place;
+    int64_t wait;
+    assert_int_equal(acd_call_estimate(a, call, &place, &wait), 0);
+    return place;
+}
+
+/* A French agent (1) and an Arabic one (2) logged in, paused: the queues
+ * keep their callers and nobody takes one yet. */
+static struct acd *paused_fr_ar(void)
+{
+    struct acd *a = fresh(0);
+    assert_int_equal(login(a, 1, 1u << FR, 3, S(0)), 0);
+    assert_int_equal(login(a, 2, 1u << AR, 3, S(0)), 0);
+    return a;
+}
+
+static void move_keeps_arrival_and_priority(void **state)
+{
+    struct acd *a = paused_fr_ar();
+    (void)state;
+    assert_int_equal(acd_call_enqueue(a, 201, FR, NULL, S(10)), 0);
+    assert_int_equal(acd_call_enqueue(a, 301, AR, NULL, S(15)), 0);
+    assert_int_equal(acd_call_enqueue(a, 202, FR, NULL, S(20)), 0);
+    /* 202 arrived after 301: second in the Arabic queue. */
+    assert_int_equal(acd_call_move(a, 202, AR, 77, S(30)), 0);
+    const struct acd_event *m = last_ev(ACD_EV_MOVED);
+    assert_int_equal(m->call, 202);
+    assert_int_equal(m->queue, AR);
+    assert_int_equal(m->from_queue, FR);
+    assert_int_equal(m->by, 77);
+    assert_int_equal(m->position, 2);
+    assert_int_equal(m->waited, S(10)); /* its wait goes on from its arrival */
+    assert_int_equal(waiting(a, FR), 1);
+    assert_int_equal(waiting(a, AR), 2);
+    /* 201 arrived first of all: first in the Arabic queue. */
+    assert_int_equal(acd_call_move(a, 201, AR, 77, S(40)), 0);
+    assert_int_equal(last_ev(ACD_EV_MOVED)->position, 1);
+    assert_int_equal(place_of(a, 201), 1);
+    assert_int_equal(place_of(a, 301), 2);
+    assert_int_equal(place_of(a, 202), 3);
+    struct acd_queue_view v;
+    assert_int_equal(acd_queue_get(a, AR, &v), 0);
+    assert_int_equal(v.oldest_since, S(10));
+    /* A priority caller, the latest of all, keeps its priority: first. */
+    struct acd_call_opts urgent = {.priority = 2};
+    assert_int_equal(acd_call_enqueue(a, 203, FR, &urgent, S(50)), 0);
+    assert_int_equal(acd_call_move(a, 203, AR, 77, S(51)), 0);
+    assert_int_equal(last_ev(ACD_EV_MOVED)->position, 1);
+    assert_int_equal(last_ev(ACD_EV_MOVED)->priority, 2);
+    assert_int_equal(waiting(a, FR), 0);
+    /* The Arabic agent takes them in that order; the service level counts from the first arrival. */
+    int n = lg.noffers;
+    assert_int_equal(acd_agent_available(a, 2, S(60)), 0);
+    assert_int_equal(lg.noffers, n + 1);
+    assert_int_equal(last_call(), 203);
+    assert_int_equal(last_ev(ACD_EV_OFFERED)->queue, AR);
+    assert_int_equal(acd_call_answered(a, 203, 2, S(61)), 0);
+    assert_int_equal(last_ev(ACD_EV_ANSWERED)->waited, S(11));
+    assert_int_equal(acd_call_gone(a, 203, S(70)), 0);
+    assert_int_equal(last_call(), 201);
+    acd_free(a);
+}
+
+static void move_refusals(void **state)
+{
+    struct acd *a = paused_fr_ar();
+    (void)state;
+    assert_int_equal(acd_call_enqueue(a, 201, FR, NULL, S(10)), 0);
+    /* The same queue. */
+    assert_int_equal(acd_call_move(a, 201, FR, 77, S(11)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.same_queue");
+    err_clear();
+    /* No such queue. */
+    assert_int_equal(acd_call_move(a, 201, NLANG, 77, S(11)), WASL_EINVAL);
+    assert_string_equal(err_code(), "acd.invalid_queue");
+    err_clear();
+    assert_int_equal(acd_call_move(a, 201, -1, 77, S(11)), WASL_EINVAL);
+    err_clear();
+    /* A queue nobody who could take it is logged in for: refused, the caller stays. */
+    int before = lg.nev;
+    assert_int_equal(acd_call_move(a, 201, NL, 77, S(12)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.no_agents");
+    err_clear();
+    assert_int_equal(lg.nev, before); /* nothing happened */
+    assert_int_equal(waiting(a, FR), 1);
+    assert_int_equal(place_of(a, 201), 1);
+    /* ... unless the caller's second language is served in that service. */
+    struct acd_call_opts two = {.has_language2 = true, .language2 = AR};
+    assert_int_equal(acd_call_enqueue(a, 202, FR, &two, S(13)), 0);
+    assert_int_equal(acd_call_move(a, 202, NL, 77, S(14)), 0);
+    assert_int_equal(waiting(a, NL), 1);
+    /* Gone meanwhile: unknown. */
+    assert_int_equal(acd_call_gone(a, 201, S(15)), 0);
+    assert_int_equal(acd_call_move(a, 201, AR, 77, S(16)), WASL_ENOENT);
+    assert_string_equal(err_code(), "acd.unknown_call");
+    err_clear();
+    /* Talking: not waiting any more. */
+    assert_int_equal(acd_call_enqueue(a, 203, FR, NULL, S(20)), 0);
+    assert_int_equal(acd_agent_available(a, 1, S(21)), 0);
+    assert_int_equal(acd_call_answered(a, 203, 1, S(22)), 0);
+    assert_int_equal(acd_call_move(a, 203, AR, 77, S(23)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.not_waiting");
+    err_clear();
+    /* A callback request keeps its queue. */
+    assert_int_equal(acd_call_enqueue(a, 204, FR, NULL, S(24)), 0);
+    assert_int_equal(acd_call_to_callback(a, 204, S(25)), 0);
+    assert_int_equal(acd_call_move(a, 204, AR, 77, S(26)), WASL_ECONFLICT);
+    assert_string_equal(err_code(), "acd.not_waiting");
+    err_clear();
+    acd_free(a);
+}
+
+static void move_while_ringing(void **state)
+{
+    struct acd *a = fresh(0); /* a ring-no-answer pauses (no_answer_pause) */
+    (void)state;
+    ready(a, 3, 1u << FR, S(0));
+    assert_int_equal(login(a, 2, 1u << AR, 3, S(0)), 0);
+    assert_int_equal(acd_call_enqueue(a, 204, FR, NULL, S(10)), 0);
+    assert_int_equal(state_of(a, 3), ACD_RINGING);
+    int cancels = lg.ncancels;
+    assert_int_equal(acd_call_move(a, 204, AR, 77, S(12)), 0);
+    /* The French phone stops ringing; its agent is free, not paused for a ring-no-answer. */
+    assert_int_equal(lg.ncancels, cancels + 1);
+    assert_int_equal(lg.cancel_call[cancels], 204);
+    assert_int_equal(lg.cancel_agent[cancels], 3);
+    assert_string_equal(last_ev(ACD_EV_RING_CANCELLED)->reason, "moved");
+    assert_int_equal(last_ev(ACD_EV_RING_CANCELLED)->queue, FR);
+    assert_int_equal(lg.kinds[ACD_EV_NOT_ANSWERED], 0);
+    assert_int_equal(state_of(a, 3), ACD_AVAILABLE);
+    assert_int_equal(last_ev(ACD_EV_MOVED)->position, 1);
+    assert_int_equal(waiting(a, AR), 1);
+    /* The ring's time-out is gone with it: nothing comes back at 25 s. */
+    acd_tick(a, S(30));
+    assert_int_equal(waiting(a, AR), 1);
+    assert_int_equal(state_of(a, 3), ACD_AVAILABLE);
+    /* The Arabic agent becomes ready and is offered the call. */
+    assert_int_equal(acd_agent_available(a, 2, S(40)), 0);
+    assert_int_equal(last_call(), 204);
+    assert_int_equal(last_agent(), 2);
+    acd_free(a);
+}
+
+/* Widening by the whole wait, the maximum wait from the move. */
+static void move_limits(void **state)
+{
+    struct acd *a = make(0, true);
+    (void)state;
+    struct acd_queue_def fr = {.name = "fr", .language = FR, .service = "general", .min_proficiency = 3, .max_wait = S(60)};
+    struct acd_queue_def ar = {.name = "ar",
+                               .language = AR,
+                               .service = "general",
+                               .min_proficiency = 3,
+                               .max_wait = S(60),
+                               .nwiden = 1,
+                               .widen = {{S(30), 1, false}}};
+    int qf, qa;
+    assert_int_equal(acd_queue_add(a, &fr, &qf), 0);
+    assert_int_equal(acd_queue_add(a, &ar, &qa), 0);
+    assert_int_equal(login(a, 1, 1u << FR, 3, S(0)), 0);
+    assert_int_equal(login(a, 2, 1u << AR, 1, S(0)), 0); /* proficiency 1: only once the queue widened */
+    assert_int_equal(acd_call_enqueue(a, 500, qf, NULL, S(0)), 0);
+    assert_int_equal(acd_call_move(a, 500, qa, 77, S(50)), 0);
+    assert_int_equal(last_ev(ACD_EV_MOVED)->step, 0); /* waited 50 s > 30 s: widened at once */
+    assert_int_equal(lg.kinds[ACD_EV_WIDENED], 0);
+    /* Not let go at 60 s from its arrival: 60 s from the move. */
+    assert_int_equal(acd_tick(a, S(100)), S(110));
+    assert_int_equal(lg.nexits, 0);
+    acd_tick(a, S(110));
+    assert_int_equal(lg.nexits, 1);
+    assert_int_equal(lg.exit_why[0], ACD_EXIT_MAX_WAIT);
+    assert_int_equal(last_ev(ACD_EV_EXIT)->queue, qa);
+    assert_int_equal(last_ev(ACD_EV_EXIT)->waited, S(110));
+    /* Widened in the new queue: the agent of proficiency 1 takes a moved caller at once. */
+    assert_int_equal(acd_call_enqueue(a, 501, qf, NULL, S(200)), 0);
+    assert_int_equal(acd_agent_available(a, 2, S(201)), 0);
+    int n = lg.noffers;
+    assert_int_equal(acd_call_move(a, 501, qa, 77, S(240)), 0);
+    assert_int_equal(lg.noffers, n + 1);
+    assert_int_equal(last_call(), 501);
+    assert_int_equal(last_agent(), 2);
+    acd_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1257,6 +1445,10 @@ int main(void)
         cmocka_unit_test(consult_then_complete),
         cmocka_unit_test(consult_colleague_logs_out),
         cmocka_unit_test(caller_limits),
+        cmocka_unit_test(move_keeps_arrival_and_priority),
+        cmocka_unit_test(move_refusals),
+        cmocka_unit_test(move_while_ringing),
+        cmocka_unit_test(move_limits),
         cmocka_unit_test(second_language_counts_as_somebody),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
  * A long random day of the distributor: 14 queues (7 languages x 2
  * services, every strategy, widening by proficiency and second language,
  * some with a maximum wait), 24 agents with random skills, callers with
- * priorities, callbacks, pauses, forced log-outs, declines and hang-ups.
+ * priorities, callbacks, pauses, forced log-outs, declines, hang-ups and
+ * callers moved by a supervisor from queue to queue (waiting or ringing).
  * A model kept from the hooks and events alone checks after every change:
  * an agent holds at most one call; a call only rings an agent qualified for
  * it (service, language or accepted second language, proficiency at the
@@ -28,6 +29,7 @@ struct mcall {
     enum cstate st;
     int queue, priority, lang2; /* lang2 -1: none */
     int64_t joined;
+    int64_t limit_from; /* the max wait counts from here: the arrival, or the last move */
     int step;
     bool callback;
     int nring;
@@ -46,7 +48,7 @@ static struct sim {
     struct magent ag[NAG + 1];
     int64_t now;
     uint64_t lo, next_id; /* calls below lo are all gone */
-    int offers, answered, exits, callbacks_done, widenings;
+    int offers, answered, exits, callbacks_done, widenings, moves, moves_refused;
 } * sim;
 
 static int prof_of(const struct magent *m, int lang, const char *service)
@@ -145,7 +147,7 @@ static void on_event(void *arg, const struct acd_event *e)
         assert_int_equal(c->st, e->exit == ACD_EXIT_MAX_WAIT || e->exit == ACD_EXIT_NO_AGENTS ? C_WAITING : C_NONE);
         assert_false(c->callback);
         if (e->exit == ACD_EXIT_MAX_WAIT)
-            assert_true(s->now - c->joined >= S(180));
+            assert_true(s->now - c->limit_from >= S(180));
         c->st = C_GONE;
         s->exits++;
         break;
@@ -174,6 +176,20 @@ static void on_event(void *arg, const struct acd_event *e)
     case ACD_EV_AGENT_STATE:
         m->state = e->state;
         break;
+    case ACD_EV_MOVED:
+        /* its rings were cancelled first; back in a line, the new queue's */
+        assert_true(c->st == C_WAITING || c->st == C_RINGING);
+        assert_false(c->callback);
+        assert_int_equal(e->from_queue, c->queue);
+        assert_true(e->queue != c->queue);
+        assert_int_equal(e->waited, s->now - c->joined);
+        assert_true(e->step >= c->step);
+        c->queue = e->queue;
+        c->st = C_WAITING;
+        c->step = e->step;
+        c->limit_from = s->now;
+        s->moves++;
+        break;
     }
 }
 
@@ -196,6 +212,20 @@ static void on_offer(void *arg, uint64_t call, int64_t agent)
 {
     struct sim *s = arg;
     assert_int_equal(s->ag[agent].holds, call);
+}
+
+/* Is anybody who can take queue q (or the caller's second language in its
+ * service) logged in, paused or not? */
+static bool somebody(int q, int lang2)
+{
+    for (int id = 1; id <= NAG; id++) {
+        const struct magent *m = &sim->ag[id];
+        if (m->state == ACD_OFFLINE)
+            continue;
+        if (prof_of(m, q % NLANG, services[q / NLANG]) > 0 || (lang2 >= 0 && prof_of(m, lang2, services[q / NLANG]) > 0))
+            return true;
+    }
+    return false;
 }
 
 static uint64_t rnd(uint64_t *seed)
@@ -221,6 +251,28 @@ static void check_all(struct sim *s)
         for (uint64_t k = s->lo; k < s->next_id; k++)
             if (s->c[k].st == C_WAITING && qualified(id, k))
                 fail_msg("agent %d available while call %llu it may take waits", id, (unsigned long long)k);
+    }
+    /* The lines agree with the model (moves take callers out of one and
+     * into another): each waiting caller is in its queue, at a place
+     * within it, and each queue holds as many as the model says. */
+    int inq[NQ] = {0};
+    for (uint64_t k = s->lo; k < s->next_id; k++) {
+        if (s->c[k].st != C_WAITING)
+            continue;
+        int q, place;
+        int64_t agent, wait;
+        bool talking;
+        assert_int_equal(acd_call_where(s->a, k, &q, &agent, &talking), 0);
+        assert_int_equal(q, s->c[k].queue);
+        assert_int_equal(agent, 0);
+        assert_int_equal(acd_call_estimate(s->a, k, &place, &wait), 0);
+        assert_true(place >= 1);
+        inq[q]++;
+    }
+    for (int q = 0; q < NQ; q++) {
+        struct acd_queue_view v;
+        assert_int_equal(acd_queue_get(s->a, q, &v), 0);
+        assert_int_equal(v.waiting, inq[q]);
     }
     /* Widening on time: every waiting caller is at least at its step. */
     for (uint64_t k = s->lo; k < s->next_id; k++) {
@@ -308,7 +360,7 @@ static void random_day(void **state)
                 if (c->lang2 == c->queue % NLANG)
                     c->lang2 = -1; /* the same language: no second one */
             }
-            c->joined = s->now;
+            c->joined = c->limit_from = s->now;
             c->step = -1;
             assert_int_equal(acd_call_enqueue(s->a, s->next_id++, c->queue, &o, s->now), 0);
         } else if (r < 70) { /* declines */
@@ -350,6 +402,27 @@ static void random_day(void **state)
             err_clear();
         } else if (r < 246 && s->ag[id].state == ACD_OFFLINE) {
             assert_int_equal(acd_agent_login(s->a, id, &s->ag[id].sk, s->now), 0);
+        } else if (r >= 246 && r < 251) { /* a supervisor moves a caller, waiting or ringing */
+            if ((k = pick(s, &seed, C_WAITING)) || (k = pick(s, &seed, C_RINGING))) {
+                int to = (int)(rnd(&seed) % NQ), moves = s->moves, from = s->c[k].queue;
+                int err = acd_call_move(s->a, k, to, 99, s->now);
+                if (s->c[k].callback) {
+                    assert_int_equal(err, WASL_ECONFLICT);
+                    assert_string_equal(err_code(), "acd.not_waiting");
+                } else if (to == from) {
+                    assert_int_equal(err, WASL_ECONFLICT);
+                    assert_string_equal(err_code(), "acd.same_queue");
+                } else if (!somebody(to, s->c[k].lang2)) {
+                    assert_int_equal(err, WASL_ECONFLICT);
+                    assert_string_equal(err_code(), "acd.no_agents");
+                } else {
+                    assert_int_equal(err, 0);
+                    assert_int_equal(s->moves, moves + 1);
+                    assert_int_equal(s->c[k].queue, to);
+                }
+                s->moves_refused += err != 0;
+                err_clear();
+            }
         }
         /* Each phone that rings answers within a few seconds, mostly; each
          * conversation lasts half a minute or so. */
@@ -374,12 +447,14 @@ static void random_day(void **state)
     }
     check_all(s);
     /* The day happened: calls were answered, callers widened, some left. */
-    print_message("%llu calls, %d offers, %d answered, %d widenings, %d exits, %d callbacks done\n",
-                  (unsigned long long)s->next_id - 1, s->offers, s->answered, s->widenings, s->exits, s->callbacks_done);
+    print_message("%llu calls, %d offers, %d answered, %d widenings, %d exits, %d callbacks done, %d moves (%d refused)\n",
+                  (unsigned long long)s->next_id - 1, s->offers, s->answered, s->widenings, s->exits, s->callbacks_done, s->moves,
+                  s->moves_refused);
     assert_true(s->answered > 1000);
     assert_true(s->widenings > 100);
     assert_true(s->exits > 0);
     assert_true(s->callbacks_done > 0);
+    assert_true(s->moves > 100);
     acd_free(s->a);
     free(sim);
 }

@@ -3,12 +3,11 @@
  * sessions and their time-outs, throttling, and the audit chain under
  * tampering. Runs on SQLite, and on PostgreSQL when WASL_TEST_DB is set.
  */
-#include "test.h"
+#include "test_db.h"
 #include "auth/auth.h"
 #include "geo/geo.h"
 
 static struct db *db;
-static char *path;
 static wtime_t t0;
 static const struct actor sys = {.login = "unit", .request_id = "r1", .ip = "10.0.0.1"};
 
@@ -25,7 +24,6 @@ static int exec(const char *sql)
 
 static int setup(void **state)
 {
-    const char *url = getenv("WASL_TEST_DB");
     const char *data = getenv("WASL_TEST_DATA");
     (void)state;
     conf_reset();
@@ -39,16 +37,7 @@ static int setup(void **state)
     conf_set("auth.max_delay", "5s", "test");
     if (wrand_init() || auth_init() || geo_load(data ? data : "data"))
         return -1;
-    if (!url || !*url) {
-        path = test_tmp_path("auth.db");
-        url = path;
-    }
-    if (db_open(&db, url))
-        return -1;
-    /* A clean slate on a shared PostgreSQL database. */
-    if (db_backend(db) == DB_PG)
-        exec(TEST_PG_DROP_ALL);
-    if (db_migrate(db, NULL))
+    if (test_db_open("auth.db", &db))
         return -1;
     clock_parse_utc("2026-11-28T10:00:00Z", &t0);
     clock_freeze(t0);
@@ -59,7 +48,6 @@ static int teardown(void **state)
 {
     (void)state;
     db_close(db);
-    free(path);
     clock_reset();
     return 0;
 }

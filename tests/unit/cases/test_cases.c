@@ -6,12 +6,12 @@
  * and the retention purge. Runs on SQLite, and on PostgreSQL when
  * WASL_TEST_DB is set.
  */
-#include "test.h"
+#include "test_db.h"
 #include "cases/cases_int.h"
 #include "calendar/calendar.h"
 
 static struct db *db;
-static char *path, *keyfile;
+static char *keyfile;
 static const struct actor agent = {.login = "unit", .role = 1 /* ROLE_AGENT */, .request_id = "r1", .ip = "10.0.0.1"};
 
 static int exec(const char *sql)
@@ -34,7 +34,6 @@ static wtime_t at(const char *utc)
 
 static int setup(void **state)
 {
-    const char *url = getenv("WASL_TEST_DB");
     const char *data = getenv("WASL_TEST_DATA");
     (void)state;
     if (!data)
@@ -50,17 +49,7 @@ static int setup(void **state)
     conf_set("cases.retention_closed", "30d", "test");
     if (wrand_init() || auth_init() || geo_load(data) || cases_init(data, true))
         return -1;
-    if (!url || !*url) {
-        path = test_tmp_path("cases.db");
-        url = path;
-    }
-    if (db_open(&db, url))
-        return -1;
-    if (db_backend(db) == DB_PG)
-        exec(TEST_PG_DROP_ALL);
-    if (db_migrate(db, NULL))
-        return -1;
-    return 0;
+    return test_db_open("cases.db", &db) ? -1 : 0;
 }
 
 static int teardown(void **state)
@@ -68,7 +57,6 @@ static int teardown(void **state)
     (void)state;
     db_close(db);
     cases_shutdown();
-    free(path);
     free(keyfile);
     clock_reset();
     return 0;

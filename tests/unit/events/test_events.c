@@ -8,31 +8,18 @@
 
 #include <jansson.h>
 
-#include "test.h"
-#include "store/store.h"
+#include "test_db.h"
 #include "events/events.h"
 
 static struct db *db;
 
 static int setup(void **state)
 {
-    const char *url = getenv("WASL_TEST_DB");
-    struct db_conn *c;
     (void)state;
     conf_reset();
     conf_register(store_conf, store_conf_count);
     conf_register(events_conf, events_conf_count);
-    char *path = NULL;
-    if (!url || !*url)
-        url = path = test_tmp_path("events.db");
-    if (db_open(&db, url))
-        return -1;
-    free(path);
-    if (db_backend(db) == DB_PG && db_conn_get(db, &c) == 0) {
-        db_exec(c, TEST_PG_DROP_ALL, NULL, 0);
-        db_conn_put(c);
-    }
-    return db_migrate(db, NULL) ? -1 : 0;
+    return test_db_open("events.db", &db) ? -1 : 0;
 }
 
 static int teardown(void **state)

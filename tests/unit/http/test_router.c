@@ -105,7 +105,7 @@ static void sse_events(void **state)
         if (err != cases[i].want || (err && strcmp(err_code(), cases[i].code)))
             fail_msg("case %zu: %d %s, wanted %d %s", i, err, err_code(), cases[i].want, cases[i].code);
     }
-    assert_int_equal(http_sse_listeners("status"), 0);
+    assert_false(http_sse_wanted("status"));
     sse_stop();
 }
 

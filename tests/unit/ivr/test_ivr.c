@@ -5,8 +5,7 @@
  * language menu in the country's order, menus with wrong keys and silence,
  * and the dossier status read-out.
  */
-#include "test.h"
-#include "ivr/ivr_int.h"
+#include "ivr_test.h"
 #include "tel/tel.h"
 #include "calendar/calendar.h"
 
@@ -35,13 +34,6 @@ static int teardown(void **state)
     ivr_flow_free(demo);
     prompts_unload();
     return 0;
-}
-
-static int64_t at(const char *utc)
-{
-    wtime_t t = 0;
-    assert_int_equal(clock_parse_utc(utc, &t), 0);
-    return t;
 }
 
 static void expect_error(const char *json, const char *needle)
@@ -112,15 +104,6 @@ static int first_time(const struct ivr_action *a, int skip, int *h, int *m)
             return 0;
         }
     return -1;
-}
-
-static void step(struct ivr_session *s, enum ivr_event_kind k, const char *digits, int64_t now, struct ivr_action *a)
-{
-    struct ivr_event e = {.kind = k};
-    if (digits)
-        snprintf(e.digits, sizeof(e.digits), "%s", digits);
-    if (ivr_step(s, &e, now, a))
-        fail_msg("step at node %s: %s", ivr_node_name(s), err_message());
 }
 
 static void opening_hours_edges(void **state)

@@ -4,29 +4,12 @@
  * presses 8 is served in it and queued in its queue. The data folder is
  * made by tests/lang/overlay.py, the same one the API test uses.
  */
-#include "test.h"
-#include "ivr/ivr_int.h"
+#include "ivr_test.h"
 #include "tel/tel.h"
 #include "calendar/calendar.h"
 
 static struct ivr_flow *flow;
 static char folder[] = "/tmp/wasl-ivr-lang-XXXXXX";
-
-static int64_t at(const char *utc)
-{
-    wtime_t t = 0;
-    assert_int_equal(clock_parse_utc(utc, &t), 0);
-    return t;
-}
-
-static void step(struct ivr_session *s, enum ivr_event_kind k, const char *digits, int64_t now, struct ivr_action *a)
-{
-    struct ivr_event e = {.kind = k};
-    if (digits)
-        snprintf(e.digits, sizeof(e.digits), "%s", digits);
-    if (ivr_step(s, &e, now, a))
-        fail_msg("step at node %s: %s", ivr_node_name(s), err_message());
-}
 
 static void menu_offers_the_eighth_language(void **state)
 {

@@ -4,32 +4,18 @@
  */
 #include <pthread.h>
 
-#include "test.h"
-#include "store/store.h"
+#include "test_db.h"
 
 static struct db *db;
-static char *path;
 
 static int setup(void **state)
 {
-    const char *url = getenv("WASL_TEST_DB");
     struct db_conn *c;
     (void)state;
     conf_reset();
     conf_register(store_conf, store_conf_count);
-    if (!url || !*url) {
-        path = test_tmp_path("store.db");
-        url = path;
-    }
-    if (db_open(&db, url))
-        return -1;
-    /* A clean slate on a PostgreSQL database other unit tests also use. */
-    if (db_backend(db) == DB_PG && db_conn_get(db, &c) == 0) {
-        db_exec(c, TEST_PG_DROP_ALL, NULL, 0);
-        db_conn_put(c);
-    }
-    if (db_migrate(db, NULL)) {
-        fprintf(stderr, "cannot open %s: %s\n", url, err_message());
+    if (test_db_open("store.db", &db)) {
+        fprintf(stderr, "cannot open the store: %s\n", err_message());
         return -1;
     }
     if (db_conn_get(db, &c))
@@ -49,7 +35,6 @@ static int teardown(void **state)
         db_conn_put(c);
     }
     db_close(db);
-    free(path);
     return 0;
 }
 

@@ -43,6 +43,8 @@ static const char *expected(enum tstate s, enum call_event e)
         return "end:error";
     if (e == CE_SHUTDOWN)
         return "end:shutdown";
+    if (e == CE_NO_ACK)
+        return "end:no_ack"; /* answered, never acknowledged: from wherever it got to */
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
         if (table[i].s == s && table[i].e == e)
             return table[i].want;

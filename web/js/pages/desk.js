@@ -23,6 +23,7 @@ import { alertBox, clearFieldErrors, field, messageArea, pageTitle, whileBusy } 
 import { clock, clockNode } from '../tel.js';
 import { caseLink } from './case_list.js';
 import { searchPanel } from './guide_search.js';
+import { deskBriefings } from '../briefings.js';
 
 /* The procedure a dossier follows, from the guide article's category. */
 const PROCEDURE_OF = {
@@ -30,6 +31,10 @@ const PROCEDURE_OF = {
     'death-repatriation': 'remains-repatriation', registration: 'consular-registration',
 };
 const QUICK_TYPES = ['information', 'dossier', 'complaint'];
+
+/* Pending briefings are read again this often while the desk is open (and
+ * after each call), so an amendment published meanwhile shows up. */
+const BRIEFINGS_REFRESH_MS = 120_000;
 
 /* Shortcuts: Alt + key, so that typing in a field never triggers one. */
 const SHORTCUTS = [
@@ -650,6 +655,8 @@ export async function render(ctx) {
         }),
     ]);
     const dispositions = disp.dispositions || [];
+    const briefings = deskBriefings();
+    const briefingsTimer = setInterval(briefings.refresh, BRIEFINGS_REFRESH_MS);
     const caller = callerColumn(ctx, geo, dispositions, messages);
     const cases = casesColumn(ctx, geo, types, dispositions, messages);
     const guide = guideColumn(ctx, (a) => {
@@ -681,6 +688,8 @@ export async function render(ctx) {
             /* a call ended or an answer came: the day's figures moved */
             if (was !== view.lastState && (view.lastState === 'wrap_up' || view.lastState === 'busy' || was === 'wrap_up'))
                 refreshToday();
+            if (was !== view.lastState && view.lastState === 'wrap_up')
+                briefings.refresh();
         },
         lastState: agent && agent.state,
         markSaved: (code) => {
@@ -712,14 +721,18 @@ export async function render(ctx) {
     };
     document.addEventListener('keydown', onKey);
     const page = h('section', { class: 'page page-agent page-desk', id: 'desk' },
-        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), today, help,
-            h('a', { class: 'btn btn-small', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('desk.new.full_form'))),
+        h('div', { class: 'page-head desk-head' }, pageTitle('agent.title'), today, help, briefings.button,
+            h('a', { class: 'btn btn-small', href: '#/cases/new', dataset: { action: 'new-case' } }, tn('desk.new.full_form')),
+            /* practice: wasl calls the agent with a pretend caller (docs/practice.md) */
+            h('a', { class: 'btn btn-small', href: '#/practice', dataset: { action: 'practice' } }, tn('practice.desk_link'))),
         messages.el,
+        briefings.panel,
         h('div', { class: 'desk-grid' }, caller.el, cases.el, guide.el));
     /* the listener goes with the page */
     const gone = new MutationObserver(() => {
         if (!page.isConnected) {
             document.removeEventListener('keydown', onKey);
+            clearInterval(briefingsTimer);
             gone.disconnect();
             if (view && !document.getElementById('desk'))
                 view = null;
@@ -731,6 +744,7 @@ export async function render(ctx) {
     caller.drawWrapUp();
     caller.drawConsult();
     refreshToday();
+    briefings.refresh();
     if (desk.caller)
         refreshPop().catch((e) => messages.show('error', caseErrorText(e)));
     return page;

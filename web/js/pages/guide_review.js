@@ -10,6 +10,7 @@ import { dayNode, dirOf, guideTabs, nativeName, statusBadge, todayInMorocco } fr
 import { formatDateTime, plural, tf, tn } from '../i18n.js';
 import { alertBox, errorText, pageTitle, whileBusy } from '../ui.js';
 import { diffHref, diffView, versionsHref } from './guide_manage.js';
+import { questionsEditor } from '../briefings.js';
 
 /* The version this one changes: the newest earlier version in its language. */
 async function previousOf(v) {
@@ -57,11 +58,14 @@ function reviewCard(v, ctx, onDone) {
     const rejectNote = h('textarea', { id: rejectId, name: 'reject_note', rows: '2', maxlength: '1000', dir: 'auto' });
     const approve = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'approve' } }, tn('guide.review.approve'));
     const reject = h('button', { type: 'button', class: 'btn btn-danger', dataset: { action: 'reject' } }, tn('guide.review.reject'));
+    /* An amendment is briefed to the agents of its language: the questions go with it. */
+    const questions = questionsEditor();
     const forms = h('div', { class: 'review-forms' },
         h('div', { class: 'review-form review-approve' },
             h('div', { class: 'field' }, h('label', { for: dateId }, tn('guide.review.effective_on')),
                 h('p', { class: 'hint' }, tn('guide.review.effective_hint')), date),
             h('div', { class: 'field' }, h('label', { for: noteId }, tn('guide.review.note_optional')), note),
+            questions.el,
             approve),
         h('div', { class: 'review-form review-reject' },
             h('div', { class: 'field' }, h('label', { for: rejectId }, tn('guide.review.reject_note')),
@@ -90,10 +94,19 @@ function reviewCard(v, ctx, onDone) {
             date.focus();
             return;
         }
+        let asked;
+        try {
+            asked = questions.value();
+        } catch (e) {
+            problem.replaceChildren(alertBox('error', tn(e.message)));
+            return;
+        }
         try {
             const body = { effective_on: date.value };
             if (note.value.trim())
                 body.note = note.value.trim();
+            if (asked.length)
+                body.questions = asked;
             const r = await whileBusy(approve, 'common.working', () => api('POST', `/api/v1/guide/versions/${v.id}/approve`, body));
             forms.remove();
             status.replaceWith(statusBadge(r.status));

@@ -41,6 +41,8 @@ export function render() {
     function listenNode(m) {
         if (m.expired)
             return h('span', { class: 'muted' }, tn('messages.expired'));
+        if (m.audio === 'failed' && !m.seconds)
+            return h('span', { class: 'muted' }, tn('messages.no_audio'));
         const b = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'listen' }, title: t('messages.listen_audited') },
             tn('messages.listen'));
         b.addEventListener('click', () => {
@@ -129,13 +131,24 @@ export function render() {
         return h('div', { class: 'message-actions' }, out);
     }
 
+    /* A message kept only in part says so: wasl stopped while it was left
+     * (partial: what was said until then), or the disk failed (failed). */
+    function lengthNode(m) {
+        const length = tn('messages.seconds', { n: m.seconds });
+        if (m.audio !== 'partial' && m.audio !== 'failed')
+            return length;
+        return h('div', {}, h('span', {}, length), ' ',
+            h('span', { title: t(`messages.audio_hint.${m.audio}`), dataset: { audio: m.audio } },
+                badge(m.audio === 'failed' ? 'danger' : 'warning', tn(`messages.audio.${m.audio}`))));
+    }
+
     function row(m) {
         const cells = [
             h('time', { datetime: m.left_at }, formatDateTime(m.left_at)),
             m.language ? h('span', { lang: m.language }, languageName(m.language)) : h('span', { class: 'muted' }, '—'),
             h('span', {}, m.country),
             m.phone ? h('span', { dir: 'ltr', class: 'message-phone' }, m.phone) : h('span', { class: 'muted' }, tn('messages.anonymous')),
-            tn('messages.seconds', { n: m.seconds }),
+            lengthNode(m),
             statusNode(m),
             actionsNode(m),
         ];

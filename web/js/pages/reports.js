@@ -1,7 +1,8 @@
 /*
  * The supervisors' reports (#/reports): the figures of GET /api/v1/stats for
- * a period of days in the center's time zone, sliced by queue, language,
- * country, agent or time interval, as a table (each metric explained on
+ * a period of days in the center's time zone, cut by any combination of
+ * time interval, country, language, service, queue, agent and consulate
+ * (none: the whole center), as a table (each metric explained on
  * hover and linked to its definition below), two charts (Chart.js, served
  * from /vendor), CSV and XLSX downloads and a print style for a PDF.
  * The choice is kept in the hash (#/reports?period=&by=...) to be shared.
@@ -12,10 +13,12 @@ import { formatDateTime, formatNumber, languageInfo, t, tn } from '../i18n.js';
 import { formatDay, todayInMorocco } from '../guide.js';
 import { routeParams } from '../router.js';
 import { messageArea, pageTitle } from '../ui.js';
+import { chartJs } from '../charts.js';
 
 const TIME_ZONE = 'Africa/Casablanca';
 const PERIODS = ['today', 'yesterday', 'this_week', 'last_week', 'this_month', 'last_month', 'custom'];
-const SLICES = ['queue', 'language', 'country', 'agent', 'interval', 'total'];
+/* The dimensions a report is cut by, in the server's canonical order. */
+const DIMS = ['interval', 'country', 'language', 'service', 'queue', 'agent', 'consulate'];
 const BUCKETS = ['15m', '30m', '1h', '1d'];
 /* The columns of the table, in order (docs/metrics.md defines each). */
 const COLUMNS = [
@@ -26,7 +29,12 @@ const COLUMNS = [
 ];
 
 /* The choice, kept across visits of the page. */
-const choice = { period: 'today', from: '', to: '', by: 'queue', interval: '1h' };
+const choice = { period: 'today', from: '', to: '', by: ['queue'], interval: '1h' };
+
+/* by= as the server takes it: the dimensions in order, or "total". */
+function byParam() {
+    return choice.by.length ? DIMS.filter((d) => choice.by.includes(d)).join(',') : 'total';
+}
 
 /* YYYY-MM-DD plus n days (calendar arithmetic, no time zone involved). */
 function addDays(day, n) {
@@ -56,8 +64,8 @@ export function periodDays(period, today = todayInMorocco()) {
 
 function query(format) {
     const [from, to] = periodDays(choice.period);
-    const q = { from, to: addDays(to, 1), by: choice.by };
-    if (choice.by === 'interval')
+    const q = { from, to: addDays(to, 1), by: byParam() };
+    if (choice.by.includes('interval'))
         q.interval = choice.interval;
     if (format)
         q.format = format;
@@ -80,28 +88,40 @@ function formatValue(v, type) {
     return formatNumber(v);
 }
 
-/* The label of a row in the UI language. */
-function rowLabel(row, by, bucket) {
-    const key = row.key;
+/* A dimension's value in the UI language. */
+function dimLabel(dim, row, bucket) {
+    const v = row[dim];
     try {
-        if (by === 'total')
-            return t('reports.total');
-        if (by === 'language')
-            return new Intl.DisplayNames([locale()], { type: 'language' }).of(key) || key;
-        if (by === 'country')
-            return key ? new Intl.DisplayNames([locale()], { type: 'region' }).of(key) || key : t('reports.no_country');
-        if (by === 'agent')
-            return row.name || t('reports.agent_no', { id: key });
-        if (by === 'interval') {
+        if (dim === 'language')
+            return v ? new Intl.DisplayNames([locale()], { type: 'language' }).of(v) || v : t('reports.no_language');
+        if (dim === 'country')
+            return v ? new Intl.DisplayNames([locale()], { type: 'region' }).of(v) || v : t('reports.no_country');
+        if (dim === 'agent')
+            return row.name || t('reports.agent_no', { id: v });
+        if (dim === 'service')
+            return t(`tel.service.${v}`);
+        if (dim === 'consulate')
+            return v || t('reports.no_consulate');
+        if (dim === 'interval') {
             /* labels are local times already: format them as given */
-            const d = new Date(`${key}:00Z`);
+            const d = new Date(`${v}:00Z`);
             const opts = bucket === '1d' ? { dateStyle: 'medium' } : { dateStyle: 'short', timeStyle: 'short' };
             return new Intl.DateTimeFormat(locale(), { ...opts, timeZone: 'UTC' }).format(d);
         }
     } catch (e) {
         /* an unknown code: the code itself */
     }
-    return key;
+    return v;
+}
+
+/* The dimensions of a report's answer, in order. */
+function dimsOf(data) {
+    return data.by === 'total' ? [] : data.by.split(',');
+}
+
+/* The label of a row (for the charts): its values joined. */
+function rowLabel(row, dims, bucket) {
+    return dims.length ? dims.map((d) => dimLabel(d, row, bucket)).join(' · ') : t('reports.total');
 }
 
 function metricHeader(name) {
@@ -125,17 +145,22 @@ function goToDefinition(ev) {
 
 function figuresTable(data) {
     const rows = data.rows || [];
+    const dims = dimsOf(data);
+    const heads = dims.length ? dims.map((d) => h('th', { scope: 'col', dataset: { dim: d } }, tn(`reports.slice.${d}`)))
+        : [h('th', { scope: 'col' }, tn('reports.slice.total'))];
+    const labels = (r) => (dims.length ? dims.map((d) => h('th', { scope: 'row', dir: 'auto', dataset: { dim: d } }, dimLabel(d, r, choice.interval)))
+        : [h('th', { scope: 'row' }, tn('reports.total'))]);
     const body = rows.map((r) => h('tr', { dataset: { key: r.key } },
-        h('th', { scope: 'row', dir: 'auto' }, rowLabel(r, data.by, choice.interval)),
+        labels(r),
         COLUMNS.map(([name, type]) => h('td', {
             class: 'num',
             dataset: { col: name, value: r[name] === null ? '' : String(r[name]), label: t(`reports.m.${name}`) },
         }, formatValue(r[name], type)))));
     if (!rows.length)
-        body.push(h('tr', {}, h('td', { colspan: String(COLUMNS.length + 1) }, tn('reports.none'))));
+        body.push(h('tr', {}, h('td', { colspan: String(COLUMNS.length + heads.length) }, tn('reports.none'))));
     return h('table', { class: 'data-table data-table-dense report-table', id: 'report-table' },
         h('caption', { class: 'visually-hidden' }, tn('reports.table_caption')),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tn(`reports.slice.${data.by}`)), COLUMNS.map(([name]) => metricHeader(name)))),
+        h('thead', {}, h('tr', {}, heads, COLUMNS.map(([name]) => metricHeader(name)))),
         h('tbody', {}, body));
 }
 
@@ -149,16 +174,6 @@ function definitions() {
         ])));
 }
 
-let chartModule = null;
-/* Chart.js, loaded the first time a chart is drawn (400 kB the other pages need not). */
-async function chartJs() {
-    if (!chartModule) {
-        chartModule = await import('/vendor/chart.js/chart.js');
-        chartModule.Chart.register(...chartModule.registerables);
-    }
-    return chartModule.Chart;
-}
-
 const charts = [];
 function destroyCharts() {
     while (charts.length)
@@ -170,7 +185,7 @@ async function drawCharts(data, callsCanvas, slCanvas) {
     const Chart = await chartJs();
     destroyCharts();
     const rows = data.rows || [];
-    const labels = rows.map((r) => rowLabel(r, data.by, choice.interval));
+    const labels = rows.map((r) => rowLabel(r, dimsOf(data), choice.interval));
     const rtl = languageInfo().dir === 'rtl';
     const pct = new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 0 });
     const common = {
@@ -182,7 +197,7 @@ async function drawCharts(data, callsCanvas, slCanvas) {
         plugins: { legend: { rtl, position: 'bottom' }, tooltip: { rtl } },
     };
     const xScale = { reverse: rtl, ticks: { autoSkip: true, maxRotation: 60 } };
-    const line = data.by === 'interval';
+    const line = data.by === 'interval'; /* time alone: a line; crossed with anything else: bars */
     charts.push(new Chart(callsCanvas, {
         type: line ? 'line' : 'bar',
         data: {
@@ -215,6 +230,14 @@ async function drawCharts(data, callsCanvas, slCanvas) {
     }));
 }
 
+/* "by queue", "by hour", "by country × language". */
+function sliceTitle() {
+    if (choice.by.length > 1)
+        return t('reports.by.several', { dims: choice.by.map((d) => t(`reports.slice.${d}`)).join(' × ') });
+    const one = choice.by[0] || 'total';
+    return t(one === 'interval' ? `reports.by_interval.${choice.interval}` : `reports.by.${one}`);
+}
+
 function select(id, values, selected, labelOf, onChange) {
     const el = h('select', { id }, values.map((v) => h('option', { value: v, selected: v === selected }, labelOf(v))));
     el.addEventListener('change', () => onChange(el.value));
@@ -228,8 +251,11 @@ export function render() {
     for (const k of ['from', 'to'])
         if (/^\d{4}-\d{2}-\d{2}$/.test(params.get(k) || ''))
             choice[k] = params.get(k);
-    if (SLICES.includes(params.get('by')))
-        choice.by = params.get('by');
+    const by = (params.get('by') || '').split(',');
+    if (params.get('by') === 'total')
+        choice.by = [];
+    else if (params.get('by') && by.every((d) => DIMS.includes(d)))
+        choice.by = DIMS.filter((d) => by.includes(d));
     if (BUCKETS.includes(params.get('interval')))
         choice.interval = params.get('interval');
 
@@ -250,7 +276,7 @@ export function render() {
         choice.interval = v;
         load();
     });
-    const bucketBox = h('span', { class: 'report-bucket', hidden: choice.by !== 'interval' },
+    const bucketBox = h('span', { class: 'report-bucket', hidden: !choice.by.includes('interval') },
         h('label', { for: 'report-interval' }, tn('reports.interval')), bucket);
     const period = select('report-period', PERIODS, choice.period, (p) => t(`reports.period.${p}`), (v) => {
         if (v === 'custom')
@@ -260,11 +286,18 @@ export function render() {
         [fromInput.value, toInput.value] = periodDays(v);
         load();
     });
-    const slice = select('report-by', SLICES, choice.by, (s) => t(`reports.slice.${s}`), (v) => {
-        choice.by = v;
-        bucketBox.hidden = v !== 'interval';
-        load();
-    });
+    /* one box per dimension: any combination, none for the whole center */
+    const slice = h('fieldset', { class: 'report-dims', id: 'report-by' },
+        h('legend', {}, tn('reports.slice')),
+        DIMS.map((d) => {
+            const box = h('input', { type: 'checkbox', id: `report-by-${d}`, value: d, checked: choice.by.includes(d) });
+            box.addEventListener('change', () => {
+                choice.by = DIMS.filter((x) => (x === d ? box.checked : choice.by.includes(x)));
+                bucketBox.hidden = !choice.by.includes('interval');
+                load();
+            });
+            return h('label', { for: `report-by-${d}`, class: 'check' }, box, ' ', tn(`reports.slice.${d}`));
+        }));
     for (const input of [fromInput, toInput])
         input.addEventListener('change', () => {
             if (!fromInput.value || !toInput.value)
@@ -279,10 +312,10 @@ export function render() {
         const mine = ++seq;
         messages.clear();
         section.dataset.loaded = 'false';
-        const q = new URLSearchParams({ period: choice.period, by: choice.by });
+        const q = new URLSearchParams({ period: choice.period, by: byParam() });
         if (choice.period === 'custom')
             [['from', choice.from], ['to', choice.to]].forEach(([k, v]) => q.set(k, v));
-        if (choice.by === 'interval')
+        if (choice.by.includes('interval'))
             q.set('interval', choice.interval);
         history.replaceState(null, '', `#/reports?${q}`);
         csv.href = query('csv');
@@ -295,7 +328,7 @@ export function render() {
             heading.replaceChildren(
                 h('h2', { id: 'report-period-title' }, tn('reports.heading', {
                     period: from === to ? formatDay(from) : t('reports.range', { from: formatDay(from), to: formatDay(to) }),
-                    slice: t(choice.by === 'interval' ? `reports.by_interval.${choice.interval}` : `reports.by.${choice.by}`),
+                    slice: sliceTitle(),
                 })),
                 h('p', { class: 'hint' }, tn('reports.computed', { at: formatDateTime(new Date().toISOString()), tz: TIME_ZONE })));
             tableWrap.replaceChildren(figuresTable(data));
@@ -316,7 +349,7 @@ export function render() {
         h('p', { class: 'lead no-print' }, tn('reports.intro')),
         h('form', { class: 'filter-row report-controls no-print', onsubmit: (ev) => ev.preventDefault() },
             h('label', { for: 'report-period' }, tn('reports.period')), period, custom,
-            h('label', { for: 'report-by' }, tn('reports.slice')), slice, bucketBox),
+            slice, bucketBox),
         h('div', { class: 'report-actions no-print' }, csv, xlsx,
             h('button', { type: 'button', class: 'btn', id: 'report-print', onclick: () => window.print() }, tn('reports.print'))),
         messages.el,

@@ -209,7 +209,12 @@ export function telephonySection(ctx) {
         return h('section', { class: 'tel-part', id, 'aria-labelledby': titleId },
             h('h3', { id: titleId }, tn(titleKey)), content);
     };
-    const figures = figuresSection((d) => { queueNames = d.queues || []; });
+    const figures = figuresSection((d) => {
+        queueNames = d.queues || [];
+        /* the calls drawn before the queues were known show their names now */
+        for (const el of calls.querySelectorAll('.tel-queue[data-queue]'))
+            el.replaceWith(queueNode(el.dataset.queue));
+    });
     figuresStop = figures.stop;
     const live = h('div', { class: 'tel-live', id: 'tel-live' },
         h('div', { class: 'stat-row' }, stats),
@@ -290,18 +295,20 @@ export function telephonySection(ctx) {
         calls.replaceChildren(table({
             id: 'tel-calls-table',
             caption: 'tel.sup.calls_caption',
-            cols: ['tel.col.call', 'tel.col.country', 'tel.col.language', 'tel.col.stage', 'tel.col.node', 'tel.col.duration', 'tel.col.actions'],
+            cols: ['tel.col.call', 'tel.col.country', 'tel.col.language', 'tel.col.stage', 'tel.col.queue', 'tel.col.node', 'tel.col.duration', 'tel.col.actions'],
             empty: 'tel.sup.no_calls',
             rows: (s.calls || []).map((c) => ({
-                data: { call: String(c.id), state: c.state },
+                data: { call: String(c.id), state: c.state, queue: c.queue || '' },
                 cells: [
                     h('span', { class: 'nowrap' }, t('tel.bar.call', { id: c.id })),
                     countryNode(geo, c.country),
                     languageNode(c.language),
                     h('span', { class: `tel-stage tel-stage-${c.state}` }, callStageName(c.state)),
+                    c.queue ? queueNode(c.queue) : muted(),
                     c.node ? h('code', { dir: 'ltr' }, c.node) : muted(),
                     clockNode(c.seconds),
-                    c.state === 'bridged' && c.agent && c.agent !== me.id ? callActions(c) : muted(),
+                    c.state === 'bridged' && c.agent && c.agent !== me.id ? callActions(c)
+                        : c.state === 'queued' && c.queue ? waitingActions(c) : muted(),
                 ],
             })),
         }));
@@ -341,6 +348,33 @@ export function telephonySection(ctx) {
         });
         return b;
     }
+    /* A queue by its language and service, as the figures name them. */
+    function queueLabel(q) {
+        return `${languageName(q.language)} · ${serviceName(q.service)}`;
+    }
+    function queueNode(name) {
+        const q = queueNames.find((x) => x.queue === name);
+        return h('span', { class: 'tel-queue', dataset: { queue: name } }, q ? queueLabel(q) : h('code', { dir: 'ltr' }, name));
+    }
+    /* A waiting caller (or one whose agent's phone rings) to another queue:
+     * they keep their place by arrival (POST .../move, audited). */
+    function waitingActions(c) {
+        const move = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'move-waiting', call: String(c.id) } }, tn('tel.act.move'));
+        move.addEventListener('click', () => {
+            const targets = queueNames.filter((q) => q.queue !== c.queue);
+            const select = h('select', { id: uid('queue'), dataset: { field: 'queue' } },
+                targets.map((q) => h('option', { value: q.queue }, queueLabel(q))));
+            const go = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'move-waiting-go' }, disabled: !targets.length }, tn('tel.act.move_go'));
+            const d = openDialog({
+                title: t('tel.act.move_waiting_title', { id: c.id }),
+                content: [h('p', {}, tn('tel.act.move_waiting_from'), ' ', queueNode(c.queue)),
+                    field({ label: 'tel.act.queue', control: select }), h('p', { class: 'hint' }, tn('tel.act.move_waiting_note')),
+                    h('div', { class: 'actions' }, go)],
+            });
+            go.addEventListener('click', () => act(go, () => api('POST', `/api/v1/tel/calls/${c.id}/move`, { queue: select.value }), 'tel.act.moved_waiting').then(d.close));
+        });
+        return h('span', { class: 'tel-actions' }, move);
+    }
     function callActions(c) {
         const mode = (m) => {
             const b = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: m, call: String(c.id) }, title: t('tel.act.from_phone') }, tn(`tel.act.${m}`));
@@ -350,7 +384,7 @@ export function telephonySection(ctx) {
         const move = h('button', { type: 'button', class: 'btn btn-small', dataset: { action: 'move', call: String(c.id) } }, tn('tel.act.move'));
         move.addEventListener('click', () => {
             const select = h('select', { id: uid('queue'), dataset: { field: 'queue' } },
-                queueNames.map((q) => h('option', { value: q.queue }, `${languageName(q.language)} · ${serviceName(q.service)}`)));
+                queueNames.map((q) => h('option', { value: q.queue }, queueLabel(q))));
             const go = h('button', { type: 'button', class: 'btn btn-primary', dataset: { action: 'move-go' } }, tn('tel.act.move'));
             const d = openDialog({
                 title: t('tel.act.move_title', { id: c.id }),

@@ -2,7 +2,7 @@
  * The published figures on the citizens' portal (#figures): a whole month
  * per country and per consulate from GET /api/v1/public/figures, with the
  * cells the server withheld shown as "c" and explained, the notes on what is
- * counted where (calls by country only: a call has no consulate), and the
+ * counted where (a call's consulate: that of the case recorded with it), and the
  * open-data downloads. "#figures?month=2026-11" opens a month.
  */
 import { api } from '../api.js';
@@ -113,7 +113,7 @@ export async function render(ctx) {
         empty ? alertBox('info', t('portal.figures.none')) : null,
         table('portal.figures.by_country', 'portal.figures.country', [...CALLS, ...CASES], data.total, data.countries,
             (code) => countryName(geo, code)),
-        table('portal.figures.by_consulate', 'portal.figures.consulate', CASES, data.total, data.consulates,
+        table('portal.figures.by_consulate', 'portal.figures.consulate', [...CALLS, ...CASES], data.total, data.consulates,
             (code) => consulateCity(geo, code)),
         h('div', { class: 'figures-legend' },
             h('p', {}, tn('portal.figures.legend_withheld', { n: data.min_count })),

@@ -1,0 +1,245 @@
+/*
+ * The media thread (sip.media_threads = 1; docs/telephony-threads.md): a
+ * libre loop of its own (re_thread_init) that watches every leg's RTP
+ * socket and a ticker of its own, so that RTP is never held up by SIP
+ * parsing, the IVR or the distributor, and the SIP socket waits for SIP
+ * work only.
+ *
+ * Ownership: the media loop runs its handlers (packets received, the
+ * ticker's pacing and mixers) holding media_mx, which libre releases while
+ * it waits in epoll (re_set_mutex). The signalling thread takes the same
+ * mutex (media_lock) for the few moments it changes what a leg's media does
+ * (its socket opened or closed, its peer's address and codec, the prompts
+ * it plays, its route, a mixer): never per packet, and only when something
+ * changes. What the media side tells back goes without it: the time of the
+ * last packet and the end of the prompts through atomics, the keys through
+ * the signalling thread's queue.
+ *
+ * A leg's socket is opened on the signalling thread, which needs its port
+ * for the SDP at once: libre registers it with the loop of the thread that
+ * opens it, so it is taken out of that loop at once (udp_thread_detach,
+ * before that loop turns again) and given to the media loop through its
+ * queue (udp_thread_attach there). Its end goes through the same queue, in
+ * order after its adoption: the socket is freed on the media thread, whose
+ * loop it is in (libre's udp_sock destructor leaves the current thread's
+ * loop).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "rt.h"
+
+enum { MQM_ADOPT = 1, MQM_FREE, MQM_STOP };
+
+static bool threaded;
+static pthread_mutex_t media_mx = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int lock_depth;
+static struct mqueue *mmq;
+static pthread_t thread;
+static bool running;
+static int tick_fd = -1;
+static pthread_mutex_t start_mx = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t start_cv = PTHREAD_COND_INITIALIZER;
+static bool start_done;
+static int start_err;
+
+bool media_threaded(void)
+{
+    return threaded;
+}
+
+void media_lock(void)
+{
+    if (threaded && lock_depth++ == 0)
+        pthread_mutex_lock(&media_mx);
+}
+
+void media_unlock(void)
+{
+    if (threaded && --lock_depth == 0)
+        pthread_mutex_unlock(&media_mx);
+}
+
+static void sock_detach(struct rtp_sock *rs)
+{
+    if (rtp_sock(rs))
+        udp_thread_detach(rtp_sock(rs));
+    if (rtcp_sock(rs))
+        udp_thread_detach(rtcp_sock(rs));
+}
+
+static int sock_attach(struct rtp_sock *rs)
+{
+    int err = 0;
+    if (rtp_sock(rs))
+        err = udp_thread_attach(rtp_sock(rs));
+    if (!err && rtcp_sock(rs))
+        err = udp_thread_attach(rtcp_sock(rs));
+    return err;
+}
+
+int media_sock_adopt(struct rtp_sock *rs)
+{
+    if (!threaded)
+        return 0;
+    sock_detach(rs);
+    /* the queue does not own it: its free comes after, in order */
+    return mqueue_push(mmq, MQM_ADOPT, rs);
+}
+
+/* (under media_lock: from leg_media_close) The leg goes at once; its
+ * socket stays in the media loop until the queue reaches its free, and
+ * what it receives meanwhile must not reach the leg: it goes to libre's
+ * handler that drops everything. */
+void media_sock_free(struct rtp_sock *rs)
+{
+    if (!rs)
+        return;
+    if (!threaded) {
+        mem_deref(rs);
+        return;
+    }
+    if (rtp_sock(rs))
+        udp_handler_set(rtp_sock(rs), NULL, NULL);
+    if (rtcp_sock(rs))
+        udp_handler_set(rtcp_sock(rs), NULL, NULL);
+    if (mqueue_push(mmq, MQM_FREE, rs))
+        log_error("tel: a leg's RTP socket cannot be freed (the media thread's queue): it stays open");
+}
+
+/* A key the media side heard reaches the call's IVR on the signalling
+ * thread (the call found again by its number: it may have ended since). */
+struct media_digit {
+    uint64_t call;
+    char d;
+};
+
+void media_digit(struct tcall *c, char d)
+{
+    if (!threaded) {
+        call_digit(c, d);
+        return;
+    }
+    struct media_digit *m = malloc(sizeof(*m));
+    if (!m)
+        return;
+    m->call = c->id;
+    m->d = d;
+    if (tel_post_digit(m))
+        free(m);
+}
+
+void media_digit_run(void *arg)
+{
+    struct media_digit *m = arg;
+    struct tcall *c = call_find(m->call);
+    if (c)
+        call_digit(c, m->d);
+    free(m);
+}
+
+static void mq_h(int id, void *data, void *arg)
+{
+    struct rtp_sock *rs = data;
+    if (id == MQM_ADOPT) {
+        if (sock_attach(rs))
+            log_warn("tel: a leg's RTP socket could not join the media loop: its audio is lost");
+    } else if (id == MQM_FREE) {
+        mem_deref(rs);
+    } else if (id == MQM_STOP) {
+        re_cancel();
+    }
+}
+
+static void tick_h(int flags, void *arg)
+{
+    uint64_t expirations;
+    if (read(tick_fd, &expirations, sizeof(expirations)) < 0)
+        return;
+    media_tick(mono_us());
+}
+
+static int loop_setup(void)
+{
+    int err;
+    if ((err = re_thread_init()))
+        return err;
+    fd_setsize(16384); /* before the first socket, as on the signalling thread */
+    re_set_mutex(&media_mx);
+    if ((err = mqueue_alloc(&mmq, mq_h, NULL)))
+        return err;
+    if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
+        return errno;
+    long ns = TICK_MS * 1000000L;
+    struct itimerspec its = {{0, ns}, {0, ns}};
+    timerfd_settime(tick_fd, 0, &its, NULL);
+    return fd_listen(tick_fd, FD_READ, tick_h, NULL);
+}
+
+static void *media_main(void *arg)
+{
+    int prio = (int)conf_int("sip.realtime_priority");
+    if (prio > 0) {
+        struct sched_param sp = {.sched_priority = prio};
+        if (pthread_setschedparam(pthread_self(), SCHED_RR, &sp))
+            log_info("tel: the media thread runs at normal priority"); /* the signalling thread warned already */
+    }
+    int err = loop_setup(); /* re_main takes media_mx itself, and releases it in epoll */
+    pthread_mutex_lock(&start_mx);
+    start_err = err;
+    start_done = true;
+    pthread_cond_broadcast(&start_cv);
+    pthread_mutex_unlock(&start_mx);
+    if (!err)
+        re_main(NULL);
+    if (tick_fd >= 0) {
+        fd_close(tick_fd);
+        close(tick_fd);
+        tick_fd = -1;
+    }
+    mmq = mem_deref(mmq);
+    re_thread_close();
+    return NULL;
+}
+
+int media_loop_start(void)
+{
+    int n = (int)conf_int("sip.media_threads");
+    if (n <= 0)
+        return 0;
+    start_done = false;
+    start_err = 0;
+    threaded = true; /* from now on the signalling thread takes media_mx */
+    if (pthread_create(&thread, NULL, media_main, NULL)) {
+        threaded = false;
+        return err_set(WASL_EINTERNAL, "tel.media_thread", "cannot start the media thread");
+    }
+    pthread_mutex_lock(&start_mx);
+    while (!start_done)
+        pthread_cond_wait(&start_cv, &start_mx);
+    pthread_mutex_unlock(&start_mx);
+    running = true;
+    if (start_err) {
+        media_loop_stop();
+        return err_set(WASL_EINTERNAL, "tel.media_thread", "cannot start the media loop: %s", strerror(start_err));
+    }
+    return 0;
+}
+
+void media_loop_stop(void)
+{
+    if (!running)
+        return;
+    /* every leg was closed before: their sockets' frees are queued ahead
+     * (a loop that could not start has ended by itself) */
+    if (!start_err && mqueue_push(mmq, MQM_STOP, NULL))
+        log_error("tel: cannot stop the media thread");
+    else
+        pthread_join(thread, NULL);
+    running = false;
+    threaded = false;
+}
