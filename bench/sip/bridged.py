@@ -48,7 +48,6 @@ import re
 import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import sys
 import threading
@@ -185,33 +184,10 @@ class Sipp:
 
 
 def read_pcap(path):
-    """(time, src port, dst port, RTP payload) of each UDP datagram of a
-    pcap of the loopback (Ethernet framing, as tcpdump -i lo writes it)."""
-    out = []
-    with open(path, "rb") as f:
-        g = f.read(24)
-        if len(g) < 24:
-            return out
-        magic = struct.unpack("<I", g[:4])[0]
-        nano = magic == 0xA1B23C4D
-        linktype = struct.unpack("<I", g[20:24])[0]
-        off = 14 if linktype == 1 else (16 if linktype == 113 else 4)
-        while True:
-            h = f.read(16)
-            if len(h) < 16:
-                break
-            sec, frac, incl, _ = struct.unpack("<IIII", h)
-            data = f.read(incl)
-            ip = data[off:]
-            if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
-                continue
-            ihl = (ip[0] & 15) * 4
-            sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
-            rtp = ip[ihl + 8:]
-            if len(rtp) < 12 + 160:
-                continue
-            out.append((sec + frac / (1e9 if nano else 1e6), sport, dport, bytes(rtp[12:12 + 160])))
-    return out
+    """(time, src port, dst port, RTP payload) of each RTP datagram (20 ms
+    of G.711) in a pcap of the loopback."""
+    return [(t, sport, dport, payload[12:12 + 160]) for t, sport, dport, payload in sipstat.pcap_udp(path)
+            if len(payload) >= 12 + 160]
 
 
 def pct(xs, p):

@@ -14,6 +14,12 @@ the pacing histogram of wasl's /metrics, and the Markdown report.
                                  /metrics snapshots, and the calls counted
   sipstat.py overload BEFORE AFTER  the overload guards' counts between two
                                  /metrics snapshots
+  sipstat.py wire PCAP PORT      from a capture of the loopback (kernel time
+                                 stamps), the time from each new INVITE sent
+                                 to PORT to the final answer PORT sent back
+                                 (503 and 200 apart): the server's own
+                                 response time, whatever the load generator's
+                                 scheduling
   sipstat.py report STEPS.tsv    Markdown report
 Everything is printed as key=value lines (or Markdown), for the shell.
 """
@@ -21,6 +27,7 @@ import glob
 import os
 import random
 import socket
+import struct
 import sys
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -294,6 +301,77 @@ def overload(before, after):
         print(f"{k}={int(m1[name] - m0.get(name, 0)) if name in m1 else 'n/a'}")
 
 
+def pcap_udp(path):
+    """(time, src port, dst port, payload) of each UDP datagram over IPv4
+    in a pcap file (Ethernet, Linux cooked or loopback framing, as tcpdump
+    -i lo writes it), with the kernel's time stamp in seconds."""
+    with open(path, "rb") as f:
+        g = f.read(24)
+        if len(g) < 24:
+            return
+        magic = struct.unpack("<I", g[:4])[0]
+        nano = magic == 0xA1B23C4D
+        linktype = struct.unpack("<I", g[20:24])[0]
+        off = 14 if linktype == 1 else (16 if linktype == 113 else 4)
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                return
+            sec, frac, incl, _ = struct.unpack("<IIII", h)
+            ip = f.read(incl)[off:]
+            if len(ip) < 28 or ip[0] >> 4 != 4 or ip[9] != 17:
+                continue
+            ihl = (ip[0] & 15) * 4
+            sport, dport = struct.unpack("!HH", ip[ihl:ihl + 4])
+            yield sec + frac / (1e9 if nano else 1e6), sport, dport, bytes(ip[ihl + 8:])
+
+
+def sip_head(payload):
+    """(first line, Call-ID, CSeq method) of a SIP datagram, or None."""
+    head = payload.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    if not head or not head[0]:
+        return None
+    callid = method = None
+    for line in head[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name in (b"call-id", b"i"):
+            callid = value.strip()
+        elif name == b"cseq":
+            method = value.split()[-1] if value.split() else None
+    return head[0], callid, method
+
+
+def wire_times(path, port):
+    """{"503": [s...], "200": [s...]}: for each INVITE that reached PORT
+    (timed from its first copy: a retransmission does not restart the
+    clock), the time until PORT sent its first final answer."""
+    first, out = {}, {}
+    for t, sport, dport, payload in pcap_udp(path):
+        h = sip_head(payload)
+        if not h or not h[1]:
+            continue
+        line, callid, method = h
+        if dport == port and line.startswith(b"INVITE "):
+            first.setdefault(callid, t)
+        elif sport == port and method == b"INVITE" and line.startswith(b"SIP/2.0 "):
+            code = line.split()[1].decode(errors="replace") if len(line.split()) > 1 else ""
+            if code >= "200" and callid in first:
+                out.setdefault(code, []).append(t - first.pop(callid))
+    return out
+
+
+def wire(path, port):
+    times = wire_times(path, int(port)) if os.path.exists(path) else {}
+    for code in ("503", "200"):
+        xs = sorted(times.get(code, []))
+        print(f"wire{code}_n={len(xs)}")
+        for name, q in (("p50", 0.5), ("p99", 0.99)):
+            v = xs[min(len(xs) - 1, int(len(xs) * q))] * 1000 if xs else None
+            print(f"wire{code}_{name}_ms={'n/a' if v is None else f'{v:.2f}'}")
+        print(f"wire{code}_max_ms={f'{xs[-1] * 1000:.2f}' if xs else 'n/a'}")
+
+
 def overload_report(rows, num):
     """The overload steps: offered 2x and 4x a clean rate, 503 allowed."""
     ov = [r for r in rows if r.get("step") == "overload"]
@@ -302,17 +380,20 @@ def overload_report(rows, num):
     print()
     print("Overload steps (`uac_overload.xml`: a 503 is an answer; wasl sheds the excess):")
     print()
-    print("| offered cps (× clean) | admitted / refused (503) | admitted cps | INVITE→503 p50 / p99 | INVITE→200 p99 "
+    print("| offered cps (× clean) | admitted / refused (503) | admitted cps | INVITE→503 at SIPp p50 / p99 "
+          "| INVITE→503 on the wire p50 / p99 / max (n) | INVITE→200 p99 "
           "| calls failed | retrans | shed by delay / rate | kernel drops | result |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in ov:
         if r.get("skipped"):
-            print(f"| {r.get('rate', '')} | | | | | | | | | {r['skipped']} |")
+            print(f"| {r.get('rate', '')} | | | | | | | | | | {r['skipped']} |")
             continue
         clean = num(r, "clean", 0) or 0
         x = f"{num(r, 'rate', 0) / clean:.0f}×" if clean else "?"
         print(f"| {r['rate']} ({x} {int(clean)}) | {r.get('admitted', '?')} / {r.get('refused', '?')} "
               f"| {r.get('answered_cps', 'n/a')} | {r.get('r503_p50_ms', 'n/a')} / {r.get('r503_p99_ms', 'n/a')} ms "
+              f"| {r.get('wire503_p50_ms', 'n/a')} / {r.get('wire503_p99_ms', 'n/a')} / {r.get('wire503_max_ms', 'n/a')} ms "
+              f"({r.get('wire503_n', '0')}) "
               f"| {r.get('r200_p99_ms', 'n/a')} ms | {r.get('failed', '?')} | {r.get('retrans', '?')} "
               f"| {r.get('shed_delay', 'n/a')} / {r.get('shed_rate', 'n/a')} | {r.get('udp_drops', 'n/a')} "
               f"| {r.get('result', '')} |")
@@ -322,7 +403,8 @@ def overload_report(rows, num):
             continue
         clean = num(r, "clean", 0) or 0
         ok = r.get("result") == "pass"
-        print(f"* offered {r['rate']} calls/s: every admitted call completes, 503 p99 ≤ 10 ms, admitted ≥ 90 % of "
+        print(f"* offered {r['rate']} calls/s: every admitted call completes, 503 p99 ≤ 10 ms (on the wire; SIPp's "
+              f"when nothing was captured), admitted ≥ 90 % of "
               f"{int(clean)}/s: {'met' if ok else '**not met**' + (' (' + r.get('result', '')[5:] + ')')}")
 
 
@@ -499,6 +581,8 @@ def main():
         pacing(sys.argv[2], sys.argv[3])
     elif cmd == "overload":
         overload(sys.argv[2], sys.argv[3])
+    elif cmd == "wire":
+        wire(sys.argv[2], sys.argv[3])
     elif cmd == "report":
         report(sys.argv[2])
     else:

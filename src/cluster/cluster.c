@@ -67,6 +67,7 @@ static struct {
     pthread_cond_t cv;
     _Atomic bool leading;
     _Atomic int64_t renewed_mono; /* µs, the start of the last renewal that held */
+    _Atomic int64_t round_mono;   /* µs, the start of the round under way (0: none) */
     bool lost;                    /* stepped down: never leads again in this run */
     bool warned_solo;             /* a clustered node said once that a solo node holds the store */
     int64_t epoch, since;
@@ -248,7 +249,15 @@ static int lease_round(struct round *r)
     pthread_mutex_unlock(&g.mx);
     if (lost)
         return 0;
-    if (db_tx(g.db, round_tx, r)) {
+    atomic_store(&g.round_mono, mono);
+    int tx = db_tx(g.db, round_tx, r);
+    atomic_store(&g.round_mono, 0);
+    int64_t took_ms = (clock_mono_us() - mono) / 1000;
+    if (took_ms > g.lease_ms / 5)
+        log_warn("cluster: a lease round took %lld ms (the store or this machine is slow; the lease is %d s, the "
+                 "leader steps down after %d ms without renewal)",
+                 (long long)took_ms, g.lease_ms / 1000, (int)(g.lease_ms * FENCE_SHARE));
+    if (tx) {
         /* The fence steps down if this lasts; a standby just tries again. */
         int err = WASL_EDB;
         if (!db_is_failing(g.db))
@@ -316,9 +325,18 @@ static void *fence_main(void *arg)
         clock_deadline(50000, &until);
         while (!g.stopping && pthread_cond_timedwait(&g.cv, &g.mx, &until) == 0)
             ;
+        int64_t now = clock_mono_us(), round = atomic_load(&g.round_mono);
         if (!g.stopping && atomic_load(&g.leading) &&
-            clock_mono_us() - atomic_load(&g.renewed_mono) > (int64_t)(g.lease_ms * 1000 * FENCE_SHARE))
-            step_down("not renewed in time: the store does not answer this node");
+            now - atomic_load(&g.renewed_mono) > (int64_t)(g.lease_ms * 1000 * FENCE_SHARE)) {
+            char why[160];
+            if (round)
+                snprintf(why, sizeof(why), "not renewed in time: the store has not answered this node's round for %lld ms",
+                         (long long)((now - round) / 1000));
+            else
+                snprintf(why, sizeof(why), "not renewed in time: no round for %lld ms (this machine did not run it)",
+                         (long long)((now - atomic_load(&g.renewed_mono)) / 1000));
+            step_down(why);
+        }
     }
     pthread_mutex_unlock(&g.mx);
     return NULL;
