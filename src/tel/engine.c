@@ -228,6 +228,7 @@ char *tel_metrics_text(void)
               "wasl_recording_buffer_bytes %zu\n",
               rs.bytes);
     overload_metrics(&b);
+    media_lock_metrics(&b);
     return sbuf_take(&b);
 }
 

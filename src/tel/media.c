@@ -74,7 +74,17 @@ int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 /* A packet of the leg's peer. What it is for (keys, the relay, a mixer,
  * recordings) is the leg's route, set from the call's state by
  * call_media_sync(): nothing here reads the call. */
+static void rtp_recv_leg(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg);
+
 static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
+{
+    rtp_recv_leg(src, hdr, mb, arg);
+    /* libre is done with the helpers (SRTP) of this packet; what is left
+     * of its turn touches no leg */
+    media_yield();
+}
+
+static void rtp_recv_leg(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
     struct leg *l = arg;
     const struct leg_route *r = &l->route;
@@ -400,8 +410,19 @@ void leg_media_stop(struct leg *l)
 
 static void media_slot_run(struct list *slot, int64_t now)
 {
-    struct le *le = slot->head;
+    struct le *le = slot->head, mark = LE_INIT;
     while (le) {
+        if (media_yield_wanted()) {
+            /* the signalling thread waits: it may start, stop or close
+             * legs meanwhile, this one too; a mark (no leg) keeps the
+             * place in the slot */
+            list_insert_before(slot, le, &mark, NULL);
+            media_yield();
+            le = mark.next;
+            list_unlink(&mark);
+            if (!le)
+                break;
+        }
         struct leg *l = le->data;
         int sent = 0;
         le = le->next; /* l may move to another slot below */
@@ -433,8 +454,10 @@ void media_tick(int64_t now)
      * stall of a period or more) */
     if (t - from >= MEDIA_SLOTS)
         from = t - MEDIA_SLOTS + 1;
-    for (; from <= t; from++)
+    for (; from <= t; from++) {
         media_slot_run(&rt.media[from % MEDIA_SLOTS], now);
-    rt.media_tick_done = t;
+        rt.media_tick_done = from;
+        media_yield(); /* between slots: none is being walked */
+    }
     mixer_tick(now);
 }

@@ -36,7 +36,10 @@
 enum { MQM_ADOPT = 1, MQM_FREE, MQM_STOP };
 
 static bool threaded;
-static pthread_mutex_t media_mx = PTHREAD_MUTEX_INITIALIZER;
+/* adaptive: a waiter spins a little before it sleeps; the other side holds it
+ * for a packet or a change of a leg, microseconds, and a sleep and a wake-up
+ * cost more than that (the context switches showed in the profile) */
+static pthread_mutex_t media_mx = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP;
 static _Thread_local int lock_depth;
 static struct mqueue *mmq;
 static pthread_t thread;
@@ -52,10 +55,71 @@ bool media_threaded(void)
     return threaded;
 }
 
+/* How long the signalling thread waited for the media loop's mutex, each
+ * time it was busy (a free mutex is not counted): what a change of a leg's
+ * media costs the SIP side. */
+static const double wait_bounds_ms[] = {0.05, 0.1, 0.5, 1, 2, 5, 10, 20, 50};
+static struct tel_hist lock_wait = {.bounds_ms = wait_bounds_ms, .n = sizeof(wait_bounds_ms) / sizeof(wait_bounds_ms[0])};
+static _Atomic uint64_t lock_free, handed;
+/* the signalling thread waits for media_mx: the media loop hands it over at
+ * its next safe point (media_yield) instead of at the end of its batch */
+static _Atomic bool sip_waiting;
+
 void media_lock(void)
 {
-    if (threaded && lock_depth++ == 0)
-        pthread_mutex_lock(&media_mx);
+    if (!threaded || lock_depth++ > 0)
+        return;
+    if (pthread_mutex_trylock(&media_mx) == 0) {
+        atomic_fetch_add_explicit(&lock_free, 1, memory_order_relaxed);
+        return;
+    }
+    int64_t t0 = mono_us();
+    atomic_store_explicit(&sip_waiting, true, memory_order_release);
+    pthread_mutex_lock(&media_mx);
+    atomic_store_explicit(&sip_waiting, false, memory_order_release);
+    tel_hist_add(&lock_wait, mono_us() - t0);
+}
+
+/* (media thread, holding media_mx as libre's loop does while handlers
+ * run) A point where no list of the media side is being walked and no
+ * libre object is half changed: a packet handled, a slot of the ticker
+ * paced. If the signalling thread waits, it gets the mutex now: a libre
+ * batch of events (hundreds of packets at 2,000 calls) held it a
+ * millisecond or more, once per change of a leg's media. Bounded: after
+ * 2 ms without the signalling thread taking it, the loop goes on. */
+bool media_yield_wanted(void)
+{
+    return threaded && atomic_load_explicit(&sip_waiting, memory_order_relaxed);
+}
+
+void media_yield(void)
+{
+    if (!threaded || !atomic_load_explicit(&sip_waiting, memory_order_acquire))
+        return;
+    int depth = lock_depth;
+    lock_depth = 0;
+    pthread_mutex_unlock(&media_mx);
+    int64_t until = mono_us() + 2000;
+    while (atomic_load_explicit(&sip_waiting, memory_order_acquire) && mono_us() < until)
+        sched_yield();
+    pthread_mutex_lock(&media_mx);
+    lock_depth = depth;
+    atomic_fetch_add_explicit(&handed, 1, memory_order_relaxed);
+}
+
+void media_lock_metrics(struct sbuf *b)
+{
+    sbuf_addf(b,
+              "# HELP wasl_media_lock_free_total Times the SIP thread changed a leg's media without waiting for the "
+              "media thread.\n# TYPE wasl_media_lock_free_total counter\nwasl_media_lock_free_total %llu\n",
+              (unsigned long long)atomic_load_explicit(&lock_free, memory_order_relaxed));
+    sbuf_addf(b,
+              "# HELP wasl_media_lock_handed_total Times the media thread handed its mutex to the waiting SIP thread "
+              "between two packets or two ticker slots.\n# TYPE wasl_media_lock_handed_total counter\n"
+              "wasl_media_lock_handed_total %llu\n",
+              (unsigned long long)atomic_load_explicit(&handed, memory_order_relaxed));
+    tel_hist_text(b, "wasl_media_lock_wait_seconds",
+                  "How long the SIP thread waited for the media thread (its current turn) to change a leg's media.", &lock_wait);
 }
 
 void media_unlock(void)

@@ -38,6 +38,7 @@
 static void window_reset(struct ovl *o, int64_t now)
 {
     o->win_start = now;
+    o->win_busy_us = 0;
     o->nsojourn = o->nlag = 0;
     o->win_sojourn = o->win_lag = INT64_MAX;
 }
@@ -48,6 +49,7 @@ void ovl_init(struct ovl *o, int64_t target_us, int rate, int64_t now)
     o->target_us = target_us;
     o->rate = rate;
     o->signal = o->lag = -1;
+    o->busy = -1;
     o->admit = 1;
     o->tokens = rate > 10 ? rate * 100000LL : 1000000;
     o->tokens_at = now;
@@ -64,8 +66,16 @@ static bool window_close(struct ovl *o, int64_t now)
         sig = o->win_lag;
     o->signal = sig;
     o->lag = o->nlag ? o->win_lag : -1;
+    int64_t len = now - o->win_start;
+    o->busy = o->busy_max > 0 && len > 0 ? (int)(o->win_busy_us * 1000 / len) : -1;
     window_reset(o, now);
-    if (o->target_us > 0 && sig > o->target_us) {
+    /* Busy: the SIP thread worked nearly all the window. A queue then
+     * builds; and a real-time thread that works all the time is stopped
+     * by the kernel's RT throttling (50 ms of every second by default),
+     * which every request waiting then pays. */
+    bool busy = o->busy_max > 0 && o->busy > o->busy_max;
+    bool calm_busy = o->busy_max <= 0 || o->busy < o->busy_max - o->busy_max / 10;
+    if ((o->target_us > 0 && sig > o->target_us) || busy) {
         o->calm_since = 0;
         if (!o->overloaded) {
             o->overloaded = true;
@@ -79,7 +89,7 @@ static bool window_close(struct ovl *o, int64_t now)
         if (prev < 0 || sig >= prev - prev / 10)
             o->admit = fmax(OVL_ADMIT_MIN, o->admit * OVL_DECREASE);
     } else if (o->overloaded) {
-        if (sig < o->target_us / 2) {
+        if ((o->target_us <= 0 || sig < o->target_us / 2) && calm_busy) {
             o->admit = o->admit + OVL_INCREASE > 1 - 1e-9 ? 1 : o->admit + OVL_INCREASE;
             if (!o->calm_since)
                 o->calm_since = now;
@@ -118,6 +128,17 @@ void ovl_sojourn(struct ovl *o, int64_t now, int64_t us)
 void ovl_lag(struct ovl *o, int64_t now, int64_t us)
 {
     sample(o, now, us, &o->win_lag, &o->nlag);
+}
+
+void ovl_busy(struct ovl *o, int64_t now, int64_t cpu_us)
+{
+    if (cpu_us > 0)
+        o->win_busy_us += cpu_us;
+}
+
+void ovl_set_busy_max(struct ovl *o, int permille)
+{
+    o->busy_max = permille > 0 ? permille : 0;
 }
 
 static enum ovl_verdict verdict(struct ovl *o, int64_t now)
@@ -385,6 +406,10 @@ const struct conf_def tel_overload_conf[] = {
     {"sip.overload_delay_ms", CONF_INT, "20", 0, 5000,
      "new calls are shed (see sip.overload_retry_after, sip.trunks_overload_silent) while SIP requests wait longer than "
      "this in the socket's queue, or the real-time loop runs this late, for 100 ms at a stretch (0: never)"},
+    {"sip.overload_busy_percent", CONF_INT, "90", 0, 100,
+     "new calls are also shed while the SIP thread works more than this share of the time, 100 ms at a stretch: it keeps "
+     "room for what is admitted, and a real-time thread busy all the time is stopped by the kernel's RT throttling, "
+     "tens of milliseconds every second (0: never)"},
     {"sip.admit_rate", CONF_INT, "0", 0, 100000,
      "new calls admitted a second at most, a second guard next to the delay (0: no limit); the excess is refused the same way"},
     {"sip.overload_retry_after", CONF_DURATION, "2s", 0, 3600,
@@ -407,7 +432,8 @@ static struct addr_list silent_trunks, oc_trunks;
 static bool early_on;    /* sip.overload_early */
 static uint64_t tag_key; /* the To tags of the 503s: see refusal_tag() */
 static void early_reset(void);
-static void *early_sock; /* the UDP socket the early look is on */
+static int64_t busy_cpu_us = -1; /* the SIP thread's CPU time at the last tick */
+static void *early_sock;         /* the UDP socket the early look is on */
 static int retry_after;
 static int sip_fd = -1;                  /* the SIP UDP socket, once a request came over it */
 static int64_t tick_due, tick_period_us; /* the ticker's next due time */
@@ -420,6 +446,7 @@ static struct tel_hist delay = {.bounds_ms = delay_bounds_ms, .n = sizeof(delay_
 static struct {
     _Atomic uint64_t admitted, refused[R_REASONS], silent, oc_replies, early, early_acks, episodes, udp_drops;
     _Atomic int64_t signal_us, lag_us, udp_queue;
+    _Atomic int busy_permille;
     _Atomic int overloaded, admit_permille;
 } m;
 
@@ -431,6 +458,8 @@ int overload_load(void)
         return err;
     retry_after = (int)conf_int("sip.overload_retry_after");
     ovl_init(&ovl, conf_int("sip.overload_delay_ms") * 1000, (int)conf_int("sip.admit_rate"), mono_us());
+    ovl_set_busy_max(&ovl, (int)conf_int("sip.overload_busy_percent") * 10);
+    busy_cpu_us = -1;
     early_on = conf_bool("sip.overload_early");
     tag_key = rand_u64();
     sip_fd = -1;
@@ -447,13 +476,15 @@ static void publish(bool changed)
 {
     if (changed && ovl.overloaded)
         log_warn("tel: overload: new calls are shed (SIP requests wait %lld ms in the queue, or the loop runs that late; "
-                 "sip.overload_delay_ms %lld)",
-                 (long long)(ovl.signal / 1000), (long long)(ovl.target_us / 1000));
+                 "sip.overload_delay_ms %lld; the SIP thread worked %d %% of the last 100 ms, sip.overload_busy_percent %d)",
+                 (long long)(ovl.signal / 1000), (long long)(ovl.target_us / 1000), ovl.busy < 0 ? 0 : ovl.busy / 10,
+                 ovl.busy_max / 10);
     else if (changed)
         log_warn("tel: the overload is over (%lld ms of calm): every new call is admitted again", (long long)(OVL_CALM_US / 1000));
     atomic_store(&m.overloaded, ovl.overloaded);
     atomic_store(&m.admit_permille, (int)lround((ovl.overloaded ? ovl.admit : 1) * 1000));
     atomic_store(&m.signal_us, ovl.signal < 0 ? 0 : ovl.signal);
+    atomic_store(&m.busy_permille, ovl.busy < 0 ? 0 : ovl.busy);
     atomic_store(&m.lag_us, ovl.lag < 0 ? 0 : ovl.lag);
     atomic_store(&m.episodes, ovl.episodes);
     uint32_t mem[SK_MEMINFO_VARS];
@@ -472,8 +503,21 @@ static void step(int64_t now)
         publish(changed);
 }
 
+/* The SIP thread's CPU time, µs (-1: unknown). */
+static int64_t thread_cpu_us(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+        return -1;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 void overload_tick(int64_t now, uint64_t expirations, int64_t period_us)
 {
+    int64_t cpu = thread_cpu_us();
+    if (cpu >= 0 && busy_cpu_us >= 0)
+        ovl_busy(&ovl, now, cpu - busy_cpu_us);
+    busy_cpu_us = cpu;
     if (period_us != tick_period_us) { /* (re)armed: due from now on */
         tick_period_us = period_us;
         tick_due = now + period_us;
@@ -910,5 +954,9 @@ void overload_metrics(struct sbuf *b)
               (unsigned long long)atomic_load(&m.early), (unsigned long long)atomic_load(&m.early_acks),
               atomic_load(&m.signal_us) / 1e6, atomic_load(&m.lag_us) / 1e6, (long long)atomic_load(&m.udp_queue),
               (unsigned long long)atomic_load(&m.udp_drops));
+    sbuf_addf(b,
+              "# HELP wasl_sip_thread_busy_ratio Share of the last 100 ms the SIP thread worked (its CPU time; "
+              "sip.overload_busy_percent).\n# TYPE wasl_sip_thread_busy_ratio gauge\nwasl_sip_thread_busy_ratio %.3f\n",
+              atomic_load(&m.busy_permille) / 1000.0);
     tel_hist_text(b, "wasl_sip_queue_delay_seconds", "How long each SIP request over UDP waited in the socket's queue.", &delay);
 }

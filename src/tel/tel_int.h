@@ -151,12 +151,15 @@ enum ovl_verdict { OVL_ADMIT, OVL_REFUSE_DELAY, OVL_REFUSE_RATE };
 struct ovl {
     int64_t target_us; /* the delay past which new calls are shed; 0: never */
     int rate;          /* new calls a second at most; 0: no limit */
+    int busy_max;      /* permille of a window the SIP thread may work; 0: no limit */
     /* the window being measured: the smallest delay seen in it */
     int64_t win_start, win_sojourn, win_lag;
+    int64_t win_busy_us; /* the SIP thread's CPU time in it */
     int nsojourn, nlag;
     /* what the windows said */
     int64_t signal; /* the last window's delay, -1: too few samples to say */
     int64_t lag;    /* the last window's least lateness of the ticker, -1: none */
+    int busy;       /* the last window's share the SIP thread worked, permille; -1: not told */
     bool overloaded;
     double admit;  /* share of new calls the delay guard lets through */
     double credit; /* admits exactly that share, without randomness */
@@ -172,6 +175,12 @@ void ovl_init(struct ovl *o, int64_t target_us, int rate, int64_t now);
 /* A request's wait in the socket's queue; the ticker's lateness. */
 void ovl_sojourn(struct ovl *o, int64_t now, int64_t us);
 void ovl_lag(struct ovl *o, int64_t now, int64_t us);
+/* CPU time the SIP thread spent since the last call (its busy share is
+ * a third signal: see ovl_set_busy_max). */
+void ovl_busy(struct ovl *o, int64_t now, int64_t cpu_us);
+/* Sheds new calls while the SIP thread works more than permille of a
+ * window (0: never). */
+void ovl_set_busy_max(struct ovl *o, int permille);
 /* Closes the window when it is due; true when the overload began or ended. */
 bool ovl_step(struct ovl *o, int64_t now);
 /* What to do with a new call (out of dialog INVITE) arriving now. */

@@ -84,6 +84,60 @@ static void burst_that_drains_is_not_overload(void **state)
     assert_int_equal(o.signal, 5 * MS);
 }
 
+/* The SIP thread working nearly all the time sheds new calls even when
+ * no queue stands yet (a real-time thread busy all the time is stopped by
+ * the kernel's RT throttling); the overload ends once it works less than
+ * nine tenths of the limit, and never with the guard off. */
+static void busy_thread(void **state)
+{
+    (void)state;
+    struct ovl o;
+    int64_t now = 0;
+    ovl_init(&o, TARGET, 0, now);
+    ovl_set_busy_max(&o, 900);
+    for (int i = 0; i < OVL_MIN_SAMPLES; i++)
+        ovl_sojourn(&o, now + i, 1 * MS); /* no queue */
+    ovl_busy(&o, now, 95 * MS);           /* 95 ms of CPU in a 100 ms window */
+    now += OVL_WINDOW_US;
+    ovl_step(&o, now);
+    assert_true(o.overloaded);
+    assert_int_equal(o.busy, 950);
+    assert_true(o.admit < 1);
+    double cut = o.admit;
+    /* 85 %: under the limit, not under nine tenths of it: held */
+    ovl_busy(&o, now, 85 * MS);
+    now += OVL_WINDOW_US;
+    ovl_step(&o, now);
+    assert_true(o.overloaded);
+    assert_true(fabs(o.admit - cut) < 1e-9);
+    /* 50 %: calm, admitted more */
+    ovl_busy(&o, now, 50 * MS);
+    now += OVL_WINDOW_US;
+    ovl_step(&o, now);
+    assert_true(o.admit > cut);
+    /* the guard off: the same work is no overload */
+    ovl_init(&o, TARGET, 0, now);
+    ovl_set_busy_max(&o, 0);
+    ovl_busy(&o, now, 100 * MS);
+    now += OVL_WINDOW_US;
+    ovl_step(&o, now);
+    assert_false(o.overloaded);
+    assert_int_equal(o.busy, -1);
+    /* the delay guard off, the busy one on: it ends all the same */
+    ovl_init(&o, 0, 0, now);
+    ovl_set_busy_max(&o, 900);
+    ovl_busy(&o, now, 99 * MS);
+    now += OVL_WINDOW_US;
+    ovl_step(&o, now);
+    assert_true(o.overloaded);
+    for (int i = 0; i < 40 && o.overloaded; i++) {
+        ovl_busy(&o, now, 10 * MS);
+        now += OVL_WINDOW_US;
+        ovl_step(&o, now);
+    }
+    assert_false(o.overloaded);
+}
+
 /* The ticker running late counts as much as the requests' queue. */
 static void loop_lag_alone(void **state)
 {
@@ -250,9 +304,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(windows_to_state), cmocka_unit_test(burst_that_drains_is_not_overload),
-        cmocka_unit_test(loop_lag_alone),   cmocka_unit_test(admits_the_share),
-        cmocka_unit_test(hysteresis),       cmocka_unit_test(delay_guard_off),
-        cmocka_unit_test(rate_guard),       cmocka_unit_test(via_oc),
+        cmocka_unit_test(loop_lag_alone),   cmocka_unit_test(busy_thread),
+        cmocka_unit_test(admits_the_share), cmocka_unit_test(hysteresis),
+        cmocka_unit_test(delay_guard_off),  cmocka_unit_test(rate_guard),
+        cmocka_unit_test(via_oc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
