@@ -90,6 +90,8 @@ def test_haproxy_sends_the_live_pages_to_the_leader(t):
         t.eq(set(statuses), {200}, "every live request reaches the node running the telephony")
         pages = [sup.get("/api/v1/cases?limit=1").status for _ in range(12)]
         t.eq(set(pages), {200}, "the other pages from either node, with the one session (it lives in the store)")
+        outside = [sup.get(p).status for p in ("/healthz", "/healthz/leader", "/metrics")]
+        t.eq(outside, [403, 403, 403], "the nodes' health (it names them) and figures are not served to the outside")
         direct = Client(b)
         direct.login("supervisor")
         r = direct.get("/api/v1/tel/status")

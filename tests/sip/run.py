@@ -3504,7 +3504,8 @@ def main():
             ok = not found and getattr(s, "rc", 0) == 0
             if getattr(s, "rc", 0) != 0 and not found:
                 notes.append("server log tail:")
-                notes += log[-1500:].splitlines()
+                hung = log.rfind("# did not stop within")  # then its threads' stacks follow (siptest.stop_proc)
+                notes += (log[max(0, hung - 1500):hung + 8000] if hung >= 0 else log[-1500:]).splitlines()
             TAP.emit(ok, f"server {name}: stopped cleanly, no sanitizer report in its log", notes, None)
         with children_lock:
             for p in children:

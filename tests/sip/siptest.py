@@ -44,7 +44,22 @@ def spawn(cmd, **kw):
     return p
 
 
-def stop_proc(p, sig=signal.SIGTERM, wait=20):
+def thread_stacks(pid):
+    """Every thread's stack of a process that hangs (gdb, when the machine
+    has it), for the log before it is killed: a hang is a bug to find, and
+    the process is gone once killed."""
+    import shutil
+    if not shutil.which("gdb"):
+        return "(no gdb on this machine: no stacks)"
+    try:
+        r = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx", "-ex", "set pagination off",
+                            "-ex", "thread apply all bt 16"], capture_output=True, text=True, timeout=90)
+        return "\n".join(l for l in r.stdout.splitlines() if l.startswith(("Thread ", "#")))
+    except (OSError, subprocess.SubprocessError) as e:
+        return f"(gdb failed: {e})"
+
+
+def stop_proc(p, sig=signal.SIGTERM, wait=20, log_path=None):
     if p.poll() is None:
         try:
             os.kill(p.pid, sig)
@@ -53,6 +68,10 @@ def stop_proc(p, sig=signal.SIGTERM, wait=20):
         try:
             p.wait(wait)
         except subprocess.TimeoutExpired:
+            if log_path:
+                stacks = thread_stacks(p.pid)
+                with open(log_path, "a") as f:
+                    f.write(f"\n# did not stop within {wait} s of signal {int(sig)}: its threads\n{stacks}\n")
             os.kill(p.pid, signal.SIGKILL)
             p.wait()
 
@@ -235,7 +254,7 @@ class Wasl:
 
     def stop(self):
         if self.proc:
-            stop_proc(self.proc, signal.SIGTERM, 30)
+            stop_proc(self.proc, signal.SIGTERM, 30, self.log_path)
             self.rc = self.proc.returncode
         if getattr(self, "logf", None):
             self.logf.close()
