@@ -620,7 +620,7 @@ def s_takeover(t):
         t0 = time.time()
         killed_at = t0 + offset  # on the nodes' timeline
         t.note(f"killed -9 node a during call {first}, with call {held} waiting")
-        t.check(wait_until(lambda: healthz(b)["cluster"]["role"] == "leader", 20), "the standby takes the lease")
+        t.check(wait_until(lambda: healthz(b)["cluster"]["role"] == "leader", 30), "the standby takes the lease")
         t_lead = time.time() - t0
         t.check(caller.wait_event("BYE received", 15), "the caller of the cut call gets a BYE (from the new leader)")
         t.check(ph.wait_event("BYE received", 10), "the agent's phone gets a BYE for it")
@@ -634,7 +634,8 @@ def s_takeover(t):
         t.note(f"N: lease taken {t_lead:.1f} s after the kill, first new call answered after {n_answer:.1f} s "
                f"(cluster.lease {srv.settings.get('cluster.lease')})")
         t.eq(code, 200, "the new leader answers a new call")
-        t.check(n_answer < 15, f"new calls answered again within 15 s of the kill ({n_answer:.1f} s)")
+        bound = int(srv.settings["cluster.lease"].rstrip("s")) + 15  # the lease, a round, the telephony's start
+        t.check(n_answer < bound, f"new calls answered again within {bound} s of the kill ({n_answer:.1f} s)")
         rows = {c["id"]: c for c in b.calls()}
         t.eq((rows[first]["outcome"], rows[held]["outcome"]), ("crashed", "crashed"), "both calls of the dead node logged crashed")
         ended = [e for e in events_of(b, first, until="call.ended") if e["kind"] == "call.ended"][-1]
@@ -3284,11 +3285,12 @@ def build_groups():
              ("kill -9 during a call: call logged crashed, phone and agent restored, next caller rung", s_crash),
              ("a supervisor pauses and logs out an agent; a disabled agent leaves the queues", s_force_state),
          ]},
-        # cluster.lease 4 s: the leader steps down after 2.4 s without a renewal, which
-        # a loaded CI machine running five ASan servers at once once gave at 2 s (1.2 s)
+        # cluster.lease 10 s: the leader steps down after 6 s without a renewal. On a loaded
+        # machine (five ASan servers at once) its SQLite round waited 1.2 s behind the other
+        # writers at 2 s, and 1.6 s at 4 s; a take-over then comes within the lease and a round
         {"name": "takeover", "about": "Tue 2026-12-01 10:00 UTC; two nodes on one store, the leader killed with -9",
          "settings": {"clock.start": "2026-12-01T10:00:00Z", "sip.ring_timeout": "5s", "sip.wrap_up": "0s",
-                      "cluster.enabled": "true", "cluster.node": "a", "cluster.lease": "4s"},
+                      "cluster.enabled": "true", "cluster.node": "a", "cluster.lease": "10s"},
          "scenarios": [
              ("kill -9 the node holding the lease: the standby takes over, recovers its calls, answers new ones", s_takeover),
          ]},
