@@ -196,7 +196,14 @@ def scenario_patroni(binary, work, timings):
                    "never a second primary"):
             t.check(wait_for(lambda: lab.role("n1") == "replica", 90, 0.2), "n1 is a replica within 90 s")
             t.eq(lab.role("n2"), "primary", "n2's role")
-            t.eq(lab.sql("n1", "SELECT pg_is_in_recovery()"), "t", "n1 in recovery")
+            # Patroni may say "replica" a moment before the server takes connections again (after
+            # pg_rewind it restarts it): asked until it answers
+            def in_recovery():
+                try:
+                    return lab.sql("n1", "SELECT pg_is_in_recovery()") == "t"
+                except subprocess.CalledProcessError:
+                    return False
+            t.check(wait_for(in_recovery, 30, 0.2), "n1 takes connections, in recovery")
             t.note("Patroni rewound n1 (running pg_rewind)" if "running pg_rewind" in lab.log("n1")
                    else "n1 needed no rewind")
             n_back = w.count()
