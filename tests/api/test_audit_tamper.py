@@ -8,7 +8,7 @@ SQLITE_ONLY = True
 
 def sqlite_edit(t, sql):
     # The sqlite3 shell, as an intruder with file access would use it.
-    subprocess.run(["sqlite3", t.srv.db, sql], check=True)
+    subprocess.run(["sqlite3", "-cmd", ".timeout 10000", t.srv.db, sql], check=True)
 
 
 def test_tamper_detected_with_sqlite_shell(t):

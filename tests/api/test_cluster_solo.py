@@ -142,7 +142,10 @@ def _lock_store(t):
     round waits on it. Returns the process (write to its stdin to end)."""
     if t.srv.backend == "sqlite":
         cmd = ["sqlite3", t.srv.db]
-        sql = "BEGIN IMMEDIATE;\nSELECT 'locked';\n"
+        # the CLI does not wait for a busy file by default, and goes on
+        # after a failed BEGIN: the lease round writing at that moment made
+        # it print 'locked' holding nothing (fresh-check, once)
+        sql = ".bail on\n.timeout 10000\nBEGIN IMMEDIATE;\nSELECT 'locked';\n"
     else:
         cmd = ["psql", "-q", "-At", t.srv.db]
         sql = "BEGIN;\nLOCK TABLE cluster_nodes IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\n"

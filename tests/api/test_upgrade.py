@@ -206,7 +206,7 @@ def rekeyed_old_era(t, label, new, backend):
     t.true(f"keyed from entry {start}" in v.stdout and start > 1, f"{label}: switch-over at the old head: {v.stdout}")
 
     def sql(q):
-        cmd = ["sqlite3", new.db] if backend == "sqlite" else ["psql", "-q", "-At", "-F", "|", new.db]
+        cmd = ["sqlite3", "-cmd", ".timeout 10000", new.db] if backend == "sqlite" else ["psql", "-q", "-At", "-F", "|", new.db]
         r = subprocess.run(cmd, input=q, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         t.eq(r.returncode, 0, f"{label}: {q[:80]}: {r.stderr}")
         return [line.split("|") for line in r.stdout.splitlines() if line]

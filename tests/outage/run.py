@@ -169,7 +169,7 @@ def status_steps(pin, ref, wait):
 def sql_lines(db, sql):
     """What the store's own shell prints for sql, line by line."""
     pg = db.startswith("postgres")
-    cmd = ["psql", "-tA", db, "-c", sql] if pg else ["sqlite3", db, sql]
+    cmd = ["psql", "-tA", db, "-c", sql] if pg else ["sqlite3", "-cmd", ".timeout 10000", db, sql]
     return subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True).stdout.split()
 
 
