@@ -88,6 +88,57 @@ def rss_kb(pid):
     return 0
 
 
+def thread_ticks(pid):
+    """CPU ticks of each named thread of the process (wasl names its
+    real-time threads: wasl-sip, wasl-media, wasl-rtpsend, wasl-recwrite)."""
+    out = {}
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                head, _, rest = f.read().rpartition(")")
+            name, x = head.split("(", 1)[1], rest.split()
+            out[name] = out.get(name, 0) + int(x[11]) + int(x[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+def udp_drops(pid):
+    """Datagrams the kernel dropped on full receive buffers so far, on the
+    open UDP sockets of the process and on every other open UDP socket
+    (SIPp's): (wasl's, the others')."""
+    mine = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                mine.add(link[8:-1])
+    except OSError:
+        pass
+    own = other = 0
+    for path in ("/proc/net/udp", "/proc/net/udp6"):
+        try:
+            lines = open(path).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if len(f) < 13:
+                continue
+            if f[9] in mine:
+                own += int(f[-1])
+            else:
+                other += int(f[-1])
+    return own, other
+
+
 def cpu_ticks(pid):
     try:
         with open(f"/proc/{pid}/stat") as f:
@@ -232,6 +283,8 @@ def main():
     ap.add_argument("--no-cache", action="store_true",
                     help="create the agents even if build/bench/sip/agents-N holds them from an earlier run")
     ap.add_argument("--perf", type=float, default=0, help="perf record -g this many seconds while everything is up")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a setting of wasl's for this run (repeatable), e.g. sip.media_send_queue=0")
     ap.add_argument("--sipp-buf", type=int, default=int(os.environ.get("SIPP_BUF", 1048576)))
     a = ap.parse_args()
     n, m = a.agents, a.ivr
@@ -257,6 +310,11 @@ def main():
     srv.rtp_min = sipstat.rtp_block(4 * legs + 400, avoid=[(PORTS.SINGLE_LO, 32000)])
     srv.rtp_max = srv.rtp_min + 4 * legs + 399
     srv.settings.update({"sip.rtp_min": srv.rtp_min, "sip.rtp_max": srv.rtp_max})
+    for kv in a.set:
+        k, _, v = kv.partition("=")
+        if not k or not _:
+            ap.error(f"--set {kv}: KEY=VALUE")
+        srv.settings[k] = v
     # The agents' accounts and sessions from an earlier run with as many
     # agents (a copy of its database made after they logged in): Argon2id
     # makes creating and logging in 1,000 agents take minutes.
@@ -422,6 +480,20 @@ def run(a, srv, work, pid, sipps, result, cache, cached):
         if not x.alive() or x.errors(1):
             raise RuntimeError(f"the SIPp of {x.name} did not start: {x.errors(3)}")
 
+    # The 1,001 REGISTERs and logins of a cached set-up come in a burst that
+    # can leave the overload guards shedding for a moment: the callers start
+    # once new calls are admitted again (or the step would count 503s of the
+    # set-up as failed callers).
+    def admitting():
+        r = harness.Client(srv).get("/metrics")
+        mo = re.search(r"^wasl_sip_overload (\d+)", r.body or "", re.M) if r.status == 200 else None
+        return True if mo and mo.group(1) == "0" else None
+    t_adm = time.time()
+    if not wait_until(admitting, 30):
+        raise RuntimeError("wasl still sheds new calls 30 s after the set-up")
+    if time.time() - t_adm > 0.5:
+        log(f"waited {time.time() - t_adm:.1f} s for the overload guards to admit again after the set-up")
+
     # ---- the callers
     window = (n + m) / a.rate
     steps = siptest.to_agent_steps(int(hold_s * 1000))
@@ -572,7 +644,7 @@ def plateau_measure(a, srv, work, pid, result, probe_mp, probe_mp_caller):
     log(f"up at once: {out['calls_at_once']} calls, {out['bridged_at_once']} with an agent, agents {out['agent_states']}")
     secs = 5
     pcap = os.path.join(work, "probe.pcap")
-    c0, t0 = cpu_ticks(pid), time.time()
+    c0, th0, t0 = cpu_ticks(pid), thread_ticks(pid), time.time()
     cap = subprocess.Popen(["timeout", "-s", "INT", str(secs), "tcpdump", "-i", "lo", "-n", "-s", "256", "-U", "-w",
                             pcap, f"udp port {probe_mp} or udp port {probe_mp_caller}"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -585,7 +657,11 @@ def plateau_measure(a, srv, work, pid, result, probe_mp, probe_mp_caller):
         rss = max(rss, rss_kb(pid))
         time.sleep(0.5)
     out["cpu_plateau_pct"] = round(100 * (cpu_ticks(pid) - c0) / HZ / (time.time() - t0))
+    th1, dt = thread_ticks(pid), time.time() - t0
+    busy = {k: round(100 * (v - th0.get(k, 0)) / HZ / dt) for k, v in th1.items()}
+    out["cpu_threads_pct"] = ",".join(f"{k}:{v}" for k, v in sorted(busy.items(), key=lambda kv: -kv[1]) if v > 0)
     out["rss"] = rss
+    out["udp_drops_wasl"], out["udp_drops_others"] = udp_drops(pid)
     if perf:
         perf.wait()
         rep = subprocess.run(["perf", "report", "-i", os.path.join(work, "perf.data"), "--no-children", "--stdio",
@@ -642,7 +718,10 @@ def print_summary(r):
           f"{r.get('jitter_at_agent_p99_ms')}/{r.get('jitter_at_caller_p99_ms')} ms")
     print(f"  RSS {mb('rss0_kb')} -> {mb('rss_peak_kb')} ({per:.0f} KB per call); recordings {r.get('recordings')}, "
           f"dropped frames {r.get('rec_dropped_frames')}; CPU {r.get('cpu_s')} s over {r.get('duration_s')} s, "
-          f"{r.get('cpu_plateau_pct')} % of a core with everything up; SIPp CPU {r.get('sipp_cpu_s')} s")
+          f"{r.get('cpu_plateau_pct')} % of a core with everything up ({r.get('cpu_threads_pct')}); "
+          f"SIPp CPU {r.get('sipp_cpu_s')} s")
+    print(f"  UDP datagrams dropped on full receive buffers, on the sockets open at the end of the capture: "
+          f"wasl's {r.get('udp_drops_wasl')}, SIPp's {r.get('udp_drops_others')}")
     print(f"  RTP rx/tx {r.get('rtp_rx')}/{r.get('rtp_tx')}; result: {r.get('result')}")
 
 

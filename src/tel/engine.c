@@ -74,6 +74,9 @@ const struct conf_def tel_conf[] = {
     {"sip.media_threads", CONF_INT, "1", 0, 1,
      "threads that send and receive the calls' RTP (prompts, the relay, recordings, mixers), apart from the SIP "
      "thread; 0: all on the SIP thread"},
+    {"sip.media_send_queue", CONF_INT, "4096", 0, 65536,
+     "RTP packets the media thread may hand to a sender thread of their own, which sends them on the other core "
+     "(a full queue: the media thread sends the packet itself, counted); 0: the media thread sends them"},
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},
     {"sip.half_open_max", CONF_INT, "200", 1, 20000,
      "calls answered but not yet acknowledged (no ACK) from one address; its INVITEs beyond get 503 with Retry-After. "
@@ -229,6 +232,7 @@ char *tel_metrics_text(void)
               rs.bytes);
     overload_metrics(&b);
     media_lock_metrics(&b);
+    media_sender_metrics(&b);
     return sbuf_take(&b);
 }
 
@@ -682,6 +686,7 @@ static void rt_teardown(void)
 
 static void *rt_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "wasl-sip"); /* top -H, perf, the benchmarks */
     int prio = (int)conf_int("sip.realtime_priority");
     if (prio > 0) {
         struct sched_param sp = {.sched_priority = prio};

@@ -51,24 +51,51 @@ static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out
         out[i] = l->alaw ? g711_alaw2pcm(p[i]) : g711_ulaw2pcm(p[i]);
 }
 
+/* The packet whose payload (n bytes in the leg's codec) is at
+ * buf + RTP_HEADER_SIZE: its header, then out. The header (sequence number,
+ * SSRC) is made here, on the leg's own thread; the sender thread, when on,
+ * only sends the bytes (SRTP legs: the helper on their socket encrypts, so
+ * they go the direct way). */
+static int send_payload(struct leg *l, uint8_t *buf, size_t size, size_t n, bool marker)
+{
+    struct mbuf mb;
+    mbuf_init(&mb);
+    mb.buf = buf;
+    mb.size = size;
+    mb.pos = 0;
+    mb.end = RTP_HEADER_SIZE + n;
+    int err = rtp_encode(l->rtp, false, marker, (uint8_t)l->pt, l->ts, &mb);
+    l->ts += (uint32_t)n;
+    mb.pos = 0;
+    if (!err && (l->srtp_uh || !media_sender_push(rtp_sock(l->rtp), &l->raddr, buf, mb.end))) {
+        err = udp_send(rtp_sock(l->rtp), &l->raddr, &mb);
+        if (!err)
+            tel_count(M_RTP_TX, 1);
+    }
+    return err;
+}
+
+/* 480 samples at most, and room for SRTP's 10-byte tag (srtp.c) */
+#define PACKET_MAX (RTP_HEADER_SIZE + 512)
+
 int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 {
-    uint8_t buf[RTP_HEADER_SIZE + 512]; /* 480 samples at most, and room for SRTP's 10-byte tag (srtp.c) */
-    struct mbuf mb;
+    uint8_t buf[PACKET_MAX];
     if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
         return 0;
     for (size_t i = 0; i < n; i++)
         buf[RTP_HEADER_SIZE + i] = l->alaw ? g711_pcm2alaw(pcm[i]) : g711_pcm2ulaw(pcm[i]);
-    mbuf_init(&mb);
-    mb.buf = buf;
-    mb.size = sizeof(buf);
-    mb.pos = RTP_HEADER_SIZE;
-    mb.end = RTP_HEADER_SIZE + n;
-    int err = rtp_send(l->rtp, &l->raddr, false, marker, (uint8_t)l->pt, l->ts, &mb);
-    l->ts += (uint32_t)n;
-    if (!err)
-        tel_count(M_RTP_TX, 1);
-    return err;
+    return send_payload(l, buf, sizeof(buf), n, marker);
+}
+
+/* The relay when both legs speak the same law: the payload as it came. */
+static int media_forward(struct leg *l, const uint8_t *p, size_t n, bool marker)
+{
+    uint8_t buf[PACKET_MAX];
+    if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
+        return 0;
+    memcpy(buf + RTP_HEADER_SIZE, p, n);
+    return send_payload(l, buf, sizeof(buf), n, marker);
 }
 
 /* A packet of the leg's peer. What it is for (keys, the relay, a mixer,
@@ -124,6 +151,10 @@ static void rtp_recv_leg(const struct sa *src, const struct rtp_header *hdr, str
     bool tones = r->tones && l->pt_telev < 0;
     if (!tones && !r->relay_to && !r->mix && !r->rec && !r->message)
         return;
+    if (!tones && !r->mix && !r->rec && !r->message && r->relay_to->alaw == l->alaw) {
+        media_forward(r->relay_to, mbuf_buf(mb), n, hdr->m); /* nothing needs the samples */
+        return;
+    }
     int16_t pcm[480];
     decode(l, mbuf_buf(mb), n, pcm);
     if (tones)
@@ -460,4 +491,6 @@ void media_tick(int64_t now)
         media_yield(); /* between slots: none is being walked */
     }
     mixer_tick(now);
+    media_sender_kick(); /* what the pacing queued goes now */
+    media_sender_reap(); /* the sockets whose last packets have left */
 }

@@ -213,8 +213,9 @@ static void mq_h(int id, void *data, void *arg)
         if (sock_attach(rs))
             log_warn("tel: a leg's RTP socket could not join the media loop: its audio is lost");
     } else if (id == MQM_FREE) {
-        mem_deref(rs);
+        media_sender_free(rs); /* once the packets queued for it have left */
     } else if (id == MQM_STOP) {
+        media_sender_drain();
         re_cancel();
     }
 }
@@ -246,6 +247,7 @@ static int loop_setup(void)
 
 static void *media_main(void *arg)
 {
+    pthread_setname_np(pthread_self(), "wasl-media"); /* top -H, perf, the benchmarks */
     int prio = (int)conf_int("sip.realtime_priority");
     if (prio > 0) {
         struct sched_param sp = {.sched_priority = prio};
@@ -277,9 +279,13 @@ int media_loop_start(void)
         return 0;
     start_done = false;
     start_err = 0;
+    int err = media_sender_start(); /* before any leg can send */
+    if (err)
+        return err;
     threaded = true; /* from now on the signalling thread takes media_mx */
     if (pthread_create(&thread, NULL, media_main, NULL)) {
         threaded = false;
+        media_sender_stop();
         return err_set(WASL_EINTERNAL, "tel.media_thread", "cannot start the media thread");
     }
     pthread_mutex_lock(&start_mx);
@@ -304,6 +310,7 @@ void media_loop_stop(void)
         log_error("tel: cannot stop the media thread");
     else
         pthread_join(thread, NULL);
+    media_sender_stop(); /* after the media loop: nothing pushes any more */
     running = false;
     threaded = false;
 }

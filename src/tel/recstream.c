@@ -538,6 +538,7 @@ static bool writer_pass(bool stopping)
 static void *writer_main(void *arg)
 {
     (void)arg;
+    pthread_setname_np(pthread_self(), "wasl-recwrite"); /* top -H, perf, the benchmarks */
     struct timespec idle = {0, REC_IDLE_NS};
     while (!atomic_load(&w.stop))
         if (!writer_pass(false))

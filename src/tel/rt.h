@@ -321,6 +321,24 @@ void media_digit(struct tcall *c, char d);
 int tel_post_digit(void *m);
 void media_digit_run(void *arg);
 
+/* mediasend.c: the media thread's packets sent by a thread of their own
+ * (sip.media_send_queue packets; 0 or no media thread: sent where they are
+ * made). start/stop: by media_loop_start/stop. push (holding the media
+ * loop's mutex): the packet's bytes p (RTP header included) to dst from the
+ * socket us; false when it must be sent by the caller (the sender off, or
+ * its queue full). free: the socket, once the packets queued for it have
+ * left; reap (each media tick) frees those; drain (the media thread, before
+ * its loop ends) waits for every queued packet and frees them all. */
+int media_sender_start(void);
+void media_sender_stop(void);
+bool media_sender_on(void);
+bool media_sender_push(struct udp_sock *us, const struct sa *dst, const uint8_t *p, size_t n);
+void media_sender_free(struct rtp_sock *rs);
+void media_sender_reap(void);
+void media_sender_kick(void);
+void media_sender_drain(void);
+void media_sender_metrics(struct sbuf *b);
+
 /* tmrwheel.c: libre's timers due later than a quarter of a second wait in a
  * wheel of ours, so that libre's sorted list stays short. init after
  * libre_init on the real-time thread; tick (jiffies: tmr_jiffies()) at
