@@ -125,8 +125,12 @@ int media_sender_start(void)
     uint64_t cap = 1;
     while (cap < (uint64_t)n)
         cap <<= 1;
-    if (!(ring = calloc(cap, sizeof(*ring))))
+    if (!(ring = malloc(cap * sizeof(*ring))))
         return err_set(WASL_ENOMEM, "tel.media_sender", "no memory for the RTP sender's %llu packets", (unsigned long long)cap);
+    /* touched now, whole: left to be faulted in as the ring first goes
+     * round, its pages made the process grow for a minute at a quiet time
+     * (the SIP suite's memory check of long messages saw it) */
+    memset(ring, 0, cap * sizeof(*ring));
     mask = cap - 1;
     atomic_store(&head, 0);
     atomic_store(&tail, 0);
