@@ -307,10 +307,11 @@ void media_loop_stop(void)
     /* every leg was closed before: their sockets' frees are queued ahead
      * (a loop that could not start has ended by itself) */
     if (!start_err && mqueue_push(mmq, MQM_STOP, NULL))
-        log_error("tel: cannot stop the media thread");
-    else
+        log_error("tel: cannot stop the media thread"); /* it may still push: its sender stays */
+    else {
         pthread_join(thread, NULL);
-    media_sender_stop(); /* after the media loop: nothing pushes any more */
+        media_sender_stop(); /* after the media loop: nothing pushes any more */
+    }
     running = false;
     threaded = false;
 }
