@@ -78,10 +78,16 @@ static int send_payload(struct leg *l, uint8_t *buf, size_t size, size_t n, bool
 /* 480 samples at most, and room for SRTP's 10-byte tag (srtp.c) */
 #define PACKET_MAX (RTP_HEADER_SIZE + 512)
 
+/* n samples fit, the peer's address is known and the leg is not on hold */
+static bool leg_can_send(const struct leg *l, size_t n)
+{
+    return n <= 480 && sa_isset(&l->raddr, SA_ALL) && !l->held;
+}
+
 int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 {
     uint8_t buf[PACKET_MAX];
-    if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
+    if (!leg_can_send(l, n))
         return 0;
     for (size_t i = 0; i < n; i++)
         buf[RTP_HEADER_SIZE + i] = l->alaw ? g711_pcm2alaw(pcm[i]) : g711_pcm2ulaw(pcm[i]);
@@ -92,7 +98,7 @@ int media_send(struct leg *l, const int16_t *pcm, size_t n, bool marker)
 static int media_forward(struct leg *l, const uint8_t *p, size_t n, bool marker)
 {
     uint8_t buf[PACKET_MAX];
-    if (n > 480 || !sa_isset(&l->raddr, SA_ALL) || l->held)
+    if (!leg_can_send(l, n))
         return 0;
     memcpy(buf + RTP_HEADER_SIZE, p, n);
     return send_payload(l, buf, sizeof(buf), n, marker);
