@@ -36,6 +36,9 @@
 #                             call Belgium's)
 #   BRIDGED_PERF=0            perf record -g this many seconds while all the
 #                             calls are up (build/bench/sip/perf-bridged.txt)
+#   RAMP_PERF=0               perf record -g this many seconds in the middle
+#                             of each ramp step on wasl (the target "wasl"
+#                             only): build/bench/sip/perf-ramp-RATE.txt
 #   KAM_SHM_MB=256            Kamailio's shared memory (-m); 64 is too small
 #                             at 500 calls/s
 #   WASL_BIN=path             run this binary as wasl instead of building
@@ -103,6 +106,7 @@ BRIDGED_RATE=${BRIDGED_RATE:-100}
 BRIDGED_TALK=${BRIDGED_TALK:-$([ "$quick" = 1 ] && echo 10 || echo 20)}
 BRIDGED_REC_SHARE=${BRIDGED_REC_SHARE:-0.5}
 BRIDGED_PERF=${BRIDGED_PERF:-0}
+RAMP_PERF=${RAMP_PERF:-0}
 DID=${DID:-+33800100200}     # France's toll-free number in data/tel/numbers.csv
 CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 # Kamailio's shared memory (-m, MB). Every transaction (~10 KB) stays 5 s
@@ -366,6 +370,14 @@ run_step() {
         cap_pid=$!
         started="$cap_pid $started"
     fi
+    # ramp on wasl: perf for RAMP_PERF s from the step's middle
+    local perf_pid=""
+    if [ "$kind" = ramp ] && [ "$t" = wasl ] && [ "$RAMP_PERF" -gt 0 ] && command -v perf >/dev/null; then
+        (sleep $(( (calls / rate - RAMP_PERF) / 2 > 0 ? (calls / rate - RAMP_PERF) / 2 : 0 ))
+         exec perf record -g -p "${tpid[$t]}" -o "$d/perf.data" -- sleep "$RAMP_PERF") >/dev/null 2>&1 &
+        perf_pid=$!
+        started="$perf_pid $started"
+    fi
     # the target's resident memory: before, and its peak during the step
     local rss0 rss_peak=0 r
     rss0=$(rss_kb "${tpid[$t]}")
@@ -377,6 +389,13 @@ run_step() {
     wait "$sp"
     rc=$?
     [ -n "$cap_pid" ] && wait "$cap_pid"
+    if [ -n "$perf_pid" ]; then
+        wait "$perf_pid"
+        { perf report -i "$d/perf.data" --no-children --stdio -g none --sort comm
+          perf report -i "$d/perf.data" --no-children --stdio -g none --percent-limit 0.4 --sort comm,dso,symbol
+        } >"$outdir/perf-ramp-$rate.txt" 2>/dev/null
+        log "perf report: $outdir/perf-ramp-$rate.txt"
+    fi
     sleep 0.5
     c1=$(cpu_ticks "${tpid[$t]}")
     snap_metrics "$t" "$d/metrics1.txt"

@@ -111,10 +111,12 @@ static void rtp_recv_leg(const struct sa *src, const struct rtp_header *hdr, str
 
 static void rtp_recv(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)
 {
+    int64_t entered = mono_us();
     rtp_recv_leg(src, hdr, mb, arg);
     /* libre is done with the helpers (SRTP) of this packet; what is left
      * of its turn touches no leg */
     media_yield();
+    media_batch(entered);
 }
 
 static void rtp_recv_leg(const struct sa *src, const struct rtp_header *hdr, struct mbuf *mb, void *arg)

@@ -28,7 +28,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -107,8 +109,99 @@ void media_yield(void)
     atomic_fetch_add_explicit(&handed, 1, memory_order_relaxed);
 }
 
+/* Receive batching (sip.media_batch_us). A packet that arrives while the
+ * media thread waits in epoll wakes it (SCHED_RR: at once, taking the core
+ * from whoever runs): at 1,500 calls of a second the thread slept and woke
+ * 34,000 times a second, a packet or two each time. After the packet that
+ * woke it, the thread sleeps (the mutex free) until batch_us since its last
+ * wake-up, never past the next pacing tick; what arrived meanwhile is read
+ * in one turn. A packet waits at most batch_us; the relay's delay grows by
+ * that at most. The wake-up is told by the gap since the last handler
+ * ended: inside a turn handlers follow each other within microseconds. */
+enum { WAKE_GAP_US = 4, TICK_MARGIN_US = 100 };
+static int64_t batch_us, tick_t0;
+static int64_t last_exit, last_wake; /* the media thread's own */
+static long last_nvcsw;
+static _Atomic uint64_t batch_naps, batch_wakes;
+
+/* (media thread) whether it slept since its last handler ended: a gap of
+ * a few microseconds is the next packet of the same turn (libre's read of
+ * it); a longer one may be a wait, which the thread's count of voluntary
+ * context switches tells for sure */
+static bool slept(int64_t entered)
+{
+    if (entered - last_exit <= WAKE_GAP_US)
+        return false;
+    struct rusage ru;
+    if (getrusage(RUSAGE_THREAD, &ru))
+        return true;
+    bool s = ru.ru_nvcsw != last_nvcsw;
+    last_nvcsw = ru.ru_nvcsw;
+    return s;
+}
+
+static void batch_exit(bool napped)
+{
+    struct rusage ru;
+    last_exit = mono_us();
+    if (napped && !getrusage(RUSAGE_THREAD, &ru))
+        last_nvcsw = ru.ru_nvcsw; /* the nap's own switch is not a wait */
+}
+
+static int64_t tick_next(int64_t now)
+{
+    const int64_t p = TICK_MS * 1000;
+    return tick_t0 + ((now - tick_t0) / p + 1) * p;
+}
+
+static void batch_note_wake(int64_t entered)
+{
+    if (slept(entered)) {
+        last_wake = entered;
+        atomic_fetch_add_explicit(&batch_wakes, 1, memory_order_relaxed);
+    }
+}
+
+void media_batch(int64_t entered)
+{
+    if (!threaded || batch_us <= 0)
+        return;
+    bool napped = false;
+    if (slept(entered)) {
+        int64_t now = mono_us(), until = last_wake + batch_us, tick = tick_next(now) - TICK_MARGIN_US;
+        atomic_fetch_add_explicit(&batch_wakes, 1, memory_order_relaxed);
+        if (until > tick)
+            until = tick;
+        if (until > now) {
+            int depth = lock_depth;
+            lock_depth = 0;
+            pthread_mutex_unlock(&media_mx);
+            struct timespec ts = {until / 1000000, until % 1000000 * 1000};
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+                ;
+            pthread_mutex_lock(&media_mx);
+            lock_depth = depth;
+            atomic_fetch_add_explicit(&batch_naps, 1, memory_order_relaxed);
+            last_wake = until;
+            napped = true;
+        } else {
+            last_wake = entered;
+        }
+    }
+    batch_exit(napped);
+}
+
 void media_lock_metrics(struct sbuf *b)
 {
+    sbuf_addf(b,
+              "# HELP wasl_media_wakeups_total Times the media thread woke from its wait for packets or its ticker.\n"
+              "# TYPE wasl_media_wakeups_total counter\nwasl_media_wakeups_total %llu\n",
+              (unsigned long long)atomic_load_explicit(&batch_wakes, memory_order_relaxed));
+    sbuf_addf(b,
+              "# HELP wasl_media_batch_naps_total Times the media thread, woken by a packet, waited for more before "
+              "reading on (sip.media_batch_us).\n# TYPE wasl_media_batch_naps_total counter\n"
+              "wasl_media_batch_naps_total %llu\n",
+              (unsigned long long)atomic_load_explicit(&batch_naps, memory_order_relaxed));
     sbuf_addf(b,
               "# HELP wasl_media_lock_free_total Times the SIP thread changed a leg's media without waiting for the "
               "media thread.\n# TYPE wasl_media_lock_free_total counter\nwasl_media_lock_free_total %llu\n",
@@ -225,7 +318,10 @@ static void tick_h(int flags, void *arg)
     uint64_t expirations;
     if (read(tick_fd, &expirations, sizeof(expirations)) < 0)
         return;
-    media_tick(mono_us());
+    int64_t now = mono_us();
+    batch_note_wake(now);
+    media_tick(now);
+    batch_exit(false);
 }
 
 static int loop_setup(void)
@@ -241,6 +337,7 @@ static int loop_setup(void)
         return errno;
     long ns = TICK_MS * 1000000L;
     struct itimerspec its = {{0, ns}, {0, ns}};
+    tick_t0 = mono_us() + TICK_MS * 1000; /* its expiries: tick_t0 + k ticks */
     timerfd_settime(tick_fd, 0, &its, NULL);
     return fd_listen(tick_fd, FD_READ, tick_h, NULL);
 }
@@ -279,6 +376,7 @@ int media_loop_start(void)
         return 0;
     start_done = false;
     start_err = 0;
+    batch_us = conf_int("sip.media_batch_us");
     int err = media_sender_start(); /* before any leg can send */
     if (err)
         return err;

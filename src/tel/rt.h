@@ -311,6 +311,9 @@ bool media_threaded(void);
 void media_lock(void);
 void media_lock_metrics(struct sbuf *b);
 void media_yield(void);
+/* (media thread, a packet handled, entered: when its handler began) waits
+ * for more packets if this one woke the thread (sip.media_batch_us) */
+void media_batch(int64_t entered);
 bool media_yield_wanted(void);
 void media_unlock(void);
 int media_sock_adopt(struct rtp_sock *rs);
