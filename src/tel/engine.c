@@ -329,12 +329,22 @@ void tel_post_job(void *job)
 static int tick_fd = -1;
 static bool tick_fast;
 
+/* A periodic timerfd whose expiries fall on multiples of the period on the
+ * monotonic clock: the grid a leg's packets are due on (a ticker started at
+ * any phase made every packet as late as the phase, up to a tick, and the
+ * pacing figures with it). Returns the first expiry (µs). */
+int64_t ticker_arm(int fd, int64_t period_us)
+{
+    int64_t now = mono_us(), first = now - now % period_us + period_us;
+    struct itimerspec its = {{period_us / 1000000, period_us % 1000000 * 1000}, {first / 1000000, first % 1000000 * 1000}};
+    timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
+    return first;
+}
+
 static void ticker_set(bool fast)
 {
-    long ns = (fast ? TICK_MS : 20) * 1000000L;
-    struct itimerspec its = {{0, ns}, {0, ns}};
     tick_fast = fast;
-    timerfd_settime(tick_fd, 0, &its, NULL);
+    ticker_arm(tick_fd, (fast ? TICK_MS : 20) * 1000);
 }
 
 /* At midnight in the center's zone, the agents' calls of the day start

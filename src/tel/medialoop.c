@@ -114,11 +114,11 @@ void media_yield(void)
  * from whoever runs): at 1,500 calls of a second the thread slept and woke
  * 34,000 times a second, a packet or two each time. After the packet that
  * woke it, the thread sleeps (the mutex free) until batch_us since its last
- * wake-up, never past the next pacing tick; what arrived meanwhile is read
- * in one turn. A packet waits at most batch_us; the relay's delay grows by
+ * wake-up, never past the next pacing tick (a nap that reaches it runs the
+ * tick first); what arrived meanwhile is read in one turn. A packet waits at most batch_us; the relay's delay grows by
  * that at most. The wake-up is told by the gap since the last handler
  * ended: inside a turn handlers follow each other within microseconds. */
-enum { WAKE_GAP_US = 4, TICK_MARGIN_US = 100 };
+enum { WAKE_GAP_US = 4, NAP_MIN_US = 50 };
 static int64_t batch_us, tick_t0;
 static int64_t last_exit, last_wake; /* the media thread's own */
 static long last_nvcsw;
@@ -168,11 +168,11 @@ void media_batch(int64_t entered)
         return;
     bool napped = false;
     if (slept(entered)) {
-        int64_t now = mono_us(), until = last_wake + batch_us, tick = tick_next(now) - TICK_MARGIN_US;
+        int64_t now = mono_us(), until = last_wake + batch_us, tick = tick_next(now);
         atomic_fetch_add_explicit(&batch_wakes, 1, memory_order_relaxed);
         if (until > tick)
             until = tick;
-        if (until > now) {
+        if (until > now + NAP_MIN_US) {
             int depth = lock_depth;
             lock_depth = 0;
             pthread_mutex_unlock(&media_mx);
@@ -181,6 +181,11 @@ void media_batch(int64_t entered)
                 ;
             pthread_mutex_lock(&media_mx);
             lock_depth = depth;
+            /* the nap reached the pacing tick: its slots go now, before the
+             * packets read in this turn (the timer's own turn comes after
+             * them, and finds nothing left to send) */
+            if (until == tick)
+                media_tick(mono_us());
             atomic_fetch_add_explicit(&batch_naps, 1, memory_order_relaxed);
             last_wake = until;
             napped = true;
@@ -335,10 +340,7 @@ static int loop_setup(void)
         return err;
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
         return errno;
-    long ns = TICK_MS * 1000000L;
-    struct itimerspec its = {{0, ns}, {0, ns}};
-    tick_t0 = mono_us() + TICK_MS * 1000; /* its expiries: tick_t0 + k ticks */
-    timerfd_settime(tick_fd, 0, &its, NULL);
+    tick_t0 = ticker_arm(tick_fd, TICK_MS * 1000); /* its expiries: tick_t0 + k ticks */
     return fd_listen(tick_fd, FD_READ, tick_h, NULL);
 }
 

@@ -249,6 +249,8 @@ extern struct rt rt;
 
 /* engine.c */
 int64_t mono_us(void);
+/* engine.c: a periodic timerfd on the grid of its period (first expiry back) */
+int64_t ticker_arm(int fd, int64_t period_us);
 /* The messages of the real-time thread's mqueue. */
 enum { MQ_JOB = 1, MQ_STOP, MQ_CMD, MQ_DIGIT };
 /* The error of a request to a telephony that does not run here: a standby
