@@ -56,22 +56,39 @@ static void decode(const struct leg *l, const uint8_t *p, size_t n, int16_t *out
  * SSRC) is made here, on the leg's own thread; the sender thread, when on,
  * only sends the bytes (SRTP legs: the helper on their socket encrypts, so
  * they go the direct way). */
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
 static int send_payload(struct leg *l, uint8_t *buf, size_t size, size_t n, bool marker)
 {
+    /* RFC 3550 5.1, version 2, no padding, extension or CSRC: written from
+     * the leg's own state (libre's rtp_encode read and wrote its socket's,
+     * another cache line a packet) */
+    buf[0] = 0x80;
+    buf[1] = (uint8_t)((marker ? 0x80 : 0) | (l->pt & 0x7f));
+    buf[2] = (uint8_t)(l->seq >> 8);
+    buf[3] = (uint8_t)l->seq;
+    put32(buf + 4, l->ts);
+    put32(buf + 8, l->ssrc);
+    l->seq++;
+    l->ts += (uint32_t)n;
+    size_t len = RTP_HEADER_SIZE + n;
+    if (!l->srtp_uh && media_sender_push(l->tx_fd, &l->raddr, buf, len))
+        return 0;
     struct mbuf mb;
     mbuf_init(&mb);
     mb.buf = buf;
     mb.size = size;
     mb.pos = 0;
-    mb.end = RTP_HEADER_SIZE + n;
-    int err = rtp_encode(l->rtp, false, marker, (uint8_t)l->pt, l->ts, &mb);
-    l->ts += (uint32_t)n;
-    mb.pos = 0;
-    if (!err && (l->srtp_uh || !media_sender_push(rtp_sock(l->rtp), &l->raddr, buf, mb.end))) {
-        err = udp_send(rtp_sock(l->rtp), &l->raddr, &mb);
-        if (!err)
-            tel_count(M_RTP_TX, 1);
-    }
+    mb.end = len;
+    int err = udp_send(rtp_sock(l->rtp), &l->raddr, &mb);
+    if (!err)
+        tel_count(M_RTP_TX, 1);
     return err;
 }
 
@@ -266,6 +283,9 @@ static int media_open(struct leg *l)
         (err = leg_srtp_attach(l)) || (err = sdp_formats_add(l->m)))
         return err;
     l->ts = (uint32_t)rand_u32();
+    l->ssrc = (uint32_t)rand_u32();
+    l->seq = (uint16_t)rand_u32(); /* RFC 3550: random first values */
+    l->tx_fd = udp_sock_fd(rtp_sock(l->rtp), sa_af(&laddr));
     l->marker = true;
     atomic_store_explicit(&l->last_rx, mono_us(), memory_order_relaxed);
     return media_sock_adopt(l->rtp);

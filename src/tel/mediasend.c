@@ -149,12 +149,9 @@ int media_sender_start(void)
     return 0;
 }
 
-bool media_sender_push(struct udp_sock *us, const struct sa *dst, const uint8_t *p, size_t n)
+bool media_sender_push(int fd, const struct sa *dst, const uint8_t *p, size_t n)
 {
-    if (!running || n > sizeof(ring[0].data))
-        return false;
-    int fd = udp_sock_fd(us, sa_af(dst));
-    if (fd < 0)
+    if (!running || n > sizeof(ring[0].data) || fd < 0)
         return false;
     uint64_t h = atomic_load_explicit(&head, memory_order_relaxed);
     if (h - atomic_load_explicit(&tail, memory_order_acquire) > mask) {

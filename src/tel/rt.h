@@ -74,7 +74,9 @@ struct leg {
     int pt, pt_telev;
     struct telev *telev;
     struct dtmf_dec *dtmf;
-    uint32_t ts;
+    uint32_t ts, ssrc;
+    uint16_t seq;
+    int tx_fd; /* its RTP socket's descriptor (what the sender sends on) */
     bool marker;
     bool in_media; /* in the ticker's list */
     int64_t due;   /* monotonic µs of the next packet */
@@ -337,7 +339,7 @@ void media_digit_run(void *arg);
 int media_sender_start(void);
 void media_sender_stop(void);
 bool media_sender_on(void);
-bool media_sender_push(struct udp_sock *us, const struct sa *dst, const uint8_t *p, size_t n);
+bool media_sender_push(int fd, const struct sa *dst, const uint8_t *p, size_t n);
 void media_sender_free(struct rtp_sock *rs);
 void media_sender_reap(void);
 void media_sender_kick(void);

@@ -88,7 +88,7 @@ static void test_order_and_bytes(void **state)
     int queued = 0;
     for (unsigned i = 0; i < N; i++) {
         fill(out, LEN, i);
-        if (media_sender_push(rtp_sock(rs), &sink_addr, out, LEN))
+        if (media_sender_push(udp_sock_fd(rtp_sock(rs), AF_INET), &sink_addr, out, LEN))
             queued++;
         else
             assert_int_equal(udp_send(rtp_sock(rs), &sink_addr, &(struct mbuf){.buf = out, .size = LEN, .end = LEN}), 0);
@@ -128,7 +128,7 @@ static void test_full_queue_and_free(void **state)
     int refused = 0;
     for (unsigned i = 0; i < N; i++) {
         fill(out, LEN, i);
-        if (!media_sender_push(rtp_sock(rs), &sink_addr, out, LEN)) {
+        if (!media_sender_push(udp_sock_fd(rtp_sock(rs), AF_INET), &sink_addr, out, LEN)) {
             refused++;
             assert_int_equal(udp_send(rtp_sock(rs), &sink_addr, &(struct mbuf){.buf = out, .size = LEN, .end = LEN}), 0);
         }
@@ -157,7 +157,7 @@ static void test_off(void **state)
     struct rtp_sock *rs = leg_sock();
     int fd = udp_sock_fd(rtp_sock(rs), AF_INET);
     uint8_t out[16] = {1};
-    assert_false(media_sender_push(rtp_sock(rs), &sink_addr, out, sizeof(out)));
+    assert_false(media_sender_push(udp_sock_fd(rtp_sock(rs), AF_INET), &sink_addr, out, sizeof(out)));
     media_sender_free(rs);
     assert_int_equal(fcntl(fd, F_GETFD), -1);
     media_sender_stop();
