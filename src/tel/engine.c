@@ -77,7 +77,7 @@ const struct conf_def tel_conf[] = {
     {"sip.media_send_queue", CONF_INT, "4096", 0, 65536,
      "RTP packets the media thread may hand to a sender thread of their own, which sends them on the other core "
      "(a full queue: the media thread sends the packet itself, counted); 0: the media thread sends them"},
-    {"sip.media_batch_us", CONF_INT, "1000", 0, 10000,
+    {"sip.media_batch_us", CONF_INT, "500", 0, 10000,
      "microseconds the media thread, woken by a packet, waits for more before it reads on (one wake-up for many "
      "packets; never past its next pacing tick); a relayed packet waits at most this long; 0: it reads each at once"},
     {"sip.max_calls", CONF_INT, "2000", 1, 20000, "calls at once; more get 503"},

@@ -173,6 +173,9 @@ void media_batch(int64_t entered)
         if (until > tick)
             until = tick;
         if (until > now + NAP_MIN_US) {
+            /* what the last turn left queued (fewer than the sender's batch:
+             * nothing woke it) goes before the nap, not after it */
+            media_sender_kick();
             int depth = lock_depth;
             lock_depth = 0;
             pthread_mutex_unlock(&media_mx);
