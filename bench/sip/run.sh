@@ -37,8 +37,9 @@
 #   BRIDGED_PERF=0            perf record -g this many seconds while all the
 #                             calls are up (build/bench/sip/perf-bridged.txt)
 #   RAMP_PERF=0               perf record -g this many seconds in the middle
-#                             of each ramp step on wasl (the target "wasl"
-#                             only): build/bench/sip/perf-ramp-RATE.txt
+#                             of each ramp and overload step on wasl (the
+#                             target "wasl" only):
+#                             build/bench/sip/perf-{ramp,overload}-RATE.txt
 #   KAM_SHM_MB=256            Kamailio's shared memory (-m); 64 is too small
 #                             at 500 calls/s
 #   WASL_BIN=path             run this binary as wasl instead of building
@@ -370,9 +371,9 @@ run_step() {
         cap_pid=$!
         started="$cap_pid $started"
     fi
-    # ramp on wasl: perf for RAMP_PERF s from the step's middle
+    # ramp and overload on wasl: perf for RAMP_PERF s from the step's middle
     local perf_pid=""
-    if [ "$kind" = ramp ] && [ "$t" = wasl ] && [ "$RAMP_PERF" -gt 0 ] && command -v perf >/dev/null; then
+    if [ "$kind" != smoke ] && [ "$t" = wasl ] && [ "$RAMP_PERF" -gt 0 ] && command -v perf >/dev/null; then
         (sleep $(( (calls / rate - RAMP_PERF) / 2 > 0 ? (calls / rate - RAMP_PERF) / 2 : 0 ))
          exec perf record -g -p "${tpid[$t]}" -o "$d/perf.data" -- sleep "$RAMP_PERF") >/dev/null 2>&1 &
         perf_pid=$!
@@ -393,8 +394,8 @@ run_step() {
         wait "$perf_pid"
         { perf report -i "$d/perf.data" --no-children --stdio -g none --sort comm
           perf report -i "$d/perf.data" --no-children --stdio -g none --percent-limit 0.4 --sort comm,dso,symbol
-        } >"$outdir/perf-ramp-$rate.txt" 2>/dev/null
-        log "perf report: $outdir/perf-ramp-$rate.txt"
+        } >"$outdir/perf-$kind-$rate.txt" 2>/dev/null
+        log "perf report: $outdir/perf-$kind-$rate.txt"
     fi
     sleep 0.5
     c1=$(cpu_ticks "${tpid[$t]}")
