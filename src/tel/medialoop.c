@@ -201,24 +201,21 @@ void media_batch(int64_t entered)
 
 void media_lock_metrics(struct sbuf *b)
 {
-    sbuf_addf(b,
-              "# HELP wasl_media_wakeups_total Times the media thread woke from its wait for packets or its ticker.\n"
-              "# TYPE wasl_media_wakeups_total counter\nwasl_media_wakeups_total %llu\n",
-              (unsigned long long)atomic_load_explicit(&batch_wakes, memory_order_relaxed));
-    sbuf_addf(b,
-              "# HELP wasl_media_batch_naps_total Times the media thread, woken by a packet, waited for more before "
-              "reading on (sip.media_batch_us).\n# TYPE wasl_media_batch_naps_total counter\n"
-              "wasl_media_batch_naps_total %llu\n",
-              (unsigned long long)atomic_load_explicit(&batch_naps, memory_order_relaxed));
-    sbuf_addf(b,
-              "# HELP wasl_media_lock_free_total Times the SIP thread changed a leg's media without waiting for the "
-              "media thread.\n# TYPE wasl_media_lock_free_total counter\nwasl_media_lock_free_total %llu\n",
-              (unsigned long long)atomic_load_explicit(&lock_free, memory_order_relaxed));
-    sbuf_addf(b,
-              "# HELP wasl_media_lock_handed_total Times the media thread handed its mutex to the waiting SIP thread "
-              "between two packets or two ticker slots.\n# TYPE wasl_media_lock_handed_total counter\n"
-              "wasl_media_lock_handed_total %llu\n",
-              (unsigned long long)atomic_load_explicit(&handed, memory_order_relaxed));
+    const struct {
+        const char *name, *help;
+        _Atomic uint64_t *v;
+    } counters[] = {
+        {"wasl_media_wakeups_total", "Times the media thread woke from its wait for packets or its ticker.", &batch_wakes},
+        {"wasl_media_batch_naps_total",
+         "Times the media thread, woken by a packet, waited for more before reading on (sip.media_batch_us).", &batch_naps},
+        {"wasl_media_lock_free_total", "Times the SIP thread changed a leg's media without waiting for the media thread.",
+         &lock_free},
+        {"wasl_media_lock_handed_total",
+         "Times the media thread handed its mutex to the waiting SIP thread between two packets or two ticker slots.", &handed},
+    };
+    for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+        sbuf_addf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help, counters[i].name,
+                  counters[i].name, (unsigned long long)atomic_load_explicit(counters[i].v, memory_order_relaxed));
     tel_hist_text(b, "wasl_media_lock_wait_seconds",
                   "How long the SIP thread waited for the media thread (its current turn) to change a leg's media.", &lock_wait);
 }
