@@ -28,9 +28,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/timerfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "rt.h"
@@ -109,94 +107,51 @@ void media_yield(void)
     atomic_fetch_add_explicit(&handed, 1, memory_order_relaxed);
 }
 
-/* Receive batching (sip.media_batch_us). A packet that arrives while the
- * media thread waits in epoll wakes it (SCHED_RR: at once, taking the core
- * from whoever runs): at 1,500 calls of a second the thread slept and woke
- * 34,000 times a second, a packet or two each time. After the packet that
- * woke it, the thread sleeps (the mutex free) until batch_us since its last
- * wake-up, never past the next pacing tick (a nap that reaches it runs the
- * tick first); what arrived meanwhile is read in one turn. A packet waits at most batch_us; the relay's delay grows by
- * that at most. The wake-up is told by the gap since the last handler
- * ended: inside a turn handlers follow each other within microseconds. */
-enum { WAKE_GAP_US = 4, NAP_MIN_US = 50 };
-static int64_t batch_us, tick_t0;
-static int64_t last_exit, last_wake; /* the media thread's own */
-static long last_nvcsw;
-static _Atomic uint64_t batch_naps, batch_wakes;
+/* Receive batching (sip.media_batch_us; nap.c). After the packet that woke
+ * it, the media thread naps with the mutex free, never past the next pacing
+ * tick, and a nap that reaches the tick runs it first (the timer's own turn
+ * comes after the packets read, and finds nothing left to send). Told from
+ * the next packet of the same turn: a gap of more than a few microseconds
+ * since the last handler ended (libre's read of the next one), confirmed by
+ * the thread's switch count (read only then, not per packet). */
+enum { WAKE_GAP_US = 4 };
+static struct nap mnap;
+static int64_t last_exit; /* the media thread's own */
 
-/* (media thread) whether it slept since its last handler ended: a gap of
- * a few microseconds is the next packet of the same turn (libre's read of
- * it); a longer one may be a wait, which the thread's count of voluntary
- * context switches tells for sure */
-static bool slept(int64_t entered)
+static bool woke(int64_t entered)
 {
-    if (entered - last_exit <= WAKE_GAP_US)
-        return false;
-    struct rusage ru;
-    if (getrusage(RUSAGE_THREAD, &ru))
-        return true;
-    bool s = ru.ru_nvcsw != last_nvcsw;
-    last_nvcsw = ru.ru_nvcsw;
-    return s;
+    return entered - last_exit > WAKE_GAP_US && nap_slept(&mnap);
 }
 
-static void batch_exit(bool napped)
+static void tick_note_wake(int64_t entered)
 {
-    struct rusage ru;
-    last_exit = mono_us();
-    if (napped && !getrusage(RUSAGE_THREAD, &ru))
-        last_nvcsw = ru.ru_nvcsw; /* the nap's own switch is not a wait */
-}
-
-static int64_t tick_next(int64_t now)
-{
-    const int64_t p = TICK_MS * 1000;
-    return tick_t0 + ((now - tick_t0) / p + 1) * p;
-}
-
-static void batch_note_wake(int64_t entered)
-{
-    if (slept(entered)) {
-        last_wake = entered;
-        atomic_fetch_add_explicit(&batch_wakes, 1, memory_order_relaxed);
+    if (mnap.us > 0 && woke(entered)) {
+        mnap.last_wake = entered;
+        atomic_fetch_add_explicit(&mnap.wakes, 1, memory_order_relaxed);
     }
 }
 
 void media_batch(int64_t entered)
 {
-    if (!threaded || batch_us <= 0)
+    if (!threaded || mnap.us <= 0)
         return;
-    bool napped = false;
-    if (slept(entered)) {
-        int64_t now = mono_us(), until = last_wake + batch_us, tick = tick_next(now);
-        atomic_fetch_add_explicit(&batch_wakes, 1, memory_order_relaxed);
-        if (until > tick)
-            until = tick;
-        if (until > now + NAP_MIN_US) {
+    if (woke(entered)) {
+        int64_t now = mono_us(), tick = tick_after(now), until = nap_plan(&mnap, entered, tick);
+        if (until) {
             /* what the last turn left queued (fewer than the sender's batch:
              * nothing woke it) goes before the nap, not after it */
             media_sender_kick();
             int depth = lock_depth;
             lock_depth = 0;
             pthread_mutex_unlock(&media_mx);
-            struct timespec ts = {until / 1000000, until % 1000000 * 1000};
-            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-                ;
+            nap_sleep(&mnap, until);
             pthread_mutex_lock(&media_mx);
             lock_depth = depth;
-            /* the nap reached the pacing tick: its slots go now, before the
-             * packets read in this turn (the timer's own turn comes after
-             * them, and finds nothing left to send) */
             if (until == tick)
                 media_tick(mono_us());
-            atomic_fetch_add_explicit(&batch_naps, 1, memory_order_relaxed);
-            last_wake = until;
-            napped = true;
-        } else {
-            last_wake = entered;
         }
     }
-    batch_exit(napped);
+    last_exit = mono_us();
 }
 
 void media_lock_metrics(struct sbuf *b)
@@ -205,9 +160,6 @@ void media_lock_metrics(struct sbuf *b)
         const char *name, *help;
         _Atomic uint64_t *v;
     } counters[] = {
-        {"wasl_media_wakeups_total", "Times the media thread woke from its wait for packets or its ticker.", &batch_wakes},
-        {"wasl_media_batch_naps_total",
-         "Times the media thread, woken by a packet, waited for more before reading on (sip.media_batch_us).", &batch_naps},
         {"wasl_media_lock_free_total", "Times the SIP thread changed a leg's media without waiting for the media thread.",
          &lock_free},
         {"wasl_media_lock_handed_total",
@@ -216,6 +168,7 @@ void media_lock_metrics(struct sbuf *b)
     for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
         sbuf_addf(b, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help, counters[i].name,
                   counters[i].name, (unsigned long long)atomic_load_explicit(counters[i].v, memory_order_relaxed));
+    nap_metrics(b, "media", &mnap, "sip.media_batch_us");
     tel_hist_text(b, "wasl_media_lock_wait_seconds",
                   "How long the SIP thread waited for the media thread (its current turn) to change a leg's media.", &lock_wait);
 }
@@ -324,9 +277,9 @@ static void tick_h(int flags, void *arg)
     if (read(tick_fd, &expirations, sizeof(expirations)) < 0)
         return;
     int64_t now = mono_us();
-    batch_note_wake(now);
+    tick_note_wake(now);
     media_tick(now);
-    batch_exit(false);
+    last_exit = mono_us();
 }
 
 static int loop_setup(void)
@@ -340,7 +293,7 @@ static int loop_setup(void)
         return err;
     if ((tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) < 0)
         return errno;
-    tick_t0 = ticker_arm(tick_fd, TICK_MS * 1000); /* its expiries: tick_t0 + k ticks */
+    ticker_arm(tick_fd, TICK_MS * 1000); /* its expiries: tick_after()'s */
     return fd_listen(tick_fd, FD_READ, tick_h, NULL);
 }
 
@@ -378,7 +331,7 @@ int media_loop_start(void)
         return 0;
     start_done = false;
     start_err = 0;
-    batch_us = conf_int("sip.media_batch_us");
+    mnap.us = conf_int("sip.media_batch_us");
     int err = media_sender_start(); /* before any leg can send */
     if (err)
         return err;

