@@ -899,7 +899,7 @@ static bool early_recv(struct sa *src, struct mbuf *mb, void *arg)
     /* woken by this datagram: the ones right behind it are read with it
      * (sip.signal_batch_us; nap.c). Measured at 4x of 1,500 calls/s: SIPp,
      * no longer cut into at every datagram, acknowledged in time, and the
-     * admitted rate went from 1,040-1,310 to 1,750-1,810 calls/s. */
+     * admitted rate went from 1,040-1,310 to 1,730-1,900 calls/s. */
     if (signal_nap.us > 0 && nap_slept(&signal_nap)) {
         int64_t now = mono_us(), until = nap_plan(&signal_nap, now, tick_after(now));
         if (until)
