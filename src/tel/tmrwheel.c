@@ -101,11 +101,13 @@ void tmrwheel_tick(uint64_t now)
     for (; next_slot <= horizon; next_slot++) {
         unpark_list(&slots[next_slot % NSLOTS]);
         if (next_slot % (NSLOTS / 2) == 0) {
-            /* what the wheel now reaches comes in from the overflow */
-            struct le *le = overflow.head;
-            while (le) {
-                struct tmr *t = le->data;
-                le = le->next;
+            /* what the wheel now reaches comes in from the overflow; a timer
+             * still beyond it goes back to the overflow's tail, so the walk
+             * takes each timer there once, from the head (walking by the
+             * links met the ones put back again: two of them, and it never
+             * ended) */
+            for (uint32_t n = list_count(&overflow); n > 0; n--) {
+                struct tmr *t = overflow.head->data;
                 if (SLOT_OF(t->jfs) <= horizon)
                     unpark(t);
                 else

@@ -6,6 +6,8 @@
  * far future waits in the overflow and comes back; a flush gives every
  * timer back in order.
  */
+#include <unistd.h>
+
 #include "test.h"
 #include "tel/rt.h"
 
@@ -121,6 +123,32 @@ static void test_far_timer_comes_back(void **state)
     tmr_cancel(&far);
 }
 
+/* Two timers beyond the wheel's reach at once, through a half turn (when
+ * the overflow is looked at): both stay parked, and the look ends. It
+ * used to put a timer that stays back at the overflow's tail while
+ * walking it, so with two of them the walk never ended (the SIP thread
+ * hung in the SIP suite's tls group). A hang here ends the test by
+ * SIGALRM. */
+static void test_two_far_timers_do_not_hang(void **state)
+{
+    struct tmr far1, far2;
+    struct list *l = libre_list();
+    uint64_t now = tmr_jiffies();
+    tmr_init(&far1);
+    tmr_init(&far2);
+    tmr_start(&far1, 300000, nop_h, NULL);
+    tmr_start(&far2, 400000, nop_h, NULL);
+    alarm(20);
+    tmrwheel_tick(now);
+    for (uint64_t t = now; t < now + 70000; t += 20) /* past a half turn: 1,024 slots of 64 ms */
+        tmrwheel_tick(t);
+    alarm(0);
+    assert_ptr_not_equal(far1.le.list, l);
+    assert_ptr_not_equal(far2.le.list, l);
+    tmr_cancel(&far1);
+    tmr_cancel(&far2);
+}
+
 /* In a real libre loop ticked every 5 ms, as the engine does: timers
  * parked for most of their life fire when they are due (within a few
  * ms), in the order of their times; a cancelled parked timer never fires
@@ -188,6 +216,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_long_timers_wait_outside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_far_timer_comes_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_far_timers_do_not_hang, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parked_timers_fire_on_time, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
