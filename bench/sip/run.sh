@@ -55,6 +55,12 @@
 #                             stamps, which is what the 10 ms target judges
 #                             (SIPp's own figure adds SIPp's wait for a core
 #                             on a shared machine); 0: no capture
+#   WIRE_SCHED=0              1: perf sched record (every core) over the same
+#                             window as the capture; the report lists each
+#                             stall (a 503 later than 10 ms) with what ran on
+#                             the cores meanwhile and where wasl's threads
+#                             spent it (perf record -g beside it):
+#                             build/bench/sip/stalls-overload-RATE.txt
 #   BASE_BIN=path             the binary of the target "base" (a second wasl,
 #                             e.g. main's, for a before/after in the same run;
 #                             --targets "wasl base kamailio")
@@ -108,6 +114,7 @@ BRIDGED_TALK=${BRIDGED_TALK:-$([ "$quick" = 1 ] && echo 10 || echo 20)}
 BRIDGED_REC_SHARE=${BRIDGED_REC_SHARE:-0.5}
 BRIDGED_PERF=${BRIDGED_PERF:-0}
 RAMP_PERF=${RAMP_PERF:-0}
+WIRE_SCHED=${WIRE_SCHED:-0}
 DID=${DID:-+33800100200}     # France's toll-free number in data/tel/numbers.csv
 CLOCK_START=${CLOCK_START-2026-11-24T10:00:00Z}
 # Kamailio's shared memory (-m, MB). Every transaction (~10 KB) stays 5 s
@@ -370,6 +377,17 @@ run_step() {
             "udp port ${tport[$t]}" 2>"$d/tcpdump.txt") &
         cap_pid=$!
         started="$cap_pid $started"
+        if [ "$WIRE_SCHED" = 1 ] && command -v perf >/dev/null; then
+            (sleep $(( (calls / rate - WIRE_SECONDS) / 2 > 0 ? (calls / rate - WIRE_SECONDS) / 2 : 0 ))
+             python3 -c 'import time; print(time.clock_gettime(time.CLOCK_REALTIME) - time.clock_gettime(time.CLOCK_MONOTONIC))' >"$d/clock.txt"
+             exec perf sched record -a -k mono -o "$d/sched.data" -- sleep "$WIRE_SECONDS") >/dev/null 2>&1 &
+            cap_pid="$cap_pid $!"
+            started="$! $started"
+            (sleep $(( (calls / rate - WIRE_SECONDS) / 2 > 0 ? (calls / rate - WIRE_SECONDS) / 2 : 0 ))
+             exec perf record -F 4000 -g -k mono -p "${tpid[$t]}" -o "$d/cpu.data" -- sleep "$WIRE_SECONDS") >/dev/null 2>&1 &
+            cap_pid="$cap_pid $!"
+            started="$! $started"
+        fi
     fi
     # ramp and overload on wasl: perf for RAMP_PERF s from the step's middle
     local perf_pid=""
@@ -389,7 +407,12 @@ run_step() {
     done
     wait "$sp"
     rc=$?
-    [ -n "$cap_pid" ] && wait "$cap_pid"
+    # shellcheck disable=SC2086 # the capture and perf sched: a list of PIDs
+    [ -n "$cap_pid" ] && wait $cap_pid
+    if [ -f "$d/sched.data" ]; then
+        $stat stalls "$d" "${tport[$t]}" "${tpid[$t]}" >"$outdir/stalls-$kind-$rate.txt" 2>&1
+        log "stalls: $outdir/stalls-$kind-$rate.txt"
+    fi
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid"
         { perf report -i "$d/perf.data" --no-children --stdio -g none --sort comm

@@ -20,6 +20,9 @@ the pacing histogram of wasl's /metrics, and the Markdown report.
                                  (503 and 200 apart): the server's own
                                  response time, whatever the load generator's
                                  scheduling
+  sipstat.py stalls DIR PORT PID the INVITEs of DIR's capture refused later
+                                 than 10 ms, and what the cores ran meanwhile
+                                 (DIR/sched.data: perf sched record)
   sipstat.py report STEPS.tsv    Markdown report
 Everything is printed as key=value lines (or Markdown), for the shell.
 """
@@ -28,6 +31,7 @@ import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -342,11 +346,11 @@ def sip_head(payload):
     return head[0], callid, method
 
 
-def wire_times(path, port):
-    """{"503": [s...], "200": [s...]}: for each INVITE that reached PORT
-    (timed from its first copy: a retransmission does not restart the
-    clock), the time until PORT sent its first final answer."""
-    first, out = {}, {}
+def invite_answers(path, port):
+    """(INVITE's time, answer's time, code) for each INVITE that reached
+    PORT (timed from its first copy: a retransmission does not restart the
+    clock) and got a final answer from PORT, in the order of the answers."""
+    first = {}
     for t, sport, dport, payload in pcap_udp(path):
         h = sip_head(payload)
         if not h or not h[1]:
@@ -354,10 +358,18 @@ def wire_times(path, port):
         line, callid, method = h
         if dport == port and line.startswith(b"INVITE "):
             first.setdefault(callid, t)
-        elif sport == port and method == b"INVITE" and line.startswith(b"SIP/2.0 "):
+        elif sport == port and method == b"INVITE" and line.startswith(b"SIP/2.0 ") and callid in first:
             code = line.split()[1].decode(errors="replace") if len(line.split()) > 1 else ""
-            if code >= "200" and callid in first:
-                out.setdefault(code, []).append(t - first.pop(callid))
+            if code >= "200":
+                yield first.pop(callid), t, code
+
+
+def wire_times(path, port):
+    """{"503": [s...], "200": [s...]}: for each INVITE that reached PORT,
+    the time until PORT sent its first final answer."""
+    out = {}
+    for t0, t, code in invite_answers(path, port):
+        out.setdefault(code, []).append(t - t0)
     return out
 
 
@@ -370,6 +382,99 @@ def wire(path, port):
             v = xs[min(len(xs) - 1, int(len(xs) * q))] * 1000 if xs else None
             print(f"wire{code}_{name}_ms={'n/a' if v is None else f'{v:.2f}'}")
         print(f"wire{code}_max_ms={f'{xs[-1] * 1000:.2f}' if xs else 'n/a'}")
+
+
+def wire_slow(path, port, limit):
+    """[(INVITE's time, delay, overtaken)] of the INVITEs that reached PORT
+    and were refused (503) later than LIMIT seconds; overtaken: a 503 to an
+    INVITE that came after it went out first (it was not refused as it was
+    read, but later, on another path)."""
+    slow, last503 = [], 0.0
+    for t0, t, code in invite_answers(path, port):
+        if code == "503" and t - t0 > limit:
+            slow.append((t0, t - t0, last503 > t0))
+        if code == "503":
+            last503 = max(last503, t0)
+    return slow
+
+
+def timehist(data, start, end):
+    """perf sched timehist's lines between START and END (monotonic
+    seconds): [(time, cpu, task, wait, delay, run)], times in ms."""
+    out = subprocess.run(["perf", "sched", "timehist", "-i", data, "--time", f"{start:.6f},{end:.6f}"],
+                         capture_output=True, text=True).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) < 6 or not f[1].startswith("["):
+            continue
+        try:
+            rows.append((float(f[0]), f[1].strip("[]"), " ".join(f[2:-3]), float(f[-3]), float(f[-2]), float(f[-1])))
+        except ValueError:
+            continue
+    return rows
+
+
+def stalls(d, port, pid):
+    """The stalls of an overload step's capture (INVITEs refused later than
+    10 ms, merged into windows) with what the cores ran meanwhile, from
+    perf sched record over the same seconds (run.sh's WIRE_SCHED=1)."""
+    off = float(open(os.path.join(d, "clock.txt")).read())
+    data = os.path.join(d, "sched.data")
+    names = {}
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            names[os.path.basename(task)] = open(os.path.join(task, "comm")).read().strip()
+        except OSError:
+            pass
+    print("wasl's threads:", ", ".join(f"{v}[{k}]" for k, v in sorted(names.items())))
+    whole = timehist(data, 0, 1e12)
+    for tid, name in sorted(names.items()):
+        mine = [r for r in whole if r[2].endswith(f"[{tid}]") or r[2].endswith(f"[{tid}/{pid}]")]
+        if not mine:
+            continue
+        longest = max(mine, key=lambda r: r[5])
+        delayed = max(mine, key=lambda r: r[4])
+        print(f"{name}: {len(mine)} runs; longest run {longest[5]:.2f} ms (ended {longest[0]:.6f}); "
+              f"longest wait for a core {delayed[4]:.2f} ms (ran {delayed[0]:.6f})")
+    limit = float(os.environ.get("STALL_MS", "10"))
+    slow = sorted(wire_slow(os.path.join(d, "sip.pcap"), int(port), limit / 1000))
+    print(f"{sum(1 for x in slow if x[2])} of the {len(slow)} overtaken: a later INVITE's 503 went out first")
+    windows = []
+    for t0, dt, _ in slow:
+        if windows and t0 <= windows[-1][1]:
+            windows[-1][1] = max(windows[-1][1], t0 + dt)
+            windows[-1][2] += 1
+        else:
+            windows.append([t0, t0 + dt, 1])
+    print(f"{len(slow)} INVITEs refused (503) later than {limit:g} ms, in {len(windows)} windows")
+    for a, b, n in sorted(windows, key=lambda w: w[0] - w[1])[:6]:
+        ma, mb = a - off, b - off
+        print(f"\n== {n} INVITEs from {ma:.6f} to {mb:.6f} (monotonic), {1000 * (b - a):.1f} ms ==")
+        per = {}
+        for r in timehist(data, ma - 0.002, mb + 0.002):
+            e = per.setdefault((r[1], r[2]), [0.0, 0.0, 0])
+            e[0] += r[5]
+            e[1] = max(e[1], r[4])
+            e[2] += 1
+        for (cpu, task), (run, delay, k) in sorted(per.items(), key=lambda x: (x[0][0], -x[1][0])):
+            if run >= 0.5 or f"/{pid}]" in task or delay >= 1:
+                print(f"  cpu {cpu} {task:40s} ran {run:7.2f} ms in {k:4d} runs, longest wait for a core {delay:.2f} ms")
+        for r in timehist(data, ma - 0.002, mb + 0.002):
+            if f"/{pid}]" in r[2] and (r[5] >= 2 or r[4] >= 2):
+                print(f"  {r[0]:.6f} cpu {r[1]} {r[2]}: waited {r[3]:.2f}, for a core {r[4]:.2f}, ran {r[5]:.2f} ms")
+        cpu = os.path.join(d, "cpu.data")
+        views = (("self", ["--no-children", "--percent-limit", "2", "--sort", "dso,symbol"]),
+                 ("with callees (a build with frame pointers names wasl's own callers)",
+                  ["--children", "--percent-limit", "5", "--sort", "symbol"]))
+        for name, args in views if os.path.exists(cpu) else ():
+            rep = subprocess.run(["perf", "report", "-i", cpu, "--time", f"{ma - 0.002:.6f},{mb + 0.002:.6f}",
+                                  "--comm", "wasl-sip", "--stdio", "-g", "none"] + args,
+                                 capture_output=True, text=True).stdout
+            print(f"  where the SIP thread's time went (perf record, {name}):")
+            for line in rep.splitlines():
+                if line.strip() and not line.startswith("#"):
+                    print("   ", line.strip())
 
 
 def overload_report(rows, num):
@@ -583,6 +688,8 @@ def main():
         overload(sys.argv[2], sys.argv[3])
     elif cmd == "wire":
         wire(sys.argv[2], sys.argv[3])
+    elif cmd == "stalls":
+        stalls(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "report":
         report(sys.argv[2])
     else:

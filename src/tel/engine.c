@@ -679,6 +679,7 @@ static void rt_teardown(void)
      * awaited any more (the queue is about to go). */
     jobs_detach();
     calls_tick(mono_us());
+    lookahead_reset(); /* what was read ahead goes with the socket */
     media_loop_stop(); /* every leg is closed: their sockets are freed there first */
     registrar_free();
     halfopen_free();

@@ -35,24 +35,26 @@ static struct halfopen_src *src_find(const struct sa *addr)
     return le ? le->data : NULL;
 }
 
-bool halfopen_over(const struct sa *addr, const char *src)
+bool halfopen_over(const struct sa *addr, const char *src, int pending)
 {
+    static struct log_gate pending_gate; /* a source with none half-open yet, only pending */
     struct halfopen_src *s = src_find(addr);
-    if (!s || s->n < rt.cfg.half_open_max)
+    int n = (s ? s->n : 0) + pending;
+    if (n < rt.cfg.half_open_max)
         return false;
     uint64_t held = 0;
     tel_count(M_HALF_OPEN_REFUSED, 1);
     tel_count(M_CALLS_REFUSED, 1);
-    if (log_gate_open(&s->gate, mono_us(), &held))
-        log_warn("tel: %s has %d calls answered but not acknowledged (sip.half_open_max): its new INVITEs get 503 "
-                 "(%llu more refused since the last such line)",
-                 src, s->n, (unsigned long long)held);
+    if (log_gate_open(s ? &s->gate : &pending_gate, mono_us(), &held))
+        log_warn("tel: %s has %d calls answered but not acknowledged and %d more admitted on their way (sip.half_open_max): "
+                 "its new INVITEs get 503 (%llu more refused since the last such line)",
+                 src, s ? s->n : 0, pending, (unsigned long long)held);
     return true;
 }
 
 bool halfopen_refuse(const struct sip_msg *msg, const char *src)
 {
-    if (!halfopen_over(&msg->src, src))
+    if (!halfopen_over(&msg->src, src, 0))
         return false;
     /* 503 and not 486: nobody is busy, this sender must slow down; the
      * Retry-After is when its oldest half-open call is freed at the latest */

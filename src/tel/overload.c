@@ -561,13 +561,11 @@ static void sip_socket_seen(int fd)
  * now, into the window and the histogram. The first call only switches the
  * timestamps on; a datagram the kernel did not stamp (queued before that)
  * reads as the time of the call, after `before`, and is no sample. */
-static void sojourn(int fd)
+static void sojourn_since(const struct timeval *stamp)
 {
-    struct timeval tv;
     struct timespec before;
     clock_gettime(CLOCK_REALTIME, &before);
-    if (ioctl(fd, SIOCGSTAMP, &tv) < 0)
-        return;
+    const struct timeval tv = *stamp;
     int64_t us = ((int64_t)before.tv_sec - tv.tv_sec) * 1000000 + before.tv_nsec / 1000 - tv.tv_usec;
     if (us <= 0 || us > 60 * 1000000LL) /* not stamped, or a clock step */
         return;
@@ -575,6 +573,13 @@ static void sojourn(int fd)
     step(now);
     ovl_sojourn(&ovl, now, us);
     tel_hist_add(&delay, us);
+}
+
+static void sojourn(int fd)
+{
+    struct timeval tv;
+    if (ioctl(fd, SIOCGSTAMP, &tv) == 0)
+        sojourn_since(&tv);
 }
 
 static bool early_recv(struct sa *src, struct mbuf *mb, void *arg);
@@ -595,7 +600,11 @@ void overload_seen(const struct sip_msg *msg)
         if (early_sock != msg->sock && !udp_register_helper(NULL, msg->sock, 0, NULL, early_recv, msg->sock))
             early_sock = msg->sock;
     }
-    sojourn(fd);
+    struct timeval tv;
+    if (lookahead_stamp(&tv)) /* read ahead: its wait in the socket and the queue */
+        sojourn_since(&tv);
+    else
+        sojourn(fd);
 }
 
 /* The INVITEs answered 503 lately, by a hash of their Call-ID and branch:
@@ -696,6 +705,7 @@ static void early_reset(void)
     memset(admitted, 0, sizeof(admitted));
     memset(memo, 0, sizeof(memo));
     early_admitted = 0;
+    lookahead_reset();
 }
 
 /* 503 (RFC 7339's oc to a carrier that asked for it, Retry-After to the
@@ -813,9 +823,11 @@ static int early_refusal(const struct sipscan *s, const struct sa *src, const ch
     pl_copy(&u, user, sizeof(user));
     if (!dialplan_country(user))
         return REF_NONE;
-    if (halfopen_over(src, addr))
+    /* the calls admitted ahead of this one and not yet libre's count too:
+     * read ahead (lookahead.c), they would be refused later by libre's path */
+    if (halfopen_over(src, addr, lookahead_pending(src)))
         return REF_HALF_OPEN;
-    if (rt.ncalls < rt.cfg.max_calls)
+    if (rt.ncalls + lookahead_pending(NULL) < rt.cfg.max_calls)
         return REF_NONE;
     tel_count(M_CALLS_REFUSED, 1);
     return REF_FULL;
@@ -877,14 +889,13 @@ static bool early_one(const struct sa *src, const char *buf, size_t len, int fd)
     return true;
 }
 
-/* Datagrams the early look reads on from the socket after one it refused
- * (libre reads one per turn of its loop, behind every RTP socket ready in
- * that turn): as many as it refuses in a row, up to DRAIN_MAX, the first
- * other one handed to libre in place of the one refused. libre reads
- * UDP_RXSZ_DEFAULT (8 KB) at most of a datagram: so does the drain. */
-#define DRAIN_MAX 64
-#define DRAIN_RXSZ 8192
-static char drain_buf[DRAIN_RXSZ];
+/* early_one() as lookahead.c's judge: its mark with the datagram. */
+static bool early_judge(const struct sa *src, const char *buf, size_t len, int fd, uint64_t *mark)
+{
+    bool refused = early_one(src, buf, len, fd);
+    *mark = early_admitted;
+    return refused;
+}
 
 /* The early look, a UDP helper on SIP's socket: libre calls it with each
  * datagram before its own parse. While new calls may be refused (an
@@ -893,7 +904,8 @@ static char drain_buf[DRAIN_RXSZ];
  * answered and consumed; everything else goes on to libre unchanged, an
  * INVITE admitted here marked so that it is not judged twice. The same
  * verdict, answer and counters as overload_refuse() and call_incoming(),
- * without waiting behind libre's parse of every datagram queued before. */
+ * without waiting behind libre's parse of every datagram queued before:
+ * lookahead.c reads the socket ahead of libre meanwhile. */
 static bool early_recv(struct sa *src, struct mbuf *mb, void *arg)
 {
     /* woken by this datagram: the ones right behind it are read with it
@@ -906,27 +918,16 @@ static bool early_recv(struct sa *src, struct mbuf *mb, void *arg)
             nap_sleep(&signal_nap, until);
     }
     early_admitted = 0;
-    if (!early_on || !(ovl.overloaded || ovl.rate > 0 || rt.ncalls >= rt.cfg.max_calls || halfopen_count() >= rt.cfg.half_open_max))
-        return false;
+    int pending = lookahead_pending(NULL);
+    bool shedding = early_on && (ovl.overloaded || ovl.rate > 0 || rt.ncalls + pending >= rt.cfg.max_calls ||
+                                 halfopen_count() + pending >= rt.cfg.half_open_max);
     int fd = udp_sock_fd(arg, sa_af(src));
-    if (fd < 0 || !early_one(src, (const char *)mbuf_buf(mb), mbuf_get_left(mb), fd))
+    if (fd < 0)
         return false;
-    for (int i = 0; i < DRAIN_MAX; i++) {
-        struct sa from;
-        from.len = sizeof(from.u);
-        ssize_t n = recvfrom(fd, drain_buf, sizeof(drain_buf), MSG_DONTWAIT, &from.u.sa, &from.len);
-        if (n <= 4) /* nothing more (or what libre's SIP side ignores) */
-            return true;
-        if (early_one(&from, drain_buf, (size_t)n, fd))
-            continue;
-        if (mbuf_resize(mb, mb->pos + (size_t)n))
-            return true; /* out of memory: lost like a datagram the kernel dropped */
-        memcpy(mb->buf + mb->pos, drain_buf, (size_t)n);
-        mb->end = mb->pos + (size_t)n;
-        *src = from;
-        return false; /* libre's, with early_admitted as early_one() left it */
-    }
-    return true;
+    uint64_t mark;
+    bool done = lookahead_turn(src, mb, fd, shedding, early_judge, &mark);
+    early_admitted = mark; /* the mark of what libre parses now */
+    return done;
 }
 
 void overload_metrics(struct sbuf *b)
@@ -974,5 +975,6 @@ void overload_metrics(struct sbuf *b)
               "sip.overload_busy_percent).\n# TYPE wasl_sip_thread_busy_ratio gauge\nwasl_sip_thread_busy_ratio %.3f\n",
               atomic_load(&m.busy_permille) / 1000.0);
     nap_metrics(b, "sip", &signal_nap, "sip.signal_batch_us");
+    lookahead_metrics(b);
     tel_hist_text(b, "wasl_sip_queue_delay_seconds", "How long each SIP request over UDP waited in the socket's queue.", &delay);
 }

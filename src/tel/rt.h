@@ -254,6 +254,20 @@ int64_t mono_us(void);
 /* engine.c: a periodic timerfd on the grid of its period (first expiry back) */
 int64_t ticker_arm(int fd, int64_t period_us);
 
+/* lookahead.c: the SIP UDP socket read ahead of libre while shedding. turn:
+ * from the early look (a UDP helper) with the datagram libre read; judge
+ * refuses (true, answered) or lets through with a mark; true: nothing for
+ * libre this turn, false: src and mb hold what libre parses now, admitted
+ * its mark. stamp: that datagram's kernel receive time, when it was read
+ * ahead. pending: the datagrams with a mark (INVITEs admitted) libre has
+ * not parsed yet, from src's address (NULL: from anywhere). reset: the queue dropped, the pump closed (on the SIP thread). */
+typedef bool(lookahead_judge_h)(const struct sa *src, const char *buf, size_t len, int fd, uint64_t *admitted);
+bool lookahead_turn(struct sa *src, struct mbuf *mb, int fd, bool shedding, lookahead_judge_h *judge, uint64_t *admitted);
+bool lookahead_stamp(struct timeval *tv);
+int lookahead_pending(const struct sa *src);
+void lookahead_reset(void);
+void lookahead_metrics(struct sbuf *b);
+
 /* nap.c: a real-time thread woken for each datagram reads them in batches
  * (sip.media_batch_us, sip.signal_batch_us). slept: whether the thread slept
  * since its last look (its voluntary context switches); plan (woken, now):
@@ -682,8 +696,9 @@ void tel_records_changed(void);
  * call whose ACK has not come after sip.ack_timeout (CE_NO_ACK). */
 bool halfopen_refuse(const struct sip_msg *msg, const char *src);
 /* Its verdict without the answer (the early look answers, overload.c):
- * true, counted and logged, when addr (text: src) is over the limit. */
-bool halfopen_over(const struct sa *addr, const char *src);
+ * true, counted and logged, when addr (text: src) is over the limit with
+ * pending more of its calls admitted and not yet answered. */
+bool halfopen_over(const struct sa *addr, const char *src, int pending);
 #define HALFOPEN_WARNING "Warning: 399 wasl \"too many calls not acknowledged from this address\"\r\n"
 void halfopen_add(struct tcall *c, const struct sa *addr);
 void halfopen_done(struct tcall *c);

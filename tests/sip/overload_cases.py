@@ -349,6 +349,61 @@ def s_overload_delay(t):
         ua.close()
 
 
+def s_overload_lookahead(t):
+    """While shedding, wasl reads the SIP socket ahead of libre
+    (src/tel/lookahead.c): a queue left while wasl is stopped - 60 new
+    INVITEs from the carrier, each followed by an OPTIONS from another
+    socket - is read at once when it resumes. Every INVITE gets its final
+    answer; every OPTIONS its 200 exactly once and in the order sent (what
+    waits for libre keeps its order); the metrics show datagrams read ahead
+    and nothing lost."""
+    srv = t.srv
+    b = Burst("127.0.0.1", ("127.0.0.1", srv.sip_port), tag="ahead", hold_s=0.2)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    s.settimeout(0.2)
+    port = s.getsockname()[1]
+    n = 60
+    try:
+        m0 = srv.metrics()
+        os.kill(srv.proc.pid, signal.SIGSTOP)
+        try:
+            t.check(wait_until(lambda: all_stopped(srv.proc.pid), 5, step=0.005), "wasl stopped (every thread)")
+            for i in range(n):
+                b.invite(i)
+                s.sendto((f"OPTIONS sip:127.0.0.1:{srv.sip_port} SIP/2.0\r\n"
+                          f"Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKahead{i}\r\nMax-Forwards: 70\r\n"
+                          f"From: <sip:probe@127.0.0.1>;tag=a{i}\r\nTo: <sip:127.0.0.1>\r\nCall-ID: ahead-opt@127.0.0.1\r\n"
+                          f"CSeq: {i + 1} OPTIONS\r\nContent-Length: 0\r\n\r\n").encode(), ("127.0.0.1", srv.sip_port))
+        finally:
+            os.kill(srv.proc.pid, signal.SIGCONT)
+        seqs, end = [], time.time() + 10
+        while len(seqs) < n and time.time() < end:
+            try:
+                m = Msg.parse(s.recv(65535))
+            except socket.timeout:
+                continue
+            if m and not m.is_request:
+                seqs.append((int(m.cseq[0]), m.code))
+        t.check(b.wait(15), "every INVITE answered, the admitted calls hung up")
+        m1 = srv.metrics()
+        codes = b.codes()
+        t.note(f"INVITEs: {codes.count(503)} refused, {codes.count(200)} admitted; OPTIONS answered: {len(seqs)}; "
+               f"read ahead {metric_delta(m0, m1, 'wasl_sip_lookahead_read_total'):.0f}, pumps "
+               f"{metric_delta(m0, m1, 'wasl_sip_lookahead_pumps_total'):.0f}, most queued "
+               f"{m1.get('wasl_sip_lookahead_queued_max')}")
+        t.eq(set(codes) - {200, 503}, set(), "every INVITE answered 200 or 503")
+        t.eq(seqs, [(i + 1, 200) for i in range(n)], "every OPTIONS answered 200 once, in the order sent")
+        t.check(metric_delta(m0, m1, "wasl_sip_lookahead_read_total") > 0, "datagrams were read ahead of libre")
+        t.check(metric_delta(m0, m1, "wasl_sip_lookahead_pumps_total") > 0, "the pump turned libre's loop for the queue")
+        t.eq(metric_delta(m0, m1, "wasl_sip_lookahead_lost_total"), 0, "nothing read ahead was lost")
+        t.eq(m1.get("wasl_sip_lookahead_queued"), 0, "nothing left waiting")
+        t.check(srv.wait_idle(8), "no call left active")
+    finally:
+        b.close()
+        s.close()
+
+
 def s_overload_retransmission(t):
     """A refused INVITE sent again (its 503 lost) gets 503 again, even
     when a new call would now be admitted: the same answer to the same

@@ -3441,6 +3441,8 @@ def build_groups():
              ("a new call refused before libre's parse: the same 503, field by field", overload_cases.s_overload_early),
              ("a standing queue (wasl stopped 400 ms) sheds new calls; the overload ends by itself",
               overload_cases.s_overload_delay),
+             ("while shedding, the socket read ahead of libre: refusals at once, the rest in order, nothing lost",
+              overload_cases.s_overload_lookahead),
          ]},
     ]
 
