@@ -332,13 +332,12 @@ static bool tick_fast;
 /* A periodic timerfd whose expiries fall on multiples of the period on the
  * monotonic clock: the grid a leg's packets are due on (a ticker started at
  * any phase made every packet as late as the phase, up to a tick, and the
- * pacing figures with it). Returns the first expiry (µs). */
-int64_t ticker_arm(int fd, int64_t period_us)
+ * pacing figures with it). The next expiry is tick_after()'s (nap.c). */
+void ticker_arm(int fd, int64_t period_us)
 {
     int64_t now = mono_us(), first = now - now % period_us + period_us;
     struct itimerspec its = {{period_us / 1000000, period_us % 1000000 * 1000}, {first / 1000000, first % 1000000 * 1000}};
     timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
-    return first;
 }
 
 static void ticker_set(bool fast)

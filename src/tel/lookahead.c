@@ -13,7 +13,7 @@
  * gets one per turn in place of the datagram it read (a UDP helper may
  * rewrite it). Once the socket is empty libre's loop would not turn for the
  * queue: a one-byte datagram from a loopback socket of ours, the pump, makes
- * it turn. The queue is bounded (LA_MAX datagrams, LA_BYTES); past that the
+ * it turn (the engine's tick sends another if one is lost). The queue is bounded (LA_MAX datagrams, LA_BYTES); past that the
  * datagrams stay in the socket's own buffer, in order behind the queue.
  *
  * Each datagram keeps the kernel's receive time, so that the delay guard
@@ -36,6 +36,7 @@ enum {
     LA_READ_MAX = 64,   /* read ahead in one turn at most */
     LA_RXSZ = 8192,     /* libre reads UDP_RXSZ_DEFAULT at most of a datagram: so does the look */
 };
+#define PUMP_LOST_US 20000
 
 struct la_item {
     struct sa src;
@@ -53,9 +54,9 @@ static struct {
 
 static char rx[LA_RXSZ];
 static int pump_fd = -1;
-static bool pump_failed, pump_sent, retrying;
+static bool pump_failed, pump_sent;
+static int64_t pump_at; /* when the pump on its way was sent */
 static struct sa pump_addr;
-static struct tmr pump_retry;
 /* the receive time of the datagram handed to libre this turn */
 static struct timeval handed_stamp;
 static bool handed;
@@ -76,9 +77,6 @@ void lookahead_reset(void)
     }
     la.head = 0;
     la.bytes = 0;
-    if (retrying) /* libre's timers belong to the SIP thread: only touched once started there */
-        tmr_cancel(&pump_retry);
-    retrying = false;
     if (pump_fd >= 0)
         close(pump_fd);
     pump_fd = -1;
@@ -125,28 +123,28 @@ fail:
     return false;
 }
 
-static void pump(void);
-
-static void pump_again(void *arg)
-{
-    (void)arg;
-    retrying = false;
-    pump();
-}
-
 /* One pump datagram on its way while the queue holds any: each turn of
- * libre's loop hands one on. A send that fails is tried again in 1 ms. */
+ * libre's loop hands one on. A send that failed, or a pump the kernel
+ * dropped (the socket's buffer full), is made up for by lookahead_tick(). */
 static void pump(void)
 {
     if (!la.n || pump_sent || pump_fd < 0)
         return;
     if (send(pump_fd, "", 1, MSG_DONTWAIT) == 1) {
         pump_sent = true;
+        pump_at = mono_us();
         atomic_fetch_add_explicit(&m.pumps, 1, memory_order_relaxed);
-    } else if (!retrying) {
-        retrying = true;
-        tmr_start(&pump_retry, 1, pump_again, NULL);
     }
+}
+
+void lookahead_tick(int64_t now)
+{
+    /* a pump not back after PUMP_LOST_US is taken for lost; if it was only
+     * late (a long queue in the socket before it), the spare one is
+     * consumed like any pump that finds the queue empty */
+    if (pump_sent && now - pump_at > PUMP_LOST_US)
+        pump_sent = false;
+    pump();
 }
 
 static bool stamp(int fd, struct timeval *tv)

@@ -520,6 +520,7 @@ static int64_t thread_cpu_us(void)
 
 void overload_tick(int64_t now, uint64_t expirations, int64_t period_us)
 {
+    lookahead_tick(now);
     int64_t cpu = thread_cpu_us();
     if (cpu >= 0 && busy_cpu_us >= 0)
         ovl_busy(&ovl, now, cpu - busy_cpu_us);

@@ -251,8 +251,8 @@ extern struct rt rt;
 
 /* engine.c */
 int64_t mono_us(void);
-/* engine.c: a periodic timerfd on the grid of its period (first expiry back) */
-int64_t ticker_arm(int fd, int64_t period_us);
+/* engine.c: a periodic timerfd on the grid of its period (tick_after(): its next expiry) */
+void ticker_arm(int fd, int64_t period_us);
 
 /* lookahead.c: the SIP UDP socket read ahead of libre while shedding. turn:
  * from the early look (a UDP helper) with the datagram libre read; judge
@@ -260,11 +260,13 @@ int64_t ticker_arm(int fd, int64_t period_us);
  * libre this turn, false: src and mb hold what libre parses now, admitted
  * its mark. stamp: that datagram's kernel receive time, when it was read
  * ahead. pending: the datagrams with a mark (INVITEs admitted) libre has
- * not parsed yet, from src's address (NULL: from anywhere). reset: the queue dropped, the pump closed (on the SIP thread). */
+ * not parsed yet, from src's address (NULL: from anywhere). tick: at each
+ * tick of the engine, a pump again if the last one was lost. reset: the queue dropped, the pump closed (on the SIP thread). */
 typedef bool(lookahead_judge_h)(const struct sa *src, const char *buf, size_t len, int fd, uint64_t *admitted);
 bool lookahead_turn(struct sa *src, struct mbuf *mb, int fd, bool shedding, lookahead_judge_h *judge, uint64_t *admitted);
 bool lookahead_stamp(struct timeval *tv);
 int lookahead_pending(const struct sa *src);
+void lookahead_tick(int64_t now);
 void lookahead_reset(void);
 void lookahead_metrics(struct sbuf *b);
 

@@ -5,7 +5,8 @@
  * chain does. While shedding, a turn reads everything queued: what the
  * judge refuses is gone at once, the rest reaches "libre" one per turn, in
  * arrival order, with its mark and its kernel receive time; the pump keeps
- * the turns coming once the socket is empty. Not shedding, nothing is read
+ * the turns coming once the socket is empty, and the engine's tick sends
+ * another when one is lost. Not shedding, nothing is read
  * ahead, and a datagram is judged only when it has to wait behind the queue.
  */
 #include <errno.h>
@@ -151,6 +152,29 @@ static void test_new_arrivals_wait_behind_the_queue(void **state)
     }
 }
 
+static void test_lost_pump_made_up_by_the_tick(void **state)
+{
+    (void)state;
+    char drop[16];
+    send_text("KEEP-1");
+    send_text("KEEP-2");
+    send_text("KEEP-3");
+    assert_true(turn(true)); /* KEEP-1; two queued, the pump on its way */
+    /* the pump lost (as when the socket's buffer is full): nothing turns */
+    assert_int_equal(recv(sip, drop, sizeof(drop), MSG_DONTWAIT), 1);
+    /* the engine's tick right after: not yet taken for lost */
+    lookahead_tick(mono_us());
+    assert_int_equal(recv(sip, drop, sizeof(drop), MSG_DONTWAIT), -1);
+    turns(true);
+    assert_int_equal(ngot, 1);
+    /* a tick 20 ms on: another pump */
+    lookahead_tick(mono_us() + 1000000);
+    turns(true);
+    assert_int_equal(ngot, 3);
+    assert_string_equal(got[1], "KEEP-2");
+    assert_string_equal(got[2], "KEEP-3");
+}
+
 static void test_not_shedding_reads_nothing_ahead(void **state)
 {
     (void)state;
@@ -211,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_refusals_at_once_rest_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_arrivals_wait_behind_the_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lost_pump_made_up_by_the_tick, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_shedding_reads_nothing_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_receive_time_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_in_order_none_lost, setup, teardown),
