@@ -40,12 +40,29 @@ import siptest
 
 from siptest import (CALLER, FR_DID, FR_LANG_ORDER, PHONE_PW, PORTS, SANITIZER_MARKERS, TAP, TOP, UA, Failure, T,
                      Wasl, agent_login, audio_note, children, children_lock, did_of, digit_steps, expect_sipp_ok,
-                     keys_of, language_order, menu_at, phone, prompt_secs, read_wav, row_note, rss_kb, sipp, spawn, stop_proc,
+                     keys_of, language_order, menu_at, phone, PROMPTS, prompt_secs, read_wav, row_note, rss_kb, sipp, spawn, stop_proc,
                      to_agent_steps, wait_until)
 
 # ================================================================ the "open" group
 # Tuesday 2026-12-01 10:00 UTC (Morocco: open), the clock running; recording
 # on; an agent's phone rings 3 s at most; no wrap-up between calls.
+
+
+def readout_bound_ms(lang, nchars):
+    """How long a case's status read-out plays at most (the IVR's "status"
+    node: the intro, the reference character by character, the status, the
+    expected date once it has passed, with its year), and 3 s for the
+    lookup and margin. The demo case is drawn at random, its expected date
+    a random day of this year or the next: a fixed 18 s missed the longest
+    ones. After it the main menu asks three times (6 s each), well past
+    this wait."""
+    d = os.path.join(PROMPTS, lang)
+
+    def longest(prefix):
+        return max(prompt_secs(lang, f[:-4]) for f in os.listdir(d) if f.startswith(prefix) and f.endswith(".wav"))
+    total = (prompt_secs(lang, "case_intro", "expected_was", "expected_passed") + nchars * longest("chr_") +
+             longest("status_") + longest("month_") + longest("num_") + longest("year_"))
+    return int(total * 1000) + 3000
 
 
 def s_ivr_calls(t):
@@ -69,7 +86,7 @@ def s_ivr_calls(t):
         # French, 2 (case status), the reference's keys and #, the PIN and #
         return [(menu_at(), "1"), (1000, "2")] + digit_steps(1000, keys + "#") + digit_steps(1000, p + "#") + [(wait, None)]
 
-    runs["status-ok"] = sipp(t, "status-ok", status_steps(pin, 18000), caller="+33612345601")
+    runs["status-ok"] = sipp(t, "status-ok", status_steps(pin, readout_bound_ms("fr", len(ref.replace("-", "")))), caller="+33612345601")
     runs["status-bad"] = sipp(t, "status-bad", status_steps(wrong, 6500), caller="+33612345602")
     runs["hangup"] = sipp(t, "hangup", [(3000, None)])
     # other countries: the menu lists the country's languages first, after a
