@@ -49,6 +49,7 @@ struct la_item {
 static struct {
     struct la_item q[LA_MAX];
     unsigned head, n;
+    unsigned marked; /* of them, with a mark (admitted INVITEs) */
     size_t bytes;
 } la;
 
@@ -75,7 +76,7 @@ void lookahead_reset(void)
         la.head = (la.head + 1) % LA_MAX;
         la.n--;
     }
-    la.head = 0;
+    la.head = la.marked = 0;
     la.bytes = 0;
     if (pump_fd >= 0)
         close(pump_fd);
@@ -163,6 +164,7 @@ static bool push(const struct sa *src, const struct timeval *tv, uint64_t admitt
     memcpy(copy, buf, len);
     la.q[(la.head + la.n) % LA_MAX] = (struct la_item){*src, *tv, admitted, len, copy};
     la.n++;
+    la.marked += admitted != 0;
     la.bytes += len;
     return true;
 }
@@ -184,6 +186,7 @@ static bool pop(struct sa *src, struct mbuf *mb, uint64_t *admitted)
     }
     free(it->buf);
     la.bytes -= it->len;
+    la.marked -= it->admitted != 0;
     la.head = (la.head + 1) % LA_MAX;
     la.n--;
     return ok;
@@ -260,9 +263,11 @@ bool lookahead_turn(struct sa *src, struct mbuf *mb, int fd, bool shedding, look
 int lookahead_pending(const struct sa *src)
 {
     int n = kept_mark && (!src || sa_cmp(src, &kept_src, SA_ADDR));
-    for (unsigned i = 0; i < la.n; i++) {
+    if (!src) /* every datagram asks this: counted, not walked */
+        return n + (int)la.marked;
+    for (unsigned i = 0; i < la.n && la.marked; i++) {
         const struct la_item *it = &la.q[(la.head + i) % LA_MAX];
-        n += it->admitted && (!src || sa_cmp(src, &it->src, SA_ADDR));
+        n += it->admitted && sa_cmp(src, &it->src, SA_ADDR);
     }
     return n;
 }

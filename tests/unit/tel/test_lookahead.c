@@ -121,7 +121,15 @@ static void test_refusals_at_once_rest_in_order(void **state)
     assert_int_equal(ngot, 1);
     assert_string_equal(got[0], "KEEP-1");
     assert_int_equal(nrefused, 2);
+    /* the admitted one queued counts as pending, from its address only */
+    struct sa here, elsewhere;
+    sa_set_str(&here, "127.0.0.1", 5060);
+    sa_set_str(&elsewhere, "127.0.0.2", 5060);
+    assert_int_equal(lookahead_pending(NULL), 1);
+    assert_int_equal(lookahead_pending(&here), 1);
+    assert_int_equal(lookahead_pending(&elsewhere), 0);
     turns(true);
+    assert_int_equal(lookahead_pending(NULL), 0);
     assert_int_equal(ngot, 4);
     assert_string_equal(got[1], "KEEP-2");
     assert_string_equal(got[2], "ADMIT-3");
