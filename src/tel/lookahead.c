@@ -285,7 +285,8 @@ void lookahead_metrics(struct sbuf *b)
     sbuf_addf(b,
               "# HELP wasl_sip_lookahead_read_total SIP datagrams read ahead of libre while shedding (sip.overload_early).\n"
               "# TYPE wasl_sip_lookahead_read_total counter\nwasl_sip_lookahead_read_total %llu\n"
-              "# HELP wasl_sip_lookahead_refused_total New calls refused by the early look, read ahead or not.\n"
+              "# HELP wasl_sip_lookahead_refused_total Datagrams the early look consumed while reading ahead: new calls refused "
+              "and the ACKs of its 503s.\n"
               "# TYPE wasl_sip_lookahead_refused_total counter\nwasl_sip_lookahead_refused_total %llu\n"
               "# HELP wasl_sip_lookahead_lost_total Datagrams read ahead and lost for want of memory (their senders "
               "retransmit).\n# TYPE wasl_sip_lookahead_lost_total counter\nwasl_sip_lookahead_lost_total %llu\n"
